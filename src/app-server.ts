@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createNodeMiddleware, type Probot } from 'probot';
+import type { Config } from './config.js';
+import { fingerprintKey } from './db/app-secrets.js';
+import { closeDb, createDb, type Db } from './db/client.js';
+import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
+import { createProbot } from './github/probot.js';
+import { createHttpApp } from './http/app.js';
+import { JobWorker } from './jobs/job-worker.js';
+
+export interface AppServer {
+  db: Db;
+  probot: Probot | undefined;
+  worker: JobWorker;
+  server: ServerType;
+  /** Base URL the server listens on, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** Stops taking requests, lets in-flight ones finish, stops the job worker, closes the database. */
+  close(): Promise<void>;
+}
+
+export interface AppServerOptions {
+  config: Config;
+  log: Logger;
+  /** Tests turn off Octokit's in-process retries to see the job queue's own. */
+  octokitRetries?: boolean;
+  /** Tests drive the job worker themselves. */
+  startWorker?: boolean;
+}
+
+/**
+ * Opens the database, builds Probot (when GitHub credentials are configured) and the Hono app, and
+ * listens on one port. Without credentials it still serves the home page and `/healthz`.
+ */
+export async function startAppServer({ config, log, octokitRetries, startWorker = true }: AppServerOptions): Promise<AppServer> {
+  const db = createDb(config.databasePath);
+  const key = fingerprintKey(db, config.fingerprintSecret);
+
+  const probot = config.github
+    ? createProbot({ credentials: config.github, baseUrl: config.githubApiBaseUrl, log, octokitRetries })
+    : undefined;
+  const webhooks = probot
+    ? await createNodeMiddleware(githubApp({ db }), { probot, webhooksPath: WEBHOOKS_PATH })
+    : undefined;
+  if (!probot) log.warn('No GitHub App credentials (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): webhooks are refused until they are set.');
+
+  const worker = new JobWorker({
+    db,
+    log: log.child({ name: 'jobs' }),
+    pollIntervalMs: config.jobPollIntervalMs,
+    handlers: probot
+      ? githubJobHandlers({ db, octokitFor: (id) => probot.auth(id), fingerprintKey: key, log })
+      : {},
+  });
+  // Jobs wait in the database while the app has no credentials to run them with.
+  if (startWorker && probot) worker.start();
+
+  const app = createHttpApp({ db, log, webhooks });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open; busy ones finish their request first.
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      });
+      await worker.stop();
+      closeDb(db);
+    })());
+
+  return { db, probot, worker, server, url, close };
+}

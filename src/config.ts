@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at start-up. Every variable is listed in `.env.example`.
+ * A bad value stops the process with a message that names the variable.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+const envSchema = z.object({
+  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default('data/metrics.db')),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(logLevels).default('info')),
+  APP_ID: z.preprocess(emptyAsUndefined, z.string().regex(/^\d+$/, 'must be the numeric GitHub App ID').optional()),
+  PRIVATE_KEY: optionalString,
+  PRIVATE_KEY_PATH: optionalString,
+  WEBHOOK_SECRET: optionalString,
+  GHE_HOST: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?$/i, 'must be a host name such as github.example.com, without scheme or path')
+      .optional(),
+  ),
+  GHE_PROTOCOL: z.preprocess(emptyAsUndefined, z.enum(['https', 'http']).default('https')),
+  FINGERPRINT_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  PROCESS_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().default('0 2 * * *')),
+  RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
+  JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
+});
+
+export type LogLevel = (typeof logLevels)[number];
+
+export interface GitHubAppCredentials {
+  appId: string;
+  privateKey: string;
+  webhookSecret: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Path of the SQLite database file (`:memory:` for an in-memory database). */
+  databasePath: string;
+  logLevel: LogLevel;
+  /** Absent when the app runs without GitHub credentials: webhooks are then refused. */
+  github: GitHubAppCredentials | undefined;
+  /** REST API base URL: github.com or a GitHub Enterprise Server (`GHE_HOST`). */
+  githubApiBaseUrl: string;
+  /** Set only to override the secret the app generates and keeps in its database. */
+  fingerprintSecret: string | undefined;
+  processSchedule: string;
+  retentionDays: number;
+  jobPollIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `file:data/x.db` and `sqlite:data/x.db` are accepted as well as a plain path. */
+function databasePathFrom(url: string): string {
+  return url.replace(/^(file|sqlite):(\/\/)?/, '');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (!privateKey && e.PRIVATE_KEY_PATH) {
+    try {
+      privateKey = readFileSync(e.PRIVATE_KEY_PATH, 'utf8');
+    } catch (error) {
+      problems.push(`PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${(error as Error).message})`);
+    }
+  }
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    problems.push('PRIVATE_KEY: is not a PEM private key (expected "-----BEGIN RSA PRIVATE KEY-----")');
+  }
+
+  let github: GitHubAppCredentials | undefined;
+  const anyGitHub = e.APP_ID !== undefined || privateKey !== undefined || e.WEBHOOK_SECRET !== undefined;
+  if (anyGitHub) {
+    // Half a configuration is a mistake worth stopping for; none at all is a valid first run.
+    if (!e.APP_ID) problems.push('APP_ID: required when PRIVATE_KEY or WEBHOOK_SECRET is set');
+    if (!privateKey && !e.PRIVATE_KEY_PATH) problems.push('PRIVATE_KEY: required when APP_ID is set (or set PRIVATE_KEY_PATH)');
+    if (!e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when APP_ID is set');
+    if (e.APP_ID && privateKey && e.WEBHOOK_SECRET) {
+      github = { appId: e.APP_ID, privateKey, webhookSecret: e.WEBHOOK_SECRET };
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databasePath: databasePathFrom(e.DATABASE_URL),
+    logLevel: e.LOG_LEVEL,
+    github,
+    githubApiBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : 'https://api.github.com',
+    fingerprintSecret: e.FINGERPRINT_SECRET,
+    processSchedule: e.PROCESS_SCHEDULE,
+    retentionDays: e.RETENTION_DAYS,
+    jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
+  };
+}

@@ -1,0 +1,362 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from './client.js';
+import {
+  addedLineFingerprints,
+  changedFiles,
+  commits,
+  githubUsers,
+  installations,
+  pullRequestCommits,
+  pullRequestReviews,
+  pullRequests,
+  repositories,
+} from './schema.js';
+
+/*
+ * Idempotent writes of what GitHub tells us. Every function may run twice with the same input, or
+ * with inputs in any order, and leaves the same rows: webhooks are redelivered and arrive out of order.
+ */
+
+/** Drizzle's transaction handle has the same query API as the database itself. */
+export type Tx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'run' | 'all' | 'get'>;
+
+export function toIso(time: string | number | Date): string {
+  return new Date(time).toISOString();
+}
+
+export interface InstallationInput {
+  id: number;
+  accountId: number;
+  accountLogin: string;
+  accountType: string;
+  repositorySelection: string | null;
+  status: 'active' | 'suspended' | 'deleted';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function upsertInstallation(tx: Tx, input: InstallationInput): void {
+  tx.insert(installations)
+    .values(input)
+    .onConflictDoUpdate({
+      target: installations.id,
+      set: {
+        accountId: input.accountId,
+        accountLogin: input.accountLogin,
+        accountType: input.accountType,
+        repositorySelection: input.repositorySelection,
+        status: input.status,
+        updatedAt: input.updatedAt,
+      },
+      // A "deleted" is final even if a late "created"/"unsuspend" for the same installation id arrives after it.
+      setWhere: sql`${installations.status} <> 'deleted' OR ${input.status} = 'deleted'`,
+    })
+    .run();
+}
+
+export interface RepositoryInput {
+  id: number;
+  ownerLogin: string;
+  name: string;
+  fullName: string;
+  private: boolean;
+  defaultBranch?: string | null | undefined;
+}
+
+export function upsertRepository(tx: Tx, repo: RepositoryInput, installationId: number | null, now: string): void {
+  tx.insert(repositories)
+    .values({
+      id: repo.id,
+      installationId,
+      ownerLogin: repo.ownerLogin,
+      name: repo.name,
+      fullName: repo.fullName,
+      private: repo.private,
+      defaultBranch: repo.defaultBranch ?? null,
+      covered: true,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: repositories.id,
+      set: {
+        ownerLogin: repo.ownerLogin,
+        name: repo.name,
+        fullName: repo.fullName,
+        private: repo.private,
+        // Installation payloads list repositories without their default branch: keep the one we know.
+        defaultBranch: sql`coalesce(${repo.defaultBranch ?? null}, ${repositories.defaultBranch})`,
+        installationId: sql`coalesce(${installationId}, ${repositories.installationId})`,
+        updatedAt: now,
+      },
+    })
+    .run();
+}
+
+/** Repositories an installation covers (installation created, repositories added). */
+export function coverRepositories(tx: Tx, installationId: number, repos: RepositoryInput[], now: string): void {
+  for (const repo of repos) {
+    upsertRepository(tx, repo, installationId, now);
+    tx.update(repositories).set({ covered: true, installationId }).where(eq(repositories.id, repo.id)).run();
+  }
+}
+
+/** Repositories removed from an installation: their history stays, new activity is no longer expected. */
+export function uncoverRepositories(tx: Tx, repositoryIds: number[], now: string): void {
+  if (repositoryIds.length === 0) return;
+  tx.update(repositories).set({ covered: false, updatedAt: now }).where(inArray(repositories.id, repositoryIds)).run();
+}
+
+export function uncoverInstallationRepositories(tx: Tx, installationId: number, now: string): void {
+  tx.update(repositories)
+    .set({ covered: false, updatedAt: now })
+    .where(eq(repositories.installationId, installationId))
+    .run();
+}
+
+export interface GitHubUserInput {
+  id: number;
+  login: string;
+  type: string;
+}
+
+export function upsertGitHubUser(tx: Tx, user: GitHubUserInput, now: string): void {
+  tx.insert(githubUsers)
+    .values({ ...user, updatedAt: now })
+    .onConflictDoUpdate({ target: githubUsers.id, set: { login: user.login, type: user.type, updatedAt: now } })
+    .run();
+}
+
+export interface PullRequestInput {
+  id: number;
+  repositoryId: number;
+  number: number;
+  authorId: number | null;
+  authorLogin: string;
+  authorIsBot: boolean;
+  title: string;
+  body: string | null;
+  baseRef: string;
+  headRef: string;
+  headSha: string | null;
+  draft: boolean;
+  state: string;
+  createdAt: string;
+  githubUpdatedAt: string;
+  closedAt: string | null;
+  mergedAt: string | null;
+  mergeCommitSha: string | null;
+  additions: number | null;
+  deletions: number | null;
+  changedFiles: number | null;
+}
+
+/**
+ * Applies a pull request as a payload described it. A payload older than the one already applied
+ * (GitHub's `updated_at`) changes nothing, so out-of-order deliveries converge on the newest state;
+ * a merge, once seen, is never undone. Returns whether the stored PR is merged.
+ */
+export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boolean } {
+  const { id, ...rest } = pr;
+  tx.insert(pullRequests)
+    .values(pr)
+    .onConflictDoUpdate({
+      target: pullRequests.id,
+      set: {
+        ...rest,
+        // Counts are absent from some payloads (e.g. reviews): never overwrite a known value with null.
+        additions: sql`coalesce(excluded.additions, ${pullRequests.additions})`,
+        deletions: sql`coalesce(excluded.deletions, ${pullRequests.deletions})`,
+        changedFiles: sql`coalesce(excluded.changed_files, ${pullRequests.changedFiles})`,
+        mergedAt: sql`coalesce(${pullRequests.mergedAt}, excluded.merged_at)`,
+        mergeCommitSha: sql`coalesce(excluded.merge_commit_sha, ${pullRequests.mergeCommitSha})`,
+        body: sql`excluded.body`,
+      },
+      setWhere: sql`excluded.github_updated_at >= ${pullRequests.githubUpdatedAt}`,
+    })
+    .run();
+  const row = tx.select({ mergedAt: pullRequests.mergedAt }).from(pullRequests).where(eq(pullRequests.id, id)).get();
+  return { merged: row?.mergedAt != null };
+}
+
+export interface ReviewInput {
+  id: number;
+  pullRequestId: number;
+  reviewerLogin: string | null;
+  state: string;
+  submittedAt: string;
+}
+
+/** Records a review and keeps the PR's first review time the earliest seen, whatever the order. */
+export function recordReview(tx: Tx, review: ReviewInput): void {
+  tx.insert(pullRequestReviews)
+    .values(review)
+    .onConflictDoUpdate({
+      target: pullRequestReviews.id,
+      set: { state: review.state, submittedAt: review.submittedAt, reviewerLogin: review.reviewerLogin },
+    })
+    .run();
+  tx.update(pullRequests)
+    .set({
+      firstReviewedAt: sql`(SELECT min(${pullRequestReviews.submittedAt}) FROM ${pullRequestReviews} WHERE ${pullRequestReviews.pullRequestId} = ${review.pullRequestId})`,
+    })
+    .where(eq(pullRequests.id, review.pullRequestId))
+    .run();
+}
+
+export interface CommitInput {
+  repositoryId: number;
+  sha: string;
+  message: string;
+  authorName?: string | null | undefined;
+  authorEmail?: string | null | undefined;
+  authorLogin?: string | null | undefined;
+  committerName?: string | null | undefined;
+  committerEmail?: string | null | undefined;
+  committerLogin?: string | null | undefined;
+  authoredAt?: string | null | undefined;
+  committedAt?: string | null | undefined;
+  claudeCodeTrailer: boolean;
+  /** Set by push events to the default branch; other sources leave it as it was. */
+  pushedToDefaultBranch?: boolean | undefined;
+  pushedAt?: string | null | undefined;
+}
+
+/**
+ * Stores a commit, merging what each source knows: a push names the branch it landed on, the REST
+ * API knows GitHub logins. Known values are never replaced by unknown ones. Returns the row id.
+ */
+export function upsertCommit(tx: Tx, c: CommitInput): number {
+  const keep = <T>(incoming: T | null | undefined, column: unknown) =>
+    sql`coalesce(${incoming ?? null}, ${column})`;
+  const row = tx
+    .insert(commits)
+    .values({
+      repositoryId: c.repositoryId,
+      sha: c.sha,
+      message: c.message,
+      authorName: c.authorName ?? null,
+      authorEmail: c.authorEmail ?? null,
+      authorLogin: c.authorLogin ?? null,
+      committerName: c.committerName ?? null,
+      committerEmail: c.committerEmail ?? null,
+      committerLogin: c.committerLogin ?? null,
+      authoredAt: c.authoredAt ?? null,
+      committedAt: c.committedAt ?? null,
+      claudeCodeTrailer: c.claudeCodeTrailer,
+      pushedToDefaultBranch: c.pushedToDefaultBranch ?? false,
+      pushedAt: c.pushedAt ?? null,
+    })
+    .onConflictDoUpdate({
+      target: [commits.repositoryId, commits.sha],
+      set: {
+        message: c.message,
+        claudeCodeTrailer: c.claudeCodeTrailer,
+        authorName: keep(c.authorName, commits.authorName),
+        authorEmail: keep(c.authorEmail, commits.authorEmail),
+        authorLogin: keep(c.authorLogin, commits.authorLogin),
+        committerName: keep(c.committerName, commits.committerName),
+        committerEmail: keep(c.committerEmail, commits.committerEmail),
+        committerLogin: keep(c.committerLogin, commits.committerLogin),
+        authoredAt: keep(c.authoredAt, commits.authoredAt),
+        committedAt: keep(c.committedAt, commits.committedAt),
+        pushedToDefaultBranch: c.pushedToDefaultBranch
+          ? sql`1`
+          : sql`${commits.pushedToDefaultBranch}`,
+        // The first push to the default branch is when the commit landed there.
+        pushedAt: c.pushedToDefaultBranch
+          ? sql`coalesce(min(${commits.pushedAt}, ${c.pushedAt ?? null}), ${c.pushedAt ?? null}, ${commits.pushedAt})`
+          : sql`${commits.pushedAt}`,
+      },
+    })
+    .returning({ id: commits.id })
+    .get();
+  return row.id;
+}
+
+export function linkPullRequestCommits(tx: Tx, pullRequestId: number, commitIds: number[]): void {
+  for (const commitId of commitIds) {
+    tx.insert(pullRequestCommits).values({ pullRequestId, commitId }).onConflictDoNothing().run();
+  }
+}
+
+export interface ChangedFileInput {
+  path: string;
+  previousPath: string | null;
+  status: string;
+  additions: number;
+  deletions: number;
+  effectiveLines: number;
+  excludedReason: string | null;
+  patchMissing: boolean;
+  fingerprints: Map<number, number>;
+}
+
+/** Replaces the changed files (and their line fingerprints) of one PR or one commit. */
+export function replaceChangedFiles(
+  tx: Tx,
+  owner: { pullRequestId: number } | { commitId: number },
+  files: ChangedFileInput[],
+): void {
+  const ownerFilter =
+    'pullRequestId' in owner ? eq(changedFiles.pullRequestId, owner.pullRequestId) : eq(changedFiles.commitId, owner.commitId);
+  tx.delete(changedFiles).where(ownerFilter).run();
+  for (const file of files) {
+    const { id } = tx
+      .insert(changedFiles)
+      .values({
+        pullRequestId: 'pullRequestId' in owner ? owner.pullRequestId : null,
+        commitId: 'commitId' in owner ? owner.commitId : null,
+        path: file.path,
+        previousPath: file.previousPath,
+        status: file.status,
+        additions: file.additions,
+        deletions: file.deletions,
+        effectiveLines: file.effectiveLines,
+        excludedReason: file.excludedReason,
+        patchMissing: file.patchMissing,
+      })
+      .returning({ id: changedFiles.id })
+      .get();
+    const rows = [...file.fingerprints].map(([fingerprint, occurrences]) => ({ changedFileId: id, fingerprint, occurrences }));
+    // SQLite limits bound parameters per statement; 300 rows × 3 columns stays well inside it.
+    for (let i = 0; i < rows.length; i += 300) tx.insert(addedLineFingerprints).values(rows.slice(i, i + 300)).run();
+  }
+}
+
+export function markPullRequestEnriched(tx: Tx, pullRequestId: number, now: string): void {
+  tx.update(pullRequests).set({ enrichedAt: now }).where(eq(pullRequests.id, pullRequestId)).run();
+}
+
+export function markCommitEnriched(
+  tx: Tx,
+  commitId: number,
+  stats: { additions: number; deletions: number },
+  now: string,
+): void {
+  tx.update(commits).set({ ...stats, enrichedAt: now }).where(eq(commits.id, commitId)).run();
+}
+
+/** True when a known pull request contains the commit or was merged as it. */
+export function commitBelongsToPullRequest(tx: Tx, repositoryId: number, sha: string): boolean {
+  const viaMerge = tx
+    .select({ id: pullRequests.id })
+    .from(pullRequests)
+    .where(and(eq(pullRequests.repositoryId, repositoryId), eq(pullRequests.mergeCommitSha, sha)))
+    .get();
+  if (viaMerge) return true;
+  const viaCommits = tx
+    .select({ id: pullRequestCommits.pullRequestId })
+    .from(pullRequestCommits)
+    .innerJoin(commits, eq(commits.id, pullRequestCommits.commitId))
+    .where(and(eq(commits.repositoryId, repositoryId), eq(commits.sha, sha)))
+    .get();
+  return viaCommits !== undefined;
+}
+
+export function findCommitId(tx: Tx, repositoryId: number, sha: string): number | undefined {
+  return tx
+    .select({ id: commits.id })
+    .from(commits)
+    .where(and(eq(commits.repositoryId, repositoryId), eq(commits.sha, sha)))
+    .get()?.id;
+}

@@ -1,0 +1,254 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/*
+ * Times from GitHub are stored as ISO-8601 UTC text (`toISOString()`), so they sort and bucket by
+ * day with plain string functions. Scheduling times of the job queue are epoch milliseconds.
+ */
+
+/** A GitHub App installation: one organization (or user account) that the app covers. */
+export const installations = sqliteTable(
+  'installations',
+  {
+    id: integer('id').primaryKey(), // GitHub's installation id
+    accountId: integer('account_id').notNull(),
+    accountLogin: text('account_login').notNull(),
+    accountType: text('account_type').notNull(), // Organization | User
+    repositorySelection: text('repository_selection'), // all | selected
+    status: text('status', { enum: ['active', 'suspended', 'deleted'] }).notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('installations_account_login_idx').on(t.accountLogin)],
+);
+
+export const repositories = sqliteTable(
+  'repositories',
+  {
+    id: integer('id').primaryKey(), // GitHub's repository id
+    installationId: integer('installation_id').references(() => installations.id),
+    ownerLogin: text('owner_login').notNull(),
+    name: text('name').notNull(),
+    fullName: text('full_name').notNull(),
+    defaultBranch: text('default_branch'),
+    private: integer('private', { mode: 'boolean' }).notNull().default(false),
+    /** False once the repository was removed from the installation; its history is kept. */
+    covered: integer('covered', { mode: 'boolean' }).notNull().default(true),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    index('repositories_full_name_idx').on(t.fullName),
+    index('repositories_installation_id_idx').on(t.installationId),
+    index('repositories_owner_login_idx').on(t.ownerLogin),
+  ],
+);
+
+export const githubUsers = sqliteTable(
+  'github_users',
+  {
+    id: integer('id').primaryKey(), // GitHub's user id
+    login: text('login').notNull(),
+    type: text('type').notNull(), // User | Bot | Organization
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('github_users_login_idx').on(t.login)],
+);
+
+export const pullRequests = sqliteTable(
+  'pull_requests',
+  {
+    id: integer('id').primaryKey(), // GitHub's pull request id
+    repositoryId: integer('repository_id')
+      .notNull()
+      .references(() => repositories.id),
+    number: integer('number').notNull(),
+    authorId: integer('author_id').references(() => githubUsers.id),
+    authorLogin: text('author_login').notNull(),
+    authorIsBot: integer('author_is_bot', { mode: 'boolean' }).notNull(),
+    title: text('title').notNull(),
+    body: text('body'),
+    baseRef: text('base_ref').notNull(),
+    headRef: text('head_ref').notNull(),
+    headSha: text('head_sha'),
+    draft: integer('draft', { mode: 'boolean' }).notNull().default(false),
+    state: text('state').notNull(), // open | closed
+    createdAt: text('created_at').notNull(),
+    /** GitHub's `updated_at` of the payload last applied: older payloads never overwrite newer ones. */
+    githubUpdatedAt: text('github_updated_at').notNull(),
+    closedAt: text('closed_at'),
+    mergedAt: text('merged_at'),
+    mergeCommitSha: text('merge_commit_sha'),
+    additions: integer('additions'),
+    deletions: integer('deletions'),
+    changedFiles: integer('changed_files'),
+    firstReviewedAt: text('first_reviewed_at'),
+    /** When the merged PR's commits and files were fetched from GitHub (null until then). */
+    enrichedAt: text('enriched_at'),
+  },
+  (t) => [
+    uniqueIndex('pull_requests_repository_id_number_idx').on(t.repositoryId, t.number),
+    index('pull_requests_merged_at_idx').on(t.mergedAt),
+    index('pull_requests_author_login_idx').on(t.authorLogin),
+    index('pull_requests_merge_commit_sha_idx').on(t.mergeCommitSha),
+  ],
+);
+
+export const pullRequestReviews = sqliteTable(
+  'pull_request_reviews',
+  {
+    id: integer('id').primaryKey(), // GitHub's review id
+    pullRequestId: integer('pull_request_id')
+      .notNull()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    reviewerLogin: text('reviewer_login'),
+    state: text('state').notNull(),
+    submittedAt: text('submitted_at').notNull(),
+  },
+  (t) => [index('pull_request_reviews_pull_request_id_idx').on(t.pullRequestId)],
+);
+
+export const commits = sqliteTable(
+  'commits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    repositoryId: integer('repository_id')
+      .notNull()
+      .references(() => repositories.id),
+    sha: text('sha').notNull(),
+    authorName: text('author_name'),
+    authorEmail: text('author_email'),
+    authorLogin: text('author_login'),
+    committerName: text('committer_name'),
+    committerEmail: text('committer_email'),
+    committerLogin: text('committer_login'),
+    authoredAt: text('authored_at'),
+    committedAt: text('committed_at'),
+    message: text('message').notNull(),
+    /** The message carries a `Co-Authored-By: Claude … <noreply@anthropic.com>` trailer. */
+    claudeCodeTrailer: integer('claude_code_trailer', { mode: 'boolean' }).notNull().default(false),
+    /** Pushed straight to the repository's default branch (the push event's ref was the default branch). */
+    pushedToDefaultBranch: integer('pushed_to_default_branch', { mode: 'boolean' }).notNull().default(false),
+    pushedAt: text('pushed_at'),
+    additions: integer('additions'),
+    deletions: integer('deletions'),
+    /** When the commit's files were fetched from GitHub (only done for direct pushes to the default branch). */
+    enrichedAt: text('enriched_at'),
+  },
+  (t) => [
+    uniqueIndex('commits_repository_id_sha_idx').on(t.repositoryId, t.sha),
+    index('commits_sha_idx').on(t.sha),
+    index('commits_pushed_at_idx').on(t.pushedAt),
+  ],
+);
+
+export const pullRequestCommits = sqliteTable(
+  'pull_request_commits',
+  {
+    pullRequestId: integer('pull_request_id')
+      .notNull()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    commitId: integer('commit_id')
+      .notNull()
+      .references(() => commits.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ name: 'pull_request_commits_pk', columns: [t.pullRequestId, t.commitId] }),
+    index('pull_request_commits_commit_id_idx').on(t.commitId),
+  ],
+);
+
+/**
+ * A file changed by a merged pull request or by a commit pushed to the default branch.
+ * Only counts and line fingerprints are kept, never the code.
+ */
+export const changedFiles = sqliteTable(
+  'changed_files',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    pullRequestId: integer('pull_request_id').references(() => pullRequests.id, { onDelete: 'cascade' }),
+    commitId: integer('commit_id').references(() => commits.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    /** The path before a rename, so lines written into the old path still match. */
+    previousPath: text('previous_path'),
+    status: text('status').notNull(), // added | modified | removed | renamed | copied | changed | unchanged
+    additions: integer('additions').notNull(),
+    deletions: integer('deletions').notNull(),
+    /** Added lines that count (spec: Attribution, effective lines); 0 for an excluded file. */
+    effectiveLines: integer('effective_lines').notNull(),
+    /** Why the whole file does not count (lock file, generated, vendored, fixture), or null. */
+    excludedReason: text('excluded_reason'),
+    /** GitHub omits the patch of very large diffs; their lines are then unknown. */
+    patchMissing: integer('patch_missing', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [
+    uniqueIndex('changed_files_pull_request_id_path_idx').on(t.pullRequestId, t.path),
+    uniqueIndex('changed_files_commit_id_path_idx').on(t.commitId, t.path),
+    check('changed_files_owner_check', sql`(${t.pullRequestId} IS NULL) <> (${t.commitId} IS NULL)`),
+  ],
+);
+
+/** One row per distinct effective added line of a changed file: its keyed fingerprint and how often it was added. */
+export const addedLineFingerprints = sqliteTable(
+  'added_line_fingerprints',
+  {
+    changedFileId: integer('changed_file_id')
+      .notNull()
+      .references(() => changedFiles.id, { onDelete: 'cascade' }),
+    fingerprint: integer('fingerprint').notNull(),
+    occurrences: integer('occurrences').notNull(),
+  },
+  (t) => [primaryKey({ name: 'added_line_fingerprints_pk', columns: [t.changedFileId, t.fingerprint] })],
+);
+
+/** Every webhook delivery handled, so a redelivery changes nothing. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(), // X-GitHub-Delivery
+    event: text('event').notNull(),
+    action: text('action'),
+    installationId: integer('installation_id'),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('webhook_deliveries_received_at_idx').on(t.receivedAt)],
+);
+
+/** The durable job queue: work that must survive restarts and be retried (GitHub API calls). */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    /** At most one job per key (e.g. `enrich-pull-request:123`); enqueueing it again reuses the row. */
+    dedupeKey: text('dedupe_key').notNull(),
+    payload: text('payload', { mode: 'json' }).notNull(),
+    status: text('status', { enum: ['pending', 'running', 'done', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    runAfter: integer('run_after').notNull(), // epoch ms
+    /** A running job whose lease ran out (the process died) is picked up again. */
+    lockedUntil: integer('locked_until'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('jobs_dedupe_key_idx').on(t.dedupeKey),
+    index('jobs_status_run_after_idx').on(t.status, t.runAfter),
+  ],
+);
+
+/** Secrets the app generates for itself on first start (e.g. the line fingerprint key). */
+export const appSecrets = sqliteTable('app_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: text('created_at').notNull(),
+});
+
+export type Installation = typeof installations.$inferSelect;
+export type Repository = typeof repositories.$inferSelect;
+export type PullRequest = typeof pullRequests.$inferSelect;
+export type Commit = typeof commits.$inferSelect;
+export type ChangedFile = typeof changedFiles.$inferSelect;
+export type Job = typeof jobs.$inferSelect;

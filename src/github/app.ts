@@ -1,0 +1,82 @@
+import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/github-activity.js';
+import { applyDeliveryOnce } from '../db/webhook-deliveries.js';
+import type { JobHandler } from '../jobs/job-worker.js';
+import { ENRICH_COMMIT, enrichCommit, type EnrichCommitPayload } from './enrich-commit.js';
+import { ENRICH_PULL_REQUEST, enrichPullRequest, type EnrichPullRequestPayload } from './enrich-pull-request.js';
+import { handleInstallation } from './handle-installation.js';
+import { handleInstallationRepositories } from './handle-installation-repositories.js';
+import { handlePullRequest, PULL_REQUEST_ACTIONS } from './handle-pull-request.js';
+import { handlePullRequestReview } from './handle-pull-request-review.js';
+import { handlePush } from './handle-push.js';
+
+/** Where GitHub delivers webhooks; Probot's middleware and the HTTP route must agree on it. */
+export const WEBHOOKS_PATH = '/api/github/webhooks';
+
+export interface GitHubAppDeps {
+  db: Db;
+  now?: () => Date;
+}
+
+/**
+ * The Probot app: wires each webhook to its handler. Each delivery is applied once, in one
+ * transaction with the record of its `X-GitHub-Delivery` id.
+ */
+export function githubApp({ db, now = () => new Date() }: GitHubAppDeps): ApplicationFunction {
+  return (app) => {
+    const once =
+      <C extends Context>(handler: (args: { tx: Tx; payload: C['payload']; now: string }) => void) =>
+      async (context: C) => {
+        const payload = context.payload as { action?: string; installation?: { id: number } };
+        const at = now().toISOString();
+        const applied = applyDeliveryOnce(
+          db,
+          { id: context.id, event: context.name, action: payload.action ?? null, installationId: payload.installation?.id ?? null },
+          at,
+          (tx) => handler({ tx, payload: context.payload, now: at }),
+        );
+        if (!applied) context.log.info({ delivery: context.id }, 'redelivery ignored: already applied');
+      };
+
+    app.on(['installation.created', 'installation.deleted', 'installation.suspend', 'installation.unsuspend'], once(handleInstallation));
+    app.on('installation_repositories', once(handleInstallationRepositories));
+    app.on(
+      PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const),
+      once(handlePullRequest),
+    );
+    app.on('pull_request_review.submitted', once(handlePullRequestReview));
+    app.on('push', once(handlePush));
+  };
+}
+
+/** Job handlers that call GitHub's REST API as the installation that produced the job. */
+export function githubJobHandlers({
+  db,
+  octokitFor,
+  fingerprintKey,
+  log,
+  now = () => new Date(),
+}: {
+  db: Db;
+  octokitFor: (installationId: number) => Promise<ProbotOctokit>;
+  fingerprintKey: string;
+  log: Logger;
+  now?: () => Date;
+}): Record<string, JobHandler> {
+  return {
+    [ENRICH_PULL_REQUEST]: async (job) => {
+      const payload = job.payload as EnrichPullRequestPayload;
+      const octokit = await octokitFor(payload.installationId);
+      await enrichPullRequest({ db, octokit, fingerprintKey, payload, now });
+      log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request enriched');
+    },
+    [ENRICH_COMMIT]: async (job) => {
+      const payload = job.payload as EnrichCommitPayload;
+      const octokit = await octokitFor(payload.installationId);
+      const result = await enrichCommit({ db, octokit, fingerprintKey, payload, now });
+      log.info({ commit: `${payload.owner}/${payload.repo}@${payload.sha.slice(0, 7)}`, result }, 'direct push enriched');
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { ProbotOctokit } from 'probot';
+import { hasClaudeCodeTrailer } from '../attribution/claude-code-markers.js';
+import { summarizeFileChange } from '../attribution/file-change.js';
+import type { Db } from '../db/client.js';
+import {
+  linkPullRequestCommits,
+  markPullRequestEnriched,
+  replaceChangedFiles,
+  toIso,
+  upsertCommit,
+} from '../db/github-activity.js';
+import { pullRequests } from '../db/schema.js';
+import { eq } from 'drizzle-orm';
+
+export const ENRICH_PULL_REQUEST = 'enrich-pull-request';
+
+export interface EnrichPullRequestPayload {
+  installationId: number;
+  pullRequestId: number;
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+/** The parts of a REST commit (`pulls.listCommits`, `repos.getCommit`) the store keeps. */
+export interface RestCommit {
+  sha: string;
+  commit: {
+    message: string;
+    author: { name?: string; email?: string; date?: string } | null;
+    committer: { name?: string; email?: string; date?: string } | null;
+  };
+  author: { login: string } | null;
+  committer: { login: string } | null;
+}
+
+export function commitInputFromRest(repositoryId: number, c: RestCommit) {
+  return {
+    repositoryId,
+    sha: c.sha,
+    message: c.commit.message,
+    authorName: c.commit.author?.name,
+    authorEmail: c.commit.author?.email,
+    authorLogin: c.author?.login,
+    committerName: c.commit.committer?.name,
+    committerEmail: c.commit.committer?.email,
+    committerLogin: c.committer?.login,
+    authoredAt: c.commit.author?.date ? toIso(c.commit.author.date) : null,
+    committedAt: c.commit.committer?.date ? toIso(c.commit.committer.date) : null,
+    claudeCodeTrailer: hasClaudeCodeTrailer(c.commit.message),
+  };
+}
+
+/**
+ * Fetches a merged PR's commits and changed files and stores the commits, the PR↔commit links and,
+ * per file, the counts and fingerprints of the effective added lines (never the code). GitHub lists
+ * at most 250 commits and 3,000 files of one PR; beyond that the PR is counted from what it lists.
+ */
+export async function enrichPullRequest({
+  db,
+  octokit,
+  fingerprintKey,
+  payload,
+  now,
+}: {
+  db: Db;
+  octokit: ProbotOctokit;
+  fingerprintKey: string;
+  payload: EnrichPullRequestPayload;
+  now: () => Date;
+}): Promise<void> {
+  const params = { owner: payload.owner, repo: payload.repo, pull_number: payload.number, per_page: 100 };
+  const restCommits = await octokit.paginate(octokit.rest.pulls.listCommits, params);
+  const files = await octokit.paginate(octokit.rest.pulls.listFiles, params);
+  const summaries = files.map((f) => summarizeFileChange(f, fingerprintKey));
+
+  db.transaction((tx) => {
+    const pr = tx
+      .select({ repositoryId: pullRequests.repositoryId })
+      .from(pullRequests)
+      .where(eq(pullRequests.id, payload.pullRequestId))
+      .get();
+    if (!pr) throw new Error(`pull request ${payload.owner}/${payload.repo}#${payload.number} is not stored`);
+    const commitIds = restCommits.map((c) => upsertCommit(tx, commitInputFromRest(pr.repositoryId, c as RestCommit)));
+    linkPullRequestCommits(tx, payload.pullRequestId, commitIds);
+    replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
+    markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
+  });
+}

@@ -1,0 +1,25 @@
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
+import { coverRepositories, uncoverRepositories, upsertInstallation, type Tx } from '../db/github-activity.js';
+import { installationInput } from './handle-installation.js';
+
+type Payload = EmitterWebhookEvent<'installation_repositories'>['payload'];
+
+/** installation_repositories.added / removed: the repositories an installation covers changed. */
+export function handleInstallationRepositories({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+  const installation = payload.installation;
+  upsertInstallation(tx, installationInput(installation as never, installation.suspended_at ? 'suspended' : 'active'));
+  const ownerLogin = (installation.account as { login?: string } | null)?.login ?? 'unknown';
+  const toInput = (r: Payload['repositories_added'][number]) => ({
+    id: r.id,
+    name: r.name,
+    fullName: r.full_name,
+    ownerLogin,
+    private: r.private,
+  });
+  coverRepositories(tx, installation.id, payload.repositories_added.map(toInput), now);
+  uncoverRepositories(
+    tx,
+    payload.repositories_removed.flatMap((r) => (r.id === undefined ? [] : [r.id])),
+    now,
+  );
+}

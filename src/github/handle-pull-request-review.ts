@@ -1,0 +1,22 @@
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
+import { recordReview, toIso, upsertGitHubUser, upsertPullRequest, upsertRepository, type Tx } from '../db/github-activity.js';
+import { pullRequestInput, repositoryInput } from './payload-mapping.js';
+
+type Payload = EmitterWebhookEvent<'pull_request_review.submitted'>['payload'];
+
+/** pull_request_review.submitted: the PR's first review time. The review may arrive before the PR itself. */
+export function handlePullRequestReview({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+  const repo = repositoryInput(payload.repository);
+  upsertRepository(tx, repo, payload.installation?.id ?? null, now);
+  const pr = payload.pull_request;
+  if (pr.user) upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
+  upsertPullRequest(tx, pullRequestInput(pr as never, repo.id));
+  const review = payload.review;
+  recordReview(tx, {
+    id: review.id,
+    pullRequestId: pr.id,
+    reviewerLogin: review.user?.login ?? null,
+    state: review.state,
+    submittedAt: toIso(review.submitted_at ?? now),
+  });
+}

@@ -1,0 +1,32 @@
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
+import { upsertGitHubUser, upsertPullRequest, upsertRepository, type Tx } from '../db/github-activity.js';
+import { enqueueJob } from '../jobs/job-queue.js';
+import { ENRICH_PULL_REQUEST, type EnrichPullRequestPayload } from './enrich-pull-request.js';
+import { pullRequestInput, repositoryInput } from './payload-mapping.js';
+
+type Payload = EmitterWebhookEvent<`pull_request.${(typeof PULL_REQUEST_ACTIONS)[number]}`>['payload'];
+
+export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'edited', 'synchronize', 'ready_for_review', 'closed'] as const;
+
+/**
+ * pull_request.*: keeps the PR as GitHub last described it. When it is merged, its commits and
+ * files are fetched later by a durable job, so the webhook answers at once.
+ */
+export function handlePullRequest({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+  const pr = payload.pull_request;
+  const repo = repositoryInput(payload.repository);
+  upsertRepository(tx, repo, payload.installation?.id ?? null, now);
+  if (pr.user) upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
+  upsertPullRequest(tx, pullRequestInput(pr, repo.id));
+
+  if (payload.action === 'closed' && pr.merged && payload.installation) {
+    const job: EnrichPullRequestPayload = {
+      installationId: payload.installation.id,
+      pullRequestId: pr.id,
+      owner: repo.ownerLogin,
+      repo: repo.name,
+      number: pr.number,
+    };
+    enqueueJob(tx, { kind: ENRICH_PULL_REQUEST, dedupeKey: `${ENRICH_PULL_REQUEST}:${pr.id}`, payload: job }, Date.parse(now));
+  }
+}

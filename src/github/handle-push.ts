@@ -1,0 +1,66 @@
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
+import { hasClaudeCodeTrailer } from '../attribution/claude-code-markers.js';
+import { toIso, upsertCommit, upsertRepository, type Tx } from '../db/github-activity.js';
+import { enqueueJob } from '../jobs/job-queue.js';
+import { ENRICH_COMMIT, type EnrichCommitPayload } from './enrich-commit.js';
+import { repositoryInput } from './payload-mapping.js';
+
+type Payload = EmitterWebhookEvent<'push'>['payload'];
+
+/**
+ * Commits pushed to the default branch are fetched this long after the push: by then the webhook of
+ * a PR merged by this push has usually arrived, and commits that belong to a PR need no fetch.
+ */
+export const DIRECT_PUSH_ENRICH_DELAY_MS = 5 * 60_000;
+
+/** push: every pushed commit, its authors, its Claude Code trailer, and whether it landed on the default branch. */
+export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+  if (!payload.ref.startsWith('refs/heads/') || payload.deleted) return;
+  const repo = repositoryInput(payload.repository as never);
+  upsertRepository(tx, repo, payload.installation?.id ?? null, now);
+
+  const onDefaultBranch = repo.defaultBranch != null && payload.ref === `refs/heads/${repo.defaultBranch}`;
+  // `repository.pushed_at` is epoch seconds in push payloads.
+  const pushedAt =
+    typeof payload.repository.pushed_at === 'number' ? toIso(payload.repository.pushed_at * 1000) : now;
+
+  for (const commit of payload.commits) {
+    const commitId = upsertCommit(tx, {
+      repositoryId: repo.id,
+      sha: commit.id,
+      message: commit.message,
+      authorName: commit.author.name,
+      authorEmail: commit.author.email,
+      authorLogin: commit.author.username,
+      committerName: commit.committer.name,
+      committerEmail: commit.committer.email,
+      committerLogin: commit.committer.username,
+      authoredAt: toIso(commit.timestamp),
+      claudeCodeTrailer: hasClaudeCodeTrailer(commit.message),
+      pushedToDefaultBranch: onDefaultBranch,
+      pushedAt: onDefaultBranch ? pushedAt : null,
+    });
+    // A commit seen before on another branch (not `distinct`) reached the default branch through a
+    // merge; only new commits can be direct pushes whose lines need counting.
+    if (onDefaultBranch && commit.distinct && payload.installation) {
+      const job: EnrichCommitPayload = {
+        installationId: payload.installation.id,
+        repositoryId: repo.id,
+        commitId,
+        owner: repo.ownerLogin,
+        repo: repo.name,
+        sha: commit.id,
+      };
+      enqueueJob(
+        tx,
+        {
+          kind: ENRICH_COMMIT,
+          dedupeKey: `${ENRICH_COMMIT}:${repo.id}:${commit.id}`,
+          payload: job,
+          runAfter: Date.parse(now) + DIRECT_PUSH_ENRICH_DELAY_MS,
+        },
+        Date.parse(now),
+      );
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { isDbReachable, type Db } from '../db/client.js';
+import { storedCounts } from '../db/overview.js';
+import { WEBHOOKS_PATH } from '../github/app.js';
+import { countJobsByStatus } from '../jobs/job-queue.js';
+import { errorBody, jsonError } from './errors.js';
+import { HomePage } from './pages/home-page.js';
+
+export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+export interface HttpAppDeps {
+  db: Db;
+  log: Logger;
+  /** Probot's webhook middleware; absent when the app has no GitHub credentials. */
+  webhooks?: NodeMiddleware | undefined;
+}
+
+export type AppEnv = { Bindings: HttpBindings };
+
+/** The one Hono app behind the server's single port. */
+export function createHttpApp({ db, log, webhooks }: HttpAppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/healthz', (c) =>
+    isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),
+  );
+
+  // Probot verifies the signature and runs the handlers itself; it needs the raw, unread Node
+  // request, so the body must not be touched here.
+  app.post(WEBHOOKS_PATH, async (c) => {
+    if (!webhooks) {
+      return jsonError(
+        c,
+        503,
+        'api_error',
+        'GitHub App not configured: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET, then restart.',
+      );
+    }
+    await webhooks(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  app.get('/', (c) => {
+    const jobs = countJobsByStatus(db);
+    const origin = new URL(c.req.url).origin;
+    return c.html(
+      <HomePage
+        githubConfigured={webhooks !== undefined}
+        webhooksUrl={`${origin}${WEBHOOKS_PATH}`}
+        counts={storedCounts(db)}
+        jobs={jobs}
+      />,
+    );
+  });
+
+  app.notFound((c) => jsonError(c, 404, 'not_found_error', `No route for ${c.req.method} ${c.req.path}`));
+
+  app.onError((error, c) => {
+    log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);
+  });
+
+  return app;
+}

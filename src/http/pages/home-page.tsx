@@ -1,0 +1,108 @@
+import type { FC } from 'hono/jsx';
+import type { StoredCounts } from '../../db/overview.js';
+
+export interface HomePageProps {
+  githubConfigured: boolean;
+  webhooksUrl: string;
+  counts: StoredCounts;
+  jobs: { pending: number; running: number; failed: number };
+}
+
+const styles = `
+  :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #fff; --card: #f6f8fa; --accent: #c2570c; --ok: #1a7f37; --warn: #9a6700; }
+  @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117; --card: #161b22; --accent: #f0883e; --ok: #3fb950; --warn: #d29922; } }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+  main { max-width: 52rem; margin: 0 auto; padding: 2rem 1rem; }
+  h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+  p.lead { color: var(--muted); margin-top: 0; }
+  section { background: var(--card); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
+  h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
+  code, pre { font: 14px/1.4 ui-monospace, monospace; }
+  pre { overflow-x: auto; padding: .75rem; background: var(--bg); border-radius: 6px; }
+  dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; margin: 0; }
+  dt { color: var(--muted); font-size: .85rem; } dd { margin: 0; font-size: 1.4rem; font-weight: 600; }
+  .ok { color: var(--ok); } .warn { color: var(--warn); }
+`;
+
+/** The first page a person sees: whether the app is connected to GitHub, and what to do next. */
+export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, counts, jobs }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>Claude Code contribution metrics</title>
+      <style>{styles}</style>
+    </head>
+    <body>
+      <main>
+        <h1>Claude Code contribution metrics</h1>
+        <p class="lead">
+          How much of what your organization ships was written with Claude Code, from GitHub webhooks and Claude
+          Code's own telemetry, on your own server.
+        </p>
+
+        <section aria-labelledby="github-status">
+          <h2 id="github-status">GitHub App</h2>
+          {githubConfigured ? (
+            <p class="ok">
+              Connected. GitHub delivers webhooks to <code>{webhooksUrl}</code>.
+            </p>
+          ) : (
+            <>
+              <p class="warn">Not configured yet: webhooks are refused until the app has its GitHub credentials.</p>
+              <ol>
+                <li>
+                  Register a GitHub App from <code>app.yml</code> (its permissions and events), with the webhook URL{' '}
+                  <code>{webhooksUrl}</code>.
+                </li>
+                <li>
+                  Set <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and{' '}
+                  <code>WEBHOOK_SECRET</code> in the environment or in <code>.env</code> (see <code>.env.example</code>).
+                </li>
+                <li>Restart the server and install the app on your organization.</li>
+              </ol>
+            </>
+          )}
+        </section>
+
+        <section aria-labelledby="stored">
+          <h2 id="stored">Recorded so far</h2>
+          <dl>
+            <div>
+              <dt>Installations</dt>
+              <dd>{counts.installations}</dd>
+            </div>
+            <div>
+              <dt>Repositories</dt>
+              <dd>{counts.repositories}</dd>
+            </div>
+            <div>
+              <dt>Pull requests</dt>
+              <dd>{counts.pullRequests}</dd>
+            </div>
+            <div>
+              <dt>Merged</dt>
+              <dd>{counts.mergedPullRequests}</dd>
+            </div>
+            <div>
+              <dt>Commits</dt>
+              <dd>{counts.commits}</dd>
+            </div>
+          </dl>
+          <p>
+            GitHub fetches waiting: {jobs.pending + jobs.running}
+            {jobs.failed > 0 ? <span class="warn"> · failed for good: {jobs.failed}</span> : null}
+          </p>
+        </section>
+
+        <section aria-labelledby="health">
+          <h2 id="health">Health</h2>
+          <p>
+            <a href="/healthz">/healthz</a> answers <code>{'{"status":"ok"}'}</code> while the database is reachable.
+          </p>
+        </section>
+      </main>
+    </body>
+  </html>
+);

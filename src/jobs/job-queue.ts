@@ -1,0 +1,115 @@
+import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/github-activity.js';
+import { jobs, type Job } from '../db/schema.js';
+
+/*
+ * A durable job queue in the app's own SQLite database. A job is written in the same transaction as
+ * the webhook that caused it, so accepted work is never lost; it survives restarts, is retried with
+ * backoff, and a job whose process died while running it is picked up again once its lease expires.
+ */
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+/** How long a claimed job is reserved for the worker that claimed it. */
+export const LEASE_MS = 5 * 60_000;
+
+export interface EnqueueInput {
+  kind: string;
+  dedupeKey: string;
+  payload: unknown;
+  runAfter?: number | undefined;
+  maxAttempts?: number | undefined;
+}
+
+/**
+ * Adds a job, or re-arms the job with the same key if it already finished (done or failed).
+ * A job that is still pending or running is left alone: the same work is already on its way.
+ */
+export function enqueueJob(tx: Tx, input: EnqueueInput, now: number = Date.now()): void {
+  const runAfter = input.runAfter ?? now;
+  tx.insert(jobs)
+    .values({
+      kind: input.kind,
+      dedupeKey: input.dedupeKey,
+      payload: input.payload,
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      runAfter,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: jobs.dedupeKey,
+      set: {
+        payload: input.payload,
+        status: 'pending',
+        attempts: 0,
+        runAfter,
+        lastError: null,
+        lockedUntil: null,
+        finishedAt: null,
+        updatedAt: now,
+      },
+      setWhere: sql`${jobs.status} IN ('done', 'failed')`,
+    })
+    .run();
+}
+
+/** Takes the next due job (oldest first) and leases it; undefined when none is due. */
+export function claimNextJob(db: Db, now: number = Date.now()): Job | undefined {
+  return db.transaction((tx) => {
+    const next = tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(
+        or(
+          and(eq(jobs.status, 'pending'), lte(jobs.runAfter, now)),
+          and(eq(jobs.status, 'running'), lte(jobs.lockedUntil, now)),
+        ),
+      )
+      .orderBy(asc(jobs.runAfter), asc(jobs.id))
+      .limit(1)
+      .get();
+    if (!next) return undefined;
+    return tx
+      .update(jobs)
+      .set({ status: 'running', attempts: sql`${jobs.attempts} + 1`, lockedUntil: now + LEASE_MS, updatedAt: now })
+      .where(eq(jobs.id, next.id))
+      .returning()
+      .get();
+  }, { behavior: 'immediate' });
+}
+
+export function completeJob(tx: Tx, id: number, now: number = Date.now()): void {
+  tx.update(jobs)
+    .set({ status: 'done', lockedUntil: null, lastError: null, finishedAt: now, updatedAt: now })
+    .where(eq(jobs.id, id))
+    .run();
+}
+
+export function retryJobLater(db: Db, id: number, error: string, runAfter: number, now: number = Date.now()): void {
+  db.update(jobs)
+    .set({ status: 'pending', lockedUntil: null, lastError: error, runAfter, updatedAt: now })
+    .where(eq(jobs.id, id))
+    .run();
+}
+
+export function failJob(db: Db, id: number, error: string, now: number = Date.now()): void {
+  db.update(jobs)
+    .set({ status: 'failed', lockedUntil: null, lastError: error, finishedAt: now, updatedAt: now })
+    .where(eq(jobs.id, id))
+    .run();
+}
+
+export function countJobsByStatus(db: Db): Record<Job['status'], number> {
+  const counts = { pending: 0, running: 0, done: 0, failed: 0 };
+  for (const row of db
+    .select({ status: jobs.status, n: sql<number>`count(*)` })
+    .from(jobs)
+    .groupBy(jobs.status)
+    .all()) {
+    counts[row.status] = row.n;
+  }
+  return counts;
+}
