@@ -154,8 +154,7 @@ CREATE TABLE `repositories` (
 	`default_branch` text,
 	`private` integer DEFAULT false NOT NULL,
 	`covered` integer DEFAULT true NOT NULL,
-	`updated_at` text NOT NULL,
-	FOREIGN KEY (`installation_id`) REFERENCES `installations`(`id`) ON UPDATE no action ON DELETE no action
+	`updated_at` text NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX `repositories_full_name_idx` ON `repositories` (`full_name`);--> statement-breakpoint

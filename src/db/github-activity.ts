@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import {
   addedLineFingerprints,
@@ -101,9 +101,11 @@ export function coverRepositories(tx: Tx, installationId: number, repos: Reposit
 }
 
 /** Repositories removed from an installation: their history stays, new activity is no longer expected. */
-export function uncoverRepositories(tx: Tx, repositoryIds: number[], now: string): void {
-  if (repositoryIds.length === 0) return;
-  tx.update(repositories).set({ covered: false, updatedAt: now }).where(inArray(repositories.id, repositoryIds)).run();
+export function uncoverRepositories(tx: Tx, installationId: number, repos: RepositoryInput[], now: string): void {
+  for (const repo of repos) {
+    upsertRepository(tx, repo, installationId, now);
+    tx.update(repositories).set({ covered: false }).where(eq(repositories.id, repo.id)).run();
+  }
 }
 
 export function uncoverInstallationRepositories(tx: Tx, installationId: number, now: string): void {

@@ -26,7 +26,8 @@ export const repositories = sqliteTable(
   'repositories',
   {
     id: integer('id').primaryKey(), // GitHub's repository id
-    installationId: integer('installation_id').references(() => installations.id),
+    // No foreign key: a repository's events can arrive before its installation's.
+    installationId: integer('installation_id'),
     ownerLogin: text('owner_login').notNull(),
     name: text('name').notNull(),
     fullName: text('full_name').notNull(),

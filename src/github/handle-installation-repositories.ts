@@ -17,9 +17,10 @@ export function handleInstallationRepositories({ tx, payload, now }: { tx: Tx; p
     private: r.private,
   });
   coverRepositories(tx, installation.id, payload.repositories_added.map(toInput), now);
-  uncoverRepositories(
-    tx,
-    payload.repositories_removed.flatMap((r) => (r.id === undefined ? [] : [r.id])),
-    now,
+  const removed = payload.repositories_removed.flatMap((r) =>
+    r.id === undefined || r.name === undefined || r.full_name === undefined
+      ? []
+      : [{ id: r.id, name: r.name, fullName: r.full_name, ownerLogin, private: r.private ?? true }],
   );
+  uncoverRepositories(tx, installation.id, removed, now);
 }

@@ -1,0 +1,47 @@
+import nock from 'nock';
+
+/*
+ * Typed mocks of the GitHub REST endpoints the app calls. Each returns the nock scope so a test can
+ * check `scope.isDone()`; tests end with `nock.pendingMocks()` empty.
+ */
+
+export const GITHUB_API = 'https://api.github.com';
+
+export function nockInstallationToken(installationId: number, base = GITHUB_API) {
+  return nock(base)
+    .post(`/app/installations/${installationId}/access_tokens`)
+    .reply(201, { token: `ghs_test_${installationId}`, expires_at: '2099-01-01T00:00:00Z', permissions: {} });
+}
+
+interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+  base?: string;
+}
+
+export function nockPullRequestCommits({ owner, repo, number, base = GITHUB_API }: PullRequestRef, commits: object[]) {
+  return nock(base).get(`/repos/${owner}/${repo}/pulls/${number}/commits`).query(true).reply(200, commits);
+}
+
+export function nockPullRequestFiles({ owner, repo, number, base = GITHUB_API }: PullRequestRef, files: object[]) {
+  return nock(base).get(`/repos/${owner}/${repo}/pulls/${number}/files`).query(true).reply(200, files);
+}
+
+/** A paginated list: page 1 links to page 2 the way GitHub does. */
+export function nockPaginated(path: string, pages: object[][], base = GITHUB_API) {
+  const scope = nock(base);
+  pages.forEach((page, i) => {
+    const headers: Record<string, string> =
+      i < pages.length - 1 ? { link: `<${base}${path}?per_page=100&page=${i + 2}>; rel="next"` } : {};
+    scope
+      .get(path)
+      .query((q) => String(q.page ?? '1') === String(i + 1))
+      .reply(200, page, headers);
+  });
+  return scope;
+}
+
+export function nockCommit({ owner, repo, sha, base = GITHUB_API }: { owner: string; repo: string; sha: string; base?: string }, body: object) {
+  return nock(base).get(`/repos/${owner}/${repo}/commits/${sha}`).reply(200, body);
+}
