@@ -207,7 +207,7 @@ describe('commits pushed straight to the default branch', () => {
 
   it('are not fetched when they turn out to be a pull request’s merge commit', async () => {
     await receive('installation', installationPayload('created'));
-    const merge = { ...readmeCommit, sha: PR42_MERGED.mergeCommitSha, message: 'Merge pull request #42 from acme/feature/rate-limit' };
+    const merge = { ...readmeCommit, sha: PR42_MERGED.mergeCommitSha!, message: 'Merge pull request #42 from acme/feature/rate-limit' };
     await receive('push', pushPayload('main', [merge], { distinct: true }));
     await receive('pull_request', pullRequestPayload('closed', PR42_MERGED));
 
