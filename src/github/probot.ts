@@ -8,7 +8,7 @@ export interface ProbotOptions {
   /** `https://api.github.com`, or `<GHE_PROTOCOL>://<GHE_HOST>/api/v3` for GitHub Enterprise Server. */
   baseUrl: string;
   log: Logger;
-  /** Tests turn Octokit's own retries and throttling off, so the job queue's retries are what they see. */
+  /** Octokit's quick in-process retries of 5xx answers; tests turn them off to see the job queue's own. */
   octokitRetries?: boolean;
 }
 
@@ -18,9 +18,19 @@ export interface ProbotOptions {
  * Server included).
  */
 export function createProbot({ credentials, baseUrl, log, octokitRetries = true }: ProbotOptions): Probot {
-  const Octokit = octokitRetries
-    ? ProbotOctokit
-    : ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } });
+  // Rate limits are left to the durable job queue, which reschedules the job for GitHub's reset
+  // time instead of holding the worker in an in-process wait. A function is needed here because
+  // Probot passes its own throttle options to every Octokit it creates, and they would win over plain defaults.
+  const Octokit = ProbotOctokit.defaults((options: Record<string, any>) => ({
+    ...options,
+    throttle: {
+      ...options.throttle,
+      enabled: octokitRetries,
+      onRateLimit: () => false,
+      onSecondaryRateLimit: () => false,
+    },
+    retry: { ...options.retry, enabled: octokitRetries },
+  }));
   return new Probot({
     appId: credentials.appId,
     privateKey: credentials.privateKey,
