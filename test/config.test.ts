@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { testPrivateKey } from './helpers/test-probot.js';
+
+describe('loadConfig', () => {
+  it('starts with defaults and no GitHub credentials on an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databasePath: 'data/metrics.db',
+      logLevel: 'info',
+      github: undefined,
+      githubApiBaseUrl: 'https://api.github.com',
+      fingerprintSecret: undefined,
+      processSchedule: '0 2 * * *',
+      retentionDays: 120,
+      jobPollIntervalMs: 2000,
+    });
+  });
+
+  it('treats empty values (as in a copied .env.example) as unset', () => {
+    expect(loadConfig({ APP_ID: '', PRIVATE_KEY: '', WEBHOOK_SECRET: '', PORT: '' }).github).toBeUndefined();
+  });
+
+  it('reads GitHub App credentials, with \\n escapes in the key', () => {
+    const pem = testPrivateKey();
+    const config = loadConfig({ APP_ID: '42', PRIVATE_KEY: pem.replace(/\n/g, '\\n'), WEBHOOK_SECRET: 's' });
+    expect(config.github).toEqual({ appId: '42', privateKey: pem, webhookSecret: 's' });
+  });
+
+  it('points the API at GitHub Enterprise Server', () => {
+    expect(loadConfig({ GHE_HOST: 'github.example.com' }).githubApiBaseUrl).toBe('https://github.example.com/api/v3');
+    expect(loadConfig({ GHE_HOST: 'ghe.local:8080', GHE_PROTOCOL: 'http' }).githubApiBaseUrl).toBe('http://ghe.local:8080/api/v3');
+  });
+
+  it('accepts file: database URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'file:/var/lib/ccm/metrics.db' }).databasePath).toBe('/var/lib/ccm/metrics.db');
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT: /],
+    [{ PORT: '70000' }, /PORT: /],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: /],
+    [{ APP_ID: 'my-app' }, /APP_ID: must be the numeric GitHub App ID/],
+    [{ APP_ID: '42' }, /PRIVATE_KEY: required when APP_ID is set[\s\S]*WEBHOOK_SECRET: required when APP_ID is set/],
+    [{ APP_ID: '42', PRIVATE_KEY: 'not a key', WEBHOOK_SECRET: 's' }, /PRIVATE_KEY: is not a PEM private key/],
+    [{ PRIVATE_KEY_PATH: '/nonexistent/key.pem' }, /PRIVATE_KEY_PATH: cannot read \/nonexistent\/key.pem/],
+    [{ GHE_HOST: 'https://github.example.com' }, /GHE_HOST: must be a host name/],
+    [{ FINGERPRINT_SECRET: 'short' }, /FINGERPRINT_SECRET: must be at least 32 characters/],
+  ])('names the bad variable: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
