@@ -57,7 +57,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   // Jobs wait in the database while the app has no credentials to run them with.
   if (startWorker && probot) worker.start();
 
-  const app = createHttpApp({ db, log, webhooks });
+  const app = createHttpApp({ db, log, webhooks, fingerprintKey: key, ingestMaxBodyBytes: config.ingestMaxBodyBytes });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });

@@ -3,6 +3,7 @@ import { desc, eq } from 'drizzle-orm';
 import { ConfigError, loadConfig } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { jobs } from './db/schema.js';
+import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
 import { countJobsByStatus } from './jobs/job-queue.js';
 
 /*
@@ -13,13 +14,62 @@ import { countJobsByStatus } from './jobs/job-queue.js';
 const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
+  tokens create --org ORG [--user LOGIN]
+                       issue an ingest token for Claude Code's telemetry and hooks (printed once,
+                       last line); --user makes it personal: its data is LOGIN's
+  tokens list [--org ORG]
+                       ingest tokens (prefix, owner, created, last used, revoked)
+  tokens revoke ID     revoke an ingest token; Claude Code using it is refused from then on
   jobs                 GitHub fetch jobs by status, and the failed ones with their errors
   jobs retry           re-arm every failed job (after fixing what made it fail)
   help                 this text`;
 
 type Command = (db: Db, args: string[]) => Promise<number> | number;
 
+const GITHUB_LOGIN = /^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}(\[bot\])?$/i;
+
+function requireLogin(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required`);
+  if (!GITHUB_LOGIN.test(value)) throw new UsageError(`${flag} "${value}" is not a GitHub login`);
+  return value;
+}
+
 const commands: Record<string, Command> = {
+  tokens(db, args) {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { org: { type: 'string' }, user: { type: 'string' } },
+    });
+    const [sub, id] = positionals;
+    switch (sub) {
+      case 'create': {
+        const org = requireLogin(values.org, '--org');
+        const user = values.user === undefined ? undefined : requireLogin(values.user, '--user');
+        const { token, row } = createIngestToken(db, { org, githubLogin: user });
+        console.log(`Ingest token #${row.id} for ${org}${user ? ` (personal: ${user})` : ''}. Shown once; store it now:`);
+        console.log(token);
+        return 0;
+      }
+      case 'list': {
+        const rows = listIngestTokens(db, values.org);
+        if (rows.length === 0) console.log('No ingest tokens.');
+        for (const t of rows) {
+          const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`;
+          console.log(`#${t.id}  ${t.tokenPrefix}…  ${t.org}${t.githubLogin ? ` / ${t.githubLogin}` : ''}  created ${t.createdAt}  ${state}`);
+        }
+        return 0;
+      }
+      case 'revoke': {
+        if (!id || !/^\d+$/.test(id)) throw new UsageError('tokens revoke needs the token id (see `tokens list`)');
+        if (!revokeIngestToken(db, Number(id))) throw new UsageError(`no live ingest token #${id}`);
+        console.log(`Ingest token #${id} revoked.`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`tokens needs a subcommand: create, list or revoke`);
+    }
+  },
   jobs(db, args) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (positionals[0] === 'retry') {
@@ -62,7 +112,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return await command(db, rest);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
-      console.error(error.message);
+      console.error(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : error.message);
       return 2;
     }
     throw error;

@@ -36,6 +36,7 @@ const envSchema = z.object({
   PROCESS_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().default('0 2 * * *')),
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
+  INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -61,6 +62,8 @@ export interface Config {
   processSchedule: string;
   retentionDays: number;
   jobPollIntervalMs: number;
+  /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
+  ingestMaxBodyBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -119,5 +122,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     processSchedule: e.PROCESS_SCHEDULE,
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
+    ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,
   };
 }

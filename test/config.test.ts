@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       processSchedule: '0 2 * * *',
       retentionDays: 120,
       jobPollIntervalMs: 2000,
+      ingestMaxBodyBytes: 10 * 1024 * 1024,
     });
   });
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /*
  * Times from GitHub are stored as ISO-8601 UTC text (`toISOString()`), so they sort and bucket by
@@ -246,6 +246,197 @@ export const appSecrets = sqliteTable('app_secrets', {
   value: text('value').notNull(),
   createdAt: text('created_at').notNull(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Claude Code side: ingest tokens, sessions, telemetry counters, hook fingerprints, identities.
+// `org` is the GitHub organization login an ingest token was issued for.
+
+/** Bearer tokens Claude Code sends with telemetry and hook calls; only their SHA-256 is kept. */
+export const ingestTokens = sqliteTable(
+  'ingest_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    org: text('org').notNull(),
+    /** Set for a personal token: whose data it carries (the strongest identity link). */
+    githubLogin: text('github_login'),
+    tokenHash: text('token_hash').notNull(),
+    /** The first characters of the token, to tell tokens apart in lists. */
+    tokenPrefix: text('token_prefix').notNull(),
+    createdAt: text('created_at').notNull(),
+    revokedAt: text('revoked_at'),
+    lastUsedAt: text('last_used_at'),
+  },
+  (t) => [uniqueIndex('ingest_tokens_token_hash_idx').on(t.tokenHash), index('ingest_tokens_org_idx').on(t.org)],
+);
+
+/** OTLP requests already applied (hash of the decompressed body): an exporter's retry counts once. */
+export const otlpExports = sqliteTable(
+  'otlp_exports',
+  {
+    bodyHash: text('body_hash').primaryKey(),
+    signal: text('signal').notNull(),
+    org: text('org').notNull(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('otlp_exports_received_at_idx').on(t.receivedAt)],
+);
+
+/** One Claude Code session (`session.id`), with who ran it and where. */
+export const claudeSessions = sqliteTable(
+  'claude_sessions',
+  {
+    id: text('id').primaryKey(),
+    org: text('org').notNull(),
+    firstSeenAt: text('first_seen_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+    appVersion: text('app_version'),
+    terminalType: text('terminal_type'),
+    userEmail: text('user_email'),
+    userAccountUuid: text('user_account_uuid'),
+    userId: text('user_id'),
+    organizationId: text('organization_id'),
+    /** From a personal ingest token or the `github.login` resource attribute. */
+    githubLogin: text('github_login'),
+    /** Where the session ran (from hook calls), to relate file paths to repositories. */
+    cwd: text('cwd'),
+    /** Other resource attributes set by the org (`team`, `department`, …). */
+    attributes: text('attributes', { mode: 'json' }).$type<Record<string, string | number | boolean>>(),
+  },
+  (t) => [
+    index('claude_sessions_org_idx').on(t.org),
+    index('claude_sessions_user_email_idx').on(t.userEmail),
+  ],
+);
+
+/**
+ * Telemetry counters per org, UTC day, session, metric and dimension (e.g. `Edit:accept`,
+ * a model, `model:input`). Deltas add up here; cumulative series are turned into deltas first.
+ */
+export const telemetryDaily = sqliteTable(
+  'telemetry_daily',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    sessionId: text('session_id').notNull(),
+    metric: text('metric').notNull(),
+    dimension: text('dimension').notNull(),
+    value: real('value').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'telemetry_daily_pk', columns: [t.org, t.day, t.sessionId, t.metric, t.dimension] }),
+    index('telemetry_daily_session_id_idx').on(t.sessionId),
+  ],
+);
+
+/** The last point of each cumulative series, to turn the next one into a delta. */
+export const cumulativeSeries = sqliteTable('cumulative_series', {
+  seriesKey: text('series_key').primaryKey(),
+  startTimeUnixNano: text('start_time_unix_nano').notNull(),
+  timeUnixNano: text('time_unix_nano').notNull(),
+  value: real('value').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** `api_request` events summed per org, day, session and model. */
+export const apiRequestsDaily = sqliteTable(
+  'api_requests_daily',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    sessionId: text('session_id').notNull(),
+    model: text('model').notNull(),
+    requests: integer('requests').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    cacheReadTokens: integer('cache_read_tokens').notNull(),
+    cacheCreationTokens: integer('cache_creation_tokens').notNull(),
+    costUsd: real('cost_usd').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'api_requests_daily_pk', columns: [t.org, t.day, t.sessionId, t.model] }),
+    index('api_requests_daily_session_id_idx').on(t.sessionId),
+  ],
+);
+
+/** Commits a session reported making (short or full sha), from hook calls or `tool_result` events. */
+export const sessionCommits = sqliteTable(
+  'session_commits',
+  {
+    sessionId: text('session_id').notNull(),
+    sha: text('sha').notNull(),
+    org: text('org').notNull(),
+    source: text('source').notNull(), // hook | event
+    seenAt: text('seen_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'session_commits_pk', columns: [t.sessionId, t.sha] }),
+    index('session_commits_sha_idx').on(t.sha),
+  ],
+);
+
+/** Pull requests a session reported opening (`gitOperation.pr`). */
+export const sessionPullRequests = sqliteTable(
+  'session_pull_requests',
+  {
+    sessionId: text('session_id').notNull(),
+    repository: text('repository').notNull(), // owner/name
+    number: integer('number').notNull(),
+    org: text('org').notNull(),
+    url: text('url').notNull(),
+    seenAt: text('seen_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'session_pull_requests_pk', columns: [t.sessionId, t.repository, t.number] }),
+    index('session_pull_requests_repository_number_idx').on(t.repository, t.number),
+  ],
+);
+
+/**
+ * Fingerprints of the lines a session wrote into a file, never the lines. `path` is relative to
+ * the session's working directory, so it is a suffix of the repository path.
+ */
+export const sessionLineFingerprints = sqliteTable(
+  'session_line_fingerprints',
+  {
+    sessionId: text('session_id').notNull(),
+    path: text('path').notNull(),
+    fingerprint: integer('fingerprint').notNull(),
+    occurrences: integer('occurrences').notNull(),
+    org: text('org').notNull(),
+    firstWrittenAt: text('first_written_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'session_line_fingerprints_pk', columns: [t.sessionId, t.path, t.fingerprint] })],
+);
+
+/** Hook calls already applied (`tool_use_id`): a retried call counts once. */
+export const hookCalls = sqliteTable(
+  'hook_calls',
+  {
+    toolUseId: text('tool_use_id').primaryKey(),
+    sessionId: text('session_id').notNull(),
+    toolName: text('tool_name').notNull(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('hook_calls_received_at_idx').on(t.receivedAt)],
+);
+
+/** A Claude Code user (by email, account UUID or user id) known to be a GitHub login, and how we know. */
+export const identityLinks = sqliteTable(
+  'identity_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    org: text('org').notNull(),
+    kind: text('kind', { enum: ['email', 'account_uuid', 'user_id'] }).notNull(),
+    value: text('value').notNull(),
+    githubLogin: text('github_login').notNull(),
+    source: text('source', { enum: ['personal_token', 'commit', 'resource_attribute', 'email_match', 'admin'] }).notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('identity_links_org_kind_value_source_idx').on(t.org, t.kind, t.value, t.source),
+    index('identity_links_org_github_login_idx').on(t.org, t.githubLogin),
+  ],
+);
 
 export type Installation = typeof installations.$inferSelect;
 export type Repository = typeof repositories.$inferSelect;

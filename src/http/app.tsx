@@ -9,6 +9,7 @@ import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import { errorBody, jsonError } from './errors.js';
 import { HomePage } from './pages/home-page.js';
+import { telemetryRoutes } from './telemetry-routes.js';
 
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -17,13 +18,18 @@ export interface HttpAppDeps {
   log: Logger;
   /** Probot's webhook middleware; absent when the app has no GitHub credentials. */
   webhooks?: NodeMiddleware | undefined;
+  fingerprintKey: string;
+  ingestMaxBodyBytes: number;
+  now?: () => Date;
 }
 
 export type AppEnv = { Bindings: HttpBindings };
 
 /** The one Hono app behind the server's single port. */
-export function createHttpApp({ db, log, webhooks }: HttpAppDeps): Hono<AppEnv> {
+export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, now }: HttpAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
 
   app.get('/healthz', (c) =>
     isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),

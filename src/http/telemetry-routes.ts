@@ -1,0 +1,153 @@
+import { gunzipSync, inflateSync } from 'node:zlib';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.js';
+import { findIngestToken, type IngestToken } from '../db/ingest-tokens.js';
+import { hookCallSchema } from '../telemetry/hook-call.js';
+import { ingestHookCall } from '../telemetry/ingest-hook.js';
+import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
+import { decodeOtlp, encodeOtlpResponse, OtlpDecodeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
+import { jsonError } from './errors.js';
+
+/*
+ * Where Claude Code sends its telemetry (OTLP/HTTP, as an OpenTelemetry collector answers it) and
+ * its PostToolUse hook calls. Every refusal is a 4xx with the spec's error shape, and a refused
+ * request stores nothing.
+ */
+
+export interface TelemetryRoutesDeps {
+  db: Db;
+  log: Logger;
+  fingerprintKey: string;
+  /** Largest body accepted, on the wire and after decompression. */
+  maxBodyBytes: number;
+  now?: () => Date;
+}
+
+type TelemetryEnv = { Variables: { token: IngestToken } };
+
+class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function otlpFormat(contentType: string | undefined): OtlpFormat {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (type === 'application/x-protobuf' || type === 'application/protobuf') return 'protobuf';
+  throw new BodyError(
+    415,
+    `Unsupported Content-Type "${contentType ?? ''}": send application/json or application/x-protobuf (OTLP/HTTP).`,
+  );
+}
+
+async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return raw;
+  if (encoding !== 'gzip' && encoding !== 'deflate') {
+    throw new BodyError(415, `Unsupported Content-Encoding "${encoding}": send gzip or no encoding.`);
+  }
+  try {
+    // The output limit guards against a small body that inflates to gigabytes.
+    return encoding === 'gzip' ? gunzipSync(raw, { maxOutputLength: maxBodyBytes }) : inflateSync(raw, { maxOutputLength: maxBodyBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new BodyError(413, `Body is larger than ${maxBodyBytes} bytes once decompressed.`);
+    }
+    throw new BodyError(400, `Body is not valid ${encoding} data: ${(error as Error).message}`);
+  }
+}
+
+export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = () => new Date() }: TelemetryRoutesDeps) {
+  const app = new Hono<TelemetryEnv>();
+
+  const authenticate = createMiddleware<TelemetryEnv>(async (c, next) => {
+    const secret = bearerToken(c.req.header('authorization'));
+    if (!secret) {
+      return jsonError(c, 401, 'authentication_error', 'Missing ingest token: send "Authorization: Bearer <token>".');
+    }
+    const token = findIngestToken(db, secret);
+    if (!token) return jsonError(c, 401, 'authentication_error', 'Unknown or revoked ingest token.');
+    c.set('token', token);
+    await next();
+  });
+
+  const limit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => jsonError(c, 413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`),
+  });
+
+  const refuse = (c: Context, error: unknown) => {
+    if (error instanceof BodyError) {
+      return jsonError(c, error.status, 'invalid_request_error', error.message);
+    }
+    if (error instanceof OtlpDecodeError) return jsonError(c, 400, 'invalid_request_error', error.message);
+    throw error;
+  };
+
+  const otlp = (signal: Signal) => async (c: Context<TelemetryEnv>) => {
+    try {
+      const format = otlpFormat(c.req.header('content-type'));
+      const body = await readBody(c, maxBodyBytes);
+      const token = c.get('token');
+      const hash = bodyHash(body);
+      const at = now();
+      const result =
+        signal === 'metrics'
+          ? ingestMetrics(db, { token, request: decodeOtlp('metrics', format, body), hash, now: at })
+          : ingestLogs(db, { token, request: decodeOtlp('logs', format, body), hash, now: at });
+      log.debug({ signal, org: token.org, ...result }, result.applied ? 'telemetry stored' : 'telemetry repeat ignored');
+      const response = encodeOtlpResponse(signal, format, { count: result.rejected, message: result.rejectionMessage });
+      return c.body(response.body as never, 200, { 'content-type': response.contentType });
+    } catch (error) {
+      return refuse(c, error);
+    }
+  };
+
+  app.post('/v1/metrics', authenticate, limit, otlp('metrics'));
+  app.post('/v1/logs', authenticate, limit, otlp('logs'));
+
+  app.post('/hooks/claude-code', authenticate, limit, async (c) => {
+    try {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') {
+        throw new BodyError(415, `Unsupported Content-Type "${c.req.header('content-type') ?? ''}": hook calls are application/json.`);
+      }
+      const body = await readBody(c, maxBodyBytes);
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.from(body).toString('utf8'));
+      } catch (error) {
+        throw new BodyError(400, `Body is not valid JSON: ${(error as Error).message}`);
+      }
+      const parsed = hookCallSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new BodyError(400, `Not a Claude Code hook call: ${issue.path.join('.') || 'body'} ${issue.message}`);
+      }
+      // Only PostToolUse carries what the app measures; other hook events are acknowledged.
+      if (parsed.data.hook_event_name !== 'PostToolUse') return c.json({});
+      const token = c.get('token');
+      const result = ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: now() });
+      log.debug({ org: token.org, tool: parsed.data.tool_name, ...result }, 'hook call stored');
+      return c.json({});
+    } catch (error) {
+      return refuse(c, error);
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,26 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/*
+ * Secrets the app hands out (ingest tokens, API keys): random, shown once, stored only as SHA-256.
+ * A high-entropy random token needs no slow password hash: guessing one is hopeless either way.
+ */
+
+export function newSecretToken(prefix: string): string {
+  return `${prefix}_${randomBytes(24).toString('base64url')}`;
+}
+
+export function hashSecretToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** The part of a token shown in lists: enough to tell tokens apart, useless to an attacker. */
+export function secretTokenPrefix(token: string): string {
+  const cut = token.lastIndexOf('_') + 7;
+  return token.slice(0, Math.max(cut, 10));
+}
+
+export function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

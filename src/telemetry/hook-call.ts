@@ -1,0 +1,107 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+
+/*
+ * Claude Code's PostToolUse hook call (spec: Inputs): what a tool wrote, and the commits and pull
+ * requests a Bash command made. Only what is needed is read; the rest of the payload is ignored.
+ */
+
+const structuredPatch = z.array(z.object({ lines: z.array(z.string()) }).passthrough());
+
+export const hookCallSchema = z
+  .object({
+    session_id: z.string().min(1, 'must not be empty'),
+    hook_event_name: z.string(),
+    tool_name: z.string().optional(),
+    tool_use_id: z.string().optional(),
+    cwd: z.string().optional(),
+    tool_input: z.record(z.string(), z.unknown()).optional(),
+    tool_response: z.unknown().optional(),
+  })
+  .passthrough();
+
+export type HookCall = z.infer<typeof hookCallSchema>;
+
+export interface WrittenFile {
+  /** The file path relative to the session's working directory (a suffix of its repository path). */
+  path: string;
+  lines: string[];
+}
+
+const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const splitLines = (text: string) => text.split(/\r?\n/);
+
+function addedLinesOfStructuredPatch(value: unknown): string[] | undefined {
+  const parsed = structuredPatch.safeParse(value);
+  if (!parsed.success || parsed.data.length === 0) return undefined;
+  return parsed.data.flatMap((hunk) => hunk.lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1)));
+}
+
+/** Where a tool wrote, relative to the working directory; outside it, the absolute path without its root. */
+export function relativeFilePath(filePath: string, cwd: string | undefined): string {
+  const normalized = filePath.replace(/\\/g, '/');
+  if (cwd) {
+    const base = cwd.replace(/\\/g, '/').replace(/\/+$/, '');
+    if (normalized.startsWith(`${base}/`)) return posix.normalize(normalized.slice(base.length + 1));
+    if (!posix.isAbsolute(normalized) && !/^[a-z]:\//i.test(normalized)) return posix.normalize(normalized);
+  }
+  return normalized.replace(/^([a-z]:)?\/+/i, '');
+}
+
+/** The lines a Write, Edit, MultiEdit or NotebookEdit call put into a file; null for other tools. */
+export function writtenFile(call: HookCall): WrittenFile | null {
+  const input = asRecord(call.tool_input);
+  const response = asRecord(call.tool_response);
+  const filePath = asString(input.file_path) ?? asString(input.notebook_path) ?? asString(response.filePath);
+  if (!filePath) return null;
+  const path = relativeFilePath(filePath, call.cwd);
+
+  switch (call.tool_name) {
+    case 'Write': {
+      const content = asString(input.content) ?? asString(response.content);
+      return content === undefined ? null : { path, lines: splitLines(content) };
+    }
+    case 'Edit': {
+      const lines = addedLinesOfStructuredPatch(response.structuredPatch);
+      if (lines) return { path, lines };
+      const newString = asString(input.new_string);
+      return newString === undefined ? null : { path, lines: splitLines(newString) };
+    }
+    case 'MultiEdit': {
+      const lines = addedLinesOfStructuredPatch(response.structuredPatch);
+      if (lines) return { path, lines };
+      const edits = Array.isArray(input.edits) ? input.edits : [];
+      return { path, lines: edits.flatMap((e) => splitLines(asString(asRecord(e).new_string) ?? '')) };
+    }
+    case 'NotebookEdit': {
+      if (input.edit_mode === 'delete') return null;
+      const source = asString(input.new_source);
+      return source === undefined ? null : { path, lines: splitLines(source) };
+    }
+    default:
+      return null;
+  }
+}
+
+export interface GitOperation {
+  commitSha?: string;
+  pullRequest?: { repository: string; number: number; url: string };
+}
+
+/** The commit and pull request a Bash call reported (`tool_response.gitOperation`). */
+export function gitOperationOf(call: HookCall): GitOperation {
+  if (call.tool_name !== 'Bash') return {};
+  const op = asRecord(asRecord(call.tool_response).gitOperation);
+  const result: GitOperation = {};
+  const sha = asString(asRecord(op.commit).sha);
+  if (sha && /^[0-9a-f]{7,40}$/i.test(sha)) result.commitSha = sha.toLowerCase();
+  const pr = asRecord(op.pr);
+  const url = asString(pr.url);
+  const match = url ? /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/pull\/(\d+)/.exec(url) : null;
+  if (url && match) {
+    const number = typeof pr.number === 'number' ? pr.number : Number(match[2]);
+    result.pullRequest = { repository: match[1]!.toLowerCase(), number, url };
+  }
+  return result;
+}

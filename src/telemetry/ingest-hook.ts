@@ -1,0 +1,72 @@
+import { effectiveLines, excludedFileReason } from '../attribution/effective-lines.js';
+import { fingerprintCounts } from '../attribution/line-fingerprint.js';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/github-activity.js';
+import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
+import {
+  addSessionCommit,
+  addSessionLineFingerprints,
+  addSessionPullRequest,
+  applyHookCallOnce,
+  recordSession,
+} from '../db/telemetry-store.js';
+import { gitOperationOf, writtenFile, type HookCall } from './hook-call.js';
+
+export interface HookIngestResult {
+  applied: boolean;
+  /** Effective lines fingerprinted from this call. */
+  lines: number;
+  commit?: string | undefined;
+  pullRequest?: string | undefined;
+}
+
+/**
+ * Applies one PostToolUse hook call: the written lines become fingerprints (with the same
+ * normalization as the PR side) and the code is dropped here; Bash calls link the session to the
+ * commit and pull request it made. A call repeated with the same `tool_use_id` counts once.
+ */
+export function ingestHookCall(
+  db: Db,
+  { token, call, fingerprintKey, now }: { token: IngestToken; call: HookCall; fingerprintKey: string; now: Date },
+): HookIngestResult {
+  const nowIso = now.toISOString();
+  const file = writtenFile(call);
+  const lines = file && !excludedFileReason(file.path) ? effectiveLines(file.lines) : [];
+  const git = gitOperationOf(call);
+
+  const apply = (tx: Tx) => {
+    recordSession(tx, {
+      id: call.session_id,
+      org: token.org,
+      seenAt: nowIso,
+      cwd: call.cwd,
+      githubLogin: token.githubLogin ?? undefined,
+    });
+    if (file && lines.length > 0) {
+      addSessionLineFingerprints(tx, {
+        sessionId: call.session_id,
+        path: file.path,
+        org: token.org,
+        writtenAt: nowIso,
+        fingerprints: fingerprintCounts(fingerprintKey, lines),
+      });
+    }
+    if (git.commitSha) addSessionCommit(tx, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
+    if (git.pullRequest) addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
+    markIngestTokenUsed(tx, token.id, nowIso);
+  };
+
+  const applied = call.tool_use_id
+    ? applyHookCallOnce(db, { toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
+    : db.transaction((tx) => {
+        apply(tx);
+        return true;
+      });
+
+  return {
+    applied,
+    lines: lines.length,
+    commit: git.commitSha,
+    pullRequest: git.pullRequest ? `${git.pullRequest.repository}#${git.pullRequest.number}` : undefined,
+  };
+}

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/github-activity.js';
+import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
+import {
+  addApiRequests,
+  addSessionCommit,
+  addTelemetryCounters,
+  applyOtlpExportOnce,
+  cumulativeToDelta,
+  linkIdentity,
+  recordSession,
+  type ApiRequestIncrement,
+  type CounterIncrement,
+} from '../db/telemetry-store.js';
+import { counterFor, sessionFields } from './claude-code-metrics.js';
+import type { OtlpLogsRequest, OtlpMetricsRequest } from './otlp-decode.js';
+import { logEvents, metricPoints, nanosToMillis, utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
+
+export interface IngestResult {
+  /** False when the identical request was applied before (an exporter retry). */
+  applied: boolean;
+  accepted: number;
+  rejected: number;
+  rejectionMessage: string;
+}
+
+export function bodyHash(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+type Session = ReturnType<typeof sessionFields>;
+
+/** Sessions seen in one request, and the identity links a token or attribute gives. */
+class SessionTracker {
+  readonly #seen = new Map<string, { fields: Session; at: number }>();
+
+  see(fields: Session, atMs: number): void {
+    const prior = this.#seen.get(fields.sessionId);
+    if (!prior || atMs > prior.at) this.#seen.set(fields.sessionId, { fields: { ...prior?.fields, ...definedOnly(fields) } as Session, at: atMs });
+  }
+
+  flush(tx: Tx, token: IngestToken, now: string): void {
+    for (const { fields, at } of this.#seen.values()) {
+      if (fields.sessionId === '') continue;
+      const githubLogin = token.githubLogin ?? fields.githubLogin;
+      recordSession(tx, { ...fields, id: fields.sessionId, org: token.org, seenAt: new Date(at).toISOString(), githubLogin });
+      const links: [('email' | 'account_uuid' | 'user_id'), string | undefined][] = [
+        ['email', fields.userEmail],
+        ['account_uuid', fields.userAccountUuid],
+        ['user_id', fields.userId],
+      ];
+      for (const [kind, value] of links) {
+        if (!value) continue;
+        if (token.githubLogin) {
+          linkIdentity(tx, { org: token.org, kind, value, githubLogin: token.githubLogin, source: 'personal_token', createdAt: now });
+        } else if (fields.githubLogin) {
+          linkIdentity(tx, { org: token.org, kind, value, githubLogin: fields.githubLogin, source: 'resource_attribute', createdAt: now });
+        }
+      }
+    }
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function seriesKey(point: MetricPoint): string {
+  const sorted = (a: Attributes) => Object.keys(a).sort().map((k) => [k, a[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([point.name, sorted(point.resource), sorted(point.attributes)]))
+    .digest('base64url');
+}
+
+/**
+ * Applies an OTLP metrics request: every data point of a known metric becomes an increment of
+ * its day's, session's counter. DELTA points add up as they are; CUMULATIVE points become deltas
+ * per series. Points that cannot be counted are rejected (and reported), the rest stored.
+ */
+export function ingestMetrics(
+  db: Db,
+  { token, request, hash, now }: { token: IngestToken; request: OtlpMetricsRequest; hash: string; now: Date },
+): IngestResult {
+  const points = metricPoints(request);
+  const nowIso = now.toISOString();
+  const problems = new Map<string, number>();
+  const reject = (why: string) => problems.set(why, (problems.get(why) ?? 0) + 1);
+  let accepted = 0;
+
+  const applied = applyOtlpExportOnce(db, { bodyHash: hash, signal: 'metrics', org: token.org, receivedAt: nowIso }, (tx) => {
+    const counters = new Map<string, CounterIncrement>();
+    const sessions = new SessionTracker();
+    for (const point of points) {
+      const counter = counterFor(point.name, point.attributes);
+      if (!counter) {
+        accepted++; // unknown metrics and attribute values are accepted and ignored
+        continue;
+      }
+      if (!Number.isFinite(point.value) || point.value < 0) {
+        reject(`${point.name}: value must be a finite, non-negative number`);
+        continue;
+      }
+      let delta: number;
+      if (point.temporality === 'delta') {
+        delta = point.value;
+      } else if (point.temporality === 'cumulative') {
+        delta = cumulativeToDelta(
+          tx,
+          { seriesKey: seriesKey(point), startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value: point.value },
+          nowIso,
+        );
+      } else {
+        reject(`${point.name}: aggregation temporality must be DELTA or CUMULATIVE`);
+        continue;
+      }
+      accepted++;
+      const at = nanosToMillis(point.timeUnixNano, now.getTime());
+      const fields = sessionFields(point.attributes, point.resource);
+      sessions.see(fields, at);
+      if (delta === 0) continue;
+      const day = utcDay(at);
+      const key = `${day}\u0000${fields.sessionId}\u0000${counter.metric}\u0000${counter.dimension}`;
+      const inc = counters.get(key);
+      if (inc) inc.value += delta;
+      else counters.set(key, { org: token.org, day, sessionId: fields.sessionId, ...counter, value: delta });
+    }
+    addTelemetryCounters(tx, counters.values());
+    sessions.flush(tx, token, nowIso);
+    markIngestTokenUsed(tx, token.id, nowIso);
+  });
+
+  return summarize(applied, applied ? accepted : points.length, problems);
+}
+
+function summarize(applied: boolean, accepted: number, problems: Map<string, number>): IngestResult {
+  const rejected = [...problems.values()].reduce((a, b) => a + b, 0);
+  const rejectionMessage = [...problems].map(([why, n]) => `${n} × ${why}`).join('; ');
+  return { applied, accepted, rejected: applied ? rejected : 0, rejectionMessage: applied ? rejectionMessage : '' };
+}
+
+const num = (v: unknown): number | undefined => {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : Number.NaN;
+};
+
+/** The commit a `tool_result` of a Bash `git commit` reports (with OTEL_LOG_TOOL_DETAILS=1). */
+export function gitCommitIdOf(event: LogEvent): string | undefined {
+  const raw = event.attributes.tool_parameters;
+  if (typeof raw !== 'string' || !raw.includes('git_commit_id')) return undefined;
+  try {
+    const id = (JSON.parse(raw) as { git_commit_id?: unknown }).git_commit_id;
+    return typeof id === 'string' && /^[0-9a-f]{7,40}$/i.test(id) ? id.toLowerCase() : undefined;
+  } catch {
+    // The CLI truncates long parameter values; the id may still be readable.
+    return /"git_commit_id"\s*:\s*"([0-9a-f]{7,40})"/i.exec(raw)?.[1]?.toLowerCase();
+  }
+}
+
+/**
+ * Applies an OTLP logs request of Claude Code events: `api_request` (requests, tokens, cost per
+ * model), `tool_result` (the commits a session made), `tool_decision` and `user_prompt` (counts).
+ * Prompts and tool inputs are never stored. Unknown events are accepted and ignored.
+ */
+export function ingestLogs(
+  db: Db,
+  { token, request, hash, now }: { token: IngestToken; request: OtlpLogsRequest; hash: string; now: Date },
+): IngestResult {
+  const events = logEvents(request);
+  const nowIso = now.toISOString();
+  const problems = new Map<string, number>();
+  const reject = (why: string) => problems.set(why, (problems.get(why) ?? 0) + 1);
+  let accepted = 0;
+
+  const applied = applyOtlpExportOnce(db, { bodyHash: hash, signal: 'logs', org: token.org, receivedAt: nowIso }, (tx) => {
+    const counters = new Map<string, CounterIncrement>();
+    const requests = new Map<string, ApiRequestIncrement>();
+    const sessions = new SessionTracker();
+    const count = (day: string, sessionId: string, metric: string, dimension: string) => {
+      const key = `${day}\u0000${sessionId}\u0000${metric}\u0000${dimension}`;
+      const inc = counters.get(key);
+      if (inc) inc.value += 1;
+      else counters.set(key, { org: token.org, day, sessionId, metric, dimension, value: 1 });
+    };
+
+    for (const event of events) {
+      const at = nanosToMillis(event.timeUnixNano, now.getTime());
+      const day = utcDay(at);
+      const fields = sessionFields(event.attributes, event.resource);
+      const a = event.attributes;
+      switch (event.name) {
+        case 'api_request': {
+          const values = [a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_creation_tokens, a.cost_usd].map(num);
+          if (values.some((v) => Number.isNaN(v) || (v !== undefined && v < 0))) {
+            reject('api_request: token counts and cost_usd must be non-negative numbers');
+            continue;
+          }
+          const [input = 0, output = 0, cacheRead = 0, cacheCreation = 0, cost = 0] = values;
+          const model = a.model === undefined || a.model === '' ? 'unknown' : String(a.model);
+          const key = `${day}\u0000${fields.sessionId}\u0000${model}`;
+          const inc = requests.get(key) ?? {
+            org: token.org,
+            day,
+            sessionId: fields.sessionId,
+            model,
+            requests: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            cacheReadTokens: 0,
+            cacheCreationTokens: 0,
+            costUsd: 0,
+          };
+          inc.requests += 1;
+          inc.inputTokens += input;
+          inc.outputTokens += output;
+          inc.cacheReadTokens += cacheRead;
+          inc.cacheCreationTokens += cacheCreation;
+          inc.costUsd += cost;
+          requests.set(key, inc);
+          break;
+        }
+        case 'tool_result': {
+          const sha = gitCommitIdOf(event);
+          if (sha && fields.sessionId) addSessionCommit(tx, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
+          break;
+        }
+        case 'tool_decision':
+          if (a.decision === 'accept' || a.decision === 'reject') count(day, fields.sessionId, 'tool_decisions', `${String(a.tool_name ?? 'unknown')}:${a.decision}`);
+          break;
+        case 'user_prompt':
+          count(day, fields.sessionId, 'prompts', '');
+          break;
+        default:
+          break; // other events (hook runs, responses, …): accepted, not used
+      }
+      accepted++;
+      sessions.see(fields, at);
+    }
+    addTelemetryCounters(tx, counters.values());
+    addApiRequests(tx, requests.values());
+    sessions.flush(tx, token, nowIso);
+    markIngestTokenUsed(tx, token.id, nowIso);
+  });
+
+  return summarize(applied, applied ? accepted : events.length, problems);
+}

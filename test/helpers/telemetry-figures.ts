@@ -1,0 +1,59 @@
+import { asc } from 'drizzle-orm';
+import type { Db } from '../../src/db/client.js';
+import {
+  apiRequestsDaily,
+  claudeSessions,
+  identityLinks,
+  sessionCommits,
+  sessionLineFingerprints,
+  sessionPullRequests,
+  telemetryDaily,
+} from '../../src/db/schema.js';
+
+/** Everything the telemetry and hook receivers stored, in a stable shape to compare and assert on. */
+export function storedTelemetry(db: Db) {
+  const counters: Record<string, number> = {};
+  for (const row of db.select().from(telemetryDaily).all()) {
+    const key = row.dimension ? `${row.metric}{${row.dimension}}` : row.metric;
+    counters[key] = Math.round(((counters[key] ?? 0) + row.value) * 1e9) / 1e9;
+  }
+  const fingerprints: Record<string, { distinct: number; lines: number }> = {};
+  for (const row of db.select().from(sessionLineFingerprints).all()) {
+    const f = (fingerprints[row.path] ??= { distinct: 0, lines: 0 });
+    f.distinct += 1;
+    f.lines += row.occurrences;
+  }
+  return {
+    sessions: db
+      .select({
+        id: claudeSessions.id,
+        org: claudeSessions.org,
+        userEmail: claudeSessions.userEmail,
+        userId: claudeSessions.userId,
+        appVersion: claudeSessions.appVersion,
+        terminalType: claudeSessions.terminalType,
+        githubLogin: claudeSessions.githubLogin,
+        attributes: claudeSessions.attributes,
+      })
+      .from(claudeSessions)
+      .orderBy(asc(claudeSessions.id))
+      .all(),
+    counters,
+    apiRequests: db
+      .select()
+      .from(apiRequestsDaily)
+      .all()
+      .map(({ costUsd, ...r }) => ({ ...r, costUsd: Math.round(costUsd * 1e9) / 1e9 })),
+    commits: db.select({ sessionId: sessionCommits.sessionId, sha: sessionCommits.sha }).from(sessionCommits).orderBy(asc(sessionCommits.sha)).all(),
+    pullRequests: db
+      .select({ sessionId: sessionPullRequests.sessionId, repository: sessionPullRequests.repository, number: sessionPullRequests.number })
+      .from(sessionPullRequests)
+      .all(),
+    fingerprints,
+    identities: db
+      .select({ kind: identityLinks.kind, value: identityLinks.value, githubLogin: identityLinks.githubLogin, source: identityLinks.source })
+      .from(identityLinks)
+      .orderBy(asc(identityLinks.kind))
+      .all(),
+  };
+}
