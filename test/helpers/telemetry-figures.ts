@@ -42,6 +42,7 @@ export function storedTelemetry(db: Db) {
     apiRequests: db
       .select()
       .from(apiRequestsDaily)
+      .orderBy(asc(apiRequestsDaily.day), asc(apiRequestsDaily.sessionId), asc(apiRequestsDaily.model))
       .all()
       .map(({ costUsd, ...r }) => ({ ...r, costUsd: Math.round(costUsd * 1e9) / 1e9 })),
     commits: db.select({ sessionId: sessionCommits.sessionId, sha: sessionCommits.sha }).from(sessionCommits).orderBy(asc(sessionCommits.sha)).all(),
