@@ -18,7 +18,7 @@ import {
  */
 
 /** Drizzle's transaction handle has the same query API as the database itself. */
-export type Tx = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'run' | 'all' | 'get'>;
+export type Tx = Pick<Db, 'select' | 'selectDistinct' | 'insert' | 'update' | 'delete' | 'run' | 'all' | 'get'>;
 
 export function toIso(time: string | number | Date): string {
   return new Date(time).toISOString();

@@ -9,6 +9,7 @@ import {
   toIso,
   upsertCommit,
 } from '../db/github-activity.js';
+import { learnIdentityLinks } from '../db/identity-links.js';
 import { pullRequests } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
 
@@ -85,5 +86,6 @@ export async function enrichPullRequest({
     linkPullRequestCommits(tx, payload.pullRequestId, commitIds);
     replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
     markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
+    learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());
   });
 }

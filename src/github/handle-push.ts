@@ -3,6 +3,7 @@ import { hasClaudeCodeTrailer } from '../attribution/claude-code-markers.js';
 import { toIso, upsertCommit, upsertRepository, type Tx } from '../db/github-activity.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { ENRICH_COMMIT, type EnrichCommitPayload } from './enrich-commit.js';
+import { learnIdentityLinks } from '../db/identity-links.js';
 import { repositoryInput } from './payload-mapping.js';
 
 type Payload = EmitterWebhookEvent<'push'>['payload'];
@@ -24,6 +25,7 @@ export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now
   const pushedAt =
     typeof payload.repository.pushed_at === 'number' ? toIso(payload.repository.pushed_at * 1000) : now;
 
+  const shas = payload.commits.map((c) => c.id);
   for (const commit of payload.commits) {
     const commitId = upsertCommit(tx, {
       repositoryId: repo.id,
@@ -63,4 +65,6 @@ export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now
       );
     }
   }
+  // Sessions that reported making these commits now know their GitHub author.
+  learnIdentityLinks(tx, repo.ownerLogin, { shas }, now);
 }

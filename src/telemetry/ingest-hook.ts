@@ -10,6 +10,7 @@ import {
   applyHookCallOnce,
   recordSession,
 } from '../db/telemetry-store.js';
+import { learnIdentityLinks } from '../db/identity-links.js';
 import { gitOperationOf, writtenFile, type HookCall } from './hook-call.js';
 
 export interface HookIngestResult {
@@ -51,7 +52,11 @@ export function ingestHookCall(
         fingerprints: fingerprintCounts(fingerprintKey, lines),
       });
     }
-    if (git.commitSha) addSessionCommit(tx, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
+    if (git.commitSha) {
+      addSessionCommit(tx, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
+      // GitHub may already know this commit and its author.
+      learnIdentityLinks(tx, token.org, { sessionIds: [call.session_id] }, nowIso);
+    }
     if (git.pullRequest) addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
     markIngestTokenUsed(tx, token.id, nowIso);
   };

@@ -13,6 +13,7 @@ import {
   type ApiRequestIncrement,
   type CounterIncrement,
 } from '../db/telemetry-store.js';
+import { learnIdentityLinks } from '../db/identity-links.js';
 import { counterFor, sessionFields } from './claude-code-metrics.js';
 import type { OtlpLogsRequest, OtlpMetricsRequest } from './otlp-decode.js';
 import { logEvents, metricPoints, nanosToMillis, utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
@@ -177,6 +178,7 @@ export function ingestLogs(
     const counters = new Map<string, CounterIncrement>();
     const requests = new Map<string, ApiRequestIncrement>();
     const sessions = new SessionTracker();
+    const committingSessions = new Set<string>();
     const count = (day: string, sessionId: string, metric: string, dimension: string) => {
       const key = `${day}\u0000${sessionId}\u0000${metric}\u0000${dimension}`;
       const inc = counters.get(key);
@@ -222,7 +224,10 @@ export function ingestLogs(
         }
         case 'tool_result': {
           const sha = gitCommitIdOf(event);
-          if (sha && fields.sessionId) addSessionCommit(tx, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
+          if (sha && fields.sessionId) {
+            addSessionCommit(tx, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
+            committingSessions.add(fields.sessionId);
+          }
           break;
         }
         case 'tool_decision':
@@ -240,6 +245,7 @@ export function ingestLogs(
     addTelemetryCounters(tx, counters.values());
     addApiRequests(tx, requests.values());
     sessions.flush(tx, token, nowIso);
+    if (committingSessions.size > 0) learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
     markIngestTokenUsed(tx, token.id, nowIso);
   });
 

@@ -1,0 +1,110 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Tx } from './github-activity.js';
+import { claudeSessions, commits, identityLinks, repositories, sessionCommits } from './schema.js';
+import { linkIdentity, type IdentityKind, type IdentitySource } from './telemetry-store.js';
+
+/*
+ * Who a Claude Code user is on GitHub (spec: Identity). Links are learned from several sources;
+ * each keeps its source, and the strongest source wins when they disagree.
+ */
+
+/** Strongest first, as the spec orders them. */
+export const IDENTITY_SOURCE_STRENGTH: IdentitySource[] = ['personal_token', 'commit', 'resource_attribute', 'email_match', 'admin'];
+
+export interface ClaudeCodeUser {
+  email?: string | null;
+  accountUuid?: string | null;
+  userId?: string | null;
+}
+
+/** The GitHub login a Claude Code user is linked to, and through which source; undefined when unlinked. */
+export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): { githubLogin: string; source: IdentitySource } | undefined {
+  const keys: [IdentityKind, string][] = [];
+  if (user.email) keys.push(['email', user.email.toLowerCase()]);
+  if (user.accountUuid) keys.push(['account_uuid', user.accountUuid]);
+  if (user.userId) keys.push(['user_id', user.userId]);
+  if (keys.length === 0) return undefined;
+  const links = tx
+    .select()
+    .from(identityLinks)
+    .where(
+      and(
+        eq(identityLinks.org, org),
+        sql`(${sql.join(
+          keys.map(([kind, value]) => sql`(${identityLinks.kind} = ${kind} AND ${identityLinks.value} = ${value})`),
+          sql` OR `,
+        )})`,
+      ),
+    )
+    .all();
+  links.sort((a, b) => IDENTITY_SOURCE_STRENGTH.indexOf(a.source) - IDENTITY_SOURCE_STRENGTH.indexOf(b.source) || a.id - b.id);
+  const best = links[0];
+  return best ? { githubLogin: best.githubLogin, source: best.source } : undefined;
+}
+
+/**
+ * Learns links from GitHub's view of commits: a commit a session reported making (its sha's
+ * GitHub author) links that session's user to the author (`commit`); a session user whose email
+ * is a commit author email seen in the org links to that author (`email_match`). Limit the work
+ * to some sessions or some commit shas when only those changed.
+ */
+export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: string[]; shas?: string[] } = {}, now = new Date().toISOString()): number {
+  let learned = 0;
+  const link = (user: ClaudeCodeUser, githubLogin: string, source: IdentitySource) => {
+    const pairs: [IdentityKind, string | null | undefined][] = [
+      ['email', user.email?.toLowerCase()],
+      ['account_uuid', user.accountUuid],
+      ['user_id', user.userId],
+    ];
+    for (const [kind, value] of pairs) {
+      if (!value) continue;
+      linkIdentity(tx, { org, kind, value, githubLogin, source, createdAt: now });
+      learned++;
+    }
+  };
+
+  // Commits sessions made: session_commits holds short or full shas; GitHub has full ones.
+  const sessionFilter = scope.sessionIds ? inArray(sessionCommits.sessionId, scope.sessionIds) : undefined;
+  const shaFilter = scope.shas ? sql`${commits.sha} IN ${scope.shas}` : undefined;
+  const madeBySessions = tx
+    .select({
+      email: claudeSessions.userEmail,
+      accountUuid: claudeSessions.userAccountUuid,
+      userId: claudeSessions.userId,
+      authorLogin: commits.authorLogin,
+    })
+    .from(sessionCommits)
+    .innerJoin(claudeSessions, eq(claudeSessions.id, sessionCommits.sessionId))
+    .innerJoin(commits, sql`${commits.sha} >= ${sessionCommits.sha} AND ${commits.sha} < ${sessionCommits.sha} || 'g'`)
+    .innerJoin(repositories, eq(repositories.id, commits.repositoryId))
+    .where(
+      and(
+        eq(sessionCommits.org, org),
+        sql`lower(${repositories.ownerLogin}) = lower(${org})`,
+        sql`${commits.authorLogin} IS NOT NULL`,
+        sessionFilter,
+        shaFilter,
+      ),
+    )
+    .all();
+  for (const row of madeBySessions) link(row, row.authorLogin!, 'commit');
+
+  // Session users whose email is a commit author email seen in the org.
+  const byEmail = tx
+    .selectDistinct({ email: claudeSessions.userEmail, authorLogin: commits.authorLogin })
+    .from(claudeSessions)
+    .innerJoin(commits, sql`lower(${commits.authorEmail}) = ${claudeSessions.userEmail}`)
+    .innerJoin(repositories, eq(repositories.id, commits.repositoryId))
+    .where(
+      and(
+        eq(claudeSessions.org, org),
+        sql`lower(${repositories.ownerLogin}) = lower(${org})`,
+        sql`${commits.authorLogin} IS NOT NULL`,
+        scope.sessionIds ? inArray(claudeSessions.id, scope.sessionIds) : undefined,
+        shaFilter,
+      ),
+    )
+    .all();
+  for (const row of byEmail) link({ email: row.email }, row.authorLogin!, 'email_match');
+  return learned;
+}

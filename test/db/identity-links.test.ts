@@ -1,0 +1,83 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIngestToken } from '../../src/db/ingest-tokens.js';
+import { learnIdentityLinks, resolveGitHubLogin } from '../../src/db/identity-links.js';
+import { linkIdentity } from '../../src/db/telemetry-store.js';
+import { recordedCommits } from '../helpers/claude-code-recordings.js';
+import { installationPayload, pushPayload } from '../helpers/github-payloads.js';
+import { replayRecording } from '../helpers/replay.js';
+import { createTestApp } from '../helpers/test-app.js';
+import { storedTelemetry } from '../helpers/telemetry-figures.js';
+import { createTestProbot } from '../helpers/test-probot.js';
+
+const RECORDING = 'rate-limiter-http-json-details-hooks';
+const claudeCommit = recordedCommits(RECORDING)[1]!;
+let t: ReturnType<typeof createTestApp>;
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  t = createTestApp();
+});
+afterEach(() => {
+  nock.cleanAll();
+  t.cleanup();
+});
+
+async function pushClaudeCommit(login: string) {
+  const probot = await createTestProbot(t.db, () => new Date('2026-11-21T21:00:00Z'));
+  await probot.receive({ id: 'i', name: 'installation', payload: installationPayload('created') } as never);
+  await probot.receive({ id: 'p', name: 'push', payload: pushPayload('feature/rate-limit', [claudeCommit], { login }) } as never);
+}
+
+const commitLinks = () => storedTelemetry(t.db).identities.filter((l) => l.source === 'commit');
+
+describe('links learned from commits a session made', () => {
+  it('when the session reports the commit after GitHub saw it', async () => {
+    await pushClaudeCommit('dana');
+    await replayRecording(t.app, RECORDING, t.token);
+    expect(commitLinks()).toEqual([
+      { kind: 'email', value: 'dana@acme.example', githubLogin: 'dana', source: 'commit' },
+      { kind: 'user_id', value: '4dcfa2b85aaad2e8443550c2ee1700348c549d9a90b2ef04cb3bbd2a1242e25e', githubLogin: 'dana', source: 'commit' },
+    ]);
+  });
+
+  it('when GitHub sees the commit after the session reported it', async () => {
+    await replayRecording(t.app, RECORDING, t.token);
+    expect(commitLinks()).toEqual([]);
+    await pushClaudeCommit('dana');
+    expect(commitLinks().map((l) => [l.kind, l.githubLogin])).toEqual([
+      ['email', 'dana'],
+      ['user_id', 'dana'],
+    ]);
+    expect(resolveGitHubLogin(t.db, 'acme', { email: 'dana@acme.example' })).toEqual({ githubLogin: 'dana', source: 'commit' });
+  });
+
+  it('the commit author email matching a session email is a weaker link of its own', async () => {
+    await pushClaudeCommit('dana');
+    await replayRecording(t.app, RECORDING, t.token);
+    learnIdentityLinks(t.db, 'acme');
+    expect(storedTelemetry(t.db).identities.filter((l) => l.source === 'email_match')).toEqual([
+      { kind: 'email', value: 'dana@acme.example', githubLogin: 'dana', source: 'email_match' },
+    ]);
+  });
+
+  it('never links across organizations', async () => {
+    const { token } = createIngestToken(t.db, { org: 'other-org' });
+    await pushClaudeCommit('dana');
+    await replayRecording(t.app, RECORDING, token);
+    expect(commitLinks()).toEqual([]);
+  });
+});
+
+describe('resolveGitHubLogin', () => {
+  it('prefers the strongest source', () => {
+    const at = '2026-11-21T00:00:00Z';
+    linkIdentity(t.db, { org: 'acme', kind: 'email', value: 'x@acme.example', githubLogin: 'from-admin', source: 'admin', createdAt: at });
+    linkIdentity(t.db, { org: 'acme', kind: 'email', value: 'x@acme.example', githubLogin: 'from-attribute', source: 'resource_attribute', createdAt: at });
+    expect(resolveGitHubLogin(t.db, 'acme', { email: 'X@acme.example' })).toEqual({ githubLogin: 'from-attribute', source: 'resource_attribute' });
+    linkIdentity(t.db, { org: 'acme', kind: 'user_id', value: 'u1', githubLogin: 'from-token', source: 'personal_token', createdAt: at });
+    expect(resolveGitHubLogin(t.db, 'acme', { email: 'x@acme.example', userId: 'u1' })).toEqual({ githubLogin: 'from-token', source: 'personal_token' });
+    expect(resolveGitHubLogin(t.db, 'other', { email: 'x@acme.example' })).toBeUndefined();
+    expect(resolveGitHubLogin(t.db, 'acme', {})).toBeUndefined();
+  });
+});
