@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { hashSecretToken, newSecretToken, secretTokenPrefix } from '../secret-token.js';
 import type { Db } from './client.js';
 import type { Tx } from './github-activity.js';
@@ -23,13 +23,25 @@ export function createIngestToken(db: Db, input: { org: string; githubLogin?: st
   return { token, row };
 }
 
-/** The live (not revoked) token a bearer secret belongs to. */
-export function findIngestToken(db: Db | Tx, secret: string): IngestToken | undefined {
+const lookups = new WeakMap<object, ReturnType<typeof prepareLookup>>();
+
+// Every telemetry request looks its token up: the query is prepared once per database.
+function prepareLookup(db: Db) {
   return db
     .select()
     .from(ingestTokens)
-    .where(and(eq(ingestTokens.tokenHash, hashSecretToken(secret)), isNull(ingestTokens.revokedAt)))
-    .get();
+    .where(and(eq(ingestTokens.tokenHash, sql.placeholder('hash')), isNull(ingestTokens.revokedAt)))
+    .prepare();
+}
+
+/** The live (not revoked) token a bearer secret belongs to. Revocation takes effect on the next request. */
+export function findIngestToken(db: Db, secret: string): IngestToken | undefined {
+  let lookup = lookups.get(db.$client);
+  if (!lookup) {
+    lookup = prepareLookup(db);
+    lookups.set(db.$client, lookup);
+  }
+  return lookup.get({ hash: hashSecretToken(secret) });
 }
 
 export function listIngestTokens(db: Db, org?: string): IngestToken[] {
@@ -52,6 +64,8 @@ export function revokeIngestToken(db: Db, id: number, now = new Date()): boolean
   return rows.length > 0;
 }
 
-export function markIngestTokenUsed(tx: Tx, id: number, now: string): void {
-  tx.update(ingestTokens).set({ lastUsedAt: now }).where(eq(ingestTokens.id, id)).run();
+/** Records when a token was last used, at most once a minute per token (it is shown, not counted). */
+export function markIngestTokenUsed(tx: Tx, token: IngestToken, now: string): void {
+  if (token.lastUsedAt && Date.parse(now) - Date.parse(token.lastUsedAt) < 60_000) return;
+  tx.update(ingestTokens).set({ lastUsedAt: now }).where(eq(ingestTokens.id, token.id)).run();
 }

@@ -9,6 +9,7 @@ import { findIngestToken, type IngestToken } from '../db/ingest-tokens.js';
 import { hookCallSchema } from '../telemetry/hook-call.js';
 import { ingestHookCall } from '../telemetry/ingest-hook.js';
 import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
+import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
 import { decodeOtlp, encodeOtlpResponse, OtlpDecodeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
 import { jsonError } from './errors.js';
 
@@ -105,10 +106,11 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
       const token = c.get('token');
       const hash = bodyHash(body);
       const at = now();
+      const request = decodeOtlp(signal, format, body);
       const result =
         signal === 'metrics'
-          ? ingestMetrics(db, { token, request: decodeOtlp('metrics', format, body), hash, now: at })
-          : ingestLogs(db, { token, request: decodeOtlp('logs', format, body), hash, now: at });
+          ? ingestMetrics(db, { token, points: metricPoints(request, format), hash, now: at })
+          : ingestLogs(db, { token, events: logEvents(request, format), hash, now: at });
       log.debug({ signal, org: token.org, ...result }, result.applied ? 'telemetry stored' : 'telemetry repeat ignored');
       const response = encodeOtlpResponse(signal, format, { count: result.rejected, message: result.rejectionMessage });
       return c.body(response.body as never, 200, { 'content-type': response.contentType });

@@ -51,14 +51,21 @@ const IDENTITY_AND_STANDARD = new Set([
   'github.login',
 ]);
 
+// One resource object is shared by all points of a request: its custom attributes are picked once.
+const customAttributes = new WeakMap<Attributes, Record<string, string | number | boolean>>();
+
 /** Who and where: read from a point's (or event's) attributes, falling back to its resource. */
 export function sessionFields(attributes: Attributes, resource: Attributes) {
   const get = (key: string) => {
     const v = attributes[key] ?? resource[key];
     return v === undefined || v === '' ? undefined : String(v);
   };
-  const custom: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(resource)) if (!IDENTITY_AND_STANDARD.has(k)) custom[k] = v;
+  let custom = customAttributes.get(resource);
+  if (!custom) {
+    custom = {};
+    for (const [k, v] of Object.entries(resource)) if (!IDENTITY_AND_STANDARD.has(k)) custom[k] = v;
+    customAttributes.set(resource, custom);
+  }
   return {
     sessionId: get('session.id') ?? '',
     appVersion: get('app.version') ?? get('service.version'),

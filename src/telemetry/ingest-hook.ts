@@ -36,7 +36,7 @@ export function ingestHookCall(
   const git = gitOperationOf(call);
 
   const apply = (tx: Tx) => {
-    recordSession(tx, {
+    recordSession(db, {
       id: call.session_id,
       org: token.org,
       seenAt: nowIso,
@@ -44,7 +44,7 @@ export function ingestHookCall(
       githubLogin: token.githubLogin ?? undefined,
     });
     if (file && lines.length > 0) {
-      addSessionLineFingerprints(tx, {
+      addSessionLineFingerprints(db, {
         sessionId: call.session_id,
         path: file.path,
         org: token.org,
@@ -58,7 +58,7 @@ export function ingestHookCall(
       learnIdentityLinks(tx, token.org, { sessionIds: [call.session_id] }, nowIso);
     }
     if (git.pullRequest) addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
-    markIngestTokenUsed(tx, token.id, nowIso);
+    markIngestTokenUsed(tx, token, nowIso);
   };
 
   const applied = call.tool_use_id

@@ -15,8 +15,7 @@ import {
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { counterFor, sessionFields } from './claude-code-metrics.js';
-import type { OtlpLogsRequest, OtlpMetricsRequest } from './otlp-decode.js';
-import { logEvents, metricPoints, nanosToMillis, utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
+import { nanosToMillis, utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
 
 export interface IngestResult {
   /** False when the identical request was applied before (an exporter retry). */
@@ -41,11 +40,11 @@ class SessionTracker {
     if (!prior || atMs > prior.at) this.#seen.set(fields.sessionId, { fields: { ...prior?.fields, ...definedOnly(fields) } as Session, at: atMs });
   }
 
-  flush(tx: Tx, token: IngestToken, now: string): void {
+  flush(db: Db, tx: Tx, token: IngestToken, now: string): void {
     for (const { fields, at } of this.#seen.values()) {
       if (fields.sessionId === '') continue;
       const githubLogin = token.githubLogin ?? fields.githubLogin;
-      recordSession(tx, { ...fields, id: fields.sessionId, org: token.org, seenAt: new Date(at).toISOString(), githubLogin });
+      recordSession(db, { ...fields, id: fields.sessionId, org: token.org, seenAt: new Date(at).toISOString(), githubLogin });
       const links: [('email' | 'account_uuid' | 'user_id'), string | undefined][] = [
         ['email', fields.userEmail],
         ['account_uuid', fields.userAccountUuid],
@@ -81,9 +80,8 @@ function seriesKey(point: MetricPoint): string {
  */
 export function ingestMetrics(
   db: Db,
-  { token, request, hash, now }: { token: IngestToken; request: OtlpMetricsRequest; hash: string; now: Date },
+  { token, points, hash, now }: { token: IngestToken; points: MetricPoint[]; hash: string; now: Date },
 ): IngestResult {
-  const points = metricPoints(request);
   const nowIso = now.toISOString();
   const problems = new Map<string, number>();
   const reject = (why: string) => problems.set(why, (problems.get(why) ?? 0) + 1);
@@ -126,9 +124,9 @@ export function ingestMetrics(
       if (inc) inc.value += delta;
       else counters.set(key, { org: token.org, day, sessionId: fields.sessionId, ...counter, value: delta });
     }
-    addTelemetryCounters(tx, counters.values());
-    sessions.flush(tx, token, nowIso);
-    markIngestTokenUsed(tx, token.id, nowIso);
+    addTelemetryCounters(db, counters.values());
+    sessions.flush(db, tx, token, nowIso);
+    markIngestTokenUsed(tx, token, nowIso);
   });
 
   return summarize(applied, applied ? accepted : points.length, problems);
@@ -166,9 +164,8 @@ export function gitCommitIdOf(event: LogEvent): string | undefined {
  */
 export function ingestLogs(
   db: Db,
-  { token, request, hash, now }: { token: IngestToken; request: OtlpLogsRequest; hash: string; now: Date },
+  { token, events, hash, now }: { token: IngestToken; events: LogEvent[]; hash: string; now: Date },
 ): IngestResult {
-  const events = logEvents(request);
   const nowIso = now.toISOString();
   const problems = new Map<string, number>();
   const reject = (why: string) => problems.set(why, (problems.get(why) ?? 0) + 1);
@@ -242,11 +239,11 @@ export function ingestLogs(
       accepted++;
       sessions.see(fields, at);
     }
-    addTelemetryCounters(tx, counters.values());
-    addApiRequests(tx, requests.values());
-    sessions.flush(tx, token, nowIso);
+    addTelemetryCounters(db, counters.values());
+    addApiRequests(db, requests.values());
+    sessions.flush(db, tx, token, nowIso);
     if (committingSessions.size > 0) learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
-    markIngestTokenUsed(tx, token.id, nowIso);
+    markIngestTokenUsed(tx, token, nowIso);
   });
 
   return summarize(applied, applied ? accepted : events.length, problems);

@@ -1,79 +1,35 @@
-import type protobuf from 'protobufjs';
 import { otlpTypes } from './otlp-proto.js';
 
 /*
- * OTLP/HTTP bodies → one plain object shape, whatever the encoding. JSON bodies go through the same
- * message types as protobuf ones (`fromObject`), so both end up identical: lowerCamelCase field
- * names, 64-bit integers as decimal strings, enums as numbers.
+ * OTLP/HTTP request bodies → the request message. Protobuf bodies are decoded with the protocol's
+ * message types; JSON bodies are parsed as OTLP/JSON, whose field names are the same messages'
+ * lowerCamelCase names. Both give objects read by the same code in `otlp-model.ts`, which checks
+ * the shape as it goes (a JSON body of the wrong shape is as undecodable as bad protobuf).
  */
 
 export type Signal = 'metrics' | 'logs';
 export type OtlpFormat = 'json' | 'protobuf';
 
-export interface OtlpAnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: string;
-  doubleValue?: number;
-  arrayValue?: { values?: OtlpAnyValue[] };
-  kvlistValue?: { values?: OtlpKeyValue[] };
-  bytesValue?: string;
-}
-export interface OtlpKeyValue {
-  key: string;
-  value?: OtlpAnyValue;
-}
-export interface OtlpResource {
-  attributes?: OtlpKeyValue[];
-}
-export interface OtlpNumberDataPoint {
-  attributes?: OtlpKeyValue[];
-  startTimeUnixNano?: string;
-  timeUnixNano?: string;
-  asDouble?: number;
-  asInt?: string;
-}
-export interface OtlpMetric {
-  name?: string;
-  unit?: string;
-  sum?: { dataPoints?: OtlpNumberDataPoint[]; aggregationTemporality?: number; isMonotonic?: boolean };
-  gauge?: { dataPoints?: OtlpNumberDataPoint[] };
-}
-export interface OtlpMetricsRequest {
-  resourceMetrics?: { resource?: OtlpResource; scopeMetrics?: { metrics?: OtlpMetric[] }[] }[];
-}
-export interface OtlpLogRecord {
-  timeUnixNano?: string;
-  observedTimeUnixNano?: string;
-  body?: OtlpAnyValue;
-  attributes?: OtlpKeyValue[];
-  eventName?: string;
-}
-export interface OtlpLogsRequest {
-  resourceLogs?: { resource?: OtlpResource; scopeLogs?: { logRecords?: OtlpLogRecord[] }[] }[];
-}
-
 export class OtlpDecodeError extends Error {}
 
-const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: String, defaults: false };
+const MESSAGE_NAME: Record<Signal, string> = { metrics: 'ExportMetricsServiceRequest', logs: 'ExportLogsServiceRequest' };
 
-function requestType(signal: Signal): protobuf.Type {
-  return signal === 'metrics' ? otlpTypes.metricsRequest : otlpTypes.logsRequest;
+export function decodeError(signal: Signal, format: OtlpFormat, reason: string): OtlpDecodeError {
+  return new OtlpDecodeError(`Body is not a valid OTLP ${format === 'protobuf' ? 'protobuf' : 'JSON'} ${MESSAGE_NAME[signal]}: ${reason}`);
 }
 
-export function decodeOtlp(signal: 'metrics', format: OtlpFormat, body: Uint8Array): OtlpMetricsRequest;
-export function decodeOtlp(signal: 'logs', format: OtlpFormat, body: Uint8Array): OtlpLogsRequest;
-export function decodeOtlp(signal: Signal, format: OtlpFormat, body: Uint8Array): OtlpMetricsRequest | OtlpLogsRequest {
-  const type = requestType(signal);
+/** The request message as a plain object (JSON) or a decoded protobuf message; read with `otlp-model.ts`. */
+export function decodeOtlp(signal: Signal, format: OtlpFormat, body: Uint8Array): Record<string, unknown> {
   try {
-    if (format === 'protobuf') return type.toObject(type.decode(body), TO_OBJECT);
+    if (format === 'protobuf') {
+      const type = signal === 'metrics' ? otlpTypes.metricsRequest : otlpTypes.logsRequest;
+      return type.decode(body) as unknown as Record<string, unknown>;
+    }
     const json: unknown = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('the body is not a JSON object');
-    return type.toObject(type.fromObject(json), TO_OBJECT);
+    return json as Record<string, unknown>;
   } catch (error) {
-    const what = format === 'protobuf' ? 'protobuf' : 'JSON';
-    const name = signal === 'metrics' ? 'ExportMetricsServiceRequest' : 'ExportLogsServiceRequest';
-    throw new OtlpDecodeError(`Body is not a valid OTLP ${what} ${name}: ${(error as Error).message}`);
+    throw decodeError(signal, format, (error as Error).message);
   }
 }
 
@@ -83,24 +39,13 @@ export function encodeOtlpResponse(
   format: OtlpFormat,
   rejected: { count: number; message: string },
 ): { body: Uint8Array | string; contentType: string } {
-  const partialSuccess =
-    rejected.count > 0
-      ? signal === 'metrics'
-        ? { rejectedDataPoints: rejected.count, errorMessage: rejected.message }
-        : { rejectedLogRecords: rejected.count, errorMessage: rejected.message }
-      : undefined;
-  const message = partialSuccess ? { partialSuccess } : {};
+  const counted = signal === 'metrics' ? 'rejectedDataPoints' : 'rejectedLogRecords';
   if (format === 'json') {
     // OTLP/JSON writes 64-bit integers as strings.
-    const json = partialSuccess
-      ? {
-          partialSuccess: Object.fromEntries(
-            Object.entries(partialSuccess).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]),
-          ),
-        }
-      : {};
+    const json = rejected.count > 0 ? { partialSuccess: { [counted]: String(rejected.count), errorMessage: rejected.message } } : {};
     return { body: JSON.stringify(json), contentType: 'application/json' };
   }
   const type = signal === 'metrics' ? otlpTypes.metricsResponse : otlpTypes.logsResponse;
+  const message = rejected.count > 0 ? { partialSuccess: { [counted]: rejected.count, errorMessage: rejected.message } } : {};
   return { body: type.encode(type.fromObject(message)).finish(), contentType: 'application/x-protobuf' };
 }

@@ -1,36 +1,97 @@
-import type {
-  OtlpAnyValue,
-  OtlpKeyValue,
-  OtlpLogsRequest,
-  OtlpMetricsRequest,
-} from './otlp-decode.js';
+import { decodeError, type OtlpFormat } from './otlp-decode.js';
 
 /*
- * Decoded OTLP requests flattened into the points and events the receiver works with.
+ * OTLP requests flattened into the points and events the receiver works with. The same code reads
+ * OTLP/JSON objects and decoded protobuf messages: field names are the same, 64-bit integers are
+ * strings or numbers in JSON and Long objects in protobuf, and a protobuf `oneof` names its set
+ * field in a virtual property (`value`, `data`) where JSON simply has the one key.
  */
 
 export type AttributeValue = string | number | boolean;
 export type Attributes = Record<string, AttributeValue>;
 
-export function anyValueToPlain(value: OtlpAnyValue | undefined): AttributeValue | undefined {
-  if (!value) return undefined;
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.arrayValue !== undefined) return JSON.stringify((value.arrayValue.values ?? []).map(anyValueToPlain));
-  if (value.kvlistValue !== undefined) return JSON.stringify(attributesToPlain(value.kvlistValue.values));
-  if (value.bytesValue !== undefined) return value.bytesValue;
-  return undefined;
-}
+type Obj = Record<string, unknown>;
 
-export function attributesToPlain(list: OtlpKeyValue[] | undefined): Attributes {
-  const out: Attributes = {};
-  for (const kv of list ?? []) {
-    const v = anyValueToPlain(kv.value);
-    if (v !== undefined) out[kv.key] = v;
+class Reader {
+  constructor(
+    private readonly signal: 'metrics' | 'logs',
+    private readonly format: OtlpFormat,
+  ) {}
+
+  fail(path: string, what: string): never {
+    throw decodeError(this.signal, this.format, `${path}: ${what}`);
   }
-  return out;
+
+  list(value: unknown, path: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) this.fail(path, 'array expected');
+    return value;
+  }
+
+  object(value: unknown, path: string): Obj | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) this.fail(path, 'object expected');
+    return value as Obj;
+  }
+
+  /** A 64-bit integer field as a decimal string ("0" when unset). */
+  int64(value: unknown, path: string): string {
+    if (value === undefined || value === null || value === '') return '0';
+    if (typeof value === 'string') {
+      if (!/^-?\d+$/.test(value)) this.fail(path, 'integer expected');
+      return value;
+    }
+    if (typeof value === 'number') {
+      if (!Number.isInteger(value)) this.fail(path, 'integer expected');
+      return BigInt(value).toString();
+    }
+    if (typeof value === 'object' && 'low' in value && 'high' in value) return String(value); // protobuf Long
+    return this.fail(path, 'integer expected');
+  }
+
+  double(value: unknown, path: string): number {
+    if (typeof value === 'number') return value;
+    // OTLP/JSON may spell special doubles as strings.
+    if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
+    return this.fail(path, 'number expected');
+  }
+
+  anyValue(v: Obj | undefined, path: string): AttributeValue | undefined {
+    if (!v) return undefined;
+    const set = typeof v.value === 'string' ? v.value : Object.keys(v).find((k) => v[k] !== undefined && v[k] !== null);
+    switch (set) {
+      case 'stringValue':
+        return String(v.stringValue);
+      case 'boolValue':
+        return Boolean(v.boolValue);
+      case 'intValue':
+        return Number(this.int64(v.intValue, `${path}.intValue`));
+      case 'doubleValue':
+        return this.double(v.doubleValue, `${path}.doubleValue`);
+      case 'arrayValue': {
+        const values = this.list(this.object(v.arrayValue, path)?.values, `${path}.arrayValue.values`);
+        return JSON.stringify(values.map((x, i) => this.anyValue(this.object(x, `${path}[${i}]`), `${path}[${i}]`) ?? null));
+      }
+      case 'kvlistValue':
+        return JSON.stringify(this.attributes(this.object(v.kvlistValue, path)?.values, `${path}.kvlistValue.values`));
+      case 'bytesValue':
+        return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue as Uint8Array).toString('base64');
+      default:
+        return undefined;
+    }
+  }
+
+  attributes(list: unknown, path: string): Attributes {
+    const out: Attributes = {};
+    const items = this.list(list, path);
+    for (let i = 0; i < items.length; i++) {
+      const kv = this.object(items[i], `${path}[${i}]`);
+      if (!kv || typeof kv.key !== 'string') this.fail(`${path}[${i}].key`, 'string expected');
+      const value = this.anyValue(this.object(kv.value, `${path}[${i}].value`), `${path}[${i}].value`);
+      if (value !== undefined) out[kv.key] = value;
+    }
+    return out;
+  }
 }
 
 export type Temporality = 'delta' | 'cumulative' | 'unspecified' | 'gauge';
@@ -45,31 +106,57 @@ export interface MetricPoint {
   value: number;
 }
 
-const TEMPORALITY: Record<number, Temporality> = { 0: 'unspecified', 1: 'delta', 2: 'cumulative' };
+const TEMPORALITY: Record<string, Temporality> = {
+  0: 'unspecified',
+  1: 'delta',
+  2: 'cumulative',
+  AGGREGATION_TEMPORALITY_UNSPECIFIED: 'unspecified',
+  AGGREGATION_TEMPORALITY_DELTA: 'delta',
+  AGGREGATION_TEMPORALITY_CUMULATIVE: 'cumulative',
+};
 
-export function metricPoints(request: OtlpMetricsRequest): MetricPoint[] {
+/** Every number data point of every sum and gauge; histograms and summaries (Claude Code sends none) are skipped. */
+export function metricPoints(request: Obj, format: OtlpFormat): MetricPoint[] {
+  const r = new Reader('metrics', format);
   const points: MetricPoint[] = [];
-  for (const rm of request.resourceMetrics ?? []) {
-    const resource = attributesToPlain(rm.resource?.attributes);
-    for (const sm of rm.scopeMetrics ?? []) {
-      for (const metric of sm.metrics ?? []) {
-        const data = metric.sum ?? metric.gauge;
-        if (!data) continue; // histograms and summaries: not produced by Claude Code
-        const temporality = metric.sum ? (TEMPORALITY[metric.sum.aggregationTemporality ?? 0] ?? 'unspecified') : 'gauge';
-        for (const dp of data.dataPoints ?? []) {
+  const resourceMetrics = r.list(request.resourceMetrics, 'resourceMetrics');
+  resourceMetrics.forEach((rmValue, i) => {
+    const rm = r.object(rmValue, `resourceMetrics[${i}]`) ?? {};
+    const resource = r.attributes(r.object(rm.resource, `resourceMetrics[${i}].resource`)?.attributes, `resourceMetrics[${i}].resource.attributes`);
+    r.list(rm.scopeMetrics, `resourceMetrics[${i}].scopeMetrics`).forEach((smValue, j) => {
+      const smPath = `resourceMetrics[${i}].scopeMetrics[${j}]`;
+      const sm = r.object(smValue, smPath) ?? {};
+      r.list(sm.metrics, `${smPath}.metrics`).forEach((mValue, k) => {
+        const mPath = `${smPath}.metrics[${k}]`;
+        const metric = r.object(mValue, mPath) ?? {};
+        const sum = r.object(metric.sum, `${mPath}.sum`);
+        const gauge = sum ? undefined : r.object(metric.gauge, `${mPath}.gauge`);
+        const data = sum ?? gauge;
+        if (!data) return;
+        const temporality = sum ? (TEMPORALITY[String(sum.aggregationTemporality ?? 0)] ?? 'unspecified') : 'gauge';
+        const name = typeof metric.name === 'string' ? metric.name : '';
+        r.list(data.dataPoints, `${mPath}.dataPoints`).forEach((dpValue, n) => {
+          const dpPath = `${mPath}.dataPoints[${n}]`;
+          const dp = r.object(dpValue, dpPath) ?? {};
+          const which = typeof dp.value === 'string' ? dp.value : dp.asDouble !== undefined ? 'asDouble' : dp.asInt !== undefined ? 'asInt' : undefined;
           points.push({
-            name: metric.name ?? '',
+            name,
             temporality,
             resource,
-            attributes: attributesToPlain(dp.attributes),
-            startTimeUnixNano: dp.startTimeUnixNano ?? '0',
-            timeUnixNano: dp.timeUnixNano ?? '0',
-            value: dp.asDouble ?? (dp.asInt !== undefined ? Number(dp.asInt) : Number.NaN),
+            attributes: r.attributes(dp.attributes, `${dpPath}.attributes`),
+            startTimeUnixNano: r.int64(dp.startTimeUnixNano, `${dpPath}.startTimeUnixNano`),
+            timeUnixNano: r.int64(dp.timeUnixNano, `${dpPath}.timeUnixNano`),
+            value:
+              which === 'asDouble'
+                ? r.double(dp.asDouble, `${dpPath}.asDouble`)
+                : which === 'asInt'
+                  ? Number(r.int64(dp.asInt, `${dpPath}.asInt`))
+                  : Number.NaN,
           });
-        }
-      }
-    }
-  }
+        });
+      });
+    });
+  });
   return points;
 }
 
@@ -81,29 +168,49 @@ export interface LogEvent {
   attributes: Attributes;
 }
 
-export function logEvents(request: OtlpLogsRequest): LogEvent[] {
+export function logEvents(request: Obj, format: OtlpFormat): LogEvent[] {
+  const r = new Reader('logs', format);
   const events: LogEvent[] = [];
-  for (const rl of request.resourceLogs ?? []) {
-    const resource = attributesToPlain(rl.resource?.attributes);
-    for (const sl of rl.scopeLogs ?? []) {
-      for (const record of sl.logRecords ?? []) {
-        const attributes = attributesToPlain(record.attributes);
-        const body = anyValueToPlain(record.body);
-        const fullName = String(attributes['event.name'] ?? record.eventName ?? (typeof body === 'string' ? body : ''));
-        const time = record.timeUnixNano && record.timeUnixNano !== '0' ? record.timeUnixNano : (record.observedTimeUnixNano ?? '0');
-        events.push({ name: fullName.replace(/^claude_code\./, ''), timeUnixNano: time, resource, attributes });
-      }
-    }
-  }
+  r.list(request.resourceLogs, 'resourceLogs').forEach((rlValue, i) => {
+    const rl = r.object(rlValue, `resourceLogs[${i}]`) ?? {};
+    const resource = r.attributes(r.object(rl.resource, `resourceLogs[${i}].resource`)?.attributes, `resourceLogs[${i}].resource.attributes`);
+    r.list(rl.scopeLogs, `resourceLogs[${i}].scopeLogs`).forEach((slValue, j) => {
+      const slPath = `resourceLogs[${i}].scopeLogs[${j}]`;
+      const sl = r.object(slValue, slPath) ?? {};
+      r.list(sl.logRecords, `${slPath}.logRecords`).forEach((recValue, k) => {
+        const path = `${slPath}.logRecords[${k}]`;
+        const record = r.object(recValue, path) ?? {};
+        const attributes = r.attributes(record.attributes, `${path}.attributes`);
+        const body = r.anyValue(r.object(record.body, `${path}.body`), `${path}.body`);
+        const eventName = typeof record.eventName === 'string' && record.eventName !== '' ? record.eventName : undefined;
+        const fullName = String(attributes['event.name'] ?? eventName ?? (typeof body === 'string' ? body : ''));
+        const time = r.int64(record.timeUnixNano, `${path}.timeUnixNano`);
+        const observed = r.int64(record.observedTimeUnixNano, `${path}.observedTimeUnixNano`);
+        events.push({ name: fullName.replace(/^claude_code\./, ''), timeUnixNano: time !== '0' ? time : observed, resource, attributes });
+      });
+    });
+  });
   return events;
 }
 
 /** Epoch milliseconds of an OTLP nanosecond timestamp (a decimal string); `fallback` for 0 or garbage. */
 export function nanosToMillis(nanos: string, fallback: number): number {
-  if (!/^\d+$/.test(nanos) || nanos === '0') return fallback;
-  return Number(BigInt(nanos) / 1_000_000n);
+  if (nanos === '0' || !/^\d+$/.test(nanos)) return fallback;
+  // Milliseconds are the first digits: no BigInt needed for any date after 1970-01-01T00:00:01Z.
+  return nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0;
 }
 
+const DAY_MS = 86_400_000;
+const dayNames = new Map<number, string>();
+
+/** `YYYY-MM-DD` of an epoch-milliseconds time, in UTC. */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const index = Math.floor(ms / DAY_MS);
+  let name = dayNames.get(index);
+  if (name === undefined) {
+    name = new Date(index * DAY_MS).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(index, name);
+  }
+  return name;
 }
