@@ -49,7 +49,8 @@ const checks: [string, unknown, unknown][] = [
   ['accepted Edit decisions', counters['edit_decisions{Edit:accept}'], 2],
   ['commits', counters.commits, 1],
   ['pull requests', counters.pull_requests, 1],
-  ['session → commit link', (q('SELECT sha FROM session_commits') as { sha: string }[]).map((r) => r.sha).join(), commit],
+  // Hooks report the short sha, newer CLIs' events the full one: one link either way.
+  ['session → commit link', (q('SELECT sha FROM session_commits') as { sha: string }[]).map((r) => r.sha.slice(0, commit.length)).join(), commit],
   ['session → PR link', (q("SELECT repository || '#' || number AS pr FROM session_pull_requests") as { pr: string }[]).map((r) => r.pr).join(), 'acme/widgets#42'],
   ['fingerprinted lines', (q('SELECT sum(occurrences) AS n FROM session_line_fingerprints') as { n: number }[])[0]!.n, 22],
 ];

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import type { Tx } from './github-activity.js';
 import { cumulativeSeries, identityLinks, sessionCommits, sessionPullRequests } from './schema.js';
@@ -217,7 +217,19 @@ export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>
   }
 }
 
+/**
+ * Records a commit a session made. The hook reports a short sha and events may report the full
+ * one: one commit is kept once, under the longest sha known.
+ */
 export function addSessionCommit(tx: Tx, row: { sessionId: string; sha: string; org: string; source: 'hook' | 'event'; seenAt: string }): void {
+  const sameSession = eq(sessionCommits.sessionId, row.sessionId);
+  const longer = tx
+    .select({ sha: sessionCommits.sha })
+    .from(sessionCommits)
+    .where(and(sameSession, sql`${sessionCommits.sha} >= ${row.sha} AND ${sessionCommits.sha} < ${row.sha} || 'g'`))
+    .get();
+  if (longer) return;
+  tx.delete(sessionCommits).where(and(sameSession, sql`${row.sha} > ${sessionCommits.sha} AND substr(${row.sha}, 1, length(${sessionCommits.sha})) = ${sessionCommits.sha}`)).run();
   tx.insert(sessionCommits).values(row).onConflictDoNothing().run();
 }
 
