@@ -12,7 +12,8 @@ export function createIngestToken(db: Db, input: { org: string; githubLogin?: st
   const row = db
     .insert(ingestTokens)
     .values({
-      org: input.org,
+      // GitHub logins are case-insensitive; everything keyed by org uses the lowercase form.
+      org: input.org.toLowerCase(),
       githubLogin: input.githubLogin ?? null,
       tokenHash: hashSecretToken(token),
       tokenPrefix: secretTokenPrefix(token),

@@ -438,6 +438,148 @@ export const identityLinks = sqliteTable(
   ],
 );
 
+// ---------------------------------------------------------------------------------------------
+// Processing output: per-PR attributions and daily rollups, recomputed by `process`.
+
+/** The attribution of one merged pull request, or of one commit pushed straight to the default branch. */
+export const attributions = sqliteTable(
+  'attributions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    org: text('org').notNull(),
+    /** `pull_request:<id>` or `commit:<id>`: what was attributed. */
+    subject: text('subject').notNull(),
+    pullRequestId: integer('pull_request_id').references(() => pullRequests.id, { onDelete: 'cascade' }),
+    commitId: integer('commit_id').references(() => commits.id, { onDelete: 'cascade' }),
+    repository: text('repository').notNull(), // owner/name
+    number: integer('number'),
+    sha: text('sha'),
+    authorLogin: text('author_login').notNull(),
+    isBot: integer('is_bot', { mode: 'boolean' }).notNull(),
+    /** UTC day of the merge (or of the push). */
+    day: text('day').notNull(),
+    withClaudeCode: integer('with_claude_code', { mode: 'boolean' }).notNull(),
+    linesAdded: integer('lines_added').notNull(),
+    linesWithClaudeCode: integer('lines_with_claude_code').notNull(),
+    evidence: text('evidence', { mode: 'json' }).notNull(),
+    /** Hash of the attribution: a rerun that finds the same answer leaves the row (and its time) as it was. */
+    resultHash: text('result_hash').notNull(),
+    attributedAt: text('attributed_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('attributions_subject_idx').on(t.subject),
+    index('attributions_org_day_idx').on(t.org, t.day),
+    index('attributions_org_author_login_day_idx').on(t.org, t.authorLogin, t.day),
+  ],
+);
+
+/** The metric columns every daily rollup has (spec: Metrics). */
+function dailyMetricColumns() {
+  const n = (name: string) => integer(name).notNull().default(0);
+  const r = (name: string) => real(name).notNull().default(0);
+  return {
+    pullRequestsMerged: n('pull_requests_merged'),
+    pullRequestsWithClaudeCode: n('pull_requests_with_claude_code'),
+    pullRequestsWithoutClaudeCode: n('pull_requests_without_claude_code'),
+    pullRequestsByBots: n('pull_requests_by_bots'),
+    pullRequestsOpened: n('pull_requests_opened'),
+    linesCommitted: n('lines_committed'),
+    linesWithClaudeCode: n('lines_with_claude_code'),
+    linesWithoutClaudeCode: n('lines_without_claude_code'),
+    linesAccepted: n('lines_accepted'),
+    linesRemoved: n('lines_removed'),
+    editToolAccepted: n('edit_tool_accepted'),
+    editToolRejected: n('edit_tool_rejected'),
+    multiEditToolAccepted: n('multi_edit_tool_accepted'),
+    multiEditToolRejected: n('multi_edit_tool_rejected'),
+    writeToolAccepted: n('write_tool_accepted'),
+    writeToolRejected: n('write_tool_rejected'),
+    notebookEditToolAccepted: n('notebook_edit_tool_accepted'),
+    notebookEditToolRejected: n('notebook_edit_tool_rejected'),
+    sessions: n('sessions'),
+    activeUsers: n('active_users'),
+    commitsByClaudeCode: n('commits_by_claude_code'),
+    pullRequestsByClaudeCode: n('pull_requests_by_claude_code'),
+    costUsd: r('cost_usd'),
+    inputTokens: n('input_tokens'),
+    outputTokens: n('output_tokens'),
+    cacheReadTokens: n('cache_read_tokens'),
+    cacheCreationTokens: n('cache_creation_tokens'),
+    activeTimeSeconds: r('active_time_seconds'),
+    prompts: n('prompts'),
+  };
+}
+
+export const dailyOrgMetrics = sqliteTable(
+  'daily_org_metrics',
+  { org: text('org').notNull(), day: text('day').notNull(), ...dailyMetricColumns() },
+  (t) => [primaryKey({ name: 'daily_org_metrics_pk', columns: [t.org, t.day] })],
+);
+
+/**
+ * Per person and day. `user_key` is the GitHub login when the person is linked to one; telemetry no
+ * identity links to a login is kept under `unlinked:<email or id>` (never dropped).
+ */
+export const dailyUserMetrics = sqliteTable(
+  'daily_user_metrics',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    userKey: text('user_key').notNull(),
+    githubLogin: text('github_login'),
+    email: text('email'),
+    ...dailyMetricColumns(),
+  },
+  (t) => [
+    primaryKey({ name: 'daily_user_metrics_pk', columns: [t.org, t.day, t.userKey] }),
+    index('daily_user_metrics_org_user_key_day_idx').on(t.org, t.userKey, t.day),
+  ],
+);
+
+export const dailyRepositoryMetrics = sqliteTable(
+  'daily_repository_metrics',
+  { org: text('org').notNull(), day: text('day').notNull(), repository: text('repository').notNull(), ...dailyMetricColumns() },
+  (t) => [primaryKey({ name: 'daily_repository_metrics_pk', columns: [t.org, t.day, t.repository] })],
+);
+
+/** Tokens, cost and requests per person, model and day. */
+export const dailyModelUsage = sqliteTable(
+  'daily_model_usage',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    userKey: text('user_key').notNull(),
+    model: text('model').notNull(),
+    requests: integer('requests').notNull().default(0),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
+    cacheCreationTokens: integer('cache_creation_tokens').notNull().default(0),
+    costUsd: real('cost_usd').notNull().default(0),
+  },
+  (t) => [primaryKey({ name: 'daily_model_usage_pk', columns: [t.org, t.day, t.userKey, t.model] })],
+);
+
+/** Every processing run: when, over what, how it ended. Also the lock that keeps runs one at a time. */
+export const processingRuns = sqliteTable(
+  'processing_runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    org: text('org'),
+    fromDay: text('from_day').notNull(),
+    toDay: text('to_day').notNull(),
+    status: text('status', { enum: ['running', 'succeeded', 'failed', 'abandoned'] }).notNull(),
+    trigger: text('trigger').notNull(), // cli | schedule | api
+    startedAt: text('started_at').notNull(),
+    heartbeatAt: text('heartbeat_at').notNull(),
+    finishedAt: text('finished_at'),
+    attributed: integer('attributed').notNull().default(0),
+    daysRecomputed: integer('days_recomputed').notNull().default(0),
+    error: text('error'),
+  },
+  (t) => [index('processing_runs_status_idx').on(t.status)],
+);
+
 export type Installation = typeof installations.$inferSelect;
 export type Repository = typeof repositories.$inferSelect;
 export type PullRequest = typeof pullRequests.$inferSelect;

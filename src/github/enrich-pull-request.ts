@@ -4,6 +4,7 @@ import { summarizeFileChange } from '../attribution/file-change.js';
 import type { Db } from '../db/client.js';
 import {
   linkPullRequestCommits,
+  markCommitEnriched,
   markPullRequestEnriched,
   replaceChangedFiles,
   toIso,
@@ -14,6 +15,8 @@ import { pullRequests } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
 
 export const ENRICH_PULL_REQUEST = 'enrich-pull-request';
+/** PRs with more commits are enriched from the PR's diff alone (one API call per commit otherwise). */
+export const MAX_COMMITS_WITH_DIFFS = 50;
 
 export interface EnrichPullRequestPayload {
   installationId: number;
@@ -53,9 +56,10 @@ export function commitInputFromRest(repositoryId: number, c: RestCommit) {
 }
 
 /**
- * Fetches a merged PR's commits and changed files and stores the commits, the PR↔commit links and,
- * per file, the counts and fingerprints of the effective added lines (never the code). GitHub lists
- * at most 250 commits and 3,000 files of one PR; beyond that the PR is counted from what it lists.
+ * Fetches a merged PR's commits, changed files and each commit's own diff, and stores the commits,
+ * the PR↔commit links and, per file, the counts and fingerprints of the effective added lines
+ * (never the code). GitHub lists at most 250 commits and 3,000 files of one PR; beyond that the
+ * PR is counted from what it lists.
  */
 export async function enrichPullRequest({
   db,
@@ -74,6 +78,19 @@ export async function enrichPullRequest({
   const restCommits = await octokit.paginate(octokit.rest.pulls.listCommits, params);
   const files = await octokit.paginate(octokit.rest.pulls.listFiles, params);
   const summaries = files.map((f) => summarizeFileChange(f, fingerprintKey));
+  // Each commit's own diff, so a commit Claude Code made (or that carries its trailer) can be
+  // counted line by line when no finer evidence exists. Very long PRs keep only the PR's diff.
+  const commitDiffs = new Map<string, { files: ReturnType<typeof summarizeFileChange>[]; additions: number; deletions: number }>();
+  if (restCommits.length <= MAX_COMMITS_WITH_DIFFS) {
+    for (const c of restCommits) {
+      const { data } = await octokit.rest.repos.getCommit({ owner: payload.owner, repo: payload.repo, ref: c.sha });
+      commitDiffs.set(c.sha, {
+        files: (data.files ?? []).map((f) => summarizeFileChange(f, fingerprintKey)),
+        additions: data.stats?.additions ?? 0,
+        deletions: data.stats?.deletions ?? 0,
+      });
+    }
+  }
 
   db.transaction((tx) => {
     const pr = tx
@@ -82,7 +99,15 @@ export async function enrichPullRequest({
       .where(eq(pullRequests.id, payload.pullRequestId))
       .get();
     if (!pr) throw new Error(`pull request ${payload.owner}/${payload.repo}#${payload.number} is not stored`);
-    const commitIds = restCommits.map((c) => upsertCommit(tx, commitInputFromRest(pr.repositoryId, c as RestCommit)));
+    const commitIds = restCommits.map((c) => {
+      const id = upsertCommit(tx, commitInputFromRest(pr.repositoryId, c as RestCommit));
+      const diff = commitDiffs.get(c.sha);
+      if (diff) {
+        replaceChangedFiles(tx, { commitId: id }, diff.files);
+        markCommitEnriched(tx, id, { additions: diff.additions, deletions: diff.deletions }, now().toISOString());
+      }
+      return id;
+    });
     linkPullRequestCommits(tx, payload.pullRequestId, commitIds);
     replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
     markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());

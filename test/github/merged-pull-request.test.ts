@@ -7,7 +7,7 @@ import { lineFingerprint } from '../../src/attribution/line-fingerprint.js';
 import { addedLineFingerprints, changedFiles, commits, jobs, pullRequestCommits, pullRequests, webhookDeliveries } from '../../src/db/schema.js';
 import { githubJobHandlers } from '../../src/github/app.js';
 import { JobWorker } from '../../src/jobs/job-worker.js';
-import { recordedCommits, restCommitOf, restCommitWithFilesOf, restFilesOf } from '../helpers/claude-code-recordings.js';
+import { recordedCommits, restCommitWithFilesOf } from '../helpers/claude-code-recordings.js';
 import {
   DANA,
   INSTALLATION_ID,
@@ -18,7 +18,7 @@ import {
   pullRequestReviewPayload,
   pushPayload,
 } from '../helpers/github-payloads.js';
-import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
+import { nockCommit, nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
 import { createTestDb } from '../helpers/test-db.js';
 import { createTestProbot, silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
@@ -98,8 +98,7 @@ describe('a merged pull request delivered as webhooks', () => {
     expect(job).toMatchObject({ kind: 'enrich-pull-request', status: 'pending', attempts: 0 });
 
     nockInstallationToken(INSTALLATION_ID);
-    nockPullRequestCommits(repoRef, [restCommitOf(claudeCommit, DANA.login)]);
-    nockPullRequestFiles(repoRef, restFilesOf(claudeCommit));
+    await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await worker().runDueJobs()).toBe(1);
 
     expect(t.db.select().from(jobs).get()).toMatchObject({ status: 'done', attempts: 1, lastError: null });
@@ -115,6 +114,14 @@ describe('a merged pull request delivered as webhooks', () => {
       authoredAt: '2026-11-21T20:33:46.000Z',
     });
     expect(t.db.select().from(pullRequestCommits).all()).toEqual([{ pullRequestId: PR42.id, commitId: storedCommit!.id }]);
+    // The commit's own diff too, for counting a Claude Code commit line by line.
+    expect(storedCommit).toMatchObject({ additions: 29, deletions: 0 });
+    expect(
+      t.db.select().from(changedFiles).where(eq(changedFiles.commitId, storedCommit!.id)).all().map((f) => [f.path, f.effectiveLines]),
+    ).toEqual([
+      ['src/rate-limiter.ts', 17],
+      ['src/server.ts', 5],
+    ]);
 
     const files = t.db.select().from(changedFiles).where(eq(changedFiles.pullRequestId, PR42.id)).all();
     // Counted by hand from the recorded patch: rate-limiter.ts adds 23 lines, of which blank lines,
@@ -212,13 +219,15 @@ describe('commits pushed straight to the default branch', () => {
     await receive('pull_request', pullRequestPayload('closed', PR42_MERGED));
 
     nockInstallationToken(INSTALLATION_ID);
-    nockPullRequestCommits(repoRef, [restCommitOf(claudeCommit, DANA.login)]);
-    nockPullRequestFiles(repoRef, restFilesOf(claudeCommit));
+    await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await worker().runDueJobs()).toBe(2);
     expect(t.db.select({ kind: jobs.kind, status: jobs.status }).from(jobs).all()).toEqual([
       { kind: 'enrich-commit', status: 'done' },
       { kind: 'enrich-pull-request', status: 'done' },
     ]);
-    expect(t.db.select().from(changedFiles).all().every((f) => f.pullRequestId === PR42.id)).toBe(true);
+    // The merge commit itself was not fetched: its lines count with the PR.
+    const mergeRow = t.db.select().from(commits).where(eq(commits.sha, PR42_MERGED.mergeCommitSha!)).get()!;
+    expect(t.db.select().from(changedFiles).where(eq(changedFiles.commitId, mergeRow.id)).all()).toEqual([]);
+    expect(mergeRow.enrichedAt).toBeNull();
   });
 });

@@ -45,3 +45,23 @@ export function nockPaginated(path: string, pages: object[][], base = GITHUB_API
 export function nockCommit({ owner, repo, sha, base = GITHUB_API }: { owner: string; repo: string; sha: string; base?: string }, body: object) {
   return nock(base).get(`/repos/${owner}/${repo}/commits/${sha}`).reply(200, body);
 }
+
+/**
+ * The REST calls that enrich a merged PR built from recorded commits: its commits, its files (the
+ * commits' files together) and each commit's own diff.
+ */
+export async function nockMergedPullRequest(
+  ref: PullRequestRef,
+  commits: import('./claude-code-recordings.js').RecordedCommit[],
+  login: string | null,
+) {
+  const { restCommitOf, restCommitWithFilesOf, restFilesOf } = await import('./claude-code-recordings.js');
+  const files = commits.flatMap((c) => restFilesOf(c));
+  const names = files.map((f) => f.filename);
+  if (new Set(names).size !== names.length) throw new Error('a file changed by two commits needs a merged PR diff');
+  return [
+    nockPullRequestCommits(ref, commits.map((c) => restCommitOf(c, login))),
+    nockPullRequestFiles(ref, files),
+    ...commits.map((c) => nockCommit({ owner: ref.owner, repo: ref.repo, sha: c.sha, base: ref.base }, restCommitWithFilesOf(c, login))),
+  ];
+}

@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,9 +6,9 @@ import { changedFiles, jobs, pullRequests } from '../../src/db/schema.js';
 import { githubJobHandlers } from '../../src/github/app.js';
 import { enqueueJob, LEASE_MS } from '../../src/jobs/job-queue.js';
 import { BASE_BACKOFF_MS, JobWorker, retryDelayFor } from '../../src/jobs/job-worker.js';
-import { recordedCommits, restCommitOf, restFilesOf } from '../helpers/claude-code-recordings.js';
+import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload } from '../helpers/github-payloads.js';
-import { GITHUB_API, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
+import { GITHUB_API, nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
 import { createTestDb } from '../helpers/test-db.js';
 import { createTestProbot, silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
@@ -66,11 +67,10 @@ describe('enrichment job retries', () => {
     expect(await worker.runDueJobs()).toBe(0);
 
     clock = T0 + BASE_BACKOFF_MS;
-    nockPullRequestCommits(repoRef, [restCommitOf(claudeCommit, DANA.login)]);
-    nockPullRequestFiles(repoRef, restFilesOf(claudeCommit));
+    await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await worker.runDueJobs()).toBe(1);
     expect(job()).toMatchObject({ status: 'done', attempts: 2, lastError: null });
-    expect(t.db.select().from(changedFiles).all()).toHaveLength(2);
+    expect(t.db.select().from(changedFiles).where(eq(changedFiles.pullRequestId, PR42.id)).all()).toHaveLength(2);
   });
 
   it('waits for the rate limit reset GitHub announces, then completes', async () => {
@@ -95,8 +95,7 @@ describe('enrichment job retries', () => {
     expect(job()).toMatchObject({ status: 'pending', attempts: 2, runAfter: clock + 30_000 });
 
     clock += 30_000;
-    nockPullRequestCommits(repoRef, [restCommitOf(claudeCommit, DANA.login)]);
-    nockPullRequestFiles(repoRef, restFilesOf(claudeCommit));
+    await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     await worker.runDueJobs();
     expect(job()).toMatchObject({ status: 'done', attempts: 3 });
     expect(t.db.select().from(pullRequests).get()?.enrichedAt).not.toBeNull();
@@ -130,8 +129,7 @@ describe('durability', () => {
 
     probot = await createTestProbot(db, () => new Date(T0));
     nockInstallationToken(INSTALLATION_ID);
-    nockPullRequestCommits(repoRef, [restCommitOf(claudeCommit, DANA.login)]);
-    nockPullRequestFiles(repoRef, restFilesOf(claudeCommit));
+    await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await makeWorker().runDueJobs()).toBe(1);
     expect(job().status).toBe('done');
   });
@@ -155,8 +153,7 @@ describe('durability', () => {
     expect(await makeWorker().runDueJobs()).toBe(0); // still leased
     clock = T0 + LEASE_MS;
     nockInstallationToken(INSTALLATION_ID);
-    nockPullRequestCommits(repoRef, [restCommitOf(claudeCommit, DANA.login)]);
-    nockPullRequestFiles(repoRef, restFilesOf(claudeCommit));
+    await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await makeWorker().runDueJobs()).toBe(1);
     expect(job()).toMatchObject({ status: 'done', attempts: 2 });
     release();

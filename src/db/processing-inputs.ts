@@ -1,0 +1,217 @@
+import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
+import type { Db } from './client.js';
+
+/*
+ * What processing reads: merged PRs and direct pushes with their line fingerprints, Claude Code
+ * sessions with what they did, and the day's telemetry. Plain SQL on the one connection: these
+ * queries run over the whole org and are the hot path of a recompute.
+ */
+
+const DAY_END = 'T99'; // `day || 'T99'` sorts after every ISO time of that day
+
+export interface SubjectRow {
+  subject: string;
+  pullRequestId: number | null;
+  commitId: number | null;
+  repository: string;
+  number: number | null;
+  sha: string | null;
+  authorLogin: string;
+  authorIsBot: boolean;
+  at: string;
+  body: string | null;
+}
+
+/** Merged and enriched PRs of the org, merged on a day in [fromDay, toDay]. */
+export function mergedPullRequests(db: Db, org: string, fromDay: string, toDay: string): SubjectRow[] {
+  return (
+    db.$client
+      .prepare(
+        `SELECT 'pull_request:' || p.id AS subject, p.id AS pullRequestId, NULL AS commitId, lower(r.full_name) AS repository,
+                p.number AS number, NULL AS sha, p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, p.merged_at AS at, p.body AS body
+         FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+         WHERE lower(r.owner_login) = lower(?) AND p.merged_at >= ? AND p.merged_at < ? AND p.enriched_at IS NOT NULL
+         ORDER BY p.merged_at, p.id`,
+      )
+      .all(org, fromDay, toDay + DAY_END) as (Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number })[]
+  ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
+}
+
+/** Commits pushed straight to a default branch of the org on a day in range, fetched, and in no known PR. */
+export function directPushes(db: Db, org: string, fromDay: string, toDay: string): SubjectRow[] {
+  return (
+    db.$client
+      .prepare(
+        `SELECT 'commit:' || c.id AS subject, NULL AS pullRequestId, c.id AS commitId, lower(r.full_name) AS repository, NULL AS number,
+                c.sha AS sha, coalesce(c.author_login, c.author_email, 'unknown') AS authorLogin,
+                CASE WHEN c.author_login LIKE '%[bot]' THEN 1 ELSE 0 END AS authorIsBot, c.pushed_at AS at, NULL AS body
+         FROM commits c JOIN repositories r ON r.id = c.repository_id
+         WHERE lower(r.owner_login) = lower(?) AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL
+           AND c.pushed_at >= ? AND c.pushed_at < ?
+           AND NOT EXISTS (SELECT 1 FROM pull_request_commits pc WHERE pc.commit_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha)
+         ORDER BY c.pushed_at, c.id`,
+      )
+      .all(org, fromDay, toDay + DAY_END) as (Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number })[]
+  ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
+}
+
+function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): FileLines[] {
+  const rows = db.$client
+    .prepare(
+      `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
+       FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
+       WHERE f.${column} = ? ORDER BY f.id`,
+    )
+    .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null }[];
+  const files = new Map<number, FileLines>();
+  for (const row of rows) {
+    let file = files.get(row.id);
+    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
+    if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
+  }
+  return [...files.values()];
+}
+
+export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
+  return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId) : filesOf(db, 'commit_id', subject.commitId!);
+}
+
+/** A PR's commits (or the pushed commit itself), each with its own diff when it was fetched. */
+export function subjectCommits(db: Db, subject: SubjectRow): CommitFacts[] {
+  const rows =
+    subject.pullRequestId !== null
+      ? (db.$client
+          .prepare(
+            `SELECT c.id AS id, c.sha AS sha, c.claude_code_trailer AS trailer, c.enriched_at AS enriched
+             FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ? ORDER BY c.authored_at, c.sha`,
+          )
+          .all(subject.pullRequestId) as { id: number; sha: string; trailer: number; enriched: string | null }[])
+      : (db.$client
+          .prepare('SELECT id, sha, claude_code_trailer AS trailer, enriched_at AS enriched FROM commits WHERE id = ?')
+          .all(subject.commitId) as { id: number; sha: string; trailer: number; enriched: string | null }[]);
+  return rows.map((c) => ({
+    sha: c.sha,
+    claudeCodeTrailer: Boolean(c.trailer),
+    files: c.enriched ? filesOf(db, 'commit_id', c.id) : undefined,
+  }));
+}
+
+export interface SessionRow {
+  id: string;
+  githubLogin: string | null;
+  userEmail: string | null;
+  userAccountUuid: string | null;
+  userId: string | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+export function orgSessions(db: Db, org: string): SessionRow[] {
+  return db.$client
+    .prepare(
+      `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
+              first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt
+       FROM claude_sessions WHERE org = ? ORDER BY id`,
+    )
+    .all(org) as SessionRow[];
+}
+
+/** Session id → days with telemetry. */
+export function sessionTelemetryDays(db: Db, org: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const row of db.$client
+    .prepare('SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ? ORDER BY session_id, day')
+    .iterate(org) as Iterable<{ s: string; day: string }>) {
+    const days = out.get(row.s);
+    if (days) days.push(row.day);
+    else out.set(row.s, [row.day]);
+  }
+  return out;
+}
+
+export function sessionLinks(db: Db, org: string): { commits: Map<string, string[]>; pullRequests: Map<string, string[]> } {
+  const commits = new Map<string, string[]>();
+  for (const r of db.$client.prepare('SELECT session_id AS s, sha FROM session_commits WHERE org = ?').iterate(org) as Iterable<{ s: string; sha: string }>) {
+    commits.set(r.s, [...(commits.get(r.s) ?? []), r.sha]);
+  }
+  const pullRequests = new Map<string, string[]>();
+  for (const r of db.$client
+    .prepare("SELECT session_id AS s, repository || '#' || number AS pr FROM session_pull_requests WHERE org = ?")
+    .iterate(org) as Iterable<{ s: string; pr: string }>) {
+    pullRequests.set(r.s, [...(pullRequests.get(r.s) ?? []), r.pr]);
+  }
+  return { commits, pullRequests };
+}
+
+/** What one session wrote, per path. */
+export function sessionWritten(db: Db, sessionId: string): FileLines[] {
+  const byPath = new Map<string, FileLines>();
+  for (const r of db.$client
+    .prepare('SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE session_id = ?')
+    .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
+    let file = byPath.get(r.path);
+    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map() }));
+    file.fingerprints.set(r.fingerprint, r.occurrences);
+  }
+  return [...byPath.values()];
+}
+
+export type { SessionFacts };
+
+export interface TelemetryRow {
+  sessionId: string;
+  metric: string;
+  dimension: string;
+  value: number;
+}
+
+export function telemetryOfDay(db: Db, org: string, day: string): TelemetryRow[] {
+  return db.$client
+    .prepare('SELECT session_id AS sessionId, metric, dimension, value FROM telemetry_daily WHERE org = ? AND day = ?')
+    .all(org, day) as TelemetryRow[];
+}
+
+export interface ApiRequestRow {
+  sessionId: string;
+  model: string;
+  requests: number;
+}
+
+export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRow[] {
+  return db.$client
+    .prepare('SELECT session_id AS sessionId, model, requests FROM api_requests_daily WHERE org = ? AND day = ?')
+    .all(org, day) as ApiRequestRow[];
+}
+
+export interface OpenedRow {
+  authorLogin: string;
+  authorIsBot: boolean;
+  repository: string;
+}
+
+export function pullRequestsOpenedOn(db: Db, org: string, day: string): OpenedRow[] {
+  return (
+    db.$client
+      .prepare(
+        `SELECT p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, lower(r.full_name) AS repository
+         FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+         WHERE lower(r.owner_login) = lower(?) AND p.created_at >= ? AND p.created_at < ?`,
+      )
+      .all(org, day, day + DAY_END) as (Omit<OpenedRow, 'authorIsBot'> & { authorIsBot: number })[]
+  ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
+}
+
+/** Orgs with anything to process: installed accounts and orgs that sent telemetry. */
+export function knownOrgs(db: Db): string[] {
+  return (
+    db.$client
+      .prepare(
+        `SELECT DISTINCT org FROM (
+           SELECT account_login AS org FROM installations WHERE status <> 'deleted'
+           UNION SELECT org FROM claude_sessions)
+         ORDER BY org`,
+      )
+      .all() as { org: string }[]
+  ).map((r) => r.org);
+}

@@ -1,0 +1,263 @@
+/*
+ * One UTC day's rollups (spec: Metrics) from plain rows: the day's attributions, opened PRs and
+ * telemetry counters. Pure: the processing job feeds it and stores what it returns.
+ */
+
+export interface DailyMetrics {
+  pullRequestsMerged: number;
+  pullRequestsWithClaudeCode: number;
+  pullRequestsWithoutClaudeCode: number;
+  pullRequestsByBots: number;
+  pullRequestsOpened: number;
+  linesCommitted: number;
+  linesWithClaudeCode: number;
+  linesWithoutClaudeCode: number;
+  linesAccepted: number;
+  linesRemoved: number;
+  editToolAccepted: number;
+  editToolRejected: number;
+  multiEditToolAccepted: number;
+  multiEditToolRejected: number;
+  writeToolAccepted: number;
+  writeToolRejected: number;
+  notebookEditToolAccepted: number;
+  notebookEditToolRejected: number;
+  sessions: number;
+  activeUsers: number;
+  commitsByClaudeCode: number;
+  pullRequestsByClaudeCode: number;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  activeTimeSeconds: number;
+  prompts: number;
+}
+
+export function emptyMetrics(): DailyMetrics {
+  return {
+    pullRequestsMerged: 0,
+    pullRequestsWithClaudeCode: 0,
+    pullRequestsWithoutClaudeCode: 0,
+    pullRequestsByBots: 0,
+    pullRequestsOpened: 0,
+    linesCommitted: 0,
+    linesWithClaudeCode: 0,
+    linesWithoutClaudeCode: 0,
+    linesAccepted: 0,
+    linesRemoved: 0,
+    editToolAccepted: 0,
+    editToolRejected: 0,
+    multiEditToolAccepted: 0,
+    multiEditToolRejected: 0,
+    writeToolAccepted: 0,
+    writeToolRejected: 0,
+    notebookEditToolAccepted: 0,
+    notebookEditToolRejected: 0,
+    sessions: 0,
+    activeUsers: 0,
+    commitsByClaudeCode: 0,
+    pullRequestsByClaudeCode: 0,
+    costUsd: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    activeTimeSeconds: 0,
+    prompts: 0,
+  };
+}
+
+export interface AttributedSubject {
+  kind: 'pull_request' | 'commit';
+  repository: string;
+  authorLogin: string;
+  isBot: boolean;
+  withClaudeCode: boolean;
+  linesAdded: number;
+  linesWithClaudeCode: number;
+}
+
+export interface UserRef {
+  userKey: string;
+  githubLogin: string | null;
+  email: string | null;
+}
+
+export interface TelemetryCounter {
+  sessionId: string;
+  metric: string;
+  dimension: string;
+  value: number;
+}
+
+export interface ModelUsage {
+  userKey: string;
+  model: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+}
+
+export interface DayInput {
+  subjects: AttributedSubject[];
+  opened: { authorLogin: string; authorIsBot: boolean; repository: string }[];
+  telemetry: TelemetryCounter[];
+  apiRequests: { sessionId: string; model: string; requests: number }[];
+  /** Who each session's user is (a GitHub login, or an unlinked key). */
+  userOfSession: (sessionId: string) => UserRef;
+}
+
+export interface DayRollup {
+  org: DailyMetrics;
+  users: Map<string, UserRef & { metrics: DailyMetrics }>;
+  repositories: Map<string, DailyMetrics>;
+  models: ModelUsage[];
+}
+
+const TOOL_COLUMNS: Record<string, [keyof DailyMetrics, keyof DailyMetrics]> = {
+  Edit: ['editToolAccepted', 'editToolRejected'],
+  MultiEdit: ['multiEditToolAccepted', 'multiEditToolRejected'],
+  Write: ['writeToolAccepted', 'writeToolRejected'],
+  NotebookEdit: ['notebookEditToolAccepted', 'notebookEditToolRejected'],
+};
+
+const TOKEN_COLUMNS: Record<string, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens'> = {
+  input: 'inputTokens',
+  output: 'outputTokens',
+  cacheRead: 'cacheReadTokens',
+  cacheCreation: 'cacheCreationTokens',
+};
+
+/** Adds one telemetry counter to a day's metrics; the model usage it carries goes to `model`. */
+function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string) => ModelUsage): void {
+  switch (c.metric) {
+    case 'sessions':
+      m.sessions += c.value;
+      break;
+    case 'lines_added':
+      m.linesAccepted += c.value;
+      break;
+    case 'lines_removed':
+      m.linesRemoved += c.value;
+      break;
+    case 'commits':
+      m.commitsByClaudeCode += c.value;
+      break;
+    case 'pull_requests':
+      m.pullRequestsByClaudeCode += c.value;
+      break;
+    case 'edit_decisions': {
+      const [tool = '', decision] = c.dimension.split(':');
+      const columns = TOOL_COLUMNS[tool];
+      if (columns) m[columns[decision === 'accept' ? 0 : 1]] += c.value;
+      break;
+    }
+    case 'cost_usd':
+      m.costUsd += c.value;
+      model(c.dimension).costUsd += c.value;
+      break;
+    case 'tokens': {
+      const cut = c.dimension.lastIndexOf(':');
+      const column = TOKEN_COLUMNS[c.dimension.slice(cut + 1)];
+      if (column) {
+        m[column] += c.value;
+        model(c.dimension.slice(0, cut))[column] += c.value;
+      }
+      break;
+    }
+    case 'active_time_seconds':
+      m.activeTimeSeconds += c.value;
+      break;
+    case 'prompts':
+      m.prompts += c.value;
+      break;
+    default:
+      break;
+  }
+}
+
+function addSubject(m: DailyMetrics, s: AttributedSubject): void {
+  if (s.isBot) {
+    if (s.kind === 'pull_request') m.pullRequestsByBots += 1;
+    return; // bots are reported apart, never in the with/without comparison
+  }
+  if (s.kind === 'pull_request') {
+    m.pullRequestsMerged += 1;
+    if (s.withClaudeCode) m.pullRequestsWithClaudeCode += 1;
+    else m.pullRequestsWithoutClaudeCode += 1;
+  }
+  m.linesCommitted += s.linesAdded;
+  m.linesWithClaudeCode += s.linesWithClaudeCode;
+  m.linesWithoutClaudeCode += s.linesAdded - s.linesWithClaudeCode;
+}
+
+export function rollupDay(input: DayInput): DayRollup {
+  const org = emptyMetrics();
+  const users = new Map<string, UserRef & { metrics: DailyMetrics }>();
+  const repositories = new Map<string, DailyMetrics>();
+  const models = new Map<string, ModelUsage>();
+
+  const userRow = (ref: UserRef) => {
+    let row = users.get(ref.userKey);
+    if (!row) users.set(ref.userKey, (row = { ...ref, metrics: emptyMetrics() }));
+    else if (!row.email && ref.email) row.email = ref.email;
+    return row.metrics;
+  };
+  const repoRow = (repository: string) => {
+    let row = repositories.get(repository);
+    if (!row) repositories.set(repository, (row = emptyMetrics()));
+    return row;
+  };
+  const loginRef = (login: string): UserRef => ({ userKey: login.toLowerCase(), githubLogin: login, email: null });
+
+  for (const s of input.subjects) {
+    addSubject(org, s);
+    addSubject(userRow(loginRef(s.authorLogin)), s);
+    addSubject(repoRow(s.repository), s);
+  }
+  for (const o of input.opened) {
+    if (o.authorIsBot) continue;
+    org.pullRequestsOpened += 1;
+    userRow(loginRef(o.authorLogin)).pullRequestsOpened += 1;
+    repoRow(o.repository).pullRequestsOpened += 1;
+  }
+
+  const activeUsers = new Set<string>();
+  for (const c of input.telemetry) {
+    const ref = input.userOfSession(c.sessionId);
+    activeUsers.add(ref.userKey);
+    const modelOf = (name: string) => {
+      const key = `${ref.userKey}\u0000${name}`;
+      let usage = models.get(key);
+      if (!usage) {
+        models.set(
+          key,
+          (usage = { userKey: ref.userKey, model: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 }),
+        );
+      }
+      return usage;
+    };
+    addTelemetry(org, c, () => ({ costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 }) as ModelUsage);
+    addTelemetry(userRow(ref), c, modelOf);
+  }
+  for (const r of input.apiRequests) {
+    const ref = input.userOfSession(r.sessionId);
+    activeUsers.add(ref.userKey);
+    userRow(ref);
+    const key = `${ref.userKey}\u0000${r.model}`;
+    const usage =
+      models.get(key) ??
+      { userKey: ref.userKey, model: r.model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 };
+    usage.requests += r.requests;
+    models.set(key, usage);
+  }
+  org.activeUsers = activeUsers.size;
+  for (const key of activeUsers) users.get(key)!.metrics.activeUsers = 1;
+
+  return { org, users, repositories, models: [...models.values()].sort((a, b) => a.userKey.localeCompare(b.userKey) || a.model.localeCompare(b.model)) };
+}

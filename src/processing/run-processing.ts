@@ -1,0 +1,294 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  attributePullRequest,
+  type Attribution,
+  type PullRequestFacts,
+  type SessionFacts,
+} from '../attribution/attribute-pull-request.js';
+import { hasGeneratedWithClaudeCodeLine } from '../attribution/claude-code-markers.js';
+import type { Db } from '../db/client.js';
+import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
+import {
+  apiRequestsOfDay,
+  directPushes,
+  knownOrgs,
+  mergedPullRequests,
+  orgSessions,
+  pullRequestsOpenedOn,
+  sessionLinks,
+  sessionTelemetryDays,
+  sessionWritten,
+  subjectCommits,
+  subjectFiles,
+  telemetryOfDay,
+  type SubjectRow,
+} from '../db/processing-inputs.js';
+import {
+  attributionsOfDay,
+  dropStaleAttributions,
+  finishRun,
+  heartbeatRun,
+  replaceDayRollup,
+  saveAttributions,
+  startRun,
+  type AttributionRow,
+  type ProcessingRun,
+} from '../db/rollups.js';
+import { rollupDay, type UserRef } from './daily-rollup.js';
+
+/*
+ * The processing job: (1) learn identity links, (2) attribute every merged PR and direct push in
+ * the range, (3) recompute every day of the range. Attributions are upserted in small transactions
+ * and each day's rollup replaces the old one in one transaction, so a run killed halfway leaves the
+ * previous numbers of the days it did not reach, and the next run completes them.
+ */
+
+const DAY_MS = 86_400_000;
+
+export interface ProcessOptions {
+  org?: string | undefined;
+  fromDay?: string | undefined;
+  toDay?: string | undefined;
+  /** Days back from `toDay` when no `fromDay` is given. */
+  lookbackDays?: number;
+  daysBefore?: number;
+  daysAfter?: number;
+  trigger?: string;
+  log?: Logger | undefined;
+  now?: () => Date;
+  /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
+  beforeDayCommit?: (org: string, day: string) => void;
+}
+
+export interface ProcessSummary {
+  run: ProcessingRun;
+  orgs: string[];
+  attributed: number;
+  changed: number;
+  daysRecomputed: number;
+}
+
+export class ProcessingBusyError extends Error {
+  constructor(readonly run: ProcessingRun) {
+    super(
+      `Another processing run (#${run.id}, started ${run.startedAt}, last heartbeat ${run.heartbeatAt}) is in progress; try again when it ends.`,
+    );
+    this.name = 'ProcessingBusyError';
+  }
+}
+
+export function dayString(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function daysBetween(fromDay: string, toDay: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY_MS) days.push(dayString(t));
+  return days;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function unlinkedKey(s: { userEmail: string | null; userAccountUuid: string | null; userId: string | null }): string {
+  if (s.userEmail) return `unlinked:${s.userEmail}`;
+  if (s.userAccountUuid) return `unlinked:account:${s.userAccountUuid}`;
+  if (s.userId) return `unlinked:user:${s.userId}`;
+  return 'unlinked';
+}
+
+/** Everything processing knows about an org's sessions, with what they wrote loaded on demand. */
+class SessionIndex {
+  readonly users = new Map<string, UserRef>();
+  readonly facts = new Map<string, Omit<SessionFacts, 'written'>>();
+  readonly byLogin = new Map<string, string[]>();
+  readonly byShaPrefix = new Map<string, string[]>();
+  readonly byPullRequest = new Map<string, string[]>();
+  readonly #written = new Map<string, SessionFacts['written']>();
+
+  constructor(
+    private readonly db: Db,
+    org: string,
+  ) {
+    const days = sessionTelemetryDays(db, org);
+    const links = sessionLinks(db, org);
+    const resolved = new Map<string, string | undefined>();
+    for (const s of orgSessions(db, org)) {
+      const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
+      if (!resolved.has(identity)) {
+        resolved.set(identity, resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })?.githubLogin);
+      }
+      const login = s.githubLogin ?? resolved.get(identity) ?? null;
+      this.users.set(s.id, login ? { userKey: login.toLowerCase(), githubLogin: login, email: s.userEmail } : { userKey: unlinkedKey(s), githubLogin: null, email: s.userEmail });
+      const activeDays = new Set(days.get(s.id) ?? []);
+      activeDays.add(s.firstSeenAt.slice(0, 10));
+      activeDays.add(s.lastSeenAt.slice(0, 10));
+      const commitShas = links.commits.get(s.id) ?? [];
+      const pullRequests = links.pullRequests.get(s.id) ?? [];
+      this.facts.set(s.id, { id: s.id, githubLogin: login, activeDays: [...activeDays].sort(), commitShas, pullRequests });
+      if (login) push(this.byLogin, login.toLowerCase(), s.id);
+      for (const sha of commitShas) push(this.byShaPrefix, sha.slice(0, 7), s.id);
+      for (const pr of pullRequests) push(this.byPullRequest, pr, s.id);
+    }
+  }
+
+  userOf(sessionId: string): UserRef {
+    return this.users.get(sessionId) ?? { userKey: 'unlinked', githubLogin: null, email: null };
+  }
+
+  /** Sessions that may be candidates for a subject; the attribution applies the window and the exact rules. */
+  candidatesFor(subject: SubjectRow, commitShas: string[]): SessionFacts[] {
+    const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
+    for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
+    if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
+    return [...ids].map((id) => ({ ...this.facts.get(id)!, written: this.written(id) }));
+  }
+
+  written(sessionId: string): SessionFacts['written'] {
+    let w = this.#written.get(sessionId);
+    if (!w) {
+      w = sessionWritten(this.db, sessionId);
+      // A bounded cache: sessions repeat across a person's PRs, but an org has too many to keep all.
+      if (this.#written.size > 2_000) this.#written.clear();
+      this.#written.set(sessionId, w);
+    }
+    return w;
+  }
+}
+
+function push(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function attributionRow(org: string, subject: SubjectRow, result: Attribution, now: string): AttributionRow {
+  const day = subject.at.slice(0, 10);
+  const body = {
+    subject: subject.subject,
+    repository: subject.repository,
+    number: subject.number,
+    sha: subject.sha,
+    authorLogin: subject.authorLogin,
+    isBot: result.isBot,
+    day,
+    withClaudeCode: result.withClaudeCode,
+    linesAdded: result.linesAdded,
+    linesWithClaudeCode: result.linesWithClaudeCode,
+    evidence: result.evidence,
+  };
+  return {
+    ...body,
+    org,
+    pullRequestId: subject.pullRequestId,
+    commitId: subject.commitId,
+    resultHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+    attributedAt: now,
+  };
+}
+
+/** Attributes and rolls up one org over [fromDay, toDay]. */
+async function processOrg(
+  db: Db,
+  org: string,
+  fromDay: string,
+  toDay: string,
+  options: ProcessOptions,
+  progress: (p: { attributed: number; days: number }) => void,
+): Promise<{ attributed: number; changed: number; days: number }> {
+  const now = options.now ?? (() => new Date());
+  db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString()));
+  const sessions = new SessionIndex(db, org);
+
+  const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)];
+  let attributed = 0;
+  let changed = 0;
+  let batch: AttributionRow[] = [];
+  for (const subject of subjects) {
+    const commits = subjectCommits(db, subject);
+    const facts: PullRequestFacts = {
+      repository: subject.repository,
+      number: subject.number ?? 0,
+      authorLogin: subject.authorLogin,
+      authorIsBot: subject.authorIsBot,
+      mergedAt: subject.at,
+      bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(subject.body),
+      files: subjectFiles(db, subject),
+      commits,
+    };
+    const candidates = sessions.candidatesFor(subject, commits.map((c) => c.sha));
+    const result = attributePullRequest(facts, candidates, { daysBefore: options.daysBefore, daysAfter: options.daysAfter });
+    batch.push(attributionRow(org, subject, result, now().toISOString()));
+    attributed++;
+    if (batch.length >= 200) {
+      changed += saveAttributions(db, batch);
+      batch = [];
+      progress({ attributed, days: 0 });
+      await yieldToEventLoop();
+    }
+  }
+  changed += saveAttributions(db, batch);
+  dropStaleAttributions(db, org, fromDay, toDay, new Set(subjects.map((s) => s.subject)));
+
+  let days = 0;
+  for (const day of daysBetween(fromDay, toDay)) {
+    const rollup = rollupDay({
+      subjects: attributionsOfDay(db, org, day).map((a) => ({
+        kind: a.pullRequestId !== null ? 'pull_request' : 'commit',
+        repository: a.repository,
+        authorLogin: a.authorLogin,
+        isBot: a.isBot,
+        withClaudeCode: a.withClaudeCode,
+        linesAdded: a.linesAdded,
+        linesWithClaudeCode: a.linesWithClaudeCode,
+      })),
+      opened: pullRequestsOpenedOn(db, org, day),
+      telemetry: telemetryOfDay(db, org, day),
+      apiRequests: apiRequestsOfDay(db, org, day),
+      userOfSession: (id) => sessions.userOf(id),
+    });
+    replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined);
+    days++;
+    progress({ attributed, days });
+    await yieldToEventLoop();
+  }
+  return { attributed, changed, days };
+}
+
+/**
+ * Runs processing now over one org (or every known org) and a day range (default: the last
+ * `lookbackDays` days through today, UTC). Throws `ProcessingBusyError` when another run is alive.
+ */
+export async function runProcessing(db: Db, options: ProcessOptions = {}): Promise<ProcessSummary> {
+  const now = options.now ?? (() => new Date());
+  const toDay = options.toDay ?? dayString(now().getTime());
+  const fromDay = options.fromDay ?? dayString(Date.parse(`${toDay}T00:00:00Z`) - ((options.lookbackDays ?? 35) - 1) * DAY_MS);
+  if (fromDay > toDay) throw new Error(`--from ${fromDay} is after --to ${toDay}`);
+  const org = options.org?.toLowerCase();
+
+  const started = startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now());
+  if ('busy' in started) throw new ProcessingBusyError(started.busy);
+  const { run } = started;
+  const orgs = org ? [org] : [...new Set(knownOrgs(db).map((o) => o.toLowerCase()))];
+
+  let attributed = 0;
+  let changed = 0;
+  let daysRecomputed = 0;
+  try {
+    for (const o of orgs) {
+      const base = { attributed, days: daysRecomputed };
+      const result = await processOrg(db, o, fromDay, toDay, options, (p) =>
+        heartbeatRun(db, run.id, { attributed: base.attributed + p.attributed, daysRecomputed: base.days + p.days }, now()),
+      );
+      attributed += result.attributed;
+      changed += result.changed;
+      daysRecomputed += result.days;
+      options.log?.info({ org: o, ...result }, 'org processed');
+    }
+    const finished = finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now());
+    return { run: finished, orgs, attributed, changed, daysRecomputed };
+  } catch (error) {
+    finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now());
+    throw error;
+  }
+}
