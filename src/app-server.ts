@@ -9,6 +9,7 @@ import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
 import { createProbot } from './github/probot.js';
 import { createHttpApp } from './http/app.js';
 import { JobWorker } from './jobs/job-worker.js';
+import { scheduleProcessing } from './processing/scheduler.js';
 
 export interface AppServer {
   db: Db;
@@ -56,6 +57,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   });
   // Jobs wait in the database while the app has no credentials to run them with.
   if (startWorker && probot) worker.start();
+  const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }) }) : undefined;
 
   const app = createHttpApp({ db, log, webhooks, fingerprintKey: key, ingestMaxBodyBytes: config.ingestMaxBodyBytes });
   const server = await new Promise<ServerType>((resolve) => {
@@ -73,6 +75,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
         // Idle keep-alive connections would hold close() open; busy ones finish their request first.
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
+      schedule?.stop();
       await worker.stop();
       closeDb(db);
     })());

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { desc, eq } from 'drizzle-orm';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { jobs } from './db/schema.js';
 import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
+import { lastRuns } from './db/rollups.js';
 import { countJobsByStatus } from './jobs/job-queue.js';
+import { ProcessingBusyError, runProcessing } from './processing/run-processing.js';
 
 /*
  * The command line: `npm run cli -- <command> [options]`. It opens the same database as the server
@@ -20,11 +22,17 @@ Commands:
   tokens list [--org ORG]
                        ingest tokens (prefix, owner, created, last used, revoked)
   tokens revoke ID     revoke an ingest token; Claude Code using it is refused from then on
+  process [--org ORG] [--from YYYY-MM-DD --to YYYY-MM-DD]
+                       attribute merged PRs and recompute the daily rollups now, then exit
+                       (default: every org, the last PROCESS_LOOKBACK_DAYS days)
+  runs                 the last processing runs
   jobs                 GitHub fetch jobs by status, and the failed ones with their errors
   jobs retry           re-arm every failed job (after fixing what made it fail)
   help                 this text`;
 
-type Command = (db: Db, args: string[]) => Promise<number> | number;
+type Command = (db: Db, args: string[], config: Config) => Promise<number> | number;
+
+const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
 const GITHUB_LOGIN = /^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}(\[bot\])?$/i;
 
@@ -70,6 +78,49 @@ const commands: Record<string, Command> = {
         throw new UsageError(`tokens needs a subcommand: create, list or revoke`);
     }
   },
+  async process(db, args, config) {
+    const { values } = parseArgs({ args, options: { org: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+    const org = values.org === undefined ? undefined : requireLogin(values.org, '--org');
+    for (const [flag, value] of [['--from', values.from], ['--to', values.to]] as const) {
+      if (value !== undefined && !isDay(value)) throw new UsageError(`${flag} "${value}" is not a date (YYYY-MM-DD)`);
+    }
+    if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
+    const started = Date.now();
+    try {
+      const summary = await runProcessing(db, {
+        org,
+        fromDay: values.from,
+        toDay: values.to,
+        lookbackDays: config.processLookbackDays,
+        ...config.attributionWindow,
+        trigger: 'cli',
+      });
+      const { run } = summary;
+      console.log(
+        `Run #${run.id} ${run.status}: ${summary.orgs.length ? summary.orgs.join(', ') : 'no org'} from ${run.fromDay} to ${run.toDay}; ` +
+          `${summary.attributed} PR(s) and direct push(es) attributed (${summary.changed} changed), ` +
+          `${summary.daysRecomputed} day(s) recomputed in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof ProcessingBusyError) {
+        console.error(error.message);
+        return 1;
+      }
+      throw error;
+    }
+  },
+  runs(db) {
+    const runs = lastRuns(db, 10);
+    if (runs.length === 0) console.log('No processing runs yet.');
+    for (const r of runs) {
+      console.log(
+        `#${r.id} ${r.status.padEnd(9)} ${r.trigger.padEnd(8)} ${r.org ?? 'all orgs'} ${r.fromDay}..${r.toDay} started ${r.startedAt}` +
+          `${r.finishedAt ? ` finished ${r.finishedAt}` : ''} attributed ${r.attributed} days ${r.daysRecomputed}${r.error ? ` error: ${r.error}` : ''}`,
+      );
+    }
+    return 0;
+  },
   jobs(db, args) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (positionals[0] === 'retry') {
@@ -109,7 +160,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     const config = loadConfig(env);
     db = createDb(config.databasePath);
-    return await command(db, rest);
+    return await command(db, rest, config);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
       console.error(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : error.message);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
@@ -33,7 +34,22 @@ const envSchema = z.object({
     emptyAsUndefined,
     z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   ),
-  PROCESS_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().default('0 2 * * *')),
+  PROCESS_SCHEDULE: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('0 2 * * *')
+      .superRefine((pattern, ctx) => {
+        try {
+          new Cron(pattern, { paused: true, timezone: 'UTC' }).stop();
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `not a cron pattern: ${(error as Error).message}` });
+        }
+      }),
+  ),
+  PROCESS_LOOKBACK_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(366).default(35)),
+  ATTRIBUTION_DAYS_BEFORE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(21)),
+  ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
@@ -60,6 +76,10 @@ export interface Config {
   /** Set only to override the secret the app generates and keeps in its database. */
   fingerprintSecret: string | undefined;
   processSchedule: string;
+  /** Days each scheduled or default run recomputes, ending today. */
+  processLookbackDays: number;
+  /** The attribution window around a merge (spec: 21 days before, 2 after). */
+  attributionWindow: { daysBefore: number; daysAfter: number };
   retentionDays: number;
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
@@ -120,6 +140,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     githubApiBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : 'https://api.github.com',
     fingerprintSecret: e.FINGERPRINT_SECRET,
     processSchedule: e.PROCESS_SCHEDULE,
+    processLookbackDays: e.PROCESS_LOOKBACK_DAYS,
+    attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,

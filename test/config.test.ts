@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       githubApiBaseUrl: 'https://api.github.com',
       fingerprintSecret: undefined,
       processSchedule: '0 2 * * *',
+      processLookbackDays: 35,
+      attributionWindow: { daysBefore: 21, daysAfter: 2 },
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,
@@ -48,6 +50,8 @@ describe('loadConfig', () => {
     [{ PRIVATE_KEY_PATH: '/nonexistent/key.pem' }, /PRIVATE_KEY_PATH: cannot read \/nonexistent\/key.pem/],
     [{ GHE_HOST: 'https://github.example.com' }, /GHE_HOST: must be a host name/],
     [{ FINGERPRINT_SECRET: 'short' }, /FINGERPRINT_SECRET: must be at least 32 characters/],
+    [{ PROCESS_SCHEDULE: 'every night' }, /PROCESS_SCHEDULE: not a cron pattern/],
+    [{ ATTRIBUTION_DAYS_BEFORE: '-1' }, /ATTRIBUTION_DAYS_BEFORE: /],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,0 +1,26 @@
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { ProcessingBusyError, runProcessing } from './run-processing.js';
+
+/**
+ * Runs processing on `PROCESS_SCHEDULE` (cron, UTC). A tick that finds another run alive (the
+ * command line, or a previous tick) logs it and waits for the next tick.
+ */
+export function scheduleProcessing({ db, config, log }: { db: Db; config: Config; log: Logger }): Cron {
+  return new Cron(config.processSchedule, { timezone: 'UTC', protect: true, name: 'processing' }, async () => {
+    try {
+      const summary = await runProcessing(db, {
+        lookbackDays: config.processLookbackDays,
+        ...config.attributionWindow,
+        trigger: 'schedule',
+        log,
+      });
+      log.info({ run: summary.run.id, orgs: summary.orgs, attributed: summary.attributed, days: summary.daysRecomputed }, 'scheduled processing done');
+    } catch (error) {
+      if (error instanceof ProcessingBusyError) log.warn(error.message);
+      else log.error({ err: error }, 'scheduled processing failed');
+    }
+  });
+}

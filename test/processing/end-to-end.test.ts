@@ -1,0 +1,236 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { and, eq } from 'drizzle-orm';
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../../src/app-server.js';
+import { loadConfig } from '../../src/config.js';
+import { createIngestToken } from '../../src/db/ingest-tokens.js';
+import { attributions, dailyOrgMetrics, dailyUserMetrics, processingRuns } from '../../src/db/schema.js';
+import { runProcessing } from '../../src/processing/run-processing.js';
+import { recordedCommits } from '../helpers/claude-code-recordings.js';
+import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
+import { nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
+import { capturedRequests } from '../helpers/replay.js';
+import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+
+/*
+ * The recorded rate-limiter session end to end, over real HTTP into one running app: Claude Code's
+ * telemetry and hook calls, then GitHub's signed webhooks for the push and for PR #42 (Claude Code's
+ * commit 6a585aa and Dana's README commit a3facfe, merged), GitHub's REST API mocked from the same
+ * history, then processing.
+ */
+
+const RECORDING = 'rate-limiter-http-json-details-hooks';
+const SESSION = 'c09ec6b4-ccf3-4416-9f0b-ed29aa232022';
+const [, claudeCommit, readmeCommit] = recordedCommits(RECORDING) as [unknown, ReturnType<typeof recordedCommits>[number], ReturnType<typeof recordedCommits>[number]];
+const DAY = '2026-11-21';
+
+let dir: string;
+let app: AppServer;
+let token: string;
+
+async function send(path: string, body: Buffer | string, headers: Record<string, string>) {
+  const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
+  expect(res.status).toBe(200);
+}
+
+async function replayTelemetry(recording: string) {
+  for (const r of capturedRequests(recording)) {
+    await send(r.path, r.body, { authorization: `Bearer ${token}`, 'content-type': r.contentType });
+  }
+}
+
+let delivery = 0;
+async function webhook(event: string, payload: object) {
+  const body = JSON.stringify(payload);
+  await send('/api/github/webhooks', body, {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': `e2e-${++delivery}`,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', TEST_WEBHOOK_SECRET).update(body).digest('hex')}`,
+  });
+}
+
+async function deliverPr42() {
+  await webhook('installation', installationPayload('created'));
+  await webhook('pull_request', pullRequestPayload('opened', PR42));
+  await webhook('push', pushPayload('feature/rate-limit', [claudeCommit, readmeCommit]));
+  await webhook('pull_request', pullRequestPayload('closed', { ...PR42_MERGED, additions: 31, changedFiles: 3, headSha: readmeCommit.sha }));
+  nockInstallationToken(INSTALLATION_ID);
+  await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit, readmeCommit], DANA.login);
+  expect(await app.worker.runDueJobs()).toBe(1);
+}
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+  dir = mkdtempSync(join(tmpdir(), 'ccm-e2e-'));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: join(dir, 'metrics.db'),
+    APP_ID: TEST_APP_ID,
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+  });
+  app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
+  token = createIngestToken(app.db, { org: 'acme' }).token;
+});
+
+afterEach(async () => {
+  expect(nock.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const process = (extra: Parameters<typeof runProcessing>[1] = {}) => runProcessing(app.db, { org: 'acme', fromDay: DAY, toDay: DAY, ...extra });
+
+function tables() {
+  const all = (table: string) => app.db.$client.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all();
+  return JSON.stringify({
+    org: all('daily_org_metrics'),
+    users: all('daily_user_metrics'),
+    repos: all('daily_repository_metrics'),
+    models: all('daily_model_usage'),
+    attributions: app.db.$client.prepare('SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash FROM attributions ORDER BY subject').all(),
+  });
+}
+
+describe('the rate-limiter session, end to end', () => {
+  it('attributes PR #42 to Claude Code line by line and rolls up Dana and the org', async () => {
+    await replayTelemetry(RECORDING);
+    await deliverPr42();
+    const summary = await process();
+    expect(summary).toMatchObject({ orgs: ['acme'], attributed: 1, daysRecomputed: 1 });
+
+    const attribution = app.db.select().from(attributions).get()!;
+    // Counted by hand from the recording: Claude Code's Write of src/rate-limiter.ts has 17 effective
+    // lines (23 minus blank lines, `) {` and four lone braces), its two Edits of src/server.ts 5
+    // (6 minus one `}`); Dana's README commit adds 1 (a blank line does not count).
+    expect(attribution).toMatchObject({
+      repository: 'acme/widgets',
+      number: 42,
+      authorLogin: 'dana',
+      isBot: false,
+      day: DAY,
+      withClaudeCode: true,
+      linesAdded: 23,
+      linesWithClaudeCode: 22,
+    });
+    expect(attribution.evidence).toEqual([
+      {
+        kind: 'line_match',
+        sessionId: SESSION,
+        lines: 22,
+        files: [
+          { path: 'src/rate-limiter.ts', lines: 17, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
+          { path: 'src/server.ts', lines: 5, rule: 'same_path', sessionPath: 'src/server.ts' },
+        ],
+      },
+      { kind: 'commit_link', sessionId: SESSION, commits: [claudeCommit.sha], lines: 0 },
+      { kind: 'trailer', commits: [claudeCommit.sha], prBody: true, lines: 0 },
+    ]);
+
+    // Dana's telemetry is hers: the session's commit 6a585aa is her commit on GitHub.
+    const dana = app.db
+      .select()
+      .from(dailyUserMetrics)
+      .where(and(eq(dailyUserMetrics.userKey, 'dana'), eq(dailyUserMetrics.day, DAY)))
+      .get();
+    const expected = {
+      pullRequestsMerged: 1,
+      pullRequestsWithClaudeCode: 1,
+      pullRequestsWithoutClaudeCode: 0,
+      pullRequestsOpened: 1,
+      linesCommitted: 23,
+      linesWithClaudeCode: 22,
+      linesWithoutClaudeCode: 1,
+      linesAccepted: 30,
+      linesRemoved: 0,
+      writeToolAccepted: 1,
+      editToolAccepted: 2,
+      editToolRejected: 0,
+      sessions: 1,
+      activeUsers: 1,
+      commitsByClaudeCode: 1,
+      pullRequestsByClaudeCode: 1,
+      costUsd: 0.0132,
+      inputTokens: 960,
+      outputTokens: 336,
+      prompts: 1,
+    };
+    expect(dana).toMatchObject({ githubLogin: 'dana', email: 'dana@acme.example', ...expected });
+    expect(app.db.select().from(dailyOrgMetrics).where(eq(dailyOrgMetrics.day, DAY)).get()).toMatchObject(expected);
+    expect(app.db.select().from(processingRuns).get()).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
+  });
+
+  it('the rejected-write session: 1 of 2 edit decisions accepted, under an unlinked bucket that still counts', async () => {
+    await replayTelemetry('rejected-write-http-json-details-hooks');
+    await process();
+    const sam = app.db.select().from(dailyUserMetrics).where(eq(dailyUserMetrics.userKey, 'unlinked:sam@acme.example')).get()!;
+    expect(sam).toMatchObject({ githubLogin: null, email: 'sam@acme.example', editToolAccepted: 1, writeToolRejected: 1, activeUsers: 1 });
+    const accepted = sam.editToolAccepted + sam.writeToolAccepted;
+    expect(accepted / (accepted + sam.editToolRejected + sam.writeToolRejected)).toBe(0.5);
+    expect(app.db.select().from(dailyOrgMetrics).get()).toMatchObject({ activeUsers: 1, editToolAccepted: 1, writeToolRejected: 1 });
+  });
+
+  it('processing twice gives identical tables', async () => {
+    await replayTelemetry(RECORDING);
+    await replayTelemetry('rejected-write-http-json-details-hooks');
+    await deliverPr42();
+    await process();
+    const first = tables();
+    const second = await process();
+    expect(second.changed).toBe(0);
+    expect(tables()).toBe(first);
+  });
+
+  it('a run killed halfway leaves the previous numbers intact, and the next run completes them', async () => {
+    await replayTelemetry('rejected-write-http-json-details-hooks');
+    await process({ fromDay: '2026-11-20', toDay: '2026-11-22' });
+    const before = tables();
+
+    // New data arrives, then a run dies inside the transaction of its second day.
+    await replayTelemetry(RECORDING);
+    await deliverPr42();
+    await expect(
+      process({
+        fromDay: '2026-11-20',
+        toDay: '2026-11-22',
+        beforeDayCommit: (_org, day) => {
+          if (day === DAY) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    const afterCrash = JSON.parse(tables());
+    const prior = JSON.parse(before);
+    // The day the run died in still shows the previous run's numbers.
+    expect(afterCrash.org).toEqual(prior.org);
+    expect(afterCrash.users).toEqual(prior.users);
+    expect(app.db.select().from(processingRuns).all().map((r) => r.status)).toEqual(['succeeded', 'failed']);
+
+    await process({ fromDay: '2026-11-20', toDay: '2026-11-22' });
+    const completed = tables();
+    // The same as a clean run on a fresh database with the same data.
+    app.db.$client.exec('DELETE FROM daily_org_metrics; DELETE FROM daily_user_metrics; DELETE FROM daily_repository_metrics; DELETE FROM daily_model_usage; DELETE FROM attributions;');
+    await process({ fromDay: '2026-11-20', toDay: '2026-11-22' });
+    expect(JSON.parse(tables())).toEqual(JSON.parse(completed));
+    expect(JSON.parse(completed).org.find((r: { day: string }) => r.day === DAY)).toMatchObject({ pull_requests_with_claude_code: 1, lines_with_claude_code: 22 });
+  });
+
+  it('only one run at a time', async () => {
+    app.db.$client
+      .prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', ?, ?, 'running', 'cli', ?, ?)")
+      .run(DAY, DAY, new Date().toISOString(), new Date().toISOString());
+    await expect(process()).rejects.toThrow(/^Another processing run \(#1, started .*\) is in progress; try again when it ends\.$/);
+
+    // A run whose process died (no heartbeat for minutes) does not block forever.
+    app.db.$client.prepare("UPDATE processing_runs SET heartbeat_at = '2026-01-01T00:00:00.000Z'").run();
+    await process();
+    expect(app.db.select({ status: processingRuns.status }).from(processingRuns).all()).toEqual([{ status: 'abandoned' }, { status: 'succeeded' }]);
+  });
+});
