@@ -7,6 +7,24 @@ import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ing
 import { lastRuns } from './db/rollups.js';
 import { countJobsByStatus } from './jobs/job-queue.js';
 import { ProcessingBusyError, runProcessing } from './processing/run-processing.js';
+import { fingerprintKey } from './db/app-secrets.js';
+import { backfill, type BackfillProgress } from './github/backfill.js';
+import { createProbot } from './github/probot.js';
+import { createLogger } from './logger.js';
+
+/** A one-line progress bar on a terminal; a line per phase step otherwise. */
+function progressBar() {
+  let last = '';
+  return (p: BackfillProgress) => {
+    const width = 30;
+    const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
+    const line = `${p.phase === 'listing' ? 'listing repositories' : 'fetching PRs'} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total}`;
+    if (line === last) return;
+    last = line;
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}${p.done === p.total ? '\n' : ''}`);
+    else if (p.done === p.total || p.done % Math.max(1, Math.ceil(p.total / 10)) === 0) process.stderr.write(`${line}\n`);
+  };
+}
 
 /*
  * The command line: `npm run cli -- <command> [options]`. It opens the same database as the server
@@ -25,6 +43,9 @@ Commands:
   process [--org ORG] [--from YYYY-MM-DD --to YYYY-MM-DD]
                        attribute merged PRs and recompute the daily rollups now, then exit
                        (default: every org, the last PROCESS_LOOKBACK_DAYS days)
+  backfill --org ORG --days N
+                       fetch the PRs ORG merged in the last N days through the GitHub App's
+                       installation, enrich them, then process those days (resumable)
   runs                 the last processing runs
   jobs                 GitHub fetch jobs by status, and the failed ones with their errors
   jobs retry           re-arm every failed job (after fixing what made it fail)
@@ -109,6 +130,36 @@ const commands: Record<string, Command> = {
       }
       throw error;
     }
+  },
+  async backfill(db, args, config) {
+    const { values } = parseArgs({ args, options: { org: { type: 'string' }, days: { type: 'string' } } });
+    const org = requireLogin(values.org, '--org');
+    if (!values.days || !/^\d+$/.test(values.days) || Number(values.days) < 1 || Number(values.days) > 366) {
+      throw new UsageError('--days must be a whole number of days from 1 to 366');
+    }
+    const days = Number(values.days);
+    if (!config.github) throw new UsageError('backfill needs the GitHub App credentials: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET');
+    const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+    const probot = createProbot({ credentials: config.github, baseUrl: config.githubApiBaseUrl, log });
+    const result = await backfill({
+      db,
+      probot,
+      org,
+      days,
+      fingerprintKey: fingerprintKey(db, config.fingerprintSecret),
+      log,
+      onProgress: progressBar(),
+    });
+    console.log(
+      `Backfill of ${org}: ${result.repositories} repositories, ${result.merged} PR(s) merged in the last ${days} day(s), ` +
+        `${result.alreadyEnriched} already fetched, ${result.enriched} fetched now, ${result.failed.length} failed.`,
+    );
+    for (const f of result.failed) console.log(`  ${f.pullRequest}: ${f.error}`);
+    const toDay = new Date().toISOString().slice(0, 10);
+    const fromDay = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    const summary = await runProcessing(db, { org, fromDay, toDay, ...config.attributionWindow, trigger: 'backfill' });
+    console.log(`Run #${summary.run.id}: ${summary.attributed} attributed, ${summary.daysRecomputed} day(s) recomputed.`);
+    return result.failed.length === 0 ? 0 : 1;
   },
   runs(db) {
     const runs = lastRuns(db, 10);
