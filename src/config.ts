@@ -50,6 +50,7 @@ const envSchema = z.object({
   PROCESS_LOOKBACK_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(366).default(35)),
   ATTRIBUTION_DAYS_BEFORE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(21)),
   ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
+  LABEL_PULL_REQUESTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
@@ -80,6 +81,8 @@ export interface Config {
   processLookbackDays: number;
   /** The attribution window around a merge (spec: 21 days before, 2 after). */
   attributionWindow: { daysBefore: number; daysAfter: number };
+  /** Label PRs attributed to Claude Code `claude-code-assisted` (needs `pull_requests: write`). */
+  labelPullRequests: boolean;
   retentionDays: number;
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
@@ -142,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     processSchedule: e.PROCESS_SCHEDULE,
     processLookbackDays: e.PROCESS_LOOKBACK_DAYS,
     attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
+    labelPullRequests: e.LABEL_PULL_REQUESTS === 'true',
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,

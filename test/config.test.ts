@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       processSchedule: '0 2 * * *',
       processLookbackDays: 35,
       attributionWindow: { daysBefore: 21, daysAfter: 2 },
+      labelPullRequests: false,
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,

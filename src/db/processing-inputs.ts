@@ -215,3 +215,14 @@ export function knownOrgs(db: Db): string[] {
       .all() as { org: string }[]
   ).map((r) => r.org);
 }
+
+/** PRs attributed to Claude Code in a day range, with what it takes to label them. */
+export function labelCandidates(db: Db, org: string, fromDay: string, toDay: string) {
+  return db.$client
+    .prepare(
+      `SELECT a.pull_request_id AS pullRequestId, r.installation_id AS installationId, r.owner_login AS owner, r.name AS repo, a.number AS number
+       FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id JOIN repositories r ON r.id = p.repository_id
+       WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.with_claude_code = 1 AND a.is_bot = 0 AND r.installation_id IS NOT NULL`,
+    )
+    .all(org, fromDay, toDay) as { pullRequestId: number; installationId: number; owner: string; repo: string; number: number }[];
+}

@@ -11,6 +11,7 @@ import { handleInstallationRepositories } from './handle-installation-repositori
 import { handlePullRequest, PULL_REQUEST_ACTIONS } from './handle-pull-request.js';
 import { handlePullRequestReview } from './handle-pull-request-review.js';
 import { handlePush } from './handle-push.js';
+import { LABEL_PULL_REQUEST, labelPullRequest, type LabelPullRequestPayload } from './label-pull-request.js';
 
 /** Where GitHub delivers webhooks; Probot's middleware and the HTTP route must agree on it. */
 export const WEBHOOKS_PATH = '/api/github/webhooks';
@@ -71,6 +72,11 @@ export function githubJobHandlers({
       const octokit = await octokitFor(payload.installationId);
       await enrichPullRequest({ db, octokit, fingerprintKey, payload, now });
       log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request enriched');
+    },
+    [LABEL_PULL_REQUEST]: async (job) => {
+      const payload = job.payload as LabelPullRequestPayload;
+      await labelPullRequest({ octokit: await octokitFor(payload.installationId), payload });
+      log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request labelled');
     },
     [ENRICH_COMMIT]: async (job) => {
       const payload = job.payload as EnrichCommitPayload;

@@ -56,6 +56,27 @@ export function enqueueJob(tx: Tx, input: EnqueueInput, now: number = Date.now()
     .run();
 }
 
+/** Adds a job unless one with the same key exists, whatever its state: work to do once, ever. */
+export function enqueueJobOnce(tx: Tx, input: EnqueueInput, now: number = Date.now()): boolean {
+  const inserted = tx
+    .insert(jobs)
+    .values({
+      kind: input.kind,
+      dedupeKey: input.dedupeKey,
+      payload: input.payload,
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      runAfter: input.runAfter ?? now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: jobs.id })
+    .all();
+  return inserted.length > 0;
+}
+
 /** Takes the next due job (oldest first) and leases it; undefined when none is due. */
 export function claimNextJob(db: Db, now: number = Date.now()): Job | undefined {
   return db.transaction((tx) => {

@@ -13,6 +13,7 @@ import {
   apiRequestsOfDay,
   directPushes,
   knownOrgs,
+  labelCandidates,
   mergedPullRequests,
   orgSessions,
   pullRequestsOpenedOn,
@@ -35,6 +36,8 @@ import {
   type AttributionRow,
   type ProcessingRun,
 } from '../db/rollups.js';
+import { LABEL_PULL_REQUEST, type LabelPullRequestPayload } from '../github/label-pull-request.js';
+import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 
 /*
@@ -57,6 +60,8 @@ export interface ProcessOptions {
   trigger?: string;
   log?: Logger | undefined;
   now?: () => Date;
+  /** Label PRs attributed to Claude Code on GitHub (`claude-code-assisted`), through the job queue. */
+  labelPullRequests?: boolean;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
   beforeDayCommit?: (org: string, day: string) => void;
 }
@@ -187,6 +192,16 @@ function attributionRow(org: string, subject: SubjectRow, result: Attribution, n
   };
 }
 
+/** One label job per PR attributed to Claude Code, ever: a label removed by hand is not put back. */
+function enqueueLabels(db: Db, org: string, fromDay: string, toDay: string, now: Date): void {
+  db.transaction((tx) => {
+    for (const pr of labelCandidates(db, org, fromDay, toDay)) {
+      const payload: LabelPullRequestPayload = { installationId: pr.installationId, owner: pr.owner, repo: pr.repo, number: pr.number };
+      enqueueJobOnce(tx, { kind: LABEL_PULL_REQUEST, dedupeKey: `${LABEL_PULL_REQUEST}:${pr.pullRequestId}`, payload }, now.getTime());
+    }
+  });
+}
+
 /** Attributes and rolls up one org over [fromDay, toDay]. */
 async function processOrg(
   db: Db,
@@ -229,6 +244,7 @@ async function processOrg(
   }
   changed += saveAttributions(db, batch);
   dropStaleAttributions(db, org, fromDay, toDay, new Set(subjects.map((s) => s.subject)));
+  if (options.labelPullRequests) enqueueLabels(db, org, fromDay, toDay, now());
 
   let days = 0;
   for (const day of daysBetween(fromDay, toDay)) {

@@ -14,6 +14,7 @@ export function scheduleProcessing({ db, config, log }: { db: Db; config: Config
       const summary = await runProcessing(db, {
         lookbackDays: config.processLookbackDays,
         ...config.attributionWindow,
+        labelPullRequests: config.labelPullRequests,
         trigger: 'schedule',
         log,
       });

@@ -12,7 +12,7 @@ import { attributions, dailyOrgMetrics, dailyUserMetrics, processingRuns } from 
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
-import { nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
+import { GITHUB_API, nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
 import { capturedRequests } from '../helpers/replay.js';
 import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
 
@@ -233,4 +233,26 @@ describe('the rate-limiter session, end to end', () => {
     await process();
     expect(app.db.select({ status: processingRuns.status }).from(processingRuns).all()).toEqual([{ status: 'abandoned' }, { status: 'succeeded' }]);
   });
+
+  it('labels PRs attributed to Claude Code when enabled, once', async () => {
+    await replayTelemetry(RECORDING);
+    await deliverPr42();
+    await process();
+    expect(await app.worker.runDueJobs()).toBe(0); // off by default
+
+    await process({ labelPullRequests: true });
+    let sent: unknown;
+    nock(GITHUB_API)
+      .post('/repos/acme/widgets/issues/42/labels', (body) => {
+        sent = body;
+        return true;
+      })
+      .reply(200, [{ name: 'claude-code-assisted' }]);
+    expect(await app.worker.runDueJobs()).toBe(1);
+    expect(sent).toEqual({ labels: ['claude-code-assisted'] });
+
+    await process({ labelPullRequests: true });
+    expect(await app.worker.runDueJobs()).toBe(0);
+  });
 });
+
