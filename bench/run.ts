@@ -1,4 +1,5 @@
 import { benchIngest, type Figure } from './ingest.js';
+import { benchProcessing } from './processing.js';
 
 /* `npm run bench`: every benchmark of the project, printed as one table. Not a test. */
 
@@ -11,6 +12,10 @@ function table(rows: Figure[]): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
+// --quick: a smaller run of each benchmark, for a fast look; --only=ingest|processing: one of them.
 const quick = process.argv.includes('--quick');
-const figures = await benchIngest({ millionPoints: !quick });
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const figures: Figure[] = [];
+if (!only || only === 'ingest') figures.push(...(await benchIngest({ millionPoints: !quick })));
+if (!only || only === 'processing') figures.push(...(await benchProcessing(quick ? 0.1 : 1)));
 console.log(table(figures));

@@ -1,5 +1,6 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
 import type { Db } from './client.js';
+import { statement } from './statement-cache.js';
 
 /*
  * What processing reads: merged PRs and direct pushes with their line fingerprints, Claude Code
@@ -25,8 +26,7 @@ export interface SubjectRow {
 /** Merged and enriched PRs of the org, merged on a day in [fromDay, toDay]. */
 export function mergedPullRequests(db: Db, org: string, fromDay: string, toDay: string): SubjectRow[] {
   return (
-    db.$client
-      .prepare(
+    statement(db, 
         `SELECT 'pull_request:' || p.id AS subject, p.id AS pullRequestId, NULL AS commitId, lower(r.full_name) AS repository,
                 p.number AS number, NULL AS sha, p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, p.merged_at AS at, p.body AS body
          FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
@@ -40,8 +40,7 @@ export function mergedPullRequests(db: Db, org: string, fromDay: string, toDay: 
 /** Commits pushed straight to a default branch of the org on a day in range, fetched, and in no known PR. */
 export function directPushes(db: Db, org: string, fromDay: string, toDay: string): SubjectRow[] {
   return (
-    db.$client
-      .prepare(
+    statement(db, 
         `SELECT 'commit:' || c.id AS subject, NULL AS pullRequestId, c.id AS commitId, lower(r.full_name) AS repository, NULL AS number,
                 c.sha AS sha, coalesce(c.author_login, c.author_email, 'unknown') AS authorLogin,
                 CASE WHEN c.author_login LIKE '%[bot]' THEN 1 ELSE 0 END AS authorIsBot, c.pushed_at AS at, NULL AS body
@@ -57,8 +56,7 @@ export function directPushes(db: Db, org: string, fromDay: string, toDay: string
 }
 
 function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): FileLines[] {
-  const rows = db.$client
-    .prepare(
+  const rows = statement(db, 
       `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
        FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
        WHERE f.${column} = ? ORDER BY f.id`,
@@ -81,14 +79,12 @@ export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
 export function subjectCommits(db: Db, subject: SubjectRow): CommitFacts[] {
   const rows =
     subject.pullRequestId !== null
-      ? (db.$client
-          .prepare(
+      ? (statement(db, 
             `SELECT c.id AS id, c.sha AS sha, c.claude_code_trailer AS trailer, c.enriched_at AS enriched
              FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ? ORDER BY c.authored_at, c.sha`,
           )
           .all(subject.pullRequestId) as { id: number; sha: string; trailer: number; enriched: string | null }[])
-      : (db.$client
-          .prepare('SELECT id, sha, claude_code_trailer AS trailer, enriched_at AS enriched FROM commits WHERE id = ?')
+      : (statement(db, 'SELECT id, sha, claude_code_trailer AS trailer, enriched_at AS enriched FROM commits WHERE id = ?')
           .all(subject.commitId) as { id: number; sha: string; trailer: number; enriched: string | null }[]);
   return rows.map((c) => ({
     sha: c.sha,
@@ -108,8 +104,7 @@ export interface SessionRow {
 }
 
 export function orgSessions(db: Db, org: string): SessionRow[] {
-  return db.$client
-    .prepare(
+  return statement(db, 
       `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
               first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt
        FROM claude_sessions WHERE org = ? ORDER BY id`,
@@ -120,8 +115,7 @@ export function orgSessions(db: Db, org: string): SessionRow[] {
 /** Session id → days with telemetry. */
 export function sessionTelemetryDays(db: Db, org: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const row of db.$client
-    .prepare('SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ? ORDER BY session_id, day')
+  for (const row of statement(db, 'SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ? ORDER BY session_id, day')
     .iterate(org) as Iterable<{ s: string; day: string }>) {
     const days = out.get(row.s);
     if (days) days.push(row.day);
@@ -132,12 +126,11 @@ export function sessionTelemetryDays(db: Db, org: string): Map<string, string[]>
 
 export function sessionLinks(db: Db, org: string): { commits: Map<string, string[]>; pullRequests: Map<string, string[]> } {
   const commits = new Map<string, string[]>();
-  for (const r of db.$client.prepare('SELECT session_id AS s, sha FROM session_commits WHERE org = ?').iterate(org) as Iterable<{ s: string; sha: string }>) {
+  for (const r of statement(db, 'SELECT session_id AS s, sha FROM session_commits WHERE org = ?').iterate(org) as Iterable<{ s: string; sha: string }>) {
     commits.set(r.s, [...(commits.get(r.s) ?? []), r.sha]);
   }
   const pullRequests = new Map<string, string[]>();
-  for (const r of db.$client
-    .prepare("SELECT session_id AS s, repository || '#' || number AS pr FROM session_pull_requests WHERE org = ?")
+  for (const r of statement(db, "SELECT session_id AS s, repository || '#' || number AS pr FROM session_pull_requests WHERE org = ?")
     .iterate(org) as Iterable<{ s: string; pr: string }>) {
     pullRequests.set(r.s, [...(pullRequests.get(r.s) ?? []), r.pr]);
   }
@@ -147,8 +140,7 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
 /** What one session wrote, per path. */
 export function sessionWritten(db: Db, sessionId: string): FileLines[] {
   const byPath = new Map<string, FileLines>();
-  for (const r of db.$client
-    .prepare('SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE session_id = ?')
+  for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE session_id = ?')
     .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
     let file = byPath.get(r.path);
     if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map() }));
@@ -167,8 +159,7 @@ export interface TelemetryRow {
 }
 
 export function telemetryOfDay(db: Db, org: string, day: string): TelemetryRow[] {
-  return db.$client
-    .prepare('SELECT session_id AS sessionId, metric, dimension, value FROM telemetry_daily WHERE org = ? AND day = ?')
+  return statement(db, 'SELECT session_id AS sessionId, metric, dimension, value FROM telemetry_daily WHERE org = ? AND day = ?')
     .all(org, day) as TelemetryRow[];
 }
 
@@ -179,8 +170,7 @@ export interface ApiRequestRow {
 }
 
 export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRow[] {
-  return db.$client
-    .prepare('SELECT session_id AS sessionId, model, requests FROM api_requests_daily WHERE org = ? AND day = ?')
+  return statement(db, 'SELECT session_id AS sessionId, model, requests FROM api_requests_daily WHERE org = ? AND day = ?')
     .all(org, day) as ApiRequestRow[];
 }
 
@@ -192,8 +182,7 @@ export interface OpenedRow {
 
 export function pullRequestsOpenedOn(db: Db, org: string, day: string): OpenedRow[] {
   return (
-    db.$client
-      .prepare(
+    statement(db, 
         `SELECT p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, lower(r.full_name) AS repository
          FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
          WHERE lower(r.owner_login) = lower(?) AND p.created_at >= ? AND p.created_at < ?`,
@@ -205,8 +194,7 @@ export function pullRequestsOpenedOn(db: Db, org: string, day: string): OpenedRo
 /** Orgs with anything to process: installed accounts and orgs that sent telemetry. */
 export function knownOrgs(db: Db): string[] {
   return (
-    db.$client
-      .prepare(
+    statement(db, 
         `SELECT DISTINCT org FROM (
            SELECT account_login AS org FROM installations WHERE status <> 'deleted'
            UNION SELECT org FROM claude_sessions)
@@ -218,8 +206,7 @@ export function knownOrgs(db: Db): string[] {
 
 /** PRs attributed to Claude Code in a day range, with what it takes to label them. */
 export function labelCandidates(db: Db, org: string, fromDay: string, toDay: string) {
-  return db.$client
-    .prepare(
+  return statement(db, 
       `SELECT a.pull_request_id AS pullRequestId, r.installation_id AS installationId, r.owner_login AS owner, r.name AS repo, a.number AS number
        FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id JOIN repositories r ON r.id = p.repository_id
        WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.with_claude_code = 1 AND a.is_bot = 0 AND r.installation_id IS NOT NULL`,

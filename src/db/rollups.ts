@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { DailyMetrics, DayRollup } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
+import { statement } from './statement-cache.js';
 import {
   attributions,
   dailyModelUsage,
@@ -18,35 +19,35 @@ export type AttributionRow = typeof attributions.$inferInsert;
 
 /** Upserts attributions; a row whose result hash is unchanged is left as it was. Returns how many changed. */
 export function saveAttributions(db: Db, rows: AttributionRow[]): number {
+  const upsert = statement(
+    db,
+    `INSERT INTO attributions (org, subject, pull_request_id, commit_id, repository, number, sha, author_login, is_bot, day,
+       with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash, attributed_at)
+     VALUES (@org, @subject, @pullRequestId, @commitId, @repository, @number, @sha, @authorLogin, @isBot, @day,
+       @withClaudeCode, @linesAdded, @linesWithClaudeCode, @evidence, @resultHash, @attributedAt)
+     ON CONFLICT (subject) DO UPDATE SET
+       org = excluded.org, repository = excluded.repository, number = excluded.number, sha = excluded.sha,
+       author_login = excluded.author_login, is_bot = excluded.is_bot, day = excluded.day,
+       with_claude_code = excluded.with_claude_code, lines_added = excluded.lines_added,
+       lines_with_claude_code = excluded.lines_with_claude_code, evidence = excluded.evidence,
+       result_hash = excluded.result_hash, attributed_at = excluded.attributed_at
+     WHERE attributions.result_hash <> excluded.result_hash`,
+  );
   let changed = 0;
-  db.transaction((tx) => {
+  db.$client.transaction(() => {
     for (const row of rows) {
-      const result = tx
-        .insert(attributions)
-        .values(row)
-        .onConflictDoUpdate({
-          target: attributions.subject,
-          set: {
-            org: row.org,
-            repository: row.repository,
-            number: row.number,
-            sha: row.sha,
-            authorLogin: row.authorLogin,
-            isBot: row.isBot,
-            day: row.day,
-            withClaudeCode: row.withClaudeCode,
-            linesAdded: row.linesAdded,
-            linesWithClaudeCode: row.linesWithClaudeCode,
-            evidence: row.evidence,
-            resultHash: row.resultHash,
-            attributedAt: row.attributedAt,
-          },
-          setWhere: sql`${attributions.resultHash} <> excluded.result_hash`,
-        })
-        .run();
-      changed += result.changes;
+      changed += upsert.run({
+        ...row,
+        pullRequestId: row.pullRequestId ?? null,
+        commitId: row.commitId ?? null,
+        number: row.number ?? null,
+        sha: row.sha ?? null,
+        isBot: row.isBot ? 1 : 0,
+        withClaudeCode: row.withClaudeCode ? 1 : 0,
+        evidence: JSON.stringify(row.evidence),
+      }).changes;
     }
-  });
+  })();
   return changed;
 }
 
@@ -84,25 +85,33 @@ const round = (m: DailyMetrics): DailyMetrics => ({
  * one, never a mix. `beforeCommit` runs inside the transaction (tests throw there to simulate a crash).
  */
 export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): void {
-  db.transaction((tx) => {
-    tx.delete(dailyOrgMetrics).where(and(eq(dailyOrgMetrics.org, org), eq(dailyOrgMetrics.day, day))).run();
-    tx.delete(dailyUserMetrics).where(and(eq(dailyUserMetrics.org, org), eq(dailyUserMetrics.day, day))).run();
-    tx.delete(dailyRepositoryMetrics).where(and(eq(dailyRepositoryMetrics.org, org), eq(dailyRepositoryMetrics.day, day))).run();
-    tx.delete(dailyModelUsage).where(and(eq(dailyModelUsage.org, org), eq(dailyModelUsage.day, day))).run();
-
-    tx.insert(dailyOrgMetrics).values({ org, day, ...round(rollup.org) }).run();
+  const insert = (table: string, keys: Record<string, unknown>) => {
+    const columns = Object.keys(keys);
+    return statement(db, `INSERT INTO ${table} (${columns.map(snake).join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+  };
+  db.$client.transaction(() => {
+    for (const table of ['daily_org_metrics', 'daily_user_metrics', 'daily_repository_metrics', 'daily_model_usage']) {
+      statement(db, `DELETE FROM ${table} WHERE org = ? AND day = ?`).run(org, day);
+    }
+    const orgRow = { org, day, ...round(rollup.org) };
+    insert('daily_org_metrics', orgRow).run(orgRow);
     for (const u of rollup.users.values()) {
-      tx.insert(dailyUserMetrics).values({ org, day, userKey: u.userKey, githubLogin: u.githubLogin, email: u.email, ...round(u.metrics) }).run();
+      const row = { org, day, userKey: u.userKey, githubLogin: u.githubLogin, email: u.email, ...round(u.metrics) };
+      insert('daily_user_metrics', row).run(row);
     }
     for (const [repository, metrics] of rollup.repositories) {
-      tx.insert(dailyRepositoryMetrics).values({ org, day, repository, ...round(metrics) }).run();
+      const row = { org, day, repository, ...round(metrics) };
+      insert('daily_repository_metrics', row).run(row);
     }
     for (const m of rollup.models) {
-      tx.insert(dailyModelUsage).values({ org, day, ...m, costUsd: Math.round(m.costUsd * 1e6) / 1e6 }).run();
+      const row = { org, day, ...m, costUsd: Math.round(m.costUsd * 1e6) / 1e6 };
+      insert('daily_model_usage', row).run(row);
     }
     beforeCommit?.();
-  });
+  })();
 }
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export type ProcessingRun = typeof processingRuns.$inferSelect;
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   attributePullRequest,
+  DEFAULT_WINDOW,
   type Attribution,
   type PullRequestFacts,
   type SessionFacts,
@@ -141,24 +142,52 @@ class SessionIndex {
     return this.users.get(sessionId) ?? { userKey: 'unlinked', githubLogin: null, email: null };
   }
 
-  /** Sessions that may be candidates for a subject; the attribution applies the window and the exact rules. */
-  candidatesFor(subject: SubjectRow, commitShas: string[]): SessionFacts[] {
+  /**
+   * Sessions that may be candidates for a subject: related to it and active in the window (the
+   * attribution applies the exact rules). What they wrote is loaded only for these.
+   */
+  candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): SessionFacts[] {
     const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
     for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
     if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
-    return [...ids].map((id) => ({ ...this.facts.get(id)!, written: this.written(id) }));
+    const out: SessionFacts[] = [];
+    for (const id of ids) {
+      const facts = this.facts.get(id)!;
+      if (!facts.activeDays.some((d) => d >= fromDay && d <= toDay)) continue;
+      out.push({ ...facts, written: this.written(id) });
+    }
+    return out;
   }
+
+  #cachedLines = 0;
 
   written(sessionId: string): SessionFacts['written'] {
     let w = this.#written.get(sessionId);
-    if (!w) {
-      w = sessionWritten(this.db, sessionId);
-      // A bounded cache: sessions repeat across a person's PRs, but an org has too many to keep all.
-      if (this.#written.size > 2_000) this.#written.clear();
+    if (w) {
+      // Most recently used last, so eviction drops the sessions not needed for longest.
+      this.#written.delete(sessionId);
       this.#written.set(sessionId, w);
+      return w;
+    }
+    w = sessionWritten(this.db, sessionId);
+    this.#written.set(sessionId, w);
+    this.#cachedLines += lineCount(w);
+    // Bounded by fingerprints held: sessions repeat across a person's PRs, but an org has too many to keep all.
+    for (const [id, old] of this.#written) {
+      if (this.#cachedLines <= WRITTEN_CACHE_LINES) break;
+      this.#written.delete(id);
+      this.#cachedLines -= lineCount(old);
     }
     return w;
   }
+}
+
+const WRITTEN_CACHE_LINES = 1_500_000;
+
+function lineCount(files: SessionFacts['written']): number {
+  let n = 0;
+  for (const f of files) n += f.fingerprints.size;
+  return n;
 }
 
 function push(map: Map<string, string[]>, key: string, value: string): void {
@@ -215,6 +244,7 @@ async function processOrg(
   db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString()));
   const sessions = new SessionIndex(db, org);
 
+  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
   const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)];
   let attributed = 0;
   let changed = 0;
@@ -231,8 +261,14 @@ async function processOrg(
       files: subjectFiles(db, subject),
       commits,
     };
-    const candidates = sessions.candidatesFor(subject, commits.map((c) => c.sha));
-    const result = attributePullRequest(facts, candidates, { daysBefore: options.daysBefore, daysAfter: options.daysAfter });
+    const merged = Date.parse(subject.at);
+    const candidates = sessions.candidatesFor(
+      subject,
+      commits.map((c) => c.sha),
+      dayString(merged - daysBefore * DAY_MS),
+      dayString(merged + daysAfter * DAY_MS),
+    );
+    const result = attributePullRequest(facts, candidates, { daysBefore, daysAfter });
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     attributed++;
     if (batch.length >= 200) {

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { createDb } from '../src/db/client.js';
+import {
+  linkPullRequestCommits,
+  markPullRequestEnriched,
+  replaceChangedFiles,
+  upsertCommit,
+  upsertGitHubUser,
+  upsertInstallation,
+  upsertPullRequest,
+  upsertRepository,
+} from '../src/db/github-activity.js';
+import { addApiRequests, addSessionLineFingerprints, addTelemetryCounters, linkIdentity, recordSession } from '../src/db/telemetry-store.js';
+import { runProcessing } from '../src/processing/run-processing.js';
+import type { OrgSize } from './processing.js';
+
+/*
+ * One benchmark size in its own process: generate the synthetic org through the storage functions,
+ * then time a full recompute and a one-day run, and report peak RSS (VmHWM) as one JSON line.
+ */
+
+const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'process', string, string];
+const size = JSON.parse(sizeJson) as OrgSize;
+const db = createDb(dbPath);
+
+// mulberry32: a small deterministic PRNG, so every run generates the same org.
+let seed = 0x5eed;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = (n: number) => Math.floor(random() * n);
+const fingerprint = () => Math.floor(random() * 2 ** 48);
+
+const ORG = 'synthetic';
+const END = Date.parse('2026-11-21T00:00:00Z');
+const DAY_MS = 86_400_000;
+const day = (i: number) => new Date(END - (size.days - 1 - i) * DAY_MS).toISOString().slice(0, 10);
+const REPOS = 50;
+const FILES_PER_PR = 3;
+const LINES_PER_PR = 150;
+const claudeUser = (dev: number) => dev % 10 < 6; // 60% of developers use Claude Code
+
+if (mode === 'process') {
+  // A fresh process, so its peak memory is processing's own.
+  let t0 = performance.now();
+  const full = await runProcessing(db, { org: ORG, fromDay: day(0), toDay: day(size.days - 1), trigger: 'bench' });
+  const fullSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await runProcessing(db, { org: ORG, fromDay: day(size.days - 1), toDay: day(size.days - 1), trigger: 'bench' });
+  const oneDaySeconds = (performance.now() - t0) / 1000;
+  const withClaudeCode = (db.$client.prepare('SELECT count(*) AS n FROM attributions WHERE with_claude_code = 1').get() as { n: number }).n;
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode }));
+  process.exit(0);
+}
+
+const started = performance.now();
+const at = new Date(END).toISOString();
+db.transaction((tx) => {
+  upsertInstallation(tx, {
+    id: 1,
+    accountId: 1,
+    accountLogin: ORG,
+    accountType: 'Organization',
+    repositorySelection: 'all',
+    status: 'active',
+    createdAt: at,
+    updatedAt: at,
+  });
+  for (let r = 0; r < REPOS; r++) {
+    upsertRepository(tx, { id: 1000 + r, ownerLogin: ORG, name: `repo-${r}`, fullName: `${ORG}/repo-${r}`, private: true, defaultBranch: 'main' }, 1, at);
+  }
+  for (let d = 0; d < size.developers; d++) upsertGitHubUser(tx, { id: 10_000 + d, login: `dev-${d}`, type: 'User' }, at);
+});
+
+// Claude Code: one session per Claude-using developer and day, writing into the files PRs will touch.
+const sessionsPerDay = size.developers * 0.6;
+const linesPerSession = Math.max(1, Math.round(size.sessionLines / (sessionsPerDay * size.days)));
+const written = new Map<string, { path: string; fps: number[] }[]>(); // `${dev}:${dayIndex}` → files
+for (let i = 0; i < size.days; i++) {
+  db.$client
+    .transaction(() => {
+      for (let dev = 0; dev < size.developers; dev++) {
+        if (!claudeUser(dev)) continue;
+        const id = `s-${dev}-${i}`;
+        const iso = `${day(i)}T10:00:00.000Z`;
+        recordSession(db, { id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}` });
+        const files: { path: string; fps: number[] }[] = [];
+        for (let f = 0; f < FILES_PER_PR; f++) {
+          const fps = Array.from({ length: Math.ceil(linesPerSession / FILES_PER_PR) }, fingerprint);
+          const path = `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
+          files.push({ path, fps });
+          addSessionLineFingerprints(db, { sessionId: id, path, org: ORG, writtenAt: iso, fingerprints: new Map(fps.map((fp) => [fp, 1])) });
+        }
+        written.set(`${dev}:${i}`, files);
+        addTelemetryCounters(db, [
+          { org: ORG, day: day(i), sessionId: id, metric: 'sessions', dimension: '', value: 1 },
+          { org: ORG, day: day(i), sessionId: id, metric: 'lines_added', dimension: '', value: linesPerSession },
+          { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Edit:accept', value: 8 },
+          { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Write:reject', value: 1 },
+          { org: ORG, day: day(i), sessionId: id, metric: 'cost_usd', dimension: 'claude-sonnet-4-5', value: 1.25 },
+          { org: ORG, day: day(i), sessionId: id, metric: 'tokens', dimension: 'claude-sonnet-4-5:input', value: 120_000 },
+          { org: ORG, day: day(i), sessionId: id, metric: 'active_time_seconds', dimension: 'cli', value: 1800 },
+        ]);
+        addApiRequests(db, [{ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 1.25 }]);
+      }
+    })
+    .immediate();
+}
+db.transaction((tx) => {
+  for (let dev = 0; dev < size.developers; dev++) {
+    linkIdentity(tx, { org: ORG, kind: 'email', value: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, source: 'personal_token', createdAt: at });
+  }
+});
+
+// GitHub: merged PRs spread over the days; a Claude user's PR reuses some lines a recent session wrote.
+const perDay = Math.ceil(size.pullRequests / size.days);
+let prId = 1;
+for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
+  db.transaction((tx) => {
+    for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
+      const dev = pick(size.developers);
+      const repositoryId = 1000 + pick(REPOS);
+      const mergedAt = `${day(i)}T${String(10 + (k % 12)).padStart(2, '0')}:00:00.000Z`;
+      upsertPullRequest(tx, {
+        id: prId,
+        repositoryId,
+        number: prId,
+        authorId: 10_000 + dev,
+        authorLogin: `dev-${dev}`,
+        authorIsBot: false,
+        title: `Change ${prId}`,
+        body: null,
+        baseRef: 'main',
+        headRef: `feature/${prId}`,
+        headSha: null,
+        draft: false,
+        state: 'closed',
+        createdAt: mergedAt,
+        githubUpdatedAt: mergedAt,
+        closedAt: mergedAt,
+        mergedAt,
+        mergeCommitSha: null,
+        additions: LINES_PER_PR,
+        deletions: 10,
+        changedFiles: FILES_PER_PR,
+      });
+      const commitId = upsertCommit(tx, { repositoryId, sha: prId.toString(16).padStart(40, '0'), message: `Change ${prId}`, authorLogin: `dev-${dev}`, claudeCodeTrailer: false });
+      linkPullRequestCommits(tx, prId, [commitId]);
+      const source = claudeUser(dev) ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
+      const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
+        const fps = new Map<number, number>();
+        const claude = source?.[f];
+        const fromClaude = claude ? claude.fps.slice(0, Math.floor(claude.fps.length * 0.7)) : [];
+        for (const fp of fromClaude) fps.set(fp, 1);
+        while (fps.size < LINES_PER_PR / FILES_PER_PR) fps.set(fingerprint(), 1);
+        return {
+          path: claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`,
+          previousPath: null,
+          status: 'modified',
+          additions: fps.size,
+          deletions: 3,
+          effectiveLines: fps.size,
+          excludedReason: null,
+          patchMissing: false,
+          fingerprints: fps,
+        };
+      });
+      replaceChangedFiles(tx, { pullRequestId: prId }, files);
+      markPullRequestEnriched(tx, prId, mergedAt);
+    }
+  });
+}
+written.clear();
+const generateSeconds = (performance.now() - started) / 1000;
+
+console.log(JSON.stringify({ generateSeconds }));

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Figure } from './ingest.js';
+
+/*
+ * Processing at scale: a synthetic org (deterministic seed) is written through the app's storage
+ * functions, then processing runs in a child process so that its peak memory is its own. Reports
+ * the full recompute, a one-day incremental run, peak RSS, and how time grows from half to full size.
+ */
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export interface OrgSize {
+  developers: number;
+  days: number;
+  pullRequests: number;
+  sessionLines: number;
+}
+
+export const FULL_SIZE: OrgSize = { developers: 1000, days: 90, pullRequests: 20_000, sessionLines: 5_000_000 };
+
+interface ChildResult {
+  generateSeconds: number;
+  fullSeconds: number;
+  oneDaySeconds: number;
+  peakRssMb: number;
+  attributed: number;
+  withClaudeCode: number;
+}
+
+async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
+  const generated = await child<{ generateSeconds: number }>('generate', size, dbPath);
+  const processed = await child<Omit<ChildResult, 'generateSeconds'>>('process', size, dbPath);
+  return { ...generated, ...processed };
+}
+
+function child<T>(mode: 'generate' | 'process', size: OrgSize, dbPath: string): Promise<T> {
+  return new Promise((done, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/processing-child.ts', mode, dbPath, JSON.stringify(size)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`processing benchmark child exited with ${code}: ${out}`));
+      done(JSON.parse(line) as T);
+    });
+  });
+}
+
+export async function benchProcessing(scale = 1): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccm-bench-processing-'));
+  const sized = (f: number): OrgSize => ({
+    developers: Math.round(FULL_SIZE.developers * scale * f),
+    days: FULL_SIZE.days,
+    pullRequests: Math.round(FULL_SIZE.pullRequests * scale * f),
+    sessionLines: Math.round(FULL_SIZE.sessionLines * scale * f),
+  });
+  try {
+    const half = await runChild(sized(0.5), join(dir, 'half.db'));
+    const full = await runChild(sized(1), join(dir, 'full.db'));
+    const label = scale === 1 ? '' : ` (scale ${scale})`;
+    return [
+      {
+        figure: `synthetic org${label}: ${sized(1).developers} devs, ${sized(1).pullRequests} PRs, ${(sized(1).sessionLines / 1e6).toFixed(1)}M session lines`,
+        value: `generated in ${full.generateSeconds.toFixed(0)} s; ${full.withClaudeCode}/${full.attributed} attributed with Claude Code`,
+        target: '—',
+        baseline: '—',
+      },
+      { figure: 'full recompute, 90 days (s)', value: full.fullSeconds.toFixed(1), target: '≤ 120', baseline: `half size: ${half.fullSeconds.toFixed(1)}` },
+      { figure: 'one-day incremental run (s)', value: full.oneDaySeconds.toFixed(2), target: '≤ 5', baseline: `half size: ${half.oneDaySeconds.toFixed(2)}` },
+      { figure: 'peak RSS of the processing process (MB)', value: full.peakRssMb.toFixed(0), target: '≤ 512', baseline: `half size: ${half.peakRssMb.toFixed(0)}` },
+      {
+        figure: 'full recompute time, full ÷ half size',
+        value: `${(full.fullSeconds / half.fullSeconds).toFixed(2)}×`,
+        target: '2× data ≤ 2.2× time',
+        baseline: 'half size measured in the same run',
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
