@@ -103,20 +103,23 @@ export interface SessionRow {
   lastSeenAt: string;
 }
 
-export function orgSessions(db: Db, org: string): SessionRow[] {
-  return statement(db, 
-      `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
-              first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt
-       FROM claude_sessions WHERE org = ? ORDER BY id`,
-    )
-    .all(org) as SessionRow[];
+/** The org's sessions seen on a day in [fromDay, toDay]. */
+export function orgSessions(db: Db, org: string, fromDay: string, toDay: string): SessionRow[] {
+  return statement(
+    db,
+    `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
+            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt
+     FROM claude_sessions WHERE org = ? AND last_seen_at >= ? AND first_seen_at < ? ORDER BY id`,
+  ).all(org, fromDay, toDay + DAY_END) as SessionRow[];
 }
 
-/** Session id → days with telemetry. */
-export function sessionTelemetryDays(db: Db, org: string): Map<string, string[]> {
+/** Session id → days in [fromDay, toDay] with telemetry. */
+export function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const row of statement(db, 'SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ? ORDER BY session_id, day')
-    .iterate(org) as Iterable<{ s: string; day: string }>) {
+  for (const row of statement(
+    db,
+    'SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ? AND day >= ? AND day <= ? ORDER BY session_id, day',
+  ).iterate(org, fromDay, toDay) as Iterable<{ s: string; day: string }>) {
     const days = out.get(row.s);
     if (days) days.push(row.day);
     else out.set(row.s, [row.day]);

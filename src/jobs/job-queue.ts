@@ -21,6 +21,20 @@ export interface EnqueueInput {
   maxAttempts?: number | undefined;
 }
 
+function newJob(input: EnqueueInput, now: number): typeof jobs.$inferInsert {
+  return {
+    kind: input.kind,
+    dedupeKey: input.dedupeKey,
+    payload: input.payload,
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    runAfter: input.runAfter ?? now,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /**
  * Adds a job, or re-arms the job with the same key if it already finished (done or failed).
  * A job that is still pending or running is left alone: the same work is already on its way.
@@ -28,17 +42,7 @@ export interface EnqueueInput {
 export function enqueueJob(tx: Tx, input: EnqueueInput, now: number = Date.now()): void {
   const runAfter = input.runAfter ?? now;
   tx.insert(jobs)
-    .values({
-      kind: input.kind,
-      dedupeKey: input.dedupeKey,
-      payload: input.payload,
-      status: 'pending',
-      attempts: 0,
-      maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      runAfter,
-      createdAt: now,
-      updatedAt: now,
-    })
+    .values(newJob(input, now))
     .onConflictDoUpdate({
       target: jobs.dedupeKey,
       set: {
@@ -60,17 +64,7 @@ export function enqueueJob(tx: Tx, input: EnqueueInput, now: number = Date.now()
 export function enqueueJobOnce(tx: Tx, input: EnqueueInput, now: number = Date.now()): boolean {
   const inserted = tx
     .insert(jobs)
-    .values({
-      kind: input.kind,
-      dedupeKey: input.dedupeKey,
-      payload: input.payload,
-      status: 'pending',
-      attempts: 0,
-      maxAttempts: input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      runAfter: input.runAfter ?? now,
-      createdAt: now,
-      updatedAt: now,
-    })
+    .values(newJob(input, now))
     .onConflictDoNothing()
     .returning({ id: jobs.id })
     .all();

@@ -196,6 +196,10 @@ function addSubject(m: DailyMetrics, s: AttributedSubject): void {
   m.linesWithoutClaudeCode += s.linesAdded - s.linesWithClaudeCode;
 }
 
+function emptyModelUsage(userKey: string, model: string): ModelUsage {
+  return { userKey, model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 };
+}
+
 export function rollupDay(input: DayInput): DayRollup {
   const org = emptyMetrics();
   const users = new Map<string, UserRef & { metrics: DailyMetrics }>();
@@ -212,6 +216,12 @@ export function rollupDay(input: DayInput): DayRollup {
     let row = repositories.get(repository);
     if (!row) repositories.set(repository, (row = emptyMetrics()));
     return row;
+  };
+  const modelUsage = (userKey: string, model: string) => {
+    const key = `${userKey}\u0000${model}`;
+    let usage = models.get(key);
+    if (!usage) models.set(key, (usage = emptyModelUsage(userKey, model)));
+    return usage;
   };
   const loginRef = (login: string): UserRef => ({ userKey: login.toLowerCase(), githubLogin: login, email: null });
 
@@ -231,30 +241,15 @@ export function rollupDay(input: DayInput): DayRollup {
   for (const c of input.telemetry) {
     const ref = input.userOfSession(c.sessionId);
     activeUsers.add(ref.userKey);
-    const modelOf = (name: string) => {
-      const key = `${ref.userKey}\u0000${name}`;
-      let usage = models.get(key);
-      if (!usage) {
-        models.set(
-          key,
-          (usage = { userKey: ref.userKey, model: name, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 }),
-        );
-      }
-      return usage;
-    };
-    addTelemetry(org, c, () => ({ costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 }) as ModelUsage);
-    addTelemetry(userRow(ref), c, modelOf);
+    // Model usage is kept per person; the org's totals need no model split here.
+    addTelemetry(org, c, () => emptyModelUsage('', ''));
+    addTelemetry(userRow(ref), c, (model) => modelUsage(ref.userKey, model));
   }
   for (const r of input.apiRequests) {
     const ref = input.userOfSession(r.sessionId);
     activeUsers.add(ref.userKey);
     userRow(ref);
-    const key = `${ref.userKey}\u0000${r.model}`;
-    const usage =
-      models.get(key) ??
-      { userKey: ref.userKey, model: r.model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 };
-    usage.requests += r.requests;
-    models.set(key, usage);
+    modelUsage(ref.userKey, r.model).requests += r.requests;
   }
   org.activeUsers = activeUsers.size;
   for (const key of activeUsers) users.get(key)!.metrics.activeUsers = 1;

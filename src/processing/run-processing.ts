@@ -10,6 +10,7 @@ import {
 import { hasGeneratedWithClaudeCodeLine } from '../attribution/claude-code-markers.js';
 import type { Db } from '../db/client.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
+import { pruneExpired } from '../db/retention.js';
 import {
   apiRequestsOfDay,
   directPushes,
@@ -61,6 +62,11 @@ export interface ProcessOptions {
   trigger?: string;
   log?: Logger | undefined;
   now?: () => Date;
+  /**
+   * Raw data older than this many days is pruned after a successful run, and days that old are
+   * never recomputed (their raw data is gone; their rollups and attributions stay as they are).
+   */
+  retentionDays?: number | undefined;
   /** Label PRs attributed to Claude Code on GitHub (`claude-code-assisted`), through the job queue. */
   labelPullRequests?: boolean;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
@@ -112,14 +118,17 @@ class SessionIndex {
   readonly byPullRequest = new Map<string, string[]>();
   readonly #written = new Map<string, SessionFacts['written']>();
 
+  /** Sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
   constructor(
     private readonly db: Db,
     org: string,
+    fromDay: string,
+    toDay: string,
   ) {
-    const days = sessionTelemetryDays(db, org);
+    const days = sessionTelemetryDays(db, org, fromDay, toDay);
     const links = sessionLinks(db, org);
     const resolved = new Map<string, string | undefined>();
-    for (const s of orgSessions(db, org)) {
+    for (const s of orgSessions(db, org, fromDay, toDay)) {
       const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
       if (!resolved.has(identity)) {
         resolved.set(identity, resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })?.githubLogin);
@@ -182,7 +191,7 @@ class SessionIndex {
   }
 }
 
-const WRITTEN_CACHE_LINES = 1_500_000;
+const WRITTEN_CACHE_LINES = 300_000;
 
 function lineCount(files: SessionFacts['written']): number {
   let n = 0;
@@ -242,10 +251,18 @@ async function processOrg(
 ): Promise<{ attributed: number; changed: number; days: number }> {
   const now = options.now ?? (() => new Date());
   db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString()));
-  const sessions = new SessionIndex(db, org);
-
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
-  const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)];
+  const sessions = new SessionIndex(
+    db,
+    org,
+    dayString(Date.parse(`${fromDay}T00:00:00Z`) - daysBefore * DAY_MS),
+    dayString(Date.parse(`${toDay}T00:00:00Z`) + daysAfter * DAY_MS),
+  );
+
+  // One author's subjects in a row: their sessions are read once and stay cached while needed.
+  const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)].sort(
+    (a, b) => a.authorLogin.localeCompare(b.authorLogin) || a.at.localeCompare(b.at) || a.subject.localeCompare(b.subject),
+  );
   let attributed = 0;
   let changed = 0;
   let batch: AttributionRow[] = [];
@@ -314,8 +331,13 @@ async function processOrg(
 export async function runProcessing(db: Db, options: ProcessOptions = {}): Promise<ProcessSummary> {
   const now = options.now ?? (() => new Date());
   const toDay = options.toDay ?? dayString(now().getTime());
-  const fromDay = options.fromDay ?? dayString(Date.parse(`${toDay}T00:00:00Z`) - ((options.lookbackDays ?? 35) - 1) * DAY_MS);
+  let fromDay = options.fromDay ?? dayString(Date.parse(`${toDay}T00:00:00Z`) - ((options.lookbackDays ?? 35) - 1) * DAY_MS);
   if (fromDay > toDay) throw new Error(`--from ${fromDay} is after --to ${toDay}`);
+  if (options.retentionDays !== undefined) {
+    const oldestKept = dayString(now().getTime() - (options.retentionDays - 1) * DAY_MS);
+    if (toDay < oldestKept) throw new Error(`Days before ${oldestKept} are past RETENTION_DAYS: their raw data is gone and their numbers are final.`);
+    if (fromDay < oldestKept) fromDay = oldestKept;
+  }
   const org = options.org?.toLowerCase();
 
   const started = startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now());
@@ -336,6 +358,10 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
       changed += result.changed;
       daysRecomputed += result.days;
       options.log?.info({ org: o, ...result }, 'org processed');
+    }
+    if (options.retentionDays !== undefined) {
+      const pruned = pruneExpired(db, { now: now(), retentionDays: options.retentionDays });
+      options.log?.info(pruned, 'expired raw data pruned');
     }
     const finished = finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now());
     return { run: finished, orgs, attributed, changed, daysRecomputed };

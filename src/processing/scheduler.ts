@@ -15,6 +15,7 @@ export function scheduleProcessing({ db, config, log }: { db: Db; config: Config
         lookbackDays: config.processLookbackDays,
         ...config.attributionWindow,
         labelPullRequests: config.labelPullRequests,
+        retentionDays: config.retentionDays,
         trigger: 'schedule',
         log,
       });

@@ -62,6 +62,40 @@ class SessionTracker {
   }
 }
 
+/** Increments of one request, summed per org, day, session, metric and dimension before they are written. */
+class CounterSums {
+  readonly #sums = new Map<string, CounterIncrement>();
+
+  constructor(private readonly org: string) {}
+
+  add(day: string, sessionId: string, metric: string, dimension: string, value: number): void {
+    const key = `${day}\u0000${sessionId}\u0000${metric}\u0000${dimension}`;
+    const inc = this.#sums.get(key);
+    if (inc) inc.value += value;
+    else this.#sums.set(key, { org: this.org, day, sessionId, metric, dimension, value });
+  }
+
+  values(): Iterable<CounterIncrement> {
+    return this.#sums.values();
+  }
+}
+
+/** Rejection reasons of one request and how often each occurred. */
+class Rejections {
+  readonly #problems = new Map<string, number>();
+
+  add(why: string): void {
+    this.#problems.set(why, (this.#problems.get(why) ?? 0) + 1);
+  }
+
+  result(applied: boolean, accepted: number): IngestResult {
+    if (!applied) return { applied, accepted, rejected: 0, rejectionMessage: '' };
+    const rejected = [...this.#problems.values()].reduce((a, b) => a + b, 0);
+    const rejectionMessage = [...this.#problems].map(([why, n]) => `${n} × ${why}`).join('; ');
+    return { applied, accepted, rejected, rejectionMessage };
+  }
+}
+
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -83,12 +117,12 @@ export function ingestMetrics(
   { token, points, hash, now }: { token: IngestToken; points: MetricPoint[]; hash: string; now: Date },
 ): IngestResult {
   const nowIso = now.toISOString();
-  const problems = new Map<string, number>();
-  const reject = (why: string) => problems.set(why, (problems.get(why) ?? 0) + 1);
+  const rejections = new Rejections();
+  const reject = (why: string) => rejections.add(why);
   let accepted = 0;
 
   const applied = applyOtlpExportOnce(db, { bodyHash: hash, signal: 'metrics', org: token.org, receivedAt: nowIso }, (tx) => {
-    const counters = new Map<string, CounterIncrement>();
+    const counters = new CounterSums(token.org);
     const sessions = new SessionTracker();
     for (const point of points) {
       const counter = counterFor(point.name, point.attributes);
@@ -118,24 +152,14 @@ export function ingestMetrics(
       const fields = sessionFields(point.attributes, point.resource);
       sessions.see(fields, at);
       if (delta === 0) continue;
-      const day = utcDay(at);
-      const key = `${day}\u0000${fields.sessionId}\u0000${counter.metric}\u0000${counter.dimension}`;
-      const inc = counters.get(key);
-      if (inc) inc.value += delta;
-      else counters.set(key, { org: token.org, day, sessionId: fields.sessionId, ...counter, value: delta });
+      counters.add(utcDay(at), fields.sessionId, counter.metric, counter.dimension, delta);
     }
     addTelemetryCounters(db, counters.values());
     sessions.flush(db, tx, token, nowIso);
     markIngestTokenUsed(tx, token, nowIso);
   });
 
-  return summarize(applied, applied ? accepted : points.length, problems);
-}
-
-function summarize(applied: boolean, accepted: number, problems: Map<string, number>): IngestResult {
-  const rejected = [...problems.values()].reduce((a, b) => a + b, 0);
-  const rejectionMessage = [...problems].map(([why, n]) => `${n} × ${why}`).join('; ');
-  return { applied, accepted, rejected: applied ? rejected : 0, rejectionMessage: applied ? rejectionMessage : '' };
+  return rejections.result(applied, applied ? accepted : points.length);
 }
 
 const num = (v: unknown): number | undefined => {
@@ -167,21 +191,16 @@ export function ingestLogs(
   { token, events, hash, now }: { token: IngestToken; events: LogEvent[]; hash: string; now: Date },
 ): IngestResult {
   const nowIso = now.toISOString();
-  const problems = new Map<string, number>();
-  const reject = (why: string) => problems.set(why, (problems.get(why) ?? 0) + 1);
+  const rejections = new Rejections();
+  const reject = (why: string) => rejections.add(why);
   let accepted = 0;
 
   const applied = applyOtlpExportOnce(db, { bodyHash: hash, signal: 'logs', org: token.org, receivedAt: nowIso }, (tx) => {
-    const counters = new Map<string, CounterIncrement>();
+    const counters = new CounterSums(token.org);
     const requests = new Map<string, ApiRequestIncrement>();
     const sessions = new SessionTracker();
     const committingSessions = new Set<string>();
-    const count = (day: string, sessionId: string, metric: string, dimension: string) => {
-      const key = `${day}\u0000${sessionId}\u0000${metric}\u0000${dimension}`;
-      const inc = counters.get(key);
-      if (inc) inc.value += 1;
-      else counters.set(key, { org: token.org, day, sessionId, metric, dimension, value: 1 });
-    };
+    const count = (day: string, sessionId: string, metric: string, dimension: string) => counters.add(day, sessionId, metric, dimension, 1);
 
     for (const event of events) {
       const at = nanosToMillis(event.timeUnixNano, now.getTime());
@@ -246,5 +265,5 @@ export function ingestLogs(
     markIngestTokenUsed(tx, token, nowIso);
   });
 
-  return summarize(applied, applied ? accepted : events.length, problems);
+  return rejections.result(applied, applied ? accepted : events.length);
 }

@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pruneExpired } from '../../src/db/retention.js';
+import { runProcessing } from '../../src/processing/run-processing.js';
+import { replayRecording } from '../helpers/replay.js';
+import { createTestApp } from '../helpers/test-app.js';
+import { storedTelemetry } from '../helpers/telemetry-figures.js';
+
+let t: ReturnType<typeof createTestApp>;
+beforeEach(async () => {
+  // The recording's session ran on 2026-11-21; its hook calls were received "now".
+  t = createTestApp({ now: () => new Date('2026-11-21T21:00:00Z') });
+  await replayRecording(t.app, 'rate-limiter-http-json-details-hooks', t.token);
+});
+afterEach(() => t.cleanup());
+
+const count = (table: string) => (t.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+
+describe('pruneExpired', () => {
+  it('keeps everything younger than RETENTION_DAYS', () => {
+    const before = storedTelemetry(t.db);
+    const result = pruneExpired(t.db, { now: new Date('2027-03-20T00:00:00Z'), retentionDays: 120 });
+    expect(Object.values(result).every((n) => n === 0)).toBe(true);
+    expect(storedTelemetry(t.db)).toEqual(before);
+  });
+
+  it('drops raw telemetry, fingerprints and repeat guards older than that, and keeps sessions', () => {
+    const counters = count('telemetry_daily');
+    expect(counters).toBeGreaterThan(10);
+    const result = pruneExpired(t.db, { now: new Date('2027-03-22T00:00:00Z'), retentionDays: 120 });
+    expect(result).toMatchObject({ sessionLineFingerprints: 22, telemetryCounters: counters, apiRequestDays: 1 });
+    expect(count('session_line_fingerprints')).toBe(0);
+    expect(count('telemetry_daily')).toBe(0);
+    expect(count('api_requests_daily')).toBe(0);
+    expect(count('otlp_exports')).toBe(0);
+    expect(count('hook_calls')).toBe(0);
+    expect(count('claude_sessions')).toBe(1);
+  });
+});
+
+describe('processing within retention', () => {
+  it('never recomputes days whose raw data is gone', async () => {
+    const now = () => new Date('2027-03-22T00:00:00Z');
+    await expect(runProcessing(t.db, { org: 'acme', fromDay: '2026-11-21', toDay: '2026-11-21', retentionDays: 120, now })).rejects.toThrow(
+      'Days before 2026-11-23 are past RETENTION_DAYS: their raw data is gone and their numbers are final.',
+    );
+    const summary = await runProcessing(t.db, { org: 'acme', fromDay: '2026-11-01', toDay: '2026-11-30', retentionDays: 120, now });
+    expect(summary.run).toMatchObject({ fromDay: '2026-11-23', toDay: '2026-11-30' });
+  });
+});
