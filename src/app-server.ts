@@ -75,7 +75,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
         // Idle keep-alive connections would hold close() open; busy ones finish their request first.
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
-      schedule?.stop();
+      await schedule?.stop();
       await worker.stop();
       closeDb(db);
     })());

@@ -4,12 +4,19 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { ProcessingBusyError, runProcessing } from './run-processing.js';
 
+export interface ProcessingSchedule {
+  /** Stops the schedule and waits for a run in progress to end. */
+  stop(): Promise<void>;
+  nextRun(): Date | null;
+}
+
 /**
  * Runs processing on `PROCESS_SCHEDULE` (cron, UTC). A tick that finds another run alive (the
  * command line, or a previous tick) logs it and waits for the next tick.
  */
-export function scheduleProcessing({ db, config, log }: { db: Db; config: Config; log: Logger }): Cron {
-  return new Cron(config.processSchedule, { timezone: 'UTC', protect: true, name: 'processing' }, async () => {
+export function scheduleProcessing({ db, config, log }: { db: Db; config: Config; log: Logger }): ProcessingSchedule {
+  let running: Promise<void> | undefined;
+  const tick = async () => {
     try {
       const summary = await runProcessing(db, {
         lookbackDays: config.processLookbackDays,
@@ -24,5 +31,18 @@ export function scheduleProcessing({ db, config, log }: { db: Db; config: Config
       if (error instanceof ProcessingBusyError) log.warn(error.message);
       else log.error({ err: error }, 'scheduled processing failed');
     }
+  };
+  const cron = new Cron(config.processSchedule, { timezone: 'UTC', protect: true, name: 'processing' }, () => {
+    running = tick().finally(() => {
+      running = undefined;
+    });
+    return running;
   });
+  return {
+    async stop() {
+      cron.stop();
+      await running;
+    },
+    nextRun: () => cron.nextRun(),
+  };
 }
