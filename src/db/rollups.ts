@@ -1,15 +1,8 @@
-import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lte } from 'drizzle-orm';
 import type { DailyMetrics, DayRollup } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
-import {
-  attributions,
-  dailyModelUsage,
-  dailyOrgMetrics,
-  dailyRepositoryMetrics,
-  dailyUserMetrics,
-  processingRuns,
-} from './schema.js';
+import { attributions, processingRuns } from './schema.js';
 
 /*
  * Writes of processing output, and the run table that also serves as the one-run-at-a-time lock.

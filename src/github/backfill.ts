@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Probot, ProbotOctokit } from 'probot';
 import type { Db } from '../db/client.js';
-import { toIso, upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
+import { upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
 import { installations, jobs, pullRequests } from '../db/schema.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { JobWorker } from '../jobs/job-worker.js';
