@@ -16,6 +16,8 @@ export interface AppServer {
   probot: Probot | undefined;
   worker: JobWorker;
   server: ServerType;
+  /** The Hono app the server serves (tests call `http.request()` on it). */
+  http: ReturnType<typeof createHttpApp>;
   /** Base URL the server listens on, e.g. `http://127.0.0.1:3000`. */
   url: string;
   /** Stops taking requests, lets in-flight ones finish, stops the job worker, closes the database. */
@@ -59,7 +61,14 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   if (startWorker && probot) worker.start();
   const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }) }) : undefined;
 
-  const app = createHttpApp({ db, log, webhooks, fingerprintKey: key, ingestMaxBodyBytes: config.ingestMaxBodyBytes });
+  const app = createHttpApp({
+    db,
+    log,
+    webhooks,
+    fingerprintKey: key,
+    ingestMaxBodyBytes: config.ingestMaxBodyBytes,
+    apiRateLimitPerMinute: config.apiRateLimitPerMinute,
+  });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
@@ -80,5 +89,5 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
       closeDb(db);
     })());
 
-  return { db, probot, worker, server, url, close };
+  return { db, probot, worker, server, http: app, url, close };
 }

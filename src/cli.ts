@@ -3,6 +3,7 @@ import { desc, eq } from 'drizzle-orm';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { jobs } from './db/schema.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './db/api-keys.js';
 import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
 import { lastRuns } from './db/rollups.js';
 import { countJobsByStatus } from './jobs/job-queue.js';
@@ -40,6 +41,10 @@ Commands:
   tokens list [--org ORG]
                        ingest tokens (prefix, owner, created, last used, revoked)
   tokens revoke ID     revoke an ingest token; Claude Code using it is refused from then on
+  keys create --org ORG
+                       issue a metrics API key for ORG (printed once, last line)
+  keys list [--org ORG]
+  keys revoke ID       revoke a metrics API key
   process [--org ORG] [--from YYYY-MM-DD --to YYYY-MM-DD]
                        attribute merged PRs and recompute the daily rollups now, then exit
                        (default: every org, the last PROCESS_LOOKBACK_DAYS days)
@@ -97,6 +102,36 @@ const commands: Record<string, Command> = {
       }
       default:
         throw new UsageError(`tokens needs a subcommand: create, list or revoke`);
+    }
+  },
+  keys(db, args) {
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { org: { type: 'string' } } });
+    const [sub, id] = positionals;
+    switch (sub) {
+      case 'create': {
+        const org = requireLogin(values.org, '--org');
+        const { key, row } = createApiKey(db, { org });
+        console.log(`API key #${row.id} for ${row.org}. Shown once; store it now:`);
+        console.log(key);
+        return 0;
+      }
+      case 'list': {
+        const rows = listApiKeys(db, values.org);
+        if (rows.length === 0) console.log('No API keys.');
+        for (const k of rows) {
+          const state = k.revokedAt ? `revoked ${k.revokedAt}` : `last used ${k.lastUsedAt ?? 'never'}`;
+          console.log(`#${k.id}  ${k.keyPrefix}…  ${k.org}  created ${k.createdAt}  ${state}`);
+        }
+        return 0;
+      }
+      case 'revoke': {
+        if (!id || !/^\d+$/.test(id)) throw new UsageError('keys revoke needs the key id (see `keys list`)');
+        if (!revokeApiKey(db, Number(id))) throw new UsageError(`no live API key #${id}`);
+        console.log(`API key #${id} revoked.`);
+        return 0;
+      }
+      default:
+        throw new UsageError('keys needs a subcommand: create, list or revoke');
     }
   },
   async process(db, args, config) {

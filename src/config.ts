@@ -51,6 +51,7 @@ const envSchema = z.object({
   ATTRIBUTION_DAYS_BEFORE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(21)),
   ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
   LABEL_PULL_REQUESTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(60)),
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
@@ -83,6 +84,8 @@ export interface Config {
   attributionWindow: { daysBefore: number; daysAfter: number };
   /** Label PRs attributed to Claude Code `claude-code-assisted` (needs `pull_requests: write`). */
   labelPullRequests: boolean;
+  /** Metrics API requests per minute per key. */
+  apiRateLimitPerMinute: number;
   retentionDays: number;
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
@@ -146,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     processLookbackDays: e.PROCESS_LOOKBACK_DAYS,
     attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
     labelPullRequests: e.LABEL_PULL_REQUESTS === 'true',
+    apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       processLookbackDays: 35,
       attributionWindow: { daysBefore: 21, daysAfter: 2 },
       labelPullRequests: false,
+      apiRateLimitPerMinute: 60,
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,

@@ -11,18 +11,26 @@ import { linkIdentity, type IdentityKind, type IdentitySource } from './telemetr
 /** Strongest first, as the spec orders them. */
 export const IDENTITY_SOURCE_STRENGTH: IdentitySource[] = ['personal_token', 'commit', 'resource_attribute', 'email_match', 'admin'];
 
+const KIND_ORDER: IdentityKind[] = ['account_uuid', 'email', 'user_id'];
+
 export interface ClaudeCodeUser {
   email?: string | null;
   accountUuid?: string | null;
   userId?: string | null;
 }
 
-/** The GitHub login a Claude Code user is linked to, and through which source; undefined when unlinked. */
+/**
+ * The GitHub login a Claude Code user is linked to, and through which source; undefined when
+ * unlinked. Links on the user's account UUID win over links on the email; `user.id` is used only
+ * when neither is known. Among links on the same identifier the strongest source wins.
+ */
 export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): { githubLogin: string; source: IdentitySource } | undefined {
   const keys: [IdentityKind, string][] = [];
   if (user.email) keys.push(['email', user.email.toLowerCase()]);
   if (user.accountUuid) keys.push(['account_uuid', user.accountUuid]);
-  if (user.userId) keys.push(['user_id', user.userId]);
+  // `user.id` names a Claude Code installation, which people sharing a machine share: it identifies
+  // someone only when nothing more specific does.
+  if (user.userId && keys.length === 0) keys.push(['user_id', user.userId]);
   if (keys.length === 0) return undefined;
   const links = tx
     .select()
@@ -37,7 +45,13 @@ export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): {
       ),
     )
     .all();
-  links.sort((a, b) => IDENTITY_SOURCE_STRENGTH.indexOf(a.source) - IDENTITY_SOURCE_STRENGTH.indexOf(b.source) || a.id - b.id);
+  // The most specific identifier decides (an account, then an email); within it, the strongest source.
+  links.sort(
+    (a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+      IDENTITY_SOURCE_STRENGTH.indexOf(a.source) - IDENTITY_SOURCE_STRENGTH.indexOf(b.source) ||
+      a.id - b.id,
+  );
   const best = links[0];
   return best ? { githubLogin: best.githubLogin, source: best.source } : undefined;
 }

@@ -269,6 +269,21 @@ export const ingestTokens = sqliteTable(
   (t) => [uniqueIndex('ingest_tokens_token_hash_idx').on(t.tokenHash), index('ingest_tokens_org_idx').on(t.org)],
 );
 
+/** Keys of the metrics API (`x-api-key`), each scoped to one org; only their SHA-256 is kept. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    org: text('org').notNull(),
+    keyHash: text('key_hash').notNull(),
+    keyPrefix: text('key_prefix').notNull(),
+    createdAt: text('created_at').notNull(),
+    revokedAt: text('revoked_at'),
+    lastUsedAt: text('last_used_at'),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_idx').on(t.keyHash), index('api_keys_org_idx').on(t.org)],
+);
+
 /** OTLP requests already applied (hash of the decompressed body): an exporter's retry counts once. */
 export const otlpExports = sqliteTable(
   'otlp_exports',

@@ -8,6 +8,7 @@ import { storedCounts } from '../db/overview.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import { errorBody, jsonError } from './errors.js';
+import { metricsApi } from './api/metrics-api.js';
 import { HomePage } from './pages/home-page.js';
 import { telemetryRoutes } from './telemetry-routes.js';
 
@@ -20,16 +21,19 @@ export interface HttpAppDeps {
   webhooks?: NodeMiddleware | undefined;
   fingerprintKey: string;
   ingestMaxBodyBytes: number;
+  /** Metrics API requests per minute per key. */
+  apiRateLimitPerMinute?: number;
   now?: () => Date;
 }
 
 export type AppEnv = { Bindings: HttpBindings };
 
 /** The one Hono app behind the server's single port. */
-export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, now }: HttpAppDeps): Hono<AppEnv> {
+export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, now }: HttpAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
+  app.route('/api/v1', metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute }));
 
   app.get('/healthz', (c) =>
     isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),

@@ -70,13 +70,18 @@ describe('links learned from commits a session made', () => {
 });
 
 describe('resolveGitHubLogin', () => {
-  it('prefers the strongest source', () => {
+  it('prefers the most specific identifier, then the strongest source', () => {
     const at = '2026-11-21T00:00:00Z';
     linkIdentity(t.db, { org: 'acme', kind: 'email', value: 'x@acme.example', githubLogin: 'from-admin', source: 'admin', createdAt: at });
     linkIdentity(t.db, { org: 'acme', kind: 'email', value: 'x@acme.example', githubLogin: 'from-attribute', source: 'resource_attribute', createdAt: at });
     expect(resolveGitHubLogin(t.db, 'acme', { email: 'X@acme.example' })).toEqual({ githubLogin: 'from-attribute', source: 'resource_attribute' });
     linkIdentity(t.db, { org: 'acme', kind: 'user_id', value: 'u1', githubLogin: 'from-token', source: 'personal_token', createdAt: at });
-    expect(resolveGitHubLogin(t.db, 'acme', { email: 'x@acme.example', userId: 'u1' })).toEqual({ githubLogin: 'from-token', source: 'personal_token' });
+    // `user.id` names an installation, shared by people on one machine: it counts only without an email.
+    expect(resolveGitHubLogin(t.db, 'acme', { email: 'x@acme.example', userId: 'u1' })).toEqual({ githubLogin: 'from-attribute', source: 'resource_attribute' });
+    expect(resolveGitHubLogin(t.db, 'acme', { email: 'other@acme.example', userId: 'u1' })).toBeUndefined();
+    expect(resolveGitHubLogin(t.db, 'acme', { userId: 'u1' })).toEqual({ githubLogin: 'from-token', source: 'personal_token' });
+    linkIdentity(t.db, { org: 'acme', kind: 'account_uuid', value: 'acc', githubLogin: 'from-account', source: 'email_match', createdAt: at });
+    expect(resolveGitHubLogin(t.db, 'acme', { email: 'x@acme.example', accountUuid: 'acc' })).toEqual({ githubLogin: 'from-account', source: 'email_match' });
     expect(resolveGitHubLogin(t.db, 'other', { email: 'x@acme.example' })).toBeUndefined();
     expect(resolveGitHubLogin(t.db, 'acme', {})).toBeUndefined();
   });

@@ -1,0 +1,34 @@
+import type { Evidence } from './attribute-pull-request.js';
+
+/*
+ * An attribution's evidence in plain words, for people reading why a PR counts (or not).
+ */
+
+const short = (sha: string) => sha.slice(0, 7);
+const sessionName = (id: string) => id.slice(0, 8);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function monthDay(day: string): string {
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+export function explainEvidence(evidence: Evidence[], linesAdded: number, authorLogin: string): string[] {
+  return evidence.map((e) => {
+    switch (e.kind) {
+      case 'line_match':
+        return `${e.lines} of ${plural(linesAdded, 'line')} match what Claude Code wrote in session ${sessionName(e.sessionId)} (${e.files
+          .map((f) => `${f.path}: ${f.lines}`)
+          .join(', ')})`;
+      case 'commit_link':
+        return `${e.commits.length === 1 ? 'commit' : 'commits'} ${e.commits.map(short).join(', ')} ${e.commits.length === 1 ? 'was' : 'were'} made by Claude Code (session ${sessionName(e.sessionId)})${e.lines > 0 ? `; its ${plural(e.lines, 'line')} count` : ''}`;
+      case 'trailer': {
+        const parts: string[] = [];
+        if (e.commits.length > 0) parts.push(`${e.commits.length === 1 ? 'commit' : 'commits'} ${e.commits.map(short).join(', ')} ${e.commits.length === 1 ? 'carries' : 'carry'} a Co-Authored-By: Claude trailer`);
+        if (e.prBody) parts.push('the description says "Generated with Claude Code"');
+        return `${parts.join('; ')}${e.lines > 0 ? `; ${plural(e.lines, 'line')} counted from them` : ''}`;
+      }
+      case 'session_activity':
+        return `${authorLogin} used Claude Code on ${plural(e.days.length, 'day')} around the merge (${e.days.map(monthDay).join(', ')}), but nothing links it to this PR; not counted`;
+    }
+  });
+}

@@ -1,0 +1,150 @@
+import { emptyMetrics, type DailyMetrics } from '../processing/daily-rollup.js';
+import type { Db } from './client.js';
+import { statement } from './statement-cache.js';
+
+/*
+ * Reads of the processed metrics for the API and the pages: sums of the daily rollups over a day
+ * range, and the attributions behind them. Lists page by keyset (the last row's key), so a page
+ * fetched after new rows arrive neither skips nor repeats a row.
+ */
+
+const METRIC_KEYS = Object.keys(emptyMetrics()) as (keyof DailyMetrics)[];
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const SUMS = METRIC_KEYS.map((k) => `coalesce(sum(${snake(k)}), 0) AS ${k}`).join(', ');
+const COLUMNS = METRIC_KEYS.map((k) => `${snake(k)} AS ${k}`).join(', ');
+
+export type MetricTotals = DailyMetrics;
+
+/** When the org's numbers were last processed: the end of the last successful run that covered it. */
+export function dataProcessedAt(db: Db, org: string): string | null {
+  const row = statement(
+    db,
+    "SELECT max(finished_at) AS at FROM processing_runs WHERE status = 'succeeded' AND (org IS NULL OR org = ?)",
+  ).get(org) as { at: string | null };
+  return row.at;
+}
+
+export function orgTotals(db: Db, org: string, fromDay: string, toDay: string): MetricTotals {
+  const totals = statement(db, `SELECT ${SUMS} FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?`).get(org, fromDay, toDay) as MetricTotals;
+  // People active on any day of the range, each counted once.
+  totals.activeUsers = (
+    statement(db, 'SELECT count(DISTINCT user_key) AS n FROM daily_user_metrics WHERE org = ? AND day >= ? AND day <= ? AND active_users > 0').get(
+      org,
+      fromDay,
+      toDay,
+    ) as { n: number }
+  ).n;
+  return totals;
+}
+
+export function orgDays(db: Db, org: string, fromDay: string, toDay: string): Map<string, MetricTotals> {
+  const rows = statement(db, `SELECT day, ${COLUMNS} FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ? ORDER BY day`).all(
+    org,
+    fromDay,
+    toDay,
+  ) as (MetricTotals & { day: string })[];
+  return new Map(rows.map(({ day, ...m }) => [day, m]));
+}
+
+export interface UserTotals extends MetricTotals {
+  userKey: string;
+  githubLogin: string | null;
+  email: string | null;
+}
+
+/** Per person over the range, ordered by user key, from after `afterKey`. */
+export function userTotals(db: Db, org: string, fromDay: string, toDay: string, page: { afterKey?: string | undefined; limit: number }): UserTotals[] {
+  const rows = statement(
+    db,
+    `SELECT user_key AS userKey, max(github_login) AS githubLogin, max(email) AS email, ${SUMS}
+     FROM daily_user_metrics WHERE org = ? AND day >= ? AND day <= ? AND user_key > ?
+     GROUP BY user_key ORDER BY user_key LIMIT ?`,
+  ).all(org, fromDay, toDay, page.afterKey ?? '', page.limit) as UserTotals[];
+  // Active on any day of the range.
+  for (const r of rows) r.activeUsers = r.activeUsers > 0 ? 1 : 0;
+  return rows;
+}
+
+export function userDays(db: Db, org: string, userKey: string, fromDay: string, toDay: string): (MetricTotals & { day: string })[] {
+  return statement(db, `SELECT day, ${COLUMNS} FROM daily_user_metrics WHERE org = ? AND user_key = ? AND day >= ? AND day <= ? ORDER BY day`).all(
+    org,
+    userKey,
+    fromDay,
+    toDay,
+  ) as (MetricTotals & { day: string })[];
+}
+
+export function knownUser(db: Db, org: string, userKey: string): { githubLogin: string | null; email: string | null } | undefined {
+  const row = statement(db, 'SELECT max(github_login) AS githubLogin, max(email) AS email, count(*) AS n FROM daily_user_metrics WHERE org = ? AND user_key = ?').get(
+    org,
+    userKey,
+  ) as { githubLogin: string | null; email: string | null; n: number };
+  return row.n > 0 ? { githubLogin: row.githubLogin, email: row.email } : undefined;
+}
+
+export function repositoryTotals(db: Db, org: string, fromDay: string, toDay: string): (MetricTotals & { repository: string })[] {
+  return statement(
+    db,
+    `SELECT repository, ${SUMS} FROM daily_repository_metrics WHERE org = ? AND day >= ? AND day <= ? GROUP BY repository ORDER BY repository`,
+  ).all(org, fromDay, toDay) as (MetricTotals & { repository: string })[];
+}
+
+export interface PullRequestAttribution {
+  id: number;
+  subject: string;
+  repository: string;
+  number: number;
+  title: string;
+  authorLogin: string;
+  isBot: boolean;
+  createdAt: string;
+  mergedAt: string;
+  withClaudeCode: boolean;
+  linesAdded: number;
+  linesWithClaudeCode: number;
+  evidence: unknown[];
+  attributedAt: string;
+}
+
+const PR_SELECT = `SELECT a.id AS id, a.subject AS subject, a.repository AS repository, a.number AS number, p.title AS title,
+    a.author_login AS authorLogin, a.is_bot AS isBot, p.created_at AS createdAt, p.merged_at AS mergedAt,
+    a.with_claude_code AS withClaudeCode, a.lines_added AS linesAdded, a.lines_with_claude_code AS linesWithClaudeCode,
+    a.evidence AS evidence, a.attributed_at AS attributedAt
+  FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id`;
+
+function toAttribution(row: Record<string, unknown>): PullRequestAttribution {
+  return {
+    ...(row as unknown as PullRequestAttribution),
+    isBot: Boolean(row.isBot),
+    withClaudeCode: Boolean(row.withClaudeCode),
+    evidence: JSON.parse(String(row.evidence)) as unknown[],
+  };
+}
+
+/** Merged PRs of the range by merge time, then id, after the cursor `after` (`[mergedAt, id]`). */
+export function pullRequestAttributions(
+  db: Db,
+  org: string,
+  fromDay: string,
+  toDay: string,
+  page: { withClaudeCode?: boolean | undefined; after?: [string, number] | undefined; limit: number },
+): PullRequestAttribution[] {
+  const [afterAt, afterId] = page.after ?? ['', 0];
+  const filter = page.withClaudeCode === undefined ? -1 : page.withClaudeCode ? 1 : 0;
+  return (
+    statement(
+      db,
+      `${PR_SELECT}
+       WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND (? = -1 OR a.with_claude_code = ?)
+         AND (p.merged_at > ? OR (p.merged_at = ? AND a.id > ?))
+       ORDER BY p.merged_at, a.id LIMIT ?`,
+    ).all(org, fromDay, toDay, filter, filter, afterAt, afterAt, afterId, page.limit) as Record<string, unknown>[]
+  ).map(toAttribution);
+}
+
+export function pullRequestAttribution(db: Db, org: string, repository: string, number: number): PullRequestAttribution | undefined {
+  const row = statement(db, `${PR_SELECT} WHERE a.org = ? AND a.repository = ? AND a.number = ?`).get(org, repository.toLowerCase(), number) as
+    | Record<string, unknown>
+    | undefined;
+  return row ? toAttribution(row) : undefined;
+}

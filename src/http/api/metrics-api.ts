@@ -1,0 +1,455 @@
+import { createHash } from 'node:crypto';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { Evidence } from '../../attribution/attribute-pull-request.js';
+import { explainEvidence } from '../../attribution/explain.js';
+import { findApiKey, markApiKeyUsed, type ApiKey } from '../../db/api-keys.js';
+import type { Db } from '../../db/client.js';
+import {
+  dataProcessedAt,
+  knownUser,
+  orgDays,
+  orgTotals,
+  pullRequestAttribution,
+  pullRequestAttributions,
+  repositoryTotals,
+  userDays,
+  userTotals,
+  type MetricTotals,
+  type PullRequestAttribution,
+  type UserTotals,
+} from '../../db/metrics-queries.js';
+import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { errorBody, jsonError } from '../errors.js';
+import { FixedWindowRateLimiter } from './rate-limit.js';
+import {
+  DailySchema,
+  ErrorSchema,
+  ListQuery,
+  OrgParam,
+  PullRequestDetailSchema,
+  PullRequestListQuery,
+  PullRequestsSchema,
+  RangeQuery,
+  RepositoriesSchema,
+  resolveRange,
+  SummarySchema,
+  UserDetailSchema,
+  UsersSchema,
+  type DayRange,
+} from './schemas.js';
+
+/*
+ * The metrics API under /api/v1 (spec: HTTP surface): the daily-processed numbers for analytics
+ * pipelines. Key-authenticated, rate-limited, validated with the same zod schemas that describe
+ * it in /api/v1/openapi.json.
+ */
+
+export interface MetricsApiDeps {
+  db: Db;
+  now?: () => Date;
+  /** Requests per minute per key. */
+  rateLimitPerMinute?: number;
+}
+
+type ApiEnv = { Variables: { apiKey: ApiKey } };
+
+const DAY_MS = 86_400_000;
+
+function describeIssue(issue: z.core.$ZodIssue, where: 'query' | 'path'): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `Unknown ${where} parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  const name = String(issue.path[0] ?? 'request');
+  return `Invalid ${where} parameter "${name}": ${issue.message}`;
+}
+
+const rate = (accepted: number, rejected: number) => (accepted + rejected === 0 ? null : Math.round((accepted / (accepted + rejected)) * 10_000) / 10_000);
+const decisions = (m: MetricTotals) => {
+  const accepted = m.editToolAccepted + m.multiEditToolAccepted + m.writeToolAccepted + m.notebookEditToolAccepted;
+  const rejected = m.editToolRejected + m.multiEditToolRejected + m.writeToolRejected + m.notebookEditToolRejected;
+  return { accepted, rejected };
+};
+const money = (usd: number) => Math.round(usd * 1e6) / 1e6;
+
+function dailyRow(date: string, m: MetricTotals) {
+  const d = decisions(m);
+  return {
+    date,
+    pull_requests_merged: m.pullRequestsMerged,
+    pull_requests_merged_with_claude_code: m.pullRequestsWithClaudeCode,
+    pull_requests_merged_without_claude_code: m.pullRequestsWithoutClaudeCode,
+    pull_requests_by_bots: m.pullRequestsByBots,
+    pull_requests_opened: m.pullRequestsOpened,
+    lines_committed: m.linesCommitted,
+    lines_committed_with_claude_code: m.linesWithClaudeCode,
+    lines_committed_without_claude_code: m.linesWithoutClaudeCode,
+    lines_accepted: m.linesAccepted,
+    lines_removed: m.linesRemoved,
+    decisions_accepted: d.accepted,
+    decisions_rejected: d.rejected,
+    suggestion_accept_rate: rate(d.accepted, d.rejected),
+    sessions: m.sessions,
+    active_users: m.activeUsers,
+    commits_by_claude_code: m.commitsByClaudeCode,
+    pull_requests_by_claude_code: m.pullRequestsByClaudeCode,
+    cost_usd: money(m.costUsd),
+  };
+}
+
+function userRow(u: UserTotals) {
+  const d = decisions(u);
+  return {
+    login: u.githubLogin,
+    email: u.email,
+    pull_requests_merged: u.pullRequestsMerged,
+    pull_requests_with_claude_code: u.pullRequestsWithClaudeCode,
+    pull_requests_without_claude_code: u.pullRequestsWithoutClaudeCode,
+    pull_requests_opened: u.pullRequestsOpened,
+    lines_committed: u.linesCommitted,
+    lines_with_claude_code: u.linesWithClaudeCode,
+    lines_without_claude_code: u.linesWithoutClaudeCode,
+    lines_accepted: u.linesAccepted,
+    suggestion_accept_rate: rate(d.accepted, d.rejected),
+    sessions: u.sessions,
+    cost_usd: money(u.costUsd),
+  };
+}
+
+function pullRequestRow(pr: PullRequestAttribution) {
+  return {
+    repository: pr.repository,
+    number: pr.number,
+    title: pr.title,
+    author: pr.authorLogin,
+    author_is_bot: pr.isBot,
+    created_at: pr.createdAt,
+    merged_at: pr.mergedAt,
+    with_claude_code: pr.withClaudeCode,
+    lines_added: pr.linesAdded,
+    lines_with_claude_code: pr.linesWithClaudeCode,
+    evidence: pr.evidence as Evidence[],
+    explanation: explainEvidence(pr.evidence as Evidence[], pr.linesAdded, pr.authorLogin),
+  };
+}
+
+function daysOf(range: DayRange): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${range.startDate}T00:00:00Z`); t <= Date.parse(`${range.endDate}T00:00:00Z`); t += DAY_MS) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Opaque page cursors: the last row's sort key, base64url-encoded. */
+export function encodeCursor(key: unknown): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor<T>(page: string | undefined, check: (v: unknown) => v is T): T | undefined | 'invalid' {
+  if (page === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(page, 'base64url').toString('utf8'));
+    return check(value) ? value : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+const errorResponses = {
+  400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A parameter is invalid (the message names it)' },
+  401: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Missing, unknown or revoked API key' },
+  404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'No such org (or not one the key covers), or no such item' },
+  429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Rate limit exceeded; see Retry-After' },
+} as const;
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  200: { content: { 'application/json': { schema } }, description },
+  ...errorResponses,
+});
+
+export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60 }: MetricsApiDeps) {
+  const api = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const where = result.target === 'param' ? 'path' : 'query';
+        return c.json(errorBody('invalid_request_error', describeIssue(result.error.issues[0]!, where)), 400);
+      }
+      return undefined;
+    },
+  });
+  const limiter = new FixedWindowRateLimiter(rateLimitPerMinute, 60_000);
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'x-api-key' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
+
+  // Authentication, the org a key covers, and the rate limit, for every route under /orgs.
+  api.use(
+    '/orgs/*',
+    createMiddleware<ApiEnv>(async (c, next) => {
+      const header = c.req.header('x-api-key') ?? /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      if (!header) return jsonError(c, 401, 'authentication_error', 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".');
+      const key = findApiKey(db, header);
+      if (!key) return jsonError(c, 401, 'authentication_error', 'Unknown or revoked API key.');
+      const org = decodeURIComponent(c.req.path.split('/orgs/')[1]?.split('/')[0] ?? '').toLowerCase();
+      // An org the key does not cover looks exactly like one that does not exist.
+      if (org !== key.org) return jsonError(c, 404, 'not_found_error', `No organization "${org}".`);
+      const at = now();
+      const verdict = limiter.take(String(key.id), at.getTime());
+      c.header('RateLimit-Policy', `${rateLimitPerMinute};w=60`);
+      c.header('RateLimit-Limit', String(rateLimitPerMinute));
+      c.header('RateLimit-Remaining', String(verdict.remaining));
+      c.header('RateLimit-Reset', String(verdict.resetSeconds));
+      if (!verdict.allowed) {
+        c.header('Retry-After', String(verdict.resetSeconds));
+        return jsonError(c, 429, 'rate_limit_error', `Rate limit of ${rateLimitPerMinute} requests per minute exceeded; retry in ${verdict.resetSeconds} s.`);
+      }
+      markApiKeyUsed(db, key, at);
+      c.set('apiKey', key);
+      await next();
+    }),
+  );
+
+  /** Answers JSON with an ETag, or 304 when the caller already has it. */
+  const fresh = (c: Context, body: unknown) => {
+    const text = JSON.stringify(body);
+    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+    c.header('ETag', etag);
+    c.header('Cache-Control', 'private, no-cache');
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    return c.body(text, 200, { 'content-type': 'application/json' });
+  };
+  const rangeOr400 = (c: Context, query: { start_date?: string | undefined; end_date?: string | undefined }) => {
+    const range = resolveRange(query, now());
+    return typeof range === 'string' ? jsonError(c, 400, 'invalid_request_error', `Invalid query parameters: ${range}`) : range;
+  };
+  const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/summary',
+      summary: 'PRs and lines with vs without Claude Code, and Claude Code usage, over a range',
+      security,
+      request: { params: OrgParam, query: RangeQuery },
+      responses: json(SummarySchema, 'Totals over the range'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const range = rangeOr400(c, c.req.valid('query'));
+      if (range instanceof Response) return range as never;
+      const m = orgTotals(db, org, range.startDate, range.endDate);
+      const d = decisions(m);
+      return fresh(c, {
+        org,
+        start_date: range.startDate,
+        end_date: range.endDate,
+        pull_requests: {
+          merged: m.pullRequestsMerged,
+          with_claude_code: m.pullRequestsWithClaudeCode,
+          without_claude_code: m.pullRequestsWithoutClaudeCode,
+          with_claude_code_share: m.pullRequestsMerged === 0 ? null : Math.round((m.pullRequestsWithClaudeCode / m.pullRequestsMerged) * 10_000) / 10_000,
+          opened: m.pullRequestsOpened,
+          by_bots: m.pullRequestsByBots,
+        },
+        lines_committed: { total: m.linesCommitted, with_claude_code: m.linesWithClaudeCode, without_claude_code: m.linesWithoutClaudeCode },
+        claude_code: {
+          lines_accepted: m.linesAccepted,
+          lines_removed: m.linesRemoved,
+          suggestion_accept_rate: rate(d.accepted, d.rejected),
+          decisions: d,
+          sessions: m.sessions,
+          active_users: m.activeUsers,
+          commits: m.commitsByClaudeCode,
+          pull_requests: m.pullRequestsByClaudeCode,
+          cost_usd: money(m.costUsd),
+        },
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/daily',
+      summary: 'One row per day of the range, with the summary’s figures flattened',
+      security,
+      request: { params: OrgParam, query: RangeQuery },
+      responses: json(DailySchema, 'Every day of the range, zeros where nothing happened'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const range = rangeOr400(c, c.req.valid('query'));
+      if (range instanceof Response) return range as never;
+      const byDay = orgDays(db, org, range.startDate, range.endDate);
+      return fresh(c, {
+        org,
+        start_date: range.startDate,
+        end_date: range.endDate,
+        data: daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics())),
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
+    },
+  );
+
+  const isUserCursor = (v: unknown): v is string => typeof v === 'string';
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/users',
+      summary: 'Per person over the range, paginated',
+      security,
+      request: { params: OrgParam, query: ListQuery },
+      responses: json(UsersSchema, 'A page of people, ordered by login (unlinked people last)'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const query = c.req.valid('query');
+      const range = rangeOr400(c, query);
+      if (range instanceof Response) return range as never;
+      const after = decodeCursor(query.page, isUserCursor);
+      if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
+      const rows = userTotals(db, org, range.startDate, range.endDate, { afterKey: after, limit: query.limit + 1 });
+      const pageRows = rows.slice(0, query.limit);
+      return fresh(c, {
+        data: pageRows.map(userRow),
+        next_page: rows.length > query.limit ? encodeCursor(pageRows.at(-1)!.userKey) : null,
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/users/{login}',
+      summary: 'One person: totals and daily rows over the range',
+      security,
+      request: {
+        params: OrgParam.extend({ login: z.string().min(1).openapi({ param: { name: 'login', in: 'path' }, example: 'dana' }) }),
+        query: RangeQuery,
+      },
+      responses: json(UserDetailSchema, 'The person’s totals and days'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const { login } = c.req.valid('param');
+      const range = rangeOr400(c, c.req.valid('query'));
+      if (range instanceof Response) return range as never;
+      const userKey = login.toLowerCase();
+      const who = knownUser(db, org, userKey);
+      if (!who) return jsonError(c, 404, 'not_found_error', `No person "${login}" in ${org}.`) as never;
+      const days = new Map(userDays(db, org, userKey, range.startDate, range.endDate).map(({ day, ...m }) => [day, m]));
+      const totals = userTotals(db, org, range.startDate, range.endDate, { afterKey: undefined, limit: 1_000_000 }).find((u) => u.userKey === userKey) ?? {
+        ...emptyMetrics(),
+        userKey,
+        ...who,
+      };
+      return fresh(c, {
+        org,
+        totals: userRow({ ...totals, githubLogin: who.githubLogin, email: who.email }),
+        data: daysOf(range).map((d) => dailyRow(d, days.get(d) ?? emptyMetrics())),
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
+    },
+  );
+
+  const isPrCursor = (v: unknown): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number';
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/pull-requests',
+      summary: 'Merged PRs of the range with their attribution and evidence, paginated',
+      security,
+      request: { params: OrgParam, query: PullRequestListQuery },
+      responses: json(PullRequestsSchema, 'A page of merged PRs, by merge time'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const query = c.req.valid('query');
+      const range = rangeOr400(c, query);
+      if (range instanceof Response) return range as never;
+      const after = decodeCursor(query.page, isPrCursor);
+      if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
+      const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, {
+        withClaudeCode: query.with_claude_code === undefined ? undefined : query.with_claude_code === 'true',
+        after,
+        limit: query.limit + 1,
+      });
+      const pageRows = rows.slice(0, query.limit);
+      const last = pageRows.at(-1);
+      return fresh(c, {
+        data: pageRows.map(pullRequestRow),
+        next_page: rows.length > query.limit && last ? encodeCursor([last.mergedAt, last.id]) : null,
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/pull-requests/{owner}/{repo}/{number}',
+      summary: 'One merged PR’s attribution, with the evidence explained',
+      security,
+      request: {
+        params: OrgParam.extend({
+          owner: z.string().min(1).openapi({ param: { name: 'owner', in: 'path' }, example: 'acme' }),
+          repo: z.string().min(1).openapi({ param: { name: 'repo', in: 'path' }, example: 'widgets' }),
+          number: z.coerce.number().int().min(1).openapi({ param: { name: 'number', in: 'path' }, example: 42 }),
+        }),
+      },
+      responses: json(PullRequestDetailSchema, 'The PR’s attribution'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const { owner, repo, number } = c.req.valid('param');
+      const pr = pullRequestAttribution(db, org, `${owner}/${repo}`, number);
+      if (!pr) return jsonError(c, 404, 'not_found_error', `No processed merged pull request ${owner}/${repo}#${number}.`) as never;
+      return fresh(c, { ...pullRequestRow(pr), data_processed_at: dataProcessedAt(db, org) }) as never;
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/repositories',
+      summary: 'Per repository over the range',
+      security,
+      request: { params: OrgParam, query: RangeQuery },
+      responses: json(RepositoriesSchema, 'Every repository with activity in the range'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const range = rangeOr400(c, c.req.valid('query'));
+      if (range instanceof Response) return range as never;
+      return fresh(c, {
+        data: repositoryTotals(db, org, range.startDate, range.endDate).map((r) => ({
+          repository: r.repository,
+          pull_requests_merged: r.pullRequestsMerged,
+          pull_requests_with_claude_code: r.pullRequestsWithClaudeCode,
+          pull_requests_without_claude_code: r.pullRequestsWithoutClaudeCode,
+          pull_requests_opened: r.pullRequestsOpened,
+          lines_committed: r.linesCommitted,
+          lines_with_claude_code: r.linesWithClaudeCode,
+          lines_without_claude_code: r.linesWithoutClaudeCode,
+        })),
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
+    },
+  );
+
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Claude Code contribution metrics API',
+      version: '1',
+      description: 'The daily-processed metrics: PRs and lines with vs without Claude Code, per org, person, repository and PR.',
+    },
+    servers: [{ url: '/api/v1' }],
+  });
+
+  return api;
+}

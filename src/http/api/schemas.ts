@@ -1,0 +1,213 @@
+import { z } from '@hono/zod-openapi';
+
+/*
+ * The metrics API's parameters and answers, as zod schemas: they validate requests and generate
+ * the OpenAPI document, so the two cannot drift apart.
+ */
+
+export const MAX_RANGE_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+const day = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+    .optional()
+    .openapi({ param: { name, in: 'query' }, example: '2026-11-01', description: 'UTC day (inclusive); see the range rules' });
+
+export const OrgParam = z.object({
+  org: z.string().min(1).openapi({ param: { name: 'org', in: 'path' }, example: 'acme', description: 'GitHub organization login' }),
+});
+
+const rangeFields = {
+  start_date: day('start_date'),
+  end_date: day('end_date'),
+};
+
+export interface DayRange {
+  startDate: string;
+  endDate: string;
+}
+
+/** The range of a request: `end_date` defaults to today (UTC), `start_date` to 29 days before it. */
+export function resolveRange(query: { start_date?: string | undefined; end_date?: string | undefined }, now: Date): DayRange | string {
+  const endDate = query.end_date ?? now.toISOString().slice(0, 10);
+  const startDate = query.start_date ?? new Date(Date.parse(`${endDate}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+  if (startDate > endDate) return `start_date (${startDate}) is after end_date (${endDate})`;
+  const days = (Date.parse(`${endDate}T00:00:00Z`) - Date.parse(`${startDate}T00:00:00Z`)) / DAY_MS + 1;
+  if (days > MAX_RANGE_DAYS) return `start_date to end_date spans ${days} days; at most ${MAX_RANGE_DAYS} are allowed`;
+  return { startDate, endDate };
+}
+
+export const RangeQuery = z.strictObject(rangeFields);
+
+const limit = (max: number, fallback: number) =>
+  z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback)
+    .openapi({ param: { name: 'limit', in: 'query' }, example: fallback, description: `Items per page (1–${max}, default ${fallback})` });
+
+const page = z
+  .string()
+  .optional()
+  .openapi({ param: { name: 'page', in: 'query' }, description: 'Opaque cursor from the previous answer’s `next_page`' });
+
+export const ListQuery = z.strictObject({ ...rangeFields, limit: limit(1000, 100), page });
+
+export const PullRequestListQuery = z.strictObject({
+  ...rangeFields,
+  limit: limit(1000, 100),
+  page,
+  with_claude_code: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ param: { name: 'with_claude_code', in: 'query' }, description: 'Only PRs with (true) or without (false) Claude Code' }),
+});
+
+const count = z.number().int();
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      type: z.enum(['invalid_request_error', 'authentication_error', 'not_found_error', 'rate_limit_error', 'api_error']),
+      message: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+export const SummarySchema = z
+  .object({
+    org: z.string(),
+    start_date: z.string(),
+    end_date: z.string(),
+    pull_requests: z.object({
+      merged: count.describe('Merged PRs by people (bots apart)'),
+      with_claude_code: count,
+      without_claude_code: count,
+      with_claude_code_share: z.number().nullable().describe('with ÷ merged; null when none merged'),
+      opened: count,
+      by_bots: count,
+    }),
+    lines_committed: z.object({ total: count, with_claude_code: count, without_claude_code: count }),
+    claude_code: z.object({
+      lines_accepted: count,
+      lines_removed: count,
+      suggestion_accept_rate: z.number().nullable().describe('accepted ÷ (accepted + rejected) edit decisions; null when none'),
+      decisions: z.object({ accepted: count, rejected: count }),
+      sessions: count,
+      active_users: count,
+      commits: count,
+      pull_requests: count,
+      cost_usd: z.number(),
+    }),
+    data_processed_at: z.string().nullable(),
+  })
+  .openapi('Summary');
+
+export const DailyRowSchema = z
+  .object({
+    date: z.string(),
+    pull_requests_merged: count,
+    pull_requests_merged_with_claude_code: count,
+    pull_requests_merged_without_claude_code: count,
+    pull_requests_by_bots: count,
+    pull_requests_opened: count,
+    lines_committed: count,
+    lines_committed_with_claude_code: count,
+    lines_committed_without_claude_code: count,
+    lines_accepted: count,
+    lines_removed: count,
+    decisions_accepted: count,
+    decisions_rejected: count,
+    suggestion_accept_rate: z.number().nullable(),
+    sessions: count,
+    active_users: count,
+    commits_by_claude_code: count,
+    pull_requests_by_claude_code: count,
+    cost_usd: z.number(),
+  })
+  .openapi('DailyRow');
+
+export const DailySchema = z
+  .object({ org: z.string(), start_date: z.string(), end_date: z.string(), data: z.array(DailyRowSchema), data_processed_at: z.string().nullable() })
+  .openapi('Daily');
+
+export const UserRowSchema = z
+  .object({
+    login: z.string().nullable().describe('GitHub login; null for Claude Code telemetry no identity links to one'),
+    email: z.string().nullable(),
+    pull_requests_merged: count,
+    pull_requests_with_claude_code: count,
+    pull_requests_without_claude_code: count,
+    pull_requests_opened: count,
+    lines_committed: count,
+    lines_with_claude_code: count,
+    lines_without_claude_code: count,
+    lines_accepted: count,
+    suggestion_accept_rate: z.number().nullable(),
+    sessions: count,
+    cost_usd: z.number(),
+  })
+  .openapi('UserRow');
+
+export const UsersSchema = z
+  .object({ data: z.array(UserRowSchema), next_page: z.string().nullable(), data_processed_at: z.string().nullable() })
+  .openapi('Users');
+
+export const UserDetailSchema = z
+  .object({
+    org: z.string(),
+    totals: UserRowSchema,
+    data: z.array(DailyRowSchema),
+    data_processed_at: z.string().nullable(),
+  })
+  .openapi('UserDetail');
+
+export const EvidenceSchema = z
+  .object({ kind: z.enum(['line_match', 'commit_link', 'trailer', 'session_activity']) })
+  .catchall(z.unknown())
+  .openapi('Evidence', { description: 'What was found, with the detail of its kind (sessions, commits, files, lines)' });
+
+export const PullRequestSchema = z
+  .object({
+    repository: z.string(),
+    number: count,
+    title: z.string(),
+    author: z.string(),
+    author_is_bot: z.boolean(),
+    created_at: z.string(),
+    merged_at: z.string(),
+    with_claude_code: z.boolean(),
+    lines_added: count,
+    lines_with_claude_code: count,
+    evidence: z.array(EvidenceSchema),
+    explanation: z.array(z.string()).describe('The evidence in plain words'),
+  })
+  .openapi('PullRequest');
+
+export const PullRequestsSchema = z
+  .object({ data: z.array(PullRequestSchema), next_page: z.string().nullable(), data_processed_at: z.string().nullable() })
+  .openapi('PullRequests');
+
+export const PullRequestDetailSchema = PullRequestSchema.extend({ data_processed_at: z.string().nullable() }).openapi('PullRequestDetail');
+
+export const RepositoryRowSchema = z
+  .object({
+    repository: z.string(),
+    pull_requests_merged: count,
+    pull_requests_with_claude_code: count,
+    pull_requests_without_claude_code: count,
+    pull_requests_opened: count,
+    lines_committed: count,
+    lines_with_claude_code: count,
+    lines_without_claude_code: count,
+  })
+  .openapi('RepositoryRow');
+
+export const RepositoriesSchema = z
+  .object({ data: z.array(RepositoryRowSchema), data_processed_at: z.string().nullable() })
+  .openapi('Repositories');
