@@ -148,3 +148,42 @@ export function pullRequestAttribution(db: Db, org: string, repository: string, 
     | undefined;
   return row ? toAttribution(row) : undefined;
 }
+
+export interface UsageRow extends MetricTotals {
+  userKey: string;
+  githubLogin: string | null;
+  email: string | null;
+  terminalType: string | null;
+  customerType: string | null;
+}
+
+/** People with Claude Code activity on one day, by user key, after `afterKey`. */
+export function usageOfDay(db: Db, org: string, day: string, page: { afterKey?: string | undefined; limit: number }): UsageRow[] {
+  return statement(
+    db,
+    `SELECT user_key AS userKey, github_login AS githubLogin, email, terminal_type AS terminalType, customer_type AS customerType, ${COLUMNS}
+     FROM daily_user_metrics WHERE org = ? AND day = ? AND active_users > 0 AND user_key > ? ORDER BY user_key LIMIT ?`,
+  ).all(org, day, page.afterKey ?? '', page.limit) as UsageRow[];
+}
+
+export interface ModelUsageRow {
+  userKey: string;
+  model: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+}
+
+export function modelUsageOfDay(db: Db, org: string, day: string, userKeys: string[]): ModelUsageRow[] {
+  if (userKeys.length === 0) return [];
+  return db.$client
+    .prepare(
+      `SELECT user_key AS userKey, model, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
+              cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_usd AS costUsd
+       FROM daily_model_usage WHERE org = ? AND day = ? AND user_key IN (${userKeys.map(() => '?').join(', ')}) ORDER BY user_key, model`,
+    )
+    .all(org, day, ...userKeys) as ModelUsageRow[];
+}

@@ -101,6 +101,7 @@ export interface SessionRow {
   userId: string | null;
   firstSeenAt: string;
   lastSeenAt: string;
+  terminalType: string | null;
 }
 
 /** The org's sessions seen on a day in [fromDay, toDay]. */
@@ -108,7 +109,7 @@ export function orgSessions(db: Db, org: string, fromDay: string, toDay: string)
   return statement(
     db,
     `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
-            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt
+            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt, terminal_type AS terminalType
      FROM claude_sessions WHERE org = ? AND last_seen_at >= ? AND first_seen_at < ? ORDER BY id`,
   ).all(org, fromDay, toDay + DAY_END) as SessionRow[];
 }

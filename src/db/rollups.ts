@@ -89,7 +89,16 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
     const orgRow = { org, day, ...round(rollup.org) };
     insert('daily_org_metrics', orgRow).run(orgRow);
     for (const u of rollup.users.values()) {
-      const row = { org, day, userKey: u.userKey, githubLogin: u.githubLogin, email: u.email, ...round(u.metrics) };
+      const row = {
+        org,
+        day,
+        userKey: u.userKey,
+        githubLogin: u.githubLogin,
+        email: u.email,
+        terminalType: u.terminalType,
+        customerType: u.customerType,
+        ...round(u.metrics),
+      };
       insert('daily_user_metrics', row).run(row);
     }
     for (const [repository, metrics] of rollup.repositories) {

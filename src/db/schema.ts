@@ -543,6 +543,10 @@ export const dailyUserMetrics = sqliteTable(
     userKey: text('user_key').notNull(),
     githubLogin: text('github_login'),
     email: text('email'),
+    /** The terminal most of the person's telemetry came from that day (`vscode`, `iTerm.app`, …). */
+    terminalType: text('terminal_type'),
+    /** `subscription` when Claude Code was signed in to a Claude account, `api` for API-key use. */
+    customerType: text('customer_type'),
     ...dailyMetricColumns(),
   },
   (t) => [

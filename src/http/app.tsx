@@ -8,7 +8,8 @@ import { storedCounts } from '../db/overview.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import { errorBody, jsonError } from './errors.js';
-import { metricsApi } from './api/metrics-api.js';
+import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
+import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
 import { HomePage } from './pages/home-page.js';
 import { telemetryRoutes } from './telemetry-routes.js';
 
@@ -33,7 +34,9 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
   const app = new Hono<AppEnv>();
 
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
-  app.route('/api/v1', metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute }));
+  const api = metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute });
+  app.route('/api/v1', api);
+  app.get('/api/docs', (c) => c.html(<ApiDocsPage doc={api.getOpenAPI31Document(OPENAPI_INFO) as unknown as OpenApiDocument} />));
 
   app.get('/healthz', (c) =>
     isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),

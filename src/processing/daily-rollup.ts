@@ -83,6 +83,15 @@ export interface UserRef {
   userKey: string;
   githubLogin: string | null;
   email: string | null;
+  /** The session's terminal and whether it was signed in to a Claude account (telemetry sessions only). */
+  terminalType?: string | null | undefined;
+  signedIn?: boolean | undefined;
+}
+
+export interface UserDay extends UserRef {
+  metrics: DailyMetrics;
+  terminalType: string | null;
+  customerType: 'api' | 'subscription' | null;
 }
 
 export interface TelemetryCounter {
@@ -114,7 +123,7 @@ export interface DayInput {
 
 export interface DayRollup {
   org: DailyMetrics;
-  users: Map<string, UserRef & { metrics: DailyMetrics }>;
+  users: Map<string, UserDay>;
   repositories: Map<string, DailyMetrics>;
   models: ModelUsage[];
 }
@@ -202,14 +211,22 @@ function emptyModelUsage(userKey: string, model: string): ModelUsage {
 
 export function rollupDay(input: DayInput): DayRollup {
   const org = emptyMetrics();
-  const users = new Map<string, UserRef & { metrics: DailyMetrics }>();
+  const users = new Map<string, UserDay>();
+  const terminals = new Map<string, Map<string, number>>();
   const repositories = new Map<string, DailyMetrics>();
   const models = new Map<string, ModelUsage>();
 
   const userRow = (ref: UserRef) => {
     let row = users.get(ref.userKey);
-    if (!row) users.set(ref.userKey, (row = { ...ref, metrics: emptyMetrics() }));
-    else if (!row.email && ref.email) row.email = ref.email;
+    if (!row) {
+      users.set(ref.userKey, (row = { userKey: ref.userKey, githubLogin: ref.githubLogin, email: ref.email, metrics: emptyMetrics(), terminalType: null, customerType: null }));
+    } else if (!row.email && ref.email) row.email = ref.email;
+    if (ref.signedIn !== undefined) row.customerType = ref.signedIn || row.customerType === 'subscription' ? 'subscription' : 'api';
+    if (ref.terminalType) {
+      let counts = terminals.get(ref.userKey);
+      if (!counts) terminals.set(ref.userKey, (counts = new Map()));
+      counts.set(ref.terminalType, (counts.get(ref.terminalType) ?? 0) + 1);
+    }
     return row.metrics;
   };
   const repoRow = (repository: string) => {
@@ -250,6 +267,9 @@ export function rollupDay(input: DayInput): DayRollup {
     activeUsers.add(ref.userKey);
     userRow(ref);
     modelUsage(ref.userKey, r.model).requests += r.requests;
+  }
+  for (const [userKey, counts] of terminals) {
+    users.get(userKey)!.terminalType = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
   }
   org.activeUsers = activeUsers.size;
   for (const key of activeUsers) users.get(key)!.metrics.activeUsers = 1;

@@ -134,7 +134,8 @@ class SessionIndex {
         resolved.set(identity, resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })?.githubLogin);
       }
       const login = s.githubLogin ?? resolved.get(identity) ?? null;
-      this.users.set(s.id, login ? { userKey: login.toLowerCase(), githubLogin: login, email: s.userEmail } : { userKey: unlinkedKey(s), githubLogin: null, email: s.userEmail });
+      const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
+      this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, signedIn: s.userAccountUuid !== null });
       const activeDays = new Set(days.get(s.id) ?? []);
       activeDays.add(s.firstSeenAt.slice(0, 10));
       activeDays.add(s.lastSeenAt.slice(0, 10));

@@ -255,6 +255,7 @@ describe('OpenAPI', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/orgs/{org}/claude_code_usage',
       '/orgs/{org}/daily',
       '/orgs/{org}/pull-requests',
       '/orgs/{org}/pull-requests/{owner}/{repo}/{number}',

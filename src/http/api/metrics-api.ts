@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { stringify } from 'csv-stringify/sync';
 import type { Evidence } from '../../attribution/attribute-pull-request.js';
 import { explainEvidence } from '../../attribution/explain.js';
 import { findApiKey, markApiKeyUsed, type ApiKey } from '../../db/api-keys.js';
@@ -9,6 +10,10 @@ import type { Db } from '../../db/client.js';
 import {
   dataProcessedAt,
   knownUser,
+  modelUsageOfDay,
+  usageOfDay,
+  type ModelUsageRow,
+  type UsageRow,
   orgDays,
   orgTotals,
   pullRequestAttribution,
@@ -35,6 +40,8 @@ import {
   RepositoriesSchema,
   resolveRange,
   SummarySchema,
+  UsageQuery,
+  UsageReportSchema,
   UserDetailSchema,
   UsersSchema,
   type DayRange,
@@ -134,6 +141,44 @@ function pullRequestRow(pr: PullRequestAttribution) {
   };
 }
 
+const cents = (usd: number) => Math.round(usd * 100 * 10_000) / 10_000;
+
+/** One person's day as a record of Anthropic's Claude Code usage report, plus this app's contribution metrics. */
+function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRow[]) {
+  const tool = (accepted: number, rejected: number) => ({ accepted, rejected });
+  return {
+    date: `${day}T00:00:00Z`,
+    actor: u.email ? { type: 'user_actor' as const, email_address: u.email } : { type: 'api_actor' as const, api_key_name: u.githubLogin ?? u.userKey },
+    organization_id: org,
+    customer_type: (u.customerType ?? 'api') as 'api' | 'subscription',
+    terminal_type: u.terminalType ?? 'unknown',
+    core_metrics: {
+      num_sessions: u.sessions,
+      lines_of_code: { added: u.linesAccepted, removed: u.linesRemoved },
+      commits_by_claude_code: u.commitsByClaudeCode,
+      pull_requests_by_claude_code: u.pullRequestsByClaudeCode,
+    },
+    tool_actions: {
+      edit_tool: tool(u.editToolAccepted, u.editToolRejected),
+      multi_edit_tool: tool(u.multiEditToolAccepted, u.multiEditToolRejected),
+      write_tool: tool(u.writeToolAccepted, u.writeToolRejected),
+      notebook_edit_tool: tool(u.notebookEditToolAccepted, u.notebookEditToolRejected),
+    },
+    model_breakdown: models
+      .filter((m) => m.inputTokens + m.outputTokens + m.cacheReadTokens + m.cacheCreationTokens > 0 || m.costUsd > 0)
+      .map((m) => ({
+        model: m.model,
+        tokens: { input: m.inputTokens, output: m.outputTokens, cache_read: m.cacheReadTokens, cache_creation: m.cacheCreationTokens },
+        estimated_cost: { currency: 'USD' as const, amount: cents(m.costUsd) },
+      })),
+    contribution_metrics: {
+      github_login: u.githubLogin,
+      pull_requests: { merged: u.pullRequestsMerged, with_claude_code: u.pullRequestsWithClaudeCode, without_claude_code: u.pullRequestsWithoutClaudeCode },
+      lines_committed: { total: u.linesCommitted, with_claude_code: u.linesWithClaudeCode, without_claude_code: u.linesWithoutClaudeCode },
+    },
+  };
+}
+
 function daysOf(range: DayRange): string[] {
   const days: string[] = [];
   for (let t = Date.parse(`${range.startDate}T00:00:00Z`); t <= Date.parse(`${range.endDate}T00:00:00Z`); t += DAY_MS) {
@@ -157,6 +202,36 @@ export function decodeCursor<T>(page: string | undefined, check: (v: unknown) =>
   }
 }
 
+const USER_COLUMNS = [
+  'login',
+  'email',
+  'pull_requests_merged',
+  'pull_requests_with_claude_code',
+  'pull_requests_without_claude_code',
+  'pull_requests_opened',
+  'lines_committed',
+  'lines_with_claude_code',
+  'lines_without_claude_code',
+  'lines_accepted',
+  'suggestion_accept_rate',
+  'sessions',
+  'cost_usd',
+];
+const PULL_REQUEST_COLUMNS = [
+  'repository',
+  'number',
+  'title',
+  'author',
+  'author_is_bot',
+  'created_at',
+  'merged_at',
+  'with_claude_code',
+  'lines_added',
+  'lines_with_claude_code',
+  'evidence',
+  'explanation',
+];
+
 const errorResponses = {
   400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A parameter is invalid (the message names it)' },
   401: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Missing, unknown or revoked API key' },
@@ -168,6 +243,24 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   200: { content: { 'application/json': { schema } }, description },
   ...errorResponses,
 });
+
+const withCsv = <R extends ReturnType<typeof json>>(responses: R, description: string) => ({
+  ...responses,
+  200: {
+    description: `${responses[200].description}; with format=csv or Accept: text/csv: ${description.toLowerCase()}`,
+    content: { ...responses[200].content, 'text/csv': { schema: z.string() } },
+  },
+});
+
+export const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Claude Code contribution metrics API',
+    version: '1',
+    description: 'The daily-processed metrics: PRs and lines with vs without Claude Code, per org, person, repository and PR.',
+  },
+  servers: [{ url: '/api/v1' }],
+};
 
 export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60 }: MetricsApiDeps) {
   const api = new OpenAPIHono<ApiEnv>({
@@ -220,6 +313,13 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     return c.body(text, 200, { 'content-type': 'application/json' });
   };
+  const wantsCsv = (c: Context, format: string | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
+  /** Every item as CSV, with a header row: a download for spreadsheets and BI tools. */
+  const csv = (c: Context, filename: string, rows: Record<string, unknown>[], columns: string[]) =>
+    c.body(stringify(rows, { header: true, columns, cast: { boolean: (v) => String(v) } }), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+    });
   const rangeOr400 = (c: Context, query: { start_date?: string | undefined; end_date?: string | undefined }) => {
     const range = resolveRange(query, now());
     return typeof range === 'string' ? jsonError(c, 400, 'invalid_request_error', `Invalid query parameters: ${range}`) : range;
@@ -302,13 +402,17 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       summary: 'Per person over the range, paginated',
       security,
       request: { params: OrgParam, query: ListQuery },
-      responses: json(UsersSchema, 'A page of people, ordered by login (unlinked people last)'),
+      responses: withCsv(json(UsersSchema, 'A page of people, ordered by login (unlinked people last)'), 'Every person of the range, as CSV'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
       const query = c.req.valid('query');
       const range = rangeOr400(c, query);
       if (range instanceof Response) return range as never;
+      if (wantsCsv(c, query.format)) {
+        const all = userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map(userRow);
+        return csv(c, `${org}-users-${range.startDate}-${range.endDate}.csv`, all, USER_COLUMNS) as never;
+      }
       const after = decodeCursor(query.page, isUserCursor);
       if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
       const rows = userTotals(db, org, range.startDate, range.endDate, { afterKey: after, limit: query.limit + 1 });
@@ -364,17 +468,25 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       summary: 'Merged PRs of the range with their attribution and evidence, paginated',
       security,
       request: { params: OrgParam, query: PullRequestListQuery },
-      responses: json(PullRequestsSchema, 'A page of merged PRs, by merge time'),
+      responses: withCsv(json(PullRequestsSchema, 'A page of merged PRs, by merge time'), 'Every merged PR of the range, as CSV'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
       const query = c.req.valid('query');
       const range = rangeOr400(c, query);
       if (range instanceof Response) return range as never;
+      const withClaudeCode = query.with_claude_code === undefined ? undefined : query.with_claude_code === 'true';
+      if (wantsCsv(c, query.format)) {
+        const all = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, limit: Number.MAX_SAFE_INTEGER }).map((pr) => {
+          const row = pullRequestRow(pr);
+          return { ...row, evidence: row.evidence.map((e) => e.kind).join(' '), explanation: row.explanation.join('; ') };
+        });
+        return csv(c, `${org}-pull-requests-${range.startDate}-${range.endDate}.csv`, all, PULL_REQUEST_COLUMNS) as never;
+      }
       const after = decodeCursor(query.page, isPrCursor);
       if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
       const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, {
-        withClaudeCode: query.with_claude_code === undefined ? undefined : query.with_claude_code === 'true',
+        withClaudeCode,
         after,
         limit: query.limit + 1,
       });
@@ -441,15 +553,36 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     },
   );
 
-  api.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Claude Code contribution metrics API',
-      version: '1',
-      description: 'The daily-processed metrics: PRs and lines with vs without Claude Code, per org, person, repository and PR.',
+  const isKeyCursor = (v: unknown): v is string => typeof v === 'string';
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/claude_code_usage',
+      summary: 'Per person and day, in the shape of Anthropic’s Claude Code usage report, plus contribution metrics',
+      description:
+        'Records with the field names, nesting, units (cost in cents) and pagination of the Claude Code Analytics Admin API usage report, each extended with `contribution_metrics`.',
+      security,
+      request: { params: OrgParam, query: UsageQuery },
+      responses: json(UsageReportSchema, 'A page of records for the day'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const query = c.req.valid('query');
+      const after = decodeCursor(query.page, isKeyCursor);
+      if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
+      const rows = usageOfDay(db, org, query.starting_at, { afterKey: after, limit: query.limit + 1 });
+      const pageRows = rows.slice(0, query.limit);
+      const models = modelUsageOfDay(db, org, query.starting_at, pageRows.map((r) => r.userKey));
+      const hasMore = rows.length > query.limit;
+      return fresh(c, {
+        data: pageRows.map((u) => usageRecord(org, query.starting_at, u, models.filter((m) => m.userKey === u.userKey))),
+        has_more: hasMore,
+        next_page: hasMore ? encodeCursor(pageRows.at(-1)!.userKey) : null,
+        data_processed_at: dataProcessedAt(db, org),
+      }) as never;
     },
-    servers: [{ url: '/api/v1' }],
-  });
+  );
 
+  api.doc31('/openapi.json', OPENAPI_INFO);
   return api;
 }

@@ -56,12 +56,18 @@ const page = z
   .optional()
   .openapi({ param: { name: 'page', in: 'query' }, description: 'Opaque cursor from the previous answer’s `next_page`' });
 
-export const ListQuery = z.strictObject({ ...rangeFields, limit: limit(1000, 100), page });
+const format = z
+  .enum(['json', 'csv'])
+  .optional()
+  .openapi({ param: { name: 'format', in: 'query' }, description: 'csv: every item of the range as CSV (same as Accept: text/csv)' });
+
+export const ListQuery = z.strictObject({ ...rangeFields, limit: limit(1000, 100), page, format });
 
 export const PullRequestListQuery = z.strictObject({
   ...rangeFields,
   limit: limit(1000, 100),
   page,
+  format,
   with_claude_code: z
     .enum(['true', 'false'])
     .optional()
@@ -211,3 +217,53 @@ export const RepositoryRowSchema = z
 export const RepositoriesSchema = z
   .object({ data: z.array(RepositoryRowSchema), data_processed_at: z.string().nullable() })
   .openapi('Repositories');
+
+export const UsageQuery = z.strictObject({
+  starting_at: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+    .openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
+  limit: limit(1000, 20),
+  page,
+});
+
+const toolAction = z.object({ accepted: count, rejected: count });
+
+export const UsageRecordSchema = z
+  .object({
+    date: z.string().describe('The day, as RFC 3339 midnight UTC'),
+    actor: z.union([
+      z.object({ type: z.literal('user_actor'), email_address: z.string() }),
+      z.object({ type: z.literal('api_actor'), api_key_name: z.string() }),
+    ]),
+    organization_id: z.string(),
+    customer_type: z.enum(['api', 'subscription']),
+    terminal_type: z.string(),
+    core_metrics: z.object({
+      num_sessions: count,
+      lines_of_code: z.object({ added: count, removed: count }),
+      commits_by_claude_code: count,
+      pull_requests_by_claude_code: count,
+    }),
+    tool_actions: z.object({ edit_tool: toolAction, multi_edit_tool: toolAction, write_tool: toolAction, notebook_edit_tool: toolAction }),
+    model_breakdown: z.array(
+      z.object({
+        model: z.string(),
+        tokens: z.object({ input: count, output: count, cache_read: count, cache_creation: count }),
+        estimated_cost: z.object({ currency: z.literal('USD'), amount: z.number().describe('cents') }),
+      }),
+    ),
+    contribution_metrics: z
+      .object({
+        github_login: z.string().nullable(),
+        pull_requests: z.object({ merged: count, with_claude_code: count, without_claude_code: count }),
+        lines_committed: z.object({ total: count, with_claude_code: count, without_claude_code: count }),
+      })
+      .describe('This app’s PR and line figures for the actor and day (an addition to Anthropic’s record)'),
+  })
+  .openapi('ClaudeCodeUsageRecord');
+
+export const UsageReportSchema = z
+  .object({ data: z.array(UsageRecordSchema), has_more: z.boolean(), next_page: z.string().nullable(), data_processed_at: z.string().nullable() })
+  .openapi('ClaudeCodeUsageReport');
