@@ -19,7 +19,7 @@ import type { OrgSize } from './processing.js';
  * then time a full recompute and a one-day run, and report peak RSS (VmHWM) as one JSON line.
  */
 
-const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'process', string, string];
+const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'process' | 'api', string, string];
 const size = JSON.parse(sizeJson) as OrgSize;
 const db = createDb(dbPath);
 
@@ -43,6 +43,45 @@ const REPOS = 50;
 const FILES_PER_PR = 3;
 const LINES_PER_PR = 150;
 const claudeUser = (dev: number) => dev % 10 < 6; // 60% of developers use Claude Code
+
+if (mode === 'api') {
+  // The metrics API over HTTP on the processed org: latency of each route beside /healthz.
+  db.$client.close();
+  const { startAppServer } = await import('../src/app-server.js');
+  const { loadConfig } = await import('../src/config.js');
+  const { createApiKey } = await import('../src/db/api-keys.js');
+  const { pino } = await import('pino');
+  const app = await startAppServer({
+    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: dbPath, LOG_LEVEL: 'silent', API_RATE_LIMIT_PER_MINUTE: '1000000' }),
+    log: pino({ level: 'silent' }),
+    startWorker: false,
+  });
+  const { key } = createApiKey(app.db, { org: ORG });
+  const range = `start_date=${day(0)}&end_date=${day(size.days - 1)}`;
+  const routes: Record<string, string> = {
+    healthz: '/healthz',
+    summary: `/api/v1/orgs/${ORG}/summary?${range}`,
+    daily: `/api/v1/orgs/${ORG}/daily?${range}`,
+    users: `/api/v1/orgs/${ORG}/users?${range}&limit=100`,
+    claude_code_usage: `/api/v1/orgs/${ORG}/claude_code_usage?starting_at=${day(size.days - 1)}&limit=20`,
+  };
+  const result: Record<string, { p50: number; p95: number }> = {};
+  for (const [name, path] of Object.entries(routes)) {
+    const times: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${app.url}${path}`, { headers: { 'x-api-key': key } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+      if (i >= 20) times.push(performance.now() - t0); // the first 20 warm up
+    }
+    times.sort((a, b) => a - b);
+    result[name] = { p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]! };
+  }
+  await app.close();
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
 
 if (mode === 'process') {
   // A fresh process, so its peak memory is processing's own.

@@ -36,7 +36,7 @@ async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
   return { ...generated, ...processed };
 }
 
-function child<T>(mode: 'generate' | 'process', size: OrgSize, dbPath: string): Promise<T> {
+function child<T>(mode: 'generate' | 'process' | 'api', size: OrgSize, dbPath: string): Promise<T> {
   return new Promise((done, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/processing-child.ts', mode, dbPath, JSON.stringify(size)], {
       cwd: ROOT,
@@ -63,6 +63,14 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
   try {
     const half = await runChild(sized(0.5), join(dir, 'half.db'));
     const full = await runChild(sized(1), join(dir, 'full.db'));
+    const api = await child<Record<string, { p50: number; p95: number }>>('api', sized(1), join(dir, 'full.db'));
+    const ms = (n: number) => n.toFixed(1);
+    const latency = (name: string, figure: string, target: string): Figure => ({
+      figure,
+      value: `p50 ${ms(api[name]!.p50)} ms, p95 ${ms(api[name]!.p95)} ms`,
+      target,
+      baseline: `GET /healthz: p50 ${ms(api.healthz!.p50)} ms, p95 ${ms(api.healthz!.p95)} ms`,
+    });
     const label = scale === 1 ? '' : ` (scale ${scale})`;
     return [
       {
@@ -74,6 +82,10 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
       { figure: 'full recompute, 90 days (s)', value: full.fullSeconds.toFixed(1), target: '≤ 120', baseline: `half size: ${half.fullSeconds.toFixed(1)}` },
       { figure: 'one-day incremental run (s)', value: full.oneDaySeconds.toFixed(2), target: '≤ 5', baseline: `half size: ${half.oneDaySeconds.toFixed(2)}` },
       { figure: 'peak RSS of the processing process (MB)', value: full.peakRssMb.toFixed(0), target: '≤ 512', baseline: `half size: ${half.peakRssMb.toFixed(0)}` },
+      latency('summary', 'API summary, 90 days', 'p95 ≤ 50 ms'),
+      latency('daily', 'API daily, 90 days', 'reported'),
+      latency('users', 'API users, one page of 100', 'p95 ≤ 100 ms'),
+      latency('claude_code_usage', 'API claude_code_usage, one page of 20', 'reported'),
       {
         figure: 'full recompute time, full ÷ half size',
         value: `${(full.fullSeconds / half.fullSeconds).toFixed(2)}×`,
