@@ -552,6 +552,8 @@ export const dailyUserMetrics = sqliteTable(
   (t) => [
     primaryKey({ name: 'daily_user_metrics_pk', columns: [t.org, t.day, t.userKey] }),
     index('daily_user_metrics_org_user_key_day_idx').on(t.org, t.userKey, t.day),
+    // Who was active in a range, read in user order without sorting: the summary's active people.
+    index('daily_user_metrics_active_org_user_key_day_idx').on(t.org, t.userKey, t.day).where(sql`${t.activeUsers} > 0`),
   ],
 );
 

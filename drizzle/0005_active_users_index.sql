@@ -1,0 +1,1 @@
+CREATE INDEX `daily_user_metrics_active_org_user_key_day_idx` ON `daily_user_metrics` (`org`,`user_key`,`day`) WHERE "daily_user_metrics"."active_users" > 0;
