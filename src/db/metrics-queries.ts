@@ -1,4 +1,4 @@
-import { emptyMetrics, type DailyMetrics } from '../processing/daily-rollup.js';
+import { emptyMetrics, type DailyMetrics, type ModelUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
 
@@ -171,16 +171,8 @@ export function usageOfDay(db: Db, org: string, day: string, page: { afterKey?: 
   ).all(org, day, page.afterKey ?? '', page.limit) as UsageRow[];
 }
 
-export interface ModelUsageRow {
-  userKey: string;
-  model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
-}
+/** One person's tokens, cost and requests of one model on one day. */
+export type ModelUsageRow = ModelUsage;
 
 export function modelUsageOfDay(db: Db, org: string, day: string, userKeys: string[]): ModelUsageRow[] {
   if (userKeys.length === 0) return [];
