@@ -6,6 +6,8 @@ import { jobs } from './db/schema.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './db/api-keys.js';
 import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
 import { lastRuns } from './db/rollups.js';
+import { listIdentityLinks, removeAdminLink } from './db/identity-links.js';
+import { linkIdentity } from './db/telemetry-store.js';
 import { countJobsByStatus } from './jobs/job-queue.js';
 import { ProcessingBusyError, runProcessing } from './processing/run-processing.js';
 import { fingerprintKey } from './db/app-secrets.js';
@@ -45,6 +47,11 @@ Commands:
                        issue a metrics API key for ORG (printed once, last line)
   keys list [--org ORG]
   keys revoke ID       revoke a metrics API key
+  identities list --org ORG
+                       who is who: Claude Code users linked to GitHub logins, and how we know
+  identities link --org ORG --login LOGIN (--email EMAIL | --account UUID)
+  identities unlink --org ORG (--email EMAIL | --account UUID)
+                       an admin's mapping (the weakest source; learned links win over it)
   process [--org ORG] [--from YYYY-MM-DD --to YYYY-MM-DD]
                        attribute merged PRs and recompute the daily rollups now, then exit
                        (default: every org, the last PROCESS_LOOKBACK_DAYS days)
@@ -132,6 +139,45 @@ const commands: Record<string, Command> = {
       }
       default:
         throw new UsageError('keys needs a subcommand: create, list or revoke');
+    }
+  },
+  identities(db, args) {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { org: { type: 'string' }, login: { type: 'string' }, email: { type: 'string' }, account: { type: 'string' } },
+    });
+    const org = requireLogin(values.org, '--org').toLowerCase();
+    const who = (): ['email' | 'account_uuid', string] => {
+      if ((values.email === undefined) === (values.account === undefined)) throw new UsageError('give exactly one of --email or --account');
+      if (values.email !== undefined) {
+        if (!/^[^@\s]+@[^@\s]+$/.test(values.email)) throw new UsageError(`--email "${values.email}" is not an email address`);
+        return ['email', values.email.toLowerCase()];
+      }
+      return ['account_uuid', values.account!];
+    };
+    switch (positionals[0]) {
+      case 'list': {
+        const links = listIdentityLinks(db, org);
+        if (links.length === 0) console.log(`No identity links in ${org}.`);
+        for (const l of links) console.log(`${l.githubLogin.padEnd(20)} ${l.kind.padEnd(12)} ${l.value}  (${l.source}, ${l.createdAt})`);
+        return 0;
+      }
+      case 'link': {
+        const login = requireLogin(values.login, '--login');
+        const [kind, value] = who();
+        linkIdentity(db, { org, kind, value, githubLogin: login, source: 'admin', createdAt: new Date().toISOString() });
+        console.log(`${kind === 'email' ? 'Email' : 'Account'} ${value} is ${login} in ${org} (admin link); the next processing run uses it.`);
+        return 0;
+      }
+      case 'unlink': {
+        const [kind, value] = who();
+        if (!removeAdminLink(db, org, kind, value)) throw new UsageError(`no admin link for ${value} in ${org}`);
+        console.log(`Admin link for ${value} removed.`);
+        return 0;
+      }
+      default:
+        throw new UsageError('identities needs a subcommand: list, link or unlink');
     }
   },
   async process(db, args, config) {

@@ -122,3 +122,18 @@ export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: st
   for (const row of byEmail) link({ email: row.email }, row.authorLogin!, 'email_match');
   return learned;
 }
+
+export function listIdentityLinks(tx: Tx, org: string) {
+  return tx.select().from(identityLinks).where(eq(identityLinks.org, org.toLowerCase())).orderBy(identityLinks.githubLogin, identityLinks.kind).all();
+}
+
+/** Removes an admin's link; links learned from data are relearned by the next run, so only admin links go. */
+export function removeAdminLink(tx: Tx, org: string, kind: IdentityKind, value: string): boolean {
+  return (
+    tx
+      .delete(identityLinks)
+      .where(and(eq(identityLinks.org, org.toLowerCase()), eq(identityLinks.kind, kind), eq(identityLinks.value, value), eq(identityLinks.source, 'admin')))
+      .returning({ id: identityLinks.id })
+      .all().length > 0
+  );
+}

@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { isDbReachable, type Db } from '../db/client.js';
 import { storedCounts } from '../db/overview.js';
+import { lastRuns } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import { errorBody, jsonError } from './errors.js';
@@ -66,6 +67,7 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
         webhooksUrl={`${origin}${WEBHOOKS_PATH}`}
         counts={storedCounts(db)}
         jobs={jobs}
+        lastRun={lastRuns(db, 1)[0]}
       />,
     );
   });

@@ -6,6 +6,7 @@ export interface HomePageProps {
   webhooksUrl: string;
   counts: StoredCounts;
   jobs: { pending: number; running: number; failed: number };
+  lastRun: { status: string; finishedAt: string | null; startedAt: string } | undefined;
 }
 
 const styles = `
@@ -26,7 +27,7 @@ const styles = `
 `;
 
 /** The first page a person sees: whether the app is connected to GitHub, and what to do next. */
-export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, counts, jobs }) => (
+export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, counts, jobs, lastRun }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -93,6 +94,18 @@ export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, cou
           <p>
             GitHub fetches waiting: {jobs.pending + jobs.running}
             {jobs.failed > 0 ? <span class="warn"> · failed for good: {jobs.failed}</span> : null}
+          </p>
+        </section>
+
+        <section aria-labelledby="processing">
+          <h2 id="processing">Processing and API</h2>
+          <p>
+            {lastRun
+              ? `Last processing run: ${lastRun.status}, ${lastRun.finishedAt ?? `started ${lastRun.startedAt}`}.`
+              : 'No processing run yet: it runs daily, or now with `npm run cli -- process`.'}
+          </p>
+          <p>
+            The metrics API and its reference: <a href="/api/docs">/api/docs</a>. Keys: <code>npm run cli -- keys create --org ORG</code>.
           </p>
         </section>
 
