@@ -70,6 +70,18 @@ export function userTotals(db: Db, org: string, fromDay: string, toDay: string, 
   return rows;
 }
 
+/** One person's totals over the range (zeros when the person had nothing in it). */
+export function userTotal(db: Db, org: string, userKey: string, fromDay: string, toDay: string): MetricTotals {
+  const totals = statement(db, `SELECT ${SUMS} FROM daily_user_metrics WHERE org = ? AND user_key = ? AND day >= ? AND day <= ?`).get(
+    org,
+    userKey,
+    fromDay,
+    toDay,
+  ) as MetricTotals;
+  totals.activeUsers = totals.activeUsers > 0 ? 1 : 0;
+  return totals;
+}
+
 export function userDays(db: Db, org: string, userKey: string, fromDay: string, toDay: string): (MetricTotals & { day: string })[] {
   return statement(db, `SELECT day, ${COLUMNS} FROM daily_user_metrics WHERE org = ? AND user_key = ? AND day >= ? AND day <= ? ORDER BY day`).all(
     org,

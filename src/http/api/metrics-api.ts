@@ -20,6 +20,7 @@ import {
   pullRequestAttributions,
   repositoryTotals,
   userDays,
+  userTotal,
   userTotals,
   type MetricTotals,
   type PullRequestAttribution,
@@ -446,14 +447,10 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       const who = knownUser(db, org, userKey);
       if (!who) return jsonError(c, 404, 'not_found_error', `No person "${login}" in ${org}.`) as never;
       const days = new Map(userDays(db, org, userKey, range.startDate, range.endDate).map(({ day, ...m }) => [day, m]));
-      const totals = userTotals(db, org, range.startDate, range.endDate, { afterKey: undefined, limit: 1_000_000 }).find((u) => u.userKey === userKey) ?? {
-        ...emptyMetrics(),
-        userKey,
-        ...who,
-      };
+      const totals = userTotal(db, org, userKey, range.startDate, range.endDate);
       return fresh(c, {
         org,
-        totals: userRow({ ...totals, githubLogin: who.githubLogin, email: who.email }),
+        totals: userRow({ ...totals, userKey, githubLogin: who.githubLogin, email: who.email }),
         data: daysOf(range).map((d) => dailyRow(d, days.get(d) ?? emptyMetrics())),
         data_processed_at: dataProcessedAt(db, org),
       }) as never;
