@@ -2,9 +2,6 @@ import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { stringify } from 'csv-stringify/sync';
-import type { Evidence } from '../../attribution/attribute-pull-request.js';
-import { explainEvidence } from '../../attribution/explain.js';
 import { findApiKey, markApiKeyUsed, type ApiKey } from '../../db/api-keys.js';
 import type { Db } from '../../db/client.js';
 import {
@@ -15,18 +12,26 @@ import {
   type ModelUsageRow,
   type UsageRow,
   orgDays,
-  orgTotals,
   pullRequestAttribution,
   pullRequestAttributions,
   repositoryTotals,
   userDays,
   userTotal,
   userTotals,
-  type MetricTotals,
-  type PullRequestAttribution,
-  type UserTotals,
 } from '../../db/metrics-queries.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
+import {
+  allUserRows,
+  dailyRow,
+  daysOf,
+  PULL_REQUEST_COLUMNS,
+  pullRequestRow,
+  summaryReport,
+  toCsv,
+  USER_COLUMNS,
+  userRow,
+  usersCsvName,
+} from '../../metrics/report.js';
 import { errorBody, jsonError } from '../errors.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
 import {
@@ -45,7 +50,6 @@ import {
   UsageReportSchema,
   UserDetailSchema,
   UsersSchema,
-  type DayRange,
 } from './schemas.js';
 
 /*
@@ -63,83 +67,12 @@ export interface MetricsApiDeps {
 
 type ApiEnv = { Variables: { apiKey: ApiKey } };
 
-const DAY_MS = 86_400_000;
-
 function describeIssue(issue: z.core.$ZodIssue, where: 'query' | 'path'): string {
   if (issue.code === 'unrecognized_keys') {
     return `Unknown ${where} parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   }
   const name = String(issue.path[0] ?? 'request');
   return `Invalid ${where} parameter "${name}": ${issue.message}`;
-}
-
-const rate = (accepted: number, rejected: number) => (accepted + rejected === 0 ? null : Math.round((accepted / (accepted + rejected)) * 10_000) / 10_000);
-const decisions = (m: MetricTotals) => {
-  const accepted = m.editToolAccepted + m.multiEditToolAccepted + m.writeToolAccepted + m.notebookEditToolAccepted;
-  const rejected = m.editToolRejected + m.multiEditToolRejected + m.writeToolRejected + m.notebookEditToolRejected;
-  return { accepted, rejected };
-};
-const money = (usd: number) => Math.round(usd * 1e6) / 1e6;
-
-function dailyRow(date: string, m: MetricTotals) {
-  const d = decisions(m);
-  return {
-    date,
-    pull_requests_merged: m.pullRequestsMerged,
-    pull_requests_merged_with_claude_code: m.pullRequestsWithClaudeCode,
-    pull_requests_merged_without_claude_code: m.pullRequestsWithoutClaudeCode,
-    pull_requests_by_bots: m.pullRequestsByBots,
-    pull_requests_opened: m.pullRequestsOpened,
-    lines_committed: m.linesCommitted,
-    lines_committed_with_claude_code: m.linesWithClaudeCode,
-    lines_committed_without_claude_code: m.linesWithoutClaudeCode,
-    lines_accepted: m.linesAccepted,
-    lines_removed: m.linesRemoved,
-    decisions_accepted: d.accepted,
-    decisions_rejected: d.rejected,
-    suggestion_accept_rate: rate(d.accepted, d.rejected),
-    sessions: m.sessions,
-    active_users: m.activeUsers,
-    commits_by_claude_code: m.commitsByClaudeCode,
-    pull_requests_by_claude_code: m.pullRequestsByClaudeCode,
-    cost_usd: money(m.costUsd),
-  };
-}
-
-function userRow(u: UserTotals) {
-  const d = decisions(u);
-  return {
-    login: u.githubLogin,
-    email: u.email,
-    pull_requests_merged: u.pullRequestsMerged,
-    pull_requests_with_claude_code: u.pullRequestsWithClaudeCode,
-    pull_requests_without_claude_code: u.pullRequestsWithoutClaudeCode,
-    pull_requests_opened: u.pullRequestsOpened,
-    lines_committed: u.linesCommitted,
-    lines_with_claude_code: u.linesWithClaudeCode,
-    lines_without_claude_code: u.linesWithoutClaudeCode,
-    lines_accepted: u.linesAccepted,
-    suggestion_accept_rate: rate(d.accepted, d.rejected),
-    sessions: u.sessions,
-    cost_usd: money(u.costUsd),
-  };
-}
-
-function pullRequestRow(pr: PullRequestAttribution) {
-  return {
-    repository: pr.repository,
-    number: pr.number,
-    title: pr.title,
-    author: pr.authorLogin,
-    author_is_bot: pr.isBot,
-    created_at: pr.createdAt,
-    merged_at: pr.mergedAt,
-    with_claude_code: pr.withClaudeCode,
-    lines_added: pr.linesAdded,
-    lines_with_claude_code: pr.linesWithClaudeCode,
-    evidence: pr.evidence as Evidence[],
-    explanation: explainEvidence(pr.evidence as Evidence[], pr.linesAdded, pr.authorLogin),
-  };
 }
 
 const cents = (usd: number) => Math.round(usd * 100 * 10_000) / 10_000;
@@ -180,14 +113,6 @@ function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRo
   };
 }
 
-function daysOf(range: DayRange): string[] {
-  const days: string[] = [];
-  for (let t = Date.parse(`${range.startDate}T00:00:00Z`); t <= Date.parse(`${range.endDate}T00:00:00Z`); t += DAY_MS) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return days;
-}
-
 /** Opaque page cursors: the last row's sort key, base64url-encoded. */
 export function encodeCursor(key: unknown): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -202,36 +127,6 @@ export function decodeCursor<T>(page: string | undefined, check: (v: unknown) =>
     return 'invalid';
   }
 }
-
-const USER_COLUMNS = [
-  'login',
-  'email',
-  'pull_requests_merged',
-  'pull_requests_with_claude_code',
-  'pull_requests_without_claude_code',
-  'pull_requests_opened',
-  'lines_committed',
-  'lines_with_claude_code',
-  'lines_without_claude_code',
-  'lines_accepted',
-  'suggestion_accept_rate',
-  'sessions',
-  'cost_usd',
-];
-const PULL_REQUEST_COLUMNS = [
-  'repository',
-  'number',
-  'title',
-  'author',
-  'author_is_bot',
-  'created_at',
-  'merged_at',
-  'with_claude_code',
-  'lines_added',
-  'lines_with_claude_code',
-  'evidence',
-  'explanation',
-];
 
 const errorResponses = {
   400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A parameter is invalid (the message names it)' },
@@ -316,8 +211,8 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   };
   const wantsCsv = (c: Context, format: string | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
   /** Every item as CSV, with a header row: a download for spreadsheets and BI tools. */
-  const csv = (c: Context, filename: string, rows: Record<string, unknown>[], columns: string[]) =>
-    c.body(stringify(rows, { header: true, columns, cast: { boolean: (v) => String(v) } }), 200, {
+  const csv = (c: Context, filename: string, rows: object[], columns: readonly string[]) =>
+    c.body(toCsv(rows, columns), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${filename}"`,
     });
@@ -340,34 +235,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       const org = c.get('apiKey').org;
       const range = rangeOr400(c, c.req.valid('query'));
       if (range instanceof Response) return range as never;
-      const m = orgTotals(db, org, range.startDate, range.endDate);
-      const d = decisions(m);
-      return fresh(c, {
-        org,
-        start_date: range.startDate,
-        end_date: range.endDate,
-        pull_requests: {
-          merged: m.pullRequestsMerged,
-          with_claude_code: m.pullRequestsWithClaudeCode,
-          without_claude_code: m.pullRequestsWithoutClaudeCode,
-          with_claude_code_share: m.pullRequestsMerged === 0 ? null : Math.round((m.pullRequestsWithClaudeCode / m.pullRequestsMerged) * 10_000) / 10_000,
-          opened: m.pullRequestsOpened,
-          by_bots: m.pullRequestsByBots,
-        },
-        lines_committed: { total: m.linesCommitted, with_claude_code: m.linesWithClaudeCode, without_claude_code: m.linesWithoutClaudeCode },
-        claude_code: {
-          lines_accepted: m.linesAccepted,
-          lines_removed: m.linesRemoved,
-          suggestion_accept_rate: rate(d.accepted, d.rejected),
-          decisions: d,
-          sessions: m.sessions,
-          active_users: m.activeUsers,
-          commits: m.commitsByClaudeCode,
-          pull_requests: m.pullRequestsByClaudeCode,
-          cost_usd: money(m.costUsd),
-        },
-        data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      return fresh(c, summaryReport(db, org, range)) as never;
     },
   );
 
@@ -411,8 +279,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       const range = rangeOr400(c, query);
       if (range instanceof Response) return range as never;
       if (wantsCsv(c, query.format)) {
-        const all = userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map(userRow);
-        return csv(c, `${org}-users-${range.startDate}-${range.endDate}.csv`, all, USER_COLUMNS) as never;
+        return csv(c, usersCsvName(org, range), allUserRows(db, org, range), USER_COLUMNS) as never;
       }
       const after = decodeCursor(query.page, isUserCursor);
       if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
