@@ -256,11 +256,17 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/orgs/{org}/claude_code_usage',
+      '/orgs/{org}/cost_report',
       '/orgs/{org}/daily',
       '/orgs/{org}/pull-requests',
       '/orgs/{org}/pull-requests/{owner}/{repo}/{number}',
       '/orgs/{org}/repositories',
+      '/orgs/{org}/spend_report',
+      '/orgs/{org}/summaries',
       '/orgs/{org}/summary',
+      '/orgs/{org}/usage_report',
+      '/orgs/{org}/user_cost_report',
+      '/orgs/{org}/user_usage_report',
       '/orgs/{org}/users',
       '/orgs/{org}/users/{login}',
     ]);

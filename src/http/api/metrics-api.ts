@@ -33,6 +33,7 @@ import {
   usersCsvName,
 } from '../../metrics/report.js';
 import { errorBody, jsonError } from '../errors.js';
+import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
 import {
   DailySchema,
@@ -63,6 +64,8 @@ export interface MetricsApiDeps {
   now?: () => Date;
   /** Requests per minute per key. */
   rateLimitPerMinute?: number;
+  /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
+  seats?: (org: string) => number | null;
 }
 
 type ApiEnv = { Variables: { apiKey: ApiKey } };
@@ -158,7 +161,7 @@ export const OPENAPI_INFO = {
   servers: [{ url: '/api/v1' }],
 };
 
-export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60 }: MetricsApiDeps) {
+export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60, seats = () => null }: MetricsApiDeps) {
   const api = new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -447,6 +450,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     },
   );
 
+  registerAnalyticsRoutes(api, { db, now, seats });
   api.doc31('/openapi.json', OPENAPI_INFO);
   return api;
 }
