@@ -3,12 +3,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createNodeMiddleware, type Probot } from 'probot';
 import type { Config } from './config.js';
-import { fingerprintKey } from './db/app-secrets.js';
+import { fingerprintKey, sessionKey } from './db/app-secrets.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
 import { createProbot } from './github/probot.js';
+import { githubOrgAccess } from './http/auth/org-access.js';
 import { createHttpApp } from './http/app.js';
 import { JobWorker } from './jobs/job-worker.js';
+import { runProcessing } from './processing/run-processing.js';
 import { scheduleProcessing } from './processing/scheduler.js';
 
 export interface AppServer {
@@ -68,6 +70,24 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     fingerprintKey: key,
     ingestMaxBodyBytes: config.ingestMaxBodyBytes,
     apiRateLimitPerMinute: config.apiRateLimitPerMinute,
+    pages: {
+      sessionKey: sessionKey(db, config.sessionSecret),
+      oauth: config.oauth,
+      githubApiBaseUrl: config.githubApiBaseUrl,
+      githubWebUrl: config.githubWebUrl,
+      publicUrl: config.publicUrl,
+      access: probot ? githubOrgAccess({ db, octokitFor: (id) => probot.auth(id) }) : undefined,
+      processNow: (org) =>
+        runProcessing(db, {
+          org,
+          lookbackDays: config.processLookbackDays,
+          ...config.attributionWindow,
+          retentionDays: config.retentionDays,
+          labelPullRequests: config.labelPullRequests,
+          trigger: 'page',
+          log: log.child({ name: 'processing' }),
+        }),
+    },
   });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

@@ -55,6 +55,19 @@ const envSchema = z.object({
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
+  GITHUB_CLIENT_ID: optionalString,
+  GITHUB_CLIENT_SECRET: optionalString,
+  SESSION_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  PUBLIC_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be the URL people and Claude Code reach the app at, e.g. https://metrics.example.com' })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
+  ),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -90,6 +103,14 @@ export interface Config {
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
   ingestMaxBodyBytes: number;
+  /** The GitHub App's OAuth client, for signing in to the metrics pages; absent: nobody can sign in. */
+  oauth: { clientId: string; clientSecret: string } | undefined;
+  /** GitHub's web address (sign-in pages): github.com or the Enterprise Server. */
+  githubWebUrl: string;
+  /** Set only to override the cookie-signing key the app generates and keeps in its database. */
+  sessionSecret: string | undefined;
+  /** The address people reach the app at; by default, the address each request came to. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +156,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       github = { appId: e.APP_ID, privateKey, webhookSecret: e.WEBHOOK_SECRET };
     }
   }
+  if ((e.GITHUB_CLIENT_ID === undefined) !== (e.GITHUB_CLIENT_SECRET === undefined)) {
+    problems.push(e.GITHUB_CLIENT_ID ? 'GITHUB_CLIENT_SECRET: required when GITHUB_CLIENT_ID is set' : 'GITHUB_CLIENT_ID: required when GITHUB_CLIENT_SECRET is set');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -153,5 +177,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,
+    oauth: e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET ? { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET } : undefined,
+    githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : 'https://github.com',
+    sessionSecret: e.SESSION_SECRET,
+    publicUrl: e.PUBLIC_URL,
   };
 }

@@ -15,8 +15,9 @@ export function hashSecretToken(token: string): string {
 
 /** The part of a token shown in lists: enough to tell tokens apart, useless to an attacker. */
 export function secretTokenPrefix(token: string): string {
-  const cut = token.lastIndexOf('_') + 7;
-  return token.slice(0, Math.max(cut, 10));
+  // The kind (`ccm_ingest_`, `ccm_api_`) plus six random characters; the random part may itself contain "_".
+  const kind = /^ccm_[a-z]+_/.exec(token)?.[0].length ?? 0;
+  return token.slice(0, kind + 6);
 }
 
 export function sameHash(a: string, b: string): boolean {

@@ -20,7 +20,21 @@ describe('loadConfig', () => {
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,
+      oauth: undefined,
+      githubWebUrl: 'https://github.com',
+      sessionSecret: undefined,
+      publicUrl: undefined,
     });
+  });
+
+  it('reads the sign-in client and the public URL, and wants both halves of the client', () => {
+    const config = loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc', GITHUB_CLIENT_SECRET: 'shh', PUBLIC_URL: 'https://metrics.example.com/', GHE_HOST: 'git.example.com' });
+    expect(config.oauth).toEqual({ clientId: 'Iv1.abc', clientSecret: 'shh' });
+    expect(config.publicUrl).toBe('https://metrics.example.com');
+    expect(config.githubWebUrl).toBe('https://git.example.com');
+    expect(() => loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow('GITHUB_CLIENT_SECRET: required when GITHUB_CLIENT_ID is set');
+    expect(() => loadConfig({ PUBLIC_URL: 'metrics.example.com' })).toThrow(/PUBLIC_URL: must be the URL/);
+    expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
   });
 
   it('treats empty values (as in a copied .env.example) as unset', () => {

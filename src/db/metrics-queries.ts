@@ -196,3 +196,29 @@ export function modelUsageOfDay(db: Db, org: string, day: string, userKeys: stri
     )
     .all(org, day, ...userKeys) as ModelUsageRow[];
 }
+
+/** The org's spend per day and model over the range. */
+export function modelSpendByDay(db: Db, org: string, fromDay: string, toDay: string): { day: string; model: string; costUsd: number }[] {
+  return statement(
+    db,
+    `SELECT day, model, sum(cost_usd) AS costUsd FROM daily_model_usage WHERE org = ? AND day >= ? AND day <= ? GROUP BY day, model ORDER BY day, model`,
+  ).all(org, fromDay, toDay) as { day: string; model: string; costUsd: number }[];
+}
+
+/** One author's merged PRs of the range, newest first. */
+export function pullRequestAttributionsByAuthor(db: Db, org: string, authorLogin: string, fromDay: string, toDay: string, limit: number): PullRequestAttribution[] {
+  return (
+    statement(db, `${PR_SELECT} WHERE a.org = ? AND lower(a.author_login) = ? AND a.day >= ? AND a.day <= ? ORDER BY p.merged_at DESC, a.id DESC LIMIT ?`).all(
+      org,
+      authorLogin.toLowerCase(),
+      fromDay,
+      toDay,
+      limit,
+    ) as Record<string, unknown>[]
+  ).map(toAttribution);
+}
+
+/** Whether any Claude Code session ever reported to the org. */
+export function hasTelemetry(db: Db, org: string): boolean {
+  return statement(db, 'SELECT 1 AS one FROM claude_sessions WHERE org = ? LIMIT 1').get(org) !== undefined;
+}

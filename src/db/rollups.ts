@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lte } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lte, or } from 'drizzle-orm';
 import type { DailyMetrics, DayRollup } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
@@ -175,4 +175,15 @@ export function finishRun(
 
 export function lastRuns(db: Db, limit = 10): ProcessingRun[] {
   return db.select().from(processingRuns).orderBy(desc(processingRuns.id)).limit(limit).all();
+}
+
+/** The last runs that covered an org: its own and those over every org. */
+export function lastRunsOf(db: Db, org: string, limit = 10): ProcessingRun[] {
+  return db
+    .select()
+    .from(processingRuns)
+    .where(or(isNull(processingRuns.org), eq(processingRuns.org, org)))
+    .orderBy(desc(processingRuns.id))
+    .limit(limit)
+    .all();
 }

@@ -601,6 +601,37 @@ export const processingRuns = sqliteTable(
   (t) => [index('processing_runs_status_idx').on(t.status)],
 );
 
+// ---------------------------------------------------------------------------------------------
+// The metrics pages: who is signed in, and what each org's owners decided.
+
+/** Signed-in people of the metrics pages. The cookie holds the id; only its SHA-256 is kept. */
+export const webSessions = sqliteTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    githubLogin: text('github_login').notNull(),
+    githubUserId: integer('github_user_id').notNull(),
+    name: text('name'),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('web_sessions_expires_at_idx').on(t.expiresAt)],
+);
+
+/** Per-org choices of its owners. */
+export const orgSettings = sqliteTable('org_settings', {
+  org: text('org').primaryKey(),
+  /** JSON array of team slugs whose members may see the metrics pages. */
+  viewerTeams: text('viewer_teams').notNull().default('[]'),
+  /** Whether members who may see the metrics also see spend (owners always do). */
+  membersSeeSpend: integer('members_see_spend', { mode: 'boolean' }).notNull().default(false),
+  /** The org's GitHub member count, the default number of seats. */
+  memberCount: integer('member_count'),
+  memberCountAt: text('member_count_at'),
+  updatedAt: text('updated_at').notNull(),
+  updatedBy: text('updated_by'),
+});
+
 export type Installation = typeof installations.$inferSelect;
 export type Repository = typeof repositories.$inferSelect;
 export type PullRequest = typeof pullRequests.$inferSelect;

@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { isDbReachable, type Db } from '../db/client.js';
 import { storedCounts } from '../db/overview.js';
@@ -12,6 +16,10 @@ import { errorBody, jsonError } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
 import { HomePage } from './pages/home-page.js';
+import { orgPages } from './pages/org-routes.js';
+import { assetRoutes } from './assets.js';
+import type { OrgAccess } from './auth/org-access.js';
+import { signInRoutes, webSession } from './auth/sign-in-routes.js';
 import { telemetryRoutes } from './telemetry-routes.js';
 
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -26,18 +34,61 @@ export interface HttpAppDeps {
   /** Metrics API requests per minute per key. */
   apiRateLimitPerMinute?: number;
   now?: () => Date;
+  /** The metrics pages: sign-in and access; without it the pages say sign-in is not set up. */
+  pages?: PagesDeps | undefined;
+}
+
+export interface PagesDeps {
+  sessionKey: string;
+  oauth: { clientId: string; clientSecret: string } | undefined;
+  githubApiBaseUrl: string;
+  githubWebUrl: string;
+  publicUrl: string | undefined;
+  access: OrgAccess | undefined;
+  processNow: (org: string) => Promise<unknown>;
 }
 
 export type AppEnv = { Bindings: HttpBindings };
 
 /** The one Hono app behind the server's single port. */
-export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, now }: HttpAppDeps): Hono<AppEnv> {
+export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const web = pages ?? {
+    sessionKey: randomBytes(32).toString('hex'),
+    oauth: undefined,
+    githubApiBaseUrl: 'https://api.github.com',
+    githubWebUrl: 'https://github.com',
+    publicUrl: undefined,
+    access: undefined,
+    processNow: () => Promise.reject(new Error('processing is not available here')),
+  };
 
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
   const api = metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute });
   app.route('/api/v1', api);
   app.get('/api/docs', (c) => c.html(<ApiDocsPage doc={api.getOpenAPI31Document(OPENAPI_INFO) as unknown as OpenApiDocument} />));
+
+  // The metrics pages: scripts and styles only from this server; forms only posted from its own pages.
+  app.route('/', assetRoutes());
+  const pageHeaders = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  });
+  const sameOrigin = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || origin === web.publicUrl });
+  for (const path of ['/auth/*', '/orgs/*']) {
+    app.use(path, pageHeaders, sameOrigin, webSession({ db, sessionKey: web.sessionKey, now }));
+  }
+  app.route('/', signInRoutes({ db, log, oauth: web.oauth, githubApiBaseUrl: web.githubApiBaseUrl, sessionKey: web.sessionKey, publicUrl: web.publicUrl, now }));
+  app.route(
+    '/',
+    orgPages({ db, log, access: web.access, now, publicUrl: web.publicUrl, githubWebUrl: web.githubWebUrl, processNow: web.processNow }),
+  );
 
   app.get('/healthz', (c) =>
     isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),
@@ -75,6 +126,8 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
   app.notFound((c) => jsonError(c, 404, 'not_found_error', `No route for ${c.req.method} ${c.req.path}`));
 
   app.onError((error, c) => {
+    // Refusals raised by middleware (a cross-site form post) carry their own answer.
+    if (error instanceof HTTPException) return error.getResponse();
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);
   });

@@ -65,3 +65,34 @@ export async function nockMergedPullRequest(
     ...commits.map((c) => nockCommit({ owner: ref.owner, repo: ref.repo, sha: c.sha, base: ref.base }, restCommitWithFilesOf(c, login))),
   ];
 }
+
+export const GITHUB_WEB = 'https://github.com';
+export const TEST_OAUTH = { GITHUB_CLIENT_ID: 'Iv23liTestClient', GITHUB_CLIENT_SECRET: 'test-client-secret' };
+
+/** GitHub's side of the OAuth web flow: the code exchange, then who the token belongs to. */
+export function nockOAuthSignIn(user: { login: string; id: number; name?: string }, { code = 'test-code', web = GITHUB_WEB, api = GITHUB_API } = {}) {
+  const exchanged: Record<string, string>[] = [];
+  const exchange = nock(web)
+    .post('/login/oauth/access_token', (body: Record<string, string>) => {
+      exchanged.push(body);
+      return body.code === code;
+    })
+    .reply(200, { access_token: `ghu_${user.login}`, token_type: 'bearer', scope: '' });
+  const who = nock(api)
+    .get('/user')
+    .matchHeader('authorization', `token ghu_${user.login}`)
+    .reply(200, { login: user.login, id: user.id, name: user.name ?? null, type: 'User' });
+  return { exchange, who, exchanged };
+}
+
+/** `GET /orgs/{org}/memberships/{username}`: an owner ("admin"), a member, or nobody (404). */
+export function nockOrgMembership(org: string, username: string, role: 'admin' | 'member' | null, { state = 'active', base = GITHUB_API } = {}) {
+  const scope = nock(base).get(`/orgs/${org}/memberships/${username}`);
+  return role ? scope.reply(200, { role, state, user: { login: username } }) : scope.reply(404, { message: 'Not Found' });
+}
+
+/** `GET /orgs/{org}/teams/{team}/memberships/{username}`: active member of the team, or not (404). */
+export function nockTeamMembership(org: string, team: string, username: string, member: boolean, base = GITHUB_API) {
+  const scope = nock(base).get(`/orgs/${org}/teams/${team}/memberships/${username}`);
+  return member ? scope.reply(200, { role: 'member', state: 'active' }) : scope.reply(404, { message: 'Not Found' });
+}

@@ -1,0 +1,225 @@
+import type { Child, FC } from 'hono/jsx';
+import type { PullRequestRow } from '../../metrics/report.js';
+
+/* Pieces the metrics pages share: the date range picker, tiles, charts with their tables, evidence. */
+
+const integer = new Intl.NumberFormat('en-US');
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+export const formatNumber = (n: number) => integer.format(n);
+export const formatUsd = (n: number) => usd.format(n);
+export const formatShare = (n: number | null) => (n === null ? '—' : `${(n * 100).toFixed(1).replace(/\.0$/, '')}%`);
+export const formatDay = (day: string) =>
+  new Date(`${day.slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+
+export type RangePreset = '7d' | '30d' | '90d' | 'mtd' | 'custom';
+
+export const RANGE_PRESETS: { id: Exclude<RangePreset, 'custom'>; label: string }[] = [
+  { id: '7d', label: 'Last 7 days' },
+  { id: '30d', label: 'Last 30 days' },
+  { id: '90d', label: 'Last 90 days' },
+  { id: 'mtd', label: 'Month to date' },
+];
+
+export const RangePicker: FC<{ path: string; preset: RangePreset; startDate: string; endDate: string; processedAt: string | null; extra?: Record<string, string> }> = ({
+  path,
+  preset,
+  startDate,
+  endDate,
+  processedAt,
+  extra = {},
+}) => {
+  const withExtra = (params: Record<string, string>) => `${path}?${new URLSearchParams({ ...extra, ...params }).toString()}`;
+  return (
+    <div class="range">
+      <nav class="presets" aria-label="Date range">
+        {RANGE_PRESETS.map((p) => (
+          <a href={withExtra({ range: p.id })} aria-current={preset === p.id ? 'true' : undefined}>
+            {p.label}
+          </a>
+        ))}
+      </nav>
+      <form method="get" action={path} aria-label="Custom date range">
+        {Object.entries(extra).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <label>
+          From
+          <input type="date" name="start_date" value={startDate} required />
+        </label>
+        <label>
+          To
+          <input type="date" name="end_date" value={endDate} required />
+        </label>
+        <button type="submit">Apply</button>
+      </form>
+      <span class="processed" data-processed-at={processedAt ?? ''}>
+        {startDate === endDate ? formatDay(startDate) : `${formatDay(startDate)} – ${formatDay(endDate)}`} (UTC)
+        {processedAt ? ` · processed ${processedAt.slice(0, 16).replace('T', ' ')} UTC` : ' · not processed yet'}
+      </span>
+    </div>
+  );
+};
+
+/** A headline figure. `metric` names the API field it shows, `value` carries the raw number. */
+export const Tile: FC<{ label: string; metric: string; value: number | null; shown: string; note?: Child }> = ({ label, metric, value, shown, note }) => (
+  <div class="tile" data-metric={metric} data-value={value === null ? '' : String(value)}>
+    <dt>{label}</dt>
+    <dd>
+      {shown}
+      {note ? <small>{note}</small> : null}
+    </dd>
+  </div>
+);
+
+export interface ChartDataset {
+  label: string;
+  data: (number | null)[];
+  /** A CSS custom property of the stylesheet (the light or dark scheme picks the color). */
+  color: string;
+}
+
+export interface ChartSpec {
+  kind: 'bar' | 'line';
+  stacked?: boolean;
+  labels: string[];
+  views: Record<string, { label: string; yLabel?: string; datasets: ChartDataset[] }>;
+}
+
+const cell = (v: number | null, format: (n: number) => string) => (v === null ? '—' : format(v));
+
+/** A chart drawn on a canvas by the page's script, with its numbers as a table for everyone (and screen readers). */
+export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; format?: (n: number) => string; description: string }> = ({
+  id,
+  title,
+  spec,
+  format = formatNumber,
+  description,
+}) => {
+  const views = Object.entries(spec.views);
+  return (
+    <figure class="chart" aria-labelledby={`${id}-title`}>
+      <figcaption>
+        <span id={`${id}-title`}>{title}</span>
+        {views.length > 1 ? (
+          <div class="toggle" role="group" aria-label={`${title}: show`} data-chart-toggle={id}>
+            {views.map(([view, v], i) => (
+              <button type="button" data-view={view} aria-pressed={i === 0 ? 'true' : 'false'}>
+                {v.label}
+              </button>
+            ))}
+          </div>
+        ) : null}
+      </figcaption>
+      <div class="canvas-box">
+        <canvas data-chart={id} role="img" aria-label={`${title}: ${description}. The numbers are in the table below.`}></canvas>
+      </div>
+      <details>
+        <summary>Show the numbers</summary>
+        {views.map(([, v]) => (
+          <div class="table-wrap">
+            <table>
+              <caption class="visually-hidden">
+                {title}: {v.label}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Day</th>
+                  {v.datasets.map((d) => (
+                    <th scope="col" class="num">
+                      {d.label}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {spec.labels.map((label, i) => (
+                  <tr>
+                    <th scope="row">{label}</th>
+                    {v.datasets.map((d) => (
+                      <td class="num">{cell(d.data[i] ?? null, format)}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      </details>
+    </figure>
+  );
+};
+
+/** The charts' numbers, for the page's script; `<` is escaped so nothing in it can end the script element. */
+export const ChartData: FC<{ specs: Record<string, ChartSpec> }> = ({ specs }) => (
+  <script type="application/json" id="chart-data" dangerouslySetInnerHTML={{ __html: JSON.stringify(specs).replace(/</g, '\\u003c') }}></script>
+);
+
+export const WithBadge: FC<{ with: boolean }> = ({ with: yes }) =>
+  yes ? <span class="badge with">with Claude Code</span> : <span class="badge">without</span>;
+
+/** A merged PR as a table row; its evidence in plain words opens below its title. */
+export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; showAuthor?: boolean; org: string }> = ({ pr, githubWebUrl, showAuthor = true, org }) => (
+  <tr data-pull-request={`${pr.repository}#${pr.number}`}>
+    <td>{formatDay(pr.merged_at)}</td>
+    <td>
+      <details class="evidence">
+        <summary>
+          <a href={`${githubWebUrl}/${pr.repository}/pull/${pr.number}`}>
+            {pr.repository}#{pr.number}
+          </a>{' '}
+          {pr.title}
+        </summary>
+        {pr.explanation.length > 0 ? (
+          <ul>
+            {pr.explanation.map((line) => (
+              <li>{line}</li>
+            ))}
+          </ul>
+        ) : (
+          <p class="muted">No Claude Code activity of the author or linked sessions in the attribution window.</p>
+        )}
+      </details>
+    </td>
+    {showAuthor ? (
+      <td>
+        {pr.author_is_bot ? (
+          `${pr.author} (bot)`
+        ) : (
+          <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}`}>{pr.author}</a>
+        )}
+      </td>
+    ) : null}
+    <td class="num">{formatNumber(pr.lines_added)}</td>
+    <td class="num">{formatNumber(pr.lines_with_claude_code)}</td>
+    <td>
+      <WithBadge with={pr.with_claude_code} />
+    </td>
+  </tr>
+);
+
+export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string; showAuthor?: boolean; org: string }> = ({ rows, githubWebUrl, showAuthor = true, org }) => (
+  <div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Merged</th>
+          <th scope="col">Pull request (open for the evidence)</th>
+          {showAuthor ? <th scope="col">Author</th> : null}
+          <th scope="col" class="num">
+            Lines added
+          </th>
+          <th scope="col" class="num">
+            With Claude Code
+          </th>
+          <th scope="col">Counts as</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((pr) => (
+          <PullRequestRowView pr={pr} githubWebUrl={githubWebUrl} showAuthor={showAuthor} org={org} />
+        ))}
+      </tbody>
+    </table>
+  </div>
+);

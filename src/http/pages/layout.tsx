@@ -1,0 +1,77 @@
+import type { Child, FC } from 'hono/jsx';
+import type { WebSession } from '../../db/web-sessions.js';
+import type { OrgRole } from '../auth/org-access.js';
+
+/* The frame every metrics page shares: who is signed in, the org's sections, one stylesheet and script. */
+
+export const ASSET_VERSION = '1';
+
+export type Section = 'overview' | 'people' | 'pull-requests' | 'settings';
+
+export interface LayoutProps {
+  title: string;
+  viewer?: WebSession | undefined;
+  org?: { login: string; role: OrgRole; section?: Section | undefined } | undefined;
+  narrow?: boolean;
+  /** Pages with charts load the chart library. */
+  charts?: boolean;
+  children?: Child;
+}
+
+const sections: { id: Section; label: string; path: string; ownersOnly?: boolean }[] = [
+  { id: 'overview', label: 'Overview', path: '' },
+  { id: 'people', label: 'People', path: '/users' },
+  { id: 'pull-requests', label: 'Pull requests', path: '/pull-requests' },
+  { id: 'settings', label: 'Settings', path: '/settings', ownersOnly: true },
+];
+
+export const Layout: FC<LayoutProps> = ({ title, viewer, org, narrow, charts, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="color-scheme" content="light dark" />
+      <title>{org ? `${title} · ${org.login}` : title} · Claude Code contribution metrics</title>
+      <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSION}`} />
+      {charts ? <script src={`/assets/chart.umd.js?v=${ASSET_VERSION}`} defer></script> : null}
+      <script src={`/assets/pages.js?v=${ASSET_VERSION}`} defer></script>
+    </head>
+    <body>
+      <header class="top">
+        <a class="brand" href={org ? `/orgs/${org.login}` : '/'}>
+          Claude Code metrics{org ? ` · ${org.login}` : ''}
+        </a>
+        {org ? (
+          <nav aria-label="Sections">
+            {sections
+              .filter((s) => !s.ownersOnly || org.role === 'owner')
+              .map((s) => (
+                <a href={`/orgs/${org.login}${s.path}`} aria-current={org.section === s.id ? 'page' : undefined}>
+                  {s.label}
+                </a>
+              ))}
+          </nav>
+        ) : null}
+        {viewer ? (
+          <div class="who">
+            <span>
+              Signed in as <strong>{viewer.githubLogin}</strong>
+            </span>
+            <form method="post" action="/auth/sign-out">
+              <button type="submit">Sign out</button>
+            </form>
+          </div>
+        ) : null}
+      </header>
+      <main class={narrow ? 'narrow' : undefined}>{children}</main>
+    </body>
+  </html>
+);
+
+/** A whole page that tells a person one thing and what to do about it. */
+export const MessagePage: FC<{ title: string; viewer?: WebSession | undefined; org?: LayoutProps['org']; children?: Child }> = ({ title, viewer, org, children }) => (
+  <Layout title={title} viewer={viewer} org={org} narrow>
+    <h1>{title}</h1>
+    {children}
+  </Layout>
+);

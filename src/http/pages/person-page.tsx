@@ -1,0 +1,120 @@
+import type { FC } from 'hono/jsx';
+import type { WebSession } from '../../db/web-sessions.js';
+import type { DailyRow, DayRange, PullRequestRow, UserRow } from '../../metrics/report.js';
+import type { OrgRole } from '../auth/org-access.js';
+import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, type ChartSpec, type RangePreset } from './components.js';
+import { Layout } from './layout.js';
+
+/* One person: their totals (the API's user row), their days, and their merged PRs with evidence. */
+
+export interface PersonPageProps {
+  org: string;
+  role: OrgRole;
+  viewer: WebSession | undefined;
+  userKey: string;
+  range: DayRange;
+  preset: RangePreset;
+  processedAt: string | null;
+  totals: UserRow;
+  days: DailyRow[];
+  pullRequests: PullRequestRow[];
+  moreThanShown: boolean;
+  spend: boolean;
+  githubWebUrl: string;
+}
+
+export const PersonPage: FC<PersonPageProps> = (p) => {
+  const t = p.totals;
+  const labels = p.days.map((d) => formatDay(d.date).replace(/, \d{4}$/, ''));
+  const charts: Record<string, ChartSpec> = {
+    'person-merged': {
+      kind: 'bar',
+      stacked: true,
+      labels,
+      views: {
+        lines: {
+          label: 'Lines of code',
+          datasets: [
+            { label: 'With Claude Code', data: p.days.map((d) => d.lines_committed_with_claude_code), color: '--with' },
+            { label: 'Without Claude Code', data: p.days.map((d) => d.lines_committed_without_claude_code), color: '--without' },
+          ],
+        },
+        prs: {
+          label: 'Pull requests',
+          datasets: [
+            { label: 'With Claude Code', data: p.days.map((d) => d.pull_requests_merged_with_claude_code), color: '--with' },
+            { label: 'Without Claude Code', data: p.days.map((d) => d.pull_requests_merged_without_claude_code), color: '--without' },
+          ],
+        },
+      },
+    },
+    'person-activity': {
+      kind: 'bar',
+      labels,
+      views: {
+        activity: {
+          label: 'Claude Code activity',
+          datasets: [
+            { label: 'Lines accepted', data: p.days.map((d) => d.lines_accepted), color: '--series-2' },
+            { label: 'Sessions', data: p.days.map((d) => d.sessions), color: '--series-3' },
+          ],
+        },
+      },
+    },
+  };
+  const name = t.login ?? t.email ?? p.userKey;
+  return (
+    <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people' }} charts>
+      <h1>
+        {name}
+        {t.login && t.email ? <span class="muted"> · {t.email}</span> : null}
+      </h1>
+      <RangePicker
+        path={`/orgs/${p.org}/users/${encodeURIComponent(p.userKey)}`}
+        preset={p.preset}
+        startDate={p.range.startDate}
+        endDate={p.range.endDate}
+        processedAt={p.processedAt}
+      />
+      <dl class="tiles" aria-label="Totals for the range">
+        <Tile
+          label="PRs with Claude Code"
+          metric="pull_requests_with_claude_code"
+          value={t.pull_requests_with_claude_code}
+          shown={formatNumber(t.pull_requests_with_claude_code)}
+          note={`of ${formatNumber(t.pull_requests_merged)} merged`}
+        />
+        <Tile
+          label="Lines with Claude Code"
+          metric="lines_with_claude_code"
+          value={t.lines_with_claude_code}
+          shown={formatNumber(t.lines_with_claude_code)}
+          note={`of ${formatNumber(t.lines_committed)} committed`}
+        />
+        <Tile label="Lines accepted" metric="lines_accepted" value={t.lines_accepted} shown={formatNumber(t.lines_accepted)} />
+        <Tile label="Suggestion accept rate" metric="suggestion_accept_rate" value={t.suggestion_accept_rate} shown={formatShare(t.suggestion_accept_rate)} />
+        <Tile label="Sessions" metric="sessions" value={t.sessions} shown={formatNumber(t.sessions)} />
+        <Tile label="PRs opened" metric="pull_requests_opened" value={t.pull_requests_opened} shown={formatNumber(t.pull_requests_opened)} />
+        {p.spend ? <Tile label="Spend" metric="cost_usd" value={t.cost_usd} shown={formatUsd(t.cost_usd)} /> : null}
+      </dl>
+      <div class="charts">
+        <ChartFigure id="person-merged" title="Committed per day, with vs without Claude Code" spec={charts['person-merged']!} description="lines (or PRs) merged per day" />
+        <ChartFigure id="person-activity" title="Claude Code activity per day" spec={charts['person-activity']!} description="lines accepted and sessions per day" />
+      </div>
+      <ChartData specs={charts} />
+      <h2>Merged pull requests</h2>
+      {p.pullRequests.length === 0 ? (
+        <p class="muted">No merged pull requests in this range.</p>
+      ) : (
+        <>
+          <PullRequestTable rows={p.pullRequests} githubWebUrl={p.githubWebUrl} showAuthor={false} org={p.org} />
+          {p.moreThanShown ? (
+            <p class="muted">
+              Showing the newest {p.pullRequests.length}; the <a href={`/orgs/${p.org}/pull-requests?start_date=${p.range.startDate}&end_date=${p.range.endDate}`}>pull requests page</a> lists all.
+            </p>
+          ) : null}
+        </>
+      )}
+    </Layout>
+  );
+};

@@ -1,0 +1,348 @@
+import type { FC } from 'hono/jsx';
+import type { ApiKey } from '../../db/api-keys.js';
+import type { IngestToken } from '../../db/ingest-tokens.js';
+import type { OrgSettings } from '../../db/org-settings.js';
+import type { ProcessingRun } from '../../db/rollups.js';
+import type { WebSession } from '../../db/web-sessions.js';
+import { Layout } from './layout.js';
+
+/*
+ * Owners' settings: who may see the metrics, Claude Code's managed settings for this server,
+ * ingest tokens, API keys, identity links and processing. A secret is shown once, on the page
+ * that created it.
+ */
+
+export interface IdentityLinkRow {
+  githubLogin: string;
+  kind: 'email' | 'account_uuid' | 'user_id';
+  value: string;
+  source: string;
+  createdAt: string;
+}
+
+export interface SettingsPageProps {
+  org: string;
+  viewer: WebSession | undefined;
+  origin: string;
+  settings: OrgSettings;
+  tokens: IngestToken[];
+  keys: ApiKey[];
+  links: IdentityLinkRow[];
+  runs: ProcessingRun[];
+  /** A secret just created, shown this once. */
+  created?: { kind: 'ingest-token' | 'api-key'; secret: string; forLogin?: string | null | undefined } | undefined;
+  notice?: { text: string; tone: 'ok' | 'bad' } | undefined;
+}
+
+/** Claude Code's managed settings pointing at this server: telemetry over OTLP/HTTP and the edit hook. */
+export function managedSettings(origin: string, token: string) {
+  return {
+    env: {
+      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_ENDPOINT: origin,
+      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${token}`,
+      OTEL_LOG_TOOL_DETAILS: '1',
+    },
+    hooks: {
+      PostToolUse: [
+        {
+          matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash',
+          hooks: [{ type: 'http', url: `${origin}/hooks/claude-code`, headers: { Authorization: `Bearer ${token}` } }],
+        },
+      ],
+    },
+  };
+}
+
+const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—');
+
+const PostButton: FC<{ action: string; label: string; danger?: boolean; fields?: Record<string, string> }> = ({ action, label, danger, fields = {} }) => (
+  <form method="post" action={action}>
+    {Object.entries(fields).map(([name, value]) => (
+      <input type="hidden" name={name} value={value} />
+    ))}
+    <button type="submit" class={danger ? 'danger' : undefined}>
+      {label}
+    </button>
+  </form>
+);
+
+export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, settings, tokens, keys, links, runs, created, notice }) => {
+  const base = `/orgs/${org}/settings`;
+  const liveTokens = tokens.filter((t) => !t.revokedAt);
+  const liveKeys = keys.filter((k) => !k.revokedAt);
+  const token = created?.kind === 'ingest-token' ? created.secret : '<ingest token>';
+  return (
+    <Layout title="Settings" viewer={viewer} org={{ login: org, role: 'owner', section: 'settings' }}>
+      <h1>Settings</h1>
+      {notice ? (
+        <p class={`notice ${notice.tone}`} role="status">
+          {notice.text}
+        </p>
+      ) : null}
+      {created ? (
+        <div class="notice ok" role="status" data-created={created.kind}>
+          <p>
+            <strong>{created.kind === 'ingest-token' ? 'New ingest token' : 'New API key'}</strong>
+            {created.forLogin ? ` for ${created.forLogin}` : ''}. Copy it now: it is shown only this once and stored only as a hash.
+          </p>
+          <p class="secret">
+            <code id="new-secret">{created.secret}</code>
+          </p>
+          <button type="button" data-copy="new-secret" hidden>
+            Copy
+          </button>
+        </div>
+      ) : null}
+
+      <section class="card" aria-labelledby="access-title">
+        <h2 id="access-title">Who can see the metrics</h2>
+        <p class="muted">
+          Org owners see everything and manage these settings. Members of the teams listed here see the metrics pages; nobody else sees anything of{' '}
+          {org}.
+        </p>
+        <form method="post" action={`${base}/access`}>
+          <label>
+            Teams (slugs, one per line)
+            <textarea name="viewer_teams" rows={3} cols={40}>
+              {settings.viewerTeams.join('\n')}
+            </textarea>
+          </label>
+          <p>
+            <label style="flex-direction:row;gap:.4rem;align-items:center">
+              <input type="checkbox" name="members_see_spend" value="1" checked={settings.membersSeeSpend} />
+              These members also see spend
+            </label>
+          </p>
+          <button type="submit" class="primary">
+            Save
+          </button>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="setup-title">
+        <h2 id="setup-title">Roll Claude Code out to developers</h2>
+        <p>
+          Deploy this as Claude Code's managed settings (<code>/etc/claude-code/managed-settings.json</code> on Linux,{' '}
+          <code>/Library/Application Support/ClaudeCode/managed-settings.json</code> on macOS, <code>C:\ProgramData\ClaudeCode\managed-settings.json</code>{' '}
+          on Windows). It turns on telemetry, sends it here, and sends edits to the hook that lets lines be matched; no code or prompt is stored.
+          {created?.kind === 'ingest-token' ? ' It carries the token just created.' : ' Create an ingest token below and put it in place of <ingest token>.'}
+        </p>
+        <pre>
+          <code id="managed-settings">{JSON.stringify(managedSettings(origin, token), null, 2)}</code>
+        </pre>
+        <button type="button" data-copy="managed-settings" hidden>
+          Copy
+        </button>
+      </section>
+
+      <section class="card" aria-labelledby="tokens-title">
+        <h2 id="tokens-title">Ingest tokens</h2>
+        <p class="muted">What Claude Code sends telemetry and hook calls with. A personal token also says whose data it is (the strongest identity link).</p>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Token</th>
+                <th scope="col">For</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col"></th>
+              </tr>
+            </thead>
+            <tbody>
+              {liveTokens.length === 0 ? (
+                <tr>
+                  <td colspan={5} class="muted">
+                    No ingest tokens yet.
+                  </td>
+                </tr>
+              ) : (
+                liveTokens.map((t) => (
+                  <tr data-token={t.tokenPrefix}>
+                    <td>
+                      <code>{t.tokenPrefix}…</code>
+                    </td>
+                    <td>{t.githubLogin ?? 'the whole org'}</td>
+                    <td>{when(t.createdAt)}</td>
+                    <td>{when(t.lastUsedAt)}</td>
+                    <td>
+                      <PostButton action={`${base}/ingest-tokens/${t.id}/revoke`} label="Revoke" danger />
+                    </td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        <form method="post" action={`${base}/ingest-tokens`} class="row">
+          <label>
+            GitHub login (optional, for a personal token)
+            <input type="text" name="login" pattern="[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})" />
+          </label>
+          <button type="submit" class="primary">
+            Create ingest token
+          </button>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="keys-title">
+        <h2 id="keys-title">API keys</h2>
+        <p class="muted">
+          For analytics pipelines: <code>curl -H "x-api-key: …" {origin}/api/v1/orgs/{org}/summary</code>. See the <a href="/api/docs">API reference</a>.
+        </p>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Key</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col"></th>
+              </tr>
+            </thead>
+            <tbody>
+              {liveKeys.length === 0 ? (
+                <tr>
+                  <td colspan={4} class="muted">
+                    No API keys yet.
+                  </td>
+                </tr>
+              ) : (
+                liveKeys.map((k) => (
+                  <tr data-key={k.keyPrefix}>
+                    <td>
+                      <code>{k.keyPrefix}…</code>
+                    </td>
+                    <td>{when(k.createdAt)}</td>
+                    <td>{when(k.lastUsedAt)}</td>
+                    <td>
+                      <PostButton action={`${base}/api-keys/${k.id}/revoke`} label="Revoke" danger />
+                    </td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        <PostButton action={`${base}/api-keys`} label="Create API key" />
+      </section>
+
+      <section class="card" aria-labelledby="links-title">
+        <h2 id="links-title">Identity links</h2>
+        <p class="muted">
+          Which GitHub login a Claude Code user is. Most are learned (personal tokens, commits Claude Code made, the <code>github.login</code> attribute,
+          matching commit emails); add one here when nothing else can tell. Learned links win over yours.
+        </p>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">GitHub login</th>
+                <th scope="col">Claude Code user</th>
+                <th scope="col">Learned from</th>
+                <th scope="col">Since</th>
+                <th scope="col"></th>
+              </tr>
+            </thead>
+            <tbody>
+              {links.length === 0 ? (
+                <tr>
+                  <td colspan={5} class="muted">
+                    No identity links yet.
+                  </td>
+                </tr>
+              ) : (
+                links.map((l) => (
+                  <tr data-link={`${l.kind}:${l.value}`}>
+                    <td>{l.githubLogin}</td>
+                    <td>
+                      {l.kind === 'email' ? '' : `${l.kind.replace('_', ' ')} `}
+                      <code>{l.value}</code>
+                    </td>
+                    <td>{l.source.replace('_', ' ')}</td>
+                    <td>{when(l.createdAt)}</td>
+                    <td>
+                      {l.source === 'admin' ? (
+                        <PostButton action={`${base}/identity-links/remove`} label="Remove" danger fields={{ kind: l.kind, value: l.value }} />
+                      ) : null}
+                    </td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        <form method="post" action={`${base}/identity-links`} class="row">
+          <label>
+            Claude Code user
+            <select name="kind">
+              <option value="email">email</option>
+              <option value="account_uuid">account UUID</option>
+            </select>
+          </label>
+          <label>
+            Value
+            <input type="text" name="value" required />
+          </label>
+          <label>
+            GitHub login
+            <input type="text" name="login" required />
+          </label>
+          <button type="submit" class="primary">
+            Add link
+          </button>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="runs-title">
+        <h2 id="runs-title">Processing</h2>
+        <p class="muted">Numbers are recomputed daily on the schedule; process now to see today's activity.</p>
+        <PostButton action={`${base}/process`} label="Process now" />
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Run</th>
+                <th scope="col">Days</th>
+                <th scope="col">Status</th>
+                <th scope="col">Started</th>
+                <th scope="col">Finished</th>
+                <th scope="col" class="num">
+                  PRs attributed
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.length === 0 ? (
+                <tr>
+                  <td colspan={6} class="muted">
+                    No processing run yet.
+                  </td>
+                </tr>
+              ) : (
+                runs.map((r) => (
+                  <tr data-run={r.id}>
+                    <td>
+                      #{r.id} <span class="muted">({r.trigger})</span>
+                    </td>
+                    <td>
+                      {r.fromDay} – {r.toDay}
+                    </td>
+                    <td title={r.error ?? undefined}>{r.status}</td>
+                    <td>{when(r.startedAt)}</td>
+                    <td>{when(r.finishedAt)}</td>
+                    <td class="num">{r.attributed}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </Layout>
+  );
+};

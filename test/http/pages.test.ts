@@ -1,0 +1,403 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import type { AppServer } from '../../src/app-server.js';
+import { createApiKey } from '../../src/db/api-keys.js';
+import { upsertInstallation } from '../../src/db/github-activity.js';
+import { findIngestToken } from '../../src/db/ingest-tokens.js';
+import { setViewerTeams } from '../../src/db/org-settings.js';
+import { runProcessing } from '../../src/processing/run-processing.js';
+import { DANA } from '../helpers/github-payloads.js';
+import { nockOrgMembership, nockTeamMembership, TEST_OAUTH } from '../helpers/nock-github.js';
+import { startProcessedOrg } from '../helpers/processed-org.js';
+import { at, cookieHeader, cookiesOf, nockInstallationTokenAnyTimes, signIn, tileValues } from '../helpers/web-session.js';
+
+let app: AppServer;
+let cleanup: () => Promise<void>;
+let apiKey: string;
+const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
+const ORIGIN = 'http://localhost';
+
+beforeAll(async () => {
+  ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
+  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+}, 60_000);
+afterAll(() => cleanup());
+afterEach(() => {
+  const pending = nock.pendingMocks().filter((m) => !m.includes('access_tokens'));
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+
+const api = async (path: string) => {
+  const res = await app.http.request(`/api/v1/orgs/acme${path}`, { headers: { 'x-api-key': apiKey } });
+  expect(res.status).toBe(200);
+  return res;
+};
+const page = (path: string, cookie?: string, init: RequestInit = {}) =>
+  app.http.request(path, { ...init, headers: { ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) } });
+const post = (path: string, cookie: string, form: Record<string, string> = {}) =>
+  page(path, cookie, { method: 'POST', body: new URLSearchParams(form), headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' } });
+
+let people = 1000;
+/** A fresh session of `login`, whose org role GitHub reports as `role`. */
+async function sessionOf(login: string, role: 'admin' | 'member' | null) {
+  nockInstallationTokenAnyTimes();
+  const cookie = await signIn(app.http, { login, id: ++people });
+  nockOrgMembership('acme', login, role);
+  return cookie;
+}
+
+describe('sign in with GitHub', () => {
+  it('sends the browser to GitHub with the client id, the callback and a state kept in a signed HttpOnly cookie', async () => {
+    const res = await page('/auth/sign-in?return_to=%2Forgs%2Facme');
+    expect(res.status).toBe(302);
+    const to = new URL(res.headers.get('location')!);
+    expect(`${to.origin}${to.pathname}`).toBe('https://github.com/login/oauth/authorize');
+    expect(to.searchParams.get('client_id')).toBe(TEST_OAUTH.GITHUB_CLIENT_ID);
+    expect(to.searchParams.get('redirect_uri')).toBe(`${ORIGIN}/auth/github/callback`);
+    expect(to.searchParams.get('state')).toMatch(/^[\w-]{32}$/);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('ccm_oauth_state='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+  });
+
+  it('exchanges the code with the client secret, starts a session and returns to the page asked for', async () => {
+    const start = await page('/auth/sign-in?return_to=%2Forgs%2Facme%3Frange%3D7d');
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const github = (await import('../helpers/nock-github.js')).nockOAuthSignIn({ login: 'dana', id: DANA.id });
+    const back = await page(`/auth/github/callback?code=test-code&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe('/orgs/acme?range=7d');
+    expect(github.exchanged).toEqual([
+      expect.objectContaining({ client_id: TEST_OAUTH.GITHUB_CLIENT_ID, client_secret: TEST_OAUTH.GITHUB_CLIENT_SECRET, code: 'test-code' }),
+    ]);
+    const session = back.headers.getSetCookie().find((c) => c.startsWith('ccm_session='))!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Lax/);
+    expect(session).toMatch(/Path=\//);
+    // Neither GitHub's token nor the session id is stored in the clear.
+    const stored = app.db.$client.prepare('SELECT * FROM web_sessions WHERE github_login = ?').all('dana') as Record<string, unknown>[];
+    expect(stored.length).toBeGreaterThan(0);
+    expect(JSON.stringify(stored)).not.toContain('ghu_dana');
+  });
+
+  it('refuses a callback whose state does not match, or comes without the state cookie', async () => {
+    const start = await page('/auth/sign-in');
+    const wrong = await page('/auth/github/callback?code=test-code&state=forged', cookieHeader(cookiesOf(start)));
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('Sign-in expired');
+    expect(wrong.headers.getSetCookie().some((c) => c.startsWith('ccm_session='))).toBe(false);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const noCookie = await page(`/auth/github/callback?code=test-code&state=${state}`);
+    expect(noCookie.status).toBe(400);
+  });
+
+  it('says so when GitHub refuses the code or the person declines', async () => {
+    const start = await page('/auth/sign-in');
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    nock('https://github.com')
+      .post('/login/oauth/access_token')
+      .reply(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: 'https://docs.github.com' });
+    const refused = await page(`/auth/github/callback?code=used&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('GitHub refused this sign-in code');
+    const declined = await page(`/auth/github/callback?error=access_denied&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(declined.status).toBe(400);
+    expect(await declined.text()).toContain('Sign-in was cancelled');
+  });
+
+  it('never redirects to another site after sign-in', async () => {
+    const start = await page('/auth/sign-in?return_to=%2F%2Fevil.example');
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    (await import('../helpers/nock-github.js')).nockOAuthSignIn({ login: 'dana', id: DANA.id });
+    const back = await page(`/auth/github/callback?code=test-code&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(back.headers.get('location')).toBe('/');
+  });
+
+  it('signs out: the session ends on the server, not only in the browser', async () => {
+    nockInstallationTokenAnyTimes();
+    const cookie = await signIn(app.http, { login: 'dana', id: DANA.id });
+    const out = await post('/auth/sign-out', cookie);
+    expect(out.status).toBe(303);
+    expect(out.headers.getSetCookie().some((c) => /^ccm_session=;/.test(c))).toBe(true);
+    const after = await page('/orgs/acme', cookie);
+    expect(after.status).toBe(302);
+    expect(after.headers.get('location')).toBe('/auth/sign-in?return_to=%2Forgs%2Facme');
+  });
+});
+
+describe('who sees what', () => {
+  it('sends someone signed out to sign in, keeping where they were going', async () => {
+    const res = await page(`/orgs/acme/pull-requests?${RANGE}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`/auth/sign-in?return_to=${encodeURIComponent(`/orgs/acme/pull-requests?${RANGE}`)}`);
+  });
+
+  it('shows an owner everything, asking GitHub once per few minutes', async () => {
+    const cookie = await sessionOf('olivia', 'admin');
+    const overview = await page(`/orgs/acme?${RANGE}`, cookie);
+    expect(overview.status).toBe(200);
+    const html = await overview.text();
+    expect(html).toContain('data-metric="claude_code.cost_usd"');
+    expect(html).toContain('href="/orgs/acme/settings"');
+    // The role is remembered: no second membership call (nock would fail on an unmocked request).
+    expect((await page(`/orgs/acme/settings`, cookie)).status).toBe(200);
+  });
+
+  it('shows members of a listed team the metrics, without spend or settings', async () => {
+    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    const cookie = await sessionOf('tom', 'member');
+    nockTeamMembership('acme', 'platform', 'tom', true);
+    const overview = await page(`/orgs/acme?${RANGE}`, cookie);
+    expect(overview.status).toBe(200);
+    const html = await overview.text();
+    expect(tileValues(html)['pull_requests.with_claude_code']).toBe(1);
+    expect(html).not.toContain('data-metric="claude_code.cost_usd"');
+    expect(html).not.toContain('data-chart="spend"');
+    expect(html).not.toContain('/orgs/acme/settings');
+    const settings = await page('/orgs/acme/settings', cookie);
+    expect(settings.status).toBe(403);
+    expect(await settings.text()).toContain('Only owners of acme manage its settings');
+    const csv = await page(`/orgs/acme/users.csv?${RANGE}`, cookie);
+    expect((await csv.text()).split('\n')[0]).not.toContain('cost_usd');
+  });
+
+  it('refuses members outside the listed teams and people outside the org, showing nothing of it', async () => {
+    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    const member = await sessionOf('mia', 'member');
+    nockTeamMembership('acme', 'platform', 'mia', false);
+    const outsider = await sessionOf('xavier', null);
+    for (const cookie of [member, outsider]) {
+      const res = await page(`/orgs/acme?${RANGE}`, cookie);
+      expect(res.status).toBe(403);
+      const html = await res.text();
+      expect(html).toContain('may not see the metrics of acme');
+      expect(html).not.toContain('data-metric');
+      expect((await page(`/orgs/acme/users.csv?${RANGE}`, cookie)).status).toBe(403);
+      expect((await page('/orgs/acme/users/dana', cookie)).status).toBe(403);
+    }
+  });
+
+  it('counts a pending invitation as outside the org', async () => {
+    nockInstallationTokenAnyTimes();
+    const cookie = await signIn(app.http, { login: 'ivan', id: 77 });
+    nockOrgMembership('acme', 'ivan', 'admin', { state: 'pending' });
+    expect((await page('/orgs/acme', cookie)).status).toBe(403);
+  });
+
+  it('answers 502 when GitHub cannot say, and lets the next request ask again', async () => {
+    nockInstallationTokenAnyTimes();
+    const cookie = await signIn(app.http, { login: 'gina', id: 78 });
+    nock('https://api.github.com').get('/orgs/acme/memberships/gina').reply(500, { message: 'boom' });
+    const res = await page('/orgs/acme', cookie);
+    expect(res.status).toBe(502);
+    nockOrgMembership('acme', 'gina', 'admin');
+    expect((await page(`/orgs/acme?${RANGE}`, cookie)).status).toBe(200);
+  });
+});
+
+describe('empty states', () => {
+  it('asks for the GitHub app on an org without an installation', async () => {
+    const cookie = await sessionOf('olivia2', 'admin');
+    nock.cleanAll();
+    const res = await page('/orgs/initech', cookie);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Install the GitHub app to view analytics.');
+  });
+
+  it('says data processing is in progress before the first run, then that no telemetry came yet', async () => {
+    upsertInstallation(app.db, {
+      id: 999,
+      accountId: 999,
+      accountLogin: 'Globex',
+      accountType: 'Organization',
+      repositorySelection: 'all',
+      status: 'active',
+      createdAt: '2026-11-20T00:00:00Z',
+      updatedAt: '2026-11-20T00:00:00Z',
+    });
+    nockInstallationTokenAnyTimes(999);
+    const cookie = await signIn(app.http, { login: 'gabe', id: 79 });
+    nockOrgMembership('Globex', 'gabe', 'admin');
+    const before = await page('/orgs/globex', cookie);
+    expect(before.status).toBe(200);
+    expect(await before.text()).toContain('Data processing in progress');
+    await runProcessing(app.db, { org: 'globex', fromDay: '2026-11-20', toDay: '2026-11-22' });
+    const after = await page(`/orgs/globex?${RANGE}`, cookie);
+    const html = await after.text();
+    expect(html).toContain('No Claude Code telemetry yet.');
+    expect(html).toContain('href="/orgs/globex/settings"');
+    expect(tileValues(html)['pull_requests.with_claude_code']).toBe(0);
+  });
+});
+
+describe('the pages show the API’s figures', () => {
+  it('overview tiles equal the summary for the same range, for several ranges', async () => {
+    const cookie = await sessionOf('olivia3', 'admin');
+    for (const range of [RANGE, 'start_date=2026-11-21&end_date=2026-11-21', 'start_date=2026-11-22&end_date=2026-11-22']) {
+      const html = await (await page(`/orgs/acme?${range}`, cookie)).text();
+      const tiles = tileValues(html);
+      const summary = await (await api(`/summary?${range}`)).json();
+      expect(Object.keys(tiles).sort()).toEqual([
+        'claude_code.active_users',
+        'claude_code.cost_usd',
+        'claude_code.lines_accepted',
+        'claude_code.suggestion_accept_rate',
+        'lines_committed.with_claude_code',
+        'pull_requests.with_claude_code',
+        'pull_requests.with_claude_code_share',
+      ]);
+      for (const [metric, value] of Object.entries(tiles)) expect([range, metric, value]).toEqual([range, metric, at(summary, metric)]);
+    }
+    // And they are not all zero: PR #42 counts, with 22 of its lines.
+    const full = tileValues(await (await page(`/orgs/acme?${RANGE}`, cookie)).text());
+    expect(full['pull_requests.with_claude_code']).toBe(1);
+    expect(full['lines_committed.with_claude_code']).toBe(22);
+  });
+
+  it('overview charts carry the daily rows of the API', async () => {
+    const cookie = await sessionOf('olivia4', 'admin');
+    const html = await (await page(`/orgs/acme?${RANGE}`, cookie)).text();
+    const specs = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)![1]!);
+    const daily = ((await (await api(`/daily?${RANGE}`)).json()) as { data: Record<string, number>[] }).data;
+    expect(specs.merged.views.prs.datasets[0].data).toEqual(daily.map((d) => d.pull_requests_merged_with_claude_code));
+    expect(specs.merged.views.lines.datasets[0].data).toEqual(daily.map((d) => d.lines_committed_with_claude_code));
+    expect(specs.merged.views.lines.datasets[1].data).toEqual(daily.map((d) => d.lines_committed_without_claude_code));
+    expect(specs.adoption.views.adoption.datasets[0].data).toEqual(daily.map((d) => d.active_users));
+    expect(specs.accepted.views.accepted.datasets[0].data).toEqual(daily.map((d) => d.lines_accepted));
+    const spendPerDay: number[] = specs.spend.views.spend.datasets.reduce(
+      (sum: number[], d: { data: number[] }) => sum.map((v, i) => v + d.data[i]!),
+      daily.map(() => 0),
+    );
+    expect(spendPerDay.map((v) => v.toFixed(2))).toEqual(daily.map((d) => d.cost_usd!.toFixed(2)));
+  });
+
+  it('the person page equals the API’s user totals and lists their PRs with the evidence in words', async () => {
+    const cookie = await sessionOf('olivia5', 'admin');
+    const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, cookie)).text();
+    const { totals } = (await (await api(`/users/dana?${RANGE}`)).json()) as { totals: Record<string, unknown> };
+    const tiles = tileValues(html);
+    expect(Object.keys(tiles).length).toBeGreaterThanOrEqual(7);
+    for (const [metric, value] of Object.entries(tiles)) expect([metric, value]).toEqual([metric, totals[metric]]);
+    expect(tiles.lines_with_claude_code).toBe(22);
+    expect(html).toContain('data-pull-request="acme/widgets#42"');
+    const { data } = (await (await api(`/pull-requests?${RANGE}`)).json()) as { data: { explanation: string[] }[] };
+    for (const line of data[0]!.explanation) expect(html).toContain(line.replace(/"/g, '&quot;'));
+  });
+
+  it('the pull requests page filters with / without and expands each PR to its evidence', async () => {
+    const cookie = await sessionOf('olivia6', 'admin');
+    const withCc = await (await page(`/orgs/acme/pull-requests?${RANGE}&with_claude_code=true`, cookie)).text();
+    expect(withCc).toContain('data-pull-request="acme/widgets#42"');
+    expect(withCc).toMatch(/22 of 23 lines match what Claude Code wrote in session|match what Claude Code wrote/);
+    const without = await (await page(`/orgs/acme/pull-requests?${RANGE}&with_claude_code=false`, cookie)).text();
+    expect(without).not.toContain('data-pull-request=');
+    expect(without).toContain('No merged pull requests match in this range.');
+  });
+
+  it('Export all users gives the API’s CSV for the range', async () => {
+    const cookie = await sessionOf('olivia7', 'admin');
+    const res = await page(`/orgs/acme/users.csv?${RANGE}`, cookie);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="acme-users-2026-11-20-2026-11-22.csv"');
+    const fromPage = await res.text();
+    const fromApi = await (await api(`/users?${RANGE}&format=csv`)).text();
+    expect(fromPage).toBe(fromApi);
+    const rows = parse(fromPage, { columns: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.login === 'dana')?.lines_with_claude_code).toBe('22');
+  });
+
+  it('rejects a bad date range with a clear page', async () => {
+    const cookie = await sessionOf('olivia8', 'admin');
+    const res = await page('/orgs/acme?start_date=2026-11-22&end_date=2026-11-01', cookie);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('start_date (2026-11-22) is after end_date (2026-11-01)');
+    expect((await page('/orgs/acme?range=forever', cookie)).status).toBe(400);
+  });
+});
+
+describe('settings (owners)', () => {
+  it('creates an ingest token shown once, which Claude Code can then use, and revokes it', async () => {
+    const cookie = await sessionOf('owen', 'admin');
+    const res = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'dana' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    const token = /<code id="new-secret">([^<]+)<\/code>/.exec(html)![1]!;
+    expect(findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: 'dana' });
+    // The managed settings carry the new token and this server's address.
+    expect(html).toContain(`Authorization=Bearer ${token}`);
+    expect(html).toContain(`&quot;OTEL_EXPORTER_OTLP_ENDPOINT&quot;: &quot;${ORIGIN}&quot;`);
+    const again = await (await page('/orgs/acme/settings', cookie)).text();
+    expect(again).not.toContain(token);
+    const id = findIngestToken(app.db, token)!.id;
+    const revoked = await post(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie);
+    expect(revoked.status).toBe(303);
+    expect(revoked.headers.get('location')).toBe('/orgs/acme/settings?notice=token-revoked');
+    expect(findIngestToken(app.db, token)).toBeUndefined();
+  });
+
+  it('creates an API key that reads the API, and refuses a bad login with a 400 that changes nothing', async () => {
+    const cookie = await sessionOf('owen2', 'admin');
+    const html = await (await post('/orgs/acme/settings/api-keys', cookie)).text();
+    const key = /<code id="new-secret">([^<]+)<\/code>/.exec(html)![1]!;
+    expect((await app.http.request('/api/v1/orgs/acme/summary', { headers: { 'x-api-key': key } })).status).toBe(200);
+    const before = app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get();
+    const bad = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'not a login!' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('is not a GitHub login');
+    expect(app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get()).toEqual(before);
+  });
+
+  it('adds and removes an admin identity link; learned links cannot be removed', async () => {
+    const cookie = await sessionOf('owen3', 'admin');
+    const added = await post('/orgs/acme/settings/identity-links', cookie, { kind: 'email', value: 'Sam@Example.com', login: 'sam' });
+    expect(added.status).toBe(303);
+    const html = await (await page('/orgs/acme/settings', cookie)).text();
+    expect(html).toContain('data-link="email:sam@example.com"');
+    expect((await post('/orgs/acme/settings/identity-links/remove', cookie, { kind: 'email', value: 'sam@example.com' })).status).toBe(303);
+    expect(await (await page('/orgs/acme/settings', cookie)).text()).not.toContain('data-link="email:sam@example.com"');
+    const learned = app.db.$client.prepare("SELECT kind, value FROM identity_links WHERE org = 'acme' AND source <> 'admin' LIMIT 1").get() as { kind: string; value: string };
+    const refused = await post('/orgs/acme/settings/identity-links/remove', cookie, learned);
+    expect(refused.status).toBe(400);
+    expect((await post('/orgs/acme/settings/identity-links', cookie, { kind: 'email', value: 'nope', login: 'sam' })).status).toBe(400);
+  });
+
+  it('saves the viewer teams and spend visibility, and refuses a bad team slug', async () => {
+    const cookie = await sessionOf('owen4', 'admin');
+    expect((await post('/orgs/acme/settings/access', cookie, { viewer_teams: 'Platform\nmobile-apps', members_see_spend: '1' })).status).toBe(303);
+    // Saving forgets remembered roles, so the next page asks GitHub again.
+    nockOrgMembership('acme', 'owen4', 'admin');
+    const html = await (await page('/orgs/acme/settings', cookie)).text();
+    expect(html).toContain('mobile-apps\nplatform');
+    expect(html).toMatch(/name="members_see_spend" value="1" checked/);
+    const bad = await post('/orgs/acme/settings/access', cookie, { viewer_teams: 'no/slashes' });
+    expect(bad.status).toBe(400);
+    setViewerTeams(app.db, 'acme', [], 'test');
+  });
+
+  it('processes now from the settings page', async () => {
+    const cookie = await sessionOf('owen5', 'admin');
+    const before = (app.db.$client.prepare('SELECT count(*) AS n FROM processing_runs').get() as { n: number }).n;
+    const res = await post('/orgs/acme/settings/process', cookie);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/notice=processing-(started|busy)/);
+    await expect.poll(() => app.db.$client.prepare("SELECT status FROM processing_runs WHERE trigger = 'page' ORDER BY id DESC").get(), { timeout: 15_000 }).toEqual({
+      status: 'succeeded',
+    });
+    expect((app.db.$client.prepare('SELECT count(*) AS n FROM processing_runs').get() as { n: number }).n).toBe(before + 1);
+  });
+
+  it('refuses a form posted from another site', async () => {
+    const cookie = await sessionOf('owen6', 'admin');
+    nock.cleanAll();
+    const res = await page('/orgs/acme/settings/api-keys', cookie, {
+      method: 'POST',
+      body: new URLSearchParams({}),
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(403);
+  });
+});
