@@ -1,0 +1,86 @@
+/// <reference lib="dom" />
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { nockOAuthSignIn } from './nock-github.js';
+
+/*
+ * Real Chromium (Debian's `chromium` package, which `.ci/run` installs) driven by playwright-core.
+ * No browser is ever downloaded. GitHub's authorize page is the one thing the browser would reach
+ * outside: it is answered in the browser the way GitHub answers an authorized app, by sending the
+ * browser back to the callback with a code and the state.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage', '--no-proxy-server'] });
+}
+
+/** Console errors and uncaught exceptions of a page, to assert there were none. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/**
+ * Answers GitHub's authorize page as GitHub does for an app the person already authorized:
+ * straight back to the callback with a code and the state. Playwright intercepts only the first
+ * request of a redirect chain, so the chain "page → /auth/sign-in → github.com" is walked here
+ * (with the context's cookies) and the browser is sent to the callback in one hop.
+ */
+export async function approveGitHubSignIn(context: BrowserContext): Promise<void> {
+  await context.route(
+    (url) => url.hostname !== 'github.com',
+    async (route) => {
+      // Form posts go as the browser sends them (with their Origin); only page loads can lead to GitHub.
+      if (route.request().method() !== 'GET') return route.continue();
+      let url = route.request().url();
+      let response = await route.fetch({ maxRedirects: 0 });
+      for (let hop = 0; hop < 3 && response.status() >= 300 && response.status() < 400; hop++) {
+        const next = new URL(response.headers().location!, url);
+        if (next.hostname === 'github.com' && next.pathname === '/login/oauth/authorize') {
+          const back = new URL(next.searchParams.get('redirect_uri')!);
+          back.searchParams.set('code', 'test-code');
+          back.searchParams.set('state', next.searchParams.get('state')!);
+          return route.fulfill({ status: 302, headers: { location: back.toString() } });
+        }
+        if (next.pathname !== '/auth/sign-in') break;
+        url = next.toString();
+        response = await context.request.get(url, { maxRedirects: 0 });
+      }
+      return route.fulfill({ response });
+    },
+  );
+}
+
+/** A browser context signed in as `user` (GitHub's side mocked with nock). */
+export async function signedInContext(browser: Browser, baseUrl: string, user: { login: string; id: number }, options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
+  await approveGitHubSignIn(context);
+  nockOAuthSignIn(user);
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/auth/sign-in?return_to=%2F`);
+  await page.close();
+  return context;
+}
+
+/** Whether a canvas has any painted pixel. */
+export const canvasPainted = (page: Page, selector: string) =>
+  page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
+    return false;
+  });
+
+export const canvasImage = (page: Page, selector: string) => page.$eval(selector, (c) => (c as HTMLCanvasElement).toDataURL());
