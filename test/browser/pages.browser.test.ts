@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
@@ -153,8 +152,8 @@ describe('an owner in Chromium', () => {
     await phone.goto(`${app.url}/orgs/acme?${RANGE}`);
     await phone.waitForSelector('canvas[data-drawn="true"][data-chart="merged"]');
     // Nothing wider than the screen, and the page is dark.
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    expect(await phone.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(13, 17, 23)');
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await phone.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(13, 17, 23)');
     await shot(phone, 'overview-phone-dark');
     expect(phoneErrors).toEqual([]);
     await phone.close();

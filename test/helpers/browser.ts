@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -75,12 +74,20 @@ export async function signedInContext(browser: Browser, baseUrl: string, user: {
 }
 
 /** Whether a canvas has any painted pixel. */
+// These run in the page; the test project has no DOM types, so the canvas is described by hand.
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+  toDataURL(): string;
+}
+
 export const canvasPainted = (page: Page, selector: string) =>
   page.$eval(selector, (c) => {
-    const canvas = c as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const canvas = c as unknown as Canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
     return false;
   });
 
-export const canvasImage = (page: Page, selector: string) => page.$eval(selector, (c) => (c as HTMLCanvasElement).toDataURL());
+export const canvasImage = (page: Page, selector: string) => page.$eval(selector, (c) => (c as unknown as Canvas).toDataURL());
