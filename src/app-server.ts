@@ -5,7 +5,10 @@ import { createNodeMiddleware, type Probot } from 'probot';
 import type { Config } from './config.js';
 import { fingerprintKey, sessionKey } from './db/app-secrets.js';
 import { closeDb, createDb, type Db } from './db/client.js';
+import { getOrgSettings } from './db/org-settings.js';
+import { seatsFor } from './db/usage-queries.js';
 import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
+import { enqueueStaleMemberCounts } from './github/org-member-count.js';
 import { createProbot } from './github/probot.js';
 import { githubOrgAccess } from './http/auth/org-access.js';
 import { createHttpApp } from './http/app.js';
@@ -33,13 +36,18 @@ export interface AppServerOptions {
   octokitRetries?: boolean;
   /** Tests drive the job worker themselves. */
   startWorker?: boolean;
+  /**
+   * The time the app takes for "now" when it receives webhooks, telemetry and hook calls and runs
+   * jobs (default: the system clock). The demo replays weeks of history and moves it along.
+   */
+  now?: () => Date;
 }
 
 /**
  * Opens the database, builds Probot (when GitHub credentials are configured) and the Hono app, and
  * listens on one port. Without credentials it still serves the home page and `/healthz`.
  */
-export async function startAppServer({ config, log, octokitRetries, startWorker = true }: AppServerOptions): Promise<AppServer> {
+export async function startAppServer({ config, log, octokitRetries, startWorker = true, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
   const db = createDb(config.databasePath);
   const key = fingerprintKey(db, config.fingerprintSecret);
 
@@ -47,7 +55,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     ? createProbot({ credentials: config.github, baseUrl: config.githubApiBaseUrl, log, octokitRetries })
     : undefined;
   const webhooks = probot
-    ? await createNodeMiddleware(githubApp({ db }), { probot, webhooksPath: WEBHOOKS_PATH })
+    ? await createNodeMiddleware(githubApp({ db, now, countMembers: config.seats === undefined }), { probot, webhooksPath: WEBHOOKS_PATH })
     : undefined;
   if (!probot) log.warn('No GitHub App credentials (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): webhooks are refused until they are set.');
 
@@ -55,21 +63,29 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     db,
     log: log.child({ name: 'jobs' }),
     pollIntervalMs: config.jobPollIntervalMs,
+    now: () => now().getTime(),
     handlers: probot
-      ? githubJobHandlers({ db, octokitFor: (id) => probot.auth(id), fingerprintKey: key, log })
+      ? githubJobHandlers({ db, octokitFor: (id) => probot.auth(id), fingerprintKey: key, log, now })
       : {},
   });
   // Jobs wait in the database while the app has no credentials to run them with.
-  if (startWorker && probot) worker.start();
-  const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }) }) : undefined;
+  if (startWorker && probot) {
+    // Seats default to each org's member count: count the orgs not counted today (then daily, with processing).
+    if (config.seats === undefined) enqueueStaleMemberCounts(db, now());
+    worker.start();
+  }
+  const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }), now }) : undefined;
 
   const app = createHttpApp({
     db,
     log,
     webhooks,
     fingerprintKey: key,
+    now,
     ingestMaxBodyBytes: config.ingestMaxBodyBytes,
     apiRateLimitPerMinute: config.apiRateLimitPerMinute,
+    seats: (org) => seatsFor(db, org, config.seats, { memberCount: (o) => getOrgSettings(db, o).memberCount }),
+    discountPercent: () => config.discountPercent,
     pages: {
       sessionKey: sessionKey(db, config.sessionSecret),
       oauth: config.oauth,

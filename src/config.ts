@@ -52,6 +52,8 @@ const envSchema = z.object({
   ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
   LABEL_PULL_REQUESTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(60)),
+  SEATS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
+  DISCOUNT_PERCENT: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(100).default(0)),
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
@@ -99,6 +101,10 @@ export interface Config {
   labelPullRequests: boolean;
   /** Metrics API requests per minute per key. */
   apiRateLimitPerMinute: number;
+  /** Claude Code seats (`SEATS`) for seat utilization; unset: each org's GitHub member count. */
+  seats: number | undefined;
+  /** Discount on list spend in percent (0–100): net spend = gross × (1 − discount ÷ 100). */
+  discountPercent: number;
   retentionDays: number;
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
@@ -174,6 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
     labelPullRequests: e.LABEL_PULL_REQUESTS === 'true',
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    seats: e.SEATS,
+    discountPercent: e.DISCOUNT_PERCENT,
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,

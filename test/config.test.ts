@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       attributionWindow: { daysBefore: 21, daysAfter: 2 },
       labelPullRequests: false,
       apiRateLimitPerMinute: 60,
+      seats: undefined,
+      discountPercent: 0,
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,
@@ -35,6 +37,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow('GITHUB_CLIENT_SECRET: required when GITHUB_CLIENT_ID is set');
     expect(() => loadConfig({ PUBLIC_URL: 'metrics.example.com' })).toThrow(/PUBLIC_URL: must be the URL/);
     expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
+  });
+
+  it('reads SEATS and DISCOUNT_PERCENT', () => {
+    expect(loadConfig({ SEATS: '25', DISCOUNT_PERCENT: '12.5' })).toMatchObject({ seats: 25, discountPercent: 12.5 });
+    expect(loadConfig({ SEATS: '', DISCOUNT_PERCENT: '' })).toMatchObject({ seats: undefined, discountPercent: 0 });
+    expect(loadConfig({ DISCOUNT_PERCENT: '100' }).discountPercent).toBe(100);
   });
 
   it('treats empty values (as in a copied .env.example) as unset', () => {
@@ -68,6 +76,11 @@ describe('loadConfig', () => {
     [{ FINGERPRINT_SECRET: 'short' }, /FINGERPRINT_SECRET: must be at least 32 characters/],
     [{ PROCESS_SCHEDULE: 'every night' }, /PROCESS_SCHEDULE: not a cron pattern/],
     [{ ATTRIBUTION_DAYS_BEFORE: '-1' }, /ATTRIBUTION_DAYS_BEFORE: /],
+    [{ SEATS: '0' }, /SEATS: /],
+    [{ SEATS: '2.5' }, /SEATS: /],
+    [{ SEATS: 'many' }, /SEATS: /],
+    [{ DISCOUNT_PERCENT: '-5' }, /DISCOUNT_PERCENT: /],
+    [{ DISCOUNT_PERCENT: '101' }, /DISCOUNT_PERCENT: /],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

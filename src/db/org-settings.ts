@@ -8,6 +8,8 @@ export interface OrgSettings {
   viewerTeams: string[];
   membersSeeSpend: boolean;
   memberCount: number | null;
+  /** When the member count was fetched (ISO time); null: never. */
+  memberCountAt: string | null;
 }
 
 export function getOrgSettings(db: Db, org: string): OrgSettings {
@@ -16,6 +18,7 @@ export function getOrgSettings(db: Db, org: string): OrgSettings {
     viewerTeams: row ? (JSON.parse(row.viewerTeams) as string[]) : [],
     membersSeeSpend: row?.membersSeeSpend ?? false,
     memberCount: row?.memberCount ?? null,
+    memberCountAt: row?.memberCountAt ?? null,
   };
 }
 

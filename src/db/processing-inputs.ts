@@ -1,4 +1,5 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
+import type { ApiRequestUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
 
@@ -167,15 +168,30 @@ export function telemetryOfDay(db: Db, org: string, day: string): TelemetryRow[]
     .all(org, day) as TelemetryRow[];
 }
 
-export interface ApiRequestRow {
-  sessionId: string;
-  model: string;
-  requests: number;
+export type ApiRequestRow = ApiRequestUsage;
+
+/** The day's `api_request` events, summed per session and model. */
+export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRow[] {
+  return statement(
+    db,
+    `SELECT session_id AS sessionId, model, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
+            cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_usd AS costUsd
+     FROM api_requests_daily WHERE org = ? AND day = ?`,
+  ).all(org, day) as ApiRequestRow[];
 }
 
-export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRow[] {
-  return statement(db, 'SELECT session_id AS sessionId, model, requests FROM api_requests_daily WHERE org = ? AND day = ?')
-    .all(org, day) as ApiRequestRow[];
+/**
+ * The sessions with telemetry on `day` that sent `api_request` events on any day: their tokens and
+ * cost are taken from those events, not from the metrics (see `rollupDay`).
+ */
+export function sessionsWithApiRequests(db: Db, org: string, day: string): Set<string> {
+  const rows = statement(
+    db,
+    `SELECT DISTINCT t.session_id AS sessionId FROM telemetry_daily t
+     WHERE t.org = ? AND t.day = ? AND EXISTS (SELECT 1 FROM api_requests_daily a WHERE a.session_id = t.session_id AND a.org = t.org)
+     UNION SELECT session_id FROM api_requests_daily WHERE org = ? AND day = ?`,
+  ).all(org, day, org, day) as { sessionId: string }[];
+  return new Set(rows.map((r) => r.sessionId));
 }
 
 export interface OpenedRow {

@@ -6,8 +6,9 @@ import { statement } from './statement-cache.js';
  * per-model usage and the spend report, all computed from the daily rollups already stored
  * (`daily_org_metrics`, `daily_user_metrics`, `daily_model_usage`). Nothing new is collected.
  *
- * Tokens and cost per model come from Claude Code's `token.usage` / `cost.usage` metrics, request
- * counts from its `api_request` events (see processing/daily-rollup.ts). Days are UTC.
+ * Requests, tokens and cost per model come from Claude Code's `api_request` events for sessions
+ * that sent them, else from its `token.usage` / `cost.usage` metrics (no request counts): one source
+ * per session (see processing/daily-rollup.ts). Days are UTC.
  */
 
 const DAY_MS = 86_400_000;
@@ -321,7 +322,7 @@ export interface SpendReportRow {
   completionTokens: number;
   /** Gross spend after the discount: gross × (1 − discount). */
   netSpendUsd: number;
-  /** List-price spend: Claude Code's `cost.usage`. */
+  /** List-price spend: the `cost_usd` of Claude Code's `api_request` events (else its `cost.usage`). */
   grossSpendUsd: number;
 }
 
@@ -351,7 +352,7 @@ export function accountUuidOf(db: Db, org: string, userKey: string, email: strin
   return row?.uuid ?? null;
 }
 
-/** Gross (list) to net spend with a discount in percent (0 ≤ d < 100), rounded to micro-dollars. */
+/** Gross (list) to net spend with a discount in percent (0 ≤ d ≤ 100), rounded to micro-dollars. */
 export function netSpend(grossUsd: number, discountPercent = 0): number {
   return Math.round(grossUsd * (1 - discountPercent / 100) * 1e6) / 1e6;
 }

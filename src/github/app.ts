@@ -12,6 +12,7 @@ import { handlePullRequest, PULL_REQUEST_ACTIONS } from './handle-pull-request.j
 import { handlePullRequestReview } from './handle-pull-request-review.js';
 import { handlePush } from './handle-push.js';
 import { LABEL_PULL_REQUEST, labelPullRequest, type LabelPullRequestPayload } from './label-pull-request.js';
+import { enqueueMemberCount, ORG_MEMBER_COUNT, refreshMemberCount, type OrgMemberCountPayload } from './org-member-count.js';
 
 /** Where GitHub delivers webhooks; Probot's middleware and the HTTP route must agree on it. */
 export const WEBHOOKS_PATH = '/api/github/webhooks';
@@ -19,13 +20,15 @@ export const WEBHOOKS_PATH = '/api/github/webhooks';
 export interface GitHubAppDeps {
   db: Db;
   now?: () => Date;
+  /** Count an organization's members when the app is installed on it (the seats when `SEATS` is not set). */
+  countMembers?: boolean;
 }
 
 /**
  * The Probot app: wires each webhook to its handler. Each delivery is applied once, in one
  * transaction with the record of its `X-GitHub-Delivery` id.
  */
-export function githubApp({ db, now = () => new Date() }: GitHubAppDeps): ApplicationFunction {
+export function githubApp({ db, now = () => new Date(), countMembers = false }: GitHubAppDeps): ApplicationFunction {
   return (app) => {
     const once =
       <C extends Context>(handler: (args: { tx: Tx; payload: C['payload']; now: string }) => void) =>
@@ -41,7 +44,17 @@ export function githubApp({ db, now = () => new Date() }: GitHubAppDeps): Applic
         if (!applied) context.log.info({ delivery: context.id }, 'redelivery ignored: already applied');
       };
 
-    app.on(['installation.created', 'installation.deleted', 'installation.suspend', 'installation.unsuspend'], once(handleInstallation));
+    app.on(
+      ['installation.created', 'installation.deleted', 'installation.suspend', 'installation.unsuspend'],
+      once<Context<'installation'>>((args) => {
+        handleInstallation(args);
+        const { action, installation } = args.payload;
+        const account = installation.account as { login?: string; type?: string } | null;
+        if (countMembers && action === 'created' && account?.type === 'Organization' && account.login) {
+          enqueueMemberCount(args.tx, { installationId: installation.id, org: account.login }, Date.parse(args.now));
+        }
+      }),
+    );
     app.on('installation_repositories', once(handleInstallationRepositories));
     app.on(
       PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const),
@@ -77,6 +90,11 @@ export function githubJobHandlers({
       const payload = job.payload as LabelPullRequestPayload;
       await labelPullRequest({ octokit: await octokitFor(payload.installationId), payload });
       log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request labelled');
+    },
+    [ORG_MEMBER_COUNT]: async (job) => {
+      const payload = job.payload as OrgMemberCountPayload;
+      const count = await refreshMemberCount({ db, octokit: await octokitFor(payload.installationId), payload, now });
+      log.info({ org: payload.org, members: count }, 'org members counted');
     },
     [ENRICH_COMMIT]: async (job) => {
       const payload = job.payload as EnrichCommitPayload;

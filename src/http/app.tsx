@@ -33,6 +33,10 @@ export interface HttpAppDeps {
   ingestMaxBodyBytes: number;
   /** Metrics API requests per minute per key. */
   apiRateLimitPerMinute?: number;
+  /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
+  seats?: ((org: string) => number | null) | undefined;
+  /** The org's discount on list spend, in percent (DISCOUNT_PERCENT); default 0. */
+  discountPercent?: ((org: string) => number) | undefined;
   now?: () => Date;
   /** The metrics pages: sign-in and access; without it the pages say sign-in is not set up. */
   pages?: PagesDeps | undefined;
@@ -51,7 +55,7 @@ export interface PagesDeps {
 export type AppEnv = { Bindings: HttpBindings };
 
 /** The one Hono app behind the server's single port. */
-export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
+export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, seats, discountPercent, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const web = pages ?? {
     sessionKey: randomBytes(32).toString('hex'),
@@ -64,7 +68,7 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
   };
 
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
-  const api = metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute });
+  const api = metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute, seats, discountPercent });
   app.route('/api/v1', api);
   app.get('/api/docs', (c) => c.html(<ApiDocsPage doc={api.getOpenAPI31Document(OPENAPI_INFO) as unknown as OpenApiDocument} />));
 
@@ -87,7 +91,7 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
   app.route('/', signInRoutes({ db, log, oauth: web.oauth, githubApiBaseUrl: web.githubApiBaseUrl, sessionKey: web.sessionKey, publicUrl: web.publicUrl, now }));
   app.route(
     '/',
-    orgPages({ db, log, access: web.access, now, publicUrl: web.publicUrl, githubWebUrl: web.githubWebUrl, processNow: web.processNow }),
+    orgPages({ db, log, now, ...web, seats, discountPercent }),
   );
 
   app.get('/healthz', (c) =>

@@ -8,8 +8,9 @@ import { spendReportRows, type DayRange, type SpendReportRow } from '../db/usage
  *
  * - prompt_tokens = uncached input + cache read + cache creation tokens (everything the model read
  *   as prompt, so prompt + completion tokens explain the whole bill); completion_tokens = output.
- * - gross_spend_usd is the list cost Claude Code reports (`cost.usage`); net_spend_usd is gross ×
- *   (1 − discount), equal to gross unless a discount is configured.
+ * - gross_spend_usd is the list cost Claude Code reports (`cost_usd` of its `api_request` events,
+ *   else `cost.usage`); net_spend_usd is gross × (1 − DISCOUNT_PERCENT ÷ 100), equal to gross
+ *   unless a discount is configured.
  * - account_uuid is the Claude account (`user.account_uuid`) of the person's sessions; empty for
  *   API-key users, whose telemetry carries none.
  * - github_login (after the Console's columns) tells apart people who have no email in telemetry.

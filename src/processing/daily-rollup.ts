@@ -112,11 +112,29 @@ export interface ModelUsage {
   costUsd: number;
 }
 
+/** One session's `api_request` events of the day for one model, summed. */
+export interface ApiRequestUsage {
+  sessionId: string;
+  model: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costUsd: number;
+}
+
 export interface DayInput {
   subjects: AttributedSubject[];
   opened: { authorLogin: string; authorIsBot: boolean; repository: string }[];
   telemetry: TelemetryCounter[];
-  apiRequests: { sessionId: string; model: string; requests: number }[];
+  apiRequests: ApiRequestUsage[];
+  /**
+   * Sessions whose tokens and cost come from their `api_request` events rather than from the
+   * `cost.usage` / `token.usage` metrics: those that sent such events on any day. Defaults to the
+   * sessions in `apiRequests`.
+   */
+  sessionsWithApiRequests?: ReadonlySet<string> | undefined;
   /** Who each session's user is (a GitHub login, or an unlinked key). */
   userOfSession: (sessionId: string) => UserRef;
 }
@@ -142,8 +160,11 @@ const TOKEN_COLUMNS: Record<string, 'inputTokens' | 'outputTokens' | 'cacheReadT
   cacheCreation: 'cacheCreationTokens',
 };
 
-/** Adds one telemetry counter to a day's metrics; the model usage it carries goes to `model`. */
-function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string) => ModelUsage): void {
+/**
+ * Adds one telemetry counter to a day's metrics; the model usage it carries goes to `model`.
+ * `usage: false` leaves out cost and tokens (the session's `api_request` events carry them).
+ */
+function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string) => ModelUsage, usage: boolean): void {
   switch (c.metric) {
     case 'sessions':
       m.sessions += c.value;
@@ -167,10 +188,12 @@ function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string
       break;
     }
     case 'cost_usd':
+      if (!usage) break;
       m.costUsd += c.value;
       model(c.dimension).costUsd += c.value;
       break;
     case 'tokens': {
+      if (!usage) break;
       const cut = c.dimension.lastIndexOf(':');
       const column = TOKEN_COLUMNS[c.dimension.slice(cut + 1)];
       if (column) {
@@ -207,6 +230,17 @@ function addSubject(m: DailyMetrics, s: AttributedSubject): void {
 
 function emptyModelUsage(userKey: string, model: string): ModelUsage {
   return { userKey, model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 };
+}
+
+function addApiRequests(m: DailyMetrics, model: ModelUsage | undefined, r: ApiRequestUsage): void {
+  for (const target of model ? [m, model] : [m]) {
+    target.inputTokens += r.inputTokens;
+    target.outputTokens += r.outputTokens;
+    target.cacheReadTokens += r.cacheReadTokens;
+    target.cacheCreationTokens += r.cacheCreationTokens;
+    target.costUsd += r.costUsd;
+  }
+  if (model) model.requests += r.requests;
 }
 
 export function rollupDay(input: DayInput): DayRollup {
@@ -254,19 +288,27 @@ export function rollupDay(input: DayInput): DayRollup {
     repoRow(o.repository).pullRequestsOpened += 1;
   }
 
+  // Requests, tokens and cost come from one source per session, so that a person-day has one row
+  // per model: Claude Code's `api_request` events when the session sent any (they carry the
+  // model, the tokens and the cost of every request), else its `cost.usage` / `token.usage`
+  // metrics (no request counts). The two may name the model differently (the recorded CLI reports
+  // the response's model in events and the configured one, e.g. `claude-opus-4-8[1m]`, in
+  // metrics), and a session's metrics may be exported the day after its last request.
+  const fromEvents = input.sessionsWithApiRequests ?? new Set(input.apiRequests.map((r) => r.sessionId));
   const activeUsers = new Set<string>();
   for (const c of input.telemetry) {
     const ref = input.userOfSession(c.sessionId);
     activeUsers.add(ref.userKey);
+    const usage = !fromEvents.has(c.sessionId);
     // Model usage is kept per person; the org's totals need no model split here.
-    addTelemetry(org, c, () => emptyModelUsage('', ''));
-    addTelemetry(userRow(ref), c, (model) => modelUsage(ref.userKey, model));
+    addTelemetry(org, c, () => emptyModelUsage('', ''), usage);
+    addTelemetry(userRow(ref), c, (model) => modelUsage(ref.userKey, model), usage);
   }
   for (const r of input.apiRequests) {
     const ref = input.userOfSession(r.sessionId);
     activeUsers.add(ref.userKey);
-    userRow(ref);
-    modelUsage(ref.userKey, r.model).requests += r.requests;
+    addApiRequests(org, undefined, r);
+    addApiRequests(userRow(ref), modelUsage(ref.userKey, r.model), r);
   }
   for (const [userKey, counts] of terminals) {
     users.get(userKey)!.terminalType = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];

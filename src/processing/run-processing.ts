@@ -21,6 +21,7 @@ import {
   pullRequestsOpenedOn,
   sessionLinks,
   sessionTelemetryDays,
+  sessionsWithApiRequests,
   sessionWritten,
   subjectCommits,
   subjectFiles,
@@ -315,6 +316,7 @@ async function processOrg(
       opened: pullRequestsOpenedOn(db, org, day),
       telemetry: telemetryOfDay(db, org, day),
       apiRequests: apiRequestsOfDay(db, org, day),
+      sessionsWithApiRequests: sessionsWithApiRequests(db, org, day),
       userOfSession: (id) => sessions.userOf(id),
     });
     replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined);

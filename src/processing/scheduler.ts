@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import { enqueueStaleMemberCounts } from '../github/org-member-count.js';
 import { ProcessingBusyError, runProcessing } from './run-processing.js';
 
 export interface ProcessingSchedule {
@@ -12,11 +13,20 @@ export interface ProcessingSchedule {
 
 /**
  * Runs processing on `PROCESS_SCHEDULE` (cron, UTC). A tick that finds another run alive (the
- * command line, or a previous tick) logs it and waits for the next tick.
+ * command line, or a previous tick) logs it and waits for the next tick. Without `SEATS`, each tick
+ * also queues a fresh count of the members of every org whose count is not from today (UTC).
  */
-export function scheduleProcessing({ db, config, log }: { db: Db; config: Config; log: Logger }): ProcessingSchedule {
+export function scheduleProcessing({ db, config, log, now = () => new Date() }: { db: Db; config: Config; log: Logger; now?: () => Date }): ProcessingSchedule {
   let running: Promise<void> | undefined;
   const tick = async () => {
+    if (config.seats === undefined) {
+      try {
+        const queued = enqueueStaleMemberCounts(db, now());
+        if (queued.length > 0) log.info({ orgs: queued }, 'org member counts queued');
+      } catch (error) {
+        log.error({ err: error }, 'queueing org member counts failed');
+      }
+    }
     try {
       const summary = await runProcessing(db, {
         lookbackDays: config.processLookbackDays,

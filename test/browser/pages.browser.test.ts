@@ -58,11 +58,11 @@ describe('an owner in Chromium', () => {
   it('sees the overview with every chart drawn and the API’s figures', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
     await page.waitForSelector('canvas[data-drawn="true"][data-chart="spend"]');
-    for (const chart of ['adoption', 'prs-per-user', 'merged', 'accepted', 'spend']) {
+    for (const chart of ['adoption', 'prs-per-user', 'merged', 'accepted', 'active-users', 'spend', 'spend-by-model']) {
       expect([chart, await canvasPainted(page, `canvas[data-chart="${chart}"]`)]).toEqual([chart, true]);
     }
     const summary = await api(`/summary?${RANGE}`);
-    const shown = await tiles(page);
+    const shown = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend)\./.test(k)));
     expect(shown['pull_requests.with_claude_code']).toBe(1);
     for (const [metric, value] of Object.entries(shown)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
     await shot(page, 'overview');
@@ -90,11 +90,11 @@ describe('an owner in Chromium', () => {
 
   it('changes the numbers with the date range', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
-    const wide = await tiles(page);
+    const wide = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend)\./.test(k)));
     await page.fill('input[name="start_date"]', '2026-11-22');
     await page.fill('input[name="end_date"]', '2026-11-22');
     await Promise.all([page.waitForURL(/start_date=2026-11-22/), page.click('form[aria-label="Custom date range"] button[type="submit"]')]);
-    const narrow = await tiles(page);
+    const narrow = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend)\./.test(k)));
     const summary = await api('/summary?start_date=2026-11-22&end_date=2026-11-22');
     for (const [metric, value] of Object.entries(narrow)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
     expect(narrow).not.toEqual(wide);
@@ -132,6 +132,21 @@ describe('an owner in Chromium', () => {
     await page.goto(`${app.url}/orgs/acme/users?${RANGE}`);
     expect(await page.locator('tr[data-person="dana"]').innerText()).toContain('22');
     await shot(page, 'people');
+  });
+
+  it('toggles spend by model between 1 month, 3 months and 1 year, and exports the spend report', async () => {
+    await page.goto(`${app.url}/orgs/acme?${RANGE}`);
+    await page.waitForSelector('canvas[data-drawn="true"][data-chart="spend-by-model"]');
+    expect(await canvasPainted(page, 'canvas[data-chart="spend-by-model"]')).toBe(true);
+    await page.click('[data-chart-toggle="spend-by-model"] button[data-view="1y"]');
+    expect(await page.getAttribute('canvas[data-chart="spend-by-model"]', 'data-view')).toBe('1y');
+    await page.selectOption('select[name="period"]', 'custom');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Export spend report (CSV)")')]);
+    expect(download.suggestedFilename()).toBe('acme-spend-report-2026-11-20-2026-11-22.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const fromApi = await (await fetch(`${app.url}/api/v1/orgs/acme/spend_report?${RANGE}`, { headers: { 'x-api-key': apiKey } })).text();
+    expect(csv).toBe(fromApi);
+    await page.locator('[data-section="spend"]').screenshot({ path: join(SCREENSHOTS, 'spend-section.png') });
   });
 
   it('creates an API key on the settings page, shown once, that then reads the API', async () => {
@@ -173,6 +188,9 @@ describe('a member of a listed team in Chromium', () => {
     expect(await page.locator('[data-metric="pull_requests.with_claude_code"]').count()).toBe(1);
     expect(await page.locator('[data-metric="claude_code.cost_usd"]').count()).toBe(0);
     expect(await page.locator('canvas[data-chart="spend"]').count()).toBe(0);
+    expect(await page.locator('[data-section="spend"]').count()).toBe(0);
+    expect(await page.locator('[data-section="usage"]').isVisible()).toBe(true);
+    expect(await canvasPainted(page, 'canvas[data-chart="active-users"]')).toBe(true);
     expect(await page.locator('nav a:has-text("Settings")').count()).toBe(0);
     await shot(page, 'overview-member');
     expect(errors).toEqual([]);

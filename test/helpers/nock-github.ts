@@ -96,3 +96,14 @@ export function nockTeamMembership(org: string, team: string, username: string, 
   const scope = nock(base).get(`/orgs/${org}/teams/${team}/memberships/${username}`);
   return member ? scope.reply(200, { role: 'member', state: 'active' }) : scope.reply(404, { message: 'Not Found' });
 }
+
+/**
+ * `GET /orgs/{org}/members` (every member, as the app's `members: read` installation token sees
+ * them): `count` members, 100 a page, linked the way GitHub does.
+ */
+export function nockOrgMembers(org: string, count: number, base = GITHUB_API) {
+  const members = Array.from({ length: count }, (_, i) => ({ login: `member-${i + 1}`, id: 100_000 + i, type: 'User', site_admin: false }));
+  const pages: object[][] = [];
+  for (let i = 0; i < members.length; i += 100) pages.push(members.slice(i, i + 100));
+  return nockPaginated(`/orgs/${org}/members`, pages.length > 0 ? pages : [[]], base);
+}

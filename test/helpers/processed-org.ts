@@ -9,14 +9,18 @@ import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { recordedCommits } from './claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from './github-payloads.js';
-import { nockInstallationToken, nockMergedPullRequest } from './nock-github.js';
+import { nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from './nock-github.js';
 import { capturedRequests } from './replay.js';
 import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from './test-probot.js';
+
+/** acme's GitHub members, as the mocked API counts them. */
+export const ORG_MEMBERS = 12;
 
 /**
  * A running app whose database the real pipeline filled from the recordings: the rate-limiter
  * session (Dana, PR #42 merged with Claude Code's commit and her README commit) and the
- * rejected-write session (Sam, unlinked), processed for 2026-11-20..22.
+ * rejected-write session (Sam, unlinked), processed for 2026-11-20..22. Without `SEATS` in `env`,
+ * acme's member count (`ORG_MEMBERS`) is stored too.
  */
 export async function startProcessedOrg(env: Record<string, string> = {}): Promise<{ app: AppServer; cleanup(): Promise<void> }> {
   nock.disableNetConnect();
@@ -56,6 +60,8 @@ export async function startProcessedOrg(env: Record<string, string> = {}): Promi
   await webhook('push', pushPayload('feature/rate-limit', [claudeCommit!, readmeCommit!]));
   await webhook('pull_request', pullRequestPayload('closed', { ...PR42_MERGED, additions: 31, changedFiles: 3, headSha: readmeCommit!.sha }));
   nockInstallationToken(INSTALLATION_ID);
+  // Without SEATS the installation queued a count of acme's members: the seats.
+  if (!env.SEATS) nockOrgMembers('acme', ORG_MEMBERS);
   await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit!, readmeCommit!], DANA.login);
   await app.worker.runDueJobs();
   await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });

@@ -3,8 +3,10 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
+import { getOrgSettings } from '../../src/db/org-settings.js';
+import { jobs } from '../../src/db/schema.js';
 import { metricsApi } from '../../src/http/api/metrics-api.js';
-import { startProcessedOrg } from '../helpers/processed-org.js';
+import { ORG_MEMBERS, startProcessedOrg } from '../helpers/processed-org.js';
 import { capturedRequests } from '../helpers/replay.js';
 import { createTestApp } from '../helpers/test-app.js';
 import { ACTIVITY, SCHEDULE, sendPlannedActivity, userKeyOf, type Person } from '../helpers/usage-activity.js';
@@ -397,7 +399,7 @@ describe('on the recordings', () => {
     return out;
   }
 
-  it('spend report CSV: per person and day, the sums of the recorded api_request events', async () => {
+  it('spend report CSV: one row per person, model and day, the sums of the recorded api_request events', async () => {
     const res = await get('/orgs/acme/spend_report?start_date=2026-11-20&end_date=2026-11-22');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -444,19 +446,35 @@ describe('on the recordings', () => {
     }
     expect(new Set(rows.map((r) => r.github_login))).toEqual(new Set(['dana', '']));
 
-    // Per model: request counts are the events’ (by the events’ model), tokens and spend the
-    // cost/token metrics’ (by the metrics’ model). In these recordings the two name the model
-    // differently, so a person-day has one row of each.
-    const eventsPerModel = new Map<string, number>();
-    for (const e of events) eventsPerModel.set(`${e.day}|${e.email}|${e.model}`, (eventsPerModel.get(`${e.day}|${e.email}|${e.model}`) ?? 0) + 1);
-    const metrics = recordedModelMetrics();
+    // Per model: one row per person, model and day, each the sums of that model's events. In these
+    // recordings the cost/token metrics name the model differently (`claude-opus-4-8[1m]`) than
+    // the events (`claude-sonnet-4-5`); a session's events are the one source of its rows.
+    const perModel = byPersonDay(
+      events,
+      (e) => `${e.day}|${e.email}|${e.model}`,
+      (acc, e) => {
+        acc[0]! += 1;
+        acc[1]! += e.input + e.cacheRead + e.cacheCreation;
+        acc[2]! += e.output;
+        acc[3]! += e.cost;
+      },
+    );
+    expect(rows.map((r) => `${r.date}|${r.user_email}|${r.model}`)).toEqual([...perModel.keys()].sort());
     for (const r of rows) {
-      const k = `${r.date}|${r.user_email}|${r.model}`;
-      expect(Number(r.request_count)).toBe(eventsPerModel.get(k) ?? 0);
-      const m = metrics.get(k) ?? { cost: 0, input: 0, output: 0 };
-      expect(Number(r.prompt_tokens)).toBe(m.input);
-      expect(Number(r.completion_tokens)).toBe(m.output);
-      expect(Number(r.gross_spend_usd)).toBeCloseTo(m.cost, 9);
+      expect([Number(r.request_count), Number(r.prompt_tokens), Number(r.completion_tokens), Number(r.gross_spend_usd)]).toEqual(
+        perModel.get(`${r.date}|${r.user_email}|${r.model}`),
+      );
+    }
+    expect(rows.map((r) => r.model)).toEqual(['claude-sonnet-4-5', 'claude-sonnet-4-5']);
+
+    // The metrics of the same sessions agree on each person-day's totals, under their own model name.
+    const metrics = recordedModelMetrics();
+    expect([...metrics.keys()].sort()).toEqual(['2026-11-21|dana@acme.example|claude-opus-4-8[1m]', '2026-11-21|sam@acme.example|claude-opus-4-8[1m]']);
+    for (const [k, m] of metrics) {
+      const [day, email] = k.split('|');
+      const [, input, output, cost] = fromEvents.get(`${day}|${email}`)!;
+      expect([m.input, m.output]).toEqual([input, output]);
+      expect(m.cost).toBeCloseTo(cost!, 9);
     }
   });
 
@@ -472,6 +490,20 @@ describe('on the recordings', () => {
     expect(Number(body.data[1].amount)).toBeCloseTo(cents(spend('sam@acme.example')), 6);
   });
 
+  it('summaries: without SEATS, the seats are acme’s GitHub member count, fetched when the app was installed', async () => {
+    expect(getOrgSettings(app.db, 'acme')).toMatchObject({ memberCount: ORG_MEMBERS, memberCountAt: expect.any(String) });
+    const body = (await (await get('/orgs/acme/summaries?starting_date=2026-11-21&ending_date=2026-11-22')).json()) as any;
+    // Dana and Sam were active on 2026-11-21.
+    expect(body.summaries).toEqual([
+      expect.objectContaining({
+        weekly_active_user_count: 2,
+        assigned_seat_count: ORG_MEMBERS,
+        weekly_adoption_rate: Math.round((2 / ORG_MEMBERS) * 10_000) / 100,
+        seat_utilization: Math.round((2 / ORG_MEMBERS) * 10_000) / 10_000,
+      }),
+    ]);
+  });
+
   it('the routes are in the OpenAPI document, which still validates', async () => {
     const doc = (await (await app.http.request('/api/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
     for (const path of ['summaries', 'user_usage_report', 'user_cost_report', 'usage_report', 'cost_report', 'spend_report']) {
@@ -480,5 +512,43 @@ describe('on the recordings', () => {
     const result = await new Validator().validate(doc as never);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+});
+
+describe('with SEATS and DISCOUNT_PERCENT configured', () => {
+  let app: AppServer;
+  let cleanup: () => Promise<void>;
+  let key: string;
+  beforeAll(async () => {
+    ({ app, cleanup } = await startProcessedOrg({ SEATS: '5', DISCOUNT_PERCENT: '20' }));
+    key = createApiKey(app.db, { org: 'acme' }).key;
+  });
+  afterAll(() => cleanup());
+  const get = (path: string) => app.http.request(`/api/v1${path}`, { headers: { 'x-api-key': key } });
+
+  it('summaries: the seats are SEATS, and the member count is not fetched', async () => {
+    expect(app.db.select().from(jobs).all().map((j) => j.kind)).toEqual(['enrich-pull-request']);
+    expect(getOrgSettings(app.db, 'acme').memberCount).toBeNull();
+    const body = (await (await get('/orgs/acme/summaries?starting_date=2026-11-21&ending_date=2026-11-22')).json()) as any;
+    expect(body.summaries).toEqual([
+      expect.objectContaining({ weekly_active_user_count: 2, assigned_seat_count: 5, weekly_adoption_rate: 40, seat_utilization: 0.4 }),
+    ]);
+  });
+
+  it('spend report: net = gross × 0.8; gross stays the recorded list cost', async () => {
+    const rows = parse(await (await get('/orgs/acme/spend_report?start_date=2026-11-20&end_date=2026-11-22')).text(), { columns: true }) as Record<string, string>[];
+    // Dana: 8 requests × $0.00165; Sam: 5 × $0.00165 (the recorded api_request events).
+    expect(rows.map((r) => [r.user_email, r.gross_spend_usd, r.net_spend_usd])).toEqual([
+      ['dana@acme.example', '0.0132', '0.01056'],
+      ['sam@acme.example', '0.00825', '0.0066'],
+    ]);
+  });
+
+  it('user_cost_report: amount is net, list_amount gross', async () => {
+    const body = (await (await get('/orgs/acme/user_cost_report?starting_at=2026-11-20&ending_at=2026-11-23')).json()) as any;
+    expect(body.data.map((r: any) => [r.actor.email, Number(r.list_amount), Number(r.amount)])).toEqual([
+      ['dana@acme.example', 1.32, 1.056],
+      ['sam@acme.example', 0.825, 0.66],
+    ]);
   });
 });

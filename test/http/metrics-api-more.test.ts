@@ -77,8 +77,11 @@ describe('claude_code_usage', () => {
       terminal_type: 'xterm',
       core_metrics: { num_sessions: 1, lines_of_code: { added: 30, removed: 0 }, commits_by_claude_code: 1, pull_requests_by_claude_code: 1 },
       tool_actions: { edit_tool: { accepted: 2, rejected: 0 }, write_tool: { accepted: 1, rejected: 0 } },
+      // By the recorded api_request events: eight requests to `claude-sonnet-4-5`, 120 input and 42
+      // output tokens and $0.00165 each (the cost/token metrics of the same session say
+      // `claude-opus-4-8[1m]` for the same totals; a session's events win, see rollupDay).
       model_breakdown: [
-        { model: 'claude-opus-4-8[1m]', tokens: { input: 960, output: 336, cache_read: 0, cache_creation: 0 }, estimated_cost: { currency: 'USD', amount: 1.32 } },
+        { model: 'claude-sonnet-4-5', tokens: { input: 960, output: 336, cache_read: 0, cache_creation: 0 }, estimated_cost: { currency: 'USD', amount: 1.32 } },
       ],
       contribution_metrics: {
         github_login: 'dana',

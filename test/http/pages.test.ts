@@ -5,7 +5,7 @@ import type { AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { upsertInstallation } from '../../src/db/github-activity.js';
 import { findIngestToken } from '../../src/db/ingest-tokens.js';
-import { setViewerTeams } from '../../src/db/org-settings.js';
+import { setMembersSeeSpend, setViewerTeams } from '../../src/db/org-settings.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { DANA } from '../helpers/github-payloads.js';
 import { nockOrgMembership, nockTeamMembership, TEST_OAUTH } from '../helpers/nock-github.js';
@@ -238,7 +238,8 @@ describe('the pages show the API’s figures', () => {
     const cookie = await sessionOf('olivia3', 'admin');
     for (const range of [RANGE, 'start_date=2026-11-21&end_date=2026-11-21', 'start_date=2026-11-22&end_date=2026-11-22']) {
       const html = await (await page(`/orgs/acme?${range}`, cookie)).text();
-      const tiles = tileValues(html);
+      // The headline tiles; the Usage and Spend sections are checked below.
+      const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !/^(usage|spend)\./.test(k)));
       const summary = await (await api(`/summary?${range}`)).json();
       expect(Object.keys(tiles).sort()).toEqual([
         'claude_code.active_users',
@@ -315,6 +316,59 @@ describe('the pages show the API’s figures', () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('start_date (2026-11-22) is after end_date (2026-11-01)');
     expect((await page('/orgs/acme?range=forever', cookie)).status).toBe(400);
+  });
+});
+
+describe('usage and spend on the overview', () => {
+  it('shows everyone who may see the metrics the Usage section, with the API’s summaries for the range’s last day', async () => {
+    const cookie = await sessionOf('uma', 'admin');
+    const html = await (await page(`/orgs/acme?${RANGE}`, cookie)).text();
+    expect(html).toContain('data-section="usage"');
+    const tiles = tileValues(html);
+    const { summaries } = (await (await api('/summaries?starting_date=2026-11-22&ending_date=2026-11-23')).json()) as { summaries: Record<string, number>[] };
+    expect(tiles['usage.daily_active_users']).toBe(summaries[0]!.daily_active_user_count);
+    expect(tiles['usage.weekly_active_users']).toBe(summaries[0]!.weekly_active_user_count);
+    expect(tiles['usage.monthly_active_users']).toBe(summaries[0]!.monthly_active_user_count);
+    // Dana and Sam used Claude Code on Nov 21: both count in the week and month to Nov 22, not on the day.
+    expect([tiles['usage.daily_active_users'], tiles['usage.weekly_active_users'], tiles['usage.monthly_active_users']]).toEqual([0, 2, 2]);
+    const summary = (await (await api(`/summary?${RANGE}`)).json()) as { claude_code: { sessions: number } };
+    expect(tiles['usage.sessions']).toBe(summary.claude_code.sessions);
+  });
+
+  it('shows owners spend to date equal to the API’s totals for the same days, and the spend report CSV of the API', async () => {
+    const cookie = await sessionOf('uma2', 'admin');
+    const html = await (await page(`/orgs/acme?${RANGE}`, cookie)).text();
+    expect(html).toContain('data-section="spend"');
+    const tiles = tileValues(html);
+    const today = new Date().toISOString().slice(0, 10);
+    const month = (await (await api(`/summary?start_date=${today.slice(0, 8)}01&end_date=${today}`)).json()) as { claude_code: { cost_usd: number } };
+    const year = (await (await api(`/summary?start_date=${today.slice(0, 4)}-01-01&end_date=${today}`)).json()) as { claude_code: { cost_usd: number } };
+    expect(tiles['spend.month_to_date']).toBeCloseTo(month.claude_code.cost_usd, 6);
+    expect(tiles['spend.year_to_date']).toBeCloseTo(year.claude_code.cost_usd, 6);
+    expect(tiles['spend.year_to_date']).toBeGreaterThan(0);
+
+    const res = await page(`/orgs/acme/spend-report.csv?period=custom&${RANGE}`, cookie);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="acme-spend-report-2026-11-20-2026-11-22.csv"');
+    const fromApi = await (await api(`/spend_report?${RANGE}`)).text();
+    const fromPage = await res.text();
+    expect(fromPage).toBe(fromApi);
+    expect(parse(fromPage, { columns: true }).length).toBeGreaterThan(0);
+    expect((await page('/orgs/acme/spend-report.csv?period=last_week', cookie)).status).toBe(400);
+  });
+
+  it('hides spend from members unless an owner allows it', async () => {
+    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    const cookie = await sessionOf('tess', 'member');
+    nockTeamMembership('acme', 'platform', 'tess', true);
+    const html = await (await page(`/orgs/acme?${RANGE}`, cookie)).text();
+    expect(html).toContain('data-section="usage"');
+    expect(html).not.toContain('data-section="spend"');
+    expect(html).not.toContain('spend-report.csv');
+    expect((await page(`/orgs/acme/spend-report.csv?period=month_to_date`, cookie)).status).toBe(403);
+    setMembersSeeSpend(app.db, 'acme', true, 'test');
+    expect(await (await page(`/orgs/acme?${RANGE}`, cookie)).text()).toContain('data-section="spend"');
+    setMembersSeeSpend(app.db, 'acme', false, 'test');
+    setViewerTeams(app.db, 'acme', [], 'test');
   });
 });
 

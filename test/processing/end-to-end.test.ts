@@ -8,11 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { loadConfig } from '../../src/config.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
-import { attributions, dailyOrgMetrics, dailyUserMetrics, processingRuns } from '../../src/db/schema.js';
+import { attributions, dailyModelUsage, dailyOrgMetrics, dailyUserMetrics, processingRuns } from '../../src/db/schema.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
-import { GITHUB_API, nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
+import { GITHUB_API, nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from '../helpers/nock-github.js';
 import { capturedRequests } from '../helpers/replay.js';
 import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
 
@@ -60,8 +60,10 @@ async function deliverPr42() {
   await webhook('push', pushPayload('feature/rate-limit', [claudeCommit, readmeCommit]));
   await webhook('pull_request', pullRequestPayload('closed', { ...PR42_MERGED, additions: 31, changedFiles: 3, headSha: readmeCommit.sha }));
   nockInstallationToken(INSTALLATION_ID);
+  // The installation queued a count of acme's members (no SEATS configured), then PR #42's enrichment.
+  nockOrgMembers('acme', 12);
   await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit, readmeCommit], DANA.login);
-  expect(await app.worker.runDueJobs()).toBe(1);
+  expect(await app.worker.runDueJobs()).toBe(2);
 }
 
 beforeEach(async () => {
@@ -165,6 +167,12 @@ describe('the rate-limiter session, end to end', () => {
     };
     expect(dana).toMatchObject({ githubLogin: 'dana', email: 'dana@acme.example', ...expected });
     expect(app.db.select().from(dailyOrgMetrics).where(eq(dailyOrgMetrics.day, DAY)).get()).toMatchObject(expected);
+    // One model row for Dana's day, from the session's eight recorded api_request events
+    // (`claude-sonnet-4-5`, 120 input and 42 output tokens and $0.00165 each); the cost/token metrics
+    // name `claude-opus-4-8[1m]` for the same totals and add no second row.
+    expect(app.db.select().from(dailyModelUsage).all()).toEqual([
+      { org: 'acme', day: DAY, userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+    ]);
     expect(app.db.select().from(processingRuns).get()).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
   });
 

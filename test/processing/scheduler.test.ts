@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { processingRuns } from '../../src/db/schema.js';
+import { upsertInstallation } from '../../src/db/github-activity.js';
+import { jobs, processingRuns } from '../../src/db/schema.js';
+import { installationInput } from '../../src/github/handle-installation.js';
 import { scheduleProcessing } from '../../src/processing/scheduler.js';
+import { INSTALLATION_ID, installationPayload } from '../helpers/github-payloads.js';
 import { createTestDb } from '../helpers/test-db.js';
 import { silentLog } from '../helpers/test-probot.js';
 
@@ -31,5 +34,27 @@ describe('scheduleProcessing', () => {
     const at = next.nextRun()!;
     expect([at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds()]).toEqual([2, 0, 0]);
     void next.stop();
+  });
+});
+
+describe('scheduleProcessing: org member counts', () => {
+  const tickOnce = async (env: Record<string, string>) => {
+    t = createTestDb();
+    upsertInstallation(t.db, installationInput(installationPayload('created').installation as never, 'active'));
+    const schedule = scheduleProcessing({ db: t.db, config: loadConfig({ PROCESS_SCHEDULE: '* * * * * *', ...env }), log: silentLog });
+    const deadline = Date.now() + 5000;
+    while (t.db.select().from(processingRuns).all().length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await schedule.stop();
+    return t.db.select().from(jobs).all().map((j) => [j.kind, j.payload]);
+  };
+
+  it('each tick queues a count of the members of orgs not counted today, when SEATS is not set', async () => {
+    expect(await tickOnce({})).toEqual([['org-member-count', { installationId: INSTALLATION_ID, org: 'acme' }]]);
+  });
+
+  it('queues none when SEATS is set', async () => {
+    expect(await tickOnce({ SEATS: '40' })).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ export interface AnalyticsDeps {
   now: () => Date;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
   seats?: ((org: string) => number | null) | undefined;
-  /** A negotiated discount in percent (0 ≤ d < 100): net spend = list spend × (1 − d/100). Default 0. */
+  /** A negotiated discount in percent (0 ≤ d ≤ 100): net spend = list spend × (1 − d/100). Default 0. */
   discountPercent?: ((org: string) => number) | undefined;
 }
 

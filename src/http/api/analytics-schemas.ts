@@ -217,7 +217,7 @@ const tokens = {
 const money = {
   currency: z.literal('USD'),
   amount: z.string().describe('Spend after the configured discount, in cents as a decimal string ("132.000000" is $1.32)'),
-  list_amount: z.string().describe('List-price spend (Claude Code’s cost.usage), in cents as a decimal string'),
+  list_amount: z.string().describe('List-price spend (the cost Claude Code reports), in cents as a decimal string'),
   cost_type: z.null(),
   token_type: z.null(),
   requests: count.describe('API requests (Claude Code’s api_request events)'),

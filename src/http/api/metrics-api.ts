@@ -65,7 +65,9 @@ export interface MetricsApiDeps {
   /** Requests per minute per key. */
   rateLimitPerMinute?: number;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
-  seats?: (org: string) => number | null;
+  seats?: ((org: string) => number | null) | undefined;
+  /** The org's discount on list spend in percent (DISCOUNT_PERCENT); default 0. */
+  discountPercent?: ((org: string) => number) | undefined;
 }
 
 type ApiEnv = { Variables: { apiKey: ApiKey } };
@@ -161,7 +163,7 @@ export const OPENAPI_INFO = {
   servers: [{ url: '/api/v1' }],
 };
 
-export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60, seats = () => null }: MetricsApiDeps) {
+export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60, seats = () => null, discountPercent = () => 0 }: MetricsApiDeps) {
   const api = new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -450,7 +452,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     },
   );
 
-  registerAnalyticsRoutes(api, { db, now, seats });
+  registerAnalyticsRoutes(api, { db, now, seats, discountPercent });
   api.doc31('/openapi.json', OPENAPI_INFO);
   return api;
 }

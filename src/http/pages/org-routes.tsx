@@ -22,6 +22,8 @@ import type { WebSession } from '../../db/web-sessions.js';
 import { allUserRows, dailyRow, daysOf, pullRequestRow, toCsv, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
 import { ProcessingBusyError } from '../../processing/run-processing.js';
+import { spendReportRange } from '../../db/usage-queries.js';
+import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, encodeCursor } from '../api/metrics-api.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
@@ -50,6 +52,10 @@ export interface OrgPagesDeps {
   githubWebUrl: string;
   /** Starts a processing run of the org; resolves when it ends. */
   processNow: (org: string) => Promise<unknown>;
+  /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
+  seats?: ((org: string) => number | null) | undefined;
+  /** The org's DISCOUNT_PERCENT: net spend = gross × (1 − discount ÷ 100). */
+  discountPercent?: ((org: string) => number) | undefined;
 }
 
 interface OrgContext {
@@ -100,7 +106,7 @@ export function pageRange(query: Record<string, string>, now: Date): { range: Da
   }
 }
 
-export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, processNow }: OrgPagesDeps) {
+export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, processNow, seats = () => null, discountPercent = () => 0 }: OrgPagesDeps) {
   const app = new Hono<WebEnv>();
 
   /** Who may see what of the org, or the page that says why not. */
@@ -221,7 +227,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         viewer={ctx.viewer}
         range={r.range}
         preset={r.preset}
-        model={overviewModel(db, ctx.org, r.range, { spend: ctx.spend })}
+        model={overviewModel(db, ctx.org, r.range, { spend: ctx.spend, seats: seats(ctx.org), today: now().toISOString().slice(0, 10) })}
         spend={ctx.spend}
         telemetry={hasTelemetry(db, ctx.org)}
         publicOrigin={appOrigin(c, publicUrl)}
@@ -238,6 +244,40 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     return c.body(toCsv(allUserRows(db, ctx.org, r.range), columns), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${usersCsvName(ctx.org, r.range)}"`,
+    });
+  });
+
+  app.get('/orgs/:org/spend-report.csv', async (c) => {
+    const ctx = await orgContext(c);
+    if (ctx instanceof Response) return ctx;
+    if (!ctx.spend) {
+      return c.html(
+        <MessagePage title="Owners only" viewer={ctx.viewer} org={{ login: ctx.org, role: ctx.role }}>
+          <p>Spend in {ctx.org} is visible to its owners (and to members only when an owner allows it).</p>
+        </MessagePage>,
+        403,
+      );
+    }
+    const period = c.req.query('period') ?? 'month_to_date';
+    const today = now().toISOString().slice(0, 10);
+    let range: DayRange;
+    if (period === 'custom') {
+      const r = await rangeOf(c, ctx);
+      if (r instanceof Response) return r;
+      range = r.range;
+    } else if (period === 'month_to_date' || period === 'last_month' || period === 'last_90_days') {
+      range = spendReportRange(period, today);
+    } else {
+      return c.html(
+        <MessagePage title="Invalid period" viewer={ctx.viewer} org={{ login: ctx.org, role: ctx.role }}>
+          <p>Unknown period "{period}": use month_to_date, last_month, last_90_days or custom.</p>
+        </MessagePage>,
+        400,
+      );
+    }
+    return c.body(spendReportCsv(db, ctx.org, range, { discountPercent: discountPercent(ctx.org) }), 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${spendReportFilename(ctx.org, range)}"`,
     });
   });
 

@@ -7,6 +7,7 @@ import { emptyMetrics } from '../../processing/daily-rollup.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, type ChartSpec, type RangePreset } from './components.js';
 import { Layout } from './layout.js';
+import { SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
 /*
  * The org overview: the headline tiles, the charts and the leaderboard for a date range. Every
@@ -25,7 +26,7 @@ const BOARDS = {
 
 export type BoardName = keyof typeof BOARDS;
 
-export function overviewModel(db: Db, org: string, range: DayRange, options: { spend: boolean }) {
+export function overviewModel(db: Db, org: string, range: DayRange, options: { spend: boolean; seats: number | null; today: string }) {
   const summary = summaryReport(db, org, range);
   const byDay = orgDays(db, org, range.startDate, range.endDate);
   const days = daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()));
@@ -125,7 +126,12 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
     ]),
   ) as Record<BoardName, { key: string; name: string; value: number }[]>;
 
-  return { summary, charts, boards };
+  const usage = usageModel(db, org, range, options.seats);
+  charts['active-users'] = usage.chart;
+  const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
+  if (spend) charts['spend-by-model'] = spend.chart;
+
+  return { summary, charts, boards, usage, spend };
 }
 
 export interface OverviewPageProps {
@@ -194,9 +200,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         <ChartFigure id="prs-per-user" title="PRs per active user" spec={charts['prs-per-user']!} description="merged PRs per day divided by that day's active users" format={(n) => n.toFixed(2)} />
         <ChartFigure id="merged" title="Merged per day, with vs without Claude Code" spec={charts.merged!} description="merged pull requests (or lines of code) per day, with and without Claude Code" />
         <ChartFigure id="accepted" title="Lines accepted per day" spec={charts.accepted!} description="lines of code accepted from Claude Code per day" />
-        {spend && charts.spend ? <ChartFigure id="spend" title="Spend per day by model" spec={charts.spend} description="USD per day, stacked by model" format={formatUsd} /> : null}
       </div>
-      <ChartData specs={charts} />
 
       <section aria-labelledby="leaderboard-title" data-board>
         <h2 id="leaderboard-title">Leaderboard: top {LEADERBOARD_SIZE} by contribution</h2>
@@ -262,6 +266,12 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           );
         })}
       </section>
+
+      <UsageSection org={org} range={range} usage={model.usage} />
+      {spend && model.spend ? (
+        <SpendSection org={org} range={range} spend={model.spend} perDay={charts.spend!} />
+      ) : null}
+      <ChartData specs={charts} />
     </Layout>
   );
 };

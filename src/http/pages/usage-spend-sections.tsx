@@ -1,0 +1,226 @@
+import type { FC } from 'hono/jsx';
+import type { Db } from '../../db/client.js';
+import {
+  activityByDay,
+  peopleThisMonth,
+  seatUtilization,
+  SPEND_PERIODS,
+  spendByModel,
+  spendToDate,
+  lookback,
+  topSpenders,
+  type PersonSpend,
+  type SpendPeriod,
+} from '../../db/usage-queries.js';
+import type { DayRange } from '../../metrics/report.js';
+import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, Tile, type ChartSpec } from './components.js';
+
+/*
+ * The overview's Usage section (who uses Claude Code, how much of the seats) and Spend section
+ * (what it costs, by model and person; owners, or members an owner allowed). The same queries
+ * answer the `summaries` and cost routes of the API.
+ */
+
+const SERIES = ['--series-1', '--series-2', '--series-3', '--series-4', '--series-5', '--series-6'];
+const PERIOD_LABELS: Record<SpendPeriod, string> = { '1m': '1 month', '3m': '3 months', '1y': '1 year' };
+
+export function usageModel(db: Db, org: string, range: DayRange, seats: number | null) {
+  const days = activityByDay(db, org, range);
+  const last = days.at(-1)!;
+  const chart: ChartSpec = {
+    kind: 'line',
+    labels: days.map((d) => formatDay(d.day).replace(/, \d{4}$/, '')),
+    views: {
+      active: {
+        label: 'Active users',
+        datasets: [
+          { label: 'Daily active', data: days.map((d) => d.dailyActiveUsers), color: '--series-1' },
+          { label: 'Weekly active (7 days)', data: days.map((d) => d.weeklyActiveUsers), color: '--series-2' },
+          { label: 'Monthly active (30 days)', data: days.map((d) => d.monthlyActiveUsers), color: '--series-3' },
+        ],
+      },
+    },
+  };
+  return {
+    asOf: last.day,
+    dailyActiveUsers: last.dailyActiveUsers,
+    weeklyActiveUsers: last.weeklyActiveUsers,
+    monthlyActiveUsers: last.monthlyActiveUsers,
+    seats,
+    utilization: seatUtilization(last.weeklyActiveUsers, seats),
+    sessions: days.reduce((n, d) => n + d.sessions, 0),
+    activeHours: Math.round((days.reduce((n, d) => n + d.activeTimeSeconds, 0) / 3600) * 10) / 10,
+    chart,
+  };
+}
+
+export function spendModel(db: Db, org: string, range: DayRange, today: string) {
+  const toDate = spendToDate(db, org, today);
+  const periods = Object.keys(SPEND_PERIODS) as SpendPeriod[];
+  const byPeriod = Object.fromEntries(periods.map((p) => [p, spendByModel(db, org, lookback(today, SPEND_PERIODS[p]))])) as Record<SpendPeriod, ReturnType<typeof spendByModel>>;
+  const models = [...new Set(periods.flatMap((p) => byPeriod[p].map((m) => m.model)))].sort();
+  const chart: ChartSpec = {
+    kind: 'bar',
+    labels: models,
+    views: Object.fromEntries(
+      periods.map((p, i) => [
+        p,
+        {
+          label: PERIOD_LABELS[p],
+          yLabel: 'USD',
+          datasets: [
+            {
+              label: `Spend, last ${PERIOD_LABELS[p]}`,
+              data: models.map((model) => Math.round((byPeriod[p].find((m) => m.model === model)?.costUsd ?? 0) * 100) / 100),
+              color: SERIES[i % SERIES.length]!,
+            },
+          ],
+        },
+      ]),
+    ),
+  };
+  return {
+    today,
+    monthToDate: toDate.monthToDate.costUsd,
+    quarterToDate: toDate.quarterToDate.costUsd,
+    yearToDate: toDate.yearToDate.costUsd,
+    chart,
+    top: topSpenders(db, org, range, 10),
+    thisMonth: peopleThisMonth(db, org, today),
+  };
+}
+
+/** How the Console names a member: by email, or by the API key's name (here: the login or user key). */
+const memberName = (p: PersonSpend) => p.email ?? p.githubLogin ?? p.userKey;
+
+export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel> }> = ({ usage: u }) => (
+  <section aria-labelledby="usage-title" data-section="usage">
+    <h2 id="usage-title">Usage</h2>
+    <dl class="tiles" aria-label="Usage">
+      <Tile label="Daily active users" metric="usage.daily_active_users" value={u.dailyActiveUsers} shown={formatNumber(u.dailyActiveUsers)} note={`on ${formatDay(u.asOf)}`} />
+      <Tile label="Weekly active users" metric="usage.weekly_active_users" value={u.weeklyActiveUsers} shown={formatNumber(u.weeklyActiveUsers)} note="7 days to the range's end" />
+      <Tile label="Monthly active users" metric="usage.monthly_active_users" value={u.monthlyActiveUsers} shown={formatNumber(u.monthlyActiveUsers)} note="30 days to the range's end" />
+      <Tile
+        label="Seat utilization"
+        metric="usage.seat_utilization"
+        value={u.utilization}
+        shown={formatShare(u.utilization)}
+        note={u.seats === null ? 'seats unknown: set SEATS' : `weekly active ÷ ${formatNumber(u.seats)} seats`}
+      />
+      <Tile label="Sessions" metric="usage.sessions" value={u.sessions} shown={formatNumber(u.sessions)} note="in the range" />
+      <Tile label="Active time" metric="usage.active_hours" value={u.activeHours} shown={`${u.activeHours.toLocaleString('en-US')} h`} note="in the range" />
+    </dl>
+    <div class="charts">
+      <ChartFigure id="active-users" title="Daily, weekly and monthly active users" spec={u.chart} description="people with Claude Code activity in the day, the 7 days and the 30 days ending each day" />
+    </div>
+  </section>
+);
+
+export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<typeof spendModel>; perDay: ChartSpec }> = ({ org, range, spend: s, perDay }) => (
+  <section aria-labelledby="spend-title" data-section="spend">
+    <h2 id="spend-title">Spend</h2>
+    <dl class="tiles" aria-label="Spend to date">
+      <Tile label="Month to date" metric="spend.month_to_date" value={Math.round(s.monthToDate * 1e6) / 1e6} shown={formatUsd(s.monthToDate)} note={`through ${formatDay(s.today)}`} />
+      <Tile label="Quarter to date" metric="spend.quarter_to_date" value={Math.round(s.quarterToDate * 1e6) / 1e6} shown={formatUsd(s.quarterToDate)} />
+      <Tile label="Year to date" metric="spend.year_to_date" value={Math.round(s.yearToDate * 1e6) / 1e6} shown={formatUsd(s.yearToDate)} />
+    </dl>
+    <div class="charts">
+      <ChartFigure id="spend" title="Spend per day by model" spec={perDay} description="USD per day of the range, stacked by model" format={formatUsd} />
+      <ChartFigure id="spend-by-model" title="Spend by model" spec={s.chart} description="USD per model over the last month, 3 months or year" format={formatUsd} />
+      <figure class="chart" aria-labelledby="top-spenders-title">
+        <figcaption id="top-spenders-title">
+          Top {s.top.length === 0 ? 10 : s.top.length} by spend, {formatDay(range.startDate)} – {formatDay(range.endDate)}
+        </figcaption>
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Member</th>
+                <th scope="col" class="num">
+                  Spend
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.top.length === 0 ? (
+                <tr>
+                  <td colspan={3} class="muted">
+                    No spend in this range.
+                  </td>
+                </tr>
+              ) : (
+                s.top.map((p, i) => (
+                  <tr data-spender={p.userKey}>
+                    <td>{i + 1}</td>
+                    <td>{memberName(p)}</td>
+                    <td class="num">{formatUsd(p.costUsd)}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+      </figure>
+    </div>
+    <h3>This month, per member</h3>
+    <div class="table-wrap">
+      <table data-table="this-month">
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col">Account</th>
+            <th scope="col" class="num">
+              Spend this month
+            </th>
+            <th scope="col" class="num">
+              Lines this month (accepted)
+            </th>
+            <th scope="col" class="num">
+              Lines committed
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.thisMonth.length === 0 ? (
+            <tr>
+              <td colspan={5} class="muted">
+                Nothing this month yet.
+              </td>
+            </tr>
+          ) : (
+            s.thisMonth.map((p) => (
+              <tr data-member={p.userKey}>
+                <td>{memberName(p)}</td>
+                <td>{p.customerType === 'subscription' ? 'Claude account' : p.customerType === 'api' ? 'API key' : '—'}</td>
+                <td class="num">{formatUsd(p.costUsd)}</td>
+                <td class="num">{formatNumber(p.linesAccepted)}</td>
+                <td class="num">{formatNumber(p.linesCommitted)}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+    <form method="get" action={`/orgs/${org}/spend-report.csv`} class="row" aria-label="Export the spend report">
+      <label>
+        Spend report
+        <select name="period">
+          <option value="month_to_date">Month to date</option>
+          <option value="last_month">Last month</option>
+          <option value="last_90_days">Last 90 days</option>
+          <option value="custom">Custom (the dates beside)</option>
+        </select>
+      </label>
+      <label>
+        From
+        <input type="date" name="start_date" value={range.startDate} />
+      </label>
+      <label>
+        To
+        <input type="date" name="end_date" value={range.endDate} />
+      </label>
+      <button type="submit">Export spend report (CSV)</button>
+    </form>
+  </section>
+);

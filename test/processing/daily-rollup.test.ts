@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { dailyModelUsage, dailyOrgMetrics, dailyUserMetrics } from '../../src/db/schema.js';
+import { rollupDay, type DayInput, type TelemetryCounter, type UserRef } from '../../src/processing/daily-rollup.js';
+import { runProcessing } from '../../src/processing/run-processing.js';
+import { DAY0, HOUR, logsRequest, metricsRequest } from '../helpers/otlp-builders.js';
+import { createTestApp } from '../helpers/test-app.js';
+
+/*
+ * Model usage (requests, tokens, cost per person, model and day) comes from one source per
+ * session: its `api_request` events when it sent any, else its cost/token metrics. The recorded CLI
+ * names the model differently in the two (events `claude-sonnet-4-5`, metrics `claude-opus-4-8[1m]`).
+ */
+
+const DANA: UserRef = { userKey: 'dana', githubLogin: 'dana', email: 'dana@acme.example' };
+const SAM: UserRef = { userKey: 'unlinked:sam@acme.example', githubLogin: null, email: 'sam@acme.example' };
+
+const metrics = (sessionId: string, model: string, cost: number, input: number, output: number): TelemetryCounter[] => [
+  { sessionId, metric: 'sessions', dimension: '', value: 1 },
+  { sessionId, metric: 'cost_usd', dimension: model, value: cost },
+  { sessionId, metric: 'tokens', dimension: `${model}:input`, value: input },
+  { sessionId, metric: 'tokens', dimension: `${model}:output`, value: output },
+];
+
+function day(input: Partial<DayInput>) {
+  return rollupDay({
+    subjects: [],
+    opened: [],
+    telemetry: [],
+    apiRequests: [],
+    userOfSession: (id) => (id.startsWith('dana') ? DANA : SAM),
+    ...input,
+  });
+}
+
+describe('rollupDay: model usage', () => {
+  it('takes a session’s requests, tokens and cost from its api_request events, under the events’ model: one row', () => {
+    const rollup = day({
+      telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 0.0132, 960, 336),
+      apiRequests: [
+        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+      ],
+    });
+    expect(rollup.models).toEqual([
+      { userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+    ]);
+    expect(rollup.users.get('dana')!.metrics).toMatchObject({ sessions: 1, costUsd: 0.0132, inputTokens: 960, outputTokens: 336, activeUsers: 1 });
+    expect(rollup.org).toMatchObject({ sessions: 1, costUsd: 0.0132, inputTokens: 960, outputTokens: 336, activeUsers: 1 });
+  });
+
+  it('where the events and metrics disagree, the events count, never both', () => {
+    const rollup = day({
+      telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 9, 9000, 900),
+      apiRequests: [
+        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 2, inputTokens: 100, outputTokens: 10, cacheReadTokens: 5, cacheCreationTokens: 1, costUsd: 0.5 },
+      ],
+    });
+    expect(rollup.models.map((m) => [m.model, m.requests, m.costUsd])).toEqual([['claude-sonnet-4-5', 2, 0.5]]);
+    expect(rollup.org).toMatchObject({ costUsd: 0.5, inputTokens: 100, outputTokens: 10, cacheReadTokens: 5, cacheCreationTokens: 1 });
+  });
+
+  it('a session without events keeps its metrics (no request count); sessions are independent', () => {
+    const rollup = day({
+      telemetry: [...metrics('dana-1', 'claude-opus-4-8[1m]', 0.0132, 960, 336), ...metrics('sam-1', 'claude-opus-4-1', 0.25, 50, 5)],
+      apiRequests: [
+        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+      ],
+    });
+    expect(rollup.models.map((m) => [m.userKey, m.model, m.requests, m.inputTokens, m.costUsd])).toEqual([
+      ['dana', 'claude-sonnet-4-5', 8, 960, 0.0132],
+      ['unlinked:sam@acme.example', 'claude-opus-4-1', 0, 50, 0.25],
+    ]);
+    expect(rollup.org.costUsd).toBeCloseTo(0.2632, 9);
+    expect(rollup.org.inputTokens).toBe(1010);
+  });
+
+  it('a session known to send events contributes no metric usage on a day without events', () => {
+    const rollup = day({ telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 0.01, 100, 10), sessionsWithApiRequests: new Set(['dana-1']) });
+    expect(rollup.models).toEqual([]);
+    expect(rollup.org).toMatchObject({ sessions: 1, costUsd: 0, inputTokens: 0, activeUsers: 1 });
+  });
+});
+
+describe('processing: a session’s requests at 23:59, its metrics exported after midnight', () => {
+  let t: ReturnType<typeof createTestApp> | undefined;
+  afterEach(() => t?.cleanup());
+
+  it('counts its spend once, on the day of the requests', async () => {
+    t = createTestApp();
+    const post = async (path: string, body: object) => {
+      const res = await t!.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${t!.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+    };
+    const request = (at: bigint) => ({
+      name: 'api_request',
+      time: at,
+      attributes: { 'session.id': 'sess-1', 'user.email': 'dana@acme.example', model: 'claude-sonnet-4-5', input_tokens: 120, output_tokens: 42, cost_usd: '0.00165' },
+    });
+    // 2026-11-21 23:58 and 23:59; the metrics' export covering both lands at 2026-11-22 00:00:05.
+    await post('/v1/logs', logsRequest([request(DAY0 + 24n * HOUR - 120_000_000_000n), request(DAY0 + 24n * HOUR - 60_000_000_000n)]));
+    const exported = { start: DAY0 + 23n * HOUR, time: DAY0 + 24n * HOUR + 5_000_000_000n };
+    await post(
+      '/v1/metrics',
+      metricsRequest([
+        { name: 'claude_code.session.count', value: 1, ...exported },
+        { name: 'claude_code.cost.usage', value: 0.0033, attributes: { model: 'claude-opus-4-8[1m]' }, ...exported },
+        { name: 'claude_code.token.usage', value: 240, attributes: { model: 'claude-opus-4-8[1m]', type: 'input' }, ...exported },
+        { name: 'claude_code.token.usage', value: 84, attributes: { model: 'claude-opus-4-8[1m]', type: 'output' }, ...exported },
+      ]),
+    );
+    await runProcessing(t.db, { org: 'acme', fromDay: '2026-11-21', toDay: '2026-11-22' });
+
+    expect(t.db.select().from(dailyModelUsage).all()).toEqual([
+      {
+        org: 'acme',
+        day: '2026-11-21',
+        userKey: 'unlinked:dana@acme.example',
+        model: 'claude-sonnet-4-5',
+        requests: 2,
+        inputTokens: 240,
+        outputTokens: 84,
+        cacheReadTokens: 0,
+        cacheCreationTokens: 0,
+        costUsd: 0.0033,
+      },
+    ]);
+    const org = t.db.select().from(dailyOrgMetrics).all().map((r) => [r.day, r.costUsd, r.inputTokens, r.activeUsers]);
+    expect(org).toEqual([
+      ['2026-11-21', 0.0033, 240, 1],
+      ['2026-11-22', 0, 0, 1],
+    ]);
+    expect(t.db.select().from(dailyUserMetrics).all().reduce((n, r) => n + r.costUsd, 0)).toBe(0.0033);
+  });
+});
