@@ -22,3 +22,14 @@ export function storedCounts(db: Db): StoredCounts {
     commits: count(db.select({ n }).from(commits)),
   };
 }
+
+/** The orgs with an active installation of the app (lowercase logins). */
+export function installedOrgs(db: Db): string[] {
+  return db
+    .selectDistinct({ login: sql<string>`lower(${installations.accountLogin})` })
+    .from(installations)
+    .where(sql`${installations.status} = 'active'`)
+    .orderBy(sql`1`)
+    .all()
+    .map((r) => r.login);
+}

@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { isDbReachable, type Db } from '../db/client.js';
-import { storedCounts } from '../db/overview.js';
+import { installedOrgs, storedCounts } from '../db/overview.js';
 import { lastRuns } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
@@ -19,7 +19,7 @@ import { HomePage } from './pages/home-page.js';
 import { orgPages } from './pages/org-routes.js';
 import { assetRoutes } from './assets.js';
 import type { OrgAccess } from './auth/org-access.js';
-import { signInRoutes, webSession } from './auth/sign-in-routes.js';
+import { signInRoutes, webSession, type WebEnv } from './auth/sign-in-routes.js';
 import { telemetryRoutes } from './telemetry-routes.js';
 
 export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -52,7 +52,7 @@ export interface PagesDeps {
   processNow: (org: string) => Promise<unknown>;
 }
 
-export type AppEnv = { Bindings: HttpBindings };
+export type AppEnv = { Bindings: HttpBindings; Variables: WebEnv['Variables'] };
 
 /** The one Hono app behind the server's single port. */
 export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, seats, discountPercent, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
@@ -113,9 +113,20 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
     return RESPONSE_ALREADY_SENT;
   });
 
-  app.get('/', (c) => {
+  app.get('/', webSession({ db, sessionKey: web.sessionKey, now }), async (c) => {
     const jobs = countJobsByStatus(db);
     const origin = new URL(c.req.url).origin;
+    const signedIn = c.get('viewer');
+    let viewer: { login: string; orgs: { login: string; role: string }[] } | undefined;
+    if (signedIn) {
+      // The orgs this person may see, asked of GitHub (remembered for minutes); an org GitHub cannot answer for is left out.
+      const orgs: { login: string; role: string }[] = [];
+      for (const org of installedOrgs(db)) {
+        const role = await web.access?.roleOf(org, signedIn.githubLogin).catch(() => null);
+        if (role) orgs.push({ login: org, role });
+      }
+      viewer = { login: signedIn.githubLogin, orgs };
+    }
     return c.html(
       <HomePage
         githubConfigured={webhooks !== undefined}
@@ -123,6 +134,8 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
         counts={storedCounts(db)}
         jobs={jobs}
         lastRun={lastRuns(db, 1)[0]}
+        viewer={viewer}
+        signInConfigured={web.oauth !== undefined}
       />,
     );
   });

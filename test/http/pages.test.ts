@@ -128,6 +128,20 @@ describe('sign in with GitHub', () => {
   });
 });
 
+describe('the home page', () => {
+  it('offers sign-in, then lists the organizations the person may see', async () => {
+    expect(await (await page('/')).text()).toContain('<a href="/auth/sign-in">Sign in with GitHub</a>');
+    const owner = await sessionOf('hana', 'admin');
+    const html = await (await page('/', owner)).text();
+    expect(html).toContain('Signed in as <strong>hana</strong>');
+    expect(html).toContain('<a href="/orgs/acme">acme</a>');
+    const outsider = await sessionOf('hugo', null);
+    const other = await (await page('/', outsider)).text();
+    expect(other).not.toContain('href="/orgs/acme"');
+    expect(other).toContain('None of the organizations this app is installed on shows you its metrics.');
+  });
+});
+
 describe('who sees what', () => {
   it('sends someone signed out to sign in, keeping where they were going', async () => {
     const res = await page(`/orgs/acme/pull-requests?${RANGE}`);

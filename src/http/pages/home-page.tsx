@@ -7,6 +7,9 @@ export interface HomePageProps {
   counts: StoredCounts;
   jobs: { pending: number; running: number; failed: number };
   lastRun: { status: string; finishedAt: string | null; startedAt: string } | undefined;
+  /** Who is signed in to the metrics pages, and the orgs they may see. */
+  viewer?: { login: string; orgs: { login: string; role: string }[] } | undefined;
+  signInConfigured: boolean;
 }
 
 const styles = `
@@ -27,7 +30,7 @@ const styles = `
 `;
 
 /** The first page a person sees: whether the app is connected to GitHub, and what to do next. */
-export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, counts, jobs, lastRun }) => (
+export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, counts, jobs, lastRun, viewer, signInConfigured }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -42,6 +45,40 @@ export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, cou
           How much of what your organization ships was written with Claude Code, from GitHub webhooks and Claude
           Code's own telemetry, on your own server.
         </p>
+
+        <section aria-labelledby="pages-title">
+          <h2 id="pages-title">Metrics pages</h2>
+          {viewer ? (
+            <>
+              <p>
+                Signed in as <strong>{viewer.login}</strong>.{' '}
+                {viewer.orgs.length === 0 ? 'None of the organizations this app is installed on shows you its metrics.' : 'Your organizations:'}
+              </p>
+              {viewer.orgs.length > 0 ? (
+                <ul>
+                  {viewer.orgs.map((o) => (
+                    <li>
+                      <a href={`/orgs/${o.login}`}>{o.login}</a> <span class="muted">({o.role})</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+              <form method="post" action="/auth/sign-out">
+                <button type="submit">Sign out</button>
+              </form>
+            </>
+          ) : signInConfigured ? (
+            <p>
+              <a href="/auth/sign-in">Sign in with GitHub</a> to see your organization's metrics (owners of the organization, and members of the
+              teams they choose).
+            </p>
+          ) : (
+            <p class="warn">
+              Sign-in is not set up: set <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> (the GitHub App's OAuth client); see{' '}
+              <a href="/auth/sign-in">what to do</a>.
+            </p>
+          )}
+        </section>
 
         <section aria-labelledby="github-status">
           <h2 id="github-status">GitHub App</h2>
