@@ -33,7 +33,8 @@ import {
   UserUsageReportSchema,
   type Dimension,
 } from './analytics-schemas.js';
-import { ErrorSchema, OrgParam, resolveRange } from './schemas.js';
+import { errorResponses, json } from './responses.js';
+import { OrgParam, resolveRange } from './schemas.js';
 
 /*
  * Usage and spend analytics (issue 8) on the metrics API: `summaries`, the per-person and bucketed
@@ -169,17 +170,6 @@ function rankPage(rows: PersonUsage[], metric: (u: PersonUsage) => number, desc:
   return { rows: pageRows.map((r) => r.row), hasMore, next: hasMore ? encode(pageRows.at(-1)!.key) : null };
 }
 
-const errorResponses = {
-  400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A parameter is invalid or not available (the message names it)' },
-  401: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Missing, unknown or revoked API key' },
-  404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'No such org (or not one the key covers)' },
-  429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Rate limit exceeded; see Retry-After' },
-} as const;
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { content: { 'application/json': { schema } }, description },
-  ...errorResponses,
-});
 
 export function registerAnalyticsRoutes(api: OpenAPIHono<AnalyticsEnv>, deps: AnalyticsDeps): void {
   const { db, now } = deps;

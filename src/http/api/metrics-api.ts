@@ -35,9 +35,9 @@ import {
 import { errorBody, jsonError } from '../errors.js';
 import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
+import { json } from './responses.js';
 import {
   DailySchema,
-  ErrorSchema,
   ListQuery,
   OrgParam,
   PullRequestDetailSchema,
@@ -133,17 +133,6 @@ export function decodeCursor<T>(page: string | undefined, check: (v: unknown) =>
   }
 }
 
-const errorResponses = {
-  400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'A parameter is invalid (the message names it)' },
-  401: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Missing, unknown or revoked API key' },
-  404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'No such org (or not one the key covers), or no such item' },
-  429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Rate limit exceeded; see Retry-After' },
-} as const;
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  200: { content: { 'application/json': { schema } }, description },
-  ...errorResponses,
-});
 
 const withCsv = <R extends ReturnType<typeof json>>(responses: R, description: string) => ({
   ...responses,

@@ -213,13 +213,20 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   };
 
-  app.get('/orgs/:org', async (c) => {
+  /** A metrics page's preamble: who may see what, the range, and (for pages of figures) whether any exist yet. */
+  const metricsPage = async (c: Context<WebEnv>, { processed }: { processed: boolean }) => {
     const ctx = await orgContext(c);
     if (ctx instanceof Response) return ctx;
     const r = await rangeOf(c, ctx);
     if (r instanceof Response) return r;
-    const waiting = await processing(c, ctx);
-    if (waiting) return waiting;
+    const waiting = processed ? await processing(c, ctx) : undefined;
+    return waiting ?? { ...ctx, ...r };
+  };
+
+  app.get('/orgs/:org', async (c) => {
+    const ctx = await metricsPage(c, { processed: true });
+    if (ctx instanceof Response) return ctx;
+    const r = ctx;
     return c.html(
       <OverviewPage
         org={ctx.org}
@@ -236,10 +243,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   });
 
   app.get('/orgs/:org/users.csv', async (c) => {
-    const ctx = await orgContext(c);
+    const ctx = await metricsPage(c, { processed: false });
     if (ctx instanceof Response) return ctx;
-    const r = await rangeOf(c, ctx);
-    if (r instanceof Response) return r;
+    const r = ctx;
     const columns = ctx.spend ? USER_COLUMNS : USER_COLUMNS.filter((col) => col !== 'cost_usd');
     return c.body(toCsv(allUserRows(db, ctx.org, r.range), columns), 200, {
       'content-type': 'text/csv; charset=utf-8',
@@ -282,12 +288,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   });
 
   app.get('/orgs/:org/users', async (c) => {
-    const ctx = await orgContext(c);
+    const ctx = await metricsPage(c, { processed: true });
     if (ctx instanceof Response) return ctx;
-    const r = await rangeOf(c, ctx);
-    if (r instanceof Response) return r;
-    const waiting = await processing(c, ctx);
-    if (waiting) return waiting;
+    const r = ctx;
     const people = userTotals(db, ctx.org, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) }));
     return c.html(
       <PeoplePage
@@ -304,10 +307,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   });
 
   app.get('/orgs/:org/users/:login', async (c) => {
-    const ctx = await orgContext(c);
+    const ctx = await metricsPage(c, { processed: false });
     if (ctx instanceof Response) return ctx;
-    const r = await rangeOf(c, ctx);
-    if (r instanceof Response) return r;
+    const r = ctx;
     const userKey = c.req.param('login').toLowerCase();
     const who = knownUser(db, ctx.org, userKey);
     if (!who) {
@@ -342,12 +344,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
 
   const isPrCursor = (v: unknown): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number';
   app.get('/orgs/:org/pull-requests', async (c) => {
-    const ctx = await orgContext(c);
+    const ctx = await metricsPage(c, { processed: true });
     if (ctx instanceof Response) return ctx;
-    const r = await rangeOf(c, ctx);
-    if (r instanceof Response) return r;
-    const waiting = await processing(c, ctx);
-    if (waiting) return waiting;
+    const r = ctx;
     const flag = c.req.query('with_claude_code');
     const filter: PullRequestFilter = flag === 'true' ? 'with' : flag === 'false' ? 'without' : 'all';
     const after = decodeCursor(c.req.query('page'), isPrCursor);
@@ -435,15 +434,6 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     return settingsPage(c, ctx, { created: { kind: 'ingest-token', secret: token, forLogin: login || null } });
   });
 
-  app.post('/orgs/:org/settings/ingest-tokens/:id/revoke', async (c) => {
-    const ctx = await orgContext(c, { ownersOnly: true });
-    if (ctx instanceof Response) return ctx;
-    const id = Number(c.req.param('id'));
-    if (!listIngestTokens(db, ctx.org).some((t) => t.id === id)) return settingsPage(c, ctx, { notice: { text: 'No such ingest token.', tone: 'bad' } }, 400);
-    revokeIngestToken(db, id);
-    return backToSettings(c, ctx.org, 'token-revoked');
-  });
-
   app.post('/orgs/:org/settings/api-keys', async (c) => {
     const ctx = await orgContext(c, { ownersOnly: true });
     if (ctx instanceof Response) return ctx;
@@ -452,14 +442,22 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     return settingsPage(c, ctx, { created: { kind: 'api-key', secret: key } });
   });
 
-  app.post('/orgs/:org/settings/api-keys/:id/revoke', async (c) => {
-    const ctx = await orgContext(c, { ownersOnly: true });
-    if (ctx instanceof Response) return ctx;
-    const id = Number(c.req.param('id'));
-    if (!listApiKeys(db, ctx.org).some((k) => k.id === id)) return settingsPage(c, ctx, { notice: { text: 'No such API key.', tone: 'bad' } }, 400);
-    revokeApiKey(db, id);
-    return backToSettings(c, ctx.org, 'key-revoked');
-  });
+  // Revoking: only the org's own secrets, by id.
+  const revocable = [
+    { path: 'ingest-tokens', name: 'ingest token', ids: (org: string) => listIngestTokens(db, org).map((t) => t.id), revoke: revokeIngestToken, notice: 'token-revoked' },
+    { path: 'api-keys', name: 'API key', ids: (org: string) => listApiKeys(db, org).map((k) => k.id), revoke: revokeApiKey, notice: 'key-revoked' },
+  ] as const;
+  for (const secret of revocable) {
+    app.post(`/orgs/:org/settings/${secret.path}/:id/revoke`, async (c) => {
+      const ctx = await orgContext(c, { ownersOnly: true });
+      if (ctx instanceof Response) return ctx;
+      const id = Number(c.req.param('id'));
+      if (!secret.ids(ctx.org).includes(id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
+      secret.revoke(db, id);
+      log.info({ org: ctx.org, by: ctx.viewer.githubLogin, id }, `${secret.name} revoked`);
+      return backToSettings(c, ctx.org, secret.notice);
+    });
+  }
 
   app.post('/orgs/:org/settings/identity-links', async (c) => {
     const ctx = await orgContext(c, { ownersOnly: true });

@@ -70,6 +70,55 @@ const PostButton: FC<{ action: string; label: string; danger?: boolean; fields?:
   </form>
 );
 
+/** Live ingest tokens or API keys: their visible prefix, for whom, when made and last used, and Revoke. */
+const SecretsTable: FC<{
+  kind: 'Token' | 'Key';
+  empty: string;
+  rows: { id: number; prefix: string; forWhom?: string; createdAt: string; lastUsedAt: string | null }[];
+  revokeAction: (id: number) => string;
+}> = ({ kind, empty, rows, revokeAction }) => {
+  const forColumn = rows.some((r) => r.forWhom !== undefined) || kind === 'Token';
+  const columns = forColumn ? 5 : 4;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{kind}</th>
+            {forColumn ? <th scope="col">For</th> : null}
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col"></th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
+            <tr>
+              <td colspan={columns} class="muted">
+                {empty}
+              </td>
+            </tr>
+          ) : (
+            rows.map((r) => (
+              <tr data-secret={r.prefix}>
+                <td>
+                  <code>{r.prefix}…</code>
+                </td>
+                {forColumn ? <td>{r.forWhom}</td> : null}
+                <td>{when(r.createdAt)}</td>
+                <td>{when(r.lastUsedAt)}</td>
+                <td>
+                  <PostButton action={revokeAction(r.id)} label="Revoke" danger />
+                </td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+};
+
 export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, settings, tokens, keys, links, runs, created, notice }) => {
   const base = `/orgs/${org}/settings`;
   const liveTokens = tokens.filter((t) => !t.revokedAt);
@@ -142,42 +191,12 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
       <section class="card" aria-labelledby="tokens-title">
         <h2 id="tokens-title">Ingest tokens</h2>
         <p class="muted">What Claude Code sends telemetry and hook calls with. A personal token also says whose data it is (the strongest identity link).</p>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">For</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              {liveTokens.length === 0 ? (
-                <tr>
-                  <td colspan={5} class="muted">
-                    No ingest tokens yet.
-                  </td>
-                </tr>
-              ) : (
-                liveTokens.map((t) => (
-                  <tr data-token={t.tokenPrefix}>
-                    <td>
-                      <code>{t.tokenPrefix}…</code>
-                    </td>
-                    <td>{t.githubLogin ?? 'the whole org'}</td>
-                    <td>{when(t.createdAt)}</td>
-                    <td>{when(t.lastUsedAt)}</td>
-                    <td>
-                      <PostButton action={`${base}/ingest-tokens/${t.id}/revoke`} label="Revoke" danger />
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
+        <SecretsTable
+          kind="Token"
+          empty="No ingest tokens yet."
+          rows={liveTokens.map((t) => ({ id: t.id, prefix: t.tokenPrefix, forWhom: t.githubLogin ?? 'the whole org', createdAt: t.createdAt, lastUsedAt: t.lastUsedAt }))}
+          revokeAction={(id) => `${base}/ingest-tokens/${id}/revoke`}
+        />
         <form method="post" action={`${base}/ingest-tokens`} class="row">
           <label>
             GitHub login (optional, for a personal token)
@@ -194,40 +213,12 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
         <p class="muted">
           For analytics pipelines: <code>curl -H "x-api-key: …" {origin}/api/v1/orgs/{org}/summary</code>. See the <a href="/api/docs">API reference</a>.
         </p>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col"></th>
-              </tr>
-            </thead>
-            <tbody>
-              {liveKeys.length === 0 ? (
-                <tr>
-                  <td colspan={4} class="muted">
-                    No API keys yet.
-                  </td>
-                </tr>
-              ) : (
-                liveKeys.map((k) => (
-                  <tr data-key={k.keyPrefix}>
-                    <td>
-                      <code>{k.keyPrefix}…</code>
-                    </td>
-                    <td>{when(k.createdAt)}</td>
-                    <td>{when(k.lastUsedAt)}</td>
-                    <td>
-                      <PostButton action={`${base}/api-keys/${k.id}/revoke`} label="Revoke" danger />
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
+        <SecretsTable
+          kind="Key"
+          empty="No API keys yet."
+          rows={liveKeys.map((k) => ({ id: k.id, prefix: k.keyPrefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt }))}
+          revokeAction={(id) => `${base}/api-keys/${id}/revoke`}
+        />
         <PostButton action={`${base}/api-keys`} label="Create API key" />
       </section>
 
