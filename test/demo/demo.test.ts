@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemo, type Demo } from '../../src/demo/build-demo.js';
+import { expectedFigures } from '../../src/demo/expected-figures.js';
+import { DEMO_SIGN_IN_TITLE } from '../../src/demo/fake-github.js';
+
+/*
+ * `npm run demo` at a smaller scale (7 developers, 6 weeks): built through the app's real doors
+ * (signed webhooks, OTLP, hook calls, enrichment from the stand-in GitHub, processing), then
+ * checked against figures counted from the demo's own plan, and signed in to over real HTTP.
+ */
+
+let dir: string;
+let demo: Demo;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ccm-demo-'));
+  demo = await buildDemo({ dir, port: 0, developers: 7, days: 42, logLevel: 'silent' });
+}, 240_000);
+
+afterAll(async () => {
+  await demo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function api<T = any>(path: string): Promise<T> {
+  const res = await fetch(`${demo.app.url}/api/v1/orgs/${demo.org}${path}`, { headers: { 'x-api-key': demo.apiKey } });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
+
+const whole = () => ({ startDate: demo.plan.days[0]!, endDate: demo.plan.days.at(-1)! });
+const query = (r: { startDate: string; endDate: string }) => `start_date=${r.startDate}&end_date=${r.endDate}`;
+
+describe('the demo organization', () => {
+  it('was built from history: nothing was left for the app to fetch or do', () => {
+    expect(demo.built).toBe(true);
+    expect(demo.github.stats.unknown).toEqual([]);
+    expect(demo.github.stats.byRoute['pulls.listFiles']).toBeGreaterThan(0);
+    const jobs = demo.app.db.$client.prepare("SELECT count(*) AS n FROM jobs WHERE status <> 'done'").get() as { n: number };
+    expect(jobs.n).toBe(0);
+  });
+
+  it('reports exactly what the plan sent: PRs, lines and Claude Code usage', async () => {
+    const expected = expectedFigures(demo.plan);
+    const summary = await api(`/summary?${query(whole())}`);
+    expect(summary.pull_requests).toMatchObject({
+      merged: expected.pullRequests.merged,
+      with_claude_code: expected.pullRequests.withClaudeCode,
+      without_claude_code: expected.pullRequests.withoutClaudeCode,
+      opened: expected.pullRequests.opened,
+    });
+    expect(summary.lines_committed.total).toBe(expected.linesCommitted.total);
+    expect(summary.lines_committed.with_claude_code).toBe(expected.linesCommitted.withClaudeCode);
+    expect(summary.claude_code).toMatchObject({
+      lines_accepted: expected.claudeCode.linesAccepted,
+      decisions: expected.claudeCode.decisions,
+      sessions: expected.claudeCode.sessions,
+      active_users: expected.claudeCode.activeUsers,
+      commits: expected.claudeCode.commits,
+      pull_requests: expected.claudeCode.pullRequests,
+    });
+    expect(summary.claude_code.cost_usd).toBeCloseTo(expected.claudeCode.costUsd, 4);
+
+    // A realistic mix, not a degenerate one.
+    expect(expected.pullRequests.withClaudeCode).toBeGreaterThan(0);
+    expect(expected.pullRequests.withoutClaudeCode).toBeGreaterThan(0);
+    expect(summary.lines_committed.with_claude_code).toBeLessThan(summary.lines_committed.total);
+    expect(expected.claudeCode.decisions.rejected).toBeGreaterThan(0);
+    expect(demo.plan.pullRequests.some((p) => p.closedAt !== null && p.mergedAt === null)).toBe(true);
+    expect(demo.plan.pullRequests.some((p) => p.kind === 'revert' && p.mergedAt !== null)).toBe(true);
+  });
+
+  it("counts the bot's PRs apart from the with/without comparison", async () => {
+    const expected = expectedFigures(demo.plan);
+    const summary = await api(`/summary?${query(whole())}`);
+    expect(expected.pullRequests.byBots).toBeGreaterThan(0);
+    expect(summary.pull_requests.by_bots).toBe(expected.pullRequests.byBots);
+    expect(summary.pull_requests.with_claude_code + summary.pull_requests.without_claude_code).toBe(summary.pull_requests.merged);
+
+    const prs = await api<{ data: any[] }>(`/pull-requests?${query(whole())}&limit=1000`);
+    const bots = prs.data.filter((p) => p.author === 'dependabot[bot]');
+    expect(bots.length).toBe(expected.pullRequests.byBots);
+    expect(bots.every((p) => p.author_is_bot === true && p.with_claude_code === false)).toBe(true);
+  });
+
+  it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {
+    const prs = await api<{ data: any[] }>(`/pull-requests?${query(whole())}&with_claude_code=true&limit=1000`);
+    const kinds = new Set(prs.data.flatMap((p) => p.evidence.map((e: { kind: string }) => e.kind)));
+    expect(kinds).toContain('line_match');
+    expect(kinds).toContain('commit_link');
+    expect(kinds).toContain('trailer');
+    for (const p of prs.data) {
+      const planned = demo.plan.pullRequests.find((x) => x.repository.fullName === p.repository && x.number === p.number)!;
+      expect(p.lines_with_claude_code, `${p.repository}#${p.number}`).toBe(planned.expected.linesWithClaudeCode);
+      expect(p.lines_added).toBe(planned.expected.linesAdded);
+    }
+  });
+
+  it('has developers who never used Claude Code, and the app shows them with zero usage', async () => {
+    const expected = expectedFigures(demo.plan);
+    expect(expected.developersWithoutClaudeCode.length).toBeGreaterThan(0);
+    const users = await api<{ data: any[] }>(`/users?${query(whole())}&limit=1000`);
+    for (const login of expected.developersWithoutClaudeCode) {
+      const row = users.data.find((u) => u.login === login);
+      expect(row, login).toBeDefined();
+      expect(row.pull_requests_merged).toBeGreaterThan(0);
+      expect(row).toMatchObject({ sessions: 0, lines_accepted: 0, pull_requests_with_claude_code: 0, lines_with_claude_code: 0 });
+    }
+  });
+
+  it('shows adoption growing: more active users in the last two weeks than in the first two', async () => {
+    const days = demo.plan.days;
+    const first = await api(`/summary?${query({ startDate: days[0]!, endDate: days[13]! })}`);
+    const last = await api(`/summary?${query({ startDate: days.at(-14)!, endDate: days.at(-1)! })}`);
+    expect(first.claude_code.active_users).toBe(expectedFigures(demo.plan, { startDate: days[0]!, endDate: days[13]! }).claudeCode.activeUsers);
+    expect(last.claude_code.active_users).toBeGreaterThan(first.claude_code.active_users);
+    expect(last.pull_requests.with_claude_code_share).toBeGreaterThan(first.pull_requests.with_claude_code_share ?? 0);
+  });
+});
+
+describe('the demo sign-in', () => {
+  /** fetch without following redirects, with the cookies each origin set. */
+  const cookies = new Map<string, Map<string, string>>();
+  async function get(url: string): Promise<Response> {
+    const origin = new URL(url).origin;
+    const jar = cookies.get(origin) ?? new Map<string, string>();
+    cookies.set(origin, jar);
+    const res = await fetch(url, { redirect: 'manual', headers: jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {} });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair = ''] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    return res;
+  }
+
+  async function signIn(login: string): Promise<Response> {
+    cookies.clear();
+    const start = await get(`${demo.app.url}/auth/sign-in?return_to=${encodeURIComponent(`/orgs/${demo.org}`)}`);
+    expect(start.status).toBe(302);
+    const authorize = new URL(start.headers.get('location')!);
+    // The browser goes to the stand-in GitHub, as it would to github.com.
+    expect(authorize.origin).toBe(demo.github.url);
+    expect(authorize.pathname).toBe('/login/oauth/authorize');
+    const page = await get(authorize.toString());
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(DEMO_SIGN_IN_TITLE);
+    const href = new RegExp(`<a href="([^"]+)" data-login="${login}"`).exec(html)![1]!.replace(/&amp;/g, '&');
+    const approved = await get(new URL(href, authorize).toString());
+    expect(approved.status).toBe(302);
+    const callback = new URL(approved.headers.get('location')!);
+    expect(`${callback.origin}${callback.pathname}`).toBe(`${demo.app.url}/auth/github/callback`);
+    expect(callback.searchParams.get('state')).toBe(authorize.searchParams.get('state'));
+    const back = await get(callback.toString());
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe(`/orgs/${demo.org}`);
+    return get(`${demo.app.url}/orgs/${demo.org}`);
+  }
+
+  it('lets a member of the allowed team see the populated overview', async () => {
+    const overview = await signIn(demo.plan.signIn.member.login);
+    expect(overview.status).toBe(200);
+    const html = await overview.text();
+    expect(html).toContain(demo.org);
+    expect(html).toContain(demo.plan.signIn.member.login);
+    expect(html).not.toContain('Data processing in progress');
+    // The page shows the last 30 days: the same merged-PR figure the API gives for them.
+    const today = demo.plan.days.at(-1)!;
+    const from = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+    const summary = await api(`/summary?start_date=${from}&end_date=${today}`);
+    expect(summary.pull_requests.merged).toBeGreaterThan(0);
+    expect(html).toContain(String(summary.pull_requests.merged));
+  });
+
+  it('lets the owner reach the settings, and shows someone outside the allowed teams "No access"', async () => {
+    await signIn(demo.plan.signIn.owner.login);
+    expect((await get(`${demo.app.url}/orgs/${demo.org}/settings`)).status).toBe(200);
+    const outsider = await signIn(demo.plan.signIn.outsider.login);
+    expect(outsider.status).toBe(403);
+  });
+});
+
+describe('running the demo again', () => {
+  it('serves the demo already built, with a fresh API key', async () => {
+    const expected = expectedFigures(demo.plan);
+    await demo.close();
+    demo = await buildDemo({ dir, port: 0, logLevel: 'silent' });
+    expect(demo.built).toBe(false);
+    expect(demo.plan.pullRequests.length).toBeGreaterThan(0);
+    const summary = await api(`/summary?${query(whole())}`);
+    expect(summary.pull_requests.merged).toBe(expected.pullRequests.merged);
+  }, 60_000);
+});
