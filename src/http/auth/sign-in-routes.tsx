@@ -7,7 +7,7 @@ import { createMiddleware } from 'hono/factory';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.js';
-import { createWebSession, deleteWebSession, findWebSession, SESSION_TTL_MS, type WebSession } from '../../db/web-sessions.js';
+import { createWebSession, deleteWebSession, findWebSession, purgeExpiredWebSessions, SESSION_TTL_MS, type WebSession } from '../../db/web-sessions.js';
 import { MessagePage } from '../pages/layout.js';
 
 /*
@@ -53,6 +53,8 @@ export function webSession({ db, sessionKey, now }: Pick<SignInDeps, 'db' | 'ses
 
 /** Starts a session for someone GitHub vouched for (also the demo's sign-in). */
 export async function startSession(c: Context, deps: Pick<SignInDeps, 'db' | 'sessionKey' | 'publicUrl' | 'now'>, who: { login: string; id: number; name?: string | null }) {
+  // Ended sessions go as new ones start: the table holds only live ones, without a job of its own.
+  purgeExpiredWebSessions(deps.db, deps.now());
   const { id } = createWebSession(deps.db, who, deps.now());
   await setSignedCookie(c, SESSION_COOKIE, id, deps.sessionKey, {
     path: '/',
