@@ -188,7 +188,9 @@ export function sessionsWithApiRequests(db: Db, org: string, day: string): Set<s
   const rows = statement(
     db,
     `SELECT DISTINCT t.session_id AS sessionId FROM telemetry_daily t
-     WHERE t.org = ? AND t.day = ? AND EXISTS (SELECT 1 FROM api_requests_daily a WHERE a.session_id = t.session_id AND a.org = t.org)
+     WHERE t.org = ? AND t.day = ?
+       -- By session: SQLite would otherwise walk the org's every api_requests row for each telemetry row.
+       AND EXISTS (SELECT 1 FROM api_requests_daily a INDEXED BY api_requests_daily_session_id_idx WHERE a.session_id = t.session_id AND a.org = t.org)
      UNION SELECT session_id FROM api_requests_daily WHERE org = ? AND day = ?`,
   ).all(org, day, org, day) as { sessionId: string }[];
   return new Set(rows.map((r) => r.sessionId));
