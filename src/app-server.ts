@@ -10,7 +10,7 @@ import { seatsFor } from './db/usage-queries.js';
 import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
 import { enqueueStaleMemberCounts } from './github/org-member-count.js';
 import { createProbot } from './github/probot.js';
-import { githubOrgAccess } from './http/auth/org-access.js';
+import { githubOrgAccess, type OrgAccess } from './http/auth/org-access.js';
 import { createHttpApp } from './http/app.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { runProcessing } from './processing/run-processing.js';
@@ -36,6 +36,8 @@ export interface AppServerOptions {
   octokitRetries?: boolean;
   /** Tests drive the job worker themselves. */
   startWorker?: boolean;
+  /** Who may see an org's pages; by default asked of GitHub with the app's installation token. */
+  pagesAccess?: OrgAccess;
   /**
    * The time the app takes for "now" when it receives webhooks, telemetry and hook calls and runs
    * jobs (default: the system clock). The demo replays weeks of history and moves it along.
@@ -47,7 +49,7 @@ export interface AppServerOptions {
  * Opens the database, builds Probot (when GitHub credentials are configured) and the Hono app, and
  * listens on one port. Without credentials it still serves the home page and `/healthz`.
  */
-export async function startAppServer({ config, log, octokitRetries, startWorker = true, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
+export async function startAppServer({ config, log, octokitRetries, startWorker = true, pagesAccess, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
   const db = createDb(config.databasePath);
   const key = fingerprintKey(db, config.fingerprintSecret);
 
@@ -92,7 +94,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
       githubApiBaseUrl: config.githubApiBaseUrl,
       githubWebUrl: config.githubWebUrl,
       publicUrl: config.publicUrl,
-      access: probot ? githubOrgAccess({ db, octokitFor: (id) => probot.auth(id) }) : undefined,
+      access: pagesAccess ?? (probot ? githubOrgAccess({ db, octokitFor: (id) => probot.auth(id) }) : undefined),
       processNow: (org) =>
         runProcessing(db, {
           org,

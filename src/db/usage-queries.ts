@@ -54,16 +54,21 @@ export const MONTH_DAYS = 30;
  */
 export function activityByDay(db: Db, org: string, range: DayRange): ActivityDay[] {
   const from = addDays(range.startDate, -(MONTH_DAYS - 1));
-  const pairs = statement(
+  // One row per person with their active days: tens of times faster than a row per (day, person),
+  // whose row objects cost more than the query. The partial index of active rows covers it.
+  const people = statement(
     db,
-    'SELECT day, user_key AS userKey FROM daily_user_metrics WHERE org = ? AND day >= ? AND day <= ? AND active_users > 0',
-  ).all(org, from, range.endDate) as { day: string; userKey: string }[];
-  const byDay = new Map<string, string[]>();
-  for (const p of pairs) {
-    const list = byDay.get(p.day);
-    if (list) list.push(p.userKey);
-    else byDay.set(p.day, [p.userKey]);
-  }
+    `SELECT group_concat(day) AS days FROM daily_user_metrics INDEXED BY daily_user_metrics_active_org_user_key_day_idx
+     WHERE org = ? AND day >= ? AND day <= ? AND active_users > 0 GROUP BY user_key`,
+  ).all(org, from, range.endDate) as { days: string }[];
+  const byDay = new Map<string, number[]>();
+  people.forEach((p, person) => {
+    for (const day of p.days.split(',')) {
+      const list = byDay.get(day);
+      if (list) list.push(person);
+      else byDay.set(day, [person]);
+    }
+  });
   const totals = new Map(
     (
       statement(
@@ -74,12 +79,12 @@ export function activityByDay(db: Db, org: string, range: DayRange): ActivityDay
   );
 
   // How many days of each window a person was active on; a person leaves the window at zero.
-  const week = new Map<string, number>();
-  const month = new Map<string, number>();
-  const enter = (window: Map<string, number>, users: string[]) => {
+  const week = new Map<number, number>();
+  const month = new Map<number, number>();
+  const enter = (window: Map<number, number>, users: number[]) => {
     for (const u of users) window.set(u, (window.get(u) ?? 0) + 1);
   };
-  const leave = (window: Map<string, number>, users: string[]) => {
+  const leave = (window: Map<number, number>, users: number[]) => {
     for (const u of users) {
       const n = window.get(u)! - 1;
       if (n === 0) window.delete(u);

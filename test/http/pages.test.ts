@@ -289,6 +289,22 @@ describe('the pages show the API’s figures', () => {
     expect(spendPerDay.map((v) => v.toFixed(2))).toEqual(daily.map((d) => d.cost_usd!.toFixed(2)));
   });
 
+  it('keeps a page’s figures until processing runs again', async () => {
+    const cookie = await sessionOf('olivia9', 'admin');
+    const shown = async () => tileValues(await (await page(`/orgs/acme?${RANGE}`, cookie)).text())['lines_committed.with_claude_code'];
+    expect(await shown()).toBe(22);
+    // Rollups change only through processing; a change behind its back shows after the next run.
+    app.db.$client.prepare("UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22").run();
+    expect(await shown()).toBe(22);
+    await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
+    expect(await shown()).toBe(22);
+    app.db.$client.prepare("UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22").run();
+    app.db.$client.prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-20', '2026-11-20', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')").run();
+    expect(await shown()).toBe(999);
+    await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
+    expect(await shown()).toBe(22);
+  });
+
   it('the person page equals the API’s user totals and lists their PRs with the evidence in words', async () => {
     const cookie = await sessionOf('olivia5', 'admin');
     const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, cookie)).text();

@@ -213,6 +213,25 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   };
 
+  /*
+   * The figures change only when processing writes them, so a page's model is kept until the next
+   * run starts or moves on (its heartbeat), for the same range and viewer kind. Bounded: the
+   * oldest entries go first.
+   */
+  const remembered = new Map<string, unknown>();
+  const processingStamp = () => {
+    const row = db.$client.prepare('SELECT max(id) AS id, max(heartbeat_at) AS beat FROM processing_runs').get() as { id: number | null; beat: string | null };
+    return `${row.id}:${row.beat}`;
+  };
+  function memo<T>(parts: unknown[], compute: () => T): T {
+    const key = JSON.stringify([...parts, processingStamp(), now().toISOString().slice(0, 10)]);
+    if (remembered.has(key)) return remembered.get(key) as T;
+    const value = compute();
+    remembered.set(key, value);
+    if (remembered.size > 64) remembered.delete(remembered.keys().next().value!);
+    return value;
+  }
+
   /** A metrics page's preamble: who may see what, the range, and (for pages of figures) whether any exist yet. */
   const metricsPage = async (c: Context<WebEnv>, { processed }: { processed: boolean }) => {
     const ctx = await orgContext(c);
@@ -234,7 +253,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         viewer={ctx.viewer}
         range={r.range}
         preset={r.preset}
-        model={overviewModel(db, ctx.org, r.range, { spend: ctx.spend, seats: seats(ctx.org), today: now().toISOString().slice(0, 10) })}
+        model={memo(['overview', ctx.org, r.range, ctx.spend, seats(ctx.org)], () =>
+          overviewModel(db, ctx.org, r.range, { spend: ctx.spend, seats: seats(ctx.org), today: now().toISOString().slice(0, 10) }),
+        )}
         spend={ctx.spend}
         telemetry={hasTelemetry(db, ctx.org)}
         publicOrigin={appOrigin(c, publicUrl)}
@@ -291,7 +312,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const ctx = await metricsPage(c, { processed: true });
     if (ctx instanceof Response) return ctx;
     const r = ctx;
-    const people = userTotals(db, ctx.org, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) }));
+    const people = memo(['people', ctx.org, r.range], () =>
+      userTotals(db, ctx.org, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) })),
+    );
     return c.html(
       <PeoplePage
         org={ctx.org}
