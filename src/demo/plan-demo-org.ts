@@ -16,6 +16,9 @@ import {
 import { createRandom, type Random } from './random.js';
 import { existingLines, isCountedLine, LineRegistry, reviseLine, writeCode, type Language } from './synthetic-code.js';
 
+/** "reconcile" → "reconciling", "sync" → "syncing". */
+const gerund = (verb: string) => `${verb.endsWith('e') && !verb.endsWith('ee') ? verb.slice(0, -1) : verb}ing`;
+
 /*
  * The demo organization's whole history, planned up front as plain data: people, repositories,
  * pull requests with their commits and diffs, Claude Code sessions with every tool use, and what
@@ -853,7 +856,7 @@ function titleFor(r: Random, repo: DemoRepository): string {
     () => `${cap(r.pick(d.verbs))} ${r.pick(d.qualifiers)} ${r.pick(d.nouns)}s in batches`,
     () => `Add ${r.pick(d.fields)} to ${r.pick(d.nouns)} ${r.pick(['summaries', 'exports', 'events', 'responses'])}`,
     () => `Fix ${r.pick(d.nouns)} ${r.pick(d.fields)} when the ${r.pick(d.nouns)} is ${r.pick(d.qualifiers)}`,
-    () => `${cap(r.pick(d.verbs))} ${r.pick(d.nouns)}s before ${r.pick(d.verbs)}ing ${r.pick(d.nouns)}s`,
+    () => `${cap(r.pick(d.verbs))} ${r.pick(d.nouns)}s before ${gerund(r.pick(d.verbs))} ${r.pick(d.nouns)}s`,
     () => `Handle ${r.pick(d.qualifiers)} ${r.pick(d.nouns)}s in ${r.pick(d.nouns)} ${r.pick(d.verbs)}`,
     () => `Refactor ${r.pick(d.nouns)} ${r.pick(d.verbs)} into its own module`,
   ])();

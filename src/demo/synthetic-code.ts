@@ -153,7 +153,7 @@ const MD_LINES: Template[] = [
   (x) => `- The ${x.noun} ${x.field} is kept for ${x.m} days; older ${x.noun}s are archived.`,
   (x) => `If the ${x.other} queue stays above ${x.n} for ten minutes, page the ${x.qualifier} on-call.`,
   (x) => `| ${x.noun} | ${x.field} | ${x.m} | ${x.qualifier} |`,
-  (x) => `> Note: ${x.verb}ing ${x.noun}s twice is safe; the ${x.field2} check makes it idempotent (${x.m}).`,
+  (x) => `> Note: ${x.verb.endsWith('e') && !x.verb.endsWith('ee') ? x.verb.slice(0, -1) : x.verb}ing ${x.noun}s twice is safe; the ${x.field2} check makes it idempotent (${x.m}).`,
 ];
 
 function header(language: Language, x: Names, random: Random): string[] {
