@@ -11,6 +11,14 @@ import { dirname, join, resolve } from 'node:path';
  * patches of the real git history. Output: test/fixtures/attribution-eval/<scenario>/.
  * Needs the CLI from the npm registry (the harness installs it once); not part of `npm test`.
  *
+ * A scenario: `people` (name, email, GitHub login), `repositories` (full name, owner, first
+ * commit's files) and a `script` run in order, each step on one repository: `session` (a harness
+ * run: prompt and tool-call `steps`; `cwd` runs the CLI in a subfolder, `protocol` picks OTLP's),
+ * `checkout` (`create` a branch from main), `write`, `replace` (first occurrence), `mv` (git mv),
+ * `prettier` (the project's prettier over `paths`), `commit` (as `person`) and `pull_request`
+ * (snapshots the branch as a PR against main, with its hand-counted `truth`, then merges it
+ * unless `merge` is false).
+ *
  * Repositories are made under /home/<person>/src/<repo>, and the CLI runs with that home, so the
  * recorded paths look like a developer's; homes made here are removed afterwards.
  */
@@ -23,7 +31,8 @@ const OUT = join(ROOT, 'test/fixtures/attribution-eval');
 interface Person {
   name: string;
   email: string;
-  login: string;
+  /** Null for an author GitHub knows no account of (Claude Code on the web commits as Claude). */
+  login: string | null;
   team?: string;
 }
 interface Repository {

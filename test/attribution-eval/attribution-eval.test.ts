@@ -23,7 +23,9 @@ type Feature =
   /** A file Claude wrote and a later commit of the same PR moved is followed through the PR's commits. */
   | 'moves_through_commits'
   /** A Write over an existing file credits only the lines new to the file. */
-  | 'write_over_existing';
+  | 'write_over_existing'
+  /** Work of Claude Code on the web or in GitHub Actions (claude/ branch, session URL, Claude's bot) counts. */
+  | 'claude_code_remote';
 
 const MERGED_FEATURES = new Set<Feature>([]);
 
@@ -40,9 +42,10 @@ const NEEDS: Record<string, { features: Feature[]; without: string }> = {
   'acme/catalog#601': { features: ['write_over_existing'], without: '14 credited, truth 12: the 2 lines already in search.ts, moved by Kenji, count as Claude\'s Write' },
   'acme/search-ui#704': { features: ['session_scope'], without: "3 credited, truth 0: same path as the file Noor's session wrote in acme/search" },
   'acme/search#705': { features: ['session_scope'], without: "4 credited, truth 0: same path as the file Theo's session wrote in acme/search-ui" },
+  'acme/reports#801': { features: ['claude_code_remote'], without: '0 of 7: a claude/ branch and a commit with a Claude Code session URL are not evidence yet' },
 };
 
-const ALL_FEATURES: Feature[] = ['similarity', 'session_scope', 'moves_through_commits', 'write_over_existing'];
+const ALL_FEATURES: Feature[] = ['similarity', 'session_scope', 'moves_through_commits', 'write_over_existing', 'claude_code_remote'];
 const pending = (features: Feature[]) => features.filter((f) => !MERGED_FEATURES.has(f));
 
 const outcomes: PullRequestOutcome[] = [];
@@ -95,17 +98,25 @@ describe('over every scenario', () => {
   });
 
   const needs = pending(ALL_FEATURES);
-  (needs.length > 0 ? it.fails : it)(`line precision is 1 and recall at least 0.95${needs.length > 0 ? ` (expected to fail until ${needs.join(', ')}; measured 0.831 and 0.730)` : ''}`, () => {
+  (needs.length > 0 ? it.fails : it)(`line precision is 1 and recall at least 0.95${needs.length > 0 ? ` (expected to fail until ${needs.join(', ')}; measured 0.831 and 0.696)` : ''}`, () => {
     const s = score(outcomes);
     expect(s.precision).toBe(1);
     expect(s.recall).toBeGreaterThanOrEqual(0.95);
   });
 
   it('precision guard: no human-only PR is credited with a line, but those waiting for a rule not yet merged', () => {
-    // Six PRs (37 lines) by people who used Claude Code elsewhere the same day.
+    // Seven PRs (42 lines) by people who used Claude Code elsewhere the same day.
     const humanOnly = outcomes.filter((o) => o.truth.linesWithClaudeCode === 0);
-    expect(humanOnly.map((o) => o.key).sort()).toEqual(['acme/platform#402', 'acme/search#703', 'acme/search#705', 'acme/search#707', 'acme/search-ui#704', 'acme/search-ui#706']);
-    expect(humanOnly.reduce((n, o) => n + o.truth.linesAdded, 0)).toBe(37);
+    expect(humanOnly.map((o) => o.key).sort()).toEqual([
+      'acme/platform#402',
+      'acme/reports#802',
+      'acme/search#703',
+      'acme/search#705',
+      'acme/search#707',
+      'acme/search-ui#704',
+      'acme/search-ui#706',
+    ]);
+    expect(humanOnly.reduce((n, o) => n + o.truth.linesAdded, 0)).toBe(42);
     const credited = humanOnly.filter((o) => (o.got?.linesWithClaudeCode ?? 0) > 0).map((o) => o.key);
     // Today only the PRs waiting for session scoping are credited (listed in NEEDS); nothing else may be.
     const allowed = Object.entries(NEEDS)

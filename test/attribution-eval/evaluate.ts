@@ -71,7 +71,7 @@ interface RecordedPullRequest {
 
 interface Recording {
   title: string;
-  people: Record<string, { name: string; email: string; login: string }>;
+  people: Record<string, { name: string; email: string; login: string | null }>;
   repositories: string[];
   sessions: { id: string; repository: string; person: string; cwd: string; sessionId: string; startedAt: string; endedAt: string }[];
   pullRequests: RecordedPullRequest[];
