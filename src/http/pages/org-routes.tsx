@@ -19,10 +19,11 @@ import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams 
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, daysOf, pullRequestRow, toCsv, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
+import { allUserRows, dailyRow, daysOf, pullRequestRow, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
 import { ProcessingBusyError } from '../../processing/run-processing.js';
 import { spendReportRange } from '../../db/usage-queries.js';
+import { toCsv } from '../../metrics/csv.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, encodeCursor } from '../api/metrics-api.js';
 import { resolveRange } from '../api/schemas.js';
