@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,
+      webhookMaxBodyBytes: 25 * 1024 * 1024,
+      webhookCatchUp: { intervalMinutes: 30, lookbackHours: 72, maxPerPass: 50 },
       oauth: undefined,
       githubWebUrl: 'https://github.com',
       sessionSecret: undefined,

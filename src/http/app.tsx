@@ -1,6 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
@@ -12,7 +10,7 @@ import { installedOrgs, storedCounts } from '../db/overview.js';
 import { lastRuns } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
-import { errorBody, jsonError } from './errors.js';
+import { ApiError, errorBody, jsonError } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
 import { HomePage } from './pages/home-page.js';
@@ -21,14 +19,15 @@ import { assetRoutes } from './assets.js';
 import type { OrgAccess } from './auth/org-access.js';
 import { signInRoutes, webSession, type WebEnv } from './auth/sign-in-routes.js';
 import { telemetryRoutes } from './telemetry-routes.js';
-
-export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse) => unknown;
+import { webhookRoutes, type WebhookReceiver } from './webhook-routes.js';
 
 export interface HttpAppDeps {
   db: Db;
   log: Logger;
-  /** Probot's webhook middleware; absent when the app has no GitHub credentials. */
-  webhooks?: NodeMiddleware | undefined;
+  /** Runs verified webhook deliveries (Probot); absent when the app has no GitHub credentials. */
+  webhooks?: WebhookReceiver | undefined;
+  /** Largest webhook body accepted (default 25 MiB, GitHub's own cap on payloads). */
+  webhookMaxBodyBytes?: number;
   fingerprintKey: string;
   ingestMaxBodyBytes: number;
   /** Metrics API requests per minute per key. */
@@ -55,7 +54,7 @@ export interface PagesDeps {
 export type AppEnv = { Bindings: HttpBindings; Variables: WebEnv['Variables'] };
 
 /** The one Hono app behind the server's single port. */
-export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, seats, discountPercent, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
+export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 1024 * 1024, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, seats, discountPercent, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const web = pages ?? {
     sessionKey: randomBytes(32).toString('hex'),
@@ -98,20 +97,7 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
     isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),
   );
 
-  // Probot verifies the signature and runs the handlers itself; it needs the raw, unread Node
-  // request, so the body must not be touched here.
-  app.post(WEBHOOKS_PATH, async (c) => {
-    if (!webhooks) {
-      return jsonError(
-        c,
-        503,
-        'api_error',
-        'GitHub App not configured: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET, then restart.',
-      );
-    }
-    await webhooks(c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
+  app.route('/', webhookRoutes({ receiver: webhooks, maxBodyBytes: webhookMaxBodyBytes, log }));
 
   app.get('/', webSession({ db, sessionKey: web.sessionKey, now }), async (c) => {
     const jobs = countJobsByStatus(db);
@@ -145,6 +131,7 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
   app.onError((error, c) => {
     // Refusals raised by middleware (a cross-site form post) carry their own answer.
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof ApiError) return c.json(errorBody(error.type, error.message), error.status, error.headers);
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);
   });
