@@ -6,14 +6,14 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { isDbReachable, type Db } from '../db/client.js';
-import { installedOrgs, storedCounts } from '../db/overview.js';
-import { lastRuns } from '../db/rollups.js';
+import { installedOrgs, storedCountsOf } from '../db/overview.js';
+import { lastRunsOf } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import { ApiError, errorBody, jsonError } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
-import { HomePage } from './pages/home-page.js';
+import { HomePage, type HomeOrg } from './pages/home-page.js';
 import { orgPages } from './pages/org-routes.js';
 import { assetRoutes } from './assets.js';
 import type { OrgAccess } from './auth/org-access.js';
@@ -100,26 +100,23 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
   app.route('/', webhookRoutes({ receiver: webhooks, maxBodyBytes: webhookMaxBodyBytes, log }));
 
   app.get('/', webSession({ db, sessionKey: web.sessionKey, now }), async (c) => {
-    const jobs = countJobsByStatus(db);
     const origin = new URL(c.req.url).origin;
     const signedIn = c.get('viewer');
-    let viewer: { login: string; orgs: { login: string; role: string }[] } | undefined;
+    let viewer: { login: string; orgs: HomeOrg[] } | undefined;
     if (signedIn) {
-      // The orgs this person may see, asked of GitHub (remembered for minutes); an org GitHub cannot answer for is left out.
-      const orgs: { login: string; role: string }[] = [];
+      // Only the orgs this person may see, asked of GitHub (remembered for minutes); an org GitHub
+      // cannot answer for is left out. Signed out, nothing of any org is shown.
+      const orgs: HomeOrg[] = [];
       for (const org of installedOrgs(db)) {
         const role = await web.access?.roleOf(org, signedIn.githubLogin).catch(() => null);
-        if (role) orgs.push({ login: org, role });
+        if (role) orgs.push({ login: org, role, counts: storedCountsOf(db, org), jobs: countJobsByStatus(db, { org }), lastRun: lastRunsOf(db, org, 1)[0] });
       }
       viewer = { login: signedIn.githubLogin, orgs };
     }
     return c.html(
       <HomePage
         githubConfigured={webhooks !== undefined}
-        webhooksUrl={`${origin}${WEBHOOKS_PATH}`}
-        counts={storedCounts(db)}
-        jobs={jobs}
-        lastRun={lastRuns(db, 1)[0]}
+        webhooksUrl={`${web.publicUrl ?? origin}${WEBHOOKS_PATH}`}
         viewer={viewer}
         signInConfigured={web.oauth !== undefined}
       />,
