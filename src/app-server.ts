@@ -8,6 +8,7 @@ import { closeDb, createDb, type Db } from './db/client.js';
 import { getOrgSettings } from './db/org-settings.js';
 import { seatsFor } from './db/usage-queries.js';
 import { githubApp, githubJobHandlers } from './github/app.js';
+import { scheduleDeliveryCatchUp } from './github/catch-up-deliveries.js';
 import { enqueueStaleMemberCounts } from './github/org-member-count.js';
 import { createProbot } from './github/probot.js';
 import { githubOrgAccess, type OrgAccess } from './http/auth/org-access.js';
@@ -78,6 +79,11 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     if (config.seats === undefined) enqueueStaleMemberCounts(db, now());
     worker.start();
   }
+  // Deliveries lost while the app was down are asked of GitHub again, at start and periodically.
+  const catchUp =
+    startWorker && probot && config.webhookCatchUp.intervalMinutes > 0
+      ? scheduleDeliveryCatchUp({ db, octokit: () => probot.auth(), log: log.child({ name: 'webhook-catch-up' }), now, ...config.webhookCatchUp })
+      : undefined;
   const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }), now }) : undefined;
 
   const app = createHttpApp({
@@ -126,6 +132,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
       await schedule?.stop();
+      await catchUp?.stop();
       await worker.stop();
       closeDb(db);
     })());

@@ -108,16 +108,21 @@ export function isKnownWebhookEvent(name: string): boolean {
   return knownEvents.has(name);
 }
 
+/** Whether a handler runs for this event and action (what catch-up asks GitHub to redeliver). */
+export function isHandledWebhook(name: string, action: string | null | undefined): boolean {
+  const entry = schemas[name];
+  return entry !== undefined && (entry.actions === 'all' || (typeof action === 'string' && entry.actions.includes(action)));
+}
+
 /**
  * Why a payload cannot be handled (`"pull_request.id: …"`), or null when it can, or when no handler
  * runs for this event and action (it is acknowledged and ignored).
  */
 export function webhookPayloadProblem(name: string, payload: unknown): string | null {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'the payload is not a JSON object';
-  const entry = schemas[name];
-  if (!entry) return null;
   const action = (payload as { action?: unknown }).action;
-  if (entry.actions !== 'all' && !(typeof action === 'string' && entry.actions.includes(action))) return null;
+  const entry = schemas[name];
+  if (!entry || !isHandledWebhook(name, typeof action === 'string' ? action : null)) return null;
   const parsed = entry.schema.safeParse(payload);
   if (parsed.success) return null;
   const issue = parsed.error.issues[0]!;
