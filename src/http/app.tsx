@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -51,6 +52,9 @@ export interface PagesDeps {
   processNow: (org: string) => Promise<unknown>;
 }
 
+/** Largest form a page accepts (settings forms hold a few short fields). */
+const PAGE_FORM_MAX_BYTES = 64 * 1024;
+
 export type AppEnv = { Bindings: HttpBindings; Variables: WebEnv['Variables'] };
 
 /** The one Hono app behind the server's single port. */
@@ -84,8 +88,15 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
     },
   });
   const sameOrigin = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || origin === web.publicUrl });
+  // The pages' forms are a few fields: a larger body is refused before it is read.
+  const formLimit = bodyLimit({
+    maxSize: PAGE_FORM_MAX_BYTES,
+    onError: () => {
+      throw new ApiError(413, 'invalid_request_error', `Form is larger than ${PAGE_FORM_MAX_BYTES} bytes.`);
+    },
+  });
   for (const path of ['/auth/*', '/orgs/*']) {
-    app.use(path, pageHeaders, sameOrigin, webSession({ db, sessionKey: web.sessionKey, now }));
+    app.use(path, pageHeaders, sameOrigin, formLimit, webSession({ db, sessionKey: web.sessionKey, now }));
   }
   app.route('/', signInRoutes({ db, log, oauth: web.oauth, githubApiBaseUrl: web.githubApiBaseUrl, sessionKey: web.sessionKey, publicUrl: web.publicUrl, now }));
   app.route(
