@@ -83,6 +83,10 @@ describe('loadConfig', () => {
     [{ SEATS: 'many' }, /SEATS: /],
     [{ DISCOUNT_PERCENT: '-5' }, /DISCOUNT_PERCENT: /],
     [{ DISCOUNT_PERCENT: '101' }, /DISCOUNT_PERCENT: /],
+    [{ WEBHOOK_MAX_BODY_BYTES: '1000' }, /WEBHOOK_MAX_BODY_BYTES: /],
+    [{ WEBHOOK_CATCH_UP_LOOKBACK_HOURS: '96' }, /WEBHOOK_CATCH_UP_LOOKBACK_HOURS: /],
+    [{ WEBHOOK_CATCH_UP_MAX_PER_PASS: '0' }, /WEBHOOK_CATCH_UP_MAX_PER_PASS: /],
+    [{ WEBHOOK_CATCH_UP_INTERVAL_MINUTES: '-1' }, /WEBHOOK_CATCH_UP_INTERVAL_MINUTES: /],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
