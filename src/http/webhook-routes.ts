@@ -51,7 +51,8 @@ async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: s
       reader.releaseLock();
     }
   }
-  return { text: Buffer.concat(chunks, size).toString('utf8'), digest: hmac.digest() };
+  // Joined and decoded only once the signature matches: an unsigned body is never copied.
+  return { text: () => Buffer.concat(chunks, size).toString('utf8'), digest: hmac.digest() };
 }
 
 /** The store is busy (another connection holds SQLite's write lock): GitHub may deliver again. */
@@ -87,7 +88,7 @@ export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(body.text);
+      payload = JSON.parse(body.text());
     } catch {
       // The parser's message quotes the body: it is not repeated here.
       throw new ApiError(400, 'invalid_request_error', 'Body is not valid JSON.');
