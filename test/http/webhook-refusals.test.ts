@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
@@ -144,6 +145,28 @@ describe('refusals use the error shape and store nothing', () => {
     expect(logged.join('')).toContain('webhook delivery failed');
     expect(logged.join('')).not.toContain(MARKER);
   });
+});
+
+describe('a busy database', () => {
+  it('answers 503 with Retry-After, stores nothing, and the delivery is applied when sent again', async () => {
+    // Another connection (the command line, a long processing run) holds SQLite's write lock.
+    const other = new Database(join(dir, 'metrics.db'));
+    other.exec('BEGIN IMMEDIATE');
+    const body = prBody('Add rate limiting');
+    let res;
+    try {
+      res = await deliver('pull_request', body, { 'x-github-delivery': 'busy-1' });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.body).toEqual({ error: { type: 'api_error', message: 'The database is busy; deliver again shortly.' } });
+    storedNothing();
+    expect((await deliver('pull_request', body, { 'x-github-delivery': 'busy-1' })).status).toBe(200);
+    expect(app.db.select().from(pullRequests).all()).toMatchObject([{ number: 42 }]);
+  }, 20_000);
 });
 
 /** Sends `total` bytes of JSON-ish filler in 64 KiB chunks, stopping when the server answers. */
