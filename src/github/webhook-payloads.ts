@@ -10,9 +10,15 @@ import { PULL_REQUEST_ACTIONS } from './handle-pull-request.js';
  */
 
 const id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const time = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'not a date');
-/** Installation payloads give times as ISO text or as epoch seconds. */
-const timeOrEpoch = z.union([time, z.number().finite().nonnegative()]);
+/** The last second a date can be written as `YYYY-MM-DDTHH:MM:SSZ` (9999-12-31T23:59:59Z). */
+const MAX_EPOCH_SECONDS = 253_402_300_799;
+const time = z.string().refine((s) => {
+  const ms = Date.parse(s);
+  return ms >= 0 && ms <= MAX_EPOCH_SECONDS * 1000;
+}, 'not a date');
+/** Installation and push payloads give some times as epoch seconds. */
+const epochSeconds = z.number().min(0).max(MAX_EPOCH_SECONDS);
+const timeOrEpoch = z.union([time, epochSeconds]);
 
 const user = z.object({ id, login: z.string(), type: z.string().optional() });
 
@@ -93,7 +99,7 @@ const schemas: Record<string, { actions: readonly string[] | 'all'; schema: z.Zo
       ref: z.string(),
       deleted: z.boolean().optional(),
       installation: installationRef,
-      repository: repository.extend({ pushed_at: z.union([z.number(), z.string()]).nullable().optional() }),
+      repository: repository.extend({ pushed_at: timeOrEpoch.nullable().optional() }),
       commits: z.array(
         z.object({ id: z.string().regex(/^[0-9a-f]{40,64}$/i, 'not a commit sha'), message: z.string(), timestamp: time, distinct: z.boolean(), author: gitActor, committer: gitActor }),
       ),
@@ -121,6 +127,8 @@ export function isHandledWebhook(name: string, action: string | null | undefined
 export function webhookPayloadProblem(name: string, payload: unknown): string | null {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'the payload is not a JSON object';
   const action = (payload as { action?: unknown }).action;
+  // The action is recorded with every delivery applied.
+  if (action !== undefined && typeof action !== 'string') return `${name}.action: not a string`;
   const entry = schemas[name];
   if (!entry || !isHandledWebhook(name, typeof action === 'string' ? action : null)) return null;
   const parsed = entry.schema.safeParse(payload);
