@@ -1,17 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createNodeMiddleware, type Probot } from 'probot';
+import type { Probot } from 'probot';
 import type { Config } from './config.js';
 import { fingerprintKey, sessionKey } from './db/app-secrets.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { getOrgSettings } from './db/org-settings.js';
 import { seatsFor } from './db/usage-queries.js';
-import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
+import { githubApp, githubJobHandlers } from './github/app.js';
+import { scheduleDeliveryCatchUp } from './github/catch-up-deliveries.js';
 import { enqueueStaleMemberCounts } from './github/org-member-count.js';
 import { createProbot } from './github/probot.js';
 import { githubOrgAccess, type OrgAccess } from './http/auth/org-access.js';
 import { createHttpApp } from './http/app.js';
+import type { WebhookReceiver } from './http/webhook-routes.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { runProcessing } from './processing/run-processing.js';
 import { scheduleProcessing } from './processing/scheduler.js';
@@ -56,9 +58,10 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   const probot = config.github
     ? createProbot({ credentials: config.github, baseUrl: config.githubApiBaseUrl, log, octokitRetries })
     : undefined;
-  const webhooks = probot
-    ? await createNodeMiddleware(githubApp({ db, now, countMembers: config.seats === undefined }), { probot, webhooksPath: WEBHOOKS_PATH })
-    : undefined;
+  if (probot) await probot.load(githubApp({ db, now, countMembers: config.seats === undefined }));
+  // Probot runs the handlers of a delivery the webhook route has read, verified and checked.
+  const webhooks: WebhookReceiver | undefined =
+    probot && config.github ? { secret: config.github.webhookSecret, receive: (event) => probot.receive(event as never) } : undefined;
   if (!probot) log.warn('No GitHub App credentials (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): webhooks are refused until they are set.');
 
   const worker = new JobWorker({
@@ -76,12 +79,18 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     if (config.seats === undefined) enqueueStaleMemberCounts(db, now());
     worker.start();
   }
+  // Deliveries lost while the app was down are asked of GitHub again, at start and periodically.
+  const catchUp =
+    startWorker && probot && config.webhookCatchUp.intervalMinutes > 0
+      ? scheduleDeliveryCatchUp({ db, octokit: () => probot.auth(), log: log.child({ name: 'webhook-catch-up' }), now, ...config.webhookCatchUp })
+      : undefined;
   const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }), now }) : undefined;
 
   const app = createHttpApp({
     db,
     log,
     webhooks,
+    webhookMaxBodyBytes: config.webhookMaxBodyBytes,
     fingerprintKey: key,
     now,
     ingestMaxBodyBytes: config.ingestMaxBodyBytes,
@@ -123,6 +132,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
       await schedule?.stop();
+      await catchUp?.stop();
       await worker.stop();
       closeDb(db);
     })());

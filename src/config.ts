@@ -57,6 +57,10 @@ const envSchema = z.object({
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
+  WEBHOOK_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(64 * 1024).default(25 * 1024 * 1024)),
+  WEBHOOK_CATCH_UP_INTERVAL_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(24 * 60).default(30)),
+  WEBHOOK_CATCH_UP_LOOKBACK_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(72).default(72)),
+  WEBHOOK_CATCH_UP_MAX_PER_PASS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(50)),
   GITHUB_CLIENT_ID: optionalString,
   GITHUB_CLIENT_SECRET: optionalString,
   SESSION_SECRET: z.preprocess(
@@ -109,6 +113,13 @@ export interface Config {
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
   ingestMaxBodyBytes: number;
+  /** Largest webhook body accepted; GitHub caps payloads at 25 MB. */
+  webhookMaxBodyBytes: number;
+  /**
+   * Asking GitHub to redeliver webhooks that failed or never arrived: every `intervalMinutes` (0:
+   * never) and at start, over the last `lookbackHours`, at most `maxPerPass` requests a pass.
+   */
+  webhookCatchUp: { intervalMinutes: number; lookbackHours: number; maxPerPass: number };
   /** The GitHub App's OAuth client, for signing in to the metrics pages; absent: nobody can sign in. */
   oauth: { clientId: string; clientSecret: string } | undefined;
   /** GitHub's web address (sign-in pages): github.com or the Enterprise Server. */
@@ -185,6 +196,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,
+    webhookMaxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+    webhookCatchUp: {
+      intervalMinutes: e.WEBHOOK_CATCH_UP_INTERVAL_MINUTES,
+      lookbackHours: e.WEBHOOK_CATCH_UP_LOOKBACK_HOURS,
+      maxPerPass: e.WEBHOOK_CATCH_UP_MAX_PER_PASS,
+    },
     oauth: e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET ? { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET } : undefined,
     githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : 'https://github.com',
     sessionSecret: e.SESSION_SECRET,

@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,
+      webhookMaxBodyBytes: 25 * 1024 * 1024,
+      webhookCatchUp: { intervalMinutes: 30, lookbackHours: 72, maxPerPass: 50 },
       oauth: undefined,
       githubWebUrl: 'https://github.com',
       sessionSecret: undefined,
@@ -81,6 +83,10 @@ describe('loadConfig', () => {
     [{ SEATS: 'many' }, /SEATS: /],
     [{ DISCOUNT_PERCENT: '-5' }, /DISCOUNT_PERCENT: /],
     [{ DISCOUNT_PERCENT: '101' }, /DISCOUNT_PERCENT: /],
+    [{ WEBHOOK_MAX_BODY_BYTES: '1000' }, /WEBHOOK_MAX_BODY_BYTES: /],
+    [{ WEBHOOK_CATCH_UP_LOOKBACK_HOURS: '96' }, /WEBHOOK_CATCH_UP_LOOKBACK_HOURS: /],
+    [{ WEBHOOK_CATCH_UP_MAX_PER_PASS: '0' }, /WEBHOOK_CATCH_UP_MAX_PER_PASS: /],
+    [{ WEBHOOK_CATCH_UP_INTERVAL_MINUTES: '-1' }, /WEBHOOK_CATCH_UP_INTERVAL_MINUTES: /],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,25 +1,30 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { commits, installations, pullRequests, repositories } from './schema.js';
 
 export interface StoredCounts {
-  installations: number;
   repositories: number;
   pullRequests: number;
   mergedPullRequests: number;
   commits: number;
 }
 
-/** What the database holds, for the home page. */
-export function storedCounts(db: Db): StoredCounts {
+/** What the database holds of one org (a lowercase login), for the home page of people who may see it. */
+export function storedCountsOf(db: Db, org: string): StoredCounts {
   const count = (query: { get(): { n: number } | undefined }) => query.get()?.n ?? 0;
   const n = sql<number>`count(*)`.as('n');
+  const ofOrg = sql`lower(${repositories.ownerLogin}) = ${org.toLowerCase()}`;
   return {
-    installations: count(db.select({ n }).from(installations).where(sql`${installations.status} = 'active'`)),
-    repositories: count(db.select({ n }).from(repositories).where(sql`${repositories.covered} = 1`)),
-    pullRequests: count(db.select({ n }).from(pullRequests)),
-    mergedPullRequests: count(db.select({ n }).from(pullRequests).where(sql`${pullRequests.mergedAt} IS NOT NULL`)),
-    commits: count(db.select({ n }).from(commits)),
+    repositories: count(db.select({ n }).from(repositories).where(sql`${repositories.covered} = 1 AND ${ofOrg}`)),
+    pullRequests: count(db.select({ n }).from(pullRequests).innerJoin(repositories, eq(pullRequests.repositoryId, repositories.id)).where(ofOrg)),
+    mergedPullRequests: count(
+      db
+        .select({ n })
+        .from(pullRequests)
+        .innerJoin(repositories, eq(pullRequests.repositoryId, repositories.id))
+        .where(sql`${pullRequests.mergedAt} IS NOT NULL AND ${ofOrg}`),
+    ),
+    commits: count(db.select({ n }).from(commits).innerJoin(repositories, eq(commits.repositoryId, repositories.id)).where(ofOrg)),
   };
 }
 

@@ -214,6 +214,22 @@ export const webhookDeliveries = sqliteTable(
   (t) => [index('webhook_deliveries_received_at_idx').on(t.receivedAt)],
 );
 
+/**
+ * Deliveries the app asked GitHub to send again (catch-up after downtime), by their
+ * `X-GitHub-Delivery` guid, so that no delivery is asked for twice.
+ */
+export const webhookRedeliveryRequests = sqliteTable(
+  'webhook_redelivery_requests',
+  {
+    guid: text('guid').primaryKey(), // X-GitHub-Delivery
+    /** GitHub's id of the failed attempt that was asked to be redelivered. */
+    deliveryId: integer('delivery_id').notNull(),
+    event: text('event').notNull(),
+    requestedAt: text('requested_at').notNull(),
+  },
+  (t) => [index('webhook_redelivery_requests_requested_at_idx').on(t.requestedAt)],
+);
+
 /** The durable job queue: work that must survive restarts and be retried (GitHub API calls). */
 export const jobs = sqliteTable(
   'jobs',

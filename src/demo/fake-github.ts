@@ -136,6 +136,12 @@ export async function startFakeGitHub({ plan, oauth, port = 0, host = '127.0.0.1
         repository_selection: 'selected',
       });
     }
+    if (method === 'GET' && api === '/app/hook/deliveries') {
+      count('apps.listWebhookDeliveries');
+      if (!/^bearer\s+[\w-]+\.[\w-]+\.[\w-]+$/i.test(auth)) return json(res, 401, { message: 'A JSON web token could not be decoded' });
+      // The demo delivers every webhook itself and none fails: nothing for catch-up to redeliver.
+      return json(res, 200, []);
+    }
     if (!installationAuth()) return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
 
     if (method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/(commits|files)$/.exec(api))) {

@@ -1,34 +1,34 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { isDbReachable, type Db } from '../db/client.js';
-import { installedOrgs, storedCounts } from '../db/overview.js';
-import { lastRuns } from '../db/rollups.js';
+import { installedOrgs, storedCountsOf } from '../db/overview.js';
+import { lastRunsOf } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
-import { errorBody, jsonError } from './errors.js';
+import { ApiError, errorBody, jsonError } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
-import { HomePage } from './pages/home-page.js';
+import { HomePage, type HomeOrg } from './pages/home-page.js';
 import { orgPages } from './pages/org-routes.js';
 import { assetRoutes } from './assets.js';
 import type { OrgAccess } from './auth/org-access.js';
 import { signInRoutes, webSession, type WebEnv } from './auth/sign-in-routes.js';
 import { telemetryRoutes } from './telemetry-routes.js';
-
-export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse) => unknown;
+import { webhookRoutes, type WebhookReceiver } from './webhook-routes.js';
 
 export interface HttpAppDeps {
   db: Db;
   log: Logger;
-  /** Probot's webhook middleware; absent when the app has no GitHub credentials. */
-  webhooks?: NodeMiddleware | undefined;
+  /** Runs verified webhook deliveries (Probot); absent when the app has no GitHub credentials. */
+  webhooks?: WebhookReceiver | undefined;
+  /** Largest webhook body accepted (default 25 MiB, GitHub's own cap on payloads). */
+  webhookMaxBodyBytes?: number;
   fingerprintKey: string;
   ingestMaxBodyBytes: number;
   /** Metrics API requests per minute per key. */
@@ -52,10 +52,13 @@ export interface PagesDeps {
   processNow: (org: string) => Promise<unknown>;
 }
 
+/** Largest form a page accepts (settings forms hold a few short fields). */
+const PAGE_FORM_MAX_BYTES = 64 * 1024;
+
 export type AppEnv = { Bindings: HttpBindings; Variables: WebEnv['Variables'] };
 
 /** The one Hono app behind the server's single port. */
-export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, seats, discountPercent, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
+export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 1024 * 1024, fingerprintKey, ingestMaxBodyBytes, apiRateLimitPerMinute, seats, discountPercent, now = () => new Date(), pages }: HttpAppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const web = pages ?? {
     sessionKey: randomBytes(32).toString('hex'),
@@ -85,8 +88,15 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
     },
   });
   const sameOrigin = csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin || origin === web.publicUrl });
+  // The pages' forms are a few fields: a larger body is refused before it is read.
+  const formLimit = bodyLimit({
+    maxSize: PAGE_FORM_MAX_BYTES,
+    onError: () => {
+      throw new ApiError(413, 'invalid_request_error', `Form is larger than ${PAGE_FORM_MAX_BYTES} bytes.`);
+    },
+  });
   for (const path of ['/auth/*', '/orgs/*']) {
-    app.use(path, pageHeaders, sameOrigin, webSession({ db, sessionKey: web.sessionKey, now }));
+    app.use(path, pageHeaders, sameOrigin, formLimit, webSession({ db, sessionKey: web.sessionKey, now }));
   }
   app.route('/', signInRoutes({ db, log, oauth: web.oauth, githubApiBaseUrl: web.githubApiBaseUrl, sessionKey: web.sessionKey, publicUrl: web.publicUrl, now }));
   app.route(
@@ -98,42 +108,26 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
     isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),
   );
 
-  // Probot verifies the signature and runs the handlers itself; it needs the raw, unread Node
-  // request, so the body must not be touched here.
-  app.post(WEBHOOKS_PATH, async (c) => {
-    if (!webhooks) {
-      return jsonError(
-        c,
-        503,
-        'api_error',
-        'GitHub App not configured: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET, then restart.',
-      );
-    }
-    await webhooks(c.env.incoming, c.env.outgoing);
-    return RESPONSE_ALREADY_SENT;
-  });
+  app.route('/', webhookRoutes({ receiver: webhooks, maxBodyBytes: webhookMaxBodyBytes, log }));
 
   app.get('/', webSession({ db, sessionKey: web.sessionKey, now }), async (c) => {
-    const jobs = countJobsByStatus(db);
     const origin = new URL(c.req.url).origin;
     const signedIn = c.get('viewer');
-    let viewer: { login: string; orgs: { login: string; role: string }[] } | undefined;
+    let viewer: { login: string; orgs: HomeOrg[] } | undefined;
     if (signedIn) {
-      // The orgs this person may see, asked of GitHub (remembered for minutes); an org GitHub cannot answer for is left out.
-      const orgs: { login: string; role: string }[] = [];
+      // Only the orgs this person may see, asked of GitHub (remembered for minutes); an org GitHub
+      // cannot answer for is left out. Signed out, nothing of any org is shown.
+      const orgs: HomeOrg[] = [];
       for (const org of installedOrgs(db)) {
         const role = await web.access?.roleOf(org, signedIn.githubLogin).catch(() => null);
-        if (role) orgs.push({ login: org, role });
+        if (role) orgs.push({ login: org, role, counts: storedCountsOf(db, org), jobs: countJobsByStatus(db, { org }), lastRun: lastRunsOf(db, org, 1)[0] });
       }
       viewer = { login: signedIn.githubLogin, orgs };
     }
     return c.html(
       <HomePage
         githubConfigured={webhooks !== undefined}
-        webhooksUrl={`${origin}${WEBHOOKS_PATH}`}
-        counts={storedCounts(db)}
-        jobs={jobs}
-        lastRun={lastRuns(db, 1)[0]}
+        webhooksUrl={`${web.publicUrl ?? origin}${WEBHOOKS_PATH}`}
         viewer={viewer}
         signInConfigured={web.oauth !== undefined}
       />,
@@ -145,6 +139,7 @@ export function createHttpApp({ db, log, webhooks, fingerprintKey, ingestMaxBody
   app.onError((error, c) => {
     // Refusals raised by middleware (a cross-site form post) carry their own answer.
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof ApiError) return c.json(errorBody(error.type, error.message), error.status, error.headers);
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);
   });

@@ -16,3 +16,19 @@ export function errorBody(type: ErrorType, message: string) {
 export function jsonError(c: Context, status: ContentfulStatusCode, type: ErrorType, message: string) {
   return c.json(errorBody(type, message), status);
 }
+
+/**
+ * A refusal in the spec's error shape, thrown from a route or middleware and written by the app's
+ * one `onError`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly type: ErrorType,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

@@ -117,11 +117,14 @@ export function failJob(db: Db, id: number, error: string, now: number = Date.no
     .run();
 }
 
-export function countJobsByStatus(db: Db): Record<Job['status'], number> {
+/** Jobs by status: all of them, or those of one org (the `owner` or `org` of their payload). */
+export function countJobsByStatus(db: Db, { org }: { org?: string } = {}): Record<Job['status'], number> {
   const counts = { pending: 0, running: 0, done: 0, failed: 0 };
+  const ofOrg = org === undefined ? undefined : sql`lower(coalesce(json_extract(${jobs.payload}, '$.owner'), json_extract(${jobs.payload}, '$.org'))) = ${org.toLowerCase()}`;
   for (const row of db
     .select({ status: jobs.status, n: sql<number>`count(*)` })
     .from(jobs)
+    .where(ofOrg)
     .groupBy(jobs.status)
     .all()) {
     counts[row.status] = row.n;

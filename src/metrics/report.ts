@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Evidence } from '../attribution/attribute-pull-request.js';
 import { explainEvidence } from '../attribution/explain.js';
 import type { Db } from '../db/client.js';
@@ -178,11 +177,6 @@ export const PULL_REQUEST_COLUMNS = [
 /** Everyone of the range, as rows. */
 export function allUserRows(db: Db, org: string, range: DayRange): UserRow[] {
   return userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map(userRow);
-}
-
-/** Rows as CSV with a header row (booleans as true/false), for spreadsheets and BI tools. */
-export function toCsv(rows: readonly object[], columns: readonly string[]): string {
-  return stringify(rows as Record<string, unknown>[], { header: true, columns: [...columns], cast: { boolean: (v) => String(v) } });
 }
 
 export const usersCsvName = (org: string, range: DayRange) => `${org}-users-${range.startDate}-${range.endDate}.csv`;

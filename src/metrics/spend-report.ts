@@ -1,5 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client.js';
+import { toCsv } from './csv.js';
 import { spendReportRows, type DayRange, type SpendReportRow } from '../db/usage-queries.js';
 
 /*
@@ -51,7 +51,7 @@ export function spendReportRecord(r: SpendReportRow): Record<(typeof SPEND_REPOR
 /** The report as CSV text with a header row (the header alone when the range had no spend). */
 export function spendReportCsv(db: Db, org: string, range: DayRange, options: { discountPercent?: number | undefined } = {}): string {
   const rows = spendReportRows(db, org, range, options).map(spendReportRecord);
-  return stringify(rows, { header: true, columns: [...SPEND_REPORT_COLUMNS] });
+  return toCsv(rows, SPEND_REPORT_COLUMNS);
 }
 
 export const spendReportFilename = (org: string, range: DayRange) => `${org}-spend-report-${range.startDate}-${range.endDate}.csv`;

@@ -107,3 +107,34 @@ export function nockOrgMembers(org: string, count: number, base = GITHUB_API) {
   for (let i = 0; i < members.length; i += 100) pages.push(members.slice(i, i + 100));
   return nockPaginated(`/orgs/${org}/members`, pages.length > 0 ? pages : [[]], base);
 }
+
+/**
+ * The app's webhook deliveries (`GET /app/hook/deliveries`), newest first, in pages linked by
+ * GitHub's opaque `cursor`; every call must carry the app's JWT.
+ */
+export function nockHookDeliveries(pages: object[][], base = GITHUB_API) {
+  const scope = nock(base).matchHeader('authorization', /^bearer [\w-]+\.[\w-]+\.[\w-]+$/i);
+  pages.forEach((page, i) => {
+    const headers: Record<string, string> =
+      i < pages.length - 1 ? { link: `<${base}/app/hook/deliveries?per_page=100&cursor=v1_page${i + 2}>; rel="next"` } : {};
+    scope
+      .get('/app/hook/deliveries')
+      .query((q) => q.per_page === '100' && (i === 0 ? q.cursor === undefined : q.cursor === `v1_page${i + 1}`))
+      .reply(200, page, headers);
+  });
+  return scope;
+}
+
+/** Redelivery requests (`POST /app/hook/deliveries/{id}/attempts`): answers 202 and records each id asked for. */
+export function nockRedeliveries(base = GITHUB_API) {
+  const asked: number[] = [];
+  const scope = nock(base)
+    .matchHeader('authorization', /^bearer [\w-]+\.[\w-]+\.[\w-]+$/i)
+    .persist()
+    .post(/^\/app\/hook\/deliveries\/\d+\/attempts$/)
+    .reply(202, (uri) => {
+      asked.push(Number(/deliveries\/(\d+)\//.exec(uri)![1]));
+      return {};
+    });
+  return { scope, asked };
+}

@@ -129,16 +129,34 @@ describe('sign in with GitHub', () => {
 });
 
 describe('the home page', () => {
-  it('offers sign-in, then lists the organizations the person may see', async () => {
-    expect(await (await page('/')).text()).toContain('<a href="/auth/sign-in">Sign in with GitHub</a>');
+  const ORG_FIGURES = ['data-org=', 'data-count=', 'Last processing run', 'No processing run yet', 'GitHub fetches waiting', '/api/github/webhooks', 'href="/orgs/acme"'];
+
+  it('offers sign-in and shows nothing of any org to someone signed out', async () => {
+    const html = await (await page('/')).text();
+    expect(html).toContain('<a href="/auth/sign-in">Sign in with GitHub</a>');
+    expect(html).toContain('Connected.');
+    for (const figure of ORG_FIGURES) expect(html).not.toContain(figure);
+  });
+
+  it('shows nothing of an org to someone signed in without access to it', async () => {
+    const outsider = await sessionOf('hugo', null);
+    const html = await (await page('/', outsider)).text();
+    expect(html).toContain('Signed in as <strong>hugo</strong>');
+    expect(html).toContain('None of the organizations this app is installed on shows you its metrics.');
+    for (const figure of ORG_FIGURES) expect(html).not.toContain(figure);
+  });
+
+  it("shows the org's figures, its last run and the webhook address to someone who may see it", async () => {
     const owner = await sessionOf('hana', 'admin');
     const html = await (await page('/', owner)).text();
     expect(html).toContain('Signed in as <strong>hana</strong>');
     expect(html).toContain('<a href="/orgs/acme">acme</a>');
-    const outsider = await sessionOf('hugo', null);
-    const other = await (await page('/', outsider)).text();
-    expect(other).not.toContain('href="/orgs/acme"');
-    expect(other).toContain('None of the organizations this app is installed on shows you its metrics.');
+    const section = html.slice(html.indexOf('data-org="acme"'));
+    const counts = Object.fromEntries([...section.matchAll(/data-count="([a-z_]+)">(\d+)</g)].map((m) => [m[1], Number(m[2])]));
+    // acme/widgets, PR #42 (merged) and the two commits of the recorded session.
+    expect(counts).toEqual({ repositories: 1, pull_requests: 1, merged_pull_requests: 1, commits: 2 });
+    expect(section).toMatch(/Last processing run: succeeded, 20\d\d-/);
+    expect(html).toContain(`GitHub delivers webhooks to <code>${ORIGIN}/api/github/webhooks</code>`);
   });
 });
 

@@ -27,11 +27,11 @@ import {
   PULL_REQUEST_COLUMNS,
   pullRequestRow,
   summaryReport,
-  toCsv,
   USER_COLUMNS,
   userRow,
   usersCsvName,
 } from '../../metrics/report.js';
+import { toCsv } from '../../metrics/csv.js';
 import { errorBody, jsonError } from '../errors.js';
 import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';

@@ -1,14 +1,20 @@
 import type { FC } from 'hono/jsx';
 import type { StoredCounts } from '../../db/overview.js';
 
-export interface HomePageProps {
-  githubConfigured: boolean;
-  webhooksUrl: string;
+/** What the home page shows of one org, only to people who may see that org. */
+export interface HomeOrg {
+  login: string;
+  role: string;
   counts: StoredCounts;
   jobs: { pending: number; running: number; failed: number };
   lastRun: { status: string; finishedAt: string | null; startedAt: string } | undefined;
+}
+
+export interface HomePageProps {
+  githubConfigured: boolean;
+  webhooksUrl: string;
   /** Who is signed in to the metrics pages, and the orgs they may see. */
-  viewer?: { login: string; orgs: { login: string; role: string }[] } | undefined;
+  viewer?: { login: string; orgs: HomeOrg[] } | undefined;
   signInConfigured: boolean;
 }
 
@@ -29,8 +35,14 @@ const styles = `
   .ok { color: var(--ok); } .warn { color: var(--warn); }
 `;
 
-/** The first page a person sees: whether the app is connected to GitHub, and what to do next. */
-export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, counts, jobs, lastRun, viewer, signInConfigured }) => (
+/**
+ * The first page a person sees: whether the app is connected to GitHub, and what to do next. An
+ * org's figures, the webhook address and the last runs are shown only to people who may see that
+ * org; signed out, or without access, the page says only how to sign in and what the app is.
+ */
+export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, viewer, signInConfigured }) => {
+  const orgs = viewer?.orgs ?? [];
+  return (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -84,7 +96,7 @@ export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, cou
           <h2 id="github-status">GitHub App</h2>
           {githubConfigured ? (
             <p class="ok">
-              Connected. GitHub delivers webhooks to <code>{webhooksUrl}</code>.
+              Connected.{orgs.length > 0 ? <> GitHub delivers webhooks to <code>{webhooksUrl}</code>.</> : null}
             </p>
           ) : (
             <>
@@ -104,43 +116,43 @@ export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, cou
           )}
         </section>
 
-        <section aria-labelledby="stored">
-          <h2 id="stored">Recorded so far</h2>
-          <dl>
-            <div>
-              <dt>Installations</dt>
-              <dd>{counts.installations}</dd>
-            </div>
-            <div>
-              <dt>Repositories</dt>
-              <dd>{counts.repositories}</dd>
-            </div>
-            <div>
-              <dt>Pull requests</dt>
-              <dd>{counts.pullRequests}</dd>
-            </div>
-            <div>
-              <dt>Merged</dt>
-              <dd>{counts.mergedPullRequests}</dd>
-            </div>
-            <div>
-              <dt>Commits</dt>
-              <dd>{counts.commits}</dd>
-            </div>
-          </dl>
-          <p>
-            GitHub fetches waiting: {jobs.pending + jobs.running}
-            {jobs.failed > 0 ? <span class="warn"> · failed for good: {jobs.failed}</span> : null}
-          </p>
-        </section>
+        {orgs.map((org) => (
+          <section aria-labelledby={`org-${org.login}`} data-org={org.login}>
+            <h2 id={`org-${org.login}`}>
+              <a href={`/orgs/${org.login}`}>{org.login}</a>: recorded so far
+            </h2>
+            <dl>
+              <div>
+                <dt>Repositories</dt>
+                <dd data-count="repositories">{org.counts.repositories}</dd>
+              </div>
+              <div>
+                <dt>Pull requests</dt>
+                <dd data-count="pull_requests">{org.counts.pullRequests}</dd>
+              </div>
+              <div>
+                <dt>Merged</dt>
+                <dd data-count="merged_pull_requests">{org.counts.mergedPullRequests}</dd>
+              </div>
+              <div>
+                <dt>Commits</dt>
+                <dd data-count="commits">{org.counts.commits}</dd>
+              </div>
+            </dl>
+            <p>
+              GitHub fetches waiting: {org.jobs.pending + org.jobs.running}
+              {org.jobs.failed > 0 ? <span class="warn"> · failed for good: {org.jobs.failed}</span> : null}
+            </p>
+            <p>
+              {org.lastRun
+                ? `Last processing run: ${org.lastRun.status}, ${org.lastRun.finishedAt ?? `started ${org.lastRun.startedAt}`}.`
+                : 'No processing run yet: it runs daily, or now with `npm run cli -- process`.'}
+            </p>
+          </section>
+        ))}
 
-        <section aria-labelledby="processing">
-          <h2 id="processing">Processing and API</h2>
-          <p>
-            {lastRun
-              ? `Last processing run: ${lastRun.status}, ${lastRun.finishedAt ?? `started ${lastRun.startedAt}`}.`
-              : 'No processing run yet: it runs daily, or now with `npm run cli -- process`.'}
-          </p>
+        <section aria-labelledby="api">
+          <h2 id="api">API</h2>
           <p>
             The metrics API and its reference: <a href="/api/docs">/api/docs</a>. Keys: <code>npm run cli -- keys create --org ORG</code>.
           </p>
@@ -155,4 +167,5 @@ export const HomePage: FC<HomePageProps> = ({ githubConfigured, webhooksUrl, cou
       </main>
     </body>
   </html>
-);
+  );
+};

@@ -19,10 +19,12 @@ import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams 
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, daysOf, pullRequestRow, toCsv, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
+import { allUserRows, dailyRow, daysOf, pullRequestRow, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
 import { ProcessingBusyError } from '../../processing/run-processing.js';
 import { spendReportRange } from '../../db/usage-queries.js';
+import { toCsv } from '../../metrics/csv.js';
+import { ApiError } from '../errors.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, encodeCursor } from '../api/metrics-api.js';
 import { resolveRange } from '../api/schemas.js';
@@ -417,7 +419,13 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   };
   const backToSettings = (c: Context<WebEnv>, org: string, notice: keyof typeof NOTICES) => c.redirect(`/orgs/${org}/settings?notice=${notice}`, 303);
   const formOf = async (c: Context<WebEnv>) => {
-    const body = await c.req.parseBody();
+    let body: Awaited<ReturnType<typeof c.req.parseBody>>;
+    try {
+      body = await c.req.parseBody();
+    } catch {
+      // A malformed multipart body: a refusal, not a server error.
+      throw new ApiError(400, 'invalid_request_error', 'The form could not be read.');
+    }
     return (name: string) => {
       const v = body[name];
       return typeof v === 'string' ? v.trim() : '';
