@@ -62,7 +62,7 @@ export function ingestHookCall(
   };
 
   const applied = call.tool_use_id
-    ? applyHookCallOnce(db, { toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
+    ? applyHookCallOnce(db, { org: token.org, toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
     : db.transaction((tx) => {
         apply(tx);
         return true;

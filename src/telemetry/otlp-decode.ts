@@ -1,3 +1,4 @@
+import { jsonTooDeep, MAX_JSON_DEPTH } from './ingest-bounds.js';
 import { otlpTypes } from './otlp-proto.js';
 
 /*
@@ -25,6 +26,10 @@ export function decodeOtlp(signal: Signal, format: OtlpFormat, body: Uint8Array)
       const type = signal === 'metrics' ? otlpTypes.metricsRequest : otlpTypes.logsRequest;
       return type.decode(body) as unknown as Record<string, unknown>;
     }
+    // An empty body is an empty request (OTLP/HTTP), as it is in protobuf.
+    if (body.byteLength === 0) return {};
+    // Checked before parsing: a deeply nested body would cost memory and stack for nothing the app reads.
+    if (jsonTooDeep(body)) throw new Error(`it nests deeper than ${MAX_JSON_DEPTH} levels`);
     const json: unknown = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('the body is not a JSON object');
     return json as Record<string, unknown>;
@@ -48,4 +53,23 @@ export function encodeOtlpResponse(
   const type = signal === 'metrics' ? otlpTypes.metricsResponse : otlpTypes.logsResponse;
   const message = rejected.count > 0 ? { partialSuccess: { [counted]: rejected.count, errorMessage: rejected.message } } : {};
   return { body: type.encode(type.fromObject(message)).finish(), contentType: 'application/x-protobuf' };
+}
+
+/** gRPC status codes of the HTTP refusals (google.rpc.Code), as an OTLP/HTTP server sends them in `Status.code`. */
+const GRPC_CODE: Record<number, number> = {
+  400: 3, // INVALID_ARGUMENT
+  401: 16, // UNAUTHENTICATED
+  404: 5, // NOT_FOUND
+  405: 12, // UNIMPLEMENTED
+  413: 8, // RESOURCE_EXHAUSTED
+  415: 3, // INVALID_ARGUMENT
+  429: 8, // RESOURCE_EXHAUSTED
+  503: 14, // UNAVAILABLE
+};
+
+/** The body of an OTLP/HTTP refusal: a `google.rpc.Status` message in the request's encoding. */
+export function encodeOtlpStatus(format: OtlpFormat, httpStatus: number, message: string): { body: Uint8Array | string; contentType: string } {
+  const code = GRPC_CODE[httpStatus] ?? 13; // INTERNAL
+  if (format === 'json') return { body: JSON.stringify({ code, message }), contentType: 'application/json' };
+  return { body: otlpTypes.status.encode(otlpTypes.status.fromObject({ code, message })).finish(), contentType: 'application/x-protobuf' };
 }

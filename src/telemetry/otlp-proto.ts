@@ -106,6 +106,12 @@ message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_succe
 message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
 message ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2; }
 message ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1; }
+
+// google.rpc.Status: the body of every OTLP/HTTP 4xx and 5xx answer (details are never sent).
+message Status {
+  int32 code = 1;
+  string message = 2;
+}
 `;
 
 const root = protobuf.parse(OTLP_DEFINITIONS, { keepCase: false }).root;
@@ -115,4 +121,5 @@ export const otlpTypes = {
   metricsResponse: root.lookupType('otlp.ExportMetricsServiceResponse'),
   logsRequest: root.lookupType('otlp.ExportLogsServiceRequest'),
   logsResponse: root.lookupType('otlp.ExportLogsServiceResponse'),
+  status: root.lookupType('otlp.Status'),
 };
