@@ -1,7 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from './client.js';
 import type { Tx } from './github-activity.js';
-import { cumulativeSeries, identityLinks, sessionCommits, sessionPullRequests } from './schema.js';
+import { cumulativeSeries, identityLinks, sessionPullRequests } from './schema.js';
 
 /*
  * Writes of what Claude Code sends. Callers wrap one request in one transaction: a request is
@@ -87,6 +87,16 @@ function hotStatements(db: Db) {
          cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
          cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
          received_at = excluded.received_at`,
+    ),
+    // A session's commits: one commit is kept once, under the longest sha known (see addSessionCommit).
+    longerCommit: sqlite.prepare(
+      "SELECT 1 AS one FROM session_commits WHERE org = ? AND session_id = ? AND sha >= ? AND sha < ? || 'g' LIMIT 1",
+    ),
+    deleteShorterCommits: sqlite.prepare(
+      'DELETE FROM session_commits WHERE org = ? AND session_id = ? AND ? > sha AND substr(?, 1, length(sha)) = sha',
+    ),
+    insertCommit: sqlite.prepare(
+      'INSERT INTO session_commits (session_id, sha, org, source, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     recordSession: sqlite.prepare(
       `INSERT INTO claude_sessions (id, org, first_seen_at, last_seen_at, app_version, terminal_type, user_email, user_account_uuid,
@@ -223,16 +233,11 @@ export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>
  * Records a commit a session made. The hook reports a short sha and events may report the full
  * one: one commit is kept once, under the longest sha known.
  */
-export function addSessionCommit(tx: Tx, row: { sessionId: string; sha: string; org: string; source: 'hook' | 'event'; seenAt: string }): void {
-  const sameSession = and(eq(sessionCommits.org, row.org), eq(sessionCommits.sessionId, row.sessionId));
-  const longer = tx
-    .select({ sha: sessionCommits.sha })
-    .from(sessionCommits)
-    .where(and(sameSession, sql`${sessionCommits.sha} >= ${row.sha} AND ${sessionCommits.sha} < ${row.sha} || 'g'`))
-    .get();
-  if (longer) return;
-  tx.delete(sessionCommits).where(and(sameSession, sql`${row.sha} > ${sessionCommits.sha} AND substr(${row.sha}, 1, length(${sessionCommits.sha})) = ${sessionCommits.sha}`)).run();
-  tx.insert(sessionCommits).values(row).onConflictDoNothing().run();
+export function addSessionCommit(db: Db, row: { sessionId: string; sha: string; org: string; source: 'hook' | 'event'; seenAt: string }): void {
+  const { longerCommit, deleteShorterCommits, insertCommit } = statements(db);
+  if (longerCommit.get(row.org, row.sessionId, row.sha, row.sha)) return;
+  deleteShorterCommits.run(row.org, row.sessionId, row.sha, row.sha);
+  insertCommit.run(row.sessionId, row.sha, row.org, row.source, row.seenAt);
 }
 
 export function addSessionPullRequest(

@@ -53,7 +53,7 @@ export function ingestHookCall(
       });
     }
     if (git.commitSha) {
-      addSessionCommit(tx, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
+      addSessionCommit(db, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
       // GitHub may already know this commit and its author.
       learnIdentityLinks(tx, token.org, { sessionIds: [call.session_id] }, nowIso);
     }

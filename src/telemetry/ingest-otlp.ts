@@ -81,6 +81,11 @@ class CounterSums {
   }
 }
 
+const MAX_REASONS = 10;
+
+/** An event's name as it appears in a rejection reason. */
+const eventLabel = (name: string) => (name === '' ? 'event' : name.length > 64 ? `${name.slice(0, 64)}…` : name);
+
 /** Rejection reasons of one request and how often each occurred. */
 class Rejections {
   readonly #problems = new Map<string, number>();
@@ -92,7 +97,10 @@ class Rejections {
   result(applied: boolean, accepted: number): IngestResult {
     if (!applied) return { applied, accepted, rejected: 0, rejectionMessage: '' };
     const rejected = [...this.#problems.values()].reduce((a, b) => a + b, 0);
-    const rejectionMessage = [...this.#problems].map(([why, n]) => `${n} × ${why}`).join('; ');
+    // Reasons name what the sender sent (an event's name): the answer lists a bounded few.
+    const reasons = [...this.#problems].map(([why, n]) => `${n} × ${why}`);
+    const more = reasons.length > MAX_REASONS ? [`${reasons.length - MAX_REASONS} more reasons`] : [];
+    const rejectionMessage = [...reasons.slice(0, MAX_REASONS), ...more].join('; ');
     return { applied, accepted, rejected, rejectionMessage };
   }
 }
@@ -200,6 +208,8 @@ const num = (v: unknown): number | undefined => {
 export function gitCommitIdOf(event: LogEvent): string | undefined {
   const raw = event.attributes.tool_parameters;
   if (typeof raw !== 'string' || !raw.includes('git_commit_id')) return undefined;
+  // The CLI truncates parameters to a few kilobytes: anything longer is not parsed as JSON.
+  if (raw.length > 65_536) return /"git_commit_id"\s*:\s*"([0-9a-f]{7,40})"/i.exec(raw.slice(0, 65_536))?.[1]?.toLowerCase();
   try {
     const id = (JSON.parse(raw) as { git_commit_id?: unknown }).git_commit_id;
     return typeof id === 'string' && /^[0-9a-f]{7,40}$/i.test(id) ? id.toLowerCase() : undefined;
@@ -234,13 +244,13 @@ export function ingestLogs(
     for (const event of events) {
       const at = telemetryTimeMs(event.timeUnixNano, nowMs);
       if (at === undefined) {
-        reject(`${event.name || 'event'}: ${TIME_REJECTION}`);
+        reject(`${eventLabel(event.name)}: ${TIME_REJECTION}`);
         continue;
       }
       const day = utcDay(at);
       const fields = sessionFields(event.attributes, event.resource);
       if (fields.sessionId.length > MAX_ID_LENGTH) {
-        reject(`${event.name || 'event'}: ${SESSION_REJECTION}`);
+        reject(`${eventLabel(event.name)}: ${SESSION_REJECTION}`);
         continue;
       }
       const a = event.attributes;
@@ -288,7 +298,7 @@ export function ingestLogs(
         case 'tool_result': {
           const sha = gitCommitIdOf(event);
           if (sha && fields.sessionId) {
-            addSessionCommit(tx, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
+            addSessionCommit(db, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
             committingSessions.add(fields.sessionId);
           }
           break;
@@ -315,7 +325,9 @@ export function ingestLogs(
     addTelemetryCounters(db, counters.values(), nowIso);
     addApiRequests(db, requests.values(), nowIso);
     sessions.flush(db, tx, token, nowIso);
-    if (committingSessions.size > 0) learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
+    // In chunks: one request may name thousands of sessions, more than SQLite takes as parameters at once.
+    const committing = [...committingSessions];
+    for (let i = 0; i < committing.length; i += 500) learnIdentityLinks(tx, token.org, { sessionIds: committing.slice(i, i + 500) }, nowIso);
     markIngestTokenUsed(tx, token, nowIso);
   });
 

@@ -17,8 +17,8 @@ const NOW = new Date(Number(DAY0 / 1_000_000n) + 30 * 3_600_000); // a day after
 let t: ReturnType<typeof createTestApp>;
 afterEach(() => t?.cleanup());
 
-function app() {
-  t = createTestApp({ now: () => NOW, maxBodyBytes: 1024 * 1024 });
+function app(maxBodyBytes = 1024 * 1024) {
+  t = createTestApp({ now: () => NOW, maxBodyBytes });
   return t;
 }
 
@@ -278,6 +278,32 @@ describe('implausible values and dates are rejected as partial success', () => {
     expect(count('telemetry_daily')).toBe(0);
     expect((await post('/v1/metrics', at(String(nowNs + 23n * HOUR)), t.token)).status).toBe(200);
     expect(count('telemetry_daily')).toBe(1);
+  });
+});
+
+describe('one request naming many things', () => {
+  it('thousands of committing sessions in one logs request: stored, not a 500 (SQLite’s parameter limit)', async () => {
+    app(32 * 1024 * 1024);
+    const events = Array.from({ length: 40_000 }, (_, i) => ({
+      name: 'tool_result',
+      attributes: { 'session.id': `s-${i}`, tool_name: 'Bash', tool_parameters: JSON.stringify({ git_commit_id: 'abcdef1' }) },
+    }));
+    const res = await post('/v1/logs', JSON.stringify(logsRequest(events)), t.token);
+    expect(res.status).toBe(200);
+    expect(count('session_commits')).toBe(40_000);
+  }, 30_000);
+
+  it('rejection reasons naming what the sender sent are few and short', async () => {
+    app();
+    const long = Array.from({ length: 300 }, (_, i) => ({ name: `${'n'.repeat(1000)}${i}`, attributes: {}, time: 5n }));
+    const short = Array.from({ length: 300 }, (_, i) => ({ name: `e${i}`, attributes: {}, time: 5n }));
+    const res = await post('/v1/logs', JSON.stringify(logsRequest([...long, ...short])), t.token);
+    const body = (await res.json()) as { partialSuccess: { rejectedLogRecords: string; errorMessage: string } };
+    expect(body.partialSuccess.rejectedLogRecords).toBe('600');
+    // Names are cut to 64 characters (the 300 long ones read the same), and ten reasons are listed.
+    expect(body.partialSuccess.errorMessage).toMatch(/^300 × n{64}…: timestamp must be/);
+    expect(body.partialSuccess.errorMessage).toMatch(/; 291 more reasons$/);
+    expect(body.partialSuccess.errorMessage.length).toBeLessThan(2_000);
   });
 });
 
