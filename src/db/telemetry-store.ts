@@ -1,7 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from './client.js';
 import type { Tx } from './github-activity.js';
-import { cumulativeSeries, identityLinks, sessionPullRequests } from './schema.js';
+import { identityLinks, sessionPullRequests } from './schema.js';
 
 /*
  * Writes of what Claude Code sends. Callers wrap one request in one transaction: a request is
@@ -88,6 +87,14 @@ function hotStatements(db: Db) {
          cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
          received_at = excluded.received_at`,
     ),
+    lastSeriesPoint: sqlite.prepare(
+      'SELECT start_time_unix_nano AS startTimeUnixNano, time_unix_nano AS timeUnixNano, value FROM cumulative_series WHERE series_key = ?',
+    ),
+    saveSeriesPoint: sqlite.prepare(
+      `INSERT INTO cumulative_series (series_key, start_time_unix_nano, time_unix_nano, value, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (series_key) DO UPDATE SET start_time_unix_nano = excluded.start_time_unix_nano,
+         time_unix_nano = excluded.time_unix_nano, value = excluded.value, updated_at = excluded.updated_at`,
+    ),
     // A session's commits: one commit is kept once, under the longest sha known (see addSessionCommit).
     longerCommit: sqlite.prepare(
       "SELECT 1 AS one FROM session_commits WHERE org = ? AND session_id = ? AND sha >= ? AND sha < ? || 'g' LIMIT 1",
@@ -149,8 +156,9 @@ const nanos = (s: string) => BigInt(/^\d+$/.test(s) ? s : '0');
  * time (the process restarted) or a lower value (the counter was reset) starts over from the
  * point's own value; a point no newer than the last one seen adds nothing.
  */
-export function cumulativeToDelta(tx: Tx, point: SeriesPoint, now: string): number {
-  const previous = tx.select().from(cumulativeSeries).where(eq(cumulativeSeries.seriesKey, point.seriesKey)).get();
+export function cumulativeToDelta(db: Db, point: SeriesPoint, now: string): number {
+  const { lastSeriesPoint, saveSeriesPoint } = statements(db);
+  const previous = lastSeriesPoint.get(point.seriesKey) as { startTimeUnixNano: string; timeUnixNano: string; value: number } | undefined;
   let delta: number;
   if (!previous) {
     delta = point.value;
@@ -164,13 +172,7 @@ export function cumulativeToDelta(tx: Tx, point: SeriesPoint, now: string): numb
   } else {
     delta = point.value - previous.value;
   }
-  tx.insert(cumulativeSeries)
-    .values({ ...point, updatedAt: now })
-    .onConflictDoUpdate({
-      target: cumulativeSeries.seriesKey,
-      set: { startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value: point.value, updatedAt: now },
-    })
-    .run();
+  saveSeriesPoint.run(point.seriesKey, point.startTimeUnixNano, point.timeUnixNano, point.value, now);
   return delta;
 }
 

@@ -176,7 +176,7 @@ export function ingestMetrics(
           continue;
         }
         delta = cumulativeToDelta(
-          tx,
+          db,
           { seriesKey: seriesKey(token.org, point), startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value },
           nowIso,
         );
