@@ -68,7 +68,7 @@ export async function startProcessedOrg(
   if (!env.SEATS) nockOrgMembers('acme', ORG_MEMBERS);
   await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit!, readmeCommit!], DANA.login);
   await app.worker.runDueJobs();
-  await runProcessing(app.db, { fromDay: '2026-11-20', toDay: '2026-11-22' });
+  await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
   return {
     app,
     async cleanup() {

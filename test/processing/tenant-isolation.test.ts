@@ -62,7 +62,7 @@ describe('tenant isolation end to end', () => {
     const attacked = await startProcessedOrg({ SEATS: '10' }, { before: (app) => replayAs(app, 'globex') });
     cleanups.push(attacked.cleanup);
     expect(acmeFigures(attacked.app)).toEqual(expected);
-    // globex's copy was stored and processed as globex's own.
+    // globex's copy was stored as globex's own.
     expect(attacked.app.db.$client.prepare("SELECT count(*) AS n FROM claude_sessions WHERE org = 'globex'").get()).toEqual({ n: 3 });
   }, 60_000);
 });
