@@ -83,7 +83,7 @@ export function telemetryTimeMs(nanos: string, nowMs: number): number | undefine
   return ms >= EARLIEST_TELEMETRY_MS && ms <= nowMs + MAX_FUTURE_MS ? ms : undefined;
 }
 
-/** Why a JSON body nests deeper than `maxDepth`, scanning bytes without parsing; undefined when it does not. */
+/** Whether a JSON body nests objects and arrays deeper than `maxDepth`: a scan of its bytes, without parsing. */
 export function jsonTooDeep(body: Uint8Array, maxDepth = MAX_JSON_DEPTH): boolean {
   let depth = 0;
   let inString = false;
