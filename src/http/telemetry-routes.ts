@@ -7,11 +7,11 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { findIngestToken, type IngestToken } from '../db/ingest-tokens.js';
 import { hookCallSchema } from '../telemetry/hook-call.js';
-import { jsonTooDeep, MAX_JSON_DEPTH } from '../telemetry/ingest-bounds.js';
+import { jsonShapeProblem } from '../telemetry/ingest-bounds.js';
 import { ingestHookCall } from '../telemetry/ingest-hook.js';
 import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
 import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
-import { decodeOtlp, encodeOtlpResponse, encodeOtlpStatus, OtlpDecodeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
+import { decodeOtlp, encodeOtlpResponse, encodeOtlpStatus, OtlpDecodeError, OtlpTooLargeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
 import { jsonError } from './errors.js';
 
 /*
@@ -117,6 +117,7 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
   const refuse = (c: Context, error: unknown) => {
     if (error instanceof BodyError) return refusal(c, error.status, error.message);
     if (error instanceof OtlpDecodeError) return refusal(c, 400, error.message);
+    if (error instanceof OtlpTooLargeError) return refusal(c, 413, error.message);
     throw error;
   };
 
@@ -160,7 +161,8 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
         throw new BodyError(415, `Unsupported Content-Type "${c.req.header('content-type') ?? ''}": hook calls are application/json.`);
       }
       const body = await readBody(c, maxBodyBytes);
-      if (jsonTooDeep(body)) throw new BodyError(400, `Body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+      const problem = jsonShapeProblem(body);
+      if (problem) throw new BodyError(problem.startsWith('it holds') ? 413 : 400, `Body is not a hook call we read: ${problem}.`);
       let json: unknown;
       try {
         json = JSON.parse(Buffer.from(body).toString('utf8'));

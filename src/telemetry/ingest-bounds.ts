@@ -12,6 +12,12 @@ export const MAX_ATTRIBUTES = 128;
 export const MAX_ATTRIBUTE_KEY_LENGTH = 256;
 /** Nesting of a JSON body (objects and arrays); deeper bodies are refused with a 400 before they are parsed. */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * Messages (protobuf) or objects and arrays (JSON) in one request, counted before it is decoded:
+ * decoding materializes each one, so a body of tiny messages would cost many times its size in
+ * memory. A Claude Code export holds a few thousand at most; more is refused with a 413.
+ */
+export const MAX_MESSAGES = 200_000;
 
 /** Identifiers the app matches on: longer values are refused, never truncated. */
 export const MAX_ID_LENGTH = 128;
@@ -83,9 +89,14 @@ export function telemetryTimeMs(nanos: string, nowMs: number): number | undefine
   return ms >= EARLIEST_TELEMETRY_MS && ms <= nowMs + MAX_FUTURE_MS ? ms : undefined;
 }
 
-/** Whether a JSON body nests objects and arrays deeper than `maxDepth`: a scan of its bytes, without parsing. */
-export function jsonTooDeep(body: Uint8Array, maxDepth = MAX_JSON_DEPTH): boolean {
+/**
+ * What is wrong with a JSON body's shape, from a scan of its bytes without parsing: nesting deeper
+ * than `maxDepth`, or more than `maxObjects` objects and arrays (a body of empty objects parses to
+ * thirty times its size). Undefined when neither.
+ */
+export function jsonShapeProblem(body: Uint8Array, maxDepth = MAX_JSON_DEPTH, maxObjects = MAX_MESSAGES): string | undefined {
   let depth = 0;
+  let objects = 0;
   let inString = false;
   for (let i = 0; i < body.length; i++) {
     const b = body[i]!;
@@ -95,12 +106,13 @@ export function jsonTooDeep(body: Uint8Array, maxDepth = MAX_JSON_DEPTH): boolea
     } else if (b === 0x22) {
       inString = true;
     } else if (b === 0x7b || b === 0x5b) {
-      if (++depth > maxDepth) return true;
+      if (++depth > maxDepth) return `it nests deeper than ${maxDepth} levels`;
+      if (++objects > maxObjects) return `it holds more than ${maxObjects} objects and arrays`;
     } else if (b === 0x7d || b === 0x5d) {
       depth--;
     }
   }
-  return false;
+  return undefined;
 }
 
 /** A string kept only when it is at most `max` characters long. */

@@ -1,5 +1,5 @@
-import { jsonTooDeep, MAX_JSON_DEPTH } from './ingest-bounds.js';
-import { otlpTypes } from './otlp-proto.js';
+import { jsonShapeProblem, MAX_MESSAGES } from './ingest-bounds.js';
+import { countMessages, otlpTypes } from './otlp-proto.js';
 
 /*
  * OTLP/HTTP request bodies → the request message. Protobuf bodies are decoded with the protocol's
@@ -13,6 +13,9 @@ export type OtlpFormat = 'json' | 'protobuf';
 
 export class OtlpDecodeError extends Error {}
 
+/** A decodable request too large to decode: more messages than MAX_MESSAGES (answered 413). */
+export class OtlpTooLargeError extends Error {}
+
 const MESSAGE_NAME: Record<Signal, string> = { metrics: 'ExportMetricsServiceRequest', logs: 'ExportLogsServiceRequest' };
 
 export function decodeError(signal: Signal, format: OtlpFormat, reason: string): OtlpDecodeError {
@@ -24,16 +27,22 @@ export function decodeOtlp(signal: Signal, format: OtlpFormat, body: Uint8Array)
   try {
     if (format === 'protobuf') {
       const type = signal === 'metrics' ? otlpTypes.metricsRequest : otlpTypes.logsRequest;
+      if (countMessages(type, body, MAX_MESSAGES) > MAX_MESSAGES) {
+        throw new OtlpTooLargeError(`Body holds more than ${MAX_MESSAGES} protobuf messages: send smaller exports.`);
+      }
       return type.decode(body) as unknown as Record<string, unknown>;
     }
     // An empty body is an empty request (OTLP/HTTP), as it is in protobuf.
     if (body.byteLength === 0) return {};
     // Checked before parsing: a deeply nested body would cost memory and stack for nothing the app reads.
-    if (jsonTooDeep(body)) throw new Error(`it nests deeper than ${MAX_JSON_DEPTH} levels`);
+    const problem = jsonShapeProblem(body);
+    if (problem?.startsWith('it holds')) throw new OtlpTooLargeError(`Body is too large to decode: ${problem}; send smaller exports.`);
+    if (problem) throw new Error(problem);
     const json: unknown = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('the body is not a JSON object');
     return json as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof OtlpTooLargeError) throw error;
     throw decodeError(signal, format, (error as Error).message);
   }
 }

@@ -115,6 +115,39 @@ message Status {
 `;
 
 const root = protobuf.parse(OTLP_DEFINITIONS, { keepCase: false }).root;
+root.resolveAll();
+
+/**
+ * How many messages a protobuf body holds (counting stops past `limit`), walking the wire format
+ * without building anything. A body that does not parse is left to `decode` to refuse.
+ */
+export function countMessages(type: protobuf.Type, body: Uint8Array, limit: number): number {
+  const reader = protobuf.Reader.create(body);
+  const stack: { type: protobuf.Type; end: number }[] = [{ type, end: body.length }];
+  let count = 0;
+  try {
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (reader.pos >= top.end) {
+        stack.pop();
+        continue;
+      }
+      const tag = reader.uint32();
+      const field = top.type.fieldsById[tag >>> 3];
+      const message = field?.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+      if (message && (tag & 7) === 2) {
+        const end = reader.uint32() + reader.pos;
+        if (end > top.end || ++count > limit) return count;
+        stack.push({ type: message, end });
+      } else {
+        reader.skipType(tag & 7);
+      }
+    }
+  } catch {
+    // Malformed: decode says why.
+  }
+  return count;
+}
 
 export const otlpTypes = {
   metricsRequest: root.lookupType('otlp.ExportMetricsServiceRequest'),

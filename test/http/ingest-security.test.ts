@@ -146,6 +146,22 @@ describe('amplification and stored sizes', () => {
     expect(count('otlp_exports')).toBe(0);
   });
 
+  it('a body of many tiny messages is refused (413) before it is decoded (10 MB of empty data points took 1.3 GB and 13 s)', async () => {
+    app();
+    const emptyResourceMetrics = Buffer.alloc(1024 * 1024).fill(Buffer.from([0x0a, 0x00]));
+    const proto = await post('/v1/metrics', emptyResourceMetrics, t.token, { 'content-type': 'application/x-protobuf' });
+    expect(proto.status).toBe(413);
+    expect(otlpTypes.status.toObject(otlpTypes.status.decode(new Uint8Array(await proto.arrayBuffer())))).toEqual({
+      code: 8,
+      message: 'Body holds more than 200000 protobuf messages: send smaller exports.',
+    });
+    const json = await post('/v1/logs', `{"resourceLogs":[${Array(300_000).fill('{}').join(',')}]}`, t.token);
+    expect(json.status).toBe(413);
+    const hook = await post('/hooks/claude-code', `{"session_id":"s","hook_event_name":"PostToolUse","x":[${Array(300_000).fill('[]').join(',')}]}`, t.token);
+    expect(hook.status).toBe(413);
+    expect(count('otlp_exports')).toBe(0);
+  });
+
   it('keeps at most 16 custom labels of bounded size; identity fields too long to be real are left unset', async () => {
     app();
     const resource: Record<string, string> = { 'service.name': 'claude-code' };
@@ -282,15 +298,19 @@ describe('implausible values and dates are rejected as partial success', () => {
 });
 
 describe('one request naming many things', () => {
-  it('thousands of committing sessions in one logs request: stored, not a 500 (SQLite’s parameter limit)', async () => {
+  it('more committing sessions in one logs request than SQLite takes parameters: stored, not a 500', async () => {
     app(32 * 1024 * 1024);
-    const events = Array.from({ length: 40_000 }, (_, i) => ({
-      name: 'tool_result',
-      attributes: { 'session.id': `s-${i}`, tool_name: 'Bash', tool_parameters: JSON.stringify({ git_commit_id: 'abcdef1' }) },
+    // 35,000 records of five protobuf messages each: under the 200,000-message bound, over SQLite's 32,766 parameters.
+    const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
+    const logRecords = Array.from({ length: 35_000 }, (_, i) => ({
+      timeUnixNano: String(DAY0 + HOUR),
+      eventName: 'claude_code.tool_result',
+      attributes: [kv('session.id', `s-${i}`), kv('tool_parameters', '{"git_commit_id":"abcdef1"}')],
     }));
-    const res = await post('/v1/logs', JSON.stringify(logsRequest(events)), t.token);
+    const body = toProtobuf('logs', { resourceLogs: [{ scopeLogs: [{ logRecords }] }] });
+    const res = await post('/v1/logs', body, t.token, { 'content-type': 'application/x-protobuf' });
     expect(res.status).toBe(200);
-    expect(count('session_commits')).toBe(40_000);
+    expect(count('session_commits')).toBe(35_000);
   }, 30_000);
 
   it('rejection reasons naming what the sender sent are few and short', async () => {
