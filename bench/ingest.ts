@@ -51,6 +51,8 @@ function rssMb(pid: number): number {
 
 type Body = { path: string; contentType: string; body: Buffer; points: number };
 
+const BENCH_START_NANOS = BigInt(Date.now() - 20 * 86_400_000) * 1_000_000n;
+
 /** A realistic metrics export: the recorded one, with a session id and times of its own. */
 function metricsExports(count: number, sessionsPerExport: number, format: 'json' | 'protobuf', prefix: string): Body[] {
   const recorded = capturedRequests(RECORDING).find((r) => r.path === '/v1/metrics')!;
@@ -62,7 +64,8 @@ function metricsExports(count: number, sessionsPerExport: number, format: 'json'
     const resourceMetrics = [];
     for (let s = 0; s < sessionsPerExport; s++) {
       const session = `${prefix}-${i}-${s}`;
-      const time = String(1795293226679000000n + BigInt(i) * 60_000_000_000n);
+      // One minute apart, starting 20 days ago: the receiver refuses telemetry dated more than a day ahead.
+      const time = String(BENCH_START_NANOS + BigInt(i) * 60_000_000_000n);
       resourceMetrics.push(
         JSON.parse(
           templateText

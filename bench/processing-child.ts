@@ -166,11 +166,11 @@ for (let i = 0; i < size.days; i++) {
           { org: ORG, day: day(i), sessionId: id, metric: 'lines_added', dimension: '', value: linesPerSession },
           { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Edit:accept', value: 8 },
           { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Write:reject', value: 1 },
-          { org: ORG, day: day(i), sessionId: id, metric: 'cost_usd', dimension: 'claude-sonnet-4-5', value: 1.25 },
+          { org: ORG, day: day(i), sessionId: id, metric: 'cost_micro_usd', dimension: 'claude-sonnet-4-5', value: 1_250_000 },
           { org: ORG, day: day(i), sessionId: id, metric: 'tokens', dimension: 'claude-sonnet-4-5:input', value: 120_000 },
           { org: ORG, day: day(i), sessionId: id, metric: 'active_time_seconds', dimension: 'cli', value: 1800 },
-        ]);
-        addApiRequests(db, [{ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 1.25 }]);
+        ], iso);
+        addApiRequests(db, [{ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 }], iso);
       }
     })
     .immediate();

@@ -88,7 +88,7 @@ export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: st
       authorLogin: commits.authorLogin,
     })
     .from(sessionCommits)
-    .innerJoin(claudeSessions, eq(claudeSessions.id, sessionCommits.sessionId))
+    .innerJoin(claudeSessions, and(eq(claudeSessions.org, sessionCommits.org), eq(claudeSessions.id, sessionCommits.sessionId)))
     .innerJoin(commits, sql`${commits.sha} >= ${sessionCommits.sha} AND ${commits.sha} < ${sessionCommits.sha} || 'g'`)
     .innerJoin(repositories, eq(repositories.id, commits.repositoryId))
     .where(

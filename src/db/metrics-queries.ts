@@ -191,7 +191,7 @@ export function modelUsageOfDay(db: Db, org: string, day: string, userKeys: stri
   return db.$client
     .prepare(
       `SELECT user_key AS userKey, model, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
-              cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_usd AS costUsd
+              cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_micro_usd AS costMicroUsd
        FROM daily_model_usage WHERE org = ? AND day = ? AND user_key IN (${userKeys.map(() => '?').join(', ')}) ORDER BY user_key, model`,
     )
     .all(org, day, ...userKeys) as ModelUsageRow[];
@@ -201,7 +201,7 @@ export function modelUsageOfDay(db: Db, org: string, day: string, userKeys: stri
 export function modelSpendByDay(db: Db, org: string, fromDay: string, toDay: string): { day: string; model: string; costUsd: number }[] {
   return statement(
     db,
-    `SELECT day, model, sum(cost_usd) AS costUsd FROM daily_model_usage WHERE org = ? AND day >= ? AND day <= ? GROUP BY day, model ORDER BY day, model`,
+    `SELECT day, model, sum(cost_micro_usd) / 1e6 AS costUsd FROM daily_model_usage WHERE org = ? AND day >= ? AND day <= ? GROUP BY day, model ORDER BY day, model`,
   ).all(org, fromDay, toDay) as { day: string; model: string; costUsd: number }[];
 }
 

@@ -142,11 +142,11 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
   return { commits, pullRequests };
 }
 
-/** What one session wrote, per path. */
-export function sessionWritten(db: Db, sessionId: string): FileLines[] {
+/** What one of the org's sessions wrote, per path. */
+export function sessionWritten(db: Db, org: string, sessionId: string): FileLines[] {
   const byPath = new Map<string, FileLines>();
-  for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE session_id = ?')
-    .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
+  for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE org = ? AND session_id = ?')
+    .iterate(org, sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
     let file = byPath.get(r.path);
     if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map() }));
     file.fingerprints.set(r.fingerprint, r.occurrences);
@@ -175,7 +175,7 @@ export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRo
   return statement(
     db,
     `SELECT session_id AS sessionId, model, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
-            cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_usd AS costUsd
+            cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_micro_usd AS costMicroUsd
      FROM api_requests_daily WHERE org = ? AND day = ?`,
   ).all(org, day) as ApiRequestRow[];
 }

@@ -32,8 +32,10 @@ export function pruneExpired(db: Db, { now, retentionDays }: { now: Date; retent
          WHERE coalesce(p.merged_at, p.created_at, c.pushed_at, c.committed_at, c.authored_at) < ?)`,
       cutoffIso,
     ),
-    telemetryCounters: run('DELETE FROM telemetry_daily WHERE day < ?', cutoffDay),
-    apiRequestDays: run('DELETE FROM api_requests_daily WHERE day < ?', cutoffDay),
+    // By day and by when it arrived: a row whose sender claimed a far-future day still goes.
+    telemetryCounters: run('DELETE FROM telemetry_daily WHERE day < ? OR received_at < ?', cutoffDay, cutoffIso),
+    apiRequestDays: run('DELETE FROM api_requests_daily WHERE day < ? OR received_at < ?', cutoffDay, cutoffIso),
+
     repeatGuards:
       run('DELETE FROM otlp_exports WHERE received_at < ?', cutoffIso) +
       run('DELETE FROM hook_calls WHERE received_at < ?', cutoffIso) +

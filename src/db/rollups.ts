@@ -69,7 +69,7 @@ export function attributionsOfDay(db: Db, org: string, day: string) {
 
 const round = (m: DailyMetrics): DailyMetrics => ({
   ...m,
-  costUsd: Math.round(m.costUsd * 1e6) / 1e6,
+  costMicroUsd: Math.round(m.costMicroUsd),
   activeTimeSeconds: Math.round(m.activeTimeSeconds * 1e3) / 1e3,
 });
 
@@ -106,7 +106,7 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
       insert('daily_repository_metrics', row).run(row);
     }
     for (const m of rollup.models) {
-      const row = { org, day, ...m, costUsd: Math.round(m.costUsd * 1e6) / 1e6 };
+      const row = { org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) };
       insert('daily_model_usage', row).run(row);
     }
     beforeCommit?.();

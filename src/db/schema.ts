@@ -300,23 +300,32 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex('api_keys_key_hash_idx').on(t.keyHash), index('api_keys_org_idx').on(t.org)],
 );
 
-/** OTLP requests already applied (hash of the decompressed body): an exporter's retry counts once. */
+/**
+ * OTLP requests already applied (hash of the decompressed body), per org: an exporter's retry
+ * counts once, and another org's identical body is another request.
+ */
 export const otlpExports = sqliteTable(
   'otlp_exports',
   {
-    bodyHash: text('body_hash').primaryKey(),
+    bodyHash: text('body_hash').notNull(),
     signal: text('signal').notNull(),
     org: text('org').notNull(),
     receivedAt: text('received_at').notNull(),
   },
-  (t) => [index('otlp_exports_received_at_idx').on(t.receivedAt)],
+  (t) => [
+    primaryKey({ name: 'otlp_exports_pk', columns: [t.org, t.bodyHash] }),
+    index('otlp_exports_received_at_idx').on(t.receivedAt),
+  ],
 );
 
-/** One Claude Code session (`session.id`), with who ran it and where. */
+/**
+ * One Claude Code session (`session.id`) of one org, with who ran it and where. Session ids are
+ * chosen by the sender, so every session key is (org, id): one org's token never reaches another's.
+ */
 export const claudeSessions = sqliteTable(
   'claude_sessions',
   {
-    id: text('id').primaryKey(),
+    id: text('id').notNull(),
     org: text('org').notNull(),
     firstSeenAt: text('first_seen_at').notNull(),
     lastSeenAt: text('last_seen_at').notNull(),
@@ -334,7 +343,7 @@ export const claudeSessions = sqliteTable(
     attributes: text('attributes', { mode: 'json' }).$type<Record<string, string | number | boolean>>(),
   },
   (t) => [
-    index('claude_sessions_org_idx').on(t.org),
+    primaryKey({ name: 'claude_sessions_pk', columns: [t.org, t.id] }),
     index('claude_sessions_user_email_idx').on(t.userEmail),
   ],
 );
@@ -352,6 +361,8 @@ export const telemetryDaily = sqliteTable(
     metric: text('metric').notNull(),
     dimension: text('dimension').notNull(),
     value: real('value').notNull(),
+    /** When the row was last written: retention prunes by it as well as by day, whatever day a sender claimed. */
+    receivedAt: text('received_at').notNull().default(''),
   },
   (t) => [
     primaryKey({ name: 'telemetry_daily_pk', columns: [t.org, t.day, t.sessionId, t.metric, t.dimension] }),
@@ -359,7 +370,7 @@ export const telemetryDaily = sqliteTable(
   ],
 );
 
-/** The last point of each cumulative series, to turn the next one into a delta. */
+/** The last point of each cumulative series, to turn the next one into a delta. The key hashes the org with the series. */
 export const cumulativeSeries = sqliteTable('cumulative_series', {
   seriesKey: text('series_key').primaryKey(),
   startTimeUnixNano: text('start_time_unix_nano').notNull(),
@@ -381,7 +392,10 @@ export const apiRequestsDaily = sqliteTable(
     outputTokens: integer('output_tokens').notNull(),
     cacheReadTokens: integer('cache_read_tokens').notNull(),
     cacheCreationTokens: integer('cache_creation_tokens').notNull(),
-    costUsd: real('cost_usd').notNull(),
+    /** Integer micro-dollars (USD × 1,000,000): sums stay exact. */
+    costMicroUsd: integer('cost_micro_usd').notNull().default(0),
+    /** When the row was last written (retention prunes by it as well as by day). */
+    receivedAt: text('received_at').notNull().default(''),
   },
   (t) => [
     primaryKey({ name: 'api_requests_daily_pk', columns: [t.org, t.day, t.sessionId, t.model] }),
@@ -400,7 +414,7 @@ export const sessionCommits = sqliteTable(
     seenAt: text('seen_at').notNull(),
   },
   (t) => [
-    primaryKey({ name: 'session_commits_pk', columns: [t.sessionId, t.sha] }),
+    primaryKey({ name: 'session_commits_pk', columns: [t.org, t.sessionId, t.sha] }),
     index('session_commits_sha_idx').on(t.sha),
   ],
 );
@@ -417,7 +431,7 @@ export const sessionPullRequests = sqliteTable(
     seenAt: text('seen_at').notNull(),
   },
   (t) => [
-    primaryKey({ name: 'session_pull_requests_pk', columns: [t.sessionId, t.repository, t.number] }),
+    primaryKey({ name: 'session_pull_requests_pk', columns: [t.org, t.sessionId, t.repository, t.number] }),
     index('session_pull_requests_repository_number_idx').on(t.repository, t.number),
   ],
 );
@@ -436,19 +450,20 @@ export const sessionLineFingerprints = sqliteTable(
     org: text('org').notNull(),
     firstWrittenAt: text('first_written_at').notNull(),
   },
-  (t) => [primaryKey({ name: 'session_line_fingerprints_pk', columns: [t.sessionId, t.path, t.fingerprint] })],
+  (t) => [primaryKey({ name: 'session_line_fingerprints_pk', columns: [t.org, t.sessionId, t.path, t.fingerprint] })],
 );
 
-/** Hook calls already applied (`tool_use_id`): a retried call counts once. */
+/** Hook calls already applied (`tool_use_id`, per org): a retried call counts once. */
 export const hookCalls = sqliteTable(
   'hook_calls',
   {
-    toolUseId: text('tool_use_id').primaryKey(),
+    org: text('org').notNull(),
+    toolUseId: text('tool_use_id').notNull(),
     sessionId: text('session_id').notNull(),
     toolName: text('tool_name').notNull(),
     receivedAt: text('received_at').notNull(),
   },
-  (t) => [index('hook_calls_received_at_idx').on(t.receivedAt)],
+  (t) => [primaryKey({ name: 'hook_calls_pk', columns: [t.org, t.toolUseId] }), index('hook_calls_received_at_idx').on(t.receivedAt)],
 );
 
 /** A Claude Code user (by email, account UUID or user id) known to be a GitHub login, and how we know. */
@@ -531,7 +546,8 @@ function dailyMetricColumns() {
     activeUsers: n('active_users'),
     commitsByClaudeCode: n('commits_by_claude_code'),
     pullRequestsByClaudeCode: n('pull_requests_by_claude_code'),
-    costUsd: r('cost_usd'),
+    /** Spend in integer micro-dollars (USD × 1,000,000): sums stay exact. */
+    costMicroUsd: n('cost_micro_usd'),
     inputTokens: n('input_tokens'),
     outputTokens: n('output_tokens'),
     cacheReadTokens: n('cache_read_tokens'),
@@ -592,7 +608,8 @@ export const dailyModelUsage = sqliteTable(
     outputTokens: integer('output_tokens').notNull().default(0),
     cacheReadTokens: integer('cache_read_tokens').notNull().default(0),
     cacheCreationTokens: integer('cache_creation_tokens').notNull().default(0),
-    costUsd: real('cost_usd').notNull().default(0),
+    /** Integer micro-dollars (USD × 1,000,000). */
+    costMicroUsd: integer('cost_micro_usd').notNull().default(0),
   },
   (t) => [primaryKey({ name: 'daily_model_usage_pk', columns: [t.org, t.day, t.userKey, t.model] })],
 );

@@ -1,7 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import type { Tx } from './github-activity.js';
-import { cumulativeSeries, identityLinks, sessionCommits, sessionPullRequests } from './schema.js';
+import { identityLinks, sessionPullRequests } from './schema.js';
 
 /*
  * Writes of what Claude Code sends. Callers wrap one request in one transaction: a request is
@@ -9,8 +8,8 @@ import { cumulativeSeries, identityLinks, sessionCommits, sessionPullRequests } 
  */
 
 /**
- * Runs `apply` unless an identical OTLP request body was applied before (exporters retry whole
- * requests), recording it in the same transaction. Returns false for a repeat.
+ * Runs `apply` unless an identical OTLP request body was applied before for the same org
+ * (exporters retry whole requests), recording it in the same transaction. Returns false for a repeat.
  */
 export function applyOtlpExportOnce(
   db: Db,
@@ -28,16 +27,16 @@ export function applyOtlpExportOnce(
     .immediate();
 }
 
-/** Runs `apply` unless the hook call with this `tool_use_id` was applied before. */
+/** Runs `apply` unless the org's hook call with this `tool_use_id` was applied before. */
 export function applyHookCallOnce(
   db: Db,
-  call: { toolUseId: string; sessionId: string; toolName: string; receivedAt: string },
+  call: { org: string; toolUseId: string; sessionId: string; toolName: string; receivedAt: string },
   apply: (tx: Tx) => void,
 ): boolean {
   const { recordHookCall } = statements(db);
   return db.$client
     .transaction(() => {
-      if (recordHookCall.run(call.toolUseId, call.sessionId, call.toolName, call.receivedAt).changes === 0) return false;
+      if (recordHookCall.run(call.org, call.toolUseId, call.sessionId, call.toolName, call.receivedAt).changes === 0) return false;
       apply(db);
       return true;
     })
@@ -66,33 +65,52 @@ function hotStatements(db: Db) {
       'INSERT INTO otlp_exports (body_hash, signal, org, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     recordHookCall: sqlite.prepare(
-      'INSERT INTO hook_calls (tool_use_id, session_id, tool_name, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO hook_calls (org, tool_use_id, session_id, tool_name, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     addCounter: sqlite.prepare(
-      `INSERT INTO telemetry_daily (org, day, session_id, metric, dimension, value) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org, day, session_id, metric, dimension) DO UPDATE SET value = value + excluded.value`,
+      `INSERT INTO telemetry_daily (org, day, session_id, metric, dimension, value, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org, day, session_id, metric, dimension) DO UPDATE SET value = value + excluded.value, received_at = excluded.received_at`,
     ),
     addFingerprint: sqlite.prepare(
       `INSERT INTO session_line_fingerprints (session_id, path, fingerprint, occurrences, org, first_written_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (session_id, path, fingerprint) DO UPDATE SET occurrences = occurrences + excluded.occurrences`,
+       ON CONFLICT (org, session_id, path, fingerprint) DO UPDATE SET occurrences = occurrences + excluded.occurrences`,
     ),
     addApiRequests: sqlite.prepare(
-      `INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_micro_usd, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org, day, session_id, model) DO UPDATE SET
          requests = requests + excluded.requests,
          input_tokens = input_tokens + excluded.input_tokens,
          output_tokens = output_tokens + excluded.output_tokens,
          cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
          cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
-         cost_usd = cost_usd + excluded.cost_usd`,
+         cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
+         received_at = excluded.received_at`,
+    ),
+    lastSeriesPoint: sqlite.prepare(
+      'SELECT start_time_unix_nano AS startTimeUnixNano, time_unix_nano AS timeUnixNano, value FROM cumulative_series WHERE series_key = ?',
+    ),
+    saveSeriesPoint: sqlite.prepare(
+      `INSERT INTO cumulative_series (series_key, start_time_unix_nano, time_unix_nano, value, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (series_key) DO UPDATE SET start_time_unix_nano = excluded.start_time_unix_nano,
+         time_unix_nano = excluded.time_unix_nano, value = excluded.value, updated_at = excluded.updated_at`,
+    ),
+    // A session's commits: one commit is kept once, under the longest sha known (see addSessionCommit).
+    longerCommit: sqlite.prepare(
+      "SELECT 1 AS one FROM session_commits WHERE org = ? AND session_id = ? AND sha >= ? AND sha < ? || 'g' LIMIT 1",
+    ),
+    deleteShorterCommits: sqlite.prepare(
+      'DELETE FROM session_commits WHERE org = ? AND session_id = ? AND ? > sha AND substr(?, 1, length(sha)) = sha',
+    ),
+    insertCommit: sqlite.prepare(
+      'INSERT INTO session_commits (session_id, sha, org, source, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     recordSession: sqlite.prepare(
       `INSERT INTO claude_sessions (id, org, first_seen_at, last_seen_at, app_version, terminal_type, user_email, user_account_uuid,
          user_id, organization_id, github_login, cwd, attributes)
        VALUES (@id, @org, @seenAt, @seenAt, @appVersion, @terminalType, @userEmail, @userAccountUuid, @userId, @organizationId,
          @githubLogin, @cwd, @attributes)
-       ON CONFLICT (id) DO UPDATE SET
+       ON CONFLICT (org, id) DO UPDATE SET
          first_seen_at = min(first_seen_at, excluded.first_seen_at),
          last_seen_at = max(last_seen_at, excluded.last_seen_at),
          app_version = coalesce(excluded.app_version, app_version),
@@ -119,9 +137,9 @@ function statements(db: Db) {
   return cached;
 }
 
-export function addTelemetryCounters(db: Db, increments: Iterable<CounterIncrement>): void {
+export function addTelemetryCounters(db: Db, increments: Iterable<CounterIncrement>, receivedAt: string): void {
   const stmt = statements(db).addCounter;
-  for (const i of increments) stmt.run(i.org, i.day, i.sessionId, i.metric, i.dimension, i.value);
+  for (const i of increments) stmt.run(i.org, i.day, i.sessionId, i.metric, i.dimension, i.value, receivedAt);
 }
 
 export interface SeriesPoint {
@@ -138,8 +156,9 @@ const nanos = (s: string) => BigInt(/^\d+$/.test(s) ? s : '0');
  * time (the process restarted) or a lower value (the counter was reset) starts over from the
  * point's own value; a point no newer than the last one seen adds nothing.
  */
-export function cumulativeToDelta(tx: Tx, point: SeriesPoint, now: string): number {
-  const previous = tx.select().from(cumulativeSeries).where(eq(cumulativeSeries.seriesKey, point.seriesKey)).get();
+export function cumulativeToDelta(db: Db, point: SeriesPoint, now: string): number {
+  const { lastSeriesPoint, saveSeriesPoint } = statements(db);
+  const previous = lastSeriesPoint.get(point.seriesKey) as { startTimeUnixNano: string; timeUnixNano: string; value: number } | undefined;
   let delta: number;
   if (!previous) {
     delta = point.value;
@@ -153,13 +172,7 @@ export function cumulativeToDelta(tx: Tx, point: SeriesPoint, now: string): numb
   } else {
     delta = point.value - previous.value;
   }
-  tx.insert(cumulativeSeries)
-    .values({ ...point, updatedAt: now })
-    .onConflictDoUpdate({
-      target: cumulativeSeries.seriesKey,
-      set: { startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value: point.value, updatedAt: now },
-    })
-    .run();
+  saveSeriesPoint.run(point.seriesKey, point.startTimeUnixNano, point.timeUnixNano, point.value, now);
   return delta;
 }
 
@@ -207,13 +220,14 @@ export interface ApiRequestIncrement {
   outputTokens: number;
   cacheReadTokens: number;
   cacheCreationTokens: number;
-  costUsd: number;
+  /** Integer micro-dollars. */
+  costMicroUsd: number;
 }
 
-export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>): void {
+export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>, receivedAt: string): void {
   const stmt = statements(db).addApiRequests;
   for (const i of increments) {
-    stmt.run(i.org, i.day, i.sessionId, i.model, i.requests, i.inputTokens, i.outputTokens, i.cacheReadTokens, i.cacheCreationTokens, i.costUsd);
+    stmt.run(i.org, i.day, i.sessionId, i.model, i.requests, i.inputTokens, i.outputTokens, i.cacheReadTokens, i.cacheCreationTokens, i.costMicroUsd, receivedAt);
   }
 }
 
@@ -221,16 +235,11 @@ export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>
  * Records a commit a session made. The hook reports a short sha and events may report the full
  * one: one commit is kept once, under the longest sha known.
  */
-export function addSessionCommit(tx: Tx, row: { sessionId: string; sha: string; org: string; source: 'hook' | 'event'; seenAt: string }): void {
-  const sameSession = eq(sessionCommits.sessionId, row.sessionId);
-  const longer = tx
-    .select({ sha: sessionCommits.sha })
-    .from(sessionCommits)
-    .where(and(sameSession, sql`${sessionCommits.sha} >= ${row.sha} AND ${sessionCommits.sha} < ${row.sha} || 'g'`))
-    .get();
-  if (longer) return;
-  tx.delete(sessionCommits).where(and(sameSession, sql`${row.sha} > ${sessionCommits.sha} AND substr(${row.sha}, 1, length(${sessionCommits.sha})) = ${sessionCommits.sha}`)).run();
-  tx.insert(sessionCommits).values(row).onConflictDoNothing().run();
+export function addSessionCommit(db: Db, row: { sessionId: string; sha: string; org: string; source: 'hook' | 'event'; seenAt: string }): void {
+  const { longerCommit, deleteShorterCommits, insertCommit } = statements(db);
+  if (longerCommit.get(row.org, row.sessionId, row.sha, row.sha)) return;
+  deleteShorterCommits.run(row.org, row.sessionId, row.sha, row.sha);
+  insertCommit.run(row.sessionId, row.sha, row.org, row.source, row.seenAt);
 }
 
 export function addSessionPullRequest(

@@ -154,7 +154,7 @@ export function periodStarts(today: string): { month: string; quarter: string; y
 
 function orgCost(db: Db, org: string, range: DayRange): number {
   return (
-    statement(db, 'SELECT coalesce(sum(cost_usd), 0) AS cost FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?').get(
+    statement(db, 'SELECT coalesce(sum(cost_micro_usd), 0) / 1e6 AS cost FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?').get(
       org,
       range.startDate,
       range.endDate,
@@ -189,7 +189,7 @@ export interface ModelSpend {
 
 const MODEL_SUMS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(input_tokens), 0) AS inputTokens,
   coalesce(sum(output_tokens), 0) AS outputTokens, coalesce(sum(cache_read_tokens), 0) AS cacheReadTokens,
-  coalesce(sum(cache_creation_tokens), 0) AS cacheCreationTokens, coalesce(sum(cost_usd), 0) AS costUsd`;
+  coalesce(sum(cache_creation_tokens), 0) AS cacheCreationTokens, coalesce(sum(cost_micro_usd), 0) / 1e6 AS costUsd`;
 
 /** Spend (and tokens, requests) per model over the range, most spent first. */
 export function spendByModel(db: Db, org: string, range: DayRange): ModelSpend[] {
@@ -214,7 +214,7 @@ export interface PersonSpend {
 }
 
 const PERSON_SELECT = `SELECT user_key AS userKey, max(github_login) AS githubLogin, max(email) AS email, max(customer_type) AS customerType,
-    coalesce(sum(cost_usd), 0) AS costUsd, coalesce(sum(lines_accepted), 0) AS linesAccepted, coalesce(sum(lines_committed), 0) AS linesCommitted
+    coalesce(sum(cost_micro_usd), 0) / 1e6 AS costUsd, coalesce(sum(lines_accepted), 0) AS linesAccepted, coalesce(sum(lines_committed), 0) AS linesCommitted
   FROM daily_user_metrics WHERE org = ? AND day >= ? AND day <= ? GROUP BY user_key`;
 
 /** The people who spent most over the range (ties by user key). */
@@ -367,13 +367,13 @@ export function spendReportRows(db: Db, org: string, range: DayRange, options: {
   const rows = statement(
     db,
     `SELECT m.day, m.user_key AS userKey, m.model, m.requests, m.input_tokens AS inputTokens, m.output_tokens AS outputTokens,
-            m.cache_read_tokens AS cacheReadTokens, m.cache_creation_tokens AS cacheCreationTokens, m.cost_usd AS costUsd,
+            m.cache_read_tokens AS cacheReadTokens, m.cache_creation_tokens AS cacheCreationTokens, m.cost_micro_usd / 1e6 AS costUsd,
             coalesce(p.email, (SELECT max(email) FROM daily_user_metrics WHERE org = m.org AND user_key = m.user_key)) AS email,
             coalesce(p.github_login, (SELECT max(github_login) FROM daily_user_metrics WHERE org = m.org AND user_key = m.user_key)) AS githubLogin
      FROM daily_model_usage m
      LEFT JOIN daily_user_metrics p ON p.org = m.org AND p.day = m.day AND p.user_key = m.user_key
      WHERE m.org = ? AND m.day >= ? AND m.day <= ?
-       AND (m.requests > 0 OR m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_creation_tokens > 0 OR m.cost_usd <> 0)
+       AND (m.requests > 0 OR m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_creation_tokens > 0 OR m.cost_micro_usd <> 0)
      ORDER BY m.day, m.user_key, m.model`,
   ).all(org, range.startDate, range.endDate) as (UsageSums & { day: string; userKey: string; model: string; email: string | null; githubLogin: string | null })[];
   const uuids = new Map<string, string | null>();

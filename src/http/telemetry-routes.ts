@@ -7,16 +7,18 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { findIngestToken, type IngestToken } from '../db/ingest-tokens.js';
 import { hookCallSchema } from '../telemetry/hook-call.js';
+import { jsonShapeProblem } from '../telemetry/ingest-bounds.js';
 import { ingestHookCall } from '../telemetry/ingest-hook.js';
 import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
 import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
-import { decodeOtlp, encodeOtlpResponse, OtlpDecodeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
+import { decodeOtlp, encodeOtlpResponse, encodeOtlpStatus, OtlpDecodeError, OtlpTooLargeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
 import { jsonError } from './errors.js';
 
 /*
  * Where Claude Code sends its telemetry (OTLP/HTTP, as an OpenTelemetry collector answers it) and
- * its PostToolUse hook calls. Every refusal is a 4xx with the spec's error shape, and a refused
- * request stores nothing.
+ * its PostToolUse hook calls. Every refusal is a 4xx and stores nothing: OTLP refusals carry a
+ * `google.rpc.Status` in the request's encoding (as the OTLP/HTTP spec asks), hook refusals the
+ * spec's error shape.
  */
 
 export interface TelemetryRoutesDeps {
@@ -72,30 +74,50 @@ async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
   }
 }
 
+/** The request's OTLP encoding, for the answer: JSON when the content type names neither. */
+function answerFormat(c: Context): OtlpFormat {
+  try {
+    return otlpFormat(c.req.header('content-type'));
+  } catch {
+    return 'json';
+  }
+}
+
+/** An OTLP/HTTP refusal: the status with a `google.rpc.Status` body in the request's encoding. */
+function otlpRefusal(c: Context, status: 400 | 401 | 405 | 413 | 415, message: string, headers: Record<string, string> = {}) {
+  const { body, contentType } = encodeOtlpStatus(answerFormat(c), status, message);
+  return c.body(body as never, status, { 'content-type': contentType, ...headers });
+}
+
+const OTLP_PATHS = ['/v1/metrics', '/v1/logs'] as const;
+const HOOK_PATH = '/hooks/claude-code';
+
 export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = () => new Date() }: TelemetryRoutesDeps) {
   const app = new Hono<TelemetryEnv>();
+  const isOtlp = (c: Context) => c.req.path !== HOOK_PATH;
+
+  /** A refusal in the route's error shape: OTLP's `google.rpc.Status`, or the spec's `{"error": …}` for hook calls. */
+  const refusal = (c: Context, status: 400 | 401 | 413 | 415, message: string) =>
+    isOtlp(c) ? otlpRefusal(c, status, message) : jsonError(c, status, status === 401 ? 'authentication_error' : 'invalid_request_error', message);
 
   const authenticate = createMiddleware<TelemetryEnv>(async (c, next) => {
     const secret = bearerToken(c.req.header('authorization'));
-    if (!secret) {
-      return jsonError(c, 401, 'authentication_error', 'Missing ingest token: send "Authorization: Bearer <token>".');
-    }
+    if (!secret) return refusal(c, 401, 'Missing ingest token: send "Authorization: Bearer <token>".');
     const token = findIngestToken(db, secret);
-    if (!token) return jsonError(c, 401, 'authentication_error', 'Unknown or revoked ingest token.');
+    if (!token) return refusal(c, 401, 'Unknown or revoked ingest token.');
     c.set('token', token);
     await next();
   });
 
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
-    onError: (c) => jsonError(c, 413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`),
+    onError: (c) => refusal(c, 413, `Body is larger than ${maxBodyBytes} bytes.`),
   });
 
   const refuse = (c: Context, error: unknown) => {
-    if (error instanceof BodyError) {
-      return jsonError(c, error.status, 'invalid_request_error', error.message);
-    }
-    if (error instanceof OtlpDecodeError) return jsonError(c, 400, 'invalid_request_error', error.message);
+    if (error instanceof BodyError) return refusal(c, error.status, error.message);
+    if (error instanceof OtlpDecodeError) return refusal(c, 400, error.message);
+    if (error instanceof OtlpTooLargeError) return refusal(c, 413, error.message);
     throw error;
   };
 
@@ -121,14 +143,26 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
 
   app.post('/v1/metrics', authenticate, limit, otlp('metrics'));
   app.post('/v1/logs', authenticate, limit, otlp('logs'));
+  // OTLP/HTTP is POST only; other methods get 405 with the allowed one.
+  for (const path of OTLP_PATHS) {
+    app.on(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], path, (c) =>
+      otlpRefusal(c, 405, `${c.req.method} is not supported: OTLP/HTTP exports are POST requests.`, { allow: 'POST' }),
+    );
+  }
+  app.on(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], HOOK_PATH, (c) => {
+    c.header('allow', 'POST');
+    return jsonError(c, 405, 'invalid_request_error', `${c.req.method} is not supported: hook calls are POST requests.`);
+  });
 
-  app.post('/hooks/claude-code', authenticate, limit, async (c) => {
+  app.post(HOOK_PATH, authenticate, limit, async (c) => {
     try {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/json') {
         throw new BodyError(415, `Unsupported Content-Type "${c.req.header('content-type') ?? ''}": hook calls are application/json.`);
       }
       const body = await readBody(c, maxBodyBytes);
+      const problem = jsonShapeProblem(body);
+      if (problem) throw new BodyError(problem.startsWith('it holds') ? 413 : 400, `Body is not a hook call we read: ${problem}.`);
       let json: unknown;
       try {
         json = JSON.parse(Buffer.from(body).toString('utf8'));

@@ -27,7 +27,8 @@ export const decisions = (m: MetricTotals) => {
   return { accepted, rejected };
 };
 
-export const money = (usd: number) => Math.round(usd * 1e6) / 1e6;
+/** US dollars of an integer micro-dollar amount (spend is summed exactly in micro-dollars, converted once here). */
+export const usdOfMicro = (microUsd: number) => microUsd / 1_000_000;
 
 export function daysOf(range: DayRange): string[] {
   const days: string[] = [];
@@ -58,7 +59,7 @@ export function summaryOf(m: MetricTotals) {
       active_users: m.activeUsers,
       commits: m.commitsByClaudeCode,
       pull_requests: m.pullRequestsByClaudeCode,
-      cost_usd: money(m.costUsd),
+      cost_usd: usdOfMicro(m.costMicroUsd),
     },
   };
 }
@@ -97,7 +98,7 @@ export function dailyRow(date: string, m: MetricTotals) {
     active_users: m.activeUsers,
     commits_by_claude_code: m.commitsByClaudeCode,
     pull_requests_by_claude_code: m.pullRequestsByClaudeCode,
-    cost_usd: money(m.costUsd),
+    cost_usd: usdOfMicro(m.costMicroUsd),
   };
 }
 
@@ -118,7 +119,7 @@ export function userRow(u: UserTotals) {
     lines_accepted: u.linesAccepted,
     suggestion_accept_rate: rate(d.accepted, d.rejected),
     sessions: u.sessions,
-    cost_usd: money(u.costUsd),
+    cost_usd: usdOfMicro(u.costMicroUsd),
   };
 }
 

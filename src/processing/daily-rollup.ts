@@ -26,7 +26,8 @@ export interface DailyMetrics {
   activeUsers: number;
   commitsByClaudeCode: number;
   pullRequestsByClaudeCode: number;
-  costUsd: number;
+  /** Spend in integer micro-dollars (USD × 1,000,000). */
+  costMicroUsd: number;
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
@@ -59,7 +60,7 @@ export function emptyMetrics(): DailyMetrics {
     activeUsers: 0,
     commitsByClaudeCode: 0,
     pullRequestsByClaudeCode: 0,
-    costUsd: 0,
+    costMicroUsd: 0,
     inputTokens: 0,
     outputTokens: 0,
     cacheReadTokens: 0,
@@ -109,7 +110,7 @@ export interface ModelUsage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheCreationTokens: number;
-  costUsd: number;
+  costMicroUsd: number;
 }
 
 /** One session's `api_request` events of the day for one model, summed. */
@@ -121,7 +122,7 @@ export interface ApiRequestUsage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheCreationTokens: number;
-  costUsd: number;
+  costMicroUsd: number;
 }
 
 export interface DayInput {
@@ -187,10 +188,10 @@ function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string
       if (columns) m[columns[decision === 'accept' ? 0 : 1]] += c.value;
       break;
     }
-    case 'cost_usd':
+    case 'cost_micro_usd':
       if (!usage) break;
-      m.costUsd += c.value;
-      model(c.dimension).costUsd += c.value;
+      m.costMicroUsd += c.value;
+      model(c.dimension).costMicroUsd += c.value;
       break;
     case 'tokens': {
       if (!usage) break;
@@ -229,7 +230,7 @@ function addSubject(m: DailyMetrics, s: AttributedSubject): void {
 }
 
 function emptyModelUsage(userKey: string, model: string): ModelUsage {
-  return { userKey, model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 };
+  return { userKey, model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 0 };
 }
 
 function addApiRequests(m: DailyMetrics, model: ModelUsage | undefined, r: ApiRequestUsage): void {
@@ -238,7 +239,7 @@ function addApiRequests(m: DailyMetrics, model: ModelUsage | undefined, r: ApiRe
     target.outputTokens += r.outputTokens;
     target.cacheReadTokens += r.cacheReadTokens;
     target.cacheCreationTokens += r.cacheCreationTokens;
-    target.costUsd += r.costUsd;
+    target.costMicroUsd += r.costMicroUsd;
   }
   if (model) model.requests += r.requests;
 }

@@ -122,7 +122,7 @@ class SessionIndex {
   /** Sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
   constructor(
     private readonly db: Db,
-    org: string,
+    private readonly org: string,
     fromDay: string,
     toDay: string,
   ) {
@@ -180,7 +180,7 @@ class SessionIndex {
       this.#written.set(sessionId, w);
       return w;
     }
-    w = sessionWritten(this.db, sessionId);
+    w = sessionWritten(this.db, this.org, sessionId);
     this.#written.set(sessionId, w);
     this.#cachedLines += lineCount(w);
     // Bounded by fingerprints held: sessions repeat across a person's PRs, but an org has too many to keep all.

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { MAX_DIMENSION_LENGTH, MAX_ID_LENGTH, MAX_PATH_LENGTH, MAX_URL_LENGTH } from './ingest-bounds.js';
 
 /*
  * Claude Code's PostToolUse hook call (spec: Inputs): what a tool wrote, and the commits and pull
@@ -8,13 +9,14 @@ import { z } from 'zod';
 
 const structuredPatch = z.array(z.object({ lines: z.array(z.string()) }).passthrough());
 
+// Ids are matched on, so one too long is refused rather than truncated (README: Security).
 export const hookCallSchema = z
   .object({
-    session_id: z.string().min(1, 'must not be empty'),
-    hook_event_name: z.string(),
-    tool_name: z.string().optional(),
-    tool_use_id: z.string().optional(),
-    cwd: z.string().optional(),
+    session_id: z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH),
+    hook_event_name: z.string().max(MAX_DIMENSION_LENGTH),
+    tool_name: z.string().max(MAX_DIMENSION_LENGTH).optional(),
+    tool_use_id: z.string().max(MAX_ID_LENGTH).optional(),
+    cwd: z.string().max(MAX_PATH_LENGTH).optional(),
     tool_input: z.record(z.string(), z.unknown()).optional(),
     tool_response: z.unknown().optional(),
   })
@@ -54,7 +56,7 @@ export function writtenFile(call: HookCall): WrittenFile | null {
   const input = asRecord(call.tool_input);
   const response = asRecord(call.tool_response);
   const filePath = asString(input.file_path) ?? asString(input.notebook_path) ?? asString(response.filePath);
-  if (!filePath) return null;
+  if (!filePath || filePath.length > MAX_PATH_LENGTH) return null;
   const path = relativeFilePath(filePath, call.cwd);
 
   switch (call.tool_name) {
@@ -98,10 +100,13 @@ export function gitOperationOf(call: HookCall): GitOperation {
   if (sha && /^[0-9a-f]{7,40}$/i.test(sha)) result.commitSha = sha.toLowerCase();
   const pr = asRecord(op.pr);
   const url = asString(pr.url);
-  const match = url ? /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/pull\/(\d+)/.exec(url) : null;
+  // A GitHub owner is at most 39 characters, a repository name 100; PR numbers are positive 32-bit integers.
+  const match = url && url.length <= MAX_URL_LENGTH ? /^https?:\/\/[^/]+\/([^/]{1,39}\/[^/]{1,100})\/pull\/(\d{1,10})(?:[/?#]|$)/.exec(url) : null;
   if (url && match) {
     const number = typeof pr.number === 'number' ? pr.number : Number(match[2]);
-    result.pullRequest = { repository: match[1]!.toLowerCase(), number, url };
+    if (Number.isSafeInteger(number) && number > 0 && number <= 2_147_483_647) {
+      result.pullRequest = { repository: match[1]!.toLowerCase(), number, url };
+    }
   }
   return result;
 }

@@ -53,7 +53,7 @@ export function ingestHookCall(
       });
     }
     if (git.commitSha) {
-      addSessionCommit(tx, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
+      addSessionCommit(db, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
       // GitHub may already know this commit and its author.
       learnIdentityLinks(tx, token.org, { sessionIds: [call.session_id] }, nowIso);
     }
@@ -62,7 +62,7 @@ export function ingestHookCall(
   };
 
   const applied = call.tool_use_id
-    ? applyHookCallOnce(db, { toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
+    ? applyHookCallOnce(db, { org: token.org, toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
     : db.transaction((tx) => {
         apply(tx);
         return true;

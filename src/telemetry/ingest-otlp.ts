@@ -14,8 +14,9 @@ import {
   type CounterIncrement,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
-import { counterFor, sessionFields } from './claude-code-metrics.js';
-import { nanosToMillis, utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
+import { counterFor, dimensionPart, sessionFields } from './claude-code-metrics.js';
+import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd } from './ingest-bounds.js';
+import { utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
 
 export interface IngestResult {
   /** False when the identical request was applied before (an exporter retry). */
@@ -80,6 +81,11 @@ class CounterSums {
   }
 }
 
+const MAX_REASONS = 10;
+
+/** An event's name as it appears in a rejection reason. */
+const eventLabel = (name: string) => (name === '' ? 'event' : name.length > 64 ? `${name.slice(0, 64)}…` : name);
+
 /** Rejection reasons of one request and how often each occurred. */
 class Rejections {
   readonly #problems = new Map<string, number>();
@@ -91,7 +97,10 @@ class Rejections {
   result(applied: boolean, accepted: number): IngestResult {
     if (!applied) return { applied, accepted, rejected: 0, rejectionMessage: '' };
     const rejected = [...this.#problems.values()].reduce((a, b) => a + b, 0);
-    const rejectionMessage = [...this.#problems].map(([why, n]) => `${n} × ${why}`).join('; ');
+    // Reasons name what the sender sent (an event's name): the answer lists a bounded few.
+    const reasons = [...this.#problems].map(([why, n]) => `${n} × ${why}`);
+    const more = reasons.length > MAX_REASONS ? [`${reasons.length - MAX_REASONS} more reasons`] : [];
+    const rejectionMessage = [...reasons.slice(0, MAX_REASONS), ...more].join('; ');
     return { applied, accepted, rejected, rejectionMessage };
   }
 }
@@ -100,23 +109,29 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function seriesKey(point: MetricPoint): string {
+/** A cumulative series: the org, the metric, its resource and point attributes. Another org's identical series is another series. */
+function seriesKey(org: string, point: MetricPoint): string {
   const sorted = (a: Attributes) => Object.keys(a).sort().map((k) => [k, a[k]]);
   return createHash('sha256')
-    .update(JSON.stringify([point.name, sorted(point.resource), sorted(point.attributes)]))
+    .update(JSON.stringify([org, point.name, sorted(point.resource), sorted(point.attributes)]))
     .digest('base64url');
 }
+
+const TIME_REJECTION = 'timestamp must be unset or between 2020-01-01 and one day after the server\'s clock';
+const SESSION_REJECTION = `session.id must be at most ${MAX_ID_LENGTH} characters`;
 
 /**
  * Applies an OTLP metrics request: every data point of a known metric becomes an increment of
  * its day's, session's counter. DELTA points add up as they are; CUMULATIVE points become deltas
- * per series. Points that cannot be counted are rejected (and reported), the rest stored.
+ * per series. Points that cannot be counted (implausible values or dates, see ingest-bounds.ts)
+ * are rejected (and reported), the rest stored.
  */
 export function ingestMetrics(
   db: Db,
   { token, points, hash, now }: { token: IngestToken; points: MetricPoint[]; hash: string; now: Date },
 ): IngestResult {
   const nowIso = now.toISOString();
+  const nowMs = now.getTime();
   const rejections = new Rejections();
   const reject = (why: string) => rejections.add(why);
   let accepted = 0;
@@ -130,17 +145,39 @@ export function ingestMetrics(
         accepted++; // unknown metrics and attribute values are accepted and ignored
         continue;
       }
-      if (!Number.isFinite(point.value) || point.value < 0) {
-        reject(`${point.name}: value must be a finite, non-negative number`);
+      if (counter === 'too long') {
+        reject(`${point.name}: model, tool and type names must be at most 128 characters`);
         continue;
       }
+      const bound = METRIC_BOUNDS[point.name]!;
+      if (!Number.isFinite(point.value) || point.value < 0 || point.value > bound) {
+        reject(`${point.name}: value must be a number from 0 to ${bound}`);
+        continue;
+      }
+      const at = telemetryTimeMs(point.timeUnixNano, nowMs);
+      if (at === undefined) {
+        reject(`${point.name}: ${TIME_REJECTION}`);
+        continue;
+      }
+      const fields = sessionFields(point.attributes, point.resource);
+      if (fields.sessionId.length > MAX_ID_LENGTH) {
+        reject(`${point.name}: ${SESSION_REJECTION}`);
+        continue;
+      }
+      // Money is counted in integer micro-dollars from here on.
+      const value = counter.metric === 'cost_micro_usd' ? toMicroUsd(point.value) : point.value;
       let delta: number;
       if (point.temporality === 'delta') {
-        delta = point.value;
+        delta = value;
       } else if (point.temporality === 'cumulative') {
+        const start = point.startTimeUnixNano === '0' ? 0 : telemetryTimeMs(point.startTimeUnixNano, nowMs);
+        if (start === undefined || start > at) {
+          reject(`${point.name}: start time must be unset or a plausible time no later than the point's`);
+          continue;
+        }
         delta = cumulativeToDelta(
-          tx,
-          { seriesKey: seriesKey(point), startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value: point.value },
+          db,
+          { seriesKey: seriesKey(token.org, point), startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value },
           nowIso,
         );
       } else {
@@ -148,13 +185,11 @@ export function ingestMetrics(
         continue;
       }
       accepted++;
-      const at = nanosToMillis(point.timeUnixNano, now.getTime());
-      const fields = sessionFields(point.attributes, point.resource);
       sessions.see(fields, at);
       if (delta === 0) continue;
       counters.add(utcDay(at), fields.sessionId, counter.metric, counter.dimension, delta);
     }
-    addTelemetryCounters(db, counters.values());
+    addTelemetryCounters(db, counters.values(), nowIso);
     sessions.flush(db, tx, token, nowIso);
     markIngestTokenUsed(tx, token, nowIso);
   });
@@ -164,6 +199,7 @@ export function ingestMetrics(
 
 const num = (v: unknown): number | undefined => {
   if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'number' && typeof v !== 'string') return Number.NaN;
   const n = Number(v);
   return Number.isFinite(n) ? n : Number.NaN;
 };
@@ -172,6 +208,8 @@ const num = (v: unknown): number | undefined => {
 export function gitCommitIdOf(event: LogEvent): string | undefined {
   const raw = event.attributes.tool_parameters;
   if (typeof raw !== 'string' || !raw.includes('git_commit_id')) return undefined;
+  // The CLI truncates parameters to a few kilobytes: anything longer is not parsed as JSON.
+  if (raw.length > 65_536) return /"git_commit_id"\s*:\s*"([0-9a-f]{7,40})"/i.exec(raw.slice(0, 65_536))?.[1]?.toLowerCase();
   try {
     const id = (JSON.parse(raw) as { git_commit_id?: unknown }).git_commit_id;
     return typeof id === 'string' && /^[0-9a-f]{7,40}$/i.test(id) ? id.toLowerCase() : undefined;
@@ -191,6 +229,7 @@ export function ingestLogs(
   { token, events, hash, now }: { token: IngestToken; events: LogEvent[]; hash: string; now: Date },
 ): IngestResult {
   const nowIso = now.toISOString();
+  const nowMs = now.getTime();
   const rejections = new Rejections();
   const reject = (why: string) => rejections.add(why);
   let accepted = 0;
@@ -203,19 +242,37 @@ export function ingestLogs(
     const count = (day: string, sessionId: string, metric: string, dimension: string) => counters.add(day, sessionId, metric, dimension, 1);
 
     for (const event of events) {
-      const at = nanosToMillis(event.timeUnixNano, now.getTime());
+      const at = telemetryTimeMs(event.timeUnixNano, nowMs);
+      if (at === undefined) {
+        reject(`${eventLabel(event.name)}: ${TIME_REJECTION}`);
+        continue;
+      }
       const day = utcDay(at);
       const fields = sessionFields(event.attributes, event.resource);
+      if (fields.sessionId.length > MAX_ID_LENGTH) {
+        reject(`${eventLabel(event.name)}: ${SESSION_REJECTION}`);
+        continue;
+      }
       const a = event.attributes;
       switch (event.name) {
         case 'api_request': {
-          const values = [a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_creation_tokens, a.cost_usd].map(num);
-          if (values.some((v) => Number.isNaN(v) || (v !== undefined && v < 0))) {
-            reject('api_request: token counts and cost_usd must be non-negative numbers');
+          const tokens = [a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_creation_tokens].map(num);
+          const costUsd = num(a.cost_usd);
+          if (tokens.some((v) => v !== undefined && !(Number.isSafeInteger(v) && v >= 0 && v <= API_REQUEST_BOUNDS.tokens))) {
+            reject(`api_request: token counts must be whole numbers from 0 to ${API_REQUEST_BOUNDS.tokens}`);
             continue;
           }
-          const [input = 0, output = 0, cacheRead = 0, cacheCreation = 0, cost = 0] = values;
-          const model = a.model === undefined || a.model === '' ? 'unknown' : String(a.model);
+          if (costUsd !== undefined && !(costUsd >= 0 && costUsd <= API_REQUEST_BOUNDS.costUsd)) {
+            reject(`api_request: cost_usd must be a number from 0 to ${API_REQUEST_BOUNDS.costUsd}`);
+            continue;
+          }
+          const model = dimensionPart(a.model);
+          if (model === undefined) {
+            reject('api_request: model must be at most 128 characters');
+            continue;
+          }
+          const [input = 0, output = 0, cacheRead = 0, cacheCreation = 0] = tokens;
+          const cost = toMicroUsd(costUsd ?? 0);
           const key = `${day}\u0000${fields.sessionId}\u0000${model}`;
           const inc = requests.get(key) ?? {
             org: token.org,
@@ -227,28 +284,35 @@ export function ingestLogs(
             outputTokens: 0,
             cacheReadTokens: 0,
             cacheCreationTokens: 0,
-            costUsd: 0,
+            costMicroUsd: 0,
           };
           inc.requests += 1;
           inc.inputTokens += input;
           inc.outputTokens += output;
           inc.cacheReadTokens += cacheRead;
           inc.cacheCreationTokens += cacheCreation;
-          inc.costUsd += cost;
+          inc.costMicroUsd += cost;
           requests.set(key, inc);
           break;
         }
         case 'tool_result': {
           const sha = gitCommitIdOf(event);
           if (sha && fields.sessionId) {
-            addSessionCommit(tx, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
+            addSessionCommit(db, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
             committingSessions.add(fields.sessionId);
           }
           break;
         }
-        case 'tool_decision':
-          if (a.decision === 'accept' || a.decision === 'reject') count(day, fields.sessionId, 'tool_decisions', `${String(a.tool_name ?? 'unknown')}:${a.decision}`);
+        case 'tool_decision': {
+          if (a.decision !== 'accept' && a.decision !== 'reject') break;
+          const tool = dimensionPart(a.tool_name);
+          if (tool === undefined) {
+            reject('tool_decision: tool_name must be at most 128 characters');
+            continue;
+          }
+          count(day, fields.sessionId, 'tool_decisions', `${tool}:${a.decision}`);
           break;
+        }
         case 'user_prompt':
           count(day, fields.sessionId, 'prompts', '');
           break;
@@ -258,10 +322,12 @@ export function ingestLogs(
       accepted++;
       sessions.see(fields, at);
     }
-    addTelemetryCounters(db, counters.values());
-    addApiRequests(db, requests.values());
+    addTelemetryCounters(db, counters.values(), nowIso);
+    addApiRequests(db, requests.values(), nowIso);
     sessions.flush(db, tx, token, nowIso);
-    if (committingSessions.size > 0) learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
+    // In chunks: one request may name thousands of sessions, more than SQLite takes as parameters at once.
+    const committing = [...committingSessions];
+    for (let i = 0; i < committing.length; i += 500) learnIdentityLinks(tx, token.org, { sessionIds: committing.slice(i, i + 500) }, nowIso);
     markIngestTokenUsed(tx, token, nowIso);
   });
 

@@ -1,3 +1,4 @@
+import { MAX_ATTRIBUTE_KEY_LENGTH, MAX_ATTRIBUTES } from './ingest-bounds.js';
 import { decodeError, type OtlpFormat } from './otlp-decode.js';
 
 /*
@@ -56,43 +57,50 @@ class Reader {
     return this.fail(path, 'number expected');
   }
 
+  /**
+   * A scalar attribute value. Arrays, key-value lists and bytes carry nothing the app reads: they
+   * are ignored without being walked, so their size or depth costs nothing. A field this receiver
+   * does not know (a newer protocol's) is skipped, as protobuf skips unknown fields.
+   */
   anyValue(v: Obj | undefined, path: string): AttributeValue | undefined {
     if (!v) return undefined;
-    const set = typeof v.value === 'string' ? v.value : Object.keys(v).find((k) => v[k] !== undefined && v[k] !== null);
+    const set = typeof v.value === 'string' ? v.value : ANY_VALUE_FIELDS.find((k) => v[k] !== undefined && v[k] !== null);
     switch (set) {
       case 'stringValue':
-        return String(v.stringValue);
+        if (typeof v.stringValue !== 'string') this.fail(`${path}.stringValue`, 'string expected');
+        return v.stringValue;
       case 'boolValue':
-        return Boolean(v.boolValue);
+        if (typeof v.boolValue !== 'boolean') this.fail(`${path}.boolValue`, 'boolean expected');
+        return v.boolValue;
       case 'intValue':
         return Number(this.int64(v.intValue, `${path}.intValue`));
       case 'doubleValue':
         return this.double(v.doubleValue, `${path}.doubleValue`);
-      case 'arrayValue': {
-        const values = this.list(this.object(v.arrayValue, path)?.values, `${path}.arrayValue.values`);
-        return JSON.stringify(values.map((x, i) => this.anyValue(this.object(x, `${path}[${i}]`), `${path}[${i}]`) ?? null));
-      }
-      case 'kvlistValue':
-        return JSON.stringify(this.attributes(this.object(v.kvlistValue, path)?.values, `${path}.kvlistValue.values`));
-      case 'bytesValue':
-        return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue as Uint8Array).toString('base64');
       default:
         return undefined;
     }
   }
 
+  /** The first MAX_ATTRIBUTES attributes with a scalar value and a key of at most MAX_ATTRIBUTE_KEY_LENGTH characters. */
   attributes(list: unknown, path: string): Attributes {
     const out: Attributes = {};
     const items = this.list(list, path);
-    for (let i = 0; i < items.length; i++) {
+    let kept = 0;
+    for (let i = 0; i < items.length && kept < MAX_ATTRIBUTES; i++) {
       const kv = this.object(items[i], `${path}[${i}]`);
       if (!kv || typeof kv.key !== 'string') this.fail(`${path}[${i}].key`, 'string expected');
+      if (kv.key.length > MAX_ATTRIBUTE_KEY_LENGTH || kv.key === '__proto__') continue;
       const value = this.anyValue(this.object(kv.value, `${path}[${i}].value`), `${path}[${i}].value`);
-      if (value !== undefined) out[kv.key] = value;
+      if (value === undefined) continue;
+      out[kv.key] = value;
+      kept++;
     }
     return out;
   }
 }
+
+/** AnyValue's fields, in the order an OTLP/JSON object is read (the first one set wins). */
+const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'];
 
 export type Temporality = 'delta' | 'cumulative' | 'unspecified' | 'gauge';
 
@@ -191,13 +199,6 @@ export function logEvents(request: Obj, format: OtlpFormat): LogEvent[] {
     });
   });
   return events;
-}
-
-/** Epoch milliseconds of an OTLP nanosecond timestamp (a decimal string); `fallback` for 0 or garbage. */
-export function nanosToMillis(nanos: string, fallback: number): number {
-  if (nanos === '0' || !/^\d+$/.test(nanos)) return fallback;
-  // Milliseconds are the first digits: no BigInt needed for any date after 1970-01-01T00:00:01Z.
-  return nanos.length > 6 ? Number(nanos.slice(0, -6)) : 0;
 }
 
 const DAY_MS = 86_400_000;

@@ -106,13 +106,53 @@ message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_succe
 message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
 message ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2; }
 message ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1; }
+
+// google.rpc.Status: the body of every OTLP/HTTP 4xx and 5xx answer (details are never sent).
+message Status {
+  int32 code = 1;
+  string message = 2;
+}
 `;
 
 const root = protobuf.parse(OTLP_DEFINITIONS, { keepCase: false }).root;
+root.resolveAll();
+
+/**
+ * How many messages a protobuf body holds (counting stops past `limit`), walking the wire format
+ * without building anything. A body that does not parse is left to `decode` to refuse.
+ */
+export function countMessages(type: protobuf.Type, body: Uint8Array, limit: number): number {
+  const reader = protobuf.Reader.create(body);
+  const stack: { type: protobuf.Type; end: number }[] = [{ type, end: body.length }];
+  let count = 0;
+  try {
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (reader.pos >= top.end) {
+        stack.pop();
+        continue;
+      }
+      const tag = reader.uint32();
+      const field = top.type.fieldsById[tag >>> 3];
+      const message = field?.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+      if (message && (tag & 7) === 2) {
+        const end = reader.uint32() + reader.pos;
+        if (end > top.end || ++count > limit) return count;
+        stack.push({ type: message, end });
+      } else {
+        reader.skipType(tag & 7);
+      }
+    }
+  } catch {
+    // Malformed: decode says why.
+  }
+  return count;
+}
 
 export const otlpTypes = {
   metricsRequest: root.lookupType('otlp.ExportMetricsServiceRequest'),
   metricsResponse: root.lookupType('otlp.ExportMetricsServiceResponse'),
   logsRequest: root.lookupType('otlp.ExportLogsServiceRequest'),
   logsResponse: root.lookupType('otlp.ExportLogsServiceResponse'),
+  status: root.lookupType('otlp.Status'),
 };

@@ -22,7 +22,10 @@ export const ORG_MEMBERS = 12;
  * rejected-write session (Sam, unlinked), processed for 2026-11-20..22. Without `SEATS` in `env`,
  * acme's member count (`ORG_MEMBERS`) is stored too.
  */
-export async function startProcessedOrg(env: Record<string, string> = {}): Promise<{ app: AppServer; cleanup(): Promise<void> }> {
+export async function startProcessedOrg(
+  env: Record<string, string> = {},
+  options: { before?: (app: AppServer) => Promise<void> } = {},
+): Promise<{ app: AppServer; cleanup(): Promise<void> }> {
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'ccm-org-'));
@@ -36,6 +39,7 @@ export async function startProcessedOrg(env: Record<string, string> = {}): Promi
     ...env,
   });
   const app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
+  await options.before?.(app); // e.g. another org's token sending first
   const token = createIngestToken(app.db, { org: 'acme' }).token;
   const post = async (path: string, body: Buffer | string, headers: Record<string, string>) => {
     const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });

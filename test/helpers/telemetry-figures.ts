@@ -14,8 +14,10 @@ import {
 export function storedTelemetry(db: Db) {
   const counters: Record<string, number> = {};
   for (const row of db.select().from(telemetryDaily).all()) {
-    const key = row.dimension ? `${row.metric}{${row.dimension}}` : row.metric;
-    counters[key] = Math.round(((counters[key] ?? 0) + row.value) * 1e9) / 1e9;
+    // Spend is stored in micro-dollars and shown here in dollars, as the API answers it.
+    const [metric, value] = row.metric === 'cost_micro_usd' ? ['cost_usd', row.value / 1e6] : [row.metric, row.value];
+    const key = row.dimension ? `${metric}{${row.dimension}}` : metric;
+    counters[key] = Math.round(((counters[key] ?? 0) + value) * 1e9) / 1e9;
   }
   const fingerprints: Record<string, { distinct: number; lines: number }> = {};
   for (const row of db.select().from(sessionLineFingerprints).all()) {
@@ -44,7 +46,7 @@ export function storedTelemetry(db: Db) {
       .from(apiRequestsDaily)
       .orderBy(asc(apiRequestsDaily.day), asc(apiRequestsDaily.sessionId), asc(apiRequestsDaily.model))
       .all()
-      .map(({ costUsd, ...r }) => ({ ...r, costUsd: Math.round(costUsd * 1e9) / 1e9 })),
+      .map(({ costMicroUsd, receivedAt: _received, ...r }) => ({ ...r, costUsd: costMicroUsd / 1e6 })),
     commits: db.select({ sessionId: sessionCommits.sessionId, sha: sessionCommits.sha }).from(sessionCommits).orderBy(asc(sessionCommits.sha)).all(),
     pullRequests: db
       .select({ sessionId: sessionPullRequests.sessionId, repository: sessionPullRequests.repository, number: sessionPullRequests.number })

@@ -113,7 +113,7 @@ describe('OTLP metrics', () => {
       partialSuccess: {
         rejectedDataPoints: '2',
         errorMessage:
-          '1 × claude_code.lines_of_code.count: value must be a finite, non-negative number; 1 × claude_code.lines_of_code.count: aggregation temporality must be DELTA or CUMULATIVE',
+          '1 × claude_code.lines_of_code.count: value must be a number from 0 to 1000000; 1 × claude_code.lines_of_code.count: aggregation temporality must be DELTA or CUMULATIVE',
       },
     });
     expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 6 });
@@ -143,7 +143,7 @@ describe('refusals store nothing', () => {
   ])('401 for %s', async (_name, token, message) => {
     const res = await post('/v1/metrics', body(), {}, token);
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { type: 'authentication_error', message } });
+    expect(await res.json()).toEqual({ code: 16, message }); // google.rpc.Status, UNAUTHENTICATED
     nothingStored();
   });
 
@@ -160,30 +160,33 @@ describe('refusals store nothing', () => {
   it('400 for a garbage JSON body', async () => {
     const res = await post('/v1/metrics', '{"resourceMetrics": [');
     expect(res.status).toBe(400);
-    const json = (await res.json()) as { error: { type: string; message: string } };
-    expect(json.error.type).toBe('invalid_request_error');
-    expect(json.error.message).toMatch(/^Body is not a valid OTLP JSON ExportMetricsServiceRequest: /);
+    const json = (await res.json()) as { code: number; message: string };
+    expect(json.code).toBe(3); // INVALID_ARGUMENT
+    expect(json.message).toMatch(/^Body is not a valid OTLP JSON ExportMetricsServiceRequest: /);
     nothingStored();
   });
 
   it('400 for JSON of the wrong shape', async () => {
     const res = await post('/v1/metrics', JSON.stringify({ resourceMetrics: 'nope' }));
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('resourceMetrics');
+    expect(((await res.json()) as { message: string }).message).toContain('resourceMetrics');
     nothingStored();
   });
 
   it('400 for a garbage protobuf body', async () => {
     const res = await post('/v1/metrics', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]), { 'content-type': 'application/x-protobuf' });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^Body is not a valid OTLP protobuf ExportMetricsServiceRequest: /);
+    expect(res.headers.get('content-type')).toBe('application/x-protobuf');
+    const status = otlpTypes.status.toObject(otlpTypes.status.decode(new Uint8Array(await res.arrayBuffer()))) as { code: number; message: string };
+    expect(status.code).toBe(3);
+    expect(status.message).toMatch(/^Body is not a valid OTLP protobuf ExportMetricsServiceRequest: /);
     nothingStored();
   });
 
   it('400 for a body that claims gzip but is not', async () => {
     const res = await post('/v1/metrics', body(), { 'content-encoding': 'gzip' });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^Body is not valid gzip data/);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^Body is not valid gzip data/);
     nothingStored();
   });
 
@@ -191,10 +194,8 @@ describe('refusals store nothing', () => {
     const res = await post('/v1/metrics', body(), { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
     expect(await res.json()).toEqual({
-      error: {
-        type: 'invalid_request_error',
-        message: 'Unsupported Content-Type "text/plain": send application/json or application/x-protobuf (OTLP/HTTP).',
-      },
+      code: 3,
+      message: 'Unsupported Content-Type "text/plain": send application/json or application/x-protobuf (OTLP/HTTP).',
     });
     nothingStored();
   });
@@ -204,7 +205,7 @@ describe('refusals store nothing', () => {
     expect(huge.length).toBeGreaterThan(64 * 1024);
     const res = await post('/v1/metrics', huge);
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ error: { type: 'invalid_request_error', message: 'Body is larger than 65536 bytes.' } });
+    expect(await res.json()).toEqual({ code: 8, message: 'Body is larger than 65536 bytes.' }); // RESOURCE_EXHAUSTED
     nothingStored();
   });
 
@@ -213,7 +214,7 @@ describe('refusals store nothing', () => {
     expect(bomb.length).toBeLessThan(64 * 1024);
     const res = await post('/v1/metrics', bomb, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Body is larger than 65536 bytes once decompressed.');
+    expect(((await res.json()) as { message: string }).message).toBe('Body is larger than 65536 bytes once decompressed.');
     nothingStored();
   });
 
@@ -258,7 +259,7 @@ describe('OTLP logs', () => {
       JSON.stringify(logsRequest([{ name: 'api_request', attributes: { model: 'm', input_tokens: 'lots', cost_usd: '1' } }, { name: 'user_prompt', attributes: {} }])),
     );
     expect(await res.json()).toEqual({
-      partialSuccess: { rejectedLogRecords: '1', errorMessage: '1 × api_request: token counts and cost_usd must be non-negative numbers' },
+      partialSuccess: { rejectedLogRecords: '1', errorMessage: '1 × api_request: token counts must be whole numbers from 0 to 100000000' },
     });
     expect(storedTelemetry(t.db).apiRequests).toEqual([]);
     expect(storedTelemetry(t.db).counters).toEqual({ prompts: 1 });

@@ -16,7 +16,7 @@ const SAM: UserRef = { userKey: 'unlinked:sam@acme.example', githubLogin: null, 
 
 const metrics = (sessionId: string, model: string, cost: number, input: number, output: number): TelemetryCounter[] => [
   { sessionId, metric: 'sessions', dimension: '', value: 1 },
-  { sessionId, metric: 'cost_usd', dimension: model, value: cost },
+  { sessionId, metric: 'cost_micro_usd', dimension: model, value: cost },
   { sessionId, metric: 'tokens', dimension: `${model}:input`, value: input },
   { sessionId, metric: 'tokens', dimension: `${model}:output`, value: output },
 ];
@@ -35,48 +35,48 @@ function day(input: Partial<DayInput>) {
 describe('rollupDay: model usage', () => {
   it('takes a session’s requests, tokens and cost from its api_request events, under the events’ model: one row', () => {
     const rollup = day({
-      telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 0.0132, 960, 336),
+      telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 13_200, 960, 336),
       apiRequests: [
-        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 13200 },
       ],
     });
     expect(rollup.models).toEqual([
-      { userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+      { userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 13200 },
     ]);
-    expect(rollup.users.get('dana')!.metrics).toMatchObject({ sessions: 1, costUsd: 0.0132, inputTokens: 960, outputTokens: 336, activeUsers: 1 });
-    expect(rollup.org).toMatchObject({ sessions: 1, costUsd: 0.0132, inputTokens: 960, outputTokens: 336, activeUsers: 1 });
+    expect(rollup.users.get('dana')!.metrics).toMatchObject({ sessions: 1, costMicroUsd: 13200, inputTokens: 960, outputTokens: 336, activeUsers: 1 });
+    expect(rollup.org).toMatchObject({ sessions: 1, costMicroUsd: 13200, inputTokens: 960, outputTokens: 336, activeUsers: 1 });
   });
 
   it('where the events and metrics disagree, the events count, never both', () => {
     const rollup = day({
-      telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 9, 9000, 900),
+      telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 9_000_000, 9000, 900),
       apiRequests: [
-        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 2, inputTokens: 100, outputTokens: 10, cacheReadTokens: 5, cacheCreationTokens: 1, costUsd: 0.5 },
+        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 2, inputTokens: 100, outputTokens: 10, cacheReadTokens: 5, cacheCreationTokens: 1, costMicroUsd: 500000 },
       ],
     });
-    expect(rollup.models.map((m) => [m.model, m.requests, m.costUsd])).toEqual([['claude-sonnet-4-5', 2, 0.5]]);
-    expect(rollup.org).toMatchObject({ costUsd: 0.5, inputTokens: 100, outputTokens: 10, cacheReadTokens: 5, cacheCreationTokens: 1 });
+    expect(rollup.models.map((m) => [m.model, m.requests, m.costMicroUsd])).toEqual([['claude-sonnet-4-5', 2, 500_000]]);
+    expect(rollup.org).toMatchObject({ costMicroUsd: 500000, inputTokens: 100, outputTokens: 10, cacheReadTokens: 5, cacheCreationTokens: 1 });
   });
 
   it('a session without events keeps its metrics (no request count); sessions are independent', () => {
     const rollup = day({
-      telemetry: [...metrics('dana-1', 'claude-opus-4-8[1m]', 0.0132, 960, 336), ...metrics('sam-1', 'claude-opus-4-1', 0.25, 50, 5)],
+      telemetry: [...metrics('dana-1', 'claude-opus-4-8[1m]', 13_200, 960, 336), ...metrics('sam-1', 'claude-opus-4-1', 250_000, 50, 5)],
       apiRequests: [
-        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+        { sessionId: 'dana-1', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 13200 },
       ],
     });
-    expect(rollup.models.map((m) => [m.userKey, m.model, m.requests, m.inputTokens, m.costUsd])).toEqual([
-      ['dana', 'claude-sonnet-4-5', 8, 960, 0.0132],
-      ['unlinked:sam@acme.example', 'claude-opus-4-1', 0, 50, 0.25],
+    expect(rollup.models.map((m) => [m.userKey, m.model, m.requests, m.inputTokens, m.costMicroUsd])).toEqual([
+      ['dana', 'claude-sonnet-4-5', 8, 960, 13_200],
+      ['unlinked:sam@acme.example', 'claude-opus-4-1', 0, 50, 250_000],
     ]);
-    expect(rollup.org.costUsd).toBeCloseTo(0.2632, 9);
+    expect(rollup.org.costMicroUsd).toBe(263_200);
     expect(rollup.org.inputTokens).toBe(1010);
   });
 
   it('a session known to send events contributes no metric usage on a day without events', () => {
     const rollup = day({ telemetry: metrics('dana-1', 'claude-opus-4-8[1m]', 0.01, 100, 10), sessionsWithApiRequests: new Set(['dana-1']) });
     expect(rollup.models).toEqual([]);
-    expect(rollup.org).toMatchObject({ sessions: 1, costUsd: 0, inputTokens: 0, activeUsers: 1 });
+    expect(rollup.org).toMatchObject({ sessions: 1, costMicroUsd: 0, inputTokens: 0, activeUsers: 1 });
   });
 });
 
@@ -120,14 +120,14 @@ describe('processing: a session’s requests at 23:59, its metrics exported afte
         outputTokens: 84,
         cacheReadTokens: 0,
         cacheCreationTokens: 0,
-        costUsd: 0.0033,
+        costMicroUsd: 3300,
       },
     ]);
-    const org = t.db.select().from(dailyOrgMetrics).all().map((r) => [r.day, r.costUsd, r.inputTokens, r.activeUsers]);
+    const org = t.db.select().from(dailyOrgMetrics).all().map((r) => [r.day, r.costMicroUsd, r.inputTokens, r.activeUsers]);
     expect(org).toEqual([
-      ['2026-11-21', 0.0033, 240, 1],
+      ['2026-11-21', 3300, 240, 1],
       ['2026-11-22', 0, 0, 1],
     ]);
-    expect(t.db.select().from(dailyUserMetrics).all().reduce((n, r) => n + r.costUsd, 0)).toBe(0.0033);
+    expect(t.db.select().from(dailyUserMetrics).all().reduce((n, r) => n + r.costMicroUsd, 0)).toBe(3300);
   });
 });

@@ -160,7 +160,7 @@ describe('the rate-limiter session, end to end', () => {
       activeUsers: 1,
       commitsByClaudeCode: 1,
       pullRequestsByClaudeCode: 1,
-      costUsd: 0.0132,
+      costMicroUsd: 13_200,
       inputTokens: 960,
       outputTokens: 336,
       prompts: 1,
@@ -171,7 +171,7 @@ describe('the rate-limiter session, end to end', () => {
     // (`claude-sonnet-4-5`, 120 input and 42 output tokens and $0.00165 each); the cost/token metrics
     // name `claude-opus-4-8[1m]` for the same totals and add no second row.
     expect(app.db.select().from(dailyModelUsage).all()).toEqual([
-      { org: 'acme', day: DAY, userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
+      { org: 'acme', day: DAY, userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 13_200 },
     ]);
     expect(app.db.select().from(processingRuns).get()).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
   });

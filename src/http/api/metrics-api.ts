@@ -80,7 +80,8 @@ function describeIssue(issue: z.core.$ZodIssue, where: 'query' | 'path'): string
   return `Invalid ${where} parameter "${name}": ${issue.message}`;
 }
 
-const cents = (usd: number) => Math.round(usd * 100 * 10_000) / 10_000;
+/** Cents, four decimals, of integer micro-dollars (1 cent = 10,000 micro-dollars). */
+const cents = (microUsd: number) => microUsd / 10_000;
 
 /** One person's day as a record of Anthropic's Claude Code usage report, plus this app's contribution metrics. */
 function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRow[]) {
@@ -104,11 +105,11 @@ function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRo
       notebook_edit_tool: tool(u.notebookEditToolAccepted, u.notebookEditToolRejected),
     },
     model_breakdown: models
-      .filter((m) => m.inputTokens + m.outputTokens + m.cacheReadTokens + m.cacheCreationTokens > 0 || m.costUsd > 0)
+      .filter((m) => m.inputTokens + m.outputTokens + m.cacheReadTokens + m.cacheCreationTokens > 0 || m.costMicroUsd > 0)
       .map((m) => ({
         model: m.model,
         tokens: { input: m.inputTokens, output: m.outputTokens, cache_read: m.cacheReadTokens, cache_creation: m.cacheCreationTokens },
-        estimated_cost: { currency: 'USD' as const, amount: cents(m.costUsd) },
+        estimated_cost: { currency: 'USD' as const, amount: cents(m.costMicroUsd) },
       })),
     contribution_metrics: {
       github_login: u.githubLogin,
