@@ -79,6 +79,8 @@ export const pullRequests = sqliteTable(
     closedAt: text('closed_at'),
     mergedAt: text('merged_at'),
     mergeCommitSha: text('merge_commit_sha'),
+    /** Who merged it (GitHub's `merged_by`): a PR Claude Code's bot opened is credited to them when nothing else names a person. */
+    mergedByLogin: text('merged_by_login'),
     additions: integer('additions'),
     deletions: integer('deletions'),
     changedFiles: integer('changed_files'),
