@@ -195,9 +195,9 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     const placement = placements.get(session.id);
     if (!placement) continue;
     const files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[] = [];
+    const placedWritten = session.written.map((written) => ({ written, repoPath: placement.pathOf(written.path) }));
     for (const file of pr.files) {
-      for (const written of session.written) {
-        const repoPath = placement.pathOf(written.path);
+      for (const { written, repoPath } of placedWritten) {
         const rule: MatchRule | null =
           repoPath === null ? null : repoPath === file.path ? 'same_path' : previousNames.get(file)!.includes(repoPath) ? 'renamed_from' : null;
         if (!rule) continue;

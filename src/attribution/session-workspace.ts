@@ -39,8 +39,13 @@ function segments(path: string): string[] {
   return path.split('/').filter((s) => s.length > 0);
 }
 
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)|\/\//;
+
 function absolute(cwd: string, writtenPath: string): string {
-  return writtenPath.startsWith('/') ? posix.normalize(writtenPath) : posix.join(cwd, writtenPath);
+  if (writtenPath.startsWith('/')) return posix.normalize(writtenPath);
+  // The common case, a plain relative path, without normalizing.
+  if (!DOT_SEGMENT.test(writtenPath)) return cwd === '/' ? `/${writtenPath}` : `${cwd}/${writtenPath}`;
+  return posix.join(cwd, writtenPath);
 }
 
 function below(root: string, path: string): string | null {
