@@ -20,6 +20,11 @@ export interface SessionWhereabouts {
   repositories?: string[] | undefined;
   /** Per repository (`owner/name`, lowercase), the repository paths its own commits changed. */
   commitPaths?: Map<string, string[]> | undefined;
+  /**
+   * The names (lowercase) of the org's repositories: a working directory that names two of them
+   * (`~/src/platform/api`, with both `acme/platform` and `acme/api`) does not say which it is.
+   */
+  orgRepositoryNames?: ReadonlySet<string> | undefined;
 }
 
 export interface SessionPlacement {
@@ -83,8 +88,9 @@ function rootFromCommits(cwd: string, written: string[], commitPaths: string[]):
 }
 
 /** The root from the working directory: its last folder named like the repository. */
-function rootFromWorkingDirectory(cwd: string, repositoryName: string): string | null {
+function rootFromWorkingDirectory(cwd: string, repositoryName: string, orgRepositoryNames: ReadonlySet<string> | undefined): string | null {
   const parts = segments(cwd);
+  if (orgRepositoryNames && parts.some((p) => p.toLowerCase() !== repositoryName && orgRepositoryNames.has(p.toLowerCase()))) return null;
   for (let i = parts.length - 1; i >= 0; i--) {
     if (parts[i]!.toLowerCase() === repositoryName) return `/${parts.slice(0, i + 1).join('/')}`;
   }
@@ -115,7 +121,7 @@ export function placeSession(session: SessionWhereabouts, writtenPaths: string[]
   const cwd = hasCwd ? posix.normalize(session.cwd!).replace(/\/+$/, '') || '/' : UNKNOWN_CWD;
 
   const fromCommits = rootFromCommits(cwd, writtenPaths, session.commitPaths?.get(repository) ?? []);
-  const fromName = hasCwd ? rootFromWorkingDirectory(cwd, repositoryName) : null;
+  const fromName = hasCwd ? rootFromWorkingDirectory(cwd, repositoryName, session.orgRepositoryNames) : null;
   const root = fromCommits ?? fromName;
   const placedBy = fromCommits ? 'commits' : 'working_directory';
 

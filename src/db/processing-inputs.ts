@@ -137,6 +137,13 @@ export interface SessionRow {
   cwd: string | null;
 }
 
+/** The names (lowercase) of the org's repositories. */
+export function orgRepositoryNames(db: Db, org: string): string[] {
+  return (statement(db, 'SELECT DISTINCT lower(name) AS name FROM repositories WHERE lower(owner_login) = lower(?)').all(org) as { name: string }[]).map(
+    (r) => r.name,
+  );
+}
+
 /** The org's sessions seen on a day in [fromDay, toDay]. */
 export function orgSessions(db: Db, org: string, fromDay: string, toDay: string): SessionRow[] {
   return statement(

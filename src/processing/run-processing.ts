@@ -18,6 +18,7 @@ import {
   knownOrgs,
   labelCandidates,
   mergedPullRequests,
+  orgRepositoryNames,
   orgSessions,
   pullRequestsOpenedOn,
   sessionCommitPlaces,
@@ -122,6 +123,7 @@ class SessionIndex {
   readonly #written = new Map<string, SessionFacts['written']>();
   readonly #cwd = new Map<string, string>();
   readonly #whereabouts = new Map<string, SessionWhereabouts>();
+  readonly #repositoryNames: ReadonlySet<string>;
 
   /** Sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
   constructor(
@@ -130,6 +132,7 @@ class SessionIndex {
     fromDay: string,
     toDay: string,
   ) {
+    this.#repositoryNames = new Set(orgRepositoryNames(db, org));
     const days = sessionTelemetryDays(db, org, fromDay, toDay);
     const links = sessionLinks(db, org);
     const resolved = new Map<string, string | undefined>();
@@ -190,7 +193,7 @@ class SessionIndex {
         if (path !== null) paths.push(path);
       }
     }
-    w = { cwd: this.#cwd.get(sessionId) ?? null, repositories: [...repositories], commitPaths };
+    w = { cwd: this.#cwd.get(sessionId) ?? null, repositories: [...repositories], commitPaths, orgRepositoryNames: this.#repositoryNames };
     this.#whereabouts.set(sessionId, w);
     return w;
   }

@@ -67,6 +67,20 @@ describe('placeSession', () => {
       undefined,
     ],
     ['its PR was opened in this repository', { cwd: '/home/dana/src/mono', repositories: ['acme/mono'] }, 'acme/mono', 'src/health.ts', ''],
+    [
+      'cwd names two repositories of the org (platform/api): not known which',
+      { cwd: '/home/dana/src/platform/api', orgRepositoryNames: new Set(['platform', 'api']) },
+      'acme/api',
+      null,
+      undefined,
+    ],
+    [
+      'cwd names one repository of the org',
+      { cwd: '/home/dana/src/platform/api', orgRepositoryNames: new Set(['platform', 'widgets']) },
+      'acme/platform',
+      'api/src/health.ts',
+      'api',
+    ],
   ])('%s', (_, whereabouts, repository, expectedPath, expectedFolder) => {
     const placed = placeSession(whereabouts, paths, repository);
     expect(placed?.pathOf('src/health.ts') ?? null).toBe(expectedPath);
