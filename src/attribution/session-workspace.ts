@@ -117,8 +117,10 @@ export function placeSession(session: SessionWhereabouts, writtenPaths: string[]
   // Its commits or pull requests went elsewhere: it worked in those repositories, not this one.
   if (known.length > 0 && !known.includes(repository)) return null;
   const repositoryName = (repository.split('/')[1] ?? repository).toLowerCase();
-  const hasCwd = Boolean(session.cwd && session.cwd.startsWith('/'));
-  const cwd = hasCwd ? posix.normalize(session.cwd!).replace(/\/+$/, '') || '/' : UNKNOWN_CWD;
+  // Windows working directories (`C:\work\app`) as the hook's paths are kept: `/`-separated, no drive.
+  const reported = session.cwd?.replace(/\\/g, '/').replace(/^[a-z]:(?=\/)/i, '');
+  const hasCwd = Boolean(reported?.startsWith('/'));
+  const cwd = hasCwd ? posix.normalize(reported!).replace(/\/+$/, '') || '/' : UNKNOWN_CWD;
 
   const fromCommits = rootFromCommits(cwd, writtenPaths, session.commitPaths?.get(repository) ?? []);
   const fromName = hasCwd ? rootFromWorkingDirectory(cwd, repositoryName, session.orgRepositoryNames) : null;

@@ -51,6 +51,7 @@ describe('placeSession', () => {
     ['cwd is the repository', { cwd: '/home/dana/src/mono' }, 'acme/mono', 'src/health.ts', ''],
     ['cwd is a folder of the repository', { cwd: '/home/dana/src/mono/services/api' }, 'acme/mono', 'services/api/src/health.ts', 'services/api'],
     ['cwd names another repository', { cwd: '/home/dana/src/gadgets' }, 'acme/mono', null, undefined],
+    ['a Windows working directory', { cwd: 'C:\\Users\\dana\\src\\mono\\services\\api' }, 'acme/mono', 'services/api/src/health.ts', 'services/api'],
     ['no cwd and nothing else', {}, 'acme/mono', null, undefined],
     [
       'its commits say where, whatever the folder is called',
