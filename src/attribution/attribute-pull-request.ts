@@ -143,6 +143,29 @@ export function formerPaths(file: FileLines, commits: CommitFacts[]): string[] {
   return names.slice(1);
 }
 
+interface PlacedSession {
+  placement: SessionPlacement;
+  /** Each file the session wrote, with its repository-relative path (null: outside the repository). */
+  written: { written: FileLines; repoPath: string | null }[];
+}
+
+// Processing hands the same whereabouts and written objects to every PR a session is a candidate
+// for; placing it once per repository keeps a recompute from doing it again per PR.
+const placedCache = new WeakMap<SessionWhereabouts, Map<string, { written: FileLines[]; placed: PlacedSession | null }>>();
+
+function placedSession(session: SessionFacts, repository: string): PlacedSession | null {
+  if (session.written.length === 0) return null;
+  const whereabouts = session.whereabouts ?? {};
+  let perRepository = placedCache.get(whereabouts);
+  if (!perRepository) placedCache.set(whereabouts, (perRepository = new Map()));
+  const cached = perRepository.get(repository);
+  if (cached && cached.written === session.written) return cached.placed;
+  const placement = placeSession(whereabouts, session.written.map((w) => w.path), repository);
+  const placed = placement && { placement, written: session.written.map((written) => ({ written, repoPath: placement.pathOf(written.path) })) };
+  perRepository.set(repository, { written: session.written, placed });
+  return placed;
+}
+
 function sumCounts(lines: Map<number, number>): number {
   let n = 0;
   for (const c of lines.values()) n += c;
@@ -172,8 +195,7 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
   });
   candidates.sort((a, b) => a.id.localeCompare(b.id));
   // Where each candidate worked: only a session placed in this PR's repository can match its lines.
-  const placements = new Map<string, SessionPlacement | null>();
-  for (const s of candidates) placements.set(s.id, placeSession(s.whereabouts ?? {}, s.written.map((w) => w.path), pr.repository));
+  const placements = new Map(candidates.map((s) => [s.id, placedSession(s, pr.repository)] as const));
   const previousNames = new Map(pr.files.map((f) => [f, formerPaths(f, pr.commits)] as const));
 
   // 2. What every PR file adds, and what Claude Code wrote into that same file.
@@ -192,10 +214,10 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
   const evidence: Evidence[] = [];
   let sessionsWithFingerprintsInPr = false;
   for (const session of candidates) {
-    const placement = placements.get(session.id);
-    if (!placement) continue;
+    const placed = placements.get(session.id);
+    if (!placed) continue;
+    const { placement, written: placedWritten } = placed;
     const files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[] = [];
-    const placedWritten = session.written.map((written) => ({ written, repoPath: placement.pathOf(written.path) }));
     for (const file of pr.files) {
       for (const { written, repoPath } of placedWritten) {
         const rule: MatchRule | null =

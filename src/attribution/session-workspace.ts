@@ -63,6 +63,7 @@ function below(root: string, path: string): string | null {
  * those commits ends with votes for the folder above it. Null when nothing or a tie decides.
  */
 function rootFromCommits(cwd: string, written: string[], commitPaths: string[]): string | null {
+  if (commitPaths.length === 0) return null;
   const votes = new Map<string, number>();
   const repoPaths = new Set(commitPaths);
   for (const path of written) {
