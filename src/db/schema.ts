@@ -410,7 +410,8 @@ export const sessionPullRequests = sqliteTable(
 
 /**
  * Fingerprints of the lines a session wrote into a file, never the lines. `path` is relative to
- * the session's working directory, so it is a suffix of the repository path.
+ * the working directory the session started in (`claude_sessions.cwd`), or absolute (from `/`)
+ * outside it; processing places it in a repository (src/attribution/session-workspace.ts).
  */
 export const sessionLineFingerprints = sqliteTable(
   'session_line_fingerprints',

@@ -24,7 +24,7 @@ export const hookCallSchema = z
 export type HookCall = z.infer<typeof hookCallSchema>;
 
 export interface WrittenFile {
-  /** The file path relative to the session's working directory (a suffix of its repository path). */
+  /** The file path relative to the session's working directory, or absolute (from `/`) outside it. */
   path: string;
   lines: string[];
 }
