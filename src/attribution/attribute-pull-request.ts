@@ -149,20 +149,20 @@ interface PlacedSession {
   written: { written: FileLines; repoPath: string | null }[];
 }
 
-// Processing hands the same whereabouts and written objects to every PR a session is a candidate
-// for; placing it once per repository keeps a recompute from doing it again per PR.
-const placedCache = new WeakMap<SessionWhereabouts, Map<string, { written: FileLines[]; placed: PlacedSession | null }>>();
+// Processing hands the same written and whereabouts objects to every PR a session is a candidate
+// for; placing it once per repository keeps a recompute from doing it again per PR. Keyed weakly
+// by what the session wrote, so the cache lets go of a session when processing does.
+const placedCache = new WeakMap<FileLines[], Map<string, { whereabouts: SessionWhereabouts | undefined; placed: PlacedSession | null }>>();
 
 function placedSession(session: SessionFacts, repository: string): PlacedSession | null {
   if (session.written.length === 0) return null;
-  const whereabouts = session.whereabouts ?? {};
-  let perRepository = placedCache.get(whereabouts);
-  if (!perRepository) placedCache.set(whereabouts, (perRepository = new Map()));
+  let perRepository = placedCache.get(session.written);
+  if (!perRepository) placedCache.set(session.written, (perRepository = new Map()));
   const cached = perRepository.get(repository);
-  if (cached && cached.written === session.written) return cached.placed;
-  const placement = placeSession(whereabouts, session.written.map((w) => w.path), repository);
+  if (cached && cached.whereabouts === session.whereabouts) return cached.placed;
+  const placement = placeSession(session.whereabouts ?? {}, session.written.map((w) => w.path), repository);
   const placed = placement && { placement, written: session.written.map((written) => ({ written, repoPath: placement.pathOf(written.path) })) };
-  perRepository.set(repository, { written: session.written, placed });
+  perRepository.set(repository, { whereabouts: session.whereabouts, placed });
   return placed;
 }
 
