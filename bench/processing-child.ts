@@ -152,7 +152,9 @@ for (let i = 0; i < size.days; i++) {
         if (!claudeUser(dev)) continue;
         const id = `s-${dev}-${i}`;
         const iso = `${day(i)}T10:00:00.000Z`;
-        recordSession(db, { id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}` });
+        // Each developer's sessions work in one repository (its folder is named after it), where their PRs with Claude Code land.
+        const cwd = `/home/dev-${dev}/src/repo-${dev % REPOS}`;
+        recordSession(db, { id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
         const files: { path: string; fps: number[] }[] = [];
         for (let f = 0; f < FILES_PER_PR; f++) {
           const fps = Array.from({ length: Math.ceil(linesPerSession / FILES_PER_PR) }, fingerprint);
@@ -188,7 +190,9 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   db.transaction((tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
       const dev = pick(size.developers);
-      const repositoryId = 1000 + pick(REPOS);
+      const randomRepository = pick(REPOS);
+      const source = claudeUser(dev) ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
+      const repositoryId = 1000 + (source ? dev % REPOS : randomRepository);
       const mergedAt = `${day(i)}T${String(10 + (k % 12)).padStart(2, '0')}:00:00.000Z`;
       upsertPullRequest(tx, {
         id: prId,
@@ -215,7 +219,6 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
       });
       const commitId = upsertCommit(tx, { repositoryId, sha: prId.toString(16).padStart(40, '0'), message: `Change ${prId}`, authorLogin: `dev-${dev}`, claudeCodeTrailer: false });
       linkPullRequestCommits(tx, prId, [commitId]);
-      const source = claudeUser(dev) ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
       const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
         const fps = new Map<number, number>();
         const claude = source?.[f];

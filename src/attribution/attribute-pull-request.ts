@@ -1,3 +1,6 @@
+import { isClaudeBotLogin, isClaudeBranch } from './claude-code-markers.js';
+import { placeSession, type SessionPlacement, type SessionWhereabouts } from './session-workspace.js';
+
 /*
  * Per-PR attribution (spec: Attribution): did Claude Code write any of what merged, how many of the
  * effective added lines, and why we think so. A pure function of plain values: no SQL, no HTTP.
@@ -17,6 +20,10 @@ export interface FileLines {
 export interface CommitFacts {
   sha: string;
   claudeCodeTrailer: boolean;
+  /** Made by Claude Code away from a developer's machine: by its GitHub bot, or with a Claude Code session URL in the message. */
+  remote?: 'bot_commit' | 'session_url' | null | undefined;
+  /** The GitHub login of a person the commit names as its co-author (who asked Claude Code for it). */
+  coAuthorLogin?: string | null | undefined;
   /** The commit's own effective added lines, when GitHub's per-commit diff was fetched. */
   files?: FileLines[] | undefined;
 }
@@ -34,6 +41,10 @@ export interface PullRequestFacts {
   bodyGeneratedWithClaudeCode?: boolean | undefined;
   files: FileLines[];
   commits: CommitFacts[];
+  /** The PR's head branch (`claude/…` branches are Claude Code's). */
+  headRef?: string | null | undefined;
+  /** Who merged it, when GitHub said (a bot-authored PR is credited to them when nothing else names a person). */
+  mergedByLogin?: string | null | undefined;
 }
 
 export interface SessionFacts {
@@ -46,26 +57,48 @@ export interface SessionFacts {
   commitShas: string[];
   /** Pull requests the session reported opening, as `owner/name#number` (lowercase). */
   pullRequests: string[];
-  /** What the session wrote, per path relative to its working directory. */
+  /** What the session wrote, per path relative to its working directory (or absolute, from `/`). */
   written: FileLines[];
+  /** Where it worked: its working directory, and where its commits and pull requests landed. */
+  whereabouts?: SessionWhereabouts | undefined;
 }
 
+/** `path_suffix` appears only in attributions made before sessions were placed in repositories. */
 export type MatchRule = 'same_path' | 'path_suffix' | 'renamed_from';
+
+export type RemoteSignal = 'bot_author' | 'bot_commit' | 'session_url' | 'claude_branch';
 
 export type Evidence =
   | {
       kind: 'line_match';
       sessionId: string;
       lines: number;
+      /** Where the session worked: the repository, its folder in it (`''` = root; null = unknown), and what said so. */
+      repository?: string | undefined;
+      folder?: string | null | undefined;
+      placedBy?: SessionPlacement['placedBy'] | undefined;
       files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[];
     }
   | { kind: 'commit_link'; sessionId: string; commits: string[]; lines: number }
   | { kind: 'trailer'; commits: string[]; prBody: boolean; lines: number }
+  | {
+      kind: 'claude_code_remote';
+      /** What shows it was Claude Code on the web or in GitHub Actions. */
+      signals: RemoteSignal[];
+      /** The commits it made (empty when the whole PR is its work). */
+      commits: string[];
+      /** The person credited (who asked for it), or null when nobody is known. */
+      creditedTo: string | null;
+      lines: number;
+    }
   | { kind: 'session_activity'; sessionIds: string[]; days: string[] };
 
 export interface Attribution {
   withClaudeCode: boolean;
+  /** A bot's work, kept apart from people's: false for Claude Code's own bot when a person asked for it. */
   isBot: boolean;
+  /** The person the PR counts for: its author, or who asked Claude Code's bot for it. */
+  creditedLogin: string;
   linesAdded: number;
   linesWithClaudeCode: number;
   /** Strongest kind first; `session_activity` only when nothing else was found. */
@@ -90,16 +123,47 @@ function shaMatches(reported: string, sha: string): boolean {
 }
 
 /**
- * How a path a session wrote relates to a path in the repository: the same path, or the session
- * ran in a subfolder (its path is a suffix of the repository's), or above the repository (its
- * path is `<repository name>/…` of the repository's). Null when they are different files.
+ * The paths a PR file had before, newest first: the rename GitHub shows for the PR, and the moves
+ * of its own commits (a file added and then moved within the PR shows in the PR's diff as a new
+ * file, with no previous name).
  */
-export function pathRelation(sessionPath: string, repoPath: string, repositoryName: string): 'same_path' | 'path_suffix' | null {
-  if (sessionPath === repoPath) return 'same_path';
-  if (repoPath.endsWith(`/${sessionPath}`)) return 'path_suffix';
-  const marker = `/${repositoryName}/${repoPath}`;
-  if (`/${sessionPath}`.endsWith(marker)) return 'path_suffix';
-  return null;
+export function formerPaths(file: FileLines, commits: CommitFacts[]): string[] {
+  const names = [file.path];
+  if (file.previousPath) names.push(file.previousPath);
+  const renames = commits.flatMap((c) => (c.files ?? []).filter((f) => f.previousPath && f.previousPath !== f.path));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of renames) {
+      if (names.includes(r.path) && !names.includes(r.previousPath!)) {
+        names.push(r.previousPath!);
+        grew = true;
+      }
+    }
+  }
+  return names.slice(1);
+}
+
+interface PlacedSession {
+  placement: SessionPlacement;
+  /** Each file the session wrote, with its repository-relative path (null: outside the repository). */
+  written: { written: FileLines; repoPath: string | null }[];
+}
+
+// Processing hands the same written and whereabouts objects to every PR a session is a candidate
+// for; placing it once per repository keeps a recompute from doing it again per PR. Keyed weakly
+// by what the session wrote, so the cache lets go of a session when processing does.
+const placedCache = new WeakMap<FileLines[], Map<string, { whereabouts: SessionWhereabouts | undefined; placed: PlacedSession | null }>>();
+
+function placedSession(session: SessionFacts, repository: string): PlacedSession | null {
+  if (session.written.length === 0) return null;
+  let perRepository = placedCache.get(session.written);
+  if (!perRepository) placedCache.set(session.written, (perRepository = new Map()));
+  const cached = perRepository.get(repository);
+  if (cached && cached.whereabouts === session.whereabouts) return cached.placed;
+  const placement = placeSession(session.whereabouts ?? {}, session.written.map((w) => w.path), repository);
+  const placed = placement && { placement, written: session.written.map((written) => ({ written, repoPath: placement.pathOf(written.path) })) };
+  perRepository.set(repository, { whereabouts: session.whereabouts, placed });
+  return placed;
 }
 
 function sumCounts(lines: Map<number, number>): number {
@@ -119,7 +183,6 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
   const fromDay = dayOf(merged - daysBefore * DAY_MS);
   const toDay = dayOf(merged + daysAfter * DAY_MS);
   const prKey = `${pr.repository}#${pr.number}`;
-  const repositoryName = pr.repository.split('/')[1] ?? pr.repository;
   const authorLogin = pr.authorLogin.toLowerCase();
 
   // 1. Candidate sessions: the author's, and any linked to the PR or one of its commits, in the window.
@@ -131,6 +194,9 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     return s.githubLogin?.toLowerCase() === authorLogin || shas.length > 0 || s.pullRequests.includes(prKey);
   });
   candidates.sort((a, b) => a.id.localeCompare(b.id));
+  // Where each candidate worked: only a session placed in this PR's repository can match its lines.
+  const placements = new Map(candidates.map((s) => [s.id, placedSession(s, pr.repository)] as const));
+  const previousNames = new Map(pr.files.map((f) => [f, formerPaths(f, pr.commits)] as const));
 
   // 2. What every PR file adds, and what Claude Code wrote into that same file.
   const linesAdded = pr.files.reduce((n, f) => n + sumCounts(f.fingerprints), 0);
@@ -148,11 +214,14 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
   const evidence: Evidence[] = [];
   let sessionsWithFingerprintsInPr = false;
   for (const session of candidates) {
+    const placed = placements.get(session.id);
+    if (!placed) continue;
+    const { placement, written: placedWritten } = placed;
     const files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[] = [];
     for (const file of pr.files) {
-      for (const written of session.written) {
-        let rule: MatchRule | null = pathRelation(written.path, file.path, repositoryName);
-        if (!rule && file.previousPath && pathRelation(written.path, file.previousPath, repositoryName)) rule = 'renamed_from';
+      for (const { written, repoPath } of placedWritten) {
+        const rule: MatchRule | null =
+          repoPath === null ? null : repoPath === file.path ? 'same_path' : previousNames.get(file)!.includes(repoPath) ? 'renamed_from' : null;
         if (!rule) continue;
         sessionsWithFingerprintsInPr = true;
         let lines = 0;
@@ -162,7 +231,10 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
       }
     }
     const lines = files.reduce((n, f) => n + f.lines, 0);
-    if (lines > 0) evidence.push({ kind: 'line_match', sessionId: session.id, lines, files });
+    if (lines > 0) {
+      const { repository, folder, placedBy } = placement;
+      evidence.push({ kind: 'line_match', sessionId: session.id, lines, repository, folder, placedBy, files });
+    }
   }
 
   // 3. Commits Claude Code made, and commits or a PR body carrying its trailer. Their lines count in
@@ -175,7 +247,7 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     if (!commitFiles) return 0;
     let lines = 0;
     for (const cf of commitFiles) {
-      const file = pr.files.find((f) => f.path === cf.path || f.previousPath === cf.path);
+      const file = pr.files.find((f) => f.path === cf.path || previousNames.get(f)!.includes(cf.path));
       if (!file) continue;
       for (const [fp, times] of cf.fingerprints) lines += take(file, fp, times);
     }
@@ -200,10 +272,51 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     evidence.push({ kind: 'trailer', commits: trailerCommits.map((c) => c.sha), prBody: pr.bodyGeneratedWithClaudeCode === true, lines });
   }
 
+  // 4. Claude Code on the web or in GitHub Actions: no telemetry reaches this app, so what its
+  // commits added counts whole, whatever local sessions wrote; a PR that is wholly its work (opened
+  // by its bot, or from a `claude/` branch) counts whole when its commits do not say which are its.
+  const remoteCommits = pr.commits.filter((c) => c.remote);
+  const signals = new Set<RemoteSignal>();
+  if (pr.authorIsBot && isClaudeBotLogin(pr.authorLogin)) signals.add('bot_author');
+  if (isClaudeBranch(pr.headRef)) signals.add('claude_branch');
+  for (const c of remoteCommits) signals.add(c.remote!);
+  let creditedLogin = pr.authorLogin;
+  let isBot = pr.authorIsBot;
+  if (signals.size > 0) {
+    const wholePr = signals.has('bot_author') || signals.has('claude_branch');
+    const commitFilesOf = (c: CommitFacts) => c.files ?? (pr.commits.length === 1 ? pr.files : undefined);
+    const knownCommits = remoteCommits.length > 0 && remoteCommits.every((c) => commitFilesOf(c) !== undefined);
+    let lines = 0;
+    const countFiles = (files: FileLines[]) => {
+      for (const cf of files) {
+        const file = pr.files.find((f) => f.path === cf.path || previousNames.get(f)!.includes(cf.path));
+        if (file) for (const [fp, times] of cf.fingerprints) lines += take(file, fp, times);
+      }
+    };
+    if (knownCommits) for (const c of remoteCommits) countFiles(commitFilesOf(c)!);
+    else if (wholePr) countFiles(pr.files);
+    else for (const c of remoteCommits) if (commitFilesOf(c)) countFiles(commitFilesOf(c)!);
+    // Credited to the person who asked for it, never to the bot: the PR's human author; for the
+    // bot's own PR, the person its commits name as co-author, else whoever merged it.
+    let creditedTo: string | null = pr.authorIsBot ? null : pr.authorLogin;
+    if (pr.authorIsBot && signals.has('bot_author')) {
+      const merger = pr.mergedByLogin && !pr.mergedByLogin.toLowerCase().endsWith('[bot]') ? pr.mergedByLogin : null;
+      creditedTo = pr.commits.find((c) => c.coAuthorLogin)?.coAuthorLogin ?? merger;
+      if (creditedTo) [creditedLogin, isBot] = [creditedTo, false];
+    }
+    evidence.push({
+      kind: 'claude_code_remote',
+      signals: (['bot_author', 'claude_branch', 'bot_commit', 'session_url'] as const).filter((k) => signals.has(k)),
+      commits: remoteCommits.map((c) => c.sha),
+      creditedTo,
+      lines,
+    });
+  }
+
   let linesWithClaudeCode = 0;
   for (const perFile of attributed.values()) linesWithClaudeCode += sumCounts(perFile);
 
-  // 4. Only activity: reported, never counted.
+  // 5. Only activity: reported, never counted.
   if (evidence.length === 0) {
     const active = candidates.filter((s) => s.githubLogin?.toLowerCase() === authorLogin);
     if (active.length > 0) {
@@ -214,7 +327,8 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
 
   return {
     withClaudeCode: linesWithClaudeCode > 0,
-    isBot: pr.authorIsBot,
+    isBot,
+    creditedLogin,
     linesAdded,
     linesWithClaudeCode: Math.min(linesWithClaudeCode, linesAdded),
     evidence,

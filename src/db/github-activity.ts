@@ -147,6 +147,8 @@ export interface PullRequestInput {
   closedAt: string | null;
   mergedAt: string | null;
   mergeCommitSha: string | null;
+  /** Who merged it, when the payload says (`merged_by`). */
+  mergedByLogin?: string | null | undefined;
   additions: number | null;
   deletions: number | null;
   changedFiles: number | null;
@@ -171,6 +173,7 @@ export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boole
         changedFiles: sql`coalesce(excluded.changed_files, ${pullRequests.changedFiles})`,
         mergedAt: sql`coalesce(${pullRequests.mergedAt}, excluded.merged_at)`,
         mergeCommitSha: sql`coalesce(excluded.merge_commit_sha, ${pullRequests.mergeCommitSha})`,
+        mergedByLogin: sql`coalesce(excluded.merged_by_login, ${pullRequests.mergedByLogin})`,
         body: sql`excluded.body`,
       },
       setWhere: sql`excluded.github_updated_at >= ${pullRequests.githubUpdatedAt}`,

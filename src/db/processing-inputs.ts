@@ -22,6 +22,8 @@ export interface SubjectRow {
   authorIsBot: boolean;
   at: string;
   body: string | null;
+  headRef: string | null;
+  mergedByLogin: string | null;
 }
 
 /** Merged and enriched PRs of the org, merged on a day in [fromDay, toDay]. */
@@ -29,7 +31,8 @@ export function mergedPullRequests(db: Db, org: string, fromDay: string, toDay: 
   return (
     statement(db, 
         `SELECT 'pull_request:' || p.id AS subject, p.id AS pullRequestId, NULL AS commitId, lower(r.full_name) AS repository,
-                p.number AS number, NULL AS sha, p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, p.merged_at AS at, p.body AS body
+                p.number AS number, NULL AS sha, p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, p.merged_at AS at, p.body AS body,
+                p.head_ref AS headRef, p.merged_by_login AS mergedByLogin
          FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
          WHERE lower(r.owner_login) = lower(?) AND p.merged_at >= ? AND p.merged_at < ? AND p.enriched_at IS NOT NULL
          ORDER BY p.merged_at, p.id`,
@@ -44,7 +47,8 @@ export function directPushes(db: Db, org: string, fromDay: string, toDay: string
     statement(db, 
         `SELECT 'commit:' || c.id AS subject, NULL AS pullRequestId, c.id AS commitId, lower(r.full_name) AS repository, NULL AS number,
                 c.sha AS sha, coalesce(c.author_login, c.author_email, 'unknown') AS authorLogin,
-                CASE WHEN c.author_login LIKE '%[bot]' THEN 1 ELSE 0 END AS authorIsBot, c.pushed_at AS at, NULL AS body
+                CASE WHEN c.author_login LIKE '%[bot]' THEN 1 ELSE 0 END AS authorIsBot, c.pushed_at AS at, NULL AS body,
+                NULL AS headRef, NULL AS mergedByLogin
          FROM commits c JOIN repositories r ON r.id = c.repository_id
          WHERE lower(r.owner_login) = lower(?) AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL
            AND c.pushed_at >= ? AND c.pushed_at < ?
@@ -76,22 +80,49 @@ export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
   return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId) : filesOf(db, 'commit_id', subject.commitId!);
 }
 
+/** A commit of a subject, with what shows who made it (read by processing, never stored elsewhere). */
+export type SubjectCommit = CommitFacts & { message: string; authorLogin: string | null; committerLogin: string | null };
+
+type CommitRow = { id: number; sha: string; trailer: number; enriched: string | null; message: string; authorLogin: string | null; committerLogin: string | null };
+const COMMIT_COLUMNS = `c.id AS id, c.sha AS sha, c.claude_code_trailer AS trailer, c.enriched_at AS enriched, c.message AS message,
+  c.author_login AS authorLogin, c.committer_login AS committerLogin`;
+
 /** A PR's commits (or the pushed commit itself), each with its own diff when it was fetched. */
-export function subjectCommits(db: Db, subject: SubjectRow): CommitFacts[] {
+export function subjectCommits(db: Db, subject: SubjectRow): SubjectCommit[] {
   const rows =
     subject.pullRequestId !== null
       ? (statement(db, 
-            `SELECT c.id AS id, c.sha AS sha, c.claude_code_trailer AS trailer, c.enriched_at AS enriched
+            `SELECT ${COMMIT_COLUMNS}
              FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ? ORDER BY c.authored_at, c.sha`,
           )
-          .all(subject.pullRequestId) as { id: number; sha: string; trailer: number; enriched: string | null }[])
-      : (statement(db, 'SELECT id, sha, claude_code_trailer AS trailer, enriched_at AS enriched FROM commits WHERE id = ?')
-          .all(subject.commitId) as { id: number; sha: string; trailer: number; enriched: string | null }[]);
+          .all(subject.pullRequestId) as CommitRow[])
+      : (statement(db, `SELECT ${COMMIT_COLUMNS} FROM commits c WHERE c.id = ?`).all(subject.commitId) as CommitRow[]);
   return rows.map((c) => ({
     sha: c.sha,
     claudeCodeTrailer: Boolean(c.trailer),
     files: c.enriched ? filesOf(db, 'commit_id', c.id) : undefined,
+    message: c.message,
+    authorLogin: c.authorLogin,
+    committerLogin: c.committerLogin,
   }));
+}
+
+/**
+ * Where a session's commits landed: per commit the session reported (short or full sha), the
+ * repository of the org that holds it and the paths that commit changed (null when its files were
+ * not fetched).
+ */
+export function sessionCommitPlaces(db: Db, org: string, sessionId: string): { repository: string; path: string | null }[] {
+  return statement(
+    db,
+    `SELECT lower(r.full_name) AS repository, f.path AS path
+     FROM session_commits sc
+     -- a reported sha is a prefix of the stored one: a range over the sha index
+     JOIN commits c ON c.sha >= sc.sha AND c.sha < sc.sha || 'g'
+     JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(sc.org)
+     LEFT JOIN changed_files f ON f.commit_id = c.id
+     WHERE sc.session_id = ? AND sc.org = ?`,
+  ).all(sessionId, org) as { repository: string; path: string | null }[];
 }
 
 export interface SessionRow {
@@ -103,6 +134,14 @@ export interface SessionRow {
   firstSeenAt: string;
   lastSeenAt: string;
   terminalType: string | null;
+  cwd: string | null;
+}
+
+/** The names (lowercase) of the org's repositories. */
+export function orgRepositoryNames(db: Db, org: string): string[] {
+  return (statement(db, 'SELECT DISTINCT lower(name) AS name FROM repositories WHERE lower(owner_login) = lower(?)').all(org) as { name: string }[]).map(
+    (r) => r.name,
+  );
 }
 
 /** The org's sessions seen on a day in [fromDay, toDay]. */
@@ -110,7 +149,7 @@ export function orgSessions(db: Db, org: string, fromDay: string, toDay: string)
   return statement(
     db,
     `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
-            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt, terminal_type AS terminalType
+            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt, terminal_type AS terminalType, cwd
      FROM claude_sessions WHERE org = ? AND last_seen_at >= ? AND first_seen_at < ? ORDER BY id`,
   ).all(org, fromDay, toDay + DAY_END) as SessionRow[];
 }

@@ -79,6 +79,8 @@ export const pullRequests = sqliteTable(
     closedAt: text('closed_at'),
     mergedAt: text('merged_at'),
     mergeCommitSha: text('merge_commit_sha'),
+    /** Who merged it (GitHub's `merged_by`): a PR Claude Code's bot opened is credited to them when nothing else names a person. */
+    mergedByLogin: text('merged_by_login'),
     additions: integer('additions'),
     deletions: integer('deletions'),
     changedFiles: integer('changed_files'),
@@ -438,7 +440,8 @@ export const sessionPullRequests = sqliteTable(
 
 /**
  * Fingerprints of the lines a session wrote into a file, never the lines. `path` is relative to
- * the session's working directory, so it is a suffix of the repository path.
+ * the working directory the session started in (`claude_sessions.cwd`), or absolute (from `/`)
+ * outside it; processing places it in a repository (src/attribution/session-workspace.ts).
  */
 export const sessionLineFingerprints = sqliteTable(
   'session_line_fingerprints',

@@ -1,5 +1,6 @@
 import type { Db } from './client.js';
 import type { Tx } from './github-activity.js';
+import { statement } from './statement-cache.js';
 import { identityLinks, sessionPullRequests } from './schema.js';
 
 /*
@@ -273,4 +274,10 @@ export function linkIdentity(
       set: { githubLogin: link.githubLogin },
     })
     .run();
+}
+
+/** The working directory a session first reported, which the paths it wrote are stored relative to. */
+export function sessionWorkingDirectory(db: Db, org: string, sessionId: string): string | null {
+  const row = statement(db, 'SELECT cwd FROM claude_sessions WHERE id = ? AND org = ?').get(sessionId, org) as { cwd: string | null } | undefined;
+  return row?.cwd ?? null;
 }

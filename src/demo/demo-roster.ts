@@ -76,6 +76,9 @@ export const VIEWER_TEAM = 'engineering';
 
 export const BOT = { login: 'dependabot[bot]', id: 49_699_333, name: 'dependabot[bot]', email: '49699333+dependabot[bot]@users.noreply.github.com' } as const;
 
+/** The Claude GitHub App's bot, which Claude Code in GitHub Actions commits and opens PRs as. */
+export const CLAUDE_BOT = { login: 'claude[bot]', id: 209_825_114, name: 'claude[bot]', email: '209825114+claude[bot]@users.noreply.github.com' } as const;
+
 export interface RepositorySpec {
   name: string;
   team: Team | 'all';

@@ -28,14 +28,15 @@ export function expectedFigures(plan: DemoPlan, range: { startDate: string; endD
     return d >= range.startDate && d <= range.endDate;
   };
   const merged = plan.pullRequests.filter((p) => p.mergedAt !== null && inRange(p.mergedAt));
-  const human = merged.filter((p) => p.author.type !== 'Bot');
+  // A PR Claude Code's bot opened for a person is that person's (spec: `claude_code_remote`).
+  const human = merged.filter((p) => p.author.type !== 'Bot' || p.creditedTo);
   const pushes = plan.directPushes.filter((d) => inRange(d.at) && d.pusher.type !== 'Bot');
   const sessions = plan.sessions.filter((s) => inRange(s.startedAt));
   const steps = sessions.flatMap((s) => s.steps);
   const writes = steps.filter((s) => s.kind === 'write' || s.kind === 'edit');
 
   const claudeUsers = new Set(sessions.map((s) => s.person.login));
-  const mergers = new Set(human.map((p) => p.author.login));
+  const mergers = new Set(human.map((p) => (p.creditedTo ?? p.author).login));
   return {
     pullRequests: {
       merged: human.length,

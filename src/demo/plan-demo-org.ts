@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   BOT,
+  CLAUDE_BOT,
   DEMO_INSTALLATION_ID,
   DEMO_ORG,
   DEVELOPERS,
@@ -137,6 +138,8 @@ export interface PlannedPullRequest {
   expected: { linesAdded: number; linesWithClaudeCode: number };
   /** Claude Code helped, but nothing the app can see says so (telemetry only, a human commit). */
   assistedUndetectable: boolean;
+  /** For a PR Claude Code's bot opened: the person who asked for it, whose PR it counts as. */
+  creditedTo?: Actor | undefined;
 }
 
 export interface DirectPush {
@@ -728,6 +731,58 @@ export function planDemoOrg({ now: nowDate, seed = 20_251_121, developers = DEVE
         review: { id: nextId(2_500_000_000), reviewer: teammateOf(r, author), at: mergedAt - 10 * MINUTE },
         expected: { linesAdded: counted(addedLines(files)), linesWithClaudeCode: 0 },
         assistedUndetectable: false,
+      });
+    }
+  }
+
+  // Claude Code in GitHub Actions: now and then a developer asks @claude on an issue; the Claude
+  // GitHub App opens a PR from a claude/ branch, its commit naming the developer, and a teammate
+  // merges it. The app credits it to the developer (evidence `claude_code_remote`).
+  {
+    const r = random.fork('claude-actions');
+    const claudeBot: Actor = { ...CLAUDE_BOT, type: 'Bot' };
+    const askers = developersList.filter((p) => p.claudeCode);
+    const codeRepos = repositories.filter((x) => x.spec.language !== 'Markdown');
+    for (let i = r.int(2, 8); i < days && askers.length > 0 && codeRepos.length > 0; i += r.int(5, 12)) {
+      const person = r.pick(askers);
+      const repo = r.pick(codeRepos);
+      const createdAt = day0 + i * DAY + (9 * 60 + r.int(0, 480)) * MINUTE;
+      const e = fileEdit(r, repo, r.int(6, 24), false);
+      const change = fileChange(e, writeCode({ ...e.args, target: e.target }));
+      const title = titleFor(r, repo);
+      const issue = r.int(40, 400);
+      const commit: PlannedCommit = {
+        sha: sha(r),
+        parents: [sha(r)],
+        message: `${title}\n\nFixes #${issue}\n\nCo-authored-by: ${person.name} <${person.id}+${person.login}@users.noreply.github.com>`,
+        author: claudeBot,
+        at: createdAt - 3 * MINUTE,
+        files: [change],
+        byClaudeCode: false,
+      };
+      const merger = teammateOf(r, person, person.team);
+      const mergedAt = createdAt + r.int(30, 1440) * MINUTE;
+      const lines = counted(addedLines([change]));
+      pullRequests.push({
+        id: 0,
+        number: 0,
+        repository: repo,
+        author: claudeBot,
+        title,
+        body: `Fixes #${issue}, as @${person.login} asked.\n\n${GENERATED_WITH_CLAUDE_CODE}`,
+        branch: `claude/issue-${issue}-${utcDay(createdAt).replace(/-/g, '')}`,
+        kind: 'feature',
+        createdAt,
+        closedAt: mergedAt,
+        mergedAt,
+        mergedBy: merger,
+        mergeCommitSha: sha(r),
+        commits: [commit],
+        pushes: [{ at: createdAt - 2 * MINUTE, commits: [commit] }],
+        review: { id: nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 20) * MINUTE },
+        expected: { linesAdded: lines, linesWithClaudeCode: lines },
+        assistedUndetectable: false,
+        creditedTo: person,
       });
     }
   }

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from 'probot';
-import { hasClaudeCodeTrailer } from '../attribution/claude-code-markers.js';
+import { hasClaudeCodeTrailer, isClaudeBotLogin } from '../attribution/claude-code-markers.js';
 import { summarizeFileChange } from '../attribution/file-change.js';
 import type { Db } from '../db/client.js';
 import {
@@ -92,7 +92,21 @@ export async function enrichPullRequest({
     }
   }
 
+  // A PR Claude Code's bot opened is credited to the person who asked for it; when its commits do
+  // not name them, to whoever merged it. Only `pulls.get` says who merged (PR lists do not).
+  const stored = db
+    .select({ authorLogin: pullRequests.authorLogin, mergedByLogin: pullRequests.mergedByLogin })
+    .from(pullRequests)
+    .where(eq(pullRequests.id, payload.pullRequestId))
+    .get();
+  let mergedByLogin: string | null = null;
+  if (stored && isClaudeBotLogin(stored.authorLogin) && !stored.mergedByLogin) {
+    const { data } = await octokit.rest.pulls.get({ owner: payload.owner, repo: payload.repo, pull_number: payload.number });
+    mergedByLogin = data.merged_by?.login ?? null;
+  }
+
   db.transaction((tx) => {
+    if (mergedByLogin) tx.update(pullRequests).set({ mergedByLogin }).where(eq(pullRequests.id, payload.pullRequestId)).run();
     const pr = tx
       .select({ repositoryId: pullRequests.repositoryId })
       .from(pullRequests)

@@ -50,6 +50,7 @@ interface PullRequestLike {
   closed_at: string | null;
   merged_at: string | null;
   merge_commit_sha: string | null;
+  merged_by?: UserLike | null;
   additions?: number;
   deletions?: number;
   changed_files?: number;
@@ -76,6 +77,7 @@ export function pullRequestInput(pr: PullRequestLike, repositoryId: number): Pul
     closedAt: pr.closed_at ? toIso(pr.closed_at) : null,
     mergedAt: pr.merged_at ? toIso(pr.merged_at) : null,
     mergeCommitSha: pr.merged_at ? pr.merge_commit_sha : null,
+    mergedByLogin: pr.merged_at ? (pr.merged_by?.login ?? null) : null,
     additions: pr.additions ?? null,
     deletions: pr.deletions ?? null,
     changedFiles: pr.changed_files ?? null,

@@ -7,7 +7,8 @@ import {
   type PullRequestFacts,
   type SessionFacts,
 } from '../attribution/attribute-pull-request.js';
-import { hasGeneratedWithClaudeCodeLine } from '../attribution/claude-code-markers.js';
+import { coAuthorLoginOf, hasGeneratedWithClaudeCodeLine, remoteCommitSignal } from '../attribution/claude-code-markers.js';
+import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
 import { pruneExpired } from '../db/retention.js';
@@ -17,8 +18,10 @@ import {
   knownOrgs,
   labelCandidates,
   mergedPullRequests,
+  orgRepositoryNames,
   orgSessions,
   pullRequestsOpenedOn,
+  sessionCommitPlaces,
   sessionLinks,
   sessionTelemetryDays,
   sessionsWithApiRequests,
@@ -118,6 +121,9 @@ class SessionIndex {
   readonly byShaPrefix = new Map<string, string[]>();
   readonly byPullRequest = new Map<string, string[]>();
   readonly #written = new Map<string, SessionFacts['written']>();
+  readonly #cwd = new Map<string, string>();
+  readonly #whereabouts = new Map<string, SessionWhereabouts>();
+  readonly #repositoryNames: ReadonlySet<string>;
 
   /** Sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
   constructor(
@@ -126,6 +132,7 @@ class SessionIndex {
     fromDay: string,
     toDay: string,
   ) {
+    this.#repositoryNames = new Set(orgRepositoryNames(db, org));
     const days = sessionTelemetryDays(db, org, fromDay, toDay);
     const links = sessionLinks(db, org);
     const resolved = new Map<string, string | undefined>();
@@ -143,6 +150,7 @@ class SessionIndex {
       const commitShas = links.commits.get(s.id) ?? [];
       const pullRequests = links.pullRequests.get(s.id) ?? [];
       this.facts.set(s.id, { id: s.id, githubLogin: login, activeDays: [...activeDays].sort(), commitShas, pullRequests });
+      if (s.cwd) this.#cwd.set(s.id, s.cwd);
       if (login) push(this.byLogin, login.toLowerCase(), s.id);
       for (const sha of commitShas) push(this.byShaPrefix, sha.slice(0, 7), s.id);
       for (const pr of pullRequests) push(this.byPullRequest, pr, s.id);
@@ -165,9 +173,29 @@ class SessionIndex {
     for (const id of ids) {
       const facts = this.facts.get(id)!;
       if (!facts.activeDays.some((d) => d >= fromDay && d <= toDay)) continue;
-      out.push({ ...facts, written: this.written(id) });
+      out.push({ ...facts, written: this.written(id), whereabouts: this.whereabouts(id) });
     }
     return out;
+  }
+
+  /** Where a session worked: its working directory, and the repositories its commits and PRs landed in. */
+  whereabouts(sessionId: string): SessionWhereabouts {
+    let w = this.#whereabouts.get(sessionId);
+    if (w) return w;
+    const facts = this.facts.get(sessionId);
+    const repositories = new Set((facts?.pullRequests ?? []).map((pr) => pr.slice(0, pr.lastIndexOf('#'))));
+    const commitPaths = new Map<string, string[]>();
+    if (facts && facts.commitShas.length > 0) {
+      for (const { repository, path } of sessionCommitPlaces(this.db, this.org, sessionId)) {
+        repositories.add(repository);
+        let paths = commitPaths.get(repository);
+        if (!paths) commitPaths.set(repository, (paths = []));
+        if (path !== null) paths.push(path);
+      }
+    }
+    w = { cwd: this.#cwd.get(sessionId) ?? null, repositories: [...repositories], commitPaths, orgRepositoryNames: this.#repositoryNames };
+    this.#whereabouts.set(sessionId, w);
+    return w;
   }
 
   #cachedLines = 0;
@@ -214,7 +242,8 @@ function attributionRow(org: string, subject: SubjectRow, result: Attribution, n
     repository: subject.repository,
     number: subject.number,
     sha: subject.sha,
-    authorLogin: subject.authorLogin,
+    // The person the PR counts for: its author, or who asked Claude Code's bot for it.
+    authorLogin: result.creditedLogin,
     isBot: result.isBot,
     day,
     withClaudeCode: result.withClaudeCode,
@@ -278,7 +307,13 @@ async function processOrg(
       mergedAt: subject.at,
       bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(subject.body),
       files: subjectFiles(db, subject),
-      commits,
+      commits: commits.map(({ message, authorLogin, committerLogin, ...c }) => ({
+        ...c,
+        remote: remoteCommitSignal({ message, authorLogin, committerLogin }),
+        coAuthorLogin: coAuthorLoginOf(message),
+      })),
+      headRef: subject.headRef,
+      mergedByLogin: subject.mergedByLogin,
     };
     const merged = Date.parse(subject.at);
     const candidates = sessions.candidatesFor(

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { normalizeLine } from '../attribution/effective-lines.js';
 import { MAX_DIMENSION_LENGTH, MAX_ID_LENGTH, MAX_PATH_LENGTH, MAX_URL_LENGTH } from './ingest-bounds.js';
 
 /*
@@ -25,7 +26,7 @@ export const hookCallSchema = z
 export type HookCall = z.infer<typeof hookCallSchema>;
 
 export interface WrittenFile {
-  /** The file path relative to the session's working directory (a suffix of its repository path). */
+  /** The file path relative to the session's working directory, or absolute (from `/`) outside it. */
   path: string;
   lines: string[];
 }
@@ -40,15 +41,55 @@ function addedLinesOfStructuredPatch(value: unknown): string[] | undefined {
   return parsed.data.flatMap((hunk) => hunk.lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1)));
 }
 
-/** Where a tool wrote, relative to the working directory; outside it, the absolute path without its root. */
+/**
+ * The lines of `content` that were not in `before`: each line of the old file cancels one equal
+ * line of the new one (compared after normalization, so a re-indented or re-quoted line is not new).
+ */
+export function linesNewRelativeTo(content: string, before: string): string[] {
+  const old = new Map<string, number>();
+  for (const line of splitLines(before)) {
+    const key = normalizeLine(line);
+    old.set(key, (old.get(key) ?? 0) + 1);
+  }
+  return splitLines(content).filter((line) => {
+    const key = normalizeLine(line);
+    const left = old.get(key) ?? 0;
+    if (left === 0) return true;
+    old.set(key, left - 1);
+    return false;
+  });
+}
+
+/**
+ * What a Write call put into the file that was not there before. A Write over an existing file
+ * reports `type: "update"` with a structured patch and, in recent CLI versions, the file before
+ * (`originalFile`); a new file reports `type: "create"` with `originalFile: null`. When the call
+ * does not say what was there before, nothing counts: its lines cannot be told from the old ones.
+ */
+function linesOfWrite(content: string, response: Record<string, unknown>): string[] | null {
+  const patched = addedLinesOfStructuredPatch(response.structuredPatch);
+  if (patched) return patched;
+  const original = response.originalFile;
+  if (typeof original === 'string') return linesNewRelativeTo(content, original);
+  if (response.type === 'create' || (response.type === undefined && original === null)) return splitLines(content);
+  if (response.type === 'update' && Array.isArray(response.structuredPatch)) return []; // rewritten with the same content
+  return null;
+}
+
+/**
+ * Where a tool wrote, relative to the working directory; outside it, the absolute path (from `/`,
+ * without a drive letter), so processing can tell the two apart when it places the file in a
+ * repository.
+ */
 export function relativeFilePath(filePath: string, cwd: string | undefined): string {
   const normalized = filePath.replace(/\\/g, '/');
+  const isAbsolute = posix.isAbsolute(normalized) || /^[a-z]:\//i.test(normalized);
   if (cwd) {
     const base = cwd.replace(/\\/g, '/').replace(/\/+$/, '');
     if (normalized.startsWith(`${base}/`)) return posix.normalize(normalized.slice(base.length + 1));
-    if (!posix.isAbsolute(normalized) && !/^[a-z]:\//i.test(normalized)) return posix.normalize(normalized);
   }
-  return normalized.replace(/^([a-z]:)?\/+/i, '');
+  if (!isAbsolute) return posix.normalize(normalized);
+  return posix.normalize(normalized.replace(/^([a-z]:)?\/+/i, '/'));
 }
 
 /** The lines a Write, Edit, MultiEdit or NotebookEdit call put into a file; null for other tools. */
@@ -62,7 +103,8 @@ export function writtenFile(call: HookCall): WrittenFile | null {
   switch (call.tool_name) {
     case 'Write': {
       const content = asString(input.content) ?? asString(response.content);
-      return content === undefined ? null : { path, lines: splitLines(content) };
+      const lines = content === undefined ? null : linesOfWrite(content, response);
+      return lines === null ? null : { path, lines };
     }
     case 'Edit': {
       const lines = addedLinesOfStructuredPatch(response.structuredPatch);

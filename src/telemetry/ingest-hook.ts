@@ -9,6 +9,7 @@ import {
   addSessionPullRequest,
   applyHookCallOnce,
   recordSession,
+  sessionWorkingDirectory,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { gitOperationOf, writtenFile, type HookCall } from './hook-call.js';
@@ -31,7 +32,10 @@ export function ingestHookCall(
   { token, call, fingerprintKey, now }: { token: IngestToken; call: HookCall; fingerprintKey: string; now: Date },
 ): HookIngestResult {
   const nowIso = now.toISOString();
-  const file = writtenFile(call);
+  // Paths are kept relative to the working directory the session started in, even when a later
+  // call reports another (a `cd`), so that one session's paths all share one base.
+  const cwd = sessionWorkingDirectory(db, token.org, call.session_id) ?? call.cwd;
+  const file = writtenFile({ ...call, cwd });
   const lines = file && !excludedFileReason(file.path) ? effectiveLines(file.lines) : [];
   const git = gitOperationOf(call);
 
@@ -40,7 +44,7 @@ export function ingestHookCall(
       id: call.session_id,
       org: token.org,
       seenAt: nowIso,
-      cwd: call.cwd,
+      cwd,
       githubLogin: token.githubLogin ?? undefined,
     });
     if (file && lines.length > 0) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   attributePullRequest,
-  pathRelation,
   type FileLines,
   type PullRequestFacts,
   type SessionFacts,
@@ -50,6 +49,7 @@ function session(overrides: Partial<SessionFacts> = {}): SessionFacts {
     commitShas: [],
     pullRequests: [],
     written: [file('src/rate-limiter.ts', CLAUDE_LINES)],
+    whereabouts: { cwd: '/home/dana/src/widgets' },
     ...overrides,
   };
 }
@@ -61,6 +61,7 @@ describe('line_match', () => {
     expect(result).toEqual({
       withClaudeCode: true,
       isBot: false,
+      creditedLogin: 'dana',
       linesAdded: 8,
       linesWithClaudeCode: 6,
       evidence: [
@@ -68,6 +69,9 @@ describe('line_match', () => {
           kind: 'line_match',
           sessionId: 'session-1',
           lines: 6,
+          repository: 'acme/widgets',
+          folder: '',
+          placedBy: 'working_directory',
           files: [{ path: 'src/rate-limiter.ts', lines: 6, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' }],
         },
       ],
@@ -110,14 +114,18 @@ describe('line_match', () => {
     expect(result.evidence.map((e) => e.kind === 'line_match' && [e.sessionId, e.lines])).toEqual([['a', 6]]);
   });
 
-  it('matches by path suffix when the session ran in a subfolder or above the repository', () => {
-    const inSubfolder = attributePullRequest(pr({ files: [file('packages/api/src/rate-limiter.ts', CLAUDE_LINES)] }), [session()]);
+  it('places the session in its repository: from a subfolder, or from above the repository', () => {
+    const inSubfolder = attributePullRequest(pr({ files: [file('packages/api/src/rate-limiter.ts', CLAUDE_LINES)] }), [
+      session({ whereabouts: { cwd: '/home/dana/src/widgets/packages/api' } }),
+    ]);
     expect(inSubfolder.linesWithClaudeCode).toBe(6);
-    expect(inSubfolder.evidence[0]).toMatchObject({ files: [{ rule: 'path_suffix', sessionPath: 'src/rate-limiter.ts' }] });
+    expect(inSubfolder.evidence[0]).toMatchObject({ folder: 'packages/api', files: [{ rule: 'same_path', sessionPath: 'src/rate-limiter.ts' }] });
 
-    const above = attributePullRequest(pr(), [session({ written: [file('widgets/src/rate-limiter.ts', CLAUDE_LINES)] })]);
+    const above = attributePullRequest(pr(), [session({ whereabouts: { cwd: '/home/dana/src' }, written: [file('widgets/src/rate-limiter.ts', CLAUDE_LINES)] })]);
     expect(above.linesWithClaudeCode).toBe(6);
-    const otherRepo = attributePullRequest(pr(), [session({ written: [file('gadgets/src/rate-limiter.ts', CLAUDE_LINES)] })]);
+    const otherRepo = attributePullRequest(pr(), [
+      session({ whereabouts: { cwd: '/home/dana/src' }, written: [file('gadgets/src/rate-limiter.ts', CLAUDE_LINES)] }),
+    ]);
     expect(otherRepo.linesWithClaudeCode).toBe(0);
   });
 
@@ -249,19 +257,5 @@ describe('session_activity and bots', () => {
 
   it('marks bot-authored PRs', () => {
     expect(attributePullRequest(pr({ authorLogin: 'dependabot[bot]', authorIsBot: true }), []).isBot).toBe(true);
-  });
-});
-
-describe('pathRelation', () => {
-  it.each([
-    ['src/a.ts', 'src/a.ts', 'same_path'],
-    ['a.ts', 'src/a.ts', 'path_suffix'],
-    ['widgets/src/a.ts', 'src/a.ts', 'path_suffix'],
-    ['home/dana/src/widgets/src/a.ts', 'src/a.ts', 'path_suffix'],
-    ['other/src/a.ts', 'src/a.ts', null],
-    ['rc/a.ts', 'src/a.ts', null],
-    ['src/a.ts', 'src/b.ts', null],
-  ])('%s vs %s → %s', (sessionPath, repoPath, expected) => {
-    expect(pathRelation(sessionPath, repoPath, 'widgets')).toBe(expected);
   });
 });

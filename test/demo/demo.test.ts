@@ -84,6 +84,15 @@ describe('the demo organization', () => {
     const bots = prs.data.filter((p) => p.author === 'dependabot[bot]');
     expect(bots.length).toBe(expected.pullRequests.byBots);
     expect(bots.every((p) => p.author_is_bot === true && p.with_claude_code === false)).toBe(true);
+
+    // What Claude Code in GitHub Actions opened counts for the developer who asked for it.
+    const fromActions = demo.plan.pullRequests.filter((p) => p.creditedTo && p.mergedAt !== null);
+    expect(fromActions.length).toBeGreaterThan(0);
+    for (const planned of fromActions) {
+      const p = prs.data.find((x) => x.repository === planned.repository.fullName && x.number === planned.number)!;
+      expect(p).toMatchObject({ author: planned.creditedTo!.login, author_is_bot: false, with_claude_code: true });
+      expect(p.explanation.at(-1)).toMatch(new RegExp(`opened by Claude Code's GitHub bot.*credited to ${planned.creditedTo!.login}$`));
+    }
   });
 
   it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {
@@ -92,6 +101,7 @@ describe('the demo organization', () => {
     expect(kinds).toContain('line_match');
     expect(kinds).toContain('commit_link');
     expect(kinds).toContain('trailer');
+    expect(kinds).toContain('claude_code_remote');
     for (const p of prs.data) {
       const planned = demo.plan.pullRequests.find((x) => x.repository.fullName === p.repository && x.number === p.number)!;
       expect(p.lines_with_claude_code, `${p.repository}#${p.number}`).toBe(planned.expected.linesWithClaudeCode);

@@ -115,7 +115,7 @@ describe('figures', () => {
     });
     expect(body.data[0].evidence.map((e: { kind: string }) => e.kind)).toEqual(['line_match', 'commit_link', 'trailer']);
     expect(body.data[0].explanation).toEqual([
-      '22 of 23 lines match what Claude Code wrote in session c09ec6b4 (src/rate-limiter.ts: 17, src/server.ts: 5)',
+      '22 of 23 lines match what Claude Code wrote in session c09ec6b4, working in acme/widgets (src/rate-limiter.ts: 17, src/server.ts: 5)',
       'commit 6a585aa was made by Claude Code (session c09ec6b4)',
       'commit 6a585aa carries a Co-Authored-By: Claude trailer; the description says "Generated with Claude Code"',
     ]);

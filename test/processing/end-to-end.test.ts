@@ -128,6 +128,10 @@ describe('the rate-limiter session, end to end', () => {
         kind: 'line_match',
         sessionId: SESSION,
         lines: 22,
+        // The session's commit 6a585aa landed in acme/widgets and changed the files it wrote, at the same paths.
+        repository: 'acme/widgets',
+        folder: '',
+        placedBy: 'commits',
         files: [
           { path: 'src/rate-limiter.ts', lines: 17, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
           { path: 'src/server.ts', lines: 5, rule: 'same_path', sessionPath: 'src/server.ts' },

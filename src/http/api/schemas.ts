@@ -174,7 +174,7 @@ export const UserDetailSchema = z
   .openapi('UserDetail');
 
 export const EvidenceSchema = z
-  .object({ kind: z.enum(['line_match', 'commit_link', 'trailer', 'session_activity']) })
+  .object({ kind: z.enum(['line_match', 'commit_link', 'trailer', 'claude_code_remote', 'session_activity']) })
   .catchall(z.unknown())
   .openapi('Evidence', { description: 'What was found, with the detail of its kind (sessions, commits, files, lines)' });
 
@@ -183,7 +183,9 @@ export const PullRequestSchema = z
     repository: z.string(),
     number: count,
     title: z.string(),
-    author: z.string(),
+    author: z
+      .string()
+      .describe("The person the PR counts for: its author, or for a PR Claude Code's GitHub bot opened, the person who asked for it (evidence `claude_code_remote`)"),
     author_is_bot: z.boolean(),
     created_at: z.string(),
     merged_at: z.string(),
