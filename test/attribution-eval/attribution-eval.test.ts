@@ -27,7 +27,7 @@ type Feature =
   /** Work of Claude Code on the web or in GitHub Actions (claude/ branch, session URL, Claude's bot) counts. */
   | 'claude_code_remote';
 
-const MERGED_FEATURES = new Set<Feature>([]);
+const MERGED_FEATURES = new Set<Feature>(['session_scope', 'write_over_existing', 'moves_through_commits', 'claude_code_remote']);
 
 /** What each PR's Claude Code line count needs, and why it is wrong without it (measured on the code of the attr-eval branch). */
 const NEEDS: Record<string, { features: Feature[]; without: string }> = {
