@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createNodeMiddleware, type Probot } from 'probot';
 import type { Config } from './config.js';
 import { fingerprintKey, sessionKey } from './db/app-secrets.js';
-import { closeDb, createDb, type Db } from './db/client.js';
+import { closeDb, createDb, SERVER_BUSY_TIMEOUT_MS, type Db } from './db/client.js';
 import { getOrgSettings } from './db/org-settings.js';
 import { seatsFor } from './db/usage-queries.js';
 import { githubApp, githubJobHandlers, WEBHOOKS_PATH } from './github/app.js';
@@ -50,7 +50,8 @@ export interface AppServerOptions {
  * listens on one port. Without credentials it still serves the home page and `/healthz`.
  */
 export async function startAppServer({ config, log, octokitRetries, startWorker = true, pagesAccess, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
-  const db = createDb(config.databasePath);
+  // A short busy timeout: waiting for another process's write lock must not stall every request (store-busy.ts).
+  const db = createDb(config.databasePath, { busyTimeoutMs: SERVER_BUSY_TIMEOUT_MS });
   const key = fingerprintKey(db, config.fingerprintSecret);
 
   const probot = config.github

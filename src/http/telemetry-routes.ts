@@ -11,7 +11,8 @@ import { ingestHookCall } from '../telemetry/ingest-hook.js';
 import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
 import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
 import { decodeOtlp, encodeOtlpResponse, OtlpDecodeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
-import { jsonError } from './errors.js';
+import { isStoreBusy, writeWhenFree } from '../db/store-busy.js';
+import { jsonError, storeBusyResponse } from './errors.js';
 
 /*
  * Where Claude Code sends its telemetry (OTLP/HTTP, as an OpenTelemetry collector answers it) and
@@ -25,6 +26,8 @@ export interface TelemetryRoutesDeps {
   fingerprintKey: string;
   /** Largest body accepted, on the wire and after decompression. */
   maxBodyBytes: number;
+  /** How long a request waits for the database's write lock before answering 503 (default 2 s). */
+  storeBusyWaitMs?: number;
   now?: () => Date;
 }
 
@@ -72,7 +75,14 @@ async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
   }
 }
 
-export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = () => new Date() }: TelemetryRoutesDeps) {
+/**
+ * How long a request waits for the write lock. OTLP exporters retry a 503 (honouring
+ * `Retry-After`) within their export timeout, 10 s by default, so a short wait and a prompt 503
+ * leave them room for several tries; and @octokit/webhooks answers GitHub 202 after 9 s.
+ */
+export const STORE_BUSY_WAIT_MS = 2_000;
+
+export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, storeBusyWaitMs = STORE_BUSY_WAIT_MS, now = () => new Date() }: TelemetryRoutesDeps) {
   const app = new Hono<TelemetryEnv>();
 
   const authenticate = createMiddleware<TelemetryEnv>(async (c, next) => {
@@ -96,6 +106,10 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
       return jsonError(c, error.status, 'invalid_request_error', error.message);
     }
     if (error instanceof OtlpDecodeError) return jsonError(c, 400, 'invalid_request_error', error.message);
+    if (isStoreBusy(error)) {
+      log.warn({ path: c.req.path }, 'database busy: telemetry refused with 503, the sender retries');
+      return storeBusyResponse(c, error);
+    }
     throw error;
   };
 
@@ -107,10 +121,15 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
       const hash = bodyHash(body);
       const at = now();
       const request = decodeOtlp(signal, format, body);
-      const result =
-        signal === 'metrics'
-          ? ingestMetrics(db, { token, points: metricPoints(request, format), hash, now: at })
-          : ingestLogs(db, { token, events: logEvents(request, format), hash, now: at });
+      const points = signal === 'metrics' ? metricPoints(request, format) : [];
+      const events = signal === 'logs' ? logEvents(request, format) : [];
+      const result = await writeWhenFree(
+        () =>
+          signal === 'metrics'
+            ? ingestMetrics(db, { token, points, hash, now: at })
+            : ingestLogs(db, { token, events, hash, now: at }),
+        { maxWaitMs: storeBusyWaitMs },
+      );
       log.debug({ signal, org: token.org, ...result }, result.applied ? 'telemetry stored' : 'telemetry repeat ignored');
       const response = encodeOtlpResponse(signal, format, { count: result.rejected, message: result.rejectionMessage });
       return c.body(response.body as never, 200, { 'content-type': response.contentType });
@@ -143,7 +162,8 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
       // Only PostToolUse carries what the app measures; other hook events are acknowledged.
       if (parsed.data.hook_event_name !== 'PostToolUse') return c.json({});
       const token = c.get('token');
-      const result = ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: now() });
+      const at = now();
+      const result = await writeWhenFree(() => ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: at }), { maxWaitMs: storeBusyWaitMs });
       log.debug({ org: token.org, tool: parsed.data.tool_name, ...result }, 'hook call stored');
       return c.json({});
     } catch (error) {
