@@ -32,6 +32,8 @@ import {
   attributionsOfDay,
   dropStaleAttributions,
   finishRun,
+  RUN_HEARTBEAT_TIMEOUT_MS,
+  thisProcess,
   heartbeatRun,
   replaceDayRollup,
   saveAttributions,
@@ -76,6 +78,8 @@ export interface ProcessOptions {
 
 export interface ProcessSummary {
   run: ProcessingRun;
+  /** Runs found dead (their process gone, or silent for minutes) and marked abandoned before this one started. */
+  abandoned: ProcessingRun[];
   orgs: string[];
   attributed: number;
   changed: number;
@@ -83,9 +87,18 @@ export interface ProcessSummary {
 }
 
 export class ProcessingBusyError extends Error {
-  constructor(readonly run: ProcessingRun) {
+  constructor(
+    readonly run: ProcessingRun,
+    now: Date,
+  ) {
+    const owner = run.pid !== null ? `, pid ${run.pid} on ${run.host}` : '';
+    const silentS = Math.max(0, Math.round((now.getTime() - Date.parse(run.heartbeatAt)) / 1000));
+    // A process on this host was asked and is alive; one elsewhere cannot be asked, only waited out.
+    const unchecked = run.pid === null || run.host !== thisProcess().host;
+    const presumedDeadAt = new Date(Date.parse(run.heartbeatAt) + RUN_HEARTBEAT_TIMEOUT_MS).toISOString();
     super(
-      `Another processing run (#${run.id}, started ${run.startedAt}, last heartbeat ${run.heartbeatAt}) is in progress; try again when it ends.`,
+      `Another processing run (#${run.id}${owner}, started ${run.startedAt}, last heartbeat ${silentS} s ago) is in progress; try again when it ends.` +
+        (unchecked ? ` Its process cannot be checked from this host: if it died, the run is presumed dead at ${presumedDeadAt}, 2 minutes after its last heartbeat.` : ''),
     );
     this.name = 'ProcessingBusyError';
   }
@@ -344,8 +357,9 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
   const org = options.org?.toLowerCase();
 
   const started = startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now());
-  if ('busy' in started) throw new ProcessingBusyError(started.busy);
-  const { run } = started;
+  if ('busy' in started) throw new ProcessingBusyError(started.busy, now());
+  const { run, abandoned } = started;
+  for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
   const orgs = org ? [org] : [...new Set(knownOrgs(db).map((o) => o.toLowerCase()))];
 
   let attributed = 0;
@@ -367,7 +381,7 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
       options.log?.info(pruned, 'expired raw data pruned');
     }
     const finished = finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now());
-    return { run: finished, orgs, attributed, changed, daysRecomputed };
+    return { run: finished, abandoned, orgs, attributed, changed, daysRecomputed };
   } catch (error) {
     finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now());
     throw error;
