@@ -377,7 +377,7 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
       options.log?.info({ org: o, ...result }, 'org processed');
     }
     if (options.retentionDays !== undefined) {
-      const pruned = pruneExpired(db, { now: now(), retentionDays: options.retentionDays });
+      const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays });
       options.log?.info(pruned, 'expired raw data pruned');
     }
     const finished = finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now());
