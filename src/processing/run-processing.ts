@@ -11,6 +11,7 @@ import { hasGeneratedWithClaudeCodeLine } from '../attribution/claude-code-marke
 import type { Db } from '../db/client.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
 import { pruneExpired } from '../db/retention.js';
+import { writeWhenFree } from '../db/store-busy.js';
 import {
   apiRequestsOfDay,
   directPushes,
@@ -72,6 +73,12 @@ export interface ProcessOptions {
   retentionDays?: number | undefined;
   /** Label PRs attributed to Claude Code on GitHub (`claude-code-assisted`), through the job queue. */
   labelPullRequests?: boolean;
+  /**
+   * How long each of its writes waits for another process's write lock (default 60 s). Every
+   * write is one short transaction (a day, a batch of attributions), and the wait is on timers,
+   * so a server running processing keeps answering meanwhile.
+   */
+  writeWaitMs?: number;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
   beforeDayCommit?: (org: string, day: string) => void;
 }
@@ -112,6 +119,10 @@ export function daysBetween(fromDay: string, toDay: string): string[] {
   const days: string[] = [];
   for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY_MS) days.push(dayString(t));
   return days;
+}
+
+function writesFor(options: ProcessOptions) {
+  return <T>(write: () => T) => writeWhenFree(write, { maxWaitMs: options.writeWaitMs ?? 60_000 });
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -262,10 +273,11 @@ async function processOrg(
   fromDay: string,
   toDay: string,
   options: ProcessOptions,
-  progress: (p: { attributed: number; days: number }) => void,
+  progress: (p: { attributed: number; days: number }) => Promise<void>,
 ): Promise<{ attributed: number; changed: number; days: number }> {
   const now = options.now ?? (() => new Date());
-  db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString()));
+  const write = writesFor(options);
+  await write(() => db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString())));
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
   const sessions = new SessionIndex(
     db,
@@ -304,15 +316,18 @@ async function processOrg(
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     attributed++;
     if (batch.length >= 200) {
-      changed += saveAttributions(db, batch);
+      const rows = batch;
+      changed += await write(() => saveAttributions(db, rows));
       batch = [];
-      progress({ attributed, days: 0 });
+      await progress({ attributed, days: 0 });
       await yieldToEventLoop();
     }
   }
-  changed += saveAttributions(db, batch);
-  dropStaleAttributions(db, org, fromDay, toDay, new Set(subjects.map((s) => s.subject)));
-  if (options.labelPullRequests) enqueueLabels(db, org, fromDay, toDay, now());
+  const rows = batch;
+  changed += await write(() => saveAttributions(db, rows));
+  const keep = new Set(subjects.map((s) => s.subject));
+  await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
+  if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
 
   let days = 0;
   for (const day of daysBetween(fromDay, toDay)) {
@@ -332,9 +347,9 @@ async function processOrg(
       sessionsWithApiRequests: sessionsWithApiRequests(db, org, day),
       userOfSession: (id) => sessions.userOf(id),
     });
-    replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined);
+    await write(() => replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined));
     days++;
-    progress({ attributed, days });
+    await progress({ attributed, days });
     await yieldToEventLoop();
   }
   return { attributed, changed, days };
@@ -356,7 +371,8 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
   }
   const org = options.org?.toLowerCase();
 
-  const started = startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now());
+  const write = writesFor(options);
+  const started = await write(() => startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now()));
   if ('busy' in started) throw new ProcessingBusyError(started.busy, now());
   const { run, abandoned } = started;
   for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
@@ -369,7 +385,7 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
     for (const o of orgs) {
       const base = { attributed, days: daysRecomputed };
       const result = await processOrg(db, o, fromDay, toDay, options, (p) =>
-        heartbeatRun(db, run.id, { attributed: base.attributed + p.attributed, daysRecomputed: base.days + p.days }, now()),
+        write(() => heartbeatRun(db, run.id, { attributed: base.attributed + p.attributed, daysRecomputed: base.days + p.days }, now())),
       );
       attributed += result.attributed;
       changed += result.changed;
@@ -377,13 +393,13 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
       options.log?.info({ org: o, ...result }, 'org processed');
     }
     if (options.retentionDays !== undefined) {
-      const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays });
+      const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays, maxWaitMs: options.writeWaitMs ?? 60_000 });
       options.log?.info(pruned, 'expired raw data pruned');
     }
-    const finished = finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now());
+    const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now()));
     return { run: finished, abandoned, orgs, attributed, changed, daysRecomputed };
   } catch (error) {
-    finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now());
+    await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;
   }
 }

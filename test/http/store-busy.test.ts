@@ -161,3 +161,17 @@ describe('while another connection holds the write lock', () => {
     expect(ms).toBeLessThan(500);
   });
 });
+
+describe('processing in the server while another connection holds the write lock', () => {
+  it('waits for the lock on timers, keeps the server answering, and completes', async () => {
+    const { runProcessing } = await import('../../src/processing/run-processing.js');
+    holder.exec('BEGIN IMMEDIATE');
+    const run = runProcessing(app.db, { fromDay: '2026-11-20', toDay: '2026-11-22', now: () => new Date('2026-11-22T12:00:00Z') });
+    await new Promise((r) => setTimeout(r, 300));
+    const health = await timed(fetch(`${app.url}/healthz`));
+    expect(health.value.status).toBe(200);
+    expect(health.ms).toBeLessThan(250);
+    holder.exec('COMMIT');
+    expect((await run).run.status).toBe('succeeded');
+  });
+});
