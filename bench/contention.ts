@@ -36,13 +36,14 @@ async function attempt(server: Server, body: Body, timeoutMs: number): Promise<{
       method: 'POST',
       headers: { 'content-type': body.contentType, authorization: `Bearer ${server.token}` },
       body: body.body,
-      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+      signal: AbortSignal.timeout(Math.max(1, Math.round(timeoutMs))),
     });
     await res.arrayBuffer();
     const retryAfter = Number(res.headers.get('retry-after'));
     return { status: res.status, ...(Number.isFinite(retryAfter) && res.headers.has('retry-after') ? { retryAfterMs: retryAfter * 1000 } : {}) };
-  } catch {
-    return { status: 0 }; // timed out or refused: the exporter drops the export
+  } catch (error) {
+    // Timed out (status 0) or not answered at all (-1): either way the exporter drops the export.
+    return { status: (error as Error).name === 'TimeoutError' ? 0 : -1 }; // timed out or refused: the exporter drops the export
   }
 }
 
@@ -144,6 +145,7 @@ export async function benchContention(options: { holdMs?: number; freeMs?: numbe
     const count = (status: number) => busyOutcomes.reduce((n, o) => n + o.statuses.filter((s) => s === status).length, 0);
     const fiveHundreds = busyOutcomes.reduce((n, o) => n + o.statuses.filter((s) => s >= 500 && s !== 503).length, 0);
     const timeouts = count(0);
+    const unanswered = count(-1);
     const droppedExports = busyOutcomes.filter((o) => !o.stored).length;
 
     const label = `long writer (lock held ${holdMs / 1000} s, free ${freeMs / 1000} s, ×${cycles}), ${EXPORTERS} retrying OTLP exporters`;
@@ -156,7 +158,7 @@ export async function benchContention(options: { holdMs?: number; freeMs?: numbe
       },
       {
         figure: 'answers under the long writer',
-        value: `${count(503)} × 503 (retried), ${fiveHundreds} other 5xx, ${timeouts} timed out; ${droppedExports} exports dropped by the exporter`,
+        value: `${count(503)} × 503 (retried), ${fiveHundreds} other 5xx, ${timeouts} timed out, ${unanswered} unanswered; ${droppedExports} exports dropped by the exporter`,
         target: 'only 503s, no export dropped',
         baseline: `no writer: ${calmOutcomes.filter((o) => !o.stored).length} dropped`,
       },
@@ -169,7 +171,7 @@ export async function benchContention(options: { holdMs?: number; freeMs?: numbe
       {
         figure: '`GET /healthz` under the long writer',
         value: `p50 ${fmt(quantile(busyHealth, 0.5))}, p99 ${fmt(quantile(busyHealth, 0.99))}, max ${fmt(Math.max(...busyHealth))}`,
-        target: 'p99 ≤ 100 ms',
+        target: 'as without the writer (milliseconds, not seconds)',
         baseline: `no writer: p50 ${fmt(quantile(calmHealth, 0.5))}, p99 ${fmt(quantile(calmHealth, 0.99))}`,
       },
     ];
