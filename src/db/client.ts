@@ -14,9 +14,10 @@ const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * How long the server's writes block waiting for the lock: the wait blocks the event loop (the
- * driver is synchronous), so the server waits only milliseconds here and longer with timers
- * (`writeWhenFree`, in store-busy.ts), answering 503 when the lock stays taken.
+ * How long the server's writes block waiting for the lock once it serves (`setBusyTimeout`): the
+ * wait blocks the event loop (the driver is synchronous), so the server waits only milliseconds
+ * here and longer on timers (`writeWhenFree`, in store-busy.ts), answering 503 when the lock
+ * stays taken.
  */
 export const SERVER_BUSY_TIMEOUT_MS = 10;
 
@@ -26,18 +27,21 @@ export const SERVER_BUSY_TIMEOUT_MS = 10;
  * writer); the busy timeout makes writers wait for each other instead of failing at once with
  * SQLITE_BUSY.
  */
-export function createDb(path: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: { busyTimeoutMs?: number } = {}): Db {
+export function createDb(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
-  // Opening and migrating wait as long as the command line would: the server is not serving yet.
   sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder });
-  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   return db;
+}
+
+/** Changes how long this connection's writes block waiting for another connection's write lock. */
+export function setBusyTimeout(db: Db, ms: number): void {
+  db.$client.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
 }
 
 export function closeDb(db: Db): void {
