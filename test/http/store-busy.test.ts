@@ -12,9 +12,11 @@ import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { installations, webhookDeliveries } from '../../src/db/schema.js';
 import { STORE_BUSY_WAIT_MS } from '../../src/http/telemetry-routes.js';
 import { installationPayload } from '../helpers/github-payloads.js';
+import { nockOAuthSignIn, TEST_OAUTH } from '../helpers/nock-github.js';
 import { metricsRequest } from '../helpers/otlp-builders.js';
 import { storedTelemetry } from '../helpers/telemetry-figures.js';
 import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+import { cookieHeader, cookiesOf } from '../helpers/web-session.js';
 
 /*
  * Another process holds SQLite's write lock (here: a second connection in an open write
@@ -38,6 +40,7 @@ beforeEach(async () => {
     APP_ID: TEST_APP_ID,
     PRIVATE_KEY: testPrivateKey(),
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    ...TEST_OAUTH,
   });
   app = await startAppServer({ config, log: silentLog, startWorker: false });
   token = createIngestToken(app.db, { org: 'acme' }).token;
@@ -149,6 +152,17 @@ describe('while another connection holds the write lock', () => {
     expect((await deliver()).status).toBe(200);
     expect(app.db.select().from(installations).all()).toMatchObject([{ id: 4242, accountLogin: 'acme' }]);
     expect(app.db.select().from(webhookDeliveries).all()).toHaveLength(1);
+  });
+
+  it('answers the sign-in callback (it writes the session) 503 with Retry-After, not 500', async () => {
+    const start = await app.http.request('/auth/sign-in?return_to=/');
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    nockOAuthSignIn({ login: 'dana', id: 1001 });
+    holder.exec('BEGIN IMMEDIATE');
+    const back = await app.http.request(`/auth/github/callback?code=test-code&state=${state}`, { headers: { cookie: cookieHeader(cookiesOf(start)) } });
+    expect(back.status).toBe(503);
+    expect(back.headers.get('retry-after')).toBe('1');
+    expect(await back.json()).toEqual({ error: { type: 'api_error', message: 'The database is busy with another writer; nothing was stored. Retry in 1 s.' } });
   });
 
   it('serves the metrics API (its key-use mark waits for a later request)', async () => {
