@@ -148,6 +148,12 @@ export async function benchContention(options: { holdMs?: number; freeMs?: numbe
     const unanswered = count(-1);
     const droppedExports = busyOutcomes.filter((o) => !o.stored).length;
 
+    // The one figure that must hold: `.ci/run` runs this benchmark and fails when a point was lost or counted twice.
+    if (lostSessions.length > 0 || doubled.length > 0) {
+      console.error(`contention: ${lostSessions.length} sessions lost, ${doubled.length} counted twice`);
+      process.exitCode = 1;
+    }
+
     const label = `long writer (lock held ${holdMs / 1000} s, free ${freeMs / 1000} s, ×${cycles}), ${EXPORTERS} retrying OTLP exporters`;
     return [
       {
