@@ -26,8 +26,10 @@ export interface TelemetryRoutesDeps {
   fingerprintKey: string;
   /** Largest body accepted, on the wire and after decompression. */
   maxBodyBytes: number;
-  /** How long a request waits for the database's write lock before answering 503 (default 2 s). */
+  /** How long an OTLP request waits for the database's write lock before answering 503 (default 2 s). */
   storeBusyWaitMs?: number;
+  /** The same for a hook call (default 10 s). */
+  hookStoreBusyWaitMs?: number;
   now?: () => Date;
 }
 
@@ -82,7 +84,21 @@ async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
  */
 export const STORE_BUSY_WAIT_MS = 2_000;
 
-export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, storeBusyWaitMs = STORE_BUSY_WAIT_MS, now = () => new Date() }: TelemetryRoutesDeps) {
+/**
+ * Claude Code does not send a failed hook call again, and waits for a hook far longer than this,
+ * so a hook call waits longer for the lock: a 503 there loses the lines it carried.
+ */
+export const HOOK_STORE_BUSY_WAIT_MS = 10_000;
+
+export function telemetryRoutes({
+  db,
+  log,
+  fingerprintKey,
+  maxBodyBytes,
+  storeBusyWaitMs = STORE_BUSY_WAIT_MS,
+  hookStoreBusyWaitMs = HOOK_STORE_BUSY_WAIT_MS,
+  now = () => new Date(),
+}: TelemetryRoutesDeps) {
   const app = new Hono<TelemetryEnv>();
 
   const authenticate = createMiddleware<TelemetryEnv>(async (c, next) => {
@@ -163,7 +179,7 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, storeBu
       if (parsed.data.hook_event_name !== 'PostToolUse') return c.json({});
       const token = c.get('token');
       const at = now();
-      const result = await writeWhenFree(() => ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: at }), { maxWaitMs: storeBusyWaitMs });
+      const result = await writeWhenFree(() => ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: at }), { maxWaitMs: hookStoreBusyWaitMs });
       log.debug({ org: token.org, tool: parsed.data.tool_name, ...result }, 'hook call stored');
       return c.json({});
     } catch (error) {

@@ -103,7 +103,7 @@ describe('while another connection holds the write lock', () => {
     expect(storedTelemetry(app.db).counters).toEqual({ lines_added: 5 });
   });
 
-  it('answers a hook call 503 with Retry-After and stores nothing', async () => {
+  it('holds a hook call longer than an export (Claude Code does not resend it) and stores it once the lock is released', async () => {
     holder.exec('BEGIN IMMEDIATE');
     const call = {
       session_id: 'sess-1',
@@ -113,19 +113,19 @@ describe('while another connection holds the write lock', () => {
       cwd: '/work/widgets',
       tool_input: { file_path: '/work/widgets/src/a.ts', content: 'export const answer = computeTheAnswer();\n' },
     };
-    const post = () =>
+    const posted = timed(
       fetch(`${app.url}/hooks/claude-code`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(call),
-      });
-    const res = await post();
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('1');
-    holder.exec('COMMIT');
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM hook_calls').get()).toEqual({ n: 0 });
-    expect((await post()).status).toBe(200);
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM hook_calls').get()).toEqual({ n: 1 });
+      }),
+    );
+    setTimeout(() => holder.exec('COMMIT'), STORE_BUSY_WAIT_MS + 500);
+    const { value: res, ms } = await posted;
+    expect(res.status).toBe(200);
+    expect(ms).toBeGreaterThan(STORE_BUSY_WAIT_MS + 400);
+    expect(app.db.$client.prepare('SELECT tool_use_id FROM hook_calls').all()).toEqual([{ tool_use_id: 'toolu_busy_1' }]);
+    expect(app.db.$client.prepare('SELECT count(*) AS n FROM session_line_fingerprints').get()).toEqual({ n: 1 });
   });
 
   it('answers a webhook delivery 503 so GitHub marks it failed, and applies the redelivery once', async () => {
