@@ -80,7 +80,7 @@ async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
 /**
  * How long a request waits for the write lock. OTLP exporters retry a 503 (honouring
  * `Retry-After`) within their export timeout, 10 s by default, so a short wait and a prompt 503
- * leave them room for several tries; and @octokit/webhooks answers GitHub 202 after 9 s.
+ * leave them room for several tries.
  */
 export const STORE_BUSY_WAIT_MS = 2_000;
 
