@@ -17,13 +17,13 @@ const RECORDING = 'rate-limiter-http-json-details-hooks';
 const CONCURRENCY = 8;
 const ROUNDS = 3;
 
-interface Server {
+export interface Server {
   port: number;
   token: string;
   child: ChildProcess;
 }
 
-function startServer(script: string, args: string[] = []): Promise<Server> {
+export function startServer(script: string, args: string[] = []): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolvePort, reject) => {
     let out = '';
@@ -36,7 +36,7 @@ function startServer(script: string, args: string[] = []): Promise<Server> {
   });
 }
 
-function stop(server: Server): Promise<void> {
+export function stop(server: Server): Promise<void> {
   return new Promise((r) => {
     server.child.removeAllListeners('exit');
     server.child.once('exit', () => r());
@@ -49,12 +49,12 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-type Body = { path: string; contentType: string; body: Buffer; points: number };
+export type Body = { path: string; contentType: string; body: Buffer; points: number };
 
 const BENCH_START_NANOS = BigInt(Date.now() - 20 * 86_400_000) * 1_000_000n;
 
 /** A realistic metrics export: the recorded one, with a session id and times of its own. */
-function metricsExports(count: number, sessionsPerExport: number, format: 'json' | 'protobuf', prefix: string): Body[] {
+export function metricsExports(count: number, sessionsPerExport: number, format: 'json' | 'protobuf', prefix: string): Body[] {
   const recorded = capturedRequests(RECORDING).find((r) => r.path === '/v1/metrics')!;
   const template = JSON.parse(recorded.body.toString('utf8'));
   const templateText = JSON.stringify(template.resourceMetrics[0]);

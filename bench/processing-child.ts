@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createDb } from '../src/db/client.js';
 import {
   linkPullRequestCommits,
@@ -108,17 +109,23 @@ if (mode === 'api') {
 }
 
 if (mode === 'process') {
-  // A fresh process, so its peak memory is processing's own.
+  // A fresh process, so its peak memory is processing's own. The event loop's longest stall is how
+  // long a server running this processing would leave every request unanswered.
+  const stalls = monitorEventLoopDelay({ resolution: 10 });
+  stalls.enable();
   let t0 = performance.now();
   const full = await runProcessing(db, { org: ORG, fromDay: day(0), toDay: day(size.days - 1), trigger: 'bench' });
   const fullSeconds = (performance.now() - t0) / 1000;
+  stalls.disable();
+  const longestStallMs = stalls.max / 1e6;
+  const p99StallMs = stalls.percentile(99) / 1e6;
   t0 = performance.now();
   await runProcessing(db, { org: ORG, fromDay: day(size.days - 1), toDay: day(size.days - 1), trigger: 'bench' });
   const oneDaySeconds = (performance.now() - t0) / 1000;
   const withClaudeCode = (db.$client.prepare('SELECT count(*) AS n FROM attributions WHERE with_claude_code = 1').get() as { n: number }).n;
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode }));
+  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, longestStallMs, p99StallMs }));
   process.exit(0);
 }
 

@@ -28,6 +28,8 @@ interface ChildResult {
   peakRssMb: number;
   attributed: number;
   withClaudeCode: number;
+  longestStallMs: number;
+  p99StallMs: number;
 }
 
 async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
@@ -81,6 +83,12 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
       },
       { figure: 'full recompute, 90 days (s)', value: full.fullSeconds.toFixed(1), target: '≤ 120', baseline: `half size: ${half.fullSeconds.toFixed(1)}` },
       { figure: 'one-day incremental run (s)', value: full.oneDaySeconds.toFixed(2), target: '≤ 5', baseline: `half size: ${half.oneDaySeconds.toFixed(2)}` },
+      {
+        figure: 'longest event-loop stall during the full recompute (ms)',
+        value: `${full.longestStallMs.toFixed(0)} (p99 ${full.p99StallMs.toFixed(0)})`,
+        target: 'reported (a server running it answers nothing meanwhile)',
+        baseline: `half size: ${half.longestStallMs.toFixed(0)}`,
+      },
       { figure: 'peak RSS of the processing process (MB)', value: full.peakRssMb.toFixed(0), target: '≤ 512', baseline: `half size: ${half.peakRssMb.toFixed(0)}` },
       latency('summary', 'API summary, 90 days', 'p95 ≤ 50 ms'),
       latency('daily', 'API daily, 90 days', 'reported'),

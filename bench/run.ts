@@ -1,3 +1,4 @@
+import { benchContention } from './contention.js';
 import { benchIngest, type Figure } from './ingest.js';
 import { benchProcessing } from './processing.js';
 
@@ -12,10 +13,11 @@ function table(rows: Figure[]): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-// --quick: a smaller run of each benchmark, for a fast look; --only=ingest|processing: one of them.
+// --quick: a smaller run of each benchmark, for a fast look; --only=ingest|contention|processing: one of them.
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const figures: Figure[] = [];
 if (!only || only === 'ingest') figures.push(...(await benchIngest({ millionPoints: !quick })));
+if (!only || only === 'contention') figures.push(...(await benchContention({ cycles: quick ? 1 : 3 })));
 if (!only || only === 'processing') figures.push(...(await benchProcessing(quick ? 0.1 : 1)));
 console.log(table(figures));

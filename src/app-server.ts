@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import type { Config } from './config.js';
 import { fingerprintKey, sessionKey } from './db/app-secrets.js';
-import { closeDb, createDb, type Db } from './db/client.js';
+import { closeDb, createDb, SERVER_BUSY_TIMEOUT_MS, setBusyTimeout, type Db } from './db/client.js';
 import { getOrgSettings } from './db/org-settings.js';
 import { seatsFor } from './db/usage-queries.js';
 import { githubApp, githubJobHandlers } from './github/app.js';
@@ -52,8 +52,11 @@ export interface AppServerOptions {
  * listens on one port. Without credentials it still serves the home page and `/healthz`.
  */
 export async function startAppServer({ config, log, octokitRetries, startWorker = true, pagesAccess, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
+  // Starting up may wait for another process's write lock like the command line does (nothing is
+  // served yet); once serving, the wait is milliseconds, and longer waits are on timers (store-busy.ts).
   const db = createDb(config.databasePath);
   const key = fingerprintKey(db, config.fingerprintSecret);
+  const pagesSessionKey = sessionKey(db, config.sessionSecret);
 
   const probot = config.github
     ? createProbot({ credentials: config.github, baseUrl: config.githubApiBaseUrl, log, octokitRetries })
@@ -77,13 +80,14 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   if (startWorker && probot) {
     // Seats default to each org's member count: count the orgs not counted today (then daily, with processing).
     if (config.seats === undefined) enqueueStaleMemberCounts(db, now());
-    worker.start();
   }
   // Deliveries lost while the app was down are asked of GitHub again, at start and periodically.
   const catchUp =
     startWorker && probot && config.webhookCatchUp.intervalMinutes > 0
       ? scheduleDeliveryCatchUp({ db, octokit: () => probot.auth(), log: log.child({ name: 'webhook-catch-up' }), now, ...config.webhookCatchUp })
       : undefined;
+  setBusyTimeout(db, SERVER_BUSY_TIMEOUT_MS);
+  if (startWorker && probot) worker.start();
   const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }), now }) : undefined;
 
   const app = createHttpApp({
@@ -98,7 +102,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     seats: (org) => seatsFor(db, org, config.seats, { memberCount: (o) => getOrgSettings(db, o).memberCount }),
     discountPercent: () => config.discountPercent,
     pages: {
-      sessionKey: sessionKey(db, config.sessionSecret),
+      sessionKey: pagesSessionKey,
       oauth: config.oauth,
       githubApiBaseUrl: config.githubApiBaseUrl,
       githubWebUrl: config.githubWebUrl,

@@ -5,7 +5,7 @@ import { closeDb, createDb, type Db } from './db/client.js';
 import { jobs } from './db/schema.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './db/api-keys.js';
 import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
-import { lastRuns } from './db/rollups.js';
+import { deadRunReason, lastRuns, type ProcessingRun } from './db/rollups.js';
 import { listIdentityLinks, removeAdminLink } from './db/identity-links.js';
 import { linkIdentity } from './db/telemetry-store.js';
 import { countJobsByStatus } from './jobs/job-queue.js';
@@ -200,6 +200,7 @@ const commands: Record<string, Command> = {
         trigger: 'cli',
       });
       const { run } = summary;
+      for (const dead of summary.abandoned) console.error(`Run #${dead.id} (started ${dead.startedAt}) was marked abandoned. ${dead.error}`);
       console.log(
         `Run #${run.id} ${run.status}: ${summary.orgs.length ? summary.orgs.join(', ') : 'no org'} from ${run.fromDay} to ${run.toDay}; ` +
           `${summary.attributed} PR(s) and direct push(es) attributed (${summary.changed} changed), ` +
@@ -245,12 +246,17 @@ const commands: Record<string, Command> = {
     return result.failed.length === 0 ? 0 : 1;
   },
   runs(db) {
+    const runningNote = (r: ProcessingRun) => {
+      const dead = deadRunReason(r, new Date());
+      return dead ? ` (${dead}; the next run marks it abandoned)` : r.pid !== null ? ` (pid ${r.pid} on ${r.host}, heartbeat ${r.heartbeatAt})` : '';
+    };
     const runs = lastRuns(db, 10);
     if (runs.length === 0) console.log('No processing runs yet.');
     for (const r of runs) {
       console.log(
         `#${r.id} ${r.status.padEnd(9)} ${r.trigger.padEnd(8)} ${r.org ?? 'all orgs'} ${r.fromDay}..${r.toDay} started ${r.startedAt}` +
-          `${r.finishedAt ? ` finished ${r.finishedAt}` : ''} attributed ${r.attributed} days ${r.daysRecomputed}${r.error ? ` error: ${r.error}` : ''}`,
+          `${r.finishedAt ? ` finished ${r.finishedAt}` : ''} attributed ${r.attributed} days ${r.daysRecomputed}${r.error ? ` error: ${r.error}` : ''}` +
+          (r.status === 'running' ? runningNote(r) : ''),
       );
     }
     return 0;

@@ -2,6 +2,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import { hashSecretToken, newSecretToken, secretTokenPrefix } from '../secret-token.js';
 import type { Db } from './client.js';
 import { apiKeys } from './schema.js';
+import { isStoreBusy } from './store-busy.js';
 import { statement } from './statement-cache.js';
 
 export type ApiKey = typeof apiKeys.$inferSelect;
@@ -47,8 +48,15 @@ export function revokeApiKey(db: Db, id: number, now = new Date()): boolean {
   );
 }
 
-/** Records when a key was last used, at most once a minute per key. */
+/**
+ * Records when a key was last used, at most once a minute per key. A read of the metrics does not
+ * fail because another process holds the write lock: the mark is then left for a later request.
+ */
 export function markApiKeyUsed(db: Db, key: ApiKey, now: Date): void {
   if (key.lastUsedAt && now.getTime() - Date.parse(key.lastUsedAt) < 60_000) return;
-  statement(db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now.toISOString(), key.id);
+  try {
+    statement(db, 'UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now.toISOString(), key.id);
+  } catch (error) {
+    if (!isStoreBusy(error)) throw error;
+  }
 }

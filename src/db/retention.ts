@@ -1,10 +1,16 @@
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
+import { writeWhenFree } from './store-busy.js';
 
 /*
  * Retention (spec: Bad input, faults, security): line fingerprints and raw telemetry are kept for
  * RETENTION_DAYS — enough for the attribution window plus reprocessing — so storage grows with
  * activity, not with time. Daily rollups and per-PR attributions are kept until deleted.
+ *
+ * Pruning deletes in small batches, each its own short write transaction, with the event loop
+ * free between them: a first prune of millions of rows must neither hold the write lock for
+ * seconds (ingest from other processes would wait) nor stall the server it runs in. A prune cut
+ * short leaves only expired rows behind, which the next one deletes.
  */
 
 export interface PruneResult {
@@ -16,31 +22,66 @@ export interface PruneResult {
   finishedJobs: number;
 }
 
-export function pruneExpired(db: Db, { now, retentionDays }: { now: Date; retentionDays: number }): PruneResult {
+export interface PruneOptions {
+  now: Date;
+  retentionDays: number;
+  /** Rows deleted per write transaction. */
+  batchRows?: number;
+  /** How long one batch waits for another process's write lock before the prune fails. */
+  maxWaitMs?: number;
+}
+
+const FILES_PER_BATCH = 20;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_000, maxWaitMs = 60_000 }: PruneOptions): Promise<PruneResult> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
   const cutoffIso = cutoff.toISOString();
   const cutoffDay = cutoffIso.slice(0, 10);
-  const run = (sql: string, ...params: unknown[]) => statement(db, sql).run(...params).changes;
-  return db.$client.transaction(() => ({
-    sessionLineFingerprints: run('DELETE FROM session_line_fingerprints WHERE first_written_at < ?', cutoffIso),
-    // The fingerprints of a PR's (or pushed commit's) lines, once it is older than the window; its attribution stays.
-    pullRequestLineFingerprints: run(
-      `DELETE FROM added_line_fingerprints WHERE changed_file_id IN (
-         SELECT f.id FROM changed_files f
-         LEFT JOIN pull_requests p ON p.id = f.pull_request_id
-         LEFT JOIN commits c ON c.id = f.commit_id
-         WHERE coalesce(p.merged_at, p.created_at, c.pushed_at, c.committed_at, c.authored_at) < ?)`,
-      cutoffIso,
-    ),
-    // By day and by when it arrived: a row whose sender claimed a far-future day still goes.
-    telemetryCounters: run('DELETE FROM telemetry_daily WHERE day < ? OR received_at < ?', cutoffDay, cutoffIso),
-    apiRequestDays: run('DELETE FROM api_requests_daily WHERE day < ? OR received_at < ?', cutoffDay, cutoffIso),
 
+  /** Deletes the rows of `table` matching `where`, `batchRows` at a time. */
+  const prune = async (table: string, where: string, ...params: unknown[]): Promise<number> => {
+    const remove = statement(db, `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${batchRows})`);
+    let deleted = 0;
+    for (;;) {
+      const changes = await writeWhenFree(() => remove.run(...params).changes, { maxWaitMs });
+      deleted += changes;
+      await yieldToEventLoop();
+      if (changes < batchRows) return deleted;
+    }
+  };
+
+  // The fingerprints of a PR's (or pushed commit's) lines, once it is older than the window; its
+  // attribution stays. The files are listed once, then their fingerprints deleted a few files at a
+  // time (the file is the key's prefix).
+  const expiredFiles = (
+    statement(
+      db,
+      `SELECT f.id FROM changed_files f
+       LEFT JOIN pull_requests p ON p.id = f.pull_request_id
+       LEFT JOIN commits c ON c.id = f.commit_id
+       WHERE coalesce(p.merged_at, p.created_at, c.pushed_at, c.committed_at, c.authored_at) < ?
+         AND EXISTS (SELECT 1 FROM added_line_fingerprints a WHERE a.changed_file_id = f.id)`,
+    ).all(cutoffIso) as { id: number }[]
+  ).map((r) => r.id);
+  let pullRequestLineFingerprints = 0;
+  for (let i = 0; i < expiredFiles.length; i += FILES_PER_BATCH) {
+    const files = JSON.stringify(expiredFiles.slice(i, i + FILES_PER_BATCH));
+    pullRequestLineFingerprints += await prune('added_line_fingerprints', 'changed_file_id IN (SELECT value FROM json_each(?))', files);
+  }
+
+  return {
+    sessionLineFingerprints: await prune('session_line_fingerprints', 'first_written_at < ?', cutoffIso),
+    pullRequestLineFingerprints,
+    // By day and by when it arrived: a row whose sender claimed a far-future day still goes.
+    telemetryCounters: await prune('telemetry_daily', 'day < ? OR received_at < ?', cutoffDay, cutoffIso),
+    apiRequestDays: await prune('api_requests_daily', 'day < ? OR received_at < ?', cutoffDay, cutoffIso),
     repeatGuards:
-      run('DELETE FROM otlp_exports WHERE received_at < ?', cutoffIso) +
-      run('DELETE FROM hook_calls WHERE received_at < ?', cutoffIso) +
-      run('DELETE FROM webhook_deliveries WHERE received_at < ?', cutoffIso) +
-      run('DELETE FROM cumulative_series WHERE updated_at < ?', cutoffIso),
-    finishedJobs: run("DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < ?", cutoff.getTime()),
-  }))();
+      (await prune('otlp_exports', 'received_at < ?', cutoffIso)) +
+      (await prune('hook_calls', 'received_at < ?', cutoffIso)) +
+      (await prune('webhook_deliveries', 'received_at < ?', cutoffIso)) +
+      (await prune('cumulative_series', 'updated_at < ?', cutoffIso)),
+    finishedJobs: await prune('jobs', "status IN ('done', 'failed') AND finished_at < ?", cutoff.getTime()),
+  };
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { and, desc, eq, gte, isNull, lte, or } from 'drizzle-orm';
 import type { DailyMetrics, DayRollup } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
@@ -120,14 +121,56 @@ export type ProcessingRun = typeof processingRuns.$inferSelect;
 /** A run counts as alive while its heartbeat is this recent; older "running" rows died with their process. */
 export const RUN_HEARTBEAT_TIMEOUT_MS = 2 * 60_000;
 
+/** The process that runs processing: a run records it so that another process can tell whether it is still alive. */
+export interface RunOwner {
+  pid: number;
+  host: string;
+  /** When the process started: tells this process from an earlier one that had the same pid (a restarted container). */
+  processStartedAt: string;
+}
+
+export function thisProcess(): RunOwner {
+  return { pid: process.pid, host: hostname(), processStartedAt: new Date(Math.round(performance.timeOrigin)).toISOString() };
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0 sends nothing: it only asks whether the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // it exists, owned by another user
+  }
+}
+
 /**
- * Starts a run unless another is alive. Returns the new run, or the live run that blocks it.
+ * Why a "running" row is no longer running, or undefined while it may be. On the same host its
+ * process is asked directly, so a run killed by a crash or SIGKILL is seen at once; otherwise (a
+ * run of another host sharing the file, or one recorded without its process) it is presumed dead
+ * when its heartbeat is RUN_HEARTBEAT_TIMEOUT_MS old.
+ */
+export function deadRunReason(run: ProcessingRun, now: Date, self: RunOwner = thisProcess()): string | undefined {
+  if (run.pid !== null && run.host === self.host) {
+    const alive = run.pid === self.pid ? run.processStartedAt === self.processStartedAt : isProcessAlive(run.pid);
+    if (!alive) return `Its process (pid ${run.pid} on ${run.host}) is no longer running`;
+  }
+  // Still the rule for a process that looks alive: its pid may have been reused by another program.
+  const silentMs = now.getTime() - Date.parse(run.heartbeatAt);
+  if (silentMs >= RUN_HEARTBEAT_TIMEOUT_MS) {
+    return `Presumed dead: no heartbeat for ${Math.round(silentMs / 1000)} s (since ${run.heartbeatAt})${run.host ? ` from pid ${run.pid} on ${run.host}` : ''}`;
+  }
+  return undefined;
+}
+
+/**
+ * Starts a run unless another is alive. Returns the new run and the dead runs it marked
+ * abandoned, or the live run that blocks it.
  */
 export function startRun(
   db: Db,
   input: { org: string | null; fromDay: string; toDay: string; trigger: string },
   now: Date,
-): { run: ProcessingRun } | { busy: ProcessingRun } {
+  owner: RunOwner = thisProcess(),
+): { run: ProcessingRun; abandoned: ProcessingRun[] } | { busy: ProcessingRun } {
   return db.transaction(
     (tx) => {
       const live = tx
@@ -136,20 +179,26 @@ export function startRun(
         .where(eq(processingRuns.status, 'running'))
         .orderBy(desc(processingRuns.id))
         .all();
+      const abandoned: ProcessingRun[] = [];
       for (const run of live) {
-        if (now.getTime() - Date.parse(run.heartbeatAt) < RUN_HEARTBEAT_TIMEOUT_MS) return { busy: run };
-        tx.update(processingRuns)
-          .set({ status: 'abandoned', finishedAt: now.toISOString(), error: 'the process running it stopped' })
-          .where(eq(processingRuns.id, run.id))
-          .run();
+        const reason = deadRunReason(run, now, owner);
+        if (reason === undefined) return { busy: run };
+        abandoned.push(
+          tx
+            .update(processingRuns)
+            .set({ status: 'abandoned', finishedAt: now.toISOString(), error: `${reason}.` })
+            .where(eq(processingRuns.id, run.id))
+            .returning()
+            .get(),
+        );
       }
       const at = now.toISOString();
       const run = tx
         .insert(processingRuns)
-        .values({ ...input, status: 'running', startedAt: at, heartbeatAt: at })
+        .values({ ...input, ...owner, status: 'running', startedAt: at, heartbeatAt: at })
         .returning()
         .get();
-      return { run };
+      return { run, abandoned };
     },
     { behavior: 'immediate' },
   );

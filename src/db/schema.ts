@@ -633,6 +633,10 @@ export const processingRuns = sqliteTable(
     attributed: integer('attributed').notNull().default(0),
     daysRecomputed: integer('days_recomputed').notNull().default(0),
     error: text('error'),
+    // The process running it, so that a run whose process died is seen at once on the same host.
+    pid: integer('pid'),
+    host: text('host'),
+    processStartedAt: text('process_started_at'),
   },
   (t) => [index('processing_runs_status_idx').on(t.status)],
 );

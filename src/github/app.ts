@@ -2,6 +2,7 @@ import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import type { Tx } from '../db/github-activity.js';
+import { writeWhenFree } from '../db/store-busy.js';
 import { applyDeliveryOnce } from '../db/webhook-deliveries.js';
 import type { JobHandler } from '../jobs/job-worker.js';
 import { ENRICH_COMMIT, enrichCommit, type EnrichCommitPayload } from './enrich-commit.js';
@@ -26,7 +27,10 @@ export interface GitHubAppDeps {
 
 /**
  * The Probot app: wires each webhook to its handler. Each delivery is applied once, in one
- * transaction with the record of its `X-GitHub-Delivery` id.
+ * transaction with the record of its `X-GitHub-Delivery` id. While another process holds the
+ * database's write lock the delivery waits (without blocking the server) up to 2 s, then is
+ * answered 503 (`StoreBusyError.status`) so GitHub marks it failed and it can be redelivered.
+ * The wait stays well under 9 s: @octokit/webhooks then answers 202, acknowledging what was not stored.
  */
 export function githubApp({ db, now = () => new Date(), countMembers = false }: GitHubAppDeps): ApplicationFunction {
   return (app) => {
@@ -35,11 +39,13 @@ export function githubApp({ db, now = () => new Date(), countMembers = false }: 
       async (context: C) => {
         const payload = context.payload as { action?: string; installation?: { id: number } };
         const at = now().toISOString();
-        const applied = applyDeliveryOnce(
-          db,
-          { id: context.id, event: context.name, action: payload.action ?? null, installationId: payload.installation?.id ?? null },
-          at,
-          (tx) => handler({ tx, payload: context.payload, now: at }),
+        const applied = await writeWhenFree(() =>
+          applyDeliveryOnce(
+            db,
+            { id: context.id, event: context.name, action: payload.action ?? null, installationId: payload.installation?.id ?? null },
+            at,
+            (tx) => handler({ tx, payload: context.payload, now: at }),
+          ),
         );
         if (!applied) context.log.info({ delivery: context.id }, 'redelivery ignored: already applied');
       };

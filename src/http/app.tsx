@@ -11,7 +11,8 @@ import { installedOrgs, storedCountsOf } from '../db/overview.js';
 import { lastRunsOf } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
-import { ApiError, errorBody, jsonError } from './errors.js';
+import { isStoreBusy } from '../db/store-busy.js';
+import { ApiError, errorBody, jsonError, storeBusyResponse } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
 import { HomePage, type HomeOrg } from './pages/home-page.js';
@@ -139,6 +140,10 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
   app.onError((error, c) => {
     // Refusals raised by middleware (a cross-site form post) carry their own answer.
     if (error instanceof HTTPException) return error.getResponse();
+    if (isStoreBusy(error)) {
+      log.warn({ method: c.req.method, path: c.req.path }, 'database busy: answered 503');
+      return storeBusyResponse(c, error);
+    }
     if (error instanceof ApiError) return c.json(errorBody(error.type, error.message), error.status, error.headers);
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { StoreBusyError } from '../db/store-busy.js';
 
 /** The error types of the spec's error shape `{"error": {"type", "message"}}`. */
 export type ErrorType =
@@ -31,4 +32,15 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * 503 with `Retry-After` when the database's write lock stayed taken (see db/store-busy.ts):
+ * nothing was stored, and the sender should try again (OTLP exporters retry a 503; the pages and
+ * the API say so). Never a 500: the request was fine.
+ */
+export function storeBusyResponse(c: Context, error: unknown) {
+  const retryAfter = error instanceof StoreBusyError ? error.retryAfterSeconds : 1;
+  c.header('Retry-After', String(retryAfter));
+  return jsonError(c, 503, 'api_error', `The database is busy with another writer; nothing was stored. Retry in ${retryAfter} s.`);
 }

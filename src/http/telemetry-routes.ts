@@ -12,7 +12,8 @@ import { ingestHookCall } from '../telemetry/ingest-hook.js';
 import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
 import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
 import { decodeOtlp, encodeOtlpResponse, encodeOtlpStatus, OtlpDecodeError, OtlpTooLargeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
-import { jsonError } from './errors.js';
+import { isStoreBusy, StoreBusyError, writeWhenFree } from '../db/store-busy.js';
+import { jsonError, storeBusyResponse } from './errors.js';
 
 /*
  * Where Claude Code sends its telemetry (OTLP/HTTP, as an OpenTelemetry collector answers it) and
@@ -27,6 +28,10 @@ export interface TelemetryRoutesDeps {
   fingerprintKey: string;
   /** Largest body accepted, on the wire and after decompression. */
   maxBodyBytes: number;
+  /** How long an OTLP request waits for the database's write lock before answering 503 (default 2 s). */
+  storeBusyWaitMs?: number;
+  /** The same for a hook call (default 10 s). */
+  hookStoreBusyWaitMs?: number;
   now?: () => Date;
 }
 
@@ -84,7 +89,7 @@ function answerFormat(c: Context): OtlpFormat {
 }
 
 /** An OTLP/HTTP refusal: the status with a `google.rpc.Status` body in the request's encoding. */
-function otlpRefusal(c: Context, status: 400 | 401 | 405 | 413 | 415, message: string, headers: Record<string, string> = {}) {
+function otlpRefusal(c: Context, status: 400 | 401 | 405 | 413 | 415 | 503, message: string, headers: Record<string, string> = {}) {
   const { body, contentType } = encodeOtlpStatus(answerFormat(c), status, message);
   return c.body(body as never, status, { 'content-type': contentType, ...headers });
 }
@@ -92,7 +97,28 @@ function otlpRefusal(c: Context, status: 400 | 401 | 405 | 413 | 415, message: s
 const OTLP_PATHS = ['/v1/metrics', '/v1/logs'] as const;
 const HOOK_PATH = '/hooks/claude-code';
 
-export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = () => new Date() }: TelemetryRoutesDeps) {
+/**
+ * How long a request waits for the write lock. OTLP exporters retry a 503 (honouring
+ * `Retry-After`) within their export timeout, 10 s by default, so a short wait and a prompt 503
+ * leave them room for several tries.
+ */
+export const STORE_BUSY_WAIT_MS = 2_000;
+
+/**
+ * Claude Code does not send a failed hook call again, and waits for a hook far longer than this,
+ * so a hook call waits longer for the lock: a 503 there loses the lines it carried.
+ */
+export const HOOK_STORE_BUSY_WAIT_MS = 10_000;
+
+export function telemetryRoutes({
+  db,
+  log,
+  fingerprintKey,
+  maxBodyBytes,
+  storeBusyWaitMs = STORE_BUSY_WAIT_MS,
+  hookStoreBusyWaitMs = HOOK_STORE_BUSY_WAIT_MS,
+  now = () => new Date(),
+}: TelemetryRoutesDeps) {
   const app = new Hono<TelemetryEnv>();
   const isOtlp = (c: Context) => c.req.path !== HOOK_PATH;
 
@@ -118,6 +144,12 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
     if (error instanceof BodyError) return refusal(c, error.status, error.message);
     if (error instanceof OtlpDecodeError) return refusal(c, 400, error.message);
     if (error instanceof OtlpTooLargeError) return refusal(c, 413, error.message);
+    if (isStoreBusy(error)) {
+      log.warn({ path: c.req.path }, 'database busy: telemetry refused with 503, the sender retries');
+      if (!isOtlp(c)) return storeBusyResponse(c, error);
+      const retryAfter = error instanceof StoreBusyError ? error.retryAfterSeconds : 1;
+      return otlpRefusal(c, 503, `The database is busy with another writer; nothing was stored. Retry in ${retryAfter} s.`, { 'retry-after': String(retryAfter) });
+    }
     throw error;
   };
 
@@ -129,10 +161,15 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
       const hash = bodyHash(body);
       const at = now();
       const request = decodeOtlp(signal, format, body);
-      const result =
-        signal === 'metrics'
-          ? ingestMetrics(db, { token, points: metricPoints(request, format), hash, now: at })
-          : ingestLogs(db, { token, events: logEvents(request, format), hash, now: at });
+      const points = signal === 'metrics' ? metricPoints(request, format) : [];
+      const events = signal === 'logs' ? logEvents(request, format) : [];
+      const result = await writeWhenFree(
+        () =>
+          signal === 'metrics'
+            ? ingestMetrics(db, { token, points, hash, now: at })
+            : ingestLogs(db, { token, events, hash, now: at }),
+        { maxWaitMs: storeBusyWaitMs },
+      );
       log.debug({ signal, org: token.org, ...result }, result.applied ? 'telemetry stored' : 'telemetry repeat ignored');
       const response = encodeOtlpResponse(signal, format, { count: result.rejected, message: result.rejectionMessage });
       return c.body(response.body as never, 200, { 'content-type': response.contentType });
@@ -177,7 +214,8 @@ export function telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes, now = (
       // Only PostToolUse carries what the app measures; other hook events are acknowledged.
       if (parsed.data.hook_event_name !== 'PostToolUse') return c.json({});
       const token = c.get('token');
-      const result = ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: now() });
+      const at = now();
+      const result = await writeWhenFree(() => ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: at }), { maxWaitMs: hookStoreBusyWaitMs });
       log.debug({ org: token.org, tool: parsed.data.tool_name, ...result }, 'hook call stored');
       return c.json({});
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
+import { isStoreBusy, writeWhenFree } from '../db/store-busy.js';
 import type { Job } from '../db/schema.js';
 import { claimNextJob, completeJob, failJob, retryJobLater } from './job-queue.js';
 
@@ -8,6 +9,9 @@ export type JobHandler = (job: Job) => Promise<void>;
 
 export const BASE_BACKOFF_MS = 5_000;
 export const MAX_BACKOFF_MS = 60 * 60_000;
+export const STORE_BUSY_RETRY_MS = 2_000;
+/** How long the queue's own bookkeeping (claim, done, retry) waits for another process's write lock. */
+const QUEUE_WRITE_WAIT_MS = 30_000;
 
 interface HttpLikeError {
   status?: number;
@@ -23,6 +27,8 @@ const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 
  * request, a bug). GitHub 5xx, secondary and primary rate limits and network failures are retried.
  */
 export function retryDelayFor(error: unknown, attempt: number, now: number, random: () => number = Math.random): number | null {
+  // Another process held the database's write lock: the job's own write can simply be tried again soon.
+  if (isStoreBusy(error)) return Math.round(STORE_BUSY_RETRY_MS * (0.8 + 0.4 * random()));
   const e = (error ?? {}) as HttpLikeError;
   const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.round(backoff * (0.8 + 0.4 * random()));
@@ -81,7 +87,7 @@ export class JobWorker {
     const { db, now = Date.now } = this.#options;
     let attempted = 0;
     while (!this.#stopRequested) {
-      const job = claimNextJob(db, now());
+      const job = await writeWhenFree(() => claimNextJob(db, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
       if (!job) return attempted;
       attempted++;
       await this.#runOne(job);
@@ -94,22 +100,22 @@ export class JobWorker {
     const handler = handlers[job.kind];
     const jobLog = log.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     if (!handler) {
-      failJob(db, job.id, `no handler for job kind "${job.kind}"`, now());
+      await writeWhenFree(() => failJob(db, job.id, `no handler for job kind "${job.kind}"`, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
       jobLog.error('job failed: unknown kind');
       return;
     }
     try {
       await handler(job);
-      completeJob(db, job.id, now());
+      await writeWhenFree(() => completeJob(db, job.id, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
       jobLog.debug('job done');
     } catch (error) {
       const message = describeError(error);
       const delay = retryDelayFor(error, job.attempts, now(), random);
       if (delay !== null && job.attempts < job.maxAttempts) {
-        retryJobLater(db, job.id, message, now() + delay, now());
+        await writeWhenFree(() => retryJobLater(db, job.id, message, now() + delay, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
         jobLog.warn({ retryInMs: delay, error: message }, 'job failed, will retry');
       } else {
-        failJob(db, job.id, message, now());
+        await writeWhenFree(() => failJob(db, job.id, message, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
         jobLog.error({ error: message }, 'job failed for good');
       }
     }
@@ -127,7 +133,11 @@ export class JobWorker {
     this.#timer = setTimeout(() => {
       this.#running = this.runDueJobs();
       this.#running
-        .catch((error) => this.#options.log.error({ error: describeError(error) }, 'job worker loop failed'))
+        .catch((error) =>
+          isStoreBusy(error)
+            ? this.#options.log.warn('job worker paused: the database is busy with another writer; trying again at the next poll')
+            : this.#options.log.error({ error: describeError(error) }, 'job worker loop failed'),
+        )
         .finally(() => {
           this.#running = undefined;
           this.#schedule(this.#options.pollIntervalMs);

@@ -12,6 +12,7 @@ import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
 import { pruneExpired } from '../db/retention.js';
+import { writeWhenFree } from '../db/store-busy.js';
 import {
   apiRequestsOfDay,
   directPushes,
@@ -35,6 +36,8 @@ import {
   attributionsOfDay,
   dropStaleAttributions,
   finishRun,
+  RUN_HEARTBEAT_TIMEOUT_MS,
+  thisProcess,
   heartbeatRun,
   replaceDayRollup,
   saveAttributions,
@@ -73,12 +76,20 @@ export interface ProcessOptions {
   retentionDays?: number | undefined;
   /** Label PRs attributed to Claude Code on GitHub (`claude-code-assisted`), through the job queue. */
   labelPullRequests?: boolean;
+  /**
+   * How long each of its writes waits for another process's write lock (default 60 s). Every
+   * write is one short transaction (a day, a batch of attributions), and the wait is on timers,
+   * so a server running processing keeps answering meanwhile.
+   */
+  writeWaitMs?: number;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
   beforeDayCommit?: (org: string, day: string) => void;
 }
 
 export interface ProcessSummary {
   run: ProcessingRun;
+  /** Runs found dead (their process gone, or silent for minutes) and marked abandoned before this one started. */
+  abandoned: ProcessingRun[];
   orgs: string[];
   attributed: number;
   changed: number;
@@ -86,9 +97,18 @@ export interface ProcessSummary {
 }
 
 export class ProcessingBusyError extends Error {
-  constructor(readonly run: ProcessingRun) {
+  constructor(
+    readonly run: ProcessingRun,
+    now: Date,
+  ) {
+    const owner = run.pid !== null ? `, pid ${run.pid} on ${run.host}` : '';
+    const silentS = Math.max(0, Math.round((now.getTime() - Date.parse(run.heartbeatAt)) / 1000));
+    // A process on this host was asked and is alive; one elsewhere cannot be asked, only waited out.
+    const unchecked = run.pid === null || run.host !== thisProcess().host;
+    const presumedDeadAt = new Date(Date.parse(run.heartbeatAt) + RUN_HEARTBEAT_TIMEOUT_MS).toISOString();
     super(
-      `Another processing run (#${run.id}, started ${run.startedAt}, last heartbeat ${run.heartbeatAt}) is in progress; try again when it ends.`,
+      `Another processing run (#${run.id}${owner}, started ${run.startedAt}, last heartbeat ${silentS} s ago) is in progress; try again when it ends.` +
+        (unchecked ? ` Its process cannot be checked from this host: if it died, the run is presumed dead at ${presumedDeadAt}, 2 minutes after its last heartbeat.` : ''),
     );
     this.name = 'ProcessingBusyError';
   }
@@ -104,7 +124,23 @@ export function daysBetween(fromDay: string, toDay: string): string[] {
   return days;
 }
 
+function writesFor(options: ProcessOptions) {
+  return <T>(write: () => T) => writeWhenFree(write, { maxWaitMs: options.writeWaitMs ?? 60_000 });
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Processing may run inside the server: it lets other work in (requests, webhooks) at least this
+ * often, since the driver is synchronous and a batch of 200 PRs took 600 ms on the benchmark org.
+ */
+const YIELD_EVERY_MS = 50;
+let lastYield = performance.now();
+async function yieldEvery(ms: number): Promise<void> {
+  if (performance.now() - lastYield < ms) return;
+  await yieldToEventLoop();
+  lastYield = performance.now();
+}
 
 function unlinkedKey(s: { userEmail: string | null; userAccountUuid: string | null; userId: string | null }): string {
   if (s.userEmail) return `unlinked:${s.userEmail}`;
@@ -278,10 +314,11 @@ async function processOrg(
   fromDay: string,
   toDay: string,
   options: ProcessOptions,
-  progress: (p: { attributed: number; days: number }) => void,
+  progress: (p: { attributed: number; days: number }) => Promise<void>,
 ): Promise<{ attributed: number; changed: number; days: number }> {
   const now = options.now ?? (() => new Date());
-  db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString()));
+  const write = writesFor(options);
+  await write(() => db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString())));
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
   const sessions = new SessionIndex(
     db,
@@ -326,15 +363,18 @@ async function processOrg(
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     attributed++;
     if (batch.length >= 200) {
-      changed += saveAttributions(db, batch);
+      const rows = batch;
+      changed += await write(() => saveAttributions(db, rows));
       batch = [];
-      progress({ attributed, days: 0 });
-      await yieldToEventLoop();
+      await progress({ attributed, days: 0 });
     }
+    await yieldEvery(YIELD_EVERY_MS);
   }
-  changed += saveAttributions(db, batch);
-  dropStaleAttributions(db, org, fromDay, toDay, new Set(subjects.map((s) => s.subject)));
-  if (options.labelPullRequests) enqueueLabels(db, org, fromDay, toDay, now());
+  const rows = batch;
+  changed += await write(() => saveAttributions(db, rows));
+  const keep = new Set(subjects.map((s) => s.subject));
+  await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
+  if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
 
   let days = 0;
   for (const day of daysBetween(fromDay, toDay)) {
@@ -354,9 +394,9 @@ async function processOrg(
       sessionsWithApiRequests: sessionsWithApiRequests(db, org, day),
       userOfSession: (id) => sessions.userOf(id),
     });
-    replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined);
+    await write(() => replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined));
     days++;
-    progress({ attributed, days });
+    await progress({ attributed, days });
     await yieldToEventLoop();
   }
   return { attributed, changed, days };
@@ -378,9 +418,11 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
   }
   const org = options.org?.toLowerCase();
 
-  const started = startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now());
-  if ('busy' in started) throw new ProcessingBusyError(started.busy);
-  const { run } = started;
+  const write = writesFor(options);
+  const started = await write(() => startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now()));
+  if ('busy' in started) throw new ProcessingBusyError(started.busy, now());
+  const { run, abandoned } = started;
+  for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
   const orgs = org ? [org] : [...new Set(knownOrgs(db).map((o) => o.toLowerCase()))];
 
   let attributed = 0;
@@ -390,7 +432,7 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
     for (const o of orgs) {
       const base = { attributed, days: daysRecomputed };
       const result = await processOrg(db, o, fromDay, toDay, options, (p) =>
-        heartbeatRun(db, run.id, { attributed: base.attributed + p.attributed, daysRecomputed: base.days + p.days }, now()),
+        write(() => heartbeatRun(db, run.id, { attributed: base.attributed + p.attributed, daysRecomputed: base.days + p.days }, now())),
       );
       attributed += result.attributed;
       changed += result.changed;
@@ -398,13 +440,13 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
       options.log?.info({ org: o, ...result }, 'org processed');
     }
     if (options.retentionDays !== undefined) {
-      const pruned = pruneExpired(db, { now: now(), retentionDays: options.retentionDays });
+      const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays, maxWaitMs: options.writeWaitMs ?? 60_000 });
       options.log?.info(pruned, 'expired raw data pruned');
     }
-    const finished = finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now());
-    return { run: finished, orgs, attributed, changed, daysRecomputed };
+    const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now()));
+    return { run: finished, abandoned, orgs, attributed, changed, daysRecomputed };
   } catch (error) {
-    finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now());
+    await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import { writeWhenFree } from '../db/store-busy.js';
 import { enqueueStaleMemberCounts } from '../github/org-member-count.js';
 import { ProcessingBusyError, runProcessing } from './run-processing.js';
 
@@ -21,7 +22,7 @@ export function scheduleProcessing({ db, config, log, now = () => new Date() }: 
   const tick = async () => {
     if (config.seats === undefined) {
       try {
-        const queued = enqueueStaleMemberCounts(db, now());
+        const queued = await writeWhenFree(() => enqueueStaleMemberCounts(db, now()), { maxWaitMs: 60_000 });
         if (queued.length > 0) log.info({ orgs: queued }, 'org member counts queued');
       } catch (error) {
         log.error({ err: error }, 'queueing org member counts failed');

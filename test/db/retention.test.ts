@@ -16,17 +16,18 @@ afterEach(() => t.cleanup());
 const count = (table: string) => (t.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 describe('pruneExpired', () => {
-  it('keeps everything younger than RETENTION_DAYS', () => {
+  it('keeps everything younger than RETENTION_DAYS', async () => {
     const before = storedTelemetry(t.db);
-    const result = pruneExpired(t.db, { now: new Date('2027-03-20T00:00:00Z'), retentionDays: 120 });
+    const result = await pruneExpired(t.db, { now: new Date('2027-03-20T00:00:00Z'), retentionDays: 120 });
     expect(Object.values(result).every((n) => n === 0)).toBe(true);
     expect(storedTelemetry(t.db)).toEqual(before);
   });
 
-  it('drops raw telemetry, fingerprints and repeat guards older than that, and keeps sessions', () => {
+  it('drops raw telemetry, fingerprints and repeat guards older than that, and keeps sessions', async () => {
     const counters = count('telemetry_daily');
     expect(counters).toBeGreaterThan(10);
-    const result = pruneExpired(t.db, { now: new Date('2027-03-22T00:00:00Z'), retentionDays: 120 });
+    // Batches of 5 rows: the same result as one pass.
+    const result = await pruneExpired(t.db, { now: new Date('2027-03-22T00:00:00Z'), retentionDays: 120, batchRows: 5 });
     expect(result).toMatchObject({ sessionLineFingerprints: 22, telemetryCounters: counters, apiRequestDays: 1 });
     expect(count('session_line_fingerprints')).toBe(0);
     expect(count('telemetry_daily')).toBe(0);
@@ -45,5 +46,27 @@ describe('processing within retention', () => {
     );
     const summary = await runProcessing(t.db, { org: 'acme', fromDay: '2026-11-01', toDay: '2026-11-30', retentionDays: 120, now });
     expect(summary.run).toMatchObject({ fromDay: '2026-11-23', toDay: '2026-11-30' });
+  });
+});
+
+describe('pruneExpired on a processed org', () => {
+  it("drops a merged PR's line fingerprints in batches once the PR is past retention, and keeps its attribution", async () => {
+    const { startProcessedOrg } = await import('../helpers/processed-org.js');
+    const org = await startProcessedOrg({ SEATS: '10' });
+    try {
+      const db = org.app.db;
+      const n = (table: string) => (db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      const fingerprints = n('added_line_fingerprints');
+      expect(fingerprints).toBeGreaterThan(20);
+      const attributions = db.$client.prepare('SELECT subject, lines_with_claude_code FROM attributions ORDER BY subject').all();
+
+      expect((await pruneExpired(db, { now: new Date('2027-03-01T00:00:00Z'), retentionDays: 120 })).pullRequestLineFingerprints).toBe(0);
+      const result = await pruneExpired(db, { now: new Date('2027-04-01T00:00:00Z'), retentionDays: 120, batchRows: 7 });
+      expect(result.pullRequestLineFingerprints).toBe(fingerprints);
+      expect(n('added_line_fingerprints')).toBe(0);
+      expect(db.$client.prepare('SELECT subject, lines_with_claude_code FROM attributions ORDER BY subject').all()).toEqual(attributions);
+    } finally {
+      await org.cleanup();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { changedFiles, jobs, pullRequests } from '../../src/db/schema.js';
 import { githubJobHandlers } from '../../src/github/app.js';
 import { enqueueJob, LEASE_MS } from '../../src/jobs/job-queue.js';
-import { BASE_BACKOFF_MS, JobWorker, retryDelayFor } from '../../src/jobs/job-worker.js';
+import { BASE_BACKOFF_MS, JobWorker, retryDelayFor, STORE_BUSY_RETRY_MS } from '../../src/jobs/job-worker.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload } from '../helpers/github-payloads.js';
 import { GITHUB_API, nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
@@ -179,6 +179,7 @@ describe('retryDelayFor', () => {
     ['404', { status: 404 }, 1, null],
     ['403 forbidden', { status: 403, message: 'Resource not accessible by integration' }, 1, null],
     ['a bug', new TypeError('x is undefined'), 1, null],
+    ['the database busy with another writer (SQLITE_BUSY, wrapped by drizzle)', new Error('Failed query', { cause: Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }) }), 3, STORE_BUSY_RETRY_MS],
   ])('%s', (_name, error, attempt, expected) => {
     expect(retryDelayFor(error, attempt, now, () => 0.5)).toBe(expected);
   });

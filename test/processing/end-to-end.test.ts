@@ -238,7 +238,9 @@ describe('the rate-limiter session, end to end', () => {
     app.db.$client
       .prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', ?, ?, 'running', 'cli', ?, ?)")
       .run(DAY, DAY, new Date().toISOString(), new Date().toISOString());
-    await expect(process()).rejects.toThrow(/^Another processing run \(#1, started .*\) is in progress; try again when it ends\.$/);
+    await expect(process()).rejects.toThrow(
+      /^Another processing run \(#1, started .*\) is in progress; try again when it ends\. Its process cannot be checked from this host: if it died, the run is presumed dead at \S+, 2 minutes after its last heartbeat\.$/,
+    );
 
     // A run whose process died (no heartbeat for minutes) does not block forever.
     app.db.$client.prepare("UPDATE processing_runs SET heartbeat_at = '2026-01-01T00:00:00.000Z'").run();
