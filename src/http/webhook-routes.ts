@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { WEBHOOKS_PATH } from '../github/app.js';
 import { isKnownWebhookEvent, webhookPayloadProblem } from '../github/webhook-payloads.js';
+import { isStoreBusy, StoreBusyError } from '../db/store-busy.js';
 import { ApiError } from './errors.js';
 
 /*
@@ -56,9 +57,10 @@ async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: s
 }
 
 /** The store is busy (another connection holds SQLite's write lock): GitHub may deliver again. */
-function isBusy(error: unknown): boolean {
+function busyError(error: unknown): StoreBusyError | true | undefined {
   const errors = error instanceof AggregateError ? error.errors : [error];
-  return errors.some((e) => ['SQLITE_BUSY', 'SQLITE_LOCKED'].includes((e as { code?: string })?.code ?? ''));
+  const busy = errors.find((e) => isStoreBusy(e));
+  return busy instanceof StoreBusyError ? busy : busy !== undefined ? true : undefined;
 }
 
 export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps) {
@@ -99,9 +101,11 @@ export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps
     try {
       await receiver.receive({ id, name, payload });
     } catch (error) {
-      if (isBusy(error)) {
+      const busy = busyError(error);
+      if (busy) {
+        const retryAfter = busy instanceof StoreBusyError ? busy.retryAfterSeconds : 5;
         log.warn({ delivery: id, event: name }, 'webhook delivery deferred: the database is busy');
-        throw new ApiError(503, 'api_error', 'The database is busy; deliver again shortly.', { 'retry-after': '5' });
+        throw new ApiError(503, 'api_error', 'The database is busy; deliver again shortly.', { 'retry-after': String(retryAfter) });
       }
       log.error({ err: error, delivery: id, event: name }, 'webhook delivery failed');
       throw new ApiError(500, 'api_error', 'Internal error; the server log has the details.');

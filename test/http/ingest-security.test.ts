@@ -395,7 +395,7 @@ describe('retention', () => {
         "INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_micro_usd, received_at) VALUES ('acme', '2300-01-01', 's', 'm', 1, 0, 0, 0, 0, 1, '2026-01-01T00:00:00.000Z')",
       )
       .run();
-    const result = pruneExpired(t.db, { now: NOW, retentionDays: 120 });
+    const result = await pruneExpired(t.db, { now: NOW, retentionDays: 120 });
     expect(result).toMatchObject({ telemetryCounters: 1, apiRequestDays: 1 });
     expect(t.db.$client.prepare('SELECT day FROM telemetry_daily').all()).toEqual([{ day: '2026-11-20' }]);
   });

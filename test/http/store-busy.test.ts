@@ -83,9 +83,8 @@ describe('while another connection holds the write lock', () => {
     const { value: res, ms } = await exported;
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(await res.json()).toEqual({
-      error: { type: 'api_error', message: 'The database is busy with another writer; nothing was stored. Retry in 1 s.' },
-    });
+    // OTLP/HTTP: a refusal carries a google.rpc.Status; 14 is UNAVAILABLE, the retryable code.
+    expect(await res.json()).toEqual({ code: 14, message: 'The database is busy with another writer; nothing was stored. Retry in 1 s.' });
     expect(ms).toBeGreaterThanOrEqual(STORE_BUSY_WAIT_MS - 50);
     expect(ms).toBeLessThan(STORE_BUSY_WAIT_MS + 1500);
 
@@ -112,6 +111,7 @@ describe('while another connection holds the write lock', () => {
       tool_use_id: 'toolu_busy_1',
       cwd: '/work/widgets',
       tool_input: { file_path: '/work/widgets/src/a.ts', content: 'export const answer = computeTheAnswer();\n' },
+      tool_response: { type: 'create', filePath: '/work/widgets/src/a.ts', structuredPatch: [], originalFile: null },
     };
     const posted = timed(
       fetch(`${app.url}/hooks/claude-code`, {

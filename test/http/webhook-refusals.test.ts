@@ -161,7 +161,7 @@ describe('a busy database', () => {
       other.close();
     }
     expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.headers.get('retry-after')).toBe('1');
     expect(res.body).toEqual({ error: { type: 'api_error', message: 'The database is busy; deliver again shortly.' } });
     storedNothing();
     expect((await deliver('pull_request', body, { 'x-github-delivery': 'busy-1' })).status).toBe(200);
