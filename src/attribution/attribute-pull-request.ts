@@ -1,3 +1,5 @@
+import { matchSimilarLines, SketchCache } from './match-similar-lines.js';
+
 /*
  * Per-PR attribution (spec: Attribution): did Claude Code write any of what merged, how many of the
  * effective added lines, and why we think so. A pure function of plain values: no SQL, no HTTP.
@@ -12,6 +14,8 @@ export interface FileLines {
   /** The path before a rename in this PR, so lines written into the old path still match. */
   previousPath?: string | null | undefined;
   fingerprints: Map<number, number>;
+  /** Each fingerprint's keyed token sketch (`line-sketch.ts`), for matching edited lines. */
+  sketches?: Map<number, Uint8Array> | undefined;
 }
 
 export interface CommitFacts {
@@ -52,12 +56,24 @@ export interface SessionFacts {
 
 export type MatchRule = 'same_path' | 'path_suffix' | 'renamed_from';
 
+/** One file's line match: `lines` = `exact` (the same after normalization) + `edited` (similar enough). */
+export interface FileLineMatch {
+  path: string;
+  lines: number;
+  exact: number;
+  edited: number;
+  rule: MatchRule;
+  sessionPath: string;
+}
+
 export type Evidence =
   | {
       kind: 'line_match';
       sessionId: string;
       lines: number;
-      files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[];
+      files: FileLineMatch[];
+      /** The similarity threshold edited lines were held to; present when some were. */
+      minSimilarity?: number;
     }
   | { kind: 'commit_link'; sessionId: string; commits: string[]; lines: number }
   | { kind: 'trailer'; commits: string[]; prBody: boolean; lines: number }
@@ -75,7 +91,11 @@ export interface Attribution {
 export interface AttributionOptions {
   daysBefore?: number;
   daysAfter?: number;
+  /** An added line matches a line Claude Code wrote when their similarity reaches this (1: exact only). */
+  minSimilarity?: number;
 }
+
+export const DEFAULT_MIN_SIMILARITY = 0.8;
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -114,7 +134,7 @@ function sumCounts(lines: Map<number, number>): number {
  * linked to the PR or its commits; those without activity in the window are left out here.
  */
 export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFacts[], options: AttributionOptions = {}): Attribution {
-  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
+  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter, minSimilarity = DEFAULT_MIN_SIMILARITY } = options;
   const merged = Date.parse(pr.mergedAt);
   const fromDay = dayOf(merged - daysBefore * DAY_MS);
   const toDay = dayOf(merged + daysAfter * DAY_MS);
@@ -145,24 +165,65 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     return granted;
   };
 
-  const evidence: Evidence[] = [];
-  let sessionsWithFingerprintsInPr = false;
+  // Each file a candidate session wrote that is this PR file (or its path before a rename).
+  const pairs: { session: SessionFacts; file: FileLines; written: FileLines; match: FileLineMatch }[] = [];
   for (const session of candidates) {
-    const files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[] = [];
     for (const file of pr.files) {
       for (const written of session.written) {
         let rule: MatchRule | null = pathRelation(written.path, file.path, repositoryName);
         if (!rule && file.previousPath && pathRelation(written.path, file.previousPath, repositoryName)) rule = 'renamed_from';
         if (!rule) continue;
-        sessionsWithFingerprintsInPr = true;
-        let lines = 0;
-        // A fingerprint written n times matches at most n added lines of the file.
-        for (const [fp, times] of written.fingerprints) lines += take(file, fp, times);
-        if (lines > 0) files.push({ path: file.path, lines, rule, sessionPath: written.path });
+        pairs.push({ session, file, written, match: { path: file.path, lines: 0, exact: 0, edited: 0, rule, sessionPath: written.path } });
       }
     }
+  }
+  const sessionsWithFingerprintsInPr = pairs.length > 0;
+  // What each session wrote and no added line has matched yet: a line written n times matches at most n added lines.
+  const claudeLeft = new Map<FileLines, Map<number, number>>();
+  const claudeLeftOf = (written: FileLines) => {
+    let left = claudeLeft.get(written);
+    if (!left) claudeLeft.set(written, (left = new Map(written.fingerprints)));
+    return left;
+  };
+
+  // 2a. Exact matches first, for every session and file.
+  for (const { file, written, match } of pairs) {
+    const left = claudeLeftOf(written);
+    for (const [fp, times] of left) {
+      if (times <= 0) continue;
+      const granted = take(file, fp, times);
+      if (granted > 0) left.set(fp, times - granted);
+      match.exact += granted;
+    }
+  }
+
+  // 2b. Then edited lines: among the lines still unmatched on both sides, similarity ≥ the threshold.
+  const sketchCache = new SketchCache();
+  for (const { file, written, match } of pairs) {
+    if (minSimilarity >= 1 || !file.sketches || !written.sketches) continue;
+    const perFile = attributed.get(file);
+    const addedLeft = new Map<number, number>();
+    for (const [fp, n] of file.fingerprints) {
+      const rest = n - (perFile?.get(fp) ?? 0);
+      if (rest > 0) addedLeft.set(fp, rest);
+    }
+    if (addedLeft.size === 0) continue;
+    const similar = matchSimilarLines(
+      { left: addedLeft, sketches: file.sketches },
+      { left: claudeLeftOf(written), sketches: written.sketches },
+      minSimilarity,
+      sketchCache,
+    );
+    for (const m of similar) match.edited += take(file, m.addedFingerprint, m.lines);
+  }
+
+  const evidence: Evidence[] = [];
+  for (const session of candidates) {
+    const files = pairs.filter((p) => p.session === session && p.match.exact + p.match.edited > 0).map((p) => ({ ...p.match, lines: p.match.exact + p.match.edited }));
     const lines = files.reduce((n, f) => n + f.lines, 0);
-    if (lines > 0) evidence.push({ kind: 'line_match', sessionId: session.id, lines, files });
+    if (lines === 0) continue;
+    const edited = files.some((f) => f.edited > 0);
+    evidence.push({ kind: 'line_match', sessionId: session.id, lines, files, ...(edited ? { minSimilarity } : {}) });
   }
 
   // 3. Commits Claude Code made, and commits or a PR body carrying its trailer. Their lines count in

@@ -58,16 +58,18 @@ export function directPushes(db: Db, org: string, fromDay: string, toDay: string
 
 function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): FileLines[] {
   const rows = statement(db, 
-      `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
+      `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences,
+              fp.sketch AS sketch
        FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
        WHERE f.${column} = ? ORDER BY f.id`,
     )
-    .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null }[];
+    .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null; sketch: Buffer | null }[];
   const files = new Map<number, FileLines>();
   for (const row of rows) {
     let file = files.get(row.id);
-    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
+    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map(), sketches: new Map() }));
     if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
+    if (row.fingerprint !== null && row.sketch) file.sketches!.set(row.fingerprint, row.sketch);
   }
   return [...files.values()];
 }
@@ -145,11 +147,12 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
 /** What one session wrote, per path. */
 export function sessionWritten(db: Db, sessionId: string): FileLines[] {
   const byPath = new Map<string, FileLines>();
-  for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE session_id = ?')
-    .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
+  for (const r of statement(db, 'SELECT path, fingerprint, occurrences, sketch FROM session_line_fingerprints WHERE session_id = ?')
+    .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number; sketch: Buffer | null }>) {
     let file = byPath.get(r.path);
-    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map() }));
+    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map(), sketches: new Map() }));
     file.fingerprints.set(r.fingerprint, r.occurrences);
+    if (r.sketch) file.sketches!.set(r.fingerprint, r.sketch);
   }
   return [...byPath.values()];
 }

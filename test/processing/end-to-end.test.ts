@@ -129,8 +129,8 @@ describe('the rate-limiter session, end to end', () => {
         sessionId: SESSION,
         lines: 22,
         files: [
-          { path: 'src/rate-limiter.ts', lines: 17, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
-          { path: 'src/server.ts', lines: 5, rule: 'same_path', sessionPath: 'src/server.ts' },
+          { path: 'src/rate-limiter.ts', lines: 17, exact: 17, edited: 0, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
+          { path: 'src/server.ts', lines: 5, exact: 5, edited: 0, rule: 'same_path', sessionPath: 'src/server.ts' },
         ],
       },
       { kind: 'commit_link', sessionId: SESSION, commits: [claudeCommit.sha], lines: 0 },

@@ -1,0 +1,95 @@
+import { decodeSketch, sketchSimilarity, type DecodedSketch } from './line-sketch.js';
+
+/*
+ * The edited-line half of a line match (spec: Attribution, `line_match`): among the added lines of
+ * one PR file and the lines one session wrote into that file that no exact match took, pairs whose
+ * similarity reaches the threshold. Each line Claude Code wrote matches at most one added line (a
+ * line it wrote n times, at most n); the most similar pairs are taken first.
+ */
+
+/** Lines still unmatched on one side: fingerprint → how many, and each fingerprint's sketch. */
+export interface UnmatchedLines {
+  left: Map<number, number>;
+  sketches: ReadonlyMap<number, Uint8Array> | undefined;
+}
+
+export interface SimilarMatch {
+  addedFingerprint: number;
+  claudeFingerprint: number;
+  lines: number;
+  similarity: number;
+}
+
+/** Decodes each sketch once per attribution (the same session lines meet many PR files). */
+export class SketchCache {
+  readonly #decoded = new Map<Uint8Array, DecodedSketch | null>();
+
+  get(bytes: Uint8Array | undefined): DecodedSketch | null {
+    if (!bytes) return null;
+    let d = this.#decoded.get(bytes);
+    if (d === undefined) this.#decoded.set(bytes, (d = decodeSketch(bytes)));
+    return d;
+  }
+}
+
+interface Candidate {
+  fingerprint: number;
+  sketch: DecodedSketch;
+}
+
+/** Index of the first candidate whose similarity form is at least `length` long. */
+function firstAtLeast(sorted: Candidate[], length: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.sketch.total < length) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Matches `added` against `claude` at `threshold` and takes the matched lines out of both `left`
+ * maps. Pairs are taken by similarity, highest first; ties go to the lower added fingerprint, then
+ * the lower Claude fingerprint, so the answer never depends on the order rows were read in.
+ */
+export function matchSimilarLines(added: UnmatchedLines, claude: UnmatchedLines, threshold: number, cache: SketchCache): SimilarMatch[] {
+  if (threshold >= 1 || !added.sketches || !claude.sketches) return [];
+  const claudeLines: Candidate[] = [];
+  for (const [fingerprint, n] of claude.left) {
+    if (n <= 0) continue;
+    const sketch = cache.get(claude.sketches.get(fingerprint));
+    if (sketch) claudeLines.push({ fingerprint, sketch });
+  }
+  if (claudeLines.length === 0) return [];
+  claudeLines.sort((a, b) => a.sketch.total - b.sketch.total || a.fingerprint - b.fingerprint);
+
+  const pairs: { addedFingerprint: number; claudeFingerprint: number; similarity: number }[] = [];
+  for (const [fingerprint, n] of added.left) {
+    if (n <= 0) continue;
+    const a = cache.get(added.sketches.get(fingerprint));
+    if (!a) continue;
+    // |la − lb| ≤ (1 − t)·max(la, lb) means lb lies in [t·la, la ÷ t].
+    const from = firstAtLeast(claudeLines, Math.ceil(a.total * threshold - 1e-9));
+    const upTo = Math.floor(a.total / threshold + 1e-9);
+    for (let i = from; i < claudeLines.length && claudeLines[i]!.sketch.total <= upTo; i++) {
+      const c = claudeLines[i]!;
+      const similarity = sketchSimilarity(a, c.sketch, threshold);
+      if (similarity !== null) pairs.push({ addedFingerprint: fingerprint, claudeFingerprint: c.fingerprint, similarity });
+    }
+  }
+  pairs.sort(
+    (x, y) => y.similarity - x.similarity || x.addedFingerprint - y.addedFingerprint || x.claudeFingerprint - y.claudeFingerprint,
+  );
+
+  const matches: SimilarMatch[] = [];
+  for (const p of pairs) {
+    const lines = Math.min(added.left.get(p.addedFingerprint) ?? 0, claude.left.get(p.claudeFingerprint) ?? 0);
+    if (lines <= 0) continue;
+    added.left.set(p.addedFingerprint, added.left.get(p.addedFingerprint)! - lines);
+    claude.left.set(p.claudeFingerprint, claude.left.get(p.claudeFingerprint)! - lines);
+    matches.push({ ...p, lines });
+  }
+  return matches;
+}
