@@ -17,11 +17,12 @@ const TOKEN_BYTES = 3;
 /** Longer tokens (a long string or number) are cut into pieces of this many characters. */
 const MAX_TOKEN_LENGTH = 255;
 /**
- * Runs of letters (and `$`) are one token; every digit, and every other non-space character, is a
- * token of its own. Digits alone, so a changed constant (`1000` → `1500`) costs what it changes;
- * `_` alone, so `max_rate` → `max_rate_limit` costs the part added, not the whole name.
+ * Runs of letters (and `$`) are one token, runs of digits another; every other non-space character
+ * is a token of its own (`_` too, so `max_rate` → `max_rate_limit` costs the part added, not the
+ * whole name). Digits stay in runs although single digits would price a changed constant more
+ * finely: ten one-digit hashes would be a cipher anyone could break by frequency (docs/attribution.md).
  */
-const TOKEN = /[\p{L}\p{M}$]+|[^\s]/gu;
+const TOKEN = /[\p{L}\p{M}$]+|\p{N}+|[^\s]/gu;
 const TRAILING_SEPARATORS = /[\s;,]+$/u;
 
 /** The tokens of a normalized line's similarity form, as the sketch sees them (for tests and docs). */

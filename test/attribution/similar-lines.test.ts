@@ -9,7 +9,8 @@ import {
 } from '../../src/attribution/attribute-pull-request.js';
 import { effectiveLines } from '../../src/attribution/effective-lines.js';
 import { explainEvidence } from '../../src/attribution/explain.js';
-import { fingerprintLines } from '../../src/attribution/line-fingerprint.js';
+import { fingerprintLines, lineFingerprint } from '../../src/attribution/line-fingerprint.js';
+import { matchSimilarLines, SketchCache } from '../../src/attribution/match-similar-lines.js';
 
 /*
  * Edited and reformatted lines (spec: Attribution, `line_match`: "differs from it by at most 20%").
@@ -89,12 +90,22 @@ describe('edited lines: similarity ≥ 0.8', () => {
   });
 
   it('matches each line Claude wrote to at most one added line, the most similar first', () => {
-    const claude = ['const timeoutMs = 1000;'];
-    // Both are within 20% (0.95 and 0.86); `1500` is the closer one.
-    const result = attribute(claude, ['const timeoutMs = 2000 * 2;', 'const timeoutMs = 1500;']);
-    expect(counts(result)).toEqual({ lines: 1, exact: 0, edited: 1 });
+    const claude = ['const requestTimeoutMs = 1000;'];
+    const merged = ['const requestTimeoutMs = 1500;', 'const requestTimeoutMs = 1000 * 2;'];
+    // Both are within 20%: 1 − 4 ÷ 26 = 0.85 (the number is one token) and 1 − 2 ÷ 28 = 0.93.
+    expect(counts(attribute(claude, merged))).toEqual({ lines: 1, exact: 0, edited: 1 });
+    const [written, added] = [file('src/a.ts', claude), file('src/a.ts', merged)];
+    const matches = matchSimilarLines(
+      { left: new Map(added.fingerprints), sketches: added.sketches },
+      { left: new Map(written.fingerprints), sketches: written.sketches },
+      0.8,
+      new SketchCache(),
+    );
+    expect(matches).toEqual([
+      { addedFingerprint: lineFingerprint(KEY, 'const requesttimeoutms = 1000 * 2;'), claudeFingerprint: [...written.fingerprints.keys()][0], lines: 1, similarity: 1 - 2 / 28 },
+    ]);
     // Two Claude lines, two edited copies: both count, each to its own.
-    const two = attribute(['const timeoutMs = 1000;', 'const retryCount = 3;'], ['const timeoutMs = 1500;', 'const retryCount = 5;']);
+    const two = attribute(['const requestTimeoutMs = 1000;', 'const maxRetryCount = 3;'], ['const requestTimeoutMs = 1500;', 'const maxRetryCount = 5;']);
     expect(counts(two)).toEqual({ lines: 2, exact: 0, edited: 2 });
   });
 
