@@ -54,15 +54,15 @@ async function webhook(event: string, payload: object) {
   });
 }
 
-async function deliverPr42() {
+async function deliverPr42(commits = [claudeCommit, readmeCommit]) {
   await webhook('installation', installationPayload('created'));
   await webhook('pull_request', pullRequestPayload('opened', PR42));
-  await webhook('push', pushPayload('feature/rate-limit', [claudeCommit, readmeCommit]));
+  await webhook('push', pushPayload('feature/rate-limit', commits));
   await webhook('pull_request', pullRequestPayload('closed', { ...PR42_MERGED, additions: 31, changedFiles: 3, headSha: readmeCommit.sha }));
   nockInstallationToken(INSTALLATION_ID);
   // The installation queued a count of acme's members (no SEATS configured), then PR #42's enrichment.
   nockOrgMembers('acme', 12);
-  await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit, readmeCommit], DANA.login);
+  await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, commits, DANA.login);
   expect(await app.worker.runDueJobs()).toBe(2);
 }
 
@@ -174,6 +174,47 @@ describe('the rate-limiter session, end to end', () => {
       { org: 'acme', day: DAY, userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0.0132 },
     ]);
     expect(app.db.select().from(processingRuns).get()).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
+  });
+
+  it('counts the lines Dana edited by at most 20% as edited, and not the one she rewrote', async () => {
+    // Dana changed Claude Code's lines before the commit: two constants, a dropped semicolon, and
+    // one line rewritten (`return res.end('slow down');`). The hook's sketches and the PR's meet
+    // in processing; no line text is stored on either side.
+    const edited = {
+      ...claudeCommit,
+      patch: claudeCommit.patch
+        .replace('+  const bucket = new TokenBucket(100, 50);', '+  const bucket = new TokenBucket(200, 50);')
+        .replace("+      res.writeHead(429, { 'retry-after': '1' });", "+      res.writeHead(429, { 'retry-after': '2' });")
+        .replace('+    this.tokens -= count;', '+    this.tokens -= count')
+        .replace("+      return res.end('slow down');", "+      return res.end(JSON.stringify({ error: 'rate limited', retryAfterSeconds: 2 }));"),
+    };
+    expect(edited.patch).not.toBe(claudeCommit.patch);
+    await replayTelemetry(RECORDING);
+    await deliverPr42([edited, readmeCommit]);
+    await process();
+
+    const attribution = app.db.select().from(attributions).get()!;
+    // By hand: src/rate-limiter.ts 17 lines, 16 exact and the semicolon-less one edited; src/server.ts
+    // 5 lines Claude wrote, 2 exact, 2 edited, the rewritten one Dana's; README 1 line, Dana's.
+    expect(attribution).toMatchObject({ linesAdded: 23, linesWithClaudeCode: 21, withClaudeCode: true });
+    expect(attribution.evidence[0]).toEqual({
+      kind: 'line_match',
+      sessionId: SESSION,
+      lines: 21,
+      minSimilarity: 0.8,
+      files: [
+        { path: 'src/rate-limiter.ts', lines: 17, exact: 16, edited: 1, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
+        { path: 'src/server.ts', lines: 4, exact: 2, edited: 2, rule: 'same_path', sessionPath: 'src/server.ts' },
+      ],
+    });
+    // Nothing of a line is stored: fingerprints and sketches are integers and hash bytes.
+    const sketches = app.db.$client.prepare('SELECT sketch FROM added_line_fingerprints UNION ALL SELECT sketch FROM session_line_fingerprints').all() as { sketch: Buffer | null }[];
+    expect(sketches.length).toBeGreaterThan(40);
+    for (const { sketch } of sketches) {
+      expect(sketch).toBeInstanceOf(Buffer);
+      expect(sketch!.length % 3).toBe(0);
+      expect(sketch!.toString('latin1')).not.toMatch(/bucket|tokens|retry|slow/i);
+    }
   });
 
   it('the rejected-write session: 1 of 2 edit decisions accepted, under an unlinked bucket that still counts', async () => {
