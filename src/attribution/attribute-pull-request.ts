@@ -1,3 +1,4 @@
+import type { SketchLookup } from './line-sketch.js';
 import { matchSimilarLines, SketchCache } from './match-similar-lines.js';
 
 /*
@@ -15,7 +16,7 @@ export interface FileLines {
   previousPath?: string | null | undefined;
   fingerprints: Map<number, number>;
   /** Each fingerprint's keyed token sketch (`line-sketch.ts`), for matching edited lines. */
-  sketches?: Map<number, Uint8Array> | undefined;
+  sketches?: SketchLookup | undefined;
 }
 
 export interface CommitFacts {

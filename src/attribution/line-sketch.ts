@@ -83,6 +83,51 @@ export function encodeSketch(tokens: { hash: number; length: number }[]): Uint8A
   return out;
 }
 
+/** Sketches by fingerprint: a `Map`, or the packed form processing keeps in memory. */
+export interface SketchLookup {
+  get(fingerprint: number): Uint8Array | undefined;
+}
+
+/**
+ * Many sketches in one buffer, indexed by fingerprint: one allocation per file instead of one per
+ * line, so the sessions processing keeps cached cost little more than their fingerprints.
+ */
+export class PackedSketches implements SketchLookup {
+  #bytes = new Uint8Array(256);
+  #used = 0;
+  /** fingerprint → offset × 4096 + length (a sketch is at most 3,000 bytes). */
+  readonly #at = new Map<number, number>();
+
+  add(fingerprint: number, sketch: Uint8Array): void {
+    if (sketch.length === 0 || sketch.length >= 4096 || this.#at.has(fingerprint)) return;
+    if (this.#used + sketch.length > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#used + sketch.length));
+      grown.set(this.#bytes.subarray(0, this.#used));
+      this.#bytes = grown;
+    }
+    this.#bytes.set(sketch, this.#used);
+    this.#at.set(fingerprint, this.#used * 4096 + sketch.length);
+    this.#used += sketch.length;
+  }
+
+  /** Drops the unused tail of the buffer once every sketch is in. */
+  seal(): this {
+    if (this.#bytes.length > this.#used) this.#bytes = this.#bytes.slice(0, this.#used);
+    return this;
+  }
+
+  get(fingerprint: number): Uint8Array | undefined {
+    const at = this.#at.get(fingerprint);
+    if (at === undefined) return undefined;
+    const offset = Math.floor(at / 4096);
+    return this.#bytes.subarray(offset, offset + (at % 4096));
+  }
+
+  get size(): number {
+    return this.#at.size;
+  }
+}
+
 /** A sketch ready for comparison. */
 export interface DecodedSketch {
   /** Per token: hash and length together (two tokens are equal when these are). */

@@ -1,4 +1,4 @@
-import { decodeSketch, sketchSimilarity, type DecodedSketch } from './line-sketch.js';
+import { decodeSketch, sketchSimilarity, type DecodedSketch, type SketchLookup } from './line-sketch.js';
 
 /*
  * The edited-line half of a line match (spec: Attribution, `line_match`): among the added lines of
@@ -10,7 +10,7 @@ import { decodeSketch, sketchSimilarity, type DecodedSketch } from './line-sketc
 /** Lines still unmatched on one side: fingerprint → how many, and each fingerprint's sketch. */
 export interface UnmatchedLines {
   left: Map<number, number>;
-  sketches: ReadonlyMap<number, Uint8Array> | undefined;
+  sketches: SketchLookup | undefined;
 }
 
 export interface SimilarMatch {
@@ -20,14 +20,18 @@ export interface SimilarMatch {
   similarity: number;
 }
 
-/** Decodes each sketch once per attribution (the same session lines meet many PR files). */
+/** Decodes each sketch once per attribution (the same session lines can meet several PR files). */
 export class SketchCache {
-  readonly #decoded = new Map<Uint8Array, DecodedSketch | null>();
+  readonly #decoded = new Map<SketchLookup, Map<number, DecodedSketch | null>>();
 
-  get(bytes: Uint8Array | undefined): DecodedSketch | null {
-    if (!bytes) return null;
-    let d = this.#decoded.get(bytes);
-    if (d === undefined) this.#decoded.set(bytes, (d = decodeSketch(bytes)));
+  get(sketches: SketchLookup, fingerprint: number): DecodedSketch | null {
+    let of = this.#decoded.get(sketches);
+    if (!of) this.#decoded.set(sketches, (of = new Map()));
+    let d = of.get(fingerprint);
+    if (d === undefined) {
+      const bytes = sketches.get(fingerprint);
+      of.set(fingerprint, (d = bytes ? decodeSketch(bytes) : null));
+    }
     return d;
   }
 }
@@ -59,7 +63,7 @@ export function matchSimilarLines(added: UnmatchedLines, claude: UnmatchedLines,
   const claudeLines: Candidate[] = [];
   for (const [fingerprint, n] of claude.left) {
     if (n <= 0) continue;
-    const sketch = cache.get(claude.sketches.get(fingerprint));
+    const sketch = cache.get(claude.sketches, fingerprint);
     if (sketch) claudeLines.push({ fingerprint, sketch });
   }
   if (claudeLines.length === 0) return [];
@@ -68,7 +72,7 @@ export function matchSimilarLines(added: UnmatchedLines, claude: UnmatchedLines,
   const pairs: { addedFingerprint: number; claudeFingerprint: number; similarity: number }[] = [];
   for (const [fingerprint, n] of added.left) {
     if (n <= 0) continue;
-    const a = cache.get(added.sketches.get(fingerprint));
+    const a = cache.get(added.sketches, fingerprint);
     if (!a) continue;
     // |la − lb| ≤ (1 − t)·max(la, lb) means lb lies in [t·la, la ÷ t].
     const from = firstAtLeast(claudeLines, Math.ceil(a.total * threshold - 1e-9));

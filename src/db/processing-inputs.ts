@@ -1,4 +1,5 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
+import { PackedSketches } from '../attribution/line-sketch.js';
 import type { ApiRequestUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
@@ -64,13 +65,14 @@ function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): F
        WHERE f.${column} = ? ORDER BY f.id`,
     )
     .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null; sketch: Buffer | null }[];
-  const files = new Map<number, FileLines>();
+  const files = new Map<number, FileLines & { sketches: PackedSketches }>();
   for (const row of rows) {
     let file = files.get(row.id);
-    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map(), sketches: new Map() }));
+    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map(), sketches: new PackedSketches() }));
     if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
-    if (row.fingerprint !== null && row.sketch) file.sketches!.set(row.fingerprint, row.sketch);
+    if (row.fingerprint !== null && row.sketch) file.sketches.add(row.fingerprint, row.sketch);
   }
+  for (const f of files.values()) f.sketches.seal();
   return [...files.values()];
 }
 
@@ -146,14 +148,15 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
 
 /** What one session wrote, per path. */
 export function sessionWritten(db: Db, sessionId: string): FileLines[] {
-  const byPath = new Map<string, FileLines>();
+  const byPath = new Map<string, FileLines & { sketches: PackedSketches }>();
   for (const r of statement(db, 'SELECT path, fingerprint, occurrences, sketch FROM session_line_fingerprints WHERE session_id = ?')
     .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number; sketch: Buffer | null }>) {
     let file = byPath.get(r.path);
-    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map(), sketches: new Map() }));
+    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map(), sketches: new PackedSketches() }));
     file.fingerprints.set(r.fingerprint, r.occurrences);
-    if (r.sketch) file.sketches!.set(r.fingerprint, r.sketch);
+    if (r.sketch) file.sketches.add(r.fingerprint, r.sketch);
   }
+  for (const f of byPath.values()) f.sketches.seal();
   return [...byPath.values()];
 }
 

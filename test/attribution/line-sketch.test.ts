@@ -4,6 +4,7 @@ import {
   allowedDistance,
   decodeSketch,
   LineSketcher,
+  PackedSketches,
   similarityTokens,
   sketchSimilarity,
   tokenEditDistance,
@@ -134,5 +135,17 @@ describe('sketchSimilarity at the 0.8 threshold', () => {
     expect(decodeSketch(new Uint8Array([1, 2]))).toBeNull();
     expect(decodeSketch(new Uint8Array([1, 2, 0]))).toBeNull();
     expect(decodeSketch(new Uint8Array())).toBeNull();
+  });
+});
+
+describe('PackedSketches', () => {
+  it('keeps many sketches in one buffer and gives each back by fingerprint', () => {
+    const packed = new PackedSketches();
+    const lines = Array.from({ length: 300 }, (_, i) => `const value${i} = compute(${i}, "x");`);
+    lines.forEach((line, i) => packed.add(i * 1_000_003, sketcher.sketch(normalizeLine(line))));
+    packed.seal();
+    expect(packed.size).toBe(300);
+    lines.forEach((line, i) => expect(Buffer.from(packed.get(i * 1_000_003)!)).toEqual(Buffer.from(sketcher.sketch(normalizeLine(line)))));
+    expect(packed.get(7)).toBeUndefined();
   });
 });

@@ -197,7 +197,7 @@ describe('the rate-limiter session, end to end', () => {
     // By hand: src/rate-limiter.ts 17 lines, 16 exact and the semicolon-less one edited; src/server.ts
     // 5 lines Claude wrote, 2 exact, 2 edited, the rewritten one Dana's; README 1 line, Dana's.
     expect(attribution).toMatchObject({ linesAdded: 23, linesWithClaudeCode: 21, withClaudeCode: true });
-    expect(attribution.evidence[0]).toEqual({
+    expect((attribution.evidence as unknown[])[0]).toEqual({
       kind: 'line_match',
       sessionId: SESSION,
       lines: 21,
