@@ -7,6 +7,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { loadConfig } from '../../src/config.js';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { attributions, dailyModelUsage, dailyOrgMetrics, dailyUserMetrics, processingRuns } from '../../src/db/schema.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
@@ -207,6 +208,12 @@ describe('the rate-limiter session, end to end', () => {
         { path: 'src/server.ts', lines: 4, exact: 2, edited: 2, rule: 'same_path', sessionPath: 'src/server.ts' },
       ],
     });
+    // The API explains it in plain words.
+    const key = createApiKey(app.db, { org: 'acme' }).key;
+    const res = await fetch(`${app.url}/api/v1/orgs/acme/pull-requests/acme/widgets/42`, { headers: { 'x-api-key': key } });
+    expect(((await res.json()) as { explanation: string[] }).explanation[0]).toBe(
+      "21 of 23 lines match what Claude Code wrote in session c09ec6b4 (src/rate-limiter.ts: 16 exact, 1 edited; src/server.ts: 2 exact, 2 edited); an edited line was changed by at most 20% after Claude Code wrote it (a person's tweak or a formatter)",
+    );
     // Nothing of a line is stored: fingerprints and sketches are integers and hash bytes.
     const sketches = app.db.$client.prepare('SELECT sketch FROM added_line_fingerprints UNION ALL SELECT sketch FROM session_line_fingerprints').all() as { sketch: Buffer | null }[];
     expect(sketches.length).toBeGreaterThan(40);
