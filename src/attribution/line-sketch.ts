@@ -139,6 +139,13 @@ export interface DecodedSketch {
   sorted: Int32Array;
 }
 
+/** Characters of a sketched line's similarity form, read without decoding the sketch. */
+export function sketchLength(bytes: Uint8Array): number {
+  let total = 0;
+  for (let i = TOKEN_BYTES - 1; i < bytes.length; i += TOKEN_BYTES) total += bytes[i]!;
+  return total;
+}
+
 /** Null when the bytes are not a sketch (a damaged or foreign value matches nothing). */
 export function decodeSketch(bytes: Uint8Array): DecodedSketch | null {
   if (bytes.length === 0 || bytes.length % TOKEN_BYTES !== 0) return null;

@@ -1,4 +1,4 @@
-import { decodeSketch, sketchSimilarity, type DecodedSketch, type SketchLookup } from './line-sketch.js';
+import { decodeSketch, sketchLength, sketchSimilarity, type DecodedSketch, type SketchLookup } from './line-sketch.js';
 
 /*
  * The edited-line half of a line match (spec: Attribution, `line_match`): among the added lines of
@@ -72,11 +72,16 @@ export function matchSimilarLines(added: UnmatchedLines, claude: UnmatchedLines,
   const pairs: { addedFingerprint: number; claudeFingerprint: number; similarity: number }[] = [];
   for (const [fingerprint, n] of added.left) {
     if (n <= 0) continue;
+    const bytes = added.sketches.get(fingerprint);
+    if (!bytes) continue;
+    // |la − lb| ≤ (1 − t)·max(la, lb) means lb lies in [t·la, la ÷ t]; most lines have no Claude
+    // line of a fitting length, and are not even decoded.
+    const length = sketchLength(bytes);
+    const from = firstAtLeast(claudeLines, Math.ceil(length * threshold - 1e-9));
+    const upTo = Math.floor(length / threshold + 1e-9);
+    if (from >= claudeLines.length || claudeLines[from]!.sketch.total > upTo) continue;
     const a = cache.get(added.sketches, fingerprint);
     if (!a) continue;
-    // |la − lb| ≤ (1 − t)·max(la, lb) means lb lies in [t·la, la ÷ t].
-    const from = firstAtLeast(claudeLines, Math.ceil(a.total * threshold - 1e-9));
-    const upTo = Math.floor(a.total / threshold + 1e-9);
     for (let i = from; i < claudeLines.length && claudeLines[i]!.sketch.total <= upTo; i++) {
       const c = claudeLines[i]!;
       const similarity = sketchSimilarity(a, c.sketch, threshold);
