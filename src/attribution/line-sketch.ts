@@ -89,42 +89,45 @@ export interface SketchLookup {
 }
 
 /**
- * Many sketches in one buffer, indexed by fingerprint: one allocation per file instead of one per
- * line, so the sessions processing keeps cached cost little more than their fingerprints.
+ * Many sketches in one buffer, found by fingerprint through a sorted index: two typed arrays per
+ * file instead of an object (or a map entry) per line, so the sessions processing keeps cached
+ * cost little more than their fingerprints.
  */
 export class PackedSketches implements SketchLookup {
-  #bytes = new Uint8Array(256);
-  #used = 0;
-  /** fingerprint → offset × 4096 + length (a sketch is at most 3,000 bytes). */
-  readonly #at = new Map<number, number>();
+  /** The sketches, one after another. */
+  readonly #bytes: Uint8Array;
+  /** Sorted by fingerprint: fingerprint, then offset × 65536 + length, per sketch. */
+  readonly #index: Float64Array;
 
-  add(fingerprint: number, sketch: Uint8Array): void {
-    if (sketch.length === 0 || sketch.length >= 4096 || this.#at.has(fingerprint)) return;
-    if (this.#used + sketch.length > this.#bytes.length) {
-      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#used + sketch.length));
-      grown.set(this.#bytes.subarray(0, this.#used));
-      this.#bytes = grown;
-    }
-    this.#bytes.set(sketch, this.#used);
-    this.#at.set(fingerprint, this.#used * 4096 + sketch.length);
-    this.#used += sketch.length;
-  }
-
-  /** Drops the unused tail of the buffer once every sketch is in. */
-  seal(): this {
-    if (this.#bytes.length > this.#used) this.#bytes = this.#bytes.slice(0, this.#used);
-    return this;
+  constructor(sketches: Iterable<readonly [number, Uint8Array]>) {
+    const entries = [...sketches].filter(([, s]) => s.length > 0 && s.length < 65536).sort((a, b) => a[0] - b[0]);
+    this.#bytes = new Uint8Array(entries.reduce((n, [, s]) => n + s.length, 0));
+    this.#index = new Float64Array(entries.length * 2);
+    let used = 0;
+    entries.forEach(([fingerprint, sketch], i) => {
+      this.#bytes.set(sketch, used);
+      this.#index[i * 2] = fingerprint;
+      this.#index[i * 2 + 1] = used * 65536 + sketch.length;
+      used += sketch.length;
+    });
   }
 
   get(fingerprint: number): Uint8Array | undefined {
-    const at = this.#at.get(fingerprint);
-    if (at === undefined) return undefined;
-    const offset = Math.floor(at / 4096);
-    return this.#bytes.subarray(offset, offset + (at % 4096));
+    let lo = 0;
+    let hi = this.#index.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#index[mid * 2]! < fingerprint) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo * 2 >= this.#index.length || this.#index[lo * 2] !== fingerprint) return undefined;
+    const at = this.#index[lo * 2 + 1]!;
+    const offset = Math.floor(at / 65536);
+    return this.#bytes.subarray(offset, offset + (at % 65536));
   }
 
   get size(): number {
-    return this.#at.size;
+    return this.#index.length / 2;
   }
 }
 

@@ -65,15 +65,14 @@ function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): F
        WHERE f.${column} = ? ORDER BY f.id`,
     )
     .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null; sketch: Buffer | null }[];
-  const files = new Map<number, FileLines & { sketches: PackedSketches }>();
+  const files = new Map<number, FileLines & { rawSketches: [number, Uint8Array][] }>();
   for (const row of rows) {
     let file = files.get(row.id);
-    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map(), sketches: new PackedSketches() }));
+    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map(), rawSketches: [] }));
     if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
-    if (row.fingerprint !== null && row.sketch) file.sketches.add(row.fingerprint, row.sketch);
+    if (row.fingerprint !== null && row.sketch) file.rawSketches.push([row.fingerprint, row.sketch]);
   }
-  for (const f of files.values()) f.sketches.seal();
-  return [...files.values()];
+  return [...files.values()].map(({ rawSketches, ...file }) => ({ ...file, sketches: new PackedSketches(rawSketches) }));
 }
 
 export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
@@ -148,16 +147,16 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
 
 /** What one session wrote, per path. */
 export function sessionWritten(db: Db, sessionId: string): FileLines[] {
-  const byPath = new Map<string, FileLines & { sketches: PackedSketches }>();
+  const byPath = new Map<string, FileLines & { rawSketches: [number, Uint8Array][] }>();
   for (const r of statement(db, 'SELECT path, fingerprint, occurrences, sketch FROM session_line_fingerprints WHERE session_id = ?')
     .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number; sketch: Buffer | null }>) {
     let file = byPath.get(r.path);
-    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map(), sketches: new PackedSketches() }));
+    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map(), rawSketches: [] }));
     file.fingerprints.set(r.fingerprint, r.occurrences);
-    if (r.sketch) file.sketches.add(r.fingerprint, r.sketch);
+    if (r.sketch) file.rawSketches.push([r.fingerprint, r.sketch]);
   }
-  for (const f of byPath.values()) f.sketches.seal();
-  return [...byPath.values()];
+  // Packed: the rows' own buffers (one allocation per line) are dropped here.
+  return [...byPath.values()].map(({ rawSketches, ...file }) => ({ ...file, sketches: new PackedSketches(rawSketches) }));
 }
 
 export type { SessionFacts };

@@ -140,10 +140,8 @@ describe('sketchSimilarity at the 0.8 threshold', () => {
 
 describe('PackedSketches', () => {
   it('keeps many sketches in one buffer and gives each back by fingerprint', () => {
-    const packed = new PackedSketches();
     const lines = Array.from({ length: 300 }, (_, i) => `const value${i} = compute(${i}, "x");`);
-    lines.forEach((line, i) => packed.add(i * 1_000_003, sketcher.sketch(normalizeLine(line))));
-    packed.seal();
+    const packed = new PackedSketches(lines.map((line, i) => [i * 1_000_003, sketcher.sketch(normalizeLine(line))] as const));
     expect(packed.size).toBe(300);
     lines.forEach((line, i) => expect(Buffer.from(packed.get(i * 1_000_003)!)).toEqual(Buffer.from(sketcher.sketch(normalizeLine(line)))));
     expect(packed.get(7)).toBeUndefined();
