@@ -1,5 +1,5 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
-import { PackedSketches } from '../attribution/line-sketch.js';
+import { PackedSketches, type SketchLookup } from '../attribution/line-sketch.js';
 import type { ApiRequestUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
@@ -57,26 +57,50 @@ export function directPushes(db: Db, org: string, fromDay: string, toDay: string
   ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
 }
 
-function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): FileLines[] {
+/**
+ * A file's sketches, read from the store the first time the attribution asks for one: only a file
+ * pair with lines left unmatched after the exact pass needs them, and most files a session wrote
+ * are not in the PR at hand. Kept packed once read (see `PackedSketches`).
+ */
+class StoredSketches implements SketchLookup {
+  #packed: PackedSketches | undefined;
+
+  constructor(private readonly read: () => Iterable<readonly [number, Uint8Array]>) {}
+
+  get(fingerprint: number): Uint8Array | undefined {
+    this.#packed ??= new PackedSketches(this.read());
+    return this.#packed.get(fingerprint);
+  }
+}
+
+function addedLineSketches(db: Db, changedFileId: number): [number, Uint8Array][] {
+  // Rows as arrays: millions of them in a recompute, and no object per row.
+  return statement(db, 'SELECT fingerprint, sketch FROM added_line_fingerprints WHERE changed_file_id = ? AND sketch IS NOT NULL')
+    .raw(true)
+    .all(changedFileId) as [number, Buffer][];
+}
+
+function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number, withSketches: boolean): FileLines[] {
   const rows = statement(db, 
-      `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences,
-              fp.sketch AS sketch
+      `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
        FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
        WHERE f.${column} = ? ORDER BY f.id`,
     )
-    .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null; sketch: Buffer | null }[];
-  const files = new Map<number, FileLines & { rawSketches: [number, Uint8Array][] }>();
+    .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null }[];
+  const files = new Map<number, FileLines>();
   for (const row of rows) {
     let file = files.get(row.id);
-    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map(), rawSketches: [] }));
+    if (!file) {
+      files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
+      if (withSketches) file.sketches = new StoredSketches(() => addedLineSketches(db, row.id));
+    }
     if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
-    if (row.fingerprint !== null && row.sketch) file.rawSketches.push([row.fingerprint, row.sketch]);
   }
-  return [...files.values()].map(({ rawSketches, ...file }) => ({ ...file, sketches: new PackedSketches(rawSketches) }));
+  return [...files.values()];
 }
 
 export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
-  return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId) : filesOf(db, 'commit_id', subject.commitId!);
+  return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId, true) : filesOf(db, 'commit_id', subject.commitId!, true);
 }
 
 /** A PR's commits (or the pushed commit itself), each with its own diff when it was fetched. */
@@ -93,7 +117,8 @@ export function subjectCommits(db: Db, subject: SubjectRow): CommitFacts[] {
   return rows.map((c) => ({
     sha: c.sha,
     claudeCodeTrailer: Boolean(c.trailer),
-    files: c.enriched ? filesOf(db, 'commit_id', c.id) : undefined,
+    // A commit's own lines are only ever counted whole (exact fingerprints): no sketches.
+    files: c.enriched ? filesOf(db, 'commit_id', c.id, false) : undefined,
   }));
 }
 
@@ -145,18 +170,25 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
   return { commits, pullRequests };
 }
 
-/** What one session wrote, per path. */
+/** What one session wrote, per path (sketches read when first needed). */
 export function sessionWritten(db: Db, sessionId: string): FileLines[] {
-  const byPath = new Map<string, FileLines & { rawSketches: [number, Uint8Array][] }>();
-  for (const r of statement(db, 'SELECT path, fingerprint, occurrences, sketch FROM session_line_fingerprints WHERE session_id = ?')
-    .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number; sketch: Buffer | null }>) {
+  const byPath = new Map<string, FileLines>();
+  for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE session_id = ?')
+    .iterate(sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
     let file = byPath.get(r.path);
-    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map(), rawSketches: [] }));
+    if (!file) {
+      const path = r.path;
+      byPath.set(path, (file = { path, fingerprints: new Map(), sketches: new StoredSketches(() => sessionLineSketches(db, sessionId, path)) }));
+    }
     file.fingerprints.set(r.fingerprint, r.occurrences);
-    if (r.sketch) file.rawSketches.push([r.fingerprint, r.sketch]);
   }
-  // Packed: the rows' own buffers (one allocation per line) are dropped here.
-  return [...byPath.values()].map(({ rawSketches, ...file }) => ({ ...file, sketches: new PackedSketches(rawSketches) }));
+  return [...byPath.values()];
+}
+
+function sessionLineSketches(db: Db, sessionId: string, path: string): [number, Uint8Array][] {
+  return statement(db, 'SELECT fingerprint, sketch FROM session_line_fingerprints WHERE session_id = ? AND path = ? AND sketch IS NOT NULL')
+    .raw(true)
+    .all(sessionId, path) as [number, Buffer][];
 }
 
 export type { SessionFacts };
