@@ -12,6 +12,7 @@ import {
   upsertRepository,
 } from '../src/db/github-activity.js';
 import { addApiRequests, addSessionLineFingerprints, addTelemetryCounters, linkIdentity, recordSession } from '../src/db/telemetry-store.js';
+import { encodeSketch } from '../src/attribution/line-sketch.js';
 import { runProcessing } from '../src/processing/run-processing.js';
 import type { OrgSize } from './processing.js';
 import type { AppServer } from '../src/app-server.js';
@@ -36,6 +37,43 @@ function random(): number {
 }
 const pick = (n: number) => Math.floor(random() * n);
 const fingerprint = () => Math.floor(random() * 2 ** 48);
+
+// Synthetic lines for the similarity match: each line's tokens follow from its fingerprint (so the
+// PR side can rebuild what a session wrote without keeping 5 million lines in memory), drawn from
+// a vocabulary shaped like code: many one-character tokens (punctuation, digits) and words of 2-12
+// letters. The token hashes are random, as keyed hashes look to whoever has no key.
+function lineRandom(fp: number): () => number {
+  let s = (fp % 4294967296) ^ Math.floor(fp / 4294967296);
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const VOCABULARY = (() => {
+  const r = lineRandom(0x70c4b);
+  const symbols = Array.from({ length: 40 }, () => ({ hash: Math.floor(r() * 65536), length: 1 }));
+  const words = Array.from({ length: 4000 }, () => ({ hash: Math.floor(r() * 65536), length: 2 + Math.floor(r() * 11) }));
+  return { symbols, words };
+})();
+function lineTokens(fp: number): { hash: number; length: number }[] {
+  const r = lineRandom(fp);
+  const n = 4 + Math.floor(r() * 12);
+  return Array.from({ length: n }, () => (r() < 0.55 ? VOCABULARY.symbols[Math.floor(r() * 40)]! : VOCABULARY.words[Math.floor(r() * 4000)]!));
+}
+const sketchOf = (fp: number) => encodeSketch(lineTokens(fp));
+/** A line a person edited: one token of it replaced (most stay within 20%, long words in short lines do not). */
+function editedSketch(fp: number): Uint8Array {
+  const tokens = lineTokens(fp);
+  const r = lineRandom(fp + 1);
+  const at = Math.floor(r() * tokens.length);
+  tokens[at] = tokens[at]!.length === 1 ? VOCABULARY.symbols[Math.floor(r() * 40)]! : VOCABULARY.words[Math.floor(r() * 4000)]!;
+  return encodeSketch(tokens);
+}
+/** About one line in seven that a PR takes from Claude Code was edited by a person first. */
+const isEdited = (fp: number) => lineRandom(fp + 2)() < 0.15;
 
 const ORG = 'synthetic';
 const END = Date.parse('2026-11-21T00:00:00Z');
@@ -123,9 +161,17 @@ if (mode === 'process') {
   await runProcessing(db, { org: ORG, fromDay: day(size.days - 1), toDay: day(size.days - 1), trigger: 'bench' });
   const oneDaySeconds = (performance.now() - t0) / 1000;
   const withClaudeCode = (db.$client.prepare('SELECT count(*) AS n FROM attributions WHERE with_claude_code = 1').get() as { n: number }).n;
+  let linesWithClaudeCode = 0;
+  let editedLines = 0;
+  for (const row of db.$client.prepare('SELECT lines_with_claude_code AS n, evidence FROM attributions').iterate() as Iterable<{ n: number; evidence: string }>) {
+    linesWithClaudeCode += row.n;
+    for (const e of JSON.parse(row.evidence) as { kind: string; files?: { edited?: number }[] }[]) {
+      if (e.kind === 'line_match') for (const f of e.files ?? []) editedLines += f.edited ?? 0;
+    }
+  }
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, longestStallMs, p99StallMs }));
+  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, linesWithClaudeCode, editedLines, longestStallMs, p99StallMs }));
   process.exit(0);
 }
 
@@ -167,7 +213,14 @@ for (let i = 0; i < size.days; i++) {
           const fps = Array.from({ length: Math.ceil(linesPerSession / FILES_PER_PR) }, fingerprint);
           const path = `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
           files.push({ path, fps });
-          addSessionLineFingerprints(db, { sessionId: id, path, org: ORG, writtenAt: iso, fingerprints: new Map(fps.map((fp) => [fp, 1])) });
+          addSessionLineFingerprints(db, {
+            sessionId: id,
+            path,
+            org: ORG,
+            writtenAt: iso,
+            fingerprints: new Map(fps.map((fp) => [fp, 1])),
+            sketches: new Map(fps.map((fp) => [fp, sketchOf(fp)])),
+          });
         }
         written.set(`${dev}:${i}`, files);
         addTelemetryCounters(db, [
@@ -228,10 +281,20 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
       linkPullRequestCommits(tx, prId, [commitId]);
       const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
         const fps = new Map<number, number>();
+        const sketches = new Map<number, Uint8Array>();
         const claude = source?.[f];
         const fromClaude = claude ? claude.fps.slice(0, Math.floor(claude.fps.length * 0.7)) : [];
-        for (const fp of fromClaude) fps.set(fp, 1);
-        while (fps.size < LINES_PER_PR / FILES_PER_PR) fps.set(fingerprint(), 1);
+        for (const fp of fromClaude) {
+          // An edited line is a new fingerprint whose sketch is Claude's line with one token changed.
+          const added = isEdited(fp) ? (fp + 3) % 2 ** 48 : fp;
+          fps.set(added, 1);
+          sketches.set(added, added === fp ? sketchOf(fp) : editedSketch(fp));
+        }
+        while (fps.size < LINES_PER_PR / FILES_PER_PR) {
+          const fp = fingerprint();
+          fps.set(fp, 1);
+          sketches.set(fp, sketchOf(fp));
+        }
         return {
           path: claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`,
           previousPath: null,
@@ -242,6 +305,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           excludedReason: null,
           patchMissing: false,
           fingerprints: fps,
+          sketches,
         };
       });
       replaceChangedFiles(tx, { pullRequestId: prId }, files);

@@ -30,6 +30,8 @@ interface ChildResult {
   withClaudeCode: number;
   longestStallMs: number;
   p99StallMs: number;
+  linesWithClaudeCode: number;
+  editedLines: number;
 }
 
 async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
@@ -77,7 +79,7 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
     return [
       {
         figure: `synthetic org${label}: ${sized(1).developers} devs, ${sized(1).pullRequests} PRs, ${(sized(1).sessionLines / 1e6).toFixed(1)}M session lines`,
-        value: `generated in ${full.generateSeconds.toFixed(0)} s; ${full.withClaudeCode}/${full.attributed} attributed with Claude Code`,
+        value: `generated in ${full.generateSeconds.toFixed(0)} s; ${full.withClaudeCode}/${full.attributed} attributed with Claude Code; ${full.linesWithClaudeCode} lines, ${full.editedLines} of them edited`,
         target: '—',
         baseline: '—',
       },

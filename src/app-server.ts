@@ -113,6 +113,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
           org,
           lookbackDays: config.processLookbackDays,
           ...config.attributionWindow,
+          minSimilarity: config.attributionMinSimilarity,
           retentionDays: config.retentionDays,
           labelPullRequests: config.labelPullRequests,
           trigger: 'page',

@@ -195,6 +195,7 @@ const commands: Record<string, Command> = {
         toDay: values.to,
         lookbackDays: config.processLookbackDays,
         ...config.attributionWindow,
+          minSimilarity: config.attributionMinSimilarity,
         labelPullRequests: config.labelPullRequests,
         retentionDays: config.retentionDays,
         trigger: 'cli',
@@ -241,7 +242,7 @@ const commands: Record<string, Command> = {
     for (const f of result.failed) console.log(`  ${f.pullRequest}: ${f.error}`);
     const toDay = new Date().toISOString().slice(0, 10);
     const fromDay = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-    const summary = await runProcessing(db, { org, fromDay, toDay, ...config.attributionWindow, labelPullRequests: config.labelPullRequests, retentionDays: config.retentionDays, trigger: 'backfill' });
+    const summary = await runProcessing(db, { org, fromDay, toDay, ...config.attributionWindow, minSimilarity: config.attributionMinSimilarity, labelPullRequests: config.labelPullRequests, retentionDays: config.retentionDays, trigger: 'backfill' });
     console.log(`Run #${summary.run.id}: ${summary.attributed} attributed, ${summary.daysRecomputed} day(s) recomputed.`);
     return result.failed.length === 0 ? 0 : 1;
   },

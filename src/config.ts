@@ -50,6 +50,7 @@ const envSchema = z.object({
   PROCESS_LOOKBACK_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(366).default(35)),
   ATTRIBUTION_DAYS_BEFORE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(21)),
   ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
+  ATTRIBUTION_MIN_SIMILARITY: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.5).max(1).default(0.8)),
   LABEL_PULL_REQUESTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(60)),
   SEATS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
@@ -101,6 +102,8 @@ export interface Config {
   processLookbackDays: number;
   /** The attribution window around a merge (spec: 21 days before, 2 after). */
   attributionWindow: { daysBefore: number; daysAfter: number };
+  /** An added line matches a line Claude Code wrote when their similarity reaches this (spec: 0.8; 1 = exact only). */
+  attributionMinSimilarity: number;
   /** Label PRs attributed to Claude Code `claude-code-assisted` (needs `pull_requests: write`). */
   labelPullRequests: boolean;
   /** Metrics API requests per minute per key. */
@@ -189,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     processSchedule: e.PROCESS_SCHEDULE,
     processLookbackDays: e.PROCESS_LOOKBACK_DAYS,
     attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
+    attributionMinSimilarity: e.ATTRIBUTION_MIN_SIMILARITY,
     labelPullRequests: e.LABEL_PULL_REQUESTS === 'true',
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     seats: e.SEATS,

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       processSchedule: '0 2 * * *',
       processLookbackDays: 35,
       attributionWindow: { daysBefore: 21, daysAfter: 2 },
+      attributionMinSimilarity: 0.8,
       labelPullRequests: false,
       apiRateLimitPerMinute: 60,
       seats: undefined,
@@ -39,6 +40,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow('GITHUB_CLIENT_SECRET: required when GITHUB_CLIENT_ID is set');
     expect(() => loadConfig({ PUBLIC_URL: 'metrics.example.com' })).toThrow(/PUBLIC_URL: must be the URL/);
     expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
+    expect(loadConfig({ ATTRIBUTION_MIN_SIMILARITY: '0.85' }).attributionMinSimilarity).toBe(0.85);
+    expect(loadConfig({ ATTRIBUTION_MIN_SIMILARITY: '1' }).attributionMinSimilarity).toBe(1);
   });
 
   it('reads SEATS and DISCOUNT_PERCENT', () => {
@@ -78,6 +81,9 @@ describe('loadConfig', () => {
     [{ FINGERPRINT_SECRET: 'short' }, /FINGERPRINT_SECRET: must be at least 32 characters/],
     [{ PROCESS_SCHEDULE: 'every night' }, /PROCESS_SCHEDULE: not a cron pattern/],
     [{ ATTRIBUTION_DAYS_BEFORE: '-1' }, /ATTRIBUTION_DAYS_BEFORE: /],
+    [{ ATTRIBUTION_MIN_SIMILARITY: '0.2' }, /ATTRIBUTION_MIN_SIMILARITY: /],
+    [{ ATTRIBUTION_MIN_SIMILARITY: '1.5' }, /ATTRIBUTION_MIN_SIMILARITY: /],
+    [{ ATTRIBUTION_MIN_SIMILARITY: 'most' }, /ATTRIBUTION_MIN_SIMILARITY: /],
     [{ SEATS: '0' }, /SEATS: /],
     [{ SEATS: '2.5' }, /SEATS: /],
     [{ SEATS: 'many' }, /SEATS: /],

@@ -1,5 +1,7 @@
 import { isClaudeBotLogin, isClaudeBranch } from './claude-code-markers.js';
 import { placeSession, type SessionPlacement, type SessionWhereabouts } from './session-workspace.js';
+import type { SketchLookup } from './line-sketch.js';
+import { matchSimilarLines, SketchCache } from './match-similar-lines.js';
 
 /*
  * Per-PR attribution (spec: Attribution): did Claude Code write any of what merged, how many of the
@@ -15,6 +17,8 @@ export interface FileLines {
   /** The path before a rename in this PR, so lines written into the old path still match. */
   previousPath?: string | null | undefined;
   fingerprints: Map<number, number>;
+  /** Each fingerprint's keyed token sketch (`line-sketch.ts`), for matching edited lines. */
+  sketches?: SketchLookup | undefined;
 }
 
 export interface CommitFacts {
@@ -68,6 +72,16 @@ export type MatchRule = 'same_path' | 'path_suffix' | 'renamed_from';
 
 export type RemoteSignal = 'bot_author' | 'bot_commit' | 'session_url' | 'claude_branch';
 
+/** One file's line match: `lines` = `exact` (the same after normalization) + `edited` (similar enough). */
+export interface FileLineMatch {
+  path: string;
+  lines: number;
+  exact: number;
+  edited: number;
+  rule: MatchRule;
+  sessionPath: string;
+}
+
 export type Evidence =
   | {
       kind: 'line_match';
@@ -77,7 +91,9 @@ export type Evidence =
       repository?: string | undefined;
       folder?: string | null | undefined;
       placedBy?: SessionPlacement['placedBy'] | undefined;
-      files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[];
+      files: FileLineMatch[];
+      /** The similarity threshold edited lines were held to; present when some were. */
+      minSimilarity?: number;
     }
   | { kind: 'commit_link'; sessionId: string; commits: string[]; lines: number }
   | { kind: 'trailer'; commits: string[]; prBody: boolean; lines: number }
@@ -108,7 +124,11 @@ export interface Attribution {
 export interface AttributionOptions {
   daysBefore?: number;
   daysAfter?: number;
+  /** An added line matches a line Claude Code wrote when their similarity reaches this (1: exact only). */
+  minSimilarity?: number;
 }
+
+export const DEFAULT_MIN_SIMILARITY = 0.8;
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -178,7 +198,7 @@ function sumCounts(lines: Map<number, number>): number {
  * linked to the PR or its commits; those without activity in the window are left out here.
  */
 export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFacts[], options: AttributionOptions = {}): Attribution {
-  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
+  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter, minSimilarity = DEFAULT_MIN_SIMILARITY } = options;
   const merged = Date.parse(pr.mergedAt);
   const fromDay = dayOf(merged - daysBefore * DAY_MS);
   const toDay = dayOf(merged + daysAfter * DAY_MS);
@@ -211,30 +231,69 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     return granted;
   };
 
-  const evidence: Evidence[] = [];
-  let sessionsWithFingerprintsInPr = false;
+  // Each file a candidate session wrote that is this PR file (or its path before a rename).
+  const pairs: { session: SessionFacts; file: FileLines; written: FileLines; match: FileLineMatch }[] = [];
   for (const session of candidates) {
     const placed = placements.get(session.id);
     if (!placed) continue;
-    const { placement, written: placedWritten } = placed;
-    const files: { path: string; lines: number; rule: MatchRule; sessionPath: string }[] = [];
+    const { written: placedWritten } = placed;
     for (const file of pr.files) {
       for (const { written, repoPath } of placedWritten) {
         const rule: MatchRule | null =
           repoPath === null ? null : repoPath === file.path ? 'same_path' : previousNames.get(file)!.includes(repoPath) ? 'renamed_from' : null;
         if (!rule) continue;
-        sessionsWithFingerprintsInPr = true;
-        let lines = 0;
-        // A fingerprint written n times matches at most n added lines of the file.
-        for (const [fp, times] of written.fingerprints) lines += take(file, fp, times);
-        if (lines > 0) files.push({ path: file.path, lines, rule, sessionPath: written.path });
+        pairs.push({ session, file, written, match: { path: file.path, lines: 0, exact: 0, edited: 0, rule, sessionPath: written.path } });
       }
     }
-    const lines = files.reduce((n, f) => n + f.lines, 0);
-    if (lines > 0) {
-      const { repository, folder, placedBy } = placement;
-      evidence.push({ kind: 'line_match', sessionId: session.id, lines, repository, folder, placedBy, files });
+  }
+  const sessionsWithFingerprintsInPr = pairs.length > 0;
+  // What each session wrote and no added line has matched yet: a line written n times matches at most n added lines.
+  const claudeLeft = new Map<FileLines, Map<number, number>>();
+  const claudeLeftOf = (written: FileLines) => {
+    let left = claudeLeft.get(written);
+    if (!left) claudeLeft.set(written, (left = new Map(written.fingerprints)));
+    return left;
+  };
+
+  // 2a. Exact matches first, for every session and file.
+  for (const { file, written, match } of pairs) {
+    const left = claudeLeftOf(written);
+    for (const [fp, times] of left) {
+      if (times <= 0) continue;
+      const granted = take(file, fp, times);
+      if (granted > 0) left.set(fp, times - granted);
+      match.exact += granted;
     }
+  }
+
+  // 2b. Then edited lines: among the lines still unmatched on both sides, similarity ≥ the threshold.
+  const sketchCache = new SketchCache();
+  for (const { file, written, match } of pairs) {
+    if (minSimilarity >= 1 || !file.sketches || !written.sketches) continue;
+    const perFile = attributed.get(file);
+    const addedLeft = new Map<number, number>();
+    for (const [fp, n] of file.fingerprints) {
+      const rest = n - (perFile?.get(fp) ?? 0);
+      if (rest > 0) addedLeft.set(fp, rest);
+    }
+    if (addedLeft.size === 0) continue;
+    const similar = matchSimilarLines(
+      { left: addedLeft, sketches: file.sketches },
+      { left: claudeLeftOf(written), sketches: written.sketches },
+      minSimilarity,
+      sketchCache,
+    );
+    for (const m of similar) match.edited += take(file, m.addedFingerprint, m.lines);
+  }
+
+  const evidence: Evidence[] = [];
+  for (const session of candidates) {
+    const files = pairs.filter((p) => p.session === session && p.match.exact + p.match.edited > 0).map((p) => ({ ...p.match, lines: p.match.exact + p.match.edited }));
+    const lines = files.reduce((n, f) => n + f.lines, 0);
+    if (lines === 0) continue;
+    const edited = files.some((f) => f.edited > 0);
+    const { repository, folder, placedBy } = placements.get(session.id)!.placement;
+    evidence.push({ kind: 'line_match', sessionId: session.id, lines, repository, folder, placedBy, files, ...(edited ? { minSimilarity } : {}) });
   }
 
   // 3. Commits Claude Code made, and commits or a PR body carrying its trailer. Their lines count in

@@ -1,4 +1,4 @@
-import type { Evidence } from './attribute-pull-request.js';
+import { DEFAULT_MIN_SIMILARITY, type Evidence } from './attribute-pull-request.js';
 
 /*
  * An attribution's evidence in plain words, for people reading why a PR counts (or not).
@@ -28,10 +28,15 @@ function monthDay(day: string): string {
 export function explainEvidence(evidence: Evidence[], linesAdded: number, authorLogin: string): string[] {
   return evidence.map((e) => {
     switch (e.kind) {
-      case 'line_match':
-        return `${e.lines} of ${plural(linesAdded, 'line')} match what Claude Code wrote in session ${sessionName(e.sessionId)}${whereSessionWorked(e)} (${e.files
-          .map((f) => `${f.path}: ${f.lines}`)
-          .join(', ')})`;
+      case 'line_match': {
+        const head = `${e.lines} of ${plural(linesAdded, 'line')} match what Claude Code wrote in session ${sessionName(e.sessionId)}${whereSessionWorked(e)}`;
+        // Attributions stored before edited lines were matched have no `edited`: all of theirs were exact.
+        const edited = e.files.reduce((n, f) => n + (f.edited ?? 0), 0);
+        if (edited === 0) return `${head} (${e.files.map((f) => `${f.path}: ${f.lines}`).join(', ')})`;
+        const files = e.files.map((f) => `${f.path}: ${f.exact ?? f.lines} exact, ${f.edited ?? 0} edited`).join('; ');
+        const percent = Math.round((1 - (e.minSimilarity ?? DEFAULT_MIN_SIMILARITY)) * 100);
+        return `${head} (${files}); an edited line was changed by at most ${percent}% after Claude Code wrote it (a person's tweak or a formatter)`;
+      }
       case 'commit_link':
         return `${e.commits.length === 1 ? 'commit' : 'commits'} ${e.commits.map(short).join(', ')} ${e.commits.length === 1 ? 'was' : 'were'} made by Claude Code (session ${sessionName(e.sessionId)})${e.lines > 0 ? `; its ${plural(e.lines, 'line')} count` : ''}`;
       case 'trailer': {

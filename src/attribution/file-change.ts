@@ -1,5 +1,5 @@
 import { addedLinesOfPatch, effectiveLines, excludedFileReason, type ExclusionReason } from './effective-lines.js';
-import { fingerprintCounts } from './line-fingerprint.js';
+import { fingerprintLines } from './line-fingerprint.js';
 
 /** One file of a diff as GitHub's REST API describes it (`pulls.listFiles`, `repos.getCommit`). */
 export interface FileChange {
@@ -22,6 +22,8 @@ export interface FileChangeSummary {
   /** GitHub leaves out the patch of large or binary files: their added lines cannot be fingerprinted. */
   patchMissing: boolean;
   fingerprints: Map<number, number>;
+  /** Each fingerprint's keyed token sketch, for matching lines a person edited after Claude Code wrote them. */
+  sketches: Map<number, Uint8Array>;
 }
 
 /** Counts and fingerprints the effective added lines of one changed file; the code itself is dropped here. */
@@ -29,6 +31,7 @@ export function summarizeFileChange(file: FileChange, fingerprintKey: string): F
   const excludedReason = excludedFileReason(file.filename);
   const patchMissing = file.patch === undefined && file.additions > 0;
   const lines = excludedReason || file.patch === undefined ? [] : effectiveLines(addedLinesOfPatch(file.patch));
+  const { fingerprints, sketches } = fingerprintLines(fingerprintKey, lines);
   return {
     path: file.filename,
     previousPath: file.previous_filename ?? null,
@@ -38,6 +41,7 @@ export function summarizeFileChange(file: FileChange, fingerprintKey: string): F
     effectiveLines: lines.length,
     excludedReason,
     patchMissing,
-    fingerprints: fingerprintCounts(fingerprintKey, lines),
+    fingerprints,
+    sketches,
   };
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { LineSketcher } from './line-sketch.js';
 
 /**
  * A keyed fingerprint of a normalized line: HMAC-SHA256 with the app's secret, cut to 48 bits so it
@@ -18,4 +19,29 @@ export function fingerprintCounts(key: string | Buffer, normalizedLines: Iterabl
     counts.set(fp, (counts.get(fp) ?? 0) + 1);
   }
   return counts;
+}
+
+/** The fingerprints of `normalizedLines` with their counts, and each fingerprint's keyed token sketch. */
+export function fingerprintLines(
+  key: string | Buffer,
+  normalizedLines: Iterable<string>,
+): { fingerprints: Map<number, number>; sketches: Map<number, Uint8Array> } {
+  const fingerprints = new Map<number, number>();
+  const sketches = new Map<number, Uint8Array>();
+  const sketcher = sketcherFor(key);
+  for (const line of normalizedLines) {
+    const fp = lineFingerprint(key, line);
+    const seen = fingerprints.get(fp);
+    fingerprints.set(fp, (seen ?? 0) + 1);
+    if (seen === undefined) sketches.set(fp, sketcher.sketch(line));
+  }
+  return { fingerprints, sketches };
+}
+
+let lastSketcher: { key: string | Buffer; sketcher: LineSketcher } | undefined;
+
+/** One sketcher per key, so its memo of token hashes is shared by every call (the app has one key). */
+function sketcherFor(key: string | Buffer): LineSketcher {
+  if (lastSketcher?.key !== key) lastSketcher = { key, sketcher: new LineSketcher(key) };
+  return lastSketcher.sketcher;
 }

@@ -294,6 +294,8 @@ export interface ChangedFileInput {
   excludedReason: string | null;
   patchMissing: boolean;
   fingerprints: Map<number, number>;
+  /** Each fingerprint's keyed token sketch (`src/attribution/line-sketch.ts`). */
+  sketches?: Map<number, Uint8Array> | undefined;
 }
 
 /** Replaces the changed files (and their line fingerprints) of one PR or one commit. */
@@ -322,8 +324,11 @@ export function replaceChangedFiles(
       })
       .returning({ id: changedFiles.id })
       .get();
-    const rows = [...file.fingerprints].map(([fingerprint, occurrences]) => ({ changedFileId: id, fingerprint, occurrences }));
-    // SQLite limits bound parameters per statement; 300 rows × 3 columns stays well inside it.
+    const rows = [...file.fingerprints].map(([fingerprint, occurrences]) => {
+      const sketch = file.sketches?.get(fingerprint);
+      return { changedFileId: id, fingerprint, occurrences, sketch: sketch ? Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength) : null };
+    });
+    // SQLite limits bound parameters per statement; 300 rows × 4 columns stays well inside it.
     for (let i = 0; i < rows.length; i += 300) tx.insert(addedLineFingerprints).values(rows.slice(i, i + 300)).run();
   }
 }

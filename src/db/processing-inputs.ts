@@ -1,4 +1,5 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
+import { PackedSketches, type SketchLookup } from '../attribution/line-sketch.js';
 import type { ApiRequestUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
@@ -60,7 +61,30 @@ export function directPushes(db: Db, org: string, fromDay: string, toDay: string
   ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
 }
 
-function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): FileLines[] {
+/**
+ * A file's sketches, read from the store the first time the attribution asks for one: only a file
+ * pair with lines left unmatched after the exact pass needs them, and most files a session wrote
+ * are not in the PR at hand. Kept packed once read (see `PackedSketches`).
+ */
+class StoredSketches implements SketchLookup {
+  #packed: PackedSketches | undefined;
+
+  constructor(private readonly read: () => Iterable<readonly [number, Uint8Array]>) {}
+
+  get(fingerprint: number): Uint8Array | undefined {
+    this.#packed ??= new PackedSketches(this.read());
+    return this.#packed.get(fingerprint);
+  }
+}
+
+function addedLineSketches(db: Db, changedFileId: number): [number, Uint8Array][] {
+  // Rows as arrays: millions of them in a recompute, and no object per row.
+  return statement(db, 'SELECT fingerprint, sketch FROM added_line_fingerprints WHERE changed_file_id = ? AND sketch IS NOT NULL')
+    .raw(true)
+    .all(changedFileId) as [number, Buffer][];
+}
+
+function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number, withSketches: boolean): FileLines[] {
   const rows = statement(db, 
       `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
        FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
@@ -70,14 +94,17 @@ function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number): F
   const files = new Map<number, FileLines>();
   for (const row of rows) {
     let file = files.get(row.id);
-    if (!file) files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
+    if (!file) {
+      files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
+      if (withSketches) file.sketches = new StoredSketches(() => addedLineSketches(db, row.id));
+    }
     if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
   }
   return [...files.values()];
 }
 
 export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
-  return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId) : filesOf(db, 'commit_id', subject.commitId!);
+  return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId, true) : filesOf(db, 'commit_id', subject.commitId!, true);
 }
 
 /** A commit of a subject, with what shows who made it (read by processing, never stored elsewhere). */
@@ -100,7 +127,8 @@ export function subjectCommits(db: Db, subject: SubjectRow): SubjectCommit[] {
   return rows.map((c) => ({
     sha: c.sha,
     claudeCodeTrailer: Boolean(c.trailer),
-    files: c.enriched ? filesOf(db, 'commit_id', c.id) : undefined,
+    // A commit's own lines are only ever counted whole (exact fingerprints): no sketches.
+    files: c.enriched ? filesOf(db, 'commit_id', c.id, false) : undefined,
     message: c.message,
     authorLogin: c.authorLogin,
     committerLogin: c.committerLogin,
@@ -181,16 +209,25 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
   return { commits, pullRequests };
 }
 
-/** What one of the org's sessions wrote, per path. */
+/** What one of the org's sessions wrote, per path (sketches read when first needed). */
 export function sessionWritten(db: Db, org: string, sessionId: string): FileLines[] {
   const byPath = new Map<string, FileLines>();
   for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE org = ? AND session_id = ?')
     .iterate(org, sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
     let file = byPath.get(r.path);
-    if (!file) byPath.set(r.path, (file = { path: r.path, fingerprints: new Map() }));
+    if (!file) {
+      const path = r.path;
+      byPath.set(path, (file = { path, fingerprints: new Map(), sketches: new StoredSketches(() => sessionLineSketches(db, org, sessionId, path)) }));
+    }
     file.fingerprints.set(r.fingerprint, r.occurrences);
   }
   return [...byPath.values()];
+}
+
+function sessionLineSketches(db: Db, org: string, sessionId: string, path: string): [number, Uint8Array][] {
+  return statement(db, 'SELECT fingerprint, sketch FROM session_line_fingerprints WHERE org = ? AND session_id = ? AND path = ? AND sketch IS NOT NULL')
+    .raw(true)
+    .all(org, sessionId, path) as [number, Buffer][];
 }
 
 export type { SessionFacts };

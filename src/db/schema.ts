@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /*
  * Times from GitHub are stored as ISO-8601 UTC text (`toISOString()`), so they sort and bucket by
@@ -199,6 +199,8 @@ export const addedLineFingerprints = sqliteTable(
       .references(() => changedFiles.id, { onDelete: 'cascade' }),
     fingerprint: integer('fingerprint').notNull(),
     occurrences: integer('occurrences').notNull(),
+    /** The line's keyed token sketch (`src/attribution/line-sketch.ts`), for matching edited lines; never the line. */
+    sketch: blob('sketch', { mode: 'buffer' }),
   },
   (t) => [primaryKey({ name: 'added_line_fingerprints_pk', columns: [t.changedFileId, t.fingerprint] })],
 );
@@ -450,6 +452,8 @@ export const sessionLineFingerprints = sqliteTable(
     path: text('path').notNull(),
     fingerprint: integer('fingerprint').notNull(),
     occurrences: integer('occurrences').notNull(),
+    /** The line's keyed token sketch (`src/attribution/line-sketch.ts`), for matching edited lines; never the line. */
+    sketch: blob('sketch', { mode: 'buffer' }),
     org: text('org').notNull(),
     firstWrittenAt: text('first_written_at').notNull(),
   },

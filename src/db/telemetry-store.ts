@@ -73,8 +73,9 @@ function hotStatements(db: Db) {
        ON CONFLICT (org, day, session_id, metric, dimension) DO UPDATE SET value = value + excluded.value, received_at = excluded.received_at`,
     ),
     addFingerprint: sqlite.prepare(
-      `INSERT INTO session_line_fingerprints (session_id, path, fingerprint, occurrences, org, first_written_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org, session_id, path, fingerprint) DO UPDATE SET occurrences = occurrences + excluded.occurrences`,
+      `INSERT INTO session_line_fingerprints (session_id, path, fingerprint, occurrences, sketch, org, first_written_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org, session_id, path, fingerprint) DO UPDATE SET occurrences = occurrences + excluded.occurrences,
+         sketch = coalesce(session_line_fingerprints.sketch, excluded.sketch)`,
     ),
     addApiRequests: sqlite.prepare(
       `INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_micro_usd, received_at)
@@ -252,11 +253,20 @@ export function addSessionPullRequest(
 
 export function addSessionLineFingerprints(
   db: Db,
-  input: { sessionId: string; path: string; org: string; writtenAt: string; fingerprints: Map<number, number> },
+  input: {
+    sessionId: string;
+    path: string;
+    org: string;
+    writtenAt: string;
+    fingerprints: Map<number, number>;
+    /** Each fingerprint's keyed token sketch (`src/attribution/line-sketch.ts`). */
+    sketches?: Map<number, Uint8Array> | undefined;
+  },
 ): void {
   const stmt = statements(db).addFingerprint;
   for (const [fingerprint, occurrences] of input.fingerprints) {
-    stmt.run(input.sessionId, input.path, fingerprint, occurrences, input.org, input.writtenAt);
+    const sketch = input.sketches?.get(fingerprint);
+    stmt.run(input.sessionId, input.path, fingerprint, occurrences, sketch ? Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength) : null, input.org, input.writtenAt);
   }
 }
 

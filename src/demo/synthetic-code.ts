@@ -1,3 +1,4 @@
+import { decodeSketch, LineSketcher, sketchSimilarity, type DecodedSketch } from '../attribution/line-sketch.js';
 import type { Random } from './random.js';
 
 /*
@@ -36,10 +37,15 @@ const snake = (...parts: string[]) => parts.join('_');
 
 /**
  * Lines already used per file path (normal form): a generator asks it before emitting a counted line
- * and tries another wording when the line exists.
+ * and tries another wording when the line exists, or when it is so close to one (a similarity the
+ * app would count as an edit of it, with a margin) that a person's line could pass for Claude
+ * Code's. So the demo's expected figures still follow from the plan alone.
  */
 export class LineRegistry {
   readonly #used = new Map<string, Set<string>>();
+  readonly #sketches = new Map<string, DecodedSketch[]>();
+  // Any key gives the same similarities (only hash collisions differ), hence the margin below 0.8.
+  readonly #sketcher = new LineSketcher('demo line registry');
 
   claim(path: string, line: string): boolean {
     if (!isCountedLine(line)) return true;
@@ -47,7 +53,12 @@ export class LineRegistry {
     if (!set) this.#used.set(path, (set = new Set()));
     const key = normalForm(line);
     if (set.has(key)) return false;
+    const sketch = decodeSketch(this.#sketcher.sketch(key));
+    let sketches = this.#sketches.get(path);
+    if (!sketches) this.#sketches.set(path, (sketches = []));
+    if (sketch && sketches.some((other) => sketchSimilarity(sketch, other, 0.7) !== null)) return false;
     set.add(key);
+    if (sketch) sketches.push(sketch);
     return true;
   }
 }

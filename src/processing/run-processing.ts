@@ -66,6 +66,8 @@ export interface ProcessOptions {
   lookbackDays?: number;
   daysBefore?: number;
   daysAfter?: number;
+  /** `ATTRIBUTION_MIN_SIMILARITY`: how similar an edited line must stay to count (default 0.8). */
+  minSimilarity?: number | undefined;
   trigger?: string;
   log?: Logger | undefined;
   now?: () => Date;
@@ -359,7 +361,11 @@ async function processOrg(
       dayString(merged - daysBefore * DAY_MS),
       dayString(merged + daysAfter * DAY_MS),
     );
-    const result = attributePullRequest(facts, candidates, { daysBefore, daysAfter });
+    const result = attributePullRequest(facts, candidates, {
+      daysBefore,
+      daysAfter,
+      ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
+    });
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     attributed++;
     if (batch.length >= 200) {

@@ -32,6 +32,7 @@ export function scheduleProcessing({ db, config, log, now = () => new Date() }: 
       const summary = await runProcessing(db, {
         lookbackDays: config.processLookbackDays,
         ...config.attributionWindow,
+          minSimilarity: config.attributionMinSimilarity,
         labelPullRequests: config.labelPullRequests,
         retentionDays: config.retentionDays,
         trigger: 'schedule',

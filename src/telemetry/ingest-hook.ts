@@ -1,5 +1,5 @@
 import { effectiveLines, excludedFileReason } from '../attribution/effective-lines.js';
-import { fingerprintCounts } from '../attribution/line-fingerprint.js';
+import { fingerprintLines } from '../attribution/line-fingerprint.js';
 import type { Db } from '../db/client.js';
 import type { Tx } from '../db/github-activity.js';
 import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
@@ -53,7 +53,7 @@ export function ingestHookCall(
         path: file.path,
         org: token.org,
         writtenAt: nowIso,
-        fingerprints: fingerprintCounts(fingerprintKey, lines),
+        ...fingerprintLines(fingerprintKey, lines),
       });
     }
     if (git.commitSha) {

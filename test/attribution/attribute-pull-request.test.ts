@@ -7,13 +7,13 @@ import {
 } from '../../src/attribution/attribute-pull-request.js';
 import { effectiveLines } from '../../src/attribution/effective-lines.js';
 import { summarizeFileChange } from '../../src/attribution/file-change.js';
-import { fingerprintCounts } from '../../src/attribution/line-fingerprint.js';
+import { fingerprintLines } from '../../src/attribution/line-fingerprint.js';
 
 const KEY = 'attribution-test-key-0123456789abcdef';
 
-/** A file's effective lines as the store keeps them: fingerprint counts of the normalized lines. */
+/** A file's effective lines as the store keeps them: fingerprint counts of the normalized lines, and their sketches. */
 function file(path: string, lines: string[], previousPath?: string): FileLines {
-  return { path, previousPath, fingerprints: fingerprintCounts(KEY, effectiveLines(lines)) };
+  return { path, previousPath, ...fingerprintLines(KEY, effectiveLines(lines)) };
 }
 
 const CLAUDE_LINES = [
@@ -72,7 +72,7 @@ describe('line_match', () => {
           repository: 'acme/widgets',
           folder: '',
           placedBy: 'working_directory',
-          files: [{ path: 'src/rate-limiter.ts', lines: 6, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' }],
+          files: [{ path: 'src/rate-limiter.ts', lines: 6, exact: 6, edited: 0, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' }],
         },
       ],
     });

@@ -7,6 +7,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { loadConfig } from '../../src/config.js';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { attributions, dailyModelUsage, dailyOrgMetrics, dailyUserMetrics, processingRuns } from '../../src/db/schema.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
@@ -54,15 +55,15 @@ async function webhook(event: string, payload: object) {
   });
 }
 
-async function deliverPr42() {
+async function deliverPr42(commits = [claudeCommit, readmeCommit]) {
   await webhook('installation', installationPayload('created'));
   await webhook('pull_request', pullRequestPayload('opened', PR42));
-  await webhook('push', pushPayload('feature/rate-limit', [claudeCommit, readmeCommit]));
+  await webhook('push', pushPayload('feature/rate-limit', commits));
   await webhook('pull_request', pullRequestPayload('closed', { ...PR42_MERGED, additions: 31, changedFiles: 3, headSha: readmeCommit.sha }));
   nockInstallationToken(INSTALLATION_ID);
   // The installation queued a count of acme's members (no SEATS configured), then PR #42's enrichment.
   nockOrgMembers('acme', 12);
-  await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit, readmeCommit], DANA.login);
+  await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, commits, DANA.login);
   expect(await app.worker.runDueJobs()).toBe(2);
 }
 
@@ -133,8 +134,8 @@ describe('the rate-limiter session, end to end', () => {
         folder: '',
         placedBy: 'commits',
         files: [
-          { path: 'src/rate-limiter.ts', lines: 17, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
-          { path: 'src/server.ts', lines: 5, rule: 'same_path', sessionPath: 'src/server.ts' },
+          { path: 'src/rate-limiter.ts', lines: 17, exact: 17, edited: 0, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
+          { path: 'src/server.ts', lines: 5, exact: 5, edited: 0, rule: 'same_path', sessionPath: 'src/server.ts' },
         ],
       },
       { kind: 'commit_link', sessionId: SESSION, commits: [claudeCommit.sha], lines: 0 },
@@ -178,6 +179,53 @@ describe('the rate-limiter session, end to end', () => {
       { org: 'acme', day: DAY, userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 13_200 },
     ]);
     expect(app.db.select().from(processingRuns).get()).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
+  });
+
+  it('counts the lines Dana edited by at most 20% as edited, and not the one she rewrote', async () => {
+    // Dana changed Claude Code's lines before the commit: two constants, a dropped semicolon, and
+    // one line rewritten (`return res.end('slow down');`). The hook's sketches and the PR's meet
+    // in processing; no line text is stored on either side.
+    const edited = {
+      ...claudeCommit,
+      patch: claudeCommit.patch
+        .replace('+  const bucket = new TokenBucket(100, 50);', '+  const bucket = new TokenBucket(200, 50);')
+        .replace("+      res.writeHead(429, { 'retry-after': '1' });", "+      res.writeHead(429, { 'retry-after': '2' });")
+        .replace('+    this.tokens -= count;', '+    this.tokens -= count')
+        .replace("+      return res.end('slow down');", "+      return res.end(JSON.stringify({ error: 'rate limited', retryAfterSeconds: 2 }));"),
+    };
+    expect(edited.patch).not.toBe(claudeCommit.patch);
+    await replayTelemetry(RECORDING);
+    await deliverPr42([edited, readmeCommit]);
+    await process();
+
+    const attribution = app.db.select().from(attributions).get()!;
+    // By hand: src/rate-limiter.ts 17 lines, 16 exact and the semicolon-less one edited; src/server.ts
+    // 5 lines Claude wrote, 2 exact, 2 edited, the rewritten one Dana's; README 1 line, Dana's.
+    expect(attribution).toMatchObject({ linesAdded: 23, linesWithClaudeCode: 21, withClaudeCode: true });
+    expect((attribution.evidence as unknown[])[0]).toEqual({
+      kind: 'line_match',
+      sessionId: SESSION,
+      lines: 21,
+      minSimilarity: 0.8,
+      files: [
+        { path: 'src/rate-limiter.ts', lines: 17, exact: 16, edited: 1, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
+        { path: 'src/server.ts', lines: 4, exact: 2, edited: 2, rule: 'same_path', sessionPath: 'src/server.ts' },
+      ],
+    });
+    // The API explains it in plain words.
+    const key = createApiKey(app.db, { org: 'acme' }).key;
+    const res = await fetch(`${app.url}/api/v1/orgs/acme/pull-requests/acme/widgets/42`, { headers: { 'x-api-key': key } });
+    expect(((await res.json()) as { explanation: string[] }).explanation[0]).toBe(
+      "21 of 23 lines match what Claude Code wrote in session c09ec6b4 (src/rate-limiter.ts: 16 exact, 1 edited; src/server.ts: 2 exact, 2 edited); an edited line was changed by at most 20% after Claude Code wrote it (a person's tweak or a formatter)",
+    );
+    // Nothing of a line is stored: fingerprints and sketches are integers and hash bytes.
+    const sketches = app.db.$client.prepare('SELECT sketch FROM added_line_fingerprints UNION ALL SELECT sketch FROM session_line_fingerprints').all() as { sketch: Buffer | null }[];
+    expect(sketches.length).toBeGreaterThan(40);
+    for (const { sketch } of sketches) {
+      expect(sketch).toBeInstanceOf(Buffer);
+      expect(sketch!.length % 3).toBe(0);
+      expect(sketch!.toString('latin1')).not.toMatch(/bucket|tokens|retry|slow/i);
+    }
   });
 
   it('the rejected-write session: 1 of 2 edit decisions accepted, under an unlinked bucket that still counts', async () => {

@@ -176,7 +176,10 @@ export const UserDetailSchema = z
 export const EvidenceSchema = z
   .object({ kind: z.enum(['line_match', 'commit_link', 'trailer', 'claude_code_remote', 'session_activity']) })
   .catchall(z.unknown())
-  .openapi('Evidence', { description: 'What was found, with the detail of its kind (sessions, commits, files, lines)' });
+  .openapi('Evidence', {
+    description:
+      'What was found, with the detail of its kind (sessions, commits, files, lines). A line_match counts, per file, `exact` lines (the same after normalization) and `edited` ones (changed by a person or a formatter, similarity at least `minSimilarity`)',
+  });
 
 export const PullRequestSchema = z
   .object({
