@@ -199,8 +199,8 @@ describe('attribution scoped to where sessions worked', () => {
         folder: 'services/api',
         placedBy: 'commits',
         files: [
-          { path: 'services/api/src/config.ts', lines: 2, rule: 'same_path', sessionPath: 'src/config.ts' },
-          { path: 'services/api/src/routes/health.ts', lines: 3, rule: 'renamed_from', sessionPath: 'src/health.ts' },
+          { path: 'services/api/src/config.ts', lines: 2, exact: 2, edited: 0, rule: 'same_path', sessionPath: 'src/config.ts' },
+          { path: 'services/api/src/routes/health.ts', lines: 3, exact: 3, edited: 0, rule: 'renamed_from', sessionPath: 'src/health.ts' },
         ],
       },
       { kind: 'commit_link', sessionId: 'session-api', commits: [sha('a')], lines: 0 },

@@ -206,6 +206,9 @@ describe('the rate-limiter session, end to end', () => {
       kind: 'line_match',
       sessionId: SESSION,
       lines: 21,
+      repository: 'acme/widgets',
+      folder: '',
+      placedBy: 'commits',
       minSimilarity: 0.8,
       files: [
         { path: 'src/rate-limiter.ts', lines: 17, exact: 16, edited: 1, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' },
@@ -216,7 +219,7 @@ describe('the rate-limiter session, end to end', () => {
     const key = createApiKey(app.db, { org: 'acme' }).key;
     const res = await fetch(`${app.url}/api/v1/orgs/acme/pull-requests/acme/widgets/42`, { headers: { 'x-api-key': key } });
     expect(((await res.json()) as { explanation: string[] }).explanation[0]).toBe(
-      "21 of 23 lines match what Claude Code wrote in session c09ec6b4 (src/rate-limiter.ts: 16 exact, 1 edited; src/server.ts: 2 exact, 2 edited); an edited line was changed by at most 20% after Claude Code wrote it (a person's tweak or a formatter)",
+      "21 of 23 lines match what Claude Code wrote in session c09ec6b4, working in acme/widgets (src/rate-limiter.ts: 16 exact, 1 edited; src/server.ts: 2 exact, 2 edited); an edited line was changed by at most 20% after Claude Code wrote it (a person's tweak or a formatter)",
     );
     // Nothing of a line is stored: fingerprints and sketches are integers and hash bytes.
     const sketches = app.db.$client.prepare('SELECT sketch FROM added_line_fingerprints UNION ALL SELECT sketch FROM session_line_fingerprints').all() as { sketch: Buffer | null }[];

@@ -139,8 +139,8 @@ describe('moved-health-check (CLI 2.1.332): a Write over an existing file, a mov
         folder: '',
         placedBy: 'commits',
         files: [
-          { path: 'src/config.ts', lines: 2, rule: 'same_path', sessionPath: 'src/config.ts' },
-          { path: 'src/routes-health.ts', lines: 3, rule: 'renamed_from', sessionPath: 'src/health.ts' },
+          { path: 'src/config.ts', lines: 2, exact: 2, edited: 0, rule: 'same_path', sessionPath: 'src/config.ts' },
+          { path: 'src/routes-health.ts', lines: 3, exact: 3, edited: 0, rule: 'renamed_from', sessionPath: 'src/health.ts' },
         ],
       },
       { kind: 'commit_link', sessionId: session, commits: [prCommits[0]!.sha, prCommits[1]!.sha].sort(), lines: 0 }, // made in the same second: in sha order
