@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import nock from 'nock';
 import { startAppServer } from '../../src/app-server.js';
-import { loadConfig } from '../../src/config.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { attributions } from '../../src/db/schema.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { INSTALLATION_ID, installationPayload, pullRequestPayload } from '../helpers/github-payloads.js';
 import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
-import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
 
 /*
  * The attribution evaluation: scenarios recorded with the real Claude Code CLI
@@ -213,15 +212,7 @@ export async function evaluateScenario(name: string): Promise<PullRequestOutcome
   const { truths } = scenarioTruth(name);
   const dir = mkdtempSync(join(tmpdir(), 'ccm-attr-eval-'));
   let clock = new Date(recording.sessions[0]?.startedAt ?? recording.pullRequests[0]!.createdAt);
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'metrics.db'),
-    APP_ID: TEST_APP_ID,
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    SEATS: '25',
-  });
+  const config = testServerConfig(dir, { SEATS: '25' });
   const app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false, now: () => clock });
   try {
     const post = async (path: string, body: Buffer | string, headers: Record<string, string>) => {

@@ -5,13 +5,12 @@ import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer } from '../../src/app-server.js';
-import { loadConfig } from '../../src/config.js';
 import { webhookRedeliveryRequests } from '../../src/db/schema.js';
 import { applyDeliveryOnce } from '../../src/db/webhook-deliveries.js';
 import { catchUpDeliveries, type HookDelivery } from '../../src/github/catch-up-deliveries.js';
 import { nockHookDeliveries, nockRedeliveries } from '../helpers/nock-github.js';
 import { createTestDb } from '../helpers/test-db.js';
-import { createTestProbot, silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+import { testServerConfig, createTestProbot, silentLog } from '../helpers/test-probot.js';
 
 /* Catch-up after downtime, against GitHub's REST API mocked at the HTTP edge. */
 
@@ -121,14 +120,7 @@ describe('the server', () => {
     const lost = attempt('guid-lost', 1, 'unreachable');
     nockHookDeliveries([[{ ...lost, delivered_at: new Date(Date.now() - 3_600_000).toISOString() }]]);
     const redeliveries = nockRedeliveries();
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: join(dir, 'metrics.db'),
-      APP_ID: TEST_APP_ID,
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    });
+    const config = testServerConfig(dir);
     const app = await startAppServer({ config, log: silentLog });
     try {
       for (let i = 0; i < 100 && redeliveries.asked.length === 0; i++) await new Promise((r) => setTimeout(r, 50));

@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
-import { loadConfig } from '../../src/config.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { recordedCommits } from './claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from './github-payloads.js';
 import { nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from './nock-github.js';
 import { capturedRequests } from './replay.js';
-import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from './test-probot.js';
+import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from './test-probot.js';
 
 /** acme's GitHub members, as the mocked API counts them. */
 export const ORG_MEMBERS = 12;
@@ -29,15 +28,7 @@ export async function startProcessedOrg(
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'ccm-org-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'metrics.db'),
-    APP_ID: TEST_APP_ID,
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    ...env,
-  });
+  const config = testServerConfig(dir, { ...env });
   const app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
   await options.before?.(app); // e.g. another org's token sending first
   const token = createIngestToken(app.db, { org: 'acme' }).token;

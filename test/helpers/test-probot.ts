@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Probot } from 'probot';
+import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
 import { githubApp } from '../../src/github/app.js';
 import { createProbot } from '../../src/github/probot.js';
@@ -17,6 +19,19 @@ export function testPrivateKey(): string {
 }
 
 export const silentLog = pino({ level: 'silent' });
+
+/** The server's configuration in a test: loopback, any free port, a database in `dir`, the test GitHub App; `env` adds or overrides. */
+export function testServerConfig(dir: string, env: Record<string, string> = {}) {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: join(dir, 'metrics.db'),
+    APP_ID: TEST_APP_ID,
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    ...env,
+  });
+}
 
 export function testCredentials() {
   return { appId: TEST_APP_ID, privateKey: testPrivateKey(), webhookSecret: TEST_WEBHOOK_SECRET };

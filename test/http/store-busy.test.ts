@@ -6,7 +6,6 @@ import Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
-import { loadConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { installations, webhookDeliveries } from '../../src/db/schema.js';
@@ -15,7 +14,7 @@ import { installationPayload } from '../helpers/github-payloads.js';
 import { nockOAuthSignIn, TEST_OAUTH } from '../helpers/nock-github.js';
 import { metricsRequest } from '../helpers/otlp-builders.js';
 import { storedTelemetry } from '../helpers/telemetry-figures.js';
-import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
 import { cookieHeader, cookiesOf } from '../helpers/web-session.js';
 
 /*
@@ -33,15 +32,7 @@ let token: string;
 beforeEach(async () => {
   nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-busy-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'metrics.db'),
-    APP_ID: TEST_APP_ID,
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    ...TEST_OAUTH,
-  });
+  const config = testServerConfig(dir, { ...TEST_OAUTH });
   app = await startAppServer({ config, log: silentLog, startWorker: false });
   token = createIngestToken(app.db, { org: 'acme' }).token;
   holder = new Database(join(dir, 'metrics.db'));

@@ -7,11 +7,10 @@ import Database from 'better-sqlite3';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
-import { loadConfig } from '../../src/config.js';
 import { pullRequests, repositories, webhookDeliveries } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { PR42, pullRequestPayload, pullRequestReviewPayload } from '../helpers/github-payloads.js';
-import { TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+import { testServerConfig, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
 
 /*
  * What the webhook route refuses, and how: in the spec's error shape, storing nothing, reading no
@@ -29,15 +28,7 @@ beforeEach(async () => {
   nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-refusals-'));
   logged = [];
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'metrics.db'),
-    APP_ID: TEST_APP_ID,
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    WEBHOOK_MAX_BODY_BYTES: String(LIMIT),
-  });
+  const config = testServerConfig(dir, { WEBHOOK_MAX_BODY_BYTES: String(LIMIT) });
   // The app's own logger, at its most talkative, writing into memory.
   const log = createLogger('trace', { write: (line: string) => void logged.push(line) });
   app = await startAppServer({ config, log, startWorker: false });

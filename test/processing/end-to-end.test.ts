@@ -6,7 +6,6 @@ import { and, eq } from 'drizzle-orm';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
-import { loadConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { attributions, dailyModelUsage, dailyOrgMetrics, dailyUserMetrics, processingRuns } from '../../src/db/schema.js';
@@ -15,7 +14,7 @@ import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
 import { GITHUB_API, nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from '../helpers/nock-github.js';
 import { capturedRequests } from '../helpers/replay.js';
-import { silentLog, TEST_APP_ID, TEST_WEBHOOK_SECRET, testPrivateKey } from '../helpers/test-probot.js';
+import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
 
 /*
  * The recorded rate-limiter session end to end, over real HTTP into one running app: Claude Code's
@@ -71,14 +70,7 @@ beforeEach(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-e2e-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: join(dir, 'metrics.db'),
-    APP_ID: TEST_APP_ID,
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-  });
+  const config = testServerConfig(dir);
   app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
   token = createIngestToken(app.db, { org: 'acme' }).token;
 });
