@@ -116,6 +116,28 @@ describe('sign in with GitHub', () => {
     expect(back.headers.get('location')).toBe('/');
   });
 
+  it.each([
+    ['a tab', '/%09/evil.example'],
+    ['a line feed', '/%0A/evil.example'],
+    ['a backslash', '/%5C/evil.example'],
+    ['CR LF (header injection)', '/%0D%0ASet-Cookie:%20x=1'],
+  ])('does not leave the site through %s in return_to (browsers drop it from a Location)', async (_what, returnTo) => {
+    const start = await page(`/auth/sign-in?return_to=${returnTo}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    (await import('../helpers/nock-github.js')).nockOAuthSignIn({ login: 'dana', id: DANA.id });
+    const back = await page(`/auth/github/callback?code=test-code&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe('/');
+  });
+
+  it('keeps a return path of this site, percent-encoded as the pages send it', async () => {
+    const start = await page(`/auth/sign-in?return_to=${encodeURIComponent('/orgs/acme/users/unlinked%3As%40x?range=7d')}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    (await import('../helpers/nock-github.js')).nockOAuthSignIn({ login: 'dana', id: DANA.id });
+    const back = await page(`/auth/github/callback?code=test-code&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(back.headers.get('location')).toBe('/orgs/acme/users/unlinked%3As%40x?range=7d');
+  });
+
   it('signs out: the session ends on the server, not only in the browser', async () => {
     nockInstallationTokenAnyTimes();
     const cookie = await signIn(app.http, { login: 'dana', id: DANA.id });
