@@ -197,8 +197,13 @@ export function ingestMetrics(
   return rejections.result(applied, applied ? accepted : points.length);
 }
 
+/** A plain decimal, as Claude Code writes counts and costs in event attributes ("0.0123", "1e-5"). */
+const DECIMAL = /^[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?$|^\.[0-9]+(?:[eE][+-]?[0-9]+)?$/;
+
 const num = (v: unknown): number | undefined => {
   if (v === undefined || v === '') return undefined;
+  // `Number()` would also read "0x10", "0b11", " 12 " and "-0": none of them is a count or a cost.
+  if (typeof v === 'string' && !DECIMAL.test(v)) return Number.NaN;
   if (typeof v !== 'number' && typeof v !== 'string') return Number.NaN;
   const n = Number(v);
   return Number.isFinite(n) ? n : Number.NaN;

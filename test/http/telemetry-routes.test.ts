@@ -264,6 +264,15 @@ describe('OTLP logs', () => {
     expect(storedTelemetry(t.db).apiRequests).toEqual([]);
     expect(storedTelemetry(t.db).counters).toEqual({ prompts: 1 });
   });
+
+  it('reads counts and costs only as plain decimals (not hex, binary, padded or signed strings)', async () => {
+    const odd = [{ cost_usd: '0x10' }, { cost_usd: ' 12 ' }, { cost_usd: '-0' }, { input_tokens: '0b11' }, { input_tokens: '1_000' }, { output_tokens: '+5' }];
+    const res = await post('/v1/logs', JSON.stringify(logsRequest([...odd.map((a) => ({ name: 'api_request', attributes: { model: 'm', ...a } })), { name: 'api_request', attributes: { model: 'm', cost_usd: '1.5e-1', input_tokens: '12' } }])));
+    expect(((await res.json()) as { partialSuccess: { rejectedLogRecords: string } }).partialSuccess.rejectedLogRecords).toBe('6');
+    expect(storedTelemetry(t.db).apiRequests.map(({ model, requests, inputTokens, costUsd }) => ({ model, requests, inputTokens, costUsd }))).toEqual([
+      { model: 'm', requests: 1, inputTokens: 12, costUsd: 0.15 },
+    ]);
+  });
 });
 
 describe('identities', () => {
