@@ -487,6 +487,17 @@ describe('settings (owners)', () => {
     const refused = await post('/orgs/acme/settings/identity-links/remove', cookie, learned);
     expect(refused.status).toBe(400);
     expect((await post('/orgs/acme/settings/identity-links', cookie, { kind: 'email', value: 'nope', login: 'sam' })).status).toBe(400);
+    // Bounded like telemetry's identity fields: a 60 KB value is refused and not stored.
+    const links = () => app.db.$client.prepare("SELECT count(*) AS n FROM identity_links WHERE org = 'acme'").get();
+    const before = links();
+    for (const [kind, value] of [['email', `${'a'.repeat(60_000)}@example.com`], ['account_uuid', 'u'.repeat(129)]]) {
+      const long = await post('/orgs/acme/settings/identity-links', cookie, { kind: kind!, value: value!, login: 'sam' });
+      expect(long.status).toBe(400);
+      const text = await long.text();
+      expect(text).toMatch(/is longer than (254|128) characters/);
+      expect(text).not.toContain('a'.repeat(300));
+    }
+    expect(links()).toEqual(before);
   });
 
   it('saves the viewer teams and spend visibility, and refuses a bad team slug', async () => {

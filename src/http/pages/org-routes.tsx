@@ -25,6 +25,7 @@ import { ProcessingBusyError } from '../../processing/run-processing.js';
 import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
+import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, encodeCursor } from '../api/metrics-api.js';
 import { resolveRange } from '../api/schemas.js';
@@ -502,6 +503,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         ? 'Choose email or account UUID.'
         : !value
           ? 'Enter the email or account UUID Claude Code reports.'
+          : // The same bounds as telemetry's identity fields: a longer value could never match one.
+            value.length > (kind === 'email' ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH)
+            ? `That ${kind === 'email' ? 'email' : 'account UUID'} is longer than ${kind === 'email' ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH} characters.`
           : kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(value)
             ? `"${value}" is not an email address.`
             : !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)
