@@ -17,6 +17,7 @@ import { learnIdentityLinks } from '../db/identity-links.js';
 import { counterFor, dimensionPart, sessionFields } from './claude-code-metrics.js';
 import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd } from './ingest-bounds.js';
 import { utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
+import { ownProperty } from '../own-property.js';
 
 export interface IngestResult {
   /** False when the identical request was applied before (an exporter retry). */
@@ -149,7 +150,7 @@ export function ingestMetrics(
         reject(`${point.name}: model, tool and type names must be at most 128 characters`);
         continue;
       }
-      const bound = METRIC_BOUNDS[point.name]!;
+      const bound = ownProperty(METRIC_BOUNDS, point.name)!;
       if (!Number.isFinite(point.value) || point.value < 0 || point.value > bound) {
         reject(`${point.name}: value must be a number from 0 to ${bound}`);
         continue;

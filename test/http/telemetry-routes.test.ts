@@ -265,8 +265,23 @@ describe('OTLP logs', () => {
     expect(storedTelemetry(t.db).counters).toEqual({ prompts: 1 });
   });
 
+  it('accepts and ignores metrics named like Object properties (they were a 500, which exporters retry forever)', async () => {
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+    for (const name of names) {
+      const res = await post('/v1/metrics', JSON.stringify(metricsRequest([{ ...lines(1), name }])));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({});
+    }
+    const temporality = metricsRequest([lines(1)]);
+    (temporality.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.sum as { aggregationTemporality: unknown }).aggregationTemporality = 'constructor';
+    expect(await (await post('/v1/metrics', JSON.stringify(temporality))).json()).toEqual({
+      partialSuccess: { rejectedDataPoints: '1', errorMessage: '1 × claude_code.lines_of_code.count: aggregation temporality must be DELTA or CUMULATIVE' },
+    });
+    expect(storedTelemetry(t.db).counters).toEqual({});
+  });
+
   it('reads counts and costs only as plain decimals (not hex, binary, padded or signed strings)', async () => {
-    const odd = [{ cost_usd: '0x10' }, { cost_usd: ' 12 ' }, { cost_usd: '-0' }, { input_tokens: '0b11' }, { input_tokens: '1_000' }, { output_tokens: '+5' }];
+    const odd: Record<string, string>[] = [{ cost_usd: '0x10' }, { cost_usd: ' 12 ' }, { cost_usd: '-0' }, { input_tokens: '0b11' }, { input_tokens: '1_000' }, { output_tokens: '+5' }];
     const res = await post('/v1/logs', JSON.stringify(logsRequest([...odd.map((a) => ({ name: 'api_request', attributes: { model: 'm', ...a } })), { name: 'api_request', attributes: { model: 'm', cost_usd: '1.5e-1', input_tokens: '12' } }])));
     expect(((await res.json()) as { partialSuccess: { rejectedLogRecords: string } }).partialSuccess.rejectedLogRecords).toBe('6');
     expect(storedTelemetry(t.db).apiRequests.map(({ model, requests, inputTokens, costUsd }) => ({ model, requests, inputTokens, costUsd }))).toEqual([

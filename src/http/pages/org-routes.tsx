@@ -38,6 +38,7 @@ import { PeoplePage } from './people-page.js';
 import { PersonPage } from './person-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
 import { SettingsPage, type SettingsPageProps } from './settings-page.js';
+import { ownProperty } from '../../own-property.js';
 
 /*
  * The metrics pages under /orgs/{org}: overview, people, one person, pull requests, settings.
@@ -436,7 +437,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.get('/orgs/:org/settings', async (c) => {
     const ctx = await orgContext(c, { ownersOnly: true });
     if (ctx instanceof Response) return ctx;
-    return settingsPage(c, ctx, { notice: NOTICES[c.req.query('notice') ?? ''] });
+    return settingsPage(c, ctx, { notice: ownProperty(NOTICES, c.req.query('notice') ?? '') });
   });
 
   app.post('/orgs/:org/settings/access', async (c) => {
