@@ -371,6 +371,8 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
           repo: z.string().min(1).openapi({ param: { name: 'repo', in: 'path' }, example: 'widgets' }),
           number: z.coerce.number().int().min(1).openapi({ param: { name: 'number', in: 'path' }, example: 42 }),
         }),
+        // No parameters: an unknown one is refused like on every other route.
+        query: z.strictObject({}),
       },
       responses: json(PullRequestDetailSchema, 'The PR’s attribution'),
     }),
