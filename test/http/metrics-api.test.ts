@@ -229,6 +229,16 @@ describe('freshness and rate limit', () => {
     expect(again.status).toBe(304);
   });
 
+  it('compares If-None-Match as HTTP does: a list, a weak tag (a compressing proxy) or *', async () => {
+    const etag = (await get(`/orgs/acme/summary?${RANGE}`)).headers.get('etag')!;
+    for (const header of [`W/${etag}`, `"other", ${etag}`, '*']) {
+      const res = await get(`/orgs/acme/summary?${RANGE}`, { 'x-api-key': key, 'if-none-match': header });
+      expect(res.status).toBe(304);
+      expect(res.headers.get('etag')).toBe(etag);
+    }
+    expect((await get(`/orgs/acme/summary?${RANGE}`, { 'x-api-key': key, 'if-none-match': '"other"' })).status).toBe(200);
+  });
+
   it('429 with Retry-After and RateLimit headers past the limit', async () => {
     const { app: limited, cleanup: stop } = await startProcessedOrg({ API_RATE_LIMIT_PER_MINUTE: '2' });
     try {
