@@ -151,6 +151,13 @@ describe('sign in with GitHub', () => {
 });
 
 describe('the home page', () => {
+  it.each(['/', '/api/docs', '/orgs/acme'])('%s sends the pages\' security headers (scripts only from this server, no framing)', async (path) => {
+    const res = await page(path);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   const ORG_FIGURES = ['data-org=', 'data-count=', 'Last processing run', 'No processing run yet', 'GitHub fetches waiting', '/api/github/webhooks', 'href="/orgs/acme"'];
 
   it('offers sign-in and shows nothing of any org to someone signed out', async () => {
