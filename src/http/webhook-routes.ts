@@ -25,14 +25,39 @@ export interface WebhookRoutesDeps {
   receiver: WebhookReceiver | undefined;
   /** Largest body accepted (GitHub caps payloads at 25 MB). */
   maxBodyBytes: number;
+  /**
+   * Bytes of webhook bodies held at once, across requests (default 4 × `maxBodyBytes`). A body is
+   * read whole before its signature can be checked, so without this bound many unsigned bodies
+   * sent at once (or slowly) would each hold up to `maxBodyBytes` of memory.
+   */
+  maxInFlightBytes?: number;
   log: Logger;
+}
+
+/** The bytes of bodies being read or handled, shared by all requests of one route. */
+class InFlightBytes {
+  used = 0;
+  constructor(readonly limit: number) {}
+
+  take(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+  }
 }
 
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 
-/** Reads at most `maxBodyBytes`, hashing as it goes; past the limit it stops reading and refuses. */
-async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: string, maxBodyBytes: number) {
+/**
+ * Reads at most `maxBodyBytes`, hashing as it goes; past the limit it stops reading and refuses.
+ * Every byte kept is taken from `inFlight` (`held.bytes` says how many, for the caller to release).
+ */
+async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: string, maxBodyBytes: number, inFlight: InFlightBytes, held: { bytes: number }) {
   const hmac = createHmac('sha256', secret);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -45,6 +70,10 @@ async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: s
         size += value.byteLength;
         // What is left unread is discarded by the server and the connection closed, never buffered.
         if (size > maxBodyBytes) throw new ApiError(413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
+        if (!inFlight.take(value.byteLength)) {
+          throw new ApiError(503, 'api_error', 'Too many webhook bodies are being received at once; deliver again shortly.', { 'retry-after': '5', connection: 'close' });
+        }
+        held.bytes += value.byteLength;
         hmac.update(value);
         chunks.push(value);
       }
@@ -63,8 +92,9 @@ function busyError(error: unknown): StoreBusyError | true | undefined {
   return busy instanceof StoreBusyError ? busy : busy !== undefined ? true : undefined;
 }
 
-export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps) {
+export function webhookRoutes({ receiver, maxBodyBytes, maxInFlightBytes = 4 * maxBodyBytes, log }: WebhookRoutesDeps) {
   const app = new Hono();
+  const inFlight = new InFlightBytes(maxInFlightBytes);
 
   app.post(WEBHOOKS_PATH, async (c) => {
     if (!receiver) {
@@ -84,33 +114,39 @@ export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps
     const declared = Number(c.req.header('content-length') ?? '0');
     if (declared > maxBodyBytes) throw new ApiError(413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
 
-    const body = await readSignedBody(c.req.raw.body, receiver.secret, maxBodyBytes);
-    if (!timingSafeEqual(body.digest, Buffer.from(signature, 'hex'))) {
-      throw new ApiError(401, 'authentication_error', 'Signature does not match the body and the webhook secret.');
-    }
-    let payload: unknown;
+    // The bytes read are held until the delivery is handled, then given back to the shared bound.
+    const held = { bytes: 0 };
     try {
-      payload = JSON.parse(body.text());
-    } catch {
-      // The parser's message quotes the body: it is not repeated here.
-      throw new ApiError(400, 'invalid_request_error', 'Body is not valid JSON.');
-    }
-    const problem = webhookPayloadProblem(name, payload);
-    if (problem) throw new ApiError(400, 'invalid_request_error', `Malformed ${name} payload: ${problem}`);
-
-    try {
-      await receiver.receive({ id, name, payload });
-    } catch (error) {
-      const busy = busyError(error);
-      if (busy) {
-        const retryAfter = busy instanceof StoreBusyError ? busy.retryAfterSeconds : 5;
-        log.warn({ delivery: id, event: name }, 'webhook delivery deferred: the database is busy');
-        throw new ApiError(503, 'api_error', 'The database is busy; deliver again shortly.', { 'retry-after': String(retryAfter) });
+      const body = await readSignedBody(c.req.raw.body, receiver.secret, maxBodyBytes, inFlight, held);
+      if (!timingSafeEqual(body.digest, Buffer.from(signature, 'hex'))) {
+        throw new ApiError(401, 'authentication_error', 'Signature does not match the body and the webhook secret.');
       }
-      log.error({ err: error, delivery: id, event: name }, 'webhook delivery failed');
-      throw new ApiError(500, 'api_error', 'Internal error; the server log has the details.');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body.text());
+      } catch {
+        // The parser's message quotes the body: it is not repeated here.
+        throw new ApiError(400, 'invalid_request_error', 'Body is not valid JSON.');
+      }
+      const problem = webhookPayloadProblem(name, payload);
+      if (problem) throw new ApiError(400, 'invalid_request_error', `Malformed ${name} payload: ${problem}`);
+
+      try {
+        await receiver.receive({ id, name, payload });
+      } catch (error) {
+        const busy = busyError(error);
+        if (busy) {
+          const retryAfter = busy instanceof StoreBusyError ? busy.retryAfterSeconds : 5;
+          log.warn({ delivery: id, event: name }, 'webhook delivery deferred: the database is busy');
+          throw new ApiError(503, 'api_error', 'The database is busy; deliver again shortly.', { 'retry-after': String(retryAfter) });
+        }
+        log.error({ err: error, delivery: id, event: name }, 'webhook delivery failed');
+        throw new ApiError(500, 'api_error', 'Internal error; the server log has the details.');
+      }
+      return c.json({});
+    } finally {
+      inFlight.release(held.bytes);
     }
-    return c.json({});
   });
 
   return app;
