@@ -15,7 +15,7 @@ import {
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { counterFor, dimensionPart, sessionFields } from './claude-code-metrics.js';
-import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd } from './ingest-bounds.js';
+import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd, WHOLE_NUMBER_METRICS } from './ingest-bounds.js';
 import { utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
 import { ownProperty } from '../own-property.js';
 
@@ -153,6 +153,10 @@ export function ingestMetrics(
       const bound = ownProperty(METRIC_BOUNDS, point.name)!;
       if (!Number.isFinite(point.value) || point.value < 0 || point.value > bound) {
         reject(`${point.name}: value must be a number from 0 to ${bound}`);
+        continue;
+      }
+      if (WHOLE_NUMBER_METRICS.has(point.name) && !Number.isInteger(point.value)) {
+        reject(`${point.name}: value must be a whole number`);
         continue;
       }
       const at = telemetryTimeMs(point.timeUnixNano, nowMs);

@@ -280,6 +280,29 @@ describe('OTLP logs', () => {
     expect(storedTelemetry(t.db).counters).toEqual({});
   });
 
+  it('rejects a fractional count (a third of a line) as partial success, and keeps fractional cost and time', async () => {
+    const res = await post(
+      '/v1/metrics',
+      JSON.stringify(
+        metricsRequest([
+          lines(0.5),
+          { name: 'claude_code.session.count', value: 1.25, attributes: {} },
+          lines(3),
+          { name: 'claude_code.cost.usage', value: 0.25, attributes: { model: 'm' } },
+          { name: 'claude_code.active_time.total', value: 1.5, attributes: { type: 'cli' } },
+        ]),
+      ),
+    );
+    expect(await res.json()).toEqual({
+      partialSuccess: {
+        rejectedDataPoints: '2',
+        errorMessage: '1 × claude_code.lines_of_code.count: value must be a whole number; 1 × claude_code.session.count: value must be a whole number',
+      },
+    });
+    expect(storedTelemetry(t.db).counters).toMatchObject({ lines_added: 3 });
+    expect(storedTelemetry(t.db).counters).not.toHaveProperty('sessions');
+  });
+
   it('reads counts and costs only as plain decimals (not hex, binary, padded or signed strings)', async () => {
     const odd: Record<string, string>[] = [{ cost_usd: '0x10' }, { cost_usd: ' 12 ' }, { cost_usd: '-0' }, { input_tokens: '0b11' }, { input_tokens: '1_000' }, { output_tokens: '+5' }];
     const res = await post('/v1/logs', JSON.stringify(logsRequest([...odd.map((a) => ({ name: 'api_request', attributes: { model: 'm', ...a } })), { name: 'api_request', attributes: { model: 'm', cost_usd: '1.5e-1', input_tokens: '12' } }])));
