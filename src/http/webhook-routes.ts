@@ -5,6 +5,7 @@ import { WEBHOOKS_PATH } from '../github/app.js';
 import { isKnownWebhookEvent, webhookPayloadProblem } from '../github/webhook-payloads.js';
 import { isStoreBusy, StoreBusyError } from '../db/store-busy.js';
 import { ApiError } from './errors.js';
+import { BodyTooLargeError, InFlightBytes, readBodyWithin, TooManyBodiesError } from './in-flight-bytes.js';
 
 /*
  * Where GitHub delivers webhooks. The route reads the body itself, within a size limit, checks the
@@ -34,55 +35,27 @@ export interface WebhookRoutesDeps {
   log: Logger;
 }
 
-/** The bytes of bodies being read or handled, shared by all requests of one route. */
-class InFlightBytes {
-  used = 0;
-  constructor(readonly limit: number) {}
-
-  take(bytes: number): boolean {
-    if (this.used + bytes > this.limit) return false;
-    this.used += bytes;
-    return true;
-  }
-
-  release(bytes: number): void {
-    this.used -= bytes;
-  }
-}
-
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 
 /**
- * Reads at most `maxBodyBytes`, hashing as it goes; past the limit it stops reading and refuses.
- * Every byte kept is taken from `inFlight` (`held.bytes` says how many, for the caller to release).
+ * Reads at most `maxBodyBytes` within the route's shared budget, hashing as it goes; past either it
+ * stops reading and refuses (the connection closed, the rest discarded unread).
  */
 async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: string, maxBodyBytes: number, inFlight: InFlightBytes, held: { bytes: number }) {
   const hmac = createHmac('sha256', secret);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (body) {
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        // What is left unread is discarded by the server and the connection closed, never buffered.
-        if (size > maxBodyBytes) throw new ApiError(413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
-        if (!inFlight.take(value.byteLength)) {
-          throw new ApiError(503, 'api_error', 'Too many webhook bodies are being received at once; deliver again shortly.', { 'retry-after': '5', connection: 'close' });
-        }
-        held.bytes += value.byteLength;
-        hmac.update(value);
-        chunks.push(value);
-      }
-    } finally {
-      reader.releaseLock();
+  let read: { chunks: Uint8Array[]; size: number };
+  try {
+    read = await readBodyWithin(body, { maxBytes: maxBodyBytes, inFlight, held, onChunk: (chunk) => hmac.update(chunk) });
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new ApiError(413, 'invalid_request_error', error.message, { connection: 'close' });
+    if (error instanceof TooManyBodiesError) {
+      throw new ApiError(503, 'api_error', 'Too many webhook bodies are being received at once; deliver again shortly.', { 'retry-after': '5', connection: 'close' });
     }
+    throw error;
   }
   // Joined and decoded only once the signature matches: an unsigned body is never copied.
-  return { text: () => Buffer.concat(chunks, size).toString('utf8'), digest: hmac.digest() };
+  return { text: () => Buffer.concat(read.chunks, read.size).toString('utf8'), digest: hmac.digest() };
 }
 
 /** The store is busy (another connection holds SQLite's write lock): GitHub may deliver again. */
