@@ -333,3 +333,45 @@ describe('identities', () => {
     ]);
   });
 });
+
+describe('bodies being received at once', () => {
+  /** A request whose body sends `bytes` and then neither ends nor fails, as a slow sender would. */
+  function unfinished(path: string, bytes: number) {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        c.enqueue(new Uint8Array(bytes).fill(0x20));
+      },
+    });
+    const answer = t.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    return { answer, end: () => controller.close() };
+  }
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it('hold at most 8 × the body limit in all (one token can open many): beyond, 503 with Retry-After and nothing stored; then ingest goes on', async () => {
+    // Eight unfinished bodies just under the 64 KiB limit hold nearly all of the 512 KiB allowed.
+    const slow = Array.from({ length: 8 }, (_, i) => unfinished(i % 2 ? '/v1/metrics' : '/hooks/claude-code', 60 * 1024));
+    await tick();
+    for (const path of ['/v1/metrics', '/v1/logs', '/hooks/claude-code']) {
+      const more = unfinished(path, 60 * 1024);
+      const res = await more.answer;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      // OTLP's answer is a google.rpc.Status (UNAVAILABLE) in the request's encoding; the hook's, the error shape.
+      expect(await res.json()).toMatchObject(path === '/hooks/claude-code' ? { error: { type: 'api_error' } } : { code: 14 });
+    }
+    for (const s of slow) s.end();
+    await Promise.all(slow.map((s) => s.answer));
+    expect(t.db.$client.prepare('SELECT count(*) AS n FROM otlp_exports').get()).toEqual({ n: 0 });
+    // What they held is given back.
+    const res = await post('/v1/metrics', JSON.stringify(metricsRequest([lines(4)])));
+    expect(res.status).toBe(200);
+    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 4 });
+  });
+});
