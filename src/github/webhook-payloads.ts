@@ -60,6 +60,7 @@ const pullRequest = z.object({
   merged_at: time.nullable(),
   merge_commit_sha: z.string().nullable().optional(),
   merged: z.boolean().nullable().optional(),
+  merged_by: z.object({ login: z.string() }).nullable().optional(),
   additions: z.number().int().nonnegative().optional(),
   deletions: z.number().int().nonnegative().optional(),
   changed_files: z.number().int().nonnegative().optional(),

@@ -74,7 +74,6 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
   const api = metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute, seats, discountPercent });
   app.route('/api/v1', api);
-  app.get('/api/docs', (c) => c.html(<ApiDocsPage doc={api.getOpenAPI31Document(OPENAPI_INFO) as unknown as OpenApiDocument} />));
 
   // The metrics pages: scripts and styles only from this server; forms only posted from its own pages.
   app.route('/', assetRoutes());
@@ -99,6 +98,8 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
   for (const path of ['/auth/*', '/orgs/*']) {
     app.use(path, pageHeaders, sameOrigin, formLimit, webSession({ db, sessionKey: web.sessionKey, now }));
   }
+  // The home page (an org's figures, the sign-out form) and the API reference are pages too.
+  app.get('/api/docs', pageHeaders, (c) => c.html(<ApiDocsPage doc={api.getOpenAPI31Document(OPENAPI_INFO) as unknown as OpenApiDocument} />));
   app.route('/', signInRoutes({ db, log, oauth: web.oauth, githubApiBaseUrl: web.githubApiBaseUrl, sessionKey: web.sessionKey, publicUrl: web.publicUrl, now }));
   app.route(
     '/',
@@ -111,7 +112,7 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
 
   app.route('/', webhookRoutes({ receiver: webhooks, maxBodyBytes: webhookMaxBodyBytes, log }));
 
-  app.get('/', webSession({ db, sessionKey: web.sessionKey, now }), async (c) => {
+  app.get('/', pageHeaders, webSession({ db, sessionKey: web.sessionKey, now }), async (c) => {
     const origin = new URL(c.req.url).origin;
     const signedIn = c.get('viewer');
     let viewer: { login: string; orgs: HomeOrg[] } | undefined;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { ownProperty } from '../own-property.js';
 
 /*
  * The pages' static files, served by the app itself so the pages work with no internet access:
@@ -24,7 +25,7 @@ export function assetRoutes() {
   const cache = new Map<string, Buffer>();
   app.get('/assets/:name', (c) => {
     const name = c.req.param('name');
-    const file = FILES[name];
+    const file = ownProperty(FILES, name);
     if (!file) return c.text('Not found', 404);
     let body = cache.get(name);
     if (!body) {

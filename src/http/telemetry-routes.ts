@@ -1,7 +1,6 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
@@ -14,6 +13,7 @@ import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
 import { decodeOtlp, encodeOtlpResponse, encodeOtlpStatus, OtlpDecodeError, OtlpTooLargeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
 import { isStoreBusy, StoreBusyError, writeWhenFree } from '../db/store-busy.js';
 import { jsonError, storeBusyResponse } from './errors.js';
+import { BodyTooLargeError, InFlightBytes, readBodyWithin, TooManyBodiesError } from './in-flight-bytes.js';
 
 /*
  * Where Claude Code sends its telemetry (OTLP/HTTP, as an OpenTelemetry collector answers it) and
@@ -28,6 +28,12 @@ export interface TelemetryRoutesDeps {
   fingerprintKey: string;
   /** Largest body accepted, on the wire and after decompression. */
   maxBodyBytes: number;
+  /**
+   * Bytes of bodies held at once by all telemetry and hook requests together (default
+   * 8 × `maxBodyBytes`): an ingest token is on every developer machine, and without this bound
+   * many unfinished bodies sent at once would each hold up to `maxBodyBytes`.
+   */
+  maxInFlightBytes?: number;
   /** How long an OTLP request waits for the database's write lock before answering 503 (default 2 s). */
   storeBusyWaitMs?: number;
   /** The same for a hook call (default 10 s). */
@@ -35,7 +41,7 @@ export interface TelemetryRoutesDeps {
   now?: () => Date;
 }
 
-type TelemetryEnv = { Variables: { token: IngestToken } };
+type TelemetryEnv = { Variables: { token: IngestToken; held: { bytes: number } } };
 
 class BodyError extends Error {
   constructor(
@@ -61,8 +67,16 @@ function otlpFormat(contentType: string | undefined): OtlpFormat {
   );
 }
 
-async function readBody(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
-  const raw = new Uint8Array(await c.req.arrayBuffer());
+/** The route's body (within the route's shared budget), decompressed within `maxBodyBytes`. */
+async function readBody(c: Context<TelemetryEnv>, maxBodyBytes: number, inFlight: InFlightBytes): Promise<Uint8Array> {
+  let read: { chunks: Uint8Array[]; size: number };
+  try {
+    read = await readBodyWithin(c.req.raw.body, { maxBytes: maxBodyBytes, inFlight, held: c.get('held') });
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new BodyError(413, error.message);
+    throw error;
+  }
+  const raw = new Uint8Array(Buffer.concat(read.chunks, read.size));
   const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return raw;
   if (encoding !== 'gzip' && encoding !== 'deflate') {
@@ -115,12 +129,24 @@ export function telemetryRoutes({
   log,
   fingerprintKey,
   maxBodyBytes,
+  maxInFlightBytes = 8 * maxBodyBytes,
   storeBusyWaitMs = STORE_BUSY_WAIT_MS,
   hookStoreBusyWaitMs = HOOK_STORE_BUSY_WAIT_MS,
   now = () => new Date(),
 }: TelemetryRoutesDeps) {
   const app = new Hono<TelemetryEnv>();
   const isOtlp = (c: Context) => c.req.path !== HOOK_PATH;
+  const inFlight = new InFlightBytes(maxInFlightBytes);
+  /** What a request's body holds of the shared budget, given back when the request is done. */
+  const holdBody = createMiddleware<TelemetryEnv>(async (c, next) => {
+    const held = { bytes: 0 };
+    c.set('held', held);
+    try {
+      await next();
+    } finally {
+      inFlight.release(held.bytes);
+    }
+  });
 
   /** A refusal in the route's error shape: OTLP's `google.rpc.Status`, or the spec's `{"error": …}` for hook calls. */
   const refusal = (c: Context, status: 400 | 401 | 413 | 415, message: string) =>
@@ -135,15 +161,25 @@ export function telemetryRoutes({
     await next();
   });
 
-  const limit = bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: (c) => refusal(c, 413, `Body is larger than ${maxBodyBytes} bytes.`),
+  // A declared length over the limit is refused before reading; the body itself is read within
+  // the limit and the shared budget by readBody (Hono's bodyLimit would buffer a chunked body whole first).
+  const limit = createMiddleware<TelemetryEnv>(async (c, next) => {
+    if (Number(c.req.header('content-length') ?? '0') > maxBodyBytes) return refusal(c, 413, `Body is larger than ${maxBodyBytes} bytes.`);
+    await next();
   });
 
   const refuse = (c: Context, error: unknown) => {
     if (error instanceof BodyError) return refusal(c, error.status, error.message);
     if (error instanceof OtlpDecodeError) return refusal(c, 400, error.message);
     if (error instanceof OtlpTooLargeError) return refusal(c, 413, error.message);
+    if (error instanceof TooManyBodiesError) {
+      // A retryable refusal: exporters retry a 503 after Retry-After.
+      const message = 'Too many bodies are being received at once; nothing was stored. Retry shortly.';
+      if (isOtlp(c)) return otlpRefusal(c, 503, message, { 'retry-after': '1', connection: 'close' });
+      c.header('retry-after', '1');
+      c.header('connection', 'close');
+      return jsonError(c, 503, 'api_error', message);
+    }
     if (isStoreBusy(error)) {
       log.warn({ path: c.req.path }, 'database busy: telemetry refused with 503, the sender retries');
       if (!isOtlp(c)) return storeBusyResponse(c, error);
@@ -156,7 +192,7 @@ export function telemetryRoutes({
   const otlp = (signal: Signal) => async (c: Context<TelemetryEnv>) => {
     try {
       const format = otlpFormat(c.req.header('content-type'));
-      const body = await readBody(c, maxBodyBytes);
+      const body = await readBody(c, maxBodyBytes, inFlight);
       const token = c.get('token');
       const hash = bodyHash(body);
       const at = now();
@@ -178,8 +214,8 @@ export function telemetryRoutes({
     }
   };
 
-  app.post('/v1/metrics', authenticate, limit, otlp('metrics'));
-  app.post('/v1/logs', authenticate, limit, otlp('logs'));
+  app.post('/v1/metrics', authenticate, limit, holdBody, otlp('metrics'));
+  app.post('/v1/logs', authenticate, limit, holdBody, otlp('logs'));
   // OTLP/HTTP is POST only; other methods get 405 with the allowed one.
   for (const path of OTLP_PATHS) {
     app.on(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], path, (c) =>
@@ -191,13 +227,13 @@ export function telemetryRoutes({
     return jsonError(c, 405, 'invalid_request_error', `${c.req.method} is not supported: hook calls are POST requests.`);
   });
 
-  app.post(HOOK_PATH, authenticate, limit, async (c) => {
+  app.post(HOOK_PATH, authenticate, limit, holdBody, async (c) => {
     try {
       const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== 'application/json') {
         throw new BodyError(415, `Unsupported Content-Type "${c.req.header('content-type') ?? ''}": hook calls are application/json.`);
       }
-      const body = await readBody(c, maxBodyBytes);
+      const body = await readBody(c, maxBodyBytes, inFlight);
       const problem = jsonShapeProblem(body);
       if (problem) throw new BodyError(problem.startsWith('it holds') ? 413 : 400, `Body is not a hook call we read: ${problem}.`);
       let json: unknown;

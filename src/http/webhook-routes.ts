@@ -5,6 +5,7 @@ import { WEBHOOKS_PATH } from '../github/app.js';
 import { isKnownWebhookEvent, webhookPayloadProblem } from '../github/webhook-payloads.js';
 import { isStoreBusy, StoreBusyError } from '../db/store-busy.js';
 import { ApiError } from './errors.js';
+import { BodyTooLargeError, InFlightBytes, readBodyWithin, TooManyBodiesError } from './in-flight-bytes.js';
 
 /*
  * Where GitHub delivers webhooks. The route reads the body itself, within a size limit, checks the
@@ -25,35 +26,36 @@ export interface WebhookRoutesDeps {
   receiver: WebhookReceiver | undefined;
   /** Largest body accepted (GitHub caps payloads at 25 MB). */
   maxBodyBytes: number;
+  /**
+   * Bytes of webhook bodies held at once, across requests (default 4 × `maxBodyBytes`). A body is
+   * read whole before its signature can be checked, so without this bound many unsigned bodies
+   * sent at once (or slowly) would each hold up to `maxBodyBytes` of memory.
+   */
+  maxInFlightBytes?: number;
   log: Logger;
 }
 
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
 
-/** Reads at most `maxBodyBytes`, hashing as it goes; past the limit it stops reading and refuses. */
-async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: string, maxBodyBytes: number) {
+/**
+ * Reads at most `maxBodyBytes` within the route's shared budget, hashing as it goes; past either it
+ * stops reading and refuses (the connection closed, the rest discarded unread).
+ */
+async function readSignedBody(body: ReadableStream<Uint8Array> | null, secret: string, maxBodyBytes: number, inFlight: InFlightBytes, held: { bytes: number }) {
   const hmac = createHmac('sha256', secret);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (body) {
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        // What is left unread is discarded by the server and the connection closed, never buffered.
-        if (size > maxBodyBytes) throw new ApiError(413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
-        hmac.update(value);
-        chunks.push(value);
-      }
-    } finally {
-      reader.releaseLock();
+  let read: { chunks: Uint8Array[]; size: number };
+  try {
+    read = await readBodyWithin(body, { maxBytes: maxBodyBytes, inFlight, held, onChunk: (chunk) => hmac.update(chunk) });
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new ApiError(413, 'invalid_request_error', error.message, { connection: 'close' });
+    if (error instanceof TooManyBodiesError) {
+      throw new ApiError(503, 'api_error', 'Too many webhook bodies are being received at once; deliver again shortly.', { 'retry-after': '5', connection: 'close' });
     }
+    throw error;
   }
   // Joined and decoded only once the signature matches: an unsigned body is never copied.
-  return { text: () => Buffer.concat(chunks, size).toString('utf8'), digest: hmac.digest() };
+  return { text: () => Buffer.concat(read.chunks, read.size).toString('utf8'), digest: hmac.digest() };
 }
 
 /** The store is busy (another connection holds SQLite's write lock): GitHub may deliver again. */
@@ -63,8 +65,9 @@ function busyError(error: unknown): StoreBusyError | true | undefined {
   return busy instanceof StoreBusyError ? busy : busy !== undefined ? true : undefined;
 }
 
-export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps) {
+export function webhookRoutes({ receiver, maxBodyBytes, maxInFlightBytes = 4 * maxBodyBytes, log }: WebhookRoutesDeps) {
   const app = new Hono();
+  const inFlight = new InFlightBytes(maxInFlightBytes);
 
   app.post(WEBHOOKS_PATH, async (c) => {
     if (!receiver) {
@@ -84,33 +87,39 @@ export function webhookRoutes({ receiver, maxBodyBytes, log }: WebhookRoutesDeps
     const declared = Number(c.req.header('content-length') ?? '0');
     if (declared > maxBodyBytes) throw new ApiError(413, 'invalid_request_error', `Body is larger than ${maxBodyBytes} bytes.`, { connection: 'close' });
 
-    const body = await readSignedBody(c.req.raw.body, receiver.secret, maxBodyBytes);
-    if (!timingSafeEqual(body.digest, Buffer.from(signature, 'hex'))) {
-      throw new ApiError(401, 'authentication_error', 'Signature does not match the body and the webhook secret.');
-    }
-    let payload: unknown;
+    // The bytes read are held until the delivery is handled, then given back to the shared bound.
+    const held = { bytes: 0 };
     try {
-      payload = JSON.parse(body.text());
-    } catch {
-      // The parser's message quotes the body: it is not repeated here.
-      throw new ApiError(400, 'invalid_request_error', 'Body is not valid JSON.');
-    }
-    const problem = webhookPayloadProblem(name, payload);
-    if (problem) throw new ApiError(400, 'invalid_request_error', `Malformed ${name} payload: ${problem}`);
-
-    try {
-      await receiver.receive({ id, name, payload });
-    } catch (error) {
-      const busy = busyError(error);
-      if (busy) {
-        const retryAfter = busy instanceof StoreBusyError ? busy.retryAfterSeconds : 5;
-        log.warn({ delivery: id, event: name }, 'webhook delivery deferred: the database is busy');
-        throw new ApiError(503, 'api_error', 'The database is busy; deliver again shortly.', { 'retry-after': String(retryAfter) });
+      const body = await readSignedBody(c.req.raw.body, receiver.secret, maxBodyBytes, inFlight, held);
+      if (!timingSafeEqual(body.digest, Buffer.from(signature, 'hex'))) {
+        throw new ApiError(401, 'authentication_error', 'Signature does not match the body and the webhook secret.');
       }
-      log.error({ err: error, delivery: id, event: name }, 'webhook delivery failed');
-      throw new ApiError(500, 'api_error', 'Internal error; the server log has the details.');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body.text());
+      } catch {
+        // The parser's message quotes the body: it is not repeated here.
+        throw new ApiError(400, 'invalid_request_error', 'Body is not valid JSON.');
+      }
+      const problem = webhookPayloadProblem(name, payload);
+      if (problem) throw new ApiError(400, 'invalid_request_error', `Malformed ${name} payload: ${problem}`);
+
+      try {
+        await receiver.receive({ id, name, payload });
+      } catch (error) {
+        const busy = busyError(error);
+        if (busy) {
+          const retryAfter = busy instanceof StoreBusyError ? busy.retryAfterSeconds : 5;
+          log.warn({ delivery: id, event: name }, 'webhook delivery deferred: the database is busy');
+          throw new ApiError(503, 'api_error', 'The database is busy; deliver again shortly.', { 'retry-after': String(retryAfter) });
+        }
+        log.error({ err: error, delivery: id, event: name }, 'webhook delivery failed');
+        throw new ApiError(500, 'api_error', 'Internal error; the server log has the details.');
+      }
+      return c.json({});
+    } finally {
+      inFlight.release(held.bytes);
     }
-    return c.json({});
   });
 
   return app;

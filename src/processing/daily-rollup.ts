@@ -3,6 +3,8 @@
  * telemetry counters. Pure: the processing job feeds it and stores what it returns.
  */
 
+import { ownProperty } from '../own-property.js';
+
 export interface DailyMetrics {
   pullRequestsMerged: number;
   pullRequestsWithClaudeCode: number;
@@ -184,7 +186,7 @@ function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string
       break;
     case 'edit_decisions': {
       const [tool = '', decision] = c.dimension.split(':');
-      const columns = TOOL_COLUMNS[tool];
+      const columns = ownProperty(TOOL_COLUMNS, tool);
       if (columns) m[columns[decision === 'accept' ? 0 : 1]] += c.value;
       break;
     }
@@ -196,7 +198,7 @@ function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string
     case 'tokens': {
       if (!usage) break;
       const cut = c.dimension.lastIndexOf(':');
-      const column = TOKEN_COLUMNS[c.dimension.slice(cut + 1)];
+      const column = ownProperty(TOKEN_COLUMNS, c.dimension.slice(cut + 1));
       if (column) {
         m[column] += c.value;
         model(c.dimension.slice(0, cut))[column] += c.value;

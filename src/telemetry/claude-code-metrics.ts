@@ -11,6 +11,7 @@ import {
   truncated,
 } from './ingest-bounds.js';
 import type { Attributes } from './otlp-model.js';
+import { ownProperty } from '../own-property.js';
 
 /*
  * Claude Code's metrics (spec: Inputs) → the counters kept per day and session. A metric or
@@ -47,7 +48,7 @@ const COUNTERS: Record<string, (a: Attributes) => CounterKey | null> = {
  * 'too long': the caller rejects the point.
  */
 export function counterFor(metricName: string, attributes: Attributes): CounterKey | 'too long' | null {
-  const map = COUNTERS[metricName];
+  const map = ownProperty(COUNTERS, metricName);
   const counter = map ? map(attributes) : null;
   if (!counter) return null;
   const d = counter.dimension;

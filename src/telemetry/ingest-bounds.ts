@@ -62,6 +62,15 @@ export const METRIC_BOUNDS: Record<string, number> = {
   'claude_code.active_time.total': 2_678_400,
 };
 
+/** Metrics that count things: a fractional value (a third of a line) is implausible and rejected. */
+export const WHOLE_NUMBER_METRICS: ReadonlySet<string> = new Set([
+  'claude_code.session.count',
+  'claude_code.lines_of_code.count',
+  'claude_code.commit.count',
+  'claude_code.pull_request.count',
+  'claude_code.code_edit_tool.decision',
+]);
+
 /** Bounds of one `api_request` event's fields. */
 export const API_REQUEST_BOUNDS = {
   /** Tokens of each kind in one request. */

@@ -15,8 +15,9 @@ import {
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { counterFor, dimensionPart, sessionFields } from './claude-code-metrics.js';
-import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd } from './ingest-bounds.js';
+import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd, WHOLE_NUMBER_METRICS } from './ingest-bounds.js';
 import { utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
+import { ownProperty } from '../own-property.js';
 
 export interface IngestResult {
   /** False when the identical request was applied before (an exporter retry). */
@@ -149,9 +150,13 @@ export function ingestMetrics(
         reject(`${point.name}: model, tool and type names must be at most 128 characters`);
         continue;
       }
-      const bound = METRIC_BOUNDS[point.name]!;
+      const bound = ownProperty(METRIC_BOUNDS, point.name)!;
       if (!Number.isFinite(point.value) || point.value < 0 || point.value > bound) {
         reject(`${point.name}: value must be a number from 0 to ${bound}`);
+        continue;
+      }
+      if (WHOLE_NUMBER_METRICS.has(point.name) && !Number.isInteger(point.value)) {
+        reject(`${point.name}: value must be a whole number`);
         continue;
       }
       const at = telemetryTimeMs(point.timeUnixNano, nowMs);
@@ -197,8 +202,13 @@ export function ingestMetrics(
   return rejections.result(applied, applied ? accepted : points.length);
 }
 
+/** A plain decimal, as Claude Code writes counts and costs in event attributes ("0.0123", "1e-5"). */
+const DECIMAL = /^[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?$|^\.[0-9]+(?:[eE][+-]?[0-9]+)?$/;
+
 const num = (v: unknown): number | undefined => {
   if (v === undefined || v === '') return undefined;
+  // `Number()` would also read "0x10", "0b11", " 12 " and "-0": none of them is a count or a cost.
+  if (typeof v === 'string' && !DECIMAL.test(v)) return Number.NaN;
   if (typeof v !== 'number' && typeof v !== 'string') return Number.NaN;
   const n = Number(v);
   return Number.isFinite(n) ? n : Number.NaN;

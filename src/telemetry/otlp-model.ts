@@ -1,5 +1,6 @@
 import { MAX_ATTRIBUTE_KEY_LENGTH, MAX_ATTRIBUTES } from './ingest-bounds.js';
 import { decodeError, type OtlpFormat } from './otlp-decode.js';
+import { ownProperty } from '../own-property.js';
 
 /*
  * OTLP requests flattened into the points and events the receiver works with. The same code reads
@@ -141,7 +142,7 @@ export function metricPoints(request: Obj, format: OtlpFormat): MetricPoint[] {
         const gauge = sum ? undefined : r.object(metric.gauge, `${mPath}.gauge`);
         const data = sum ?? gauge;
         if (!data) return;
-        const temporality = sum ? (TEMPORALITY[String(sum.aggregationTemporality ?? 0)] ?? 'unspecified') : 'gauge';
+        const temporality = sum ? (ownProperty(TEMPORALITY, String(sum.aggregationTemporality ?? 0)) ?? 'unspecified') : 'gauge';
         const name = typeof metric.name === 'string' ? metric.name : '';
         r.list(data.dataPoints, `${mPath}.dataPoints`).forEach((dpValue, n) => {
           const dpPath = `${mPath}.dataPoints[${n}]`;

@@ -24,6 +24,12 @@ describe('webhookPayloadProblem', () => {
     expect(webhookPayloadProblem('pull_request', { ...pr, pull_request: { ...pr.pull_request, created_at: 'yesterday' } })).toBe(
       'pull_request.pull_request.created_at: not a date',
     );
+    // Read when the PR merged: a login that is not a string used to fail the delivery with a 500.
+    expect(webhookPayloadProblem('pull_request', { ...pr, pull_request: { ...pr.pull_request, merged_by: { login: { a: 1 } } } })).toBe(
+      'pull_request.pull_request.merged_by.login: Invalid input: expected string, received object',
+    );
+    expect(webhookPayloadProblem('pull_request', { ...pr, pull_request: { ...pr.pull_request, merged_by: 'dana' } })).toMatch(/^pull_request\.pull_request\.merged_by: /);
+    expect(webhookPayloadProblem('pull_request', { ...pr, pull_request: { ...pr.pull_request, merged_by: null } })).toBeNull();
     const review = pullRequestReviewPayload({ id: 1, submittedAt: '2026-11-21T21:00:00Z' });
     expect(webhookPayloadProblem('pull_request_review', { ...review, review: { ...review.review, id: -1 } })).toMatch(/^pull_request_review\.review\.id: /);
     const installation = installationPayload('created');

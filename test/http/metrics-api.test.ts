@@ -211,6 +211,7 @@ describe('errors', () => {
     ['/orgs/acme/summary?start_date=2026-11-22&end_date=2026-11-20', 'Invalid query parameters: start_date (2026-11-22) is after end_date (2026-11-20)'],
     ['/orgs/acme/daily?start_date=2025-01-01&end_date=2026-01-02', 'Invalid query parameters: start_date to end_date spans 367 days; at most 366 are allowed'],
     ['/orgs/acme/summary?colour=blue', 'Unknown query parameter "colour"'],
+    ['/orgs/acme/pull-requests/acme/widgets/42?colour=blue', 'Unknown query parameter "colour"'],
     ['/orgs/acme/users?limit=0', 'Invalid query parameter "limit": must be at least 1'],
     ['/orgs/acme/users?limit=1001', 'Invalid query parameter "limit": must be at most 1000'],
     ['/orgs/acme/pull-requests?with_claude_code=maybe', 'Invalid query parameter "with_claude_code": Invalid option: expected one of "true"|"false"'],
@@ -226,6 +227,16 @@ describe('freshness and rate limit', () => {
     expect(first.headers.get('cache-control')).toBe('private, no-cache');
     const again = await get(`/orgs/acme/summary?${RANGE}`, { 'x-api-key': key, 'if-none-match': etag });
     expect(again.status).toBe(304);
+  });
+
+  it('compares If-None-Match as HTTP does: a list, a weak tag (a compressing proxy) or *', async () => {
+    const etag = (await get(`/orgs/acme/summary?${RANGE}`)).headers.get('etag')!;
+    for (const header of [`W/${etag}`, `"other", ${etag}`, '*']) {
+      const res = await get(`/orgs/acme/summary?${RANGE}`, { 'x-api-key': key, 'if-none-match': header });
+      expect(res.status).toBe(304);
+      expect(res.headers.get('etag')).toBe(etag);
+    }
+    expect((await get(`/orgs/acme/summary?${RANGE}`, { 'x-api-key': key, 'if-none-match': '"other"' })).status).toBe(200);
   });
 
   it('429 with Retry-After and RateLimit headers past the limit', async () => {

@@ -58,6 +58,10 @@ describe('pages', () => {
     expect(res.status).toBeLessThan(500);
   });
 
+  it.each(['constructor', '__proto__', 'toString'])('serve no asset named %s (an inherited property was a 500)', async (name) => {
+    expect((await app.http.request(`/assets/${name}`)).status).toBe(404);
+  });
+
   const rows = () => ({
     settings: app.db.select().from(orgSettings).all(),
     tokens: app.db.select().from(ingestTokens).all().length,

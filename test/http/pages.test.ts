@@ -116,6 +116,28 @@ describe('sign in with GitHub', () => {
     expect(back.headers.get('location')).toBe('/');
   });
 
+  it.each([
+    ['a tab', '/%09/evil.example'],
+    ['a line feed', '/%0A/evil.example'],
+    ['a backslash', '/%5C/evil.example'],
+    ['CR LF (header injection)', '/%0D%0ASet-Cookie:%20x=1'],
+  ])('does not leave the site through %s in return_to (browsers drop it from a Location)', async (_what, returnTo) => {
+    const start = await page(`/auth/sign-in?return_to=${returnTo}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    (await import('../helpers/nock-github.js')).nockOAuthSignIn({ login: 'dana', id: DANA.id });
+    const back = await page(`/auth/github/callback?code=test-code&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe('/');
+  });
+
+  it('keeps a return path of this site, percent-encoded as the pages send it', async () => {
+    const start = await page(`/auth/sign-in?return_to=${encodeURIComponent('/orgs/acme/users/unlinked%3As%40x?range=7d')}`);
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    (await import('../helpers/nock-github.js')).nockOAuthSignIn({ login: 'dana', id: DANA.id });
+    const back = await page(`/auth/github/callback?code=test-code&state=${state}`, cookieHeader(cookiesOf(start)));
+    expect(back.headers.get('location')).toBe('/orgs/acme/users/unlinked%3As%40x?range=7d');
+  });
+
   it('signs out: the session ends on the server, not only in the browser', async () => {
     nockInstallationTokenAnyTimes();
     const cookie = await signIn(app.http, { login: 'dana', id: DANA.id });
@@ -129,6 +151,13 @@ describe('sign in with GitHub', () => {
 });
 
 describe('the home page', () => {
+  it.each(['/', '/api/docs', '/orgs/acme'])('%s sends the pages\' security headers (scripts only from this server, no framing)', async (path) => {
+    const res = await page(path);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   const ORG_FIGURES = ['data-org=', 'data-count=', 'Last processing run', 'No processing run yet', 'GitHub fetches waiting', '/api/github/webhooks', 'href="/orgs/acme"'];
 
   it('offers sign-in and shows nothing of any org to someone signed out', async () => {
@@ -465,6 +494,17 @@ describe('settings (owners)', () => {
     const refused = await post('/orgs/acme/settings/identity-links/remove', cookie, learned);
     expect(refused.status).toBe(400);
     expect((await post('/orgs/acme/settings/identity-links', cookie, { kind: 'email', value: 'nope', login: 'sam' })).status).toBe(400);
+    // Bounded like telemetry's identity fields: a 60 KB value is refused and not stored.
+    const links = () => app.db.$client.prepare("SELECT count(*) AS n FROM identity_links WHERE org = 'acme'").get();
+    const before = links();
+    for (const [kind, value] of [['email', `${'a'.repeat(60_000)}@example.com`], ['account_uuid', 'u'.repeat(129)]]) {
+      const long = await post('/orgs/acme/settings/identity-links', cookie, { kind: kind!, value: value!, login: 'sam' });
+      expect(long.status).toBe(400);
+      const text = await long.text();
+      expect(text).toMatch(/is longer than (254|128) characters/);
+      expect(text).not.toContain('a'.repeat(300));
+    }
+    expect(links()).toEqual(before);
   });
 
   it('saves the viewer teams and spend visibility, and refuses a bad team slug', async () => {

@@ -264,6 +264,53 @@ describe('OTLP logs', () => {
     expect(storedTelemetry(t.db).apiRequests).toEqual([]);
     expect(storedTelemetry(t.db).counters).toEqual({ prompts: 1 });
   });
+
+  it('accepts and ignores metrics named like Object properties (they were a 500, which exporters retry forever)', async () => {
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+    for (const name of names) {
+      const res = await post('/v1/metrics', JSON.stringify(metricsRequest([{ ...lines(1), name }])));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({});
+    }
+    const temporality = metricsRequest([lines(1)]);
+    (temporality.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.sum as { aggregationTemporality: unknown }).aggregationTemporality = 'constructor';
+    expect(await (await post('/v1/metrics', JSON.stringify(temporality))).json()).toEqual({
+      partialSuccess: { rejectedDataPoints: '1', errorMessage: '1 × claude_code.lines_of_code.count: aggregation temporality must be DELTA or CUMULATIVE' },
+    });
+    expect(storedTelemetry(t.db).counters).toEqual({});
+  });
+
+  it('rejects a fractional count (a third of a line) as partial success, and keeps fractional cost and time', async () => {
+    const res = await post(
+      '/v1/metrics',
+      JSON.stringify(
+        metricsRequest([
+          lines(0.5),
+          { name: 'claude_code.session.count', value: 1.25, attributes: {} },
+          lines(3),
+          { name: 'claude_code.cost.usage', value: 0.25, attributes: { model: 'm' } },
+          { name: 'claude_code.active_time.total', value: 1.5, attributes: { type: 'cli' } },
+        ]),
+      ),
+    );
+    expect(await res.json()).toEqual({
+      partialSuccess: {
+        rejectedDataPoints: '2',
+        errorMessage: '1 × claude_code.lines_of_code.count: value must be a whole number; 1 × claude_code.session.count: value must be a whole number',
+      },
+    });
+    expect(storedTelemetry(t.db).counters).toMatchObject({ lines_added: 3 });
+    expect(storedTelemetry(t.db).counters).not.toHaveProperty('sessions');
+  });
+
+  it('reads counts and costs only as plain decimals (not hex, binary, padded or signed strings)', async () => {
+    const odd: Record<string, string>[] = [{ cost_usd: '0x10' }, { cost_usd: ' 12 ' }, { cost_usd: '-0' }, { input_tokens: '0b11' }, { input_tokens: '1_000' }, { output_tokens: '+5' }];
+    const res = await post('/v1/logs', JSON.stringify(logsRequest([...odd.map((a) => ({ name: 'api_request', attributes: { model: 'm', ...a } })), { name: 'api_request', attributes: { model: 'm', cost_usd: '1.5e-1', input_tokens: '12' } }])));
+    expect(((await res.json()) as { partialSuccess: { rejectedLogRecords: string } }).partialSuccess.rejectedLogRecords).toBe('6');
+    expect(storedTelemetry(t.db).apiRequests.map(({ model, requests, inputTokens, costUsd }) => ({ model, requests, inputTokens, costUsd }))).toEqual([
+      { model: 'm', requests: 1, inputTokens: 12, costUsd: 0.15 },
+    ]);
+  });
 });
 
 describe('identities', () => {
@@ -284,5 +331,47 @@ describe('identities', () => {
     expect(storedTelemetry(t.db).identities).toEqual([
       { kind: 'email', value: 'dana@acme.example', githubLogin: 'dana-gh', source: 'resource_attribute' },
     ]);
+  });
+});
+
+describe('bodies being received at once', () => {
+  /** A request whose body sends `bytes` and then neither ends nor fails, as a slow sender would. */
+  function unfinished(path: string, bytes: number) {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        c.enqueue(new Uint8Array(bytes).fill(0x20));
+      },
+    });
+    const answer = t.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    return { answer, end: () => controller.close() };
+  }
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it('hold at most 8 × the body limit in all (one token can open many): beyond, 503 with Retry-After and nothing stored; then ingest goes on', async () => {
+    // Eight unfinished bodies just under the 64 KiB limit hold nearly all of the 512 KiB allowed.
+    const slow = Array.from({ length: 8 }, (_, i) => unfinished(i % 2 ? '/v1/metrics' : '/hooks/claude-code', 60 * 1024));
+    await tick();
+    for (const path of ['/v1/metrics', '/v1/logs', '/hooks/claude-code']) {
+      const more = unfinished(path, 60 * 1024);
+      const res = await more.answer;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      // OTLP's answer is a google.rpc.Status (UNAVAILABLE) in the request's encoding; the hook's, the error shape.
+      expect(await res.json()).toMatchObject(path === '/hooks/claude-code' ? { error: { type: 'api_error' } } : { code: 14 });
+    }
+    for (const s of slow) s.end();
+    await Promise.all(slow.map((s) => s.answer));
+    expect(t.db.$client.prepare('SELECT count(*) AS n FROM otlp_exports').get()).toEqual({ n: 0 });
+    // What they held is given back.
+    const res = await post('/v1/metrics', JSON.stringify(metricsRequest([lines(4)])));
+    expect(res.status).toBe(200);
+    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 4 });
   });
 });

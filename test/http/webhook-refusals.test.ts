@@ -213,6 +213,41 @@ describe('an oversized body', () => {
   });
 });
 
+/** Starts an unsigned body of `bytes` and leaves it unfinished, as a slow sender would. */
+function startUnfinished(bytes: number) {
+  const req = request(`${app.url}/api/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+  });
+  const answer = new Promise<{ status: number; retryAfter?: string | string[] | undefined }>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] });
+    });
+    req.on('error', () => resolve({ status: 0 }));
+  });
+  req.write(Buffer.alloc(bytes, 'x'));
+  return { req, answer };
+}
+
+describe('bodies being received at once', () => {
+  it('hold at most 4 × the body limit in all: past that a body is refused with 503 and Retry-After, and deliveries go on once they end', async () => {
+    // Four unfinished bodies just under the limit hold almost all of the 4 × LIMIT allowed.
+    const slow = Array.from({ length: 4 }, () => startUnfinished(LIMIT - 1024));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fifth = startUnfinished(LIMIT - 1024);
+    expect(await fifth.answer).toEqual({ status: 503, retryAfter: '5' });
+    fifth.req.destroy();
+    for (const s of slow) s.req.destroy();
+    storedNothing();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The bytes they held are given back: a real delivery is applied.
+    const res = await deliver('pull_request', prBody('after the slow senders'));
+    expect(res.status).toBe(200);
+    expect(app.db.select().from(pullRequests).all()).toHaveLength(1);
+  });
+});
+
 describe('logs', () => {
   it('hold no byte of any body, accepted or refused, at trace level', async () => {
     expect((await deliver('pull_request', prBody())).status).toBe(200);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dailyModelUsage, dailyOrgMetrics, dailyUserMetrics } from '../../src/db/schema.js';
-import { rollupDay, type DayInput, type TelemetryCounter, type UserRef } from '../../src/processing/daily-rollup.js';
+import { emptyMetrics, rollupDay, type DayInput, type TelemetryCounter, type UserRef } from '../../src/processing/daily-rollup.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { DAY0, HOUR, logsRequest, metricsRequest } from '../helpers/otlp-builders.js';
 import { createTestApp } from '../helpers/test-app.js';
@@ -129,5 +129,21 @@ describe('processing: a session’s requests at 23:59, its metrics exported afte
       ['2026-11-22', 0, 0, 1],
     ]);
     expect(t.db.select().from(dailyUserMetrics).all().reduce((n, r) => n + r.costMicroUsd, 0)).toBe(3300);
+  });
+});
+
+describe('rollupDay: names from telemetry', () => {
+  it('counts a tool or token type named like an Object property nowhere (no stray fields, no NaN)', () => {
+    const rollup = day({
+      telemetry: [
+        { sessionId: 'dana-1', metric: 'edit_decisions', dimension: 'constructor:accept', value: 3 },
+        { sessionId: 'dana-1', metric: 'edit_decisions', dimension: '__proto__:reject', value: 2 },
+        { sessionId: 'dana-1', metric: 'tokens', dimension: 'claude-sonnet-4-5:toString', value: 5 },
+        { sessionId: 'dana-1', metric: 'edit_decisions', dimension: 'Edit:accept', value: 1 },
+      ],
+    });
+    expect(Object.keys(rollup.org).sort()).toEqual(Object.keys(emptyMetrics()).sort());
+    expect(rollup.org.editToolAccepted).toBe(1);
+    expect(Object.values(rollup.org).every((v) => Number.isFinite(v))).toBe(true);
   });
 });

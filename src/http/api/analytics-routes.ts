@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ApiKey } from '../../db/api-keys.js';
@@ -33,7 +32,7 @@ import {
   UserUsageReportSchema,
   type Dimension,
 } from './analytics-schemas.js';
-import { errorResponses, json } from './responses.js';
+import { errorResponses, freshJson, json } from './responses.js';
 import { OrgParam, resolveRange } from './schemas.js';
 
 /*
@@ -179,15 +178,7 @@ export function registerAnalyticsRoutes(api: OpenAPIHono<AnalyticsEnv>, deps: An
   const bad = (c: Context, message: string) => jsonError(c, 400, 'invalid_request_error', message) as never;
   const badCursor = (c: Context) => bad(c, 'Invalid query parameter "page": not a cursor from this API for these parameters');
 
-  /** Answers JSON with an ETag, or 304 when the caller already has it. */
-  const fresh = (c: Context, body: unknown) => {
-    const text = JSON.stringify(body);
-    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
-    c.header('ETag', etag);
-    c.header('Cache-Control', 'private, no-cache');
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304) as never;
-    return c.body(text, 200, { 'content-type': 'application/json' }) as never;
-  };
+  const fresh = (c: Context, body: unknown) => freshJson(c, body) as never;
 
   /** The filters of a report query; `none` when its products[] leave out Claude Code. */
   const filterOf = (query: { 'models[]'?: string[] | undefined; 'user_ids[]'?: string[] | undefined; 'products[]'?: string[] | undefined }, byModel: boolean) => ({

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -35,7 +34,7 @@ import { toCsv } from '../../metrics/csv.js';
 import { errorBody, jsonError } from '../errors.js';
 import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
-import { json } from './responses.js';
+import { freshJson, json } from './responses.js';
 import {
   DailySchema,
   ListQuery,
@@ -195,15 +194,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     }),
   );
 
-  /** Answers JSON with an ETag, or 304 when the caller already has it. */
-  const fresh = (c: Context, body: unknown) => {
-    const text = JSON.stringify(body);
-    const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
-    c.header('ETag', etag);
-    c.header('Cache-Control', 'private, no-cache');
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    return c.body(text, 200, { 'content-type': 'application/json' });
-  };
+  const fresh = (c: Context, body: unknown) => freshJson(c, body);
   const wantsCsv = (c: Context, format: string | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
   /** Every item as CSV, with a header row: a download for spreadsheets and BI tools. */
   const csv = (c: Context, filename: string, rows: object[], columns: readonly string[]) =>
@@ -371,6 +362,8 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
           repo: z.string().min(1).openapi({ param: { name: 'repo', in: 'path' }, example: 'widgets' }),
           number: z.coerce.number().int().min(1).openapi({ param: { name: 'number', in: 'path' }, example: 42 }),
         }),
+        // No parameters: an unknown one is refused like on every other route.
+        query: z.strictObject({}),
       },
       responses: json(PullRequestDetailSchema, 'The PR’s attribution'),
     }),

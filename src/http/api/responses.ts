@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { ErrorSchema } from './schemas.js';
 
 /* The responses every metrics API route documents: its 200 body and the error answers they share. */
@@ -16,3 +18,23 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   200: { content: { 'application/json': { schema } }, description },
   ...errorResponses,
 });
+
+/**
+ * Whether `If-None-Match` names this ETag. As HTTP asks: a list of tags, compared weakly (a proxy
+ * that compresses answers may send it back as `W/"…"`), or `*`.
+ */
+export function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+/** Answers JSON with an ETag (of the body) and `Cache-Control: private, no-cache`, or 304 when the caller already has it. */
+export function freshJson(c: Context, body: unknown): Response {
+  const text = JSON.stringify(body);
+  const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+  c.header('ETag', etag);
+  c.header('Cache-Control', 'private, no-cache');
+  if (ifNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+  return c.body(text, 200, { 'content-type': 'application/json' });
+}

@@ -37,9 +37,14 @@ export const appOrigin = (c: Context, publicUrl: string | undefined) => publicUr
 const isHttps = (c: Context, publicUrl: string | undefined) =>
   appOrigin(c, publicUrl).startsWith('https:') || c.req.header('x-forwarded-proto') === 'https';
 
-/** Only paths of this app: never an open redirect to another site. */
+/**
+ * Only paths of this app: never an open redirect to another site. Browsers drop tabs and line
+ * breaks from a `Location` and read `\` as `/`, so `/<tab>/evil.example` would leave the site and a
+ * CR/LF would break the header: only visible ASCII without `\` is kept (the pages send their own
+ * paths percent-encoded), and the path must not start with `//`.
+ */
 export function safeReturnPath(value: string | undefined): string {
-  return value && /^\/(?![/\\])/.test(value) ? value : '/';
+  return value && /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/.test(value) ? value : '/';
 }
 
 /** Reads the session cookie; sets `viewer` to the signed-in person, if any. */
@@ -153,7 +158,7 @@ export function signInRoutes(deps: SignInDeps) {
     }
     await startSession(c, deps, who);
     log.info({ login: who.login }, 'signed in');
-    return c.redirect(expected.returnTo, 302);
+    return c.redirect(safeReturnPath(expected.returnTo), 302);
   });
 
   app.post('/auth/sign-out', async (c) => {

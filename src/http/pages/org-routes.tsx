@@ -25,6 +25,7 @@ import { ProcessingBusyError } from '../../processing/run-processing.js';
 import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
+import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, encodeCursor } from '../api/metrics-api.js';
 import { resolveRange } from '../api/schemas.js';
@@ -37,6 +38,7 @@ import { PeoplePage } from './people-page.js';
 import { PersonPage } from './person-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
 import { SettingsPage, type SettingsPageProps } from './settings-page.js';
+import { ownProperty } from '../../own-property.js';
 
 /*
  * The metrics pages under /orgs/{org}: overview, people, one person, pull requests, settings.
@@ -435,7 +437,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.get('/orgs/:org/settings', async (c) => {
     const ctx = await orgContext(c, { ownersOnly: true });
     if (ctx instanceof Response) return ctx;
-    return settingsPage(c, ctx, { notice: NOTICES[c.req.query('notice') ?? ''] });
+    return settingsPage(c, ctx, { notice: ownProperty(NOTICES, c.req.query('notice') ?? '') });
   });
 
   app.post('/orgs/:org/settings/access', async (c) => {
@@ -502,6 +504,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         ? 'Choose email or account UUID.'
         : !value
           ? 'Enter the email or account UUID Claude Code reports.'
+          : // The same bounds as telemetry's identity fields: a longer value could never match one.
+            value.length > (kind === 'email' ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH)
+            ? `That ${kind === 'email' ? 'email' : 'account UUID'} is longer than ${kind === 'email' ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH} characters.`
           : kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(value)
             ? `"${value}" is not an email address.`
             : !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)
