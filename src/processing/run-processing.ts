@@ -8,8 +8,10 @@ import {
   type SessionFacts,
 } from '../attribution/attribute-pull-request.js';
 import { coAuthorLoginOf, hasGeneratedWithClaudeCodeLine, remoteCommitSignal } from '../attribution/claude-code-markers.js';
+import { ConsumedLines, type ConsumedBefore } from '../attribution/consumed-lines.js';
 import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
+import { consumptionOfSessionFile, replaceConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
 import { pruneExpired } from '../db/retention.js';
 import { writeWhenFree } from '../db/store-busy.js';
@@ -51,9 +53,10 @@ import { rollupDay, type UserRef } from './daily-rollup.js';
 
 /*
  * The processing job: (1) learn identity links, (2) attribute every merged PR and direct push in
- * the range, (3) recompute every day of the range. Attributions are upserted in small transactions
- * and each day's rollup replaces the old one in one transaction, so a run killed halfway leaves the
- * previous numbers of the days it did not reach, and the next run completes them.
+ * the range, in merge order, (3) recompute every day of the range. Attributions are upserted in
+ * small transactions, each with its subjects' rows of the consumption ledger, and each day's rollup
+ * replaces the old one in one transaction, so a run killed halfway leaves the previous numbers of
+ * the days it did not reach, and the next run completes them.
  */
 
 const DAY_MS = 86_400_000;
@@ -267,6 +270,50 @@ function lineCount(files: SessionFacts['written']): number {
   return n;
 }
 
+/** SQLite's default (binary) order of two strings, which `localeCompare` is not. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The consumption ledger as a run sees it while attributing in merge order: what subjects merged
+ * before the run's first day consumed (stored, kept as they are), what subjects this run already
+ * saved consumed (stored by this run), and what the subjects not yet saved consumed (in memory).
+ * Rows a previous run stored for subjects of this range are ignored until this run replaces them.
+ */
+class RunLedger {
+  readonly #saved = new Set<string>();
+  #pending = new ConsumedLines();
+
+  constructor(
+    private readonly db: Db,
+    private readonly org: string,
+    private readonly fromDay: string,
+  ) {}
+
+  pending(consumed: SubjectConsumption['consumed']): void {
+    this.#pending.add(consumed);
+  }
+
+  flushed(subjects: string[]): void {
+    for (const s of subjects) this.#saved.add(s);
+    this.#pending = new ConsumedLines();
+  }
+
+  /** What subjects merged before one merged at `at` consumed (every subject before it in this run was attributed first). */
+  before(at: string): ConsumedBefore {
+    return (sessionId, path) => {
+      const out = new Map<number, number>();
+      for (const row of consumptionOfSessionFile(this.db, this.org, sessionId, path, at)) {
+        if (row.at >= this.fromDay && !this.#saved.has(row.subject)) continue;
+        out.set(row.fingerprint, (out.get(row.fingerprint) ?? 0) + row.lines);
+      }
+      for (const [fp, n] of this.#pending.before(sessionId, path) ?? []) out.set(fp, (out.get(fp) ?? 0) + n);
+      return out.size > 0 ? out : undefined;
+    };
+  }
+}
+
 function push(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -329,13 +376,28 @@ async function processOrg(
     dayString(Date.parse(`${toDay}T00:00:00Z`) + daysAfter * DAY_MS),
   );
 
-  // One author's subjects in a row: their sessions are read once and stay cached while needed.
+  // In merge order (then by subject, as the ledger orders them: plain string order, as SQLite's):
+  // each line a session wrote matches at most one added line of the org, and the subject merged
+  // first gets it.
   const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)].sort(
-    (a, b) => a.authorLogin.localeCompare(b.authorLogin) || a.at.localeCompare(b.at) || a.subject.localeCompare(b.subject),
+    (a, b) => compareStrings(a.at, b.at) || compareStrings(a.subject, b.subject),
   );
+  const ledger = new RunLedger(db, org, fromDay);
   let attributed = 0;
   let changed = 0;
   let batch: AttributionRow[] = [];
+  let consumption: SubjectConsumption[] = [];
+  const flush = async () => {
+    const [rows, consumed] = [batch, consumption];
+    changed += await write(() => db.$client.transaction(() => {
+      const n = saveAttributions(db, rows);
+      replaceConsumption(db, org, consumed);
+      return n;
+    })());
+    ledger.flushed(consumed.map((c) => c.subject));
+    batch = [];
+    consumption = [];
+  };
   for (const subject of subjects) {
     const commits = subjectCommits(db, subject);
     const facts: PullRequestFacts = {
@@ -365,19 +427,19 @@ async function processOrg(
       daysBefore,
       daysAfter,
       ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
+      consumedBefore: ledger.before(subject.at),
     });
     batch.push(attributionRow(org, subject, result, now().toISOString()));
+    consumption.push({ subject: subject.subject, at: subject.at, consumed: result.consumed });
+    ledger.pending(result.consumed);
     attributed++;
     if (batch.length >= 200) {
-      const rows = batch;
-      changed += await write(() => saveAttributions(db, rows));
-      batch = [];
+      await flush();
       await progress({ attributed, days: 0 });
     }
     await yieldEvery(YIELD_EVERY_MS);
   }
-  const rows = batch;
-  changed += await write(() => saveAttributions(db, rows));
+  await flush();
   const keep = new Set(subjects.map((s) => s.subject));
   await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
   if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
