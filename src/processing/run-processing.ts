@@ -23,6 +23,7 @@ import {
   mergedPullRequests,
   orgRepositoryNames,
   orgSessions,
+  pullRequestCommitShas,
   pullRequestsOpenedOn,
   sessionCommitPlaces,
   sessionLinks,
@@ -207,16 +208,21 @@ class SessionIndex {
    * attribution applies the exact rules). What they wrote is loaded only for these.
    */
   candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): SessionFacts[] {
-    const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
-    for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
-    if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
     const out: SessionFacts[] = [];
-    for (const id of ids) {
+    for (const id of this.relatedTo(subject, commitShas)) {
       const facts = this.facts.get(id)!;
       if (!facts.activeDays.some((d) => d >= fromDay && d <= toDay)) continue;
       out.push({ ...facts, written: this.written(id), whereabouts: this.whereabouts(id) });
     }
     return out;
+  }
+
+  /** The sessions related to a subject (its author's, and those linked to it or its commits), active or not. */
+  relatedTo(subject: SubjectRow, commitShas: string[]): Set<string> {
+    const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
+    for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
+    if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
+    return ids;
   }
 
   /** Where a session worked: its working directory, and the repositories its commits and PRs landed in. */
@@ -268,6 +274,41 @@ function lineCount(files: SessionFacts['written']): number {
   let n = 0;
   for (const f of files) n += f.fingerprints.size;
   return n;
+}
+
+/**
+ * The order subjects are attributed in: merge order (then by subject, in plain string order as
+ * SQLite's, which the ledger's reads follow) among subjects that share a session, the only ones
+ * whose consumption can meet. Subjects that share none are independent, so groups of them are
+ * kept together, one author's after another's: their sessions are read once and stay cached while
+ * needed (in plain merge order the whole org's recent sessions would compete for the cache).
+ */
+export function attributionOrder<S extends { subject: string; at: string; authorLogin: string }>(subjects: S[], sessionsOf: (subject: S) => Iterable<string>): S[] {
+  const byAuthor = [...subjects].sort(
+    (a, b) => compareStrings(a.authorLogin.toLowerCase(), b.authorLogin.toLowerCase()) || compareStrings(a.at, b.at) || compareStrings(a.subject, b.subject),
+  );
+  // Union-find over subjects, joined through the sessions they share; a group's root is its first subject by author.
+  const parent = byAuthor.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const firstWithSession = new Map<string, number>();
+  byAuthor.forEach((subject, i) => {
+    for (const id of sessionsOf(subject)) {
+      const other = firstWithSession.get(id);
+      if (other === undefined) firstWithSession.set(id, i);
+      else {
+        const [a, b] = [root(i), root(other)];
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  });
+  const group = byAuthor.map((_, i) => root(i));
+  return byAuthor
+    .map((subject, i) => ({ subject, group: group[i]! }))
+    .sort((x, y) => x.group - y.group || compareStrings(x.subject.at, y.subject.at) || compareStrings(x.subject.subject, y.subject.subject))
+    .map((x) => x.subject);
 }
 
 /** SQLite's default (binary) order of two strings, which `localeCompare` is not. */
@@ -376,11 +417,11 @@ async function processOrg(
     dayString(Date.parse(`${toDay}T00:00:00Z`) + daysAfter * DAY_MS),
   );
 
-  // In merge order (then by subject, as the ledger orders them: plain string order, as SQLite's):
-  // each line a session wrote matches at most one added line of the org, and the subject merged
-  // first gets it.
-  const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)].sort(
-    (a, b) => compareStrings(a.at, b.at) || compareStrings(a.subject, b.subject),
+  // Each line a session wrote matches at most one added line of the org, and the subject merged
+  // first gets it: subjects that share a session are attributed in merge order.
+  const subjects = attributionOrder(
+    [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)],
+    (subject) => sessions.relatedTo(subject, subject.pullRequestId !== null ? pullRequestCommitShas(db, subject.pullRequestId) : [subject.sha!]),
   );
   const ledger = new RunLedger(db, org, fromDay);
   let attributed = 0;
