@@ -54,10 +54,11 @@ import { rollupDay, type UserRef } from './daily-rollup.js';
 
 /*
  * The processing job: (1) learn identity links, (2) attribute every merged PR and direct push in
- * the range, in merge order, (3) recompute every day of the range. Attributions are upserted in
- * small transactions, each with its subjects' rows of the consumption ledger, and each day's rollup
- * replaces the old one in one transaction, so a run killed halfway leaves the previous numbers of
- * the days it did not reach, and the next run completes them.
+ * the range, in merge order among those that share a session, (3) recompute every day of the
+ * range. Attributions are upserted in small transactions, each with its subjects' rows of the
+ * consumption ledger, and each day's rollup replaces the old one in one transaction, so a run
+ * killed halfway leaves the previous numbers of the days it did not reach, and the next run
+ * completes them.
  */
 
 const DAY_MS = 86_400_000;
