@@ -2,6 +2,7 @@ import { isClaudeBotLogin, isClaudeBranch } from './claude-code-markers.js';
 import { placeSession, type SessionPlacement, type SessionWhereabouts } from './session-workspace.js';
 import type { SketchLookup } from './line-sketch.js';
 import { matchSimilarLines, SketchCache } from './match-similar-lines.js';
+import type { ConsumedBefore, ConsumedLine } from './consumed-lines.js';
 
 /*
  * Per-PR attribution (spec: Attribution): did Claude Code write any of what merged, how many of the
@@ -119,6 +120,8 @@ export interface Attribution {
   linesWithClaudeCode: number;
   /** Strongest kind first; `session_activity` only when nothing else was found. */
   evidence: Evidence[];
+  /** The lines Claude Code wrote that this subject's line matches took (for the consumption ledger). */
+  consumed: ConsumedLine[];
 }
 
 export interface AttributionOptions {
@@ -126,6 +129,11 @@ export interface AttributionOptions {
   daysAfter?: number;
   /** An added line matches a line Claude Code wrote when their similarity reaches this (1: exact only). */
   minSimilarity?: number;
+  /**
+   * What subjects merged before this one already matched, per session and written file: each line
+   * Claude Code wrote matches at most one added line across the org (`consumed-lines.ts`).
+   */
+  consumedBefore?: ConsumedBefore | undefined;
 }
 
 export const DEFAULT_MIN_SIMILARITY = 0.8;
@@ -198,7 +206,7 @@ function sumCounts(lines: Map<number, number>): number {
  * linked to the PR or its commits; those without activity in the window are left out here.
  */
 export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFacts[], options: AttributionOptions = {}): Attribution {
-  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter, minSimilarity = DEFAULT_MIN_SIMILARITY } = options;
+  const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter, minSimilarity = DEFAULT_MIN_SIMILARITY, consumedBefore } = options;
   const merged = Date.parse(pr.mergedAt);
   const fromDay = dayOf(merged - daysBefore * DAY_MS);
   const toDay = dayOf(merged + daysAfter * DAY_MS);
@@ -247,28 +255,47 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     }
   }
   const sessionsWithFingerprintsInPr = pairs.length > 0;
-  // What each session wrote and no added line has matched yet: a line written n times matches at most n added lines.
+  // What each session wrote and no added line has matched yet, in this PR or in one merged before
+  // it: a line written n times matches at most n added lines of the org.
   const claudeLeft = new Map<FileLines, Map<number, number>>();
-  const claudeLeftOf = (written: FileLines) => {
+  const consumedHere = new Map<FileLines, { sessionId: string; taken: Map<number, number> }>();
+  const claudeLeftOf = (session: SessionFacts, written: FileLines) => {
     let left = claudeLeft.get(written);
-    if (!left) claudeLeft.set(written, (left = new Map(written.fingerprints)));
+    if (!left) {
+      claudeLeft.set(written, (left = new Map(written.fingerprints)));
+      const before = consumedBefore?.(session.id, written.path);
+      if (before) {
+        for (const [fp, n] of before) {
+          const times = left.get(fp);
+          if (times !== undefined) left.set(fp, Math.max(0, times - n));
+        }
+      }
+      consumedHere.set(written, { sessionId: session.id, taken: new Map() });
+    }
     return left;
+  };
+  const consume = (written: FileLines, fp: number, lines: number) => {
+    const { taken } = consumedHere.get(written)!;
+    taken.set(fp, (taken.get(fp) ?? 0) + lines);
   };
 
   // 2a. Exact matches first, for every session and file.
-  for (const { file, written, match } of pairs) {
-    const left = claudeLeftOf(written);
+  for (const { session, file, written, match } of pairs) {
+    const left = claudeLeftOf(session, written);
     for (const [fp, times] of left) {
       if (times <= 0) continue;
       const granted = take(file, fp, times);
-      if (granted > 0) left.set(fp, times - granted);
+      if (granted > 0) {
+        left.set(fp, times - granted);
+        consume(written, fp, granted);
+      }
       match.exact += granted;
     }
   }
 
   // 2b. Then edited lines: among the lines still unmatched on both sides, similarity ≥ the threshold.
   const sketchCache = new SketchCache();
-  for (const { file, written, match } of pairs) {
+  for (const { session, file, written, match } of pairs) {
     if (minSimilarity >= 1 || !file.sketches || !written.sketches) continue;
     const perFile = attributed.get(file);
     const addedLeft = new Map<number, number>();
@@ -279,11 +306,15 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     if (addedLeft.size === 0) continue;
     const similar = matchSimilarLines(
       { left: addedLeft, sketches: file.sketches },
-      { left: claudeLeftOf(written), sketches: written.sketches },
+      { left: claudeLeftOf(session, written), sketches: written.sketches },
       minSimilarity,
       sketchCache,
     );
-    for (const m of similar) match.edited += take(file, m.addedFingerprint, m.lines);
+    for (const m of similar) {
+      const granted = take(file, m.addedFingerprint, m.lines);
+      match.edited += granted;
+      if (granted > 0) consume(written, m.claudeFingerprint, granted);
+    }
   }
 
   const evidence: Evidence[] = [];
@@ -391,5 +422,8 @@ export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFact
     linesAdded,
     linesWithClaudeCode: Math.min(linesWithClaudeCode, linesAdded),
     evidence,
+    consumed: [...consumedHere].flatMap(([written, { sessionId, taken }]) =>
+      [...taken].map(([fingerprint, lines]) => ({ sessionId, path: written.path, fingerprint, lines })),
+    ),
   };
 }

@@ -135,6 +135,15 @@ export function subjectCommits(db: Db, subject: SubjectRow): SubjectCommit[] {
   }));
 }
 
+/** The shas of a PR's commits (what links sessions to it), without their diffs. */
+export function pullRequestCommitShas(db: Db, pullRequestId: number): string[] {
+  return (
+    statement(db, 'SELECT c.sha AS sha FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ?')
+      .raw(true)
+      .all(pullRequestId) as [string][]
+  ).map((r) => r[0]);
+}
+
 /**
  * Where a session's commits landed: per commit the session reported (short or full sha), the
  * repository of the org that holds it and the paths that commit changed (null when its files were

@@ -16,6 +16,8 @@ import { writeWhenFree } from './store-busy.js';
 export interface PruneResult {
   sessionLineFingerprints: number;
   pullRequestLineFingerprints: number;
+  /** Rows of the consumption ledger (which subject matched which session line) of subjects merged before the cutoff. */
+  consumedSessionLines: number;
   telemetryCounters: number;
   apiRequestDays: number;
   repeatGuards: number;
@@ -74,6 +76,8 @@ export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_0
   return {
     sessionLineFingerprints: await prune('session_line_fingerprints', 'first_written_at < ?', cutoffIso),
     pullRequestLineFingerprints,
+    // The session lines they consumed were written no later than they merged, so they are gone too.
+    consumedSessionLines: await prune('consumed_session_lines', 'subject_at < ?', cutoffIso),
     // By day and by when it arrived: a row whose sender claimed a far-future day still goes.
     telemetryCounters: await prune('telemetry_daily', 'day < ? OR received_at < ?', cutoffDay, cutoffIso),
     apiRequestDays: await prune('api_requests_daily', 'day < ? OR received_at < ?', cutoffDay, cutoffIso),

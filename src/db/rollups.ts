@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { and, desc, eq, gte, isNull, lte, or } from 'drizzle-orm';
 import type { DailyMetrics, DayRollup } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
+import { dropConsumption } from './consumed-session-lines.js';
 import { statement } from './statement-cache.js';
 import { attributions, processingRuns } from './schema.js';
 
@@ -56,6 +57,8 @@ export function dropStaleAttributions(db: Db, org: string, fromDay: string, toDa
   if (stale.length === 0) return 0;
   db.transaction((tx) => {
     for (const subject of stale) tx.delete(attributions).where(eq(attributions.subject, subject)).run();
+    // What they consumed from sessions' lines is free again for the subjects merged after them.
+    dropConsumption(db, org, stale);
   });
   return stale.length;
 }

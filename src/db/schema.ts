@@ -460,6 +460,34 @@ export const sessionLineFingerprints = sqliteTable(
   (t) => [primaryKey({ name: 'session_line_fingerprints_pk', columns: [t.org, t.sessionId, t.path, t.fingerprint] })],
 );
 
+/**
+ * The consumption ledger (spec: Attribution, "each line Claude wrote matches at most one added
+ * line"), across the org's PRs and direct pushes: which line a session wrote (its fingerprint, in
+ * the file at `path` as the session wrote it) was matched by which subject, how many times.
+ * Subjects are attributed in merge order (`subject_at`, then `subject`), and a subject's match
+ * only gets what subjects merged before it left. Written with the subject's attribution; keys and
+ * fingerprints only, never a line.
+ */
+export const consumedSessionLines = sqliteTable(
+  'consumed_session_lines',
+  {
+    org: text('org').notNull(),
+    /** The attribution's subject: `pull_request:<id>` or `commit:<id>`. */
+    subject: text('subject').notNull(),
+    /** When the subject merged (or was pushed): the ledger's order. */
+    subjectAt: text('subject_at').notNull(),
+    sessionId: text('session_id').notNull(),
+    path: text('path').notNull(),
+    fingerprint: integer('fingerprint').notNull(),
+    lines: integer('lines').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'consumed_session_lines_pk', columns: [t.org, t.subject, t.sessionId, t.path, t.fingerprint] }),
+    index('consumed_session_lines_org_session_id_path_idx').on(t.org, t.sessionId, t.path, t.subjectAt),
+    index('consumed_session_lines_subject_at_idx').on(t.subjectAt),
+  ],
+);
+
 /** Hook calls already applied (`tool_use_id`, per org): a retried call counts once. */
 export const hookCalls = sqliteTable(
   'hook_calls',

@@ -8,8 +8,10 @@ import {
   type SessionFacts,
 } from '../attribution/attribute-pull-request.js';
 import { coAuthorLoginOf, hasGeneratedWithClaudeCodeLine, remoteCommitSignal } from '../attribution/claude-code-markers.js';
+import { ConsumedLines, type ConsumedBefore } from '../attribution/consumed-lines.js';
 import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
+import { consumptionOfSessionFile, replaceConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
 import { pruneExpired } from '../db/retention.js';
 import { writeWhenFree } from '../db/store-busy.js';
@@ -21,6 +23,7 @@ import {
   mergedPullRequests,
   orgRepositoryNames,
   orgSessions,
+  pullRequestCommitShas,
   pullRequestsOpenedOn,
   sessionCommitPlaces,
   sessionLinks,
@@ -51,9 +54,11 @@ import { rollupDay, type UserRef } from './daily-rollup.js';
 
 /*
  * The processing job: (1) learn identity links, (2) attribute every merged PR and direct push in
- * the range, (3) recompute every day of the range. Attributions are upserted in small transactions
- * and each day's rollup replaces the old one in one transaction, so a run killed halfway leaves the
- * previous numbers of the days it did not reach, and the next run completes them.
+ * the range, in merge order among those that share a session, (3) recompute every day of the
+ * range. Attributions are upserted in small transactions, each with its subjects' rows of the
+ * consumption ledger, and each day's rollup replaces the old one in one transaction, so a run
+ * killed halfway leaves the previous numbers of the days it did not reach, and the next run
+ * completes them.
  */
 
 const DAY_MS = 86_400_000;
@@ -204,16 +209,21 @@ class SessionIndex {
    * attribution applies the exact rules). What they wrote is loaded only for these.
    */
   candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): SessionFacts[] {
-    const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
-    for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
-    if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
     const out: SessionFacts[] = [];
-    for (const id of ids) {
+    for (const id of this.relatedTo(subject, commitShas)) {
       const facts = this.facts.get(id)!;
       if (!facts.activeDays.some((d) => d >= fromDay && d <= toDay)) continue;
       out.push({ ...facts, written: this.written(id), whereabouts: this.whereabouts(id) });
     }
     return out;
+  }
+
+  /** The sessions related to a subject (its author's, and those linked to it or its commits), active or not. */
+  relatedTo(subject: SubjectRow, commitShas: string[]): Set<string> {
+    const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
+    for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
+    if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
+    return ids;
   }
 
   /** Where a session worked: its working directory, and the repositories its commits and PRs landed in. */
@@ -265,6 +275,85 @@ function lineCount(files: SessionFacts['written']): number {
   let n = 0;
   for (const f of files) n += f.fingerprints.size;
   return n;
+}
+
+/**
+ * The order subjects are attributed in: merge order (then by subject, in plain string order as
+ * SQLite's, which the ledger's reads follow) among subjects that share a session, the only ones
+ * whose consumption can meet. Subjects that share none are independent, so groups of them are
+ * kept together, one author's after another's: their sessions are read once and stay cached while
+ * needed (in plain merge order the whole org's recent sessions would compete for the cache).
+ */
+export function attributionOrder<S extends { subject: string; at: string; authorLogin: string }>(subjects: S[], sessionsOf: (subject: S) => Iterable<string>): S[] {
+  const byAuthor = [...subjects].sort(
+    (a, b) => compareStrings(a.authorLogin.toLowerCase(), b.authorLogin.toLowerCase()) || compareStrings(a.at, b.at) || compareStrings(a.subject, b.subject),
+  );
+  // Union-find over subjects, joined through the sessions they share; a group's root is its first subject by author.
+  const parent = byAuthor.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const firstWithSession = new Map<string, number>();
+  byAuthor.forEach((subject, i) => {
+    for (const id of sessionsOf(subject)) {
+      const other = firstWithSession.get(id);
+      if (other === undefined) firstWithSession.set(id, i);
+      else {
+        const [a, b] = [root(i), root(other)];
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  });
+  const group = byAuthor.map((_, i) => root(i));
+  return byAuthor
+    .map((subject, i) => ({ subject, group: group[i]! }))
+    .sort((x, y) => x.group - y.group || compareStrings(x.subject.at, y.subject.at) || compareStrings(x.subject.subject, y.subject.subject))
+    .map((x) => x.subject);
+}
+
+/** SQLite's default (binary) order of two strings, which `localeCompare` is not. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The consumption ledger as a run sees it while attributing in merge order: what subjects merged
+ * before the run's first day consumed (stored, kept as they are), what subjects this run already
+ * saved consumed (stored by this run), and what the subjects not yet saved consumed (in memory).
+ * Rows a previous run stored for subjects of this range are ignored until this run replaces them.
+ */
+class RunLedger {
+  readonly #saved = new Set<string>();
+  #pending = new ConsumedLines();
+
+  constructor(
+    private readonly db: Db,
+    private readonly org: string,
+    private readonly fromDay: string,
+  ) {}
+
+  pending(consumed: SubjectConsumption['consumed']): void {
+    this.#pending.add(consumed);
+  }
+
+  flushed(subjects: string[]): void {
+    for (const s of subjects) this.#saved.add(s);
+    this.#pending = new ConsumedLines();
+  }
+
+  /** What subjects merged before one merged at `at` consumed (every subject before it in this run was attributed first). */
+  before(at: string): ConsumedBefore {
+    return (sessionId, path) => {
+      const out = new Map<number, number>();
+      for (const row of consumptionOfSessionFile(this.db, this.org, sessionId, path, at)) {
+        if (row.at >= this.fromDay && !this.#saved.has(row.subject)) continue;
+        out.set(row.fingerprint, (out.get(row.fingerprint) ?? 0) + row.lines);
+      }
+      for (const [fp, n] of this.#pending.before(sessionId, path) ?? []) out.set(fp, (out.get(fp) ?? 0) + n);
+      return out.size > 0 ? out : undefined;
+    };
+  }
 }
 
 function push(map: Map<string, string[]>, key: string, value: string): void {
@@ -329,13 +418,28 @@ async function processOrg(
     dayString(Date.parse(`${toDay}T00:00:00Z`) + daysAfter * DAY_MS),
   );
 
-  // One author's subjects in a row: their sessions are read once and stay cached while needed.
-  const subjects = [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)].sort(
-    (a, b) => a.authorLogin.localeCompare(b.authorLogin) || a.at.localeCompare(b.at) || a.subject.localeCompare(b.subject),
+  // Each line a session wrote matches at most one added line of the org, and the subject merged
+  // first gets it: subjects that share a session are attributed in merge order.
+  const subjects = attributionOrder(
+    [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)],
+    (subject) => sessions.relatedTo(subject, subject.pullRequestId !== null ? pullRequestCommitShas(db, subject.pullRequestId) : [subject.sha!]),
   );
+  const ledger = new RunLedger(db, org, fromDay);
   let attributed = 0;
   let changed = 0;
   let batch: AttributionRow[] = [];
+  let consumption: SubjectConsumption[] = [];
+  const flush = async () => {
+    const [rows, consumed] = [batch, consumption];
+    changed += await write(() => db.$client.transaction(() => {
+      const n = saveAttributions(db, rows);
+      replaceConsumption(db, org, consumed);
+      return n;
+    })());
+    ledger.flushed(consumed.map((c) => c.subject));
+    batch = [];
+    consumption = [];
+  };
   for (const subject of subjects) {
     const commits = subjectCommits(db, subject);
     const facts: PullRequestFacts = {
@@ -365,19 +469,19 @@ async function processOrg(
       daysBefore,
       daysAfter,
       ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
+      consumedBefore: ledger.before(subject.at),
     });
     batch.push(attributionRow(org, subject, result, now().toISOString()));
+    consumption.push({ subject: subject.subject, at: subject.at, consumed: result.consumed });
+    ledger.pending(result.consumed);
     attributed++;
     if (batch.length >= 200) {
-      const rows = batch;
-      changed += await write(() => saveAttributions(db, rows));
-      batch = [];
+      await flush();
       await progress({ attributed, days: 0 });
     }
     await yieldEvery(YIELD_EVERY_MS);
   }
-  const rows = batch;
-  changed += await write(() => saveAttributions(db, rows));
+  await flush();
   const keep = new Set(subjects.map((s) => s.subject));
   await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
   if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));

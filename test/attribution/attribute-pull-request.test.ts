@@ -75,7 +75,11 @@ describe('line_match', () => {
           files: [{ path: 'src/rate-limiter.ts', lines: 6, exact: 6, edited: 0, rule: 'same_path', sessionPath: 'src/rate-limiter.ts' }],
         },
       ],
+      // The 6 lines the session wrote that this PR took, each once (the consumption ledger's rows).
+      consumed: expect.any(Array),
     });
+    expect(result.consumed).toHaveLength(6);
+    expect(result.consumed.every((c) => c.sessionId === 'session-1' && c.path === 'src/rate-limiter.ts' && c.lines === 1)).toBe(true);
   });
 
   it('still matches lines that differ only in whitespace, quotes and case', () => {

@@ -59,11 +59,17 @@ describe('pruneExpired on a processed org', () => {
       const fingerprints = n('added_line_fingerprints');
       expect(fingerprints).toBeGreaterThan(20);
       const attributions = db.$client.prepare('SELECT subject, lines_with_claude_code FROM attributions ORDER BY subject').all();
+      // The ledger holds one row per distinct session line a PR took.
+      const consumed = n('consumed_session_lines');
+      expect(consumed).toBeGreaterThan(0);
 
-      expect((await pruneExpired(db, { now: new Date('2027-03-01T00:00:00Z'), retentionDays: 120 })).pullRequestLineFingerprints).toBe(0);
+      const early = await pruneExpired(db, { now: new Date('2027-03-01T00:00:00Z'), retentionDays: 120 });
+      expect([early.pullRequestLineFingerprints, early.consumedSessionLines]).toEqual([0, 0]);
       const result = await pruneExpired(db, { now: new Date('2027-04-01T00:00:00Z'), retentionDays: 120, batchRows: 7 });
       expect(result.pullRequestLineFingerprints).toBe(fingerprints);
+      expect(result.consumedSessionLines).toBe(consumed);
       expect(n('added_line_fingerprints')).toBe(0);
+      expect(n('consumed_session_lines')).toBe(0);
       expect(db.$client.prepare('SELECT subject, lines_with_claude_code FROM attributions ORDER BY subject').all()).toEqual(attributions);
     } finally {
       await org.cleanup();
