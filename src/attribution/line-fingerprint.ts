@@ -26,16 +26,32 @@ export function fingerprintLines(
   key: string | Buffer,
   normalizedLines: Iterable<string>,
 ): { fingerprints: Map<number, number>; sketches: Map<number, Uint8Array> } {
-  const fingerprints = new Map<number, number>();
-  const sketches = new Map<number, Uint8Array>();
-  const sketcher = sketcherFor(key);
-  for (const line of normalizedLines) {
-    const fp = lineFingerprint(key, line);
-    const seen = fingerprints.get(fp);
-    fingerprints.set(fp, (seen ?? 0) + 1);
-    if (seen === undefined) sketches.set(fp, sketcher.sketch(line));
+  const tally = new LineFingerprintTally(key);
+  for (const line of normalizedLines) tally.add(line);
+  return tally;
+}
+
+/**
+ * `fingerprintLines` a line at a time, so a caller can fingerprint a long file in pieces (yielding
+ * to the event loop between them) and get exactly what one `fingerprintLines` call gives.
+ */
+export class LineFingerprintTally {
+  readonly fingerprints = new Map<number, number>();
+  readonly sketches = new Map<number, Uint8Array>();
+  readonly #key: string | Buffer;
+  readonly #sketcher: LineSketcher;
+
+  constructor(key: string | Buffer) {
+    this.#key = key;
+    this.#sketcher = sketcherFor(key);
   }
-  return { fingerprints, sketches };
+
+  add(normalizedLine: string): void {
+    const fp = lineFingerprint(this.#key, normalizedLine);
+    const seen = this.fingerprints.get(fp);
+    this.fingerprints.set(fp, (seen ?? 0) + 1);
+    if (seen === undefined) this.sketches.set(fp, this.#sketcher.sketch(normalizedLine));
+  }
 }
 
 let lastSketcher: { key: string | Buffer; sketcher: LineSketcher } | undefined;

@@ -2,6 +2,8 @@ import type { ProbotOctokit } from 'probot';
 import { summarizeFileChange } from '../attribution/file-change.js';
 import type { Db } from '../db/client.js';
 import { commitBelongsToPullRequest, markCommitEnriched, replaceChangedFiles, upsertCommit } from '../db/github-activity.js';
+import { writeWhenFree } from '../db/store-busy.js';
+import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
 import { commitInputFromRest, type RestCommit } from './enrich-pull-request.js';
 
 export const ENRICH_COMMIT = 'enrich-commit';
@@ -37,7 +39,7 @@ export async function enrichCommit({
   const { data } = await octokit.rest.repos.getCommit({ owner: payload.owner, repo: payload.repo, ref: payload.sha });
   const summaries = (data.files ?? []).map((f) => summarizeFileChange(f, fingerprintKey));
 
-  db.transaction((tx) => {
+  await writeWhenFree(() => db.transaction((tx) => {
     const commitId = upsertCommit(tx, commitInputFromRest(payload.repositoryId, data as RestCommit));
     replaceChangedFiles(tx, { commitId }, summaries);
     markCommitEnriched(
@@ -46,6 +48,6 @@ export async function enrichCommit({
       { additions: data.stats?.additions ?? 0, deletions: data.stats?.deletions ?? 0 },
       now().toISOString(),
     );
-  });
+  }), { maxWaitMs: JOB_WRITE_WAIT_MS });
   return 'enriched';
 }

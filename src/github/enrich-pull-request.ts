@@ -13,6 +13,8 @@ import {
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { pullRequests } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
+import { writeWhenFree } from '../db/store-busy.js';
+import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
 
 export const ENRICH_PULL_REQUEST = 'enrich-pull-request';
 /** PRs with more commits are enriched from the PR's diff alone (one API call per commit otherwise). */
@@ -105,7 +107,8 @@ export async function enrichPullRequest({
     mergedByLogin = data.merged_by?.login ?? null;
   }
 
-  db.transaction((tx) => {
+  // Another process's write lock is waited for with timers; past the wait the job is postponed (job-worker.ts).
+  await writeWhenFree(() => db.transaction((tx) => {
     if (mergedByLogin) tx.update(pullRequests).set({ mergedByLogin }).where(eq(pullRequests.id, payload.pullRequestId)).run();
     const pr = tx
       .select({ repositoryId: pullRequests.repositoryId })
@@ -126,5 +129,5 @@ export async function enrichPullRequest({
     replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
     markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
     learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());
-  });
+  }), { maxWaitMs: JOB_WRITE_WAIT_MS });
 }

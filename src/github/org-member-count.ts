@@ -4,7 +4,9 @@ import type { Db } from '../db/client.js';
 import type { Tx } from '../db/github-activity.js';
 import { getOrgSettings, setMemberCount } from '../db/org-settings.js';
 import { installations } from '../db/schema.js';
+import { writeWhenFree } from '../db/store-busy.js';
 import { enqueueJob } from '../jobs/job-queue.js';
+import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
 
 /*
  * The org's GitHub member count: the number of seats when `SEATS` is not configured (issue 8,
@@ -49,7 +51,7 @@ export async function refreshMemberCount({
   now: () => Date;
 }): Promise<number> {
   const count = await countOrgMembers(octokit, payload.org);
-  setMemberCount(db, payload.org.toLowerCase(), count, now());
+  await writeWhenFree(() => setMemberCount(db, payload.org.toLowerCase(), count, now()), { maxWaitMs: JOB_WRITE_WAIT_MS });
   return count;
 }
 

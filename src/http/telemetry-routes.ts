@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import { findIngestToken, type IngestToken } from '../db/ingest-tokens.js';
 import { hookCallSchema } from '../telemetry/hook-call.js';
 import { jsonShapeProblem } from '../telemetry/ingest-bounds.js';
-import { ingestHookCall } from '../telemetry/ingest-hook.js';
+import { applyHookCall, prepareHookCall } from '../telemetry/ingest-hook.js';
 import { bodyHash, ingestLogs, ingestMetrics } from '../telemetry/ingest-otlp.js';
 import { logEvents, metricPoints } from '../telemetry/otlp-model.js';
 import { decodeOtlp, encodeOtlpResponse, encodeOtlpStatus, OtlpDecodeError, OtlpTooLargeError, type OtlpFormat, type Signal } from '../telemetry/otlp-decode.js';
@@ -251,7 +251,9 @@ export function telemetryRoutes({
       if (parsed.data.hook_event_name !== 'PostToolUse') return c.json({});
       const token = c.get('token');
       const at = now();
-      const result = await writeWhenFree(() => ingestHookCall(db, { token, call: parsed.data, fingerprintKey, now: at }), { maxWaitMs: hookStoreBusyWaitMs });
+      // The per-line work yields to the event loop every few thousand lines; only the write waits for the store.
+      const prepared = await prepareHookCall(db, { token, call: parsed.data, fingerprintKey });
+      const result = await writeWhenFree(() => applyHookCall(db, prepared, { fingerprintKey, now: at }), { maxWaitMs: hookStoreBusyWaitMs });
       log.debug({ org: token.org, tool: parsed.data.tool_name, ...result }, 'hook call stored');
       return c.json({});
     } catch (error) {

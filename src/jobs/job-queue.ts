@@ -110,6 +110,17 @@ export function retryJobLater(db: Db, id: number, error: string, runAfter: numbe
     .run();
 }
 
+/**
+ * Puts a running job back to wait until `runAfter` and gives back the attempt its claim counted:
+ * for a job that could not store its result because another process held the write lock.
+ */
+export function postponeJob(db: Db, id: number, error: string, runAfter: number, now: number = Date.now()): void {
+  db.update(jobs)
+    .set({ status: 'pending', attempts: sql`max(${jobs.attempts} - 1, 0)`, lockedUntil: null, lastError: error, runAfter, updatedAt: now })
+    .where(eq(jobs.id, id))
+    .run();
+}
+
 export function failJob(db: Db, id: number, error: string, now: number = Date.now()): void {
   db.update(jobs)
     .set({ status: 'failed', lockedUntil: null, lastError: error, finishedAt: now, updatedAt: now })

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { isStoreBusy, writeWhenFree } from '../db/store-busy.js';
 import type { Job } from '../db/schema.js';
-import { claimNextJob, completeJob, failJob, retryJobLater } from './job-queue.js';
+import { claimNextJob, completeJob, failJob, postponeJob, retryJobLater } from './job-queue.js';
 
 /** Does the job's work and resolves when it is done. Must be idempotent: a job may run again after a crash. */
 export type JobHandler = (job: Job) => Promise<void>;
@@ -10,6 +10,11 @@ export type JobHandler = (job: Job) => Promise<void>;
 export const BASE_BACKOFF_MS = 5_000;
 export const MAX_BACKOFF_MS = 60 * 60_000;
 export const STORE_BUSY_RETRY_MS = 2_000;
+/**
+ * How long a job handler's write waits for another process's write lock (`writeWhenFree`) before
+ * giving up with `StoreBusyError`; the job is then run again later without using up an attempt.
+ */
+export const JOB_WRITE_WAIT_MS = 5_000;
 /** How long the queue's own bookkeeping (claim, done, retry) waits for another process's write lock. */
 const QUEUE_WRITE_WAIT_MS = 30_000;
 
@@ -111,7 +116,11 @@ export class JobWorker {
     } catch (error) {
       const message = describeError(error);
       const delay = retryDelayFor(error, job.attempts, now(), random);
-      if (delay !== null && job.attempts < job.maxAttempts) {
+      if (delay !== null && isStoreBusy(error)) {
+        // The store was busy with another writer, not the job failing: its attempt is given back.
+        await writeWhenFree(() => postponeJob(db, job.id, message, now() + delay, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
+        jobLog.warn({ retryInMs: delay }, 'job postponed: the database is busy with another writer');
+      } else if (delay !== null && job.attempts < job.maxAttempts) {
         await writeWhenFree(() => retryJobLater(db, job.id, message, now() + delay, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
         jobLog.warn({ retryInMs: delay, error: message }, 'job failed, will retry');
       } else {

@@ -1,5 +1,6 @@
-import { effectiveLines, excludedFileReason } from '../attribution/effective-lines.js';
-import { fingerprintLines } from '../attribution/line-fingerprint.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { effectiveLine, excludedFileReason } from '../attribution/effective-lines.js';
+import { LineFingerprintTally } from '../attribution/line-fingerprint.js';
 import type { Db } from '../db/client.js';
 import type { Tx } from '../db/github-activity.js';
 import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
@@ -12,7 +13,7 @@ import {
   sessionWorkingDirectory,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
-import { gitOperationOf, writtenFile, type HookCall } from './hook-call.js';
+import { gitOperationOf, writtenFile, type HookCall, type WrittenFile } from './hook-call.js';
 
 export interface HookIngestResult {
   applied: boolean;
@@ -22,21 +23,81 @@ export interface HookIngestResult {
   pullRequest?: string | undefined;
 }
 
+/** Lines normalized and fingerprinted between two yields to the event loop (a few milliseconds of work). */
+export const HOOK_LINES_PER_TURN = 2_000;
+
+/** A hook call with its per-line work done, ready for `applyHookCall`'s one short transaction. */
+export interface PreparedHookCall {
+  token: IngestToken;
+  call: HookCall;
+  /** The working directory paths were made relative to (the session's first one). */
+  cwd: string | undefined;
+  file: WrittenFile | null;
+  /** Effective lines fingerprinted. */
+  lines: number;
+  tally: LineFingerprintTally | undefined;
+}
+
 /**
- * Applies one PostToolUse hook call: the written lines become fingerprints (with the same
- * normalization as the PR side) and the code is dropped here; Bash calls link the session to the
- * commit and pull request it made. A call repeated with the same `tool_use_id` counts once.
+ * The per-line work of a hook call (spec: Attribution, "Effective lines"): which lines count, their
+ * normalized form, fingerprint and sketch. A generator that yields every `HOOK_LINES_PER_TURN`
+ * lines, so the server can let other requests run in between (`prepareHookCall`) while a test or
+ * script can run it straight through (`ingestHookCall`); both give the same result.
  */
-export function ingestHookCall(
-  db: Db,
-  { token, call, fingerprintKey, now }: { token: IngestToken; call: HookCall; fingerprintKey: string; now: Date },
-): HookIngestResult {
-  const nowIso = now.toISOString();
+function* hookCallWork(db: Db, token: IngestToken, call: HookCall, fingerprintKey: string): Generator<void, PreparedHookCall> {
   // Paths are kept relative to the working directory the session started in, even when a later
   // call reports another (a `cd`), so that one session's paths all share one base.
   const cwd = sessionWorkingDirectory(db, token.org, call.session_id) ?? call.cwd;
   const file = writtenFile({ ...call, cwd });
-  const lines = file && !excludedFileReason(file.path) ? effectiveLines(file.lines) : [];
+  const written = file && !excludedFileReason(file.path) ? file.lines : [];
+  let lines = 0;
+  let tally: LineFingerprintTally | undefined;
+  for (let from = 0; from < written.length; from += HOOK_LINES_PER_TURN) {
+    if (from > 0) yield;
+    const to = Math.min(from + HOOK_LINES_PER_TURN, written.length);
+    for (let i = from; i < to; i++) {
+      const normalized = effectiveLine(written[i]!);
+      if (normalized === null) continue;
+      tally ??= new LineFingerprintTally(fingerprintKey);
+      tally.add(normalized);
+      lines++;
+    }
+  }
+  return { token, call, cwd, file, lines, tally };
+}
+
+function runThrough<T>(work: Generator<void, T>): T {
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** `hookCallWork` with a turn of the event loop between pieces, so one large call does not hold up other requests. */
+export async function prepareHookCall(
+  db: Db,
+  { token, call, fingerprintKey }: { token: IngestToken; call: HookCall; fingerprintKey: string },
+): Promise<PreparedHookCall> {
+  const work = hookCallWork(db, token, call, fingerprintKey);
+  for (;;) {
+    const step = work.next();
+    if (step.done) return step.value;
+    await nextTurn();
+  }
+}
+
+/**
+ * Stores a prepared hook call in one transaction: the written lines as fingerprints (the code is
+ * dropped here); Bash calls link the session to the commit and pull request it made. A call
+ * repeated with the same `tool_use_id` counts once. Synchronous, so it can be retried by `writeWhenFree`.
+ */
+export function applyHookCall(db: Db, prepared: PreparedHookCall, { fingerprintKey, now }: { fingerprintKey: string; now: Date }): HookIngestResult {
+  const { token, call } = prepared;
+  // Another call of this session may have recorded its working directory while this one was being
+  // prepared; paths must share that base, so the (rare) call is prepared again against it.
+  const sessionCwd = sessionWorkingDirectory(db, token.org, call.session_id) ?? call.cwd;
+  const { cwd, file, lines, tally } = sessionCwd === prepared.cwd ? prepared : runThrough(hookCallWork(db, token, call, fingerprintKey));
+  const nowIso = now.toISOString();
   const git = gitOperationOf(call);
 
   const apply = (tx: Tx) => {
@@ -47,13 +108,14 @@ export function ingestHookCall(
       cwd,
       githubLogin: token.githubLogin ?? undefined,
     });
-    if (file && lines.length > 0) {
+    if (file && tally) {
       addSessionLineFingerprints(db, {
         sessionId: call.session_id,
         path: file.path,
         org: token.org,
         writtenAt: nowIso,
-        ...fingerprintLines(fingerprintKey, lines),
+        fingerprints: tally.fingerprints,
+        sketches: tally.sketches,
       });
     }
     if (git.commitSha) {
@@ -74,8 +136,16 @@ export function ingestHookCall(
 
   return {
     applied,
-    lines: lines.length,
+    lines,
     commit: git.commitSha,
     pullRequest: git.pullRequest ? `${git.pullRequest.repository}#${git.pullRequest.number}` : undefined,
   };
+}
+
+/** Prepares and applies one PostToolUse hook call at once (`prepareHookCall` then `applyHookCall`, without yielding). */
+export function ingestHookCall(
+  db: Db,
+  { token, call, fingerprintKey, now }: { token: IngestToken; call: HookCall; fingerprintKey: string; now: Date },
+): HookIngestResult {
+  return applyHookCall(db, runThrough(hookCallWork(db, token, call, fingerprintKey)), { fingerprintKey, now });
 }

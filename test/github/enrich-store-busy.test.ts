@@ -1,0 +1,121 @@
+import Database from 'better-sqlite3';
+import { eq } from 'drizzle-orm';
+import nock from 'nock';
+import type { Probot } from 'probot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jobs, pullRequests } from '../../src/db/schema.js';
+import { StoreBusyError } from '../../src/db/store-busy.js';
+import { githubJobHandlers } from '../../src/github/app.js';
+import { enqueueJob } from '../../src/jobs/job-queue.js';
+import { JobWorker, STORE_BUSY_RETRY_MS } from '../../src/jobs/job-worker.js';
+import { recordedCommits } from '../helpers/claude-code-recordings.js';
+import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
+import { nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
+import { createTestDb } from '../helpers/test-db.js';
+import { createTestProbot, silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
+
+/*
+ * Another process (the command line, a backup) holds SQLite's write lock while a job stores what
+ * it fetched from GitHub. The job's write waits for the lock with timers instead of failing at
+ * once and burning an attempt; a job whose wait runs out is run again later with its attempt given back.
+ */
+
+const history = recordedCommits('rate-limiter-http-json-details-hooks');
+const claudeCommit = history[1]!;
+const NOW = new Date('2026-11-21T21:10:05Z');
+const RUN_AT = NOW.getTime() + 10 * 60_000;
+
+let t: ReturnType<typeof createTestDb>;
+let probot: Probot;
+let holder: Database.Database;
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  t = createTestDb();
+  probot = await createTestProbot(t.db, () => NOW);
+  holder = new Database(t.path);
+});
+
+afterEach(() => {
+  if (holder.inTransaction) holder.exec('ROLLBACK');
+  holder.close();
+  nock.cleanAll();
+  t.cleanup();
+});
+
+describe('a job storing its result while another connection holds the write lock', () => {
+  it('waits for the lock and enriches the pull request on its first attempt', async () => {
+    await probot.receive({ id: 'd-installation', name: 'installation', payload: installationPayload('created') } as never);
+    await probot.receive({ id: 'd-opened', name: 'pull_request', payload: pullRequestPayload('opened', PR42) } as never);
+    await probot.receive({ id: 'd-push', name: 'push', payload: pushPayload('feature/rate-limit', [claudeCommit], { distinct: true }) } as never);
+    await probot.receive({ id: 'd-closed', name: 'pull_request', payload: pullRequestPayload('closed', PR42_MERGED) } as never);
+    nockInstallationToken(INSTALLATION_ID);
+    await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit], DANA.login);
+
+    // The lock is taken once the job is claimed, and let go only after GitHub has answered every
+    // request and the job's write has met the lock.
+    let heldMs = 0;
+    const worker = new JobWorker({
+      db: t.db,
+      log: silentLog,
+      pollIntervalMs: 1000,
+      now: () => RUN_AT,
+      random: () => 0.5,
+      handlers: githubJobHandlers({
+        db: t.db,
+        octokitFor: async (id) => {
+          holder.exec('BEGIN IMMEDIATE');
+          const taken = performance.now();
+          const release = setInterval(() => {
+            if (!nock.isDone() || performance.now() - taken < 300) return;
+            clearInterval(release);
+            holder.exec('COMMIT');
+            heldMs = performance.now() - taken;
+          }, 20);
+          return probot.auth(id);
+        },
+        fingerprintKey: TEST_FINGERPRINT_KEY,
+        log: silentLog,
+        now: () => NOW,
+      }),
+    });
+    expect(await worker.runDueJobs()).toBe(1);
+
+    expect(heldMs).toBeGreaterThanOrEqual(300);
+    expect(t.db.select().from(jobs).get()).toMatchObject({ kind: 'enrich-pull-request', status: 'done', attempts: 1, lastError: null });
+    expect(t.db.select().from(pullRequests).where(eq(pullRequests.id, PR42.id)).get()?.enrichedAt).toBe(NOW.toISOString());
+  });
+
+  it('is postponed without using an attempt when the store stays busy past the wait, however often', async () => {
+    t.db.transaction((tx) => enqueueJob(tx, { kind: 'busy', dedupeKey: 'busy:1', payload: {}, maxAttempts: 3 }, RUN_AT));
+    let runs = 0;
+    let now = RUN_AT;
+    const worker = new JobWorker({
+      db: t.db,
+      log: silentLog,
+      pollIntervalMs: 1000,
+      now: () => now,
+      random: () => 0.5,
+      handlers: {
+        busy: async () => {
+          runs++;
+          if (runs <= 5) throw new StoreBusyError(5_000);
+        },
+      },
+    });
+
+    for (let i = 1; i <= 5; i++) {
+      expect(await worker.runDueJobs()).toBe(1);
+      const job = t.db.select().from(jobs).get();
+      expect(job).toMatchObject({ status: 'pending', attempts: 0, runAfter: now + STORE_BUSY_RETRY_MS });
+      expect(job?.lastError).toContain('busy with another writer');
+      // Not due again before its delay.
+      expect(await worker.runDueJobs()).toBe(0);
+      now += STORE_BUSY_RETRY_MS;
+    }
+    // Five busy runs later (more than maxAttempts), the job still runs and is done on its first counted attempt.
+    expect(await worker.runDueJobs()).toBe(1);
+    expect(t.db.select().from(jobs).get()).toMatchObject({ status: 'done', attempts: 1, lastError: null });
+    expect(runs).toBe(6);
+  });
+});
