@@ -21,19 +21,24 @@ export function fingerprintCounts(key: string | Buffer, normalizedLines: Iterabl
   return counts;
 }
 
-/** The fingerprints of `normalizedLines` with their counts, and each fingerprint's keyed token sketch. */
+/**
+ * The fingerprints of effective lines with their counts, and each fingerprint's keyed token sketch.
+ * The lines come in their cased form (`casedEffectiveLines`): the fingerprint is taken of the line
+ * lowercased (the normalized line, as always), the sketch of the cased line, whose case splits names
+ * into parts. Lines already lowercased fingerprint the same and sketch names whole.
+ */
 export function fingerprintLines(
   key: string | Buffer,
-  normalizedLines: Iterable<string>,
+  casedLines: Iterable<string>,
 ): { fingerprints: Map<number, number>; sketches: Map<number, Uint8Array> } {
   const fingerprints = new Map<number, number>();
   const sketches = new Map<number, Uint8Array>();
   const sketcher = sketcherFor(key);
-  for (const line of normalizedLines) {
-    const fp = lineFingerprint(key, line);
+  for (const cased of casedLines) {
+    const fp = lineFingerprint(key, cased.toLowerCase());
     const seen = fingerprints.get(fp);
     fingerprints.set(fp, (seen ?? 0) + 1);
-    if (seen === undefined) sketches.set(fp, sketcher.sketch(line));
+    if (seen === undefined) sketches.set(fp, sketcher.sketch(cased));
   }
   return { fingerprints, sketches };
 }

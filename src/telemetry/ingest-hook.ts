@@ -1,4 +1,4 @@
-import { effectiveLines, excludedFileReason } from '../attribution/effective-lines.js';
+import { casedEffectiveLines, excludedFileReason } from '../attribution/effective-lines.js';
 import { fingerprintLines } from '../attribution/line-fingerprint.js';
 import type { Db } from '../db/client.js';
 import type { Tx } from '../db/github-activity.js';
@@ -36,7 +36,7 @@ export function ingestHookCall(
   // call reports another (a `cd`), so that one session's paths all share one base.
   const cwd = sessionWorkingDirectory(db, token.org, call.session_id) ?? call.cwd;
   const file = writtenFile({ ...call, cwd });
-  const lines = file && !excludedFileReason(file.path) ? effectiveLines(file.lines) : [];
+  const lines = file && !excludedFileReason(file.path) ? casedEffectiveLines(file.lines) : [];
   const git = gitOperationOf(call);
 
   const apply = (tx: Tx) => {
