@@ -7,9 +7,17 @@
 /** Lines longer than this (minified code, data blobs) never count. */
 export const MAX_LINE_LENGTH = 1000;
 
+/**
+ * Trim, collapse whitespace, one quote style; not yet lowercased. The sketch reads the case of this
+ * form to split names into their parts (`taxFor` → `tax`, `for`); the fingerprint never sees it.
+ */
+export function casedLine(line: string): string {
+  return line.trim().replace(/\s+/g, ' ').replace(/['`]/g, '"');
+}
+
 /** Trim, collapse whitespace, one quote style, lowercase. */
 export function normalizeLine(line: string): string {
-  return line.trim().replace(/\s+/g, ' ').replace(/['`]/g, '"').toLowerCase();
+  return casedLine(line).toLowerCase();
 }
 
 // Nothing but brackets, punctuation and symbols (`});`, `],`, `---`, `*/`) says nothing about who wrote it.
@@ -22,6 +30,19 @@ export function effectiveLine(line: string): string | null {
   if (normalized.length <= 3) return null;
   if (PUNCTUATION_ONLY.test(normalized)) return null;
   return normalized;
+}
+
+/**
+ * The effective lines among `lines` in their cased form (`casedLine`), in order, duplicates kept:
+ * what `fingerprintLines` takes, so the sketch can split names by case. Lowercased, each is its
+ * line's `effectiveLine`.
+ */
+export function casedEffectiveLines(lines: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (effectiveLine(line) !== null) out.push(casedLine(line));
+  }
+  return out;
 }
 
 /** The normalized effective lines among `lines`, in order, duplicates kept. */

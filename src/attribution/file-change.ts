@@ -1,4 +1,4 @@
-import { addedLinesOfPatch, effectiveLines, excludedFileReason, type ExclusionReason } from './effective-lines.js';
+import { addedLinesOfPatch, casedEffectiveLines, excludedFileReason, type ExclusionReason } from './effective-lines.js';
 import { fingerprintLines } from './line-fingerprint.js';
 
 /** One file of a diff as GitHub's REST API describes it (`pulls.listFiles`, `repos.getCommit`). */
@@ -30,7 +30,7 @@ export interface FileChangeSummary {
 export function summarizeFileChange(file: FileChange, fingerprintKey: string): FileChangeSummary {
   const excludedReason = excludedFileReason(file.filename);
   const patchMissing = file.patch === undefined && file.additions > 0;
-  const lines = excludedReason || file.patch === undefined ? [] : effectiveLines(addedLinesOfPatch(file.patch));
+  const lines = excludedReason || file.patch === undefined ? [] : casedEffectiveLines(addedLinesOfPatch(file.patch));
   const { fingerprints, sketches } = fingerprintLines(fingerprintKey, lines);
   return {
     path: file.filename,

@@ -21,13 +21,18 @@ export function fingerprintCounts(key: string | Buffer, normalizedLines: Iterabl
   return counts;
 }
 
-/** The fingerprints of `normalizedLines` with their counts, and each fingerprint's keyed token sketch. */
+/**
+ * The fingerprints of effective lines with their counts, and each fingerprint's keyed token sketch.
+ * The lines come in their cased form (`casedEffectiveLines`): the fingerprint is taken of the line
+ * lowercased (the normalized line, as always), the sketch of the cased line, whose case splits names
+ * into parts. Lines already lowercased fingerprint the same and sketch names whole.
+ */
 export function fingerprintLines(
   key: string | Buffer,
-  normalizedLines: Iterable<string>,
+  casedLines: Iterable<string>,
 ): { fingerprints: Map<number, number>; sketches: Map<number, Uint8Array> } {
   const tally = new LineFingerprintTally(key);
-  for (const line of normalizedLines) tally.add(line);
+  for (const line of casedLines) tally.add(line);
   return tally;
 }
 
@@ -46,11 +51,12 @@ export class LineFingerprintTally {
     this.#sketcher = sketcherFor(key);
   }
 
-  add(normalizedLine: string): void {
-    const fp = lineFingerprint(this.#key, normalizedLine);
+  /** One effective line in its cased form (`casedLine`): fingerprinted lowercased, sketched as it is. */
+  add(casedLine: string): void {
+    const fp = lineFingerprint(this.#key, casedLine.toLowerCase());
     const seen = this.fingerprints.get(fp);
     this.fingerprints.set(fp, (seen ?? 0) + 1);
-    if (seen === undefined) this.sketches.set(fp, this.#sketcher.sketch(normalizedLine));
+    if (seen === undefined) this.sketches.set(fp, this.#sketcher.sketch(casedLine));
   }
 }
 

@@ -24,13 +24,58 @@ const MAX_TOKEN_LENGTH = 255;
  */
 const TOKEN = /[\p{L}\p{M}$]+|\p{N}+|[^\s]/gu;
 const TRAILING_SEPARATORS = /[\s;,]+$/u;
+const UPPER = /^[\p{Lu}\p{Lt}]$/u;
+const LOWER = /^\p{Ll}$/u;
 
-/** The tokens of a normalized line's similarity form, as the sketch sees them (for tests and docs). */
-export function similarityTokens(normalizedLine: string): string[] {
+/**
+ * Where a run of letters, as written, breaks into its parts: before an uppercase letter that follows
+ * a lowercase one (`taxFor` → `tax` `For`), and before the last of several uppercase letters when a
+ * lowercase one follows it (`HTTPServer` → `HTTP` `Server`). Offsets in UTF-16 units of `word`.
+ */
+export function identifierPartStarts(word: string): number[] {
+  const chars = Array.from(word);
+  const starts: number[] = [];
+  let offset = 0;
+  for (let k = 0; k < chars.length; k++) {
+    if (k > 0 && UPPER.test(chars[k]!)) {
+      const before = chars[k - 1]!;
+      const after = chars[k + 1];
+      if (LOWER.test(before) || (UPPER.test(before) && after !== undefined && LOWER.test(after))) starts.push(offset);
+    }
+    offset += chars[k]!.length;
+  }
+  return starts;
+}
+
+/**
+ * The tokens of a line's similarity form, as the sketch sees them (for tests and docs). `line` is
+ * the normalized line before lowercasing (`casedLine`): the tokens are those of the lowercased line,
+ * each run of letters cut into its parts where the line as written changes case, so the tokens
+ * always concatenate to the lowercased similarity form. A line given already lowercased keeps its
+ * names whole (the sketches made before names were split).
+ */
+export function similarityTokens(line: string): string[] {
+  const cased = line.replace(TRAILING_SEPARATORS, '');
+  const lower = cased.toLowerCase();
+  // Lowercasing keeps the length of almost every line; where it does not (`İ` → `i̇`) the offsets
+  // of the two forms differ, and names stay whole.
+  const split = lower.length === cased.length && lower !== cased;
   const tokens: string[] = [];
-  for (const [token] of normalizedLine.replace(TRAILING_SEPARATORS, '').matchAll(TOKEN)) {
+  const push = (token: string) => {
     const chars = Array.from(token);
     for (let i = 0; i < chars.length; i += MAX_TOKEN_LENGTH) tokens.push(chars.slice(i, i + MAX_TOKEN_LENGTH).join(''));
+  };
+  for (const match of lower.matchAll(TOKEN)) {
+    const token = match[0];
+    const at = match.index;
+    const written = split && token.length > 1 ? cased.slice(at, at + token.length) : token;
+    const starts = written !== token ? identifierPartStarts(written) : [];
+    let from = 0;
+    for (const start of starts) {
+      push(token.slice(from, start));
+      from = start;
+    }
+    push(token.slice(from));
   }
   return tokens;
 }
@@ -58,9 +103,12 @@ export class LineSketcher {
     return h;
   }
 
-  /** The sketch of a normalized line: 3 bytes per token (hash, hash, length). */
-  sketch(normalizedLine: string): Uint8Array {
-    const tokens = similarityTokens(normalizedLine);
+  /**
+   * The sketch of a line in its cased form (`casedLine`; a lowercased line sketches its names
+   * whole): 3 bytes per token (hash, hash, length).
+   */
+  sketch(line: string): Uint8Array {
+    const tokens = similarityTokens(line);
     const out = new Uint8Array(tokens.length * TOKEN_BYTES);
     tokens.forEach((token, i) => {
       const h = this.tokenHash(token);

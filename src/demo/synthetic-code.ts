@@ -1,3 +1,4 @@
+import { casedLine } from '../attribution/effective-lines.js';
 import { decodeSketch, LineSketcher, sketchSimilarity, type DecodedSketch } from '../attribution/line-sketch.js';
 import type { Random } from './random.js';
 
@@ -53,7 +54,7 @@ export class LineRegistry {
     if (!set) this.#used.set(path, (set = new Set()));
     const key = normalForm(line);
     if (set.has(key)) return false;
-    const sketch = decodeSketch(this.#sketcher.sketch(key));
+    const sketch = decodeSketch(this.#sketcher.sketch(casedLine(line)));
     let sketches = this.#sketches.get(path);
     if (!sketches) this.#sketches.set(path, (sketches = []));
     if (sketch && sketches.some((other) => sketchSimilarity(sketch, other, 0.7) !== null)) return false;

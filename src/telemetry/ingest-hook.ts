@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { effectiveLine, excludedFileReason } from '../attribution/effective-lines.js';
+import { casedLine, effectiveLine, excludedFileReason } from '../attribution/effective-lines.js';
 import { LineFingerprintTally } from '../attribution/line-fingerprint.js';
 import type { Db } from '../db/client.js';
 import type { Tx } from '../db/github-activity.js';
@@ -56,10 +56,11 @@ function* hookCallWork(db: Db, token: IngestToken, call: HookCall, fingerprintKe
     if (from > 0) yield;
     const to = Math.min(from + HOOK_LINES_PER_TURN, written.length);
     for (let i = from; i < to; i++) {
-      const normalized = effectiveLine(written[i]!);
-      if (normalized === null) continue;
+      const raw = written[i]!;
+      if (effectiveLine(raw) === null) continue;
       tally ??= new LineFingerprintTally(fingerprintKey);
-      tally.add(normalized);
+      // Fingerprinted lowercased, sketched in its case, which splits names into their parts.
+      tally.add(casedLine(raw));
       lines++;
     }
   }

@@ -27,12 +27,12 @@ type Feature =
   /** Work of Claude Code on the web or in GitHub Actions (claude/ branch, session URL, Claude's bot) counts. */
   | 'claude_code_remote'
   /**
-   * Not built: the sketches price a renamed name at its whole length; splitting names into their
-   * parts (`taxFor` → `tax`, `For`) would price `taxFor` → `vatFor` at 3 characters, as Levenshtein does.
+   * The sketches split names into their parts (`taxFor` → `tax`, `For`), so `taxFor` → `vatFor` costs
+   * 3 characters and `rate` → `taxRate` 3, not the whole name.
    */
   | 'identifier_parts';
 
-const MERGED_FEATURES = new Set<Feature>(['similarity', 'session_scope', 'write_over_existing', 'moves_through_commits', 'claude_code_remote']);
+const MERGED_FEATURES = new Set<Feature>(['similarity', 'session_scope', 'write_over_existing', 'moves_through_commits', 'claude_code_remote', 'identifier_parts']);
 
 /** What each PR's Claude Code line count needs, and why it is wrong without it (measured on the code of the attr-eval branch). */
 const NEEDS: Record<string, { features: Feature[]; without: string }> = {
@@ -54,7 +54,7 @@ const NEEDS: Record<string, { features: Feature[]; without: string }> = {
   'acme/reports#801': { features: ['claude_code_remote'], without: '0 of 7: a claude/ branch and a commit with a Claude Code session URL are not evidence yet' },
 };
 
-const ALL_FEATURES: Feature[] = ['similarity', 'session_scope', 'moves_through_commits', 'write_over_existing', 'claude_code_remote'];
+const ALL_FEATURES: Feature[] = ['similarity', 'session_scope', 'moves_through_commits', 'write_over_existing', 'claude_code_remote', 'identifier_parts'];
 const pending = (features: Feature[]) => features.filter((f) => !MERGED_FEATURES.has(f));
 
 const outcomes: PullRequestOutcome[] = [];

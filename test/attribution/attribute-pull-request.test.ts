@@ -5,7 +5,7 @@ import {
   type PullRequestFacts,
   type SessionFacts,
 } from '../../src/attribution/attribute-pull-request.js';
-import { effectiveLines } from '../../src/attribution/effective-lines.js';
+import { casedEffectiveLines } from '../../src/attribution/effective-lines.js';
 import { summarizeFileChange } from '../../src/attribution/file-change.js';
 import { fingerprintLines } from '../../src/attribution/line-fingerprint.js';
 
@@ -13,7 +13,7 @@ const KEY = 'attribution-test-key-0123456789abcdef';
 
 /** A file's effective lines as the store keeps them: fingerprint counts of the normalized lines, and their sketches. */
 function file(path: string, lines: string[], previousPath?: string): FileLines {
-  return { path, previousPath, ...fingerprintLines(KEY, effectiveLines(lines)) };
+  return { path, previousPath, ...fingerprintLines(KEY, casedEffectiveLines(lines)) };
 }
 
 const CLAUDE_LINES = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attributePullRequest, type FileLines, type PullRequestFacts, type SessionFacts } from '../../src/attribution/attribute-pull-request.js';
 import { ConsumedLines } from '../../src/attribution/consumed-lines.js';
-import { effectiveLines } from '../../src/attribution/effective-lines.js';
+import { casedEffectiveLines } from '../../src/attribution/effective-lines.js';
 import { fingerprintLines } from '../../src/attribution/line-fingerprint.js';
 
 /*
@@ -14,7 +14,7 @@ const KEY = 'consumed-lines-test-key-0123456789abcdef';
 const PATH = 'test/orders.test.ts';
 
 function file(path: string, lines: string[]): FileLines {
-  return { path, ...fingerprintLines(KEY, effectiveLines(lines)) };
+  return { path, ...fingerprintLines(KEY, casedEffectiveLines(lines)) };
 }
 
 function pr(number: number, mergedAt: string, lines: string[]): PullRequestFacts {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeLine } from '../../src/attribution/effective-lines.js';
+import { casedLine, normalizeLine } from '../../src/attribution/effective-lines.js';
 import {
   allowedDistance,
   decodeSketch,
+  identifierPartStarts,
   LineSketcher,
   PackedSketches,
   similarityTokens,
@@ -12,7 +13,10 @@ import {
 
 const KEY = 'sketch-test-key-0123456789abcdef0123';
 const sketcher = new LineSketcher(KEY);
-const decoded = (line: string) => decodeSketch(sketcher.sketch(normalizeLine(line)))!;
+/** A line's sketch as the app makes it (from the line before lowercasing, so names split into parts). */
+const decoded = (line: string) => decodeSketch(sketcher.sketch(casedLine(line)))!;
+/** A line's sketch as stored before names were split: made from the lowercased line. */
+const decodedWhole = (line: string) => decodeSketch(sketcher.sketch(normalizeLine(line)))!;
 /** The similarity form the rule is defined on: the normalized line without spaces or a final `;`/`,`. */
 const form = (line: string) => similarityTokens(normalizeLine(line)).join('');
 
@@ -36,6 +40,33 @@ describe('similarityTokens', () => {
       ['const', 'total', '_', '$', '=', 'sum', '(', 'a', ',', '42', ')', '+', '"', 'x', '"'],
     );
     expect(similarityTokens('foo(a,b),')).toEqual(['foo', '(', 'a', ',', 'b', ')']);
+  });
+
+  it('splits names into their parts where the case changes, each part lowercased, digits in runs', () => {
+    expect(similarityTokens(casedLine('export function vatFor(country: string) {'))).toEqual(
+      ['export', 'function', 'vat', 'for', '(', 'country', ':', 'string', ')', '{'],
+    );
+    expect(similarityTokens('HTTPServer.getHTTPResponse2xx(URL)')).toEqual(['http', 'server', '.', 'get', 'http', 'response', '2', 'xx', '(', 'url', ')']);
+    expect(similarityTokens('TAX_RATES[countryCode] ?? $scope.X')).toEqual(['tax', '_', 'rates', '[', 'country', 'code', ']', '?', '?', '$scope', '.', 'x']);
+    expect(similarityTokens('const n = 60000 + 1500;')).toEqual(['const', 'n', '=', '60000', '+', '1500']);
+    expect(identifierPartStarts('taxFor')).toEqual([3]);
+    expect(identifierPartStarts('HTTPServer')).toEqual([4]);
+    expect(identifierPartStarts('XMLHttpRequest')).toEqual([3, 7]);
+    expect(identifierPartStarts('straßeÜber')).toEqual([6]);
+    expect(identifierPartStarts('lowercase')).toEqual([]);
+    expect(identifierPartStarts('URL')).toEqual([]);
+  });
+
+  it('gives parts that concatenate back to the lowercased similarity form', () => {
+    for (const line of ['  getHTTPResponse(userId, "XMLHttpRequest");', 'ΟΔΟΣ.Βx = İstanbulCity', 'const taxRate = TAX_RATES[country] ?? 0;']) {
+      expect(similarityTokens(casedLine(line)).join('')).toBe(similarityTokens(normalizeLine(line)).join(''));
+    }
+    // `İ` lowercases to two characters: the line's offsets shift, so its names stay whole.
+    expect(similarityTokens('İstanbulCity')).toEqual(['i̇stanbulcity']);
+  });
+
+  it('keeps names whole in a line given already lowercased (the sketches stored before the split)', () => {
+    expect(similarityTokens(normalizeLine('const taxRate = 1'))).toEqual(['const', 'taxrate', '=', '1']);
   });
 
   it('cuts a token longer than 255 characters into pieces', () => {
@@ -88,10 +119,37 @@ describe('tokenEditDistance', () => {
     expect(tokenEditDistance(decoded('a + b'), decoded('a - b'))).toBe(1);
   });
 
-  it('charges a renamed identifier the longer name, the price of its upper bound', () => {
+  it('charges a renamed part of a name the longer part, the price of its upper bound', () => {
     // `limit` → `limits` is 1 character, but the token is replaced: 6.
     expect(levenshtein('limit', 'limits')).toBe(1);
     expect(tokenEditDistance(decoded('limit'), decoded('limits'))).toBe(6);
+  });
+
+  it('prices a changed or added part of a name at that part only (acme/shop#101)', () => {
+    // `tax` → `vat` is 2 characters (t→v, x→t); the part is replaced whole: 3, not the 6 of `taxFor`.
+    expect(levenshtein('taxfor', 'vatfor')).toBe(2);
+    expect(tokenEditDistance(decoded('taxFor'), decoded('vatFor'))).toBe(3);
+    // An added part is an insertion, priced exactly as Levenshtein does.
+    expect(levenshtein('rate', 'taxrate')).toBe(3);
+    expect(tokenEditDistance(decoded('rate'), decoded('taxRate'))).toBe(3);
+    expect(tokenEditDistance(decodedWhole('taxFor'), decodedWhole('vatFor'))).toBe(6);
+    // The two lines of shop#101 the whole-name sketches missed.
+    // [Claude Code wrote, merged, Levenshtein, sketch distance]
+    const cases: [string, string, number, number][] = [
+      ['export function taxFor(country: string, amount: number): number {', 'export function vatFor(country: string, amount: number): number {', 2, 3],
+      ['  const rate = TAX_RATES[country] ?? 0;', '  const taxRate = TAX_RATES[country] ?? 0;', 3, 3],
+      ['  return Math.round(amount * rate * 100) / 100;', '  return Math.round(amount * taxRate * 100) / 100;', 3, 3],
+      ["import { taxFor } from './pricing/tax.js';", "import { vatFor } from './pricing/tax.js';", 2, 3],
+      ['  return net + taxFor(country, net);', '  return net + vatFor(country, net);', 2, 3],
+    ];
+    for (const [wrote, merged, distance, sketched] of cases) {
+      expect(levenshtein(form(wrote), form(merged))).toBe(distance);
+      expect(tokenEditDistance(decoded(wrote), decoded(merged))).toBe(sketched);
+      expect(sketchSimilarity(decoded(wrote), decoded(merged), 0.8)).toBeGreaterThanOrEqual(0.8);
+    }
+    // Whole names took two of them below 0.8.
+    expect(sketchSimilarity(decodedWhole(cases[1]![0]), decodedWhole(cases[1]![1]), 0.8)).toBeNull();
+    expect(sketchSimilarity(decodedWhole(cases[4]![0]), decodedWhole(cases[4]![1]), 0.8)).toBeNull();
   });
 
   it('stops early past the limit', () => {
@@ -158,7 +216,8 @@ describe('the upper bound, on many generated pairs', () => {
       return seed / 2 ** 31;
     };
     const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
-    const words = ['const', 'let', 'return', 'user', 'userId', 'limit', 'limits', 'retry', 'config', 'value', 'items', 'map', 'filter', 'await', 'fetch', 'x', 'id'];
+    const words = ['const', 'let', 'return', 'user', 'userId', 'limit', 'limits', 'retry', 'config', 'value', 'items', 'map', 'filter', 'await', 'fetch', 'x', 'id',
+      'taxFor', 'vatFor', 'rate', 'taxRate', 'TAX_RATES', 'HTTPServer', 'getUserById', 'maxRetry', 'URL', 'parseURL', 'Id'];
     const symbols = ['(', ')', '{', '}', '.', ',', '=', '+', '=>', ':', '"', '[', ']', '*', '<'];
     const numbers = ['0', '1', '42', '100', '1000', '1500', '60_000'];
     const token = () => (random() < 0.45 ? pick(words) : random() < 0.8 ? pick(symbols) : pick(numbers));
@@ -180,6 +239,9 @@ describe('the upper bound, on many generated pairs', () => {
       const a = line().join(' ');
       const b = random() < 0.8 ? edit(a.split(' ')).join(' ') : line().join(' ');
       const s = sketchSimilarity(decoded(a), decoded(b), 0.5);
+      // A sketch stored before names were split, against one made now: still an upper bound.
+      const mixed = sketchSimilarity(decodedWhole(a), decoded(b), 0.5);
+      if (mixed !== null) expect(mixed, `${a} | ${b} (whole names on one side)`).toBeLessThanOrEqual(trueSimilarity(a, b) + 1e-12);
       if (s === null) continue;
       expect(s, `${a} | ${b}`).toBeLessThanOrEqual(trueSimilarity(a, b) + 1e-12);
       if (s >= 0.8) counted++;

@@ -7,7 +7,7 @@ import {
   type PullRequestFacts,
   type SessionFacts,
 } from '../../src/attribution/attribute-pull-request.js';
-import { effectiveLines } from '../../src/attribution/effective-lines.js';
+import { casedEffectiveLines, effectiveLines } from '../../src/attribution/effective-lines.js';
 import { explainEvidence } from '../../src/attribution/explain.js';
 import { fingerprintLines, lineFingerprint } from '../../src/attribution/line-fingerprint.js';
 import { matchSimilarLines, SketchCache } from '../../src/attribution/match-similar-lines.js';
@@ -20,7 +20,7 @@ import { matchSimilarLines, SketchCache } from '../../src/attribution/match-simi
 const KEY = 'similar-lines-test-key-0123456789abcdef';
 
 function file(path: string, lines: string[]): FileLines {
-  return { path, ...fingerprintLines(KEY, effectiveLines(lines)) };
+  return { path, ...fingerprintLines(KEY, casedEffectiveLines(lines)) };
 }
 
 function pr(lines: string[], path = 'src/a.ts'): PullRequestFacts {
