@@ -100,9 +100,9 @@ describe('while another connection holds the write lock', () => {
       hook_event_name: 'PostToolUse',
       tool_name: 'Write',
       tool_use_id: 'toolu_busy_1',
-      cwd: '/work/widgets',
-      tool_input: { file_path: '/work/widgets/src/a.ts', content: 'export const answer = computeTheAnswer();\n' },
-      tool_response: { type: 'create', filePath: '/work/widgets/src/a.ts', structuredPatch: [], originalFile: null },
+      cwd: '/home/dana/src/widgets',
+      tool_input: { file_path: '/home/dana/src/widgets/src/a.ts', content: 'export const answer = computeTheAnswer();\n' },
+      tool_response: { type: 'create', filePath: '/home/dana/src/widgets/src/a.ts', structuredPatch: [], originalFile: null },
     };
     const posted = timed(
       fetch(`${app.url}/hooks/claude-code`, {
