@@ -79,6 +79,9 @@ const envSchema = z.object({
 
 export type LogLevel = (typeof logLevels)[number];
 
+/** Where GitHub delivers webhooks; Probot's middleware and the HTTP route must agree on it. */
+export const WEBHOOKS_PATH = '/api/github/webhooks';
+
 export interface GitHubAppCredentials {
   appId: string;
   privateKey: string;

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from './client.js';
+import type { Tx } from './client.js';
 import {
   addedLineFingerprints,
   changedFiles,
@@ -16,9 +16,6 @@ import {
  * Idempotent writes of what GitHub tells us. Every function may run twice with the same input, or
  * with inputs in any order, and leaves the same rows: webhooks are redelivered and arrive out of order.
  */
-
-/** Drizzle's transaction handle has the same query API as the database itself. */
-export type Tx = Pick<Db, 'select' | 'selectDistinct' | 'insert' | 'update' | 'delete' | 'run' | 'all' | 'get'>;
 
 export function toIso(time: string | number | Date): string {
   return new Date(time).toISOString();

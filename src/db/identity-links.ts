@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Tx } from './github-activity.js';
+import type { Tx } from './client.js';
 import { claudeSessions, commits, identityLinks, repositories, sessionCommits } from './schema.js';
 import { linkIdentity, type IdentityKind, type IdentitySource } from './telemetry-store.js';
 

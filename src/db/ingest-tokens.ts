@@ -1,7 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { hashSecretToken, newSecretToken, secretTokenPrefix } from '../secret-token.js';
-import type { Db } from './client.js';
-import type { Tx } from './github-activity.js';
+import type { Db, Tx } from './client.js';
 import { ingestTokens } from './schema.js';
 
 export type IngestToken = typeof ingestTokens.$inferSelect;

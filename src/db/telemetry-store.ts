@@ -1,5 +1,4 @@
-import type { Db } from './client.js';
-import type { Tx } from './github-activity.js';
+import type { Db, Tx } from './client.js';
 import { statement } from './statement-cache.js';
 import { identityLinks, sessionPullRequests } from './schema.js';
 

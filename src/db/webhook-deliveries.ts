@@ -1,6 +1,5 @@
 import { eq, inArray, lt } from 'drizzle-orm';
-import type { Db } from './client.js';
-import type { Tx } from './github-activity.js';
+import type { Db, Tx } from './client.js';
 import { webhookDeliveries, webhookRedeliveryRequests } from './schema.js';
 
 export interface Delivery {

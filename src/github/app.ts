@@ -1,7 +1,6 @@
 import type { ApplicationFunction, Context, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
-import type { Db } from '../db/client.js';
-import type { Tx } from '../db/github-activity.js';
+import type { Db, Tx } from '../db/client.js';
 import { writeWhenFree } from '../db/store-busy.js';
 import { applyDeliveryOnce } from '../db/webhook-deliveries.js';
 import type { JobHandler } from '../jobs/job-worker.js';
@@ -14,9 +13,6 @@ import { handlePullRequestReview } from './handle-pull-request-review.js';
 import { handlePush } from './handle-push.js';
 import { LABEL_PULL_REQUEST, labelPullRequest, type LabelPullRequestPayload } from './label-pull-request.js';
 import { enqueueMemberCount, ORG_MEMBER_COUNT, refreshMemberCount, type OrgMemberCountPayload } from './org-member-count.js';
-
-/** Where GitHub delivers webhooks; Probot's middleware and the HTTP route must agree on it. */
-export const WEBHOOKS_PATH = '/api/github/webhooks';
 
 export interface GitHubAppDeps {
   db: Db;

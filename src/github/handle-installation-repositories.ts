@@ -1,5 +1,6 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
-import { coverRepositories, uncoverRepositories, upsertInstallation, type Tx } from '../db/github-activity.js';
+import { coverRepositories, uncoverRepositories, upsertInstallation } from '../db/github-activity.js';
+import type { Tx } from '../db/client.js';
 import { installationInput } from './handle-installation.js';
 
 type Payload = EmitterWebhookEvent<'installation_repositories'>['payload'];

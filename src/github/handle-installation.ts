@@ -5,8 +5,8 @@ import {
   uncoverInstallationRepositories,
   upsertInstallation,
   type RepositoryInput,
-  type Tx,
 } from '../db/github-activity.js';
+import type { Tx } from '../db/client.js';
 
 type InstallationPayload = EmitterWebhookEvent<'installation'>['payload'];
 

@@ -1,5 +1,6 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
-import { recordReview, toIso, upsertGitHubUser, upsertPullRequest, upsertRepository, type Tx } from '../db/github-activity.js';
+import { recordReview, toIso, upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
+import type { Tx } from '../db/client.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';
 
 type Payload = EmitterWebhookEvent<'pull_request_review.submitted'>['payload'];

@@ -1,5 +1,6 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
-import { upsertGitHubUser, upsertPullRequest, upsertRepository, type Tx } from '../db/github-activity.js';
+import { upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
+import type { Tx } from '../db/client.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { ENRICH_PULL_REQUEST, type EnrichPullRequestPayload } from './enrich-pull-request.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';

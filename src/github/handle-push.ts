@@ -1,6 +1,7 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import { hasClaudeCodeTrailer } from '../attribution/claude-code-markers.js';
-import { toIso, upsertCommit, upsertRepository, type Tx } from '../db/github-activity.js';
+import { toIso, upsertCommit, upsertRepository } from '../db/github-activity.js';
+import type { Tx } from '../db/client.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { ENRICH_COMMIT, type EnrichCommitPayload } from './enrich-commit.js';
 import { learnIdentityLinks } from '../db/identity-links.js';

@@ -1,7 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { ProbotOctokit } from 'probot';
-import type { Db } from '../db/client.js';
-import type { Tx } from '../db/github-activity.js';
+import type { Db, Tx } from '../db/client.js';
 import { getOrgSettings, setMemberCount } from '../db/org-settings.js';
 import { installations } from '../db/schema.js';
 import { writeWhenFree } from '../db/store-busy.js';

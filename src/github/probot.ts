@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
-import type { GitHubAppCredentials } from '../config.js';
-import { WEBHOOKS_PATH } from './app.js';
+import { WEBHOOKS_PATH, type GitHubAppCredentials } from '../config.js';
 
 export interface ProbotOptions {
   credentials: GitHubAppCredentials;

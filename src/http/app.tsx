@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { isDbReachable, type Db } from '../db/client.js';
 import { installedOrgs, storedCountsOf } from '../db/overview.js';
 import { lastRunsOf } from '../db/rollups.js';
-import { WEBHOOKS_PATH } from '../github/app.js';
+import { WEBHOOKS_PATH } from '../config.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import { isStoreBusy } from '../db/store-busy.js';
 import { ApiError, errorBody, jsonError, storeBusyResponse } from './errors.js';

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { WEBHOOKS_PATH } from '../github/app.js';
+import { WEBHOOKS_PATH } from '../config.js';
 import { isKnownWebhookEvent, webhookPayloadProblem } from '../github/webhook-payloads.js';
 import { isStoreBusy, StoreBusyError } from '../db/store-busy.js';
 import { ApiError } from './errors.js';

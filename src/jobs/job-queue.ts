@@ -1,6 +1,5 @@
 import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import type { Tx } from '../db/github-activity.js';
+import type { Db, Tx } from '../db/client.js';
 import { jobs, type Job } from '../db/schema.js';
 
 /*

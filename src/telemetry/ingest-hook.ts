@@ -1,8 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { casedLine, effectiveLine, excludedFileReason } from '../attribution/effective-lines.js';
 import { LineFingerprintTally } from '../attribution/line-fingerprint.js';
-import type { Db } from '../db/client.js';
-import type { Tx } from '../db/github-activity.js';
+import type { Db, Tx } from '../db/client.js';
 import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
 import {
   addSessionCommit,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../db/client.js';
-import type { Tx } from '../db/github-activity.js';
+import type { Db, Tx } from '../db/client.js';
 import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
 import {
   addApiRequests,
