@@ -1,14 +1,12 @@
 import { parseArgs } from 'node:util';
-import { desc, eq } from 'drizzle-orm';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
-import { jobs } from './db/schema.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './db/api-keys.js';
 import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
 import { deadRunReason, lastRuns, type ProcessingRun } from './db/rollups.js';
 import { listIdentityLinks, removeAdminLink } from './db/identity-links.js';
 import { linkIdentity } from './db/telemetry-store.js';
-import { countJobsByStatus } from './jobs/job-queue.js';
+import { countJobsByStatus, lastFailedJobs, retryFailedJobs } from './jobs/job-queue.js';
 import { ProcessingBusyError, runProcessing } from './processing/run-processing.js';
 import { fingerprintKey } from './db/app-secrets.js';
 import { backfill, type BackfillProgress } from './github/backfill.js';
@@ -265,19 +263,14 @@ const commands: Record<string, Command> = {
   jobs(db, args) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (positionals[0] === 'retry') {
-      const rearmed = db
-        .update(jobs)
-        .set({ status: 'pending', attempts: 0, runAfter: Date.now(), lastError: null, finishedAt: null })
-        .where(eq(jobs.status, 'failed'))
-        .returning({ id: jobs.id })
-        .all();
-      console.log(`${rearmed.length} failed job(s) re-armed; the server runs them on its next poll.`);
+      const rearmed = retryFailedJobs(db);
+      console.log(`${rearmed} failed job(s) re-armed; the server runs them on its next poll.`);
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unknown jobs subcommand "${positionals[0]}"`);
     const counts = countJobsByStatus(db);
     console.log(`pending ${counts.pending}  running ${counts.running}  done ${counts.done}  failed ${counts.failed}`);
-    for (const job of db.select().from(jobs).where(eq(jobs.status, 'failed')).orderBy(desc(jobs.updatedAt)).limit(20).all()) {
+    for (const job of lastFailedJobs(db, 20)) {
       console.log(`#${job.id} ${job.dedupeKey} after ${job.attempts} attempt(s): ${job.lastError}`);
     }
     return 0;

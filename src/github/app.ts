@@ -3,16 +3,16 @@ import type { Logger } from 'pino';
 import type { Db, Tx } from '../db/client.js';
 import { writeWhenFree } from '../db/store-busy.js';
 import { applyDeliveryOnce } from '../db/webhook-deliveries.js';
-import type { JobHandler } from '../jobs/job-worker.js';
-import { ENRICH_COMMIT, enrichCommit, type EnrichCommitPayload } from './enrich-commit.js';
-import { ENRICH_PULL_REQUEST, enrichPullRequest, type EnrichPullRequestPayload } from './enrich-pull-request.js';
+import type { JobHandlers } from '../jobs/job-kinds.js';
+import { enrichCommit } from './enrich-commit.js';
+import { enrichPullRequest } from './enrich-pull-request.js';
 import { handleInstallation } from './handle-installation.js';
 import { handleInstallationRepositories } from './handle-installation-repositories.js';
 import { handlePullRequest, PULL_REQUEST_ACTIONS } from './handle-pull-request.js';
 import { handlePullRequestReview } from './handle-pull-request-review.js';
 import { handlePush } from './handle-push.js';
-import { LABEL_PULL_REQUEST, labelPullRequest, type LabelPullRequestPayload } from './label-pull-request.js';
-import { enqueueMemberCount, ORG_MEMBER_COUNT, refreshMemberCount, type OrgMemberCountPayload } from './org-member-count.js';
+import { labelPullRequest } from './label-pull-request.js';
+import { enqueueMemberCount, refreshMemberCount } from './org-member-count.js';
 
 export interface GitHubAppDeps {
   db: Db;
@@ -80,26 +80,22 @@ export function githubJobHandlers({
   fingerprintKey: string;
   log: Logger;
   now?: () => Date;
-}): Record<string, JobHandler> {
+}): JobHandlers {
   return {
-    [ENRICH_PULL_REQUEST]: async (job) => {
-      const payload = job.payload as EnrichPullRequestPayload;
+    'enrich-pull-request': async (payload) => {
       const octokit = await octokitFor(payload.installationId);
       await enrichPullRequest({ db, octokit, fingerprintKey, payload, now });
       log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request enriched');
     },
-    [LABEL_PULL_REQUEST]: async (job) => {
-      const payload = job.payload as LabelPullRequestPayload;
+    'label-pull-request': async (payload) => {
       await labelPullRequest({ octokit: await octokitFor(payload.installationId), payload });
       log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request labelled');
     },
-    [ORG_MEMBER_COUNT]: async (job) => {
-      const payload = job.payload as OrgMemberCountPayload;
+    'org-member-count': async (payload) => {
       const count = await refreshMemberCount({ db, octokit: await octokitFor(payload.installationId), payload, now });
       log.info({ org: payload.org, members: count }, 'org members counted');
     },
-    [ENRICH_COMMIT]: async (job) => {
-      const payload = job.payload as EnrichCommitPayload;
+    'enrich-commit': async (payload) => {
       const octokit = await octokitFor(payload.installationId);
       const result = await enrichCommit({ db, octokit, fingerprintKey, payload, now });
       log.info({ commit: `${payload.owner}/${payload.repo}@${payload.sha.slice(0, 7)}`, result }, 'direct push enriched');

@@ -1,13 +1,12 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Probot, ProbotOctokit } from 'probot';
 import type { Db } from '../db/client.js';
 import { upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
-import { installations, jobs, pullRequests } from '../db/schema.js';
-import { enqueueJob } from '../jobs/job-queue.js';
+import { installations, pullRequests } from '../db/schema.js';
+import { enqueueJob, jobStates } from '../jobs/job-queue.js';
 import { JobWorker } from '../jobs/job-worker.js';
 import { githubJobHandlers } from './app.js';
-import { ENRICH_PULL_REQUEST, type EnrichPullRequestPayload } from './enrich-pull-request.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';
 
 /*
@@ -79,7 +78,8 @@ export async function backfill({
 
   // 1. The installation's repositories, and the PRs each merged since then.
   const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-  const jobKeys: string[] = [];
+  /** This backfill's enrichment jobs: dedupe key → the PR, as `owner/repo#number`. */
+  const jobKeys = new Map<string, string>();
   let merged = 0;
   let alreadyEnriched = 0;
   let listed = 0;
@@ -104,23 +104,15 @@ export async function backfill({
         upsertPullRequest(tx, pullRequestInput(pr, repoInput.id));
         const row = tx.select({ enrichedAt: pullRequests.enrichedAt }).from(pullRequests).where(eq(pullRequests.id, pr.id)).get();
         if (row?.enrichedAt) return 'enriched';
-        const payload: EnrichPullRequestPayload = {
-          installationId,
-          pullRequestId: pr.id,
-          owner: repoInput.ownerLogin,
-          repo: repoInput.name,
-          number: pr.number,
-        };
-        const dedupeKey = `${ENRICH_PULL_REQUEST}:${pr.id}`;
-        enqueueJob(tx, { kind: ENRICH_PULL_REQUEST, dedupeKey, payload }, now().getTime());
-        return dedupeKey;
+        const payload = { installationId, pullRequestId: pr.id, owner: repoInput.ownerLogin, repo: repoInput.name, number: pr.number };
+        return enqueueJob(tx, { kind: 'enrich-pull-request', payload }, now().getTime());
       });
       if (stored === 'enriched') alreadyEnriched++;
-      else jobKeys.push(stored);
+      else jobKeys.set(stored, `${repoInput.ownerLogin}/${repoInput.name}#${pr.number}`);
     }
   }
   onProgress({ phase: 'listing', done: repos.length, total: repos.length });
-  log.info({ org, repositories: repos.length, merged, alreadyEnriched, toEnrich: jobKeys.length }, 'backfill listed');
+  log.info({ org, repositories: repos.length, merged, alreadyEnriched, toEnrich: jobKeys.size }, 'backfill listed');
 
   // 2. Run this backfill's enrichment jobs here, waiting out retries.
   const worker = new JobWorker({
@@ -130,26 +122,15 @@ export async function backfill({
     now: () => now().getTime(),
     handlers: githubJobHandlers({ db, octokitFor: (id) => probot.auth(id), fingerprintKey, log }),
   });
-  const states = () =>
-        jobKeys.length === 0
-      ? []
-      : db
-          .select({ payload: jobs.payload, status: jobs.status, runAfter: jobs.runAfter, error: jobs.lastError })
-          .from(jobs)
-          .where(inArray(jobs.dedupeKey, jobKeys))
-          .all();
   for (;;) {
     await worker.runDueJobs();
-    const current = states();
+    const current = jobStates(db, [...jobKeys.keys()]);
     const open = current.filter((j) => j.status === 'pending' || j.status === 'running');
     onProgress({ phase: 'enriching', done: current.length - open.length, total: current.length });
     if (open.length === 0) {
       const failed = current
         .filter((j) => j.status === 'failed')
-        .map((j) => {
-          const p = j.payload as EnrichPullRequestPayload;
-          return { pullRequest: `${p.owner}/${p.repo}#${p.number}`, error: j.error ?? 'failed' };
-        });
+        .map((j) => ({ pullRequest: jobKeys.get(j.dedupeKey)!, error: j.lastError ?? 'failed' }));
       return {
         installationId,
         repositories: repos.length,

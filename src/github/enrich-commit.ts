@@ -1,40 +1,16 @@
-import type { ProbotOctokit } from 'probot';
 import { summarizeFileChange } from '../attribution/file-change.js';
-import type { Db } from '../db/client.js';
 import { commitBelongsToPullRequest, markCommitEnriched, replaceChangedFiles, upsertCommit } from '../db/github-activity.js';
 import { writeWhenFree } from '../db/store-busy.js';
+import type { EnrichCommitPayload } from '../jobs/job-kinds.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
-import { commitInputFromRest, type RestCommit } from './enrich-pull-request.js';
-
-export const ENRICH_COMMIT = 'enrich-commit';
-
-export interface EnrichCommitPayload {
-  installationId: number;
-  repositoryId: number;
-  commitId: number;
-  owner: string;
-  repo: string;
-  sha: string;
-}
+import { commitInputFromRest, type Enrichment, type RestCommit } from './enrich-pull-request.js';
 
 /**
  * Fetches one commit pushed straight to the default branch and stores its files' counts and
  * added-line fingerprints: lines committed outside any PR count by push day (spec: Attribution).
  * A commit that turned out to belong to a PR is skipped; its lines count with the PR.
  */
-export async function enrichCommit({
-  db,
-  octokit,
-  fingerprintKey,
-  payload,
-  now,
-}: {
-  db: Db;
-  octokit: ProbotOctokit;
-  fingerprintKey: string;
-  payload: EnrichCommitPayload;
-  now: () => Date;
-}): Promise<'enriched' | 'skipped'> {
+export async function enrichCommit({ db, octokit, fingerprintKey, payload, now }: Enrichment<EnrichCommitPayload>): Promise<'enriched' | 'skipped'> {
   if (commitBelongsToPullRequest(db, payload.repositoryId, payload.sha)) return 'skipped';
   const { data } = await octokit.rest.repos.getCommit({ owner: payload.owner, repo: payload.repo, ref: payload.sha });
   const summaries = (data.files ?? []).map((f) => summarizeFileChange(f, fingerprintKey));

@@ -14,18 +14,19 @@ import { learnIdentityLinks } from '../db/identity-links.js';
 import { pullRequests } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
 import { writeWhenFree } from '../db/store-busy.js';
+import type { EnrichPullRequestPayload } from '../jobs/job-kinds.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
 
-export const ENRICH_PULL_REQUEST = 'enrich-pull-request';
 /** PRs with more commits are enriched from the PR's diff alone (one API call per commit otherwise). */
 export const MAX_COMMITS_WITH_DIFFS = 50;
 
-export interface EnrichPullRequestPayload {
-  installationId: number;
-  pullRequestId: number;
-  owner: string;
-  repo: string;
-  number: number;
+/** What an enrichment job works with: the store, the installation's client, the key that fingerprints lines, its payload. */
+export interface Enrichment<P> {
+  db: Db;
+  octokit: ProbotOctokit;
+  fingerprintKey: string;
+  payload: P;
+  now: () => Date;
 }
 
 /** The parts of a REST commit (`pulls.listCommits`, `repos.getCommit`) the store keeps. */
@@ -63,19 +64,7 @@ export function commitInputFromRest(repositoryId: number, c: RestCommit) {
  * (never the code). GitHub lists at most 250 commits and 3,000 files of one PR; beyond that the
  * PR is counted from what it lists.
  */
-export async function enrichPullRequest({
-  db,
-  octokit,
-  fingerprintKey,
-  payload,
-  now,
-}: {
-  db: Db;
-  octokit: ProbotOctokit;
-  fingerprintKey: string;
-  payload: EnrichPullRequestPayload;
-  now: () => Date;
-}): Promise<void> {
+export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, now }: Enrichment<EnrichPullRequestPayload>): Promise<void> {
   const params = { owner: payload.owner, repo: payload.repo, pull_number: payload.number, per_page: 100 };
   const restCommits = await octokit.paginate(octokit.rest.pulls.listCommits, params);
   const files = await octokit.paginate(octokit.rest.pulls.listFiles, params);

@@ -2,7 +2,6 @@ import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import { upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
 import type { Tx } from '../db/client.js';
 import { enqueueJob } from '../jobs/job-queue.js';
-import { ENRICH_PULL_REQUEST, type EnrichPullRequestPayload } from './enrich-pull-request.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';
 
 type Payload = EmitterWebhookEvent<`pull_request.${(typeof PULL_REQUEST_ACTIONS)[number]}`>['payload'];
@@ -21,13 +20,7 @@ export function handlePullRequest({ tx, payload, now }: { tx: Tx; payload: Paylo
   upsertPullRequest(tx, pullRequestInput(pr, repo.id));
 
   if (payload.action === 'closed' && pr.merged && payload.installation) {
-    const job: EnrichPullRequestPayload = {
-      installationId: payload.installation.id,
-      pullRequestId: pr.id,
-      owner: repo.ownerLogin,
-      repo: repo.name,
-      number: pr.number,
-    };
-    enqueueJob(tx, { kind: ENRICH_PULL_REQUEST, dedupeKey: `${ENRICH_PULL_REQUEST}:${pr.id}`, payload: job }, Date.parse(now));
+    const job = { installationId: payload.installation.id, pullRequestId: pr.id, owner: repo.ownerLogin, repo: repo.name, number: pr.number };
+    enqueueJob(tx, { kind: 'enrich-pull-request', payload: job }, Date.parse(now));
   }
 }

@@ -3,7 +3,6 @@ import { hasClaudeCodeTrailer } from '../attribution/claude-code-markers.js';
 import { toIso, upsertCommit, upsertRepository } from '../db/github-activity.js';
 import type { Tx } from '../db/client.js';
 import { enqueueJob } from '../jobs/job-queue.js';
-import { ENRICH_COMMIT, type EnrichCommitPayload } from './enrich-commit.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { repositoryInput } from './payload-mapping.js';
 
@@ -46,20 +45,11 @@ export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now
     // A commit seen before on another branch (not `distinct`) reached the default branch through a
     // merge; only new commits can be direct pushes whose lines need counting.
     if (onDefaultBranch && commit.distinct && payload.installation) {
-      const job: EnrichCommitPayload = {
-        installationId: payload.installation.id,
-        repositoryId: repo.id,
-        commitId,
-        owner: repo.ownerLogin,
-        repo: repo.name,
-        sha: commit.id,
-      };
       enqueueJob(
         tx,
         {
-          kind: ENRICH_COMMIT,
-          dedupeKey: `${ENRICH_COMMIT}:${repo.id}:${commit.id}`,
-          payload: job,
+          kind: 'enrich-commit',
+          payload: { installationId: payload.installation.id, repositoryId: repo.id, commitId, owner: repo.ownerLogin, repo: repo.name, sha: commit.id },
           runAfter: Date.parse(now) + DIRECT_PUSH_ENRICH_DELAY_MS,
         },
         Date.parse(now),

@@ -1,14 +1,7 @@
 import type { ProbotOctokit } from 'probot';
+import type { LabelPullRequestPayload } from '../jobs/job-kinds.js';
 
-export const LABEL_PULL_REQUEST = 'label-pull-request';
 export const CLAUDE_CODE_LABEL = 'claude-code-assisted';
-
-export interface LabelPullRequestPayload {
-  installationId: number;
-  owner: string;
-  repo: string;
-  number: number;
-}
 
 /** Labels a PR attributed to Claude Code (optional; needs `pull_requests: write`). GitHub creates the label if missing. */
 export async function labelPullRequest({ octokit, payload }: { octokit: ProbotOctokit; payload: LabelPullRequestPayload }): Promise<void> {

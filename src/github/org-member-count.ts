@@ -4,6 +4,7 @@ import type { Db, Tx } from '../db/client.js';
 import { getOrgSettings, setMemberCount } from '../db/org-settings.js';
 import { installations } from '../db/schema.js';
 import { writeWhenFree } from '../db/store-busy.js';
+import type { OrgMemberCountPayload } from '../jobs/job-kinds.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
 
@@ -15,19 +16,9 @@ import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
  * most once per UTC day.
  */
 
-export const ORG_MEMBER_COUNT = 'org-member-count';
-
-export interface OrgMemberCountPayload {
-  installationId: number;
-  /** The organization's login, as GitHub spells it. */
-  org: string;
-}
-
-const dedupeKey = (org: string) => `${ORG_MEMBER_COUNT}:${org.toLowerCase()}`;
-
 /** Queues a count of the org's members (a count already queued or running is left as it is). */
 export function enqueueMemberCount(tx: Tx, payload: OrgMemberCountPayload, now: number): void {
-  enqueueJob(tx, { kind: ORG_MEMBER_COUNT, dedupeKey: dedupeKey(payload.org), payload }, now);
+  enqueueJob(tx, { kind: 'org-member-count', payload }, now);
 }
 
 /** Counts every member of the org, 100 a page. */

@@ -1,6 +1,7 @@
-import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { jobs, type Job } from '../db/schema.js';
+import { dedupeKeyOf, type JobKind, type JobPayload } from './job-kinds.js';
 
 /*
  * A durable job queue in the app's own SQLite database. A job is written in the same transaction as
@@ -12,18 +13,18 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 /** How long a claimed job is reserved for the worker that claimed it. */
 export const LEASE_MS = 5 * 60_000;
 
-export interface EnqueueInput {
-  kind: string;
-  dedupeKey: string;
-  payload: unknown;
+/** A job of one kind to queue: its payload is checked against the kind's type (job-kinds.ts). */
+export interface EnqueueInput<K extends JobKind> {
+  kind: K;
+  payload: JobPayload<K>;
   runAfter?: number | undefined;
   maxAttempts?: number | undefined;
 }
 
-function newJob(input: EnqueueInput, now: number): typeof jobs.$inferInsert {
+function newJob<K extends JobKind>(input: EnqueueInput<K>, dedupeKey: string, now: number): typeof jobs.$inferInsert {
   return {
     kind: input.kind,
-    dedupeKey: input.dedupeKey,
+    dedupeKey,
     payload: input.payload,
     status: 'pending',
     attempts: 0,
@@ -35,13 +36,15 @@ function newJob(input: EnqueueInput, now: number): typeof jobs.$inferInsert {
 }
 
 /**
- * Adds a job, or re-arms the job with the same key if it already finished (done or failed).
- * A job that is still pending or running is left alone: the same work is already on its way.
+ * Adds a job, or re-arms the job with the same key if it already finished (done or failed), and
+ * returns its key. A job that is still pending or running is left alone: the same work is already
+ * on its way.
  */
-export function enqueueJob(tx: Tx, input: EnqueueInput, now: number = Date.now()): void {
+export function enqueueJob<K extends JobKind>(tx: Tx, input: EnqueueInput<K>, now: number = Date.now()): string {
   const runAfter = input.runAfter ?? now;
+  const dedupeKey = dedupeKeyOf(input.kind, input.payload);
   tx.insert(jobs)
-    .values(newJob(input, now))
+    .values(newJob(input, dedupeKey, now))
     .onConflictDoUpdate({
       target: jobs.dedupeKey,
       set: {
@@ -57,13 +60,14 @@ export function enqueueJob(tx: Tx, input: EnqueueInput, now: number = Date.now()
       setWhere: sql`${jobs.status} IN ('done', 'failed')`,
     })
     .run();
+  return dedupeKey;
 }
 
 /** Adds a job unless one with the same key exists, whatever its state: work to do once, ever. */
-export function enqueueJobOnce(tx: Tx, input: EnqueueInput, now: number = Date.now()): boolean {
+export function enqueueJobOnce<K extends JobKind>(tx: Tx, input: EnqueueInput<K>, now: number = Date.now()): boolean {
   const inserted = tx
     .insert(jobs)
-    .values(newJob(input, now))
+    .values(newJob(input, dedupeKeyOf(input.kind, input.payload), now))
     .onConflictDoNothing()
     .returning({ id: jobs.id })
     .all();
@@ -125,6 +129,31 @@ export function failJob(db: Db, id: number, error: string, now: number = Date.no
     .set({ status: 'failed', lockedUntil: null, lastError: error, finishedAt: now, updatedAt: now })
     .where(eq(jobs.id, id))
     .run();
+}
+
+/** Re-arms every failed job (after what made it fail was fixed); returns how many. */
+export function retryFailedJobs(db: Db, now: number = Date.now()): number {
+  return db
+    .update(jobs)
+    .set({ status: 'pending', attempts: 0, runAfter: now, lastError: null, finishedAt: null })
+    .where(eq(jobs.status, 'failed'))
+    .returning({ id: jobs.id })
+    .all().length;
+}
+
+/** The failed jobs, the last to fail first. */
+export function lastFailedJobs(db: Db, limit: number): Job[] {
+  return db.select().from(jobs).where(eq(jobs.status, 'failed')).orderBy(desc(jobs.updatedAt)).limit(limit).all();
+}
+
+/** Where the jobs with these dedupe keys stand (`enqueueJob` returns a job's key). */
+export function jobStates(db: Db, dedupeKeys: string[]): Pick<Job, 'dedupeKey' | 'status' | 'runAfter' | 'lastError'>[] {
+  if (dedupeKeys.length === 0) return [];
+  return db
+    .select({ dedupeKey: jobs.dedupeKey, status: jobs.status, runAfter: jobs.runAfter, lastError: jobs.lastError })
+    .from(jobs)
+    .where(inArray(jobs.dedupeKey, dedupeKeys))
+    .all();
 }
 
 /** Jobs by status: all of them, or those of one org (the `owner` or `org` of their payload). */

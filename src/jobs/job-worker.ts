@@ -2,10 +2,8 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { isStoreBusy, writeWhenFree } from '../db/store-busy.js';
 import type { Job } from '../db/schema.js';
+import { jobWork, type JobHandlers } from './job-kinds.js';
 import { claimNextJob, completeJob, failJob, postponeJob, retryJobLater } from './job-queue.js';
-
-/** Does the job's work and resolves when it is done. Must be idempotent: a job may run again after a crash. */
-export type JobHandler = (job: Job) => Promise<void>;
 
 export const BASE_BACKOFF_MS = 5_000;
 export const MAX_BACKOFF_MS = 60 * 60_000;
@@ -68,7 +66,8 @@ function isRateLimited(e: HttpLikeError): boolean {
 
 export interface JobWorkerOptions {
   db: Db;
-  handlers: Record<string, JobHandler>;
+  /** The handler of each kind this worker runs; a job of another kind fails (no handler). */
+  handlers: Partial<JobHandlers>;
   log: Logger;
   pollIntervalMs: number;
   now?: () => number;
@@ -102,15 +101,15 @@ export class JobWorker {
 
   async #runOne(job: Job): Promise<void> {
     const { db, handlers, log, now = Date.now, random = Math.random } = this.#options;
-    const handler = handlers[job.kind];
+    const work = jobWork(handlers, job);
     const jobLog = log.child({ job: job.id, kind: job.kind, attempt: job.attempts });
-    if (!handler) {
+    if (!work) {
       await writeWhenFree(() => failJob(db, job.id, `no handler for job kind "${job.kind}"`, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
       jobLog.error('job failed: unknown kind');
       return;
     }
     try {
-      await handler(job);
+      await work();
       await writeWhenFree(() => completeJob(db, job.id, now()), { maxWaitMs: QUEUE_WRITE_WAIT_MS });
       jobLog.debug('job done');
     } catch (error) {

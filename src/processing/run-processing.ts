@@ -48,7 +48,6 @@ import {
   type AttributionRow,
   type ProcessingRun,
 } from '../db/rollups.js';
-import { LABEL_PULL_REQUEST, type LabelPullRequestPayload } from '../github/label-pull-request.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 
@@ -397,8 +396,8 @@ function attributionRow(org: string, subject: SubjectRow, result: Attribution, n
 function enqueueLabels(db: Db, org: string, fromDay: string, toDay: string, now: Date): void {
   db.transaction((tx) => {
     for (const pr of labelCandidates(db, org, fromDay, toDay)) {
-      const payload: LabelPullRequestPayload = { installationId: pr.installationId, owner: pr.owner, repo: pr.repo, number: pr.number };
-      enqueueJobOnce(tx, { kind: LABEL_PULL_REQUEST, dedupeKey: `${LABEL_PULL_REQUEST}:${pr.pullRequestId}`, payload }, now.getTime());
+      const payload = { installationId: pr.installationId, pullRequestId: pr.pullRequestId, owner: pr.owner, repo: pr.repo, number: pr.number };
+      enqueueJobOnce(tx, { kind: 'label-pull-request', payload }, now.getTime());
     }
   });
 }

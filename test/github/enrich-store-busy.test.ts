@@ -87,7 +87,7 @@ describe('a job storing its result while another connection holds the write lock
   });
 
   it('is postponed without using an attempt when the store stays busy past the wait, however often', async () => {
-    t.db.transaction((tx) => enqueueJob(tx, { kind: 'busy', dedupeKey: 'busy:1', payload: {}, maxAttempts: 3 }, RUN_AT));
+    t.db.transaction((tx) => enqueueJob(tx, { kind: 'org-member-count', payload: { installationId: 1, org: 'busy' }, maxAttempts: 3 }, RUN_AT));
     let runs = 0;
     let now = RUN_AT;
     const worker = new JobWorker({
@@ -97,7 +97,7 @@ describe('a job storing its result while another connection holds the write lock
       now: () => now,
       random: () => 0.5,
       handlers: {
-        busy: async () => {
+        'org-member-count': async () => {
           runs++;
           if (runs <= 5) throw new StoreBusyError(5_000);
         },

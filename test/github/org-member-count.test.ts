@@ -6,7 +6,7 @@ import { getOrgSettings, setMemberCount } from '../../src/db/org-settings.js';
 import { jobs } from '../../src/db/schema.js';
 import { githubApp, githubJobHandlers } from '../../src/github/app.js';
 import { installationInput } from '../../src/github/handle-installation.js';
-import { enqueueStaleMemberCounts, ORG_MEMBER_COUNT } from '../../src/github/org-member-count.js';
+import { enqueueStaleMemberCounts } from '../../src/github/org-member-count.js';
 import { createProbot } from '../../src/github/probot.js';
 import { JobWorker } from '../../src/jobs/job-worker.js';
 import { INSTALLATION_ID, installationPayload } from '../helpers/github-payloads.js';
@@ -42,7 +42,7 @@ function worker() {
 }
 
 const install = (payload: object = installationPayload('created')) => probot.receive({ id: `i-${Math.random()}`, name: 'installation', payload } as never);
-const memberJobs = () => t.db.select().from(jobs).all().filter((j) => j.kind === ORG_MEMBER_COUNT);
+const memberJobs = () => t.db.select().from(jobs).all().filter((j) => j.kind === 'org-member-count');
 
 beforeEach(async () => {
   nock.disableNetConnect();

@@ -110,7 +110,7 @@ describe('enrichment job retries', () => {
   });
 
   it('stops after the last allowed attempt', async () => {
-    enqueueJob(t.db, { kind: 'enrich-pull-request', dedupeKey: 'x', payload: { installationId: INSTALLATION_ID, pullRequestId: PR42.id, owner: 'acme', repo: 'widgets', number: 42 }, maxAttempts: 2 }, T0);
+    enqueueJob(t.db, { kind: 'enrich-pull-request', payload: { installationId: INSTALLATION_ID, pullRequestId: PR42.id, owner: 'acme', repo: 'widgets', number: 42 }, maxAttempts: 2 }, T0);
     nockInstallationToken(INSTALLATION_ID);
     nock(GITHUB_API).get('/repos/acme/widgets/pulls/42/commits').query(true).times(2).reply(503, {});
     const worker = makeWorker();
@@ -161,10 +161,10 @@ describe('durability', () => {
   });
 
   it('does not enqueue the same work twice while it is pending', () => {
-    const input = { kind: 'k', dedupeKey: 'same', payload: { n: 1 } };
-    enqueueJob(t.db, input, T0);
-    enqueueJob(t.db, { ...input, payload: { n: 2 } }, T0 + 1);
-    expect(t.db.select().from(jobs).all()).toMatchObject([{ payload: { n: 1 }, status: 'pending' }]);
+    // The same org, spelled two ways: the same dedupe key.
+    enqueueJob(t.db, { kind: 'org-member-count', payload: { installationId: 1, org: 'acme' } }, T0);
+    enqueueJob(t.db, { kind: 'org-member-count', payload: { installationId: 2, org: 'ACME' } }, T0 + 1);
+    expect(t.db.select().from(jobs).all()).toMatchObject([{ payload: { installationId: 1, org: 'acme' }, status: 'pending' }]);
   });
 });
 
