@@ -9,14 +9,14 @@ import { getOrgSettings } from './db/org-settings.js';
 import { seatsFor } from './db/usage-queries.js';
 import { githubApp, githubJobHandlers } from './github/app.js';
 import { scheduleDeliveryCatchUp } from './github/catch-up-deliveries.js';
-import { enqueueStaleMemberCounts } from './github/org-member-count.js';
+import { enqueueStaleMemberCounts, queueStaleMemberCounts } from './github/org-member-count.js';
 import { createProbot } from './github/probot.js';
 import { githubOrgAccess, type OrgAccess } from './http/auth/org-access.js';
 import { createHttpApp } from './http/app.js';
 import type { WebhookReceiver } from './http/webhook-routes.js';
 import { JobWorker } from './jobs/job-worker.js';
-import { runProcessing } from './processing/run-processing.js';
-import { scheduleProcessing } from './processing/scheduler.js';
+import { createProcessor, type Processor } from './processing/processor.js';
+import { scheduleProcessing, type ProcessingSchedule } from './processing/scheduler.js';
 
 export interface AppServer {
   db: Db;
@@ -88,7 +88,8 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
       : undefined;
   setBusyTimeout(db, SERVER_BUSY_TIMEOUT_MS);
   if (startWorker && probot) worker.start();
-  const schedule = startWorker ? scheduleProcessing({ db, config, log: log.child({ name: 'processing' }), now }) : undefined;
+  const processor = createProcessor({ db, config, log: log.child({ name: 'processing' }), now });
+  const schedule = startWorker ? scheduleDailyWork({ db, config, processor, log: log.child({ name: 'processing' }), now }) : undefined;
 
   const app = createHttpApp({
     db,
@@ -108,17 +109,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
       githubWebUrl: config.githubWebUrl,
       publicUrl: config.publicUrl,
       access: pagesAccess ?? (probot ? githubOrgAccess({ db, octokitFor: (id) => probot.auth(id) }) : undefined),
-      processNow: (org) =>
-        runProcessing(db, {
-          org,
-          lookbackDays: config.processLookbackDays,
-          ...config.attributionWindow,
-          minSimilarity: config.attributionMinSimilarity,
-          retentionDays: config.retentionDays,
-          labelPullRequests: config.labelPullRequests,
-          trigger: 'page',
-          log: log.child({ name: 'processing' }),
-        }),
+      processor,
     },
   });
   const server = await new Promise<ServerType>((resolve) => {
@@ -143,4 +134,29 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     })());
 
   return { db, probot, worker, server, http: app, url, close };
+}
+
+/**
+ * Processing on `PROCESS_SCHEDULE`. Without `SEATS`, each tick first queues a fresh count of the
+ * members of every org whose count is not from today (UTC): seats default to member counts.
+ */
+export function scheduleDailyWork({
+  db,
+  config,
+  processor,
+  log,
+  now,
+}: {
+  db: Db;
+  config: Config;
+  processor: Processor;
+  log: Logger;
+  now: () => Date;
+}): ProcessingSchedule {
+  return scheduleProcessing({
+    processor,
+    schedule: config.processSchedule,
+    log,
+    beforeEachRun: config.seats === undefined ? () => queueStaleMemberCounts({ db, log, now }) : undefined,
+  });
 }

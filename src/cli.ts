@@ -7,7 +7,8 @@ import { deadRunReason, lastRuns, type ProcessingRun } from './db/rollups.js';
 import { listIdentityLinks, removeAdminLink } from './db/identity-links.js';
 import { linkIdentity } from './db/telemetry-store.js';
 import { countJobsByStatus, lastFailedJobs, retryFailedJobs } from './jobs/job-queue.js';
-import { ProcessingBusyError, runProcessing } from './processing/run-processing.js';
+import { createProcessor, type Processor } from './processing/processor.js';
+import { ProcessingBusyError } from './processing/run-processing.js';
 import { fingerprintKey } from './db/app-secrets.js';
 import { backfill, type BackfillProgress } from './github/backfill.js';
 import { createProbot } from './github/probot.js';
@@ -61,7 +62,7 @@ Commands:
   jobs retry           re-arm every failed job (after fixing what made it fail)
   help                 this text`;
 
-type Command = (db: Db, args: string[], config: Config) => Promise<number> | number;
+type Command = (run: { db: Db; args: string[]; config: Config; processor: Processor }) => Promise<number> | number;
 
 const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
@@ -74,7 +75,7 @@ function requireLogin(value: string | undefined, flag: string): string {
 }
 
 const commands: Record<string, Command> = {
-  tokens(db, args) {
+  tokens({ db, args }) {
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,
@@ -109,7 +110,7 @@ const commands: Record<string, Command> = {
         throw new UsageError(`tokens needs a subcommand: create, list or revoke`);
     }
   },
-  keys(db, args) {
+  keys({ db, args }) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { org: { type: 'string' } } });
     const [sub, id] = positionals;
     switch (sub) {
@@ -139,7 +140,7 @@ const commands: Record<string, Command> = {
         throw new UsageError('keys needs a subcommand: create, list or revoke');
     }
   },
-  identities(db, args) {
+  identities({ db, args }) {
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,
@@ -178,7 +179,7 @@ const commands: Record<string, Command> = {
         throw new UsageError('identities needs a subcommand: list, link or unlink');
     }
   },
-  async process(db, args, config) {
+  async process({ args, processor }) {
     const { values } = parseArgs({ args, options: { org: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
     const org = values.org === undefined ? undefined : requireLogin(values.org, '--org');
     for (const [flag, value] of [['--from', values.from], ['--to', values.to]] as const) {
@@ -187,17 +188,7 @@ const commands: Record<string, Command> = {
     if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
     const started = Date.now();
     try {
-      const summary = await runProcessing(db, {
-        org,
-        fromDay: values.from,
-        toDay: values.to,
-        lookbackDays: config.processLookbackDays,
-        ...config.attributionWindow,
-          minSimilarity: config.attributionMinSimilarity,
-        labelPullRequests: config.labelPullRequests,
-        retentionDays: config.retentionDays,
-        trigger: 'cli',
-      });
+      const summary = await processor.run({ org, fromDay: values.from, toDay: values.to, trigger: 'cli' });
       const { run } = summary;
       for (const dead of summary.abandoned) console.error(`Run #${dead.id} (started ${dead.startedAt}) was marked abandoned. ${dead.error}`);
       console.log(
@@ -214,7 +205,7 @@ const commands: Record<string, Command> = {
       throw error;
     }
   },
-  async backfill(db, args, config) {
+  async backfill({ db, args, config, processor }) {
     const { values } = parseArgs({ args, options: { org: { type: 'string' }, days: { type: 'string' } } });
     const org = requireLogin(values.org, '--org');
     if (!values.days || !/^\d+$/.test(values.days) || Number(values.days) < 1 || Number(values.days) > 366) {
@@ -240,11 +231,11 @@ const commands: Record<string, Command> = {
     for (const f of result.failed) console.log(`  ${f.pullRequest}: ${f.error}`);
     const toDay = new Date().toISOString().slice(0, 10);
     const fromDay = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-    const summary = await runProcessing(db, { org, fromDay, toDay, ...config.attributionWindow, minSimilarity: config.attributionMinSimilarity, labelPullRequests: config.labelPullRequests, retentionDays: config.retentionDays, trigger: 'backfill' });
+    const summary = await processor.run({ org, fromDay, toDay, trigger: 'backfill' });
     console.log(`Run #${summary.run.id}: ${summary.attributed} attributed, ${summary.daysRecomputed} day(s) recomputed.`);
     return result.failed.length === 0 ? 0 : 1;
   },
-  runs(db) {
+  runs({ db }) {
     const runningNote = (r: ProcessingRun) => {
       const dead = deadRunReason(r, new Date());
       return dead ? ` (${dead}; the next run marks it abandoned)` : r.pid !== null ? ` (pid ${r.pid} on ${r.host}, heartbeat ${r.heartbeatAt})` : '';
@@ -260,7 +251,7 @@ const commands: Record<string, Command> = {
     }
     return 0;
   },
-  jobs(db, args) {
+  jobs({ db, args }) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (positionals[0] === 'retry') {
       const rearmed = retryFailedJobs(db);
@@ -294,7 +285,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     const config = loadConfig(env);
     db = createDb(config.databasePath);
-    return await command(db, rest, config);
+    return await command({ db, args: rest, config, processor: createProcessor({ db, config }) });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
       console.error(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : error.message);

@@ -1,4 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
 import type { ProbotOctokit } from 'probot';
 import type { Db, Tx } from '../db/client.js';
 import { getOrgSettings, setMemberCount } from '../db/org-settings.js';
@@ -67,4 +68,17 @@ export function enqueueStaleMemberCounts(db: Db, now: Date): string[] {
     }
   });
   return queued;
+}
+
+/**
+ * The daily refresh of member counts (wired to the processing schedule in the composition root):
+ * `enqueueStaleMemberCounts`, waiting for another process's write lock, with the outcome logged.
+ */
+export async function queueStaleMemberCounts({ db, log, now }: { db: Db; log: Logger; now: () => Date }): Promise<void> {
+  try {
+    const queued = await writeWhenFree(() => enqueueStaleMemberCounts(db, now()), { maxWaitMs: 60_000 });
+    if (queued.length > 0) log.info({ orgs: queued }, 'org member counts queued');
+  } catch (error) {
+    log.error({ err: error }, 'queueing org member counts failed');
+  }
 }

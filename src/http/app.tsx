@@ -11,6 +11,7 @@ import { installedOrgs, storedCountsOf } from '../db/overview.js';
 import { lastRunsOf } from '../db/rollups.js';
 import { WEBHOOKS_PATH } from '../config.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
+import type { Processor } from '../processing/processor.js';
 import { isStoreBusy } from '../db/store-busy.js';
 import { ApiError, errorBody, jsonError, storeBusyResponse } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
@@ -50,7 +51,7 @@ export interface PagesDeps {
   githubWebUrl: string;
   publicUrl: string | undefined;
   access: OrgAccess | undefined;
-  processNow: (org: string) => Promise<unknown>;
+  processor: Pick<Processor, 'start'>;
 }
 
 /** Largest form a page accepts (settings forms hold a few short fields). */
@@ -68,7 +69,11 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
     githubWebUrl: 'https://github.com',
     publicUrl: undefined,
     access: undefined,
-    processNow: () => Promise.reject(new Error('processing is not available here')),
+    processor: {
+      start: () => {
+        throw new Error('processing is not available here');
+      },
+    },
   };
 
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));

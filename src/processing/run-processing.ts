@@ -521,6 +521,28 @@ async function processOrg(
  * `lookbackDays` days through today, UTC). Throws `ProcessingBusyError` when another run is alive.
  */
 export async function runProcessing(db: Db, options: ProcessOptions = {}): Promise<ProcessSummary> {
+  const planned = planRun(options);
+  const started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
+  return continueRun(db, started, planned, options);
+}
+
+/**
+ * Starts a run at once: takes the processing lock before returning (the driver is synchronous), or
+ * says which live run holds it; the started run goes on in the background. Taking the lock does not
+ * wait on timers for another process's write lock: past the connection's busy timeout it throws
+ * SQLITE_BUSY (`isStoreBusy`), and the caller decides.
+ */
+export function startProcessing(db: Db, options: ProcessOptions = {}): { busy: ProcessingRun } | { running: Promise<ProcessSummary> } {
+  const planned = planRun(options);
+  const started = startRun(db, planned.run, planned.now());
+  if ('busy' in started) return started;
+  return { running: continueRun(db, started, planned, options) };
+}
+
+type PlannedRun = ReturnType<typeof planRun>;
+
+/** The days and org a run covers, from its options. */
+function planRun(options: ProcessOptions) {
   const now = options.now ?? (() => new Date());
   const toDay = options.toDay ?? dayString(now().getTime());
   let fromDay = options.fromDay ?? dayString(Date.parse(`${toDay}T00:00:00Z`) - ((options.lookbackDays ?? 35) - 1) * DAY_MS);
@@ -531,9 +553,17 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
     if (fromDay < oldestKept) fromDay = oldestKept;
   }
   const org = options.org?.toLowerCase();
+  return { now, org, fromDay, toDay, run: { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' } };
+}
 
+/** The run once `startRun` has answered: every org's attribution and days, retention, the run's end. */
+async function continueRun(
+  db: Db,
+  started: ReturnType<typeof startRun>,
+  { now, org, fromDay, toDay }: PlannedRun,
+  options: ProcessOptions,
+): Promise<ProcessSummary> {
   const write = writesFor(options);
-  const started = await write(() => startRun(db, { org: org ?? null, fromDay, toDay, trigger: options.trigger ?? 'cli' }, now()));
   if ('busy' in started) throw new ProcessingBusyError(started.busy, now());
   const { run, abandoned } = started;
   for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);

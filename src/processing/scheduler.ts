@@ -1,10 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
-import type { Db } from '../db/client.js';
-import { writeWhenFree } from '../db/store-busy.js';
-import { enqueueStaleMemberCounts } from '../github/org-member-count.js';
-import { ProcessingBusyError, runProcessing } from './run-processing.js';
+import type { Processor } from './processor.js';
+import { ProcessingBusyError } from './run-processing.js';
 
 export interface ProcessingSchedule {
   /** Stops the schedule and waits for a run in progress to end. */
@@ -13,38 +10,33 @@ export interface ProcessingSchedule {
 }
 
 /**
- * Runs processing on `PROCESS_SCHEDULE` (cron, UTC). A tick that finds another run alive (the
- * command line, or a previous tick) logs it and waits for the next tick. Without `SEATS`, each tick
- * also queues a fresh count of the members of every org whose count is not from today (UTC).
+ * Runs processing on `schedule` (`PROCESS_SCHEDULE`: cron, UTC). A tick that finds another run
+ * alive (the command line, or a previous tick) logs it and waits for the next tick. `beforeEachRun`
+ * is other daily work the composition root wires to the same ticks; it handles its own failures.
  */
-export function scheduleProcessing({ db, config, log, now = () => new Date() }: { db: Db; config: Config; log: Logger; now?: () => Date }): ProcessingSchedule {
+export function scheduleProcessing({
+  processor,
+  schedule,
+  log,
+  beforeEachRun,
+}: {
+  processor: Processor;
+  schedule: string;
+  log: Logger;
+  beforeEachRun?: (() => Promise<void>) | undefined;
+}): ProcessingSchedule {
   let running: Promise<void> | undefined;
   const tick = async () => {
-    if (config.seats === undefined) {
-      try {
-        const queued = await writeWhenFree(() => enqueueStaleMemberCounts(db, now()), { maxWaitMs: 60_000 });
-        if (queued.length > 0) log.info({ orgs: queued }, 'org member counts queued');
-      } catch (error) {
-        log.error({ err: error }, 'queueing org member counts failed');
-      }
-    }
+    await beforeEachRun?.();
     try {
-      const summary = await runProcessing(db, {
-        lookbackDays: config.processLookbackDays,
-        ...config.attributionWindow,
-          minSimilarity: config.attributionMinSimilarity,
-        labelPullRequests: config.labelPullRequests,
-        retentionDays: config.retentionDays,
-        trigger: 'schedule',
-        log,
-      });
+      const summary = await processor.run({ trigger: 'schedule' });
       log.info({ run: summary.run.id, orgs: summary.orgs, attributed: summary.attributed, days: summary.daysRecomputed }, 'scheduled processing done');
     } catch (error) {
       if (error instanceof ProcessingBusyError) log.warn(error.message);
       else log.error({ err: error }, 'scheduled processing failed');
     }
   };
-  const cron = new Cron(config.processSchedule, { timezone: 'UTC', protect: true, name: 'processing' }, () => {
+  const cron = new Cron(schedule, { timezone: 'UTC', protect: true, name: 'processing' }, () => {
     running = tick().finally(() => {
       running = undefined;
     });

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processingRuns } from '../../src/db/schema.js';
 import { ProcessingBusyError, runProcessing } from '../../src/processing/run-processing.js';
+import { holdProcessingRunInChild } from '../helpers/processing-run-in-child.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 /*
@@ -22,22 +22,6 @@ afterEach(() => {
   t.cleanup();
 });
 
-function startRunInChild(): Promise<{ child: ChildProcess; runId: number }> {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/hold-processing-run.ts', t.path], {
-    cwd: resolve(import.meta.dirname, '../..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((done, fail) => {
-    let out = '';
-    c.stdout!.on('data', (d) => {
-      out += d;
-      const m = /RUN (\d+)/.exec(out);
-      if (m) done({ child: c, runId: Number(m[1]) });
-    });
-    c.on('exit', (code) => fail(new Error(`child exited with ${code}`)));
-  });
-}
-
 const insertRun = (values: Partial<typeof processingRuns.$inferInsert>) =>
   t.db
     .insert(processingRuns)
@@ -47,7 +31,7 @@ const insertRun = (values: Partial<typeof processingRuns.$inferInsert>) =>
 
 describe('a processing run whose process died', () => {
   it('blocks nothing once its process is killed with SIGKILL: the next run abandons it at once and says why', async () => {
-    const started = await startRunInChild();
+    const started = await holdProcessingRunInChild(t.path);
     child = started.child;
     const pid = child.pid!;
 

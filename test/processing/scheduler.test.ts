@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { scheduleDailyWork } from '../../src/app-server.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Db } from '../../src/db/client.js';
 import { upsertInstallation } from '../../src/db/github-activity.js';
 import { jobs, processingRuns } from '../../src/db/schema.js';
 import { installationInput } from '../../src/github/handle-installation.js';
+import { createProcessor } from '../../src/processing/processor.js';
 import { scheduleProcessing } from '../../src/processing/scheduler.js';
 import { INSTALLATION_ID, installationPayload } from '../helpers/github-payloads.js';
 import { createTestDb } from '../helpers/test-db.js';
@@ -11,42 +14,48 @@ import { silentLog } from '../helpers/test-probot.js';
 let t: ReturnType<typeof createTestDb> | undefined;
 afterEach(() => t?.cleanup());
 
+const schedule = ({ db, config }: { db: Db; config: Config }) =>
+  scheduleProcessing({ processor: createProcessor({ db, config, log: silentLog }), schedule: config.processSchedule, log: silentLog });
+
 describe('scheduleProcessing', () => {
   it('runs processing on the cron schedule and waits for a run in progress when stopped', async () => {
     t = createTestDb();
     // Every second (croner's six-field form), so the test need not wait for 02:00.
     const config = loadConfig({ PROCESS_SCHEDULE: '* * * * * *' });
-    const schedule = scheduleProcessing({ db: t.db, config, log: silentLog });
-    expect(schedule.nextRun()!.getTime() - Date.now()).toBeLessThanOrEqual(1000);
+    const scheduled = schedule({ db: t.db, config });
+    expect(scheduled.nextRun()!.getTime() - Date.now()).toBeLessThanOrEqual(1000);
     const deadline = Date.now() + 5000;
     while (t.db.select().from(processingRuns).all().length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    await schedule.stop();
+    await scheduled.stop();
     const runs = t.db.select().from(processingRuns).all();
     expect(runs.length).toBeGreaterThanOrEqual(1);
     expect(runs.every((r) => r.trigger === 'schedule' && r.status === 'succeeded')).toBe(true);
-    expect(schedule.nextRun()).toBeNull();
+    expect(scheduled.nextRun()).toBeNull();
   });
 
   it('defaults to once a day at 02:00 UTC', () => {
-    const next = scheduleProcessing({ db: (t = createTestDb()).db, config: loadConfig({}), log: silentLog });
+    const next = schedule({ db: (t = createTestDb()).db, config: loadConfig({}) });
     const at = next.nextRun()!;
     expect([at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds()]).toEqual([2, 0, 0]);
     void next.stop();
   });
 });
 
-describe('scheduleProcessing: org member counts', () => {
+describe('scheduleDailyWork: org member counts', () => {
   const tickOnce = async (env: Record<string, string>) => {
     t = createTestDb();
     upsertInstallation(t.db, installationInput(installationPayload('created').installation as never, 'active'));
-    const schedule = scheduleProcessing({ db: t.db, config: loadConfig({ PROCESS_SCHEDULE: '* * * * * *', ...env }), log: silentLog });
+    const config = loadConfig({ PROCESS_SCHEDULE: '* * * * * *', ...env });
+    const db = t.db;
+    const now = () => new Date();
+    const scheduled = scheduleDailyWork({ db, config, processor: createProcessor({ db, config, log: silentLog, now }), log: silentLog, now });
     const deadline = Date.now() + 5000;
     while (t.db.select().from(processingRuns).all().length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    await schedule.stop();
+    await scheduled.stop();
     return t.db.select().from(jobs).all().map((j) => [j.kind, j.payload]);
   };
 

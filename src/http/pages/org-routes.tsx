@@ -21,7 +21,7 @@ import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
 import { allUserRows, dailyRow, daysOf, pullRequestRow, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
-import { ProcessingBusyError } from '../../processing/run-processing.js';
+import type { Processor } from '../../processing/processor.js';
 import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
@@ -54,8 +54,8 @@ export interface OrgPagesDeps {
   now: () => Date;
   publicUrl: string | undefined;
   githubWebUrl: string;
-  /** Starts a processing run of the org; resolves when it ends. */
-  processNow: (org: string) => Promise<unknown>;
+  /** Starts a processing run of the org, or says another run is alive. */
+  processor: Pick<Processor, 'start'>;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
   seats?: ((org: string) => number | null) | undefined;
   /** The org's DISCOUNT_PERCENT: net spend = gross × (1 − discount ÷ 100). */
@@ -110,7 +110,7 @@ export function pageRange(query: Record<string, string>, now: Date): { range: Da
   }
 }
 
-export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, processNow, seats = () => null, discountPercent = () => 0 }: OrgPagesDeps) {
+export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, processor, seats = () => null, discountPercent = () => 0 }: OrgPagesDeps) {
   const app = new Hono<WebEnv>();
 
   /** Who may see what of the org, or the page that says why not. */
@@ -534,18 +534,8 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.post('/orgs/:org/settings/process', async (c) => {
     const ctx = await orgContext(c, { ownersOnly: true });
     if (ctx instanceof Response) return ctx;
-    const started = processNow(ctx.org);
     // The run goes on after the answer; a run already alive is the one thing worth saying at once.
-    const busy = await Promise.race([
-      started.then(
-        () => false,
-        (error: unknown) => error instanceof ProcessingBusyError,
-      ),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 50)),
-    ]);
-    started.catch((error: unknown) => {
-      if (!(error instanceof ProcessingBusyError)) log.error({ err: error, org: ctx.org }, 'processing started from the settings page failed');
-    });
+    const busy = processor.start({ org: ctx.org, trigger: 'page' }) === 'busy';
     log.info({ org: ctx.org, by: ctx.viewer.githubLogin, busy }, 'processing requested');
     return backToSettings(c, ctx.org, busy ? 'processing-busy' : 'processing-started');
   });

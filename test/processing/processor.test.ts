@@ -1,0 +1,53 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { processingRuns } from '../../src/db/schema.js';
+import { createProcessor } from '../../src/processing/processor.js';
+import { ProcessingBusyError } from '../../src/processing/run-processing.js';
+import { holdProcessingRunInChild } from '../helpers/processing-run-in-child.js';
+import { createTestDb } from '../helpers/test-db.js';
+import { silentLog } from '../helpers/test-probot.js';
+
+let t: ReturnType<typeof createTestDb>;
+let child: ChildProcess | undefined;
+beforeEach(() => {
+  t = createTestDb();
+});
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = undefined;
+  t.cleanup();
+});
+
+const processorOf = () => createProcessor({ db: t.db, config: loadConfig({}), log: silentLog });
+const runs = () => t.db.select({ id: processingRuns.id, status: processingRuns.status, trigger: processingRuns.trigger, org: processingRuns.org }).from(processingRuns).all();
+
+describe('createProcessor: start()', () => {
+  it('says busy, at once, while another process holds a live run, and starts nothing', async () => {
+    const held = await holdProcessingRunInChild(t.path);
+    child = held.child;
+    const processor = processorOf();
+    expect(processor.start({ org: 'acme', trigger: 'page' })).toBe('busy');
+    expect(runs()).toEqual([{ id: held.runId, status: 'running', trigger: 'cli', org: null }]);
+    await expect(processor.run({ org: 'acme', trigger: 'cli' })).rejects.toBeInstanceOf(ProcessingBusyError);
+  });
+
+  it('says started once it holds the lock (the run is stored before it returns), then the run goes on in the background', async () => {
+    const processor = processorOf();
+    expect(processor.start({ org: 'Acme', trigger: 'page' })).toBe('started');
+    expect(runs()).toEqual([{ id: 1, status: 'running', trigger: 'page', org: 'acme' }]);
+    // The run just started holds the lock: a second request is told so, without waiting.
+    expect(processor.start({ org: 'acme', trigger: 'page' })).toBe('busy');
+    await expect.poll(runs, { timeout: 15_000 }).toEqual([{ id: 1, status: 'succeeded', trigger: 'page', org: 'acme' }]);
+    expect(processor.start({ trigger: 'page' })).toBe('started');
+    await expect.poll(() => runs().at(-1), { timeout: 15_000 }).toEqual({ id: 2, status: 'succeeded', trigger: 'page', org: null });
+  });
+});
+
+describe('createProcessor: run()', () => {
+  it('runs with the processor’s clock and the config’s lookback, and resolves with the summary', async () => {
+    const processor = createProcessor({ db: t.db, config: loadConfig({ PROCESS_LOOKBACK_DAYS: '3' }), log: silentLog, now: () => new Date('2026-11-21T12:00:00Z') });
+    const summary = await processor.run({ trigger: 'schedule' });
+    expect(summary.run).toMatchObject({ status: 'succeeded', trigger: 'schedule', fromDay: '2026-11-19', toDay: '2026-11-21', startedAt: '2026-11-21T12:00:00.000Z' });
+  });
+});
