@@ -74,6 +74,35 @@ function requireLogin(value: string | undefined, flag: string): string {
   return value;
 }
 
+/** An ingest token or an API key as `list` shows it. */
+interface Credential {
+  id: number;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** `tokens list` and `keys list`: one line per credential, with its state. */
+function printCredentials<C extends Credential>(rows: C[], { none, describe }: { none: string; describe: (credential: C) => string }): number {
+  if (rows.length === 0) console.log(none);
+  for (const c of rows) {
+    const state = c.revokedAt ? `revoked ${c.revokedAt}` : `last used ${c.lastUsedAt ?? 'never'}`;
+    console.log(`#${c.id}  ${describe(c)}  created ${c.createdAt}  ${state}`);
+  }
+  return 0;
+}
+
+/** `tokens revoke ID` and `keys revoke ID`. */
+function revokeCredential(
+  id: string | undefined,
+  { command, noun, name, revoke }: { command: string; noun: string; name: string; revoke: (id: number) => boolean },
+): number {
+  if (!id || !/^\d+$/.test(id)) throw new UsageError(`${command} revoke needs the ${noun} id (see \`${command} list\`)`);
+  if (!revoke(Number(id))) throw new UsageError(`no live ${name} #${id}`);
+  console.log(`${name[0]!.toUpperCase()}${name.slice(1)} #${id} revoked.`);
+  return 0;
+}
+
 const commands: Record<string, Command> = {
   tokens({ db, args }) {
     const { positionals, values } = parseArgs({
@@ -91,21 +120,13 @@ const commands: Record<string, Command> = {
         console.log(token);
         return 0;
       }
-      case 'list': {
-        const rows = listIngestTokens(db, values.org);
-        if (rows.length === 0) console.log('No ingest tokens.');
-        for (const t of rows) {
-          const state = t.revokedAt ? `revoked ${t.revokedAt}` : `last used ${t.lastUsedAt ?? 'never'}`;
-          console.log(`#${t.id}  ${t.tokenPrefix}…  ${t.org}${t.githubLogin ? ` / ${t.githubLogin}` : ''}  created ${t.createdAt}  ${state}`);
-        }
-        return 0;
-      }
-      case 'revoke': {
-        if (!id || !/^\d+$/.test(id)) throw new UsageError('tokens revoke needs the token id (see `tokens list`)');
-        if (!revokeIngestToken(db, Number(id))) throw new UsageError(`no live ingest token #${id}`);
-        console.log(`Ingest token #${id} revoked.`);
-        return 0;
-      }
+      case 'list':
+        return printCredentials(listIngestTokens(db, values.org), {
+          none: 'No ingest tokens.',
+          describe: (t) => `${t.tokenPrefix}…  ${t.org}${t.githubLogin ? ` / ${t.githubLogin}` : ''}`,
+        });
+      case 'revoke':
+        return revokeCredential(id, { command: 'tokens', noun: 'token', name: 'ingest token', revoke: (n) => revokeIngestToken(db, n) });
       default:
         throw new UsageError(`tokens needs a subcommand: create, list or revoke`);
     }
@@ -121,21 +142,10 @@ const commands: Record<string, Command> = {
         console.log(key);
         return 0;
       }
-      case 'list': {
-        const rows = listApiKeys(db, values.org);
-        if (rows.length === 0) console.log('No API keys.');
-        for (const k of rows) {
-          const state = k.revokedAt ? `revoked ${k.revokedAt}` : `last used ${k.lastUsedAt ?? 'never'}`;
-          console.log(`#${k.id}  ${k.keyPrefix}…  ${k.org}  created ${k.createdAt}  ${state}`);
-        }
-        return 0;
-      }
-      case 'revoke': {
-        if (!id || !/^\d+$/.test(id)) throw new UsageError('keys revoke needs the key id (see `keys list`)');
-        if (!revokeApiKey(db, Number(id))) throw new UsageError(`no live API key #${id}`);
-        console.log(`API key #${id} revoked.`);
-        return 0;
-      }
+      case 'list':
+        return printCredentials(listApiKeys(db, values.org), { none: 'No API keys.', describe: (k) => `${k.keyPrefix}…  ${k.org}` });
+      case 'revoke':
+        return revokeCredential(id, { command: 'keys', noun: 'key', name: 'API key', revoke: (n) => revokeApiKey(db, n) });
       default:
         throw new UsageError('keys needs a subcommand: create, list or revoke');
     }
