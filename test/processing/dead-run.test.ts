@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processingRuns } from '../../src/db/schema.js';
 import { ProcessingBusyError, runProcessing } from '../../src/processing/run-processing.js';
-import { holdProcessingRunInChild } from '../helpers/processing-run-in-child.js';
+import { holdProcessingRunInChild } from '../helpers/hold-processing-run-in-child.js';
 import { createTestDb } from '../helpers/test-db.js';
 
 /*

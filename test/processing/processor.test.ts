@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { processingRuns } from '../../src/db/schema.js';
 import { createProcessor } from '../../src/processing/processor.js';
 import { ProcessingBusyError } from '../../src/processing/run-processing.js';
-import { holdProcessingRunInChild } from '../helpers/processing-run-in-child.js';
+import { holdProcessingRunInChild } from '../helpers/hold-processing-run-in-child.js';
 import { createTestDb } from '../helpers/test-db.js';
 import { silentLog } from '../helpers/test-probot.js';
 
