@@ -536,7 +536,8 @@ export function startProcessing(db: Db, options: ProcessOptions = {}): { busy: P
   const planned = planRun(options);
   const started = startRun(db, planned.run, planned.now());
   if ('busy' in started) return started;
-  return { running: continueRun(db, started, planned, options) };
+  // The caller answers first (a page request); the run's work begins on the next turn of the event loop.
+  return { running: yieldToEventLoop().then(() => continueRun(db, started, planned, options)) };
 }
 
 type PlannedRun = ReturnType<typeof planRun>;
