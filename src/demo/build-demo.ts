@@ -6,7 +6,7 @@ import { startAppServer, type AppServer } from '../app-server.js';
 import { loadConfig, type LogLevel } from '../config.js';
 import { createApiKey } from '../db/api-keys.js';
 import { createIngestToken } from '../db/ingest-tokens.js';
-import { countJobsByStatus } from '../jobs/job-queue.js';
+import { countJobsByStatus, lastFailedJobs } from '../jobs/job-queue.js';
 import { createLogger } from '../logger.js';
 import { runProcessing } from '../processing/run-processing.js';
 import { sessionTelemetry } from './claude-code-telemetry.js';
@@ -308,7 +308,7 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
     const counts = countJobsByStatus(app.db);
     if (counts.pending === 0 && counts.running === 0) {
       if (counts.failed > 0) {
-        const failed = app.db.$client.prepare("SELECT kind, last_error AS error FROM jobs WHERE status = 'failed' LIMIT 3").all();
+        const failed = lastFailedJobs(app.db, 3).map((j) => ({ kind: j.kind, error: j.lastError }));
         throw new Error(`${counts.failed} enrichment jobs failed, e.g. ${JSON.stringify(failed)}`);
       }
       break;
