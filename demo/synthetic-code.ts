@@ -1,5 +1,5 @@
-import { casedLine } from '../attribution/effective-lines.js';
-import { decodeSketch, LineSketcher, sketchSimilarity, type DecodedSketch } from '../attribution/line-sketch.js';
+import { casedLine } from '../src/attribution/effective-lines.js';
+import { decodeSketch, LineSketcher, sketchSimilarity, type DecodedSketch } from '../src/attribution/line-sketch.js';
 import type { Random } from './random.js';
 
 /*
