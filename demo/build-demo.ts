@@ -20,7 +20,8 @@ import {
   pushPayload,
   WEB_FLOW_COMMITTER,
 } from './github-shapes.js';
-import { planDemoOrg, type DemoPlan } from './plan-demo-org.js';
+import type { DemoPlan } from './demo-plan.js';
+import { planDemoOrg } from './plan-demo-org.js';
 
 /*
  * `npm run demo`, as a function: plans the demo organization, starts the stand-in GitHub and the

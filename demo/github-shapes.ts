@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor, DemoPlan, DemoRepository, FileChange, Hunk, PlannedCommit, PlannedPullRequest } from './plan-demo-org.js';
+import type { Actor, DemoPlan, DemoRepository, FileChange, Hunk, PlannedCommit, PlannedPullRequest } from './demo-plan.js';
 
 /*
  * The demo's history in GitHub's own shapes: webhook payloads as GitHub delivers them and REST
