@@ -71,8 +71,8 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
-export const DEMO_OAUTH = { clientId: 'Iv1.demo0000000000', clientSecret: 'demo-client-secret' };
+const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
+const DEMO_OAUTH = { clientId: 'Iv1.demo0000000000', clientSecret: 'demo-client-secret' };
 const MARKER_VERSION = 1;
 
 interface Marker {
@@ -86,7 +86,7 @@ interface Marker {
 }
 
 /** Deletes a demo database, its WAL files and its marker. */
-export function deleteDemo(dir: string): void {
+function deleteDemo(dir: string): void {
   for (const name of ['demo.db', 'demo.db-wal', 'demo.db-shm', 'demo.json']) rmSync(join(dir, name), { force: true });
 }
 

@@ -61,7 +61,7 @@ export function patchOf(file: FileChange): string {
     .join('\n');
 }
 
-export function fileStats(file: FileChange) {
+function fileStats(file: FileChange) {
   const lines = file.hunks.flatMap((h) => h.lines);
   const additions = lines.filter((l) => l.startsWith('+')).length;
   const deletions = lines.filter((l) => l.startsWith('-')).length;

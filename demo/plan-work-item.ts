@@ -11,7 +11,7 @@ import { isCountedLine, reviseLine, writeCode } from './synthetic-code.js';
  * source in the order written, so the same seed gives the same work.
  */
 
-export const CLAUDE_TRAILERS = [
+const CLAUDE_TRAILERS = [
   'Co-Authored-By: Claude <noreply@anthropic.com>',
   'Co-Authored-By: Claude <noreply@anthropic.com>',
   'Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>',
