@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { buildDemo, type Demo } from '../src/demo/build-demo.js';
+import { buildDemo, type Demo } from '../demo/build-demo.js';
 import type { LogLevel } from '../src/config.js';
 
 /*

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /*
  * Secrets the app hands out (ingest tokens, API keys): random, shown once, stored only as SHA-256.
@@ -20,8 +20,3 @@ export function secretTokenPrefix(token: string): string {
   return token.slice(0, kind + 6);
 }
 
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
-}

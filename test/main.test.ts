@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /* `npm start` as a process: starts on a fresh database with no configuration, stops on SIGTERM. */
@@ -11,7 +10,6 @@ const root = resolve(import.meta.dirname, '..');
 let dir: string;
 
 beforeEach(() => {
-  nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-main-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

@@ -32,7 +32,7 @@ export function isClaudeBotLogin(login: string | null | undefined): boolean {
   return login ? CLAUDE_BOT.test(login) : false;
 }
 
-export function hasClaudeCodeSessionUrl(commitMessage: string): boolean {
+function hasClaudeCodeSessionUrl(commitMessage: string): boolean {
   return CLAUDE_CODE_SESSION_URL.test(commitMessage);
 }
 

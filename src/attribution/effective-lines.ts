@@ -5,7 +5,7 @@
  */
 
 /** Lines longer than this (minified code, data blobs) never count. */
-export const MAX_LINE_LENGTH = 1000;
+const MAX_LINE_LENGTH = 1000;
 
 /**
  * Trim, collapse whitespace, one quote style; not yet lowercased. The sketch reads the case of this

@@ -219,7 +219,7 @@ export function decodeSketch(bytes: Uint8Array): DecodedSketch | null {
  * Every alignment leaves at least max(total) − shared characters unmatched, so
  * `shared / max(total)` bounds the similarity from above without the edit distance.
  */
-export function sharedCharacters(a: DecodedSketch, b: DecodedSketch): number {
+function sharedCharacters(a: DecodedSketch, b: DecodedSketch): number {
   let i = 0;
   let j = 0;
   let shared = 0;

@@ -359,11 +359,3 @@ export function commitBelongsToPullRequest(tx: Tx, repositoryId: number, sha: st
     .get();
   return viaCommits !== undefined;
 }
-
-export function findCommitId(tx: Tx, repositoryId: number, sha: string): number | undefined {
-  return tx
-    .select({ id: commits.id })
-    .from(commits)
-    .where(and(eq(commits.repositoryId, repositoryId), eq(commits.sha, sha)))
-    .get()?.id;
-}

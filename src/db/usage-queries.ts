@@ -23,12 +23,6 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
-export function daysIn(range: DayRange): string[] {
-  const days: string[] = [];
-  for (let d = range.startDate; d <= range.endDate; d = addDays(d, 1)) days.push(d);
-  return days;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Activity: daily, weekly and monthly active users.
 

@@ -45,7 +45,7 @@ function addedLinesOfStructuredPatch(value: unknown): string[] | undefined {
  * The lines of `content` that were not in `before`: each line of the old file cancels one equal
  * line of the new one (compared after normalization, so a re-indented or re-quoted line is not new).
  */
-export function linesNewRelativeTo(content: string, before: string): string[] {
+function linesNewRelativeTo(content: string, before: string): string[] {
   const old = new Map<string, number>();
   for (const line of splitLines(before)) {
     const key = normalizeLine(line);

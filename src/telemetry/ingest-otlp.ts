@@ -214,7 +214,7 @@ const num = (v: unknown): number | undefined => {
 };
 
 /** The commit a `tool_result` of a Bash `git commit` reports (with OTEL_LOG_TOOL_DETAILS=1). */
-export function gitCommitIdOf(event: LogEvent): string | undefined {
+function gitCommitIdOf(event: LogEvent): string | undefined {
   const raw = event.attributes.tool_parameters;
   if (typeof raw !== 'string' || !raw.includes('git_commit_id')) return undefined;
   // The CLI truncates parameters to a few kilobytes: anything longer is not parsed as JSON.

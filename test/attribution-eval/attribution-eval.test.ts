@@ -1,5 +1,4 @@
-import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateScenario, formatTable, scenarioNames, scenarioTruth, score, type PullRequestOutcome } from './evaluate.js';
 
 /*
@@ -58,15 +57,6 @@ const ALL_FEATURES: Feature[] = ['similarity', 'session_scope', 'moves_through_c
 const pending = (features: Feature[]) => features.filter((f) => !MERGED_FEATURES.has(f));
 
 const outcomes: PullRequestOutcome[] = [];
-
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
 
 for (const name of scenarioNames()) {
   const { title, truths } = scenarioTruth(name);

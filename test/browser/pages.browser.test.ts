@@ -9,6 +9,7 @@ import { setViewerTeams } from '../../src/db/org-settings.js';
 import { approveGitHubSignIn, canvasImage, canvasPainted, collectErrors, launchChromium, SCREENSHOTS, signedInContext } from '../helpers/browser.js';
 import { DANA } from '../helpers/github-payloads.js';
 import { nockOrgMembership, nockTeamMembership, TEST_OAUTH } from '../helpers/nock-github.js';
+import { keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
 import { startProcessedOrg } from '../helpers/processed-org.js';
 import { at, nockInstallationTokenAnyTimes } from '../helpers/web-session.js';
 
@@ -23,6 +24,8 @@ let browser: Browser;
 let apiKey: string;
 const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 
+// GitHub's answers are mocked once, in beforeAll, for the whole file.
+keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
   apiKey = createApiKey(app.db, { org: 'acme' }).key;

@@ -1,4 +1,3 @@
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../../src/db/identity-links.js';
@@ -15,11 +14,9 @@ const claudeCommit = recordedCommits(RECORDING)[1]!;
 let t: ReturnType<typeof createTestApp>;
 
 beforeEach(() => {
-  nock.disableNetConnect();
   t = createTestApp();
 });
 afterEach(() => {
-  nock.cleanAll();
   t.cleanup();
 });
 

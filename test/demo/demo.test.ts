@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo, type Demo } from '../../src/demo/build-demo.js';
-import { expectedFigures } from '../../src/demo/expected-figures.js';
-import { DEMO_SIGN_IN_TITLE } from '../../src/demo/fake-github.js';
+import { buildDemo, type Demo } from '../../demo/build-demo.js';
+import { expectedFigures } from '../../demo/expected-figures.js';
+import { DEMO_SIGN_IN_TITLE } from '../../demo/fake-github.js';
 
 /*
  * `npm run demo` at a smaller scale (7 developers, 6 weeks): built through the app's real doors

@@ -20,16 +20,12 @@ let probot: Probot;
 let nextId = 1000;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   t = createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
 });
 
 afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
   t.cleanup();
-  expect(pending).toEqual([]);
 });
 
 /** One attempt as GitHub lists it, `hoursAgo` before NOW. */

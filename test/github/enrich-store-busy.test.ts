@@ -30,7 +30,6 @@ let probot: Probot;
 let holder: Database.Database;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   t = createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
   holder = new Database(t.path);
@@ -39,7 +38,6 @@ beforeEach(async () => {
 afterEach(() => {
   if (holder.inTransaction) holder.exec('ROLLBACK');
   holder.close();
-  nock.cleanAll();
   t.cleanup();
 });
 

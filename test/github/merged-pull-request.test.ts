@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm';
-import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { effectiveLine } from '../../src/attribution/effective-lines.js';
@@ -58,14 +57,11 @@ const receive = (name: string, payload: object, id = `delivery-${++deliveries}`)
   probot.receive({ id, name, payload } as never);
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   t = createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
 });
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   t.cleanup();
 });
 

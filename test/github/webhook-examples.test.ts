@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm';
-import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commits, installations, pullRequestReviews, pullRequests, repositories, webhookDeliveries } from '../../src/db/schema.js';
@@ -16,14 +15,11 @@ let probot: Probot;
 let deliveries = 0;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   t = createTestDb();
   probot = await createTestProbot(t.db, () => new Date('2026-11-21T12:00:00Z'));
 });
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   t.cleanup();
 });
 

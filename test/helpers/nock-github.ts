@@ -2,7 +2,7 @@ import nock from 'nock';
 
 /*
  * Typed mocks of the GitHub REST endpoints the app calls. Each returns the nock scope so a test can
- * check `scope.isDone()`; tests end with `nock.pendingMocks()` empty.
+ * check `scope.isDone()`; the shared setup (`nock-setup.ts`) checks after each test that no mock was left unused.
  */
 
 export const GITHUB_API = 'https://api.github.com';

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nock from 'nock';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
@@ -25,8 +24,6 @@ export async function startProcessedOrg(
   env: Record<string, string> = {},
   options: { before?: (app: AppServer) => Promise<void> } = {},
 ): Promise<{ app: AppServer; cleanup(): Promise<void> }> {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
   const dir = mkdtempSync(join(tmpdir(), 'ccm-org-'));
   const config = testServerConfig(dir, { ...env });
   const app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
@@ -63,7 +60,6 @@ export async function startProcessedOrg(
   return {
     app,
     async cleanup() {
-      nock.cleanAll();
       await app.close();
       rmSync(dir, { recursive: true, force: true });
     },

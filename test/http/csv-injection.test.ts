@@ -9,6 +9,7 @@ import { toCsv } from '../../src/metrics/csv.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { PR42_MERGED, pullRequestPayload } from '../helpers/github-payloads.js';
 import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
+import { keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
 import { logsRequest, metricsRequest } from '../helpers/otlp-builders.js';
 import { startProcessedOrg } from '../helpers/processed-org.js';
 import { TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
@@ -31,6 +32,8 @@ let owner: string;
 
 const DAY = BigInt(Date.parse('2026-11-21T09:00:00Z')) * 1_000_000n;
 
+// GitHub's answers are mocked once, in beforeAll, for every export below.
+keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
   apiKey = createApiKey(app.db, { org: 'acme' }).key;

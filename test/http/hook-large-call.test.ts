@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
@@ -20,7 +19,6 @@ let app: AppServer;
 let token: string;
 
 beforeEach(async () => {
-  nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-large-hook-'));
   app = await startAppServer({ config: testServerConfig(dir, { FINGERPRINT_SECRET: TEST_FINGERPRINT_KEY }), log: silentLog, startWorker: false });
   token = createIngestToken(app.db, { org: 'acme' }).token;
@@ -28,7 +26,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await app.close();
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

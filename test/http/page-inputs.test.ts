@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { apiKeys, identityLinks, ingestTokens, orgSettings } from '../../src/db/schema.js';
 import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
+import { keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
 import { startProcessedOrg } from '../helpers/processed-org.js';
 import { nockInstallationTokenAnyTimes, signIn } from '../helpers/web-session.js';
 
@@ -15,6 +16,8 @@ let cleanup: () => Promise<void>;
 let owner: string;
 const ORIGIN = 'http://localhost';
 
+// The owner's sign-in and GitHub's answers are mocked once for every query below.
+keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
   nockInstallationTokenAnyTimes();

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
@@ -30,7 +29,6 @@ let holder: Database.Database;
 let token: string;
 
 beforeEach(async () => {
-  nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-busy-'));
   const config = testServerConfig(dir, { ...TEST_OAUTH });
   app = await startAppServer({ config, log: silentLog, startWorker: false });
@@ -42,7 +40,6 @@ afterEach(async () => {
   if (holder.inTransaction) holder.exec('ROLLBACK');
   holder.close();
   await app.close();
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,7 +4,6 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { pullRequests, repositories, webhookDeliveries } from '../../src/db/schema.js';
@@ -25,7 +24,6 @@ let app: AppServer;
 let logged: string[];
 
 beforeEach(async () => {
-  nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-refusals-'));
   logged = [];
   const config = testServerConfig(dir, { WEBHOOK_MAX_BODY_BYTES: String(LIMIT) });
@@ -36,7 +34,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await app?.close();
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { loadConfig } from '../../src/config.js';
@@ -39,13 +38,11 @@ function deliver(event: string, payload: object, { id = crypto.randomUUID() as s
 }
 
 beforeEach(() => {
-  nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-route-'));
 });
 
 afterEach(async () => {
   await app?.close();
-  nock.cleanAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -39,15 +39,12 @@ async function mergePr42() {
 const job = () => t.db.select().from(jobs).get()!;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   clock = T0;
   t = createTestDb();
   probot = await createTestProbot(t.db, () => new Date(T0));
 });
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   t.cleanup();
 });
 

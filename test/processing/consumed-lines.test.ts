@@ -1,5 +1,4 @@
 import { and, eq } from 'drizzle-orm';
-import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertGitHubUser, upsertInstallation, upsertPullRequest, upsertRepository } from '../../src/db/github-activity.js';
@@ -59,7 +58,6 @@ let t: ReturnType<typeof createTestDb>;
 let probot: Probot;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   t = createTestDb();
   const now = new Date(`${SECOND_DAY}T18:00:00Z`);
   probot = await createTestProbot(t.db, () => now);
@@ -71,8 +69,6 @@ beforeEach(async () => {
 });
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   t.cleanup();
 });
 

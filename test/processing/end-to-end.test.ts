@@ -67,8 +67,6 @@ async function deliverPr42(commits = [claudeCommit, readmeCommit]) {
 }
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
   dir = mkdtempSync(join(tmpdir(), 'ccm-e2e-'));
   const config = testServerConfig(dir);
   app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
@@ -76,8 +74,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  expect(nock.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
 });

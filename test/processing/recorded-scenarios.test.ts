@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
-import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertGitHubUser, upsertInstallation, upsertPullRequest, upsertRepository } from '../../src/db/github-activity.js';
@@ -36,14 +35,11 @@ let t: ReturnType<typeof createTestDb>;
 let probot: Probot;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
   t = createTestDb();
   probot = await createTestProbot(t.db);
 });
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
-  nock.cleanAll();
   t.cleanup();
 });
 

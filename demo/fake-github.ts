@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DemoPerson, DemoPlan, PlannedCommit, PlannedPullRequest } from './plan-demo-org.js';
+import type { DemoPerson, DemoPlan, PlannedCommit, PlannedPullRequest } from './demo-plan.js';
 import { restCommit, restCommitWithFiles, restFile, userObject } from './github-shapes.js';
 
 /*

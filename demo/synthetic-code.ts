@@ -1,5 +1,5 @@
-import { casedLine } from '../attribution/effective-lines.js';
-import { decodeSketch, LineSketcher, sketchSimilarity, type DecodedSketch } from '../attribution/line-sketch.js';
+import { casedLine } from '../src/attribution/effective-lines.js';
+import { decodeSketch, LineSketcher, sketchSimilarity, type DecodedSketch } from '../src/attribution/line-sketch.js';
 import type { Random } from './random.js';
 
 /*
@@ -27,7 +27,7 @@ export function isCountedLine(line: string): boolean {
 }
 
 /** The demo's own normal form of a line: what makes two lines "the same" for uniqueness. */
-export function normalForm(line: string): string {
+function normalForm(line: string): string {
   return line.trim().replace(/\s+/g, ' ').replace(/['`]/g, '"').toLowerCase();
 }
 

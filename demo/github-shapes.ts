@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor, DemoPlan, DemoRepository, FileChange, Hunk, PlannedCommit, PlannedPullRequest } from './plan-demo-org.js';
+import type { Actor, DemoPlan, DemoRepository, FileChange, Hunk, PlannedCommit, PlannedPullRequest } from './demo-plan.js';
 
 /*
  * The demo's history in GitHub's own shapes: webhook payloads as GitHub delivers them and REST
@@ -61,7 +61,7 @@ export function patchOf(file: FileChange): string {
     .join('\n');
 }
 
-export function fileStats(file: FileChange) {
+function fileStats(file: FileChange) {
   const lines = file.hunks.flatMap((h) => h.lines);
   const additions = lines.filter((l) => l.startsWith('+')).length;
   const deletions = lines.filter((l) => l.startsWith('-')).length;

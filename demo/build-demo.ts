@@ -2,13 +2,13 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
-import { startAppServer, type AppServer } from '../app-server.js';
-import { loadConfig, type LogLevel } from '../config.js';
-import { createApiKey } from '../db/api-keys.js';
-import { createIngestToken } from '../db/ingest-tokens.js';
-import { countJobsByStatus, lastFailedJobs } from '../jobs/job-queue.js';
-import { createLogger } from '../logger.js';
-import { runProcessing } from '../processing/run-processing.js';
+import { startAppServer, type AppServer } from '../src/app-server.js';
+import { loadConfig, type LogLevel } from '../src/config.js';
+import { createApiKey } from '../src/db/api-keys.js';
+import { createIngestToken } from '../src/db/ingest-tokens.js';
+import { countJobsByStatus, lastFailedJobs } from '../src/jobs/job-queue.js';
+import { createLogger } from '../src/logger.js';
+import { runProcessing } from '../src/processing/run-processing.js';
 import { sessionTelemetry } from './claude-code-telemetry.js';
 import { DemoBrowser, signInToDemo } from './demo-browser.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
@@ -20,7 +20,8 @@ import {
   pushPayload,
   WEB_FLOW_COMMITTER,
 } from './github-shapes.js';
-import { planDemoOrg, type DemoPlan } from './plan-demo-org.js';
+import type { DemoPlan } from './demo-plan.js';
+import { planDemoOrg } from './plan-demo-org.js';
 
 /*
  * `npm run demo`, as a function: plans the demo organization, starts the stand-in GitHub and the
@@ -70,8 +71,8 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
-export const DEMO_OAUTH = { clientId: 'Iv1.demo0000000000', clientSecret: 'demo-client-secret' };
+const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
+const DEMO_OAUTH = { clientId: 'Iv1.demo0000000000', clientSecret: 'demo-client-secret' };
 const MARKER_VERSION = 1;
 
 interface Marker {
@@ -85,7 +86,7 @@ interface Marker {
 }
 
 /** Deletes a demo database, its WAL files and its marker. */
-export function deleteDemo(dir: string): void {
+function deleteDemo(dir: string): void {
   for (const name of ['demo.db', 'demo.db-wal', 'demo.db-shm', 'demo.json']) rmSync(join(dir, name), { force: true });
 }
 

@@ -1,5 +1,5 @@
-import type { DemoPlan } from './plan-demo-org.js';
-import { utcDay } from './plan-demo-org.js';
+import type { DemoPlan } from './demo-plan.js';
+import { utcDay } from './planning.js';
 
 /*
  * The figures the app should report for the demo, counted from the plan itself (what was sent),

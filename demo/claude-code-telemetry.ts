@@ -1,4 +1,4 @@
-import type { Hunk, PlannedSession, SessionStep } from './plan-demo-org.js';
+import type { Hunk, PlannedSession, SessionStep } from './demo-plan.js';
 
 /*
  * What Claude Code sends for one planned session, shaped like the real CLI's recordings
@@ -180,6 +180,10 @@ const METRIC_DESCRIPTIONS: Record<string, string> = {
   'claude_code.active_time.total': 'Total active time in seconds',
 };
 
+/** The resource and the instrumentation scope that every metrics and logs export names, in OTLP/JSON. */
+const otlpResource = (session: PlannedSession) => ({ attributes: kv(resource(session)), droppedAttributesCount: 0 });
+const otlpScope = (name: string) => ({ name, version: SCOPE_VERSION });
+
 /** DELTA exports: each holds what happened since the previous one (the CLI exports periodically and at exit). */
 function metricsExports(session: PlannedSession, increments: Increment[]): TelemetryRequest[] {
   const span = session.endedAt - session.startedAt;
@@ -208,10 +212,10 @@ function metricsExports(session: PlannedSession, increments: Increment[]): Telem
       body: {
         resourceMetrics: [
           {
-            resource: { attributes: kv(resource(session)), droppedAttributesCount: 0 },
+            resource: otlpResource(session),
             scopeMetrics: [
               {
-                scope: { name: 'com.anthropic.claude_code', version: SCOPE_VERSION },
+                scope: otlpScope('com.anthropic.claude_code'),
                 metrics: [...byMetric].map(([name, ps]) => ({
                   name,
                   description: METRIC_DESCRIPTIONS[name] ?? '',
@@ -346,10 +350,10 @@ export function sessionTelemetry(session: PlannedSession): TelemetryRequest[] {
     body: {
       resourceLogs: [
         {
-          resource: { attributes: kv(resource(session)), droppedAttributesCount: 0 },
+          resource: otlpResource(session),
           scopeLogs: [
             {
-              scope: { name: 'com.anthropic.claude_code.events', version: SCOPE_VERSION },
+              scope: otlpScope('com.anthropic.claude_code.events'),
               logRecords: events.map((e, i) => ({
                 timeUnixNano: nanos(e.at),
                 observedTimeUnixNano: nanos(e.at),

@@ -1,0 +1,329 @@
+import type { DemoPerson, DemoRepository, PlannedCommit, PlannedPullRequest, PlannedSession, SessionStep } from './demo-plan.js';
+import { fileChange, hunkOf, planFileEdit, type FileEdit } from './plan-file-edit.js';
+import { addApiRequests, addPrompt, sessionClock, startSession, subfolderFor, testCommand, toolUseId } from './plan-session.js';
+import { addedLines, counted, DAY, MINUTE, sha, teammateOf, type Planning } from './planning.js';
+import type { Random } from './random.js';
+import { isCountedLine, reviseLine, writeCode } from './synthetic-code.js';
+
+/*
+ * One piece of a developer's work: a few files changed, optionally with a Claude Code session,
+ * ending in a pull request or a direct push. Each step below draws from the work's own random
+ * source in the order written, so the same seed gives the same work.
+ */
+
+const CLAUDE_TRAILERS = [
+  'Co-Authored-By: Claude <noreply@anthropic.com>',
+  'Co-Authored-By: Claude <noreply@anthropic.com>',
+  'Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>',
+  'Co-authored-by: Claude <noreply@anthropic.com>',
+];
+export const GENERATED_WITH_CLAUDE_CODE = '🤖 Generated with [Claude Code](https://claude.com/claude-code)';
+
+interface WorkItem {
+  planning: Planning;
+  random: Random;
+  person: DemoPerson;
+  repository: DemoRepository;
+  start: number;
+  withClaudeCode: boolean;
+  asDirectPush: boolean;
+}
+
+/** Claude Code's part in the work: the files it writes, whether it commits them and opens the PR. */
+interface ClaudeCodeShare {
+  files: Set<FileEdit>;
+  commits: boolean;
+  opensPr: boolean;
+}
+
+/** What each file ends up adding, and which of those lines Claude Code wrote. */
+interface WrittenLines {
+  final: Map<FileEdit, string[]>;
+  byClaudeCode: Map<FileEdit, string[]>;
+  /** Per file Claude Code wrote: its counted lines that reach the commit unchanged. */
+  survivingClaudeCodeLines: Map<FileEdit, number>;
+}
+
+/** What a Claude Code session did for the work, when it had one. */
+interface SessionOutcome {
+  session: PlannedSession;
+  commit: PlannedCommit | undefined;
+  pushAt: number | undefined;
+  prStep: Extract<SessionStep, { kind: 'bash' }> | undefined;
+}
+
+/** Plans one piece of work and adds it (its PR or direct push, and its session) to the history. */
+export function planWorkItem(work: WorkItem): void {
+  const { random, person, repository } = work;
+  const edits = chooseFileEdits(work);
+  const share = chooseClaudeCodeShare({ ...work, edits });
+  const lines = writeLines({ ...work, edits, share });
+  const branch = `${person.login}/${slug({ random, repository })}`;
+  const title = titleFor({ random, repository });
+  const commits: PlannedCommit[] = [];
+  const outcome = share.files.size > 0 && person.claudeCode ? planClaudeCodeSession({ ...work, edits, share, lines, branch, title, commits }) : undefined;
+  // Writing it by hand takes a while.
+  const doneAt = outcome ? outcome.session.endedAt : work.start + random.int(40, 240) * MINUTE;
+  addDeveloperCommits({ ...work, edits, share, lines, outcome, title, commits, doneAt });
+  const expected = expectedLines({ ...work, share, lines, outcome, commits });
+  if (work.asDirectPush) addDirectPush({ ...work, commits, expected, outcome });
+  else addPullRequest({ ...work, share, outcome, branch, title, commits, expected });
+}
+
+/** 1. The files the work changes (one for a direct push). */
+function chooseFileEdits({ planning, random, repository, asDirectPush }: WorkItem): FileEdit[] {
+  const nFiles = asDirectPush ? 1 : random.weighted([[1, 35], [2, 35], [3, 20], [4, 10]] as const);
+  const edits: FileEdit[] = [];
+  const taken = new Set<string>();
+  for (let i = 0; i < nFiles; i++) {
+    const size =
+      repository.spec.language === 'Markdown' ? random.int(3, 14) : random.weighted([[random.int(4, 12), 4], [random.int(12, 30), 4], [random.int(30, 70), 2]] as const);
+    const edit = planFileEdit({ planning, random, repository, lines: size, preferNew: false });
+    if (taken.has(edit.path)) continue;
+    taken.add(edit.path);
+    edits.push(edit);
+  }
+  return edits;
+}
+
+/** 2. Which files Claude Code writes; whether it commits them itself and opens the PR. */
+function chooseClaudeCodeShare({ random, person, withClaudeCode, asDirectPush, edits }: WorkItem & { edits: FileEdit[] }): ClaudeCodeShare {
+  const profile = person.claudeCode;
+  const files = new Set<FileEdit>();
+  if (withClaudeCode && profile) {
+    for (const edit of edits) if (random.chance(0.85)) files.add(edit);
+    if (files.size === 0) files.add(edits[0]!);
+  }
+  // Claude Code commits its own work sometimes (always for the person whose commits link them).
+  const commits = files.size > 0 && (profile?.telemetryEmail !== person.email || random.chance(profile?.mode === 'telemetry' ? 0.6 : 0.55));
+  const opensPr = commits && !asDirectPush && random.chance(0.5);
+  return { files, commits, opensPr };
+}
+
+/** 3. Each file's new lines; a developer reworks some of what Claude Code wrote before committing it themselves. */
+function writeLines({ random, edits, share }: WorkItem & { edits: FileEdit[]; share: ClaudeCodeShare }): WrittenLines {
+  const written: WrittenLines = { final: new Map(), byClaudeCode: new Map(), survivingClaudeCodeLines: new Map() };
+  for (const edit of edits) {
+    const lines = writeCode({ ...edit.args, target: edit.target });
+    if (!share.files.has(edit)) {
+      written.final.set(edit, lines);
+      continue;
+    }
+    written.byClaudeCode.set(edit, lines);
+    const final = share.commits ? lines : lines.map((l) => (isCountedLine(l) && random.chance(0.12) ? reviseLine(edit.args) : l));
+    let surviving = final.filter((l, i) => isCountedLine(l) && l === lines[i]).length;
+    if (surviving === 0) {
+      final.splice(0, final.length, ...lines);
+      surviving = counted(lines);
+    }
+    if (!share.commits && random.chance(0.3)) final.push(...writeCode({ ...edit.args, target: random.int(1, 5) }));
+    written.final.set(edit, final);
+    written.survivingClaudeCodeLines.set(edit, surviving);
+  }
+  return written;
+}
+
+/** 4. The Claude Code session: reads, rejected and accepted edits, tests; its commit, push and PR when it makes them. */
+function planClaudeCodeSession(
+  params: WorkItem & { edits: FileEdit[]; share: ClaudeCodeShare; lines: WrittenLines; branch: string; title: string; commits: PlannedCommit[] },
+): SessionOutcome {
+  const { planning, random, person, repository, start, asDirectPush, edits, share, lines, branch, title, commits } = params;
+  const { language } = repository.spec;
+  const subfolder = subfolderFor({ random, paths: [...share.files].map((e) => e.path) });
+  const session = startSession({ random, person, repository, startedAt: start, subfolder });
+  const clock = sessionClock({ random, start });
+  let commit: PlannedCommit | undefined;
+  let pushAt: number | undefined;
+  let prStep: SessionOutcome['prStep'];
+  addPrompt({ random, session, at: start });
+  for (let i = random.int(1, 4); i > 0; i--) {
+    session.steps.push({ kind: 'read', at: clock.after([0.2, 2]), toolUseId: toolUseId(random), path: random.pick(planning.filesOf.get(repository.name)!) });
+  }
+  for (const edit of edits) {
+    const written = lines.byClaudeCode.get(edit);
+    if (!written) continue;
+    if (random.chance(0.25)) {
+      session.steps.push({ kind: 'reject', at: clock.after([0.5, 3]), toolUseId: toolUseId(random), tool: edit.isNew ? 'Write' : 'Edit', path: edit.path, language });
+      if (random.chance(0.5)) addPrompt({ random, session, at: clock.after([0.5, 2]) });
+    }
+    if (edit.isNew) {
+      session.steps.push({ kind: 'write', at: clock.after([1, 6]), toolUseId: toolUseId(random), path: edit.path, content: `${written.join('\n')}\n`, linesAdded: written.length, language });
+    } else {
+      session.steps.push({
+        kind: 'edit',
+        at: clock.after([1, 6]),
+        toolUseId: toolUseId(random),
+        path: edit.path,
+        hunk: hunkOf(edit, written),
+        linesAdded: written.length,
+        linesRemoved: edit.removed.length,
+        language,
+      });
+    }
+    if (random.chance(0.3)) addPrompt({ random, session, at: clock.after([1, 4]) });
+  }
+  for (let i = random.chance(0.6) ? 1 : 0; i > 0; i--) {
+    session.steps.push({ kind: 'bash', at: clock.after([0.5, 3]), toolUseId: toolUseId(random), command: testCommand(repository), description: 'Run the tests' });
+  }
+  if (share.commits) {
+    const message = `${title}\n\n${random.pick(CLAUDE_TRAILERS)}`;
+    commit = {
+      sha: sha(random),
+      parents: [sha(random)],
+      message,
+      author: person,
+      at: clock.after([0.5, 2]),
+      files: [...share.files].map((e) => fileChange(e, lines.final.get(e)!)),
+      byClaudeCode: true,
+    };
+    commits.push(commit);
+    session.steps.push({
+      kind: 'bash',
+      at: commit.at,
+      toolUseId: toolUseId(random),
+      command: `git add -A && git commit -m '${message.replace(/'/g, '')}'`,
+      description: 'Commit the change',
+      commit,
+    });
+    if (!asDirectPush) {
+      pushAt = clock.after([0.2, 1]);
+      session.steps.push({ kind: 'bash', at: pushAt, toolUseId: toolUseId(random), command: `git push -u origin ${branch}`, description: 'Push the branch' });
+    }
+    if (share.opensPr) {
+      prStep = { kind: 'bash', at: clock.after([0.3, 2]), toolUseId: toolUseId(random), command: `gh pr create --title '${title.replace(/'/g, '')}' --fill`, description: 'Open a pull request' };
+      session.steps.push(prStep);
+    }
+  }
+  session.endedAt = clock.after([1, 8]);
+  addApiRequests({ random, session });
+  planning.sessions.push(session);
+  return { session, commit, pushAt, prStep };
+}
+
+/** 5. The developer's own commits: what Claude Code did not commit, in one or two commits. */
+function addDeveloperCommits(
+  params: WorkItem & { edits: FileEdit[]; share: ClaudeCodeShare; lines: WrittenLines; outcome: SessionOutcome | undefined; title: string; commits: PlannedCommit[]; doneAt: number },
+) {
+  const { random, person, edits, share, lines, outcome, title, commits } = params;
+  let t = params.doneAt;
+  const rest = edits.filter((e) => !outcome?.commit || !share.files.has(e));
+  if (rest.length > 0) {
+    const groups = rest.length > 1 && random.chance(0.4) ? [rest.slice(0, 1), rest.slice(1)] : [rest];
+    for (const group of groups) {
+      t += random.int(5, 90) * MINUTE;
+      commits.push({
+        sha: sha(random),
+        parents: [commits.at(-1)?.sha ?? sha(random)],
+        message: commits.length === 0 ? title : random.pick(['Address review comments', 'Add tests', 'Fix lint', 'Handle the empty case', 'Tidy up naming']),
+        author: person,
+        at: t,
+        files: group.map((e) => fileChange(e, lines.final.get(e)!)),
+        byClaudeCode: false,
+      });
+    }
+  }
+  for (let i = 1; i < commits.length; i++) commits[i]!.parents = [commits[i - 1]!.sha];
+}
+
+/** 6. What the app should find: hooks see every surviving line, otherwise only a commit's trailer or the PR body says so. */
+function expectedLines({ person, share, lines, outcome, commits }: WorkItem & { share: ClaudeCodeShare; lines: WrittenLines; outcome: SessionOutcome | undefined; commits: PlannedCommit[] }) {
+  const linesAdded = counted(addedLines(commits.flatMap((c) => c.files)));
+  let linesWithClaudeCode = 0;
+  if (person.claudeCode?.mode === 'hooks') {
+    for (const n of lines.survivingClaudeCodeLines.values()) linesWithClaudeCode += n;
+  } else if (share.opensPr) {
+    linesWithClaudeCode = linesAdded; // the PR body's "Generated with Claude Code" covers the whole PR
+  } else if (outcome?.commit) {
+    linesWithClaudeCode = counted(addedLines(outcome.commit.files));
+  }
+  return { linesAdded, linesWithClaudeCode };
+}
+
+/** 7a. A direct push of the work's one commit. */
+function addDirectPush({ planning, random, person, repository, commits, expected, outcome }: WorkItem & { commits: PlannedCommit[]; expected: { linesAdded: number; linesWithClaudeCode: number }; outcome: SessionOutcome | undefined }) {
+  const commit = commits[0]!;
+  if (commits.length > 1) throw new Error('a direct push has one commit');
+  const push = { repository, at: commit.at + random.int(1, 10) * MINUTE, pusher: person, commit, expected };
+  planning.directPushes.push(push);
+  if (outcome) planning.sessionOf.set(push, outcome.session);
+}
+
+/** 7b. The pull request: opened after the first push (or by Claude Code), merged after review, or abandoned. */
+function addPullRequest(
+  params: WorkItem & {
+    share: ClaudeCodeShare;
+    outcome: SessionOutcome | undefined;
+    branch: string;
+    title: string;
+    commits: PlannedCommit[];
+    expected: { linesAdded: number; linesWithClaudeCode: number };
+  },
+) {
+  const { planning, random, person, repository, share, outcome, branch, title, commits, expected } = params;
+  const prStep = outcome?.prStep;
+  const createdAt = prStep ? prStep.at : commits.at(-1)!.at + random.int(3, 40) * MINUTE;
+  const pushes: PlannedPullRequest['pushes'] = [];
+  const before = commits.filter((c) => c.at <= createdAt);
+  const after = commits.filter((c) => c.at > createdAt);
+  // Claude Code pushed its commit itself when it opened the PR; otherwise the developer pushes before opening it.
+  const firstPushAt = prStep && outcome?.pushAt !== undefined ? outcome.pushAt : Math.min(createdAt - 30_000, before.at(-1)!.at + random.int(30, 300) * 1000);
+  pushes.push({ at: firstPushAt, commits: before });
+  if (after.length > 0) pushes.push({ at: after.at(-1)!.at + random.int(1, 5) * MINUTE, commits: after });
+  const lastPush = pushes.at(-1)!.at;
+  const abandoned = random.chance(0.06);
+  const mergedAt = abandoned ? null : Math.max(lastPush, createdAt) + random.weighted([[random.int(40, 240), 4], [random.int(240, 1440), 4], [random.int(1440, 4320), 2]] as const) * MINUTE;
+  const closedAt = abandoned ? createdAt + random.int(1, 6) * DAY : mergedAt;
+  const reviewer = teammateOf({ planning, random, author: person, team: person.team });
+  // Most merges follow an approving review; small changes are often merged without one.
+  const review = mergedAt && random.chance(0.6) ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.max(lastPush + MINUTE, mergedAt - random.int(5, 120) * MINUTE) } : null;
+  const pullRequest: PlannedPullRequest = {
+    id: 0,
+    number: 0,
+    repository,
+    author: person,
+    title,
+    body: prBody({ random, title, byClaudeCode: share.opensPr }),
+    branch,
+    kind: 'feature',
+    createdAt,
+    closedAt,
+    mergedAt,
+    mergedBy: mergedAt ? (random.chance(0.7) ? person : reviewer) : null,
+    mergeCommitSha: mergedAt ? sha(random) : null,
+    commits,
+    pushes,
+    review,
+    expected,
+    assistedUndetectable: share.files.size > 0 && expected.linesWithClaudeCode === 0,
+  };
+  planning.pullRequests.push(pullRequest);
+  if (prStep) prStep.pullRequest = pullRequest;
+  if (outcome) planning.sessionOf.set(pullRequest, outcome.session);
+}
+
+/** "reconcile" → "reconciling", "sync" → "syncing". */
+const gerund = (verb: string) => `${verb.endsWith('e') && !verb.endsWith('ee') ? verb.slice(0, -1) : verb}ing`;
+
+function slug({ random, repository }: { random: Random; repository: DemoRepository }): string {
+  const { domain } = repository.spec;
+  return `${random.pick(domain.verbs)}-${random.pick(domain.qualifiers)}-${random.pick(domain.nouns)}s`;
+}
+
+/** A pull request title in the repository's domain's words. */
+export function titleFor({ random, repository }: { random: Random; repository: DemoRepository }): string {
+  const d = repository.spec.domain;
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  return random.pick([
+    () => `${cap(random.pick(d.verbs))} ${random.pick(d.qualifiers)} ${random.pick(d.nouns)}s in batches`,
+    () => `Add ${random.pick(d.fields)} to ${random.pick(d.nouns)} ${random.pick(['summaries', 'exports', 'events', 'responses'])}`,
+    () => `Fix ${random.pick(d.nouns)} ${random.pick(d.fields)} when the ${random.pick(d.nouns)} is ${random.pick(d.qualifiers)}`,
+    () => `${cap(random.pick(d.verbs))} ${random.pick(d.nouns)}s before ${gerund(random.pick(d.verbs))} ${random.pick(d.nouns)}s`,
+    () => `Handle ${random.pick(d.qualifiers)} ${random.pick(d.nouns)}s in ${random.pick(d.nouns)} ${random.pick(d.verbs)}`,
+    () => `Refactor ${random.pick(d.nouns)} ${random.pick(d.verbs)} into its own module`,
+  ])();
+}
+
+function prBody({ random, title, byClaudeCode }: { random: Random; title: string; byClaudeCode: boolean }): string {
+  const summary = `## Summary\n- ${title}\n- ${random.pick(['Adds tests for the edge cases', 'Keeps the old behaviour behind a flag', 'Logs the outcome once per batch', 'No migration needed'])}`;
+  return byClaudeCode ? `${summary}\n\n## Test plan\n- [x] Unit tests pass\n\n${GENERATED_WITH_CLAUDE_CODE}` : summary;
+}
