@@ -5,18 +5,17 @@ import type { Db } from '../../db/client.js';
 import { dataProcessedAt } from '../../db/metrics-queries.js';
 import {
   activityByDay,
-  addDays,
   netSpend,
   seatUtilization,
   spendReportRange,
   usageByDay,
   usageByPerson,
-  type DayRange,
   type PersonUsage,
   type UsageFilter,
   type UsageSums,
 } from '../../db/usage-queries.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
+import { addDays, daysApart, type DayRange } from '../../utc-days.js';
 import { jsonError } from '../errors.js';
 import {
   ActivitySummarySchema,
@@ -56,14 +55,12 @@ export interface AnalyticsDeps {
 
 type AnalyticsEnv = { Variables: { apiKey: ApiKey } };
 
-const DAY_MS = 86_400_000;
 export const MAX_REPORT_DAYS = 31;
 export const MAX_SUMMARY_DAYS = 366;
 const BUCKETS_PER_PAGE = 7;
 
 const today = (now: Date) => now.toISOString().slice(0, 10);
 const dayStart = (day: string) => `${day}T00:00:00Z`;
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 const floorToDay = (value: string) => new Date(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)).toISOString().slice(0, 10);
 
 /** Whole UTC days of `starting_at` (inclusive) to `ending_at` (exclusive), at most 31; or why not. */
@@ -81,7 +78,7 @@ export function reportRange(query: { starting_at: string; ending_at?: string | u
     const cap = addDays(start, MAX_REPORT_DAYS);
     endExclusive = cap < tomorrow ? cap : tomorrow;
   }
-  const span = daysBetween(start, endExclusive);
+  const span = daysApart(start, endExclusive);
   if (span > MAX_REPORT_DAYS) {
     return `starting_at (${query.starting_at}) to ending_at (${query.ending_at}) spans ${span} days; at most ${MAX_REPORT_DAYS} are allowed per request: split a longer period into adjacent ranges`;
   }
@@ -204,7 +201,7 @@ export function registerAnalyticsRoutes(api: OpenAPIHono<AnalyticsEnv>, deps: An
       if (endExclusive <= query.starting_date) {
         return bad(c, `Invalid query parameters: ending_date (${endExclusive}) must be after starting_date (${query.starting_date}); ending_date is exclusive`);
       }
-      const span = daysBetween(query.starting_date, endExclusive);
+      const span = daysApart(query.starting_date, endExclusive);
       if (span > MAX_SUMMARY_DAYS) {
         return bad(c, `Invalid query parameters: starting_date to ending_date spans ${span} days; at most ${MAX_SUMMARY_DAYS} are allowed`);
       }

@@ -22,7 +22,6 @@ import { emptyMetrics } from '../../processing/daily-rollup.js';
 import {
   allUserRows,
   dailyRow,
-  daysOf,
   PULL_REQUEST_COLUMNS,
   pullRequestRow,
   summaryReport,
@@ -31,6 +30,7 @@ import {
   usersCsvName,
 } from '../../metrics/report.js';
 import { toCsv } from '../../metrics/csv.js';
+import { daysOf } from '../../utc-days.js';
 import { errorBody, jsonError } from '../errors.js';
 import { registerAnalyticsRoutes } from './analytics-routes.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';

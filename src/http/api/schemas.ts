@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
 
 /*
  * The metrics API's parameters and answers, as zod schemas: they validate requests and generate
@@ -6,13 +7,12 @@ import { z } from '@hono/zod-openapi';
  */
 
 export const MAX_RANGE_DAYS = 366;
-const DAY_MS = 86_400_000;
 
 const day = (name: string) =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+    .refine(isCalendarDate, 'is not a calendar date')
     .optional()
     .openapi({ param: { name, in: 'query' }, example: '2026-11-01', description: 'UTC day (inclusive); see the range rules' });
 
@@ -25,17 +25,12 @@ const rangeFields = {
   end_date: day('end_date'),
 };
 
-export interface DayRange {
-  startDate: string;
-  endDate: string;
-}
-
 /** The range of a request: `end_date` defaults to today (UTC), `start_date` to 29 days before it. */
 export function resolveRange(query: { start_date?: string | undefined; end_date?: string | undefined }, now: Date): DayRange | string {
-  const endDate = query.end_date ?? now.toISOString().slice(0, 10);
-  const startDate = query.start_date ?? new Date(Date.parse(`${endDate}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+  const endDate = query.end_date ?? dayOf(now);
+  const startDate = query.start_date ?? addDays(endDate, -29);
   if (startDate > endDate) return `start_date (${startDate}) is after end_date (${endDate})`;
-  const days = (Date.parse(`${endDate}T00:00:00Z`) - Date.parse(`${startDate}T00:00:00Z`)) / DAY_MS + 1;
+  const days = dayCount({ startDate, endDate });
   if (days > MAX_RANGE_DAYS) return `start_date to end_date spans ${days} days; at most ${MAX_RANGE_DAYS} are allowed`;
   return { startDate, endDate };
 }
@@ -227,7 +222,7 @@ export const UsageQuery = z.strictObject({
   starting_at: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+    .refine(isCalendarDate, 'is not a calendar date')
     .openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
   limit: limit(1000, 20),
   page,

@@ -19,7 +19,8 @@ import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams 
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, daysOf, pullRequestRow, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
+import { allUserRows, dailyRow, pullRequestRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
+import { addDays, dayOf, daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
 import { ProcessingBusyError } from '../../processing/run-processing.js';
 import { spendReportRange } from '../../db/usage-queries.js';
@@ -72,7 +73,6 @@ interface OrgContext {
 const ORG_LOGIN = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
 const PR_PAGE_SIZE = 50;
 const PERSON_PR_LIMIT = 50;
-const DAY_MS = 86_400_000;
 
 const NOTICES: Record<string, { text: string; tone: 'ok' | 'bad' }> = {
   'access-saved': { text: 'Saved who can see the metrics.', tone: 'ok' },
@@ -86,8 +86,8 @@ const NOTICES: Record<string, { text: string; tone: 'ok' | 'bad' }> = {
 
 /** The date range of a page: a preset (`range=7d|30d|90d|mtd`) or `start_date`/`end_date`. */
 export function pageRange(query: Record<string, string>, now: Date): { range: DayRange; preset: RangePreset } | string {
-  const today = now.toISOString().slice(0, 10);
-  const back = (days: number) => new Date(Date.parse(`${today}T00:00:00Z`) - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+  const today = dayOf(now);
+  const back = (days: number) => addDays(today, -(days - 1));
   if (query.start_date || query.end_date) {
     const isDay = (v: string | undefined) => v === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)));
     if (!isDay(query.start_date) || !isDay(query.end_date)) return 'Dates must be written YYYY-MM-DD.';

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { WebSession } from '../../db/web-sessions.js';
-import type { DayRange, UserRow } from '../../metrics/report.js';
+import type { UserRow } from '../../metrics/report.js';
+import type { DayRange } from '../../utc-days.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { formatNumber, formatShare, formatUsd, RangePicker, type RangePreset } from './components.js';
 import { Layout } from './layout.js';

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { WebSession } from '../../db/web-sessions.js';
-import type { DailyRow, DayRange, PullRequestRow, UserRow } from '../../metrics/report.js';
+import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
+import type { DayRange } from '../../utc-days.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, type ChartSpec, type RangePreset } from './components.js';
 import { Layout } from './layout.js';

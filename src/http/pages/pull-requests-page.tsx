@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { WebSession } from '../../db/web-sessions.js';
-import type { DayRange, PullRequestRow } from '../../metrics/report.js';
+import type { PullRequestRow } from '../../metrics/report.js';
+import type { DayRange } from '../../utc-days.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { PullRequestTable, RangePicker, type RangePreset } from './components.js';
 import { Layout } from './layout.js';
