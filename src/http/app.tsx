@@ -145,7 +145,8 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
       log.warn({ method: c.req.method, path: c.req.path }, 'database busy: answered 503');
       return storeBusyResponse(c, error);
     }
-    if (error instanceof ApiError) return c.json(errorBody(error.type, error.message), error.status, error.headers);
+    // A refusal: the spec's error shape, or the page or status the refusal renders itself.
+    if (error instanceof ApiError) return error.answer(c);
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);
   });
