@@ -58,8 +58,7 @@ export function answerRefusal(error: Error, c: Context): Response | Promise<Resp
  * nothing was stored, and the sender should try again (OTLP exporters retry a 503; the pages and
  * the API say so). Never a 500: the request was fine.
  */
-export function storeBusyResponse(c: Context, error: unknown) {
+export function storeBusyRefusal(error: unknown): ApiError {
   const retryAfter = error instanceof StoreBusyError ? error.retryAfterSeconds : 1;
-  c.header('Retry-After', String(retryAfter));
-  return jsonError(c, 503, 'api_error', `The database is busy with another writer; nothing was stored. Retry in ${retryAfter} s.`);
+  return new ApiError(503, 'api_error', `The database is busy with another writer; nothing was stored. Retry in ${retryAfter} s.`, { 'retry-after': String(retryAfter) });
 }
