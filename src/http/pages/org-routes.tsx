@@ -34,7 +34,7 @@ import { decodeCursor, isPullRequestCursor, pageOf } from '../api/cursor-paging.
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
 import { appOrigin, type WebEnv } from '../auth/sign-in-routes.js';
-import type { RangePreset } from './components.js';
+import type { OrgPageFrame, RangePreset } from './components.js';
 import { MessagePage } from './layout.js';
 import { refusalPage } from './refusal-page.js';
 import { OverviewPage, overviewModel } from './overview-page.js';
@@ -222,6 +222,13 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     await next();
   });
 
+  /** What a page of figures is drawn for: the org, who is looking, the range. */
+  const frameOf = (c: Context<OrgEnv>): OrgPageFrame => {
+    const { login, role, viewer } = c.get('org');
+    const { range, preset } = c.get('range');
+    return { org: login, role, viewer, range, preset };
+  };
+
   /** Before the first processing run there are no numbers to show: say so instead of zeros. */
   const processed = createMiddleware<OrgEnv>(async (c, next) => {
     const ctx = c.get('org');
@@ -266,11 +273,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const r = c.get('range');
     return c.html(
       <OverviewPage
-        org={ctx.login}
-        role={ctx.role}
-        viewer={ctx.viewer}
-        range={r.range}
-        preset={r.preset}
+        {...frameOf(c)}
         model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login)], () =>
           overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()) }),
         )}
@@ -330,11 +333,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
     return c.html(
       <PeoplePage
-        org={ctx.login}
-        role={ctx.role}
-        viewer={ctx.viewer}
-        range={r.range}
-        preset={r.preset}
+        {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
         people={people}
         spend={ctx.spend}
@@ -360,12 +359,8 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const prs = who.githubLogin ? pullRequestAttributionsByAuthor(db, ctx.login, who.githubLogin, r.range.startDate, r.range.endDate, PERSON_PR_LIMIT + 1) : [];
     return c.html(
       <PersonPage
-        org={ctx.login}
-        role={ctx.role}
-        viewer={ctx.viewer}
+        {...frameOf(c)}
         userKey={userKey}
-        range={r.range}
-        preset={r.preset}
         processedAt={dataProcessedAt(db, ctx.login)}
         totals={totals}
         days={daysOf(r.range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()))}
@@ -392,11 +387,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const page = pageOf(rows, PR_PAGE_SIZE, (pr) => [pr.mergedAt, pr.id]);
     return c.html(
       <PullRequestsPage
-        org={ctx.login}
-        role={ctx.role}
-        viewer={ctx.viewer}
-        range={r.range}
-        preset={r.preset}
+        {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
         filter={filter}
         rows={page.rows.map(pullRequestRow)}
