@@ -67,14 +67,14 @@ export interface OrgPagesDeps {
 }
 
 /** Who is looking at which org, with what they may see: set by the access middleware. */
-export interface OrgView {
+interface OrgView {
   login: string;
   role: OrgRole;
   viewer: WebSession;
   spend: boolean;
 }
 
-export interface PageRange {
+interface PageRange {
   range: DayRange;
   preset: RangePreset;
 }
