@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { addDays, dayOf, daysApart, type DayRange } from '../../utc-days.js';
+import { spendReportRange } from '../../db/usage-queries.js';
+import { addDays, dayOf, dayOfMs, daysApart, dayStartMs, type DayRange } from '../../utc-days.js';
 import { CostReportQuery, SpendReportQuery, SummariesQuery, UsageReportQuery, UserCostReportQuery, UserUsageReportQuery, type Dimension } from './analytics-schemas.js';
 import { cursorOf, isKeyCursor } from './cursor-paging.js';
 import { rangeOf } from './schemas.js';
-import { spendReportRange } from '../../db/usage-queries.js';
 
 /*
  * The range, dimension and cursor rules of the usage and spend analytics routes, in their query
@@ -11,13 +11,14 @@ import { spendReportRange } from '../../db/usage-queries.js';
  * 400 naming the parameter. Ranges are whole UTC days (the telemetry is rolled up per day).
  */
 
-export const MAX_REPORT_DAYS = 31;
-export const MAX_SUMMARY_DAYS = 366;
+const MAX_REPORT_DAYS = 31;
+const MAX_SUMMARY_DAYS = 366;
 
-const floorToDay = (value: string) => dayOf(new Date(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value)));
+/** The UTC day of a date or an RFC 3339 instant (a date alone is that day's midnight, UTC). */
+const floorToDay = (value: string) => dayOfMs(/^\d{4}-\d{2}-\d{2}$/.test(value) ? dayStartMs(value) : Date.parse(value));
 
 /** Whole UTC days of `starting_at` (inclusive) to `ending_at` (exclusive), at most 31; or why not. */
-export function reportRange(query: { starting_at: string; ending_at?: string | undefined }, now: Date): DayRange | string {
+function reportRange(query: { starting_at: string; ending_at?: string | undefined }, now: Date): DayRange | string {
   const start = floorToDay(query.starting_at);
   let endExclusive: string;
   if (query.ending_at !== undefined) {
@@ -39,7 +40,7 @@ export function reportRange(query: { starting_at: string; ending_at?: string | u
 }
 
 /** `starting_date` (inclusive) to `ending_date` (exclusive, default tomorrow), at most 366 days; or why not. */
-export function summariesRange(query: { starting_date: string; ending_date?: string | undefined }, now: Date): DayRange | string {
+function summariesRange(query: { starting_date: string; ending_date?: string | undefined }, now: Date): DayRange | string {
   const endExclusive = query.ending_date ?? addDays(dayOf(now), 1);
   if (endExclusive <= query.starting_date) {
     return `ending_date (${endExclusive}) must be after starting_date (${query.starting_date}); ending_date is exclusive`;
