@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../db/client.js';
 import { dataProcessedAt } from '../../db/metrics-queries.js';
@@ -15,7 +15,7 @@ import {
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { addDays, dayStartInstant as dayStart } from '../../utc-days.js';
 import { analyticsQueries, type RankCursor } from './analytics-queries.js';
-import { apiApp } from './api-app.js';
+import { apiApp, orgRoute } from './api-app.js';
 import { encodeCursor, pageOf } from './cursor-paging.js';
 import { ActivitySummarySchema, CostReportSchema, UsageReportSchema, UserCostReportSchema, UserUsageReportSchema } from './analytics-schemas.js';
 import { errorResponses, freshJson, json } from './responses.js';
@@ -93,7 +93,6 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   const queries = analyticsQueries(now);
   const seatsOf = (org: string) => deps.seats?.(org) ?? null;
   const discountOf = (org: string) => deps.discountPercent?.(org) ?? 0;
-  const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
   /** The filters of a report query; `none` when its products[] leave out Claude Code. */
   const filterOf = (query: { 'models[]'?: string[] | undefined; 'user_ids[]'?: string[] | undefined; 'products[]'?: string[] | undefined }, byModel: boolean) => ({
@@ -102,13 +101,11 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   });
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/summaries',
       summary: 'Per day: daily, weekly and monthly active users, seats and their utilization',
       description:
         'One entry per day of [starting_date, ending_date), like Anthropic’s analytics `summaries`. A person is active on a day with any Claude Code telemetry; weekly and monthly counts are the 7 and 30 days ending that day.',
-      security,
       request: { params: OrgParam, query: queries.summaries },
       responses: json(ActivitySummarySchema, 'One entry per day'),
     }),
@@ -160,12 +157,10 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   };
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/user_usage_report',
       summary: 'People ranked by Claude Code tokens over a range of at most 31 days',
       description: 'The shape of Anthropic’s analytics `user_usage_report`: one row per person (or per person and model), paginated.',
-      security,
       request: { params: OrgParam, query: queries.userUsage },
       responses: json(UserUsageReportSchema, 'A page of people'),
     }),
@@ -187,13 +182,11 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/user_cost_report',
       summary: 'People ranked by Claude Code spend over a range of at most 31 days',
       description:
         'The shape of Anthropic’s analytics `user_cost_report`: one row per person (or per person and model), amounts in cents as decimal strings, paginated.',
-      security,
       request: { params: OrgParam, query: queries.userCost },
       responses: json(UserCostReportSchema, 'A page of people'),
     }),
@@ -239,13 +232,11 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   };
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/usage_report',
       summary: 'Claude Code tokens per day over a range of at most 31 days, optionally per model',
       description:
         'The shape of Anthropic’s analytics `usage_report`: one bucket per UTC day, oldest first, empty days included (with no results). Only `bucket_width=1d`.',
-      security,
       request: { params: OrgParam, query: queries.usage },
       responses: json(UsageReportSchema, 'A page of daily buckets'),
     }),
@@ -253,13 +244,11 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/cost_report',
       summary: 'Claude Code spend per day over a range of at most 31 days, optionally per model',
       description:
         'The shape of Anthropic’s analytics `cost_report`: one bucket per UTC day, oldest first, empty days included (with no results); amounts in cents as decimal strings. Only `bucket_width=1d`.',
-      security,
       request: { params: OrgParam, query: queries.cost },
       responses: json(CostReportSchema, 'A page of daily buckets'),
     }),
@@ -271,13 +260,11 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/spend_report',
       summary: 'The spend report as CSV: one row per person, model and day',
       description:
         'Columns: date, org, user_email, account_uuid, product, model, request_count, prompt_tokens (uncached input + cache read + cache creation), completion_tokens (output), net_spend_usd (after the configured discount), gross_spend_usd (list price), github_login. A range of start_date/end_date (inclusive, at most 366 days) or a `period`.',
-      security,
       request: { params: OrgParam, query: queries.spend },
       responses: {
         200: { content: { 'text/csv': { schema: z.string().describe('CSV text with a header row') } }, description: 'The report, as a download' },

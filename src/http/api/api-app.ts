@@ -1,4 +1,4 @@
-import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { ApiKey } from '../../db/api-keys.js';
 import { errorBody } from '../errors.js';
 
@@ -30,4 +30,19 @@ export function apiApp() {
       return undefined;
     },
   });
+}
+
+/** Every route is read with an API key, in either header. */
+const API_SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+
+/** A GET route of one org's figures, behind the API key: the shape of every metrics API route. */
+export function orgRoute<P extends string, Req extends NonNullable<RouteConfig['request']>, Res extends RouteConfig['responses']>(route: {
+  path: P;
+  summary: string;
+  description?: string;
+  request: Req;
+  responses: Res;
+}) {
+  const { path, summary, description, request, responses } = route;
+  return createRoute({ method: 'get', path, summary, ...(description === undefined ? {} : { description }), security: API_SECURITY, request, responses });
 }

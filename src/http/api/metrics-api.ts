@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { findApiKey, markApiKeyUsed } from '../../db/api-keys.js';
@@ -33,7 +33,7 @@ import { toCsv } from '../../metrics/csv.js';
 import { daysOf } from '../../utc-days.js';
 import { ApiError, answerRefusal } from '../errors.js';
 import { analyticsRoutes } from './analytics-routes.js';
-import { apiApp, type ApiEnv } from './api-app.js';
+import { apiApp, orgRoute, type ApiEnv } from './api-app.js';
 import { pageOf } from './cursor-paging.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
 import { freshJson, json } from './responses.js';
@@ -167,14 +167,11 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${filename}"`,
     });
-  const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/summary',
       summary: 'PRs and lines with vs without Claude Code, and Claude Code usage, over a range',
-      security,
       request: { params: OrgParam, query: queries.range },
       responses: json(SummarySchema, 'Totals over the range'),
     }),
@@ -186,11 +183,9 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/daily',
       summary: 'One row per day of the range, with the summary’s figures flattened',
-      security,
       request: { params: OrgParam, query: queries.range },
       responses: json(DailySchema, 'Every day of the range, zeros where nothing happened'),
     }),
@@ -209,11 +204,9 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/users',
       summary: 'Per person over the range, paginated',
-      security,
       request: { params: OrgParam, query: queries.users },
       responses: withCsv(json(UsersSchema, 'A page of people, ordered by login (unlinked people last)'), 'Every person of the range, as CSV'),
     }),
@@ -233,11 +226,9 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/users/{login}',
       summary: 'One person: totals and daily rows over the range',
-      security,
       request: {
         params: OrgParam.extend({ login: z.string().min(1).openapi({ param: { name: 'login', in: 'path' }, example: 'dana' }) }),
         query: queries.range,
@@ -263,11 +254,9 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/pull-requests',
       summary: 'Merged PRs of the range with their attribution and evidence, paginated',
-      security,
       request: { params: OrgParam, query: queries.pullRequests },
       responses: withCsv(json(PullRequestsSchema, 'A page of merged PRs, by merge time'), 'Every merged PR of the range, as CSV'),
     }),
@@ -293,11 +282,9 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/pull-requests/{owner}/{repo}/{number}',
       summary: 'One merged PR’s attribution, with the evidence explained',
-      security,
       request: {
         params: OrgParam.extend({
           owner: z.string().min(1).openapi({ param: { name: 'owner', in: 'path' }, example: 'acme' }),
@@ -319,11 +306,9 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/repositories',
       summary: 'Per repository over the range',
-      security,
       request: { params: OrgParam, query: queries.range },
       responses: json(RepositoriesSchema, 'Every repository with activity in the range'),
     }),
@@ -347,13 +332,11 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/claude_code_usage',
       summary: 'Per person and day, in the shape of Anthropic’s Claude Code usage report, plus contribution metrics',
       description:
         'Records with the field names, nesting, units (cost in cents) and pagination of the Claude Code Analytics Admin API usage report, each extended with `contribution_metrics`.',
-      security,
       request: { params: OrgParam, query: queries.usage },
       responses: json(UsageReportSchema, 'A page of records for the day'),
     }),
