@@ -13,6 +13,7 @@ import { fingerprintKey } from './db/app-secrets.js';
 import { backfill, type BackfillProgress } from './github/backfill.js';
 import { createProbot } from './github/probot.js';
 import { createLogger } from './logger.js';
+import { dayOf, isCalendarDate, lastDays } from './utc-days.js';
 
 /** A one-line progress bar on a terminal; a line per phase step otherwise. */
 function progressBar() {
@@ -64,7 +65,6 @@ Commands:
 
 type Command = (run: { db: Db; args: string[]; config: Config; processor: Processor }) => Promise<number> | number;
 
-const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
 
 const GITHUB_LOGIN = /^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}(\[bot\])?$/i;
 
@@ -193,7 +193,7 @@ const commands: Record<string, Command> = {
     const { values } = parseArgs({ args, options: { org: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
     const org = values.org === undefined ? undefined : requireLogin(values.org, '--org');
     for (const [flag, value] of [['--from', values.from], ['--to', values.to]] as const) {
-      if (value !== undefined && !isDay(value)) throw new UsageError(`${flag} "${value}" is not a date (YYYY-MM-DD)`);
+      if (value !== undefined && !isCalendarDate(value)) throw new UsageError(`${flag} "${value}" is not a date (YYYY-MM-DD)`);
     }
     if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError('--from and --to go together');
     const started = Date.now();
@@ -239,8 +239,7 @@ const commands: Record<string, Command> = {
         `${result.alreadyEnriched} already fetched, ${result.enriched} fetched now, ${result.failed.length} failed.`,
     );
     for (const f of result.failed) console.log(`  ${f.pullRequest}: ${f.error}`);
-    const toDay = new Date().toISOString().slice(0, 10);
-    const fromDay = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    const { startDate: fromDay, endDate: toDay } = lastDays(dayOf(new Date()), days);
     const summary = await processor.run({ org, fromDay, toDay, trigger: 'backfill' });
     console.log(`Run #${summary.run.id}: ${summary.attributed} attributed, ${summary.daysRecomputed} day(s) recomputed.`);
     return result.failed.length === 0 ? 0 : 1;

@@ -3,6 +3,7 @@ import { placeSession, type SessionPlacement, type SessionWhereabouts } from './
 import type { SketchLookup } from './line-sketch.js';
 import { matchSimilarLines, SketchCache } from './match-similar-lines.js';
 import type { ConsumedBefore, ConsumedLine } from './consumed-lines.js';
+import { DAY_MS, dayOfMs } from '../utc-days.js';
 
 /*
  * Per-PR attribution (spec: Attribution): did Claude Code write any of what merged, how many of the
@@ -10,7 +11,6 @@ import type { ConsumedBefore, ConsumedLine } from './consumed-lines.js';
  */
 
 export const DEFAULT_WINDOW = { daysBefore: 21, daysAfter: 2 };
-const DAY_MS = 86_400_000;
 
 /** Effective added lines of one file: fingerprint → how many times the diff adds that line. */
 export interface FileLines {
@@ -138,10 +138,6 @@ export interface AttributionOptions {
 
 export const DEFAULT_MIN_SIMILARITY = 0.8;
 
-function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
 function inWindow(session: SessionFacts, fromDay: string, toDay: string): boolean {
   return session.activeDays.some((d) => d >= fromDay && d <= toDay);
 }
@@ -208,8 +204,8 @@ function sumCounts(lines: Map<number, number>): number {
 export function attributePullRequest(pr: PullRequestFacts, sessions: SessionFacts[], options: AttributionOptions = {}): Attribution {
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter, minSimilarity = DEFAULT_MIN_SIMILARITY, consumedBefore } = options;
   const merged = Date.parse(pr.mergedAt);
-  const fromDay = dayOf(merged - daysBefore * DAY_MS);
-  const toDay = dayOf(merged + daysAfter * DAY_MS);
+  const fromDay = dayOfMs(merged - daysBefore * DAY_MS);
+  const toDay = dayOfMs(merged + daysAfter * DAY_MS);
   const prKey = `${pr.repository}#${pr.number}`;
   const authorLogin = pr.authorLogin.toLowerCase();
 

@@ -1,6 +1,7 @@
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
 import { writeWhenFree } from './store-busy.js';
+import { DAY_MS } from '../utc-days.js';
 
 /*
  * Retention (spec: Bad input, faults, security): line fingerprints and raw telemetry are kept for
@@ -38,7 +39,7 @@ const FILES_PER_BATCH = 20;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_000, maxWaitMs = 60_000 }: PruneOptions): Promise<PruneResult> {
-  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  const cutoff = new Date(now.getTime() - retentionDays * DAY_MS);
   const cutoffIso = cutoff.toISOString();
   const cutoffDay = cutoffIso.slice(0, 10);
 

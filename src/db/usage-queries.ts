@@ -1,5 +1,6 @@
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
+import { addDays, lastDays, periodStarts, previousMonth, type DayRange } from '../utc-days.js';
 
 /*
  * Usage and spend reads (issue 8): active users over rolling windows, spend totals and rankings,
@@ -10,18 +11,6 @@ import { statement } from './statement-cache.js';
  * that sent them, else from its `token.usage` / `cost.usage` metrics (no request counts): one source
  * per session (see processing/daily-rollup.ts). Days are UTC.
  */
-
-const DAY_MS = 86_400_000;
-
-export interface DayRange {
-  startDate: string;
-  endDate: string;
-}
-
-/** `day` moved by `n` days (UTC). */
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Activity: daily, weekly and monthly active users.
@@ -139,13 +128,6 @@ export interface SpendTotal extends DayRange {
 }
 
 /** The first day of `today`'s month, quarter and year (UTC). */
-export function periodStarts(today: string): { month: string; quarter: string; year: string } {
-  const year = today.slice(0, 4);
-  const month = Number(today.slice(5, 7));
-  const quarterMonth = Math.floor((month - 1) / 3) * 3 + 1;
-  return { month: `${today.slice(0, 7)}-01`, quarter: `${year}-${String(quarterMonth).padStart(2, '0')}-01`, year: `${year}-01-01` };
-}
-
 function orgCost(db: Db, org: string, range: DayRange): number {
   return (
     statement(db, 'SELECT coalesce(sum(cost_micro_usd), 0) / 1e6 AS cost FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?').get(
@@ -166,10 +148,6 @@ export function spendToDate(db: Db, org: string, today: string): { monthToDate: 
 /** The lookback periods of "spend by model": 1 month, 3 months and 1 year, as 30, 90 and 365 days ending today. */
 export const SPEND_PERIODS = { '1m': 30, '3m': 90, '1y': 365 } as const;
 export type SpendPeriod = keyof typeof SPEND_PERIODS;
-
-export function lookback(today: string, days: number): DayRange {
-  return { startDate: addDays(today, -(days - 1)), endDate: today };
-}
 
 export interface ModelSpend {
   model: string;
@@ -403,11 +381,9 @@ export function spendReportRange(period: SpendReportPeriod, today: string): DayR
   switch (period) {
     case 'month_to_date':
       return { startDate: periodStarts(today).month, endDate: today };
-    case 'last_month': {
-      const endDate = addDays(periodStarts(today).month, -1);
-      return { startDate: periodStarts(endDate).month, endDate };
-    }
+    case 'last_month':
+      return previousMonth(today);
     case 'last_90_days':
-      return lookback(today, 90);
+      return lastDays(today, 90);
   }
 }

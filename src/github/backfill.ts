@@ -8,6 +8,7 @@ import { enqueueJob, jobStates } from '../jobs/job-queue.js';
 import { JobWorker } from '../jobs/job-worker.js';
 import { githubJobHandlers } from './app.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';
+import { DAY_MS } from '../utc-days.js';
 
 /*
  * Backfill: the PRs an org merged before the app was installed (or while it was down). Lists them
@@ -73,7 +74,7 @@ export async function backfill({
 }): Promise<BackfillResult> {
   const installationId = await findInstallation(db, probot, org);
   const octokit: ProbotOctokit = await probot.auth(installationId);
-  const since = now().getTime() - days * 86_400_000;
+  const since = now().getTime() - days * DAY_MS;
   const at = now().toISOString();
 
   // 1. The installation's repositories, and the PRs each merged since then.

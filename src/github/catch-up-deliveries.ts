@@ -3,6 +3,7 @@ import type { ProbotOctokit } from 'probot';
 import type { Db } from '../db/client.js';
 import { knownDeliveryGuids, pruneRedeliveryRequests, recordRedeliveryRequest } from '../db/webhook-deliveries.js';
 import { isHandledWebhook } from './webhook-payloads.js';
+import { DAY_MS } from '../utc-days.js';
 
 /*
  * Catch-up after downtime. GitHub does not retry a failed webhook delivery by itself: when the app
@@ -52,7 +53,6 @@ export interface CatchUpResult {
 
 /** Listing stops after this many pages whatever the window (100 deliveries a page). */
 const MAX_PAGES = 50;
-const DAY_MS = 86_400_000;
 
 const succeeded = (d: HookDelivery) => d.status === 'OK' || (d.status_code >= 200 && d.status_code < 300);
 

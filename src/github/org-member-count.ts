@@ -8,6 +8,7 @@ import { writeWhenFree } from '../db/store-busy.js';
 import type { OrgMemberCountPayload } from '../jobs/job-kinds.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
+import { dayOf } from '../utc-days.js';
 
 /*
  * The org's GitHub member count: the number of seats when `SEATS` is not configured (issue 8,
@@ -51,7 +52,7 @@ export async function refreshMemberCount({
  * from an earlier UTC day; returns the orgs queued.
  */
 export function enqueueStaleMemberCounts(db: Db, now: Date): string[] {
-  const today = now.toISOString().slice(0, 10);
+  const today = dayOf(now);
   const orgs = db
     .select({ id: installations.id, login: installations.accountLogin })
     .from(installations)

@@ -13,7 +13,7 @@ import { WEBHOOKS_PATH } from '../config.js';
 import { countJobsByStatus } from '../jobs/job-queue.js';
 import type { Processor } from '../processing/processor.js';
 import { isStoreBusy } from '../db/store-busy.js';
-import { ApiError, errorBody, jsonError, storeBusyResponse } from './errors.js';
+import { ApiError, errorBody, jsonError, storeBusyRefusal } from './errors.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
 import { HomePage, type HomeOrg } from './pages/home-page.js';
@@ -148,9 +148,10 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
     if (error instanceof HTTPException) return error.getResponse();
     if (isStoreBusy(error)) {
       log.warn({ method: c.req.method, path: c.req.path }, 'database busy: answered 503');
-      return storeBusyResponse(c, error);
+      return storeBusyRefusal(error).answer(c);
     }
-    if (error instanceof ApiError) return c.json(errorBody(error.type, error.message), error.status, error.headers);
+    // A refusal: the spec's error shape, or the page or status the refusal renders itself.
+    if (error instanceof ApiError) return error.answer(c);
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return c.json(errorBody('api_error', 'Internal error; the server log has the details.'), 500);
   });

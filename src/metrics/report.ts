@@ -2,18 +2,12 @@ import type { Evidence } from '../attribution/attribute-pull-request.js';
 import { explainEvidence } from '../attribution/explain.js';
 import type { Db } from '../db/client.js';
 import { dataProcessedAt, orgTotals, userTotals, type MetricTotals, type PullRequestAttribution, type UserTotals } from '../db/metrics-queries.js';
+import type { DayRange } from '../utc-days.js';
 
 /*
  * The report rows the metrics API answers and the metrics pages draw: one code path, so a page and
  * the API show the same figure for the same range.
  */
-
-export interface DayRange {
-  startDate: string;
-  endDate: string;
-}
-
-const DAY_MS = 86_400_000;
 
 /** accepted ÷ (accepted + rejected), four decimals; null when nothing was decided. */
 export const rate = (accepted: number, rejected: number) =>
@@ -29,14 +23,6 @@ export const decisions = (m: MetricTotals) => {
 
 /** US dollars of an integer micro-dollar amount (spend is summed exactly in micro-dollars, converted once here). */
 export const usdOfMicro = (microUsd: number) => microUsd / 1_000_000;
-
-export function daysOf(range: DayRange): string[] {
-  const days: string[] = [];
-  for (let t = Date.parse(`${range.startDate}T00:00:00Z`); t <= Date.parse(`${range.endDate}T00:00:00Z`); t += DAY_MS) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return days;
-}
 
 export function summaryOf(m: MetricTotals) {
   const d = decisions(m);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { toCsv } from './csv.js';
-import { spendReportRows, type DayRange, type SpendReportRow } from '../db/usage-queries.js';
+import { spendReportRows, type SpendReportRow } from '../db/usage-queries.js';
+import type { DayRange } from '../utc-days.js';
 
 /*
  * The spend report export (issue 8): one CSV row per person, model and day, for the API route and

@@ -50,6 +50,7 @@ import {
 } from '../db/rollups.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
+import { addDays, DAY_MS, dayOf, dayOfMs, daysOf, lastDays } from '../utc-days.js';
 
 /*
  * The processing job: (1) learn identity links, (2) attribute every merged PR and direct push in
@@ -59,8 +60,6 @@ import { rollupDay, type UserRef } from './daily-rollup.js';
  * killed halfway leaves the previous numbers of the days it did not reach, and the next run
  * completes them.
  */
-
-const DAY_MS = 86_400_000;
 
 export interface ProcessOptions {
   org?: string | undefined;
@@ -118,16 +117,6 @@ export class ProcessingBusyError extends Error {
     );
     this.name = 'ProcessingBusyError';
   }
-}
-
-export function dayString(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-export function daysBetween(fromDay: string, toDay: string): string[] {
-  const days: string[] = [];
-  for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY_MS) days.push(dayString(t));
-  return days;
 }
 
 function writesFor(options: ProcessOptions) {
@@ -418,8 +407,8 @@ async function processOrg(
   const sessions = new SessionIndex(
     db,
     org,
-    dayString(Date.parse(`${fromDay}T00:00:00Z`) - daysBefore * DAY_MS),
-    dayString(Date.parse(`${toDay}T00:00:00Z`) + daysAfter * DAY_MS),
+    addDays(fromDay, -daysBefore),
+    addDays(toDay, daysAfter),
   );
 
   // Each line a session wrote matches at most one added line of the org, and the subject merged
@@ -466,8 +455,8 @@ async function processOrg(
     const candidates = sessions.candidatesFor(
       subject,
       commits.map((c) => c.sha),
-      dayString(merged - daysBefore * DAY_MS),
-      dayString(merged + daysAfter * DAY_MS),
+      dayOfMs(merged - daysBefore * DAY_MS),
+      dayOfMs(merged + daysAfter * DAY_MS),
     );
     const result = attributePullRequest(facts, candidates, {
       daysBefore,
@@ -491,7 +480,7 @@ async function processOrg(
   if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
 
   let days = 0;
-  for (const day of daysBetween(fromDay, toDay)) {
+  for (const day of daysOf({ startDate: fromDay, endDate: toDay })) {
     const rollup = rollupDay({
       subjects: attributionsOfDay(db, org, day).map((a) => ({
         kind: a.pullRequestId !== null ? 'pull_request' : 'commit',
@@ -545,11 +534,11 @@ type PlannedRun = ReturnType<typeof planRun>;
 /** The days and org a run covers, from its options. */
 function planRun(options: ProcessOptions) {
   const now = options.now ?? (() => new Date());
-  const toDay = options.toDay ?? dayString(now().getTime());
-  let fromDay = options.fromDay ?? dayString(Date.parse(`${toDay}T00:00:00Z`) - ((options.lookbackDays ?? 35) - 1) * DAY_MS);
+  const toDay = options.toDay ?? dayOf(now());
+  let fromDay = options.fromDay ?? lastDays(toDay, options.lookbackDays ?? 35).startDate;
   if (fromDay > toDay) throw new Error(`--from ${fromDay} is after --to ${toDay}`);
   if (options.retentionDays !== undefined) {
-    const oldestKept = dayString(now().getTime() - (options.retentionDays - 1) * DAY_MS);
+    const oldestKept = dayOfMs(now().getTime() - (options.retentionDays - 1) * DAY_MS);
     if (toDay < oldestKept) throw new Error(`Days before ${oldestKept} are past RETENTION_DAYS: their raw data is gone and their numbers are final.`);
     if (fromDay < oldestKept) fromDay = oldestKept;
   }

@@ -1,3 +1,5 @@
+import { DAY_MS } from '../utc-days.js';
+
 /*
  * What the Claude Code receivers accept (README: Security). Everything that arrives is bounded
  * here, once: how much of an OTLP request is read, how long a stored string may be, which dates
@@ -42,7 +44,7 @@ export const GITHUB_LOGIN = /^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}$/i;
 /** Telemetry dated before this is refused (Claude Code did not exist): 2020-01-01T00:00:00Z. */
 export const EARLIEST_TELEMETRY_MS = Date.UTC(2020, 0, 1);
 /** Telemetry dated more than this ahead of the server's clock is refused. */
-export const MAX_FUTURE_MS = 86_400_000;
+export const MAX_FUTURE_MS = DAY_MS;
 
 /**
  * The largest plausible value of one data point or event field, per metric (README: Security).

@@ -1,6 +1,7 @@
 import { MAX_ATTRIBUTE_KEY_LENGTH, MAX_ATTRIBUTES } from './ingest-bounds.js';
 import { decodeError, type OtlpFormat } from './otlp-decode.js';
 import { ownProperty } from '../own-property.js';
+import { DAY_MS } from '../utc-days.js';
 
 /*
  * OTLP requests flattened into the points and events the receiver works with. The same code reads
@@ -202,7 +203,6 @@ export function logEvents(request: Obj, format: OtlpFormat): LogEvent[] {
   return events;
 }
 
-const DAY_MS = 86_400_000;
 const dayNames = new Map<number, string>();
 
 /** `YYYY-MM-DD` of an epoch-milliseconds time, in UTC. */

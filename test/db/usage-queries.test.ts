@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activityByDay,
   accountUuidOf,
-  lookback,
   peopleThisMonth,
-  periodStarts,
   seatsFor,
   seatUtilization,
   spendByModel,
@@ -15,6 +13,7 @@ import {
   usageByDay,
   usageByPerson,
 } from '../../src/db/usage-queries.js';
+import { lastDays, periodStarts } from '../../src/utc-days.js';
 import { createTestApp } from '../helpers/test-app.js';
 import { ACTIVITY, PEOPLE, SCHEDULE, sendPlannedActivity, userKeyOf, type Person } from '../helpers/usage-activity.js';
 
@@ -123,9 +122,9 @@ describe('spend', () => {
 
   it('spend by model over 1 month, 3 months and 1 year, most spent first', () => {
     for (const [days, range] of [
-      [30, lookback('2026-10-20', 30)],
-      [90, lookback('2026-10-20', 90)],
-      [365, lookback('2026-10-20', 365)],
+      [30, lastDays('2026-10-20', 30)],
+      [90, lastDays('2026-10-20', 90)],
+      [365, lastDays('2026-10-20', 365)],
     ] as const) {
       expect(range.endDate).toBe('2026-10-20');
       expect(range.startDate).toBe(shift('2026-10-20', -(days - 1)));

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { isCalendarDate } from '../../utc-days.js';
 
 /*
  * Parameters and answers of the usage and spend analytics routes (issue 8), in the shapes of
@@ -7,11 +8,6 @@ import { z } from '@hono/zod-openapi';
  * know a dimension (context window, inference region, speed, cache TTL), the field is null.
  */
 
-const isCalendarDate = (s: string) => {
-  const day = s.slice(0, 10);
-  const t = Date.parse(`${day}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().startsWith(day);
-};
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i;
@@ -27,7 +23,7 @@ const instant = (name: string, description: string) =>
   z
     .string()
     .regex(INSTANT, 'must be an RFC 3339 date-time (2026-11-01T00:00:00Z) or a date (2026-11-01)')
-    .refine((s) => isCalendarDate(s) && !Number.isNaN(Date.parse(DATE.test(s) ? `${s}T00:00:00Z` : s)), 'is not a valid date-time')
+    .refine((s) => isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(DATE.test(s) ? `${s}T00:00:00Z` : s)), 'is not a valid date-time')
     .openapi({ param: { name, in: 'query' }, example: '2026-11-01T00:00:00Z', description });
 
 /** A repeated query parameter (`name[]=a&name[]=b`); one value or several. */

@@ -1,7 +1,7 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { findApiKey, markApiKeyUsed, type ApiKey } from '../../db/api-keys.js';
+import { findApiKey, markApiKeyUsed } from '../../db/api-keys.js';
 import type { Db } from '../../db/client.js';
 import {
   dataProcessedAt,
@@ -22,7 +22,6 @@ import { emptyMetrics } from '../../processing/daily-rollup.js';
 import {
   allUserRows,
   dailyRow,
-  daysOf,
   PULL_REQUEST_COLUMNS,
   pullRequestRow,
   summaryReport,
@@ -31,22 +30,21 @@ import {
   usersCsvName,
 } from '../../metrics/report.js';
 import { toCsv } from '../../metrics/csv.js';
-import { errorBody, jsonError } from '../errors.js';
-import { registerAnalyticsRoutes } from './analytics-routes.js';
+import { daysOf } from '../../utc-days.js';
+import { ApiError, answerRefusal } from '../errors.js';
+import { analyticsRoutes } from './analytics-routes.js';
+import { apiApp, orgRoute, type ApiEnv } from './api-app.js';
+import { pageOf } from './cursor-paging.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
 import { freshJson, json } from './responses.js';
 import {
   DailySchema,
-  ListQuery,
+  metricsQueries,
   OrgParam,
   PullRequestDetailSchema,
-  PullRequestListQuery,
   PullRequestsSchema,
-  RangeQuery,
   RepositoriesSchema,
-  resolveRange,
   SummarySchema,
-  UsageQuery,
   UsageReportSchema,
   UserDetailSchema,
   UsersSchema,
@@ -67,16 +65,6 @@ export interface MetricsApiDeps {
   seats?: ((org: string) => number | null) | undefined;
   /** The org's discount on list spend in percent (DISCOUNT_PERCENT); default 0. */
   discountPercent?: ((org: string) => number) | undefined;
-}
-
-type ApiEnv = { Variables: { apiKey: ApiKey } };
-
-function describeIssue(issue: z.core.$ZodIssue, where: 'query' | 'path'): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `Unknown ${where} parameter${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  }
-  const name = String(issue.path[0] ?? 'request');
-  return `Invalid ${where} parameter "${name}": ${issue.message}`;
 }
 
 /** Cents, four decimals, of integer micro-dollars (1 cent = 10,000 micro-dollars). */
@@ -118,22 +106,6 @@ function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRo
   };
 }
 
-/** Opaque page cursors: the last row's sort key, base64url-encoded. */
-export function encodeCursor(key: unknown): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-export function decodeCursor<T>(page: string | undefined, check: (v: unknown) => v is T): T | undefined | 'invalid' {
-  if (page === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(page, 'base64url').toString('utf8'));
-    return check(value) ? value : 'invalid';
-  } catch {
-    return 'invalid';
-  }
-}
-
-
 const withCsv = <R extends ReturnType<typeof json>>(responses: R, description: string) => ({
   ...responses,
   200: {
@@ -153,15 +125,9 @@ export const OPENAPI_INFO = {
 };
 
 export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60, seats = () => null, discountPercent = () => 0 }: MetricsApiDeps) {
-  const api = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const where = result.target === 'param' ? 'path' : 'query';
-        return c.json(errorBody('invalid_request_error', describeIssue(result.error.issues[0]!, where)), 400);
-      }
-      return undefined;
-    },
-  });
+  const api = apiApp();
+  api.onError(answerRefusal);
+  const queries = metricsQueries(now);
   const limiter = new FixedWindowRateLimiter(rateLimitPerMinute, 60_000);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'x-api-key' });
@@ -172,12 +138,12 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     '/orgs/*',
     createMiddleware<ApiEnv>(async (c, next) => {
       const header = c.req.header('x-api-key') ?? /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-      if (!header) return jsonError(c, 401, 'authentication_error', 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".');
+      if (!header) throw new ApiError(401, 'authentication_error', 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".');
       const key = findApiKey(db, header);
-      if (!key) return jsonError(c, 401, 'authentication_error', 'Unknown or revoked API key.');
+      if (!key) throw new ApiError(401, 'authentication_error', 'Unknown or revoked API key.');
       const org = decodeURIComponent(c.req.path.split('/orgs/')[1]?.split('/')[0] ?? '').toLowerCase();
       // An org the key does not cover looks exactly like one that does not exist.
-      if (org !== key.org) return jsonError(c, 404, 'not_found_error', `No organization "${org}".`);
+      if (org !== key.org) throw new ApiError(404, 'not_found_error', `No organization "${org}".`);
       const at = now();
       const verdict = limiter.take(String(key.id), at.getTime());
       c.header('RateLimit-Policy', `${rateLimitPerMinute};w=60`);
@@ -186,7 +152,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       c.header('RateLimit-Reset', String(verdict.resetSeconds));
       if (!verdict.allowed) {
         c.header('Retry-After', String(verdict.resetSeconds));
-        return jsonError(c, 429, 'rate_limit_error', `Rate limit of ${rateLimitPerMinute} requests per minute exceeded; retry in ${verdict.resetSeconds} s.`);
+        throw new ApiError(429, 'rate_limit_error', `Rate limit of ${rateLimitPerMinute} requests per minute exceeded; retry in ${verdict.resetSeconds} s.`);
       }
       markApiKeyUsed(db, key, at);
       c.set('apiKey', key);
@@ -194,7 +160,6 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     }),
   );
 
-  const fresh = (c: Context, body: unknown) => freshJson(c, body);
   const wantsCsv = (c: Context, format: string | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
   /** Every item as CSV, with a header row: a download for spreadsheets and BI tools. */
   const csv = (c: Context, filename: string, rows: object[], columns: readonly string[]) =>
@@ -202,160 +167,124 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${filename}"`,
     });
-  const rangeOr400 = (c: Context, query: { start_date?: string | undefined; end_date?: string | undefined }) => {
-    const range = resolveRange(query, now());
-    return typeof range === 'string' ? jsonError(c, 400, 'invalid_request_error', `Invalid query parameters: ${range}`) : range;
-  };
-  const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/summary',
       summary: 'PRs and lines with vs without Claude Code, and Claude Code usage, over a range',
-      security,
-      request: { params: OrgParam, query: RangeQuery },
+      request: { params: OrgParam, query: queries.range },
       responses: json(SummarySchema, 'Totals over the range'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const range = rangeOr400(c, c.req.valid('query'));
-      if (range instanceof Response) return range as never;
-      return fresh(c, summaryReport(db, org, range)) as never;
+      const { range } = c.req.valid('query');
+      return freshJson(c, summaryReport(db, org, range));
     },
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/daily',
       summary: 'One row per day of the range, with the summary’s figures flattened',
-      security,
-      request: { params: OrgParam, query: RangeQuery },
+      request: { params: OrgParam, query: queries.range },
       responses: json(DailySchema, 'Every day of the range, zeros where nothing happened'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const range = rangeOr400(c, c.req.valid('query'));
-      if (range instanceof Response) return range as never;
+      const { range } = c.req.valid('query');
       const byDay = orgDays(db, org, range.startDate, range.endDate);
-      return fresh(c, {
+      return freshJson(c, {
         org,
         start_date: range.startDate,
         end_date: range.endDate,
         data: daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics())),
         data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      });
     },
   );
 
-  const isUserCursor = (v: unknown): v is string => typeof v === 'string';
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/users',
       summary: 'Per person over the range, paginated',
-      security,
-      request: { params: OrgParam, query: ListQuery },
+      request: { params: OrgParam, query: queries.users },
       responses: withCsv(json(UsersSchema, 'A page of people, ordered by login (unlinked people last)'), 'Every person of the range, as CSV'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const query = c.req.valid('query');
-      const range = rangeOr400(c, query);
-      if (range instanceof Response) return range as never;
+      const { range, after, ...query } = c.req.valid('query');
       if (wantsCsv(c, query.format)) {
-        return csv(c, usersCsvName(org, range), allUserRows(db, org, range), USER_COLUMNS) as never;
+        return csv(c, usersCsvName(org, range), allUserRows(db, org, range), USER_COLUMNS);
       }
-      const after = decodeCursor(query.page, isUserCursor);
-      if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
-      const rows = userTotals(db, org, range.startDate, range.endDate, { afterKey: after, limit: query.limit + 1 });
-      const pageRows = rows.slice(0, query.limit);
-      return fresh(c, {
-        data: pageRows.map(userRow),
-        next_page: rows.length > query.limit ? encodeCursor(pageRows.at(-1)!.userKey) : null,
+      const page = pageOf(userTotals(db, org, range.startDate, range.endDate, { afterKey: after, limit: query.limit + 1 }), query.limit, (u) => u.userKey);
+      return freshJson(c, {
+        data: page.rows.map(userRow),
+        next_page: page.nextPage,
         data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      });
     },
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/users/{login}',
       summary: 'One person: totals and daily rows over the range',
-      security,
       request: {
         params: OrgParam.extend({ login: z.string().min(1).openapi({ param: { name: 'login', in: 'path' }, example: 'dana' }) }),
-        query: RangeQuery,
+        query: queries.range,
       },
       responses: json(UserDetailSchema, 'The person’s totals and days'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
       const { login } = c.req.valid('param');
-      const range = rangeOr400(c, c.req.valid('query'));
-      if (range instanceof Response) return range as never;
+      const { range } = c.req.valid('query');
       const userKey = login.toLowerCase();
       const who = knownUser(db, org, userKey);
-      if (!who) return jsonError(c, 404, 'not_found_error', `No person "${login}" in ${org}.`) as never;
+      if (!who) throw new ApiError(404, 'not_found_error', `No person "${login}" in ${org}.`);
       const days = new Map(userDays(db, org, userKey, range.startDate, range.endDate).map(({ day, ...m }) => [day, m]));
       const totals = userTotal(db, org, userKey, range.startDate, range.endDate);
-      return fresh(c, {
+      return freshJson(c, {
         org,
         totals: userRow({ ...totals, userKey, githubLogin: who.githubLogin, email: who.email }),
         data: daysOf(range).map((d) => dailyRow(d, days.get(d) ?? emptyMetrics())),
         data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      });
     },
   );
 
-  const isPrCursor = (v: unknown): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number';
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/pull-requests',
       summary: 'Merged PRs of the range with their attribution and evidence, paginated',
-      security,
-      request: { params: OrgParam, query: PullRequestListQuery },
+      request: { params: OrgParam, query: queries.pullRequests },
       responses: withCsv(json(PullRequestsSchema, 'A page of merged PRs, by merge time'), 'Every merged PR of the range, as CSV'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const query = c.req.valid('query');
-      const range = rangeOr400(c, query);
-      if (range instanceof Response) return range as never;
+      const { range, after, ...query } = c.req.valid('query');
       const withClaudeCode = query.with_claude_code === undefined ? undefined : query.with_claude_code === 'true';
       if (wantsCsv(c, query.format)) {
         const all = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, limit: Number.MAX_SAFE_INTEGER }).map((pr) => {
           const row = pullRequestRow(pr);
           return { ...row, evidence: row.evidence.map((e) => e.kind).join(' '), explanation: row.explanation.join('; ') };
         });
-        return csv(c, `${org}-pull-requests-${range.startDate}-${range.endDate}.csv`, all, PULL_REQUEST_COLUMNS) as never;
+        return csv(c, `${org}-pull-requests-${range.startDate}-${range.endDate}.csv`, all, PULL_REQUEST_COLUMNS);
       }
-      const after = decodeCursor(query.page, isPrCursor);
-      if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
-      const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, {
-        withClaudeCode,
-        after,
-        limit: query.limit + 1,
-      });
-      const pageRows = rows.slice(0, query.limit);
-      const last = pageRows.at(-1);
-      return fresh(c, {
-        data: pageRows.map(pullRequestRow),
-        next_page: rows.length > query.limit && last ? encodeCursor([last.mergedAt, last.id]) : null,
+      const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, after, limit: query.limit + 1 });
+      const page = pageOf(rows, query.limit, (pr) => [pr.mergedAt, pr.id]);
+      return freshJson(c, {
+        data: page.rows.map(pullRequestRow),
+        next_page: page.nextPage,
         data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      });
     },
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/pull-requests/{owner}/{repo}/{number}',
       summary: 'One merged PR’s attribution, with the evidence explained',
-      security,
       request: {
         params: OrgParam.extend({
           owner: z.string().min(1).openapi({ param: { name: 'owner', in: 'path' }, example: 'acme' }),
@@ -371,25 +300,22 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       const org = c.get('apiKey').org;
       const { owner, repo, number } = c.req.valid('param');
       const pr = pullRequestAttribution(db, org, `${owner}/${repo}`, number);
-      if (!pr) return jsonError(c, 404, 'not_found_error', `No processed merged pull request ${owner}/${repo}#${number}.`) as never;
-      return fresh(c, { ...pullRequestRow(pr), data_processed_at: dataProcessedAt(db, org) }) as never;
+      if (!pr) throw new ApiError(404, 'not_found_error', `No processed merged pull request ${owner}/${repo}#${number}.`);
+      return freshJson(c, { ...pullRequestRow(pr), data_processed_at: dataProcessedAt(db, org) });
     },
   );
 
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/repositories',
       summary: 'Per repository over the range',
-      security,
-      request: { params: OrgParam, query: RangeQuery },
+      request: { params: OrgParam, query: queries.range },
       responses: json(RepositoriesSchema, 'Every repository with activity in the range'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const range = rangeOr400(c, c.req.valid('query'));
-      if (range instanceof Response) return range as never;
-      return fresh(c, {
+      const { range } = c.req.valid('query');
+      return freshJson(c, {
         data: repositoryTotals(db, org, range.startDate, range.endDate).map((r) => ({
           repository: r.repository,
           pull_requests_merged: r.pullRequestsMerged,
@@ -401,41 +327,34 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
           lines_without_claude_code: r.linesWithoutClaudeCode,
         })),
         data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      });
     },
   );
 
-  const isKeyCursor = (v: unknown): v is string => typeof v === 'string';
   api.openapi(
-    createRoute({
-      method: 'get',
+    orgRoute({
       path: '/orgs/{org}/claude_code_usage',
       summary: 'Per person and day, in the shape of Anthropic’s Claude Code usage report, plus contribution metrics',
       description:
         'Records with the field names, nesting, units (cost in cents) and pagination of the Claude Code Analytics Admin API usage report, each extended with `contribution_metrics`.',
-      security,
-      request: { params: OrgParam, query: UsageQuery },
+      request: { params: OrgParam, query: queries.usage },
       responses: json(UsageReportSchema, 'A page of records for the day'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const query = c.req.valid('query');
-      const after = decodeCursor(query.page, isKeyCursor);
-      if (after === 'invalid') return jsonError(c, 400, 'invalid_request_error', 'Invalid query parameter "page": not a cursor from this API') as never;
-      const rows = usageOfDay(db, org, query.starting_at, { afterKey: after, limit: query.limit + 1 });
-      const pageRows = rows.slice(0, query.limit);
-      const models = modelUsageOfDay(db, org, query.starting_at, pageRows.map((r) => r.userKey));
-      const hasMore = rows.length > query.limit;
-      return fresh(c, {
-        data: pageRows.map((u) => usageRecord(org, query.starting_at, u, models.filter((m) => m.userKey === u.userKey))),
-        has_more: hasMore,
-        next_page: hasMore ? encodeCursor(pageRows.at(-1)!.userKey) : null,
+      const { after, ...query } = c.req.valid('query');
+      const page = pageOf(usageOfDay(db, org, query.starting_at, { afterKey: after, limit: query.limit + 1 }), query.limit, (u) => u.userKey);
+      const models = modelUsageOfDay(db, org, query.starting_at, page.rows.map((r) => r.userKey));
+      return freshJson(c, {
+        data: page.rows.map((u) => usageRecord(org, query.starting_at, u, models.filter((m) => m.userKey === u.userKey))),
+        has_more: page.hasMore,
+        next_page: page.nextPage,
         data_processed_at: dataProcessedAt(db, org),
-      }) as never;
+      });
     },
   );
 
-  registerAnalyticsRoutes(api, { db, now, seats, discountPercent });
+  api.route('/', analyticsRoutes({ db, now, seats, discountPercent }));
   api.doc31('/openapi.json', OPENAPI_INFO);
   return api;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
 import { ErrorSchema } from './schemas.js';
 
 /* The responses every metrics API route documents: its 200 body and the error answers they share. */
@@ -29,12 +30,16 @@ export function ifNoneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
-/** Answers JSON with an ETag (of the body) and `Cache-Control: private, no-cache`, or 304 when the caller already has it. */
-export function freshJson(c: Context, body: unknown): Response {
+/**
+ * Answers JSON with an ETag (of the body) and `Cache-Control: private, no-cache`, or 304 when the
+ * caller already has it. Typed as the JSON answer of `body`, so a route's answer is checked against
+ * its schema.
+ */
+export function freshJson<T>(c: Context, body: T): Response & TypedResponse<JSONParsed<T>, 200, 'json'> {
   const text = JSON.stringify(body);
   const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
   c.header('ETag', etag);
   c.header('Cache-Control', 'private, no-cache');
-  if (ifNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-  return c.body(text, 200, { 'content-type': 'application/json' });
+  const answer: Response = ifNoneMatch(c.req.header('if-none-match'), etag) ? c.body(null, 304) : c.body(text, 200, { 'content-type': 'application/json' });
+  return answer as Response & TypedResponse<JSONParsed<T>, 200, 'json'>;
 }

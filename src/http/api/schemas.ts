@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
+import { cursorOf, isKeyCursor, isPullRequestCursor } from './cursor-paging.js';
 
 /*
  * The metrics API's parameters and answers, as zod schemas: they validate requests and generate
@@ -6,13 +8,12 @@ import { z } from '@hono/zod-openapi';
  */
 
 export const MAX_RANGE_DAYS = 366;
-const DAY_MS = 86_400_000;
+
+/** A UTC day written YYYY-MM-DD that names a calendar day. */
+export const calendarDate = () => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').refine(isCalendarDate, 'is not a calendar date');
 
 const day = (name: string) =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+  calendarDate()
     .optional()
     .openapi({ param: { name, in: 'query' }, example: '2026-11-01', description: 'UTC day (inclusive); see the range rules' });
 
@@ -25,19 +26,22 @@ const rangeFields = {
   end_date: day('end_date'),
 };
 
-export interface DayRange {
-  startDate: string;
-  endDate: string;
-}
-
 /** The range of a request: `end_date` defaults to today (UTC), `start_date` to 29 days before it. */
 export function resolveRange(query: { start_date?: string | undefined; end_date?: string | undefined }, now: Date): DayRange | string {
-  const endDate = query.end_date ?? now.toISOString().slice(0, 10);
-  const startDate = query.start_date ?? new Date(Date.parse(`${endDate}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
+  const endDate = query.end_date ?? dayOf(now);
+  const startDate = query.start_date ?? addDays(endDate, -29);
   if (startDate > endDate) return `start_date (${startDate}) is after end_date (${endDate})`;
-  const days = (Date.parse(`${endDate}T00:00:00Z`) - Date.parse(`${startDate}T00:00:00Z`)) / DAY_MS + 1;
+  const days = dayCount({ startDate, endDate });
   if (days > MAX_RANGE_DAYS) return `start_date to end_date spans ${days} days; at most ${MAX_RANGE_DAYS} are allowed`;
   return { startDate, endDate };
+}
+
+/** In a query schema's transform: the request's range, or an issue the validation hook answers with 400. */
+export function rangeOf(ctx: z.RefinementCtx, query: { start_date?: string | undefined; end_date?: string | undefined }, now: Date): DayRange {
+  const range = resolveRange(query, now);
+  if (typeof range !== 'string') return range;
+  ctx.addIssue({ code: 'custom', message: range });
+  return z.NEVER;
 }
 
 export const RangeQuery = z.strictObject(rangeFields);
@@ -73,6 +77,25 @@ export const PullRequestListQuery = z.strictObject({
     .optional()
     .openapi({ param: { name: 'with_claude_code', in: 'query' }, description: 'Only PRs with (true) or without (false) Claude Code' }),
 });
+
+export const UsageQuery = z.strictObject({
+  starting_at: calendarDate().openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
+  limit: limit(1000, 20),
+  page,
+});
+
+/**
+ * The metrics API's queries with their range and cursor rules: each answers the checked `range`
+ * (and `after`, the decoded cursor), or fails validation with the message the hook answers.
+ */
+export function metricsQueries(now: () => Date) {
+  return {
+    range: RangeQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
+    users: ListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isKeyCursor) })),
+    pullRequests: PullRequestListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isPullRequestCursor) })),
+    usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isKeyCursor) })),
+  };
+}
 
 const count = z.number().int();
 
@@ -222,16 +245,6 @@ export const RepositoryRowSchema = z
 export const RepositoriesSchema = z
   .object({ data: z.array(RepositoryRowSchema), data_processed_at: z.string().nullable() })
   .openapi('Repositories');
-
-export const UsageQuery = z.strictObject({
-  starting_at: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
-    .openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
-  limit: limit(1000, 20),
-  page,
-});
 
 const toolAction = z.object({ accepted: count, rejected: count });
 

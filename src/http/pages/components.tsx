@@ -1,5 +1,8 @@
 import type { Child, FC } from 'hono/jsx';
+import type { WebSession } from '../../db/web-sessions.js';
 import type { PullRequestRow } from '../../metrics/report.js';
+import type { DayRange } from '../../utc-days.js';
+import type { OrgRole } from '../auth/org-access.js';
 
 /* Pieces the metrics pages share: the date range picker, tiles, charts with their tables, evidence. */
 
@@ -13,6 +16,15 @@ export const formatDay = (day: string) =>
   new Date(`${day.slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
 
 export type RangePreset = '7d' | '30d' | '90d' | 'mtd' | 'custom';
+
+/** What every page of an org's figures is drawn for: the org, who is looking, and the range. */
+export interface OrgPageFrame {
+  org: string;
+  role: OrgRole;
+  viewer: WebSession | undefined;
+  range: DayRange;
+  preset: RangePreset;
+}
 
 export const RANGE_PRESETS: { id: Exclude<RangePreset, 'custom'>; label: string }[] = [
   { id: '7d', label: 'Last 7 days' },
@@ -78,6 +90,12 @@ export interface ChartDataset {
   /** A CSS custom property of the stylesheet (the light or dark scheme picks the color). */
   color: string;
 }
+
+/** The two stacked series of a "with vs without Claude Code" chart. */
+export const withAndWithout = (withData: number[], withoutData: number[]): ChartDataset[] => [
+  { label: 'With Claude Code', data: withData, color: '--with' },
+  { label: 'Without Claude Code', data: withoutData, color: '--without' },
+];
 
 export interface ChartSpec {
   kind: 'bar' | 'line';

@@ -1,11 +1,11 @@
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { modelSpendByDay, orgDays, userTotals } from '../../db/metrics-queries.js';
-import type { WebSession } from '../../db/web-sessions.js';
-import { dailyRow, daysOf, summaryReport, userRow, type DayRange } from '../../metrics/report.js';
+import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
+import { daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../processing/daily-rollup.js';
 import type { OrgRole } from '../auth/org-access.js';
-import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, type ChartSpec, type RangePreset } from './components.js';
+import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
@@ -71,18 +71,12 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
         prs: {
           label: 'Pull requests',
           yLabel: 'merged PRs',
-          datasets: [
-            { label: 'With Claude Code', data: days.map((d) => d.pull_requests_merged_with_claude_code), color: '--with' },
-            { label: 'Without Claude Code', data: days.map((d) => d.pull_requests_merged_without_claude_code), color: '--without' },
-          ],
+          datasets: withAndWithout(days.map((d) => d.pull_requests_merged_with_claude_code), days.map((d) => d.pull_requests_merged_without_claude_code)),
         },
         lines: {
           label: 'Lines of code',
           yLabel: 'lines committed',
-          datasets: [
-            { label: 'With Claude Code', data: days.map((d) => d.lines_committed_with_claude_code), color: '--with' },
-            { label: 'Without Claude Code', data: days.map((d) => d.lines_committed_without_claude_code), color: '--without' },
-          ],
+          datasets: withAndWithout(days.map((d) => d.lines_committed_with_claude_code), days.map((d) => d.lines_committed_without_claude_code)),
         },
       },
     },
@@ -134,12 +128,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
   return { summary, charts, boards, usage, spend };
 }
 
-export interface OverviewPageProps {
-  org: string;
-  role: OrgRole;
-  viewer: WebSession | undefined;
-  range: DayRange;
-  preset: RangePreset;
+export interface OverviewPageProps extends OrgPageFrame {
   model: ReturnType<typeof overviewModel>;
   spend: boolean;
   telemetry: boolean;

@@ -1,18 +1,11 @@
 import type { FC } from 'hono/jsx';
-import type { WebSession } from '../../db/web-sessions.js';
-import type { DayRange, UserRow } from '../../metrics/report.js';
-import type { OrgRole } from '../auth/org-access.js';
-import { formatNumber, formatShare, formatUsd, RangePicker, type RangePreset } from './components.js';
+import type { UserRow } from '../../metrics/report.js';
+import { formatNumber, formatShare, formatUsd, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* Everyone with activity in the range: the API's users rows as a table. */
 
-export interface PeoplePageProps {
-  org: string;
-  role: OrgRole;
-  viewer: WebSession | undefined;
-  range: DayRange;
-  preset: RangePreset;
+export interface PeoplePageProps extends OrgPageFrame {
   processedAt: string | null;
   people: { key: string; row: UserRow }[];
   spend: boolean;

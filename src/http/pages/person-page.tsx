@@ -1,19 +1,12 @@
 import type { FC } from 'hono/jsx';
-import type { WebSession } from '../../db/web-sessions.js';
-import type { DailyRow, DayRange, PullRequestRow, UserRow } from '../../metrics/report.js';
-import type { OrgRole } from '../auth/org-access.js';
-import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, type ChartSpec, type RangePreset } from './components.js';
+import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
+import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* One person: their totals (the API's user row), their days, and their merged PRs with evidence. */
 
-export interface PersonPageProps {
-  org: string;
-  role: OrgRole;
-  viewer: WebSession | undefined;
+export interface PersonPageProps extends OrgPageFrame {
   userKey: string;
-  range: DayRange;
-  preset: RangePreset;
   processedAt: string | null;
   totals: UserRow;
   days: DailyRow[];
@@ -34,17 +27,11 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       views: {
         lines: {
           label: 'Lines of code',
-          datasets: [
-            { label: 'With Claude Code', data: p.days.map((d) => d.lines_committed_with_claude_code), color: '--with' },
-            { label: 'Without Claude Code', data: p.days.map((d) => d.lines_committed_without_claude_code), color: '--without' },
-          ],
+          datasets: withAndWithout(p.days.map((d) => d.lines_committed_with_claude_code), p.days.map((d) => d.lines_committed_without_claude_code)),
         },
         prs: {
           label: 'Pull requests',
-          datasets: [
-            { label: 'With Claude Code', data: p.days.map((d) => d.pull_requests_merged_with_claude_code), color: '--with' },
-            { label: 'Without Claude Code', data: p.days.map((d) => d.pull_requests_merged_without_claude_code), color: '--without' },
-          ],
+          datasets: withAndWithout(p.days.map((d) => d.pull_requests_merged_with_claude_code), p.days.map((d) => d.pull_requests_merged_without_claude_code)),
         },
       },
     },

@@ -1,20 +1,13 @@
 import type { FC } from 'hono/jsx';
-import type { WebSession } from '../../db/web-sessions.js';
-import type { DayRange, PullRequestRow } from '../../metrics/report.js';
-import type { OrgRole } from '../auth/org-access.js';
-import { PullRequestTable, RangePicker, type RangePreset } from './components.js';
+import type { PullRequestRow } from '../../metrics/report.js';
+import { PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* Merged PRs of the range, filtered with / without Claude Code, each with its evidence in plain words. */
 
 export type PullRequestFilter = 'all' | 'with' | 'without';
 
-export interface PullRequestsPageProps {
-  org: string;
-  role: OrgRole;
-  viewer: WebSession | undefined;
-  range: DayRange;
-  preset: RangePreset;
+export interface PullRequestsPageProps extends OrgPageFrame {
   processedAt: string | null;
   filter: PullRequestFilter;
   rows: PullRequestRow[];

@@ -7,12 +7,11 @@ import {
   SPEND_PERIODS,
   spendByModel,
   spendToDate,
-  lookback,
   topSpenders,
   type PersonSpend,
   type SpendPeriod,
 } from '../../db/usage-queries.js';
-import type { DayRange } from '../../metrics/report.js';
+import { lastDays, type DayRange } from '../../utc-days.js';
 import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, Tile, type ChartSpec } from './components.js';
 
 /*
@@ -57,7 +56,7 @@ export function usageModel(db: Db, org: string, range: DayRange, seats: number |
 export function spendModel(db: Db, org: string, range: DayRange, today: string) {
   const toDate = spendToDate(db, org, today);
   const periods = Object.keys(SPEND_PERIODS) as SpendPeriod[];
-  const byPeriod = Object.fromEntries(periods.map((p) => [p, spendByModel(db, org, lookback(today, SPEND_PERIODS[p]))])) as Record<SpendPeriod, ReturnType<typeof spendByModel>>;
+  const byPeriod = Object.fromEntries(periods.map((p) => [p, spendByModel(db, org, lastDays(today, SPEND_PERIODS[p]))])) as Record<SpendPeriod, ReturnType<typeof spendByModel>>;
   const models = [...new Set(periods.flatMap((p) => byPeriod[p].map((m) => m.model)))].sort();
   const chart: ChartSpec = {
     kind: 'bar',
