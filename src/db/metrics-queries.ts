@@ -1,6 +1,7 @@
-import { emptyMetrics, type DailyMetrics, type ModelUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
+import { METRIC_COLUMN_NAMES, METRIC_KEYS, type DailyMetrics } from './daily-metrics.js';
 import { statement } from './statement-cache.js';
+import type { ModelUsage } from './token-usage.js';
 
 /*
  * Reads of the processed metrics for the API and the pages: sums of the daily rollups over a day
@@ -8,10 +9,8 @@ import { statement } from './statement-cache.js';
  * fetched after new rows arrive neither skips nor repeats a row.
  */
 
-const METRIC_KEYS = Object.keys(emptyMetrics()) as (keyof DailyMetrics)[];
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const SUMS = METRIC_KEYS.map((k) => `coalesce(sum(${snake(k)}), 0) AS ${k}`).join(', ');
-const COLUMNS = METRIC_KEYS.map((k) => `${snake(k)} AS ${k}`).join(', ');
+const SUMS = METRIC_KEYS.map((k) => `coalesce(sum(${METRIC_COLUMN_NAMES[k]}), 0) AS ${k}`).join(', ');
+const COLUMNS = METRIC_KEYS.map((k) => `${METRIC_COLUMN_NAMES[k]} AS ${k}`).join(', ');
 
 export type MetricTotals = DailyMetrics;
 

@@ -1,8 +1,9 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
 import { PackedSketches, type SketchLookup } from '../attribution/line-sketch.js';
-import type { ApiRequestUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
+import type { telemetryDaily } from './schema.js';
 import { statement } from './statement-cache.js';
+import type { ApiRequestUsage } from './token-usage.js';
 
 /*
  * What processing reads: merged PRs and direct pushes with their line fingerprints, Claude Code
@@ -241,12 +242,7 @@ function sessionLineSketches(db: Db, org: string, sessionId: string, path: strin
 
 export type { SessionFacts };
 
-export interface TelemetryRow {
-  sessionId: string;
-  metric: string;
-  dimension: string;
-  value: number;
-}
+export type TelemetryRow = Pick<typeof telemetryDaily.$inferSelect, 'sessionId' | 'metric' | 'dimension' | 'value'>;
 
 export function telemetryOfDay(db: Db, org: string, day: string): TelemetryRow[] {
   return statement(db, 'SELECT session_id AS sessionId, metric, dimension, value FROM telemetry_daily WHERE org = ? AND day = ?')

@@ -1,5 +1,6 @@
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
+import type { TokenUsage } from './token-usage.js';
 
 /*
  * Usage and spend reads (issue 8): active users over rolling windows, spend totals and rankings,
@@ -177,14 +178,11 @@ export function lookback(today: string, days: number): DayRange {
   return { startDate: addDays(today, -(days - 1)), endDate: today };
 }
 
-export interface ModelSpend {
+/** Requests, tokens and spend (in US dollars) summed over a range. */
+export type UsageSums = Omit<TokenUsage, 'costMicroUsd'> & { requests: number; costUsd: number };
+
+export interface ModelSpend extends UsageSums {
   model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
 }
 
 const MODEL_SUMS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(input_tokens), 0) AS inputTokens,
@@ -246,15 +244,6 @@ export interface UsageFilter {
   userKeys?: string[] | undefined;
   /** One row per model instead of one per person (or day). */
   byModel?: boolean | undefined;
-}
-
-export interface UsageSums {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
 }
 
 export interface PersonUsage extends UsageSums {

@@ -18,7 +18,7 @@ import {
   userTotal,
   userTotals,
 } from '../../db/metrics-queries.js';
-import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { emptyMetrics } from '../../db/daily-metrics.js';
 import {
   allUserRows,
   dailyRow,

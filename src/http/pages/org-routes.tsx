@@ -20,7 +20,7 @@ import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
 import { allUserRows, dailyRow, daysOf, pullRequestRow, USER_COLUMNS, userRow, usersCsvName, type DayRange } from '../../metrics/report.js';
-import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { emptyMetrics } from '../../db/daily-metrics.js';
 import { ProcessingBusyError } from '../../processing/run-processing.js';
 import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { modelSpendByDay, orgDays, userTotals } from '../../db/metrics-queries.js';
 import type { WebSession } from '../../db/web-sessions.js';
 import { dailyRow, daysOf, summaryReport, userRow, type DayRange } from '../../metrics/report.js';
-import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, type ChartSpec, type RangePreset } from './components.js';
 import { Layout } from './layout.js';
