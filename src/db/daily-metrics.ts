@@ -24,16 +24,15 @@ export const METRIC_COLUMN_NAMES = Object.fromEntries(METRIC_KEYS.map((key) => [
   Record<MetricKey, string>
 >;
 
-const EMPTY_METRICS = Object.freeze(
-  Object.fromEntries(
-    METRIC_KEYS.map((key) => {
-      const empty = metricColumns[key].default;
-      // The rollup adds into a fresh day: every metric column must start from a number.
-      if (typeof empty !== 'number') throw new Error(`Daily metric column ${metricColumns[key].name} has no numeric default`);
-      return [key, empty];
-    }),
-  ) as DailyMetrics,
-);
+// Not frozen: spreading a plain object copies its shape at once, a frozen one field by field.
+const EMPTY_METRICS = Object.fromEntries(
+  METRIC_KEYS.map((key) => {
+    const empty = metricColumns[key].default;
+    // The rollup adds into a fresh day: every metric column must start from a number.
+    if (typeof empty !== 'number') throw new Error(`Daily metric column ${metricColumns[key].name} has no numeric default`);
+    return [key, empty];
+  }),
+) as DailyMetrics;
 
 /** A day with nothing in it: every metric at its column's default (0). */
 export function emptyMetrics(): DailyMetrics {

@@ -25,6 +25,7 @@ import {
   daysOf,
   PULL_REQUEST_COLUMNS,
   pullRequestRow,
+  repositoryRow,
   summaryReport,
   USER_COLUMNS,
   userRow,
@@ -390,16 +391,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       const range = rangeOr400(c, c.req.valid('query'));
       if (range instanceof Response) return range as never;
       return fresh(c, {
-        data: repositoryTotals(db, org, range.startDate, range.endDate).map((r) => ({
-          repository: r.repository,
-          pull_requests_merged: r.pullRequestsMerged,
-          pull_requests_with_claude_code: r.pullRequestsWithClaudeCode,
-          pull_requests_without_claude_code: r.pullRequestsWithoutClaudeCode,
-          pull_requests_opened: r.pullRequestsOpened,
-          lines_committed: r.linesCommitted,
-          lines_with_claude_code: r.linesWithClaudeCode,
-          lines_without_claude_code: r.linesWithoutClaudeCode,
-        })),
+        data: repositoryTotals(db, org, range.startDate, range.endDate).map(repositoryRow),
         data_processed_at: dataProcessedAt(db, org),
       }) as never;
     },
