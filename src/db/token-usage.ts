@@ -20,9 +20,6 @@ export function addTokenUsage(into: TokenUsage, usage: TokenUsage): void {
   into.costMicroUsd += usage.costMicroUsd;
 }
 
-/** Every token the requests read or wrote. */
-export const totalTokens = (u: Omit<TokenUsage, 'costMicroUsd'>) => u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheCreationTokens;
-
 /** One person's tokens, spend and requests of one model on one day (`daily_model_usage` without org and day). */
 export type ModelUsage = Omit<typeof dailyModelUsage.$inferSelect, 'org' | 'day'>;
 
