@@ -93,7 +93,7 @@ export interface MetricField<K extends FieldKind = FieldKind> {
 
 export type MetricFields = Record<string, MetricField>;
 
-/** A metric as it is. */
+/** A field that is one stored metric, unchanged. */
 const count = (key: MetricKey): MetricField<'count'> => ({ kind: 'count', of: (m) => m[key] });
 const decisionsAccepted: MetricField<'count'> = { kind: 'count', of: (m) => decisions(m).accepted };
 const decisionsRejected: MetricField<'count'> = { kind: 'count', of: (m) => decisions(m).rejected };
