@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, getTableColumns, getTableName, gte, isNull, lte, or, type Table } from 'drizzle-orm';
+import { and, desc, eq, getTableName, gte, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { dropConsumption } from './consumed-session-lines.js';
 import type { DailyMetrics, DayRollup } from './daily-metrics.js';
 import { statement } from './statement-cache.js';
+import { insertRow } from './table-sql.js';
 import { attributions, dailyModelUsage, dailyOrgMetrics, dailyRepositoryMetrics, dailyUserMetrics, processingRuns } from './schema.js';
 
 /*
@@ -77,18 +78,12 @@ const round = (m: DailyMetrics): DailyMetrics => ({
   activeTimeSeconds: Math.round(m.activeTimeSeconds * 1e3) / 1e3,
 });
 
-/** `INSERT` of a whole row of `table`, each column bound by its field name (`user_key` from `@userKey`). */
-function insertEveryColumn(table: Table): string {
-  const columns = Object.entries(getTableColumns(table));
-  return `INSERT INTO ${getTableName(table)} (${columns.map(([, c]) => c.name).join(', ')}) VALUES (${columns.map(([field]) => `@${field}`).join(', ')})`;
-}
-
 const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage];
 const DELETE_DAY = ROLLUP_TABLES.map((table) => `DELETE FROM ${getTableName(table)} WHERE org = ? AND day = ?`);
-const INSERT_ORG_DAY = insertEveryColumn(dailyOrgMetrics);
-const INSERT_USER_DAY = insertEveryColumn(dailyUserMetrics);
-const INSERT_REPOSITORY_DAY = insertEveryColumn(dailyRepositoryMetrics);
-const INSERT_MODEL_DAY = insertEveryColumn(dailyModelUsage);
+const INSERT_ORG_DAY = insertRow(dailyOrgMetrics);
+const INSERT_USER_DAY = insertRow(dailyUserMetrics);
+const INSERT_REPOSITORY_DAY = insertRow(dailyRepositoryMetrics);
+const INSERT_MODEL_DAY = insertRow(dailyModelUsage);
 
 /**
  * Replaces one org's rollups for one day, in one transaction: readers see the old day or the new
