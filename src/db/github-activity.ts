@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { FileChangeSummary } from '../attribution/file-change.js';
 import type { Tx } from './client.js';
 import {
   addedLineFingerprints,
@@ -281,25 +282,11 @@ export function linkPullRequestCommits(tx: Tx, pullRequestId: number, commitIds:
   }
 }
 
-export interface ChangedFileInput {
-  path: string;
-  previousPath: string | null;
-  status: string;
-  additions: number;
-  deletions: number;
-  effectiveLines: number;
-  excludedReason: string | null;
-  patchMissing: boolean;
-  fingerprints: Map<number, number>;
-  /** Each fingerprint's keyed token sketch (`src/attribution/line-sketch.ts`). */
-  sketches?: Map<number, Uint8Array> | undefined;
-}
-
 /** Replaces the changed files (and their line fingerprints) of one PR or one commit. */
 export function replaceChangedFiles(
   tx: Tx,
   owner: { pullRequestId: number } | { commitId: number },
-  files: ChangedFileInput[],
+  files: FileChangeSummary[],
 ): void {
   const ownerFilter =
     'pullRequestId' in owner ? eq(changedFiles.pullRequestId, owner.pullRequestId) : eq(changedFiles.commitId, owner.commitId);
@@ -322,7 +309,7 @@ export function replaceChangedFiles(
       .returning({ id: changedFiles.id })
       .get();
     const rows = [...file.fingerprints].map(([fingerprint, occurrences]) => {
-      const sketch = file.sketches?.get(fingerprint);
+      const sketch = file.sketches.get(fingerprint);
       return { changedFileId: id, fingerprint, occurrences, sketch: sketch ? Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength) : null };
     });
     // SQLite limits bound parameters per statement; 300 rows × 4 columns stays well inside it.

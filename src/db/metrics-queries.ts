@@ -1,6 +1,9 @@
-import { emptyMetrics, type DailyMetrics, type ModelUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
+import { METRIC_COLUMN_NAMES, METRIC_KEYS, type DailyMetrics } from './daily-metrics.js';
+import { dailyModelUsage } from './schema.js';
 import { statement } from './statement-cache.js';
+import { selectColumns } from './table-sql.js';
+import type { ModelUsage } from './token-usage.js';
 
 /*
  * Reads of the processed metrics for the API and the pages: sums of the daily rollups over a day
@@ -8,10 +11,8 @@ import { statement } from './statement-cache.js';
  * fetched after new rows arrive neither skips nor repeats a row.
  */
 
-const METRIC_KEYS = Object.keys(emptyMetrics()) as (keyof DailyMetrics)[];
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const SUMS = METRIC_KEYS.map((k) => `coalesce(sum(${snake(k)}), 0) AS ${k}`).join(', ');
-const COLUMNS = METRIC_KEYS.map((k) => `${snake(k)} AS ${k}`).join(', ');
+const SUMS = METRIC_KEYS.map((k) => `coalesce(sum(${METRIC_COLUMN_NAMES[k]}), 0) AS ${k}`).join(', ');
+const COLUMNS = METRIC_KEYS.map((k) => `${METRIC_COLUMN_NAMES[k]} AS ${k}`).join(', ');
 
 export type MetricTotals = DailyMetrics;
 
@@ -186,12 +187,13 @@ export function usageOfDay(db: Db, org: string, day: string, page: { afterKey?: 
 /** One person's tokens, cost and requests of one model on one day. */
 export type ModelUsageRow = ModelUsage;
 
+const MODEL_USAGE_COLUMNS = selectColumns(dailyModelUsage, ['org', 'day']);
+
 export function modelUsageOfDay(db: Db, org: string, day: string, userKeys: string[]): ModelUsageRow[] {
   if (userKeys.length === 0) return [];
   return db.$client
     .prepare(
-      `SELECT user_key AS userKey, model, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
-              cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_micro_usd AS costMicroUsd
+      `SELECT ${MODEL_USAGE_COLUMNS}
        FROM daily_model_usage WHERE org = ? AND day = ? AND user_key IN (${userKeys.map(() => '?').join(', ')}) ORDER BY user_key, model`,
     )
     .all(org, day, ...userKeys) as ModelUsageRow[];

@@ -1,8 +1,10 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
 import { PackedSketches, type SketchLookup } from '../attribution/line-sketch.js';
-import type { ApiRequestUsage } from '../processing/daily-rollup.js';
 import type { Db } from './client.js';
+import { apiRequestsDaily, telemetryDaily } from './schema.js';
 import { statement } from './statement-cache.js';
+import { selectColumns } from './table-sql.js';
+import type { ApiRequestUsage } from './token-usage.js';
 
 /*
  * What processing reads: merged PRs and direct pushes with their line fingerprints, Claude Code
@@ -241,27 +243,25 @@ function sessionLineSketches(db: Db, org: string, sessionId: string, path: strin
 
 export type { SessionFacts };
 
-export interface TelemetryRow {
-  sessionId: string;
-  metric: string;
-  dimension: string;
-  value: number;
-}
+/** A session's telemetry counter of the day (`telemetry_daily` without org, day and write time). */
+export type TelemetryRow = Omit<typeof telemetryDaily.$inferSelect, 'org' | 'day' | 'receivedAt'>;
+
+const TELEMETRY_COLUMNS = selectColumns(telemetryDaily, ['org', 'day', 'receivedAt']);
 
 export function telemetryOfDay(db: Db, org: string, day: string): TelemetryRow[] {
-  return statement(db, 'SELECT session_id AS sessionId, metric, dimension, value FROM telemetry_daily WHERE org = ? AND day = ?')
+  return statement(db, `SELECT ${TELEMETRY_COLUMNS} FROM telemetry_daily WHERE org = ? AND day = ?`)
     .all(org, day) as TelemetryRow[];
 }
 
 export type ApiRequestRow = ApiRequestUsage;
 
+const API_REQUEST_COLUMNS = selectColumns(apiRequestsDaily, ['org', 'day', 'receivedAt']);
+
 /** The day's `api_request` events, summed per session and model. */
 export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRow[] {
   return statement(
     db,
-    `SELECT session_id AS sessionId, model, requests, input_tokens AS inputTokens, output_tokens AS outputTokens,
-            cache_read_tokens AS cacheReadTokens, cache_creation_tokens AS cacheCreationTokens, cost_micro_usd AS costMicroUsd
-     FROM api_requests_daily WHERE org = ? AND day = ?`,
+    `SELECT ${API_REQUEST_COLUMNS} FROM api_requests_daily WHERE org = ? AND day = ?`,
   ).all(org, day) as ApiRequestRow[];
 }
 

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, gte, isNull, lte, or } from 'drizzle-orm';
-import type { DailyMetrics, DayRollup } from '../processing/daily-rollup.js';
+import { and, desc, eq, getTableName, gte, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { dropConsumption } from './consumed-session-lines.js';
+import type { DailyMetrics, DayRollup } from './daily-metrics.js';
 import { statement } from './statement-cache.js';
-import { attributions, processingRuns } from './schema.js';
+import { insertRow } from './table-sql.js';
+import { attributions, dailyModelUsage, dailyOrgMetrics, dailyRepositoryMetrics, dailyUserMetrics, processingRuns } from './schema.js';
 
 /*
  * Writes of processing output, and the run table that also serves as the one-run-at-a-time lock.
@@ -77,23 +78,24 @@ const round = (m: DailyMetrics): DailyMetrics => ({
   activeTimeSeconds: Math.round(m.activeTimeSeconds * 1e3) / 1e3,
 });
 
+const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage];
+const DELETE_DAY = ROLLUP_TABLES.map((table) => `DELETE FROM ${getTableName(table)} WHERE org = ? AND day = ?`);
+const INSERT_ORG_DAY = insertRow(dailyOrgMetrics);
+const INSERT_USER_DAY = insertRow(dailyUserMetrics);
+const INSERT_REPOSITORY_DAY = insertRow(dailyRepositoryMetrics);
+const INSERT_MODEL_DAY = insertRow(dailyModelUsage);
+
 /**
  * Replaces one org's rollups for one day, in one transaction: readers see the old day or the new
  * one, never a mix. `beforeCommit` runs inside the transaction (tests throw there to simulate a crash).
  */
 export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): void {
-  const insert = (table: string, keys: Record<string, unknown>) => {
-    const columns = Object.keys(keys);
-    return statement(db, `INSERT INTO ${table} (${columns.map(snake).join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
-  };
   db.$client.transaction(() => {
-    for (const table of ['daily_org_metrics', 'daily_user_metrics', 'daily_repository_metrics', 'daily_model_usage']) {
-      statement(db, `DELETE FROM ${table} WHERE org = ? AND day = ?`).run(org, day);
-    }
-    const orgRow = { org, day, ...round(rollup.org) };
-    insert('daily_org_metrics', orgRow).run(orgRow);
+    for (const sql of DELETE_DAY) statement(db, sql).run(org, day);
+    statement(db, INSERT_ORG_DAY).run({ org, day, ...round(rollup.org) });
+    const insertUser = statement(db, INSERT_USER_DAY);
     for (const u of rollup.users.values()) {
-      const row = {
+      insertUser.run({
         org,
         day,
         userKey: u.userKey,
@@ -102,22 +104,15 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
         terminalType: u.terminalType,
         customerType: u.customerType,
         ...round(u.metrics),
-      };
-      insert('daily_user_metrics', row).run(row);
+      });
     }
-    for (const [repository, metrics] of rollup.repositories) {
-      const row = { org, day, repository, ...round(metrics) };
-      insert('daily_repository_metrics', row).run(row);
-    }
-    for (const m of rollup.models) {
-      const row = { org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) };
-      insert('daily_model_usage', row).run(row);
-    }
+    const insertRepository = statement(db, INSERT_REPOSITORY_DAY);
+    for (const [repository, metrics] of rollup.repositories) insertRepository.run({ org, day, repository, ...round(metrics) });
+    const insertModel = statement(db, INSERT_MODEL_DAY);
+    for (const m of rollup.models) insertModel.run({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) });
     beforeCommit?.();
   })();
 }
-
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export type ProcessingRun = typeof processingRuns.$inferSelect;
 

@@ -1,6 +1,6 @@
 import type { Db, Tx } from './client.js';
 import { statement } from './statement-cache.js';
-import { identityLinks, sessionPullRequests } from './schema.js';
+import { identityLinks, sessionPullRequests, type apiRequestsDaily } from './schema.js';
 
 /*
  * Writes of what Claude Code sends. Callers wrap one request in one transaction: a request is
@@ -211,19 +211,8 @@ export function recordSession(db: Db, s: SessionSighting): void {
   });
 }
 
-export interface ApiRequestIncrement {
-  org: string;
-  day: string;
-  sessionId: string;
-  model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  /** Integer micro-dollars. */
-  costMicroUsd: number;
-}
+/** What one OTLP logs request adds to a session's `api_request` sums of one day and model. */
+export type ApiRequestIncrement = Omit<typeof apiRequestsDaily.$inferSelect, 'receivedAt'>;
 
 export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>, receivedAt: string): void {
   const stmt = statements(db).addApiRequests;

@@ -1,6 +1,7 @@
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
 import { addDays, lastDays, periodStarts, previousMonth, type DayRange } from '../utc-days.js';
+import type { TokenUsage } from './token-usage.js';
 
 /*
  * Usage and spend reads (issue 8): active users over rolling windows, spend totals and rankings,
@@ -149,14 +150,11 @@ export function spendToDate(db: Db, org: string, today: string): { monthToDate: 
 export const SPEND_PERIODS = { '1m': 30, '3m': 90, '1y': 365 } as const;
 export type SpendPeriod = keyof typeof SPEND_PERIODS;
 
-export interface ModelSpend {
+/** Requests, tokens and spend (in US dollars) summed over a range. */
+export type UsageSums = Omit<TokenUsage, 'costMicroUsd'> & { requests: number; costUsd: number };
+
+export interface ModelSpend extends UsageSums {
   model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
 }
 
 const MODEL_SUMS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(input_tokens), 0) AS inputTokens,
@@ -218,15 +216,6 @@ export interface UsageFilter {
   userKeys?: string[] | undefined;
   /** One row per model instead of one per person (or day). */
   byModel?: boolean | undefined;
-}
-
-export interface UsageSums {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costUsd: number;
 }
 
 export interface PersonUsage extends UsageSums {

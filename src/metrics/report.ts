@@ -1,6 +1,7 @@
 import type { Evidence } from '../attribution/attribute-pull-request.js';
 import { explainEvidence } from '../attribution/explain.js';
 import type { Db } from '../db/client.js';
+import type { MetricKey } from '../db/daily-metrics.js';
 import { dataProcessedAt, orgTotals, userTotals, type MetricTotals, type PullRequestAttribution, type UserTotals } from '../db/metrics-queries.js';
 import type { DayRange } from '../utc-days.js';
 
@@ -63,53 +64,103 @@ export function summaryReport(db: Db, org: string, range: DayRange) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Metric rows: each API field of a flat row is one entry, which gives both its value here and its
+// type in the API's zod schema (src/http/api/schemas.ts). A new counter shown in a row is one entry.
+
+/** What an API field holds: a whole count, a rate (null when undefined) or US dollars. */
+export type FieldKind = 'count' | 'rate' | 'usd';
+type FieldValue<K extends FieldKind> = K extends 'rate' ? number | null : number;
+
+export interface MetricField<K extends FieldKind = FieldKind> {
+  kind: K;
+  of: (m: MetricTotals) => FieldValue<K>;
+}
+
+export type MetricFields = Record<string, MetricField>;
+
+/** A field that is one stored metric, unchanged. */
+const count = (key: MetricKey): MetricField<'count'> => ({ kind: 'count', of: (m) => m[key] });
+const decisionsAccepted: MetricField<'count'> = { kind: 'count', of: (m) => decisions(m).accepted };
+const decisionsRejected: MetricField<'count'> = { kind: 'count', of: (m) => decisions(m).rejected };
+const suggestionAcceptRate: MetricField<'rate'> = {
+  kind: 'rate',
+  of: (m) => {
+    const d = decisions(m);
+    return rate(d.accepted, d.rejected);
+  },
+};
+const costUsd: MetricField<'usd'> = { kind: 'usd', of: (m) => usdOfMicro(m.costMicroUsd) };
+
+/** One day's figures (`GET …/daily`, a person's days), after `date`. */
+export const DAILY_ROW_FIELDS = {
+  pull_requests_merged: count('pullRequestsMerged'),
+  pull_requests_merged_with_claude_code: count('pullRequestsWithClaudeCode'),
+  pull_requests_merged_without_claude_code: count('pullRequestsWithoutClaudeCode'),
+  pull_requests_by_bots: count('pullRequestsByBots'),
+  pull_requests_opened: count('pullRequestsOpened'),
+  lines_committed: count('linesCommitted'),
+  lines_committed_with_claude_code: count('linesWithClaudeCode'),
+  lines_committed_without_claude_code: count('linesWithoutClaudeCode'),
+  lines_accepted: count('linesAccepted'),
+  lines_removed: count('linesRemoved'),
+  decisions_accepted: decisionsAccepted,
+  decisions_rejected: decisionsRejected,
+  suggestion_accept_rate: suggestionAcceptRate,
+  sessions: count('sessions'),
+  active_users: count('activeUsers'),
+  commits_by_claude_code: count('commitsByClaudeCode'),
+  pull_requests_by_claude_code: count('pullRequestsByClaudeCode'),
+  cost_usd: costUsd,
+} satisfies MetricFields;
+
+/** Merged PRs and committed lines with and without Claude Code: what every per-repository and per-person row starts with. */
+const CONTRIBUTION_FIELDS = {
+  pull_requests_merged: count('pullRequestsMerged'),
+  pull_requests_with_claude_code: count('pullRequestsWithClaudeCode'),
+  pull_requests_without_claude_code: count('pullRequestsWithoutClaudeCode'),
+  pull_requests_opened: count('pullRequestsOpened'),
+  lines_committed: count('linesCommitted'),
+  lines_with_claude_code: count('linesWithClaudeCode'),
+  lines_without_claude_code: count('linesWithoutClaudeCode'),
+} satisfies MetricFields;
+
+/** One repository's figures over a range, after `repository`. */
+export const REPOSITORY_ROW_FIELDS = CONTRIBUTION_FIELDS;
+
+/** One person's figures over a range, after `login` and `email`. */
+export const USER_ROW_FIELDS = {
+  ...CONTRIBUTION_FIELDS,
+  lines_accepted: count('linesAccepted'),
+  suggestion_accept_rate: suggestionAcceptRate,
+  sessions: count('sessions'),
+  cost_usd: costUsd,
+} satisfies MetricFields;
+
+export type MetricRow<F extends MetricFields> = { [N in keyof F]: FieldValue<F[N]['kind']> };
+
+/** The fields of `fields`, in their order, with their values for `m`. */
+export function metricRow<F extends MetricFields>(fields: F, m: MetricTotals): MetricRow<F> {
+  const row: Record<string, number | null> = {};
+  for (const name in fields) row[name] = fields[name]!.of(m);
+  return row as MetricRow<F>;
+}
+
 export function dailyRow(date: string, m: MetricTotals) {
-  const d = decisions(m);
-  return {
-    date,
-    pull_requests_merged: m.pullRequestsMerged,
-    pull_requests_merged_with_claude_code: m.pullRequestsWithClaudeCode,
-    pull_requests_merged_without_claude_code: m.pullRequestsWithoutClaudeCode,
-    pull_requests_by_bots: m.pullRequestsByBots,
-    pull_requests_opened: m.pullRequestsOpened,
-    lines_committed: m.linesCommitted,
-    lines_committed_with_claude_code: m.linesWithClaudeCode,
-    lines_committed_without_claude_code: m.linesWithoutClaudeCode,
-    lines_accepted: m.linesAccepted,
-    lines_removed: m.linesRemoved,
-    decisions_accepted: d.accepted,
-    decisions_rejected: d.rejected,
-    suggestion_accept_rate: rate(d.accepted, d.rejected),
-    sessions: m.sessions,
-    active_users: m.activeUsers,
-    commits_by_claude_code: m.commitsByClaudeCode,
-    pull_requests_by_claude_code: m.pullRequestsByClaudeCode,
-    cost_usd: usdOfMicro(m.costMicroUsd),
-  };
+  return { date, ...metricRow(DAILY_ROW_FIELDS, m) };
 }
 
 export type DailyRow = ReturnType<typeof dailyRow>;
 
 export function userRow(u: UserTotals) {
-  const d = decisions(u);
-  return {
-    login: u.githubLogin,
-    email: u.email,
-    pull_requests_merged: u.pullRequestsMerged,
-    pull_requests_with_claude_code: u.pullRequestsWithClaudeCode,
-    pull_requests_without_claude_code: u.pullRequestsWithoutClaudeCode,
-    pull_requests_opened: u.pullRequestsOpened,
-    lines_committed: u.linesCommitted,
-    lines_with_claude_code: u.linesWithClaudeCode,
-    lines_without_claude_code: u.linesWithoutClaudeCode,
-    lines_accepted: u.linesAccepted,
-    suggestion_accept_rate: rate(d.accepted, d.rejected),
-    sessions: u.sessions,
-    cost_usd: usdOfMicro(u.costMicroUsd),
-  };
+  return { login: u.githubLogin, email: u.email, ...metricRow(USER_ROW_FIELDS, u) };
 }
 
 export type UserRow = ReturnType<typeof userRow>;
+
+export function repositoryRow(r: MetricTotals & { repository: string }) {
+  return { repository: r.repository, ...metricRow(REPOSITORY_ROW_FIELDS, r) };
+}
 
 export function pullRequestRow(pr: PullRequestAttribution) {
   return {
@@ -130,21 +181,7 @@ export function pullRequestRow(pr: PullRequestAttribution) {
 
 export type PullRequestRow = ReturnType<typeof pullRequestRow>;
 
-export const USER_COLUMNS = [
-  'login',
-  'email',
-  'pull_requests_merged',
-  'pull_requests_with_claude_code',
-  'pull_requests_without_claude_code',
-  'pull_requests_opened',
-  'lines_committed',
-  'lines_with_claude_code',
-  'lines_without_claude_code',
-  'lines_accepted',
-  'suggestion_accept_rate',
-  'sessions',
-  'cost_usd',
-] as const;
+export const USER_COLUMNS = ['login', 'email', ...(Object.keys(USER_ROW_FIELDS) as (keyof typeof USER_ROW_FIELDS)[])] as const;
 
 export const PULL_REQUEST_COLUMNS = [
   'repository',

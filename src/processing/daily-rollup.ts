@@ -3,74 +3,10 @@
  * telemetry counters. Pure: the processing job feeds it and stores what it returns.
  */
 
+import { emptyMetrics, type DailyMetrics, type DayRollup, type MetricKey, type UserDay } from '../db/daily-metrics.js';
+import type { TelemetryRow } from '../db/processing-inputs.js';
+import { addTokenUsage, type ApiRequestUsage, type ModelUsage, type TokenUsage } from '../db/token-usage.js';
 import { ownProperty } from '../own-property.js';
-
-export interface DailyMetrics {
-  pullRequestsMerged: number;
-  pullRequestsWithClaudeCode: number;
-  pullRequestsWithoutClaudeCode: number;
-  pullRequestsByBots: number;
-  pullRequestsOpened: number;
-  linesCommitted: number;
-  linesWithClaudeCode: number;
-  linesWithoutClaudeCode: number;
-  linesAccepted: number;
-  linesRemoved: number;
-  editToolAccepted: number;
-  editToolRejected: number;
-  multiEditToolAccepted: number;
-  multiEditToolRejected: number;
-  writeToolAccepted: number;
-  writeToolRejected: number;
-  notebookEditToolAccepted: number;
-  notebookEditToolRejected: number;
-  sessions: number;
-  activeUsers: number;
-  commitsByClaudeCode: number;
-  pullRequestsByClaudeCode: number;
-  /** Spend in integer micro-dollars (USD × 1,000,000). */
-  costMicroUsd: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  activeTimeSeconds: number;
-  prompts: number;
-}
-
-export function emptyMetrics(): DailyMetrics {
-  return {
-    pullRequestsMerged: 0,
-    pullRequestsWithClaudeCode: 0,
-    pullRequestsWithoutClaudeCode: 0,
-    pullRequestsByBots: 0,
-    pullRequestsOpened: 0,
-    linesCommitted: 0,
-    linesWithClaudeCode: 0,
-    linesWithoutClaudeCode: 0,
-    linesAccepted: 0,
-    linesRemoved: 0,
-    editToolAccepted: 0,
-    editToolRejected: 0,
-    multiEditToolAccepted: 0,
-    multiEditToolRejected: 0,
-    writeToolAccepted: 0,
-    writeToolRejected: 0,
-    notebookEditToolAccepted: 0,
-    notebookEditToolRejected: 0,
-    sessions: 0,
-    activeUsers: 0,
-    commitsByClaudeCode: 0,
-    pullRequestsByClaudeCode: 0,
-    costMicroUsd: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheCreationTokens: 0,
-    activeTimeSeconds: 0,
-    prompts: 0,
-  };
-}
 
 export interface AttributedSubject {
   kind: 'pull_request' | 'commit';
@@ -91,41 +27,8 @@ export interface UserRef {
   signedIn?: boolean | undefined;
 }
 
-export interface UserDay extends UserRef {
-  metrics: DailyMetrics;
-  terminalType: string | null;
-  customerType: 'api' | 'subscription' | null;
-}
-
-export interface TelemetryCounter {
-  sessionId: string;
-  metric: string;
-  dimension: string;
-  value: number;
-}
-
-export interface ModelUsage {
-  userKey: string;
-  model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costMicroUsd: number;
-}
-
-/** One session's `api_request` events of the day for one model, summed. */
-export interface ApiRequestUsage {
-  sessionId: string;
-  model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costMicroUsd: number;
-}
+/** One telemetry counter of the day (a `telemetry_daily` row). */
+export type TelemetryCounter = TelemetryRow;
 
 export interface DayInput {
   subjects: AttributedSubject[];
@@ -142,21 +45,14 @@ export interface DayInput {
   userOfSession: (sessionId: string) => UserRef;
 }
 
-export interface DayRollup {
-  org: DailyMetrics;
-  users: Map<string, UserDay>;
-  repositories: Map<string, DailyMetrics>;
-  models: ModelUsage[];
-}
-
-const TOOL_COLUMNS: Record<string, [keyof DailyMetrics, keyof DailyMetrics]> = {
+const TOOL_COLUMNS: Record<string, [MetricKey, MetricKey]> = {
   Edit: ['editToolAccepted', 'editToolRejected'],
   MultiEdit: ['multiEditToolAccepted', 'multiEditToolRejected'],
   Write: ['writeToolAccepted', 'writeToolRejected'],
   NotebookEdit: ['notebookEditToolAccepted', 'notebookEditToolRejected'],
 };
 
-const TOKEN_COLUMNS: Record<string, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens'> = {
+const TOKEN_COLUMNS: Record<string, keyof Omit<TokenUsage, 'costMicroUsd'>> = {
   input: 'inputTokens',
   output: 'outputTokens',
   cacheRead: 'cacheReadTokens',
@@ -164,26 +60,27 @@ const TOKEN_COLUMNS: Record<string, 'inputTokens' | 'outputTokens' | 'cacheReadT
 };
 
 /**
- * Adds one telemetry counter to a day's metrics; the model usage it carries goes to `model`.
- * `usage: false` leaves out cost and tokens (the session's `api_request` events carry them).
+ * Telemetry counters (see telemetry/claude-code-metrics.ts) that add straight into one daily
+ * metric. Looked up once per counter for the org and the person alike: as fast as the switch it
+ * replaced (measured), and one line per counter.
+ */
+const COUNTER_METRICS = new Map<string, MetricKey>([
+  ['sessions', 'sessions'],
+  ['lines_added', 'linesAccepted'],
+  ['lines_removed', 'linesRemoved'],
+  ['commits', 'commitsByClaudeCode'],
+  ['pull_requests', 'pullRequestsByClaudeCode'],
+  ['active_time_seconds', 'activeTimeSeconds'],
+  ['prompts', 'prompts'],
+]);
+
+/**
+ * Adds one telemetry counter that is not in COUNTER_METRICS to a day's metrics; the model usage it
+ * carries goes to `model`. `usage: false` leaves out cost and tokens (the session's `api_request`
+ * events carry them).
  */
 function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string) => ModelUsage, usage: boolean): void {
   switch (c.metric) {
-    case 'sessions':
-      m.sessions += c.value;
-      break;
-    case 'lines_added':
-      m.linesAccepted += c.value;
-      break;
-    case 'lines_removed':
-      m.linesRemoved += c.value;
-      break;
-    case 'commits':
-      m.commitsByClaudeCode += c.value;
-      break;
-    case 'pull_requests':
-      m.pullRequestsByClaudeCode += c.value;
-      break;
     case 'edit_decisions': {
       const [tool = '', decision] = c.dimension.split(':');
       const columns = ownProperty(TOOL_COLUMNS, tool);
@@ -205,12 +102,6 @@ function addTelemetry(m: DailyMetrics, c: TelemetryCounter, model: (name: string
       }
       break;
     }
-    case 'active_time_seconds':
-      m.activeTimeSeconds += c.value;
-      break;
-    case 'prompts':
-      m.prompts += c.value;
-      break;
     default:
       break;
   }
@@ -236,14 +127,11 @@ function emptyModelUsage(userKey: string, model: string): ModelUsage {
 }
 
 function addApiRequests(m: DailyMetrics, model: ModelUsage | undefined, r: ApiRequestUsage): void {
-  for (const target of model ? [m, model] : [m]) {
-    target.inputTokens += r.inputTokens;
-    target.outputTokens += r.outputTokens;
-    target.cacheReadTokens += r.cacheReadTokens;
-    target.cacheCreationTokens += r.cacheCreationTokens;
-    target.costMicroUsd += r.costMicroUsd;
+  addTokenUsage(m, r);
+  if (model) {
+    addTokenUsage(model, r);
+    model.requests += r.requests;
   }
-  if (model) model.requests += r.requests;
 }
 
 export function rollupDay(input: DayInput): DayRollup {
@@ -302,10 +190,17 @@ export function rollupDay(input: DayInput): DayRollup {
   for (const c of input.telemetry) {
     const ref = input.userOfSession(c.sessionId);
     activeUsers.add(ref.userKey);
+    const user = userRow(ref);
+    const metric = COUNTER_METRICS.get(c.metric);
+    if (metric) {
+      org[metric] += c.value;
+      user[metric] += c.value;
+      continue;
+    }
     const usage = !fromEvents.has(c.sessionId);
     // Model usage is kept per person; the org's totals need no model split here.
     addTelemetry(org, c, () => emptyModelUsage('', ''), usage);
-    addTelemetry(userRow(ref), c, (model) => modelUsage(ref.userKey, model), usage);
+    addTelemetry(user, c, (model) => modelUsage(ref.userKey, model), usage);
   }
   for (const r of input.apiRequests) {
     const ref = input.userOfSession(r.sessionId);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dailyModelUsage, dailyOrgMetrics, dailyUserMetrics } from '../../src/db/schema.js';
-import { emptyMetrics, rollupDay, type DayInput, type TelemetryCounter, type UserRef } from '../../src/processing/daily-rollup.js';
+import { emptyMetrics } from '../../src/db/daily-metrics.js';
+import { rollupDay, type DayInput, type TelemetryCounter, type UserRef } from '../../src/processing/daily-rollup.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { DAY0, HOUR, logsRequest, metricsRequest } from '../helpers/otlp-builders.js';
 import { createTestApp } from '../helpers/test-app.js';

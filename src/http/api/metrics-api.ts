@@ -18,12 +18,13 @@ import {
   userTotal,
   userTotals,
 } from '../../db/metrics-queries.js';
-import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { emptyMetrics } from '../../db/daily-metrics.js';
 import {
   allUserRows,
   dailyRow,
   PULL_REQUEST_COLUMNS,
   pullRequestRow,
+  repositoryRow,
   summaryReport,
   USER_COLUMNS,
   userRow,
@@ -316,16 +317,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       const org = c.get('apiKey').org;
       const { range } = c.req.valid('query');
       return freshJson(c, {
-        data: repositoryTotals(db, org, range.startDate, range.endDate).map((r) => ({
-          repository: r.repository,
-          pull_requests_merged: r.pullRequestsMerged,
-          pull_requests_with_claude_code: r.pullRequestsWithClaudeCode,
-          pull_requests_without_claude_code: r.pullRequestsWithoutClaudeCode,
-          pull_requests_opened: r.pullRequestsOpened,
-          lines_committed: r.linesCommitted,
-          lines_with_claude_code: r.linesWithClaudeCode,
-          lines_without_claude_code: r.linesWithoutClaudeCode,
-        })),
+        data: repositoryTotals(db, org, range.startDate, range.endDate).map(repositoryRow),
         data_processed_at: dataProcessedAt(db, org),
       });
     },

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
 import { cursorOf, isKeyCursor, isPullRequestCursor } from './cursor-paging.js';
+import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
 
 /*
  * The metrics API's parameters and answers, as zod schemas: they validate requests and generate
@@ -99,6 +100,16 @@ export function metricsQueries(now: () => Date) {
 
 const count = z.number().int();
 
+/** The zod type of each kind of metric field. */
+const METRIC_FIELD_SCHEMAS = { count, rate: z.number().nullable(), usd: z.number() } satisfies Record<FieldKind, z.ZodType>;
+
+/** A metric row's fields (src/metrics/report.ts), each typed by its kind, in their order. */
+function metricRowShape<F extends MetricFields>(fields: F) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const name in fields) shape[name] = METRIC_FIELD_SCHEMAS[fields[name]!.kind];
+  return shape as { [N in keyof F]: (typeof METRIC_FIELD_SCHEMAS)[F[N]['kind']] };
+}
+
 export const ErrorSchema = z
   .object({
     error: z.object({
@@ -138,27 +149,7 @@ export const SummarySchema = z
   .openapi('Summary');
 
 export const DailyRowSchema = z
-  .object({
-    date: z.string(),
-    pull_requests_merged: count,
-    pull_requests_merged_with_claude_code: count,
-    pull_requests_merged_without_claude_code: count,
-    pull_requests_by_bots: count,
-    pull_requests_opened: count,
-    lines_committed: count,
-    lines_committed_with_claude_code: count,
-    lines_committed_without_claude_code: count,
-    lines_accepted: count,
-    lines_removed: count,
-    decisions_accepted: count,
-    decisions_rejected: count,
-    suggestion_accept_rate: z.number().nullable(),
-    sessions: count,
-    active_users: count,
-    commits_by_claude_code: count,
-    pull_requests_by_claude_code: count,
-    cost_usd: z.number(),
-  })
+  .object({ date: z.string(), ...metricRowShape(DAILY_ROW_FIELDS) })
   .openapi('DailyRow');
 
 export const DailySchema = z
@@ -169,17 +160,7 @@ export const UserRowSchema = z
   .object({
     login: z.string().nullable().describe('GitHub login; null for Claude Code telemetry no identity links to one'),
     email: z.string().nullable(),
-    pull_requests_merged: count,
-    pull_requests_with_claude_code: count,
-    pull_requests_without_claude_code: count,
-    pull_requests_opened: count,
-    lines_committed: count,
-    lines_with_claude_code: count,
-    lines_without_claude_code: count,
-    lines_accepted: count,
-    suggestion_accept_rate: z.number().nullable(),
-    sessions: count,
-    cost_usd: z.number(),
+    ...metricRowShape(USER_ROW_FIELDS),
   })
   .openapi('UserRow');
 
@@ -230,16 +211,7 @@ export const PullRequestsSchema = z
 export const PullRequestDetailSchema = PullRequestSchema.extend({ data_processed_at: z.string().nullable() }).openapi('PullRequestDetail');
 
 export const RepositoryRowSchema = z
-  .object({
-    repository: z.string(),
-    pull_requests_merged: count,
-    pull_requests_with_claude_code: count,
-    pull_requests_without_claude_code: count,
-    pull_requests_opened: count,
-    lines_committed: count,
-    lines_with_claude_code: count,
-    lines_without_claude_code: count,
-  })
+  .object({ repository: z.string(), ...metricRowShape(REPOSITORY_ROW_FIELDS) })
   .openapi('RepositoryRow');
 
 export const RepositoriesSchema = z

@@ -23,7 +23,7 @@ import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
 import { allUserRows, dailyRow, pullRequestRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
 import { dayOf, daysOf, isCalendarDate, lastDays, periodStarts, type DayRange } from '../../utc-days.js';
-import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { Processor } from '../../processing/processor.js';
 import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { modelSpendByDay, orgDays, userTotals } from '../../db/metrics-queries.js';
 import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
 import { daysOf, type DayRange } from '../../utc-days.js';
-import { emptyMetrics } from '../../processing/daily-rollup.js';
+import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
