@@ -236,7 +236,33 @@ export function reviseLine({ random, registry, path, language, domain }: {
     const line = random.pick(body)(names(random, domain));
     if (registry.claim(path, line)) return line;
   }
+  // A file many pieces of work touched (its context lines are claimed too) can use up the wordings
+  // the templates give its domain: on some calendars the default demo has one with ~300 lines. A
+  // line naming a reference of its own is fresh by construction: the reference is one token of
+  // more than 30% of the line's similarity form that no other line has (a 16-bit hash collision
+  // aside, hence the retries). Only reached after the templates fail, so plans that never needed
+  // it stay what they were.
+  for (let i = 0; i < 50; i++) {
+    const line = referenceLine({ random, language, x: names(random, domain) });
+    if (registry.claim(path, line)) return line;
+  }
   throw new Error(`no fresh line left for ${path}`);
+}
+
+/** A line that names a reference of 16 random letters (one token no other line has). */
+function referenceLine({ random, language, x }: { random: Random; language: Language; x: Names }): string {
+  let reference = '';
+  for (let i = 0; i < 16; i++) reference += String.fromCharCode(97 + random.int(0, 25));
+  switch (language) {
+    case 'TypeScript':
+      return `  const ${x.noun}Ref = '${x.noun}_${reference}';`;
+    case 'Python':
+      return `    ${x.noun}_ref = "${x.noun}_${reference}"`;
+    case 'Go':
+      return `\t${x.noun}Ref := "${x.noun}_${reference}"`;
+    case 'Markdown':
+      return `- Tracked as \`${x.noun}/${reference}\`.`;
+  }
 }
 
 /** Existing lines of a file around an edit (context and removed lines of a diff). */
