@@ -45,6 +45,8 @@ const snake = (...parts: string[]) => parts.join('_');
 export class LineRegistry {
   readonly #used = new Map<string, Set<string>>();
   readonly #sketches = new Map<string, DecodedSketch[]>();
+  /** Lines found too close to a claimed one: they stay so (claims only add), and templates draw them again and again. */
+  readonly #tooClose = new Map<string, Set<string>>();
   // Any key gives the same similarities (only hash collisions differ), hence the margin below 0.8.
   readonly #sketcher = new LineSketcher('demo line registry');
 
@@ -54,10 +56,17 @@ export class LineRegistry {
     if (!set) this.#used.set(path, (set = new Set()));
     const key = normalForm(line);
     if (set.has(key)) return false;
-    const sketch = decodeSketch(this.#sketcher.sketch(casedLine(line)));
+    const cased = casedLine(line);
+    let tooClose = this.#tooClose.get(path);
+    if (!tooClose) this.#tooClose.set(path, (tooClose = new Set()));
+    if (tooClose.has(cased)) return false;
+    const sketch = decodeSketch(this.#sketcher.sketch(cased));
     let sketches = this.#sketches.get(path);
     if (!sketches) this.#sketches.set(path, (sketches = []));
-    if (sketch && sketches.some((other) => sketchSimilarity(sketch, other, 0.7) !== null)) return false;
+    if (sketch && sketches.some((other) => sketchSimilarity(sketch, other, 0.7) !== null)) {
+      tooClose.add(cased);
+      return false;
+    }
     set.add(key);
     if (sketch) sketches.push(sketch);
     return true;
