@@ -107,7 +107,9 @@ describe('a large hook call', () => {
     // The same rows as the synchronous path stored before the change (digest recorded from it).
     expect(storedDigest()).toEqual({ rows: DISTINCT, occurrences: LINES, digest: '252333c77435973639f8a0c44371afb45626df95f7be28b132ad875e1ea47b45' });
     expect(probes.length).toBeGreaterThan(3);
-    expect(slowest).toBeLessThan(400);
+    // Relative to the call itself, so a loaded machine slows both alike: held in one piece, the
+    // loop stalled for most of the call (about 1 s of 1.4 s); yielding, no stall is half of it.
+    expect(slowest).toBeLessThan(hookMs / 2);
 
   }, 60_000);
 });
