@@ -229,7 +229,9 @@ export const UsageRecordSchema = z
     ]),
     organization_id: z.string(),
     customer_type: z.enum(['api', 'subscription']),
+    subscription_type: z.null().describe('Null: Claude Code’s telemetry says whether a Claude account was signed in (customer_type), not its plan'),
     terminal_type: z.string(),
+    is_remote: z.boolean().describe('False: sessions that export telemetry to this app run in a person’s terminal or IDE'),
     core_metrics: z.object({
       num_sessions: count,
       lines_of_code: z.object({ added: count, removed: count }),

@@ -1,0 +1,153 @@
+import Anthropic, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from '@anthropic-ai/sdk';
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.js';
+import { createHttpApp } from '../../src/http/app.js';
+import { createIngestToken } from '../../src/db/ingest-tokens.js';
+import { ACTIVITY, sendPlannedActivity, userKeyOf } from '../helpers/usage-activity.js';
+import { createTestDb } from '../helpers/test-db.js';
+import { silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
+
+/*
+ * Anthropic's own SDK, unpatched, pointed at the app by its base URL: every analytics method
+ * (GA and beta) reads the rows the app holds, auto-pagination walks every page, and refusals
+ * surface as the SDK's own error classes. The data is generated telemetry sent through the real
+ * OTLP receiver and processed (test/helpers/usage-activity.ts).
+ */
+
+const NOW = new Date('2026-10-20T15:00:00Z');
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe('Anthropic’s SDK against the app', () => {
+  let t: ReturnType<typeof createTestDb>;
+  let server: ServerType;
+  let baseURL: string;
+  let client: Anthropic;
+  let globexClient: Anthropic;
+
+  beforeAll(async () => {
+    t = createTestDb();
+    const app = createHttpApp({ db: t.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 10 * 1024 * 1024, now: () => NOW, apiRateLimitPerMinute: 1000, seats: () => 8 });
+    await sendPlannedActivity(app, t.db, createIngestToken(t.db, { org: 'acme' }).token);
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = new Anthropic({ apiKey: createApiKey(t.db, { org: 'acme' }).key, baseURL, maxRetries: 0 });
+    globexClient = new Anthropic({ apiKey: createApiKey(t.db, { org: 'globex' }).key, baseURL, maxRetries: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    t.cleanup();
+  });
+
+  const all = async <T>(items: AsyncIterable<T>) => {
+    const out: T[] = [];
+    for await (const item of items) out.push(item);
+    return out;
+  };
+
+  it('organization.retrieve(): the key’s org, by either header', async () => {
+    expect(await client.organization.retrieve()).toEqual({ id: 'acme', name: 'acme', type: 'organization' });
+    expect(await globexClient.beta.organization.retrieve()).toEqual({ id: 'globex', name: 'globex', type: 'organization' });
+    // x-api-key, as connectors send it, with Anthropic's version header.
+    const res = await fetch(`${baseURL}/v1/organizations/me`, { headers: { 'x-api-key': (client.apiKey as string), 'anthropic-version': '2023-06-01' } });
+    expect(await res.json()).toEqual({ id: 'acme', name: 'acme', type: 'organization' });
+  });
+
+  it('summaries.list() (GA and beta): one entry per day, in data', async () => {
+    const ga = await all(client.organization.analytics.summaries.list({ starting_date: '2026-09-28', ending_date: '2026-10-05' }));
+    const beta = await all(client.beta.organization.analytics.summaries.list({ starting_date: '2026-09-28', ending_date: '2026-10-05' }));
+    expect(ga).toHaveLength(7);
+    expect(beta).toEqual(ga);
+    const active = (day: string) => new Set(ACTIVITY.filter((a) => a.day === day).map((a) => a.person)).size;
+    expect(ga.map((s) => [s.starting_at, s.daily_active_user_count, s.claude_code_daily_active_user_count])).toEqual(
+      ['2026-09-28', '2026-09-29', '2026-09-30', '2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04'].map((d) => [`${d}T00:00:00Z`, active(d), active(d)]),
+    );
+    expect(ga[0]).toMatchObject({ assigned_seat_count: 8, pending_invite_count: null, cowork_daily_active_user_count: 0 });
+  });
+
+  it('users.list() (GA and beta): everyone active that day, by email, across pages', async () => {
+    const day = '2026-09-30';
+    const rows = await all(client.organization.analytics.users.list({ date: day, limit: 2 }));
+    const planned = ACTIVITY.filter((a) => a.day === day).sort((a, b) => a.email.localeCompare(b.email));
+    expect(rows.map((r) => r.user?.email_address)).toEqual(planned.map((a) => a.email));
+    for (const [i, r] of rows.entries()) {
+      expect(r.user?.id).toBe(userKeyOf(planned[i]!.person));
+      expect(r.claude_code_metrics.core_metrics.lines_of_code.added_count).toBe(planned[i]!.linesAdded);
+      expect(r.claude_code_metrics.core_metrics.distinct_session_count).toBe(1);
+    }
+    expect(await all(client.beta.organization.analytics.users.list({ date: day, limit: 2 }))).toEqual(rows);
+    // A range: each person once, lines summed.
+    const range = await all(client.organization.analytics.users.list({ starting_date: '2026-09-28', ending_date: '2026-10-02' }));
+    const inRange = ACTIVITY.filter((a) => a.day >= '2026-09-28' && a.day < '2026-10-02');
+    expect(range.map((r) => [r.user?.email_address, r.claude_code_metrics.core_metrics.lines_of_code.added_count])).toEqual(
+      [...new Set(inRange.map((a) => a.email))].sort().map((email) => [email, sum(inRange.filter((a) => a.email === email).map((a) => a.linesAdded))]),
+    );
+  });
+
+  it('userUsageReport.list(): every person, tokens as planned, across pages; bucket_width=1d splits by day', async () => {
+    const query = { starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-10-01T00:00:00Z' };
+    const rows = await all(client.beta.organization.analytics.userUsageReport.list({ ...query, limit: 2 }));
+    const planned = ACTIVITY.filter((a) => a.day >= '2026-09-01' && a.day < '2026-10-01');
+    const people = [...new Set(planned.map((a) => a.person))];
+    expect(rows.map((r) => r.actor.user_id).sort()).toEqual(people.map(userKeyOf).sort());
+    for (const r of rows) {
+      const mine = planned.filter((a) => userKeyOf(a.person) === r.actor.user_id);
+      expect(r.actor.email_address).toBe(mine[0]!.email);
+      expect(r.output_tokens).toBe(sum(mine.map((a) => a.output * a.requests)));
+      expect(r.cache_creation.ephemeral_5m_input_tokens).toBe(sum(mine.map((a) => a.cacheCreation * a.requests)));
+      expect(r.server_tool_use).toEqual({ web_search_requests: 0 });
+    }
+    const daily = await all(client.beta.organization.analytics.userUsageReport.list({ ...query, bucket_width: '1d', limit: 7 }));
+    expect(daily).toHaveLength(planned.length);
+    expect(sum(daily.map((r) => r.output_tokens))).toBe(sum(rows.map((r) => r.output_tokens)));
+  });
+
+  it('userCostReport.list(): spend per person and model, across pages', async () => {
+    const query = { starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-10-01T00:00:00Z', group_by: ['model' as const], limit: 3 };
+    const rows = await all(client.beta.organization.analytics.userCostReport.list(query));
+    const planned = ACTIVITY.filter((a) => a.day >= '2026-09-01' && a.day < '2026-10-01');
+    expect(rows).toHaveLength(new Set(planned.map((a) => `${a.person} ${a.model}`)).size);
+    expect(sum(rows.map((r) => Number(r.list_amount)))).toBeCloseTo(sum(planned.map((a) => a.cost * a.requests)) * 100, 4);
+  });
+
+  it('usageReport.list() and costReport.list(): one bucket per day, every page', async () => {
+    const query = { starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-10-01T00:00:00Z', limit: 7 };
+    const buckets = await all(client.beta.organization.analytics.usageReport.list(query));
+    expect(buckets).toHaveLength(30);
+    const planned = ACTIVITY.filter((a) => a.day >= '2026-09-01' && a.day < '2026-10-01');
+    expect(sum(buckets.flatMap((b) => b.results.map((r) => r.uncached_input_tokens)))).toBe(sum(planned.map((a) => a.input * a.requests)));
+    const costs = await all(client.beta.organization.analytics.costReport.list({ ...query, group_by: ['model', 'product'] }));
+    expect(costs).toHaveLength(30);
+    expect(costs.flatMap((b) => b.results).every((r) => r.product === 'claude_code' && r.model !== null)).toBe(true);
+  });
+
+  it('refusals surface as the SDK’s error classes, in Anthropic’s envelope', async () => {
+    const wrongKey = new Anthropic({ apiKey: 'ccm_api_nope', baseURL, maxRetries: 0 });
+    await expect(wrongKey.organization.retrieve()).rejects.toBeInstanceOf(AuthenticationError);
+    const refused = await wrongKey.organization.retrieve().catch((e: unknown) => e as AuthenticationError);
+    expect(refused.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    await expect(client.get('/v1/organizations/nothing_here')).rejects.toBeInstanceOf(NotFoundError);
+    const finer = client.beta.organization.analytics.usageReport.list({ starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-09-02T00:00:00Z', bucket_width: '1h' });
+    await expect(finer).rejects.toBeInstanceOf(BadRequestError);
+    const error = await client.beta.organization.analytics.usageReport
+      .list({ starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-09-02T00:00:00Z', bucket_width: '1h' })
+      .catch((e: unknown) => e as BadRequestError);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(error.message).toContain('bucket_width');
+  });
+
+  it('the rate limit surfaces as RateLimitError, with Retry-After', async () => {
+    const d = createTestDb();
+    const app = createHttpApp({ db: d.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 1024, apiRateLimitPerMinute: 2 });
+    const limited = new Anthropic({ apiKey: createApiKey(d.db, { org: 'acme' }).key, baseURL: 'http://app.test', maxRetries: 0, fetch: (url, init) => app.request(String(url), init) });
+    await limited.organization.retrieve();
+    await limited.organization.retrieve();
+    const error = await limited.organization.retrieve().catch((e: unknown) => e as RateLimitError);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
+    d.cleanup();
+  });
+});
