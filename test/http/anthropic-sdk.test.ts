@@ -18,6 +18,14 @@ import { silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
 const NOW = new Date('2026-10-20T15:00:00Z');
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+/** The error a call was refused with. */
+const refusal = <E>(call: PromiseLike<unknown>): Promise<E> =>
+  Promise.resolve(call).then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (e: unknown) => e as E,
+  );
 
 describe('Anthropic’s SDK against the app', () => {
   let t: ReturnType<typeof createTestDb>;
@@ -127,14 +135,14 @@ describe('Anthropic’s SDK against the app', () => {
   it('refusals surface as the SDK’s error classes, in Anthropic’s envelope', async () => {
     const wrongKey = new Anthropic({ apiKey: 'ccm_api_nope', baseURL, maxRetries: 0 });
     await expect(wrongKey.organization.retrieve()).rejects.toBeInstanceOf(AuthenticationError);
-    const refused = await wrongKey.organization.retrieve().catch((e: unknown) => e as AuthenticationError);
+    const refused = await refusal<AuthenticationError>(wrongKey.organization.retrieve());
     expect(refused.error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     await expect(client.get('/v1/organizations/nothing_here')).rejects.toBeInstanceOf(NotFoundError);
     const finer = client.beta.organization.analytics.usageReport.list({ starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-09-02T00:00:00Z', bucket_width: '1h' });
     await expect(finer).rejects.toBeInstanceOf(BadRequestError);
-    const error = await client.beta.organization.analytics.usageReport
-      .list({ starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-09-02T00:00:00Z', bucket_width: '1h' })
-      .catch((e: unknown) => e as BadRequestError);
+    const error = await refusal<BadRequestError>(
+      client.beta.organization.analytics.usageReport.list({ starting_at: '2026-09-01T00:00:00Z', ending_at: '2026-09-02T00:00:00Z', bucket_width: '1h' }),
+    );
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(error.message).toContain('bucket_width');
   });
@@ -142,10 +150,10 @@ describe('Anthropic’s SDK against the app', () => {
   it('the rate limit surfaces as RateLimitError, with Retry-After', async () => {
     const d = createTestDb();
     const app = createHttpApp({ db: d.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 1024, apiRateLimitPerMinute: 2 });
-    const limited = new Anthropic({ apiKey: createApiKey(d.db, { org: 'acme' }).key, baseURL: 'http://app.test', maxRetries: 0, fetch: (url, init) => app.request(String(url), init) });
+    const limited = new Anthropic({ apiKey: createApiKey(d.db, { org: 'acme' }).key, baseURL: 'http://app.test', maxRetries: 0, fetch: async (url: string | URL | Request, init?: RequestInit) => app.request(String(url), init) });
     await limited.organization.retrieve();
     await limited.organization.retrieve();
-    const error = await limited.organization.retrieve().catch((e: unknown) => e as RateLimitError);
+    const error = await refusal<RateLimitError>(limited.organization.retrieve());
     expect(error).toBeInstanceOf(RateLimitError);
     expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
     d.cleanup();
