@@ -159,3 +159,82 @@ describe('Anthropic’s SDK against the app', () => {
     d.cleanup();
   });
 });
+
+describe('the parameters Anthropic’s API accepts', () => {
+  let t: ReturnType<typeof createTestDb>;
+  let app: ReturnType<typeof createHttpApp>;
+  let key: string;
+  let globexKey: string;
+
+  beforeAll(async () => {
+    t = createTestDb();
+    app = createHttpApp({ db: t.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 10 * 1024 * 1024, now: () => NOW, apiRateLimitPerMinute: 1000 });
+    await sendPlannedActivity(app, t.db, createIngestToken(t.db, { org: 'acme' }).token);
+    key = createApiKey(t.db, { org: 'acme' }).key;
+    globexKey = createApiKey(t.db, { org: 'globex' }).key;
+  }, 60_000);
+  afterAll(() => t.cleanup());
+
+  const RANGE = 'starting_at=2026-09-01T00:00:00Z&ending_at=2026-10-01T00:00:00Z';
+  const get = (path: string, k = key, headers: Record<string, string> = {}) =>
+    app.request(`/v1/organizations/${path}`, { headers: { 'x-api-key': k, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'analytics-2026-01-01', ...headers } });
+  const ok = async (path: string, k = key) => {
+    const res = await get(path, k);
+    expect(res.status, await res.clone().text()).toBe(200);
+    return (await res.json()) as any;
+  };
+  const refused = async (path: string, status = 400, k = key) => {
+    const res = await get(path, k);
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as any;
+    expect(Object.keys(body).sort()).toEqual(['error', 'type']);
+    expect(body.type).toBe('error');
+    return body.error as { type: string; message: string };
+  };
+
+  it('honours the filters the data can answer, and the no-ops', async () => {
+    const all = await ok(`analytics/user_usage_report?${RANGE}&limit=1000&beta=true`);
+    expect(all.data.length).toBeGreaterThan(0);
+    for (const same of ['exclude_deleted_users=true', 'inference_geos[]=not_available', 'products[]=claude_code&products[]=chat', 'group_by[]=slack_channel_id&group_by[]=claude_tag_category']) {
+      expect((await ok(`analytics/user_usage_report?${RANGE}&limit=1000&${same}`)).data.map((r: any) => r.actor.user_id)).toEqual(all.data.map((r: any) => r.actor.user_id));
+    }
+    for (const none of ['products[]=chat', 'slack_channel_ids[]=C123', 'claude_tag_categories[]=dm', 'claude_tag_user_ids[]=U1']) {
+      expect((await ok(`analytics/user_usage_report?${RANGE}&${none}`)).data).toEqual([]);
+    }
+    const alice = await ok(`analytics/user_cost_report?${RANGE}&user_ids[]=alice&models[]=claude-sonnet-4-5&group_by[]=model`);
+    expect(alice.data.map((r: any) => [r.actor.user_id, r.model])).toEqual([['alice', 'claude-sonnet-4-5']]);
+  });
+
+  it('answers 400, naming the parameter, where a value cannot be served', async () => {
+    for (const [query, name] of [
+      ['analytics/usage_report?' + RANGE + '&bucket_width=1h', 'bucket_width'],
+      ['analytics/user_usage_report?' + RANGE + '&bucket_width=1m', 'bucket_width'],
+      ['analytics/user_usage_report?' + RANGE + '&context_windows[]=0-200k', 'context_windows[]'],
+      ['analytics/user_usage_report?' + RANGE + '&speeds[]=fast', 'speeds[]'],
+      ['analytics/cost_report?' + RANGE + '&rbac_group_ids[]=rbac_group_1', 'rbac_group_ids[]'],
+      ['analytics/cost_report?' + RANGE + '&inference_geos[]=us', 'inference_geos[]'],
+      ['analytics/cost_report?' + RANGE + '&group_by[]=token_type', 'group_by[]'],
+      ['analytics/usage_report?' + RANGE + '&group_by[]=rbac_group_id', 'group_by[]'],
+      ['analytics/summaries?starting_date=2026-09-01&filter[]=rbac_group_id:rbac_group_1', 'filter[]'],
+      ['analytics/users?date=2026-09-30&filter[]=project_id:claude_proj_1', 'filter[]'],
+      ['analytics/users?date=2026-09-30&group_by[]=rbac_group_id', 'group_by[]'],
+      ['analytics/users?date=2026-09-30&colour=blue', 'colour'],
+      ['usage_report/claude_code?starting_at=2026-09-30&limit=1001', 'limit'],
+    ] as const) {
+      const error = await refused(query);
+      expect(error.type).toBe('invalid_request_error');
+      expect(error.message).toContain(name);
+    }
+  });
+
+  it('401 and 404 in Anthropic’s envelope; a key never sees another org’s data', async () => {
+    expect((await refused('me', 401, 'ccm_api_unknown')).type).toBe('authentication_error');
+    expect((await (await app.request('/v1/organizations/me')).json()) as any).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    expect((await refused('analytics/nothing', 404)).type).toBe('not_found_error');
+    expect((await ok('analytics/users?date=2026-09-30', globexKey)).data).toEqual([]);
+    expect((await ok(`analytics/user_usage_report?${RANGE}`, globexKey)).data).toEqual([]);
+    expect((await ok('usage_report/claude_code?starting_at=2026-09-30', globexKey)).data).toEqual([]);
+    const buckets = (await ok(`analytics/usage_report?${RANGE}`, globexKey)).data;
+    expect(buckets.every((b: any) => b.results.length === 0)).toBe(true);
+  });
+});
