@@ -1,6 +1,6 @@
 import type { Db } from './client.js';
 import { METRIC_COLUMN_NAMES, METRIC_KEYS, type DailyMetrics } from './daily-metrics.js';
-import { dailyModelUsage } from './schema.js';
+import { dailyModelUsage, dailyTerminalModelUsage } from './schema.js';
 import { statement } from './statement-cache.js';
 import { selectColumns } from './table-sql.js';
 import type { ModelUsage } from './token-usage.js';
@@ -182,6 +182,68 @@ export function usageOfDay(db: Db, org: string, day: string, page: { afterKey?: 
     `SELECT user_key AS userKey, github_login AS githubLogin, email, terminal_type AS terminalType, customer_type AS customerType, ${COLUMNS}
      FROM daily_user_metrics WHERE org = ? AND day = ? AND active_users > 0 AND user_key > ? ORDER BY user_key LIMIT ?`,
   ).all(org, day, page.afterKey ?? '', page.limit) as UsageRow[];
+}
+
+/** One person's Claude Code telemetry of a day on one terminal, with who the person is and their day's figures. */
+export interface TerminalUsageRow extends MetricTotals {
+  userKey: string;
+  terminalType: string;
+  /** The person's day (every metric, PRs and lines committed too), shared by their terminals' rows. */
+  person: UsageRow;
+  /** The terminal most of the person's telemetry came from that day: the row that carries the person's PRs and lines. */
+  main: boolean;
+  /** Rolled up before terminals were kept: the row is the person's whole day. */
+  wholeDay: boolean;
+}
+
+/**
+ * The day's people per terminal, by user key then terminal, after `after`: from the per-terminal
+ * rollup, or for a day rolled up before it was kept, the person's day under its main terminal.
+ */
+export function terminalUsageOfDay(db: Db, org: string, day: string, page: { after?: [string, string] | undefined; limit: number }): TerminalUsageRow[] {
+  const [afterKey, afterTerminal] = page.after ?? ['', ''];
+  const rows = statement(
+    db,
+    `SELECT * FROM (
+       SELECT user_key AS userKey, terminal_type AS terminalType, 0 AS wholeDay, ${COLUMNS}
+       FROM daily_terminal_metrics WHERE org = @org AND day = @day
+       UNION ALL
+       SELECT user_key AS userKey, coalesce(terminal_type, 'unknown') AS terminalType, 1 AS wholeDay, ${COLUMNS}
+       FROM daily_user_metrics u WHERE org = @org AND day = @day AND active_users > 0
+         AND NOT EXISTS (SELECT 1 FROM daily_terminal_metrics t WHERE t.org = u.org AND t.day = u.day AND t.user_key = u.user_key))
+     WHERE userKey > @afterKey OR (userKey = @afterKey AND terminalType > @afterTerminal)
+     ORDER BY userKey, terminalType LIMIT @limit`,
+  ).all({ org, day, afterKey, afterTerminal, limit: page.limit }) as (MetricTotals & { userKey: string; terminalType: string; wholeDay: number })[];
+  const keys = [...new Set(rows.map((r) => r.userKey))];
+  const people = new Map(
+    keys.length === 0
+      ? []
+      : (
+          db.$client
+            .prepare(
+              `SELECT user_key AS userKey, github_login AS githubLogin, email, terminal_type AS terminalType, customer_type AS customerType, ${COLUMNS}
+               FROM daily_user_metrics WHERE org = ? AND day = ? AND user_key IN (${keys.map(() => '?').join(', ')})`,
+            )
+            .all(org, day, ...keys) as UsageRow[]
+        ).map((p) => [p.userKey, p]),
+  );
+  return rows.map((r) => {
+    const person = people.get(r.userKey)!;
+    return { ...r, person, main: r.terminalType === (person.terminalType ?? 'unknown'), wholeDay: r.wholeDay === 1 };
+  });
+}
+
+const TERMINAL_MODEL_USAGE_COLUMNS = selectColumns(dailyTerminalModelUsage, ['org', 'day']);
+
+/** The models of the day's per-terminal rows of these people. */
+export function terminalModelUsageOfDay(db: Db, org: string, day: string, userKeys: string[]): (ModelUsageRow & { terminalType: string })[] {
+  if (userKeys.length === 0) return [];
+  return db.$client
+    .prepare(
+      `SELECT ${TERMINAL_MODEL_USAGE_COLUMNS}
+       FROM daily_terminal_model_usage WHERE org = ? AND day = ? AND user_key IN (${userKeys.map(() => '?').join(', ')}) ORDER BY user_key, terminal_type, model`,
+    )
+    .all(org, day, ...userKeys) as (ModelUsageRow & { terminalType: string })[];
 }
 
 /** One person's tokens, cost and requests of one model on one day. */

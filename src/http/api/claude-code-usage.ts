@@ -1,10 +1,11 @@
 import type { Db } from '../../db/client.js';
-import { dataProcessedAt, modelUsageOfDay, usageOfDay, type ModelUsageRow, type UsageRow } from '../../db/metrics-queries.js';
+import { dataProcessedAt, modelUsageOfDay, terminalModelUsageOfDay, terminalUsageOfDay, type ModelUsageRow, type TerminalUsageRow } from '../../db/metrics-queries.js';
 import { pageOf } from './cursor-paging.js';
 
 /*
  * Anthropic's Claude Code usage report (`GET /v1/organizations/usage_report/claude_code`): one
- * record per person and day, written once for both paths that serve it (`/api/v1/orgs/{org}/
+ * record per person, day and terminal (as Anthropic's API answers; the records of a person's day
+ * sum to it), written once for both paths that serve it (`/api/v1/orgs/{org}/
  * claude_code_usage` and Anthropic's own), each record extended with this app's contribution
  * metrics.
  */
@@ -12,9 +13,15 @@ import { pageOf } from './cursor-paging.js';
 /** Cents, four decimals, of integer micro-dollars (1 cent = 10,000 micro-dollars). */
 const cents = (microUsd: number) => microUsd / 10_000;
 
-/** One person's day as a record of Anthropic's Claude Code usage report, plus this app's contribution metrics. */
-function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRow[]) {
+/**
+ * One person's day on one terminal as a record of Anthropic's Claude Code usage report, plus this
+ * app's contribution metrics: PRs and lines committed are not per terminal, so they ride on the
+ * record of the person's main terminal (zeros on the others).
+ */
+function usageRecord(org: string, day: string, row: TerminalUsageRow, models: ModelUsageRow[]) {
   const tool = (accepted: number, rejected: number) => ({ accepted, rejected });
+  const u = { ...row, githubLogin: row.person.githubLogin, email: row.person.email, customerType: row.person.customerType };
+  const contribution = row.main ? row.person : { ...row, pullRequestsMerged: 0, pullRequestsWithClaudeCode: 0, pullRequestsWithoutClaudeCode: 0, linesCommitted: 0, linesWithClaudeCode: 0, linesWithoutClaudeCode: 0 };
   return {
     date: `${day}T00:00:00Z`,
     actor: u.email ? { type: 'user_actor' as const, email_address: u.email } : { type: 'api_actor' as const, api_key_name: u.githubLogin ?? u.userKey },
@@ -22,7 +29,7 @@ function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRo
     customer_type: (u.customerType ?? 'api') as 'api' | 'subscription',
     // Claude Code's telemetry says whether a Claude account was signed in, not which plan it is on.
     subscription_type: null,
-    terminal_type: u.terminalType ?? 'unknown',
+    terminal_type: u.terminalType,
     // Sessions that export telemetry to this app run in a person's terminal or IDE.
     is_remote: false,
     core_metrics: {
@@ -46,18 +53,27 @@ function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRo
       })),
     contribution_metrics: {
       github_login: u.githubLogin,
-      pull_requests: { merged: u.pullRequestsMerged, with_claude_code: u.pullRequestsWithClaudeCode, without_claude_code: u.pullRequestsWithoutClaudeCode },
-      lines_committed: { total: u.linesCommitted, with_claude_code: u.linesWithClaudeCode, without_claude_code: u.linesWithoutClaudeCode },
+      pull_requests: {
+        merged: contribution.pullRequestsMerged,
+        with_claude_code: contribution.pullRequestsWithClaudeCode,
+        without_claude_code: contribution.pullRequestsWithoutClaudeCode,
+      },
+      lines_committed: { total: contribution.linesCommitted, with_claude_code: contribution.linesWithClaudeCode, without_claude_code: contribution.linesWithoutClaudeCode },
     },
   };
 }
 
 /** A page of the day's records: `data`, `has_more`, `next_page` (Anthropic's envelope), and when the data was processed. */
-export function claudeCodeUsage(db: Db, org: string, query: { starting_at: string; limit: number; after: string | undefined }) {
-  const page = pageOf(usageOfDay(db, org, query.starting_at, { afterKey: query.after, limit: query.limit + 1 }), query.limit, (u) => u.userKey);
-  const models = modelUsageOfDay(db, org, query.starting_at, page.rows.map((r) => r.userKey));
+export function claudeCodeUsage(db: Db, org: string, query: { starting_at: string; limit: number; after: [string, string] | undefined }) {
+  const day = query.starting_at;
+  const page = pageOf(terminalUsageOfDay(db, org, day, { after: query.after, limit: query.limit + 1 }), query.limit, (r) => [r.userKey, r.terminalType]);
+  const keys = [...new Set(page.rows.map((r) => r.userKey))];
+  const perTerminal = terminalModelUsageOfDay(db, org, day, keys);
+  const wholeDay = modelUsageOfDay(db, org, day, keys);
+  const modelsOf = (r: TerminalUsageRow): ModelUsageRow[] =>
+    r.wholeDay ? wholeDay.filter((m) => m.userKey === r.userKey) : perTerminal.filter((m) => m.userKey === r.userKey && m.terminalType === r.terminalType);
   return {
-    data: page.rows.map((u) => usageRecord(org, query.starting_at, u, models.filter((m) => m.userKey === u.userKey))),
+    data: page.rows.map((r) => usageRecord(org, day, r, modelsOf(r))),
     has_more: page.hasMore,
     next_page: page.nextPage,
     data_processed_at: dataProcessedAt(db, org),

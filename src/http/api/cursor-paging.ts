@@ -39,3 +39,5 @@ export function pageOf<R>(rows: R[], limit: number, keyOf: (last: R) => unknown)
 export const isKeyCursor = (v: unknown): v is string => typeof v === 'string';
 /** A merged PR's place in merge order: [merged at, id]. */
 export const isPullRequestCursor = (v: unknown): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number';
+/** A person's terminal in the Claude Code usage report: [user key, terminal type]. */
+export const isPersonTerminalCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
-import { cursorOf, isKeyCursor, isPullRequestCursor } from './cursor-paging.js';
+import { cursorOf, isKeyCursor, isPersonTerminalCursor, isPullRequestCursor } from './cursor-paging.js';
 import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
 
 /*
@@ -94,7 +94,7 @@ export function metricsQueries(now: () => Date) {
     range: RangeQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
     users: ListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isKeyCursor) })),
     pullRequests: PullRequestListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isPullRequestCursor) })),
-    usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isKeyCursor) })),
+    usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isPersonTerminalCursor) })),
   };
 }
 
@@ -230,7 +230,7 @@ export const UsageRecordSchema = z
     organization_id: z.string(),
     customer_type: z.enum(['api', 'subscription']),
     subscription_type: z.null().describe('Null: Claude Code’s telemetry says whether a Claude account was signed in (customer_type), not its plan'),
-    terminal_type: z.string(),
+    terminal_type: z.string().describe('The sessions’ terminal (`terminal.type`; `unknown` when unset): one record per person, day and terminal'),
     is_remote: z.boolean().describe('False: sessions that export telemetry to this app run in a person’s terminal or IDE'),
     core_metrics: z.object({
       num_sessions: count,
