@@ -1,7 +1,17 @@
 import Anthropic, { AuthenticationError, BadRequestError, NotFoundError, RateLimitError } from '@anthropic-ai/sdk';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsSingleDayActivitySummary, AnalyticsUserActivity } from '@anthropic-ai/sdk/resources/organization/analytics/analytics';
+import type {
+  BetaAnalyticsCostReportTimeBucket,
+  BetaAnalyticsCostUsersItem,
+  BetaAnalyticsSingleDayActivitySummary,
+  BetaAnalyticsUsageReportTimeBucket,
+  BetaAnalyticsUsageUsersItem,
+  BetaAnalyticsUserActivity,
+} from '@anthropic-ai/sdk/resources/beta/organization/analytics/analytics';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import type { analyticsReports } from '../../src/http/api/analytics-reports.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
@@ -236,5 +246,20 @@ describe('the parameters Anthropic’s API accepts', () => {
     expect((await ok('usage_report/claude_code?starting_at=2026-09-30', globexKey)).data).toEqual([]);
     const buckets = (await ok(`analytics/usage_report?${RANGE}`, globexKey)).data;
     expect(buckets.every((b: any) => b.results.length === 0)).toBe(true);
+  });
+});
+
+describe('the records have the SDK’s types', () => {
+  it('each report’s record is assignable to the type Anthropic’s SDK declares for it', () => {
+    type Reports = ReturnType<typeof analyticsReports>;
+    type Row<F extends (...args: never[]) => { data: readonly unknown[] }> = ReturnType<F>['data'][number];
+    expectTypeOf<Row<Reports['users']>>().toExtend<AnalyticsUserActivity>();
+    expectTypeOf<Row<Reports['users']>>().toExtend<BetaAnalyticsUserActivity>();
+    expectTypeOf<ReturnType<Reports['summaries']>[number]>().toExtend<AnalyticsSingleDayActivitySummary>();
+    expectTypeOf<ReturnType<Reports['summaries']>[number]>().toExtend<BetaAnalyticsSingleDayActivitySummary>();
+    expectTypeOf<Row<Reports['userUsage']>>().toExtend<BetaAnalyticsUsageUsersItem>();
+    expectTypeOf<Row<Reports['userCost']>>().toExtend<BetaAnalyticsCostUsersItem>();
+    expectTypeOf<Row<Reports['usage']>>().toExtend<BetaAnalyticsUsageReportTimeBucket>();
+    expectTypeOf<Row<Reports['cost']>>().toExtend<BetaAnalyticsCostReportTimeBucket>();
   });
 });

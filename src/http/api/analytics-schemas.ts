@@ -300,7 +300,8 @@ const actor = z
   .openapi('AnalyticsUserActor');
 
 const dimensions = {
-  product: z.literal('claude_code').nullable().describe('claude_code when grouped by product, else null'),
+  // A union, not a nullable literal: the latter is documented as an enum without null, which the null it answers breaks.
+  product: z.union([z.literal('claude_code'), z.null()]).describe('claude_code when grouped by product, else null'),
   model: z.string().nullable().describe('The model when grouped by model, else null'),
   context_window: z.null().describe('Not in Claude Code’s telemetry'),
   inference_geo: z.null().describe('Not in Claude Code’s telemetry'),

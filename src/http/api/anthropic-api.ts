@@ -21,7 +21,7 @@ import { apiApp, API_SECURITY, type ApiEnv } from './api-app.js';
 import { apiKeyAccess } from './api-key-access.js';
 import { claudeCodeUsage } from './claude-code-usage.js';
 import type { FixedWindowRateLimiter } from './rate-limit.js';
-import { freshJson } from './responses.js';
+import { freshJson, notModified } from './responses.js';
 import { metricsQueries, UsageRecordSchema } from './schemas.js';
 
 /*
@@ -64,11 +64,13 @@ const error = (description: string) => ({ content: { 'application/json': { schem
 
 const responses = <T extends z.ZodType>(schema: T, description: string) => ({
   200: { content: { 'application/json': { schema } }, description },
-  304: { description: 'Not modified: the If-None-Match ETag is still current' },
+  ...notModified,
   400: error('A parameter is invalid or its value cannot be served (the message names it)'),
   401: error('Missing, unknown or revoked API key'),
   404: error('No such route'),
   429: error('Rate limit exceeded; see Retry-After'),
+  500: error('Internal error (the server log has the details)'),
+  529: error('The database is busy with another writer; retry after Retry-After seconds'),
 });
 
 /** A GET route of the key's org, at one of Anthropic's paths. */
