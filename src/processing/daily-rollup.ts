@@ -181,6 +181,13 @@ export function rollupDay(input: DayInput): DayRollup {
     if (!usage) terminalModels.set(key, (usage = { ...emptyModelUsage(ref.userKey, model), terminalType: terminalOf(ref) }));
     return usage;
   };
+  // A day has many counters per session: its terminal row is looked up once per session.
+  const sessionTerminals = new Map<string, DailyMetrics>();
+  const terminalOfSession = (sessionId: string, ref: UserRef) => {
+    let metrics = sessionTerminals.get(sessionId);
+    if (!metrics) sessionTerminals.set(sessionId, (metrics = terminalRow(ref)));
+    return metrics;
+  };
   const loginRef = (login: string): UserRef => ({ userKey: login.toLowerCase(), githubLogin: login, email: null });
 
   for (const s of input.subjects) {
@@ -207,7 +214,7 @@ export function rollupDay(input: DayInput): DayRollup {
     const ref = input.userOfSession(c.sessionId);
     activeUsers.add(ref.userKey);
     const user = userRow(ref);
-    const terminal = terminalRow(ref);
+    const terminal = terminalOfSession(c.sessionId, ref);
     const metric = COUNTER_METRICS.get(c.metric);
     if (metric) {
       org[metric] += c.value;
@@ -226,7 +233,7 @@ export function rollupDay(input: DayInput): DayRollup {
     activeUsers.add(ref.userKey);
     addApiRequests(org, undefined, r);
     addApiRequests(userRow(ref), modelUsage(ref.userKey, r.model), r);
-    addApiRequests(terminalRow(ref), terminalModelUsage(ref, r.model), r);
+    addApiRequests(terminalOfSession(r.sessionId, ref), terminalModelUsage(ref, r.model), r);
   }
   for (const [userKey, counts] of terminals) {
     users.get(userKey)!.terminalType = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
