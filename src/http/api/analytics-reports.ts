@@ -169,10 +169,8 @@ export function analyticsReports({ db, seats, discountPercent }: AnalyticsReport
         claude_code_daily_active_user_count: d.dailyActiveUsers,
         claude_code_weekly_active_user_count: d.weeklyActiveUsers,
         claude_code_monthly_active_user_count: d.monthlyActiveUsers,
-        // Cowork is not in Claude Code's telemetry.
-        cowork_daily_active_user_count: 0,
-        cowork_weekly_active_user_count: 0,
-        cowork_monthly_active_user_count: 0,
+        // Products other than Claude Code are not in its telemetry.
+        ...OTHER_PRODUCTS_ACTIVE,
         assigned_seat_count: seatCount,
         // GitHub org invitations are not tracked.
         pending_invite_count: null,
@@ -223,6 +221,11 @@ export function analyticsReports({ db, seats, discountPercent }: AnalyticsReport
 }
 
 const zeroCounts = <K extends string>(...keys: K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+/** The active user counts of the products this app does not see (Cowork, chat, Design, Office), per window. */
+const OTHER_PRODUCTS_ACTIVE = zeroCounts(
+  ...(['cowork', 'chat', 'claude_design', 'office_agent'] as const).flatMap((p) => [`${p}_daily_active_user_count`, `${p}_weekly_active_user_count`, `${p}_monthly_active_user_count`] as const),
+);
+
 const OFFICE_PRODUCT = zeroCounts('connectors_used_count', 'distinct_connectors_used_count', 'distinct_session_count', 'distinct_skills_used_count', 'message_count', 'skills_used_count');
 const toolCounts = (accepted: number, rejected: number) => ({ accepted_count: accepted, rejected_count: rejected });
 

@@ -266,9 +266,11 @@ export const SummaryEntrySchema = z
     claude_code_daily_active_user_count: count.describe('The same as daily_active_user_count: all activity here is Claude Code’s'),
     claude_code_weekly_active_user_count: count.describe('The same as weekly_active_user_count'),
     claude_code_monthly_active_user_count: count.describe('The same as monthly_active_user_count'),
-    cowork_daily_active_user_count: count.describe('0: Cowork is not in Claude Code’s telemetry'),
-    cowork_weekly_active_user_count: count.describe('0: Cowork is not in Claude Code’s telemetry'),
-    cowork_monthly_active_user_count: count.describe('0: Cowork is not in Claude Code’s telemetry'),
+    ...Object.fromEntries(
+      ['cowork', 'chat', 'claude_design', 'office_agent'].flatMap((product) =>
+        ['daily', 'weekly', 'monthly'].map((window) => [`${product}_${window}_active_user_count`, count.describe('0: only Claude Code’s telemetry is seen here')]),
+      ),
+    ),
     assigned_seat_count: count.nullable().describe('Seats: SEATS when configured, else the org’s GitHub member count; null when unknown'),
     pending_invite_count: z.null().describe('Null: GitHub org invitations are not tracked'),
     daily_adoption_rate: z.number().nullable().describe('DAU ÷ seats × 100; null when seats are unknown'),
