@@ -3,6 +3,7 @@ import { dataProcessedAt, userTotals, type UserTotals } from '../../db/metrics-q
 import { activityByDay, netSpend, seatUtilization, usageByDay, usageByPerson, type PersonUsage, type UsageFilter, type UsageSums } from '../../db/usage-queries.js';
 import { addDays, dayStartInstant as dayStart, daysOf, type DayRange } from '../../utc-days.js';
 import type { RankCursor, ReportFilters } from './analytics-queries.js';
+import { OTHER_PRODUCT_METRICS, OTHER_PRODUCTS } from './analytics-schemas.js';
 import { encodeCursor, pageOf } from './cursor-paging.js';
 
 /*
@@ -223,10 +224,10 @@ export function analyticsReports({ db, seats, discountPercent }: AnalyticsReport
 const zeroCounts = <K extends string>(...keys: K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 /** The active user counts of the products this app does not see (Cowork, chat, Design, Office), per window. */
 const OTHER_PRODUCTS_ACTIVE = zeroCounts(
-  ...(['cowork', 'chat', 'claude_design', 'office_agent'] as const).flatMap((p) => [`${p}_daily_active_user_count`, `${p}_weekly_active_user_count`, `${p}_monthly_active_user_count`] as const),
+  ...OTHER_PRODUCTS.flatMap((p) => [`${p}_daily_active_user_count`, `${p}_weekly_active_user_count`, `${p}_monthly_active_user_count`] as const),
 );
 
-const OFFICE_PRODUCT = zeroCounts('connectors_used_count', 'distinct_connectors_used_count', 'distinct_session_count', 'distinct_skills_used_count', 'message_count', 'skills_used_count');
+const OFFICE_PRODUCT = zeroCounts(...OTHER_PRODUCT_METRICS.office);
 const toolCounts = (accepted: number, rejected: number) => ({ accepted_count: accepted, rejected_count: rejected });
 
 /**
@@ -254,42 +255,11 @@ function userActivity(u: UserTotals & { email: string }) {
         write_tool: toolCounts(u.writeToolAccepted, u.writeToolRejected),
       },
     },
-    chat_metrics: zeroCounts(
-      'connectors_used_count',
-      'distinct_artifacts_created_count',
-      'distinct_connectors_used_count',
-      'distinct_conversation_count',
-      'distinct_files_uploaded_count',
-      'distinct_projects_created_count',
-      'distinct_projects_used_count',
-      'distinct_shared_artifacts_viewed_count',
-      'distinct_skills_used_count',
-      'message_count',
-      'shared_conversations_viewed_count',
-      'thinking_message_count',
-    ),
-    cowork_metrics: zeroCounts(
-      'action_count',
-      'artifacts_created_count',
-      'connectors_used_count',
-      'dispatch_turn_count',
-      'distinct_connectors_used_count',
-      'distinct_plugins_used_count',
-      'distinct_session_count',
-      'distinct_skills_used_count',
-      'edit_tool_count',
-      'file_edit_count',
-      'message_count',
-      'multi_edit_tool_count',
-      'notebook_edit_tool_count',
-      'plugins_used_count',
-      'sessions_with_file_edits_count',
-      'skills_used_count',
-      'write_tool_count',
-    ),
-    design_metrics: zeroCounts('distinct_projects_created_count', 'distinct_projects_used_count', 'distinct_session_count', 'message_count'),
+    chat_metrics: zeroCounts(...OTHER_PRODUCT_METRICS.chat),
+    cowork_metrics: zeroCounts(...OTHER_PRODUCT_METRICS.cowork),
+    design_metrics: zeroCounts(...OTHER_PRODUCT_METRICS.design),
     office_metrics: { excel: OFFICE_PRODUCT, outlook: OFFICE_PRODUCT, powerpoint: OFFICE_PRODUCT, word: OFFICE_PRODUCT },
-    science_metrics: zeroCounts('delegation_count', 'distinct_session_count', 'message_count', 'remote_compute_job_count', 'skills_used_count'),
+    science_metrics: zeroCounts(...OTHER_PRODUCT_METRICS.science),
     contribution_metrics: {
       github_login: u.githubLogin,
       pull_requests: { merged: u.pullRequestsMerged, with_claude_code: u.pullRequestsWithClaudeCode, without_claude_code: u.pullRequestsWithoutClaudeCode },

@@ -256,6 +256,9 @@ export const SpendReportQuery = z.strictObject({
 const count = z.number().int();
 const refreshed = z.string().nullable().describe('When the data was last processed (this app’s daily processing run)');
 
+/** The products whose active users Anthropic's summaries count and this app does not see: 0. */
+export const OTHER_PRODUCTS = ['cowork', 'chat', 'claude_design', 'office_agent'] as const;
+
 export const SummaryEntrySchema = z
   .object({
     starting_at: z.string().describe('The day’s start, RFC 3339 UTC'),
@@ -267,7 +270,7 @@ export const SummaryEntrySchema = z
     claude_code_weekly_active_user_count: count.describe('The same as weekly_active_user_count'),
     claude_code_monthly_active_user_count: count.describe('The same as monthly_active_user_count'),
     ...Object.fromEntries(
-      ['cowork', 'chat', 'claude_design', 'office_agent'].flatMap((product) =>
+      OTHER_PRODUCTS.flatMap((product) =>
         ['daily', 'weekly', 'monthly'].map((window) => [`${product}_${window}_active_user_count`, count.describe('0: only Claude Code’s telemetry is seen here')]),
       ),
     ),
@@ -363,9 +366,53 @@ export const CostReportSchema = z
   .openapi('CostBucketReport');
 
 const toolCounts = z.object({ accepted_count: count, rejected_count: count });
-const zeros = (description: string, ...keys: string[]) => z.object(Object.fromEntries(keys.map((k) => [k, count]))).describe(description);
+
+/**
+ * The metrics of Anthropic's user activity for the products this app does not see, per product
+ * (the fields of `@anthropic-ai/sdk`'s `AnalyticsChatMetrics`, `…CoworkMetrics`, …): all 0.
+ */
+export const OTHER_PRODUCT_METRICS = {
+  chat: [
+    'connectors_used_count',
+    'distinct_artifacts_created_count',
+    'distinct_connectors_used_count',
+    'distinct_conversation_count',
+    'distinct_files_uploaded_count',
+    'distinct_projects_created_count',
+    'distinct_projects_used_count',
+    'distinct_shared_artifacts_viewed_count',
+    'distinct_skills_used_count',
+    'message_count',
+    'shared_conversations_viewed_count',
+    'thinking_message_count',
+  ],
+  cowork: [
+    'action_count',
+    'artifacts_created_count',
+    'connectors_used_count',
+    'dispatch_turn_count',
+    'distinct_connectors_used_count',
+    'distinct_plugins_used_count',
+    'distinct_session_count',
+    'distinct_skills_used_count',
+    'edit_tool_count',
+    'file_edit_count',
+    'message_count',
+    'multi_edit_tool_count',
+    'notebook_edit_tool_count',
+    'plugins_used_count',
+    'sessions_with_file_edits_count',
+    'skills_used_count',
+    'write_tool_count',
+  ],
+  design: ['distinct_projects_created_count', 'distinct_projects_used_count', 'distinct_session_count', 'message_count'],
+  office: ['connectors_used_count', 'distinct_connectors_used_count', 'distinct_session_count', 'distinct_skills_used_count', 'message_count', 'skills_used_count'],
+  science: ['delegation_count', 'distinct_session_count', 'message_count', 'remote_compute_job_count', 'skills_used_count'],
+} as const;
+
+const zeros = (description: string, keys: readonly string[]) => z.object(Object.fromEntries(keys.map((k) => [k, count]))).describe(description);
 const NOT_SEEN = '0: this app sees only Claude Code';
-const officeProduct = zeros(NOT_SEEN, 'connectors_used_count', 'distinct_connectors_used_count', 'distinct_session_count', 'distinct_skills_used_count', 'message_count', 'skills_used_count');
+const officeProduct = zeros(NOT_SEEN, OTHER_PRODUCT_METRICS.office);
 
 const contributionMetrics = z
   .object({
@@ -390,44 +437,11 @@ export const UserActivitySchema = z
       }),
       tool_actions: z.object({ edit_tool: toolCounts, multi_edit_tool: toolCounts, notebook_edit_tool: toolCounts, write_tool: toolCounts }),
     }),
-    chat_metrics: zeros(
-      NOT_SEEN,
-      'connectors_used_count',
-      'distinct_artifacts_created_count',
-      'distinct_connectors_used_count',
-      'distinct_conversation_count',
-      'distinct_files_uploaded_count',
-      'distinct_projects_created_count',
-      'distinct_projects_used_count',
-      'distinct_shared_artifacts_viewed_count',
-      'distinct_skills_used_count',
-      'message_count',
-      'shared_conversations_viewed_count',
-      'thinking_message_count',
-    ),
-    cowork_metrics: zeros(
-      NOT_SEEN,
-      'action_count',
-      'artifacts_created_count',
-      'connectors_used_count',
-      'dispatch_turn_count',
-      'distinct_connectors_used_count',
-      'distinct_plugins_used_count',
-      'distinct_session_count',
-      'distinct_skills_used_count',
-      'edit_tool_count',
-      'file_edit_count',
-      'message_count',
-      'multi_edit_tool_count',
-      'notebook_edit_tool_count',
-      'plugins_used_count',
-      'sessions_with_file_edits_count',
-      'skills_used_count',
-      'write_tool_count',
-    ),
-    design_metrics: zeros(NOT_SEEN, 'distinct_projects_created_count', 'distinct_projects_used_count', 'distinct_session_count', 'message_count'),
+    chat_metrics: zeros(NOT_SEEN, OTHER_PRODUCT_METRICS.chat),
+    cowork_metrics: zeros(NOT_SEEN, OTHER_PRODUCT_METRICS.cowork),
+    design_metrics: zeros(NOT_SEEN, OTHER_PRODUCT_METRICS.design),
     office_metrics: z.object({ excel: officeProduct, outlook: officeProduct, powerpoint: officeProduct, word: officeProduct }),
-    science_metrics: zeros(NOT_SEEN, 'delegation_count', 'distinct_session_count', 'message_count', 'remote_compute_job_count', 'skills_used_count'),
+    science_metrics: zeros(NOT_SEEN, OTHER_PRODUCT_METRICS.science),
     contribution_metrics: contributionMetrics,
   })
   .openapi('AnalyticsUserActivity');
