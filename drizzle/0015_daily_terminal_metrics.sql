@@ -3,6 +3,7 @@ CREATE TABLE `daily_terminal_metrics` (
 	`day` text NOT NULL,
 	`user_key` text NOT NULL,
 	`terminal_type` text NOT NULL,
+	`is_remote` integer NOT NULL,
 	`pull_requests_merged` integer DEFAULT 0 NOT NULL,
 	`pull_requests_with_claude_code` integer DEFAULT 0 NOT NULL,
 	`pull_requests_without_claude_code` integer DEFAULT 0 NOT NULL,
@@ -32,7 +33,7 @@ CREATE TABLE `daily_terminal_metrics` (
 	`cache_creation_tokens` integer DEFAULT 0 NOT NULL,
 	`active_time_seconds` real DEFAULT 0 NOT NULL,
 	`prompts` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`org`, `day`, `user_key`, `terminal_type`)
+	PRIMARY KEY(`org`, `day`, `user_key`, `terminal_type`, `is_remote`)
 );
 --> statement-breakpoint
 CREATE TABLE `daily_terminal_model_usage` (
@@ -40,6 +41,7 @@ CREATE TABLE `daily_terminal_model_usage` (
 	`day` text NOT NULL,
 	`user_key` text NOT NULL,
 	`terminal_type` text NOT NULL,
+	`is_remote` integer NOT NULL,
 	`model` text NOT NULL,
 	`requests` integer DEFAULT 0 NOT NULL,
 	`input_tokens` integer DEFAULT 0 NOT NULL,
@@ -47,5 +49,5 @@ CREATE TABLE `daily_terminal_model_usage` (
 	`cache_read_tokens` integer DEFAULT 0 NOT NULL,
 	`cache_creation_tokens` integer DEFAULT 0 NOT NULL,
 	`cost_micro_usd` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`org`, `day`, `user_key`, `terminal_type`, `model`)
+	PRIMARY KEY(`org`, `day`, `user_key`, `terminal_type`, `is_remote`, `model`)
 );

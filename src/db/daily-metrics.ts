@@ -46,10 +46,10 @@ export type UserDay = Pick<typeof dailyUserMetrics.$inferSelect, 'userKey' | 'gi
 };
 
 /** One person's telemetry of a day on one terminal, as the rollup stores it in `daily_terminal_metrics`. */
-export type TerminalDay = Pick<typeof dailyTerminalMetrics.$inferSelect, 'userKey' | 'terminalType'> & { metrics: DailyMetrics };
+export type TerminalDay = Pick<typeof dailyTerminalMetrics.$inferSelect, 'userKey' | 'terminalType' | 'isRemote'> & { metrics: DailyMetrics };
 
 /** A model's usage by one person on one terminal. */
-export type TerminalModelUsage = ModelUsage & { terminalType: string };
+export type TerminalModelUsage = ModelUsage & { terminalType: string; isRemote: boolean };
 
 /** One UTC day of one org, rolled up: what `replaceDayRollup` stores. */
 export interface DayRollup {

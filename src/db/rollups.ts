@@ -122,9 +122,9 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
     const insertModel = statement(db, INSERT_MODEL_DAY);
     for (const m of rollup.models) insertModel.run({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) });
     const insertTerminal = statement(db, INSERT_TERMINAL_DAY);
-    for (const t of rollup.terminals) insertTerminal.run({ org, day, userKey: t.userKey, terminalType: t.terminalType, ...round(t.metrics) });
+    for (const t of rollup.terminals) insertTerminal.run({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote ? 1 : 0, ...round(t.metrics) });
     const insertTerminalModel = statement(db, INSERT_TERMINAL_MODEL_DAY);
-    for (const m of rollup.terminalModels) insertTerminalModel.run({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) });
+    for (const m of rollup.terminalModels) insertTerminalModel.run({ org, day, ...m, isRemote: m.isRemote ? 1 : 0, costMicroUsd: Math.round(m.costMicroUsd) });
     beforeCommit?.();
   })();
 }

@@ -658,9 +658,10 @@ export const dailyModelUsage = sqliteTable(
 
 /**
  * A person's Claude Code telemetry of one day, per terminal (`terminal.type` of the sessions;
- * `unknown` when unset): the records of Anthropic's Claude Code usage report, one per person, day
- * and terminal, which sum to the person's day in `daily_user_metrics`. Only telemetry metrics are
- * set here; PRs and lines committed are not per terminal.
+ * `unknown` when unset) and whether the sessions ran remotely (Claude Code on the web: their
+ * commits carry its markers): the records of Anthropic's Claude Code usage report, one per person,
+ * day, terminal and `is_remote`, which sum to the person's day in `daily_user_metrics`. Only
+ * telemetry metrics are set here; PRs and lines committed are not per terminal.
  */
 export const dailyTerminalMetrics = sqliteTable(
   'daily_terminal_metrics',
@@ -669,12 +670,13 @@ export const dailyTerminalMetrics = sqliteTable(
     day: text('day').notNull(),
     userKey: text('user_key').notNull(),
     terminalType: text('terminal_type').notNull(),
+    isRemote: integer('is_remote', { mode: 'boolean' }).notNull(),
     ...dailyMetricColumns(),
   },
-  (t) => [primaryKey({ name: 'daily_terminal_metrics_pk', columns: [t.org, t.day, t.userKey, t.terminalType] })],
+  (t) => [primaryKey({ name: 'daily_terminal_metrics_pk', columns: [t.org, t.day, t.userKey, t.terminalType, t.isRemote] })],
 );
 
-/** Tokens, cost and requests per person, terminal, model and day: the model breakdown of `daily_terminal_metrics`. */
+/** Tokens, cost and requests per person, terminal, `is_remote`, model and day: the model breakdown of `daily_terminal_metrics`. */
 export const dailyTerminalModelUsage = sqliteTable(
   'daily_terminal_model_usage',
   {
@@ -682,9 +684,10 @@ export const dailyTerminalModelUsage = sqliteTable(
     day: text('day').notNull(),
     userKey: text('user_key').notNull(),
     terminalType: text('terminal_type').notNull(),
+    isRemote: integer('is_remote', { mode: 'boolean' }).notNull(),
     ...modelUsageColumns(),
   },
-  (t) => [primaryKey({ name: 'daily_terminal_model_usage_pk', columns: [t.org, t.day, t.userKey, t.terminalType, t.model] })],
+  (t) => [primaryKey({ name: 'daily_terminal_model_usage_pk', columns: [t.org, t.day, t.userKey, t.terminalType, t.isRemote, t.model] })],
 );
 
 /** Every processing run: when, over what, how it ended. Also the lock that keeps runs one at a time. */

@@ -24,6 +24,8 @@ export interface UserRef {
   email: string | null;
   /** The session's terminal and whether it was signed in to a Claude account (telemetry sessions only). */
   terminalType?: string | null | undefined;
+  /** The session ran remotely (Claude Code on the web): its commits carry that's markers. */
+  isRemote?: boolean | undefined;
   signedIn?: boolean | undefined;
 }
 
@@ -144,6 +146,7 @@ export function rollupDay(input: DayInput): DayRollup {
   const terminalDays = new Map<string, TerminalDay>();
   const terminalModels = new Map<string, TerminalModelUsage>();
   const terminalOf = (ref: UserRef) => ref.terminalType || 'unknown';
+  const placeOf = (ref: UserRef) => `${ref.userKey}\u0000${terminalOf(ref)}\u0000${ref.isRemote === true ? 1 : 0}`;
 
   const userRow = (ref: UserRef) => {
     let row = users.get(ref.userKey);
@@ -170,15 +173,15 @@ export function rollupDay(input: DayInput): DayRollup {
     return usage;
   };
   const terminalRow = (ref: UserRef) => {
-    const key = `${ref.userKey}\u0000${terminalOf(ref)}`;
+    const key = placeOf(ref);
     let row = terminalDays.get(key);
-    if (!row) terminalDays.set(key, (row = { userKey: ref.userKey, terminalType: terminalOf(ref), metrics: emptyMetrics() }));
+    if (!row) terminalDays.set(key, (row = { userKey: ref.userKey, terminalType: terminalOf(ref), isRemote: ref.isRemote === true, metrics: emptyMetrics() }));
     return row.metrics;
   };
   const terminalModelUsage = (ref: UserRef, model: string) => {
-    const key = `${ref.userKey}\u0000${terminalOf(ref)}\u0000${model}`;
+    const key = `${placeOf(ref)}\u0000${model}`;
     let usage = terminalModels.get(key);
-    if (!usage) terminalModels.set(key, (usage = { ...emptyModelUsage(ref.userKey, model), terminalType: terminalOf(ref) }));
+    if (!usage) terminalModels.set(key, (usage = { ...emptyModelUsage(ref.userKey, model), terminalType: terminalOf(ref), isRemote: ref.isRemote === true }));
     return usage;
   };
   // A day has many counters per session: its terminal row is looked up once per session.
@@ -249,6 +252,6 @@ export function rollupDay(input: DayInput): DayRollup {
     repositories,
     models: [...models.values()].sort(byUserAndModel),
     terminals: [...terminalDays.values()],
-    terminalModels: [...terminalModels.values()].sort((a, b) => byUserAndModel(a, b) || a.terminalType.localeCompare(b.terminalType)),
+    terminalModels: [...terminalModels.values()].sort((a, b) => byUserAndModel(a, b) || a.terminalType.localeCompare(b.terminalType) || Number(a.isRemote) - Number(b.isRemote)),
   };
 }

@@ -1,10 +1,18 @@
 import type { Db } from '../../db/client.js';
-import { dataProcessedAt, modelUsageOfDay, terminalModelUsageOfDay, terminalUsageOfDay, type ModelUsageRow, type TerminalUsageRow } from '../../db/metrics-queries.js';
+import {
+  dataProcessedAt,
+  modelUsageOfDay,
+  terminalModelUsageOfDay,
+  terminalUsageOfDay,
+  type ModelUsageRow,
+  type TerminalUsageKey,
+  type TerminalUsageRow,
+} from '../../db/metrics-queries.js';
 import { pageOf } from './cursor-paging.js';
 
 /*
  * Anthropic's Claude Code usage report (`GET /v1/organizations/usage_report/claude_code`): one
- * record per person, day and terminal (as Anthropic's API answers; the records of a person's day
+ * record per person, day, terminal and `is_remote` (as Anthropic's API answers; the records of a person's day
  * sum to it), written once for both paths that serve it (`/api/v1/orgs/{org}/
  * claude_code_usage` and Anthropic's own), each record extended with this app's contribution
  * metrics.
@@ -30,8 +38,8 @@ function usageRecord(org: string, day: string, row: TerminalUsageRow, models: Mo
     // Claude Code's telemetry says whether a Claude account was signed in, not which plan it is on.
     subscription_type: null,
     terminal_type: u.terminalType,
-    // Sessions that export telemetry to this app run in a person's terminal or IDE.
-    is_remote: false,
+    // Sessions whose commits carry Claude Code on the web's markers ran remotely.
+    is_remote: row.isRemote,
     core_metrics: {
       num_sessions: u.sessions,
       lines_of_code: { added: u.linesAccepted, removed: u.linesRemoved },
@@ -64,14 +72,14 @@ function usageRecord(org: string, day: string, row: TerminalUsageRow, models: Mo
 }
 
 /** A page of the day's records: `data`, `has_more`, `next_page` (Anthropic's envelope), and when the data was processed. */
-export function claudeCodeUsage(db: Db, org: string, query: { starting_at: string; limit: number; after: [string, string] | undefined }) {
+export function claudeCodeUsage(db: Db, org: string, query: { starting_at: string; limit: number; after: TerminalUsageKey | undefined }) {
   const day = query.starting_at;
-  const page = pageOf(terminalUsageOfDay(db, org, day, { after: query.after, limit: query.limit + 1 }), query.limit, (r) => [r.userKey, r.terminalType]);
+  const page = pageOf(terminalUsageOfDay(db, org, day, { after: query.after, limit: query.limit + 1 }), query.limit, (r): TerminalUsageKey => [r.userKey, r.terminalType, r.isRemote ? 1 : 0]);
   const keys = [...new Set(page.rows.map((r) => r.userKey))];
   const perTerminal = terminalModelUsageOfDay(db, org, day, keys);
   const wholeDay = modelUsageOfDay(db, org, day, keys);
   const modelsOf = (r: TerminalUsageRow): ModelUsageRow[] =>
-    r.wholeDay ? wholeDay.filter((m) => m.userKey === r.userKey) : perTerminal.filter((m) => m.userKey === r.userKey && m.terminalType === r.terminalType);
+    r.wholeDay ? wholeDay.filter((m) => m.userKey === r.userKey) : perTerminal.filter((m) => m.userKey === r.userKey && m.terminalType === r.terminalType && m.isRemote === (r.isRemote ? 1 : 0));
   return {
     data: page.rows.map((r) => usageRecord(org, day, r, modelsOf(r))),
     has_more: page.hasMore,

@@ -231,7 +231,7 @@ export const UsageRecordSchema = z
     customer_type: z.enum(['api', 'subscription']),
     subscription_type: z.null().describe('Null: Claude Code’s telemetry says whether a Claude account was signed in (customer_type), not its plan'),
     terminal_type: z.string().describe('The sessions’ terminal (`terminal.type`; `unknown` when unset): one record per person, day and terminal'),
-    is_remote: z.boolean().describe('False: sessions that export telemetry to this app run in a person’s terminal or IDE'),
+    is_remote: z.boolean().describe('True for sessions of Claude Code on the web (their commits carry its session URL or bot author): one record per person, day, terminal and is_remote'),
     core_metrics: z.object({
       num_sessions: count,
       lines_of_code: z.object({ added: count, removed: count }),
