@@ -147,7 +147,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       path: '/analytics/users',
       summary: 'Per person: Claude Code activity of a day or a range, by email address',
       description:
-        'Anthropic’s analytics `users`: one row per person with Claude Code telemetry, `claude_code_metrics` from it, the other products’ metrics at 0 (this app sees only Claude Code), and `contribution_metrics`.',
+        'Anthropic’s analytics `users`: one row per person with Claude Code telemetry and an email (Anthropic’s rows need one), `claude_code_metrics` from it, the other products’ metrics at 0 (this app sees only Claude Code), and `contribution_metrics`.',
       request: { query: queries.users },
       responses: responses(UserActivitiesSchema, 'A page of people'),
     }),
