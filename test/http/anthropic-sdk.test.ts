@@ -211,6 +211,10 @@ describe('the parameters Anthropic’s API accepts', () => {
     for (const none of ['products[]=chat', 'slack_channel_ids[]=C123', 'claude_tag_categories[]=dm', 'claude_tag_user_ids[]=U1']) {
       expect((await ok(`analytics/user_usage_report?${RANGE}&${none}`)).data).toEqual([]);
     }
+    // The SDKs' beta marker, on every path.
+    expect(await ok('me?beta=true')).toEqual({ id: 'acme', name: 'acme', type: 'organization' });
+    expect((await ok('usage_report/claude_code?starting_at=2026-09-30&beta=true')).data.length).toBeGreaterThan(0);
+    expect((await ok('analytics/users?date=2026-09-30&beta=true')).data.length).toBeGreaterThan(0);
     const alice = await ok(`analytics/user_cost_report?${RANGE}&user_ids[]=alice&models[]=claude-sonnet-4-5&group_by[]=model`);
     expect(alice.data.map((r: any) => [r.actor.user_id, r.model])).toEqual([['alice', 'claude-sonnet-4-5']]);
   });

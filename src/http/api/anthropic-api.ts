@@ -10,6 +10,7 @@ import { analyticsQueries } from './analytics-queries.js';
 import { analyticsReports } from './analytics-reports.js';
 import {
   AnthropicSummariesSchema,
+  beta,
   CostReportSchema,
   OrganizationSchema,
   UsageReportSchema,
@@ -122,7 +123,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       path: '/me',
       summary: 'The organization the key belongs to',
       description: 'Its GitHub organization, as `id` and `name`. Connectors call it to check a key.',
-      request: { query: z.strictObject({}) },
+      request: { query: z.strictObject({ beta }) },
       responses: responses(OrganizationSchema, 'The key’s organization'),
     }),
     (c) => freshJson(c, { id: org(c), name: org(c), type: 'organization' as const }),

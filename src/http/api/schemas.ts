@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
 import { cursorOf, isKeyCursor, isPersonTerminalCursor, isPullRequestCursor } from './cursor-paging.js';
+import { beta } from './analytics-schemas.js';
 import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
 
 /*
@@ -81,6 +82,7 @@ export const PullRequestListQuery = z.strictObject({
 
 export const UsageQuery = z.strictObject({
   starting_at: calendarDate().openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
+  beta,
   limit: limit(1000, 20),
   page,
 });
