@@ -1,5 +1,5 @@
 import { getTableColumns } from 'drizzle-orm';
-import { dailyOrgMetrics, type dailyUserMetrics } from './schema.js';
+import { dailyOrgMetrics, type dailyTerminalMetrics, type dailyUserMetrics } from './schema.js';
 import type { ModelUsage } from './token-usage.js';
 
 /*
@@ -45,10 +45,19 @@ export type UserDay = Pick<typeof dailyUserMetrics.$inferSelect, 'userKey' | 'gi
   metrics: DailyMetrics;
 };
 
+/** One person's telemetry of a day on one terminal, as the rollup stores it in `daily_terminal_metrics`. */
+export type TerminalDay = Pick<typeof dailyTerminalMetrics.$inferSelect, 'userKey' | 'terminalType' | 'isRemote'> & { metrics: DailyMetrics };
+
+/** A model's usage by one person on one terminal. */
+export type TerminalModelUsage = ModelUsage & { terminalType: string; isRemote: boolean };
+
 /** One UTC day of one org, rolled up: what `replaceDayRollup` stores. */
 export interface DayRollup {
   org: DailyMetrics;
   users: Map<string, UserDay>;
   repositories: Map<string, DailyMetrics>;
   models: ModelUsage[];
+  /** The people's telemetry split by terminal: each person's rows sum to the person's telemetry metrics. */
+  terminals: TerminalDay[];
+  terminalModels: TerminalModelUsage[];
 }

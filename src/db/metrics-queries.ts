@@ -1,6 +1,6 @@
 import type { Db } from './client.js';
 import { METRIC_COLUMN_NAMES, METRIC_KEYS, type DailyMetrics } from './daily-metrics.js';
-import { dailyModelUsage } from './schema.js';
+import { dailyModelUsage, dailyTerminalModelUsage } from './schema.js';
 import { statement } from './statement-cache.js';
 import { selectColumns } from './table-sql.js';
 import type { ModelUsage } from './token-usage.js';
@@ -182,6 +182,94 @@ export function usageOfDay(db: Db, org: string, day: string, page: { afterKey?: 
     `SELECT user_key AS userKey, github_login AS githubLogin, email, terminal_type AS terminalType, customer_type AS customerType, ${COLUMNS}
      FROM daily_user_metrics WHERE org = ? AND day = ? AND active_users > 0 AND user_key > ? ORDER BY user_key LIMIT ?`,
   ).all(org, day, page.afterKey ?? '', page.limit) as UsageRow[];
+}
+
+/** One person's Claude Code telemetry of a day on one terminal, with who the person is and their day's figures. */
+export interface TerminalUsageRow extends MetricTotals {
+  userKey: string;
+  terminalType: string;
+  /** The sessions ran remotely (Claude Code on the web). */
+  isRemote: boolean;
+  /** The person's day (every metric, PRs and lines committed too), shared by their terminals' rows. */
+  person: UsageRow;
+  /** The first row of the person's main terminal: the row that carries the person's PRs and lines. */
+  main: boolean;
+  /** Rolled up before terminals were kept: the row is the person's whole day. */
+  wholeDay: boolean;
+}
+
+/** A row's place in the day's report: [user key, terminal, is remote (0 or 1)]. */
+export type TerminalUsageKey = [string, string, number];
+
+/**
+ * The day's people per terminal and `is_remote`, in that order, after `after`: from the
+ * per-terminal rollup, or for a day rolled up before it was kept, the person's day under its main
+ * terminal.
+ */
+export function terminalUsageOfDay(db: Db, org: string, day: string, page: { after?: TerminalUsageKey | undefined; limit: number }): TerminalUsageRow[] {
+  const [afterKey, afterTerminal, afterRemote] = page.after ?? ['', '', -1];
+  const rows = statement(
+    db,
+    `SELECT * FROM (
+       SELECT user_key AS userKey, terminal_type AS terminalType, is_remote AS isRemote, 0 AS wholeDay, ${COLUMNS}
+       FROM daily_terminal_metrics WHERE org = @org AND day = @day
+       UNION ALL
+       SELECT user_key AS userKey, coalesce(terminal_type, 'unknown') AS terminalType, 0 AS isRemote, 1 AS wholeDay, ${COLUMNS}
+       FROM daily_user_metrics u WHERE org = @org AND day = @day AND active_users > 0
+         AND NOT EXISTS (SELECT 1 FROM daily_terminal_metrics t WHERE t.org = u.org AND t.day = u.day AND t.user_key = u.user_key))
+     WHERE (userKey, terminalType, isRemote) > (@afterKey, @afterTerminal, @afterRemote)
+     ORDER BY userKey, terminalType, isRemote LIMIT @limit`,
+  ).all({ org, day, afterKey, afterTerminal, afterRemote, limit: page.limit }) as (MetricTotals & {
+    userKey: string;
+    terminalType: string;
+    isRemote: number;
+    wholeDay: number;
+  })[];
+  const keys = [...new Set(rows.map((r) => r.userKey))];
+  const people = new Map(
+    keys.length === 0
+      ? []
+      : (
+          db.$client
+            .prepare(
+              `SELECT user_key AS userKey, github_login AS githubLogin, email, terminal_type AS terminalType, customer_type AS customerType, ${COLUMNS}
+               FROM daily_user_metrics WHERE org = ? AND day = ? AND user_key IN (${keys.map(() => '?').join(', ')})`,
+            )
+            .all(org, day, ...keys) as UsageRow[]
+        ).map((p) => [p.userKey, p]),
+  );
+  // Of the person's main terminal, the local row when there is one, else the remote one (on whatever page it is).
+  const mainRemote = new Map(
+    keys.length === 0
+      ? []
+      : (
+          db.$client
+            .prepare(
+              `SELECT t.user_key AS userKey, min(t.is_remote) AS isRemote FROM daily_terminal_metrics t
+               JOIN daily_user_metrics u ON u.org = t.org AND u.day = t.day AND u.user_key = t.user_key AND coalesce(u.terminal_type, 'unknown') = t.terminal_type
+               WHERE t.org = ? AND t.day = ? AND t.user_key IN (${keys.map(() => '?').join(', ')}) GROUP BY t.user_key`,
+            )
+            .all(org, day, ...keys) as { userKey: string; isRemote: number }[]
+        ).map((m) => [m.userKey, m.isRemote]),
+  );
+  return rows.map((r) => {
+    const person = people.get(r.userKey)!;
+    const main = r.terminalType === (person.terminalType ?? 'unknown') && r.isRemote === (mainRemote.get(r.userKey) ?? 0);
+    return { ...r, isRemote: r.isRemote === 1, person, main, wholeDay: r.wholeDay === 1 };
+  });
+}
+
+const TERMINAL_MODEL_USAGE_COLUMNS = selectColumns(dailyTerminalModelUsage, ['org', 'day']);
+
+/** The models of the day's per-terminal rows of these people. */
+export function terminalModelUsageOfDay(db: Db, org: string, day: string, userKeys: string[]): (ModelUsageRow & { terminalType: string; isRemote: number })[] {
+  if (userKeys.length === 0) return [];
+  return db.$client
+    .prepare(
+      `SELECT ${TERMINAL_MODEL_USAGE_COLUMNS}
+       FROM daily_terminal_model_usage WHERE org = ? AND day = ? AND user_key IN (${userKeys.map(() => '?').join(', ')}) ORDER BY user_key, terminal_type, is_remote, model`,
+    )
+    .all(org, day, ...userKeys) as (ModelUsageRow & { terminalType: string; isRemote: number })[];
 }
 
 /** One person's tokens, cost and requests of one model on one day. */

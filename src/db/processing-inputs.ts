@@ -220,6 +220,22 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
   return { commits, pullRequests };
 }
 
+/**
+ * The commits GitHub knows that the org's sessions reported making (session_commits holds short or
+ * full shas; GitHub has full ones), with what shows who made them: processing reads Claude Code on
+ * the web's markers off them to tell a remote session.
+ */
+export function sessionCommitMessages(db: Db, org: string): { sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }[] {
+  return statement(
+    db,
+    `SELECT sc.session_id AS sessionId, c.message AS message, c.author_login AS authorLogin, c.committer_login AS committerLogin
+     FROM session_commits sc
+     JOIN commits c ON c.sha >= sc.sha AND c.sha < sc.sha || 'g'
+     JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(@org)
+     WHERE sc.org = @org`,
+  ).all({ org }) as { sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }[];
+}
+
 /** What one of the org's sessions wrote, per path (sketches read when first needed). */
 export function sessionWritten(db: Db, org: string, sessionId: string): FileLines[] {
   const byPath = new Map<string, FileLines>();

@@ -5,7 +5,16 @@ import { dropConsumption } from './consumed-session-lines.js';
 import type { DailyMetrics, DayRollup } from './daily-metrics.js';
 import { statement } from './statement-cache.js';
 import { insertRow } from './table-sql.js';
-import { attributions, dailyModelUsage, dailyOrgMetrics, dailyRepositoryMetrics, dailyUserMetrics, processingRuns } from './schema.js';
+import {
+  attributions,
+  dailyModelUsage,
+  dailyOrgMetrics,
+  dailyRepositoryMetrics,
+  dailyTerminalMetrics,
+  dailyTerminalModelUsage,
+  dailyUserMetrics,
+  processingRuns,
+} from './schema.js';
 
 /*
  * Writes of processing output, and the run table that also serves as the one-run-at-a-time lock.
@@ -78,12 +87,14 @@ const round = (m: DailyMetrics): DailyMetrics => ({
   activeTimeSeconds: Math.round(m.activeTimeSeconds * 1e3) / 1e3,
 });
 
-const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage];
+const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage, dailyTerminalMetrics, dailyTerminalModelUsage];
 const DELETE_DAY = ROLLUP_TABLES.map((table) => `DELETE FROM ${getTableName(table)} WHERE org = ? AND day = ?`);
 const INSERT_ORG_DAY = insertRow(dailyOrgMetrics);
 const INSERT_USER_DAY = insertRow(dailyUserMetrics);
 const INSERT_REPOSITORY_DAY = insertRow(dailyRepositoryMetrics);
 const INSERT_MODEL_DAY = insertRow(dailyModelUsage);
+const INSERT_TERMINAL_DAY = insertRow(dailyTerminalMetrics);
+const INSERT_TERMINAL_MODEL_DAY = insertRow(dailyTerminalModelUsage);
 
 /**
  * Replaces one org's rollups for one day, in one transaction: readers see the old day or the new
@@ -110,6 +121,10 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
     for (const [repository, metrics] of rollup.repositories) insertRepository.run({ org, day, repository, ...round(metrics) });
     const insertModel = statement(db, INSERT_MODEL_DAY);
     for (const m of rollup.models) insertModel.run({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) });
+    const insertTerminal = statement(db, INSERT_TERMINAL_DAY);
+    for (const t of rollup.terminals) insertTerminal.run({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote ? 1 : 0, ...round(t.metrics) });
+    const insertTerminalModel = statement(db, INSERT_TERMINAL_MODEL_DAY);
+    for (const m of rollup.terminalModels) insertTerminalModel.run({ org, day, ...m, isRemote: m.isRemote ? 1 : 0, costMicroUsd: Math.round(m.costMicroUsd) });
     beforeCommit?.();
   })();
 }

@@ -630,13 +630,9 @@ export const dailyRepositoryMetrics = sqliteTable(
   (t) => [primaryKey({ name: 'daily_repository_metrics_pk', columns: [t.org, t.day, t.repository] })],
 );
 
-/** Tokens, cost and requests per person, model and day. */
-export const dailyModelUsage = sqliteTable(
-  'daily_model_usage',
-  {
-    org: text('org').notNull(),
-    day: text('day').notNull(),
-    userKey: text('user_key').notNull(),
+/** Requests, tokens and cost of one model: the columns of `daily_model_usage` and `daily_terminal_model_usage`. */
+function modelUsageColumns() {
+  return {
     model: text('model').notNull(),
     requests: integer('requests').notNull().default(0),
     inputTokens: integer('input_tokens').notNull().default(0),
@@ -645,8 +641,53 @@ export const dailyModelUsage = sqliteTable(
     cacheCreationTokens: integer('cache_creation_tokens').notNull().default(0),
     /** Integer micro-dollars (USD × 1,000,000). */
     costMicroUsd: integer('cost_micro_usd').notNull().default(0),
+  };
+}
+
+/** Tokens, cost and requests per person, model and day. */
+export const dailyModelUsage = sqliteTable(
+  'daily_model_usage',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    userKey: text('user_key').notNull(),
+    ...modelUsageColumns(),
   },
   (t) => [primaryKey({ name: 'daily_model_usage_pk', columns: [t.org, t.day, t.userKey, t.model] })],
+);
+
+/**
+ * A person's Claude Code telemetry of one day, per terminal (`terminal.type` of the sessions;
+ * `unknown` when unset) and whether the sessions ran remotely (Claude Code on the web: their
+ * commits carry its markers): the records of Anthropic's Claude Code usage report, one per person,
+ * day, terminal and `is_remote`, which sum to the person's day in `daily_user_metrics`. Only
+ * telemetry metrics are set here; PRs and lines committed are not per terminal.
+ */
+export const dailyTerminalMetrics = sqliteTable(
+  'daily_terminal_metrics',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    userKey: text('user_key').notNull(),
+    terminalType: text('terminal_type').notNull(),
+    isRemote: integer('is_remote', { mode: 'boolean' }).notNull(),
+    ...dailyMetricColumns(),
+  },
+  (t) => [primaryKey({ name: 'daily_terminal_metrics_pk', columns: [t.org, t.day, t.userKey, t.terminalType, t.isRemote] })],
+);
+
+/** Tokens, cost and requests per person, terminal, `is_remote`, model and day: the model breakdown of `daily_terminal_metrics`. */
+export const dailyTerminalModelUsage = sqliteTable(
+  'daily_terminal_model_usage',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    userKey: text('user_key').notNull(),
+    terminalType: text('terminal_type').notNull(),
+    isRemote: integer('is_remote', { mode: 'boolean' }).notNull(),
+    ...modelUsageColumns(),
+  },
+  (t) => [primaryKey({ name: 'daily_terminal_model_usage_pk', columns: [t.org, t.day, t.userKey, t.terminalType, t.isRemote, t.model] })],
 );
 
 /** Every processing run: when, over what, how it ended. Also the lock that keeps runs one at a time. */

@@ -14,6 +14,8 @@ import { countJobsByStatus } from '../jobs/job-queue.js';
 import type { Processor } from '../processing/processor.js';
 import { isStoreBusy } from '../db/store-busy.js';
 import { ApiError, errorBody, jsonError, storeBusyRefusal } from './errors.js';
+import { ANTHROPIC_BASE_PATH, anthropicApi, documentAnthropicPaths } from './api/anthropic-api.js';
+import { apiRateLimiter } from './api/api-key-access.js';
 import { metricsApi, OPENAPI_INFO } from './api/metrics-api.js';
 import { ApiDocsPage, type OpenApiDocument } from './pages/api-docs-page.js';
 import { HomePage, type HomeOrg } from './pages/home-page.js';
@@ -77,8 +79,14 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
   };
 
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
-  const api = metricsApi({ db, now, rateLimitPerMinute: apiRateLimitPerMinute, seats, discountPercent });
+  // One allowance per key across /api/v1 and Anthropic's paths.
+  const rateLimitPerMinute = apiRateLimitPerMinute ?? 60;
+  const limiter = apiRateLimiter(rateLimitPerMinute);
+  const api = metricsApi({ db, now, rateLimitPerMinute, limiter, seats, discountPercent });
   app.route('/api/v1', api);
+  const anthropic = anthropicApi({ db, log, now, rateLimitPerMinute, limiter, seats: seats ?? (() => null), discountPercent: discountPercent ?? (() => 0) });
+  app.route(ANTHROPIC_BASE_PATH, anthropic);
+  documentAnthropicPaths(anthropic, api);
 
   // The metrics pages: scripts and styles only from this server; forms only posted from its own pages.
   app.route('/', assetRoutes());

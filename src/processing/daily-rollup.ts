@@ -3,7 +3,7 @@
  * telemetry counters. Pure: the processing job feeds it and stores what it returns.
  */
 
-import { emptyMetrics, type DailyMetrics, type DayRollup, type MetricKey, type UserDay } from '../db/daily-metrics.js';
+import { emptyMetrics, type DailyMetrics, type DayRollup, type MetricKey, type TerminalDay, type TerminalModelUsage, type UserDay } from '../db/daily-metrics.js';
 import type { TelemetryRow } from '../db/processing-inputs.js';
 import { addTokenUsage, type ApiRequestUsage, type ModelUsage, type TokenUsage } from '../db/token-usage.js';
 import { ownProperty } from '../own-property.js';
@@ -24,6 +24,8 @@ export interface UserRef {
   email: string | null;
   /** The session's terminal and whether it was signed in to a Claude account (telemetry sessions only). */
   terminalType?: string | null | undefined;
+  /** The session ran remotely (Claude Code on the web): its commits carry that's markers. */
+  isRemote?: boolean | undefined;
   signedIn?: boolean | undefined;
 }
 
@@ -140,6 +142,11 @@ export function rollupDay(input: DayInput): DayRollup {
   const terminals = new Map<string, Map<string, number>>();
   const repositories = new Map<string, DailyMetrics>();
   const models = new Map<string, ModelUsage>();
+  // The same telemetry per person and terminal: Anthropic's Claude Code records are per terminal.
+  const terminalDays = new Map<string, TerminalDay>();
+  const terminalModels = new Map<string, TerminalModelUsage>();
+  const terminalOf = (ref: UserRef) => ref.terminalType || 'unknown';
+  const placeOf = (ref: UserRef) => `${ref.userKey}\u0000${terminalOf(ref)}\u0000${ref.isRemote === true ? 1 : 0}`;
 
   const userRow = (ref: UserRef) => {
     let row = users.get(ref.userKey);
@@ -164,6 +171,25 @@ export function rollupDay(input: DayInput): DayRollup {
     let usage = models.get(key);
     if (!usage) models.set(key, (usage = emptyModelUsage(userKey, model)));
     return usage;
+  };
+  const terminalRow = (ref: UserRef) => {
+    const key = placeOf(ref);
+    let row = terminalDays.get(key);
+    if (!row) terminalDays.set(key, (row = { userKey: ref.userKey, terminalType: terminalOf(ref), isRemote: ref.isRemote === true, metrics: emptyMetrics() }));
+    return row.metrics;
+  };
+  const terminalModelUsage = (ref: UserRef, model: string) => {
+    const key = `${placeOf(ref)}\u0000${model}`;
+    let usage = terminalModels.get(key);
+    if (!usage) terminalModels.set(key, (usage = { ...emptyModelUsage(ref.userKey, model), terminalType: terminalOf(ref), isRemote: ref.isRemote === true }));
+    return usage;
+  };
+  // A day has many counters per session: its terminal row is looked up once per session.
+  const sessionTerminals = new Map<string, DailyMetrics>();
+  const terminalOfSession = (sessionId: string, ref: UserRef) => {
+    let metrics = sessionTerminals.get(sessionId);
+    if (!metrics) sessionTerminals.set(sessionId, (metrics = terminalRow(ref)));
+    return metrics;
   };
   const loginRef = (login: string): UserRef => ({ userKey: login.toLowerCase(), githubLogin: login, email: null });
 
@@ -191,28 +217,41 @@ export function rollupDay(input: DayInput): DayRollup {
     const ref = input.userOfSession(c.sessionId);
     activeUsers.add(ref.userKey);
     const user = userRow(ref);
+    const terminal = terminalOfSession(c.sessionId, ref);
     const metric = COUNTER_METRICS.get(c.metric);
     if (metric) {
       org[metric] += c.value;
       user[metric] += c.value;
+      terminal[metric] += c.value;
       continue;
     }
     const usage = !fromEvents.has(c.sessionId);
     // Model usage is kept per person; the org's totals need no model split here.
     addTelemetry(org, c, () => emptyModelUsage('', ''), usage);
     addTelemetry(user, c, (model) => modelUsage(ref.userKey, model), usage);
+    addTelemetry(terminal, c, (model) => terminalModelUsage(ref, model), usage);
   }
   for (const r of input.apiRequests) {
     const ref = input.userOfSession(r.sessionId);
     activeUsers.add(ref.userKey);
     addApiRequests(org, undefined, r);
     addApiRequests(userRow(ref), modelUsage(ref.userKey, r.model), r);
+    addApiRequests(terminalOfSession(r.sessionId, ref), terminalModelUsage(ref, r.model), r);
   }
   for (const [userKey, counts] of terminals) {
     users.get(userKey)!.terminalType = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
   }
   org.activeUsers = activeUsers.size;
   for (const key of activeUsers) users.get(key)!.metrics.activeUsers = 1;
+  for (const t of terminalDays.values()) t.metrics.activeUsers = 1;
 
-  return { org, users, repositories, models: [...models.values()].sort((a, b) => a.userKey.localeCompare(b.userKey) || a.model.localeCompare(b.model)) };
+  const byUserAndModel = (a: ModelUsage, b: ModelUsage) => a.userKey.localeCompare(b.userKey) || a.model.localeCompare(b.model);
+  return {
+    org,
+    users,
+    repositories,
+    models: [...models.values()].sort(byUserAndModel),
+    terminals: [...terminalDays.values()],
+    terminalModels: [...terminalModels.values()].sort((a, b) => byUserAndModel(a, b) || a.terminalType.localeCompare(b.terminalType) || Number(a.isRemote) - Number(b.isRemote)),
+  };
 }

@@ -26,6 +26,7 @@ import {
   pullRequestCommitShas,
   pullRequestsOpenedOn,
   sessionCommitPlaces,
+  sessionCommitMessages,
   sessionLinks,
   sessionTelemetryDays,
   sessionsWithApiRequests,
@@ -166,6 +167,8 @@ class SessionIndex {
     this.#repositoryNames = new Set(orgRepositoryNames(db, org));
     const days = sessionTelemetryDays(db, org, fromDay, toDay);
     const links = sessionLinks(db, org);
+    // A session whose commits carry Claude Code on the web's markers ran remotely.
+    const remote = new Set(sessionCommitMessages(db, org).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
     const resolved = new Map<string, string | undefined>();
     for (const s of orgSessions(db, org, fromDay, toDay)) {
       const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
@@ -174,7 +177,7 @@ class SessionIndex {
       }
       const login = s.githubLogin ?? resolved.get(identity) ?? null;
       const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
-      this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, signedIn: s.userAccountUuid !== null });
+      this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, isRemote: remote.has(s.id), signedIn: s.userAccountUuid !== null });
       const activeDays = new Set(days.get(s.id) ?? []);
       activeDays.add(s.firstSeenAt.slice(0, 10));
       activeDays.add(s.lastSeenAt.slice(0, 10));

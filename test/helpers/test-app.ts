@@ -4,7 +4,7 @@ import { createTestDb } from './test-db.js';
 import { silentLog, TEST_FINGERPRINT_KEY } from './test-probot.js';
 
 /** The HTTP app on a fresh SQLite file (no GitHub credentials), with an org ingest token for `acme`. */
-export function createTestApp(options: { maxBodyBytes?: number; now?: () => Date } = {}) {
+export function createTestApp(options: { maxBodyBytes?: number; now?: () => Date; apiRateLimitPerMinute?: number } = {}) {
   const t = createTestDb();
   const app = createHttpApp({
     db: t.db,
@@ -12,6 +12,7 @@ export function createTestApp(options: { maxBodyBytes?: number; now?: () => Date
     fingerprintKey: TEST_FINGERPRINT_KEY,
     ingestMaxBodyBytes: options.maxBodyBytes ?? 10 * 1024 * 1024,
     now: options.now,
+    apiRateLimitPerMinute: options.apiRateLimitPerMinute,
   });
   const { token } = createIngestToken(t.db, { org: 'acme' });
   return { ...t, app, token };

@@ -84,7 +84,23 @@ describe('on generated telemetry', () => {
           daily_active_user_count: activeIn(day, 1),
           weekly_active_user_count: wau,
           monthly_active_user_count: activeIn(day, 30),
+          claude_code_daily_active_user_count: activeIn(day, 1),
+          claude_code_weekly_active_user_count: wau,
+          claude_code_monthly_active_user_count: activeIn(day, 30),
+          cowork_daily_active_user_count: 0,
+          cowork_weekly_active_user_count: 0,
+          cowork_monthly_active_user_count: 0,
+          chat_daily_active_user_count: 0,
+          chat_weekly_active_user_count: 0,
+          chat_monthly_active_user_count: 0,
+          claude_design_daily_active_user_count: 0,
+          claude_design_weekly_active_user_count: 0,
+          claude_design_monthly_active_user_count: 0,
+          office_agent_daily_active_user_count: 0,
+          office_agent_weekly_active_user_count: 0,
+          office_agent_monthly_active_user_count: 0,
           assigned_seat_count: 8,
+          pending_invite_count: null,
           daily_adoption_rate: (activeIn(day, 1) / 8) * 100,
           weekly_adoption_rate: (wau / 8) * 100,
           monthly_adoption_rate: (activeIn(day, 30) / 8) * 100,
@@ -149,7 +165,7 @@ describe('on generated telemetry', () => {
       for (const [i, r] of (body.data as any[]).entries()) {
         const { cost: _cost, user_id, ...e } = expected[i]!;
         expect(r).toEqual({
-          actor: { type: 'user_actor', user_id, email: `${persons.find((p) => userKeyOf(p) === user_id)}@acme.example`, name: user_id === 'alice' ? 'Alice' : null, deleted: false },
+          actor: { type: 'user_actor', user_id, email_address: `${persons.find((p) => userKeyOf(p) === user_id)}@acme.example`, name: user_id === 'alice' ? 'Alice' : null, deleted: false },
           starting_at: '2026-09-15T00:00:00Z',
           ending_at: '2026-10-15T00:00:00Z',
           product: null,
@@ -157,7 +173,12 @@ describe('on generated telemetry', () => {
           context_window: null,
           inference_geo: null,
           speed: null,
-          cache_creation: { ephemeral_5m_input_tokens: null, ephemeral_1h_input_tokens: null },
+          rbac_group_id: null,
+          slack_channel_id: null,
+          claude_tag_category: null,
+          claude_tag_user_id: null,
+          cache_creation: { ephemeral_5m_input_tokens: e.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 },
+          server_tool_use: { web_search_requests: 0 },
           ...e,
         });
       }
@@ -482,7 +503,7 @@ describe('on the recordings', () => {
     const body = (await (await get('/orgs/acme/user_cost_report?starting_at=2026-11-20&ending_at=2026-11-23')).json()) as any;
     const events = recordedApiRequests();
     const spend = (email: string) => events.filter((e) => e.email === email).reduce((n, e) => n + e.cost, 0);
-    expect(body.data.map((r: any) => [r.actor.user_id, r.actor.email, r.requests])).toEqual([
+    expect(body.data.map((r: any) => [r.actor.user_id, r.actor.email_address, r.requests])).toEqual([
       ['dana', 'dana@acme.example', 8],
       ['unlinked:sam@acme.example', 'sam@acme.example', 5],
     ]);
@@ -546,7 +567,7 @@ describe('with SEATS and DISCOUNT_PERCENT configured', () => {
 
   it('user_cost_report: amount is net, list_amount gross', async () => {
     const body = (await (await get('/orgs/acme/user_cost_report?starting_at=2026-11-20&ending_at=2026-11-23')).json()) as any;
-    expect(body.data.map((r: any) => [r.actor.email, Number(r.list_amount), Number(r.amount)])).toEqual([
+    expect(body.data.map((r: any) => [r.actor.email_address, Number(r.list_amount), Number(r.amount)])).toEqual([
       ['dana@acme.example', 1.32, 1.056],
       ['sam@acme.example', 0.825, 0.66],
     ]);

@@ -132,6 +132,9 @@ describe('OpenAPI document and reference page', () => {
     for (const path of ['summary', 'daily', 'users', 'users/{login}', 'pull-requests', 'pull-requests/{owner}/{repo}/{number}', 'repositories', 'claude_code_usage']) {
       expect(html).toContain(`GET /api/v1/orgs/{org}/${path}`);
     }
+    for (const path of ['me', 'analytics/summaries', 'analytics/users', 'analytics/user_usage_report', 'usage_report/claude_code']) {
+      expect(html).toContain(`GET /v1/organizations/${path}`);
+    }
     expect(html).not.toMatch(/<script[^>]+src="https?:/);
     expect(html).not.toMatch(/<link[^>]+href="https?:/);
   });

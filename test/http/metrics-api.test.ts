@@ -266,6 +266,14 @@ describe('OpenAPI', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      // Anthropic's paths, under their own server (/v1/organizations).
+      '/analytics/cost_report',
+      '/analytics/summaries',
+      '/analytics/usage_report',
+      '/analytics/user_cost_report',
+      '/analytics/user_usage_report',
+      '/analytics/users',
+      '/me',
       '/orgs/{org}/claude_code_usage',
       '/orgs/{org}/cost_report',
       '/orgs/{org}/daily',
@@ -280,6 +288,7 @@ describe('OpenAPI', () => {
       '/orgs/{org}/user_usage_report',
       '/orgs/{org}/users',
       '/orgs/{org}/users/{login}',
+      '/usage_report/claude_code',
     ]);
   });
 });

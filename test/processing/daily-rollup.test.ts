@@ -148,3 +148,41 @@ describe('rollupDay: names from telemetry', () => {
     expect(Object.values(rollup.org).every((v) => Number.isFinite(v))).toBe(true);
   });
 });
+
+describe('rollupDay: per terminal and is_remote', () => {
+  it('splits each person’s telemetry by the sessions’ terminal and remoteness; the parts sum to the person', () => {
+    const refs: Record<string, UserRef> = {
+      'dana-vscode': { ...DANA, terminalType: 'vscode' },
+      'dana-iterm': { ...DANA, terminalType: 'iTerm.app' },
+      'dana-web': { ...DANA, terminalType: 'vscode', isRemote: true },
+      'sam-1': SAM,
+    };
+    const rollup = day({
+      telemetry: [
+        ...metrics('dana-vscode', 'claude-sonnet-4-5', 1_000, 10, 1),
+        ...metrics('dana-iterm', 'claude-sonnet-4-5', 2_000, 20, 2),
+        ...metrics('dana-web', 'claude-opus-4-1', 4_000, 40, 4),
+        ...metrics('sam-1', 'claude-sonnet-4-5', 8_000, 80, 8),
+      ],
+      userOfSession: (id) => refs[id]!,
+    });
+    expect(rollup.terminals.map((t) => [t.userKey, t.terminalType, t.isRemote, t.metrics.sessions, t.metrics.inputTokens, t.metrics.activeUsers])).toEqual([
+      ['dana', 'vscode', false, 1, 10, 1],
+      ['dana', 'iTerm.app', false, 1, 20, 1],
+      ['dana', 'vscode', true, 1, 40, 1],
+      [SAM.userKey, 'unknown', false, 1, 80, 1],
+    ]);
+    expect(rollup.terminalModels.map((m) => [m.userKey, m.terminalType, m.isRemote, m.model, m.costMicroUsd])).toEqual([
+      ['dana', 'vscode', true, 'claude-opus-4-1', 4_000],
+      ['dana', 'iTerm.app', false, 'claude-sonnet-4-5', 2_000],
+      ['dana', 'vscode', false, 'claude-sonnet-4-5', 1_000],
+      [SAM.userKey, 'unknown', false, 'claude-sonnet-4-5', 8_000],
+    ]);
+    for (const key of ['dana', SAM.userKey]) {
+      const parts = rollup.terminals.filter((t) => t.userKey === key);
+      const whole = rollup.users.get(key)!.metrics;
+      expect(parts.reduce((n, t) => n + t.metrics.costMicroUsd, 0)).toBe(whole.costMicroUsd);
+      expect(parts.reduce((n, t) => n + t.metrics.sessions, 0)).toBe(whole.sessions);
+    }
+  });
+});

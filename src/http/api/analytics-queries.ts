@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { spendReportRange } from '../../db/usage-queries.js';
 import { addDays, dayOf, dayOfMs, daysApart, dayStartMs, type DayRange } from '../../utc-days.js';
-import { CostReportQuery, SpendReportQuery, SummariesQuery, UsageReportQuery, UserCostReportQuery, UserUsageReportQuery, type Dimension } from './analytics-schemas.js';
+import { CostReportQuery, SpendReportQuery, SummariesQuery, UsageReportQuery, UsersQuery, UserCostReportQuery, UserUsageReportQuery, type Dimension } from './analytics-schemas.js';
 import { cursorOf, isKeyCursor } from './cursor-paging.js';
 import { rangeOf } from './schemas.js';
 
@@ -57,12 +57,60 @@ const UNSUPPORTED_DIMENSIONS: Partial<Record<Dimension, string>> = {
   cost_type: 'Claude Code reports one cost per model, not split into tokens, web search and code execution',
   token_type:
     'Claude Code reports one cost per model (cost.usage has no token type), so cost cannot be split by token type; user_usage_report and usage_report give the tokens of each type',
+  rbac_group_id: 'this app has no RBAC groups',
 };
 
-/** A person row's place in the ranking: [metric, user key, model]. */
-export type RankCursor = [number, string, string | null];
+const NO_RBAC_GROUPS = 'this app has no RBAC groups (people are GitHub org members)';
+
+/** The filters of a report query, as the reports read them. */
+export interface ReportFilters {
+  'models[]'?: string[] | undefined;
+  'user_ids[]'?: string[] | undefined;
+  /** The filters leave out all of Claude Code's usage (a product other than claude_code, a Slack channel, …). */
+  matchesNothing: boolean;
+}
+
+type FilterQuery = {
+  'products[]'?: string[] | undefined;
+  'context_windows[]'?: string[] | undefined;
+  'inference_geos[]'?: string[] | undefined;
+  'speeds[]'?: string[] | undefined;
+  'rbac_group_ids[]'?: string[] | undefined;
+  'slack_channel_ids[]'?: string[] | undefined;
+  'claude_tag_categories[]'?: string[] | undefined;
+  'claude_tag_user_ids[]'?: string[] | undefined;
+};
+
+/**
+ * Filters on what Claude Code's telemetry does not carry: refused where a row's value is unknown
+ * (so no answer would be true), matching nothing where the value is known to be absent (Claude
+ * Code usage has no Slack channel), everything where it asks for "not available".
+ */
+function filtersOf(ctx: z.RefinementCtx, q: FilterQuery): boolean {
+  const unknown: [keyof FilterQuery, string][] = [
+    ['context_windows[]', 'Claude Code’s telemetry does not report the context-window pricing tier'],
+    ['speeds[]', 'Claude Code’s telemetry does not report the inference speed mode'],
+    ['rbac_group_ids[]', NO_RBAC_GROUPS],
+  ];
+  for (const [name, why] of unknown) if (q[name] !== undefined) refuse(ctx, `${name} cannot be served: ${why}`, name);
+  const geos = q['inference_geos[]'];
+  if (geos !== undefined && !geos.includes('not_available')) {
+    refuse(ctx, 'inference_geos[] cannot be served: Claude Code’s telemetry does not report the inference region (every row is not_available)', 'inference_geos[]');
+  }
+  const products = q['products[]'];
+  return (
+    (products !== undefined && !products.includes('claude_code')) ||
+    q['slack_channel_ids[]'] !== undefined ||
+    q['claude_tag_categories[]'] !== undefined ||
+    q['claude_tag_user_ids[]'] !== undefined
+  );
+}
+
+/** A person row's place in the ranking: [metric, user key, model, day (with 1d buckets)]. */
+export type RankCursor = [number, string, string | null, string | null];
+const isTextOrNull = (v: unknown) => v === null || typeof v === 'string';
 const isRankCursor = (v: unknown): v is RankCursor =>
-  Array.isArray(v) && v.length === 3 && typeof v[0] === 'number' && typeof v[1] === 'string' && (v[2] === null || typeof v[2] === 'string');
+  Array.isArray(v) && v.length === 4 && typeof v[0] === 'number' && typeof v[1] === 'string' && isTextOrNull(v[2]) && isTextOrNull(v[3]);
 const isDayCursor = (v: unknown): v is string => isKeyCursor(v) && /^\d{4}-\d{2}-\d{2}$/.test(v);
 
 const CURSOR_MESSAGE = 'not a cursor from this API for these parameters';
@@ -89,27 +137,54 @@ function dimensionsOf(groupBy: Dimension[] | undefined): { model: boolean; produ
   return { model: groupBy?.includes('model') ?? false, product: groupBy?.includes('product') ?? false };
 }
 
-type ReportQuery = { starting_at: string; ending_at?: string | undefined; 'group_by[]'?: Dimension[] | undefined; page?: string | undefined };
+type ReportQuery = FilterQuery & { starting_at: string; ending_at?: string | undefined; 'group_by[]'?: Dimension[] | undefined; page?: string | undefined };
 
-function personReport<Q extends ReportQuery>(q: Q, ctx: z.RefinementCtx, now: Date) {
+const finerThanDays = (ctx: z.RefinementCtx, width: string | undefined) => {
+  if (width === undefined || width === '1d') return;
+  refuse(ctx, `${width} buckets are not available: Claude Code’s telemetry is stored rolled up per UTC day, so only 1d buckets can be computed`, 'bucket_width');
+};
+
+function personReport<Q extends ReportQuery & { bucket_width?: string | undefined }>(q: Q, ctx: z.RefinementCtx, now: Date) {
+  finerThanDays(ctx, q.bucket_width);
   const range = checked(ctx, reportRange(q, now));
   const dims = checked(ctx, dimensionsOf(q['group_by[]']), 'group_by[]');
-  return { ...q, range, dims, after: cursorOf(ctx, q.page, isRankCursor, CURSOR_MESSAGE) };
+  const matchesNothing = filtersOf(ctx, q);
+  return { ...q, range, dims, matchesNothing, daily: q.bucket_width === '1d', after: cursorOf(ctx, q.page, isRankCursor, CURSOR_MESSAGE) };
 }
 
 function bucketReport<Q extends ReportQuery & { bucket_width: string }>(q: Q, ctx: z.RefinementCtx, now: Date) {
-  if (q.bucket_width !== '1d') {
-    return refuse(
-      ctx,
-      `${q.bucket_width} buckets are not available: Claude Code’s telemetry is stored rolled up per UTC day, so only 1d buckets can be computed`,
-      'bucket_width',
-    );
-  }
+  finerThanDays(ctx, q.bucket_width);
   const range = checked(ctx, reportRange(q, now));
   const dims = checked(ctx, dimensionsOf(q['group_by[]']), 'group_by[]');
+  const matchesNothing = filtersOf(ctx, q);
   // A bucket cursor is the first day of the next page: it must lie in the range.
   const from = cursorOf(ctx, q.page, (v): v is string => isDayCursor(v) && v >= range.startDate && v <= range.endDate, CURSOR_MESSAGE);
-  return { ...q, range, dims, from };
+  return { ...q, range, dims, matchesNothing, from };
+}
+
+/** `users`: one day (`date`, default today) or a range; `user_id` filters; the email cursor. */
+function usersQuery(q: z.output<typeof UsersQuery>, ctx: z.RefinementCtx, now: Date) {
+  if (q.date !== undefined && (q.starting_date !== undefined || q.ending_date !== undefined)) {
+    return refuse(ctx, 'give either date or starting_date/ending_date, not both');
+  }
+  if (q.ending_date !== undefined && q.starting_date === undefined) return refuse(ctx, 'ending_date is only valid with starting_date', 'ending_date');
+  if (q['group_by[]'] !== undefined) return refuse(ctx, `group_by[] cannot be served: ${NO_RBAC_GROUPS}`, 'group_by[]');
+  if (q.order_by !== undefined && q.order_by !== 'email_address') {
+    return refuse(ctx, `order_by=${q.order_by} is not available: people are listed by email_address`, 'order_by');
+  }
+  const userIds: string[] = [];
+  for (const f of q['filter[]'] ?? []) {
+    const [dimension, ...rest] = f.split(':');
+    if (dimension !== 'user_id') {
+      return refuse(ctx, `filter[] ${dimension} cannot be served: only user_id is (this app has no RBAC groups or chat projects)`, 'filter[]');
+    }
+    userIds.push(rest.join(':'));
+  }
+  const range =
+    q.starting_date === undefined
+      ? { startDate: q.date ?? dayOf(now), endDate: q.date ?? dayOf(now) }
+      : checked(ctx, summariesRange({ starting_date: q.starting_date, ending_date: q.ending_date }, now));
+  return { ...q, range, userIds: userIds.length > 0 ? userIds : undefined, after: cursorOf(ctx, q.page, isKeyCursor, CURSOR_MESSAGE) };
 }
 
 /** The analytics routes' queries with their rules; each answers the checked `range` (and dimensions, cursor). */
@@ -119,7 +194,11 @@ export function analyticsQueries(now: () => Date) {
     userCost: UserCostReportQuery.transform((q, ctx) => personReport(q, ctx, now())),
     usage: UsageReportQuery.transform((q, ctx) => bucketReport(q, ctx, now())),
     cost: CostReportQuery.transform((q, ctx) => bucketReport(q, ctx, now())),
-    summaries: SummariesQuery.transform((q, ctx) => ({ ...q, range: checked(ctx, summariesRange(q, now())) })),
+    summaries: SummariesQuery.transform((q, ctx) => {
+      if (q['filter[]'] !== undefined) refuse(ctx, `filter[] cannot be served: ${NO_RBAC_GROUPS}`, 'filter[]');
+      return { ...q, range: checked(ctx, summariesRange(q, now())) };
+    }),
+    users: UsersQuery.transform((q, ctx) => usersQuery(q, ctx, now())),
     spend: SpendReportQuery.transform((q, ctx) => {
       if (q.period === undefined) return { ...q, range: rangeOf(ctx, q, now()) };
       if (q.start_date !== undefined || q.end_date !== undefined) return refuse(ctx, 'give either period or start_date/end_date, not both');

@@ -19,13 +19,13 @@ function describeIssue(issue: z.core.$ZodIssue, where: 'query' | 'path'): string
   return `Invalid ${where} parameter "${String(issue.path[0])}": ${issue.message}`;
 }
 
-/** An API app whose validation refusals are 400s in the spec's error shape. */
-export function apiApp() {
+/** An API app whose validation refusals are 400s in the spec's error shape (or in `body`'s, for Anthropic's paths). */
+export function apiApp(body: (type: 'invalid_request_error', message: string) => object = errorBody) {
   return new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
         const where = result.target === 'param' ? 'path' : 'query';
-        return c.json(errorBody('invalid_request_error', describeIssue(result.error.issues[0]!, where)), 400);
+        return c.json(body('invalid_request_error', describeIssue(result.error.issues[0]!, where)), 400);
       }
       return undefined;
     },
@@ -33,7 +33,7 @@ export function apiApp() {
 }
 
 /** Every route is read with an API key, in either header. */
-const API_SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+export const API_SECURITY: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
 
 /** A GET route of one org's figures, behind the API key: the shape of every metrics API route. */
 export function orgRoute<P extends string, Req extends NonNullable<RouteConfig['request']>, Res extends RouteConfig['responses']>(route: {

@@ -39,3 +39,6 @@ export function pageOf<R>(rows: R[], limit: number, keyOf: (last: R) => unknown)
 export const isKeyCursor = (v: unknown): v is string => typeof v === 'string';
 /** A merged PR's place in merge order: [merged at, id]. */
 export const isPullRequestCursor = (v: unknown): v is [string, number] => Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number';
+/** A record's place in the Claude Code usage report: [user key, terminal type, is remote (0 or 1)]. */
+export const isPersonTerminalCursor = (v: unknown): v is [string, string, number] =>
+  Array.isArray(v) && v.length === 3 && typeof v[0] === 'string' && typeof v[1] === 'string' && (v[2] === 0 || v[2] === 1);

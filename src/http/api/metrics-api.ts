@@ -1,15 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
-import { findApiKey, markApiKeyUsed } from '../../db/api-keys.js';
 import type { Db } from '../../db/client.js';
 import {
   dataProcessedAt,
   knownUser,
-  modelUsageOfDay,
-  usageOfDay,
-  type ModelUsageRow,
-  type UsageRow,
   orgDays,
   pullRequestAttribution,
   pullRequestAttributions,
@@ -34,9 +28,11 @@ import { toCsv } from '../../metrics/csv.js';
 import { daysOf } from '../../utc-days.js';
 import { ApiError, answerRefusal } from '../errors.js';
 import { analyticsRoutes } from './analytics-routes.js';
-import { apiApp, orgRoute, type ApiEnv } from './api-app.js';
+import { claudeCodeUsage } from './claude-code-usage.js';
+import { apiApp, orgRoute } from './api-app.js';
+import { apiKeyAccess, apiRateLimiter } from './api-key-access.js';
 import { pageOf } from './cursor-paging.js';
-import { FixedWindowRateLimiter } from './rate-limit.js';
+import type { FixedWindowRateLimiter } from './rate-limit.js';
 import { freshJson, json } from './responses.js';
 import {
   DailySchema,
@@ -62,49 +58,12 @@ export interface MetricsApiDeps {
   now?: () => Date;
   /** Requests per minute per key. */
   rateLimitPerMinute?: number;
+  /** The per-key allowance, when shared with Anthropic's paths (default: this API's own). */
+  limiter?: FixedWindowRateLimiter | undefined;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
   seats?: ((org: string) => number | null) | undefined;
   /** The org's discount on list spend in percent (DISCOUNT_PERCENT); default 0. */
   discountPercent?: ((org: string) => number) | undefined;
-}
-
-/** Cents, four decimals, of integer micro-dollars (1 cent = 10,000 micro-dollars). */
-const cents = (microUsd: number) => microUsd / 10_000;
-
-/** One person's day as a record of Anthropic's Claude Code usage report, plus this app's contribution metrics. */
-function usageRecord(org: string, day: string, u: UsageRow, models: ModelUsageRow[]) {
-  const tool = (accepted: number, rejected: number) => ({ accepted, rejected });
-  return {
-    date: `${day}T00:00:00Z`,
-    actor: u.email ? { type: 'user_actor' as const, email_address: u.email } : { type: 'api_actor' as const, api_key_name: u.githubLogin ?? u.userKey },
-    organization_id: org,
-    customer_type: (u.customerType ?? 'api') as 'api' | 'subscription',
-    terminal_type: u.terminalType ?? 'unknown',
-    core_metrics: {
-      num_sessions: u.sessions,
-      lines_of_code: { added: u.linesAccepted, removed: u.linesRemoved },
-      commits_by_claude_code: u.commitsByClaudeCode,
-      pull_requests_by_claude_code: u.pullRequestsByClaudeCode,
-    },
-    tool_actions: {
-      edit_tool: tool(u.editToolAccepted, u.editToolRejected),
-      multi_edit_tool: tool(u.multiEditToolAccepted, u.multiEditToolRejected),
-      write_tool: tool(u.writeToolAccepted, u.writeToolRejected),
-      notebook_edit_tool: tool(u.notebookEditToolAccepted, u.notebookEditToolRejected),
-    },
-    model_breakdown: models
-      .filter((m) => m.inputTokens + m.outputTokens + m.cacheReadTokens + m.cacheCreationTokens > 0 || m.costMicroUsd > 0)
-      .map((m) => ({
-        model: m.model,
-        tokens: { input: m.inputTokens, output: m.outputTokens, cache_read: m.cacheReadTokens, cache_creation: m.cacheCreationTokens },
-        estimated_cost: { currency: 'USD' as const, amount: cents(m.costMicroUsd) },
-      })),
-    contribution_metrics: {
-      github_login: u.githubLogin,
-      pull_requests: { merged: u.pullRequestsMerged, with_claude_code: u.pullRequestsWithClaudeCode, without_claude_code: u.pullRequestsWithoutClaudeCode },
-      lines_committed: { total: u.linesCommitted, with_claude_code: u.linesWithClaudeCode, without_claude_code: u.linesWithoutClaudeCode },
-    },
-  };
 }
 
 const withCsv = <R extends ReturnType<typeof json>>(responses: R, description: string) => ({
@@ -125,11 +84,17 @@ export const OPENAPI_INFO = {
   servers: [{ url: '/api/v1' }],
 };
 
-export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60, seats = () => null, discountPercent = () => 0 }: MetricsApiDeps) {
+export function metricsApi({
+  db,
+  now = () => new Date(),
+  rateLimitPerMinute = 60,
+  limiter = apiRateLimiter(rateLimitPerMinute),
+  seats = () => null,
+  discountPercent = () => 0,
+}: MetricsApiDeps) {
   const api = apiApp();
   api.onError(answerRefusal);
   const queries = metricsQueries(now);
-  const limiter = new FixedWindowRateLimiter(rateLimitPerMinute, 60_000);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'ApiKey', { type: 'apiKey', in: 'header', name: 'x-api-key' });
   api.openAPIRegistry.registerComponent('securitySchemes', 'Bearer', { type: 'http', scheme: 'bearer' });
@@ -137,27 +102,12 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
   // Authentication, the org a key covers, and the rate limit, for every route under /orgs.
   api.use(
     '/orgs/*',
-    createMiddleware<ApiEnv>(async (c, next) => {
-      const header = c.req.header('x-api-key') ?? /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-      if (!header) throw new ApiError(401, 'authentication_error', 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".');
-      const key = findApiKey(db, header);
-      if (!key) throw new ApiError(401, 'authentication_error', 'Unknown or revoked API key.');
-      const org = decodeURIComponent(c.req.path.split('/orgs/')[1]?.split('/')[0] ?? '').toLowerCase();
-      // An org the key does not cover looks exactly like one that does not exist.
-      if (org !== key.org) throw new ApiError(404, 'not_found_error', `No organization "${org}".`);
-      const at = now();
-      const verdict = limiter.take(String(key.id), at.getTime());
-      c.header('RateLimit-Policy', `${rateLimitPerMinute};w=60`);
-      c.header('RateLimit-Limit', String(rateLimitPerMinute));
-      c.header('RateLimit-Remaining', String(verdict.remaining));
-      c.header('RateLimit-Reset', String(verdict.resetSeconds));
-      if (!verdict.allowed) {
-        c.header('Retry-After', String(verdict.resetSeconds));
-        throw new ApiError(429, 'rate_limit_error', `Rate limit of ${rateLimitPerMinute} requests per minute exceeded; retry in ${verdict.resetSeconds} s.`);
-      }
-      markApiKeyUsed(db, key, at);
-      c.set('apiKey', key);
-      await next();
+    apiKeyAccess({
+      db,
+      now,
+      rateLimitPerMinute,
+      limiter,
+      orgOf: (c) => decodeURIComponent(c.req.path.split('/orgs/')[1]?.split('/')[0] ?? '').toLowerCase(),
     }),
   );
 
@@ -332,18 +282,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
       request: { params: OrgParam, query: queries.usage },
       responses: json(UsageReportSchema, 'A page of records for the day'),
     }),
-    (c) => {
-      const org = c.get('apiKey').org;
-      const { after, ...query } = c.req.valid('query');
-      const page = pageOf(usageOfDay(db, org, query.starting_at, { afterKey: after, limit: query.limit + 1 }), query.limit, (u) => u.userKey);
-      const models = modelUsageOfDay(db, org, query.starting_at, page.rows.map((r) => r.userKey));
-      return freshJson(c, {
-        data: page.rows.map((u) => usageRecord(org, query.starting_at, u, models.filter((m) => m.userKey === u.userKey))),
-        has_more: page.hasMore,
-        next_page: page.nextPage,
-        data_processed_at: dataProcessedAt(db, org),
-      });
-    },
+    (c) => freshJson(c, claudeCodeUsage(db, c.get('apiKey').org, c.req.valid('query'))),
   );
 
   api.route('/', analyticsRoutes({ db, now, seats, discountPercent }));

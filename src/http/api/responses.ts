@@ -15,8 +15,12 @@ export const errorResponses = {
   429: error('Rate limit exceeded; see Retry-After'),
 } as const;
 
+/** `freshJson()`'s answer when If-None-Match names the current ETag. */
+export const notModified = { 304: { description: 'Not modified: If-None-Match names the current ETag (no body)' } } as const;
+
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   200: { content: { 'application/json': { schema } }, description },
+  ...notModified,
   ...errorResponses,
 });
 

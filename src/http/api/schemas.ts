@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
-import { cursorOf, isKeyCursor, isPullRequestCursor } from './cursor-paging.js';
+import { cursorOf, isKeyCursor, isPersonTerminalCursor, isPullRequestCursor } from './cursor-paging.js';
+import { beta } from './analytics-schemas.js';
 import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
 
 /*
@@ -81,6 +82,7 @@ export const PullRequestListQuery = z.strictObject({
 
 export const UsageQuery = z.strictObject({
   starting_at: calendarDate().openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
+  beta,
   limit: limit(1000, 20),
   page,
 });
@@ -94,7 +96,7 @@ export function metricsQueries(now: () => Date) {
     range: RangeQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
     users: ListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isKeyCursor) })),
     pullRequests: PullRequestListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isPullRequestCursor) })),
-    usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isKeyCursor) })),
+    usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isPersonTerminalCursor) })),
   };
 }
 
@@ -229,7 +231,9 @@ export const UsageRecordSchema = z
     ]),
     organization_id: z.string(),
     customer_type: z.enum(['api', 'subscription']),
-    terminal_type: z.string(),
+    subscription_type: z.null().describe('Null: Claude Code’s telemetry says whether a Claude account was signed in (customer_type), not its plan'),
+    terminal_type: z.string().describe('The sessions’ terminal (`terminal.type`; `unknown` when unset): one record per person, day and terminal'),
+    is_remote: z.boolean().describe('True for sessions of Claude Code on the web (their commits carry its session URL or bot author): one record per person, day, terminal and is_remote'),
     core_metrics: z.object({
       num_sessions: count,
       lines_of_code: z.object({ added: count, removed: count }),

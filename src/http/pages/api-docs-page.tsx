@@ -13,6 +13,8 @@ interface Parameter {
   schema?: { type?: string; default?: unknown; enum?: unknown[] };
 }
 interface Operation {
+  /** Anthropic's paths name their own server (`/v1/organizations`). */
+  servers?: { url: string }[];
   summary?: string;
   description?: string;
   parameters?: Parameter[];
@@ -55,13 +57,16 @@ export const ApiDocsPage: FC<{ doc: OpenApiDocument }> = ({ doc }) => (
           Every route is under <code>/api/v1</code> and needs an API key (<code>npm run cli -- keys create --org ORG</code>) sent as{' '}
           <code>x-api-key</code> or <code>Authorization: Bearer</code>. Errors answer{' '}
           <code>{'{"error": {"type", "message"}}'}</code>. The machine-readable document is{' '}
-          <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.
+          <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>. The same reports also answer at Anthropic’s own paths under{' '}
+          <code>/v1/organizations</code>, in Anthropic’s shapes and error envelope <code>{'{"type": "error", "error": {"type", "message"}}'}</code>,
+          for Anthropic’s SDKs: the key decides the org.
         </p>
         {Object.entries(doc.paths).map(([path, methods]) =>
           Object.entries(methods).map(([method, op]) => (
             <section>
               <h2>
-                {method.toUpperCase()} /api/v1{path}
+                {method.toUpperCase()} {op.servers?.[0]?.url ?? '/api/v1'}
+                {path}
               </h2>
               <p>{op.summary}</p>
               {op.description ? <p class="muted">{op.description}</p> : null}
