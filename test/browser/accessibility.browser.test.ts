@@ -1,0 +1,97 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppServer } from '../../src/app-server.js';
+import { setViewerTeams } from '../../src/db/org-settings.js';
+import { axeViolations, collectErrors, launchChromium, openAllDetails, sidewaysOverflow, signedInContext } from '../helpers/browser.js';
+import { nockOrgMembership, nockTeamMembership, TEST_OAUTH } from '../helpers/nock-github.js';
+import { keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
+import { startProcessedOrg } from '../helpers/processed-org.js';
+import { nockInstallationTokenAnyTimes } from '../helpers/web-session.js';
+
+/*
+ * Every page, as an owner and as a member of a listed team, in the light and the dark color
+ * scheme: axe-core finds nothing with every "Show the numbers" table and PR evidence open, and at
+ * a phone's 390 px nothing scrolls sideways.
+ */
+
+let app: AppServer;
+let cleanup: () => Promise<void>;
+let browser: Browser;
+const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
+
+const MEMBER_PAGES = [
+  '/',
+  '/api/docs',
+  `/orgs/acme?${RANGE}`,
+  `/orgs/acme?range=90d`,
+  `/orgs/acme/users?${RANGE}`,
+  `/orgs/acme/users/dana?${RANGE}`,
+  `/orgs/acme/users/sam?${RANGE}`,
+  `/orgs/acme/pull-requests?${RANGE}`,
+  `/orgs/acme/pull-requests?${RANGE}&with_claude_code=false`,
+  '/orgs/acme/users/nobody',
+];
+const OWNER_PAGES = [...MEMBER_PAGES, '/orgs/acme/settings', '/orgs/acme/settings?notice=processing-busy'];
+
+keepNockMocksBetweenTests();
+beforeAll(async () => {
+  ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
+  nockInstallationTokenAnyTimes();
+  setViewerTeams(app.db, 'acme', ['platform'], 'test');
+  browser = await launchChromium();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await cleanup();
+});
+
+async function checkEveryPage(context: BrowserContext, pages: string[]) {
+  const found: string[] = [];
+  const tooWide: string[] = [];
+  const page: Page = await context.newPage();
+  const errors = collectErrors(page);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const path of pages) {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${app.url}${path}`);
+      await openAllDetails(page);
+      for (const v of await axeViolations(page)) found.push(`${scheme} ${path} ${v}`);
+      await page.setViewportSize({ width: 390, height: 844 });
+      const overflow = await sidewaysOverflow(page);
+      if (overflow > 0) tooWide.push(`${path}: ${overflow}px too wide`);
+    }
+  }
+  await page.close();
+  // The 404 of an unknown person is a console error of its own; nothing else is.
+  return { found, tooWide, errors: errors.filter((e) => !/status of 404/.test(e)) };
+}
+
+describe('every page, light and dark, laptop and phone', () => {
+  it('an owner: axe finds no violation and nothing scrolls sideways', async () => {
+    const context = await signedInContext(browser, app.url, { login: 'olivia', id: 501 });
+    nockOrgMembership('acme', 'olivia', 'admin');
+    const { found, tooWide, errors } = await checkEveryPage(context, OWNER_PAGES);
+    await context.close();
+    expect(found).toEqual([]);
+    expect(tooWide).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('a member of a listed team: the same', async () => {
+    const context = await signedInContext(browser, app.url, { login: 'tom', id: 502 });
+    nockOrgMembership('acme', 'tom', 'member');
+    nockTeamMembership('acme', 'platform', 'tom', true);
+    const { found, tooWide, errors } = await checkEveryPage(context, [...MEMBER_PAGES, '/orgs/acme/settings']);
+    await context.close();
+    expect(found).toEqual([]);
+    expect(tooWide).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('the favicon is served, so no page logs a 404 for it', async () => {
+    const res = await fetch(`${app.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\//);
+  });
+});
