@@ -91,7 +91,7 @@ const SecretsTable: FC<{
   const forColumn = rows.some((r) => r.forWhom !== undefined) || kind === 'Token';
   const columns = forColumn ? 5 : 4;
   return (
-    <TableWrap label={kind === 'Token' ? 'Ingest tokens' : 'API keys'}>
+    <TableWrap label={kind === 'Token' ? 'Live ingest tokens' : 'Live API keys'}>
       <table>
         <thead>
           <tr>
@@ -243,7 +243,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
           Which GitHub login a Claude Code user is. Most are learned (personal tokens, commits Claude Code made, the <code>github.login</code> attribute,
           matching commit emails); add one here when nothing else can tell. Learned links win over yours.
         </p>
-        <TableWrap label="Identity links">
+        <TableWrap label="All identity links">
           <table>
             <thead>
               <tr>
@@ -310,7 +310,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
         <h2 id="runs-title">Processing</h2>
         <p class="muted">Numbers are recomputed daily on the schedule; process now to see today's activity.</p>
         <PostButton action={`${base}/process`} label="Process now" />
-        <TableWrap label="Processing runs">
+        <TableWrap label="Last processing runs">
           <table>
             <thead>
               <tr>
