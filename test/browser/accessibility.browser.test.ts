@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
+import { listIngestTokens } from '../../src/db/ingest-tokens.js';
 import { setViewerTeams } from '../../src/db/org-settings.js';
 import { axeViolations, collectErrors, launchChromium, openAllDetails, sidewaysOverflow, signedInContext } from '../helpers/browser.js';
 import { nockOrgMembership, nockTeamMembership, TEST_OAUTH } from '../helpers/nock-github.js';
@@ -32,12 +33,15 @@ const MEMBER_PAGES = [
   '/orgs/acme/users/nobody',
 ];
 const OWNER_PAGES = [...MEMBER_PAGES, '/orgs/acme/settings', '/orgs/acme/settings?notice=processing-busy'];
+/** The confirmation before revoking acme's org token (its id is known once the org is set up). */
+let revokePage: string;
 
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
   nockInstallationTokenAnyTimes();
   setViewerTeams(app.db, 'acme', ['platform'], 'test');
+  revokePage = `/orgs/acme/settings/ingest-tokens/${listIngestTokens(app.db, 'acme')[0]!.id}/revoke`;
   browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
@@ -82,7 +86,7 @@ describe('every page, light and dark, laptop and phone', () => {
   it('an owner: axe finds no violation and nothing scrolls sideways', async () => {
     const context = await signedInContext(browser, app.url, { login: 'olivia', id: 501 });
     nockOrgMembership('acme', 'olivia', 'admin');
-    const { found, tooWide, errors } = await checkEveryPage(context, OWNER_PAGES);
+    const { found, tooWide, errors } = await checkEveryPage(context, [...OWNER_PAGES, revokePage]);
     await context.close();
     expect({ found, tooWide, errors }).toEqual({ found: [], tooWide: [], errors: [] });
   }, 120_000);
@@ -95,6 +99,30 @@ describe('every page, light and dark, laptop and phone', () => {
     await context.close();
     expect({ found, tooWide, errors }).toEqual({ found: [], tooWide: [], errors: [] });
   }, 120_000);
+
+  it('a wide table scrolls inside its frame on a phone, keeping the key column in view and showing that it scrolls', async () => {
+    const context = await signedInContext(browser, app.url, { login: 'olga', id: 504 });
+    nockOrgMembership('acme', 'olga', 'admin');
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${app.url}/orgs/acme/users?${RANGE}`);
+    const frame = page.locator('.table-wrap[aria-label="People"]');
+    const sizes = await frame.evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth, focusable: e.getAttribute('tabindex') }));
+    expect(sizes.scroll).toBeGreaterThan(sizes.client);
+    expect(sizes.focusable).toBe('0');
+    // The shadows that show more to the side are part of the frame's background.
+    expect(await frame.evaluate((e) => getComputedStyle(e).backgroundImage)).toContain('radial-gradient');
+    const key = page.locator('tr[data-person="dana"] > :first-child');
+    const left = async () => (await key.boundingBox())!.x;
+    const before = await left();
+    // Scrolled with the keyboard, as a frame that has focus is.
+    await frame.focus();
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+    expect(await frame.evaluate((e) => e.scrollLeft)).toBeGreaterThan(0);
+    expect(await left()).toBe(before);
+    expect(await key.isVisible()).toBe(true);
+    await context.close();
+  });
 
   it('the favicon is served, so no page logs a 404 for it', async () => {
     const res = await fetch(`${app.url}/favicon.ico`);
