@@ -361,6 +361,26 @@ describe('the pages show the API’s figures', () => {
     expect(html).toContain('data-pull-request="acme/widgets#42"');
     const { data } = (await (await api(`/pull-requests?${RANGE}`)).json()) as { data: { explanation: string[] }[] };
     for (const line of data[0]!.explanation) expect(html).toContain(line.replace(/"/g, '&quot;'));
+    // The PR's link is beside the control that opens its evidence, not inside it (one control each).
+    expect(html).not.toMatch(/<summary>(?:(?!<\/summary>)[^])*<a /);
+    // Sessions are a count of another size than lines: their own axis, on the right.
+    const charts = JSON.parse(/<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html)![1]!);
+    const activity = charts['person-activity'].views.activity;
+    expect(activity.rightLabel).toBe('Sessions');
+    expect(activity.datasets.map((d: { label: string; axis?: string }) => [d.label, d.axis ?? 'left'])).toEqual([
+      ['Lines accepted', 'left'],
+      ['Sessions', 'right'],
+    ]);
+  });
+
+  it('serves a favicon, so no page logs a 404 for it', async () => {
+    for (const path of ['/favicon.ico', '/assets/favicon.svg?v=3']) {
+      const res = await page(path);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 200, 'image/svg+xml']);
+      expect(await res.text()).toMatch(/^<svg /);
+    }
+    const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, await sessionOf('fiona', 'admin'))).text();
+    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg?v=3" type="image/svg+xml"/>');
   });
 
   it('the pull requests page filters with / without and expands each PR to its evidence', async () => {
