@@ -513,22 +513,15 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     {
       path: 'ingest-tokens',
       name: 'ingest token',
-      ids: (org: string) => listIngestTokens(db, org).map((t) => t.id),
-      live: (org: string, id: number) =>
-        listIngestTokens(db, org)
-          .filter((t) => t.id === id && !t.revokedAt)
-          .map((t) => ({ kind: 'ingest-token' as const, prefix: t.tokenPrefix, forLogin: t.githubLogin ?? null, lastUsedAt: t.lastUsedAt }))[0],
+      rows: (org: string) =>
+        listIngestTokens(db, org).map((t) => ({ id: t.id, revokedAt: t.revokedAt, kind: 'ingest-token' as const, prefix: t.tokenPrefix, forLogin: t.githubLogin ?? null, lastUsedAt: t.lastUsedAt })),
       revoke: revokeIngestToken,
       notice: 'token-revoked',
     },
     {
       path: 'api-keys',
       name: 'API key',
-      ids: (org: string) => listApiKeys(db, org).map((k) => k.id),
-      live: (org: string, id: number) =>
-        listApiKeys(db, org)
-          .filter((k) => k.id === id && !k.revokedAt)
-          .map((k) => ({ kind: 'api-key' as const, prefix: k.keyPrefix, forLogin: null, lastUsedAt: k.lastUsedAt }))[0],
+      rows: (org: string) => listApiKeys(db, org).map((k) => ({ id: k.id, revokedAt: k.revokedAt, kind: 'api-key' as const, prefix: k.keyPrefix, forLogin: null, lastUsedAt: k.lastUsedAt })),
       revoke: revokeApiKey,
       notice: 'key-revoked',
     },
@@ -537,7 +530,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     app.get(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, (c) => {
       const ctx = c.get('org');
       const id = Number(c.req.param('id'));
-      const live = Number.isSafeInteger(id) ? secret.live(ctx.login, id) : undefined;
+      const live = secret.rows(ctx.login).find((r) => r.id === id && !r.revokedAt);
       if (!live) {
         throw refusalPage(404, {
           title: `No such ${secret.name}`,
@@ -556,7 +549,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     app.post(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, async (c) => {
       const ctx = c.get('org');
       const id = Number(c.req.param('id'));
-      if (!secret.ids(ctx.login).includes(id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
+      if (!secret.rows(ctx.login).some((r) => r.id === id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
       secret.revoke(db, id);
       log.info({ org: ctx.login, by: ctx.viewer.githubLogin, id }, `${secret.name} revoked`);
       return backToSettings(c, ctx.login, secret.notice);
