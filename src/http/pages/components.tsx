@@ -210,7 +210,7 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
         )}
       </details>
     </td>
-    <td>{formatDay(pr.merged_at)}</td>
+    <td class="date">{formatDay(pr.merged_at)}</td>
     {showAuthor ? (
       <td>
         {pr.author_is_bot ? (
