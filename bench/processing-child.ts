@@ -106,7 +106,7 @@ if (mode === 'api') {
   const { key } = createApiKey(app.db, { org: ORG });
   // The pages' access check asks GitHub, which a benchmark has none of: the org owner's answer is
   // given here, at that one boundary; everything after it (session, queries, rendering) is the app's.
-  const owner = { roleOf: async () => 'owner' as const, forget: () => undefined };
+  const owner = { roleOf: async () => 'owner' as const, forget: () => undefined, isMember: async () => true };
   const pages = await startAppServer({ config, log: pino({ level: 'silent' }), startWorker: false, pagesAccess: owner });
   const session = createWebSession(pages.db, { login: 'bench-owner', id: 1 });
   const cookie = (await serializeSigned('ccm_session', session.id, config.sessionSecret!)).split(';')[0]!;

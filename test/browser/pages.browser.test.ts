@@ -129,6 +129,11 @@ describe('an owner in Chromium', () => {
     await page.goto(`${app.url}/orgs/acme/users/dana?${RANGE}`);
     await page.waitForSelector('canvas[data-drawn="true"][data-chart="person-merged"]');
     expect(await canvasPainted(page, 'canvas[data-chart="person-merged"]')).toBe(true);
+    // Sessions on their own axis, on the right of the activity chart.
+    await page.waitForSelector('canvas[data-drawn="true"][data-chart="person-activity"]');
+    expect(
+      await page.evaluate(`(() => { const c = Chart.getChart(document.querySelector('canvas[data-chart="person-activity"]')); return [c.options.scales.y1.position, c.options.scales.y1.title.text, c.data.datasets.map((d) => d.yAxisID)]; })()`),
+    ).toEqual(['right', 'Sessions', ['y', 'y1']]);
     expect((await tiles(page)).lines_with_claude_code).toBe(22);
     await shot(page, 'person');
 

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { nockOAuthSignIn } from './nock-github.js';
@@ -91,3 +92,21 @@ export const canvasPainted = (page: Page, selector: string) =>
   });
 
 export const canvasImage = (page: Page, selector: string) => page.$eval(selector, (c) => (c as unknown as Canvas).toDataURL());
+
+/** axe-core's violations on the page as it is now, each as "rule: target (message)". */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol, so the pages' CSP (scripts only from the app) does not stop it.
+  if (!(await page.evaluate('typeof window.axe === "object"'))) await page.evaluate(axeSource());
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) =>
+    v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' (' + (n.failureSummary || '').split('\\n').slice(1).join(' ').trim() + ')')).flat())`)) as string[];
+  return violations;
+}
+
+let axeScript: string | undefined;
+const axeSource = () => (axeScript ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+
+/** Opens every "Show the numbers" table and every PR's evidence. */
+export const openAllDetails = (page: Page) => page.evaluate('document.querySelectorAll("details").forEach((d) => { d.open = true; })');
+
+/** How much wider than the viewport the page is (0: no sideways scroll). */
+export const sidewaysOverflow = (page: Page) => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;

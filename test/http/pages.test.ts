@@ -361,6 +361,26 @@ describe('the pages show the API’s figures', () => {
     expect(html).toContain('data-pull-request="acme/widgets#42"');
     const { data } = (await (await api(`/pull-requests?${RANGE}`)).json()) as { data: { explanation: string[] }[] };
     for (const line of data[0]!.explanation) expect(html).toContain(line.replace(/"/g, '&quot;'));
+    // The PR's link is beside the control that opens its evidence, not inside it (one control each).
+    expect(html).not.toMatch(/<summary>(?:(?!<\/summary>)[^])*<a /);
+    // Sessions are a count of another size than lines: their own axis, on the right.
+    const charts = JSON.parse(/<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html)![1]!);
+    const activity = charts['person-activity'].views.activity;
+    expect(activity.rightLabel).toBe('Sessions');
+    expect(activity.datasets.map((d: { label: string; axis?: string }) => [d.label, d.axis ?? 'left'])).toEqual([
+      ['Lines accepted', 'left'],
+      ['Sessions', 'right'],
+    ]);
+  });
+
+  it('serves a favicon, so no page logs a 404 for it', async () => {
+    for (const path of ['/favicon.ico', '/assets/favicon.svg?v=3']) {
+      const res = await page(path);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 200, 'image/svg+xml']);
+      expect(await res.text()).toMatch(/^<svg /);
+    }
+    const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, await sessionOf('fiona', 'admin'))).text();
+    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg?v=3" type="image/svg+xml"/>');
   });
 
   it('the pull requests page filters with / without and expands each PR to its evidence', async () => {
@@ -448,13 +468,37 @@ describe('usage and spend on the overview', () => {
 });
 
 describe('settings (owners)', () => {
-  it('creates an ingest token shown once, which Claude Code can then use, and revokes it', async () => {
-    const cookie = await sessionOf('owen', 'admin');
-    const res = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'dana' });
+  /** Posts a creating form and follows its redirect (post/redirect/get), as a browser does. */
+  async function createAndFollow(path: string, cookie: string, form: Record<string, string> = {}) {
+    const created = await post(path, cookie, form);
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/orgs/acme/settings');
+    // The browser holds only a handle, scoped to the settings page: never the secret, never in the URL.
+    const handle = created.headers.getSetCookie().find((c) => c.startsWith('ccm_created='))!;
+    expect(handle).toMatch(/HttpOnly/);
+    expect(handle).toMatch(/SameSite=Strict/);
+    expect(handle).toMatch(/Path=\/orgs\/acme\/settings/);
+    const withHandle = `${cookie}; ${cookieHeader(cookiesOf(created))}`;
+    const res = await page('/orgs/acme/settings', withHandle);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const html = await res.text();
-    const token = /<code id="new-secret">([^<]+)<\/code>/.exec(html)![1]!;
+    const secret = /<code id="new-secret">([^<]+)<\/code>/.exec(html)![1]!;
+    expect(handle).not.toContain(secret);
+    // A reload (even with the handle still sent) shows it no more and creates nothing.
+    const reload = await (await page('/orgs/acme/settings', withHandle)).text();
+    expect(reload).not.toContain(secret);
+    expect(reload).not.toContain('id="new-secret"');
+    return { html, secret };
+  }
+
+  it('creates an ingest token shown once, which Claude Code can then use, and revokes it', async () => {
+    const cookie = await sessionOf('owen', 'admin');
+    nockOrgMembership('acme', 'dana', 'member');
+    const tokens = () => (app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get() as { n: number }).n;
+    const before = tokens();
+    const { html, secret: token } = await createAndFollow('/orgs/acme/settings/ingest-tokens', cookie, { login: 'dana' });
+    expect(tokens()).toBe(before + 1);
     expect(findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: 'dana' });
     // The managed settings carry the new token and this server's address.
     expect(html).toContain(`Authorization=Bearer ${token}`);
@@ -462,16 +506,64 @@ describe('settings (owners)', () => {
     const again = await (await page('/orgs/acme/settings', cookie)).text();
     expect(again).not.toContain(token);
     const id = findIngestToken(app.db, token)!.id;
+    // Revoke asks first, naming what stops working.
+    const confirm = await page(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie);
+    expect(confirm.status).toBe(200);
+    const asked = await confirm.text();
+    expect(asked).toContain('Revoke the personal ingest token for dana');
+    expect(asked).toContain('dana&#39;s telemetry and edit hook calls) is refused from then on');
+    expect(asked).toContain(`action="/orgs/acme/settings/ingest-tokens/${id}/revoke"`);
+    expect(findIngestToken(app.db, token)).toBeDefined();
     const revoked = await post(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie);
     expect(revoked.status).toBe(303);
     expect(revoked.headers.get('location')).toBe('/orgs/acme/settings?notice=token-revoked');
     expect(findIngestToken(app.db, token)).toBeUndefined();
+    // Once revoked there is nothing to confirm.
+    expect((await page(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie)).status).toBe(404);
+  });
+
+  it('says an org token stops all telemetry sent with it, and an API key every reader', async () => {
+    const cookie = await sessionOf('owen7', 'admin');
+    const { secret: token } = await createAndFollow('/orgs/acme/settings/ingest-tokens', cookie);
+    expect(findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: null });
+    const asked = await (await page(`/orgs/acme/settings/ingest-tokens/${findIngestToken(app.db, token)!.id}/revoke`, cookie)).text();
+    expect(asked).toContain('Revoke the org ingest token');
+    expect(asked).toContain('all telemetry and edit hook calls of every developer whose managed settings carry it stop');
+    const key = createApiKey(app.db, { org: 'acme' });
+    const askedKey = await (await page(`/orgs/acme/settings/api-keys/${key.row.id}/revoke`, cookie)).text();
+    expect(askedKey).toContain('reading the API with this key is refused (401)');
+    // Another org's secret, or no number at all, is not found.
+    expect((await page('/orgs/acme/settings/api-keys/999999/revoke', cookie)).status).toBe(404);
+    expect((await page('/orgs/acme/settings/api-keys/x/revoke', cookie)).status).toBe(404);
+  });
+
+  it('refuses a personal token for a login that is not a member of the org, with a clear message, creating nothing', async () => {
+    const cookie = await sessionOf('owen8', 'admin');
+    const tokens = () => app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get();
+    const before = tokens();
+    const outsider = nockOrgMembership('acme', 'mallory', null);
+    const refused = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'mallory' });
+    expect(outsider.isDone()).toBe(true);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.getSetCookie().some((c) => c.startsWith('ccm_created='))).toBe(false);
+    expect(await refused.text()).toContain('mallory is not a member of acme on GitHub, so no personal token was created');
+    // An invitation not yet accepted is not membership either.
+    nockOrgMembership('acme', 'ivy', 'member', { state: 'pending' });
+    expect((await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'ivy' })).status).toBe(400);
+    // GitHub not answering: nothing is created, and the page says so.
+    nock('https://api.github.com').get('/orgs/acme/memberships/gus').reply(500, { message: 'boom' });
+    const failed = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'gus' });
+    expect(failed.status).toBe(502);
+    expect(await failed.text()).toContain('GitHub did not answer whether gus is a member of acme; nothing was created');
+    expect(tokens()).toEqual(before);
   });
 
   it('creates an API key that reads the API, and refuses a bad login with a 400 that changes nothing', async () => {
     const cookie = await sessionOf('owen2', 'admin');
-    const html = await (await post('/orgs/acme/settings/api-keys', cookie)).text();
-    const key = /<code id="new-secret">([^<]+)<\/code>/.exec(html)![1]!;
+    const keys = () => (app.db.$client.prepare('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n;
+    const keysBefore = keys();
+    const { secret: key } = await createAndFollow('/orgs/acme/settings/api-keys', cookie);
+    expect(keys()).toBe(keysBefore + 1);
     expect((await app.http.request('/api/v1/orgs/acme/summary', { headers: { 'x-api-key': key } })).status).toBe(200);
     const before = app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get();
     const bad = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'not a login!' });

@@ -11,13 +11,19 @@
   var datasetsOf = function (spec, view) {
     return spec.views[view].datasets.map(function (d) {
       var c = cssColor(d.color);
+      // A series on the right axis is another unit: drawn as a line over the bars, on its own scale.
+      var right = d.axis === 'right';
+      var line = spec.kind === 'line' || right;
       return {
         label: d.label,
         data: d.data,
+        type: right ? 'line' : undefined,
+        yAxisID: right ? 'y1' : 'y',
+        order: right ? 0 : 1,
         backgroundColor: c,
         borderColor: c,
-        borderWidth: spec.kind === 'line' ? 2 : 0,
-        pointRadius: spec.kind === 'line' && d.data.length > 45 ? 0 : 2,
+        borderWidth: line ? 2 : 0,
+        pointRadius: line && d.data.length > 45 ? 0 : 2,
         spanGaps: true,
         tension: 0.2,
       };
@@ -39,6 +45,14 @@
       var spec = specs[id];
       if (!spec) return;
       var view = canvas.getAttribute('data-view') || Object.keys(spec.views)[0];
+      var rightLabel = spec.views[view].rightLabel;
+      var scales = {
+        x: { stacked: !!spec.stacked, ticks: { maxTicksLimit: 8, maxRotation: 0 } },
+        y: { stacked: !!spec.stacked, beginAtZero: true, title: { display: !!spec.views[view].yLabel, text: spec.views[view].yLabel || '' } },
+      };
+      if (rightLabel) {
+        scales.y1 = { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 }, title: { display: true, text: rightLabel } };
+      }
       charts[id] = {
         spec: spec,
         chart: new Chart(canvas, {
@@ -47,10 +61,7 @@
           options: {
             interaction: { mode: 'index', intersect: false },
             plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
-            scales: {
-              x: { stacked: !!spec.stacked, ticks: { maxTicksLimit: 8, maxRotation: 0 } },
-              y: { stacked: !!spec.stacked, beginAtZero: true, title: { display: !!spec.views[view].yLabel, text: spec.views[view].yLabel || '' } },
-            },
+            scales: scales,
           },
         }),
       };

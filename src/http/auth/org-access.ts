@@ -27,6 +27,8 @@ export interface OrgAccess {
   roleOf(org: string, login: string): Promise<OrgRole | null>;
   /** Forget what is remembered for an org (its viewer teams changed). */
   forget(org: string): void;
+  /** Whether the login is an active member of the org now (asked of GitHub each time: it guards creating a personal token). */
+  isMember(org: string, login: string): Promise<boolean>;
 }
 
 const isNotFound = (error: unknown) => (error as { status?: number }).status === 404;
@@ -44,7 +46,8 @@ export function githubOrgAccess({
 }): OrgAccess {
   const remembered = new Map<string, { role: OrgRole | null; until: number }>();
 
-  async function ask(org: string, login: string): Promise<OrgRole | null> {
+  /** The login's active membership of the org (role `admin` or `member`), or null; the octokit for further questions. */
+  async function membershipOf(org: string, login: string) {
     const installation = activeInstallation(db, org);
     if (!installation) return null;
     const octokit = await octokitFor(installation.id);
@@ -56,11 +59,17 @@ export function githubOrgAccess({
       throw error;
     }
     // An invitation not yet accepted grants nothing.
-    if (membership.state !== 'active') return null;
-    if (membership.role === 'admin') return 'owner';
+    return membership.state === 'active' ? { role: membership.role, octokit, accountLogin: installation.accountLogin } : null;
+  }
+
+  async function ask(org: string, login: string): Promise<OrgRole | null> {
+    const found = await membershipOf(org, login);
+    if (!found) return null;
+    const { octokit, accountLogin, role } = found;
+    if (role === 'admin') return 'owner';
     for (const team of getOrgSettings(db, org).viewerTeams) {
       try {
-        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org: installation.accountLogin, team_slug: team, username: login });
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org: accountLogin, team_slug: team, username: login });
         if (data.state === 'active') return 'viewer';
       } catch (error) {
         if (!isNotFound(error)) throw error;
@@ -80,6 +89,9 @@ export function githubOrgAccess({
     },
     forget(org) {
       for (const key of remembered.keys()) if (key.startsWith(`${org}\u0000`)) remembered.delete(key);
+    },
+    async isMember(org, login) {
+      return (await membershipOf(org, login)) !== null;
     },
   };
 }

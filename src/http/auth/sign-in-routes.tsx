@@ -34,7 +34,7 @@ export interface SignInDeps {
 export type WebEnv = { Variables: { viewer: WebSession | undefined } };
 
 export const appOrigin = (c: Context, publicUrl: string | undefined) => publicUrl ?? new URL(c.req.url).origin;
-const isHttps = (c: Context, publicUrl: string | undefined) =>
+export const isHttps = (c: Context, publicUrl: string | undefined) =>
   appOrigin(c, publicUrl).startsWith('https:') || c.req.header('x-forwarded-proto') === 'https';
 
 /**

@@ -29,7 +29,10 @@ export interface OpenApiDocument {
 const styles = `
   :root { color-scheme: light dark; --fg: #1f2328; --muted: #59636e; --bg: #fff; --card: #f6f8fa; --line: #d1d9e0; }
   @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117; --card: #161b22; --line: #3d444d; } }
+  * { box-sizing: border-box; }
   body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+  /* Long field names and paths wrap anywhere, so a phone never scrolls sideways. */
+  td, p, code { overflow-wrap: anywhere; }
   main { max-width: 60rem; margin: 0 auto; padding: 2rem 1rem; }
   section { background: var(--card); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
   h2 { font: 600 1rem ui-monospace, monospace; margin: 0 0 .25rem; overflow-wrap: anywhere; }

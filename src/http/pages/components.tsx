@@ -89,6 +89,8 @@ export interface ChartDataset {
   data: (number | null)[];
   /** A CSS custom property of the stylesheet (the light or dark scheme picks the color). */
   color: string;
+  /** A series of another unit or size (e.g. sessions beside lines) is drawn as a line on its own axis, on the right. */
+  axis?: 'right';
 }
 
 /** The two stacked series of a "with vs without Claude Code" chart. */
@@ -101,8 +103,18 @@ export interface ChartSpec {
   kind: 'bar' | 'line';
   stacked?: boolean;
   labels: string[];
-  views: Record<string, { label: string; yLabel?: string; datasets: ChartDataset[] }>;
+  views: Record<string, { label: string; yLabel?: string; rightLabel?: string; datasets: ChartDataset[] }>;
 }
+
+/**
+ * The frame of a table that may be wider than the screen: it scrolls, not the page. It is a named,
+ * focusable region so keyboard users can scroll it too.
+ */
+export const TableWrap: FC<{ label: string; children?: Child } & Record<`data-${string}`, string | undefined> & { hidden?: boolean }> = ({ label, children, ...rest }) => (
+  <div class="table-wrap" role="region" aria-label={label} tabindex={0} {...rest}>
+    {children}
+  </div>
+);
 
 const cell = (v: number | null, format: (n: number) => string) => (v === null ? '—' : format(v));
 
@@ -135,7 +147,7 @@ export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; forma
       <details>
         <summary>Show the numbers</summary>
         {views.map(([, v]) => (
-          <div class="table-wrap">
+          <TableWrap label={`${title}: ${v.label}`}>
             <table>
               <caption class="visually-hidden">
                 {title}: {v.label}
@@ -161,7 +173,7 @@ export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; forma
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ))}
       </details>
     </figure>
@@ -176,18 +188,17 @@ export const ChartData: FC<{ specs: Record<string, ChartSpec> }> = ({ specs }) =
 export const WithBadge: FC<{ with: boolean }> = ({ with: yes }) =>
   yes ? <span class="badge with">with Claude Code</span> : <span class="badge">without</span>;
 
-/** A merged PR as a table row; its evidence in plain words opens below its title. */
+/** A merged PR as a table row (the PR first: the column that stays in view); its evidence in plain words opens below its title. */
 export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; showAuthor?: boolean; org: string }> = ({ pr, githubWebUrl, showAuthor = true, org }) => (
   <tr data-pull-request={`${pr.repository}#${pr.number}`}>
-    <td>{formatDay(pr.merged_at)}</td>
     <td>
+      {/* The link stays outside the summary: a link inside the control that opens the evidence would be two controls in one. */}
+      <a href={`${githubWebUrl}/${pr.repository}/pull/${pr.number}`}>
+        {pr.repository}#{pr.number}
+      </a>{' '}
+      {pr.title}
       <details class="evidence">
-        <summary>
-          <a href={`${githubWebUrl}/${pr.repository}/pull/${pr.number}`}>
-            {pr.repository}#{pr.number}
-          </a>{' '}
-          {pr.title}
-        </summary>
+        <summary>Why {pr.with_claude_code ? 'with' : 'without'} Claude Code</summary>
         {pr.explanation.length > 0 ? (
           <ul>
             {pr.explanation.map((line) => (
@@ -199,6 +210,7 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
         )}
       </details>
     </td>
+    <td class="date">{formatDay(pr.merged_at)}</td>
     {showAuthor ? (
       <td>
         {pr.author_is_bot ? (
@@ -217,12 +229,12 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
 );
 
 export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string; showAuthor?: boolean; org: string }> = ({ rows, githubWebUrl, showAuthor = true, org }) => (
-  <div class="table-wrap">
+  <TableWrap label="Merged pull requests">
     <table>
       <thead>
         <tr>
+          <th scope="col">Pull request</th>
           <th scope="col">Merged</th>
-          <th scope="col">Pull request (open for the evidence)</th>
           {showAuthor ? <th scope="col">Author</th> : null}
           <th scope="col" class="num">
             Lines added
@@ -239,5 +251,5 @@ export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string
         ))}
       </tbody>
     </table>
-  </div>
+  </TableWrap>
 );

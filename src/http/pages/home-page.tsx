@@ -29,6 +29,8 @@ const styles = `
   section { background: var(--card); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
   h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
   code, pre { font: 14px/1.4 ui-monospace, monospace; }
+  /* Addresses and commands in running text wrap anywhere, so a phone never scrolls sideways. */
+  p code, li code { overflow-wrap: anywhere; }
   pre { overflow-x: auto; padding: .75rem; background: var(--bg); border-radius: 6px; }
   dl { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem; margin: 0; }
   dt { color: var(--muted); font-size: .85rem; } dd { margin: 0; font-size: 1.4rem; font-weight: 600; }

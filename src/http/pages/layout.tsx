@@ -4,7 +4,7 @@ import type { OrgRole } from '../auth/org-access.js';
 
 /* The frame every metrics page shares: who is signed in, the org's sections, one stylesheet and script. */
 
-export const ASSET_VERSION = '2';
+export const ASSET_VERSION = '3';
 
 export type Section = 'overview' | 'people' | 'pull-requests' | 'settings';
 
@@ -32,6 +32,7 @@ export const Layout: FC<LayoutProps> = ({ title, viewer, org, narrow, charts, ch
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <meta name="color-scheme" content="light dark" />
       <title>{org ? `${title} · ${org.login}` : title} · Claude Code contribution metrics</title>
+      <link rel="icon" href={`/assets/favicon.svg?v=${ASSET_VERSION}`} type="image/svg+xml" />
       <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSION}`} />
       {charts ? <script src={`/assets/chart.umd.js?v=${ASSET_VERSION}`} defer></script> : null}
       <script src={`/assets/pages.js?v=${ASSET_VERSION}`} defer></script>

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { Logger } from 'pino';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys.js';
@@ -33,7 +34,7 @@ import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.
 import { decodeCursor, isPullRequestCursor, pageOf } from '../api/cursor-paging.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
-import { appOrigin, type WebEnv } from '../auth/sign-in-routes.js';
+import { appOrigin, isHttps, type WebEnv } from '../auth/sign-in-routes.js';
 import type { OrgPageFrame, RangePreset } from './components.js';
 import { MessagePage } from './layout.js';
 import { refusalPage } from './refusal-page.js';
@@ -41,7 +42,8 @@ import { OverviewPage, overviewModel } from './overview-page.js';
 import { PeoplePage } from './people-page.js';
 import { PersonPage } from './person-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
-import { SettingsPage, type SettingsPageProps } from './settings-page.js';
+import { RevokeConfirmPage, SettingsPage, type CreatedSecret, type SettingsPageProps } from './settings-page.js';
+import { secretFlash } from './secret-flash.js';
 import { ownProperty } from '../../own-property.js';
 
 /*
@@ -82,6 +84,9 @@ interface PageRange {
 type OrgEnv = { Variables: WebEnv['Variables'] & { org: OrgView; range: PageRange } };
 
 const ORG_LOGIN = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+/** The cookie holding the handle of a secret just created (never the secret). */
+const CREATED_COOKIE = 'ccm_created';
 const PR_PAGE_SIZE = 50;
 const PERSON_PR_LIMIT = 50;
 
@@ -399,7 +404,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
 
   // ---- Settings (owners) ----
 
-  const settingsPage = (c: Context<OrgEnv>, ctx: OrgView, extra: Pick<SettingsPageProps, 'created' | 'notice'> = {}, status: 200 | 400 = 200) => {
+  const settingsPage = (c: Context<OrgEnv>, ctx: OrgView, extra: Pick<SettingsPageProps, 'created' | 'notice'> = {}, status: 200 | 400 | 502 = 200) => {
     c.header('Cache-Control', 'no-store');
     return c.html(
       <SettingsPage
@@ -416,7 +421,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       status,
     );
   };
-  const backToSettings = (c: Context<OrgEnv>, org: string, notice: keyof typeof NOTICES) => c.redirect(`/orgs/${org}/settings?notice=${notice}`, 303);
+  const backToSettings = (c: Context<OrgEnv>, org: string, notice: keyof typeof NOTICES) => c.redirect(`${settingsPath(org)}?notice=${notice}`, 303);
   const formOf = async (c: Context<OrgEnv>) => {
     let body: Awaited<ReturnType<typeof c.req.parseBody>>;
     try {
@@ -431,9 +436,30 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     };
   };
 
+  /*
+   * Creating a token or key answers with a redirect (post/redirect/get): the secret waits in
+   * `justCreated` for the settings page that follows, which shows it once. Reloading that page
+   * neither shows it again nor creates another.
+   */
+  const justCreated = secretFlash<CreatedSecret>();
+  const holderOf = (ctx: OrgView) => `${ctx.login}\u0000${ctx.viewer.githubLogin.toLowerCase()}`;
+  const settingsPath = (org: string) => `/orgs/${org}/settings`;
+  const showOnceAfterRedirect = (c: Context<OrgEnv>, ctx: OrgView, created: CreatedSecret) => {
+    setCookie(c, CREATED_COOKIE, justCreated.put(holderOf(ctx), created), {
+      path: settingsPath(ctx.login),
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: isHttps(c, publicUrl),
+      maxAge: 5 * 60,
+    });
+    return c.redirect(settingsPath(ctx.login), 303);
+  };
+
   app.get('/orgs/:org/settings', owner, async (c) => {
     const ctx = c.get('org');
-    return settingsPage(c, ctx, { notice: ownProperty(NOTICES, c.req.query('notice') ?? '') });
+    const handle = getCookie(c, CREATED_COOKIE);
+    if (handle !== undefined) deleteCookie(c, CREATED_COOKIE, { path: settingsPath(ctx.login), secure: isHttps(c, publicUrl) });
+    return settingsPage(c, ctx, { notice: ownProperty(NOTICES, c.req.query('notice') ?? ''), created: justCreated.take(holderOf(ctx), handle) });
   });
 
   app.post('/orgs/:org/settings/access', owner, async (c) => {
@@ -453,31 +479,77 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.post('/orgs/:org/settings/ingest-tokens', owner, async (c) => {
     const ctx = c.get('org');
     const login = (await formOf(c))('login');
-    if (login && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)) {
+    if (login && !GITHUB_LOGIN.test(login)) {
       return settingsPage(c, ctx, { notice: { text: `"${login}" is not a GitHub login.`, tone: 'bad' } }, 400);
+    }
+    // A personal token says whose data it sends, so it is only for a member of the org (asked of GitHub now).
+    if (login) {
+      let member: boolean;
+      try {
+        member = await access!.isMember(ctx.login, login);
+      } catch (error) {
+        log.warn({ err: error, org: ctx.login }, 'membership check failed');
+        return settingsPage(c, ctx, { notice: { text: `GitHub did not answer whether ${login} is a member of ${ctx.login}; nothing was created. Please try again in a moment.`, tone: 'bad' } }, 502);
+      }
+      if (!member) {
+        const text = `${login} is not a member of ${ctx.login} on GitHub, so no personal token was created: a personal token is only for a member of the org. Invite them to ${ctx.login} first, or create an org token (leave the login empty).`;
+        return settingsPage(c, ctx, { notice: { text, tone: 'bad' } }, 400);
+      }
     }
     const { token } = createIngestToken(db, { org: ctx.login, githubLogin: login || undefined });
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin, personal: Boolean(login) }, 'ingest token created');
-    return settingsPage(c, ctx, { created: { kind: 'ingest-token', secret: token, forLogin: login || null } });
+    return showOnceAfterRedirect(c, ctx, { kind: 'ingest-token', secret: token, forLogin: login || null });
   });
 
   app.post('/orgs/:org/settings/api-keys', owner, async (c) => {
     const ctx = c.get('org');
     const { key } = createApiKey(db, { org: ctx.login });
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin }, 'API key created');
-    return settingsPage(c, ctx, { created: { kind: 'api-key', secret: key } });
+    return showOnceAfterRedirect(c, ctx, { kind: 'api-key', secret: key });
   });
 
-  // Revoking: only the org's own secrets, by id.
+  // Revoking: only the org's own live secrets, by id; the GET asks to confirm, naming what stops working.
   const revocable = [
-    { path: 'ingest-tokens', name: 'ingest token', ids: (org: string) => listIngestTokens(db, org).map((t) => t.id), revoke: revokeIngestToken, notice: 'token-revoked' },
-    { path: 'api-keys', name: 'API key', ids: (org: string) => listApiKeys(db, org).map((k) => k.id), revoke: revokeApiKey, notice: 'key-revoked' },
+    {
+      path: 'ingest-tokens',
+      name: 'ingest token',
+      rows: (org: string) =>
+        listIngestTokens(db, org).map((t) => ({ id: t.id, revokedAt: t.revokedAt, kind: 'ingest-token' as const, prefix: t.tokenPrefix, forLogin: t.githubLogin ?? null, lastUsedAt: t.lastUsedAt })),
+      revoke: revokeIngestToken,
+      notice: 'token-revoked',
+    },
+    {
+      path: 'api-keys',
+      name: 'API key',
+      rows: (org: string) => listApiKeys(db, org).map((k) => ({ id: k.id, revokedAt: k.revokedAt, kind: 'api-key' as const, prefix: k.keyPrefix, forLogin: null, lastUsedAt: k.lastUsedAt })),
+      revoke: revokeApiKey,
+      notice: 'key-revoked',
+    },
   ] as const;
   for (const secret of revocable) {
+    app.get(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, (c) => {
+      const ctx = c.get('org');
+      const id = Number(c.req.param('id'));
+      const live = secret.rows(ctx.login).find((r) => r.id === id && !r.revokedAt);
+      if (!live) {
+        throw refusalPage(404, {
+          title: `No such ${secret.name}`,
+          viewer: ctx.viewer,
+          org: { login: ctx.login, role: ctx.role, section: 'settings' },
+          body: (
+            <p>
+              {ctx.login} has no live {secret.name} with that number (it may be revoked already). Back to the <a href={settingsPath(ctx.login)}>settings</a>.
+            </p>
+          ),
+        });
+      }
+      c.header('Cache-Control', 'no-store');
+      return c.html(<RevokeConfirmPage org={ctx.login} viewer={ctx.viewer} secret={live} action={`${settingsPath(ctx.login)}/${secret.path}/${id}/revoke`} />);
+    });
     app.post(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, async (c) => {
       const ctx = c.get('org');
       const id = Number(c.req.param('id'));
-      if (!secret.ids(ctx.login).includes(id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
+      if (!secret.rows(ctx.login).some((r) => r.id === id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
       secret.revoke(db, id);
       log.info({ org: ctx.login, by: ctx.viewer.githubLogin, id }, `${secret.name} revoked`);
       return backToSettings(c, ctx.login, secret.notice);
@@ -500,7 +572,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
             ? `That ${kind === 'email' ? 'email' : 'account UUID'} is longer than ${kind === 'email' ? MAX_EMAIL_LENGTH : MAX_ID_LENGTH} characters.`
           : kind === 'email' && !/^[^\s@]+@[^\s@]+$/.test(value)
             ? `"${value}" is not an email address.`
-            : !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)
+            : !GITHUB_LOGIN.test(login)
               ? `"${login}" is not a GitHub login.`
               : undefined;
     if (problem) return settingsPage(c, ctx, { notice: { text: problem, tone: 'bad' } }, 400);

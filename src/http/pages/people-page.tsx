@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { UserRow } from '../../metrics/report.js';
-import { formatNumber, formatShare, formatUsd, RangePicker, type OrgPageFrame } from './components.js';
+import { formatNumber, formatShare, formatUsd, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* Everyone with activity in the range: the API's users rows as a table. */
@@ -23,7 +23,7 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
         </a>{' '}
         <span class="muted">Claude Code users not yet linked to a GitHub login are listed by email.</span>
       </p>
-      <div class="table-wrap">
+      <TableWrap label="People">
         <table>
           <thead>
             <tr>
@@ -65,7 +65,7 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </Layout>
   );
 };

@@ -41,9 +41,11 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       views: {
         activity: {
           label: 'Claude Code activity',
+          yLabel: 'Lines accepted',
+          rightLabel: 'Sessions',
           datasets: [
             { label: 'Lines accepted', data: p.days.map((d) => d.lines_accepted), color: '--series-2' },
-            { label: 'Sessions', data: p.days.map((d) => d.sessions), color: '--series-3' },
+            { label: 'Sessions', data: p.days.map((d) => d.sessions), color: '--series-3', axis: 'right' },
           ],
         },
       },
@@ -86,7 +88,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       </dl>
       <div class="charts">
         <ChartFigure id="person-merged" title="Committed per day, with vs without Claude Code" spec={charts['person-merged']!} description="lines (or PRs) merged per day" />
-        <ChartFigure id="person-activity" title="Claude Code activity per day" spec={charts['person-activity']!} description="lines accepted and sessions per day" />
+        <ChartFigure id="person-activity" title="Claude Code activity per day" spec={charts['person-activity']!} description="lines accepted per day (left axis) and sessions per day (right axis)" />
       </div>
       <ChartData specs={charts} />
       <h2>Merged pull requests</h2>

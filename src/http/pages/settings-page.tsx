@@ -4,13 +4,24 @@ import type { IngestToken } from '../../db/ingest-tokens.js';
 import type { OrgSettings } from '../../db/org-settings.js';
 import type { ProcessingRun } from '../../db/rollups.js';
 import type { WebSession } from '../../db/web-sessions.js';
+import { TableWrap } from './components.js';
 import { Layout } from './layout.js';
 
 /*
  * Owners' settings: who may see the metrics, Claude Code's managed settings for this server,
  * ingest tokens, API keys, identity links and processing. A secret is shown once, on the page
- * that created it.
+ * the creating form redirects to; revoking one asks first, naming what stops working.
  */
+
+/** A GitHub login as a form's `pattern`: valid in the `v` mode browsers compile patterns in (no bare `-` in a class). */
+export const GITHUB_LOGIN_PATTERN = '[A-Za-z0-9](?:[A-Za-z0-9]|-){0,38}';
+
+/** A secret just created, shown this once. */
+export interface CreatedSecret {
+  kind: 'ingest-token' | 'api-key';
+  secret: string;
+  forLogin?: string | null | undefined;
+}
 
 export interface IdentityLinkRow {
   githubLogin: string;
@@ -30,7 +41,7 @@ export interface SettingsPageProps {
   links: IdentityLinkRow[];
   runs: ProcessingRun[];
   /** A secret just created, shown this once. */
-  created?: { kind: 'ingest-token' | 'api-key'; secret: string; forLogin?: string | null | undefined } | undefined;
+  created?: CreatedSecret | undefined;
   notice?: { text: string; tone: 'ok' | 'bad' } | undefined;
 }
 
@@ -70,17 +81,17 @@ const PostButton: FC<{ action: string; label: string; danger?: boolean; fields?:
   </form>
 );
 
-/** Live ingest tokens or API keys: their visible prefix, for whom, when made and last used, and Revoke. */
+/** Live ingest tokens or API keys: their visible prefix, for whom, when made and last used, and Revoke (which asks first). */
 const SecretsTable: FC<{
   kind: 'Token' | 'Key';
   empty: string;
   rows: { id: number; prefix: string; forWhom?: string; createdAt: string; lastUsedAt: string | null }[];
-  revokeAction: (id: number) => string;
-}> = ({ kind, empty, rows, revokeAction }) => {
+  revokeHref: (id: number) => string;
+}> = ({ kind, empty, rows, revokeHref }) => {
   const forColumn = rows.some((r) => r.forWhom !== undefined) || kind === 'Token';
   const columns = forColumn ? 5 : 4;
   return (
-    <div class="table-wrap">
+    <TableWrap label={kind === 'Token' ? 'Live ingest tokens' : 'Live API keys'}>
       <table>
         <thead>
           <tr>
@@ -88,7 +99,9 @@ const SecretsTable: FC<{
             {forColumn ? <th scope="col">For</th> : null}
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
-            <th scope="col"></th>
+            <th scope="col">
+              <span class="visually-hidden">Revoke</span>
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -108,14 +121,16 @@ const SecretsTable: FC<{
                 <td>{when(r.createdAt)}</td>
                 <td>{when(r.lastUsedAt)}</td>
                 <td>
-                  <PostButton action={revokeAction(r.id)} label="Revoke" danger />
+                  <a class="button danger" href={revokeHref(r.id)} aria-label={`Revoke ${kind === 'Token' ? 'ingest token' : 'API key'} ${r.prefix}…`}>
+                    Revoke
+                  </a>
                 </td>
               </tr>
             ))
           )}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 };
 
@@ -195,12 +210,12 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
           kind="Token"
           empty="No ingest tokens yet."
           rows={liveTokens.map((t) => ({ id: t.id, prefix: t.tokenPrefix, forWhom: t.githubLogin ?? 'the whole org', createdAt: t.createdAt, lastUsedAt: t.lastUsedAt }))}
-          revokeAction={(id) => `${base}/ingest-tokens/${id}/revoke`}
+          revokeHref={(id) => `${base}/ingest-tokens/${id}/revoke`}
         />
         <form method="post" action={`${base}/ingest-tokens`} class="row">
           <label>
             GitHub login (optional, for a personal token)
-            <input type="text" name="login" pattern="[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})" />
+            <input type="text" name="login" pattern={GITHUB_LOGIN_PATTERN} maxlength={39} autocomplete="off" />
           </label>
           <button type="submit" class="primary">
             Create ingest token
@@ -217,7 +232,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
           kind="Key"
           empty="No API keys yet."
           rows={liveKeys.map((k) => ({ id: k.id, prefix: k.keyPrefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt }))}
-          revokeAction={(id) => `${base}/api-keys/${id}/revoke`}
+          revokeHref={(id) => `${base}/api-keys/${id}/revoke`}
         />
         <PostButton action={`${base}/api-keys`} label="Create API key" />
       </section>
@@ -228,7 +243,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
           Which GitHub login a Claude Code user is. Most are learned (personal tokens, commits Claude Code made, the <code>github.login</code> attribute,
           matching commit emails); add one here when nothing else can tell. Learned links win over yours.
         </p>
-        <div class="table-wrap">
+        <TableWrap label="All identity links">
           <table>
             <thead>
               <tr>
@@ -236,7 +251,9 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
                 <th scope="col">Claude Code user</th>
                 <th scope="col">Learned from</th>
                 <th scope="col">Since</th>
-                <th scope="col"></th>
+                <th scope="col">
+                  <span class="visually-hidden">Remove</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -266,7 +283,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
         <form method="post" action={`${base}/identity-links`} class="row">
           <label>
             Claude Code user
@@ -281,7 +298,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
           </label>
           <label>
             GitHub login
-            <input type="text" name="login" required />
+            <input type="text" name="login" required pattern={GITHUB_LOGIN_PATTERN} maxlength={39} autocomplete="off" />
           </label>
           <button type="submit" class="primary">
             Add link
@@ -293,7 +310,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
         <h2 id="runs-title">Processing</h2>
         <p class="muted">Numbers are recomputed daily on the schedule; process now to see today's activity.</p>
         <PostButton action={`${base}/process`} label="Process now" />
-        <div class="table-wrap">
+        <TableWrap label="Last processing runs">
           <table>
             <thead>
               <tr>
@@ -332,8 +349,48 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </section>
+    </Layout>
+  );
+};
+
+/** What a revoked secret stops, in the owner's words. */
+export function whatStopsWorking(secret: { kind: 'ingest-token' | 'api-key'; forLogin: string | null }): string {
+  if (secret.kind === 'api-key') return 'Every script, pipeline or dashboard reading the API with this key is refused (401) from then on.';
+  if (secret.forLogin) {
+    return `Claude Code sending with this personal token (${secret.forLogin}'s telemetry and edit hook calls) is refused from then on, until their managed settings carry a new token.`;
+  }
+  return 'Claude Code sending with this org token is refused from then on: all telemetry and edit hook calls of every developer whose managed settings carry it stop, until they carry a new token.';
+}
+
+/** Asks before revoking a token or key, naming what stops working; nothing received so far is deleted. */
+export const RevokeConfirmPage: FC<{
+  org: string;
+  viewer: WebSession | undefined;
+  secret: { kind: 'ingest-token' | 'api-key'; prefix: string; forLogin: string | null; lastUsedAt: string | null };
+  action: string;
+}> = ({ org, viewer, secret, action }) => {
+  const name = secret.kind === 'api-key' ? 'API key' : secret.forLogin ? `personal ingest token for ${secret.forLogin}` : 'org ingest token';
+  return (
+    <Layout title="Revoke?" viewer={viewer} org={{ login: org, role: 'owner', section: 'settings' }} narrow>
+      <h1>
+        Revoke the {name} <code>{secret.prefix}…</code>?
+      </h1>
+      <p class="notice bad" data-stops>
+        {whatStopsWorking(secret)}
+      </p>
+      <p class="muted">
+        Last used: {when(secret.lastUsedAt)}. What it already sent stays counted. Revoking cannot be undone; a new one can be created on the settings page.
+      </p>
+      <form method="post" action={action} class="row">
+        <button type="submit" class="danger">
+          Revoke it
+        </button>
+        <a class="button" href={`/orgs/${org}/settings`}>
+          Cancel
+        </a>
+      </form>
     </Layout>
   );
 };

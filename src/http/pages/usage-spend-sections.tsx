@@ -12,7 +12,7 @@ import {
   type SpendPeriod,
 } from '../../db/usage-queries.js';
 import { lastDays, type DayRange } from '../../utc-days.js';
-import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, Tile, type ChartSpec } from './components.js';
+import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, TableWrap, Tile, type ChartSpec } from './components.js';
 
 /*
  * The overview's Usage section (who uses Claude Code, how much of the seats) and Spend section
@@ -130,7 +130,7 @@ export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<
         <figcaption id="top-spenders-title">
           Top {s.top.length === 0 ? 10 : s.top.length} by spend, {formatDay(range.startDate)} – {formatDay(range.endDate)}
         </figcaption>
-        <div class="table-wrap">
+        <TableWrap label="Top spenders">
           <table>
             <thead>
               <tr>
@@ -159,11 +159,11 @@ export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<
               )}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </figure>
     </div>
     <h3>This month, per member</h3>
-    <div class="table-wrap">
+    <TableWrap label="This month, per member">
       <table data-table="this-month">
         <thead>
           <tr>
@@ -200,7 +200,7 @@ export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<
           )}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
     <form method="get" action={`/orgs/${org}/spend-report.csv`} class="row" aria-label="Export the spend report">
       <label>
         Spend report
