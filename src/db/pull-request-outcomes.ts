@@ -1,0 +1,160 @@
+import type { PullRequestOutcome, PullRequestTimeline } from '../outcomes/pull-request-outcome.js';
+import type { Db } from './client.js';
+import { statement } from './statement-cache.js';
+
+/*
+ * What processing reads to decide a merged PR's outcome (its timeline), and the outcome rows it
+ * writes. Every read is by index: the PR's id, its commits' link rows, `commits_reverts_sha_idx`,
+ * `pull_requests_reverts_pull_request_idx`.
+ */
+
+const DAY_END = 'T99';
+
+type TimelineRow = {
+  id: number;
+  repositoryId: number;
+  reference: string;
+  authorLogin: string;
+  createdAt: string;
+  mergedAt: string;
+  openedAsDraft: number | null;
+  firstReadyForReviewAt: string | null;
+  firstConvertedToDraftAt: string | null;
+  mergeCommitSha: string | null;
+};
+
+/**
+ * The stored timeline of a merged PR (null when it is not merged): commits' author dates, reviews,
+ * draft history, and the reverts that landed on it (a merged PR whose body names it, a commit
+ * whose message names one of its commits or its merge commit, landed in a merged PR or pushed to
+ * the default branch). Only reverts in the PR's own repository count (GitHub's revert PRs are
+ * opened there; a body naming another org's PR must not touch it). The PR itself and its own
+ * commits never count as its revert.
+ */
+export function pullRequestTimeline(db: Db, pullRequestId: number, creditedLogin: string): PullRequestTimeline | null {
+  const pr = statement(
+    db,
+    `SELECT p.id AS id, p.repository_id AS repositoryId, lower(r.full_name) || '#' || p.number AS reference, p.author_login AS authorLogin,
+            p.created_at AS createdAt, p.merged_at AS mergedAt, p.opened_as_draft AS openedAsDraft,
+            p.first_ready_for_review_at AS firstReadyForReviewAt, p.first_converted_to_draft_at AS firstConvertedToDraftAt,
+            p.merge_commit_sha AS mergeCommitSha
+     FROM pull_requests p JOIN repositories r ON r.id = p.repository_id WHERE p.id = ? AND p.merged_at IS NOT NULL`,
+  ).get(pullRequestId) as TimelineRow | undefined;
+  if (!pr) return null;
+  const commitRows = statement(
+    db,
+    'SELECT c.sha AS sha, c.authored_at AS authoredAt FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ?',
+  ).all(pullRequestId) as { sha: string; authoredAt: string | null }[];
+  const reviews = (
+    statement(
+      db,
+      `SELECT reviewer_login AS reviewerLogin, reviewer_is_bot AS reviewerIsBot, state, submitted_at AS submittedAt
+       FROM pull_request_reviews WHERE pull_request_id = ?`,
+    ).all(pullRequestId) as { reviewerLogin: string | null; reviewerIsBot: number; state: string; submittedAt: string }[]
+  ).map((r) => ({ ...r, reviewerIsBot: Boolean(r.reviewerIsBot) }));
+
+  const reverts = statement(
+    db,
+    `SELECT lower(r.full_name) || '#' || p.number AS "by", p.merged_at AS "at"
+     FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+     WHERE p.reverts_pull_request = ? AND p.repository_id = ? AND p.merged_at IS NOT NULL AND p.id <> ?`,
+  ).all(pr.reference, pr.repositoryId, pr.id) as { by: string; at: string }[];
+  const shas = commitRows.map((c) => c.sha.toLowerCase());
+  if (pr.mergeCommitSha) shas.push(pr.mergeCommitSha.toLowerCase());
+  for (const sha of new Set(shas)) reverts.push(...commitReverts(db, pr, sha));
+
+  return {
+    authorLogins: [pr.authorLogin, creditedLogin],
+    createdAt: pr.createdAt,
+    mergedAt: pr.mergedAt,
+    openedAsDraft: pr.openedAsDraft === null ? null : Boolean(pr.openedAsDraft),
+    firstReadyForReviewAt: pr.firstReadyForReviewAt,
+    firstConvertedToDraftAt: pr.firstConvertedToDraftAt,
+    commitAuthoredAt: commitRows.map((c) => c.authoredAt),
+    reviews,
+    reverts,
+  };
+}
+
+/** Commits of the PR's repository that revert `sha` and landed: in a merged PR (not this one), or pushed to the default branch. */
+function commitReverts(db: Db, pr: TimelineRow, sha: string): { by: string; at: string }[] {
+  return statement(
+    db,
+    `SELECT lower(r.full_name) || '#' || p.number AS "by", p.merged_at AS "at"
+     FROM commits c JOIN pull_request_commits pc ON pc.commit_id = c.id JOIN pull_requests p ON p.id = pc.pull_request_id
+       JOIN repositories r ON r.id = p.repository_id
+     WHERE c.reverts_sha = ? AND c.repository_id = ? AND p.merged_at IS NOT NULL AND p.id <> ?
+     UNION ALL
+     SELECT CASE WHEN p.id IS NULL THEN c.sha ELSE lower(r.full_name) || '#' || p.number END, coalesce(p.merged_at, c.pushed_at)
+     FROM commits c
+       LEFT JOIN pull_requests p ON p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha AND p.merged_at IS NOT NULL
+       LEFT JOIN repositories r ON r.id = p.repository_id
+     WHERE c.reverts_sha = ? AND c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.pushed_at IS NOT NULL
+       AND (p.id IS NULL OR p.id <> ?)`,
+  ).all(sha, pr.repositoryId, pr.id, sha, pr.repositoryId, pr.id) as { by: string; at: string }[];
+}
+
+/**
+ * PRs of the org merged before `fromDay` that a revert landed in [fromDay, toDay] names (its PR
+ * body, or a commit of it or its merge commit): their outcome changes although they are not in the
+ * range. Revert commits and revert PRs are few; both are found through their own indexes.
+ */
+export function revertedBefore(db: Db, org: string, fromDay: string, toDay: string): number[] {
+  const rows = statement(
+    db,
+    `SELECT DISTINCT t.id AS id
+     FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+       JOIN pull_requests t ON t.repository_id = p.repository_id AND t.number = CAST(substr(p.reverts_pull_request, instr(p.reverts_pull_request, '#') + 1) AS INTEGER)
+     WHERE p.reverts_pull_request IS NOT NULL AND substr(p.reverts_pull_request, 1, instr(p.reverts_pull_request, '#') - 1) = lower(r.full_name) AND lower(r.owner_login) = lower(?) AND p.merged_at >= ? AND p.merged_at < ?
+       AND t.merged_at < ?
+     UNION
+     SELECT t.id FROM (
+         SELECT c.repository_id AS repositoryId, c.reverts_sha AS sha FROM commits c
+         WHERE c.reverts_sha IS NOT NULL AND (
+           (c.pushed_to_default_branch = 1 AND c.pushed_at >= ? AND c.pushed_at < ?)
+           OR EXISTS (SELECT 1 FROM pull_request_commits pc JOIN pull_requests p ON p.id = pc.pull_request_id
+                      WHERE pc.commit_id = c.id AND p.merged_at >= ? AND p.merged_at < ?))
+       ) v
+       JOIN repositories r ON r.id = v.repositoryId AND lower(r.owner_login) = lower(?)
+       JOIN pull_requests t ON t.repository_id = v.repositoryId AND (
+         t.merge_commit_sha = v.sha
+         OR t.id IN (SELECT pc.pull_request_id FROM commits tc JOIN pull_request_commits pc ON pc.commit_id = tc.id
+                     WHERE tc.repository_id = v.repositoryId AND tc.sha = v.sha))
+     WHERE t.merged_at < ?`,
+  ).all(org, fromDay, toDay + DAY_END, fromDay, fromDay, toDay + DAY_END, fromDay, toDay + DAY_END, org, fromDay) as { id: number }[];
+  return rows.map((r) => r.id);
+}
+
+/** Who a PR merged before the range is credited to, from its attribution (null when it has none). */
+export function creditedLoginOf(db: Db, pullRequestId: number): { org: string; authorLogin: string; day: string } | null {
+  return (
+    (statement(db, 'SELECT org, author_login AS authorLogin, day FROM attributions WHERE subject = ?').get(`pull_request:${pullRequestId}`) as
+      | { org: string; authorLogin: string; day: string }
+      | undefined) ?? null
+  );
+}
+
+export interface OutcomeRow extends PullRequestOutcome {
+  pullRequestId: number;
+  org: string;
+  day: string;
+}
+
+/** Writes outcome rows (one transaction; processing passes a batch). */
+export function saveOutcomes(db: Db, rows: OutcomeRow[]): void {
+  const upsert = statement(
+    db,
+    `INSERT INTO pull_request_outcomes (pull_request_id, org, day, first_commit_at, cycle_time_seconds, coding_time_seconds,
+       pickup_time_seconds, review_time_seconds, review_rounds, reverted_by, reverted_at)
+     VALUES (@pullRequestId, @org, @day, @firstCommitAt, @cycleTimeSeconds, @codingTimeSeconds,
+       @pickupTimeSeconds, @reviewTimeSeconds, @reviewRounds, @revertedBy, @revertedAt)
+     ON CONFLICT (pull_request_id) DO UPDATE SET
+       org = excluded.org, day = excluded.day, first_commit_at = excluded.first_commit_at,
+       cycle_time_seconds = excluded.cycle_time_seconds, coding_time_seconds = excluded.coding_time_seconds,
+       pickup_time_seconds = excluded.pickup_time_seconds, review_time_seconds = excluded.review_time_seconds,
+       review_rounds = excluded.review_rounds, reverted_by = excluded.reverted_by, reverted_at = excluded.reverted_at`,
+  );
+  db.$client.transaction(() => {
+    for (const row of rows) upsert.run(row);
+  })();
+}
