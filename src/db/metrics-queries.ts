@@ -122,20 +122,38 @@ export interface PullRequestAttribution {
   linesWithClaudeCode: number;
   evidence: unknown[];
   attributedAt: string;
+  /** The PR's outcome (spec: Outcomes); null until processing computed it. */
+  outcome: {
+    firstCommitAt: string | null;
+    cycleTimeSeconds: number | null;
+    codingTimeSeconds: number | null;
+    pickupTimeSeconds: number | null;
+    reviewTimeSeconds: number | null;
+    reviewRounds: number;
+    revertedBy: string | null;
+    revertedAt: string | null;
+  } | null;
 }
 
 const PR_SELECT = `SELECT a.id AS id, a.subject AS subject, a.repository AS repository, a.number AS number, p.title AS title,
     a.author_login AS authorLogin, a.is_bot AS isBot, p.created_at AS createdAt, p.merged_at AS mergedAt,
     a.with_claude_code AS withClaudeCode, a.lines_added AS linesAdded, a.lines_with_claude_code AS linesWithClaudeCode,
-    a.evidence AS evidence, a.attributed_at AS attributedAt
-  FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id`;
+    a.evidence AS evidence, a.attributed_at AS attributedAt,
+    o.pull_request_id AS outcomeOf, o.first_commit_at AS firstCommitAt, o.cycle_time_seconds AS cycleTimeSeconds,
+    o.coding_time_seconds AS codingTimeSeconds, o.pickup_time_seconds AS pickupTimeSeconds, o.review_time_seconds AS reviewTimeSeconds,
+    o.review_rounds AS reviewRounds, o.reverted_by AS revertedBy, o.reverted_at AS revertedAt
+  FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id
+    LEFT JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id`;
 
 function toAttribution(row: Record<string, unknown>): PullRequestAttribution {
+  const { outcomeOf, firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt, ...rest } = row;
+  const outcome = { firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt };
   return {
-    ...(row as unknown as PullRequestAttribution),
+    ...(rest as unknown as Omit<PullRequestAttribution, 'outcome'>),
     isBot: Boolean(row.isBot),
     withClaudeCode: Boolean(row.withClaudeCode),
     evidence: JSON.parse(String(row.evidence)) as unknown[],
+    outcome: outcomeOf === null ? null : (outcome as PullRequestAttribution['outcome']),
   };
 }
 

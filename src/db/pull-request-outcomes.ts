@@ -158,3 +158,45 @@ export function saveOutcomes(db: Db, rows: OutcomeRow[]): void {
     for (const row of rows) upsert.run(row);
   })();
 }
+
+/** A merged PR of a range as the outcome comparisons read it (people only: bots are left out). */
+export interface OutcomeReadRow {
+  login: string;
+  day: string;
+  withClaudeCode: boolean;
+  linesAdded: number;
+  cycleTimeSeconds: number | null;
+  codingTimeSeconds: number | null;
+  pickupTimeSeconds: number | null;
+  reviewTimeSeconds: number | null;
+  reverted: boolean;
+  timeToRevertSeconds: number | null;
+}
+
+/**
+ * The org's merged PRs of [fromDay, toDay] (by merge day) with their outcome, bots apart, optionally
+ * of one repository (`owner/name`) or one person (the login the PR counts for). Read along
+ * `attributions_org_day_idx` (or the login index), each outcome by its primary key.
+ */
+export function outcomePullRequests(
+  db: Db,
+  org: string,
+  fromDay: string,
+  toDay: string,
+  slice: { repository?: string | undefined; login?: string | undefined } = {},
+): OutcomeReadRow[] {
+  const repository = slice.repository?.toLowerCase() ?? null;
+  const login = slice.login?.toLowerCase() ?? null;
+  const rows = statement(
+    db,
+    `SELECT a.author_login AS login, a.day AS day, a.with_claude_code AS withClaudeCode, a.lines_added AS linesAdded,
+            o.cycle_time_seconds AS cycleTimeSeconds, o.coding_time_seconds AS codingTimeSeconds,
+            o.pickup_time_seconds AS pickupTimeSeconds, o.review_time_seconds AS reviewTimeSeconds,
+            o.reverted_by IS NOT NULL AS reverted,
+            CASE WHEN o.reverted_at IS NULL THEN NULL ELSE round((julianday(o.reverted_at) - julianday(p.merged_at)) * 86400) END AS timeToRevertSeconds
+     FROM attributions a JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id JOIN pull_requests p ON p.id = a.pull_request_id
+     WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.is_bot = 0 AND a.pull_request_id IS NOT NULL
+       AND (? IS NULL OR a.repository = ?) AND (? IS NULL OR lower(a.author_login) = ?)`,
+  ).all(org, fromDay, toDay, repository, repository, login, login) as (Omit<OutcomeReadRow, 'withClaudeCode' | 'reverted'> & { withClaudeCode: number; reverted: number })[];
+  return rows.map((r) => ({ ...r, withClaudeCode: Boolean(r.withClaudeCode), reverted: Boolean(r.reverted) }));
+}

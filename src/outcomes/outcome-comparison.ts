@@ -20,6 +20,8 @@ export interface OutcomePr {
   pickupTimeSeconds: number | null;
   reviewTimeSeconds: number | null;
   reverted: boolean;
+  /** Merge → the revert landing, when reverted. */
+  timeToRevertSeconds?: number | null;
 }
 
 export const OUTCOME_TIMES = {
@@ -137,8 +139,14 @@ function sizeOf(prs: OutcomePr[]) {
 }
 
 function revertsOf(prs: OutcomePr[]) {
-  const reverted = prs.filter((p) => p.reverted).length;
-  return { prs: prs.length, reverted, rate: prs.length ? Math.round((reverted / prs.length) * 10_000) / 10_000 : null };
+  const reverted = prs.filter((p) => p.reverted);
+  const hours = reverted.flatMap((p) => (p.timeToRevertSeconds != null ? [p.timeToRevertSeconds / HOUR] : []));
+  return {
+    prs: prs.length,
+    reverted: reverted.length,
+    rate: prs.length ? Math.round((reverted.length / prs.length) * 10_000) / 10_000 : null,
+    median_time_to_revert_hours: hours.length ? round2(median(hours)) : null,
+  };
 }
 
 /** Every comparison of the spec over a set of merged PRs (bots already left out). */

@@ -87,3 +87,74 @@ export function storePushedCommit(db: Db, c: { sha: string; message: string; pus
 export function sha(n: number): string {
   return (n + ++nextId * 1_000_000).toString(16).padStart(40, '0');
 }
+
+/**
+ * A team's quarter of merged PRs for the outcomes surfaces: people a, b and c with three PRs of each
+ * kind (with Claude Code 4 h faster in cycle time, each at their own pace), d with only two with
+ * Claude Code (not enough for the same-author comparison), and a bot's PR. Which PRs count with
+ * Claude Code and the spend are written as processing's results (the attribution itself is tested
+ * elsewhere); PR 101 (a, with Claude Code) is reverted by PR 199.
+ */
+export function storeOutcomesTeam(db: Db): number[] {
+  const people = [
+    { login: 'a', pace: 8, withPrs: 3 },
+    { login: 'b', pace: 12, withPrs: 3 },
+    { login: 'c', pace: 20, withPrs: 3 },
+    { login: 'd', pace: 10, withPrs: 2 },
+  ];
+  const withClaudeCode: number[] = [];
+  let n = 100;
+  people.forEach((p, i) => {
+    for (let k = 0; k < 3 + p.withPrs; k++) {
+      const isWith = k < p.withPrs;
+      const number = ++n;
+      const day = `2026-11-0${2 + (k % 5)}`;
+      const cycle = (isWith ? p.pace - 4 : p.pace) + (k % 3) * 0.5;
+      const firstCommit = Date.parse(`${day}T06:00:00Z`) - i * 60_000;
+      storeTimelinePr(db, {
+        id: number,
+        number,
+        author: p.login,
+        createdAt: new Date(firstCommit + 3600_000).toISOString(),
+        mergedAt: new Date(firstCommit + cycle * 3600_000).toISOString(),
+        commits: [{ sha: sha(number), authoredAt: new Date(firstCommit).toISOString() }],
+        reviews: [{ id: number * 10, reviewer: people[(i + 1) % people.length]!.login, state: k === 0 ? 'CHANGES_REQUESTED' : 'APPROVED', at: new Date(firstCommit + 2 * 3600_000).toISOString() }],
+      });
+      if (isWith) withClaudeCode.push(number);
+    }
+  });
+  storeTimelinePr(db, {
+    id: 150,
+    number: 150,
+    author: 'renovate[bot]',
+    authorIsBot: true,
+    createdAt: '2026-11-03T06:00:00.000Z',
+    mergedAt: '2026-11-03T07:00:00.000Z',
+    commits: [{ sha: sha(150), authoredAt: '2026-11-03T05:00:00.000Z' }],
+  });
+  storeTimelinePr(db, {
+    id: 199,
+    number: 199,
+    author: 'b',
+    body: 'Reverts acme/widgets#101',
+    createdAt: '2026-11-06T10:00:00.000Z',
+    mergedAt: '2026-11-06T11:00:00.000Z',
+    commits: [{ sha: sha(199), authoredAt: '2026-11-06T09:00:00.000Z' }],
+  });
+  return withClaudeCode;
+}
+
+/** After processing: the team's PRs with Claude Code (`numbers`), and $12 of spend on 2026-11-02 buying them. */
+export function markOutcomesTeamWithClaudeCode(db: Db, numbers: number[]): void {
+  const client = db.$client;
+  const mark = client.prepare("UPDATE attributions SET with_claude_code = 1, lines_with_claude_code = lines_added WHERE org = 'acme' AND number = ?");
+  for (const number of numbers) mark.run(number);
+  client
+    .prepare(
+      `UPDATE daily_org_metrics SET cost_micro_usd = CASE WHEN day = '2026-11-02' THEN 12000000 ELSE 0 END,
+         pull_requests_with_claude_code = CASE WHEN day = '2026-11-02' THEN ? ELSE 0 END,
+         lines_with_claude_code = CASE WHEN day = '2026-11-02' THEN 600 ELSE 0 END
+       WHERE org = 'acme'`,
+    )
+    .run(numbers.length);
+}

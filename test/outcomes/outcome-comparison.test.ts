@@ -128,7 +128,12 @@ describe('compareOutcomes', () => {
     expect(c.cycle_time_hours.same_author).toBeNull();
     expect(c.pickup_time_hours.with_claude_code).toEqual({ count: 0, median: null, p75: null });
     expect(c.size_lines).toEqual({ with_claude_code: { count: 5, mean: 30, median: 30 }, without_claude_code: { count: 4, mean: 7, median: 7 } });
-    expect(c.reverts).toEqual({ with_claude_code: { prs: 5, reverted: 1, rate: 0.2 }, without_claude_code: { prs: 4, reverted: 1, rate: 0.25 } });
+    expect(c.reverts).toEqual({
+      with_claude_code: { prs: 5, reverted: 1, rate: 0.2, median_time_to_revert_hours: null },
+      without_claude_code: { prs: 4, reverted: 1, rate: 0.25, median_time_to_revert_hours: null },
+    });
+    const timed = compareOutcomes([pr('a', true, 1, { reverted: true, timeToRevertSeconds: 5 * H }), pr('a', true, 1, { reverted: true, timeToRevertSeconds: 9 * H })]);
+    expect(timed.reverts.with_claude_code).toEqual({ prs: 2, reverted: 2, rate: 1, median_time_to_revert_hours: 7 });
   });
 
   it('weekly medians cover every week of the range, Monday first', () => {
