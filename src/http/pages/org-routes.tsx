@@ -29,6 +29,7 @@ import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
+import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, isPullRequestCursor, pageOf } from '../api/cursor-paging.js';
 import { resolveRange } from '../api/schemas.js';
@@ -366,6 +367,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         days={daysOf(r.range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()))}
         pullRequests={prs.slice(0, PERSON_PR_LIMIT).map(pullRequestRow)}
         moreThanShown={prs.length > PERSON_PR_LIMIT}
+        outcomes={who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
       />,
