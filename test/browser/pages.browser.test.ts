@@ -68,6 +68,12 @@ describe('an owner in Chromium', () => {
     const shown = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
     expect(shown['pull_requests.with_claude_code']).toBe(1);
     for (const [metric, value] of Object.entries(shown)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
+    // The Outcomes tiles are the outcomes API's fields (a null comparison shows as an empty value).
+    const outcomes = await api(`/outcomes?${RANGE}`);
+    const field = (p: string) => p.split('.').reduce<any>((v, k) => (v === null ? null : v[k]), outcomes);
+    const outcomeTiles = Object.entries(await tiles(page)).filter(([k]) => k.startsWith('outcomes.'));
+    expect(outcomeTiles.length).toBe(4);
+    for (const [metric, value] of outcomeTiles) expect([metric, value]).toEqual([metric, field(metric.slice('outcomes.'.length))]);
     await shot(page, 'overview');
   });
 
