@@ -20,7 +20,6 @@ type TimelineRow = {
   openedAsDraft: number | null;
   firstReadyForReviewAt: string | null;
   firstConvertedToDraftAt: string | null;
-  mergeCommitSha: string | null;
 };
 
 /**
@@ -36,15 +35,14 @@ export function pullRequestTimeline(db: Db, pullRequestId: number, creditedLogin
     db,
     `SELECT p.id AS id, p.repository_id AS repositoryId, lower(r.full_name) || '#' || p.number AS reference, p.author_login AS authorLogin,
             p.created_at AS createdAt, p.merged_at AS mergedAt, p.opened_as_draft AS openedAsDraft,
-            p.first_ready_for_review_at AS firstReadyForReviewAt, p.first_converted_to_draft_at AS firstConvertedToDraftAt,
-            p.merge_commit_sha AS mergeCommitSha
+            p.first_ready_for_review_at AS firstReadyForReviewAt, p.first_converted_to_draft_at AS firstConvertedToDraftAt
      FROM pull_requests p JOIN repositories r ON r.id = p.repository_id WHERE p.id = ? AND p.merged_at IS NOT NULL`,
   ).get(pullRequestId) as TimelineRow | undefined;
   if (!pr) return null;
   const commitRows = statement(
     db,
-    'SELECT c.sha AS sha, c.authored_at AS authoredAt FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ?',
-  ).all(pullRequestId) as { sha: string; authoredAt: string | null }[];
+    'SELECT c.authored_at AS authoredAt FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ?',
+  ).all(pullRequestId) as { authoredAt: string | null }[];
   const reviews = (
     statement(
       db,
@@ -56,12 +54,10 @@ export function pullRequestTimeline(db: Db, pullRequestId: number, creditedLogin
   const reverts = statement(
     db,
     `SELECT lower(r.full_name) || '#' || p.number AS "by", p.merged_at AS "at"
-     FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+     FROM pull_requests p INDEXED BY pull_requests_reverts_pull_request_idx JOIN repositories r ON r.id = p.repository_id
      WHERE p.reverts_pull_request = ? AND p.repository_id = ? AND p.merged_at IS NOT NULL AND p.id <> ?`,
   ).all(pr.reference, pr.repositoryId, pr.id) as { by: string; at: string }[];
-  const shas = commitRows.map((c) => c.sha.toLowerCase());
-  if (pr.mergeCommitSha) shas.push(pr.mergeCommitSha.toLowerCase());
-  for (const sha of new Set(shas)) reverts.push(...commitReverts(db, pr, sha));
+  reverts.push(...commitReverts(db, pr));
 
   return {
     authorLogins: [pr.authorLogin, creditedLogin],
@@ -76,22 +72,29 @@ export function pullRequestTimeline(db: Db, pullRequestId: number, creditedLogin
   };
 }
 
-/** Commits of the PR's repository that revert `sha` and landed: in a merged PR (not this one), or pushed to the default branch. */
-function commitReverts(db: Db, pr: TimelineRow, sha: string): { by: string; at: string }[] {
+/**
+ * Commits of the PR's repository that revert one of its commits or its merge commit and landed: in
+ * a merged PR (not this one), or pushed to the default branch. One statement per PR, along
+ * `commits_reverts_sha_idx`.
+ */
+function commitReverts(db: Db, pr: TimelineRow): { by: string; at: string }[] {
+  const shas = `SELECT tc.sha FROM pull_request_commits tpc JOIN commits tc ON tc.id = tpc.commit_id WHERE tpc.pull_request_id = @id
+                UNION SELECT lower(merge_commit_sha) FROM pull_requests WHERE id = @id AND merge_commit_sha IS NOT NULL`;
   return statement(
     db,
     `SELECT lower(r.full_name) || '#' || p.number AS "by", p.merged_at AS "at"
-     FROM commits c JOIN pull_request_commits pc ON pc.commit_id = c.id JOIN pull_requests p ON p.id = pc.pull_request_id
+     -- By the revert link: the repository's index would walk every commit of the repository.
+     FROM commits c INDEXED BY commits_reverts_sha_idx JOIN pull_request_commits pc ON pc.commit_id = c.id JOIN pull_requests p ON p.id = pc.pull_request_id
        JOIN repositories r ON r.id = p.repository_id
-     WHERE c.reverts_sha = ? AND c.repository_id = ? AND p.merged_at IS NOT NULL AND p.id <> ?
+     WHERE c.reverts_sha IN (${shas}) AND c.repository_id = @repositoryId AND p.merged_at IS NOT NULL AND p.id <> @id
      UNION ALL
      SELECT CASE WHEN p.id IS NULL THEN c.sha ELSE lower(r.full_name) || '#' || p.number END, coalesce(p.merged_at, c.pushed_at)
-     FROM commits c
+     FROM commits c INDEXED BY commits_reverts_sha_idx
        LEFT JOIN pull_requests p ON p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha AND p.merged_at IS NOT NULL
        LEFT JOIN repositories r ON r.id = p.repository_id
-     WHERE c.reverts_sha = ? AND c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.pushed_at IS NOT NULL
-       AND (p.id IS NULL OR p.id <> ?)`,
-  ).all(sha, pr.repositoryId, pr.id, sha, pr.repositoryId, pr.id) as { by: string; at: string }[];
+     WHERE c.reverts_sha IN (${shas}) AND c.repository_id = @repositoryId AND c.pushed_to_default_branch = 1 AND c.pushed_at IS NOT NULL
+       AND (p.id IS NULL OR p.id <> @id)`,
+  ).all({ id: pr.id, repositoryId: pr.repositoryId }) as { by: string; at: string }[];
 }
 
 /**
@@ -102,26 +105,30 @@ function commitReverts(db: Db, pr: TimelineRow, sha: string): { by: string; at: 
 export function revertedBefore(db: Db, org: string, fromDay: string, toDay: string): number[] {
   const rows = statement(
     db,
-    `SELECT DISTINCT t.id AS id
-     FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+    `WITH landed AS MATERIALIZED (
+       -- Revert commits (few, by their index) that landed in the range: pushed to the default branch, or in a PR merged then.
+       SELECT c.repository_id AS repositoryId, c.reverts_sha AS sha
+       FROM commits c INDEXED BY commits_reverts_sha_idx JOIN repositories r ON r.id = c.repository_id
+       WHERE c.reverts_sha IS NOT NULL AND lower(r.owner_login) = lower(@org) AND (
+         (c.pushed_to_default_branch = 1 AND c.pushed_at >= @from AND c.pushed_at < @to)
+         OR EXISTS (SELECT 1 FROM pull_request_commits pc JOIN pull_requests p ON p.id = pc.pull_request_id
+                    WHERE pc.commit_id = c.id AND p.merged_at >= @from AND p.merged_at < @to)))
+     SELECT t.id AS id
+     FROM pull_requests p INDEXED BY pull_requests_reverts_pull_request_idx JOIN repositories r ON r.id = p.repository_id
        JOIN pull_requests t ON t.repository_id = p.repository_id AND t.number = CAST(substr(p.reverts_pull_request, instr(p.reverts_pull_request, '#') + 1) AS INTEGER)
-     WHERE p.reverts_pull_request IS NOT NULL AND substr(p.reverts_pull_request, 1, instr(p.reverts_pull_request, '#') - 1) = lower(r.full_name) AND lower(r.owner_login) = lower(?) AND p.merged_at >= ? AND p.merged_at < ?
-       AND t.merged_at < ?
+     WHERE p.reverts_pull_request IS NOT NULL AND substr(p.reverts_pull_request, 1, instr(p.reverts_pull_request, '#') - 1) = lower(r.full_name)
+       AND lower(r.owner_login) = lower(@org) AND p.merged_at >= @from AND p.merged_at < @to AND t.merged_at < @from
      UNION
-     SELECT t.id FROM (
-         SELECT c.repository_id AS repositoryId, c.reverts_sha AS sha FROM commits c
-         WHERE c.reverts_sha IS NOT NULL AND (
-           (c.pushed_to_default_branch = 1 AND c.pushed_at >= ? AND c.pushed_at < ?)
-           OR EXISTS (SELECT 1 FROM pull_request_commits pc JOIN pull_requests p ON p.id = pc.pull_request_id
-                      WHERE pc.commit_id = c.id AND p.merged_at >= ? AND p.merged_at < ?))
-       ) v
-       JOIN repositories r ON r.id = v.repositoryId AND lower(r.owner_login) = lower(?)
-       JOIN pull_requests t ON t.repository_id = v.repositoryId AND (
-         t.merge_commit_sha = v.sha
-         OR t.id IN (SELECT pc.pull_request_id FROM commits tc JOIN pull_request_commits pc ON pc.commit_id = tc.id
-                     WHERE tc.repository_id = v.repositoryId AND tc.sha = v.sha))
-     WHERE t.merged_at < ?`,
-  ).all(org, fromDay, toDay + DAY_END, fromDay, fromDay, toDay + DAY_END, fromDay, toDay + DAY_END, org, fromDay) as { id: number }[];
+     -- From the few revert commits outward (CROSS JOIN keeps that order).
+     SELECT pc.pull_request_id FROM landed v
+       CROSS JOIN commits tc ON tc.repository_id = v.repositoryId AND tc.sha = v.sha
+       CROSS JOIN pull_request_commits pc INDEXED BY pull_request_commits_commit_id_idx ON pc.commit_id = tc.id
+       CROSS JOIN pull_requests t ON t.id = pc.pull_request_id
+     WHERE t.merged_at < @from
+     UNION
+     SELECT t.id FROM landed v CROSS JOIN pull_requests t INDEXED BY pull_requests_merge_commit_sha_idx ON t.merge_commit_sha = v.sha AND t.repository_id = v.repositoryId
+     WHERE t.merged_at < @from`,
+  ).all({ org, from: fromDay, to: toDay + DAY_END }) as { id: number }[];
   return rows.map((r) => r.id);
 }
 
