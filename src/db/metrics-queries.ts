@@ -1,3 +1,4 @@
+import type { PullRequestOutcome } from '../outcomes/pull-request-outcome.js';
 import type { Db } from './client.js';
 import { METRIC_COLUMN_NAMES, METRIC_KEYS, type DailyMetrics } from './daily-metrics.js';
 import { dailyModelUsage } from './schema.js';
@@ -123,16 +124,7 @@ export interface PullRequestAttribution {
   evidence: unknown[];
   attributedAt: string;
   /** The PR's outcome (spec: Outcomes); null until processing computed it. */
-  outcome: {
-    firstCommitAt: string | null;
-    cycleTimeSeconds: number | null;
-    codingTimeSeconds: number | null;
-    pickupTimeSeconds: number | null;
-    reviewTimeSeconds: number | null;
-    reviewRounds: number;
-    revertedBy: string | null;
-    revertedAt: string | null;
-  } | null;
+  outcome: PullRequestOutcome | null;
 }
 
 const PR_SELECT = `SELECT a.id AS id, a.subject AS subject, a.repository AS repository, a.number AS number, p.title AS title,

@@ -1,3 +1,4 @@
+import type { OutcomePr } from '../outcomes/outcome-comparison.js';
 import type { PullRequestOutcome, PullRequestTimeline } from '../outcomes/pull-request-outcome.js';
 import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
@@ -166,19 +167,8 @@ export function saveOutcomes(db: Db, rows: OutcomeRow[]): void {
   })();
 }
 
-/** A merged PR of a range as the outcome comparisons read it (people only: bots are left out). */
-export interface OutcomeReadRow {
-  login: string;
-  day: string;
-  withClaudeCode: boolean;
-  linesAdded: number;
-  cycleTimeSeconds: number | null;
-  codingTimeSeconds: number | null;
-  pickupTimeSeconds: number | null;
-  reviewTimeSeconds: number | null;
-  reverted: boolean;
-  timeToRevertSeconds: number | null;
-}
+/** A merged PR of a range as the outcome comparisons read it (people only: bots are left out), with its merge day. */
+export type OutcomeReadRow = OutcomePr & { day: string; timeToRevertSeconds: number | null };
 
 /**
  * The org's merged PRs of [fromDay, toDay] (by merge day) with their outcome, bots apart, optionally
