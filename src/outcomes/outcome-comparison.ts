@@ -59,18 +59,6 @@ export interface SameAuthor {
 
 const HOUR = 3600;
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function cohort(values: number[]): Cohort {
@@ -91,8 +79,8 @@ function hoursOf(prs: OutcomePr[], time: OutcomeTime, withClaudeCode: boolean): 
 
 /**
  * The medians of `resamples` resamples (with replacement, `values.length` draws each, index
- * `floor(u × n)` in `values`' order with u from `seededRandom(seed)`, as simple-statistics'
- * `sampleWithReplacement` draws). Each resample is counted onto the sorted values instead of being
+ * `floor(u × n)` in `values`' order, u the next number in [0, 1) of the mulberry32 generator
+ * seeded with `seed`, as simple-statistics' `sampleWithReplacement` draws with a given source). Each resample is counted onto the sorted values instead of being
  * sorted itself, and the generator is inlined, so one costs O(n): 2,000 resamples of 1,000 people
  * stay inside the API's budget. The median of the counted resample is the sorted resample's (the
  * middle value, or the mean of the two middle ones).
@@ -107,7 +95,7 @@ export function bootstrapMedians(values: readonly number[], resamples: number, s
   const lowRank = Math.floor((n - 1) / 2);
   const highRank = Math.ceil((n - 1) / 2);
   const medians: number[] = [];
-  let state = seed >>> 0; // seededRandom's state, inlined
+  let state = seed >>> 0; // mulberry32, inlined: a call per draw would cost more than the rest
   for (let r = 0; r < resamples; r++) {
     counts.fill(0);
     for (let j = 0; j < n; j++) {
