@@ -101,6 +101,14 @@ export function knownUser(db: Db, org: string, userKey: string): { githubLogin: 
   return row.n > 0 ? { githubLogin: row.githubLogin, email: row.email } : undefined;
 }
 
+/** The org's repository called `fullName` (any case), as GitHub spells it; undefined when the org has none by that name. */
+export function knownRepository(db: Db, org: string, fullName: string): string | undefined {
+  const row = statement(db, 'SELECT full_name AS fullName FROM repositories WHERE lower(owner_login) = lower(?) AND lower(full_name) = lower(?)').get(org, fullName) as
+    | { fullName: string }
+    | undefined;
+  return row?.fullName;
+}
+
 export function repositoryTotals(db: Db, org: string, fromDay: string, toDay: string): (MetricTotals & { repository: string })[] {
   return statement(
     db,

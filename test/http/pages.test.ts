@@ -319,12 +319,18 @@ describe('the pages show the API’s figures', () => {
 
   it('the Outcomes tiles and weekly chart of the overview and the person page are the outcomes API’s', async () => {
     const cookie = await sessionOf('olivia10', 'admin');
-    for (const [path, query] of [[`/orgs/acme?${RANGE}`, RANGE], [`/orgs/acme/users/dana?${RANGE}`, `${RANGE}&login=dana`]] as const) {
+    const pages = [
+      [`/orgs/acme?${RANGE}`, RANGE, 'outcomes'],
+      [`/orgs/acme/users/dana?${RANGE}`, `${RANGE}&login=dana`, 'person-outcomes'],
+      [`/orgs/acme/repositories/acme/widgets?${RANGE}`, `${RANGE}&repository=acme/widgets`, 'repository-outcomes'],
+    ] as const;
+    for (const [path, query, chartId] of pages) {
       const html = await (await page(path, cookie)).text();
       const outcomes = (await (await api(`/outcomes?${query}`)).json()) as any;
       const tiles = Object.entries(tileValues(html)).filter(([k]) => k.startsWith('outcomes.'));
       expect(tiles.map(([k]) => k).sort()).toEqual([
-        'outcomes.cost_per_pr_usd',
+        // Spend is not known per repository.
+        ...(chartId === 'repository-outcomes' ? [] : ['outcomes.cost_per_pr_usd']),
         'outcomes.cycle_time_hours.same_author.median_difference',
         'outcomes.cycle_time_hours.with_claude_code.median',
         'outcomes.reverts.with_claude_code.rate',
@@ -335,9 +341,12 @@ describe('the pages show the API’s figures', () => {
       // One PR, one person: not enough data for the same-people comparison, said in words.
       expect(html).toContain('Not enough data');
       const specs = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)![1]!);
-      const chart = specs[path.includes('/users/') ? 'person-outcomes' : 'outcomes'];
+      const chart = specs[chartId];
       expect(chart.views.cycle.datasets[0].data).toEqual(outcomes.weekly.map((w: any) => w.cycle_time_hours.with_claude_code.median));
     }
+    // The overview links each repository's outcomes; an unknown repository is a 404 page.
+    expect(await (await page(`/orgs/acme?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/repositories/acme/widgets?${RANGE.replace('&', '&amp;')}"`);
+    expect((await page(`/orgs/acme/repositories/acme/nothing?${RANGE}`, cookie)).status).toBe(404);
   });
 
   it('overview charts carry the daily rows of the API', async () => {

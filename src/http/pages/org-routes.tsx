@@ -9,6 +9,7 @@ import { createIngestToken, listIngestTokens, revokeIngestToken } from '../../db
 import {
   dataProcessedAt,
   hasTelemetry,
+  knownRepository,
   knownUser,
   pullRequestAttributions,
   pullRequestAttributionsByAuthor,
@@ -41,6 +42,7 @@ import { refusalPage } from './refusal-page.js';
 import { OverviewPage, overviewModel } from './overview-page.js';
 import { PeoplePage } from './people-page.js';
 import { PersonPage } from './person-page.js';
+import { RepositoryPage } from './repository-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
 import { SettingsPage, type SettingsPageProps } from './settings-page.js';
 import { ownProperty } from '../../own-property.js';
@@ -370,6 +372,28 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         outcomes={who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
+      />,
+    );
+  });
+
+  app.get('/orgs/:org/repositories/:owner/:repo', member, ranged, processed, (c) => {
+    const ctx = c.get('org');
+    const r = c.get('range');
+    const fullName = knownRepository(db, ctx.login, `${c.req.param('owner')}/${c.req.param('repo')}`);
+    if (!fullName) {
+      throw refusalPage(404, {
+        title: 'No such repository',
+        viewer: ctx.viewer,
+        org: { login: ctx.login, role: ctx.role, section: 'overview' },
+        body: <p>{ctx.login} has no repository "{`${c.req.param('owner')}/${c.req.param('repo')}`}" that this app covers.</p>,
+      });
+    }
+    return c.html(
+      <RepositoryPage
+        {...frameOf(c)}
+        repository={fullName}
+        processedAt={dataProcessedAt(db, ctx.login)}
+        outcomes={memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
       />,
     );
   });

@@ -59,7 +59,13 @@ const TIMES = [
   ['review_time_hours', 'Review time', 'first review to merge'],
 ] as const;
 
-export const OutcomesSection: FC<{ report: OutcomesReport; chartId: string; spend: boolean; who: string }> = ({ report: r, chartId, spend, who }) => {
+export const OutcomesSection: FC<{ report: OutcomesReport; chartId: string; spend: boolean; who: string; repositories?: { name: string; href: string }[] }> = ({
+  report: r,
+  chartId,
+  spend,
+  who,
+  repositories = [],
+}) => {
   const cycle = r.cycle_time_hours;
   const same = sameAuthorWords(cycle.same_author, r.same_author_minimum);
   const reverts = r.reverts;
@@ -147,6 +153,17 @@ export const OutcomesSection: FC<{ report: OutcomesReport; chartId: string; spen
           rowLabel="Week"
         />
       </div>
+      {repositories.length > 0 ? (
+        <p data-outcome-repositories>
+          Outcomes by repository:{' '}
+          {repositories.map((repo, i) => (
+            <>
+              {i > 0 ? ' · ' : null}
+              <a href={repo.href}>{repo.name}</a>
+            </>
+          ))}
+        </p>
+      ) : null}
     </section>
   );
 };

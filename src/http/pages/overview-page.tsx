@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
-import { modelSpendByDay, orgDays, userTotals } from '../../db/metrics-queries.js';
+import { modelSpendByDay, orgDays, repositoryTotals, userTotals } from '../../db/metrics-queries.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
 import { daysOf, type DayRange } from '../../utc-days.js';
@@ -128,8 +128,11 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
   if (spend) charts['spend-by-model'] = spend.chart;
   const outcomes = outcomesReport(db, org, range);
   charts.outcomes = outcomesChart(outcomes);
+  const repositories = repositoryTotals(db, org, range.startDate, range.endDate)
+    .filter((r) => r.pullRequestsMerged > 0)
+    .map((r) => r.repository);
 
-  return { summary, charts, boards, usage, spend, outcomes };
+  return { summary, charts, boards, usage, spend, outcomes, repositories };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -188,7 +191,13 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         {spend ? <Tile label="Spend" metric="claude_code.cost_usd" value={s.claude_code.cost_usd} shown={formatUsd(s.claude_code.cost_usd)} /> : null}
       </dl>
 
-      <OutcomesSection report={model.outcomes} chartId="outcomes" spend={spend} who={org} />
+      <OutcomesSection
+        report={model.outcomes}
+        chartId="outcomes"
+        spend={spend}
+        who={org}
+        repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${rangeQuery}` }))}
+      />
 
       <div class="charts">
         <ChartFigure id="adoption" title="Adoption" spec={charts.adoption!} description="daily active users and sessions per day" />
