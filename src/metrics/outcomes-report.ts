@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { dataProcessedAt, orgDays, orgTotals, userDays, userTotal, type MetricTotals } from '../db/metrics-queries.js';
+import { processingProgress } from '../db/processing-progress.js';
 import { outcomePullRequests } from '../db/pull-request-outcomes.js';
 import { compareOutcomes, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimes } from '../outcomes/outcome-comparison.js';
 import type { DayRange } from '../utc-days.js';
@@ -74,3 +75,26 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
 }
 
 export type OutcomesReport = ReturnType<typeof outcomesReport>;
+
+/** Reports already computed, per database, by what they were asked for and the processing they saw. */
+const remembered = new WeakMap<object, Map<string, OutcomesReport>>();
+
+/**
+ * `outcomesReport`, computed once per processing run: every figure in it (attributions, outcomes,
+ * daily spend) changes only when processing writes, and the same-author bootstrap over a large
+ * org's people is the costly part of an answer. Keyed by the last run and its heartbeat, like the
+ * pages' figures; at most 64 reports are kept, the oldest dropped first.
+ */
+export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): OutcomesReport {
+  let reports = remembered.get(db.$client);
+  if (!reports) remembered.set(db.$client, (reports = new Map()));
+  const progress = processingProgress(db);
+  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
+  let report = reports.get(key);
+  if (!report) {
+    report = outcomesReport(db, org, range, slice);
+    reports.set(key, report);
+    if (reports.size > 64) reports.delete(reports.keys().next().value!);
+  }
+  return report;
+}

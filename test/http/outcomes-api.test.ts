@@ -79,6 +79,18 @@ describe('GET /orgs/{org}/outcomes', () => {
     expect((await app.http.request(`/api/v1/orgs/acme/outcomes?${RANGE}`)).status).toBe(401);
   });
 
+  it('is computed once per processing run: a change behind processing’s back shows after the next run', async () => {
+    const reverted = async () => (await json(`/orgs/acme/outcomes?${RANGE}`)).reverts.without_claude_code.reverted;
+    expect(await reverted()).toBe(0);
+    app.db.$client.prepare("UPDATE pull_request_outcomes SET reverted_by = 'x', reverted_at = '2026-11-07T00:00:00.000Z' WHERE pull_request_id = 199").run();
+    expect(await reverted()).toBe(0);
+    app.db.$client
+      .prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-01', '2026-11-01', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')")
+      .run();
+    expect(await reverted()).toBe(1);
+    app.db.$client.prepare('UPDATE pull_request_outcomes SET reverted_by = NULL, reverted_at = NULL WHERE pull_request_id = 199').run();
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = (await (await app.http.request('/api/v1/openapi.json')).json()) as any;
     expect(Object.keys(doc.paths['/orgs/{org}/outcomes'].get.responses)).toContain('200');

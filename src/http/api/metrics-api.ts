@@ -31,7 +31,7 @@ import {
   usersCsvName,
 } from '../../metrics/report.js';
 import { toCsv } from '../../metrics/csv.js';
-import { outcomesReport } from '../../metrics/outcomes-report.js';
+import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
 import { daysOf } from '../../utc-days.js';
 import { ApiError, answerRefusal } from '../errors.js';
 import { analyticsRoutes } from './analytics-routes.js';
@@ -320,7 +320,7 @@ export function metricsApi({ db, now = () => new Date(), rateLimitPerMinute = 60
     (c) => {
       const org = c.get('apiKey').org;
       const { range, repository, login } = c.req.valid('query');
-      return freshJson(c, outcomesReport(db, org, range, { repository, login }));
+      return freshJson(c, outcomesReportOnce(db, org, range, { repository, login }));
     },
   );
 
