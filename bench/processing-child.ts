@@ -120,6 +120,7 @@ if (mode === 'api') {
     claude_code_usage: [app, `/api/v1/orgs/${ORG}/claude_code_usage?starting_at=${day(size.days - 1)}&limit=20`, { 'x-api-key': key }],
     summaries: [app, `/api/v1/orgs/${ORG}/summaries?starting_date=${day(0)}`, { 'x-api-key': key }],
     user_cost_report: [app, `/api/v1/orgs/${ORG}/user_cost_report?${month}&limit=100`, { 'x-api-key': key }],
+    outcomes: [app, `/api/v1/orgs/${ORG}/outcomes?${range}`, { 'x-api-key': key }],
     overview_page: [pages, `/orgs/${ORG}?${range}`, { cookie }],
     people_page: [pages, `/orgs/${ORG}/users?${range}`, { cookie }],
     pull_requests_page: [pages, `/orgs/${ORG}/pull-requests?${range}`, { cookie }],

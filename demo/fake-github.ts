@@ -6,8 +6,8 @@ import { restCommit, restCommitWithFiles, restFile, userObject } from './github-
 
 /*
  * A stand-in for GitHub (as a GitHub Enterprise Server at `http://127.0.0.1:<port>`), answering
- * from the demo's plan: the REST calls enrichment makes (installation token, a PR's commits and
- * files, one commit), the org and team membership checks of the metrics pages, and the OAuth web
+ * from the demo's plan: the REST calls enrichment makes (installation token, a PR's commits,
+ * files and reviews, one commit), the org and team membership checks of the metrics pages, and the OAuth web
  * flow, whose authorize page is a clearly labeled demo page listing demo people to sign in as.
  * The app talks to it exactly as it talks to GitHub; nothing in the app knows it is a demo.
  */
@@ -144,6 +144,13 @@ export async function startFakeGitHub({ plan, oauth, port = 0, host = '127.0.0.1
     }
     if (!installationAuth()) return json(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
 
+    if (method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/reviews$/.exec(api))) {
+      count('pulls.listReviews');
+      const pr = m[1]!.toLowerCase() === org ? pulls.get(`${m[2]!.toLowerCase()}#${m[3]}`) : undefined;
+      if (!pr) return json(res, 404, { message: 'Not Found' });
+      // The demo's reviews arrive as webhooks; enrichment finds none more.
+      return paginated(res, url, []);
+    }
     if (method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/(commits|files)$/.exec(api))) {
       count(`pulls.list${m[4] === 'commits' ? 'Commits' : 'Files'}`);
       const pr = m[1]!.toLowerCase() === org ? pulls.get(`${m[2]!.toLowerCase()}#${m[3]}`) : undefined;

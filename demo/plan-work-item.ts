@@ -19,6 +19,13 @@ const CLAUDE_TRAILERS = [
 ];
 export const GENERATED_WITH_CLAUDE_CODE = '🤖 Generated with [Claude Code](https://claude.com/claude-code)';
 
+/**
+ * The effect the demo plants on outcomes, for its test to recover: a PR with lines written with
+ * Claude Code waits this fraction of the time another waits between its last push and its merge.
+ * The same draws are made either way, so the rest of the demo is the same.
+ */
+export const DEMO_OUTCOME_EFFECTS = { mergeWaitFactor: 0.5 } as const;
+
 interface WorkItem {
   planning: Planning;
   random: Random;
@@ -271,11 +278,14 @@ function addPullRequest(
   if (after.length > 0) pushes.push({ at: after.at(-1)!.at + random.int(1, 5) * MINUTE, commits: after });
   const lastPush = pushes.at(-1)!.at;
   const abandoned = random.chance(0.06);
-  const mergedAt = abandoned ? null : Math.max(lastPush, createdAt) + random.weighted([[random.int(40, 240), 4], [random.int(240, 1440), 4], [random.int(1440, 4320), 2]] as const) * MINUTE;
+  const wait = random.weighted([[random.int(40, 240), 4], [random.int(240, 1440), 4], [random.int(1440, 4320), 2]] as const) * MINUTE;
+  const planted = expected.linesWithClaudeCode > 0 ? DEMO_OUTCOME_EFFECTS.mergeWaitFactor : 1;
+  const mergedAt = abandoned ? null : Math.max(lastPush, createdAt) + Math.round(wait * planted);
   const closedAt = abandoned ? createdAt + random.int(1, 6) * DAY : mergedAt;
   const reviewer = teammateOf({ planning, random, author: person, team: person.team });
   // Most merges follow an approving review; small changes are often merged without one.
-  const review = mergedAt && random.chance(0.6) ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.max(lastPush + MINUTE, mergedAt - random.int(5, 120) * MINUTE) } : null;
+  // A review comes once the PR is open and its last push is in.
+  const review = mergedAt && random.chance(0.6) ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.max(Math.max(lastPush, createdAt) + MINUTE, mergedAt - random.int(5, 120) * MINUTE) } : null;
   const pullRequest: PlannedPullRequest = {
     id: 0,
     number: 0,

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { FileChangeSummary } from '../attribution/file-change.js';
+import { revertedPullRequestOf, revertedShaOf } from '../outcomes/revert-links.js';
 import type { Tx } from './client.js';
 import {
   addedLineFingerprints,
@@ -158,9 +159,10 @@ export interface PullRequestInput {
  * a merge, once seen, is never undone. Returns whether the stored PR is merged.
  */
 export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boolean } {
-  const { id, ...rest } = pr;
+  const values = { ...pr, revertsPullRequest: revertedPullRequestOf(pr.body) };
+  const { id, ...rest } = values;
   tx.insert(pullRequests)
-    .values(pr)
+    .values(values)
     .onConflictDoUpdate({
       target: pullRequests.id,
       set: {
@@ -181,21 +183,45 @@ export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boole
   return { merged: row?.mergedAt != null };
 }
 
+/**
+ * A PR's draft history as its deliveries show it: whether `opened` showed a draft, and the earliest
+ * `ready_for_review` and `converted_to_draft`. Earliest wins, so any order of deliveries (and any
+ * redelivery) leaves the same row; the PR row itself must exist.
+ */
+export function recordDraftChange(
+  tx: Tx,
+  change: { pullRequestId: number; action: string; at: string; draft: boolean },
+): void {
+  const earliest = (column: typeof pullRequests.firstReadyForReviewAt | typeof pullRequests.firstConvertedToDraftAt) => sql`min(coalesce(${column}, ${change.at}), ${change.at})`;
+  const set =
+    change.action === 'opened'
+      ? { openedAsDraft: sql`coalesce(${pullRequests.openedAsDraft}, ${change.draft ? 1 : 0})` }
+      : change.action === 'ready_for_review'
+        ? { firstReadyForReviewAt: earliest(pullRequests.firstReadyForReviewAt) }
+        : change.action === 'converted_to_draft'
+          ? { firstConvertedToDraftAt: earliest(pullRequests.firstConvertedToDraftAt) }
+          : null;
+  if (set) tx.update(pullRequests).set(set).where(eq(pullRequests.id, change.pullRequestId)).run();
+}
+
 export interface ReviewInput {
   id: number;
   pullRequestId: number;
   reviewerLogin: string | null;
+  /** The reviewer's account is a bot (GitHub's user `type`). */
+  reviewerIsBot?: boolean | undefined;
   state: string;
   submittedAt: string;
 }
 
 /** Records a review and keeps the PR's first review time the earliest seen, whatever the order. */
 export function recordReview(tx: Tx, review: ReviewInput): void {
+  const reviewerIsBot = review.reviewerIsBot ?? false;
   tx.insert(pullRequestReviews)
-    .values(review)
+    .values({ ...review, reviewerIsBot })
     .onConflictDoUpdate({
       target: pullRequestReviews.id,
-      set: { state: review.state, submittedAt: review.submittedAt, reviewerLogin: review.reviewerLogin },
+      set: { state: review.state, submittedAt: review.submittedAt, reviewerLogin: review.reviewerLogin, reviewerIsBot },
     })
     .run();
   tx.update(pullRequests)
@@ -246,6 +272,7 @@ export function upsertCommit(tx: Tx, c: CommitInput): number {
       authoredAt: c.authoredAt ?? null,
       committedAt: c.committedAt ?? null,
       claudeCodeTrailer: c.claudeCodeTrailer,
+      revertsSha: revertedShaOf(c.message),
       pushedToDefaultBranch: c.pushedToDefaultBranch ?? false,
       pushedAt: c.pushedAt ?? null,
     })
@@ -254,6 +281,7 @@ export function upsertCommit(tx: Tx, c: CommitInput): number {
       set: {
         message: c.message,
         claudeCodeTrailer: c.claudeCodeTrailer,
+        revertsSha: revertedShaOf(c.message),
         authorName: keep(c.authorName, commits.authorName),
         authorEmail: keep(c.authorEmail, commits.authorEmail),
         authorLogin: keep(c.authorLogin, commits.authorLogin),

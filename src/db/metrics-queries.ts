@@ -1,3 +1,4 @@
+import type { PullRequestOutcome } from '../outcomes/pull-request-outcome.js';
 import type { Db } from './client.js';
 import { METRIC_COLUMN_NAMES, METRIC_KEYS, type DailyMetrics } from './daily-metrics.js';
 import { dailyModelUsage, dailyTerminalModelUsage } from './schema.js';
@@ -100,6 +101,14 @@ export function knownUser(db: Db, org: string, userKey: string): { githubLogin: 
   return row.n > 0 ? { githubLogin: row.githubLogin, email: row.email } : undefined;
 }
 
+/** The org's repository called `fullName` (any case), as GitHub spells it; undefined when the org has none by that name. */
+export function knownRepository(db: Db, org: string, fullName: string): string | undefined {
+  const row = statement(db, 'SELECT full_name AS fullName FROM repositories WHERE lower(owner_login) = lower(?) AND lower(full_name) = lower(?)').get(org, fullName) as
+    | { fullName: string }
+    | undefined;
+  return row?.fullName;
+}
+
 export function repositoryTotals(db: Db, org: string, fromDay: string, toDay: string): (MetricTotals & { repository: string })[] {
   return statement(
     db,
@@ -122,20 +131,29 @@ export interface PullRequestAttribution {
   linesWithClaudeCode: number;
   evidence: unknown[];
   attributedAt: string;
+  /** The PR's outcome (spec: Outcomes); null until processing computed it. */
+  outcome: PullRequestOutcome | null;
 }
 
 const PR_SELECT = `SELECT a.id AS id, a.subject AS subject, a.repository AS repository, a.number AS number, p.title AS title,
     a.author_login AS authorLogin, a.is_bot AS isBot, p.created_at AS createdAt, p.merged_at AS mergedAt,
     a.with_claude_code AS withClaudeCode, a.lines_added AS linesAdded, a.lines_with_claude_code AS linesWithClaudeCode,
-    a.evidence AS evidence, a.attributed_at AS attributedAt
-  FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id`;
+    a.evidence AS evidence, a.attributed_at AS attributedAt,
+    o.pull_request_id AS outcomeOf, o.first_commit_at AS firstCommitAt, o.cycle_time_seconds AS cycleTimeSeconds,
+    o.coding_time_seconds AS codingTimeSeconds, o.pickup_time_seconds AS pickupTimeSeconds, o.review_time_seconds AS reviewTimeSeconds,
+    o.review_rounds AS reviewRounds, o.reverted_by AS revertedBy, o.reverted_at AS revertedAt
+  FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id
+    LEFT JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id`;
 
 function toAttribution(row: Record<string, unknown>): PullRequestAttribution {
+  const { outcomeOf, firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt, ...rest } = row;
+  const outcome = { firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt };
   return {
-    ...(row as unknown as PullRequestAttribution),
+    ...(rest as unknown as Omit<PullRequestAttribution, 'outcome'>),
     isBot: Boolean(row.isBot),
     withClaudeCode: Boolean(row.withClaudeCode),
     evidence: JSON.parse(String(row.evidence)) as unknown[],
+    outcome: outcomeOf === null ? null : (outcome as PullRequestAttribution['outcome']),
   };
 }
 

@@ -87,12 +87,20 @@ export const pullRequests = sqliteTable(
     firstReviewedAt: text('first_reviewed_at'),
     /** When the merged PR's commits and files were fetched from GitHub (null until then). */
     enrichedAt: text('enriched_at'),
+    /** Whether the `opened` delivery showed a draft (null when that delivery was not seen). */
+    openedAsDraft: integer('opened_as_draft', { mode: 'boolean' }),
+    /** The earliest `ready_for_review` and `converted_to_draft` seen (their payload's `updated_at`), whatever the order. */
+    firstReadyForReviewAt: text('first_ready_for_review_at'),
+    firstConvertedToDraftAt: text('first_converted_to_draft_at'),
+    /** `owner/repo#N` (lowercase) when the body says GitHub's "Reverts owner/repo#N": the PR this one reverts. Never the body's other text. */
+    revertsPullRequest: text('reverts_pull_request'),
   },
   (t) => [
     uniqueIndex('pull_requests_repository_id_number_idx').on(t.repositoryId, t.number),
     index('pull_requests_merged_at_idx').on(t.mergedAt),
     index('pull_requests_author_login_idx').on(t.authorLogin),
     index('pull_requests_merge_commit_sha_idx').on(t.mergeCommitSha),
+    index('pull_requests_reverts_pull_request_idx').on(t.revertsPullRequest),
   ],
 );
 
@@ -104,6 +112,8 @@ export const pullRequestReviews = sqliteTable(
       .notNull()
       .references(() => pullRequests.id, { onDelete: 'cascade' }),
     reviewerLogin: text('reviewer_login'),
+    /** The reviewer's account is a bot (GitHub's user `type`): bots' reviews are not a pickup. */
+    reviewerIsBot: integer('reviewer_is_bot', { mode: 'boolean' }).notNull().default(false),
     state: text('state').notNull(),
     submittedAt: text('submitted_at').notNull(),
   },
@@ -136,11 +146,14 @@ export const commits = sqliteTable(
     deletions: integer('deletions'),
     /** When the commit's files were fetched from GitHub (only done for direct pushes to the default branch). */
     enrichedAt: text('enriched_at'),
+    /** The sha of git's "This reverts commit <sha>." in the message (lowercase): the commit this one reverts. */
+    revertsSha: text('reverts_sha'),
   },
   (t) => [
     uniqueIndex('commits_repository_id_sha_idx').on(t.repositoryId, t.sha),
     index('commits_sha_idx').on(t.sha),
     index('commits_pushed_at_idx').on(t.pushedAt),
+    index('commits_reverts_sha_idx').on(t.revertsSha),
   ],
 );
 
@@ -552,6 +565,33 @@ export const attributions = sqliteTable(
     index('attributions_org_day_idx').on(t.org, t.day),
     index('attributions_org_author_login_day_idx').on(t.org, t.authorLogin, t.day),
   ],
+);
+
+/**
+ * The delivery outcome of one merged pull request (spec: Outcomes), computed by processing from its
+ * commits, reviews, draft times and the reverts that landed after it. Durations in seconds; null
+ * when a time is unknown (no commit dates, no review by someone else before the merge).
+ */
+export const pullRequestOutcomes = sqliteTable(
+  'pull_request_outcomes',
+  {
+    pullRequestId: integer('pull_request_id')
+      .primaryKey()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    org: text('org').notNull(),
+    /** UTC day of the merge. */
+    day: text('day').notNull(),
+    firstCommitAt: text('first_commit_at'),
+    cycleTimeSeconds: integer('cycle_time_seconds'),
+    codingTimeSeconds: integer('coding_time_seconds'),
+    pickupTimeSeconds: integer('pickup_time_seconds'),
+    reviewTimeSeconds: integer('review_time_seconds'),
+    reviewRounds: integer('review_rounds').notNull(),
+    /** `owner/repo#N` of the PR that reverted it, or the sha of a commit pushed straight to the branch. */
+    revertedBy: text('reverted_by'),
+    revertedAt: text('reverted_at'),
+  },
+  (t) => [index('pull_request_outcomes_org_day_idx').on(t.org, t.day)],
 );
 
 /** The metric columns every daily rollup has (spec: Metrics). */

@@ -6,6 +6,7 @@ import {
   linkPullRequestCommits,
   markCommitEnriched,
   markPullRequestEnriched,
+  recordReview,
   replaceChangedFiles,
   toIso,
   upsertCommit,
@@ -16,6 +17,9 @@ import { eq } from 'drizzle-orm';
 import { writeWhenFree } from '../db/store-busy.js';
 import type { EnrichPullRequestPayload } from '../jobs/job-kinds.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
+
+/** Reviews read of one PR (10 pages): what outcomes need is the first ones and those requesting changes. */
+export const MAX_REVIEWS = 1_000;
 
 /** PRs with more commits are enriched from the PR's diff alone (one API call per commit otherwise). */
 export const MAX_COMMITS_WITH_DIFFS = 50;
@@ -59,8 +63,8 @@ export function commitInputFromRest(repositoryId: number, c: RestCommit) {
 }
 
 /**
- * Fetches a merged PR's commits, changed files and each commit's own diff, and stores the commits,
- * the PR↔commit links and, per file, the counts and fingerprints of the effective added lines
+ * Fetches a merged PR's commits, changed files, reviews and each commit's own diff, and stores the
+ * commits, the reviews, the PR↔commit links and, per file, the counts and fingerprints of the effective added lines
  * (never the code). GitHub lists at most 250 commits and 3,000 files of one PR; beyond that the
  * PR is counted from what it lists.
  */
@@ -68,6 +72,12 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
   const params = { owner: payload.owner, repo: payload.repo, pull_number: payload.number, per_page: 100 };
   const restCommits = await octokit.paginate(octokit.rest.pulls.listCommits, params);
   const files = await octokit.paginate(octokit.rest.pulls.listFiles, params);
+  // Reviews too (webhooks may have been missed, and backfilled PRs had none), for the outcomes.
+  let reviewPages = 0;
+  const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, params, (response, done) => {
+    if (++reviewPages * params.per_page >= MAX_REVIEWS) done();
+    return response.data;
+  });
   const summaries = files.map((f) => summarizeFileChange(f, fingerprintKey));
   // Each commit's own diff, so a commit Claude Code made (or that carries its trailer) can be
   // counted line by line when no finer evidence exists. Very long PRs keep only the PR's diff.
@@ -115,6 +125,18 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
       return id;
     });
     linkPullRequestCommits(tx, payload.pullRequestId, commitIds);
+    for (const review of reviews) {
+      // A pending review (not submitted) has no time and is not a review yet.
+      if (!review.submitted_at) continue;
+      recordReview(tx, {
+        id: review.id,
+        pullRequestId: payload.pullRequestId,
+        reviewerLogin: review.user?.login ?? null,
+        reviewerIsBot: review.user?.type === 'Bot',
+        state: review.state,
+        submittedAt: toIso(review.submitted_at),
+      });
+    }
     replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
     markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
     learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());

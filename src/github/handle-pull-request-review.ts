@@ -1,11 +1,11 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import { recordReview, toIso, upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
 import type { Tx } from '../db/client.js';
-import { pullRequestInput, repositoryInput } from './payload-mapping.js';
+import { isBot, pullRequestInput, repositoryInput } from './payload-mapping.js';
 
 type Payload = EmitterWebhookEvent<'pull_request_review.submitted'>['payload'];
 
-/** pull_request_review.submitted: the PR's first review time. The review may arrive before the PR itself. */
+/** pull_request_review.submitted: the review (who, bot or not, its state and time) and the PR's first review time. The review may arrive before the PR itself. */
 export function handlePullRequestReview({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
   const repo = repositoryInput(payload.repository);
   upsertRepository(tx, repo, payload.installation?.id ?? null, now);
@@ -17,6 +17,7 @@ export function handlePullRequestReview({ tx, payload, now }: { tx: Tx; payload:
     id: review.id,
     pullRequestId: pr.id,
     reviewerLogin: review.user?.login ?? null,
+    reviewerIsBot: isBot(review.user as { id: number; login: string; type?: string } | null),
     state: review.state,
     submittedAt: toIso(review.submitted_at ?? now),
   });

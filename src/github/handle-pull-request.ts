@@ -1,15 +1,16 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
-import { upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
+import { recordDraftChange, toIso, upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
 import type { Tx } from '../db/client.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';
 
 type Payload = EmitterWebhookEvent<`pull_request.${(typeof PULL_REQUEST_ACTIONS)[number]}`>['payload'];
 
-export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'edited', 'synchronize', 'ready_for_review', 'closed'] as const;
+export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'edited', 'synchronize', 'ready_for_review', 'converted_to_draft', 'closed'] as const;
 
 /**
- * pull_request.*: keeps the PR as GitHub last described it. When it is merged, its commits and
+ * pull_request.*: keeps the PR as GitHub last described it, and when it was opened as a draft,
+ * first marked ready for review or converted to a draft. When it is merged, its commits and
  * files are fetched later by a durable job, so the webhook answers at once.
  */
 export function handlePullRequest({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
@@ -18,6 +19,8 @@ export function handlePullRequest({ tx, payload, now }: { tx: Tx; payload: Paylo
   upsertRepository(tx, repo, payload.installation?.id ?? null, now);
   if (pr.user) upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
   upsertPullRequest(tx, pullRequestInput(pr, repo.id));
+  // Draft history for the pickup time: `updated_at` of these deliveries is when the action happened.
+  recordDraftChange(tx, { pullRequestId: pr.id, action: payload.action, at: toIso(pr.updated_at), draft: pr.draft ?? false });
 
   if (payload.action === 'closed' && pr.merged && payload.installation) {
     const job = { installationId: payload.installation.id, pullRequestId: pr.id, owner: repo.ownerLogin, repo: repo.name, number: pr.number };

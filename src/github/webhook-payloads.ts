@@ -91,7 +91,7 @@ const schemas: Record<string, { actions: readonly string[] | 'all'; schema: z.Zo
       repository,
       installation: installationRef,
       pull_request: pullRequest,
-      review: z.object({ id, user: z.object({ login: z.string() }).nullable().optional(), state: z.string(), submitted_at: time.nullable().optional() }),
+      review: z.object({ id, user: z.object({ login: z.string(), type: z.string().optional() }).nullable().optional(), state: z.string(), submitted_at: time.nullable().optional() }),
     }),
   },
   push: {

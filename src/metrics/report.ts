@@ -176,8 +176,25 @@ export function pullRequestRow(pr: PullRequestAttribution) {
     lines_with_claude_code: pr.linesWithClaudeCode,
     evidence: pr.evidence as Evidence[],
     explanation: explainEvidence(pr.evidence as Evidence[], pr.linesAdded, pr.authorLogin),
+    ...pullRequestOutcomeFields(pr.outcome),
   };
 }
+
+/** A PR's outcome fields as the `pull-requests` rows carry them (hours, two decimals; null until processed). */
+export function pullRequestOutcomeFields(outcome: PullRequestAttribution['outcome']) {
+  const hours = (s: number | null | undefined) => (s == null ? null : Math.round((s / 3600) * 100) / 100);
+  return {
+    first_commit_at: outcome?.firstCommitAt ?? null,
+    cycle_time_hours: hours(outcome?.cycleTimeSeconds),
+    coding_time_hours: hours(outcome?.codingTimeSeconds),
+    pickup_time_hours: hours(outcome?.pickupTimeSeconds),
+    review_time_hours: hours(outcome?.reviewTimeSeconds),
+    review_rounds: outcome?.reviewRounds ?? null,
+    reverted: outcome?.revertedBy != null,
+    reverted_by: outcome?.revertedBy ?? null,
+  };
+}
+
 
 export type PullRequestRow = ReturnType<typeof pullRequestRow>;
 
@@ -196,6 +213,14 @@ export const PULL_REQUEST_COLUMNS = [
   'lines_with_claude_code',
   'evidence',
   'explanation',
+  'first_commit_at',
+  'cycle_time_hours',
+  'coding_time_hours',
+  'pickup_time_hours',
+  'review_time_hours',
+  'review_rounds',
+  'reverted',
+  'reverted_by',
 ] as const;
 
 /** Everyone of the range, as rows. */

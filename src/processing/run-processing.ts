@@ -13,7 +13,9 @@ import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
 import { consumptionOfSessionFile, replaceConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
+import { creditedLoginOf, pullRequestTimeline, revertedBefore, saveOutcomes, type OutcomeRow } from '../db/pull-request-outcomes.js';
 import { pruneExpired } from '../db/retention.js';
+import { pullRequestOutcome } from '../outcomes/pull-request-outcome.js';
 import { writeWhenFree } from '../db/store-busy.js';
 import {
   apiRequestsOfDay,
@@ -384,6 +386,12 @@ function attributionRow(org: string, subject: SubjectRow, result: Attribution, n
   };
 }
 
+/** A merged PR's outcome (spec: Outcomes) from its stored timeline, or null when it is not merged. */
+function outcomeRow(db: Db, pr: { org: string; pullRequestId: number; creditedLogin: string; day: string }): OutcomeRow | null {
+  const timeline = pullRequestTimeline(db, pr.pullRequestId, pr.creditedLogin);
+  return timeline && { pullRequestId: pr.pullRequestId, org: pr.org, day: pr.day, ...pullRequestOutcome(timeline) };
+}
+
 /** One label job per PR attributed to Claude Code, ever: a label removed by hand is not put back. */
 function enqueueLabels(db: Db, org: string, fromDay: string, toDay: string, now: Date): void {
   db.transaction((tx) => {
@@ -425,16 +433,19 @@ async function processOrg(
   let changed = 0;
   let batch: AttributionRow[] = [];
   let consumption: SubjectConsumption[] = [];
+  let outcomes: OutcomeRow[] = [];
   const flush = async () => {
-    const [rows, consumed] = [batch, consumption];
+    const [rows, consumed, outcomeRows] = [batch, consumption, outcomes];
     changed += await write(() => db.$client.transaction(() => {
       const n = saveAttributions(db, rows);
       replaceConsumption(db, org, consumed);
+      saveOutcomes(db, outcomeRows);
       return n;
     })());
     ledger.flushed(consumed.map((c) => c.subject));
     batch = [];
     consumption = [];
+    outcomes = [];
   };
   for (const subject of subjects) {
     const commits = subjectCommits(db, subject);
@@ -468,6 +479,10 @@ async function processOrg(
       consumedBefore: ledger.before(subject.at),
     });
     batch.push(attributionRow(org, subject, result, now().toISOString()));
+    if (subject.pullRequestId !== null) {
+      const outcome = outcomeRow(db, { org, pullRequestId: subject.pullRequestId, creditedLogin: result.creditedLogin, day: subject.at.slice(0, 10) });
+      if (outcome) outcomes.push(outcome);
+    }
     consumption.push({ subject: subject.subject, at: subject.at, consumed: result.consumed });
     ledger.pending(result.consumed);
     attributed++;
@@ -476,6 +491,13 @@ async function processOrg(
       await progress({ attributed, days: 0 });
     }
     await yieldEvery(YIELD_EVERY_MS);
+  }
+  await flush();
+  // A revert that landed in the range credits the PR it reverts, even one merged before the range.
+  for (const pullRequestId of revertedBefore(db, org, fromDay, toDay)) {
+    const credited = creditedLoginOf(db, pullRequestId);
+    const outcome = credited && outcomeRow(db, { org: credited.org, pullRequestId, creditedLogin: credited.authorLogin, day: credited.day });
+    if (outcome) outcomes.push(outcome);
   }
   await flush();
   const keep = new Set(subjects.map((s) => s.subject));

@@ -61,13 +61,19 @@ describe('an owner in Chromium', () => {
   it('sees the overview with every chart drawn and the API’s figures', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
     await page.waitForSelector('canvas[data-drawn="true"][data-chart="spend"]');
-    for (const chart of ['adoption', 'prs-per-user', 'merged', 'accepted', 'active-users', 'spend', 'spend-by-model']) {
+    for (const chart of ['adoption', 'prs-per-user', 'merged', 'accepted', 'active-users', 'spend', 'spend-by-model', 'outcomes']) {
       expect([chart, await canvasPainted(page, `canvas[data-chart="${chart}"]`)]).toEqual([chart, true]);
     }
     const summary = await api(`/summary?${RANGE}`);
-    const shown = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend)\./.test(k)));
+    const shown = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
     expect(shown['pull_requests.with_claude_code']).toBe(1);
     for (const [metric, value] of Object.entries(shown)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
+    // The Outcomes tiles are the outcomes API's fields (a null comparison shows as an empty value).
+    const outcomes = await api(`/outcomes?${RANGE}`);
+    const field = (p: string) => p.split('.').reduce<any>((v, k) => (v === null ? null : v[k]), outcomes);
+    const outcomeTiles = Object.entries(await tiles(page)).filter(([k]) => k.startsWith('outcomes.'));
+    expect(outcomeTiles.length).toBe(4);
+    for (const [metric, value] of outcomeTiles) expect([metric, value]).toEqual([metric, field(metric.slice('outcomes.'.length))]);
     await shot(page, 'overview');
   });
 
@@ -93,11 +99,11 @@ describe('an owner in Chromium', () => {
 
   it('changes the numbers with the date range', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
-    const wide = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend)\./.test(k)));
+    const wide = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
     await page.fill('input[name="start_date"]', '2026-11-22');
     await page.fill('input[name="end_date"]', '2026-11-22');
     await Promise.all([page.waitForURL(/start_date=2026-11-22/), page.click('form[aria-label="Custom date range"] button[type="submit"]')]);
-    const narrow = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend)\./.test(k)));
+    const narrow = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
     const summary = await api('/summary?start_date=2026-11-22&end_date=2026-11-22');
     for (const [metric, value] of Object.entries(narrow)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
     expect(narrow).not.toEqual(wide);

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type Demo } from '../../demo/build-demo.js';
 import { expectedFigures } from '../../demo/expected-figures.js';
 import { DEMO_SIGN_IN_TITLE } from '../../demo/fake-github.js';
+import { DEMO_OUTCOME_EFFECTS } from '../../demo/plan-work-item.js';
+import { compareOutcomes, type OutcomePr } from '../../src/outcomes/outcome-comparison.js';
 
 /*
  * `npm run demo` at a smaller scale (7 developers, 6 weeks): built through the app's real doors
@@ -93,6 +95,64 @@ describe('the demo organization', () => {
       expect(p).toMatchObject({ author: planned.creditedTo!.login, author_is_bot: false, with_claude_code: true });
       expect(p.explanation.at(-1)).toMatch(new RegExp(`opened by Claude Code's GitHub bot.*credited to ${planned.creditedTo!.login}$`));
     }
+  });
+
+  it("recovers each merged PR's timeline and reverts, the plan's own comparisons, and its planted effect on median cycle time", async () => {
+    const prs = (await api<{ data: any[] }>(`/pull-requests?${query(whole())}&limit=1000`)).data;
+    const merged = demo.plan.pullRequests.filter((p) => p.mergedAt !== null);
+    const ref = (p: (typeof merged)[number]) => `${p.repository.fullName.toLowerCase()}#${p.number}`;
+    const revertOf = new Map(
+      merged.filter((p) => p.kind === 'revert').map((revert) => [revert.body.match(/^Reverts \S+#(\d+)/)![1], ref(revert)] as const),
+    );
+    expect(revertOf.size).toBeGreaterThan(0);
+    const truth: OutcomePr[] = [];
+    for (const planned of merged) {
+      const row = prs.find((x) => x.repository === planned.repository.fullName.toLowerCase() && x.number === planned.number)!;
+      const firstCommit = Math.min(...planned.commits.map((c) => c.at));
+      const cycleHours = (planned.mergedAt! - firstCommit) / 3_600_000;
+      expect(row.first_commit_at).toBe(new Date(Math.floor(firstCommit / 1000) * 1000).toISOString());
+      expect(Math.abs(row.cycle_time_hours - cycleHours)).toBeLessThanOrEqual(0.01);
+      // Reviewed by a teammate: pickup is opened → that review.
+      const login = (planned.creditedTo ?? planned.author).login;
+      if (planned.review && planned.review.reviewer.login !== login && planned.review.reviewer.type !== 'Bot') {
+        expect(Math.abs(row.pickup_time_hours - (planned.review.at - planned.createdAt) / 3_600_000)).toBeLessThanOrEqual(0.01);
+      }
+      expect([ref(planned), row.reverted_by]).toEqual([ref(planned), revertOf.get(String(planned.number)) ?? null]);
+      if (!row.author_is_bot) {
+        const reviewedByOther = planned.review && planned.review.reviewer.login !== login && planned.review.reviewer.type !== 'Bot';
+        truth.push({
+          login,
+          withClaudeCode: row.with_claude_code,
+          linesAdded: row.lines_added,
+          cycleTimeSeconds: Math.round((planned.mergedAt! - firstCommit) / 1000),
+          codingTimeSeconds: null,
+          pickupTimeSeconds: reviewedByOther ? Math.round((planned.review!.at - planned.createdAt) / 1000) : null,
+          reviewTimeSeconds: null,
+          reverted: row.reverted,
+        });
+      }
+    }
+
+    // The app's comparisons are those of the plan's own timelines.
+    const outcomes = await api(`/outcomes?${query(whole())}`);
+    const expected = compareOutcomes(truth);
+    expect(outcomes.reverts).toMatchObject({
+      with_claude_code: { prs: expected.reverts.with_claude_code.prs, reverted: expected.reverts.with_claude_code.reverted },
+      without_claude_code: { prs: expected.reverts.without_claude_code.prs, reverted: expected.reverts.without_claude_code.reverted },
+    });
+    expect(outcomes.cycle_time_hours.with_claude_code).toEqual(expected.cycle_time_hours.with_claude_code);
+    expect(outcomes.cycle_time_hours.without_claude_code).toEqual(expected.cycle_time_hours.without_claude_code);
+    expect(outcomes.cycle_time_hours.same_author).toEqual(expected.cycle_time_hours.same_author);
+    expect(outcomes.pickup_time_hours.same_author).toEqual(expected.pickup_time_hours.same_author);
+    // The planted effect (a PR with Claude Code waits half as long between its last push and its
+    // merge) shows in the medians of cycle time. At this scale (7 developers, 6 weeks) four people
+    // qualify for the same-author comparison, whose interval is wide and includes no difference:
+    // it says so rather than claim the effect.
+    expect(DEMO_OUTCOME_EFFECTS.mergeWaitFactor).toBeLessThan(1);
+    expect(outcomes.cycle_time_hours.with_claude_code.median).toBeLessThan(outcomes.cycle_time_hours.without_claude_code.median);
+    const sameAuthor = outcomes.cycle_time_hours.same_author;
+    expect(sameAuthor.ci95[0]).toBeLessThanOrEqual(sameAuthor.median_difference);
+    expect(sameAuthor.ci95[1]).toBeGreaterThanOrEqual(sameAuthor.median_difference);
   });
 
   it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {

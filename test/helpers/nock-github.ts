@@ -24,8 +24,15 @@ export function nockPullRequestCommits({ owner, repo, number, base = GITHUB_API 
   return nock(base).get(`/repos/${owner}/${repo}/pulls/${number}/commits`).query(true).reply(200, commits);
 }
 
-export function nockPullRequestFiles({ owner, repo, number, base = GITHUB_API }: PullRequestRef, files: object[]) {
-  return nock(base).get(`/repos/${owner}/${repo}/pulls/${number}/files`).query(true).reply(200, files);
+/** A PR's files, and its reviews (none unless given), which enrichment reads right after the files. */
+export function nockPullRequestFiles({ owner, repo, number, base = GITHUB_API }: PullRequestRef, files: object[], reviews: object[] = []) {
+  return nock(base)
+    .get(`/repos/${owner}/${repo}/pulls/${number}/files`)
+    .query(true)
+    .reply(200, files)
+    .get(`/repos/${owner}/${repo}/pulls/${number}/reviews`)
+    .query(true)
+    .reply(200, reviews);
 }
 
 /** A paginated list: page 1 links to page 2 the way GitHub does. */
@@ -48,12 +55,13 @@ export function nockCommit({ owner, repo, sha, base = GITHUB_API }: { owner: str
 
 /**
  * The REST calls that enrich a merged PR built from recorded commits: its commits, its files (the
- * commits' files together) and each commit's own diff.
+ * commits' files together), its reviews and each commit's own diff.
  */
 export async function nockMergedPullRequest(
   ref: PullRequestRef,
   commits: import('./claude-code-recordings.js').RecordedCommit[],
   login: string | null,
+  reviews: object[] = [],
 ) {
   const { restCommitOf, restCommitWithFilesOf, restFilesOf } = await import('./claude-code-recordings.js');
   const files = commits.flatMap((c) => restFilesOf(c));
@@ -61,7 +69,7 @@ export async function nockMergedPullRequest(
   if (new Set(names).size !== names.length) throw new Error('a file changed by two commits needs a merged PR diff');
   return [
     nockPullRequestCommits(ref, commits.map((c) => restCommitOf(c, login))),
-    nockPullRequestFiles(ref, files),
+    nockPullRequestFiles(ref, files, reviews),
     ...commits.map((c) => nockCommit({ owner: ref.owner, repo: ref.repo, sha: c.sha, base: ref.base }, restCommitWithFilesOf(c, login))),
   ];
 }

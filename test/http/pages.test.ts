@@ -297,8 +297,8 @@ describe('the pages show the API’s figures', () => {
     const cookie = await sessionOf('olivia3', 'admin');
     for (const range of [RANGE, 'start_date=2026-11-21&end_date=2026-11-21', 'start_date=2026-11-22&end_date=2026-11-22']) {
       const html = await (await page(`/orgs/acme?${range}`, cookie)).text();
-      // The headline tiles; the Usage and Spend sections are checked below.
-      const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !/^(usage|spend)\./.test(k)));
+      // The headline tiles; the Usage, Spend and Outcomes sections are checked below.
+      const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
       const summary = await (await api(`/summary?${range}`)).json();
       expect(Object.keys(tiles).sort()).toEqual([
         'claude_code.active_users',
@@ -315,6 +315,38 @@ describe('the pages show the API’s figures', () => {
     const full = tileValues(await (await page(`/orgs/acme?${RANGE}`, cookie)).text());
     expect(full['pull_requests.with_claude_code']).toBe(1);
     expect(full['lines_committed.with_claude_code']).toBe(22);
+  });
+
+  it('the Outcomes tiles and weekly chart of the overview and the person page are the outcomes API’s', async () => {
+    const cookie = await sessionOf('olivia10', 'admin');
+    const pages = [
+      [`/orgs/acme?${RANGE}`, RANGE, 'outcomes'],
+      [`/orgs/acme/users/dana?${RANGE}`, `${RANGE}&login=dana`, 'person-outcomes'],
+      [`/orgs/acme/repositories/acme/widgets?${RANGE}`, `${RANGE}&repository=acme/widgets`, 'repository-outcomes'],
+    ] as const;
+    for (const [path, query, chartId] of pages) {
+      const html = await (await page(path, cookie)).text();
+      const outcomes = (await (await api(`/outcomes?${query}`)).json()) as any;
+      const tiles = Object.entries(tileValues(html)).filter(([k]) => k.startsWith('outcomes.'));
+      expect(tiles.map(([k]) => k).sort()).toEqual([
+        // Spend is not known per repository.
+        ...(chartId === 'repository-outcomes' ? [] : ['outcomes.cost_per_pr_usd']),
+        'outcomes.cycle_time_hours.same_author.median_difference',
+        'outcomes.cycle_time_hours.with_claude_code.median',
+        'outcomes.reverts.with_claude_code.rate',
+      ]);
+      // A null comparison (not enough data) shows as an empty value.
+      const field = (p: string) => p.split('.').reduce<any>((v, k) => (v === null ? null : v[k]), outcomes);
+      for (const [metric, value] of tiles) expect([path, metric, value]).toEqual([path, metric, field(metric.slice('outcomes.'.length))]);
+      // One PR, one person: not enough data for the same-people comparison, said in words.
+      expect(html).toContain('Not enough data');
+      const specs = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)![1]!);
+      const chart = specs[chartId];
+      expect(chart.views.cycle.datasets[0].data).toEqual(outcomes.weekly.map((w: any) => w.cycle_time_hours.with_claude_code.median));
+    }
+    // The overview links each repository's outcomes; an unknown repository is a 404 page.
+    expect(await (await page(`/orgs/acme?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/repositories/acme/widgets?${RANGE.replace('&', '&amp;')}"`);
+    expect((await page(`/orgs/acme/repositories/acme/nothing?${RANGE}`, cookie)).status).toBe(404);
   });
 
   it('overview charts carry the daily rows of the API', async () => {
@@ -354,7 +386,8 @@ describe('the pages show the API’s figures', () => {
     const cookie = await sessionOf('olivia5', 'admin');
     const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, cookie)).text();
     const { totals } = (await (await api(`/users/dana?${RANGE}`)).json()) as { totals: Record<string, unknown> };
-    const tiles = tileValues(html);
+    // The person's totals; the Outcomes section is checked below.
+    const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !k.startsWith('outcomes.')));
     expect(Object.keys(tiles).length).toBeGreaterThanOrEqual(7);
     for (const [metric, value] of Object.entries(tiles)) expect([metric, value]).toEqual([metric, totals[metric]]);
     expect(tiles.lines_with_claude_code).toBe(22);

@@ -25,6 +25,7 @@ import {
   usersCsvName,
 } from '../../metrics/report.js';
 import { toCsv } from '../../metrics/csv.js';
+import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
 import { daysOf } from '../../utc-days.js';
 import { ApiError, answerRefusal } from '../errors.js';
 import { analyticsRoutes } from './analytics-routes.js';
@@ -38,6 +39,7 @@ import {
   DailySchema,
   metricsQueries,
   OrgParam,
+  OutcomesSchema,
   PullRequestDetailSchema,
   PullRequestsSchema,
   RepositoriesSchema,
@@ -253,6 +255,22 @@ export function metricsApi({
       const pr = pullRequestAttribution(db, org, `${owner}/${repo}`, number);
       if (!pr) throw new ApiError(404, 'not_found_error', `No processed merged pull request ${owner}/${repo}#${number}.`);
       return freshJson(c, { ...pullRequestRow(pr), data_processed_at: dataProcessedAt(db, org) });
+    },
+  );
+
+  api.openapi(
+    orgRoute({
+      path: '/orgs/{org}/outcomes',
+      summary: 'Delivery outcomes of merged PRs with vs without Claude Code, compared honestly, and what one costs',
+      description:
+        'Cycle, coding, pickup and review times (count, median, p75 per kind, and the same-author comparison with its bootstrap 95% interval), size, reverts, spend per PR and per line, and weekly medians. Bots apart.',
+      request: { params: OrgParam, query: queries.outcomes },
+      responses: json(OutcomesSchema, 'The comparison over the range (and repository or person, when given)'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const { range, repository, login } = c.req.valid('query');
+      return freshJson(c, outcomesReportOnce(db, org, range, { repository, login }));
     },
   );
 

@@ -80,6 +80,20 @@ export const PullRequestListQuery = z.strictObject({
     .openapi({ param: { name: 'with_claude_code', in: 'query' }, description: 'Only PRs with (true) or without (false) Claude Code' }),
 });
 
+export const OutcomesQuery = z.strictObject({
+  ...rangeFields,
+  repository: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'must be owner/name')
+    .optional()
+    .openapi({ param: { name: 'repository', in: 'query' }, example: 'acme/widgets', description: 'Only PRs of this repository (owner/name)' }),
+  login: z
+    .string()
+    .regex(/^[A-Za-z0-9_.[\]-]{1,100}$/, 'must be a GitHub login')
+    .optional()
+    .openapi({ param: { name: 'login', in: 'query' }, example: 'dana', description: 'Only PRs this person counts for' }),
+});
+
 export const UsageQuery = z.strictObject({
   starting_at: calendarDate().openapi({ param: { name: 'starting_at', in: 'query' }, example: '2026-11-21', description: 'The UTC day to report' }),
   beta,
@@ -96,11 +110,13 @@ export function metricsQueries(now: () => Date) {
     range: RangeQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
     users: ListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isKeyCursor) })),
     pullRequests: PullRequestListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isPullRequestCursor) })),
+    outcomes: OutcomesQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
     usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isPersonTerminalCursor) })),
   };
 }
 
 const count = z.number().int();
+const hours = z.number().nullable();
 
 /** The zod type of each kind of metric field. */
 const METRIC_FIELD_SCHEMAS = { count, rate: z.number().nullable(), usd: z.number() } satisfies Record<FieldKind, z.ZodType>;
@@ -203,6 +219,14 @@ export const PullRequestSchema = z
     lines_with_claude_code: count,
     evidence: z.array(EvidenceSchema),
     explanation: z.array(z.string()).describe('The evidence in plain words'),
+    first_commit_at: z.string().nullable().describe('The earliest author date of its commits'),
+    cycle_time_hours: hours.describe('First commit → merge'),
+    coding_time_hours: hours.describe('First commit → opened'),
+    pickup_time_hours: hours.describe('Opened (or ready for review, for a draft) → first review by someone else, not a bot; null without one'),
+    review_time_hours: hours.describe('That first review → merge'),
+    review_rounds: count.nullable().describe('Reviews by others that requested changes'),
+    reverted: z.boolean().describe('A later merged PR or commit reverted it'),
+    reverted_by: z.string().nullable().describe('The revert: owner/repo#N, or the sha of a commit pushed to the branch'),
   })
   .openapi('PullRequest');
 
@@ -261,3 +285,50 @@ export const UsageRecordSchema = z
 export const UsageReportSchema = z
   .object({ data: z.array(UsageRecordSchema), has_more: z.boolean(), next_page: z.string().nullable(), data_processed_at: z.string().nullable() })
   .openapi('ClaudeCodeUsageReport');
+
+const Cohort = z.object({ count, median: hours, p75: hours });
+
+const TimeComparison = z.object({
+  with_claude_code: Cohort,
+  without_claude_code: Cohort,
+  same_author: z
+    .object({
+      people: count.describe('People with enough PRs of both kinds'),
+      median_difference: z.number().describe('Median over those people of (their median with − their median without), hours'),
+      ci95: z.tuple([z.number(), z.number()]).describe('Bootstrap 95% confidence interval (2,000 resamples of people, fixed seed)'),
+    })
+    .nullable()
+    .describe('null: not enough data (see same_author_minimum)'),
+});
+
+const SizeCohort = z.object({ count, mean: z.number().nullable(), median: z.number().nullable() });
+const RevertCohort = z.object({ prs: count, reverted: count, rate: z.number().nullable(), median_time_to_revert_hours: hours });
+
+export const OutcomesSchema = z
+  .object({
+    org: z.string(),
+    start_date: z.string(),
+    end_date: z.string(),
+    repository: z.string().nullable(),
+    login: z.string().nullable(),
+    cycle_time_hours: TimeComparison.describe('First commit → merge'),
+    coding_time_hours: TimeComparison.describe('First commit → opened'),
+    pickup_time_hours: TimeComparison.describe('Opened or ready for review → first review by someone else, not a bot'),
+    review_time_hours: TimeComparison.describe('First review → merge'),
+    size_lines: z.object({ with_claude_code: SizeCohort, without_claude_code: SizeCohort }).describe('Effective lines added'),
+    reverts: z.object({ with_claude_code: RevertCohort, without_claude_code: RevertCohort }),
+    spend_usd: z.number().nullable().describe('Claude Code spend over the range; null for a repository (spend is not known per repository)'),
+    cost_per_pr_usd: z.number().nullable().describe('Spend ÷ PRs merged with Claude Code; null without spend'),
+    cost_per_line_usd: z.number().nullable().describe('Spend ÷ lines committed with Claude Code; null without spend'),
+    weekly: z.array(
+      z.object({
+        week_start: z.string().describe('Monday (UTC)'),
+        cycle_time_hours: z.object({ with_claude_code: Cohort, without_claude_code: Cohort }),
+        spend_usd: z.number().nullable(),
+        cost_per_pr_usd: z.number().nullable(),
+      }),
+    ),
+    same_author_minimum: z.object({ pull_requests_of_each_kind: count, people: count }),
+    data_processed_at: z.string().nullable(),
+  })
+  .openapi('Outcomes');

@@ -119,12 +119,13 @@ export const TableWrap: FC<{ label: string; children?: Child } & Record<`data-${
 const cell = (v: number | null, format: (n: number) => string) => (v === null ? '—' : format(v));
 
 /** A chart drawn on a canvas by the page's script, with its numbers as a table for everyone (and screen readers). */
-export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; format?: (n: number) => string; description: string }> = ({
+export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; format?: (n: number) => string; description: string; rowLabel?: string }> = ({
   id,
   title,
   spec,
   format = formatNumber,
   description,
+  rowLabel = 'Day',
 }) => {
   const views = Object.entries(spec.views);
   return (
@@ -154,7 +155,7 @@ export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; forma
               </caption>
               <thead>
                 <tr>
-                  <th scope="col">Day</th>
+                  <th scope="col">{rowLabel}</th>
                   {v.datasets.map((d) => (
                     <th scope="col" class="num">
                       {d.label}

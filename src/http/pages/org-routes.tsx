@@ -10,6 +10,7 @@ import { createIngestToken, listIngestTokens, revokeIngestToken } from '../../db
 import {
   dataProcessedAt,
   hasTelemetry,
+  knownRepository,
   knownUser,
   pullRequestAttributions,
   pullRequestAttributionsByAuthor,
@@ -30,6 +31,7 @@ import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
+import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { decodeCursor, isPullRequestCursor, pageOf } from '../api/cursor-paging.js';
 import { resolveRange } from '../api/schemas.js';
@@ -41,6 +43,7 @@ import { refusalPage } from './refusal-page.js';
 import { OverviewPage, overviewModel } from './overview-page.js';
 import { PeoplePage } from './people-page.js';
 import { PersonPage } from './person-page.js';
+import { RepositoryPage } from './repository-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
 import { RevokeConfirmPage, SettingsPage, type CreatedSecret, type SettingsPageProps } from './settings-page.js';
 import { secretFlash } from './secret-flash.js';
@@ -371,8 +374,31 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         days={daysOf(r.range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()))}
         pullRequests={prs.slice(0, PERSON_PR_LIMIT).map(pullRequestRow)}
         moreThanShown={prs.length > PERSON_PR_LIMIT}
+        outcomes={who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
+      />,
+    );
+  });
+
+  app.get('/orgs/:org/repositories/:owner/:repo', member, ranged, processed, (c) => {
+    const ctx = c.get('org');
+    const r = c.get('range');
+    const fullName = knownRepository(db, ctx.login, `${c.req.param('owner')}/${c.req.param('repo')}`);
+    if (!fullName) {
+      throw refusalPage(404, {
+        title: 'No such repository',
+        viewer: ctx.viewer,
+        org: { login: ctx.login, role: ctx.role, section: 'overview' },
+        body: <p>{ctx.login} has no repository "{`${c.req.param('owner')}/${c.req.param('repo')}`}" that this app covers.</p>,
+      });
+    }
+    return c.html(
+      <RepositoryPage
+        {...frameOf(c)}
+        repository={fullName}
+        processedAt={dataProcessedAt(db, ctx.login)}
+        outcomes={memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
       />,
     );
   });

@@ -1,12 +1,14 @@
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
-import { modelSpendByDay, orgDays, userTotals } from '../../db/metrics-queries.js';
+import { modelSpendByDay, orgDays, repositoryTotals, userTotals } from '../../db/metrics-queries.js';
+import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
 import { daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
+import { outcomesChart, OutcomesSection } from './outcomes-section.js';
 import { SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
 /*
@@ -124,8 +126,13 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
   charts['active-users'] = usage.chart;
   const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
+  const outcomes = outcomesReport(db, org, range);
+  charts.outcomes = outcomesChart(outcomes);
+  const repositories = repositoryTotals(db, org, range.startDate, range.endDate)
+    .filter((r) => r.pullRequestsMerged > 0)
+    .map((r) => r.repository);
 
-  return { summary, charts, boards, usage, spend };
+  return { summary, charts, boards, usage, spend, outcomes, repositories };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -183,6 +190,14 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         />
         {spend ? <Tile label="Spend" metric="claude_code.cost_usd" value={s.claude_code.cost_usd} shown={formatUsd(s.claude_code.cost_usd)} /> : null}
       </dl>
+
+      <OutcomesSection
+        report={model.outcomes}
+        chartId="outcomes"
+        spend={spend}
+        who={org}
+        repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${rangeQuery}` }))}
+      />
 
       <div class="charts">
         <ChartFigure id="adoption" title="Adoption" spec={charts.adoption!} description="daily active users and sessions per day" />

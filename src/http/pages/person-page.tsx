@@ -1,7 +1,9 @@
 import type { FC } from 'hono/jsx';
+import type { OutcomesReport } from '../../metrics/outcomes-report.js';
 import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
+import { outcomesChart, OutcomesSection } from './outcomes-section.js';
 
 /* One person: their totals (the API's user row), their days, and their merged PRs with evidence. */
 
@@ -12,6 +14,8 @@ export interface PersonPageProps extends OrgPageFrame {
   days: DailyRow[];
   pullRequests: PullRequestRow[];
   moreThanShown: boolean;
+  /** The person's outcomes (the API's `outcomes?login=`); null for someone with no GitHub login. */
+  outcomes: OutcomesReport | null;
   spend: boolean;
   githubWebUrl: string;
 }
@@ -51,6 +55,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       },
     },
   };
+  if (p.outcomes) charts['person-outcomes'] = outcomesChart(p.outcomes);
   const name = t.login ?? t.email ?? p.userKey;
   return (
     <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people' }} charts>
@@ -90,6 +95,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         <ChartFigure id="person-merged" title="Committed per day, with vs without Claude Code" spec={charts['person-merged']!} description="lines (or PRs) merged per day" />
         <ChartFigure id="person-activity" title="Claude Code activity per day" spec={charts['person-activity']!} description="lines accepted per day (left axis) and sessions per day (right axis)" />
       </div>
+      {p.outcomes ? <OutcomesSection report={p.outcomes} chartId="person-outcomes" spend={p.spend} who={name} /> : null}
       <ChartData specs={charts} />
       <h2>Merged pull requests</h2>
       {p.pullRequests.length === 0 ? (

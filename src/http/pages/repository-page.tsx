@@ -1,0 +1,22 @@
+import type { FC } from 'hono/jsx';
+import type { OutcomesReport } from '../../metrics/outcomes-report.js';
+import { ChartData, RangePicker, type OrgPageFrame } from './components.js';
+import { Layout } from './layout.js';
+import { outcomesChart, OutcomesSection } from './outcomes-section.js';
+
+/* One repository: its Outcomes (the API's `outcomes?repository=`). Spend is not known per repository. */
+
+export interface RepositoryPageProps extends OrgPageFrame {
+  repository: string;
+  processedAt: string | null;
+  outcomes: OutcomesReport;
+}
+
+export const RepositoryPage: FC<RepositoryPageProps> = (p) => (
+  <Layout title={p.repository} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'overview' }} charts>
+    <h1>{p.repository}</h1>
+    <RangePicker path={`/orgs/${p.org}/repositories/${p.repository}`} preset={p.preset} startDate={p.range.startDate} endDate={p.range.endDate} processedAt={p.processedAt} />
+    <OutcomesSection report={p.outcomes} chartId="repository-outcomes" spend={false} who={p.repository} />
+    <ChartData specs={{ 'repository-outcomes': outcomesChart(p.outcomes) }} />
+  </Layout>
+);
