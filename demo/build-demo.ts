@@ -251,6 +251,8 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
       if (i > 0) add(push.at + 1_000, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'synchronize', push.at + 1_000, pr.author)));
     });
     add(pr.createdAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'opened', pr.createdAt, pr.author)));
+    const readyAt = pr.draft?.readyForReviewAt;
+    if (readyAt) add(readyAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'ready_for_review', readyAt, pr.author)));
     if (pr.review) add(pr.review.at, 'webhook', webhook('pull_request_review', pullRequestReviewPayload(plan, pr)));
     if (pr.closedAt !== null) add(pr.closedAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'closed', pr.closedAt, pr.mergedBy ?? pr.author)));
     // GitHub also reports each merge as a push to the default branch (the PR's commits and a merge

@@ -93,6 +93,8 @@ export interface PlannedPullRequest {
   branch: string;
   kind: 'feature' | 'revert' | 'dependency';
   createdAt: number;
+  /** Opened as a draft, and when it was marked ready for review (null while it is still a draft). */
+  draft: { readyForReviewAt: number | null } | null;
   closedAt: number | null;
   mergedAt: number | null;
   mergedBy: Actor | null;
@@ -182,5 +184,7 @@ export interface DemoPlan {
   pullRequests: PlannedPullRequest[];
   directPushes: DirectPush[];
   sessions: PlannedSession[];
+  /** The effects planted on outcomes, for the demo's test to recover (see `DEMO_OUTCOME_EFFECTS`). */
+  plantedEffects: { cycleTimeHoursDifference: number };
 }
 

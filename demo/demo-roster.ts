@@ -41,8 +41,8 @@ export interface RosterEntry {
 }
 
 export const DEVELOPERS: RosterEntry[] = [
-  { login: 'dana', name: 'Dana Whitfield', team: 'payments', role: 'admin', terminal: 'vscode', adoption: { from: 0, mode: 'hooks', account: 'subscription', intensity: 0.85 } },
-  { login: 'sam', name: 'Sam Okafor', team: 'platform', role: 'member', terminal: 'iTerm.app', adoption: { from: 0.05, mode: 'hooks', account: 'subscription', intensity: 0.8 } },
+  { login: 'dana', name: 'Dana Whitfield', team: 'payments', role: 'admin', terminal: 'vscode', adoption: { from: 0, mode: 'hooks', account: 'subscription', intensity: 0.6 } },
+  { login: 'sam', name: 'Sam Okafor', team: 'platform', role: 'member', terminal: 'iTerm.app', adoption: { from: 0.05, mode: 'hooks', account: 'subscription', intensity: 0.6 } },
   { login: 'lena', name: 'Lena Fischer', team: 'web', role: 'member', terminal: 'vscode', adoption: { from: 0.3, mode: 'hooks', account: 'subscription', intensity: 0.75 } },
   { login: 'hannah', name: 'Hannah Kowalski', team: 'web', role: 'member', terminal: 'cursor', adoption: { from: 0.62, mode: 'hooks', account: 'subscription', intensity: 0.7 } },
   { login: 'clara', name: 'Clara Dubois', team: 'web', role: 'member', terminal: 'vscode', adoption: null },

@@ -173,7 +173,7 @@ function pullRequestObject(plan: DemoPlan, pr: PlannedPullRequest, at: number) {
     assignees: [],
     requested_reviewers: [],
     labels: [],
-    draft: false,
+    draft: pr.draft !== null && (pr.draft.readyForReviewAt === null || at < pr.draft.readyForReviewAt),
     head: { label: `${plan.org.login}:${pr.branch}`, ref: pr.branch, sha: headSha, user: orgAccount(plan), repo },
     base: { label: `${plan.org.login}:main`, ref: 'main', sha: pr.commits[0]!.parents[0], user: orgAccount(plan), repo },
     author_association: pr.author.type === 'Bot' ? 'NONE' : 'MEMBER',
@@ -189,7 +189,7 @@ function pullRequestObject(plan: DemoPlan, pr: PlannedPullRequest, at: number) {
   };
 }
 
-export function pullRequestPayload(plan: DemoPlan, pr: PlannedPullRequest, action: 'opened' | 'synchronize' | 'closed', at: number, sender: Actor) {
+export function pullRequestPayload(plan: DemoPlan, pr: PlannedPullRequest, action: 'opened' | 'synchronize' | 'ready_for_review' | 'closed', at: number, sender: Actor) {
   return {
     action,
     number: pr.number,

@@ -16,7 +16,7 @@ import {
 } from './demo-roster.js';
 import { fileChange, newPath, planFileEdit } from './plan-file-edit.js';
 import { planExploratorySession } from './plan-session.js';
-import { GENERATED_WITH_CLAUDE_CODE, planWorkItem, titleFor } from './plan-work-item.js';
+import { DEMO_OUTCOME_EFFECTS, GENERATED_WITH_CLAUDE_CODE, plannedMergeAt, planWorkItem, titleFor } from './plan-work-item.js';
 import { addedLines, counted, DAY, HOUR, MINUTE, sha, teammateOf, utcDay, type Planning } from './planning.js';
 import { createRandom, type Random } from './random.js';
 import { LineRegistry, writeCode } from './synthetic-code.js';
@@ -60,6 +60,7 @@ export function planDemoOrg(options: DemoPlanOptions): DemoPlan {
     bot,
     repositories,
     ...history,
+    plantedEffects: { cycleTimeHoursDifference: -DEMO_OUTCOME_EFFECTS.cycleTimeHoursSooner },
   };
 }
 
@@ -252,6 +253,7 @@ function planDependabotBumps({ planning }: { planning: Planning }) {
         branch: `dependabot/${repo.spec.language === 'Go' ? 'go_modules' : repo.spec.language === 'Python' ? 'pip' : 'npm_and_yarn'}/${pkg.replace(/[^a-z0-9]+/gi, '-')}-${to}`,
         kind: 'dependency',
         createdAt,
+        draft: null,
         closedAt: superseded ? createdAt + 7 * DAY - HOUR : mergedAt,
         mergedAt,
         mergedBy: mergedAt ? merger : null,
@@ -266,14 +268,14 @@ function planDependabotBumps({ planning }: { planning: Planning }) {
   }
 }
 
-/** 5. A couple of merged changes that were reverted a day or two later. */
+/** 5. A few merged changes that were reverted a day or two later. */
 function planReverts({ planning }: { planning: Planning }) {
   const { days, day0 } = planning;
   const r = planning.random.fork('reverts');
   const candidates = planning.pullRequests.filter(
     (p) => p.kind === 'feature' && p.mergedAt !== null && p.mergedAt > day0 + 5 * DAY && p.mergedAt < day0 + (days - 10) * DAY,
   );
-  for (const original of r.shuffle(candidates).slice(0, Math.min(2, candidates.length))) {
+  for (const original of r.shuffle(candidates).slice(0, Math.min(3, candidates.length))) {
     const author = teammateOf({ planning, random: r, author: original.author, team: (original.author as DemoPerson).team });
     const createdAt = original.mergedAt! + r.int(6, 40) * HOUR;
     const files: FileChange[] = original.commits.flatMap((c) => c.files).map((f) => ({
@@ -307,6 +309,7 @@ function planReverts({ planning }: { planning: Planning }) {
       branch: `revert-${original.branch.replace(/\//g, '-')}`,
       kind: 'revert',
       createdAt,
+      draft: null,
       closedAt: mergedAt,
       mergedAt,
       mergedBy: author,
@@ -349,7 +352,7 @@ function planClaudeCodeInActions({ planning }: { planning: Planning }) {
       byClaudeCode: false,
     };
     const merger = teammateOf({ planning, random: r, author: person, team: person.team });
-    const mergedAt = createdAt + r.int(30, 1440) * MINUTE;
+    const mergedAt = plannedMergeAt({ planning, random: r, person, firstCommitAt: commit.at, notBefore: createdAt, withClaudeCode: true });
     const lines = counted(addedLines([change]));
     planning.pullRequests.push({
       id: 0,
@@ -361,6 +364,7 @@ function planClaudeCodeInActions({ planning }: { planning: Planning }) {
       branch: `claude/issue-${issue}-${utcDay(createdAt).replace(/-/g, '')}`,
       kind: 'feature',
       createdAt,
+      draft: null,
       closedAt: mergedAt,
       mergedAt,
       mergedBy: merger,
@@ -393,6 +397,7 @@ function keepWhatHasHappened({ planning }: { planning: Planning }): Pick<DemoPla
         p.mergeCommitSha = null;
       }
       if (p.review && (p.review.at > cutoff || p.mergedAt === null)) p.review = null;
+      if (p.draft?.readyForReviewAt && p.draft.readyForReviewAt > cutoff) p.draft = { readyForReviewAt: null };
       return p;
     });
   const directPushes = planning.directPushes.filter((d) => d.at <= cutoff && settled(d));

@@ -1,7 +1,7 @@
 import type { DemoPerson, DemoRepository, PlannedCommit, PlannedPullRequest, PlannedSession, SessionStep } from './demo-plan.js';
 import { fileChange, hunkOf, planFileEdit, type FileEdit } from './plan-file-edit.js';
 import { addApiRequests, addPrompt, sessionClock, startSession, subfolderFor, testCommand, toolUseId } from './plan-session.js';
-import { addedLines, counted, DAY, MINUTE, sha, teammateOf, type Planning } from './planning.js';
+import { addedLines, counted, DAY, HOUR, MINUTE, sha, teammateOf, type Planning } from './planning.js';
 import type { Random } from './random.js';
 import { isCountedLine, reviseLine, writeCode } from './synthetic-code.js';
 
@@ -20,11 +20,24 @@ const CLAUDE_TRAILERS = [
 export const GENERATED_WITH_CLAUDE_CODE = '🤖 Generated with [Claude Code](https://claude.com/claude-code)';
 
 /**
- * The effect the demo plants on outcomes, for its test to recover: a PR with lines written with
- * Claude Code waits this fraction of the time another waits between its last push and its merge.
- * The same draws are made either way, so the rest of the demo is the same.
+ * The effect the demo plants on outcomes, for its test to recover with the same-author comparison:
+ * each person merges at their own pace (first commit → merge, drawn once per person), give or take
+ * an hour or two; a PR with lines written with Claude Code merges this many hours sooner than that.
  */
-export const DEMO_OUTCOME_EFFECTS = { mergeWaitFactor: 0.5 } as const;
+export const DEMO_OUTCOME_EFFECTS = { cycleTimeHoursSooner: 8 } as const;
+
+/**
+ * When a PR of `person`'s merges: their own pace after its first commit, ± 1.5 h, sooner by the planted
+ * effect with Claude Code; never before `notBefore` (its last push, or its opening).
+ */
+export function plannedMergeAt(params: { planning: Planning; random: Random; person: DemoPerson; firstCommitAt: number; notBefore: number; withClaudeCode: boolean }): number {
+  const { planning, random, person, firstCommitAt, notBefore, withClaudeCode } = params;
+  // A fork by name: the person's pace does not depend on what was drawn before.
+  const paceHours = planning.random.fork(`pace:${person.login}`).int(18, 40);
+  const sooner = withClaudeCode ? DEMO_OUTCOME_EFFECTS.cycleTimeHoursSooner : 0;
+  const at = firstCommitAt + (paceHours - sooner) * HOUR + random.int(-90, 90) * MINUTE;
+  return Math.max(notBefore + random.int(10, 60) * MINUTE, at);
+}
 
 interface WorkItem {
   planning: Planning;
@@ -278,14 +291,20 @@ function addPullRequest(
   if (after.length > 0) pushes.push({ at: after.at(-1)!.at + random.int(1, 5) * MINUTE, commits: after });
   const lastPush = pushes.at(-1)!.at;
   const abandoned = random.chance(0.06);
-  const wait = random.weighted([[random.int(40, 240), 4], [random.int(240, 1440), 4], [random.int(1440, 4320), 2]] as const) * MINUTE;
-  const planted = expected.linesWithClaudeCode > 0 ? DEMO_OUTCOME_EFFECTS.mergeWaitFactor : 1;
-  const mergedAt = abandoned ? null : Math.max(lastPush, createdAt) + Math.round(wait * planted);
+  const firstCommitAt = Math.min(...commits.map((c) => c.at));
+  const mergedAt = abandoned
+    ? null
+    : plannedMergeAt({ planning, random, person, firstCommitAt, notBefore: Math.max(lastPush, createdAt), withClaudeCode: expected.linesWithClaudeCode > 0 });
   const closedAt = abandoned ? createdAt + random.int(1, 6) * DAY : mergedAt;
+  // Some PRs are opened as drafts and marked ready for review a while later (before their merge).
+  const draft = random.chance(0.25)
+    ? { readyForReviewAt: Math.max(createdAt + MINUTE, Math.min(createdAt + random.int(30, 300) * MINUTE, (mergedAt ?? Infinity) - 20 * MINUTE)) }
+    : null;
   const reviewer = teammateOf({ planning, random, author: person, team: person.team });
   // Most merges follow an approving review; small changes are often merged without one.
-  // A review comes once the PR is open and its last push is in.
-  const review = mergedAt && random.chance(0.6) ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.max(Math.max(lastPush, createdAt) + MINUTE, mergedAt - random.int(5, 120) * MINUTE) } : null;
+  // A review comes once the PR is ready for review and its last push is in.
+  const reviewable = Math.max(lastPush, draft?.readyForReviewAt ?? createdAt);
+  const review = mergedAt && random.chance(0.6) ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.min(mergedAt - MINUTE, Math.max(reviewable + MINUTE, mergedAt - random.int(5, 120) * MINUTE)) } : null;
   const pullRequest: PlannedPullRequest = {
     id: 0,
     number: 0,
@@ -296,6 +315,7 @@ function addPullRequest(
     branch,
     kind: 'feature',
     createdAt,
+    draft,
     closedAt,
     mergedAt,
     mergedBy: mergedAt ? (random.chance(0.7) ? person : reviewer) : null,

@@ -192,6 +192,7 @@ export function pullRequestOutcomeFields(outcome: PullRequestAttribution['outcom
     review_rounds: outcome?.reviewRounds ?? null,
     reverted: outcome?.revertedBy != null,
     reverted_by: outcome?.revertedBy ?? null,
+    reverted_at: outcome?.revertedAt ?? null,
   };
 }
 
@@ -221,6 +222,7 @@ export const PULL_REQUEST_COLUMNS = [
   'review_rounds',
   'reverted',
   'reverted_by',
+  'reverted_at',
 ] as const;
 
 /** Everyone of the range, as rows. */

@@ -61,7 +61,7 @@ describe('an owner in Chromium', () => {
   it('sees the overview with every chart drawn and the API’s figures', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
     await page.waitForSelector('canvas[data-drawn="true"][data-chart="spend"]');
-    for (const chart of ['adoption', 'prs-per-user', 'merged', 'accepted', 'active-users', 'spend', 'spend-by-model', 'outcomes']) {
+    for (const chart of ['adoption', 'prs-per-user', 'merged', 'accepted', 'active-users', 'spend', 'spend-by-model', 'outcomes', 'outcomes-cost']) {
       expect([chart, await canvasPainted(page, `canvas[data-chart="${chart}"]`)]).toEqual([chart, true]);
     }
     const summary = await api(`/summary?${RANGE}`);

@@ -57,8 +57,17 @@ describe('the date', () => {
 
 function expectNothingAfterNow(plan: DemoPlan) {
   for (const p of plan.pullRequests) {
-    for (const at of [p.createdAt, p.closedAt, p.mergedAt, p.review?.at, ...p.pushes.map((x) => x.at)]) {
+    for (const at of [p.createdAt, p.draft?.readyForReviewAt, p.closedAt, p.mergedAt, p.review?.at, ...p.pushes.map((x) => x.at)]) {
       if (at !== null && at !== undefined) expect(at).toBeLessThanOrEqual(plan.now);
+    }
+  }
+  for (const p of plan.pullRequests) {
+    // A draft is made ready after it is opened and before its merge; a review comes once it is ready.
+    const readyAt = p.draft?.readyForReviewAt;
+    if (readyAt) {
+      expect(readyAt).toBeGreaterThan(p.createdAt);
+      if (p.mergedAt !== null) expect(readyAt).toBeLessThan(p.mergedAt);
+      if (p.review) expect(p.review.at).toBeGreaterThan(readyAt);
     }
   }
   for (const d of plan.directPushes) expect(d.at).toBeLessThanOrEqual(plan.now);

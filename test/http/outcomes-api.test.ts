@@ -94,7 +94,7 @@ describe('GET /orgs/{org}/outcomes', () => {
   it('is in the OpenAPI document', async () => {
     const doc = (await (await app.http.request('/api/v1/openapi.json')).json()) as any;
     expect(Object.keys(doc.paths['/orgs/{org}/outcomes'].get.responses)).toContain('200');
-    expect(Object.keys(doc.components.schemas.PullRequest.properties)).toEqual(expect.arrayContaining(['first_commit_at', 'cycle_time_hours', 'reverted_by']));
+    expect(Object.keys(doc.components.schemas.PullRequest.properties)).toEqual(expect.arrayContaining(['first_commit_at', 'cycle_time_hours', 'reverted_by', 'reverted_at']));
   });
 });
 
@@ -112,8 +112,12 @@ describe('outcome fields of pull-requests', () => {
       reverted: true,
       reverted_by: 'acme/widgets#199',
     });
+    // The revert PR landed when it merged.
+    const revert = body.data.find((p: any) => p.number === 199);
+    expect(pr101.reverted_at).toBe(revert.merged_at);
+    expect(body.data.find((p: any) => p.number === 102)).toMatchObject({ reverted: false, reverted_by: null, reverted_at: null });
     const csv = parse(await (await get(`/orgs/acme/pull-requests?${RANGE}&format=csv`)).text(), { columns: true }) as Record<string, string>[];
-    expect(csv.find((r) => r.number === '101')).toMatchObject({ cycle_time_hours: '4', reverted: 'true', reverted_by: 'acme/widgets#199' });
-    expect(csv.find((r) => r.number === '102')).toMatchObject({ reverted: 'false', reverted_by: '' });
+    expect(csv.find((r) => r.number === '101')).toMatchObject({ cycle_time_hours: '4', reverted: 'true', reverted_by: 'acme/widgets#199', reverted_at: revert.merged_at });
+    expect(csv.find((r) => r.number === '102')).toMatchObject({ reverted: 'false', reverted_by: '', reverted_at: '' });
   });
 });

@@ -343,6 +343,13 @@ describe('the pages show the API’s figures', () => {
       const specs = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)![1]!);
       const chart = specs[chartId];
       expect(chart.views.cycle.datasets[0].data).toEqual(outcomes.weekly.map((w: any) => w.cycle_time_hours.with_claude_code.median));
+      // Cost per PR per week, where spend is shown, with its "Show the numbers" table.
+      if (chartId === 'repository-outcomes') expect(specs[`${chartId}-cost`]).toBeUndefined();
+      else {
+        expect(specs[`${chartId}-cost`].views.cost.datasets[0].data).toEqual(outcomes.weekly.map((w: any) => w.cost_per_pr_usd));
+        expect(html).toContain(`data-chart="${chartId}-cost"`);
+        expect(html).toContain('Cost per PR with Claude Code, per week: Cost per PR');
+      }
     }
     // The overview links each repository's outcomes; an unknown repository is a 404 page.
     expect(await (await page(`/orgs/acme?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/repositories/acme/widgets?${RANGE.replace('&', '&amp;')}"`);

@@ -227,6 +227,7 @@ export const PullRequestSchema = z
     review_rounds: count.nullable().describe('Reviews by others that requested changes'),
     reverted: z.boolean().describe('A later merged PR or commit reverted it'),
     reverted_by: z.string().nullable().describe('The revert: owner/repo#N, or the sha of a commit pushed to the branch'),
+    reverted_at: z.string().nullable().describe('When that revert landed (its merge, or its commit pushed); null when not reverted'),
   })
   .openapi('PullRequest');
 

@@ -34,11 +34,13 @@ export function sameAuthorWords(s: SameAuthor, minimum: OutcomesReport['same_aut
   return { headline, detail: `for the same people (${interval}, ${people})` };
 }
 
+const weekLabels = (report: OutcomesReport) => report.weekly.map((w) => `Week of ${formatDay(w.week_start).replace(/, \d{4}$/, '')}`);
+
 /** Weekly median cycle time with vs without Claude Code, as a chart spec. */
 export function outcomesChart(report: OutcomesReport): ChartSpec {
   return {
     kind: 'line',
-    labels: report.weekly.map((w) => `Week of ${formatDay(w.week_start).replace(/, \d{4}$/, '')}`),
+    labels: weekLabels(report),
     views: {
       cycle: {
         label: 'Median cycle time',
@@ -50,6 +52,26 @@ export function outcomesChart(report: OutcomesReport): ChartSpec {
       },
     },
   };
+}
+
+/** Weekly cost per PR merged with Claude Code (the week's spend ÷ its PRs with Claude Code), as a chart spec. */
+export function outcomesCostChart(report: OutcomesReport): ChartSpec {
+  return {
+    kind: 'bar',
+    labels: weekLabels(report),
+    views: {
+      cost: {
+        label: 'Cost per PR',
+        yLabel: 'USD',
+        datasets: [{ label: 'Cost per PR with Claude Code', data: report.weekly.map((w) => w.cost_per_pr_usd), color: '--with' }],
+      },
+    },
+  };
+}
+
+/** The Outcomes section's charts by id, for the page's chart data (the cost chart only where spend is shown). */
+export function outcomesCharts({ report, chartId, spend }: { report: OutcomesReport; chartId: string; spend: boolean }): Record<string, ChartSpec> {
+  return { [chartId]: outcomesChart(report), ...(spend ? { [`${chartId}-cost`]: outcomesCostChart(report) } : {}) };
 }
 
 const TIMES = [
@@ -152,6 +174,16 @@ export const OutcomesSection: FC<{ report: OutcomesReport; chartId: string; spen
           format={(n) => n.toFixed(1)}
           rowLabel="Week"
         />
+        {spend ? (
+          <ChartFigure
+            id={`${chartId}-cost`}
+            title="Cost per PR with Claude Code, per week"
+            spec={outcomesCostChart(r)}
+            description="the week's Claude Code spend divided by its PRs merged with Claude Code; empty for a week without any"
+            format={formatUsd}
+            rowLabel="Week"
+          />
+        ) : null}
       </div>
       {repositories.length > 0 ? (
         <p data-outcome-repositories>

@@ -8,7 +8,7 @@ import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
-import { outcomesChart, OutcomesSection } from './outcomes-section.js';
+import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 import { SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
 /*
@@ -127,7 +127,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
   const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
   const outcomes = outcomesReport(db, org, range);
-  charts.outcomes = outcomesChart(outcomes);
+  Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend }));
   const repositories = repositoryTotals(db, org, range.startDate, range.endDate)
     .filter((r) => r.pullRequestsMerged > 0)
     .map((r) => r.repository);

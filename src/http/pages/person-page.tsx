@@ -3,7 +3,7 @@ import type { OutcomesReport } from '../../metrics/outcomes-report.js';
 import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
 import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
-import { outcomesChart, OutcomesSection } from './outcomes-section.js';
+import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 
 /* One person: their totals (the API's user row), their days, and their merged PRs with evidence. */
 
@@ -55,7 +55,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       },
     },
   };
-  if (p.outcomes) charts['person-outcomes'] = outcomesChart(p.outcomes);
+  if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: p.spend }));
   const name = t.login ?? t.email ?? p.userKey;
   return (
     <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people' }} charts>
