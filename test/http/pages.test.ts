@@ -447,6 +447,24 @@ describe('the pages show the API’s figures', () => {
   });
 });
 
+describe('moving between pages', () => {
+  it('keeps the chosen range on every link to another page of figures: sections, people, authors, repositories', async () => {
+    const cookie = await sessionOf('olivia9', 'admin');
+    const kept = RANGE.replace('&', '&amp;');
+    const links = (html: string) => [...html.matchAll(/href="(\/orgs\/acme[^"]*)"/g)].map((m) => m[1]!);
+    for (const path of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/users/dana', '/orgs/acme/pull-requests', '/orgs/acme/repositories/acme/widgets']) {
+      const html = await (await page(`${path}?${RANGE}`, cookie)).text();
+      for (const section of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/pull-requests']) expect([path, html]).toEqual([path, expect.stringContaining(`href="${section}?${kept}"`)]);
+      // Settings has no range; every other link to a page of figures carries it.
+      const figures = links(html).filter((href) => !href.startsWith('/orgs/acme/settings') && !href.includes('range='));
+      for (const href of figures) expect([path, href]).toEqual([path, expect.stringContaining(kept)]);
+    }
+    // The author of a PR in the list, and a person in the people list, open with the same range.
+    expect(await (await page(`/orgs/acme/pull-requests?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/users/dana?${kept}"`);
+    expect(await (await page(`/orgs/acme/users?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/users/dana?${kept}"`);
+  });
+});
+
 describe('usage and spend on the overview', () => {
   it('shows everyone who may see the metrics the Usage section, with the API’s summaries for the range’s last day', async () => {
     const cookie = await sessionOf('uma', 'admin');

@@ -14,7 +14,7 @@ export interface PeoplePageProps extends OrgPageFrame {
 export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend }) => {
   const rangeQuery = `start_date=${range.startDate}&end_date=${range.endDate}`;
   return (
-    <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people' }}>
+    <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people', query: rangeQuery }}>
       <h1>People</h1>
       <RangePicker path={`/orgs/${org}/users`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} />
       <p>

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { PullRequestRow } from '../../metrics/report.js';
-import { PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
+import { rangeQuery, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* Merged PRs of the range, filtered with / without Claude Code, each with its evidence in plain words. */
@@ -29,7 +29,7 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
   const query = (extra: Record<string, string>) =>
     `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filterParam(filter), ...extra }).toString()}`;
   return (
-    <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests' }}>
+    <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests', query: rangeQuery(range) }}>
       <h1>Merged pull requests</h1>
       <RangePicker
         path={base}
@@ -54,7 +54,7 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
       {rows.length === 0 ? (
         <p class="muted">No merged pull requests match in this range.</p>
       ) : (
-        <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} />
+        <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} range={range} />
       )}
       {nextPage ? (
         <p class="pager">
