@@ -178,6 +178,51 @@ export function pullRequestAttributions(
   ).map(toAttribution);
 }
 
+/** What the pull requests page narrows the range's merged PRs to (each absent: no narrowing). */
+export interface PullRequestListFilter {
+  withClaudeCode?: boolean | undefined;
+  /** `owner/name`, any case. */
+  repository?: string | undefined;
+  /** The author's GitHub login, any case. */
+  author?: string | undefined;
+  /** Words the title contains, any case (matched literally, `%` and `_` too). */
+  titleContains?: string | undefined;
+}
+
+function pullRequestListWhere(org: string, fromDay: string, toDay: string, f: PullRequestListFilter): { sql: string; params: unknown[] } {
+  const clauses = ['a.org = ?', 'a.day >= ?', 'a.day <= ?'];
+  const params: unknown[] = [org, fromDay, toDay];
+  if (f.withClaudeCode !== undefined) clauses.push('a.with_claude_code = ?'), params.push(f.withClaudeCode ? 1 : 0);
+  if (f.repository !== undefined) clauses.push('a.repository = ?'), params.push(f.repository.toLowerCase());
+  if (f.author !== undefined) clauses.push('lower(a.author_login) = ?'), params.push(f.author.toLowerCase());
+  if (f.titleContains !== undefined) clauses.push("p.title LIKE ? ESCAPE '\\'"), params.push(`%${f.titleContains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+  return { sql: `WHERE ${clauses.join(' AND ')}`, params };
+}
+
+/** Merged PRs of the range, newest first, narrowed by `filter`: the page `offset / limit`. */
+export function pullRequestList(
+  db: Db,
+  org: string,
+  range: { fromDay: string; toDay: string },
+  filter: PullRequestListFilter,
+  page: { offset: number; limit: number },
+): PullRequestAttribution[] {
+  const where = pullRequestListWhere(org, range.fromDay, range.toDay, filter);
+  return (
+    statement(db, `${PR_SELECT} ${where.sql} ORDER BY p.merged_at DESC, a.id DESC LIMIT ? OFFSET ?`).all(...where.params, page.limit, page.offset) as Record<
+      string,
+      unknown
+    >[]
+  ).map(toAttribution);
+}
+
+/** How many merged PRs of the range `filter` keeps. */
+export function pullRequestListCount(db: Db, org: string, range: { fromDay: string; toDay: string }, filter: PullRequestListFilter): number {
+  const where = pullRequestListWhere(org, range.fromDay, range.toDay, filter);
+  const row = statement(db, `SELECT count(*) AS n FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id ${where.sql}`).get(...where.params) as { n: number };
+  return row.n;
+}
+
 export function pullRequestAttribution(db: Db, org: string, repository: string, number: number): PullRequestAttribution | undefined {
   const row = statement(db, `${PR_SELECT} WHERE a.org = ? AND a.repository = ? AND a.number = ?`).get(org, repository.toLowerCase(), number) as
     | Record<string, unknown>

@@ -449,7 +449,7 @@ describe('the pages show the API’s figures', () => {
 
 describe('moving between pages', () => {
   it('keeps the chosen range on every link to another page of figures: sections, people, authors, repositories', async () => {
-    const cookie = await sessionOf('olivia9', 'admin');
+    const cookie = await sessionOf('navigator', 'admin');
     const kept = RANGE.replace('&', '&amp;');
     const links = (html: string) => [...html.matchAll(/href="(\/orgs\/acme[^"]*)"/g)].map((m) => m[1]!);
     for (const path of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/users/dana', '/orgs/acme/pull-requests', '/orgs/acme/repositories/acme/widgets']) {

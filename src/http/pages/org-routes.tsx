@@ -12,8 +12,10 @@ import {
   hasTelemetry,
   knownRepository,
   knownUser,
-  pullRequestAttributions,
   pullRequestAttributionsByAuthor,
+  pullRequestList,
+  pullRequestListCount,
+  repositoryTotals,
   userDays,
   userTotal,
   userTotals,
@@ -33,7 +35,6 @@ import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
-import { decodeCursor, isPullRequestCursor, pageOf } from '../api/cursor-paging.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
 import { appOrigin, isHttps, type WebEnv } from '../auth/sign-in-routes.js';
@@ -88,6 +89,10 @@ type OrgEnv = { Variables: WebEnv['Variables'] & { org: OrgView; range: PageRang
 
 const ORG_LOGIN = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+/** A PR's author: a GitHub login, or an app's bot account (`name[bot]`). */
+const AUTHOR_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** `owner/name` as GitHub allows them. */
+const REPOSITORY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 /** The cookie holding the handle of a secret just created (never the secret). */
 const CREATED_COOKIE = 'ccm_created';
 const PR_PAGE_SIZE = 50;
@@ -229,6 +234,33 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     c.set('range', rangeOf(c));
     await next();
   });
+
+  /** A refused query parameter: the same 400 page as a bad range, with a way back to the page without it. */
+  const refuseQuery = (c: Context<OrgEnv>, message: string): never => {
+    const { login, role, viewer } = c.get('org');
+    throw refusalPage(400, {
+      title: 'Invalid parameter',
+      viewer,
+      org: { login, role },
+      body: (
+        <>
+          <p>{message}</p>
+          <p>
+            <a href={c.req.path}>Show this page without filters</a>
+          </p>
+        </>
+      ),
+    });
+  };
+  /** A query parameter that may be absent or empty (a form's empty field); otherwise it must match `pattern`. */
+  const optionalParam = (c: Context<OrgEnv>, name: string, pattern: RegExp, rule: string): string | undefined => {
+    const values = c.req.queries(name) ?? [];
+    if (values.length > 1) refuseQuery(c, `"${name}" is given more than once.`);
+    const value = values[0]?.trim();
+    if (!value) return undefined;
+    if (!pattern.test(value)) refuseQuery(c, `"${value.slice(0, 100)}" is not a valid ${name}: ${rule}.`);
+    return value;
+  };
 
   /** What a page of figures is drawn for: the org, who is looking, the range. */
   const frameOf = (c: Context<OrgEnv>): OrgPageFrame => {
@@ -408,21 +440,28 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const r = c.get('range');
     const flag = c.req.query('with_claude_code');
     const filter: PullRequestFilter = flag === 'true' ? 'with' : flag === 'false' ? 'without' : 'all';
-    // A page's cursor that is not one of ours starts from the first page.
-    const after = decodeCursor(c.req.query('page'), isPullRequestCursor);
-    const rows = pullRequestAttributions(db, ctx.login, r.range.startDate, r.range.endDate, {
-      withClaudeCode: filter === 'all' ? undefined : filter === 'with',
-      after: after === 'invalid' ? undefined : after,
-      limit: PR_PAGE_SIZE + 1,
-    });
-    const page = pageOf(rows, PR_PAGE_SIZE, (pr) => [pr.mergedAt, pr.id]);
+    const repository = optionalParam(c, 'repository', REPOSITORY_NAME, 'a repository is written owner/name');
+    const author = optionalParam(c, 'author', AUTHOR_LOGIN, 'an author is a GitHub login');
+    const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a title search is 1 to 100 characters');
+    const pageNumber = optionalParam(c, 'page', /^[1-9][0-9]{0,5}$/, 'a page is a number from 1');
+    const narrowing = { withClaudeCode: filter === 'all' ? undefined : filter === 'with', repository, author, titleContains: q };
+    const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
+    const total = pullRequestListCount(db, ctx.login, days, narrowing);
+    const pageAt = pageNumber === undefined ? 1 : Number(pageNumber);
+    const pages = Math.max(1, Math.ceil(total / PR_PAGE_SIZE));
+    if (pageAt > pages) refuseQuery(c, `There is no page ${pageAt}: these pull requests fill ${pages} page${pages === 1 ? '' : 's'}.`);
+    const rows = pullRequestList(db, ctx.login, days, narrowing, { offset: (pageAt - 1) * PR_PAGE_SIZE, limit: PR_PAGE_SIZE });
     return c.html(
       <PullRequestsPage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        filter={filter}
-        rows={page.rows.map(pullRequestRow)}
-        nextPage={page.nextPage}
+        query={{ filter, repository, author, q, page: pageAt }}
+        rows={rows.map(pullRequestRow)}
+        total={total}
+        pageSize={PR_PAGE_SIZE}
+        repositories={repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate)
+          .filter((t) => t.pullRequestsMerged > 0)
+          .map((t) => t.repository)}
         githubWebUrl={githubWebUrl}
       />,
     );
