@@ -72,6 +72,16 @@ export function userTotals(db: Db, org: string, fromDay: string, toDay: string, 
   return rows;
 }
 
+/** Each person's last day (up to `toDay`) with Claude Code activity or a merged PR, by user key. */
+export function lastActiveDays(db: Db, org: string, toDay: string): Map<string, string> {
+  const rows = statement(
+    db,
+    `SELECT user_key AS userKey, max(day) AS day FROM daily_user_metrics
+     WHERE org = ? AND day <= ? AND (active_users > 0 OR pull_requests_merged > 0) GROUP BY user_key`,
+  ).all(org, toDay) as { userKey: string; day: string }[];
+  return new Map(rows.map((r) => [r.userKey, r.day]));
+}
+
 /** One person's totals over the range (zeros when the person had nothing in it). */
 export function userTotal(db: Db, org: string, userKey: string, fromDay: string, toDay: string): MetricTotals {
   const totals = statement(db, `SELECT ${SUMS} FROM daily_user_metrics WHERE org = ? AND user_key = ? AND day >= ? AND day <= ?`).get(

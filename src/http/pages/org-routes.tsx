@@ -12,6 +12,7 @@ import {
   hasTelemetry,
   knownRepository,
   knownUser,
+  lastActiveDays,
   pullRequestAttributionsByAuthor,
   pullRequestList,
   pullRequestListCount,
@@ -42,7 +43,7 @@ import type { OrgPageFrame, RangePreset } from './components.js';
 import { MessagePage } from './layout.js';
 import { refusalPage } from './refusal-page.js';
 import { OverviewPage, overviewModel } from './overview-page.js';
-import { PeoplePage } from './people-page.js';
+import { isPeopleSort, PEOPLE_COLUMNS, PeoplePage, searchPeople, sortPeople, type PeopleSort, type SortDirection } from './people-page.js';
 import { PersonPage } from './person-page.js';
 import { RepositoryPage } from './repository-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
@@ -368,15 +369,31 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.get('/orgs/:org/users', member, ranged, processed, (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
-    const people = memo(['people', ctx.login, r.range], () =>
-      userTotals(db, ctx.login, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) })),
-    );
+    const sortBy = optionalParam(c, 'sort', /^[a-z_]{1,40}$/, 'sort by one of the columns');
+    if (sortBy !== undefined && (!isPeopleSort(sortBy) || (sortBy === 'cost_usd' && !ctx.spend))) {
+      refuseQuery(c, `"${sortBy}" is not a column to sort by: use ${Object.keys(PEOPLE_COLUMNS).filter((k) => ctx.spend || k !== 'cost_usd').join(', ')}.`);
+    }
+    const dir = optionalParam(c, 'dir', /^(?:asc|desc)$/, 'the direction is asc or desc');
+    const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a search is 1 to 100 characters');
+    const everyone = memo(['people', ctx.login, r.range], () => {
+      const lastActive = lastActiveDays(db, ctx.login, r.range.endDate);
+      return userTotals(db, ctx.login, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({
+        key: u.userKey,
+        row: userRow(u),
+        lastActive: lastActive.get(u.userKey) ?? null,
+      }));
+    });
+    const sort = sortBy === undefined ? undefined : { by: sortBy as PeopleSort, dir: (dir ?? (sortBy === 'person' ? 'asc' : 'desc')) as SortDirection };
+    const found = q === undefined ? everyone : searchPeople(everyone, q);
     return c.html(
       <PeoplePage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        people={people}
+        people={sort ? sortPeople(found, sort.by, sort.dir) : found}
         spend={ctx.spend}
+        sort={sort}
+        q={q}
+        everyone={everyone.length}
       />,
     );
   });
