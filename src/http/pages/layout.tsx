@@ -6,7 +6,7 @@ import type { OrgRole } from '../auth/org-access.js';
 
 export const ASSET_VERSION = '3';
 
-export type Section = 'overview' | 'people' | 'pull-requests' | 'settings';
+export type Section = 'overview' | 'people' | 'pull-requests' | 'repositories' | 'settings';
 
 export interface LayoutProps {
   title: string;
@@ -23,6 +23,7 @@ const sections: { id: Section; label: string; path: string; ownersOnly?: boolean
   { id: 'overview', label: 'Overview', path: '', ranged: true },
   { id: 'people', label: 'People', path: '/users', ranged: true },
   { id: 'pull-requests', label: 'Pull requests', path: '/pull-requests', ranged: true },
+  { id: 'repositories', label: 'Repositories', path: '/repositories', ranged: true },
   { id: 'settings', label: 'Settings', path: '/settings', ownersOnly: true },
 ];
 

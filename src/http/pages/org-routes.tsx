@@ -26,7 +26,7 @@ import { processingProgress } from '../../db/processing-progress.js';
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, pullRequestRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
+import { allUserRows, dailyRow, pullRequestRow, repositoryRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
 import { dayOf, daysOf, isCalendarDate, lastDays, periodStarts, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { Processor } from '../../processing/processor.js';
@@ -46,6 +46,7 @@ import { OverviewPage, overviewModel } from './overview-page.js';
 import { isPeopleSort, PEOPLE_COLUMNS, PeoplePage, searchPeople, sortPeople, type PeopleSort, type SortDirection } from './people-page.js';
 import { PersonPage } from './person-page.js';
 import { RepositoryPage } from './repository-page.js';
+import { RepositoriesPage } from './repositories-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
 import { RevokeConfirmPage, SettingsPage, type CreatedSecret, type SettingsPageProps } from './settings-page.js';
 import { secretFlash } from './secret-flash.js';
@@ -430,6 +431,18 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   });
 
+  app.get('/orgs/:org/repositories', member, ranged, processed, (c) => {
+    const ctx = c.get('org');
+    const r = c.get('range');
+    return c.html(
+      <RepositoriesPage
+        {...frameOf(c)}
+        processedAt={dataProcessedAt(db, ctx.login)}
+        repositories={memo(['repositories', ctx.login, r.range], () => repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate).map(repositoryRow))}
+      />,
+    );
+  });
+
   app.get('/orgs/:org/repositories/:owner/:repo', member, ranged, processed, (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
@@ -438,7 +451,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       throw refusalPage(404, {
         title: 'No such repository',
         viewer: ctx.viewer,
-        org: { login: ctx.login, role: ctx.role, section: 'overview' },
+        org: { login: ctx.login, role: ctx.role, section: 'repositories' },
         body: <p>{ctx.login} has no repository "{`${c.req.param('owner')}/${c.req.param('repo')}`}" that this app covers.</p>,
       });
     }
