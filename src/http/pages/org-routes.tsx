@@ -212,24 +212,27 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   const member = orgAccess({ ownersOnly: false });
   const owner = orgAccess({ ownersOnly: true });
 
-  /** The page's range, or a page saying what is wrong with it. */
-  const rangeOf = (c: Context<OrgEnv>): PageRange => {
-    const result = pageRange(c.req.query(), now());
-    if (typeof result !== 'string') return result;
+  /** A refused query parameter: a 400 page saying what is wrong, with a way back to the page without its parameters. */
+  const refuseQuery = (c: Context<OrgEnv>, message: string, { title = 'Invalid parameter', back = 'Show this page without filters' } = {}): never => {
     const { login, role, viewer } = c.get('org');
     throw refusalPage(400, {
-      title: 'Invalid date range',
+      title,
       viewer,
       org: { login, role },
       body: (
         <>
-          <p>{result}</p>
+          <p>{message}</p>
           <p>
-            <a href={c.req.path}>Show the last 30 days</a>
+            <a href={c.req.path}>{back}</a>
           </p>
         </>
       ),
     });
+  };
+  /** The page's range, or a page saying what is wrong with it. */
+  const rangeOf = (c: Context<OrgEnv>): PageRange => {
+    const result = pageRange(c.req.query(), now());
+    return typeof result !== 'string' ? result : refuseQuery(c, result, { title: 'Invalid date range', back: 'Show the last 30 days' });
   };
   /** Sets the page's `range` on the context. */
   const ranged = createMiddleware<OrgEnv>(async (c, next) => {
@@ -237,23 +240,6 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     await next();
   });
 
-  /** A refused query parameter: the same 400 page as a bad range, with a way back to the page without it. */
-  const refuseQuery = (c: Context<OrgEnv>, message: string): never => {
-    const { login, role, viewer } = c.get('org');
-    throw refusalPage(400, {
-      title: 'Invalid parameter',
-      viewer,
-      org: { login, role },
-      body: (
-        <>
-          <p>{message}</p>
-          <p>
-            <a href={c.req.path}>Show this page without filters</a>
-          </p>
-        </>
-      ),
-    });
-  };
   /** A query parameter that may be absent or empty (a form's empty field); otherwise it must match `pattern`. */
   const optionalParam = (c: Context<OrgEnv>, name: string, pattern: RegExp, rule: string): string | undefined => {
     const values = c.req.queries(name) ?? [];
