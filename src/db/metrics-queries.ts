@@ -72,6 +72,16 @@ export function userTotals(db: Db, org: string, fromDay: string, toDay: string, 
   return rows;
 }
 
+/** Each person's last day (up to `toDay`) with Claude Code activity or a merged PR, by user key. */
+export function lastActiveDays(db: Db, org: string, toDay: string): Map<string, string> {
+  const rows = statement(
+    db,
+    `SELECT user_key AS userKey, max(day) AS day FROM daily_user_metrics
+     WHERE org = ? AND day <= ? AND (active_users > 0 OR pull_requests_merged > 0) GROUP BY user_key`,
+  ).all(org, toDay) as { userKey: string; day: string }[];
+  return new Map(rows.map((r) => [r.userKey, r.day]));
+}
+
 /** One person's totals over the range (zeros when the person had nothing in it). */
 export function userTotal(db: Db, org: string, userKey: string, fromDay: string, toDay: string): MetricTotals {
   const totals = statement(db, `SELECT ${SUMS} FROM daily_user_metrics WHERE org = ? AND user_key = ? AND day >= ? AND day <= ?`).get(
@@ -176,6 +186,51 @@ export function pullRequestAttributions(
        ORDER BY p.merged_at, a.id LIMIT ?`,
     ).all(org, fromDay, toDay, filter, filter, afterAt, afterAt, afterId, page.limit) as Record<string, unknown>[]
   ).map(toAttribution);
+}
+
+/** What the pull requests page narrows the range's merged PRs to (each absent: no narrowing). */
+export interface PullRequestListFilter {
+  withClaudeCode?: boolean | undefined;
+  /** `owner/name`, any case. */
+  repository?: string | undefined;
+  /** The author's GitHub login, any case. */
+  author?: string | undefined;
+  /** Words the title contains, any case (matched literally, `%` and `_` too). */
+  titleContains?: string | undefined;
+}
+
+function pullRequestListWhere(org: string, fromDay: string, toDay: string, f: PullRequestListFilter): { sql: string; params: unknown[] } {
+  const clauses = ['a.org = ?', 'a.day >= ?', 'a.day <= ?'];
+  const params: unknown[] = [org, fromDay, toDay];
+  if (f.withClaudeCode !== undefined) clauses.push('a.with_claude_code = ?'), params.push(f.withClaudeCode ? 1 : 0);
+  if (f.repository !== undefined) clauses.push('a.repository = ?'), params.push(f.repository.toLowerCase());
+  if (f.author !== undefined) clauses.push('lower(a.author_login) = ?'), params.push(f.author.toLowerCase());
+  if (f.titleContains !== undefined) clauses.push("p.title LIKE ? ESCAPE '\\'"), params.push(`%${f.titleContains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+  return { sql: `WHERE ${clauses.join(' AND ')}`, params };
+}
+
+/** Merged PRs of the range, newest first, narrowed by `filter`: the page `offset / limit`. */
+export function pullRequestList(
+  db: Db,
+  org: string,
+  range: { fromDay: string; toDay: string },
+  filter: PullRequestListFilter,
+  page: { offset: number; limit: number },
+): PullRequestAttribution[] {
+  const where = pullRequestListWhere(org, range.fromDay, range.toDay, filter);
+  return (
+    statement(db, `${PR_SELECT} ${where.sql} ORDER BY p.merged_at DESC, a.id DESC LIMIT ? OFFSET ?`).all(...where.params, page.limit, page.offset) as Record<
+      string,
+      unknown
+    >[]
+  ).map(toAttribution);
+}
+
+/** How many merged PRs of the range `filter` keeps. */
+export function pullRequestListCount(db: Db, org: string, range: { fromDay: string; toDay: string }, filter: PullRequestListFilter): number {
+  const where = pullRequestListWhere(org, range.fromDay, range.toDay, filter);
+  const row = statement(db, `SELECT count(*) AS n FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id ${where.sql}`).get(...where.params) as { n: number };
+  return row.n;
 }
 
 export function pullRequestAttribution(db: Db, org: string, repository: string, number: number): PullRequestAttribution | undefined {

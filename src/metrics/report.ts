@@ -162,6 +162,8 @@ export function repositoryRow(r: MetricTotals & { repository: string }) {
   return { repository: r.repository, ...metricRow(REPOSITORY_ROW_FIELDS, r) };
 }
 
+export type RepositoryRow = ReturnType<typeof repositoryRow>;
+
 export function pullRequestRow(pr: PullRequestAttribution) {
   return {
     repository: pr.repository,

@@ -30,6 +30,10 @@ const MEMBER_PAGES = [
   `/orgs/acme/users/sam?${RANGE}`,
   `/orgs/acme/pull-requests?${RANGE}`,
   `/orgs/acme/pull-requests?${RANGE}&with_claude_code=false`,
+  `/orgs/acme/pull-requests?${RANGE}&repository=acme/widgets&author=dana&q=rate`,
+  `/orgs/acme/users?${RANGE}&sort=sessions&dir=desc&q=a`,
+  `/orgs/acme/repositories?${RANGE}`,
+  `/orgs/acme/repositories/acme/widgets?${RANGE}`,
   '/orgs/acme/users/nobody',
 ];
 const OWNER_PAGES = [...MEMBER_PAGES, '/orgs/acme/settings', '/orgs/acme/settings?notice=processing-busy'];

@@ -112,6 +112,20 @@ describe('an owner in Chromium', () => {
     expect(new URL(page.url()).searchParams.get('range')).toBe('7d');
   });
 
+  it('keeps the chosen range when moving between pages, through the nav and a PR’s author', async () => {
+    const range = (url: string) => [new URL(url).searchParams.get('start_date'), new URL(url).searchParams.get('end_date')];
+    await page.goto(`${app.url}/orgs/acme?start_date=2026-11-21&end_date=2026-11-22`);
+    await Promise.all([page.waitForURL(/\/pull-requests/), page.click('nav[aria-label="Sections"] a:has-text("Pull requests")')]);
+    expect(range(page.url())).toEqual(['2026-11-21', '2026-11-22']);
+    await Promise.all([page.waitForURL(/\/users\/dana/), page.click('tr[data-pull-request="acme/widgets#42"] a:has-text("dana")')]);
+    expect(range(page.url())).toEqual(['2026-11-21', '2026-11-22']);
+    expect(await page.inputValue('input[name="start_date"]')).toBe('2026-11-21');
+    await Promise.all([page.waitForURL(/\/users\?/), page.click('nav[aria-label="Sections"] a:has-text("People")')]);
+    expect(range(page.url())).toEqual(['2026-11-21', '2026-11-22']);
+    await Promise.all([page.waitForURL(/\/orgs\/acme\?/), page.click('nav[aria-label="Sections"] a:has-text("Overview")')]);
+    expect(range(page.url())).toEqual(['2026-11-21', '2026-11-22']);
+  });
+
   it('exports all users as the API’s CSV', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Export all users (CSV)")')]);

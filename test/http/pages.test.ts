@@ -414,13 +414,13 @@ describe('the pages show the API’s figures', () => {
   });
 
   it('serves a favicon, so no page logs a 404 for it', async () => {
-    for (const path of ['/favicon.ico', '/assets/favicon.svg?v=3']) {
+    for (const path of ['/favicon.ico', '/assets/favicon.svg?v=4']) {
       const res = await page(path);
       expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 200, 'image/svg+xml']);
       expect(await res.text()).toMatch(/^<svg /);
     }
     const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, await sessionOf('fiona', 'admin'))).text();
-    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg?v=3" type="image/svg+xml"/>');
+    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg?v=4" type="image/svg+xml"/>');
   });
 
   it('the pull requests page filters with / without and expands each PR to its evidence', async () => {
@@ -451,6 +451,48 @@ describe('the pages show the API’s figures', () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('start_date (2026-11-22) is after end_date (2026-11-01)');
     expect((await page('/orgs/acme?range=forever', cookie)).status).toBe(400);
+  });
+});
+
+describe('the repositories page', () => {
+  it('lists the API’s repositories with the same figures, each opening its page and its pull requests', async () => {
+    const cookie = await sessionOf('rhea', 'admin');
+    const html = await (await page(`/orgs/acme/repositories?${RANGE}`, cookie)).text();
+    const { data } = (await (await api(`/repositories?${RANGE}`)).json()) as { data: Record<string, string | number>[] };
+    expect(data.length).toBeGreaterThan(0);
+    const shown = [...html.matchAll(/<tr data-repository="([^"]+)">/g)].map((m) => m[1]);
+    expect(shown).toEqual(data.map((r) => r.repository));
+    for (const r of data) {
+      const row = new RegExp(`<tr data-repository="${r.repository}">([^]*?)</tr>`).exec(html)![1]!;
+      const cells = Object.fromEntries([...row.matchAll(/data-field="([^"]+)" data-value="([^"]*)"/g)].map((m) => [m[1], Number(m[2])]));
+      expect(Object.keys(cells).length).toBe(6);
+      for (const [field, value] of Object.entries(cells)) expect([r.repository, field, value]).toEqual([r.repository, field, r[field]]);
+    }
+    const kept = RANGE.replace('&', '&amp;');
+    expect(html).toContain(`href="/orgs/acme/repositories/acme/widgets?${kept}"`);
+    expect(html).toContain(`href="/orgs/acme/pull-requests?${kept}&amp;repository=acme%2Fwidgets"`);
+    expect(html).toContain('aria-current="page">Repositories</a>');
+    // A range without activity says so; a bad range is the pages' 400.
+    expect(await (await page('/orgs/acme/repositories?start_date=2026-10-01&end_date=2026-10-02', cookie)).text()).toContain('No repository had activity in this range.');
+    expect((await page('/orgs/acme/repositories?range=forever', cookie)).status).toBe(400);
+  });
+});
+
+describe('moving between pages', () => {
+  it('keeps the chosen range on every link to another page of figures: sections, people, authors, repositories', async () => {
+    const cookie = await sessionOf('navigator', 'admin');
+    const kept = RANGE.replace('&', '&amp;');
+    const links = (html: string) => [...html.matchAll(/href="(\/orgs\/acme[^"]*)"/g)].map((m) => m[1]!);
+    for (const path of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/users/dana', '/orgs/acme/pull-requests', '/orgs/acme/repositories', '/orgs/acme/repositories/acme/widgets']) {
+      const html = await (await page(`${path}?${RANGE}`, cookie)).text();
+      for (const section of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/pull-requests', '/orgs/acme/repositories']) expect([path, html]).toEqual([path, expect.stringContaining(`href="${section}?${kept}"`)]);
+      // Settings has no range; every other link to a page of figures carries it.
+      const figures = links(html).filter((href) => !href.startsWith('/orgs/acme/settings') && !href.includes('range='));
+      for (const href of figures) expect([path, href]).toEqual([path, expect.stringContaining(kept)]);
+    }
+    // The author of a PR in the list, and a person in the people list, open with the same range.
+    expect(await (await page(`/orgs/acme/pull-requests?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/users/dana?${kept}"`);
+    expect(await (await page(`/orgs/acme/users?${RANGE}`, cookie)).text()).toContain(`href="/orgs/acme/users/dana?${kept}"`);
   });
 });
 

@@ -26,6 +26,9 @@ export interface OrgPageFrame {
   preset: RangePreset;
 }
 
+/** A page's range as a query string, carried by every link to another page of figures so the range stays chosen. */
+export const rangeQuery = (range: DayRange) => new URLSearchParams({ start_date: range.startDate, end_date: range.endDate }).toString();
+
 export const RANGE_PRESETS: { id: Exclude<RangePreset, 'custom'>; label: string }[] = [
   { id: '7d', label: 'Last 7 days' },
   { id: '30d', label: 'Last 30 days' },
@@ -190,7 +193,7 @@ export const WithBadge: FC<{ with: boolean }> = ({ with: yes }) =>
   yes ? <span class="badge with">with Claude Code</span> : <span class="badge">without</span>;
 
 /** A merged PR as a table row (the PR first: the column that stays in view); its evidence in plain words opens below its title. */
-export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; showAuthor?: boolean; org: string }> = ({ pr, githubWebUrl, showAuthor = true, org }) => (
+export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; showAuthor?: boolean; org: string; range: DayRange }> = ({ pr, githubWebUrl, showAuthor = true, org, range }) => (
   <tr data-pull-request={`${pr.repository}#${pr.number}`}>
     <td>
       {/* The link stays outside the summary: a link inside the control that opens the evidence would be two controls in one. */}
@@ -217,7 +220,7 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
         {pr.author_is_bot ? (
           `${pr.author} (bot)`
         ) : (
-          <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}`}>{pr.author}</a>
+          <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}?${rangeQuery(range)}`}>{pr.author}</a>
         )}
       </td>
     ) : null}
@@ -229,7 +232,7 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
   </tr>
 );
 
-export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string; showAuthor?: boolean; org: string }> = ({ rows, githubWebUrl, showAuthor = true, org }) => (
+export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string; showAuthor?: boolean; org: string; range: DayRange }> = ({ rows, githubWebUrl, showAuthor = true, org, range }) => (
   <TableWrap label="Merged pull requests">
     <table>
       <thead>
@@ -248,7 +251,7 @@ export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string
       </thead>
       <tbody>
         {rows.map((pr) => (
-          <PullRequestRowView pr={pr} githubWebUrl={githubWebUrl} showAuthor={showAuthor} org={org} />
+          <PullRequestRowView pr={pr} githubWebUrl={githubWebUrl} showAuthor={showAuthor} org={org} range={range} />
         ))}
       </tbody>
     </table>

@@ -4,26 +4,31 @@ import type { OrgRole } from '../auth/org-access.js';
 
 /* The frame every metrics page shares: who is signed in, the org's sections, one stylesheet and script. */
 
-export const ASSET_VERSION = '3';
+export const ASSET_VERSION = '4';
 
-export type Section = 'overview' | 'people' | 'pull-requests' | 'settings';
+export type Section = 'overview' | 'people' | 'pull-requests' | 'repositories' | 'settings';
 
 export interface LayoutProps {
   title: string;
   viewer?: WebSession | undefined;
-  org?: { login: string; role: OrgRole; section?: Section | undefined } | undefined;
+  /** `query` is the page's range (`start_date=…&end_date=…`), carried by the links to the other figures pages. */
+  org?: { login: string; role: OrgRole; section?: Section | undefined; query?: string | undefined } | undefined;
   narrow?: boolean;
   /** Pages with charts load the chart library. */
   charts?: boolean;
   children?: Child;
 }
 
-const sections: { id: Section; label: string; path: string; ownersOnly?: boolean }[] = [
-  { id: 'overview', label: 'Overview', path: '' },
-  { id: 'people', label: 'People', path: '/users' },
-  { id: 'pull-requests', label: 'Pull requests', path: '/pull-requests' },
+const sections: { id: Section; label: string; path: string; ownersOnly?: boolean; ranged?: boolean }[] = [
+  { id: 'overview', label: 'Overview', path: '', ranged: true },
+  { id: 'people', label: 'People', path: '/users', ranged: true },
+  { id: 'pull-requests', label: 'Pull requests', path: '/pull-requests', ranged: true },
+  { id: 'repositories', label: 'Repositories', path: '/repositories', ranged: true },
   { id: 'settings', label: 'Settings', path: '/settings', ownersOnly: true },
 ];
+
+/** The path with the page's range kept, for a page that shows figures of a range. */
+const withQuery = (path: string, query: string | undefined) => (query ? `${path}?${query}` : path);
 
 export const Layout: FC<LayoutProps> = ({ title, viewer, org, narrow, charts, children }) => (
   <html lang="en">
@@ -39,7 +44,7 @@ export const Layout: FC<LayoutProps> = ({ title, viewer, org, narrow, charts, ch
     </head>
     <body>
       <header class="top">
-        <a class="brand" href={org ? `/orgs/${org.login}` : '/'}>
+        <a class="brand" href={org ? withQuery(`/orgs/${org.login}`, org.query) : '/'}>
           Claude Code metrics{org ? ` · ${org.login}` : ''}
         </a>
         {org ? (
@@ -47,7 +52,7 @@ export const Layout: FC<LayoutProps> = ({ title, viewer, org, narrow, charts, ch
             {sections
               .filter((s) => !s.ownersOnly || org.role === 'owner')
               .map((s) => (
-                <a href={`/orgs/${org.login}${s.path}`} aria-current={org.section === s.id ? 'page' : undefined}>
+                <a href={s.ranged ? withQuery(`/orgs/${org.login}${s.path}`, org.query) : `/orgs/${org.login}${s.path}`} aria-current={org.section === s.id ? 'page' : undefined}>
                   {s.label}
                 </a>
               ))}

@@ -12,8 +12,11 @@ import {
   hasTelemetry,
   knownRepository,
   knownUser,
-  pullRequestAttributions,
+  lastActiveDays,
   pullRequestAttributionsByAuthor,
+  pullRequestList,
+  pullRequestListCount,
+  repositoryTotals,
   userDays,
   userTotal,
   userTotals,
@@ -23,7 +26,7 @@ import { processingProgress } from '../../db/processing-progress.js';
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, pullRequestRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
+import { allUserRows, dailyRow, pullRequestRow, repositoryRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
 import { dayOf, daysOf, isCalendarDate, lastDays, periodStarts, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { Processor } from '../../processing/processor.js';
@@ -33,7 +36,6 @@ import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
-import { decodeCursor, isPullRequestCursor, pageOf } from '../api/cursor-paging.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
 import { appOrigin, isHttps, type WebEnv } from '../auth/sign-in-routes.js';
@@ -41,9 +43,10 @@ import type { OrgPageFrame, RangePreset } from './components.js';
 import { MessagePage } from './layout.js';
 import { refusalPage } from './refusal-page.js';
 import { OverviewPage, overviewModel } from './overview-page.js';
-import { PeoplePage } from './people-page.js';
+import { isPeopleSort, PEOPLE_COLUMNS, PeoplePage, searchPeople, sortPeople, type PeopleSort, type SortDirection } from './people-page.js';
 import { PersonPage } from './person-page.js';
 import { RepositoryPage } from './repository-page.js';
+import { RepositoriesPage } from './repositories-page.js';
 import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.js';
 import { RevokeConfirmPage, SettingsPage, type CreatedSecret, type SettingsPageProps } from './settings-page.js';
 import { secretFlash } from './secret-flash.js';
@@ -88,6 +91,10 @@ type OrgEnv = { Variables: WebEnv['Variables'] & { org: OrgView; range: PageRang
 
 const ORG_LOGIN = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+/** A PR's author: a GitHub login, or an app's bot account (`name[bot]`). */
+const AUTHOR_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+/** `owner/name` as GitHub allows them. */
+const REPOSITORY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 /** The cookie holding the handle of a secret just created (never the secret). */
 const CREATED_COOKIE = 'ccm_created';
 const PR_PAGE_SIZE = 50;
@@ -205,30 +212,43 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   const member = orgAccess({ ownersOnly: false });
   const owner = orgAccess({ ownersOnly: true });
 
-  /** The page's range, or a page saying what is wrong with it. */
-  const rangeOf = (c: Context<OrgEnv>): PageRange => {
-    const result = pageRange(c.req.query(), now());
-    if (typeof result !== 'string') return result;
+  /** A refused query parameter: a 400 page saying what is wrong, with a way back to the page without its parameters. */
+  const refuseQuery = (c: Context<OrgEnv>, message: string, { title = 'Invalid parameter', back = 'Show this page without filters' } = {}): never => {
     const { login, role, viewer } = c.get('org');
     throw refusalPage(400, {
-      title: 'Invalid date range',
+      title,
       viewer,
       org: { login, role },
       body: (
         <>
-          <p>{result}</p>
+          <p>{message}</p>
           <p>
-            <a href={c.req.path}>Show the last 30 days</a>
+            <a href={c.req.path}>{back}</a>
           </p>
         </>
       ),
     });
+  };
+  /** The page's range, or a page saying what is wrong with it. */
+  const rangeOf = (c: Context<OrgEnv>): PageRange => {
+    const result = pageRange(c.req.query(), now());
+    return typeof result !== 'string' ? result : refuseQuery(c, result, { title: 'Invalid date range', back: 'Show the last 30 days' });
   };
   /** Sets the page's `range` on the context. */
   const ranged = createMiddleware<OrgEnv>(async (c, next) => {
     c.set('range', rangeOf(c));
     await next();
   });
+
+  /** A query parameter that may be absent or empty (a form's empty field); otherwise it must match `pattern`. */
+  const optionalParam = (c: Context<OrgEnv>, name: string, pattern: RegExp, rule: string): string | undefined => {
+    const values = c.req.queries(name) ?? [];
+    if (values.length > 1) refuseQuery(c, `"${name}" is given more than once.`);
+    const value = values[0]?.trim();
+    if (!value) return undefined;
+    if (!pattern.test(value)) refuseQuery(c, `"${value.slice(0, 100)}" is not a valid ${name}: ${rule}.`);
+    return value;
+  };
 
   /** What a page of figures is drawn for: the org, who is looking, the range. */
   const frameOf = (c: Context<OrgEnv>): OrgPageFrame => {
@@ -336,15 +356,31 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.get('/orgs/:org/users', member, ranged, processed, (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
-    const people = memo(['people', ctx.login, r.range], () =>
-      userTotals(db, ctx.login, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) })),
-    );
+    const sortBy = optionalParam(c, 'sort', /^[a-z_]{1,40}$/, 'sort by one of the columns');
+    if (sortBy !== undefined && (!isPeopleSort(sortBy) || (sortBy === 'cost_usd' && !ctx.spend))) {
+      refuseQuery(c, `"${sortBy}" is not a column to sort by: use ${Object.keys(PEOPLE_COLUMNS).filter((k) => ctx.spend || k !== 'cost_usd').join(', ')}.`);
+    }
+    const dir = optionalParam(c, 'dir', /^(?:asc|desc)$/, 'the direction is asc or desc');
+    const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a search is 1 to 100 characters');
+    const everyone = memo(['people', ctx.login, r.range], () => {
+      const lastActive = lastActiveDays(db, ctx.login, r.range.endDate);
+      return userTotals(db, ctx.login, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({
+        key: u.userKey,
+        row: userRow(u),
+        lastActive: lastActive.get(u.userKey) ?? null,
+      }));
+    });
+    const sort = sortBy === undefined ? undefined : { by: sortBy as PeopleSort, dir: (dir ?? (sortBy === 'person' ? 'asc' : 'desc')) as SortDirection };
+    const found = q === undefined ? everyone : searchPeople(everyone, q);
     return c.html(
       <PeoplePage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        people={people}
+        people={sort ? sortPeople(found, sort.by, sort.dir) : found}
         spend={ctx.spend}
+        sort={sort}
+        q={q}
+        everyone={everyone.length}
       />,
     );
   });
@@ -381,6 +417,18 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   });
 
+  app.get('/orgs/:org/repositories', member, ranged, processed, (c) => {
+    const ctx = c.get('org');
+    const r = c.get('range');
+    return c.html(
+      <RepositoriesPage
+        {...frameOf(c)}
+        processedAt={dataProcessedAt(db, ctx.login)}
+        repositories={memo(['repositories', ctx.login, r.range], () => repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate).map(repositoryRow))}
+      />,
+    );
+  });
+
   app.get('/orgs/:org/repositories/:owner/:repo', member, ranged, processed, (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
@@ -389,7 +437,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       throw refusalPage(404, {
         title: 'No such repository',
         viewer: ctx.viewer,
-        org: { login: ctx.login, role: ctx.role, section: 'overview' },
+        org: { login: ctx.login, role: ctx.role, section: 'repositories' },
         body: <p>{ctx.login} has no repository "{`${c.req.param('owner')}/${c.req.param('repo')}`}" that this app covers.</p>,
       });
     }
@@ -408,21 +456,28 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const r = c.get('range');
     const flag = c.req.query('with_claude_code');
     const filter: PullRequestFilter = flag === 'true' ? 'with' : flag === 'false' ? 'without' : 'all';
-    // A page's cursor that is not one of ours starts from the first page.
-    const after = decodeCursor(c.req.query('page'), isPullRequestCursor);
-    const rows = pullRequestAttributions(db, ctx.login, r.range.startDate, r.range.endDate, {
-      withClaudeCode: filter === 'all' ? undefined : filter === 'with',
-      after: after === 'invalid' ? undefined : after,
-      limit: PR_PAGE_SIZE + 1,
-    });
-    const page = pageOf(rows, PR_PAGE_SIZE, (pr) => [pr.mergedAt, pr.id]);
+    const repository = optionalParam(c, 'repository', REPOSITORY_NAME, 'a repository is written owner/name');
+    const author = optionalParam(c, 'author', AUTHOR_LOGIN, 'an author is a GitHub login');
+    const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a title search is 1 to 100 characters');
+    const pageNumber = optionalParam(c, 'page', /^[1-9][0-9]{0,5}$/, 'a page is a number from 1');
+    const narrowing = { withClaudeCode: filter === 'all' ? undefined : filter === 'with', repository, author, titleContains: q };
+    const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
+    const total = pullRequestListCount(db, ctx.login, days, narrowing);
+    const pageAt = pageNumber === undefined ? 1 : Number(pageNumber);
+    const pages = Math.max(1, Math.ceil(total / PR_PAGE_SIZE));
+    if (pageAt > pages) refuseQuery(c, `There is no page ${pageAt}: these pull requests fill ${pages} page${pages === 1 ? '' : 's'}.`);
+    const rows = pullRequestList(db, ctx.login, days, narrowing, { offset: (pageAt - 1) * PR_PAGE_SIZE, limit: PR_PAGE_SIZE });
     return c.html(
       <PullRequestsPage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        filter={filter}
-        rows={page.rows.map(pullRequestRow)}
-        nextPage={page.nextPage}
+        query={{ filter, repository, author, q, page: pageAt }}
+        rows={rows.map(pullRequestRow)}
+        total={total}
+        pageSize={PR_PAGE_SIZE}
+        repositories={repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate)
+          .filter((t) => t.pullRequestsMerged > 0)
+          .map((t) => t.repository)}
         githubWebUrl={githubWebUrl}
       />,
     );

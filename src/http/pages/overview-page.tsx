@@ -146,7 +146,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
   const { summary: s, charts, boards } = model;
   const rangeQuery = `start_date=${range.startDate}&end_date=${range.endDate}`;
   return (
-    <Layout title="Overview" viewer={viewer} org={{ login: org, role, section: 'overview' }} charts>
+    <Layout title="Overview" viewer={viewer} org={{ login: org, role, section: 'overview', query: rangeQuery }} charts>
       <h1>{org}: Claude Code overview</h1>
       <RangePicker path={`/orgs/${org}`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={s.data_processed_at} />
       {telemetry ? null : <NoTelemetryNotice org={org} role={role} />}

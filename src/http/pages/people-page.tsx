@@ -1,55 +1,127 @@
 import type { FC } from 'hono/jsx';
 import type { UserRow } from '../../metrics/report.js';
-import { formatNumber, formatShare, formatUsd, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
+import { formatDay, formatNumber, formatShare, formatUsd, rangeQuery, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
-/* Everyone with activity in the range: the API's users rows as a table. */
+/* Everyone with activity in the range: the API's users rows as a table, sortable by any column and searchable. */
+
+export interface Person {
+  key: string;
+  row: UserRow;
+  /** The last day with Claude Code activity or a merged PR, up to the range's end. */
+  lastActive: string | null;
+}
+
+/** The columns, in order: their title and the value they sort by (`spend` only for those who may see spend). */
+export const PEOPLE_COLUMNS = {
+  person: { title: 'Person', value: (p: Person) => (p.row.login ?? p.row.email ?? p.key).toLowerCase(), spend: false },
+  pull_requests_merged: { title: 'PRs merged', value: (p: Person) => p.row.pull_requests_merged, spend: false },
+  pull_requests_with_claude_code: { title: 'PRs with Claude Code', value: (p: Person) => p.row.pull_requests_with_claude_code, spend: false },
+  lines_committed: { title: 'Lines committed', value: (p: Person) => p.row.lines_committed, spend: false },
+  lines_with_claude_code: { title: 'Lines with Claude Code', value: (p: Person) => p.row.lines_with_claude_code, spend: false },
+  lines_accepted: { title: 'Lines accepted', value: (p: Person) => p.row.lines_accepted, spend: false },
+  suggestion_accept_rate: { title: 'Accept rate', value: (p: Person) => p.row.suggestion_accept_rate, spend: false },
+  sessions: { title: 'Sessions', value: (p: Person) => p.row.sessions, spend: false },
+  cost_usd: { title: 'Spend', value: (p: Person) => p.row.cost_usd, spend: true },
+  last_active: { title: 'Last active', value: (p: Person) => p.lastActive, spend: false },
+} as const;
+
+export type PeopleSort = keyof typeof PEOPLE_COLUMNS;
+export type SortDirection = 'asc' | 'desc';
+
+export const isPeopleSort = (v: string): v is PeopleSort => Object.hasOwn(PEOPLE_COLUMNS, v);
+
+/** People in the column's order; an unknown value (null) last either way, ties by person. */
+export function sortPeople(people: Person[], sort: PeopleSort, dir: SortDirection): Person[] {
+  const value = PEOPLE_COLUMNS[sort].value;
+  const name = PEOPLE_COLUMNS.person.value;
+  const sign = dir === 'asc' ? 1 : -1;
+  return [...people].sort((a, b) => {
+    const va = value(a);
+    const vb = value(b);
+    if (va === null || vb === null) return va === vb ? name(a).localeCompare(name(b)) : va === null ? 1 : -1;
+    const order = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+    return order === 0 ? name(a).localeCompare(name(b)) : sign * order;
+  });
+}
+
+/** People whose login, email or key contains `q`, any case. */
+export const searchPeople = (people: Person[], q: string) => {
+  const needle = q.toLowerCase();
+  return people.filter((p) => [p.row.login, p.row.email, p.key].some((v) => v?.toLowerCase().includes(needle)));
+};
 
 export interface PeoplePageProps extends OrgPageFrame {
   processedAt: string | null;
-  people: { key: string; row: UserRow }[];
+  people: Person[];
   spend: boolean;
+  /** Absent: the order of the API's users list. */
+  sort: { by: PeopleSort; dir: SortDirection } | undefined;
+  q: string | undefined;
+  /** Everyone with activity in the range, before the search. */
+  everyone: number;
 }
 
-export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend }) => {
-  const rangeQuery = `start_date=${range.startDate}&end_date=${range.endDate}`;
+export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone }) => {
+  const kept = rangeQuery(range);
+  const base = `/orgs/${org}/users`;
+  const columns = (Object.entries(PEOPLE_COLUMNS) as [PeopleSort, (typeof PEOPLE_COLUMNS)[PeopleSort]][]).filter(([, c]) => spend || !c.spend);
+  const sortHref = (by: PeopleSort) => {
+    // A text column starts A→Z; a figure or a day starts with the largest or latest.
+    const first: SortDirection = by === 'person' ? 'asc' : 'desc';
+    const dir = sort?.by === by ? (sort.dir === 'asc' ? 'desc' : 'asc') : first;
+    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, sort: by, dir, ...(q ? { q } : {}) }).toString()}`;
+  };
+  const keptParams = { ...(sort ? { sort: sort.by, dir: sort.dir } : {}), ...(q ? { q } : {}) };
   return (
-    <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people' }}>
+    <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people', query: kept }}>
       <h1>People</h1>
-      <RangePicker path={`/orgs/${org}/users`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} />
+      <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptParams} />
       <p>
-        <a class="button" href={`/orgs/${org}/users.csv?${rangeQuery}`} download>
+        <a class="button" href={`/orgs/${org}/users.csv?${kept}`} download>
           Export all users (CSV)
         </a>{' '}
         <span class="muted">Claude Code users not yet linked to a GitHub login are listed by email.</span>
       </p>
+      <form method="get" action={base} class="filters" role="search" aria-label="Search people">
+        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <label>
+          Login or email
+          <input type="search" name="q" value={q ?? ''} maxlength={100} />
+        </label>
+        <button type="submit">Search</button>
+        {q ? <a href={`${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).toString()}`}>Show everyone</a> : null}
+      </form>
+      {q ? (
+        <p class="total" data-total={String(people.length)}>
+          {formatNumber(people.length)} of {formatNumber(everyone)} people match "{q}".
+        </p>
+      ) : null}
       <TableWrap label="People">
         <table>
           <thead>
             <tr>
-              <th scope="col">Person</th>
-              <th scope="col" class="num">PRs merged</th>
-              <th scope="col" class="num">with Claude Code</th>
-              <th scope="col" class="num">Lines committed</th>
-              <th scope="col" class="num">with Claude Code</th>
-              <th scope="col" class="num">Lines accepted</th>
-              <th scope="col" class="num">Accept rate</th>
-              <th scope="col" class="num">Sessions</th>
-              {spend ? <th scope="col" class="num">Spend</th> : null}
+              {columns.map(([id, c]) => (
+                <th scope="col" class={id === 'person' || id === 'last_active' ? undefined : 'num'} aria-sort={sort?.by === id ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined} data-sort={id}>
+                  <a href={sortHref(id)}>{c.title}</a>
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {people.length === 0 ? (
               <tr>
-                <td colspan={spend ? 9 : 8} class="muted">
-                  Nobody had activity in this range.
+                <td colspan={columns.length} class="muted">
+                  {q ? 'Nobody with activity in this range matches.' : 'Nobody had activity in this range.'}
                 </td>
               </tr>
             ) : (
-              people.map(({ key, row }) => (
+              people.map(({ key, row, lastActive }) => (
                 <tr data-person={key}>
                   <td>
-                    <a href={`/orgs/${org}/users/${encodeURIComponent(key)}?${rangeQuery}`}>{row.login ?? row.email ?? key}</a>
+                    <a href={`/orgs/${org}/users/${encodeURIComponent(key)}?${kept}`}>{row.login ?? row.email ?? key}</a>
                     {row.login ? null : <span class="muted"> (not linked)</span>}
                   </td>
                   <td class="num">{formatNumber(row.pull_requests_merged)}</td>
@@ -60,6 +132,9 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
                   <td class="num">{formatShare(row.suggestion_accept_rate)}</td>
                   <td class="num">{formatNumber(row.sessions)}</td>
                   {spend ? <td class="num">{formatUsd(row.cost_usd)}</td> : null}
+                  <td class="date" data-last-active={lastActive ?? ''}>
+                    {lastActive ? formatDay(lastActive) : '—'}
+                  </td>
                 </tr>
               ))
             )}

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
 import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
-import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
+import { rangeQuery, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 
@@ -58,7 +58,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
   if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: p.spend }));
   const name = t.login ?? t.email ?? p.userKey;
   return (
-    <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people' }} charts>
+    <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people', query: rangeQuery(p.range) }} charts>
       <h1>
         {name}
         {t.login && t.email ? <span class="muted"> · {t.email}</span> : null}
@@ -102,7 +102,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         <p class="muted">No merged pull requests in this range.</p>
       ) : (
         <>
-          <PullRequestTable rows={p.pullRequests} githubWebUrl={p.githubWebUrl} showAuthor={false} org={p.org} />
+          <PullRequestTable rows={p.pullRequests} githubWebUrl={p.githubWebUrl} showAuthor={false} org={p.org} range={p.range} />
           {p.moreThanShown ? (
             <p class="muted">
               Showing the newest {p.pullRequests.length}; the <a href={`/orgs/${p.org}/pull-requests?start_date=${p.range.startDate}&end_date=${p.range.endDate}`}>pull requests page</a> lists all.

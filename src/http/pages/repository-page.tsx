@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
-import { ChartData, RangePicker, type OrgPageFrame } from './components.js';
+import { rangeQuery, ChartData, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesChart, OutcomesSection } from './outcomes-section.js';
 
@@ -13,7 +13,7 @@ export interface RepositoryPageProps extends OrgPageFrame {
 }
 
 export const RepositoryPage: FC<RepositoryPageProps> = (p) => (
-  <Layout title={p.repository} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'overview' }} charts>
+  <Layout title={p.repository} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'repositories', query: rangeQuery(p.range) }} charts>
     <h1>{p.repository}</h1>
     <RangePicker path={`/orgs/${p.org}/repositories/${p.repository}`} preset={p.preset} startDate={p.range.startDate} endDate={p.range.endDate} processedAt={p.processedAt} />
     <OutcomesSection report={p.outcomes} chartId="repository-outcomes" spend={false} who={p.repository} />
