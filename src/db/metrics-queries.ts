@@ -191,6 +191,8 @@ export function pullRequestAttributions(
 /** What the pull requests page narrows the range's merged PRs to (each absent: no narrowing). */
 export interface PullRequestListFilter {
   withClaudeCode?: boolean | undefined;
+  /** true: bots' PRs only; false: people's only (the with/without comparison leaves bots out). */
+  bots?: boolean | undefined;
   /** `owner/name`, any case. */
   repository?: string | undefined;
   /** The author's GitHub login, any case. */
@@ -203,6 +205,7 @@ function pullRequestListWhere(org: string, fromDay: string, toDay: string, f: Pu
   const clauses = ['a.org = ?', 'a.day >= ?', 'a.day <= ?'];
   const params: unknown[] = [org, fromDay, toDay];
   if (f.withClaudeCode !== undefined) clauses.push('a.with_claude_code = ?'), params.push(f.withClaudeCode ? 1 : 0);
+  if (f.bots !== undefined) clauses.push('a.is_bot = ?'), params.push(f.bots ? 1 : 0);
   if (f.repository !== undefined) clauses.push('a.repository = ?'), params.push(f.repository.toLowerCase());
   if (f.author !== undefined) clauses.push('lower(a.author_login) = ?'), params.push(f.author.toLowerCase());
   if (f.titleContains !== undefined) clauses.push("p.title LIKE ? ESCAPE '\\'"), params.push(`%${f.titleContains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);

@@ -189,6 +189,12 @@ export const ChartData: FC<{ specs: Record<string, ChartSpec> }> = ({ specs }) =
   <script type="application/json" id="chart-data" dangerouslySetInnerHTML={{ __html: JSON.stringify(specs).replace(/</g, '\\u003c') }}></script>
 );
 
+/** GitHub names an app's account `name[bot]`. */
+export const isBotLogin = (login: string): boolean => /\[bot\]$/i.test(login);
+
+/** "14 bot PRs not compared": what the with/without figures leave out, so that with + without + bots = all. */
+export const botPullRequestsNote = (bots: number): string => `${formatNumber(bots)} bot PR${bots === 1 ? '' : 's'} not compared`;
+
 export const WithBadge: FC<{ with: boolean }> = ({ with: yes }) =>
   yes ? <span class="badge with">with Claude Code</span> : <span class="badge">without</span>;
 
@@ -217,11 +223,15 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
     <td class="date">{formatDay(pr.merged_at)}</td>
     {showAuthor ? (
       <td>
+        <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}?${rangeQuery(range)}`}>{pr.author}</a>
         {pr.author_is_bot ? (
-          `${pr.author} (bot)`
-        ) : (
-          <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}?${rangeQuery(range)}`}>{pr.author}</a>
-        )}
+          <>
+            {' '}
+            <span class="badge bot" title="A bot's PR: set apart from the with/without comparison">
+              bot
+            </span>
+          </>
+        ) : null}
       </td>
     ) : null}
     <td class="num">{formatNumber(pr.lines_added)}</td>

@@ -455,14 +455,24 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const ctx = c.get('org');
     const r = c.get('range');
     const flag = c.req.query('with_claude_code');
-    const filter: PullRequestFilter = flag === 'true' ? 'with' : flag === 'false' ? 'without' : 'all';
+    const bots = optionalParam(c, 'bots', /^true$/, 'bots=true lists the bot PRs');
+    if (bots && flag !== undefined) refuseQuery(c, 'Bot PRs are not compared with or without Claude Code: give bots=true or with_claude_code, not both.');
+    const filter: PullRequestFilter = bots ? 'bots' : flag === 'true' ? 'with' : flag === 'false' ? 'without' : 'all';
     const repository = optionalParam(c, 'repository', REPOSITORY_NAME, 'a repository is written owner/name');
     const author = optionalParam(c, 'author', AUTHOR_LOGIN, 'an author is a GitHub login');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a title search is 1 to 100 characters');
     const pageNumber = optionalParam(c, 'page', /^[1-9][0-9]{0,5}$/, 'a page is a number from 1');
-    const narrowing = { withClaudeCode: filter === 'all' ? undefined : filter === 'with', repository, author, titleContains: q };
+    const narrowed = { repository, author, titleContains: q };
+    const split = { with: { bots: false, withClaudeCode: true }, without: { bots: false, withClaudeCode: false }, bots: { bots: true }, all: {} } as const;
+    const narrowing = { ...narrowed, ...split[filter] };
     const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
-    const total = pullRequestListCount(db, ctx.login, days, narrowing);
+    // Every PR is with, without, or a bot's: the page shows the three counts that add up to all.
+    const counts = {
+      with: pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.with }),
+      without: pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.without }),
+      bots: pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.bots }),
+    };
+    const total = filter === 'all' ? counts.with + counts.without + counts.bots : counts[filter];
     const pageAt = pageNumber === undefined ? 1 : Number(pageNumber);
     const pages = Math.max(1, Math.ceil(total / PR_PAGE_SIZE));
     if (pageAt > pages) refuseQuery(c, `There is no page ${pageAt}: these pull requests fill ${pages} page${pages === 1 ? '' : 's'}.`);
@@ -474,6 +484,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         query={{ filter, repository, author, q, page: pageAt }}
         rows={rows.map(pullRequestRow)}
         total={total}
+        counts={counts}
         pageSize={PR_PAGE_SIZE}
         repositories={repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate)
           .filter((t) => t.pullRequestsMerged > 0)

@@ -6,7 +6,7 @@ import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
 import { daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
-import { ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
+import { botPullRequestsNote, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 import { SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
@@ -157,14 +157,14 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           metric="pull_requests.with_claude_code"
           value={s.pull_requests.with_claude_code}
           shown={formatNumber(s.pull_requests.with_claude_code)}
-          note={`of ${formatNumber(s.pull_requests.merged)} merged`}
+          note={`of ${formatNumber(s.pull_requests.merged)} merged by people · ${botPullRequestsNote(s.pull_requests.by_bots)} (${formatNumber(s.pull_requests.merged + s.pull_requests.by_bots)} in all)`}
         />
         <Tile
           label="Merged PRs with Claude Code"
           metric="pull_requests.with_claude_code_share"
           value={s.pull_requests.with_claude_code_share}
           shown={formatShare(s.pull_requests.with_claude_code_share)}
-          note={`${formatNumber(s.pull_requests.without_claude_code)} without`}
+          note={`${formatNumber(s.pull_requests.without_claude_code)} without · ${botPullRequestsNote(s.pull_requests.by_bots)}`}
         />
         <Tile
           label="Lines of code with Claude Code"

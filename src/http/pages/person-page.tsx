@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
 import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
-import { rangeQuery, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
+import { isBotLogin, rangeQuery, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 
@@ -57,12 +57,25 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
   };
   if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: p.spend }));
   const name = t.login ?? t.email ?? p.userKey;
+  const bot = isBotLogin(t.login ?? p.userKey);
   return (
     <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people', query: rangeQuery(p.range) }} charts>
       <h1>
         {name}
         {t.login && t.email ? <span class="muted"> · {t.email}</span> : null}
+        {bot ? (
+          <>
+            {' '}
+            <span class="badge bot">bot</span>
+          </>
+        ) : null}
       </h1>
+      {bot ? (
+        <p class="notice" data-bot>
+          {name} is a bot (a GitHub app's account). Its merged PRs are set apart from the with/without Claude Code comparison, here and on the overview: nobody
+          chose whether to use Claude Code for them, so they would only blur it. They are counted as bot PRs, and its pull requests are listed below.
+        </p>
+      ) : null}
       <RangePicker
         path={`/orgs/${p.org}/users/${encodeURIComponent(p.userKey)}`}
         preset={p.preset}

@@ -8,7 +8,8 @@ import { Layout } from './layout.js';
  * a repository, an author, or words of the title; each with its evidence in plain words.
  */
 
-export type PullRequestFilter = 'all' | 'with' | 'without';
+/** `bots`: the PRs of bot accounts, which the with/without comparison sets apart. */
+export type PullRequestFilter = 'all' | 'with' | 'without' | 'bots';
 
 /** What the list is narrowed to, as the page's query parameters say it. */
 export interface PullRequestQuery {
@@ -27,14 +28,17 @@ export interface PullRequestsPageProps extends OrgPageFrame {
   rows: PullRequestRow[];
   /** PRs the filters keep, over every page. */
   total: number;
+  /** The range's PRs under the repository, author and title filters, split three ways: with + without + bots = all. */
+  counts: { with: number; without: number; bots: number };
   pageSize: number;
   /** Repositories with merged PRs in the range, for the repository filter. */
   repositories: string[];
   githubWebUrl: string;
 }
 
-/** The API's parameter: `with_claude_code=true|false`. */
-const filterParam = (f: PullRequestFilter): Record<string, string> => (f === 'all' ? {} : { with_claude_code: f === 'with' ? 'true' : 'false' });
+/** The API's parameter `with_claude_code=true|false`, or the page's `bots=true`. */
+const filterParam = (f: PullRequestFilter): Record<string, string> =>
+  f === 'all' ? {} : f === 'bots' ? { bots: 'true' } : { with_claude_code: f === 'with' ? 'true' : 'false' };
 
 /** The query parameters of the list's narrowing (not the range, not the page). */
 export const pullRequestFilterParams = (q: Omit<PullRequestQuery, 'page'>): Record<string, string> => ({
@@ -48,9 +52,10 @@ const FILTERS: { id: PullRequestFilter; label: string }[] = [
   { id: 'all', label: 'All' },
   { id: 'with', label: 'With Claude Code' },
   { id: 'without', label: 'Without Claude Code' },
+  { id: 'bots', label: 'Bots' },
 ];
 
-export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer, range, preset, processedAt, query, rows, total, pageSize, repositories, githubWebUrl }) => {
+export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer, range, preset, processedAt, query, rows, total, counts, pageSize, repositories, githubWebUrl }) => {
   const base = `/orgs/${org}/pull-requests`;
   const href = (over: Partial<PullRequestQuery>) => {
     const q = { ...query, ...over };
@@ -105,6 +110,10 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
         {total === 0
           ? 'No merged pull requests match in this range.'
           : `${formatNumber(total)} merged pull request${total === 1 ? '' : 's'}${total > rows.length ? ` · showing ${formatNumber(first)}–${formatNumber(first + rows.length - 1)}, newest first` : ', newest first'}`}
+      </p>
+      <p class="muted" data-split={`${counts.with} ${counts.without} ${counts.bots}`}>
+        {formatNumber(counts.with)} with Claude Code + {formatNumber(counts.without)} without + {formatNumber(counts.bots)} bot PR{counts.bots === 1 ? '' : 's'} not compared ={' '}
+        {formatNumber(counts.with + counts.without + counts.bots)} merged. Bots' PRs are set apart: nobody chose whether to use Claude Code for them.
       </p>
       {rows.length === 0 ? null : <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} range={range} />}
       {pages > 1 ? (
