@@ -9,7 +9,7 @@ import type { OrgRole } from '../auth/org-access.js';
 import { botPullRequestsNote, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
-import { SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
+import { ofSeats, SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
 /*
  * The org overview: the headline tiles, the charts and the leaderboard for a date range. Every
@@ -186,7 +186,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           metric="claude_code.active_users"
           value={s.claude_code.active_users}
           shown={formatNumber(s.claude_code.active_users)}
-          note={`${formatNumber(s.claude_code.sessions)} sessions`}
+          note={`${ofSeats(model.usage.seats)}${formatNumber(s.claude_code.sessions)} sessions`}
         />
         {spend ? <Tile label="Spend" metric="claude_code.cost_usd" value={s.claude_code.cost_usd} shown={formatUsd(s.claude_code.cost_usd)} /> : null}
       </dl>

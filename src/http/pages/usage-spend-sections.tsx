@@ -92,13 +92,16 @@ export function spendModel(db: Db, org: string, range: DayRange, today: string) 
 /** How the Console names a member: by email, or by the API key's name (here: the login or user key). */
 const memberName = (p: PersonSpend) => p.email ?? p.githubLogin ?? p.userKey;
 
+/** "of 12 seats · " before an adoption tile's note, where the seat count is known (SEATS, else the org's members). */
+export const ofSeats = (seats: number | null): string => (seats === null ? '' : `of ${formatNumber(seats)} seats · `);
+
 export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel> }> = ({ usage: u }) => (
   <section aria-labelledby="usage-title" data-section="usage">
     <h2 id="usage-title">Usage</h2>
     <dl class="tiles" aria-label="Usage">
-      <Tile label="Daily active users" metric="usage.daily_active_users" value={u.dailyActiveUsers} shown={formatNumber(u.dailyActiveUsers)} note={`on ${formatDay(u.asOf)}`} />
-      <Tile label="Weekly active users" metric="usage.weekly_active_users" value={u.weeklyActiveUsers} shown={formatNumber(u.weeklyActiveUsers)} note="7 days to the range's end" />
-      <Tile label="Monthly active users" metric="usage.monthly_active_users" value={u.monthlyActiveUsers} shown={formatNumber(u.monthlyActiveUsers)} note="30 days to the range's end" />
+      <Tile label="Daily active users" metric="usage.daily_active_users" value={u.dailyActiveUsers} shown={formatNumber(u.dailyActiveUsers)} note={`${ofSeats(u.seats)}on ${formatDay(u.asOf)}`} />
+      <Tile label="Weekly active users" metric="usage.weekly_active_users" value={u.weeklyActiveUsers} shown={formatNumber(u.weeklyActiveUsers)} note={`${ofSeats(u.seats)}7 days to the range's end`} />
+      <Tile label="Monthly active users" metric="usage.monthly_active_users" value={u.monthlyActiveUsers} shown={formatNumber(u.monthlyActiveUsers)} note={`${ofSeats(u.seats)}30 days to the range's end`} />
       <Tile
         label="Seat utilization"
         metric="usage.seat_utilization"
