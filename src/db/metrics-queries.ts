@@ -44,6 +44,11 @@ export function orgTotals(db: Db, org: string, fromDay: string, toDay: string): 
   return totals;
 }
 
+/** How many days of the range processing rolled up for the org (a processed day has its org row, zeros included). */
+export function processedDays(db: Db, org: string, fromDay: string, toDay: string): number {
+  return (statement(db, 'SELECT count(*) AS n FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?').get(org, fromDay, toDay) as { n: number }).n;
+}
+
 export function orgDays(db: Db, org: string, fromDay: string, toDay: string): Map<string, MetricTotals> {
   const rows = statement(db, `SELECT day, ${COLUMNS} FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ? ORDER BY day`).all(
     org,
@@ -124,6 +129,70 @@ export function repositoryTotals(db: Db, org: string, fromDay: string, toDay: st
     db,
     `SELECT repository, ${SUMS} FROM daily_repository_metrics WHERE org = ? AND day >= ? AND day <= ? GROUP BY repository ORDER BY repository`,
   ).all(org, fromDay, toDay) as (MetricTotals & { repository: string })[];
+}
+
+/** One repository's totals over the range (zeros when it had nothing in it); `repository` in any case. */
+export function repositoryTotal(db: Db, org: string, repository: string, fromDay: string, toDay: string): MetricTotals {
+  return statement(db, `SELECT ${SUMS} FROM daily_repository_metrics WHERE org = ? AND repository = ? AND day >= ? AND day <= ?`).get(
+    org,
+    repository.toLowerCase(),
+    fromDay,
+    toDay,
+  ) as MetricTotals;
+}
+
+/** One repository's figures per day of the range (days without any are absent). */
+export function repositoryDays(db: Db, org: string, repository: string, fromDay: string, toDay: string): Map<string, MetricTotals> {
+  const rows = statement(db, `SELECT day, ${COLUMNS} FROM daily_repository_metrics WHERE org = ? AND repository = ? AND day >= ? AND day <= ? ORDER BY day`).all(
+    org,
+    repository.toLowerCase(),
+    fromDay,
+    toDay,
+  ) as (MetricTotals & { day: string })[];
+  return new Map(rows.map(({ day, ...m }) => [day, m]));
+}
+
+/**
+ * What each person contributed to one repository over the range, by the rollup's rules (bots' PRs
+ * apart, no lines of theirs; opened PRs by people only), summed from what the rollup is summed
+ * from: the attributions and the PRs opened.
+ */
+export interface RepositoryContribution {
+  /** The author's user key (the login, lower case), as the rollup keys a person's PRs. */
+  userKey: string;
+  githubLogin: string;
+  pullRequestsMerged: number;
+  pullRequestsWithClaudeCode: number;
+  pullRequestsWithoutClaudeCode: number;
+  pullRequestsOpened: number;
+  pullRequestsByBots: number;
+  linesCommitted: number;
+  linesWithClaudeCode: number;
+  linesWithoutClaudeCode: number;
+}
+
+export function contributionsToRepository(db: Db, org: string, repository: string, fromDay: string, toDay: string): RepositoryContribution[] {
+  return statement(
+    db,
+    `SELECT lower(login) AS userKey, max(login) AS githubLogin,
+       sum(CASE WHEN NOT bot AND pr THEN 1 ELSE 0 END) AS pullRequestsMerged,
+       sum(CASE WHEN NOT bot AND pr AND with_cc THEN 1 ELSE 0 END) AS pullRequestsWithClaudeCode,
+       sum(CASE WHEN NOT bot AND pr AND NOT with_cc THEN 1 ELSE 0 END) AS pullRequestsWithoutClaudeCode,
+       sum(CASE WHEN NOT bot THEN opened ELSE 0 END) AS pullRequestsOpened,
+       sum(CASE WHEN bot AND pr THEN 1 ELSE 0 END) AS pullRequestsByBots,
+       sum(CASE WHEN NOT bot THEN added ELSE 0 END) AS linesCommitted,
+       sum(CASE WHEN NOT bot THEN with_lines ELSE 0 END) AS linesWithClaudeCode,
+       sum(CASE WHEN NOT bot THEN added - with_lines ELSE 0 END) AS linesWithoutClaudeCode
+     FROM (
+       SELECT author_login AS login, is_bot AS bot, pull_request_id IS NOT NULL AS pr, with_claude_code AS with_cc,
+         lines_added AS added, lines_with_claude_code AS with_lines, 0 AS opened
+       FROM attributions WHERE org = @org AND repository = @repository AND day >= @fromDay AND day <= @toDay
+       UNION ALL
+       SELECT p.author_login, p.author_is_bot, 0, 0, 0, 0, 1
+       FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+       WHERE lower(r.owner_login) = lower(@org) AND lower(r.full_name) = @repository AND p.created_at >= @fromDay AND p.created_at < @toDay || 'T99')
+     GROUP BY lower(login) ORDER BY userKey`,
+  ).all({ org, repository: repository.toLowerCase(), fromDay, toDay }) as RepositoryContribution[];
 }
 
 export interface PullRequestAttribution {

@@ -1,9 +1,18 @@
 import type { Evidence } from '../attribution/attribute-pull-request.js';
 import { explainEvidence } from '../attribution/explain.js';
 import type { Db } from '../db/client.js';
-import type { MetricKey } from '../db/daily-metrics.js';
-import { dataProcessedAt, orgTotals, userTotals, type MetricTotals, type PullRequestAttribution, type UserTotals } from '../db/metrics-queries.js';
-import type { DayRange } from '../utc-days.js';
+import { emptyMetrics, type MetricKey } from '../db/daily-metrics.js';
+import {
+  contributionsToRepository,
+  dataProcessedAt,
+  orgTotals,
+  repositoryTotal,
+  userTotals,
+  type MetricTotals,
+  type PullRequestAttribution,
+  type UserTotals,
+} from '../db/metrics-queries.js';
+import { addDays, dayCount, type DayRange } from '../utc-days.js';
 
 /*
  * The report rows the metrics API answers and the metrics pages draw: one code path, so a page and
@@ -233,3 +242,71 @@ export function allUserRows(db: Db, org: string, range: DayRange): UserRow[] {
 }
 
 export const usersCsvName = (org: string, range: DayRange) => `${org}-users-${range.startDate}-${range.endDate}.csv`;
+
+// ---------------------------------------------------------------------------------------------
+// Scopes and periods the pages compare: one repository's share of the figures, the period before.
+
+/**
+ * What a repository narrows: PRs and lines, which GitHub knows per repository. Claude Code's
+ * telemetry (sessions, lines accepted, decisions, active users, spend) names no repository, so a
+ * page narrowed to one shows those org-wide and says so.
+ */
+export const REPOSITORY_METRIC_KEYS = [
+  'pullRequestsMerged',
+  'pullRequestsWithClaudeCode',
+  'pullRequestsWithoutClaudeCode',
+  'pullRequestsOpened',
+  'pullRequestsByBots',
+  'linesCommitted',
+  'linesWithClaudeCode',
+  'linesWithoutClaudeCode',
+] as const satisfies readonly MetricKey[];
+
+type RepositoryMetrics = Pick<MetricTotals, (typeof REPOSITORY_METRIC_KEYS)[number]>;
+
+/** `orgWide` with one repository's PRs and lines in place of the org's. */
+export function narrowedToRepository<T extends MetricTotals>(orgWide: T, repository: RepositoryMetrics): T {
+  const out = { ...orgWide };
+  for (const key of REPOSITORY_METRIC_KEYS) out[key] = repository[key];
+  return out;
+}
+
+/** The org's totals over the range, or with `repository`: its PRs and lines, telemetry org-wide. */
+export function scopeTotals(db: Db, org: string, range: DayRange, repository?: string | undefined): MetricTotals {
+  const totals = orgTotals(db, org, range.startDate, range.endDate);
+  return repository === undefined ? totals : narrowedToRepository(totals, repositoryTotal(db, org, repository, range.startDate, range.endDate));
+}
+
+/**
+ * Everyone with activity in the range; with `repository`, those who merged, opened or committed in
+ * it, with their PRs and lines in it (their telemetry stays theirs over the whole org).
+ */
+export function scopeUsers(db: Db, org: string, range: DayRange, repository?: string | undefined): UserTotals[] {
+  const everyone = userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER });
+  if (repository === undefined) return everyone;
+  const byKey = new Map(everyone.map((u) => [u.userKey, u]));
+  return contributionsToRepository(db, org, repository, range.startDate, range.endDate).map(({ userKey, githubLogin, ...inRepository }) => {
+    const person = byKey.get(userKey) ?? { ...emptyMetrics(), userKey, githubLogin, email: null };
+    return narrowedToRepository(person, inRepository);
+  });
+}
+
+/** The period of the same length that ends the day before `range` starts. */
+export function previousPeriod(range: DayRange): DayRange {
+  const days = dayCount(range);
+  return { startDate: addDays(range.startDate, -days), endDate: addDays(range.startDate, -1) };
+}
+
+/** How a figure moved from the previous period: relative for counts and dollars, in points for shares and rates. */
+export interface PeriodChange {
+  kind: 'relative' | 'points';
+  /** The change (a fraction: 0.12 is +12% or +12 points); null when it is not defined (no previous figure, or a count up from 0). */
+  change: number | null;
+  previous: number | null;
+}
+
+export function periodChange(current: number | null, previous: number | null, kind: PeriodChange['kind']): PeriodChange {
+  if (current === null || previous === null) return { kind, change: null, previous };
+  if (kind === 'points') return { kind, change: current - previous, previous };
+  return { kind, change: previous === 0 ? (current === 0 ? 0 : null) : (current - previous) / previous, previous };
+}

@@ -414,13 +414,13 @@ describe('the pages show the API’s figures', () => {
   });
 
   it('serves a favicon, so no page logs a 404 for it', async () => {
-    for (const path of ['/favicon.ico', '/assets/favicon.svg?v=4']) {
+    for (const path of ['/favicon.ico', '/assets/favicon.svg?v=5']) {
       const res = await page(path);
       expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 200, 'image/svg+xml']);
       expect(await res.text()).toMatch(/^<svg /);
     }
     const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, await sessionOf('fiona', 'admin'))).text();
-    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg?v=4" type="image/svg+xml"/>');
+    expect(html).toContain('<link rel="icon" href="/assets/favicon.svg?v=5" type="image/svg+xml"/>');
   });
 
   it('the pull requests page filters with / without and expands each PR to its evidence', async () => {

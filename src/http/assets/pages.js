@@ -8,22 +8,32 @@
   };
 
   var charts = {};
+  // Today's partial day (spec.partial, its index) is drawn lighter: a faded bar, a dashed last segment.
+  var lighter = function (color) {
+    return /^#[0-9a-f]{6}$/i.test(color) ? color + '59' : color;
+  };
   var datasetsOf = function (spec, view) {
+    var partial = typeof spec.partial === 'number' ? spec.partial : -1;
     return spec.views[view].datasets.map(function (d) {
       var c = cssColor(d.color);
       // A series on the right axis is another unit: drawn as a line over the bars, on its own scale.
       var right = d.axis === 'right';
       var line = spec.kind === 'line' || right;
+      var faded = partial < 0 ? c : d.data.map(function (_, i) {
+        return i === partial ? lighter(c) : c;
+      });
       return {
         label: d.label,
         data: d.data,
         type: right ? 'line' : undefined,
         yAxisID: right ? 'y1' : 'y',
         order: right ? 0 : 1,
-        backgroundColor: c,
+        backgroundColor: line ? c : faded,
         borderColor: c,
+        pointBackgroundColor: line ? faded : undefined,
         borderWidth: line ? 2 : 0,
         pointRadius: line && d.data.length > 45 ? 0 : 2,
+        segment: line && partial >= 0 ? { borderDash: function (ctx) { return ctx.p1DataIndex === partial ? [4, 4] : undefined; } } : undefined,
         spanGaps: true,
         tension: 0.2,
       };

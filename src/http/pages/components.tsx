@@ -1,6 +1,6 @@
 import type { Child, FC } from 'hono/jsx';
 import type { WebSession } from '../../db/web-sessions.js';
-import type { PullRequestRow } from '../../metrics/report.js';
+import type { PeriodChange, PullRequestRow } from '../../metrics/report.js';
 import type { DayRange } from '../../utc-days.js';
 import type { OrgRole } from '../auth/org-access.js';
 
@@ -24,10 +24,72 @@ export interface OrgPageFrame {
   viewer: WebSession | undefined;
   range: DayRange;
   preset: RangePreset;
+  /** The repository filter (`repository=owner/name`), kept like the range between pages. */
+  repository?: string | undefined;
 }
 
 /** A page's range as a query string, carried by every link to another page of figures so the range stays chosen. */
 export const rangeQuery = (range: DayRange) => new URLSearchParams({ start_date: range.startDate, end_date: range.endDate }).toString();
+
+/** The filters a page keeps when moving to another (the repository), as query parameters. */
+export const keptFilters = (frame: Pick<OrgPageFrame, 'repository'>): Record<string, string> => (frame.repository ? { repository: frame.repository } : {});
+
+/** The range and the filters, as the query string every link to another page of figures carries. */
+export const keptQuery = (frame: Pick<OrgPageFrame, 'range' | 'repository'>) =>
+  new URLSearchParams({ start_date: frame.range.startDate, end_date: frame.range.endDate, ...keptFilters(frame) }).toString();
+
+/**
+ * The repository filter of the overview and people pages: a select of the org's repositories with
+ * activity in the range. `keep` holds the page's other parameters (the range first), sent along.
+ */
+export const RepositoryFilter: FC<{ path: string; repositories: string[]; repository: string | undefined; keep: Record<string, string>; children?: Child }> = ({
+  path,
+  repositories,
+  repository,
+  keep,
+  children,
+}) => (
+  <form method="get" action={path} class="filters" aria-label="Filter by repository" data-filter="repository">
+    {Object.entries(keep).map(([name, value]) => (
+      <input type="hidden" name={name} value={value} />
+    ))}
+    <label>
+      Repository
+      <select name="repository">
+        <option value="" selected={!repository}>
+          All repositories
+        </option>
+        {[...new Set([...repositories, ...(repository ? [repository.toLowerCase()] : [])])].sort().map((name) => (
+          <option value={name} selected={repository?.toLowerCase() === name}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
+    {children}
+    <button type="submit">Filter</button>
+    {repository ? <a href={`${path}?${new URLSearchParams(keep).toString()}`}>All repositories</a> : null}
+  </form>
+);
+
+/** Says, on a page narrowed to a repository, which figures are narrowed and which are the whole org's. */
+export const OrgWideNote: FC<{ repository: string; what: string }> = ({ repository, what }) => (
+  <p class="notice" data-org-wide>
+    <strong>Narrowed to {repository}:</strong> pull requests and lines of code are this repository's. {what} are the whole org's, marked{' '}
+    <span class="badge">org-wide</span>: Claude Code's telemetry does not say which repository a session worked in.
+  </p>
+);
+
+/** The "org-wide" label of a figure that a repository filter does not narrow. */
+export const OrgWideBadge: FC<{ shown: boolean }> = ({ shown }) =>
+  shown ? (
+    <>
+      {' '}
+      <span class="badge" title="Not narrowed to the repository: telemetry has no repository">
+        org-wide
+      </span>
+    </>
+  ) : null;
 
 export const RANGE_PRESETS: { id: Exclude<RangePreset, 'custom'>; label: string }[] = [
   { id: '7d', label: 'Last 7 days' },
@@ -76,13 +138,76 @@ export const RangePicker: FC<{ path: string; preset: RangePreset; startDate: str
   );
 };
 
+/** A tile's change vs the previous period of the same length (`days` long); `hasPrevious`: that period was processed at all. */
+export interface TileChange extends PeriodChange {
+  days: number;
+  hasPrevious: boolean;
+}
+
+/**
+ * "▲ 12% vs previous 30 days": the arrow is hidden from screen readers, which read "up 12%". The
+ * arrow is the text's colour: whether up is good depends on the figure.
+ */
+export const ChangeNote: FC<{ change: TileChange }> = ({ change: c }) => {
+  const period = `vs previous ${formatNumber(c.days)} day${c.days === 1 ? '' : 's'}`;
+  if (!c.hasPrevious) {
+    return (
+      <small class="change" data-change="" data-previous="">
+        no previous data ({formatNumber(c.days)} days before)
+      </small>
+    );
+  }
+  const previous = c.previous === null ? '' : String(c.previous);
+  if (c.change === null) {
+    // A count up from 0 (no percentage of 0), or a rate that had no figure then.
+    return c.previous === 0 ? (
+      <small class="change" data-change="" data-previous={previous}>
+        <span aria-hidden="true">▲ </span>up from 0 {period}
+      </small>
+    ) : (
+      <small class="change" data-change="" data-previous={previous}>
+        no figure for the previous {formatNumber(c.days)} days
+      </small>
+    );
+  }
+  const size = Math.abs(c.change) * 100;
+  const amount = c.kind === 'points' ? `${size.toFixed(1).replace(/\.0$/, '')} pts` : `${Math.round(size)}%`;
+  if (amount === '0%' || amount === '0 pts') {
+    return (
+      <small class="change" data-change={String(c.change)} data-previous={previous}>
+        no change {period}
+      </small>
+    );
+  }
+  const up = c.change > 0;
+  return (
+    <small class="change" data-change={String(c.change)} data-previous={previous}>
+      <span aria-hidden="true">{up ? '▲' : '▼'} </span>
+      <span class="visually-hidden">{up ? 'up ' : 'down '}</span>
+      {amount} {period}
+    </small>
+  );
+};
+
 /** A headline figure. `metric` names the API field it shows, `value` carries the raw number. */
-export const Tile: FC<{ label: string; metric: string; value: number | null; shown: string; note?: Child }> = ({ label, metric, value, shown, note }) => (
-  <div class="tile" data-metric={metric} data-value={value === null ? '' : String(value)}>
-    <dt>{label}</dt>
+export const Tile: FC<{ label: string; metric: string; value: number | null; shown: string; note?: Child; change?: TileChange | undefined; orgWide?: boolean }> = ({
+  label,
+  metric,
+  value,
+  shown,
+  note,
+  change,
+  orgWide = false,
+}) => (
+  <div class="tile" data-metric={metric} data-value={value === null ? '' : String(value)} data-scope={orgWide ? 'org' : undefined}>
+    <dt>
+      {label}
+      <OrgWideBadge shown={orgWide} />
+    </dt>
     <dd>
       {shown}
       {note ? <small>{note}</small> : null}
+      {change ? <ChangeNote change={change} /> : null}
     </dd>
   </div>
 );
@@ -106,6 +231,8 @@ export interface ChartSpec {
   kind: 'bar' | 'line';
   stacked?: boolean;
   labels: string[];
+  /** The index of today's label when the chart ends today: a partial day, drawn lighter and marked in the table. */
+  partial?: number;
   views: Record<string, { label: string; yLabel?: string; rightLabel?: string; datasets: ChartDataset[] }>;
 }
 
@@ -146,8 +273,17 @@ export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; forma
         ) : null}
       </figcaption>
       <div class="canvas-box">
-        <canvas data-chart={id} role="img" aria-label={`${title}: ${description}. The numbers are in the table below.`}></canvas>
+        <canvas
+          data-chart={id}
+          role="img"
+          aria-label={`${title}: ${description}.${spec.partial === undefined ? '' : ` The last day is today, still partial.`} The numbers are in the table below.`}
+        ></canvas>
       </div>
+      {spec.partial === undefined ? null : (
+        <p class="muted chart-note" data-partial-note>
+          {spec.labels[spec.partial]} is today: its figures are partial until the day ends (drawn lighter).
+        </p>
+      )}
       <details>
         <summary>Show the numbers</summary>
         {views.map(([, v]) => (
@@ -168,8 +304,11 @@ export const ChartFigure: FC<{ id: string; title: string; spec: ChartSpec; forma
               </thead>
               <tbody>
                 {spec.labels.map((label, i) => (
-                  <tr>
-                    <th scope="row">{label}</th>
+                  <tr data-partial={spec.partial === i ? 'true' : undefined}>
+                    <th scope="row">
+                      {label}
+                      {spec.partial === i ? <span class="partial"> (today, partial)</span> : null}
+                    </th>
                     {v.datasets.map((d) => (
                       <td class="num">{cell(d.data[i] ?? null, format)}</td>
                     ))}
@@ -199,7 +338,14 @@ export const WithBadge: FC<{ with: boolean }> = ({ with: yes }) =>
   yes ? <span class="badge with">with Claude Code</span> : <span class="badge">without</span>;
 
 /** A merged PR as a table row (the PR first: the column that stays in view); its evidence in plain words opens below its title. */
-export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; showAuthor?: boolean; org: string; range: DayRange }> = ({ pr, githubWebUrl, showAuthor = true, org, range }) => (
+export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; showAuthor?: boolean; org: string; range: DayRange; kept?: string | undefined }> = ({
+  pr,
+  githubWebUrl,
+  showAuthor = true,
+  org,
+  range,
+  kept = rangeQuery(range),
+}) => (
   <tr data-pull-request={`${pr.repository}#${pr.number}`}>
     <td>
       {/* The link stays outside the summary: a link inside the control that opens the evidence would be two controls in one. */}
@@ -223,7 +369,7 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
     <td class="date">{formatDay(pr.merged_at)}</td>
     {showAuthor ? (
       <td>
-        <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}?${rangeQuery(range)}`}>{pr.author}</a>
+        <a href={`/orgs/${org}/users/${encodeURIComponent(pr.author.toLowerCase())}?${kept}`}>{pr.author}</a>
         {pr.author_is_bot ? (
           <>
             {' '}
@@ -242,7 +388,14 @@ export const PullRequestRowView: FC<{ pr: PullRequestRow; githubWebUrl: string; 
   </tr>
 );
 
-export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string; showAuthor?: boolean; org: string; range: DayRange }> = ({ rows, githubWebUrl, showAuthor = true, org, range }) => (
+export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string; showAuthor?: boolean; org: string; range: DayRange; kept?: string | undefined }> = ({
+  rows,
+  githubWebUrl,
+  showAuthor = true,
+  org,
+  range,
+  kept,
+}) => (
   <TableWrap label="Merged pull requests">
     <table>
       <thead>
@@ -261,9 +414,30 @@ export const PullRequestTable: FC<{ rows: PullRequestRow[]; githubWebUrl: string
       </thead>
       <tbody>
         {rows.map((pr) => (
-          <PullRequestRowView pr={pr} githubWebUrl={githubWebUrl} showAuthor={showAuthor} org={org} range={range} />
+          <PullRequestRowView pr={pr} githubWebUrl={githubWebUrl} showAuthor={showAuthor} org={org} range={range} kept={kept} />
         ))}
       </tbody>
     </table>
   </TableWrap>
+);
+
+/** The index of today among a chart's days when the chart ends today (a partial day), else undefined. */
+export const partialDay = (days: string[], today: string): number | undefined => (days.at(-1) === today ? days.length - 1 : undefined);
+
+/** Every merged PR is with, without, or a bot's: the line that adds them up, as the PR list, the repository and person pages show it. */
+export const PullRequestSplit: FC<{ counts: { with: number; without: number; bots: number }; note?: boolean }> = ({ counts, note = true }) => (
+  <p class="muted" data-split={`${counts.with} ${counts.without} ${counts.bots}`}>
+    {formatNumber(counts.with)} with Claude Code + {formatNumber(counts.without)} without + {formatNumber(counts.bots)} bot PR{counts.bots === 1 ? '' : 's'} not compared ={' '}
+    {formatNumber(counts.with + counts.without + counts.bots)} merged.{note ? " Bots' PRs are set apart: nobody chose whether to use Claude Code for them." : ''}
+  </p>
+);
+
+/**
+ * A person named as everywhere on the pages: their login (else their email, else their key),
+ * linking to their page with the kept range and filters; the email on hover when the login shows.
+ */
+export const PersonLink: FC<{ org: string; userKey: string; login: string | null; email: string | null; kept: string }> = ({ org, userKey, login, email, kept }) => (
+  <a href={`/orgs/${org}/users/${encodeURIComponent(userKey)}?${kept}`} title={login && email ? email : undefined}>
+    {login ?? email ?? userKey}
+  </a>
 );

@@ -4,7 +4,7 @@ import type { OrgRole } from '../auth/org-access.js';
 
 /* The frame every metrics page shares: who is signed in, the org's sections, one stylesheet and script. */
 
-export const ASSET_VERSION = '4';
+export const ASSET_VERSION = '5';
 
 export type Section = 'overview' | 'people' | 'pull-requests' | 'repositories' | 'settings';
 

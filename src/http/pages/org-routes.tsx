@@ -15,19 +15,20 @@ import {
   lastActiveDays,
   pullRequestAttributionsByAuthor,
   pullRequestList,
+  processedDays,
   pullRequestListCount,
+  repositoryTotal,
   repositoryTotals,
   userDays,
   userTotal,
-  userTotals,
 } from '../../db/metrics-queries.js';
 import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams } from '../../db/org-settings.js';
 import { processingProgress } from '../../db/processing-progress.js';
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, pullRequestRow, repositoryRow, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
-import { dayOf, daysOf, isCalendarDate, lastDays, periodStarts, type DayRange } from '../../utc-days.js';
+import { allUserRows, dailyRow, previousPeriod, pullRequestRow, repositoryRow, scopeUsers, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
+import { dayCount, dayOf, daysOf, isCalendarDate, lastDays, periodStarts, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { Processor } from '../../processing/processor.js';
 import { spendReportRange } from '../../db/usage-queries.js';
@@ -250,11 +251,15 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     return value;
   };
 
-  /** What a page of figures is drawn for: the org, who is looking, the range. */
+  /** The repository filter (`repository=owner/name`, kept between pages), lower case as the figures key it. */
+  const repositoryFilterOf = (c: Context<OrgEnv>): string | undefined =>
+    optionalParam(c, 'repository', REPOSITORY_NAME, 'a repository is written owner/name')?.toLowerCase();
+
+  /** What a page of figures is drawn for: the org, who is looking, the range, the repository filter. */
   const frameOf = (c: Context<OrgEnv>): OrgPageFrame => {
     const { login, role, viewer } = c.get('org');
     const { range, preset } = c.get('range');
-    return { org: login, role, viewer, range, preset };
+    return { org: login, role, viewer, range, preset, repository: repositoryFilterOf(c) };
   };
 
   /** Before the first processing run there are no numbers to show: say so instead of zeros. */
@@ -299,11 +304,12 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.get('/orgs/:org', member, ranged, processed, (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
+    const repository = repositoryFilterOf(c);
     return c.html(
       <OverviewPage
         {...frameOf(c)}
-        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login)], () =>
-          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()) }),
+        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login), repository ?? null], () =>
+          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()), repository }),
         )}
         spend={ctx.spend}
         telemetry={hasTelemetry(db, ctx.login)}
@@ -362,9 +368,10 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     }
     const dir = optionalParam(c, 'dir', /^(?:asc|desc)$/, 'the direction is asc or desc');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a search is 1 to 100 characters');
-    const everyone = memo(['people', ctx.login, r.range], () => {
+    const repository = repositoryFilterOf(c);
+    const everyone = memo(['people', ctx.login, r.range, repository ?? null], () => {
       const lastActive = lastActiveDays(db, ctx.login, r.range.endDate);
-      return userTotals(db, ctx.login, r.range.startDate, r.range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({
+      return scopeUsers(db, ctx.login, r.range, repository).map((u) => ({
         key: u.userKey,
         row: userRow(u),
         lastActive: lastActive.get(u.userKey) ?? null,
@@ -381,6 +388,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         sort={sort}
         q={q}
         everyone={everyone.length}
+        repositories={memo(['repository-choices', ctx.login, r.range], () => repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate).map((t) => t.repository))}
       />,
     );
   });
@@ -401,6 +409,17 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const byDay = new Map(userDays(db, ctx.login, userKey, r.range.startDate, r.range.endDate).map(({ day, ...m }) => [day, m]));
     const totals = userRow({ ...userTotal(db, ctx.login, userKey, r.range.startDate, r.range.endDate), userKey, githubLogin: who.githubLogin, email: who.email });
     const prs = who.githubLogin ? pullRequestAttributionsByAuthor(db, ctx.login, who.githubLogin, r.range.startDate, r.range.endDate, PERSON_PR_LIMIT + 1) : [];
+    const before = previousPeriod(r.range);
+    const previous = {
+      ...userRow({ ...userTotal(db, ctx.login, userKey, before.startDate, before.endDate), userKey, githubLogin: who.githubLogin, email: who.email }),
+      days: dayCount(r.range),
+      processed: processedDays(db, ctx.login, before.startDate, before.endDate) > 0,
+    };
+    const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
+    const author = who.githubLogin;
+    // PRs are an author's by login: someone known only by email has none.
+    const countOf = (filter: { bots: boolean; withClaudeCode?: boolean }) => (author ? pullRequestListCount(db, ctx.login, days, { author, ...filter }) : 0);
+    const counts = { with: countOf({ bots: false, withClaudeCode: true }), without: countOf({ bots: false, withClaudeCode: false }), bots: countOf({ bots: true }) };
     return c.html(
       <PersonPage
         {...frameOf(c)}
@@ -413,6 +432,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         outcomes={who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
+        previous={previous}
+        counts={counts}
+        today={dayOf(now())}
       />,
     );
   });
@@ -441,12 +463,26 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         body: <p>{ctx.login} has no repository "{`${c.req.param('owner')}/${c.req.param('repo')}`}" that this app covers.</p>,
       });
     }
+    const key = fullName.toLowerCase();
+    const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
+    const before = previousPeriod(r.range);
     return c.html(
       <RepositoryPage
         {...frameOf(c)}
-        repository={fullName}
+        shown={fullName}
         processedAt={dataProcessedAt(db, ctx.login)}
         outcomes={memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
+        totals={repositoryRow({ repository: key, ...repositoryTotal(db, ctx.login, key, r.range.startDate, r.range.endDate) })}
+        previous={{
+          ...repositoryRow({ repository: key, ...repositoryTotal(db, ctx.login, key, before.startDate, before.endDate) }),
+          days: dayCount(r.range),
+          processed: processedDays(db, ctx.login, before.startDate, before.endDate) > 0,
+        }}
+        counts={{
+          with: pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: true }),
+          without: pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: false }),
+          bots: pullRequestListCount(db, ctx.login, days, { repository: key, bots: true }),
+        }}
       />,
     );
   });

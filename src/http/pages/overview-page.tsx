@@ -1,12 +1,32 @@
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
-import { modelSpendByDay, orgDays, repositoryTotals, userTotals } from '../../db/metrics-queries.js';
+import { dataProcessedAt, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
-import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
-import { daysOf, type DayRange } from '../../utc-days.js';
+import { dailyRow, narrowedToRepository, periodChange, previousPeriod, scopeTotals, scopeUsers, summaryOf, userRow, type PeriodChange } from '../../metrics/report.js';
+import { dayCount, daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
-import { botPullRequestsNote, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
+import {
+  botPullRequestsNote,
+  ChartData,
+  ChartFigure,
+  formatDay,
+  formatNumber,
+  formatShare,
+  formatUsd,
+  keptFilters,
+  keptQuery,
+  OrgWideNote,
+  partialDay,
+  PersonLink,
+  RangePicker,
+  RepositoryFilter,
+  Tile,
+  withAndWithout,
+  type ChartSpec,
+  type OrgPageFrame,
+  type TileChange,
+} from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 import { ofSeats, SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
@@ -28,17 +48,47 @@ const BOARDS = {
 
 export type BoardName = keyof typeof BOARDS;
 
-export function overviewModel(db: Db, org: string, range: DayRange, options: { spend: boolean; seats: number | null; today: string }) {
-  const summary = summaryReport(db, org, range);
+export interface OverviewOptions {
+  spend: boolean;
+  seats: number | null;
+  today: string;
+  /** Narrow PRs and lines (tiles, the merged chart, the leaderboard, Outcomes) to this repository. */
+  repository?: string | undefined;
+}
+
+export function overviewModel(db: Db, org: string, range: DayRange, options: OverviewOptions) {
+  const { repository } = options;
+  const summary = {
+    org,
+    start_date: range.startDate,
+    end_date: range.endDate,
+    ...summaryOf(scopeTotals(db, org, range, repository)),
+    data_processed_at: dataProcessedAt(db, org),
+  };
+  // The same figures over the period of the same length before: each tile's change.
+  const before = previousPeriod(range);
+  const previous = {
+    ...summaryOf(scopeTotals(db, org, before, repository)),
+    days: dayCount(range),
+    processed: processedDays(db, org, before.startDate, before.endDate) > 0,
+  };
   const byDay = orgDays(db, org, range.startDate, range.endDate);
-  const days = daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()));
+  const inRepository = repository === undefined ? undefined : repositoryDays(db, org, repository, range.startDate, range.endDate);
+  const dayList = daysOf(range);
+  const days = dayList.map((d) => {
+    const orgDay = byDay.get(d) ?? emptyMetrics();
+    return dailyRow(d, inRepository ? narrowedToRepository(orgDay, inRepository.get(d) ?? emptyMetrics()) : orgDay);
+  });
   const labels = days.map((d) => formatDay(d.date).replace(/, \d{4}$/, ''));
-  const people = userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) }));
+  // Today's figures grow until the day ends: marked in every chart of days, and left out of ratios per active user.
+  const partial = partialDay(dayList, options.today);
+  const people = scopeUsers(db, org, range, repository).map((u) => ({ key: u.userKey, row: userRow(u) }));
 
   const charts: Record<string, ChartSpec> = {
     adoption: {
       kind: 'line',
       labels,
+      partial,
       views: {
         adoption: {
           label: 'Adoption',
@@ -52,13 +102,14 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
     'prs-per-user': {
       kind: 'line',
       labels,
+      partial,
       views: {
         ratio: {
           label: 'PRs per active user',
           datasets: [
             {
               label: 'Merged PRs per active user',
-              data: days.map((d) => (d.active_users === 0 ? null : Math.round((d.pull_requests_merged / d.active_users) * 100) / 100)),
+              data: days.map((d, i) => (d.active_users === 0 || i === partial ? null : Math.round((d.pull_requests_merged / d.active_users) * 100) / 100)),
               color: '--series-3',
             },
           ],
@@ -69,6 +120,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
       kind: 'bar',
       stacked: true,
       labels,
+      partial,
       views: {
         prs: {
           label: 'Pull requests',
@@ -85,9 +137,13 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
     accepted: {
       kind: 'bar',
       labels,
+      partial,
       views: { accepted: { label: 'Lines accepted', datasets: [{ label: 'Lines accepted', data: days.map((d) => d.lines_accepted), color: '--series-2' }] } },
     },
   };
+
+  // A repository's PRs over the whole org's active users would mix two scopes: not drawn when narrowed.
+  if (repository !== undefined) delete charts['prs-per-user'];
 
   if (options.spend) {
     const spend = modelSpendByDay(db, org, range.startDate, range.endDate);
@@ -97,6 +153,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
       kind: 'bar',
       stacked: true,
       labels,
+      partial,
       views: {
         spend: {
           label: 'Spend',
@@ -118,21 +175,21 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
         .filter((p) => BOARDS[name].value(p.row) > 0)
         .sort((a, b) => BOARDS[name].value(b.row) - BOARDS[name].value(a.row) || (a.row.login ?? a.key).localeCompare(b.row.login ?? b.key))
         .slice(0, LEADERBOARD_SIZE)
-        .map((p) => ({ key: p.key, name: p.row.login ?? p.row.email ?? p.key, value: BOARDS[name].value(p.row) })),
+        .map((p) => ({ key: p.key, login: p.row.login, email: p.row.email, value: BOARDS[name].value(p.row) })),
     ]),
-  ) as Record<BoardName, { key: string; name: string; value: number }[]>;
+  ) as Record<BoardName, { key: string; login: string | null; email: string | null; value: number }[]>;
 
   const usage = usageModel(db, org, range, options.seats);
+  usage.chart.partial = partial;
   charts['active-users'] = usage.chart;
   const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
-  const outcomes = outcomesReport(db, org, range);
+  const outcomes = outcomesReport(db, org, range, { repository });
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend }));
-  const repositories = repositoryTotals(db, org, range.startDate, range.endDate)
-    .filter((r) => r.pullRequestsMerged > 0)
-    .map((r) => r.repository);
+  const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
+  const repositories = repositoryRows.filter((r) => r.pullRequestsMerged > 0).map((r) => r.repository);
 
-  return { summary, charts, boards, usage, spend, outcomes, repositories };
+  return { summary, previous, charts, boards, usage, spend, outcomes, repositories, repositoryChoices: repositoryRows.map((r) => r.repository), repository };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -143,12 +200,23 @@ export interface OverviewPageProps extends OrgPageFrame {
 }
 
 export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry }) => {
-  const { summary: s, charts, boards } = model;
-  const rangeQuery = `start_date=${range.startDate}&end_date=${range.endDate}`;
+  const { summary: s, previous: p, charts, boards, repository } = model;
+  const narrowed = repository !== undefined;
+  const rangeQuery = keptQuery({ range, repository });
+  const onlyRange = keptQuery({ range });
+  const change = (current: number | null, before: number | null, kind: PeriodChange['kind'] = 'relative'): TileChange => ({
+    ...periodChange(current, before, kind),
+    days: p.days,
+    hasPrevious: p.processed,
+  });
   return (
     <Layout title="Overview" viewer={viewer} org={{ login: org, role, section: 'overview', query: rangeQuery }} charts>
-      <h1>{org}: Claude Code overview</h1>
-      <RangePicker path={`/orgs/${org}`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={s.data_processed_at} />
+      <h1>
+        {org}: Claude Code overview{narrowed ? <span class="muted"> · {repository}</span> : null}
+      </h1>
+      <RangePicker path={`/orgs/${org}`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={s.data_processed_at} extra={keptFilters({ repository })} />
+      <RepositoryFilter path={`/orgs/${org}`} repositories={model.repositoryChoices} repository={repository} keep={{ start_date: range.startDate, end_date: range.endDate }} />
+      {narrowed ? <OrgWideNote repository={repository} what="The suggestion accept rate, lines accepted, active users, sessions, spend, Usage and Spend" /> : null}
       {telemetry ? null : <NoTelemetryNotice org={org} role={role} />}
 
       <dl class="tiles" aria-label="Totals for the range">
@@ -158,6 +226,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           value={s.pull_requests.with_claude_code}
           shown={formatNumber(s.pull_requests.with_claude_code)}
           note={`of ${formatNumber(s.pull_requests.merged)} merged by people · ${botPullRequestsNote(s.pull_requests.by_bots)} (${formatNumber(s.pull_requests.merged + s.pull_requests.by_bots)} in all)`}
+          change={change(s.pull_requests.with_claude_code, p.pull_requests.with_claude_code)}
         />
         <Tile
           label="Merged PRs with Claude Code"
@@ -165,6 +234,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           value={s.pull_requests.with_claude_code_share}
           shown={formatShare(s.pull_requests.with_claude_code_share)}
           note={`${formatNumber(s.pull_requests.without_claude_code)} without · ${botPullRequestsNote(s.pull_requests.by_bots)}`}
+          change={change(s.pull_requests.with_claude_code_share, p.pull_requests.with_claude_code_share, 'points')}
         />
         <Tile
           label="Lines of code with Claude Code"
@@ -172,6 +242,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           value={s.lines_committed.with_claude_code}
           shown={formatNumber(s.lines_committed.with_claude_code)}
           note={`of ${formatNumber(s.lines_committed.total)} committed`}
+          change={change(s.lines_committed.with_claude_code, p.lines_committed.with_claude_code)}
         />
         <Tile
           label="Suggestion accept rate"
@@ -179,16 +250,36 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
           value={s.claude_code.suggestion_accept_rate}
           shown={formatShare(s.claude_code.suggestion_accept_rate)}
           note={`${formatNumber(s.claude_code.decisions.accepted)} accepted, ${formatNumber(s.claude_code.decisions.rejected)} rejected`}
+          change={change(s.claude_code.suggestion_accept_rate, p.claude_code.suggestion_accept_rate, 'points')}
+          orgWide={narrowed}
         />
-        <Tile label="Lines of code accepted" metric="claude_code.lines_accepted" value={s.claude_code.lines_accepted} shown={formatNumber(s.claude_code.lines_accepted)} />
+        <Tile
+          label="Lines of code accepted"
+          metric="claude_code.lines_accepted"
+          value={s.claude_code.lines_accepted}
+          shown={formatNumber(s.claude_code.lines_accepted)}
+          change={change(s.claude_code.lines_accepted, p.claude_code.lines_accepted)}
+          orgWide={narrowed}
+        />
         <Tile
           label="Active users"
           metric="claude_code.active_users"
           value={s.claude_code.active_users}
           shown={formatNumber(s.claude_code.active_users)}
           note={`${ofSeats(model.usage.seats)}${formatNumber(s.claude_code.sessions)} sessions`}
+          change={change(s.claude_code.active_users, p.claude_code.active_users)}
+          orgWide={narrowed}
         />
-        {spend ? <Tile label="Spend" metric="claude_code.cost_usd" value={s.claude_code.cost_usd} shown={formatUsd(s.claude_code.cost_usd)} /> : null}
+        {spend ? (
+          <Tile
+            label="Spend"
+            metric="claude_code.cost_usd"
+            value={s.claude_code.cost_usd}
+            shown={formatUsd(s.claude_code.cost_usd)}
+            change={change(s.claude_code.cost_usd, p.claude_code.cost_usd)}
+            orgWide={narrowed}
+          />
+        ) : null}
       </dl>
 
       <OutcomesSection
@@ -196,18 +287,33 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         chartId="outcomes"
         spend={spend}
         who={org}
-        repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${rangeQuery}` }))}
+        repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${onlyRange}` }))}
       />
 
       <div class="charts">
-        <ChartFigure id="adoption" title="Adoption" spec={charts.adoption!} description="daily active users and sessions per day" />
-        <ChartFigure id="prs-per-user" title="PRs per active user" spec={charts['prs-per-user']!} description="merged PRs per day divided by that day's active users" format={(n) => n.toFixed(2)} />
-        <ChartFigure id="merged" title="Merged per day, with vs without Claude Code" spec={charts.merged!} description="merged pull requests (or lines of code) per day, with and without Claude Code" />
-        <ChartFigure id="accepted" title="Lines accepted per day" spec={charts.accepted!} description="lines of code accepted from Claude Code per day" />
+        <ChartFigure id="adoption" title={`Adoption${narrowed ? ' (org-wide)' : ''}`} spec={charts.adoption!} description="daily active users and sessions per day" />
+        {charts['prs-per-user'] ? (
+          <ChartFigure
+            id="prs-per-user"
+            title="PRs per active user"
+            spec={charts['prs-per-user']}
+            description="merged PRs per day divided by that day's active users (today left out: its day is not over)"
+            format={(n) => n.toFixed(2)}
+          />
+        ) : null}
+        <ChartFigure
+          id="merged"
+          title={`Merged per day, with vs without Claude Code${narrowed ? ` (${repository})` : ''}`}
+          spec={charts.merged!}
+          description="merged pull requests (or lines of code) per day, with and without Claude Code"
+        />
+        <ChartFigure id="accepted" title={`Lines accepted per day${narrowed ? ' (org-wide)' : ''}`} spec={charts.accepted!} description="lines of code accepted from Claude Code per day" />
       </div>
 
       <section aria-labelledby="leaderboard-title" data-board>
-        <h2 id="leaderboard-title">Leaderboard: top {LEADERBOARD_SIZE} by contribution</h2>
+        <h2 id="leaderboard-title">
+          Leaderboard: top {LEADERBOARD_SIZE} by contribution{narrowed ? ` to ${repository}` : ''}
+        </h2>
         <div class="row">
           <div class="toggle" role="group" aria-label="Count" data-board-part="metric">
             <button type="button" data-value="prs" aria-pressed="true">
@@ -225,8 +331,8 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
               All
             </button>
           </div>
-          <a class="button" href={`/orgs/${org}/users.csv?${rangeQuery}`} download>
-            Export all users (CSV)
+          <a class="button" href={`/orgs/${org}/users.csv?${onlyRange}`} download>
+            Export all users (CSV{narrowed ? ', all repositories' : ''})
           </a>
         </div>
         {(Object.keys(BOARDS) as BoardName[]).map((name) => {
@@ -255,7 +361,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
                       <tr data-person={r.key}>
                         <td>{i + 1}</td>
                         <td>
-                          <a href={`/orgs/${org}/users/${encodeURIComponent(r.key)}?${rangeQuery}`}>{r.name}</a>
+                          <PersonLink org={org} userKey={r.key} login={r.login} email={r.email} kept={rangeQuery} />
                         </td>
                         <td>
                           <span class="bar" style={`width:${Math.max(2, Math.round((r.value / top) * 160))}px`} aria-hidden="true"></span>
@@ -271,10 +377,8 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         })}
       </section>
 
-      <UsageSection org={org} range={range} usage={model.usage} />
-      {spend && model.spend ? (
-        <SpendSection org={org} range={range} spend={model.spend} perDay={charts.spend!} />
-      ) : null}
+      <UsageSection org={org} range={range} usage={model.usage} orgWide={narrowed} />
+      {spend && model.spend ? <SpendSection org={org} range={range} spend={model.spend} perDay={charts.spend!} orgWide={narrowed} kept={rangeQuery} /> : null}
       <ChartData specs={charts} />
     </Layout>
   );

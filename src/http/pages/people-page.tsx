@@ -1,6 +1,21 @@
 import type { FC } from 'hono/jsx';
 import type { UserRow } from '../../metrics/report.js';
-import { formatDay, formatNumber, formatShare, formatUsd, rangeQuery, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
+import {
+  formatDay,
+  formatNumber,
+  formatShare,
+  formatUsd,
+  keptFilters,
+  keptQuery,
+  OrgWideBadge,
+  OrgWideNote,
+  PersonLink,
+  rangeQuery,
+  RangePicker,
+  RepositoryFilter,
+  TableWrap,
+  type OrgPageFrame,
+} from './components.js';
 import { Layout } from './layout.js';
 
 /* Everyone with activity in the range: the API's users rows as a table, sortable by any column and searchable. */
@@ -12,18 +27,21 @@ export interface Person {
   lastActive: string | null;
 }
 
-/** The columns, in order: their title and the value they sort by (`spend` only for those who may see spend). */
+/**
+ * The columns, in order: their title and the value they sort by (`spend` only for those who may
+ * see spend). `orgWide`: a repository filter does not narrow it (telemetry has no repository).
+ */
 export const PEOPLE_COLUMNS = {
-  person: { title: 'Person', value: (p: Person) => (p.row.login ?? p.row.email ?? p.key).toLowerCase(), spend: false },
-  pull_requests_merged: { title: 'PRs merged', value: (p: Person) => p.row.pull_requests_merged, spend: false },
-  pull_requests_with_claude_code: { title: 'PRs with Claude Code', value: (p: Person) => p.row.pull_requests_with_claude_code, spend: false },
-  lines_committed: { title: 'Lines committed', value: (p: Person) => p.row.lines_committed, spend: false },
-  lines_with_claude_code: { title: 'Lines with Claude Code', value: (p: Person) => p.row.lines_with_claude_code, spend: false },
-  lines_accepted: { title: 'Lines accepted', value: (p: Person) => p.row.lines_accepted, spend: false },
-  suggestion_accept_rate: { title: 'Accept rate', value: (p: Person) => p.row.suggestion_accept_rate, spend: false },
-  sessions: { title: 'Sessions', value: (p: Person) => p.row.sessions, spend: false },
-  cost_usd: { title: 'Spend', value: (p: Person) => p.row.cost_usd, spend: true },
-  last_active: { title: 'Last active', value: (p: Person) => p.lastActive, spend: false },
+  person: { title: 'Person', value: (p: Person) => (p.row.login ?? p.row.email ?? p.key).toLowerCase(), spend: false, orgWide: false },
+  pull_requests_merged: { title: 'PRs merged', value: (p: Person) => p.row.pull_requests_merged, spend: false, orgWide: false },
+  pull_requests_with_claude_code: { title: 'PRs with Claude Code', value: (p: Person) => p.row.pull_requests_with_claude_code, spend: false, orgWide: false },
+  lines_committed: { title: 'Lines committed', value: (p: Person) => p.row.lines_committed, spend: false, orgWide: false },
+  lines_with_claude_code: { title: 'Lines with Claude Code', value: (p: Person) => p.row.lines_with_claude_code, spend: false, orgWide: false },
+  lines_accepted: { title: 'Lines accepted', value: (p: Person) => p.row.lines_accepted, spend: false, orgWide: true },
+  suggestion_accept_rate: { title: 'Accept rate', value: (p: Person) => p.row.suggestion_accept_rate, spend: false, orgWide: true },
+  sessions: { title: 'Sessions', value: (p: Person) => p.row.sessions, spend: false, orgWide: true },
+  cost_usd: { title: 'Spend', value: (p: Person) => p.row.cost_usd, spend: true, orgWide: true },
+  last_active: { title: 'Last active', value: (p: Person) => p.lastActive, spend: false, orgWide: true },
 } as const;
 
 export type PeopleSort = keyof typeof PEOPLE_COLUMNS;
@@ -58,33 +76,39 @@ export interface PeoplePageProps extends OrgPageFrame {
   /** Absent: the order of the API's users list. */
   sort: { by: PeopleSort; dir: SortDirection } | undefined;
   q: string | undefined;
-  /** Everyone with activity in the range, before the search. */
+  /** Everyone with activity in the range (with a repository filter: who contributed to it), before the search. */
   everyone: number;
+  /** The repositories with activity in the range, for the repository filter. */
+  repositories: string[];
 }
 
-export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone }) => {
-  const kept = rangeQuery(range);
+export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone, repository, repositories }) => {
+  const kept = keptQuery({ range, repository });
+  const filters = keptFilters({ repository });
   const base = `/orgs/${org}/users`;
   const columns = (Object.entries(PEOPLE_COLUMNS) as [PeopleSort, (typeof PEOPLE_COLUMNS)[PeopleSort]][]).filter(([, c]) => spend || !c.spend);
   const sortHref = (by: PeopleSort) => {
     // A text column starts A→Z; a figure or a day starts with the largest or latest.
     const first: SortDirection = by === 'person' ? 'asc' : 'desc';
     const dir = sort?.by === by ? (sort.dir === 'asc' ? 'desc' : 'asc') : first;
-    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, sort: by, dir, ...(q ? { q } : {}) }).toString()}`;
+    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filters, sort: by, dir, ...(q ? { q } : {}) }).toString()}`;
   };
-  const keptParams = { ...(sort ? { sort: sort.by, dir: sort.dir } : {}), ...(q ? { q } : {}) };
+  const sorted: Record<string, string> = sort ? { sort: sort.by, dir: sort.dir } : {};
+  const keptParams = { ...filters, ...sorted, ...(q ? { q } : {}) };
   return (
     <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people', query: kept }}>
       <h1>People</h1>
       <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptParams} />
+      <RepositoryFilter path={base} repositories={repositories} repository={repository} keep={{ start_date: range.startDate, end_date: range.endDate, ...sorted, ...(q ? { q } : {}) }} />
+      {repository ? <OrgWideNote repository={repository} what="Lines accepted, the accept rate, sessions, spend and the last active day" /> : null}
       <p>
-        <a class="button" href={`/orgs/${org}/users.csv?${kept}`} download>
-          Export all users (CSV)
+        <a class="button" href={`/orgs/${org}/users.csv?${rangeQuery(range)}`} download>
+          Export all users (CSV{repository ? ', all repositories' : ''})
         </a>{' '}
         <span class="muted">Claude Code users not yet linked to a GitHub login are listed by email.</span>
       </p>
       <form method="get" action={base} class="filters" role="search" aria-label="Search people">
-        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).map(([name, value]) => (
+        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...filters, ...sorted }).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
         <label>
@@ -92,7 +116,7 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
           <input type="search" name="q" value={q ?? ''} maxlength={100} />
         </label>
         <button type="submit">Search</button>
-        {q ? <a href={`${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).toString()}`}>Show everyone</a> : null}
+        {q ? <a href={`${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filters, ...sorted }).toString()}`}>Show everyone</a> : null}
       </form>
       {q ? (
         <p class="total" data-total={String(people.length)}>
@@ -106,6 +130,7 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
               {columns.map(([id, c]) => (
                 <th scope="col" class={id === 'person' || id === 'last_active' ? undefined : 'num'} aria-sort={sort?.by === id ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined} data-sort={id}>
                   <a href={sortHref(id)}>{c.title}</a>
+                  <OrgWideBadge shown={Boolean(repository) && c.orgWide} />
                 </th>
               ))}
             </tr>
@@ -114,14 +139,14 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
             {people.length === 0 ? (
               <tr>
                 <td colspan={columns.length} class="muted">
-                  {q ? 'Nobody with activity in this range matches.' : 'Nobody had activity in this range.'}
+                  {q ? 'Nobody with activity in this range matches.' : repository ? `Nobody merged, opened or committed in ${repository} in this range.` : 'Nobody had activity in this range.'}
                 </td>
               </tr>
             ) : (
               people.map(({ key, row, lastActive }) => (
                 <tr data-person={key}>
                   <td>
-                    <a href={`/orgs/${org}/users/${encodeURIComponent(key)}?${kept}`}>{row.login ?? row.email ?? key}</a>
+                    <PersonLink org={org} userKey={key} login={row.login} email={row.email} kept={kept} />
                     {row.login ? null : <span class="muted"> (not linked)</span>}
                   </td>
                   <td class="num">{formatNumber(row.pull_requests_merged)}</td>

@@ -1,7 +1,26 @@
 import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
-import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
-import { isBotLogin, rangeQuery, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
+import { periodChange, type DailyRow, type PeriodChange, type PullRequestRow, type UserRow } from '../../metrics/report.js';
+import {
+  ChartData,
+  ChartFigure,
+  formatDay,
+  formatNumber,
+  formatShare,
+  formatUsd,
+  isBotLogin,
+  keptFilters,
+  keptQuery,
+  partialDay,
+  PullRequestSplit,
+  PullRequestTable,
+  RangePicker,
+  Tile,
+  withAndWithout,
+  type ChartSpec,
+  type OrgPageFrame,
+  type TileChange,
+} from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 
@@ -18,16 +37,33 @@ export interface PersonPageProps extends OrgPageFrame {
   outcomes: OutcomesReport | null;
   spend: boolean;
   githubWebUrl: string;
+  /** The same row over the period of the same length before; `processed`: any of the org's days then was. */
+  previous: UserRow & { days: number; processed: boolean };
+  /** Their merged PRs split three ways: with + without + bots = all (a bot's are all bots'). */
+  counts: { with: number; without: number; bots: number };
+  today: string;
 }
 
 export const PersonPage: FC<PersonPageProps> = (p) => {
   const t = p.totals;
   const labels = p.days.map((d) => formatDay(d.date).replace(/, \d{4}$/, ''));
+  const partial = partialDay(
+    p.days.map((d) => d.date),
+    p.today,
+  );
+  const before = p.previous;
+  const change = (current: number | null, previous: number | null, kind: PeriodChange['kind'] = 'relative'): TileChange => ({
+    ...periodChange(current, previous, kind),
+    days: before.days,
+    hasPrevious: before.processed,
+  });
+  const kept = keptQuery(p);
   const charts: Record<string, ChartSpec> = {
     'person-merged': {
       kind: 'bar',
       stacked: true,
       labels,
+      partial,
       views: {
         lines: {
           label: 'Lines of code',
@@ -42,6 +78,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
     'person-activity': {
       kind: 'bar',
       labels,
+      partial,
       views: {
         activity: {
           label: 'Claude Code activity',
@@ -59,7 +96,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
   const name = t.login ?? t.email ?? p.userKey;
   const bot = isBotLogin(t.login ?? p.userKey);
   return (
-    <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people', query: rangeQuery(p.range) }} charts>
+    <Layout title={name} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'people', query: kept }} charts>
       <h1>
         {name}
         {t.login && t.email ? <span class="muted"> · {t.email}</span> : null}
@@ -82,7 +119,17 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         startDate={p.range.startDate}
         endDate={p.range.endDate}
         processedAt={p.processedAt}
+        extra={keptFilters(p)}
       />
+      {p.repository ? (
+        <p class="notice" data-org-wide>
+          This page shows {name}'s work in every repository. Their pull requests in {p.repository}:{' '}
+          <a href={`/orgs/${p.org}/pull-requests?${new URLSearchParams({ start_date: p.range.startDate, end_date: p.range.endDate, repository: p.repository, author: t.login ?? p.userKey }).toString()}`}>
+            the pull requests page
+          </a>
+          .
+        </p>
+      ) : null}
       <dl class="tiles" aria-label="Totals for the range">
         <Tile
           label="PRs with Claude Code"
@@ -90,6 +137,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
           value={t.pull_requests_with_claude_code}
           shown={formatNumber(t.pull_requests_with_claude_code)}
           note={`of ${formatNumber(t.pull_requests_merged)} merged`}
+          change={change(t.pull_requests_with_claude_code, before.pull_requests_with_claude_code)}
         />
         <Tile
           label="Lines with Claude Code"
@@ -97,12 +145,19 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
           value={t.lines_with_claude_code}
           shown={formatNumber(t.lines_with_claude_code)}
           note={`of ${formatNumber(t.lines_committed)} committed`}
+          change={change(t.lines_with_claude_code, before.lines_with_claude_code)}
         />
-        <Tile label="Lines accepted" metric="lines_accepted" value={t.lines_accepted} shown={formatNumber(t.lines_accepted)} />
-        <Tile label="Suggestion accept rate" metric="suggestion_accept_rate" value={t.suggestion_accept_rate} shown={formatShare(t.suggestion_accept_rate)} />
-        <Tile label="Sessions" metric="sessions" value={t.sessions} shown={formatNumber(t.sessions)} />
-        <Tile label="PRs opened" metric="pull_requests_opened" value={t.pull_requests_opened} shown={formatNumber(t.pull_requests_opened)} />
-        {p.spend ? <Tile label="Spend" metric="cost_usd" value={t.cost_usd} shown={formatUsd(t.cost_usd)} /> : null}
+        <Tile label="Lines accepted" metric="lines_accepted" value={t.lines_accepted} shown={formatNumber(t.lines_accepted)} change={change(t.lines_accepted, before.lines_accepted)} />
+        <Tile
+          label="Suggestion accept rate"
+          metric="suggestion_accept_rate"
+          value={t.suggestion_accept_rate}
+          shown={formatShare(t.suggestion_accept_rate)}
+          change={change(t.suggestion_accept_rate, before.suggestion_accept_rate, 'points')}
+        />
+        <Tile label="Sessions" metric="sessions" value={t.sessions} shown={formatNumber(t.sessions)} change={change(t.sessions, before.sessions)} />
+        <Tile label="PRs opened" metric="pull_requests_opened" value={t.pull_requests_opened} shown={formatNumber(t.pull_requests_opened)} change={change(t.pull_requests_opened, before.pull_requests_opened)} />
+        {p.spend ? <Tile label="Spend" metric="cost_usd" value={t.cost_usd} shown={formatUsd(t.cost_usd)} change={change(t.cost_usd, before.cost_usd)} /> : null}
       </dl>
       <div class="charts">
         <ChartFigure id="person-merged" title="Committed per day, with vs without Claude Code" spec={charts['person-merged']!} description="lines (or PRs) merged per day" />
@@ -111,6 +166,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       {p.outcomes ? <OutcomesSection report={p.outcomes} chartId="person-outcomes" spend={p.spend} who={name} /> : null}
       <ChartData specs={charts} />
       <h2>Merged pull requests</h2>
+      <PullRequestSplit counts={p.counts} note={false} />
       {p.pullRequests.length === 0 ? (
         <p class="muted">No merged pull requests in this range.</p>
       ) : (
@@ -118,7 +174,9 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
           <PullRequestTable rows={p.pullRequests} githubWebUrl={p.githubWebUrl} showAuthor={false} org={p.org} range={p.range} />
           {p.moreThanShown ? (
             <p class="muted">
-              Showing the newest {p.pullRequests.length}; the <a href={`/orgs/${p.org}/pull-requests?start_date=${p.range.startDate}&end_date=${p.range.endDate}`}>pull requests page</a> lists all.
+              Showing the newest {p.pullRequests.length}; the{' '}
+              <a href={`/orgs/${p.org}/pull-requests?${new URLSearchParams({ start_date: p.range.startDate, end_date: p.range.endDate, author: t.login ?? p.userKey }).toString()}`}>pull requests page</a> lists
+              all.
             </p>
           ) : null}
         </>

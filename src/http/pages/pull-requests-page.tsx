@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { PullRequestRow } from '../../metrics/report.js';
-import { formatNumber, rangeQuery, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
+import { formatNumber, keptQuery, PullRequestSplit, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /*
@@ -66,7 +66,7 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
   const first = (query.page - 1) * pageSize + 1;
   const narrowed = Boolean(query.repository || query.author || query.q);
   return (
-    <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests', query: rangeQuery(range) }}>
+    <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests', query: keptQuery({ range, repository: query.repository?.toLowerCase() }) }}>
       <h1>Merged pull requests</h1>
       <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={pullRequestFilterParams(query)} />
       <nav class="range" aria-label="With or without Claude Code">
@@ -111,11 +111,8 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
           ? 'No merged pull requests match in this range.'
           : `${formatNumber(total)} merged pull request${total === 1 ? '' : 's'}${total > rows.length ? ` · showing ${formatNumber(first)}–${formatNumber(first + rows.length - 1)}, newest first` : ', newest first'}`}
       </p>
-      <p class="muted" data-split={`${counts.with} ${counts.without} ${counts.bots}`}>
-        {formatNumber(counts.with)} with Claude Code + {formatNumber(counts.without)} without + {formatNumber(counts.bots)} bot PR{counts.bots === 1 ? '' : 's'} not compared ={' '}
-        {formatNumber(counts.with + counts.without + counts.bots)} merged. Bots' PRs are set apart: nobody chose whether to use Claude Code for them.
-      </p>
-      {rows.length === 0 ? null : <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} range={range} />}
+      <PullRequestSplit counts={counts} />
+      {rows.length === 0 ? null : <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} range={range} kept={keptQuery({ range, repository: query.repository?.toLowerCase() })} />}
       {pages > 1 ? (
         <nav class="pager" aria-label="Pages">
           {query.page > 1 ? (

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { RepositoryRow } from '../../metrics/report.js';
-import { formatNumber, formatShare, rangeQuery, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
+import { formatNumber, formatShare, keptFilters, keptQuery, rangeQuery, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* Every repository with activity in the range: the API's repositories rows, each opening its own page and its PRs. */
@@ -20,12 +20,12 @@ const COLUMNS = [
   ['lines_with_claude_code', 'Lines with Claude Code'],
 ] as const satisfies readonly (readonly [keyof RepositoryRow, string])[];
 
-export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer, range, preset, processedAt, repositories }) => {
+export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer, range, preset, processedAt, repositories, repository }) => {
   const kept = rangeQuery(range);
   return (
-    <Layout title="Repositories" viewer={viewer} org={{ login: org, role, section: 'repositories', query: kept }}>
+    <Layout title="Repositories" viewer={viewer} org={{ login: org, role, section: 'repositories', query: keptQuery({ range, repository }) }}>
       <h1>Repositories</h1>
-      <RangePicker path={`/orgs/${org}/repositories`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} />
+      <RangePicker path={`/orgs/${org}/repositories`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptFilters({ repository })} />
       <TableWrap label="Repositories">
         <table>
           <thead>
@@ -50,9 +50,12 @@ export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer,
               </tr>
             ) : (
               repositories.map((r) => (
-                <tr data-repository={r.repository}>
+                <tr data-repository={r.repository} aria-current={r.repository === repository ? 'true' : undefined}>
                   <td>
                     <a href={`/orgs/${org}/repositories/${r.repository}?${kept}`}>{r.repository}</a>{' '}
+                    <a class="muted" href={`/orgs/${org}?${keptQuery({ range, repository: r.repository })}`}>
+                      (overview)
+                    </a>{' '}
                     <a class="muted" href={`/orgs/${org}/pull-requests?${kept}&${new URLSearchParams({ repository: r.repository }).toString()}`}>
                       (its pull requests)
                     </a>

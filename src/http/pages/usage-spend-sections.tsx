@@ -11,8 +11,8 @@ import {
   type PersonSpend,
   type SpendPeriod,
 } from '../../db/usage-queries.js';
-import { lastDays, type DayRange } from '../../utc-days.js';
-import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, TableWrap, Tile, type ChartSpec } from './components.js';
+import { lastDays, periodStarts, type DayRange } from '../../utc-days.js';
+import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, OrgWideBadge, PersonLink, TableWrap, Tile, type ChartSpec } from './components.js';
 
 /*
  * The overview's Usage section (who uses Claude Code, how much of the seats) and Spend section
@@ -89,15 +89,18 @@ export function spendModel(db: Db, org: string, range: DayRange, today: string) 
   };
 }
 
-/** How the Console names a member: by email, or by the API key's name (here: the login or user key). */
-const memberName = (p: PersonSpend) => p.email ?? p.githubLogin ?? p.userKey;
+/** A member of a spend list, named as on the leaderboard: the login (the email on hover), linking to their page. */
+const Member: FC<{ org: string; p: PersonSpend; kept: string }> = ({ org, p, kept }) => <PersonLink org={org} userKey={p.userKey} login={p.githubLogin} email={p.email} kept={kept} />;
 
 /** "of 12 seats · " before an adoption tile's note, where the seat count is known (SEATS, else the org's members). */
 export const ofSeats = (seats: number | null): string => (seats === null ? '' : `of ${formatNumber(seats)} seats · `);
 
-export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel> }> = ({ usage: u }) => (
+export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel>; orgWide?: boolean }> = ({ usage: u, orgWide = false }) => (
   <section aria-labelledby="usage-title" data-section="usage">
-    <h2 id="usage-title">Usage</h2>
+    <h2 id="usage-title">
+      Usage
+      <OrgWideBadge shown={orgWide} />
+    </h2>
     <dl class="tiles" aria-label="Usage">
       <Tile label="Daily active users" metric="usage.daily_active_users" value={u.dailyActiveUsers} shown={formatNumber(u.dailyActiveUsers)} note={`${ofSeats(u.seats)}on ${formatDay(u.asOf)}`} />
       <Tile label="Weekly active users" metric="usage.weekly_active_users" value={u.weeklyActiveUsers} shown={formatNumber(u.weeklyActiveUsers)} note={`${ofSeats(u.seats)}7 days to the range's end`} />
@@ -118,9 +121,19 @@ export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<
   </section>
 );
 
-export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<typeof spendModel>; perDay: ChartSpec }> = ({ org, range, spend: s, perDay }) => (
+export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<typeof spendModel>; perDay: ChartSpec; orgWide?: boolean; kept: string }> = ({
+  org,
+  range,
+  spend: s,
+  perDay,
+  orgWide = false,
+  kept,
+}) => (
   <section aria-labelledby="spend-title" data-section="spend">
-    <h2 id="spend-title">Spend</h2>
+    <h2 id="spend-title">
+      Spend
+      <OrgWideBadge shown={orgWide} />
+    </h2>
     <dl class="tiles" aria-label="Spend to date">
       <Tile label="Month to date" metric="spend.month_to_date" value={Math.round(s.monthToDate * 1e6) / 1e6} shown={formatUsd(s.monthToDate)} note={`through ${formatDay(s.today)}`} />
       <Tile label="Quarter to date" metric="spend.quarter_to_date" value={Math.round(s.quarterToDate * 1e6) / 1e6} shown={formatUsd(s.quarterToDate)} />
@@ -155,7 +168,9 @@ export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<
                 s.top.map((p, i) => (
                   <tr data-spender={p.userKey}>
                     <td>{i + 1}</td>
-                    <td>{memberName(p)}</td>
+                    <td>
+                      <Member org={org} p={p} kept={kept} />
+                    </td>
                     <td class="num">{formatUsd(p.costUsd)}</td>
                   </tr>
                 ))
@@ -165,8 +180,11 @@ export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<
         </TableWrap>
       </figure>
     </div>
-    <h3>This month, per member</h3>
-    <TableWrap label="This month, per member">
+    <h3 id="this-month-title">This calendar month, per member</h3>
+    <p class="muted" data-calendar-month={`${periodStarts(s.today).month} ${s.today}`}>
+      {formatDay(periodStarts(s.today).month)} – {formatDay(s.today)} (UTC): the calendar month to date, whichever range is chosen above.
+    </p>
+    <TableWrap label="This calendar month, per member">
       <table data-table="this-month">
         <thead>
           <tr>
@@ -193,7 +211,9 @@ export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<
           ) : (
             s.thisMonth.map((p) => (
               <tr data-member={p.userKey}>
-                <td>{memberName(p)}</td>
+                <td>
+                  <Member org={org} p={p} kept={kept} />
+                </td>
                 <td>{p.customerType === 'subscription' ? 'Claude account' : p.customerType === 'api' ? 'API key' : '—'}</td>
                 <td class="num">{formatUsd(p.costUsd)}</td>
                 <td class="num">{formatNumber(p.linesAccepted)}</td>
