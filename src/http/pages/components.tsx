@@ -153,7 +153,7 @@ export const ChangeNote: FC<{ change: TileChange }> = ({ change: c }) => {
   if (!c.hasPrevious) {
     return (
       <small class="change" data-change="" data-previous="">
-        no previous data ({formatNumber(c.days)} days before)
+        no previous data (the {formatNumber(c.days)} day{c.days === 1 ? '' : 's'} before)
       </small>
     );
   }
@@ -166,7 +166,7 @@ export const ChangeNote: FC<{ change: TileChange }> = ({ change: c }) => {
       </small>
     ) : (
       <small class="change" data-change="" data-previous={previous}>
-        no figure for the previous {formatNumber(c.days)} days
+        no figure {period}
       </small>
     );
   }

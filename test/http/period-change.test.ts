@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppServer } from '../../src/app-server.js';
+import { dailyOrgMetrics, dailyUserMetrics } from '../../src/db/schema.js';
+import { addDays, dayOf } from '../../src/utc-days.js';
+import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
+import { allowUnusedNockMocks, keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
+import { startProcessedOrg } from '../helpers/processed-org.js';
+import { nockInstallationTokenAnyTimes, signIn } from '../helpers/web-session.js';
+
+/*
+ * Tiles show the change vs the previous period of the same length, from the same stored figures;
+ * today's partial day is marked in the charts and left out of PRs per active user; spend lists
+ * name people as the leaderboard does. The page tests' org (2026-11-20..22: Dana's PR #42, 22 of
+ * 23 lines with Claude Code; Dana's and Sam's sessions), plus rollup rows written straight in for
+ * the period before (2026-11-17..19) and for the last days up to today.
+ */
+
+let app: AppServer;
+let cleanup: () => Promise<void>;
+let cookie: string;
+const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
+const today = dayOf(new Date());
+
+beforeAll(async () => {
+  ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
+  nockInstallationTokenAnyTimes();
+  cookie = await signIn(app.http, { login: 'olga', id: 4713 });
+  nockOrgMembership('acme', 'olga', 'admin');
+  const orgDay = (day: string, m: Partial<typeof dailyOrgMetrics.$inferInsert>) => app.db.insert(dailyOrgMetrics).values({ org: 'acme', day, ...m }).run();
+  const userDay = (userKey: string, day: string, m: Partial<typeof dailyUserMetrics.$inferInsert>) =>
+    app.db.insert(dailyUserMetrics).values({ org: 'acme', day, userKey, githubLogin: userKey, ...m }).run();
+  // The period before 2026-11-20..22: 2 PRs with Claude Code (of 2), 11 lines with, no decisions, $0.0429, Kim active.
+  orgDay('2026-11-18', { pullRequestsMerged: 2, pullRequestsWithClaudeCode: 2, linesCommitted: 11, linesWithClaudeCode: 11, costMicroUsd: 42_900 });
+  userDay('kim', '2026-11-18', { activeUsers: 1, sessions: 1 });
+  userDay('dana', '2026-11-18', { linesAccepted: 15, sessions: 2, activeUsers: 1 });
+  // Yesterday and today: 3 and 4 PRs merged, 2 people active each day.
+  orgDay(addDays(today, -1), { pullRequestsMerged: 3, pullRequestsWithoutClaudeCode: 3, activeUsers: 2 });
+  orgDay(today, { pullRequestsMerged: 4, pullRequestsWithoutClaudeCode: 4, activeUsers: 2 });
+  // Dana's spend this calendar month (today), for the "this calendar month" list.
+  userDay('dana', today, { costMicroUsd: 1_000_000, email: 'dana@acme.example' });
+}, 60_000);
+afterAll(() => cleanup());
+allowUnusedNockMocks('access_tokens');
+keepNockMocksBetweenTests();
+
+const page = async (path: string) => {
+  const res = await app.http.request(path, { headers: { cookie } });
+  expect([path, res.status]).toEqual([path, 200]);
+  return res.text();
+};
+const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+/** A tile's change line: its words, and its `data-change` / `data-previous`. */
+const change = (html: string, metric: string) => {
+  const tile = new RegExp(`data-metric="${metric.replace('.', '\\.')}"[^]*?</div>`).exec(html)![0];
+  const m = /<small class="change" data-change="([^"]*)" data-previous="([^"]*)">([^]*?)<\/small>/.exec(tile);
+  return m ? { change: m[1], previous: m[2], words: text(m[3]!) } : undefined;
+};
+const chartData = (html: string) => JSON.parse(/<script type="application\/json" id="chart-data">([^]*?)<\/script>/.exec(html)![1]!);
+
+describe('the change vs the previous period', () => {
+  it('the overview: each tile against 2026-11-17..19, computed by hand', async () => {
+    const html = await page(`/orgs/acme?${RANGE}`);
+    // PRs with Claude Code: 1 now, 2 before: −50%.
+    expect(change(html, 'pull_requests.with_claude_code')).toEqual({ change: '-0.5', previous: '2', words: '▼ down 50% vs previous 3 days' });
+    // Share: 1 of 1 now, 2 of 2 before: the same.
+    expect(change(html, 'pull_requests.with_claude_code_share')).toEqual({ change: '0', previous: '1', words: 'no change vs previous 3 days' });
+    // Lines with Claude Code: 22 now, 11 before: +100%.
+    expect(change(html, 'lines_committed.with_claude_code')).toEqual({ change: '1', previous: '11', words: '▲ up 100% vs previous 3 days' });
+    // Lines accepted: 31 now, 0 before: no percentage of 0.
+    expect(change(html, 'claude_code.lines_accepted')?.words).toBe('▲ up from 0 vs previous 3 days');
+    // Accept rate: 0.8 now, no decisions before (no rate).
+    expect(change(html, 'claude_code.suggestion_accept_rate')).toEqual({ change: '', previous: '', words: 'no figure vs previous 3 days' });
+    // Active users: Dana and Sam now (2), Dana and Kim before (2).
+    expect(change(html, 'claude_code.active_users')?.words).toBe('no change vs previous 3 days');
+    // Spend: $0.02145 now, $0.0429 before: −50%.
+    expect(change(html, 'claude_code.cost_usd')).toMatchObject({ change: '-0.5', words: '▼ down 50% vs previous 3 days' });
+    // The arrow is hidden from screen readers, which read "down 50%".
+    expect(html).toContain('<span aria-hidden="true">▼ </span><span class="visually-hidden">down </span>50% vs previous 3 days');
+  });
+
+  it('says "no previous data" when the period before was never processed', async () => {
+    const html = await page('/orgs/acme?start_date=2026-11-20&end_date=2026-11-20');
+    expect(change(html, 'pull_requests.with_claude_code')).toEqual({ change: '', previous: '', words: 'no previous data (the 1 day before)' });
+    expect(change(html, 'claude_code.active_users')?.words).toBe('no previous data (the 1 day before)');
+  });
+
+  it('the person page: Dana against her own previous days', async () => {
+    const html = await page(`/orgs/acme/users/dana?${RANGE}`);
+    // Lines accepted: 30 now, 15 before.
+    expect(change(html, 'lines_accepted')).toEqual({ change: '1', previous: '15', words: '▲ up 100% vs previous 3 days' });
+    // Sessions: 1 now, 2 before.
+    expect(change(html, 'sessions')).toMatchObject({ change: '-0.5', previous: '2' });
+  });
+
+  it('narrowed to a repository, PR tiles compare that repository’s periods', async () => {
+    const html = await page(`/orgs/acme?${RANGE}&repository=acme/widgets`);
+    // acme/widgets had no rows before (the org rows written above name no repository): 1 now, 0 then.
+    expect(change(html, 'pull_requests.with_claude_code')).toMatchObject({ change: '', previous: '0', words: '▲ up from 0 vs previous 3 days' });
+  });
+});
+
+describe('today, a partial day', () => {
+  it('is marked in the charts and their tables, and left out of PRs per active user', async () => {
+    const html = await page('/orgs/acme?range=7d');
+    const charts = chartData(html);
+    for (const id of ['adoption', 'prs-per-user', 'merged', 'accepted', 'active-users']) expect([id, charts[id].partial]).toEqual([id, 6]);
+    // Yesterday 3 PRs ÷ 2 people; today (4 ÷ 2 so far) left out.
+    expect(charts['prs-per-user'].views.ratio.datasets[0].data.slice(5)).toEqual([1.5, null]);
+    // Today's PRs still count where a count is shown: 4 merged without.
+    expect(charts.merged.views.prs.datasets[1].data[6]).toBe(4);
+    expect(html).toMatch(/<tr data-partial="true"><th scope="row">[^<]+<span class="partial"> \(today, partial\)<\/span><\/th>/);
+    expect(html).toContain('is today: its figures are partial until the day ends');
+  });
+
+  it('is not marked in a range that ended before today', async () => {
+    const html = await page(`/orgs/acme?${RANGE}`);
+    expect(chartData(html).merged.partial).toBeUndefined();
+    expect(html).not.toContain('data-partial="true"');
+  });
+});
+
+describe('spend lists', () => {
+  it('name people as the leaderboard does: the login, the email on hover, linking to their page', async () => {
+    const html = await page(`/orgs/acme?${RANGE}`);
+    const link = (section: string, key: string) => new RegExp(`${section}[^]*?(<a href="/orgs/acme/users/${key}\\?[^"]*"[^>]*>[^<]+</a>)`).exec(html)?.[1];
+    const board = link('data-board-table="prs-with"', 'dana');
+    expect(board).toBe('<a href="/orgs/acme/users/dana?start_date=2026-11-20&amp;end_date=2026-11-22" title="dana@acme.example">dana</a>');
+    expect(link('data-spender="dana"', 'dana')).toBe(board);
+    expect(link('data-member="dana"', 'dana')).toBe(board);
+    expect(text(html)).toContain('This calendar month, per member');
+    expect(text(html)).toContain('the calendar month to date, whichever range is chosen above');
+  });
+});
