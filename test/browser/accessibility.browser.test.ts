@@ -34,6 +34,11 @@ const MEMBER_PAGES = [
   `/orgs/acme/users?${RANGE}&sort=sessions&dir=desc&q=a`,
   `/orgs/acme/repositories?${RANGE}`,
   `/orgs/acme/repositories/acme/widgets?${RANGE}`,
+  // Narrowed to a repository (org-wide figures marked), and a range that ends today (a partial day).
+  `/orgs/acme?${RANGE}&repository=acme/widgets`,
+  `/orgs/acme/users?${RANGE}&repository=acme/widgets`,
+  `/orgs/acme/users/dana?${RANGE}&repository=acme/widgets`,
+  '/orgs/acme?range=7d',
   '/orgs/acme/users/nobody',
 ];
 const OWNER_PAGES = [...MEMBER_PAGES, '/orgs/acme/settings', '/orgs/acme/settings?notice=processing-busy'];

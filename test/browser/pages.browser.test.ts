@@ -126,6 +126,38 @@ describe('an owner in Chromium', () => {
     expect(range(page.url())).toEqual(['2026-11-21', '2026-11-22']);
   });
 
+  it('keeps the repository filter when moving between pages, and its figures are the API’s repository row', async () => {
+    const params = (url: string) => Object.fromEntries(['start_date', 'end_date', 'repository'].map((k) => [k, new URL(url).searchParams.get(k)]));
+    const kept = { start_date: '2026-11-21', end_date: '2026-11-22', repository: 'acme/widgets' };
+    await page.goto(`${app.url}/orgs/acme?start_date=2026-11-21&end_date=2026-11-22`);
+    await page.selectOption('form[data-filter="repository"] select[name="repository"]', 'acme/widgets');
+    await Promise.all([page.waitForURL(/repository=acme%2Fwidgets/), page.click('form[data-filter="repository"] button[type="submit"]')]);
+    expect(params(page.url())).toEqual(kept);
+    const row = ((await api('/repositories?start_date=2026-11-21&end_date=2026-11-22')).data as Record<string, number | string>[]).find((r) => r.repository === 'acme/widgets')!;
+    const shown = await tiles(page);
+    expect(shown['pull_requests.with_claude_code']).toBe(row.pull_requests_with_claude_code);
+    expect(shown['lines_committed.with_claude_code']).toBe(row.lines_with_claude_code);
+    expect(await page.locator('[data-metric="claude_code.lines_accepted"] .badge').textContent()).toBe('org-wide');
+    // Changing the range keeps the repository.
+    await Promise.all([page.waitForURL(/range=7d/), page.click('.presets a:has-text("Last 7 days")')]);
+    expect(new URL(page.url()).searchParams.get('repository')).toBe('acme/widgets');
+    await page.goto(`${app.url}/orgs/acme?start_date=2026-11-21&end_date=2026-11-22&repository=acme/widgets`);
+    await Promise.all([page.waitForURL(/\/users\?/), page.click('nav[aria-label="Sections"] a:has-text("People")')]);
+    expect(params(page.url())).toEqual(kept);
+    expect(await page.inputValue('form[data-filter="repository"] select[name="repository"]')).toBe('acme/widgets');
+    expect(await page.$$eval('tr[data-person]', (rows) => rows.map((r) => r.getAttribute('data-person')))).toEqual(['dana']);
+    await Promise.all([page.waitForURL(/\/pull-requests/), page.click('nav[aria-label="Sections"] a:has-text("Pull requests")')]);
+    expect(params(page.url())).toEqual(kept);
+    expect(await page.inputValue('form[aria-label="Filter pull requests"] select[name="repository"]')).toBe('acme/widgets');
+    await Promise.all([page.waitForURL(/\/users\/dana/), page.click('tr[data-pull-request="acme/widgets#42"] a:has-text("dana")')]);
+    expect(params(page.url())).toEqual(kept);
+    await Promise.all([page.waitForURL(/\/orgs\/acme\?/), page.click('nav[aria-label="Sections"] a:has-text("Overview")')]);
+    expect(params(page.url())).toEqual(kept);
+    // "All repositories" clears it, keeping the range.
+    await Promise.all([page.waitForURL((u) => !u.searchParams.has('repository')), page.click('form[data-filter="repository"] a:has-text("All repositories")')]);
+    expect(params(page.url())).toEqual({ ...kept, repository: null });
+  });
+
   it('exports all users as the API’s CSV', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Export all users (CSV)")')]);
