@@ -1,13 +1,15 @@
 /*
  * Screenshots of the metrics pages for the README, from a running demo (`npm run demo`): signs in
  * as the demo's owner through the demo sign-in page in Debian's Chromium and saves
- * docs/screenshots/*.png.
+ * docs/screenshots/*.png: the overview (tiles with their change vs the previous period), the
+ * overview narrowed to one repository, the people, repositories, one repository and pull requests
+ * pages.
  *
  *   npm run demo            # in one terminal
  *   npm run screenshots     # in another (BASE_URL=http://localhost:3000 by default)
  */
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 
 const base = process.env.BASE_URL ?? 'http://localhost:3000';
 const org = process.env.ORG ?? 'acme';
@@ -18,6 +20,11 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-background-networking', '--no-proxy-server'],
 });
+const saved: string[] = [];
+const save = async (page: Page, name: string, height: number) => {
+  await page.screenshot({ path: `${out}/${name}.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height } });
+  saved.push(`${out}/${name}.png`);
+};
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
   await page.goto(`${base}/orgs/${org}`);
@@ -26,11 +33,23 @@ try {
   await page.waitForURL(`${base}/orgs/${org}`);
   await page.goto(`${base}/orgs/${org}?range=30d`);
   await page.waitForSelector('canvas[data-drawn="true"][data-chart="merged"]');
-  await page.screenshot({ path: `${out}/overview.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1120 } });
+  await save(page, 'overview', 1180);
+  // The first repository the filter offers (they are listed by name).
+  const repository = await page.locator('form[data-filter="repository"] select option:not([value=""])').first().getAttribute('value');
+  await page.goto(`${base}/orgs/${org}?range=30d&repository=${encodeURIComponent(repository!)}`);
+  await page.waitForSelector('canvas[data-drawn="true"][data-chart="merged"]');
+  await save(page, 'overview-repository', 1180);
+  await page.goto(`${base}/orgs/${org}/users?range=30d&sort=pull_requests_with_claude_code&dir=desc`);
+  await save(page, 'people', 760);
+  await page.goto(`${base}/orgs/${org}/repositories?range=30d`);
+  await save(page, 'repositories', 560);
+  await page.goto(`${base}/orgs/${org}/repositories/${repository}?range=30d`);
+  await page.waitForSelector('canvas[data-drawn="true"]');
+  await save(page, 'repository', 900);
   await page.goto(`${base}/orgs/${org}/pull-requests?range=30d&with_claude_code=true`);
   await page.locator('details.evidence summary').first().click();
-  await page.screenshot({ path: `${out}/pull-requests.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 700 } });
-  console.log(`Saved ${out}/overview.png and ${out}/pull-requests.png`);
+  await save(page, 'pull-requests', 760);
+  console.log(`Saved ${saved.join(', ')}`);
 } finally {
   await browser.close();
 }

@@ -185,7 +185,8 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
   const outcomes = outcomesReport(db, org, range, { repository });
-  Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend }));
+  // Spend is not known per repository: a narrowed Outcomes has no cost.
+  Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
   const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
   const repositories = repositoryRows.filter((r) => r.pullRequestsMerged > 0).map((r) => r.repository);
 
@@ -285,8 +286,8 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
       <OutcomesSection
         report={model.outcomes}
         chartId="outcomes"
-        spend={spend}
-        who={org}
+        spend={spend && !narrowed}
+        who={repository ?? org}
         repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${onlyRange}` }))}
       />
 
