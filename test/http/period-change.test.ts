@@ -78,6 +78,15 @@ describe('the change vs the previous period', () => {
     expect(html).toContain('<span aria-hidden="true">▼ </span><span class="visually-hidden">down </span>50% vs previous 3 days');
   });
 
+  it('the Usage tiles: weekly active users at the range’s end against the day before it started', async () => {
+    const html = await page(`/orgs/acme?${RANGE}`);
+    // The 7 days to 2026-11-22: Dana, Sam and Kim (active 11-18); to 2026-11-19: Dana and Kim.
+    expect(change(html, 'usage.weekly_active_users')).toEqual({ change: '0.5', previous: '2', words: '▲ up 50% vs previous 3 days' });
+    expect(change(html, 'usage.monthly_active_users')).toEqual({ change: '0.5', previous: '2', words: '▲ up 50% vs previous 3 days' });
+    // Sessions in the range: the org's 2 now; the org rows before had none.
+    expect(change(html, 'usage.sessions')?.words).toBe('▲ up from 0 vs previous 3 days');
+  });
+
   it('says "no previous data" when the period before was never processed', async () => {
     const html = await page('/orgs/acme?start_date=2026-11-20&end_date=2026-11-20');
     expect(change(html, 'pull_requests.with_claude_code')).toEqual({ change: '', previous: '', words: 'no previous data (the 1 day before)' });
@@ -110,6 +119,8 @@ describe('today, a partial day', () => {
     expect(charts.merged.views.prs.datasets[1].data[6]).toBe(4);
     expect(html).toMatch(/<tr data-partial="true"><th scope="row">[^<]+<span class="partial"> \(today, partial\)<\/span><\/th>/);
     expect(html).toContain('is today: its figures are partial until the day ends');
+    // The daily active users tile counts today so far, and says so.
+    expect(text(new RegExp('data-metric="usage\\.daily_active_users"[^]*?</div>').exec(html)![0])).toMatch(/on \w{3} \d{1,2}, \d{4} \(today, partial\)/);
   });
 
   it('is not marked in a range that ended before today', async () => {

@@ -181,6 +181,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
 
   const usage = usageModel(db, org, range, options.seats);
   usage.chart.partial = partial;
+  const usageBefore = { usage: usageModel(db, org, before, options.seats), days: previous.days, processed: previous.processed };
   charts['active-users'] = usage.chart;
   const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
@@ -190,7 +191,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
   const repositories = repositoryRows.filter((r) => r.pullRequestsMerged > 0).map((r) => r.repository);
 
-  return { summary, previous, charts, boards, usage, spend, outcomes, repositories, repositoryChoices: repositoryRows.map((r) => r.repository), repository };
+  return { summary, previous, charts, boards, usage, usageBefore, today: options.today, spend, outcomes, repositories, repositoryChoices: repositoryRows.map((r) => r.repository), repository };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -378,7 +379,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         })}
       </section>
 
-      <UsageSection org={org} range={range} usage={model.usage} orgWide={narrowed} />
+      <UsageSection org={org} range={range} usage={model.usage} orgWide={narrowed} before={model.usageBefore} today={model.today} />
       {spend && model.spend ? <SpendSection org={org} range={range} spend={model.spend} perDay={charts.spend!} orgWide={narrowed} kept={rangeQuery} /> : null}
       <ChartData specs={charts} />
     </Layout>

@@ -12,7 +12,8 @@ import {
   type SpendPeriod,
 } from '../../db/usage-queries.js';
 import { lastDays, periodStarts, type DayRange } from '../../utc-days.js';
-import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, OrgWideBadge, PersonLink, TableWrap, Tile, type ChartSpec } from './components.js';
+import { periodChange, type PeriodChange } from '../../metrics/report.js';
+import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, OrgWideBadge, PersonLink, TableWrap, Tile, type ChartSpec, type TileChange } from './components.js';
 
 /*
  * The overview's Usage section (who uses Claude Code, how much of the seats) and Spend section
@@ -95,31 +96,76 @@ const Member: FC<{ org: string; p: PersonSpend; kept: string }> = ({ org, p, kep
 /** "of 12 seats · " before an adoption tile's note, where the seat count is known (SEATS, else the org's members). */
 export const ofSeats = (seats: number | null): string => (seats === null ? '' : `of ${formatNumber(seats)} seats · `);
 
-export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel>; orgWide?: boolean }> = ({ usage: u, orgWide = false }) => (
-  <section aria-labelledby="usage-title" data-section="usage">
-    <h2 id="usage-title">
-      Usage
-      <OrgWideBadge shown={orgWide} />
-    </h2>
-    <dl class="tiles" aria-label="Usage">
-      <Tile label="Daily active users" metric="usage.daily_active_users" value={u.dailyActiveUsers} shown={formatNumber(u.dailyActiveUsers)} note={`${ofSeats(u.seats)}on ${formatDay(u.asOf)}`} />
-      <Tile label="Weekly active users" metric="usage.weekly_active_users" value={u.weeklyActiveUsers} shown={formatNumber(u.weeklyActiveUsers)} note={`${ofSeats(u.seats)}7 days to the range's end`} />
-      <Tile label="Monthly active users" metric="usage.monthly_active_users" value={u.monthlyActiveUsers} shown={formatNumber(u.monthlyActiveUsers)} note={`${ofSeats(u.seats)}30 days to the range's end`} />
-      <Tile
-        label="Seat utilization"
-        metric="usage.seat_utilization"
-        value={u.utilization}
-        shown={formatShare(u.utilization)}
-        note={u.seats === null ? 'seats unknown: set SEATS' : `weekly active ÷ ${formatNumber(u.seats)} seats`}
-      />
-      <Tile label="Sessions" metric="usage.sessions" value={u.sessions} shown={formatNumber(u.sessions)} note="in the range" />
-      <Tile label="Active time" metric="usage.active_hours" value={u.activeHours} shown={`${u.activeHours.toLocaleString('en-US')} h`} note="in the range" />
-    </dl>
-    <div class="charts">
-      <ChartFigure id="active-users" title="Daily, weekly and monthly active users" spec={u.chart} description="people with Claude Code activity in the day, the 7 days and the 30 days ending each day" />
-    </div>
-  </section>
-);
+/** The Usage figures of the period before, for each tile's change; `processed`: any of its days was. */
+export interface UsageBefore {
+  usage: ReturnType<typeof usageModel>;
+  days: number;
+  processed: boolean;
+}
+
+export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel>; orgWide?: boolean; before?: UsageBefore | undefined; today?: string }> = ({
+  usage: u,
+  orgWide = false,
+  before,
+  today,
+}) => {
+  const change = (current: number | null, previous: (b: ReturnType<typeof usageModel>) => number | null, kind: PeriodChange['kind'] = 'relative'): TileChange | undefined =>
+    before ? { ...periodChange(current, previous(before.usage), kind), days: before.days, hasPrevious: before.processed } : undefined;
+  return (
+    <section aria-labelledby="usage-title" data-section="usage">
+      <h2 id="usage-title">
+        Usage
+        <OrgWideBadge shown={orgWide} />
+      </h2>
+      <dl class="tiles" aria-label="Usage">
+        <Tile
+          label="Daily active users"
+          metric="usage.daily_active_users"
+          value={u.dailyActiveUsers}
+          shown={formatNumber(u.dailyActiveUsers)}
+          note={`${ofSeats(u.seats)}on ${formatDay(u.asOf)}${u.asOf === today ? ' (today, partial)' : ''}`}
+          change={change(u.dailyActiveUsers, (b) => b.dailyActiveUsers)}
+        />
+        <Tile
+          label="Weekly active users"
+          metric="usage.weekly_active_users"
+          value={u.weeklyActiveUsers}
+          shown={formatNumber(u.weeklyActiveUsers)}
+          note={`${ofSeats(u.seats)}7 days to the range's end`}
+          change={change(u.weeklyActiveUsers, (b) => b.weeklyActiveUsers)}
+        />
+        <Tile
+          label="Monthly active users"
+          metric="usage.monthly_active_users"
+          value={u.monthlyActiveUsers}
+          shown={formatNumber(u.monthlyActiveUsers)}
+          note={`${ofSeats(u.seats)}30 days to the range's end`}
+          change={change(u.monthlyActiveUsers, (b) => b.monthlyActiveUsers)}
+        />
+        <Tile
+          label="Seat utilization"
+          metric="usage.seat_utilization"
+          value={u.utilization}
+          shown={formatShare(u.utilization)}
+          note={u.seats === null ? 'seats unknown: set SEATS' : `weekly active ÷ ${formatNumber(u.seats)} seats`}
+          change={change(u.utilization, (b) => b.utilization, 'points')}
+        />
+        <Tile label="Sessions" metric="usage.sessions" value={u.sessions} shown={formatNumber(u.sessions)} note="in the range" change={change(u.sessions, (b) => b.sessions)} />
+        <Tile
+          label="Active time"
+          metric="usage.active_hours"
+          value={u.activeHours}
+          shown={`${u.activeHours.toLocaleString('en-US')} h`}
+          note="in the range"
+          change={change(u.activeHours, (b) => b.activeHours)}
+        />
+      </dl>
+      <div class="charts">
+        <ChartFigure id="active-users" title="Daily, weekly and monthly active users" spec={u.chart} description="people with Claude Code activity in the day, the 7 days and the 30 days ending each day" />
+      </div>
+    </section>
+  );
+};
 
 export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<typeof spendModel>; perDay: ChartSpec; orgWide?: boolean; kept: string }> = ({
   org,
