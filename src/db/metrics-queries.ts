@@ -171,28 +171,50 @@ export interface RepositoryContribution {
   linesWithoutClaudeCode: number;
 }
 
+/** The sums of a contribution row, by the rollup's rules, over the rows of `CONTRIBUTION_ROWS`. */
+const CONTRIBUTION_SUMS = `
+  sum(CASE WHEN NOT bot AND pr THEN 1 ELSE 0 END) AS pullRequestsMerged,
+  sum(CASE WHEN NOT bot AND pr AND with_cc THEN 1 ELSE 0 END) AS pullRequestsWithClaudeCode,
+  sum(CASE WHEN NOT bot AND pr AND NOT with_cc THEN 1 ELSE 0 END) AS pullRequestsWithoutClaudeCode,
+  sum(CASE WHEN NOT bot THEN opened ELSE 0 END) AS pullRequestsOpened,
+  sum(CASE WHEN bot AND pr THEN 1 ELSE 0 END) AS pullRequestsByBots,
+  sum(CASE WHEN NOT bot THEN added ELSE 0 END) AS linesCommitted,
+  sum(CASE WHEN NOT bot THEN with_lines ELSE 0 END) AS linesWithClaudeCode,
+  sum(CASE WHEN NOT bot THEN added - with_lines ELSE 0 END) AS linesWithoutClaudeCode`;
+
+/** One repository's attributed subjects (merged PRs, pushed commits) and opened PRs of the range, one row each, with their day. */
+const CONTRIBUTION_ROWS = `
+  SELECT author_login AS login, day, is_bot AS bot, pull_request_id IS NOT NULL AS pr, with_claude_code AS with_cc,
+    lines_added AS added, lines_with_claude_code AS with_lines, 0 AS opened
+  FROM attributions WHERE org = @org AND repository = @repository AND day >= @fromDay AND day <= @toDay
+  UNION ALL
+  SELECT p.author_login, substr(p.created_at, 1, 10), p.author_is_bot, 0, 0, 0, 0, 1
+  FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+  WHERE lower(r.owner_login) = lower(@org) AND lower(r.full_name) = @repository AND p.created_at >= @fromDay AND p.created_at < @toDay || 'T99'`;
+
 export function contributionsToRepository(db: Db, org: string, repository: string, fromDay: string, toDay: string): RepositoryContribution[] {
   return statement(
     db,
-    `SELECT lower(login) AS userKey, max(login) AS githubLogin,
-       sum(CASE WHEN NOT bot AND pr THEN 1 ELSE 0 END) AS pullRequestsMerged,
-       sum(CASE WHEN NOT bot AND pr AND with_cc THEN 1 ELSE 0 END) AS pullRequestsWithClaudeCode,
-       sum(CASE WHEN NOT bot AND pr AND NOT with_cc THEN 1 ELSE 0 END) AS pullRequestsWithoutClaudeCode,
-       sum(CASE WHEN NOT bot THEN opened ELSE 0 END) AS pullRequestsOpened,
-       sum(CASE WHEN bot AND pr THEN 1 ELSE 0 END) AS pullRequestsByBots,
-       sum(CASE WHEN NOT bot THEN added ELSE 0 END) AS linesCommitted,
-       sum(CASE WHEN NOT bot THEN with_lines ELSE 0 END) AS linesWithClaudeCode,
-       sum(CASE WHEN NOT bot THEN added - with_lines ELSE 0 END) AS linesWithoutClaudeCode
-     FROM (
-       SELECT author_login AS login, is_bot AS bot, pull_request_id IS NOT NULL AS pr, with_claude_code AS with_cc,
-         lines_added AS added, lines_with_claude_code AS with_lines, 0 AS opened
-       FROM attributions WHERE org = @org AND repository = @repository AND day >= @fromDay AND day <= @toDay
-       UNION ALL
-       SELECT p.author_login, p.author_is_bot, 0, 0, 0, 0, 1
-       FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
-       WHERE lower(r.owner_login) = lower(@org) AND lower(r.full_name) = @repository AND p.created_at >= @fromDay AND p.created_at < @toDay || 'T99')
-     GROUP BY lower(login) ORDER BY userKey`,
+    `SELECT lower(login) AS userKey, max(login) AS githubLogin, ${CONTRIBUTION_SUMS}
+     FROM (${CONTRIBUTION_ROWS}) GROUP BY lower(login) ORDER BY userKey`,
   ).all({ org, repository: repository.toLowerCase(), fromDay, toDay }) as RepositoryContribution[];
+}
+
+/** One person's contribution to one repository per day of the range (days without any are absent). */
+export function personRepositoryDays(
+  db: Db,
+  org: string,
+  repository: string,
+  userKey: string,
+  fromDay: string,
+  toDay: string,
+): Map<string, Omit<RepositoryContribution, 'userKey' | 'githubLogin'>> {
+  const rows = statement(
+    db,
+    `SELECT day, ${CONTRIBUTION_SUMS}
+     FROM (${CONTRIBUTION_ROWS}) WHERE lower(login) = @userKey GROUP BY day ORDER BY day`,
+  ).all({ org, repository: repository.toLowerCase(), fromDay, toDay, userKey: userKey.toLowerCase() }) as (Omit<RepositoryContribution, 'userKey' | 'githubLogin'> & { day: string })[];
+  return new Map(rows.map(({ day, ...m }) => [day, m]));
 }
 
 export interface PullRequestAttribution {
@@ -438,19 +460,6 @@ export function modelSpendByDay(db: Db, org: string, fromDay: string, toDay: str
     db,
     `SELECT day, model, sum(cost_micro_usd) / 1e6 AS costUsd FROM daily_model_usage WHERE org = ? AND day >= ? AND day <= ? GROUP BY day, model ORDER BY day, model`,
   ).all(org, fromDay, toDay) as { day: string; model: string; costUsd: number }[];
-}
-
-/** One author's merged PRs of the range, newest first. */
-export function pullRequestAttributionsByAuthor(db: Db, org: string, authorLogin: string, fromDay: string, toDay: string, limit: number): PullRequestAttribution[] {
-  return (
-    statement(db, `${PR_SELECT} WHERE a.org = ? AND lower(a.author_login) = ? AND a.day >= ? AND a.day <= ? ORDER BY p.merged_at DESC, a.id DESC LIMIT ?`).all(
-      org,
-      authorLogin.toLowerCase(),
-      fromDay,
-      toDay,
-      limit,
-    ) as Record<string, unknown>[]
-  ).map(toAttribution);
 }
 
 /** Whether any Claude Code session ever reported to the org. */

@@ -6,7 +6,10 @@ import {
   contributionsToRepository,
   dataProcessedAt,
   orgTotals,
+  personRepositoryDays,
   repositoryTotal,
+  userDays,
+  userTotal,
   userTotals,
   type MetricTotals,
   type PullRequestAttribution,
@@ -289,6 +292,29 @@ export function scopeUsers(db: Db, org: string, range: DayRange, repository?: st
     const person = byKey.get(userKey) ?? { ...emptyMetrics(), userKey, githubLogin, email: null };
     return narrowedToRepository(person, inRepository);
   });
+}
+
+/** One person's figures per day of the range (days without any absent); with `repository`, their PRs and lines in it. */
+export function personDays(db: Db, org: string, userKey: string, range: DayRange, repository?: string | undefined): Map<string, MetricTotals> {
+  const days = new Map(userDays(db, org, userKey, range.startDate, range.endDate).map(({ day, ...m }) => [day, m as MetricTotals]));
+  if (repository === undefined) return days;
+  const inRepository = personRepositoryDays(db, org, repository, userKey, range.startDate, range.endDate);
+  const out = new Map<string, MetricTotals>();
+  for (const day of new Set([...days.keys(), ...inRepository.keys()])) {
+    out.set(day, narrowedToRepository(days.get(day) ?? emptyMetrics(), inRepository.get(day) ?? emptyMetrics()));
+  }
+  return out;
+}
+
+/** One person's totals over the range; with `repository`, their PRs and lines in it (their telemetry stays org-wide). */
+export function personTotals(db: Db, org: string, userKey: string, range: DayRange, repository?: string | undefined): MetricTotals {
+  const totals = userTotal(db, org, userKey, range.startDate, range.endDate);
+  if (repository === undefined) return totals;
+  const inRepository = emptyMetrics();
+  for (const day of personRepositoryDays(db, org, repository, userKey, range.startDate, range.endDate).values()) {
+    for (const key of REPOSITORY_METRIC_KEYS) inRepository[key] += day[key];
+  }
+  return narrowedToRepository(totals, inRepository);
 }
 
 /** The period of the same length that ends the day before `range` starts. */

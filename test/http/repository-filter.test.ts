@@ -182,6 +182,31 @@ describe('the repository filter', () => {
     expect(overview).toContain('<option value="acme/gadgets" selected="">acme/gadgets</option>');
   });
 
+  it('the person page narrowed to a repository: their PRs and lines in it, their telemetry org-wide', async () => {
+    const lee = await page(`/orgs/acme/users/lee?${RANGE}&repository=acme/gadgets`);
+    expect(tileValues(lee)).toMatchObject({ pull_requests_with_claude_code: 0, lines_with_claude_code: 0, pull_requests_opened: 2 });
+    expect(text(lee)).toContain('of 2 merged');
+    expect(text(lee)).toContain('of 15 committed');
+    expect(text(lee)).toContain('0 with Claude Code + 2 without + 0 bot PRs not compared = 2 merged.');
+    const charts = JSON.parse(/<script type="application\/json" id="chart-data">([^]*?)<\/script>/.exec(lee)![1]!);
+    expect(charts['person-merged'].views.lines.datasets[1].data).toEqual([0, 10, 5]);
+    expect(lee).toContain('data-pull-request="acme/gadgets#7"');
+    // Dana: her PR is in acme/widgets; in acme/gadgets she has none, though her telemetry (org-wide) stays.
+    const danaWidgets = await page(`/orgs/acme/users/dana?${RANGE}&repository=acme/widgets`);
+    expect(tileValues(danaWidgets)).toMatchObject({ pull_requests_with_claude_code: 1, lines_with_claude_code: 22, lines_accepted: 30 });
+    const danaGadgets = await page(`/orgs/acme/users/dana?${RANGE}&repository=acme/gadgets`);
+    expect(tileValues(danaGadgets)).toMatchObject({ pull_requests_with_claude_code: 0, lines_with_claude_code: 0, lines_accepted: 30 });
+    expect(danaGadgets).not.toContain('data-pull-request=');
+    expect(text(danaGadgets)).toContain('0 with Claude Code + 0 without + 0 bot PRs not compared = 0 merged.');
+    for (const metric of ['lines_accepted', 'suggestion_accept_rate', 'sessions', 'cost_usd']) {
+      expect(danaGadgets).toMatch(new RegExp(`data-metric="${metric}" data-value="[^"]*" data-scope="org"`));
+    }
+    expect(danaGadgets).not.toMatch(/data-metric="pull_requests_with_claude_code" data-value="[^"]*" data-scope="org"/);
+    // The outcomes are the API's for that person in that repository.
+    const outcomes = await api(`/outcomes?${RANGE}&repository=acme/widgets&login=dana`);
+    expect(outcomes.cycle_time_hours.with_claude_code.count).toBe(1);
+  });
+
   it('refuses a malformed repository with the pages’ 400 page', async () => {
     const res = await app.http.request(`/orgs/acme?${RANGE}&repository=${encodeURIComponent('not a repo')}`, { headers: { cookie } });
     expect(res.status).toBe(400);

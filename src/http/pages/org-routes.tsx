@@ -13,21 +13,18 @@ import {
   knownRepository,
   knownUser,
   lastActiveDays,
-  pullRequestAttributionsByAuthor,
   pullRequestList,
   processedDays,
   pullRequestListCount,
   repositoryTotal,
   repositoryTotals,
-  userDays,
-  userTotal,
 } from '../../db/metrics-queries.js';
 import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams } from '../../db/org-settings.js';
 import { processingProgress } from '../../db/processing-progress.js';
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
-import { allUserRows, dailyRow, previousPeriod, pullRequestRow, repositoryRow, scopeUsers, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
+import { allUserRows, dailyRow, personDays, personTotals, previousPeriod, pullRequestRow, repositoryRow, scopeUsers, USER_COLUMNS, userRow, usersCsvName } from '../../metrics/report.js';
 import { dayCount, dayOf, daysOf, isCalendarDate, lastDays, periodStarts, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { Processor } from '../../processing/processor.js';
@@ -406,19 +403,21 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         body: <p>Nobody called "{userKey}" has processed activity in {ctx.login}.</p>,
       });
     }
-    const byDay = new Map(userDays(db, ctx.login, userKey, r.range.startDate, r.range.endDate).map(({ day, ...m }) => [day, m]));
-    const totals = userRow({ ...userTotal(db, ctx.login, userKey, r.range.startDate, r.range.endDate), userKey, githubLogin: who.githubLogin, email: who.email });
-    const prs = who.githubLogin ? pullRequestAttributionsByAuthor(db, ctx.login, who.githubLogin, r.range.startDate, r.range.endDate, PERSON_PR_LIMIT + 1) : [];
+    // With a repository filter: their PRs and lines in it; their telemetry stays org-wide (marked so on the page).
+    const repository = repositoryFilterOf(c);
+    const byDay = personDays(db, ctx.login, userKey, r.range, repository);
+    const totals = userRow({ ...personTotals(db, ctx.login, userKey, r.range, repository), userKey, githubLogin: who.githubLogin, email: who.email });
+    const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
+    const author = who.githubLogin;
+    const prs = author ? pullRequestList(db, ctx.login, days, { author, repository }, { offset: 0, limit: PERSON_PR_LIMIT + 1 }) : [];
     const before = previousPeriod(r.range);
     const previous = {
-      ...userRow({ ...userTotal(db, ctx.login, userKey, before.startDate, before.endDate), userKey, githubLogin: who.githubLogin, email: who.email }),
+      ...userRow({ ...personTotals(db, ctx.login, userKey, before, repository), userKey, githubLogin: who.githubLogin, email: who.email }),
       days: dayCount(r.range),
       processed: processedDays(db, ctx.login, before.startDate, before.endDate) > 0,
     };
-    const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
-    const author = who.githubLogin;
     // PRs are an author's by login: someone known only by email has none.
-    const countOf = (filter: { bots: boolean; withClaudeCode?: boolean }) => (author ? pullRequestListCount(db, ctx.login, days, { author, ...filter }) : 0);
+    const countOf = (filter: { bots: boolean; withClaudeCode?: boolean }) => (author ? pullRequestListCount(db, ctx.login, days, { author, repository, ...filter }) : 0);
     const counts = { with: countOf({ bots: false, withClaudeCode: true }), without: countOf({ bots: false, withClaudeCode: false }), bots: countOf({ bots: true }) };
     return c.html(
       <PersonPage
@@ -429,7 +428,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         days={daysOf(r.range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()))}
         pullRequests={prs.slice(0, PERSON_PR_LIMIT).map(pullRequestRow)}
         moreThanShown={prs.length > PERSON_PR_LIMIT}
-        outcomes={who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
+        outcomes={
+          who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin, repository ?? null], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin!, repository })) : null
+        }
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
         previous={previous}

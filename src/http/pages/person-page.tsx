@@ -11,6 +11,7 @@ import {
   isBotLogin,
   keptFilters,
   keptQuery,
+  OrgWideNote,
   partialDay,
   PullRequestSplit,
   PullRequestTable,
@@ -58,6 +59,9 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
     hasPrevious: before.processed,
   });
   const kept = keptQuery(p);
+  const narrowed = Boolean(p.repository);
+  // Spend is not known per repository: narrowed, Outcomes has no cost.
+  const outcomeSpend = p.spend && !narrowed;
   const charts: Record<string, ChartSpec> = {
     'person-merged': {
       kind: 'bar',
@@ -92,7 +96,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
       },
     },
   };
-  if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: p.spend }));
+  if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: outcomeSpend }));
   const name = t.login ?? t.email ?? p.userKey;
   const bot = isBotLogin(t.login ?? p.userKey);
   return (
@@ -121,15 +125,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         processedAt={p.processedAt}
         extra={keptFilters(p)}
       />
-      {p.repository ? (
-        <p class="notice" data-org-wide>
-          This page shows {name}'s work in every repository. Their pull requests in {p.repository}:{' '}
-          <a href={`/orgs/${p.org}/pull-requests?${new URLSearchParams({ start_date: p.range.startDate, end_date: p.range.endDate, repository: p.repository, author: t.login ?? p.userKey }).toString()}`}>
-            the pull requests page
-          </a>
-          .
-        </p>
-      ) : null}
+      {p.repository ? <OrgWideNote repository={p.repository} what="Lines accepted, the accept rate, sessions, spend and Claude Code activity per day" /> : null}
       <dl class="tiles" aria-label="Totals for the range">
         <Tile
           label="PRs with Claude Code"
@@ -147,25 +143,43 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
           note={`of ${formatNumber(t.lines_committed)} committed`}
           change={change(t.lines_with_claude_code, before.lines_with_claude_code)}
         />
-        <Tile label="Lines accepted" metric="lines_accepted" value={t.lines_accepted} shown={formatNumber(t.lines_accepted)} change={change(t.lines_accepted, before.lines_accepted)} />
+        <Tile
+          label="Lines accepted"
+          metric="lines_accepted"
+          value={t.lines_accepted}
+          shown={formatNumber(t.lines_accepted)}
+          change={change(t.lines_accepted, before.lines_accepted)}
+          orgWide={narrowed}
+        />
         <Tile
           label="Suggestion accept rate"
           metric="suggestion_accept_rate"
           value={t.suggestion_accept_rate}
           shown={formatShare(t.suggestion_accept_rate)}
           change={change(t.suggestion_accept_rate, before.suggestion_accept_rate, 'points')}
+          orgWide={narrowed}
         />
-        <Tile label="Sessions" metric="sessions" value={t.sessions} shown={formatNumber(t.sessions)} change={change(t.sessions, before.sessions)} />
+        <Tile label="Sessions" metric="sessions" value={t.sessions} shown={formatNumber(t.sessions)} change={change(t.sessions, before.sessions)} orgWide={narrowed} />
         <Tile label="PRs opened" metric="pull_requests_opened" value={t.pull_requests_opened} shown={formatNumber(t.pull_requests_opened)} change={change(t.pull_requests_opened, before.pull_requests_opened)} />
-        {p.spend ? <Tile label="Spend" metric="cost_usd" value={t.cost_usd} shown={formatUsd(t.cost_usd)} change={change(t.cost_usd, before.cost_usd)} /> : null}
+        {p.spend ? <Tile label="Spend" metric="cost_usd" value={t.cost_usd} shown={formatUsd(t.cost_usd)} change={change(t.cost_usd, before.cost_usd)} orgWide={narrowed} /> : null}
       </dl>
       <div class="charts">
-        <ChartFigure id="person-merged" title="Committed per day, with vs without Claude Code" spec={charts['person-merged']!} description="lines (or PRs) merged per day" />
-        <ChartFigure id="person-activity" title="Claude Code activity per day" spec={charts['person-activity']!} description="lines accepted per day (left axis) and sessions per day (right axis)" />
+        <ChartFigure
+          id="person-merged"
+          title={`Committed per day, with vs without Claude Code${narrowed ? ` (${p.repository})` : ''}`}
+          spec={charts['person-merged']!}
+          description="lines (or PRs) merged per day"
+        />
+        <ChartFigure
+          id="person-activity"
+          title={`Claude Code activity per day${narrowed ? ' (org-wide)' : ''}`}
+          spec={charts['person-activity']!}
+          description="lines accepted per day (left axis) and sessions per day (right axis)"
+        />
       </div>
-      {p.outcomes ? <OutcomesSection report={p.outcomes} chartId="person-outcomes" spend={p.spend} who={name} /> : null}
+      {p.outcomes ? <OutcomesSection report={p.outcomes} chartId="person-outcomes" spend={outcomeSpend} who={narrowed ? `${name} in ${p.repository}` : name} /> : null}
       <ChartData specs={charts} />
-      <h2>Merged pull requests</h2>
+      <h2>Merged pull requests{narrowed ? ` in ${p.repository}` : ''}</h2>
       <PullRequestSplit counts={p.counts} note={false} />
       {p.pullRequests.length === 0 ? (
         <p class="muted">No merged pull requests in this range.</p>
@@ -175,7 +189,10 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
           {p.moreThanShown ? (
             <p class="muted">
               Showing the newest {p.pullRequests.length}; the{' '}
-              <a href={`/orgs/${p.org}/pull-requests?${new URLSearchParams({ start_date: p.range.startDate, end_date: p.range.endDate, author: t.login ?? p.userKey }).toString()}`}>pull requests page</a> lists
+              <a href={`/orgs/${p.org}/pull-requests?${new URLSearchParams({ start_date: p.range.startDate, end_date: p.range.endDate, ...keptFilters(p), author: t.login ?? p.userKey }).toString()}`}>
+                pull requests page
+              </a>{' '}
+              lists
               all.
             </p>
           ) : null}
