@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { dailyOrgMetrics, dailyUserMetrics } from '../../src/db/schema.js';
 import { addDays, dayOf } from '../../src/utc-days.js';
 import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
@@ -18,11 +19,13 @@ import { nockInstallationTokenAnyTimes, signIn } from '../helpers/web-session.js
 let app: AppServer;
 let cleanup: () => Promise<void>;
 let cookie: string;
+let apiKey: string;
 const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 const today = dayOf(new Date());
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
+  apiKey = createApiKey(app.db, { org: 'acme' }).key;
   nockInstallationTokenAnyTimes();
   cookie = await signIn(app.http, { login: 'olga', id: 4713 });
   nockOrgMembership('acme', 'olga', 'admin');
@@ -74,6 +77,12 @@ describe('the change vs the previous period', () => {
     expect(change(html, 'claude_code.active_users')?.words).toBe('no change vs previous 3 days');
     // Spend: $0.02145 now, $0.0429 before: −50%.
     expect(change(html, 'claude_code.cost_usd')).toMatchObject({ change: '-0.5', words: '▼ down 50% vs previous 3 days' });
+    // The previous figures are the API's for the period before.
+    const before = (await (await app.http.request('/api/v1/orgs/acme/summary?start_date=2026-11-17&end_date=2026-11-19', { headers: { 'x-api-key': apiKey } })).json()) as any;
+    expect(Number(change(html, 'pull_requests.with_claude_code')!.previous)).toBe(before.pull_requests.with_claude_code);
+    expect(Number(change(html, 'lines_committed.with_claude_code')!.previous)).toBe(before.lines_committed.with_claude_code);
+    expect(Number(change(html, 'claude_code.active_users')!.previous)).toBe(before.claude_code.active_users);
+    expect(Number(change(html, 'claude_code.cost_usd')!.previous)).toBe(before.claude_code.cost_usd);
     // The arrow is hidden from screen readers, which read "down 50%".
     expect(html).toContain('<span aria-hidden="true">▼ </span><span class="visually-hidden">down </span>50% vs previous 3 days');
   });
@@ -121,6 +130,12 @@ describe('today, a partial day', () => {
     expect(html).toContain('is today: its figures are partial until the day ends');
     // The daily active users tile counts today so far, and says so.
     expect(text(new RegExp('data-metric="usage\\.daily_active_users"[^]*?</div>').exec(html)![0])).toMatch(/on \w{3} \d{1,2}, \d{4} \(today, partial\)/);
+  });
+
+  it('is marked on a person’s charts too', async () => {
+    const charts = chartData(await page('/orgs/acme/users/dana?range=7d'));
+    expect(charts['person-merged'].partial).toBe(6);
+    expect(charts['person-activity'].partial).toBe(6);
   });
 
   it('is not marked in a range that ended before today', async () => {

@@ -217,6 +217,16 @@ describe('the repository filter', () => {
 describe('bots reconciled on the repository and person pages', () => {
   it('the repository page adds up its merged PRs: with + without + bots = all', async () => {
     const html = await page(`/orgs/acme/repositories/acme/gadgets?${RANGE}`);
+    // Its tiles are the API's repository row; the days before the range were never processed.
+    const row = ((await api(`/repositories?${RANGE}`)).data as any[]).find((r) => r.repository === 'acme/gadgets');
+    expect(tileValues(html)).toMatchObject({
+      pull_requests_with_claude_code: row.pull_requests_with_claude_code,
+      pull_requests_merged: row.pull_requests_merged,
+      lines_with_claude_code: row.lines_with_claude_code,
+      pull_requests_opened: row.pull_requests_opened,
+      lines_with_claude_code_share: 0,
+    });
+    expect(text(html)).toContain('no previous data (the 3 days before)');
     expect(text(html)).toContain('0 with Claude Code + 2 without + 1 bot PR not compared = 3 merged.');
     const widgets = await page(`/orgs/acme/repositories/acme/widgets?${RANGE}`);
     expect(text(widgets)).toContain('1 with Claude Code + 0 without + 0 bot PRs not compared = 1 merged.');
