@@ -18,6 +18,26 @@ describe('isPostgresUrl', () => {
   });
 });
 
+describe('testPostgresUrl', () => {
+  it('skips locally without a cluster, and fails on CI instead of skipping', () => {
+    const saved = { url: process.env.TEST_POSTGRES_URL, ci: process.env.CI };
+    try {
+      delete process.env.TEST_POSTGRES_URL;
+      delete process.env.CI;
+      expect(testPostgresUrl()).toBeUndefined();
+      process.env.CI = 'true';
+      expect(() => testPostgresUrl()).toThrow('TEST_POSTGRES_URL is not set on CI: .ci/run starts the cluster and sets it');
+      process.env.TEST_POSTGRES_URL = 'postgresql://postgres@localhost/postgres?host=/tmp/pg-cluster.x';
+      expect(testPostgresUrl()).toBe('postgresql://postgres@localhost/postgres?host=/tmp/pg-cluster.x');
+    } finally {
+      for (const [name, value] of [['TEST_POSTGRES_URL', saved.url], ['CI', saved.ci]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
+
 const clusterUrl = testPostgresUrl();
 const journalEntries = (JSON.parse(readFileSync(join(POSTGRES_MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }).entries
   .length;
