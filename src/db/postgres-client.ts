@@ -66,7 +66,61 @@ async function checkCollation(pool: pg.Pool): Promise<void> {
 export const ADVISORY_LOCK_KEYS = {
   /** Held while migrations are applied. */
   migrations: 0x63636d01,
+  /** Held for the whole of a processing run: one run at a time across every replica. */
+  processing: 0x63636d02,
 } as const;
+
+/** A session-level advisory lock held on a connection of its own. */
+export interface AdvisoryLock {
+  /** True once the connection holding it failed: PostgreSQL released the lock with it. */
+  readonly lost: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the advisory lock `key` without waiting, on a connection taken from the pool for as long
+ * as it is held (across any number of transactions on other connections); undefined when another
+ * session holds it. Should this process die or its connection break, PostgreSQL releases the lock
+ * with the session, so a dead holder never blocks the next one.
+ */
+export async function tryAdvisoryLock(db: PostgresDb, key: number): Promise<AdvisoryLock | undefined> {
+  const client = await db.$client.connect();
+  let lost = false;
+  // A checked-out client that loses its connection emits 'error'; unheard, it would end the process.
+  client.on('error', () => {
+    lost = true;
+  });
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
+    if (!rows[0]?.locked) {
+      client.release();
+      return undefined;
+    }
+  } catch (error) {
+    client.release(error as Error);
+    throw error;
+  }
+  let released = false;
+  return {
+    get lost() {
+      return lost;
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      if (lost) {
+        client.release(true);
+        return;
+      }
+      try {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+        client.release();
+      } catch (error) {
+        client.release(error as Error);
+      }
+    },
+  };
+}
 
 /**
  * drizzle 0.45's migrator reads which migrations were applied before its transaction starts, so

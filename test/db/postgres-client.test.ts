@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closePostgresDb, createPostgresDb, isPostgresUrl, POSTGRES_MIGRATIONS_FOLDER, type PostgresDb } from '../../src/db/postgres-client.js';
+import {
+  ADVISORY_LOCK_KEYS,
+  closePostgresDb,
+  createPostgresDb,
+  isPostgresUrl,
+  POSTGRES_MIGRATIONS_FOLDER,
+  tryAdvisoryLock,
+  type PostgresDb,
+} from '../../src/db/postgres-client.js';
 import { jobs, orgSettings, repositories, sessionLineFingerprints } from '../../src/db/postgres-schema.js';
 import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from '../helpers/test-postgres.js';
 
@@ -139,6 +147,63 @@ describe.skipIf(!clusterUrl)('createPostgresDb on the test cluster', () => {
       sql`SELECT login FROM (VALUES ('bob'), ('Zed'), ('alice'), ('_bot'), ('Émile')) AS t(login) ORDER BY login`,
     );
     expect(sortedLogins.rows.map((r) => r.login)).toEqual(['Zed', '_bot', 'alice', 'bob', 'Émile']);
+  });
+});
+
+describe.skipIf(!clusterUrl)('tryAdvisoryLock: one holder across replicas', () => {
+  let database: Awaited<ReturnType<typeof createTestPostgresDatabase>>;
+  let replicaA: PostgresDb;
+  let replicaB: PostgresDb;
+
+  beforeAll(async () => {
+    database = await createTestPostgresDatabase(clusterUrl!);
+    replicaA = await createPostgresDb({ url: database.url, maxConnections: 3 });
+    replicaB = await createPostgresDb({ url: database.url, maxConnections: 3 });
+  });
+  afterAll(async () => {
+    if (replicaA) await closePostgresDb(replicaA);
+    if (replicaB) await closePostgresDb(replicaB);
+    await database?.drop();
+  });
+
+  const holders = async () =>
+    (
+      await replicaA.execute<{ n: number }>(
+        sql`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = ${ADVISORY_LOCK_KEYS.processing} AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      )
+    ).rows[0]!.n;
+
+  it('refuses a second holder until the first releases, while the holder goes on using its pool', async () => {
+    const first = await tryAdvisoryLock(replicaA, ADVISORY_LOCK_KEYS.processing);
+    expect(first).toBeDefined();
+    expect(await tryAdvisoryLock(replicaB, ADVISORY_LOCK_KEYS.processing)).toBeUndefined();
+    // Not reentrant through the pool: another connection of the same replica is another session.
+    expect(await tryAdvisoryLock(replicaA, ADVISORY_LOCK_KEYS.processing)).toBeUndefined();
+    // The run's own transactions use the pool's other connections meanwhile.
+    await replicaA.transaction(async (tx) => {
+      await tx.execute(sql`SELECT 1`);
+    });
+    expect(await holders()).toBe(1);
+    await first!.release();
+    expect(await holders()).toBe(0);
+    const second = await tryAdvisoryLock(replicaB, ADVISORY_LOCK_KEYS.processing);
+    expect(second).toBeDefined();
+    await second!.release();
+  });
+
+  it('is released by PostgreSQL when the holding session dies', async () => {
+    const held = await tryAdvisoryLock(replicaB, ADVISORY_LOCK_KEYS.processing);
+    expect(held).toBeDefined();
+    // The holder's connection is cut, as when its process dies.
+    await replicaA.execute(
+      sql`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = ${ADVISORY_LOCK_KEYS.processing} AND granted`,
+    );
+    await expect.poll(() => held!.lost).toBe(true);
+    expect(await holders()).toBe(0);
+    const next = await tryAdvisoryLock(replicaA, ADVISORY_LOCK_KEYS.processing);
+    expect(next).toBeDefined();
+    await next!.release();
+    await held!.release(); // a lost lock's release only discards its connection
   });
 });
 
