@@ -6,13 +6,14 @@ import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
  */
 
 /**
- * `user_key AS userKey, model, …`: every column of `table` but `omit`, each named by its field, so
- * a row read with it has the fields of the table's `$inferSelect` (less `omit`).
+ * `user_key AS "userKey", model, …`: every column of `table` but `omit`, each named by its field, so
+ * a row read with it has the fields of the table's `$inferSelect` (less `omit`). The alias is
+ * quoted because PostgreSQL folds an unquoted one to lower case (`userkey`); SQLite reads both alike.
  */
 export function selectColumns<T extends Table>(table: T, omit: readonly (keyof T['$inferSelect'] & string)[] = []): string {
   return Object.entries(getTableColumns(table))
     .filter(([field]) => !omit.includes(field))
-    .map(([field, column]) => (column.name === field ? field : `${column.name} AS ${field}`))
+    .map(([field, column]) => (column.name === field ? field : `${column.name} AS "${field}"`))
     .join(', ');
 }
 
