@@ -1,12 +1,27 @@
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { modelSpendByDay, orgDays, repositoryTotals, userTotals } from '../../db/metrics-queries.js';
+import { teamDays, teamRepositoryTotals, teamUserTotals } from '../../db/team-queries.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
 import { daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
 import type { OrgRole } from '../auth/org-access.js';
-import { botPullRequestsNote, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
+import {
+  botPullRequestsNote,
+  ChartData,
+  ChartFigure,
+  formatDay,
+  formatNumber,
+  formatShare,
+  formatUsd,
+  rangeQuery as rangeQueryOf,
+  RangePicker,
+  Tile,
+  withAndWithout,
+  type ChartSpec,
+  type OrgPageFrame,
+} from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
 import { ofSeats, SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
@@ -28,12 +43,21 @@ const BOARDS = {
 
 export type BoardName = keyof typeof BOARDS;
 
-export function overviewModel(db: Db, org: string, range: DayRange, options: { spend: boolean; seats: number | null; today: string }) {
-  const summary = summaryReport(db, org, range);
-  const byDay = orgDays(db, org, range.startDate, range.endDate);
+/**
+ * The overview's figures over a range: the org's, or with `team` (spec: Teams) its people's, from
+ * the same report rows as the API's `team=`. The usage and spend-by-model sections are the org's
+ * (they are not kept per person-day); with a team they are left out, not shown as the team's.
+ */
+export function overviewModel(db: Db, org: string, range: DayRange, options: { spend: boolean; seats: number | null; today: string; team?: string | undefined }) {
+  const team = options.team;
+  const summary = summaryReport(db, org, range, team);
+  const byDay = team === undefined ? orgDays(db, org, range.startDate, range.endDate) : teamDays(db, org, team, range.startDate, range.endDate);
   const days = daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()));
   const labels = days.map((d) => formatDay(d.date).replace(/, \d{4}$/, ''));
-  const people = userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map((u) => ({ key: u.userKey, row: userRow(u) }));
+  const everyone = { limit: Number.MAX_SAFE_INTEGER };
+  const people = (team === undefined ? userTotals(db, org, range.startDate, range.endDate, everyone) : teamUserTotals(db, org, team, range.startDate, range.endDate, everyone)).map(
+    (u) => ({ key: u.userKey, row: userRow(u) }),
+  );
 
   const charts: Record<string, ChartSpec> = {
     adoption: {
@@ -89,7 +113,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
     },
   };
 
-  if (options.spend) {
+  if (options.spend && team === undefined) {
     const spend = modelSpendByDay(db, org, range.startDate, range.endDate);
     const models = [...new Set(spend.map((s) => s.model))].sort();
     const index = new Map(days.map((d, i) => [d.date, i]));
@@ -122,17 +146,17 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
     ]),
   ) as Record<BoardName, { key: string; name: string; value: number }[]>;
 
-  const usage = usageModel(db, org, range, options.seats);
-  charts['active-users'] = usage.chart;
-  const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
+  const usage = usageModel(db, org, range, team === undefined ? options.seats : null);
+  if (team === undefined) charts['active-users'] = usage.chart;
+  const spend = options.spend && team === undefined ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
-  const outcomes = outcomesReport(db, org, range);
+  const outcomes = outcomesReport(db, org, range, { team });
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend }));
-  const repositories = repositoryTotals(db, org, range.startDate, range.endDate)
+  const repositories = (team === undefined ? repositoryTotals(db, org, range.startDate, range.endDate) : teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
     .filter((r) => r.pullRequestsMerged > 0)
     .map((r) => r.repository);
 
-  return { summary, charts, boards, usage, spend, outcomes, repositories };
+  return { summary, charts, boards, usage, spend, outcomes, repositories, team };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -142,13 +166,29 @@ export interface OverviewPageProps extends OrgPageFrame {
   publicOrigin: string;
 }
 
-export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry }) => {
+export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry, teams }) => {
   const { summary: s, charts, boards } = model;
-  const rangeQuery = `start_date=${range.startDate}&end_date=${range.endDate}`;
+  const rangeQuery = rangeQueryOf(range);
   return (
     <Layout title="Overview" viewer={viewer} org={{ login: org, role, section: 'overview', query: rangeQuery }} charts>
-      <h1>{org}: Claude Code overview</h1>
-      <RangePicker path={`/orgs/${org}`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={s.data_processed_at} />
+      <h1>
+        {org}: Claude Code overview{model.team ? <span data-team={model.team}>, team {teams?.find((t) => t.slug === model.team)?.name ?? model.team}</span> : null}
+      </h1>
+      <RangePicker
+        path={`/orgs/${org}`}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={s.data_processed_at}
+        team={range.team}
+        teams={teams}
+      />
+      {model.team ? (
+        <p class="muted" data-team-note>
+          Figures of the team's people only: its GitHub members, and whoever Claude Code's telemetry placed in it on a day. Usage over time and spend by
+          model are the org's: <a href={`/orgs/${org}?start_date=${range.startDate}&end_date=${range.endDate}`}>show the whole org</a>.
+        </p>
+      ) : null}
       {telemetry ? null : <NoTelemetryNotice org={org} role={role} />}
 
       <dl class="tiles" aria-label="Totals for the range">
@@ -195,7 +235,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         report={model.outcomes}
         chartId="outcomes"
         spend={spend}
-        who={org}
+        who={model.team ? `${org}'s team ${model.team}` : org}
         repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${rangeQuery}` }))}
       />
 
@@ -271,7 +311,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         })}
       </section>
 
-      <UsageSection org={org} range={range} usage={model.usage} />
+      {model.team ? null : <UsageSection org={org} range={range} usage={model.usage} />}
       {spend && model.spend ? (
         <SpendSection org={org} range={range} spend={model.spend} perDay={charts.spend!} />
       ) : null}

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { UserRow } from '../../metrics/report.js';
-import { formatDay, formatNumber, formatShare, formatUsd, rangeQuery, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
+import { filterParams, formatDay, formatNumber, formatShare, formatUsd, rangeQuery, RangePicker, TableWrap, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /* Everyone with activity in the range: the API's users rows as a table, sortable by any column and searchable. */
@@ -60,9 +60,11 @@ export interface PeoplePageProps extends OrgPageFrame {
   q: string | undefined;
   /** Everyone with activity in the range, before the search. */
   everyone: number;
+  /** The org's members (of the team, when filtered) with no Claude Code telemetry in the range; null: the member list is unknown. */
+  notUsing?: { login: string }[] | null | undefined;
 }
 
-export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone }) => {
+export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone, teams, notUsing }) => {
   const kept = rangeQuery(range);
   const base = `/orgs/${org}/users`;
   const columns = (Object.entries(PEOPLE_COLUMNS) as [PeopleSort, (typeof PEOPLE_COLUMNS)[PeopleSort]][]).filter(([, c]) => spend || !c.spend);
@@ -70,13 +72,13 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
     // A text column starts A→Z; a figure or a day starts with the largest or latest.
     const first: SortDirection = by === 'person' ? 'asc' : 'desc';
     const dir = sort?.by === by ? (sort.dir === 'asc' ? 'desc' : 'asc') : first;
-    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, sort: by, dir, ...(q ? { q } : {}) }).toString()}`;
+    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), sort: by, dir, ...(q ? { q } : {}) }).toString()}`;
   };
   const keptParams = { ...(sort ? { sort: sort.by, dir: sort.dir } : {}), ...(q ? { q } : {}) };
   return (
     <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people', query: kept }}>
       <h1>People</h1>
-      <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptParams} />
+      <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptParams} team={range.team} teams={teams} />
       <p>
         <a class="button" href={`/orgs/${org}/users.csv?${kept}`} download>
           Export all users (CSV)
@@ -84,7 +86,7 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
         <span class="muted">Claude Code users not yet linked to a GitHub login are listed by email.</span>
       </p>
       <form method="get" action={base} class="filters" role="search" aria-label="Search people">
-        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).map(([name, value]) => (
+        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
         <label>
@@ -92,7 +94,11 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
           <input type="search" name="q" value={q ?? ''} maxlength={100} />
         </label>
         <button type="submit">Search</button>
-        {q ? <a href={`${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).toString()}`}>Show everyone</a> : null}
+        {q ? (
+          <a href={`${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), ...(sort ? { sort: sort.by, dir: sort.dir } : {}) }).toString()}`}>
+            Show everyone
+          </a>
+        ) : null}
       </form>
       {q ? (
         <p class="total" data-total={String(people.length)}>
@@ -141,6 +147,37 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
           </tbody>
         </table>
       </TableWrap>
+      {notUsing === undefined ? null : <NotUsingSection notUsing={notUsing} team={range.team} />}
     </Layout>
   );
 };
+
+/**
+ * "Not using Claude Code yet": the org's members (from the member list the app reads from GitHub
+ * daily) with no Claude Code telemetry in the range. With a team: its GitHub members only.
+ */
+export const NotUsingSection: FC<{ notUsing: { login: string }[] | null; team: string | undefined }> = ({ notUsing, team }) => (
+  <section aria-labelledby="not-using-title" data-not-using={notUsing === null ? 'unknown' : String(notUsing.length)}>
+    <h2 id="not-using-title">Not using Claude Code yet</h2>
+    {notUsing === null ? (
+      <p class="muted">
+        The org's member list is not known yet. The app reads it from GitHub once a day with its installation (the <code>members: read</code> permission);
+        this server has not read it yet, or has no GitHub App credentials to read it with.
+      </p>
+    ) : notUsing.length === 0 ? (
+      <p>Every member{team ? ` of team ${team}` : ''} sent Claude Code telemetry in this range.</p>
+    ) : (
+      <>
+        <p>
+          {formatNumber(notUsing.length)} member{notUsing.length === 1 ? '' : 's'}
+          {team ? ` of team ${team}` : ' of the org'} sent no Claude Code telemetry in this range (from the org's member list on GitHub).
+        </p>
+        <ul class="logins">
+          {notUsing.map((m) => (
+            <li data-login={m.login}>{m.login}</li>
+          ))}
+        </ul>
+      </>
+    )}
+  </section>
+);

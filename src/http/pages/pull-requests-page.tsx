@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { PullRequestRow } from '../../metrics/report.js';
-import { formatNumber, rangeQuery, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
+import { filterParams, formatNumber, rangeQuery, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /*
@@ -55,12 +55,12 @@ const FILTERS: { id: PullRequestFilter; label: string }[] = [
   { id: 'bots', label: 'Bots' },
 ];
 
-export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer, range, preset, processedAt, query, rows, total, counts, pageSize, repositories, githubWebUrl }) => {
+export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer, range, preset, processedAt, query, rows, total, counts, pageSize, repositories, githubWebUrl, teams }) => {
   const base = `/orgs/${org}/pull-requests`;
   const href = (over: Partial<PullRequestQuery>) => {
     const q = { ...query, ...over };
     const params: Record<string, string> = { ...pullRequestFilterParams(q), ...(q.page > 1 ? { page: String(q.page) } : {}) };
-    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...params }).toString()}`;
+    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), ...params }).toString()}`;
   };
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const first = (query.page - 1) * pageSize + 1;
@@ -68,7 +68,16 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
   return (
     <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests', query: rangeQuery(range) }}>
       <h1>Merged pull requests</h1>
-      <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={pullRequestFilterParams(query)} />
+      <RangePicker
+        path={base}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={processedAt}
+        extra={pullRequestFilterParams(query)}
+        team={range.team}
+        teams={teams}
+      />
       <nav class="range" aria-label="With or without Claude Code">
         <div class="presets">
           {FILTERS.map((f) => (
@@ -79,7 +88,7 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
         </div>
       </nav>
       <form method="get" action={base} class="filters" aria-label="Filter pull requests">
-        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...filterParam(query.filter) }).map(([name, value]) => (
+        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), ...filterParam(query.filter) }).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
         <label>

@@ -20,12 +20,20 @@ const COLUMNS = [
   ['lines_with_claude_code', 'Lines with Claude Code'],
 ] as const satisfies readonly (readonly [keyof RepositoryRow, string])[];
 
-export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer, range, preset, processedAt, repositories }) => {
+export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer, range, preset, processedAt, repositories, teams }) => {
   const kept = rangeQuery(range);
   return (
     <Layout title="Repositories" viewer={viewer} org={{ login: org, role, section: 'repositories', query: kept }}>
       <h1>Repositories</h1>
-      <RangePicker path={`/orgs/${org}/repositories`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} />
+      <RangePicker
+        path={`/orgs/${org}/repositories`}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={processedAt}
+        team={range.team}
+        teams={teams}
+      />
       <TableWrap label="Repositories">
         <table>
           <thead>
