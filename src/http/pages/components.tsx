@@ -78,7 +78,7 @@ export const RangePicker: FC<{
           </a>
         ))}
       </nav>
-      <form method="get" action={path} aria-label={teams.length > 0 ? 'Custom date range and team' : 'Custom date range'}>
+      <form method="get" action={path} aria-label="Custom date range">
         {Object.entries(teams.length > 0 ? given : extra).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
