@@ -51,46 +51,42 @@ export function teamsOf(db: Db, org: string, fromDay: string, toDay: string): Te
   ].sort((a, b) => a.slug.localeCompare(b.slug));
 }
 
-/** How many people were in the team over the range: its GitHub members and the people telemetry placed in it. */
-export function teamPeopleCount(db: Db, org: string, slug: string, fromDay: string, toDay: string): number {
-  return (
-    statement(
-      db,
-      `SELECT count(*) AS n FROM (
-         SELECT tm.user_key FROM github_team_members tm JOIN github_teams tg ON tg.org = tm.org AND tg.id = tm.team_id WHERE tg.org = ? AND tg.slug = ?
-         UNION SELECT user_key FROM daily_user_teams WHERE org = ? AND team = ? AND day >= ? AND day <= ?)`,
-    ).get(org, slug, org, slug, fromDay, toDay) as { n: number }
-  ).n;
-}
-
 const SUMS = METRIC_KEYS.map((k) => `coalesce(sum(u.${METRIC_COLUMN_NAMES[k]}), 0) AS ${k}`).join(', ');
-const IN_TEAM = inTeamSql('u.user_key', 'u.day');
+
+/**
+ * The person-days of one team (`@team`) in [@from, @to] as a CTE `team_days (day, user_key)`: its
+ * GitHub members' days with figures, and the days telemetry placed people in it, each once. The
+ * CROSS JOINs fix the join order (members first, then their days by the (org, user_key, day)
+ * index): SQLite's planner otherwise scans every person-day of the range once per member.
+ */
+const TEAM_DAYS = `team_days AS (
+    SELECT u.day AS day, u.user_key AS user_key
+    FROM github_teams tg CROSS JOIN github_team_members tm CROSS JOIN daily_user_metrics u
+    WHERE tg.org = @org AND tg.slug = @team AND tm.org = tg.org AND tm.team_id = tg.id
+      AND u.org = tm.org AND u.user_key = tm.user_key AND u.day >= @from AND u.day <= @to
+    UNION
+    SELECT day, user_key FROM daily_user_teams WHERE org = @org AND team = @team AND day >= @from AND day <= @to)`;
+
+/** The team's person-days joined to their figures (`u`). */
+const TEAM_ROWS = `team_days t CROSS JOIN daily_user_metrics u ON u.org = @org AND u.day = t.day AND u.user_key = t.user_key`;
 
 /** The team's totals over the range: its people's person-days summed; active users are its people active on any day, each once. */
 export function teamTotals(db: Db, org: string, slug: string, fromDay: string, toDay: string): MetricTotals {
-  const totals = statement(db, `SELECT ${SUMS} FROM daily_user_metrics u WHERE u.org = ? AND u.day >= ? AND u.day <= ? AND ${IN_TEAM}`).get(
-    org,
-    fromDay,
-    toDay,
-    ...teamParams(org, slug),
-  ) as MetricTotals;
-  totals.activeUsers = (
-    statement(
-      db,
-      `SELECT count(DISTINCT u.user_key) AS n FROM daily_user_metrics u WHERE u.org = ? AND u.day >= ? AND u.day <= ? AND u.active_users > 0 AND ${IN_TEAM}`,
-    ).get(org, fromDay, toDay, ...teamParams(org, slug)) as { n: number }
-  ).n;
-  return totals;
+  const { activeUsersOnce, ...totals } = statement(
+    db,
+    `WITH ${TEAM_DAYS} SELECT ${SUMS}, count(DISTINCT CASE WHEN u.active_users > 0 THEN u.user_key END) AS activeUsersOnce FROM ${TEAM_ROWS}`,
+  ).get({ org, team: slug, from: fromDay, to: toDay }) as MetricTotals & { activeUsersOnce: number };
+  return { ...totals, activeUsers: activeUsersOnce };
 }
 
 /** The team's figures per day of the range (days without any left out); active users are the day's active people of the team. */
 export function teamDays(db: Db, org: string, slug: string, fromDay: string, toDay: string): Map<string, MetricTotals> {
-  const rows = statement(db, `SELECT u.day AS day, ${SUMS} FROM daily_user_metrics u WHERE u.org = ? AND u.day >= ? AND u.day <= ? AND ${IN_TEAM} GROUP BY u.day ORDER BY u.day`).all(
+  const rows = statement(db, `WITH ${TEAM_DAYS} SELECT u.day AS day, ${SUMS} FROM ${TEAM_ROWS} GROUP BY u.day ORDER BY u.day`).all({
     org,
-    fromDay,
-    toDay,
-    ...teamParams(org, slug),
-  ) as (MetricTotals & { day: string })[];
+    team: slug,
+    from: fromDay,
+    to: toDay,
+  }) as (MetricTotals & { day: string })[];
   return new Map(rows.map(({ day, ...m }) => [day, m]));
 }
 
@@ -105,10 +101,11 @@ export function teamUserTotals(
 ): UserTotals[] {
   const rows = statement(
     db,
-    `SELECT u.user_key AS userKey, max(u.github_login) AS githubLogin, max(u.email) AS email, ${SUMS}
-     FROM daily_user_metrics u WHERE u.org = ? AND u.day >= ? AND u.day <= ? AND u.user_key > ? AND ${IN_TEAM}
-     GROUP BY u.user_key ORDER BY u.user_key LIMIT ?`,
-  ).all(org, fromDay, toDay, page.afterKey ?? '', ...teamParams(org, slug), page.limit) as UserTotals[];
+    `WITH ${TEAM_DAYS}
+     SELECT u.user_key AS userKey, max(u.github_login) AS githubLogin, max(u.email) AS email, ${SUMS}
+     FROM ${TEAM_ROWS} WHERE u.user_key > @after
+     GROUP BY u.user_key ORDER BY u.user_key LIMIT @limit`,
+  ).all({ org, team: slug, from: fromDay, to: toDay, after: page.afterKey ?? '', limit: page.limit }) as UserTotals[];
   for (const r of rows) r.activeUsers = r.activeUsers > 0 ? 1 : 0;
   return rows;
 }
@@ -150,6 +147,57 @@ export function teamRepositoryTotals(db: Db, org: string, slug: string, fromDay:
   }
   for (const o of opened) row(o.repository).pullRequestsOpened = o.n;
   return [...rows.values()].sort((a, b) => a.repository.localeCompare(b.repository));
+}
+
+/**
+ * Every team's totals and people over the range, in one pass (the Teams page and `GET …/teams`):
+ * the same figures as `teamTotals` per team, and each team's people, without a scan of the range per
+ * team. A person-day that is in a team both as a GitHub member and by telemetry counts once in it.
+ */
+export function allTeamTotals(db: Db, org: string, fromDay: string, toDay: string): Map<string, MetricTotals & { people: number }> {
+  const params = { org, from: fromDay, to: toDay };
+  const active = 'count(DISTINCT CASE WHEN u.active_users > 0 THEN u.user_key END) AS activeUsersOnce';
+  // GitHub teams: their members' days.
+  const github = statement(
+    db,
+    `SELECT tg.slug AS team, ${SUMS}, ${active}
+     FROM github_teams tg CROSS JOIN github_team_members tm CROSS JOIN daily_user_metrics u
+     WHERE tg.org = @org AND tm.org = tg.org AND tm.team_id = tg.id
+       AND u.org = tm.org AND u.user_key = tm.user_key AND u.day >= @from AND u.day <= @to
+     GROUP BY tg.slug`,
+  ).all(params) as (MetricTotals & { team: string; activeUsersOnce: number })[];
+  // Telemetry teams: the days telemetry placed people in them, but not a GitHub team's own members
+  // (counted above on every day): the two sets of people are apart, so their sums and counts add.
+  const telemetry = statement(
+    db,
+    `SELECT tt.team AS team, ${SUMS}, ${active}
+     FROM daily_user_teams tt CROSS JOIN daily_user_metrics u ON u.org = tt.org AND u.day = tt.day AND u.user_key = tt.user_key
+     WHERE tt.org = @org AND tt.day >= @from AND tt.day <= @to
+       AND NOT EXISTS (SELECT 1 FROM github_teams tg JOIN github_team_members tm ON tm.org = tg.org AND tm.team_id = tg.id
+                       WHERE tg.org = @org AND tg.slug = tt.team AND tm.user_key = tt.user_key)
+     GROUP BY tt.team`,
+  ).all(params) as (MetricTotals & { team: string; activeUsersOnce: number })[];
+  const people = statement(
+    db,
+    `SELECT team, count(*) AS n FROM (
+       SELECT tg.slug AS team, tm.user_key FROM github_team_members tm JOIN github_teams tg ON tg.org = tm.org AND tg.id = tm.team_id WHERE tg.org = @org
+       UNION SELECT team, user_key FROM daily_user_teams WHERE org = @org AND day >= @from AND day <= @to)
+     GROUP BY team`,
+  ).all(params) as { team: string; n: number }[];
+  const out = new Map<string, MetricTotals & { people: number }>();
+  const of = (team: string) => {
+    let totals = out.get(team);
+    if (!totals) out.set(team, (totals = { ...emptyMetrics(), people: 0 }));
+    return totals;
+  };
+  for (const { team, activeUsersOnce, ...m } of [...github, ...telemetry]) {
+    const totals = of(team);
+    for (const k of METRIC_KEYS) if (k !== 'activeUsers') totals[k] += m[k];
+    // People active on any day of the range, each once (the rows' sum counts person-days).
+    totals.activeUsers += activeUsersOnce;
+  }
+  for (const p of people) of(p.team).people = p.n;
+  return out;
 }
 
 /** Person-days in the team over the range, as `userKey\u0000day` (for filtering rows read elsewhere, e.g. outcomes). */

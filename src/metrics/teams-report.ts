@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import { dataProcessedAt, type MetricTotals } from '../db/metrics-queries.js';
-import { teamPeopleCount, teamsOf, teamTotals, type Team } from '../db/team-queries.js';
+import { emptyMetrics } from '../db/daily-metrics.js';
+import { allTeamTotals, teamsOf, type Team } from '../db/team-queries.js';
 import type { DayRange } from '../utc-days.js';
 import { metricRow, usdOfMicro, type MetricField, type MetricFields } from './report.js';
 
@@ -25,13 +26,13 @@ export const TEAM_ROW_FIELDS = {
   cost_usd: { kind: 'usd', of: (m) => usdOfMicro(m.costMicroUsd) },
 } satisfies MetricFields;
 
-export function teamRow(db: Db, org: string, team: Team, range: DayRange) {
+export function teamRow(team: Team, totals: MetricTotals & { people: number }) {
   return {
     slug: team.slug,
     name: team.name,
     source: team.source,
-    members: teamPeopleCount(db, org, team.slug, range.startDate, range.endDate),
-    ...metricRow(TEAM_ROW_FIELDS, teamTotals(db, org, team.slug, range.startDate, range.endDate)),
+    members: totals.people,
+    ...metricRow(TEAM_ROW_FIELDS, totals),
   };
 }
 
@@ -39,11 +40,12 @@ export type TeamRow = ReturnType<typeof teamRow>;
 
 /** The body of `GET /api/v1/orgs/{org}/teams`: every GitHub team of the org and every telemetry team of the range, by slug. */
 export function teamsReport(db: Db, org: string, range: DayRange) {
+  const totals = allTeamTotals(db, org, range.startDate, range.endDate);
   return {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
-    data: teamsOf(db, org, range.startDate, range.endDate).map((t) => teamRow(db, org, t, range)),
+    data: teamsOf(db, org, range.startDate, range.endDate).map((t) => teamRow(t, totals.get(t.slug) ?? { ...emptyMetrics(), people: 0 })),
     data_processed_at: dataProcessedAt(db, org),
   };
 }
