@@ -37,9 +37,12 @@ CREATE TABLE `org_members` (
 ALTER TABLE `claude_sessions` ADD `team` text;--> statement-breakpoint
 ALTER TABLE `org_settings` ADD `members_listed_at` text;--> statement-breakpoint
 ALTER TABLE `org_settings` ADD `teams_listed_at` text;--> statement-breakpoint
--- Sessions recorded before the column: their `team` attribute, kept when it is already a team slug (lowercased).
-UPDATE `claude_sessions` SET `team` = lower(json_extract(`attributes`, '$.team'))
+-- Sessions recorded before the column: their `team` label as a slug (lowercase, spaces as "-"), where that
+-- makes one; other values stay unset rather than guessed (new exports are read by `teamSlugOf`).
+UPDATE `claude_sessions` SET `team` = replace(lower(trim(json_extract(`attributes`, '$.team'))), ' ', '-')
 WHERE `attributes` IS NOT NULL AND json_valid(`attributes`) AND json_type(`attributes`, '$.team') = 'text'
-  AND length(json_extract(`attributes`, '$.team')) BETWEEN 1 AND 100
-  AND lower(json_extract(`attributes`, '$.team')) GLOB '[a-z0-9]*'
-  AND lower(json_extract(`attributes`, '$.team')) NOT GLOB '*[^a-z0-9_-]*';
+  AND length(trim(json_extract(`attributes`, '$.team'))) BETWEEN 1 AND 100
+  AND replace(lower(trim(json_extract(`attributes`, '$.team'))), ' ', '-') GLOB '[a-z0-9]*'
+  AND replace(lower(trim(json_extract(`attributes`, '$.team'))), ' ', '-') NOT GLOB '*[^a-z0-9_-]*'
+  AND replace(lower(trim(json_extract(`attributes`, '$.team'))), ' ', '-') NOT GLOB '*--*'
+  AND replace(lower(trim(json_extract(`attributes`, '$.team'))), ' ', '-') NOT GLOB '*-';
