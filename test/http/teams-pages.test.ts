@@ -91,6 +91,10 @@ describe('the team filter', () => {
     expect(attr(body, 'data-person')).toEqual(['alice', 'carol']);
     expect(body).toContain(`href="/orgs/acme/users?${amp(`${TEAMS_RANGE}&team=web&sort=person&dir=asc`)}"`);
     expect(body).toContain('<input type="hidden" name="team" value="web"/>');
+    // A person's page is the person's whole figures, and keeps the team for the pages after it.
+    const person = await page(`/orgs/acme/users/alice?${TEAMS_RANGE}&team=web`);
+    expect(person).toContain(`href="/orgs/acme/users/alice?${amp('team=web&range=7d')}"`);
+    expect(person).toContain(`href="/orgs/acme/pull-requests?${amp(`${TEAMS_RANGE}&team=web`)}"`);
   });
 
   it('pull requests: the PRs the team’s people merged while in it', async () => {

@@ -82,6 +82,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         startDate={p.range.startDate}
         endDate={p.range.endDate}
         processedAt={p.processedAt}
+        team={p.range.team}
       />
       <dl class="tiles" aria-label="Totals for the range">
         <Tile

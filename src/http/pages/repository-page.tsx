@@ -15,7 +15,7 @@ export interface RepositoryPageProps extends OrgPageFrame {
 export const RepositoryPage: FC<RepositoryPageProps> = (p) => (
   <Layout title={p.repository} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'repositories', query: rangeQuery(p.range) }} charts>
     <h1>{p.repository}</h1>
-    <RangePicker path={`/orgs/${p.org}/repositories/${p.repository}`} preset={p.preset} startDate={p.range.startDate} endDate={p.range.endDate} processedAt={p.processedAt} />
+    <RangePicker path={`/orgs/${p.org}/repositories/${p.repository}`} preset={p.preset} startDate={p.range.startDate} endDate={p.range.endDate} processedAt={p.processedAt} team={p.range.team} />
     <OutcomesSection report={p.outcomes} chartId="repository-outcomes" spend={false} who={p.repository} />
     <ChartData specs={{ 'repository-outcomes': outcomesChart(p.outcomes) }} />
   </Layout>
