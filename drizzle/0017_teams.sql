@@ -37,6 +37,7 @@ CREATE TABLE `org_members` (
 ALTER TABLE `claude_sessions` ADD `team` text;--> statement-breakpoint
 ALTER TABLE `org_settings` ADD `members_listed_at` text;--> statement-breakpoint
 ALTER TABLE `org_settings` ADD `teams_listed_at` text;--> statement-breakpoint
+ALTER TABLE `org_settings` ADD `teams_changed_at` text;--> statement-breakpoint
 -- Sessions recorded before the column: their `team` label as a slug (lowercase, spaces as "-"), where that
 -- makes one; other values stay unset rather than guessed (new exports are read by `teamSlugOf`).
 UPDATE `claude_sessions` SET `team` = replace(lower(trim(json_extract(`attributes`, '$.team'))), ' ', '-')

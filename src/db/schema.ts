@@ -787,6 +787,8 @@ export const orgSettings = sqliteTable('org_settings', {
   membersListedAt: text('members_listed_at'),
   /** When `github_teams` was last listed from GitHub; null: never. */
   teamsListedAt: text('teams_listed_at'),
+  /** When the stored members or teams last changed (the daily read or a webhook): cached team figures older than it are stale. */
+  teamsChangedAt: text('teams_changed_at'),
   updatedAt: text('updated_at').notNull(),
   updatedBy: text('updated_by'),
 });

@@ -62,15 +62,28 @@ export function replaceOrgPeople(db: Db, org: string, listed: { members: string[
     tx.delete(githubTeamMembers).where(eq(githubTeamMembers.org, org)).run();
     tx.delete(githubTeams).where(eq(githubTeams.org, org)).run();
     for (const team of listed.teams) {
-      upsertTeam(tx, org, team, now);
-      for (const login of team.members) addTeamMember(tx, org, team, login);
+      tx.insert(githubTeams).values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now }).onConflictDoNothing().run();
+      for (const login of new Set(team.members)) {
+        tx.insert(githubTeamMembers).values({ org, teamId: team.id, userKey: login.toLowerCase(), login }).onConflictDoNothing().run();
+      }
     }
-    orgSettingsStamp(tx, org, { memberCount: listed.members.length, memberCountAt: now, membersListedAt: now, teamsListedAt: now }, now);
+    orgSettingsStamp(tx, org, { memberCount: listed.members.length, memberCountAt: now, membersListedAt: now, teamsListedAt: now, teamsChangedAt: now }, now);
   });
+}
+
+/** Records that the org's members or teams changed (cached team figures keyed by `teamsChangedAt` are then recomputed). */
+function markTeamsChanged(tx: Tx, org: string, now: string): void {
+  orgSettingsStamp(tx, org, { teamsChangedAt: now }, now);
+}
+
+/** When the org's stored members or teams last changed; null: never stored. */
+export function teamsChangedAt(db: Db, org: string): string | null {
+  return db.select({ at: orgSettings.teamsChangedAt }).from(orgSettings).where(eq(orgSettings.org, org)).get()?.at ?? null;
 }
 
 /** A person joined the org (`organization.member_added`). */
 export function addOrgMember(tx: Tx, org: string, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
   tx.insert(orgMembers)
     .values({ org, userKey: login.toLowerCase(), login, updatedAt: now })
     .onConflictDoUpdate({ target: [orgMembers.org, orgMembers.userKey], set: { login, updatedAt: now } })
@@ -78,7 +91,8 @@ export function addOrgMember(tx: Tx, org: string, login: string, now: string): v
 }
 
 /** A person left the org (`organization.member_removed`): out of its member list and of every team. */
-export function removeOrgMember(tx: Tx, org: string, login: string): void {
+export function removeOrgMember(tx: Tx, org: string, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
   const userKey = login.toLowerCase();
   tx.delete(orgMembers).where(and(eq(orgMembers.org, org), eq(orgMembers.userKey, userKey))).run();
   tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.userKey, userKey))).run();
@@ -86,13 +100,14 @@ export function removeOrgMember(tx: Tx, org: string, login: string): void {
 
 /** A team created, edited or renamed (same id, new slug): stored as GitHub now names it. */
 export function upsertTeam(tx: Tx, org: string, team: { id: number; slug: string; name: string }, now: string): void {
+  markTeamsChanged(tx, org, now);
   // A slug freed by a renamed or deleted team may be taken by another team already stored: that row is stale.
   const holder = tx
     .select({ id: githubTeams.id })
     .from(githubTeams)
     .where(and(eq(githubTeams.org, org), eq(githubTeams.slug, team.slug)))
     .get();
-  if (holder && holder.id !== team.id) deleteTeam(tx, org, holder.id);
+  if (holder && holder.id !== team.id) deleteTeam(tx, org, holder.id, now);
   tx.insert(githubTeams)
     .values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now })
     .onConflictDoUpdate({ target: [githubTeams.org, githubTeams.id], set: { slug: team.slug, name: team.name, updatedAt: now } })
@@ -100,19 +115,22 @@ export function upsertTeam(tx: Tx, org: string, team: { id: number; slug: string
 }
 
 /** A team deleted: it and its member list go. */
-export function deleteTeam(tx: Tx, org: string, teamId: number): void {
+export function deleteTeam(tx: Tx, org: string, teamId: number, now: string): void {
+  markTeamsChanged(tx, org, now);
   tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId))).run();
   tx.delete(githubTeams).where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId))).run();
 }
 
-export function addTeamMember(tx: Tx, org: string, team: { id: number }, login: string): void {
+export function addTeamMember(tx: Tx, org: string, team: { id: number }, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
   tx.insert(githubTeamMembers)
     .values({ org, teamId: team.id, userKey: login.toLowerCase(), login })
     .onConflictDoUpdate({ target: [githubTeamMembers.org, githubTeamMembers.teamId, githubTeamMembers.userKey], set: { login } })
     .run();
 }
 
-export function removeTeamMember(tx: Tx, org: string, teamId: number, login: string): void {
+export function removeTeamMember(tx: Tx, org: string, teamId: number, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
   tx.delete(githubTeamMembers)
     .where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId), eq(githubTeamMembers.userKey, login.toLowerCase())))
     .run();

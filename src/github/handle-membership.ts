@@ -17,8 +17,8 @@ export function handleMembership({ tx, payload, now }: { tx: Tx; payload: Payloa
     // A payload without a slug names a team that was deleted: nothing to add to.
     if (team.slug === undefined) return;
     upsertTeam(tx, org, { id: team.id, slug: team.slug, name: team.name }, now);
-    addTeamMember(tx, org, team, payload.member.login);
+    addTeamMember(tx, org, team, payload.member.login, now);
   } else {
-    removeTeamMember(tx, org, team.id, payload.member.login);
+    removeTeamMember(tx, org, team.id, payload.member.login, now);
   }
 }

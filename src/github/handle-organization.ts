@@ -13,5 +13,5 @@ export function handleOrganization({ tx, payload, now }: { tx: Tx; payload: Payl
   const login = payload.membership.user?.login;
   if (!login) return;
   if (payload.action === 'member_added') addOrgMember(tx, org, login, now);
-  else if (payload.action === 'member_removed') removeOrgMember(tx, org, login);
+  else if (payload.action === 'member_removed') removeOrgMember(tx, org, login, now);
 }

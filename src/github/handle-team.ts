@@ -13,7 +13,7 @@ export const TEAM_ACTIONS = ['created', 'deleted', 'edited'] as const;
  */
 export function handleTeam({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
   const org = payload.organization.login.toLowerCase();
-  if (payload.action === 'deleted') deleteTeam(tx, org, payload.team.id);
+  if (payload.action === 'deleted') deleteTeam(tx, org, payload.team.id, now);
   // The payload check (webhook-payloads.ts) requires the slug of these actions.
   else upsertTeam(tx, org, { id: payload.team.id, slug: payload.team.slug!, name: payload.team.name }, now);
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import { dataProcessedAt, orgDays, orgTotals, userDays, userTotal, type MetricTotals } from '../db/metrics-queries.js';
 import { processingProgress } from '../db/processing-progress.js';
 import { isInTeamOn, teamDays, teamPersonDays, teamTotals } from '../db/team-queries.js';
+import { teamsChangedAt } from '../db/teams.js';
 import { outcomePullRequests } from '../db/pull-request-outcomes.js';
 import { compareOutcomes, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimes } from '../outcomes/outcome-comparison.js';
 import type { DayRange } from '../utc-days.js';
@@ -100,7 +101,7 @@ export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: 
   let reports = remembered.get(db.$client);
   if (!reports) remembered.set(db.$client, (reports = new Map()));
   const progress = processingProgress(db);
-  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, slice.team ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
+  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, slice.team ?? null, slice.team ? teamsChangedAt(db, org) : null, progress.lastRunId, progress.lastHeartbeatAt]);
   let report = reports.get(key);
   if (!report) {
     report = outcomesReport(db, org, range, slice);

@@ -8,6 +8,7 @@ import { startProcessedOrg } from '../helpers/processed-org.js';
 import { storeTeamsScenario, TEAMS_RANGE } from '../helpers/teams-scenario.js';
 import { nockInstallationTokenAnyTimes, signIn } from '../helpers/web-session.js';
 import { setViewerTeams } from '../../src/db/org-settings.js';
+import { addTeamMember, removeTeamMember } from '../../src/db/teams.js';
 
 /*
  * The Teams page, the team filter on the overview, people, pull requests and repositories pages
@@ -145,5 +146,25 @@ describe('Not using Claude Code yet', () => {
     } finally {
       app.db.$client.prepare("UPDATE org_settings SET members_listed_at = '2026-11-01T00:00:00.000Z' WHERE org = 'acme'").run();
     }
+  });
+});
+
+describe('a membership change between processing runs', () => {
+  it('shows at once on the team’s pages (cached figures follow the member lists, not only the runs)', async () => {
+    const row = async () => {
+      const body = await page(`/orgs/acme/teams?${TEAMS_RANGE}`);
+      const tr = body.slice(body.indexOf('data-team="web"'));
+      return tr.slice(0, tr.indexOf('</tr>'));
+    };
+    expect(await row()).toContain('data-field="pull_requests_merged" data-value="2"');
+    expect(attr(await page(`/orgs/acme/users?${TEAMS_RANGE}&team=web`), 'data-person')).toEqual(['alice', 'carol']);
+    // bob joins web (as the `membership.added` webhook stores it): his #2 of 11-03 is the team's now.
+    app.db.transaction((tx) => addTeamMember(tx, 'acme', { id: 2 }, 'bob', '2026-12-01T00:00:00.001Z'));
+    expect(await row()).toContain('data-field="pull_requests_merged" data-value="3"');
+    expect(attr(await page(`/orgs/acme/users?${TEAMS_RANGE}&team=web`), 'data-person')).toEqual(['alice', 'bob', 'carol']);
+    expect((await api(`outcomes?${TEAMS_RANGE}&team=web`)).size_lines.without_claude_code.count).toBe(1);
+    app.db.transaction((tx) => removeTeamMember(tx, 'acme', 2, 'bob', '2026-12-01T00:00:00.002Z'));
+    expect(await row()).toContain('data-field="pull_requests_merged" data-value="2"');
+    expect((await api(`outcomes?${TEAMS_RANGE}&team=web`)).size_lines.without_claude_code.count).toBe(0);
   });
 });

@@ -53,6 +53,7 @@ import { secretFlash } from './secret-flash.js';
 import { ownProperty } from '../../own-property.js';
 import { findTeam, membersWithoutTelemetry, teamRepositoryTotals, teamsOf, teamUserTotals } from '../../db/team-queries.js';
 import { teamsReport } from '../../metrics/teams-report.js';
+import { teamsChangedAt } from '../../db/teams.js';
 import { TeamsPage } from './teams-page.js';
 
 /*
@@ -316,6 +317,8 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const progress = processingProgress(db);
     return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
   };
+  /** A team-filtered figure changes with the org's members and teams too (webhooks change them between runs). */
+  const teamsStamp = (org: string, team: string | undefined) => (team === undefined ? null : teamsChangedAt(db, org));
   function memo<T>(parts: unknown[], compute: () => T): T {
     const key = JSON.stringify([...parts, processingStamp(), dayOf(now())]);
     if (remembered.has(key)) return remembered.get(key) as T;
@@ -332,7 +335,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     return c.html(
       <OverviewPage
         {...frameOf(c)}
-        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login), team], () =>
+        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login), team, teamsStamp(ctx.login, team)], () =>
           overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()), team }),
         )}
         spend={ctx.spend}
@@ -394,7 +397,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const dir = optionalParam(c, 'dir', /^(?:asc|desc)$/, 'the direction is asc or desc');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a search is 1 to 100 characters');
     const team = teamOf(c);
-    const everyone = memo(['people', ctx.login, r.range, team], () => {
+    const everyone = memo(['people', ctx.login, r.range, team, teamsStamp(ctx.login, team)], () => {
       const lastActive = lastActiveDays(db, ctx.login, r.range.endDate);
       const all = { limit: Number.MAX_SAFE_INTEGER };
       const totals =
@@ -460,7 +463,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       <RepositoriesPage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        repositories={memo(['repositories', ctx.login, r.range, teamOf(c)], () => {
+        repositories={memo(['repositories', ctx.login, r.range, teamOf(c), teamsStamp(ctx.login, teamOf(c))], () => {
           const team = teamOf(c);
           const rows = team === undefined ? repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate) : teamRepositoryTotals(db, ctx.login, team, r.range.startDate, r.range.endDate);
           return rows.map(repositoryRow);
@@ -541,7 +544,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       <TeamsPage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        teams={memo(['teams', ctx.login, r.range], () => teamsReport(db, ctx.login, r.range).data)}
+        teams={memo(['teams', ctx.login, r.range, teamsChangedAt(db, ctx.login)], () => teamsReport(db, ctx.login, r.range).data)}
         spend={ctx.spend}
       />,
     );
