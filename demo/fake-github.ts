@@ -198,6 +198,19 @@ export async function startFakeGitHub({ plan, oauth, port = 0, host = '127.0.0.1
       const members = plan.people.filter((p) => !role || role === 'all' || (role === 'admin' ? p.role === 'admin' : p.role === 'member'));
       return paginated(res, url, members.map(userObject));
     }
+    // The org's teams (spec: Teams): every team slug the roster names, with its members.
+    const teamSlugs = [...new Set(plan.people.flatMap((p) => p.teams))].sort();
+    if (method === 'GET' && (m = /^\/orgs\/([^/]+)\/teams$/.exec(api))) {
+      count('teams.list');
+      if (m[1]!.toLowerCase() !== org) return json(res, 404, { message: 'Not Found' });
+      return paginated(res, url, teamSlugs.map((slug, i) => ({ id: 9_100 + i, slug, name: slug.replace(/(^|-)([a-z])/g, (_, dash: string, ch: string) => `${dash ? ' ' : ''}${ch.toUpperCase()}`), privacy: 'closed' })));
+    }
+    if (method === 'GET' && (m = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/members$/.exec(api))) {
+      count('teams.listMembersInOrg');
+      const slug = decodeURIComponent(m[2]!).toLowerCase();
+      if (m[1]!.toLowerCase() !== org || !teamSlugs.includes(slug)) return json(res, 404, { message: 'Not Found' });
+      return paginated(res, url, plan.people.filter((p) => p.teams.includes(slug)).map(userObject));
+    }
     return notFound(res, stats, method, path);
   }
 

@@ -60,4 +60,6 @@ export interface DayRollup {
   /** The people's telemetry split by terminal: each person's rows sum to the person's telemetry metrics. */
   terminals: TerminalDay[];
   terminalModels: TerminalModelUsage[];
+  /** The telemetry teams of the day's people (spec: Teams), one row per person and team. */
+  teams?: { userKey: string; team: string }[] | undefined;
 }

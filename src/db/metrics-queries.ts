@@ -5,6 +5,7 @@ import { dailyModelUsage, dailyTerminalModelUsage } from './schema.js';
 import { statement } from './statement-cache.js';
 import { selectColumns } from './table-sql.js';
 import type { ModelUsage } from './token-usage.js';
+import { inTeamSql, teamParams } from './team-queries.js';
 
 /*
  * Reads of the processed metrics for the API and the pages: sums of the daily rollups over a day
@@ -258,24 +259,28 @@ function toAttribution(row: Record<string, unknown>): PullRequestAttribution {
   };
 }
 
-/** Merged PRs of the range by merge time, then id, after the cursor `after` (`[mergedAt, id]`). */
+/** Merged PRs of the range by merge time, then id, after the cursor `after` (`[mergedAt, id]`); with `team`, only PRs its people merged while in it. */
 export function pullRequestAttributions(
   db: Db,
   org: string,
   fromDay: string,
   toDay: string,
-  page: { withClaudeCode?: boolean | undefined; after?: [string, number] | undefined; limit: number },
+  page: { withClaudeCode?: boolean | undefined; after?: [string, number] | undefined; limit: number; team?: string | undefined },
 ): PullRequestAttribution[] {
   const [afterAt, afterId] = page.after ?? ['', 0];
   const filter = page.withClaudeCode === undefined ? -1 : page.withClaudeCode ? 1 : 0;
+  const team = page.team === undefined ? '' : `AND ${inTeamSql('lower(a.author_login)', 'a.day')}`;
   return (
     statement(
       db,
       `${PR_SELECT}
        WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND (? = -1 OR a.with_claude_code = ?)
-         AND (p.merged_at > ? OR (p.merged_at = ? AND a.id > ?))
+         AND (p.merged_at > ? OR (p.merged_at = ? AND a.id > ?)) ${team}
        ORDER BY p.merged_at, a.id LIMIT ?`,
-    ).all(org, fromDay, toDay, filter, filter, afterAt, afterAt, afterId, page.limit) as Record<string, unknown>[]
+    ).all(org, fromDay, toDay, filter, filter, afterAt, afterAt, afterId, ...(page.team === undefined ? [] : teamParams(org, page.team)), page.limit) as Record<
+      string,
+      unknown
+    >[]
   ).map(toAttribution);
 }
 
@@ -290,6 +295,8 @@ export interface PullRequestListFilter {
   author?: string | undefined;
   /** Words the title contains, any case (matched literally, `%` and `_` too). */
   titleContains?: string | undefined;
+  /** A team's slug: PRs its people merged while in it (spec: Teams). */
+  team?: string | undefined;
 }
 
 function pullRequestListWhere(org: string, fromDay: string, toDay: string, f: PullRequestListFilter): { sql: string; params: unknown[] } {
@@ -300,6 +307,7 @@ function pullRequestListWhere(org: string, fromDay: string, toDay: string, f: Pu
   if (f.repository !== undefined) clauses.push('a.repository = ?'), params.push(f.repository.toLowerCase());
   if (f.author !== undefined) clauses.push('lower(a.author_login) = ?'), params.push(f.author.toLowerCase());
   if (f.titleContains !== undefined) clauses.push("p.title LIKE ? ESCAPE '\\'"), params.push(`%${f.titleContains.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+  if (f.team !== undefined) clauses.push(inTeamSql('lower(a.author_login)', 'a.day')), params.push(...teamParams(org, f.team));
   return { sql: `WHERE ${clauses.join(' AND ')}`, params };
 }
 

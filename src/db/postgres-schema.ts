@@ -46,3 +46,7 @@ export const dailyTerminalModelUsage = pgTableTwin(sqlite.dailyTerminalModelUsag
 export const processingRuns = pgTableTwin(sqlite.processingRuns);
 export const webSessions = pgTableTwin(sqlite.webSessions);
 export const orgSettings = pgTableTwin(sqlite.orgSettings);
+export const orgMembers = pgTableTwin(sqlite.orgMembers);
+export const githubTeams = pgTableTwin(sqlite.githubTeams);
+export const githubTeamMembers = pgTableTwin(sqlite.githubTeamMembers);
+export const dailyUserTeams = pgTableTwin(sqlite.dailyUserTeams);

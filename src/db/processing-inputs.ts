@@ -174,6 +174,8 @@ export interface SessionRow {
   lastSeenAt: string;
   terminalType: string | null;
   cwd: string | null;
+  /** The `team` resource attribute, as a team slug. */
+  team: string | null;
 }
 
 /** The names (lowercase) of the org's repositories. */
@@ -188,7 +190,7 @@ export function orgSessions(db: Db, org: string, fromDay: string, toDay: string)
   return statement(
     db,
     `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
-            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt, terminal_type AS terminalType, cwd
+            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt, terminal_type AS terminalType, cwd, team
      FROM claude_sessions WHERE org = ? AND last_seen_at >= ? AND first_seen_at < ? ORDER BY id`,
   ).all(org, fromDay, toDay + DAY_END) as SessionRow[];
 }

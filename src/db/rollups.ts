@@ -12,6 +12,7 @@ import {
   dailyRepositoryMetrics,
   dailyTerminalMetrics,
   dailyTerminalModelUsage,
+  dailyUserTeams,
   dailyUserMetrics,
   processingRuns,
 } from './schema.js';
@@ -87,7 +88,7 @@ const round = (m: DailyMetrics): DailyMetrics => ({
   activeTimeSeconds: Math.round(m.activeTimeSeconds * 1e3) / 1e3,
 });
 
-const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage, dailyTerminalMetrics, dailyTerminalModelUsage];
+const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage, dailyTerminalMetrics, dailyTerminalModelUsage, dailyUserTeams];
 const DELETE_DAY = ROLLUP_TABLES.map((table) => `DELETE FROM ${getTableName(table)} WHERE org = ? AND day = ?`);
 const INSERT_ORG_DAY = insertRow(dailyOrgMetrics);
 const INSERT_USER_DAY = insertRow(dailyUserMetrics);
@@ -125,6 +126,8 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
     for (const t of rollup.terminals) insertTerminal.run({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote ? 1 : 0, ...round(t.metrics) });
     const insertTerminalModel = statement(db, INSERT_TERMINAL_MODEL_DAY);
     for (const m of rollup.terminalModels) insertTerminalModel.run({ org, day, ...m, isRemote: m.isRemote ? 1 : 0, costMicroUsd: Math.round(m.costMicroUsd) });
+    const insertTeam = statement(db, 'INSERT INTO daily_user_teams (org, day, user_key, team) VALUES (?, ?, ?, ?)');
+    for (const t of rollup.teams ?? []) insertTeam.run(org, day, t.userKey, t.team);
     beforeCommit?.();
   })();
 }

@@ -358,6 +358,8 @@ export const claudeSessions = sqliteTable(
     cwd: text('cwd'),
     /** Other resource attributes set by the org (`team`, `department`, …). */
     attributes: text('attributes', { mode: 'json' }).$type<Record<string, string | number | boolean>>(),
+    /** The `team` resource attribute as a team slug (`teamSlugOf`, db/teams.ts); null when unset or not slug-like. */
+    team: text('team'),
   },
   (t) => [
     primaryKey({ name: 'claude_sessions_pk', columns: [t.org, t.id] }),
@@ -781,9 +783,75 @@ export const orgSettings = sqliteTable('org_settings', {
   /** The org's GitHub member count, the default number of seats. */
   memberCount: integer('member_count'),
   memberCountAt: text('member_count_at'),
+  /** When `org_members` was last listed from GitHub; null: never (the member list is unknown). */
+  membersListedAt: text('members_listed_at'),
+  /** When `github_teams` was last listed from GitHub; null: never. */
+  teamsListedAt: text('teams_listed_at'),
+  /** When the stored members or teams last changed (the daily read or a webhook): cached team figures older than it are stale. */
+  teamsChangedAt: text('teams_changed_at'),
   updatedAt: text('updated_at').notNull(),
   updatedBy: text('updated_by'),
 });
+
+/** The org's GitHub members (`GET /orgs/{org}/members`), replaced whole by the daily member job, kept current by webhooks. */
+export const orgMembers = sqliteTable(
+  'org_members',
+  {
+    org: text('org').notNull(),
+    /** The lowercase login: the person's user key in the rollups. */
+    userKey: text('user_key').notNull(),
+    login: text('login').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'org_members_pk', columns: [t.org, t.userKey] })],
+);
+
+/** The org's GitHub teams (`GET /orgs/{org}/teams`), by GitHub's team id: a renamed team keeps its id and gets a new slug. */
+export const githubTeams = sqliteTable(
+  'github_teams',
+  {
+    org: text('org').notNull(),
+    id: integer('id').notNull(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'github_teams_pk', columns: [t.org, t.id] }), uniqueIndex('github_teams_org_slug_idx').on(t.org, t.slug)],
+);
+
+/** Who is in each GitHub team now (`GET /orgs/{org}/teams/{slug}/members`, child teams' members included, as GitHub lists them). */
+export const githubTeamMembers = sqliteTable(
+  'github_team_members',
+  {
+    org: text('org').notNull(),
+    teamId: integer('team_id').notNull(),
+    /** The lowercase login: the person's user key in the rollups. */
+    userKey: text('user_key').notNull(),
+    login: text('login').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'github_team_members_pk', columns: [t.org, t.teamId, t.userKey] }),
+    index('github_team_members_org_user_key_idx').on(t.org, t.userKey),
+  ],
+);
+
+/**
+ * The telemetry teams of each person-day: the `team` resource attribute of the sessions a person
+ * had that day (one row per team when sessions named several). Written with the day's rollup.
+ */
+export const dailyUserTeams = sqliteTable(
+  'daily_user_teams',
+  {
+    org: text('org').notNull(),
+    day: text('day').notNull(),
+    userKey: text('user_key').notNull(),
+    team: text('team').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'daily_user_teams_pk', columns: [t.org, t.day, t.userKey, t.team] }),
+    index('daily_user_teams_org_team_day_idx').on(t.org, t.team, t.day),
+  ],
+);
 
 export type Installation = typeof installations.$inferSelect;
 export type Repository = typeof repositories.$inferSelect;

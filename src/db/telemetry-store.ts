@@ -108,9 +108,9 @@ function hotStatements(db: Db) {
     ),
     recordSession: sqlite.prepare(
       `INSERT INTO claude_sessions (id, org, first_seen_at, last_seen_at, app_version, terminal_type, user_email, user_account_uuid,
-         user_id, organization_id, github_login, cwd, attributes)
+         user_id, organization_id, github_login, cwd, attributes, team)
        VALUES (@id, @org, @seenAt, @seenAt, @appVersion, @terminalType, @userEmail, @userAccountUuid, @userId, @organizationId,
-         @githubLogin, @cwd, @attributes)
+         @githubLogin, @cwd, @attributes, @team)
        ON CONFLICT (org, id) DO UPDATE SET
          first_seen_at = min(first_seen_at, excluded.first_seen_at),
          last_seen_at = max(last_seen_at, excluded.last_seen_at),
@@ -122,7 +122,8 @@ function hotStatements(db: Db) {
          organization_id = coalesce(excluded.organization_id, organization_id),
          github_login = coalesce(excluded.github_login, github_login),
          cwd = coalesce(excluded.cwd, cwd),
-         attributes = coalesce(excluded.attributes, attributes)`,
+         attributes = coalesce(excluded.attributes, attributes),
+         team = coalesce(excluded.team, team)`,
     ),
   };
 }
@@ -190,6 +191,8 @@ export interface SessionSighting {
   githubLogin?: string | undefined;
   cwd?: string | undefined;
   attributes?: Record<string, string | number | boolean> | undefined;
+  /** The `team` resource attribute as a team slug. */
+  team?: string | undefined;
 }
 
 /** Records that a session was seen, keeping the first and last time and every identity field ever learned. */
@@ -208,6 +211,7 @@ export function recordSession(db: Db, s: SessionSighting): void {
     githubLogin: s.githubLogin ?? null,
     cwd: s.cwd ?? null,
     attributes,
+    team: s.team ?? null,
   });
 }
 

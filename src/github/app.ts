@@ -8,6 +8,9 @@ import { enrichCommit } from './enrich-commit.js';
 import { enrichPullRequest } from './enrich-pull-request.js';
 import { handleInstallation } from './handle-installation.js';
 import { handleInstallationRepositories } from './handle-installation-repositories.js';
+import { handleMembership } from './handle-membership.js';
+import { handleOrganization, ORGANIZATION_ACTIONS } from './handle-organization.js';
+import { handleTeam, TEAM_ACTIONS } from './handle-team.js';
 import { handlePullRequest, PULL_REQUEST_ACTIONS } from './handle-pull-request.js';
 import { handlePullRequestReview } from './handle-pull-request-review.js';
 import { handlePush } from './handle-push.js';
@@ -64,6 +67,15 @@ export function githubApp({ db, now = () => new Date(), countMembers = false }: 
     );
     app.on('pull_request_review.submitted', once(handlePullRequestReview));
     app.on('push', once(handlePush));
+    app.on(['membership.added', 'membership.removed'], once(handleMembership));
+    app.on(
+      TEAM_ACTIONS.map((action) => `team.${action}` as const),
+      once(handleTeam),
+    );
+    app.on(
+      ORGANIZATION_ACTIONS.map((action) => `organization.${action}` as const),
+      once(handleOrganization),
+    );
   };
 }
 
@@ -92,7 +104,7 @@ export function githubJobHandlers({
       log.info({ pr: `${payload.owner}/${payload.repo}#${payload.number}` }, 'pull request labelled');
     },
     'org-member-count': async (payload) => {
-      const count = await refreshMemberCount({ db, octokit: await octokitFor(payload.installationId), payload, now });
+      const count = await refreshMemberCount({ db, octokit: await octokitFor(payload.installationId), payload, now, log });
       log.info({ org: payload.org, members: count }, 'org members counted');
     },
     'enrich-commit': async (payload) => {

@@ -1,6 +1,8 @@
 import { emitterEventNames } from '@octokit/webhooks';
 import { z } from 'zod';
+import { ORGANIZATION_ACTIONS } from './handle-organization.js';
 import { PULL_REQUEST_ACTIONS } from './handle-pull-request.js';
+import { TEAM_ACTIONS } from './handle-team.js';
 
 /*
  * What the handlers read of each webhook payload, checked before a delivery is handled: a signed
@@ -66,6 +68,11 @@ const pullRequest = z.object({
   changed_files: z.number().int().nonnegative().optional(),
 });
 
+const organization = z.object({ login: z.string().min(1).max(100) });
+/** A team as events carry it; a deleted team's `membership` payload has no slug. */
+const team = z.object({ id, name: z.string().max(1000), slug: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'not a team slug').optional() });
+const member = z.object({ login: z.string().min(1).max(100) });
+
 const gitActor = z.object({ name: z.string(), email: z.string().nullable().optional(), username: z.string().optional() });
 
 const schemas: Record<string, { actions: readonly string[] | 'all'; schema: z.ZodType }> = {
@@ -93,6 +100,18 @@ const schemas: Record<string, { actions: readonly string[] | 'all'; schema: z.Zo
       pull_request: pullRequest,
       review: z.object({ id, user: z.object({ login: z.string(), type: z.string().optional() }).nullable().optional(), state: z.string(), submitted_at: time.nullable().optional() }),
     }),
+  },
+  membership: {
+    actions: ['added', 'removed'],
+    schema: z.object({ scope: z.string(), member: member.nullable(), team, organization }),
+  },
+  team: {
+    actions: TEAM_ACTIONS,
+    schema: z.object({ team: team.required({ slug: true }), organization }),
+  },
+  organization: {
+    actions: ORGANIZATION_ACTIONS,
+    schema: z.object({ organization, membership: z.object({ user: member.nullable() }).optional() }),
   },
   push: {
     actions: 'all',

@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.js';
 import { dataProcessedAt, orgDays, orgTotals, userDays, userTotal, type MetricTotals } from '../db/metrics-queries.js';
 import { processingProgress } from '../db/processing-progress.js';
+import { isInTeamOn, teamDays, teamPersonDays, teamTotals } from '../db/team-queries.js';
+import { teamsChangedAt } from '../db/teams.js';
 import { outcomePullRequests } from '../db/pull-request-outcomes.js';
 import { compareOutcomes, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimes } from '../outcomes/outcome-comparison.js';
 import type { DayRange } from '../utc-days.js';
@@ -15,6 +17,8 @@ import { usdOfMicro } from './report.js';
 export interface OutcomesSlice {
   repository?: string | undefined;
   login?: string | undefined;
+  /** A team's slug: PRs its people merged while in it, and their spend (spec: Teams). */
+  team?: string | undefined;
 }
 
 const perPr = (microUsd: number, n: number) => (n === 0 || microUsd === 0 ? null : Math.round(usdOfMicro(microUsd) / n * 100) / 100);
@@ -26,6 +30,9 @@ const perLine = (microUsd: number, n: number) => (n === 0 || microUsd === 0 ? nu
  */
 function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { totals: MetricTotals; days: Map<string, MetricTotals> } | null {
   if (slice.repository) return null;
+  if (slice.team && !slice.login) {
+    return { totals: teamTotals(db, org, slice.team, range.startDate, range.endDate), days: teamDays(db, org, slice.team, range.startDate, range.endDate) };
+  }
   if (slice.login) {
     const key = slice.login.toLowerCase();
     return {
@@ -38,7 +45,11 @@ function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { 
 
 /** The body of `GET /api/v1/orgs/{org}/outcomes`. */
 export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
-  const prs = outcomePullRequests(db, org, range.startDate, range.endDate, slice);
+  let prs = outcomePullRequests(db, org, range.startDate, range.endDate, slice);
+  if (slice.team) {
+    const team = teamPersonDays(db, org, slice.team, range.startDate, range.endDate);
+    prs = prs.filter((pr) => isInTeamOn(team, pr.login, pr.day));
+  }
   const comparison = compareOutcomes(prs);
   const spend = spendOf(db, org, range, slice);
   const weeklySpend = new Map<string, { microUsd: number; pullRequests: number }>();
@@ -56,6 +67,7 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
     end_date: range.endDate,
     repository: slice.repository?.toLowerCase() ?? null,
     login: slice.login ?? null,
+    ...(slice.team === undefined ? {} : { team: slice.team }),
     ...comparison,
     spend_usd: totals ? usdOfMicro(totals.costMicroUsd) : null,
     cost_per_pr_usd: totals ? perPr(totals.costMicroUsd, totals.pullRequestsWithClaudeCode) : null,
@@ -89,7 +101,7 @@ export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: 
   let reports = remembered.get(db.$client);
   if (!reports) remembered.set(db.$client, (reports = new Map()));
   const progress = processingProgress(db);
-  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
+  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, slice.team ?? null, slice.team ? teamsChangedAt(db, org) : null, progress.lastRunId, progress.lastHeartbeatAt]);
   let report = reports.get(key);
   if (!report) {
     report = outcomesReport(db, org, range, slice);

@@ -15,6 +15,7 @@ import {
   type PullRequestAttribution,
   type UserTotals,
 } from '../db/metrics-queries.js';
+import { teamTotals, teamUserTotals } from '../db/team-queries.js';
 import { addDays, dayCount, type DayRange } from '../utc-days.js';
 
 /*
@@ -65,13 +66,18 @@ export function summaryOf(m: MetricTotals) {
 
 export type Summary = ReturnType<typeof summaryOf>;
 
-/** The org's totals over a range: the body of `GET /api/v1/orgs/{org}/summary`. */
-export function summaryReport(db: Db, org: string, range: DayRange) {
+/**
+ * The org's totals over a range (or one team's, the sums of its people's days: never summed into
+ * the org's): the body of `GET /api/v1/orgs/{org}/summary`.
+ */
+export function summaryReport(db: Db, org: string, range: DayRange, team?: string) {
+  const totals = team === undefined ? orgTotals(db, org, range.startDate, range.endDate) : teamTotals(db, org, team, range.startDate, range.endDate);
   return {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
-    ...summaryOf(orgTotals(db, org, range.startDate, range.endDate)),
+    ...(team === undefined ? {} : { team }),
+    ...summaryOf(totals),
     data_processed_at: dataProcessedAt(db, org),
   };
 }
@@ -239,12 +245,14 @@ export const PULL_REQUEST_COLUMNS = [
   'reverted_at',
 ] as const;
 
-/** Everyone of the range, as rows. */
-export function allUserRows(db: Db, org: string, range: DayRange): UserRow[] {
-  return userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER }).map(userRow);
+/** Everyone of the range (of the team, when given), as rows. */
+export function allUserRows(db: Db, org: string, range: DayRange, team?: string): UserRow[] {
+  const page = { limit: Number.MAX_SAFE_INTEGER };
+  return (team === undefined ? userTotals(db, org, range.startDate, range.endDate, page) : teamUserTotals(db, org, team, range.startDate, range.endDate, page)).map(userRow);
 }
 
-export const usersCsvName = (org: string, range: DayRange) => `${org}-users-${range.startDate}-${range.endDate}.csv`;
+export const usersCsvName = (org: string, range: DayRange, team?: string) =>
+  `${org}-users-${team === undefined ? '' : `${team}-`}${range.startDate}-${range.endDate}.csv`;
 
 // ---------------------------------------------------------------------------------------------
 // Scopes and periods the pages compare: one repository's share of the figures, the period before.

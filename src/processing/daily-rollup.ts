@@ -27,6 +27,8 @@ export interface UserRef {
   /** The session ran remotely (Claude Code on the web): its commits carry that's markers. */
   isRemote?: boolean | undefined;
   signedIn?: boolean | undefined;
+  /** The session's `team` resource attribute, as a team slug (spec: Teams). */
+  team?: string | null | undefined;
 }
 
 /** One telemetry counter of the day (a `telemetry_daily` row). */
@@ -213,9 +215,12 @@ export function rollupDay(input: DayInput): DayRollup {
   // metrics), and a session's metrics may be exported the day after its last request.
   const fromEvents = input.sessionsWithApiRequests ?? new Set(input.apiRequests.map((r) => r.sessionId));
   const activeUsers = new Set<string>();
+  // The person's telemetry teams of the day: `userKey\u0000team` of each session that named one.
+  const teams = new Set<string>();
   for (const c of input.telemetry) {
     const ref = input.userOfSession(c.sessionId);
     activeUsers.add(ref.userKey);
+    if (ref.team) teams.add(`${ref.userKey}\u0000${ref.team}`);
     const user = userRow(ref);
     const terminal = terminalOfSession(c.sessionId, ref);
     const metric = COUNTER_METRICS.get(c.metric);
@@ -234,6 +239,7 @@ export function rollupDay(input: DayInput): DayRollup {
   for (const r of input.apiRequests) {
     const ref = input.userOfSession(r.sessionId);
     activeUsers.add(ref.userKey);
+    if (ref.team) teams.add(`${ref.userKey}\u0000${ref.team}`);
     addApiRequests(org, undefined, r);
     addApiRequests(userRow(ref), modelUsage(ref.userKey, r.model), r);
     addApiRequests(terminalOfSession(r.sessionId, ref), terminalModelUsage(ref, r.model), r);
@@ -252,6 +258,10 @@ export function rollupDay(input: DayInput): DayRollup {
     repositories,
     models: [...models.values()].sort(byUserAndModel),
     terminals: [...terminalDays.values()],
+    teams: [...teams].sort().map((key) => {
+      const [userKey, team] = key.split('\u0000') as [string, string];
+      return { userKey, team };
+    }),
     terminalModels: [...terminalModels.values()].sort((a, b) => byUserAndModel(a, b) || a.terminalType.localeCompare(b.terminalType) || Number(a.isRemote) - Number(b.isRemote)),
   };
 }

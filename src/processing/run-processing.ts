@@ -179,7 +179,7 @@ class SessionIndex {
       }
       const login = s.githubLogin ?? resolved.get(identity) ?? null;
       const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
-      this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, isRemote: remote.has(s.id), signedIn: s.userAccountUuid !== null });
+      this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, isRemote: remote.has(s.id), signedIn: s.userAccountUuid !== null, team: s.team });
       const activeDays = new Set(days.get(s.id) ?? []);
       activeDays.add(s.firstSeenAt.slice(0, 10));
       activeDays.add(s.lastSeenAt.slice(0, 10));

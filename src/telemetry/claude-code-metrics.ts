@@ -11,6 +11,7 @@ import {
   truncated,
 } from './ingest-bounds.js';
 import type { Attributes } from './otlp-model.js';
+import { teamSlugOf } from '../db/teams.js';
 import { ownProperty } from '../own-property.js';
 
 /*
@@ -126,5 +127,7 @@ export function sessionFields(attributes: Attributes, resource: Attributes) {
     organizationId: boundedOrUndefined(get('organization.id'), MAX_ID_LENGTH),
     githubLogin: githubLogin && GITHUB_LOGIN.test(githubLogin) ? githubLogin : undefined,
     attributes: customLabels(resource),
+    // The team the org set (`OTEL_RESOURCE_ATTRIBUTES=team=…`), as a team slug; unset when it names none.
+    team: teamSlugOf(resource.team),
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { listIngestTokens } from '../../src/db/ingest-tokens.js';
 import { setViewerTeams } from '../../src/db/org-settings.js';
+import { replaceOrgPeople } from '../../src/db/teams.js';
 import { axeViolations, collectErrors, launchChromium, openAllDetails, sidewaysOverflow, signedInContext } from '../helpers/browser.js';
 import { nockOrgMembership, nockTeamMembership, TEST_OAUTH } from '../helpers/nock-github.js';
 import { keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
@@ -40,6 +41,11 @@ const MEMBER_PAGES = [
   `/orgs/acme/users/dana?${RANGE}&repository=acme/widgets`,
   '/orgs/acme?range=7d',
   '/orgs/acme/users/nobody',
+  `/orgs/acme/teams?${RANGE}`,
+  `/orgs/acme?${RANGE}&team=platform`,
+  `/orgs/acme/users?${RANGE}&team=platform`,
+  `/orgs/acme/pull-requests?${RANGE}&team=platform`,
+  `/orgs/acme?${RANGE}&team=nobody`,
 ];
 const OWNER_PAGES = [...MEMBER_PAGES, '/orgs/acme/settings', '/orgs/acme/settings?notice=processing-busy'];
 /** The confirmation before revoking acme's org token (its id is known once the org is set up). */
@@ -50,6 +56,8 @@ beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
   nockInstallationTokenAnyTimes();
   setViewerTeams(app.db, 'acme', ['platform'], 'test');
+  // A GitHub team (the team filter, the Teams page) and a member with no telemetry ("Not using Claude Code yet").
+  replaceOrgPeople(app.db, 'acme', { members: ['dana', 'lee'], teams: [{ id: 1, slug: 'platform', name: 'Platform', members: ['dana'] }] }, '2026-11-20T00:00:00.000Z');
   revokePage = `/orgs/acme/settings/ingest-tokens/${listIngestTokens(app.db, 'acme')[0]!.id}/revoke`;
   browser = await launchChromium();
 }, 60_000);

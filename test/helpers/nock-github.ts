@@ -105,15 +105,39 @@ export function nockTeamMembership(org: string, team: string, username: string, 
   return member ? scope.reply(200, { role: 'member', state: 'active' }) : scope.reply(404, { message: 'Not Found' });
 }
 
+/** A GitHub team as `nockOrgTeams` lists it. */
+export interface NockTeam {
+  id: number;
+  slug: string;
+  name: string;
+  members: string[];
+}
+
+const inPages = <T>(items: T[]): T[][] => {
+  const pages: T[][] = [];
+  for (let i = 0; i < items.length; i += 100) pages.push(items.slice(i, i + 100));
+  return pages.length > 0 ? pages : [[]];
+};
+
+const githubUser = (login: string, i: number) => ({ login, id: 100_000 + i, type: 'User', site_admin: false });
+
 /**
  * `GET /orgs/{org}/members` (every member, as the app's `members: read` installation token sees
- * them): `count` members, 100 a page, linked the way GitHub does.
+ * them): `count` members `member-1`…, or the `logins` given, 100 a page, linked the way GitHub
+ * does; and the org's teams (`nockOrgTeams`, none unless given), which the same job reads.
  */
-export function nockOrgMembers(org: string, count: number, base = GITHUB_API) {
-  const members = Array.from({ length: count }, (_, i) => ({ login: `member-${i + 1}`, id: 100_000 + i, type: 'User', site_admin: false }));
-  const pages: object[][] = [];
-  for (let i = 0; i < members.length; i += 100) pages.push(members.slice(i, i + 100));
-  return nockPaginated(`/orgs/${org}/members`, pages.length > 0 ? pages : [[]], base);
+export function nockOrgMembers(org: string, count: number, base = GITHUB_API, { logins, teams = [] }: { logins?: string[]; teams?: NockTeam[] } = {}) {
+  const members = (logins ?? Array.from({ length: count }, (_, i) => `member-${i + 1}`)).map(githubUser);
+  const scope = nockPaginated(`/orgs/${org}/members`, inPages(members), base);
+  nockOrgTeams(org, teams, base);
+  return scope;
+}
+
+/** `GET /orgs/{org}/teams` and each team's `GET /orgs/{org}/teams/{slug}/members`, 100 a page. */
+export function nockOrgTeams(org: string, teams: NockTeam[], base = GITHUB_API) {
+  const scope = nockPaginated(`/orgs/${org}/teams`, inPages(teams.map(({ id, slug, name }) => ({ id, slug, name, privacy: 'closed' }))), base);
+  for (const t of teams) nockPaginated(`/orgs/${org}/teams/${t.slug}/members`, inPages(t.members.map(githubUser)), base);
+  return scope;
 }
 
 /**

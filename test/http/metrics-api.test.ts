@@ -284,6 +284,7 @@ describe('OpenAPI', () => {
       '/orgs/{org}/spend_report',
       '/orgs/{org}/summaries',
       '/orgs/{org}/summary',
+      '/orgs/{org}/teams',
       '/orgs/{org}/usage_report',
       '/orgs/{org}/user_cost_report',
       '/orgs/{org}/user_usage_report',

@@ -21,13 +21,14 @@ const D = 'start_date=2026-09-01&end_date=2026-09-30';
 
 /** Per documented path: requests that must be answered 200, and some that must be refused. */
 const REQUESTS: Record<string, { ok: string[]; refused: string[] }> = {
-  '/orgs/{org}/summary': { ok: [D], refused: ['start_date=2026-13-01', 'colour=blue'] },
+  '/orgs/{org}/summary': { ok: [D], refused: ['start_date=2026-13-01', 'colour=blue', `${D}&team=nobody`, `${D}&team=-x`] },
   '/orgs/{org}/daily': { ok: [D], refused: ['start_date=2025-01-01&end_date=2026-09-01'] },
   '/orgs/{org}/users': { ok: [D, `${D}&limit=1`, `${D}&format=csv`], refused: ['limit=0', 'page=nope'] },
   '/orgs/{org}/users/{login}': { ok: [D], refused: ['colour=blue'] },
   '/orgs/{org}/pull-requests': { ok: [D, `${D}&with_claude_code=true`, `${D}&format=csv`], refused: ['with_claude_code=maybe'] },
   '/orgs/{org}/pull-requests/{owner}/{repo}/{number}': { ok: [], refused: ['', 'colour=blue'] },
-  '/orgs/{org}/repositories': { ok: [D], refused: ['end_date=yesterday'] },
+  '/orgs/{org}/repositories': { ok: [D], refused: ['end_date=yesterday', `${D}&team=nobody`] },
+  '/orgs/{org}/teams': { ok: [D, ''], refused: ['start_date=2026-13-01', `${D}&team=web`] },
   '/orgs/{org}/claude_code_usage': { ok: ['starting_at=2026-09-30', 'starting_at=2026-09-30&limit=1'], refused: ['', 'starting_at=2026-09-30&limit=1001'] },
   '/orgs/{org}/summaries': { ok: ['starting_date=2026-09-26&ending_date=2026-10-09'], refused: ['starting_date=2026-10-09&ending_date=2026-09-26'] },
   '/orgs/{org}/user_usage_report': { ok: [R, `${R}&group_by[]=model&group_by[]=product`, `${R}&bucket_width=1d&limit=3`], refused: [`${R}&group_by[]=speed`] },

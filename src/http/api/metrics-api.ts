@@ -13,6 +13,8 @@ import {
   userTotals,
 } from '../../db/metrics-queries.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
+import { findTeam, teamDays, teamRepositoryTotals, teamUserTotals } from '../../db/team-queries.js';
+import { teamsReport } from '../../metrics/teams-report.js';
 import {
   allUserRows,
   dailyRow,
@@ -44,6 +46,7 @@ import {
   PullRequestsSchema,
   RepositoriesSchema,
   SummarySchema,
+  TeamsSchema,
   UsageReportSchema,
   UserDetailSchema,
   UsersSchema,
@@ -113,6 +116,13 @@ export function metricsApi({
     }),
   );
 
+  /** The team a `team=` names (spec: Teams), checked to be one of the org's; undefined without one. */
+  const teamOf = (org: string, slug: string | undefined) => {
+    if (slug === undefined) return undefined;
+    if (!findTeam(db, org, slug)) throw new ApiError(404, 'not_found_error', `No team "${slug}" in ${org}: neither a GitHub team of the org nor a team its telemetry named.`);
+    return slug;
+  };
+
   const wantsCsv = (c: Context, format: string | undefined) => format === 'csv' || (format === undefined && /\btext\/csv\b/.test(c.req.header('accept') ?? ''));
   /** Every item as CSV, with a header row: a download for spreadsheets and BI tools. */
   const csv = (c: Context, filename: string, rows: object[], columns: readonly string[]) =>
@@ -125,13 +135,13 @@ export function metricsApi({
     orgRoute({
       path: '/orgs/{org}/summary',
       summary: 'PRs and lines with vs without Claude Code, and Claude Code usage, over a range',
-      request: { params: OrgParam, query: queries.range },
+      request: { params: OrgParam, query: queries.teamRange },
       responses: json(SummarySchema, 'Totals over the range'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const { range } = c.req.valid('query');
-      return freshJson(c, summaryReport(db, org, range));
+      const query = c.req.valid('query');
+      return freshJson(c, summaryReport(db, org, query.range, teamOf(org, query.team)));
     },
   );
 
@@ -139,17 +149,19 @@ export function metricsApi({
     orgRoute({
       path: '/orgs/{org}/daily',
       summary: 'One row per day of the range, with the summary’s figures flattened',
-      request: { params: OrgParam, query: queries.range },
+      request: { params: OrgParam, query: queries.teamRange },
       responses: json(DailySchema, 'Every day of the range, zeros where nothing happened'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const { range } = c.req.valid('query');
-      const byDay = orgDays(db, org, range.startDate, range.endDate);
+      const { range, ...query } = c.req.valid('query');
+      const team = teamOf(org, query.team);
+      const byDay = team === undefined ? orgDays(db, org, range.startDate, range.endDate) : teamDays(db, org, team, range.startDate, range.endDate);
       return freshJson(c, {
         org,
         start_date: range.startDate,
         end_date: range.endDate,
+        ...(team === undefined ? {} : { team }),
         data: daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics())),
         data_processed_at: dataProcessedAt(db, org),
       });
@@ -166,10 +178,14 @@ export function metricsApi({
     (c) => {
       const org = c.get('apiKey').org;
       const { range, after, ...query } = c.req.valid('query');
+      const team = teamOf(org, query.team);
       if (wantsCsv(c, query.format)) {
-        return csv(c, usersCsvName(org, range), allUserRows(db, org, range), USER_COLUMNS);
+        return csv(c, usersCsvName(org, range, team), allUserRows(db, org, range, team), USER_COLUMNS);
       }
-      const page = pageOf(userTotals(db, org, range.startDate, range.endDate, { afterKey: after, limit: query.limit + 1 }), query.limit, (u) => u.userKey);
+      const pageAsked = { afterKey: after, limit: query.limit + 1 };
+      const people =
+        team === undefined ? userTotals(db, org, range.startDate, range.endDate, pageAsked) : teamUserTotals(db, org, team, range.startDate, range.endDate, pageAsked);
+      const page = pageOf(people, query.limit, (u) => u.userKey);
       return freshJson(c, {
         data: page.rows.map(userRow),
         next_page: page.nextPage,
@@ -217,14 +233,16 @@ export function metricsApi({
       const org = c.get('apiKey').org;
       const { range, after, ...query } = c.req.valid('query');
       const withClaudeCode = query.with_claude_code === undefined ? undefined : query.with_claude_code === 'true';
+      const team = teamOf(org, query.team);
       if (wantsCsv(c, query.format)) {
-        const all = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, limit: Number.MAX_SAFE_INTEGER }).map((pr) => {
+        const all = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, team, limit: Number.MAX_SAFE_INTEGER }).map((pr) => {
           const row = pullRequestRow(pr);
           return { ...row, evidence: row.evidence.map((e) => e.kind).join(' '), explanation: row.explanation.join('; ') };
         });
-        return csv(c, `${org}-pull-requests-${range.startDate}-${range.endDate}.csv`, all, PULL_REQUEST_COLUMNS);
+        const name = `${org}-pull-requests-${team === undefined ? '' : `${team}-`}${range.startDate}-${range.endDate}.csv`;
+        return csv(c, name, all, PULL_REQUEST_COLUMNS);
       }
-      const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, after, limit: query.limit + 1 });
+      const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, team, after, limit: query.limit + 1 });
       const page = pageOf(rows, query.limit, (pr) => [pr.mergedAt, pr.id]);
       return freshJson(c, {
         data: page.rows.map(pullRequestRow),
@@ -269,8 +287,8 @@ export function metricsApi({
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const { range, repository, login } = c.req.valid('query');
-      return freshJson(c, outcomesReportOnce(db, org, range, { repository, login }));
+      const { range, repository, login, ...query } = c.req.valid('query');
+      return freshJson(c, outcomesReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
     },
   );
 
@@ -278,16 +296,34 @@ export function metricsApi({
     orgRoute({
       path: '/orgs/{org}/repositories',
       summary: 'Per repository over the range',
-      request: { params: OrgParam, query: queries.range },
+      request: { params: OrgParam, query: queries.teamRange },
       responses: json(RepositoriesSchema, 'Every repository with activity in the range'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const { range } = c.req.valid('query');
+      const { range, ...query } = c.req.valid('query');
+      const team = teamOf(org, query.team);
+      const rows = team === undefined ? repositoryTotals(db, org, range.startDate, range.endDate) : teamRepositoryTotals(db, org, team, range.startDate, range.endDate);
       return freshJson(c, {
-        data: repositoryTotals(db, org, range.startDate, range.endDate).map(repositoryRow),
+        data: rows.map(repositoryRow),
         data_processed_at: dataProcessedAt(db, org),
       });
+    },
+  );
+
+  api.openapi(
+    orgRoute({
+      path: '/orgs/{org}/teams',
+      summary: 'Per team over the range: its people, PRs and lines with vs without Claude Code, active users, spend',
+      description:
+        "One row per GitHub team of the org (listed daily with `members: read`, kept current by webhooks) and per team named only by Claude Code's `team` resource attribute in the range. A person in several teams counts in each, so the rows do not add up to the org's summary.",
+      request: { params: OrgParam, query: queries.range },
+      responses: json(TeamsSchema, 'Every team, by slug'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const { range } = c.req.valid('query');
+      return freshJson(c, teamsReport(db, org, range));
     },
   );
 

@@ -3,6 +3,7 @@ import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../u
 import { cursorOf, isKeyCursor, isPersonTerminalCursor, isPullRequestCursor } from './cursor-paging.js';
 import { beta } from './analytics-schemas.js';
 import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
+import { TEAM_ROW_FIELDS } from '../../metrics/teams-report.js';
 
 /*
  * The metrics API's parameters and answers, as zod schemas: they validate requests and generate
@@ -48,6 +49,22 @@ export function rangeOf(ctx: z.RefinementCtx, query: { start_date?: string | und
 
 export const RangeQuery = z.strictObject(rangeFields);
 
+/** `team=slug` (spec: Teams): the figures of that team's people; any case, answered lowercase. */
+const team = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'must be a team slug (letters, digits, "-" and "_")')
+  .transform((t) => t.toLowerCase())
+  .optional()
+  .openapi({
+    param: { name: 'team', in: 'query' },
+    type: 'string',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$',
+    example: 'platform',
+    description: "Only this team's people: a GitHub team's slug, or a `team` resource attribute of Claude Code's telemetry (404 when the org has no such team)",
+  });
+
+export const TeamRangeQuery = z.strictObject({ ...rangeFields, team });
+
 const limit = (max: number, fallback: number) =>
   z.coerce
     .number()
@@ -67,13 +84,14 @@ const format = z
   .optional()
   .openapi({ param: { name: 'format', in: 'query' }, description: 'csv: every item of the range as CSV (same as Accept: text/csv)' });
 
-export const ListQuery = z.strictObject({ ...rangeFields, limit: limit(1000, 100), page, format });
+export const ListQuery = z.strictObject({ ...rangeFields, limit: limit(1000, 100), page, format, team });
 
 export const PullRequestListQuery = z.strictObject({
   ...rangeFields,
   limit: limit(1000, 100),
   page,
   format,
+  team,
   with_claude_code: z
     .enum(['true', 'false'])
     .optional()
@@ -92,6 +110,7 @@ export const OutcomesQuery = z.strictObject({
     .regex(/^[A-Za-z0-9_.[\]-]{1,100}$/, 'must be a GitHub login')
     .optional()
     .openapi({ param: { name: 'login', in: 'query' }, example: 'dana', description: 'Only PRs this person counts for' }),
+  team,
 });
 
 export const UsageQuery = z.strictObject({
@@ -108,6 +127,7 @@ export const UsageQuery = z.strictObject({
 export function metricsQueries(now: () => Date) {
   return {
     range: RangeQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
+    teamRange: TeamRangeQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
     users: ListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isKeyCursor) })),
     pullRequests: PullRequestListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isPullRequestCursor) })),
     outcomes: OutcomesQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
@@ -164,6 +184,7 @@ export const SummarySchema = z
     }),
     data_processed_at: z.string().nullable(),
   })
+  .extend({ team: z.string().optional().describe('The team asked for (`team=`): the figures are its people’s') })
   .openapi('Summary');
 
 export const DailyRowSchema = z
@@ -171,7 +192,14 @@ export const DailyRowSchema = z
   .openapi('DailyRow');
 
 export const DailySchema = z
-  .object({ org: z.string(), start_date: z.string(), end_date: z.string(), data: z.array(DailyRowSchema), data_processed_at: z.string().nullable() })
+  .object({
+    org: z.string(),
+    start_date: z.string(),
+    end_date: z.string(),
+    team: z.string().optional().describe('The team asked for (`team=`): the figures are its people’s'),
+    data: z.array(DailyRowSchema),
+    data_processed_at: z.string().nullable(),
+  })
   .openapi('Daily');
 
 export const UserRowSchema = z
@@ -312,6 +340,7 @@ export const OutcomesSchema = z
     end_date: z.string(),
     repository: z.string().nullable(),
     login: z.string().nullable(),
+    team: z.string().optional().describe('The team asked for (`team=`): PRs its people merged while in it, and their spend'),
     cycle_time_hours: TimeComparison.describe('First commit → merge'),
     coding_time_hours: TimeComparison.describe('First commit → opened'),
     pickup_time_hours: TimeComparison.describe('Opened or ready for review → first review by someone else, not a bot'),
@@ -333,3 +362,17 @@ export const OutcomesSchema = z
     data_processed_at: z.string().nullable(),
   })
   .openapi('Outcomes');
+
+export const TeamRowSchema = z
+  .object({
+    slug: z.string().describe('The GitHub team’s slug, or the telemetry `team` attribute read as one'),
+    name: z.string().describe('The GitHub team’s name; a telemetry team’s slug'),
+    source: z.enum(['github', 'telemetry']).describe('github: a team of the org on GitHub (telemetry naming the same slug joins it); telemetry: named only by telemetry'),
+    members: count.describe('People in the team over the range: its GitHub members, and those telemetry placed in it'),
+    ...metricRowShape(TEAM_ROW_FIELDS),
+  })
+  .openapi('TeamRow');
+
+export const TeamsSchema = z
+  .object({ org: z.string(), start_date: z.string(), end_date: z.string(), data: z.array(TeamRowSchema), data_processed_at: z.string().nullable() })
+  .openapi('Teams');

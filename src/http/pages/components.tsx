@@ -17,26 +17,46 @@ export const formatDay = (day: string) =>
 
 export type RangePreset = '7d' | '30d' | '90d' | 'mtd' | 'custom';
 
-/** What every page of an org's figures is drawn for: the org, who is looking, and the range. */
+/**
+ * What a page's figures are narrowed to besides the range, carried with it (spec: Teams): `team`,
+ * a team's slug. The range object of a page carries it, so every link that keeps the range keeps it.
+ */
+export interface PageFilters {
+  team?: string | undefined;
+}
+
+/** A team as the team filter offers it. */
+export interface TeamOption {
+  slug: string;
+  name: string;
+}
+
+/** What every page of an org's figures is drawn for: the org, who is looking, and the range (with its filters). */
 export interface OrgPageFrame {
   org: string;
   role: OrgRole;
   viewer: WebSession | undefined;
-  range: DayRange;
+  range: DayRange & PageFilters;
   preset: RangePreset;
-  /** The repository filter (`repository=owner/name`), kept like the range between pages. */
+  /** The repository filter (`repository=owner/name`), kept like the range between pages; a page is narrowed to a team or to a repository, not both. */
   repository?: string | undefined;
+  /** The org's teams, for the team filter (none: no filter shown). */
+  teams?: TeamOption[] | undefined;
 }
 
-/** A page's range as a query string, carried by every link to another page of figures so the range stays chosen. */
-export const rangeQuery = (range: DayRange) => new URLSearchParams({ start_date: range.startDate, end_date: range.endDate }).toString();
+/** The page's filters as query parameters (none when unset). */
+export const filterParams = (filters: PageFilters): Record<string, string> => (filters.team ? { team: filters.team } : {});
+
+/** A page's range (and filters) as a query string, carried by every link to another page of figures so the range stays chosen. */
+export const rangeQuery = (range: DayRange & PageFilters) =>
+  new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range) }).toString();
 
 /** The filters a page keeps when moving to another (the repository), as query parameters. */
 export const keptFilters = (frame: Pick<OrgPageFrame, 'repository'>): Record<string, string> => (frame.repository ? { repository: frame.repository } : {});
 
-/** The range and the filters, as the query string every link to another page of figures carries. */
+/** The range and the filters (the team, the repository), as the query string every link to another page of figures carries. */
 export const keptQuery = (frame: Pick<OrgPageFrame, 'range' | 'repository'>) =>
-  new URLSearchParams({ start_date: frame.range.startDate, end_date: frame.range.endDate, ...keptFilters(frame) }).toString();
+  new URLSearchParams({ start_date: frame.range.startDate, end_date: frame.range.endDate, ...filterParams(frame.range), ...keptFilters(frame) }).toString();
 
 /**
  * The repository filter of the overview and people pages: a select of the org's repositories with
@@ -98,14 +118,18 @@ export const RANGE_PRESETS: { id: Exclude<RangePreset, 'custom'>; label: string 
   { id: 'mtd', label: 'Month to date' },
 ];
 
-export const RangePicker: FC<{ path: string; preset: RangePreset; startDate: string; endDate: string; processedAt: string | null; extra?: Record<string, string> }> = ({
-  path,
-  preset,
-  startDate,
-  endDate,
-  processedAt,
-  extra = {},
-}) => {
+export const RangePicker: FC<{
+  path: string;
+  preset: RangePreset;
+  startDate: string;
+  endDate: string;
+  processedAt: string | null;
+  extra?: Record<string, string>;
+  /** The team filter: the chosen team (kept by the presets) and the teams offered in the form (spec: Teams). */
+  team?: string | undefined;
+  teams?: TeamOption[] | undefined;
+}> = ({ path, preset, startDate, endDate, processedAt, extra: given = {}, team, teams = [] }) => {
+  const extra = { ...given, ...filterParams({ team }) };
   const withExtra = (params: Record<string, string>) => `${path}?${new URLSearchParams({ ...extra, ...params }).toString()}`;
   return (
     <div class="range">
@@ -117,9 +141,24 @@ export const RangePicker: FC<{ path: string; preset: RangePreset; startDate: str
         ))}
       </nav>
       <form method="get" action={path} aria-label="Custom date range">
-        {Object.entries(extra).map(([name, value]) => (
+        {Object.entries(teams.length > 0 ? given : extra).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
+        {teams.length > 0 ? (
+          <label>
+            Team
+            <select name="team" data-team-filter>
+              <option value="" selected={!team}>
+                All teams
+              </option>
+              {teams.map((t) => (
+                <option value={t.slug} selected={t.slug === team}>
+                  {t.name === t.slug ? t.slug : `${t.name} (${t.slug})`}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label>
           From
           <input type="date" name="start_date" value={startDate} required />

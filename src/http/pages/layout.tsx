@@ -6,7 +6,7 @@ import type { OrgRole } from '../auth/org-access.js';
 
 export const ASSET_VERSION = '5';
 
-export type Section = 'overview' | 'people' | 'pull-requests' | 'repositories' | 'settings';
+export type Section = 'overview' | 'people' | 'pull-requests' | 'repositories' | 'teams' | 'settings';
 
 export interface LayoutProps {
   title: string;
@@ -24,6 +24,7 @@ const sections: { id: Section; label: string; path: string; ownersOnly?: boolean
   { id: 'people', label: 'People', path: '/users', ranged: true },
   { id: 'pull-requests', label: 'Pull requests', path: '/pull-requests', ranged: true },
   { id: 'repositories', label: 'Repositories', path: '/repositories', ranged: true },
+  { id: 'teams', label: 'Teams', path: '/teams', ranged: true },
   { id: 'settings', label: 'Settings', path: '/settings', ownersOnly: true },
 ];
 

@@ -37,7 +37,7 @@ import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
 import { appOrigin, isHttps, type WebEnv } from '../auth/sign-in-routes.js';
-import type { OrgPageFrame, RangePreset } from './components.js';
+import { filterParams, type OrgPageFrame, type RangePreset } from './components.js';
 import { MessagePage } from './layout.js';
 import { refusalPage } from './refusal-page.js';
 import { OverviewPage, overviewModel } from './overview-page.js';
@@ -49,6 +49,10 @@ import { PullRequestsPage, type PullRequestFilter } from './pull-requests-page.j
 import { RevokeConfirmPage, SettingsPage, type CreatedSecret, type SettingsPageProps } from './settings-page.js';
 import { secretFlash } from './secret-flash.js';
 import { ownProperty } from '../../own-property.js';
+import { findTeam, membersWithoutTelemetry, teamRepositoryTotals, teamsOf, teamUserTotals } from '../../db/team-queries.js';
+import { teamsReport } from '../../metrics/teams-report.js';
+import { teamsChangedAt } from '../../db/teams.js';
+import { TeamsPage } from './teams-page.js';
 
 /*
  * The metrics pages under /orgs/{org}: overview, people, one person, pull requests, settings.
@@ -252,11 +256,42 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   const repositoryFilterOf = (c: Context<OrgEnv>): string | undefined =>
     optionalParam(c, 'repository', REPOSITORY_NAME, 'a repository is written owner/name')?.toLowerCase();
 
-  /** What a page of figures is drawn for: the org, who is looking, the range, the repository filter. */
-  const frameOf = (c: Context<OrgEnv>): OrgPageFrame => {
+  /**
+   * The page's team filter (`team=slug`, spec: Teams): undefined when none is chosen; a malformed
+   * one is a 400 page, a team the org does not have a 404 page.
+   */
+  const teamOf = (c: Context<OrgEnv>): string | undefined => {
+    const team = optionalParam(c, 'team', /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'a team is a team slug (letters, digits, "-" and "_")')?.toLowerCase();
+    if (team === undefined || findTeam(db, c.get('org').login, team)) return team;
+    const { login, role, viewer } = c.get('org');
+    throw refusalPage(404, {
+      title: 'No such team',
+      viewer,
+      org: { login, role },
+      body: (
+        <>
+          <p>
+            {login} has no team "{team}": neither a GitHub team of the org nor a team its Claude Code telemetry named.
+          </p>
+          <p>
+            <a href={`/orgs/${login}/teams`}>See the org's teams</a>
+          </p>
+        </>
+      ),
+    });
+  };
+
+  /** What a page of figures is drawn for: the org, who is looking, the range (with the team filter), the teams to choose from, the repository filter. */
+  const frameOf = (c: Context<OrgEnv>, { teamAndRepository = false } = {}): OrgPageFrame => {
     const { login, role, viewer } = c.get('org');
     const { range, preset } = c.get('range');
-    return { org: login, role, viewer, range, preset, repository: repositoryFilterOf(c) };
+    const teams = teamsOf(db, login, range.startDate, range.endDate).map(({ slug, name }) => ({ slug, name }));
+    const team = teamOf(c);
+    const repository = repositoryFilterOf(c);
+    // A team's figures are its people's and a repository's are its PRs': the pages of figures narrow
+    // to one or the other; only the PR list, a list of PRs, narrows to both.
+    if (!teamAndRepository && team !== undefined && repository !== undefined) refuseQuery(c, 'Narrow the figures to a team or to a repository, not both.');
+    return { org: login, role, viewer, range: { ...range, ...filterParams({ team }) }, preset, teams, repository };
   };
 
   /** Before the first processing run there are no numbers to show: say so instead of zeros. */
@@ -289,6 +324,8 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const progress = processingProgress(db);
     return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
   };
+  /** A team-filtered figure changes with the org's members and teams too (webhooks change them between runs). */
+  const teamsStamp = (org: string, team: string | undefined) => (team === undefined ? null : teamsChangedAt(db, org));
   function memo<T>(parts: unknown[], compute: () => T): T {
     const key = JSON.stringify([...parts, processingStamp(), dayOf(now())]);
     if (remembered.has(key)) return remembered.get(key) as T;
@@ -301,12 +338,13 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   app.get('/orgs/:org', member, ranged, processed, (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
+    const team = teamOf(c);
     const repository = repositoryFilterOf(c);
     return c.html(
       <OverviewPage
         {...frameOf(c)}
-        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login), repository ?? null], () =>
-          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()), repository }),
+        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login), repository ?? null, team, teamsStamp(ctx.login, team)], () =>
+          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()), repository, team }),
         )}
         spend={ctx.spend}
         telemetry={hasTelemetry(db, ctx.login)}
@@ -319,9 +357,10 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const ctx = c.get('org');
     const r = c.get('range');
     const columns = ctx.spend ? USER_COLUMNS : USER_COLUMNS.filter((col) => col !== 'cost_usd');
-    return c.body(toCsv(allUserRows(db, ctx.login, r.range), columns), 200, {
+    const team = teamOf(c);
+    return c.body(toCsv(allUserRows(db, ctx.login, r.range, team), columns), 200, {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${usersCsvName(ctx.login, r.range)}"`,
+      'content-disposition': `attachment; filename="${usersCsvName(ctx.login, r.range, team)}"`,
     });
   });
 
@@ -365,10 +404,13 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     }
     const dir = optionalParam(c, 'dir', /^(?:asc|desc)$/, 'the direction is asc or desc');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a search is 1 to 100 characters');
+    const team = teamOf(c);
     const repository = repositoryFilterOf(c);
-    const everyone = memo(['people', ctx.login, r.range, repository ?? null], () => {
+    const everyone = memo(['people', ctx.login, r.range, repository ?? null, team, teamsStamp(ctx.login, team)], () => {
       const lastActive = lastActiveDays(db, ctx.login, r.range.endDate);
-      return scopeUsers(db, ctx.login, r.range, repository).map((u) => ({
+      const all = { limit: Number.MAX_SAFE_INTEGER };
+      const totals = team === undefined ? scopeUsers(db, ctx.login, r.range, repository) : teamUserTotals(db, ctx.login, team, r.range.startDate, r.range.endDate, all);
+      return totals.map((u) => ({
         key: u.userKey,
         row: userRow(u),
         lastActive: lastActive.get(u.userKey) ?? null,
@@ -386,6 +428,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         q={q}
         everyone={everyone.length}
         repositories={memo(['repository-choices', ctx.login, r.range], () => repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate).map((t) => t.repository))}
+        notUsing={membersWithoutTelemetry(db, ctx.login, r.range.startDate, r.range.endDate, team)}
       />,
     );
   });
@@ -447,7 +490,11 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       <RepositoriesPage
         {...frameOf(c)}
         processedAt={dataProcessedAt(db, ctx.login)}
-        repositories={memo(['repositories', ctx.login, r.range], () => repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate).map(repositoryRow))}
+        repositories={memo(['repositories', ctx.login, r.range, teamOf(c), teamsStamp(ctx.login, teamOf(c))], () => {
+          const team = teamOf(c);
+          const rows = team === undefined ? repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate) : teamRepositoryTotals(db, ctx.login, team, r.range.startDate, r.range.endDate);
+          return rows.map(repositoryRow);
+        })}
       />,
     );
   });
@@ -499,7 +546,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const author = optionalParam(c, 'author', AUTHOR_LOGIN, 'an author is a GitHub login');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a title search is 1 to 100 characters');
     const pageNumber = optionalParam(c, 'page', /^[1-9][0-9]{0,5}$/, 'a page is a number from 1');
-    const narrowed = { repository, author, titleContains: q };
+    const narrowed = { repository, author, titleContains: q, team: teamOf(c) };
     const split = { with: { bots: false, withClaudeCode: true }, without: { bots: false, withClaudeCode: false }, bots: { bots: true }, all: {} } as const;
     const narrowing = { ...narrowed, ...split[filter] };
     const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
@@ -516,7 +563,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const rows = pullRequestList(db, ctx.login, days, narrowing, { offset: (pageAt - 1) * PR_PAGE_SIZE, limit: PR_PAGE_SIZE });
     return c.html(
       <PullRequestsPage
-        {...frameOf(c)}
+        {...frameOf(c, { teamAndRepository: true })}
         processedAt={dataProcessedAt(db, ctx.login)}
         query={{ filter, repository, author, q, page: pageAt }}
         rows={rows.map(pullRequestRow)}
@@ -527,6 +574,19 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
           .filter((t) => t.pullRequestsMerged > 0)
           .map((t) => t.repository)}
         githubWebUrl={githubWebUrl}
+      />,
+    );
+  });
+
+  app.get('/orgs/:org/teams', member, ranged, processed, (c) => {
+    const ctx = c.get('org');
+    const r = c.get('range');
+    return c.html(
+      <TeamsPage
+        {...frameOf(c)}
+        processedAt={dataProcessedAt(db, ctx.login)}
+        teams={memo(['teams', ctx.login, r.range, teamsChangedAt(db, ctx.login)], () => teamsReport(db, ctx.login, r.range).data)}
+        spend={ctx.spend}
       />,
     );
   });

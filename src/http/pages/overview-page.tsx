@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { dataProcessedAt, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
+import { teamDays, teamRepositoryTotals, teamTotals, teamUserTotals } from '../../db/team-queries.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
 import { dailyRow, narrowedToRepository, periodChange, previousPeriod, scopeTotals, scopeUsers, summaryOf, userRow, type PeriodChange } from '../../metrics/report.js';
 import { dayCount, daysOf, type DayRange } from '../../utc-days.js';
@@ -54,25 +55,32 @@ export interface OverviewOptions {
   today: string;
   /** Narrow PRs and lines (tiles, the merged chart, the leaderboard, Outcomes) to this repository. */
   repository?: string | undefined;
+  /**
+   * Narrow to a team's people (spec: Teams), from the same report rows as the API's `team=`. The
+   * usage and spend-by-model sections are the org's (they are not kept per person-day); with a team
+   * they are left out, not shown as the team's. A page narrows to a team or a repository, not both.
+   */
+  team?: string | undefined;
 }
 
 export function overviewModel(db: Db, org: string, range: DayRange, options: OverviewOptions) {
-  const { repository } = options;
+  const { repository, team } = options;
+  const totalsOf = (r: DayRange) => (team === undefined ? scopeTotals(db, org, r, repository) : teamTotals(db, org, team, r.startDate, r.endDate));
   const summary = {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
-    ...summaryOf(scopeTotals(db, org, range, repository)),
+    ...summaryOf(totalsOf(range)),
     data_processed_at: dataProcessedAt(db, org),
   };
   // The same figures over the period of the same length before: each tile's change.
   const before = previousPeriod(range);
   const previous = {
-    ...summaryOf(scopeTotals(db, org, before, repository)),
+    ...summaryOf(totalsOf(before)),
     days: dayCount(range),
     processed: processedDays(db, org, before.startDate, before.endDate) > 0,
   };
-  const byDay = orgDays(db, org, range.startDate, range.endDate);
+  const byDay = team === undefined ? orgDays(db, org, range.startDate, range.endDate) : teamDays(db, org, team, range.startDate, range.endDate);
   const inRepository = repository === undefined ? undefined : repositoryDays(db, org, repository, range.startDate, range.endDate);
   const dayList = daysOf(range);
   const days = dayList.map((d) => {
@@ -82,7 +90,11 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   const labels = days.map((d) => formatDay(d.date).replace(/, \d{4}$/, ''));
   // Today's figures grow until the day ends: marked in every chart of days, and left out of ratios per active user.
   const partial = partialDay(dayList, options.today);
-  const people = scopeUsers(db, org, range, repository).map((u) => ({ key: u.userKey, row: userRow(u) }));
+  const everyone = { limit: Number.MAX_SAFE_INTEGER };
+  const people = (team === undefined ? scopeUsers(db, org, range, repository) : teamUserTotals(db, org, team, range.startDate, range.endDate, everyone)).map((u) => ({
+    key: u.userKey,
+    row: userRow(u),
+  }));
 
   const charts: Record<string, ChartSpec> = {
     adoption: {
@@ -145,7 +157,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   // A repository's PRs over the whole org's active users would mix two scopes: not drawn when narrowed.
   if (repository !== undefined) delete charts['prs-per-user'];
 
-  if (options.spend) {
+  if (options.spend && team === undefined) {
     const spend = modelSpendByDay(db, org, range.startDate, range.endDate);
     const models = [...new Set(spend.map((s) => s.model))].sort();
     const index = new Map(days.map((d, i) => [d.date, i]));
@@ -179,19 +191,35 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
     ]),
   ) as Record<BoardName, { key: string; login: string | null; email: string | null; value: number }[]>;
 
-  const usage = usageModel(db, org, range, options.seats);
+  const usage = usageModel(db, org, range, team === undefined ? options.seats : null);
   usage.chart.partial = partial;
   const usageBefore = { usage: usageModel(db, org, before, options.seats), days: previous.days, processed: previous.processed };
-  charts['active-users'] = usage.chart;
-  const spend = options.spend ? spendModel(db, org, range, options.today) : undefined;
+  if (team === undefined) charts['active-users'] = usage.chart;
+  const spend = options.spend && team === undefined ? spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
-  const outcomes = outcomesReport(db, org, range, { repository });
+  const outcomes = outcomesReport(db, org, range, { repository, team });
   // Spend is not known per repository: a narrowed Outcomes has no cost.
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
   const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
-  const repositories = repositoryRows.filter((r) => r.pullRequestsMerged > 0).map((r) => r.repository);
+  const repositories = (team === undefined ? repositoryRows : teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
+    .filter((r) => r.pullRequestsMerged > 0)
+    .map((r) => r.repository);
 
-  return { summary, previous, charts, boards, usage, usageBefore, today: options.today, spend, outcomes, repositories, repositoryChoices: repositoryRows.map((r) => r.repository), repository };
+  return {
+    summary,
+    previous,
+    charts,
+    boards,
+    usage,
+    usageBefore,
+    today: options.today,
+    spend,
+    outcomes,
+    repositories,
+    repositoryChoices: repositoryRows.map((r) => r.repository),
+    repository,
+    team,
+  };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -201,7 +229,7 @@ export interface OverviewPageProps extends OrgPageFrame {
   publicOrigin: string;
 }
 
-export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry }) => {
+export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry, teams }) => {
   const { summary: s, previous: p, charts, boards, repository } = model;
   const narrowed = repository !== undefined;
   const rangeQuery = keptQuery({ range, repository });
@@ -215,10 +243,27 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
     <Layout title="Overview" viewer={viewer} org={{ login: org, role, section: 'overview', query: rangeQuery }} charts>
       <h1>
         {org}: Claude Code overview{narrowed ? <span class="muted"> · {repository}</span> : null}
+        {model.team ? <span data-team={model.team}>, team {teams?.find((t) => t.slug === model.team)?.name ?? model.team}</span> : null}
       </h1>
-      <RangePicker path={`/orgs/${org}`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={s.data_processed_at} extra={keptFilters({ repository })} />
+      {/* A page narrows to a team or to a repository: the team choice is offered when no repository is chosen, and choosing a repository drops the team. */}
+      <RangePicker
+        path={`/orgs/${org}`}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={s.data_processed_at}
+        extra={keptFilters({ repository })}
+        team={range.team}
+        teams={narrowed ? undefined : teams}
+      />
       <RepositoryFilter path={`/orgs/${org}`} repositories={model.repositoryChoices} repository={repository} keep={{ start_date: range.startDate, end_date: range.endDate }} />
       {narrowed ? <OrgWideNote repository={repository} what="The suggestion accept rate, lines accepted, active users, sessions, spend, Usage and Spend" /> : null}
+      {model.team ? (
+        <p class="muted" data-team-note>
+          Figures of the team's people only: its GitHub members, and whoever Claude Code's telemetry placed in it on a day. Usage over time and spend by
+          model are the org's: <a href={`/orgs/${org}?start_date=${range.startDate}&end_date=${range.endDate}`}>show the whole org</a>.
+        </p>
+      ) : null}
       {telemetry ? null : <NoTelemetryNotice org={org} role={role} />}
 
       <dl class="tiles" aria-label="Totals for the range">
@@ -288,7 +333,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         report={model.outcomes}
         chartId="outcomes"
         spend={spend && !narrowed}
-        who={repository ?? org}
+        who={repository ?? (model.team ? `${org}'s team ${model.team}` : org)}
         repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${onlyRange}` }))}
       />
 
@@ -379,7 +424,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         })}
       </section>
 
-      <UsageSection org={org} range={range} usage={model.usage} orgWide={narrowed} before={model.usageBefore} today={model.today} />
+      {model.team ? null : <UsageSection org={org} range={range} usage={model.usage} orgWide={narrowed} before={model.usageBefore} today={model.today} />}
       {spend && model.spend ? <SpendSection org={org} range={range} spend={model.spend} perDay={charts.spend!} orgWide={narrowed} kept={rangeQuery} /> : null}
       <ChartData specs={charts} />
     </Layout>

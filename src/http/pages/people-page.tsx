@@ -5,6 +5,7 @@ import {
   formatNumber,
   formatShare,
   formatUsd,
+  filterParams,
   keptFilters,
   keptQuery,
   OrgWideBadge,
@@ -80,11 +81,13 @@ export interface PeoplePageProps extends OrgPageFrame {
   everyone: number;
   /** The repositories with activity in the range, for the repository filter. */
   repositories: string[];
+  /** The org's members (of the team, when filtered) with no Claude Code telemetry in the range; null: the member list is unknown. */
+  notUsing?: { login: string }[] | null | undefined;
 }
 
-export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone, repository, repositories }) => {
+export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, preset, processedAt, people, spend, sort, q, everyone, repository, repositories, teams, notUsing }) => {
   const kept = keptQuery({ range, repository });
-  const filters = keptFilters({ repository });
+  const filters = { ...filterParams(range), ...keptFilters({ repository }) };
   const base = `/orgs/${org}/users`;
   const columns = (Object.entries(PEOPLE_COLUMNS) as [PeopleSort, (typeof PEOPLE_COLUMNS)[PeopleSort]][]).filter(([, c]) => spend || !c.spend);
   const sortHref = (by: PeopleSort) => {
@@ -94,11 +97,19 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
     return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filters, sort: by, dir, ...(q ? { q } : {}) }).toString()}`;
   };
   const sorted: Record<string, string> = sort ? { sort: sort.by, dir: sort.dir } : {};
-  const keptParams = { ...filters, ...sorted, ...(q ? { q } : {}) };
   return (
     <Layout title="People" viewer={viewer} org={{ login: org, role, section: 'people', query: kept }}>
       <h1>People</h1>
-      <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptParams} />
+      <RangePicker
+        path={base}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={processedAt}
+        extra={{ ...keptFilters({ repository }), ...sorted, ...(q ? { q } : {}) }}
+        team={range.team}
+        teams={repository ? undefined : teams}
+      />
       <RepositoryFilter path={base} repositories={repositories} repository={repository} keep={{ start_date: range.startDate, end_date: range.endDate, ...sorted, ...(q ? { q } : {}) }} />
       {repository ? <OrgWideNote repository={repository} what="Lines accepted, the accept rate, sessions, spend and the last active day" /> : null}
       <p>
@@ -166,6 +177,37 @@ export const PeoplePage: FC<PeoplePageProps> = ({ org, role, viewer, range, pres
           </tbody>
         </table>
       </TableWrap>
+      {notUsing === undefined ? null : <NotUsingSection notUsing={notUsing} team={range.team} />}
     </Layout>
   );
 };
+
+/**
+ * "Not using Claude Code yet": the org's members (from the member list the app reads from GitHub
+ * daily) with no Claude Code telemetry in the range. With a team: its GitHub members only.
+ */
+export const NotUsingSection: FC<{ notUsing: { login: string }[] | null; team: string | undefined }> = ({ notUsing, team }) => (
+  <section aria-labelledby="not-using-title" data-not-using={notUsing === null ? 'unknown' : String(notUsing.length)}>
+    <h2 id="not-using-title">Not using Claude Code yet</h2>
+    {notUsing === null ? (
+      <p class="muted">
+        The org's member list is not known yet. The app reads it from GitHub once a day with its installation (the <code>members: read</code> permission);
+        this server has not read it yet, or has no GitHub App credentials to read it with.
+      </p>
+    ) : notUsing.length === 0 ? (
+      <p>Every member{team ? ` of team ${team}` : ''} sent Claude Code telemetry in this range.</p>
+    ) : (
+      <>
+        <p>
+          {formatNumber(notUsing.length)} member{notUsing.length === 1 ? '' : 's'}
+          {team ? ` of team ${team}` : ' of the org'} sent no Claude Code telemetry in this range (from the org's member list on GitHub).
+        </p>
+        <ul class="logins">
+          {notUsing.map((m) => (
+            <li data-login={m.login}>{m.login}</li>
+          ))}
+        </ul>
+      </>
+    )}
+  </section>
+);

@@ -124,6 +124,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         endDate={p.range.endDate}
         processedAt={p.processedAt}
         extra={keptFilters(p)}
+        team={p.range.team}
       />
       {p.repository ? <OrgWideNote repository={p.repository} what="Lines accepted, the accept rate, sessions, spend and Claude Code activity per day" /> : null}
       <dl class="tiles" aria-label="Totals for the range">

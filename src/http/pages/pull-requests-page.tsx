@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { PullRequestRow } from '../../metrics/report.js';
-import { formatNumber, keptQuery, PullRequestSplit, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
+import { filterParams, formatNumber, keptQuery, PullRequestSplit, PullRequestTable, RangePicker, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 
 /*
@@ -55,20 +55,30 @@ const FILTERS: { id: PullRequestFilter; label: string }[] = [
   { id: 'bots', label: 'Bots' },
 ];
 
-export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer, range, preset, processedAt, query, rows, total, counts, pageSize, repositories, githubWebUrl }) => {
+/* Links to other pages keep the team or, without one, the repository: those pages narrow to one of them. */
+export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer, range, preset, processedAt, query, rows, total, counts, pageSize, repositories, githubWebUrl, teams }) => {
   const base = `/orgs/${org}/pull-requests`;
   const href = (over: Partial<PullRequestQuery>) => {
     const q = { ...query, ...over };
     const params: Record<string, string> = { ...pullRequestFilterParams(q), ...(q.page > 1 ? { page: String(q.page) } : {}) };
-    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...params }).toString()}`;
+    return `${base}?${new URLSearchParams({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), ...params }).toString()}`;
   };
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const first = (query.page - 1) * pageSize + 1;
   const narrowed = Boolean(query.repository || query.author || query.q);
   return (
-    <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests', query: keptQuery({ range, repository: query.repository?.toLowerCase() }) }}>
+    <Layout title="Pull requests" viewer={viewer} org={{ login: org, role, section: 'pull-requests', query: keptQuery({ range, repository: range.team ? undefined : query.repository?.toLowerCase() }) }}>
       <h1>Merged pull requests</h1>
-      <RangePicker path={base} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={pullRequestFilterParams(query)} />
+      <RangePicker
+        path={base}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={processedAt}
+        extra={pullRequestFilterParams(query)}
+        team={range.team}
+        teams={teams}
+      />
       <nav class="range" aria-label="With or without Claude Code">
         <div class="presets">
           {FILTERS.map((f) => (
@@ -79,7 +89,7 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
         </div>
       </nav>
       <form method="get" action={base} class="filters" aria-label="Filter pull requests">
-        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...filterParam(query.filter) }).map(([name, value]) => (
+        {Object.entries({ start_date: range.startDate, end_date: range.endDate, ...filterParams(range), ...filterParam(query.filter) }).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
         ))}
         <label>
@@ -112,7 +122,7 @@ export const PullRequestsPage: FC<PullRequestsPageProps> = ({ org, role, viewer,
           : `${formatNumber(total)} merged pull request${total === 1 ? '' : 's'}${total > rows.length ? ` · showing ${formatNumber(first)}–${formatNumber(first + rows.length - 1)}, newest first` : ', newest first'}`}
       </p>
       <PullRequestSplit counts={counts} />
-      {rows.length === 0 ? null : <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} range={range} kept={keptQuery({ range, repository: query.repository?.toLowerCase() })} />}
+      {rows.length === 0 ? null : <PullRequestTable rows={rows} githubWebUrl={githubWebUrl} org={org} range={range} kept={keptQuery({ range, repository: range.team ? undefined : query.repository?.toLowerCase() })} />}
       {pages > 1 ? (
         <nav class="pager" aria-label="Pages">
           {query.page > 1 ? (

@@ -20,12 +20,21 @@ const COLUMNS = [
   ['lines_with_claude_code', 'Lines with Claude Code'],
 ] as const satisfies readonly (readonly [keyof RepositoryRow, string])[];
 
-export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer, range, preset, processedAt, repositories, repository }) => {
+export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer, range, preset, processedAt, repositories, repository, teams }) => {
   const kept = rangeQuery(range);
   return (
     <Layout title="Repositories" viewer={viewer} org={{ login: org, role, section: 'repositories', query: keptQuery({ range, repository }) }}>
       <h1>Repositories</h1>
-      <RangePicker path={`/orgs/${org}/repositories`} preset={preset} startDate={range.startDate} endDate={range.endDate} processedAt={processedAt} extra={keptFilters({ repository })} />
+      <RangePicker
+        path={`/orgs/${org}/repositories`}
+        preset={preset}
+        startDate={range.startDate}
+        endDate={range.endDate}
+        processedAt={processedAt}
+        extra={keptFilters({ repository })}
+        team={range.team}
+        teams={repository ? undefined : teams}
+      />
       <TableWrap label="Repositories">
         <table>
           <thead>
@@ -53,7 +62,7 @@ export const RepositoriesPage: FC<RepositoriesPageProps> = ({ org, role, viewer,
                 <tr data-repository={r.repository} aria-current={r.repository === repository ? 'true' : undefined}>
                   <td>
                     <a href={`/orgs/${org}/repositories/${r.repository}?${kept}`}>{r.repository}</a>{' '}
-                    <a class="muted" href={`/orgs/${org}?${keptQuery({ range, repository: r.repository })}`}>
+                    <a class="muted" href={`/orgs/${org}?${keptQuery({ range: { startDate: range.startDate, endDate: range.endDate }, repository: r.repository })}`}>
                       (overview)
                     </a>{' '}
                     <a class="muted" href={`/orgs/${org}/pull-requests?${kept}&${new URLSearchParams({ repository: r.repository }).toString()}`}>

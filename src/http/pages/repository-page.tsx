@@ -36,7 +36,7 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
   return (
     <Layout title={p.shown} viewer={p.viewer} org={{ login: p.org, role: p.role, section: 'repositories', query: keptQuery(p) }} charts>
       <h1>{p.shown}</h1>
-      <RangePicker path={`/orgs/${p.org}/repositories/${p.shown}`} preset={p.preset} startDate={p.range.startDate} endDate={p.range.endDate} processedAt={p.processedAt} extra={keptFilters(p)} />
+      <RangePicker path={`/orgs/${p.org}/repositories/${p.shown}`} preset={p.preset} startDate={p.range.startDate} endDate={p.range.endDate} processedAt={p.processedAt} extra={keptFilters(p)} team={p.range.team} />
       <dl class="tiles" aria-label="Totals for the range">
         <Tile
           label="PRs with Claude Code"

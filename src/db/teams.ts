@@ -1,0 +1,168 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db, Tx } from './client.js';
+import { githubTeamMembers, githubTeams, orgMembers, orgSettings } from './schema.js';
+
+/*
+ * The org's people and teams as GitHub knows them (spec: Teams): its members, its teams and who is
+ * in each. The daily member job replaces them whole; `organization`, `team` and `membership`
+ * webhooks keep them current between two runs. Orgs are keyed by their lowercase login, people by
+ * their lowercase login (the user key of the rollups).
+ */
+
+/** Team slugs as GitHub writes them: lowercase letters, digits, `-` and `_`, at most 100. */
+export const TEAM_SLUG_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+
+/** Longer `team` attribute values are ignored, never truncated (a cut name could meet another team's). */
+export const MAX_TEAM_ATTRIBUTE_LENGTH = 100;
+
+/**
+ * The team slug a telemetry `team` resource attribute names, or undefined when it names none.
+ * A value is read the way GitHub turns a team's name into its slug (lowercase, every run of other
+ * characters than letters, digits, `_` and `-` becomes one `-`, none at the ends), so
+ * `OTEL_RESOURCE_ATTRIBUTES=team=Platform Team` and the GitHub team "Platform Team"
+ * (`platform-team`) are the same team. A value that leaves no slug (empty, only punctuation) or
+ * is longer than MAX_TEAM_ATTRIBUTE_LENGTH names no team.
+ */
+export function teamSlugOf(value: unknown): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const raw = String(value);
+  if (raw.length > MAX_TEAM_ATTRIBUTE_LENGTH) return undefined;
+  const slug = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|-+$/g, '');
+  return TEAM_SLUG_PATTERN.test(slug) ? slug : undefined;
+}
+
+export interface GitHubTeam {
+  id: number;
+  slug: string;
+  name: string;
+  /** Logins as GitHub spells them. */
+  members: string[];
+}
+
+function orgSettingsStamp(tx: Tx, org: string, values: Partial<typeof orgSettings.$inferInsert>, now: string): void {
+  tx.insert(orgSettings)
+    .values({ org, updatedAt: now, ...values })
+    .onConflictDoUpdate({ target: orgSettings.org, set: { updatedAt: now, ...values } })
+    .run();
+}
+
+/**
+ * Replaces, in one transaction, the org's member list (and its member count, the default seats)
+ * and its teams with their members, with what GitHub listed just now.
+ */
+export function replaceOrgPeople(db: Db, org: string, listed: { members: string[]; teams: GitHubTeam[] }, now: string): void {
+  db.transaction((tx) => {
+    tx.delete(orgMembers).where(eq(orgMembers.org, org)).run();
+    for (const login of new Set(listed.members)) {
+      tx.insert(orgMembers).values({ org, userKey: login.toLowerCase(), login, updatedAt: now }).onConflictDoNothing().run();
+    }
+    tx.delete(githubTeamMembers).where(eq(githubTeamMembers.org, org)).run();
+    tx.delete(githubTeams).where(eq(githubTeams.org, org)).run();
+    for (const team of listed.teams) {
+      tx.insert(githubTeams).values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now }).onConflictDoNothing().run();
+      for (const login of new Set(team.members)) {
+        tx.insert(githubTeamMembers).values({ org, teamId: team.id, userKey: login.toLowerCase(), login }).onConflictDoNothing().run();
+      }
+    }
+    orgSettingsStamp(tx, org, { memberCount: listed.members.length, memberCountAt: now, membersListedAt: now, teamsListedAt: now, teamsChangedAt: now }, now);
+  });
+}
+
+/** Records that the org's members or teams changed (cached team figures keyed by `teamsChangedAt` are then recomputed). */
+function markTeamsChanged(tx: Tx, org: string, now: string): void {
+  orgSettingsStamp(tx, org, { teamsChangedAt: now }, now);
+}
+
+/** When the org's stored members or teams last changed; null: never stored. */
+export function teamsChangedAt(db: Db, org: string): string | null {
+  return db.select({ at: orgSettings.teamsChangedAt }).from(orgSettings).where(eq(orgSettings.org, org)).get()?.at ?? null;
+}
+
+/** A person joined the org (`organization.member_added`). */
+export function addOrgMember(tx: Tx, org: string, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
+  tx.insert(orgMembers)
+    .values({ org, userKey: login.toLowerCase(), login, updatedAt: now })
+    .onConflictDoUpdate({ target: [orgMembers.org, orgMembers.userKey], set: { login, updatedAt: now } })
+    .run();
+}
+
+/** A person left the org (`organization.member_removed`): out of its member list and of every team. */
+export function removeOrgMember(tx: Tx, org: string, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
+  const userKey = login.toLowerCase();
+  tx.delete(orgMembers).where(and(eq(orgMembers.org, org), eq(orgMembers.userKey, userKey))).run();
+  tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.userKey, userKey))).run();
+}
+
+/** A team created, edited or renamed (same id, new slug): stored as GitHub now names it. */
+export function upsertTeam(tx: Tx, org: string, team: { id: number; slug: string; name: string }, now: string): void {
+  markTeamsChanged(tx, org, now);
+  // A slug freed by a renamed or deleted team may be taken by another team already stored: that row is stale.
+  const holder = tx
+    .select({ id: githubTeams.id })
+    .from(githubTeams)
+    .where(and(eq(githubTeams.org, org), eq(githubTeams.slug, team.slug)))
+    .get();
+  if (holder && holder.id !== team.id) deleteTeam(tx, org, holder.id, now);
+  tx.insert(githubTeams)
+    .values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now })
+    .onConflictDoUpdate({ target: [githubTeams.org, githubTeams.id], set: { slug: team.slug, name: team.name, updatedAt: now } })
+    .run();
+}
+
+/** A team deleted: it and its member list go. */
+export function deleteTeam(tx: Tx, org: string, teamId: number, now: string): void {
+  markTeamsChanged(tx, org, now);
+  tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId))).run();
+  tx.delete(githubTeams).where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId))).run();
+}
+
+export function addTeamMember(tx: Tx, org: string, team: { id: number }, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
+  tx.insert(githubTeamMembers)
+    .values({ org, teamId: team.id, userKey: login.toLowerCase(), login })
+    .onConflictDoUpdate({ target: [githubTeamMembers.org, githubTeamMembers.teamId, githubTeamMembers.userKey], set: { login } })
+    .run();
+}
+
+export function removeTeamMember(tx: Tx, org: string, teamId: number, login: string, now: string): void {
+  markTeamsChanged(tx, org, now);
+  tx.delete(githubTeamMembers)
+    .where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId), eq(githubTeamMembers.userKey, login.toLowerCase())))
+    .run();
+}
+
+/** Whether the team with this id is stored for the org. */
+export function hasTeam(tx: Tx, org: string, teamId: number): boolean {
+  return tx.select({ id: githubTeams.id }).from(githubTeams).where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId))).get() !== undefined;
+}
+
+/** The org's stored members (logins as GitHub spells them), by login; null when the list was never fetched. */
+export function orgMemberLogins(db: Db, org: string): string[] | null {
+  const settings = db.select({ at: orgSettings.membersListedAt }).from(orgSettings).where(eq(orgSettings.org, org)).get();
+  if (!settings?.at) return null;
+  return db
+    .select({ login: orgMembers.login })
+    .from(orgMembers)
+    .where(eq(orgMembers.org, org))
+    .orderBy(orgMembers.userKey)
+    .all()
+    .map((r) => r.login);
+}
+
+/** The stored GitHub teams of the org, by slug, with their member logins. */
+export function orgGitHubTeams(db: Db, org: string): GitHubTeam[] {
+  const teams = db.select().from(githubTeams).where(eq(githubTeams.org, org)).orderBy(githubTeams.slug).all();
+  if (teams.length === 0) return [];
+  const members = db
+    .select({ teamId: githubTeamMembers.teamId, login: githubTeamMembers.login })
+    .from(githubTeamMembers)
+    .where(and(eq(githubTeamMembers.org, org), inArray(githubTeamMembers.teamId, teams.map((t) => t.id))))
+    .orderBy(githubTeamMembers.userKey)
+    .all();
+  return teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, members: members.filter((m) => m.teamId === t.id).map((m) => m.login) }));
+}

@@ -1,0 +1,19 @@
+import type { EmitterWebhookEvent } from '@octokit/webhooks';
+import type { Tx } from '../db/client.js';
+import { deleteTeam, upsertTeam } from '../db/teams.js';
+
+type Payload = EmitterWebhookEvent<'team'>['payload'];
+
+/** The `team` actions that change what the app stores (a team's repositories do not). */
+export const TEAM_ACTIONS = ['created', 'deleted', 'edited'] as const;
+
+/**
+ * team.created / edited / deleted: the org's team list changed. An edit may rename the team: GitHub
+ * then gives it a new slug under the same id, and the stored team follows (its members stay).
+ */
+export function handleTeam({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+  const org = payload.organization.login.toLowerCase();
+  if (payload.action === 'deleted') deleteTeam(tx, org, payload.team.id, now);
+  // The payload check (webhook-payloads.ts) requires the slug of these actions.
+  else upsertTeam(tx, org, { id: payload.team.id, slug: payload.team.slug!, name: payload.team.name }, now);
+}
