@@ -4,6 +4,8 @@ import { createDb } from '../src/db/client.js';
 import {
   linkPullRequestCommits,
   markPullRequestEnriched,
+  recordDraftChange,
+  recordReview,
   replaceChangedFiles,
   upsertCommit,
   upsertGitHubUser,
@@ -244,17 +246,41 @@ db.transaction((tx) => {
   }
 });
 
-// GitHub: merged PRs spread over the days; a Claude user's PR reuses some lines a recent session wrote.
+// GitHub: merged PRs spread over the days; a Claude user's PR usually reuses some lines a recent
+// session wrote (not always, so that people have PRs of both kinds for the same-author comparison).
+// Each PR has a timeline as teams make them: one to three commits authored over the days before it
+// opened, a quarter opened as drafts and made ready later, reviews by teammates (comments, requests
+// for changes, approvals; the author's own replies and a review bot's comments too), and about one
+// in a hundred reverted by a later PR (GitHub's "Reverts owner/repo#N" body, git's "This reverts
+// commit <sha>." message), a few more by a revert commit pushed to the default branch.
 const perDay = Math.ceil(size.pullRequests / size.days);
+const HOUR_MS = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const teammate = (dev: number) => (Math.floor(dev / 8) * 8 + ((dev % 8) + 1 + pick(7)) % 8) % size.developers; // teams of 8, never the author
+const REVIEW_STATES = ['COMMENTED', 'CHANGES_REQUESTED', 'APPROVED'] as const;
+const revertable: { id: number; repositoryId: number; sha: string; merged: number }[] = [];
+let reviewId = 1;
 let prId = 1;
 for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   db.transaction((tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
       const dev = pick(size.developers);
       const randomRepository = pick(REPOS);
-      const source = claudeUser(dev) ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
-      const repositoryId = 1000 + (source ? dev % REPOS : randomRepository);
-      const mergedAt = `${day(i)}T${String(10 + (k % 12)).padStart(2, '0')}:00:00.000Z`;
+      const source = claudeUser(dev) && random() < 0.75 ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
+      const merged = END - (size.days - 1 - i) * 86_400_000 + (10 + (k % 12)) * HOUR_MS;
+      // A revert lands after what it reverts: only PRs of earlier days are candidates.
+      const candidate = revertable.length > 0 && random() < 0.012 ? pick(revertable.length) : -1;
+      const reverts = candidate >= 0 && revertable[candidate]!.merged < merged - 86_400_000 ? revertable.splice(candidate, 1)[0]! : null;
+      const repositoryId = reverts ? reverts.repositoryId : 1000 + (source ? dev % REPOS : randomRepository);
+      const mergedAt = iso(merged);
+      // Each developer has a pace of their own (1-3×): slower people stay slower with or without Claude Code.
+      const pace = 1 + (dev % 5) / 2;
+      const reviewHours = pace * (1 + random() * 20);
+      const pickupHours = pace * (0.5 + random() * 16);
+      const draftHours = random() < 0.25 ? 1 + random() * 30 : 0;
+      const created = merged - (reviewHours + pickupHours + draftHours) * HOUR_MS;
+      const firstCommit = created - pace * random() * 72 * HOUR_MS;
+      const sha = prId.toString(16).padStart(40, '0');
       upsertPullRequest(tx, {
         id: prId,
         repositoryId,
@@ -262,14 +288,14 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         authorId: 10_000 + dev,
         authorLogin: `dev-${dev}`,
         authorIsBot: false,
-        title: `Change ${prId}`,
-        body: null,
+        title: reverts ? `Revert "Change ${reverts.id}"` : `Change ${prId}`,
+        body: reverts && random() < 0.5 ? `Reverts ${ORG}/repo-${reverts.repositoryId - 1000}#${reverts.id}\n\nIt broke the nightly build.` : null,
         baseRef: 'main',
         headRef: `feature/${prId}`,
         headSha: null,
         draft: false,
         state: 'closed',
-        createdAt: mergedAt,
+        createdAt: iso(created),
         githubUpdatedAt: mergedAt,
         closedAt: mergedAt,
         mergedAt,
@@ -278,8 +304,31 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         deletions: 10,
         changedFiles: FILES_PER_PR,
       });
-      const commitId = upsertCommit(tx, { repositoryId, sha: prId.toString(16).padStart(40, '0'), message: `Change ${prId}`, authorLogin: `dev-${dev}`, claudeCodeTrailer: false });
-      linkPullRequestCommits(tx, prId, [commitId]);
+      recordDraftChange(tx, { pullRequestId: prId, action: 'opened', at: iso(created), draft: draftHours > 0 });
+      if (draftHours > 0) recordDraftChange(tx, { pullRequestId: prId, action: 'ready_for_review', at: iso(created + draftHours * HOUR_MS), draft: false });
+      const commitIds: number[] = [];
+      const commitCount = 1 + pick(3);
+      for (let c = 0; c < commitCount; c++) {
+        const message = c === 0 && reverts ? `Revert "Change ${reverts.id}"\n\nThis reverts commit ${reverts.sha}.` : `Change ${prId}${c ? ` (${c + 1})` : ''}`;
+        const authoredAt = iso(c === 0 ? firstCommit : firstCommit + random() * (merged - firstCommit));
+        const commitSha = c === 0 ? sha : `${prId.toString(16).padStart(32, '0')}${c.toString(16).padStart(8, '0')}`;
+        commitIds.push(upsertCommit(tx, { repositoryId, sha: commitSha, message, authorLogin: `dev-${dev}`, authoredAt, committedAt: authoredAt, claudeCodeTrailer: false }));
+      }
+      linkPullRequestCommits(tx, prId, commitIds);
+      if (!reverts && random() < 0.5) revertable.push({ id: prId, repositoryId, sha, merged });
+      // Reviews: a bot's comment at once now and then, the first teammate's review after pickup, more rounds after it.
+      const ready = created + draftHours * HOUR_MS;
+      if (random() < 0.3) recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: 'review-bot[bot]', reviewerIsBot: true, state: 'COMMENTED', submittedAt: iso(ready + 5 * 60_000) });
+      if (random() < 0.9) {
+        const rounds = 1 + pick(3);
+        let at = ready + pickupHours * HOUR_MS;
+        for (let r = 0; r < rounds; r++) {
+          const state = r === rounds - 1 ? 'APPROVED' : REVIEW_STATES[pick(2)]!;
+          recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${teammate(dev)}`, state, submittedAt: iso(at) });
+          if (random() < 0.2) recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${dev}`, state: 'COMMENTED', submittedAt: iso(at + 10 * 60_000) });
+          at += ((merged - at) * random()) / 2;
+        }
+      }
       const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
         const fps = new Map<number, number>();
         const sketches = new Map<number, Uint8Array>();
@@ -315,6 +364,23 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   });
 }
 written.clear();
+// A few reverts pushed straight to the default branch, as `git revert` and `git push` make them.
+db.transaction((tx) => {
+  for (let n = 0; n < size.pullRequests / 400 && revertable.length > 0; n++) {
+    const reverted = revertable.splice(pick(revertable.length), 1)[0]!;
+    const at = iso(reverted.merged + (1 + random() * 72) * HOUR_MS);
+    upsertCommit(tx, {
+      repositoryId: reverted.repositoryId,
+      sha: `f${reverted.sha.slice(1)}`,
+      message: `Revert "Change ${reverted.id}"\n\nThis reverts commit ${reverted.sha}.`,
+      authorLogin: `dev-${pick(size.developers)}`,
+      authoredAt: at,
+      claudeCodeTrailer: false,
+      pushedToDefaultBranch: true,
+      pushedAt: at,
+    });
+  }
+});
 const generateSeconds = (performance.now() - started) / 1000;
 
 console.log(JSON.stringify({ generateSeconds }));

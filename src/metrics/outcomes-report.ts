@@ -1,8 +1,8 @@
 import type { Db } from '../db/client.js';
 import { dataProcessedAt, orgDays, orgTotals, userDays, userTotal, type MetricTotals } from '../db/metrics-queries.js';
 import { processingProgress } from '../db/processing-progress.js';
-import { outcomePullRequests } from '../db/pull-request-outcomes.js';
-import { compareOutcomes, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimes } from '../outcomes/outcome-comparison.js';
+import { outcomeColumns } from '../db/pull-request-outcomes.js';
+import { compareOutcomesInSteps, runSteps, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimesOfColumns } from '../outcomes/outcome-comparison.js';
 import type { DayRange } from '../utc-days.js';
 import { usdOfMicro } from './report.js';
 
@@ -36,11 +36,17 @@ function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { 
   return { totals: orgTotals(db, org, range.startDate, range.endDate), days: orgDays(db, org, range.startDate, range.endDate) };
 }
 
-/** The body of `GET /api/v1/orgs/{org}/outcomes`. */
-export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
-  const prs = outcomePullRequests(db, org, range.startDate, range.endDate, slice);
-  const comparison = compareOutcomes(prs);
+/**
+ * The report step by step: everything is read first (one state of the database, even if processing
+ * writes while it is computed), then it yields between the comparisons' costly steps, so that the
+ * API can answer other requests meanwhile.
+ */
+function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
+  const prs = outcomeColumns(db, org, range.startDate, range.endDate, slice);
   const spend = spendOf(db, org, range, slice);
+  const processedAt = dataProcessedAt(db, org);
+  const comparison = yield* compareOutcomesInSteps(prs);
+  yield;
   const weeklySpend = new Map<string, { microUsd: number; pullRequests: number }>();
   for (const [day, m] of spend?.days ?? []) {
     const week = weekOf(day);
@@ -60,7 +66,7 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
     spend_usd: totals ? usdOfMicro(totals.costMicroUsd) : null,
     cost_per_pr_usd: totals ? perPr(totals.costMicroUsd, totals.pullRequestsWithClaudeCode) : null,
     cost_per_line_usd: totals ? perLine(totals.costMicroUsd, totals.linesWithClaudeCode) : null,
-    weekly: weeklyCycleTimes(prs, range).map((w) => {
+    weekly: weeklyCycleTimesOfColumns(prs, range).map((w) => {
       const s = weeklySpend.get(w.week);
       return {
         week_start: w.week,
@@ -70,30 +76,45 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
       };
     }),
     same_author_minimum: { pull_requests_of_each_kind: SAME_AUTHOR_DEFAULTS.minPullRequests, people: SAME_AUTHOR_DEFAULTS.minPeople },
-    data_processed_at: dataProcessedAt(db, org),
+    data_processed_at: processedAt,
   };
+}
+
+/** The body of `GET /api/v1/orgs/{org}/outcomes` (the pages draw the same). */
+export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
+  return runSteps(outcomesReportInSteps(db, org, range, slice));
 }
 
 export type OutcomesReport = ReturnType<typeof outcomesReport>;
 
-/** Reports already computed, per database, by what they were asked for and the processing they saw. */
-const remembered = new WeakMap<object, Map<string, OutcomesReport>>();
+/** Reports already computed (or being computed), per database, by what they were asked for and the processing they saw. */
+const remembered = new WeakMap<object, Map<string, Promise<OutcomesReport>>>();
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * `outcomesReport`, computed once per processing run: every figure in it (attributions, outcomes,
- * daily spend) changes only when processing writes, and the same-author bootstrap over a large
- * org's people is the costly part of an answer. Keyed by the last run and its heartbeat, like the
- * pages' figures; at most 64 reports are kept, the oldest dropped first.
+ * `outcomesReport` for the API, computed once per processing run: every figure in it
+ * (attributions, outcomes, daily spend) changes only when processing writes. Keyed by the last run
+ * and its heartbeat, like the pages' figures; at most 64 reports are kept, the oldest dropped
+ * first. It is computed in steps with other requests let in between them, and requests for the
+ * same report while it is computed wait for that one computation.
  */
-export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): OutcomesReport {
+export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): Promise<OutcomesReport> {
   let reports = remembered.get(db.$client);
   if (!reports) remembered.set(db.$client, (reports = new Map()));
   const progress = processingProgress(db);
   const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
   let report = reports.get(key);
   if (!report) {
-    report = outcomesReport(db, org, range, slice);
+    const steps = outcomesReportInSteps(db, org, range, slice);
+    report = (async () => {
+      for (let next = steps.next(); ; next = steps.next()) {
+        if (next.done) return next.value;
+        await nextTurn();
+      }
+    })();
     reports.set(key, report);
+    report.catch(() => reports.delete(key));
     if (reports.size > 64) reports.delete(reports.keys().next().value!);
   }
   return report;
