@@ -185,6 +185,12 @@ export interface DemoPlan {
   directPushes: DirectPush[];
   sessions: PlannedSession[];
   /** The effects planted on outcomes, for the demo's test to recover (see `DEMO_OUTCOME_EFFECTS`). */
-  plantedEffects: { cycleTimeHoursDifference: number };
+  plantedEffects: {
+    cycleTimeHoursDifference: number;
+    /** Of the PRs that could be reverted (see `DEMO_OUTCOME_EFFECTS`), the share reverted, by kind. */
+    revertRate: { withClaudeCode: number; withoutClaudeCode: number };
+    /** Spend ÷ PRs merged with Claude Code, per person it was planted for (their model's price). */
+    costPerPullRequestUsd: Record<string, number>;
+  };
 }
 

@@ -20,11 +20,21 @@ const CLAUDE_TRAILERS = [
 export const GENERATED_WITH_CLAUDE_CODE = '🤖 Generated with [Claude Code](https://claude.com/claude-code)';
 
 /**
- * The effect the demo plants on outcomes, for its test to recover with the same-author comparison:
- * each person merges at their own pace (first commit → merge, drawn once per person), give or take
- * an hour or two; a PR with lines written with Claude Code merges this many hours sooner than that.
+ * The effects the demo plants on outcomes, for its test to recover:
+ * - cycle time: each person merges at their own pace (first commit → merge, drawn once per person),
+ *   give or take an hour or two; a PR with lines written with Claude Code merges this many hours
+ *   sooner than that (the same-author comparison's interval should hold it);
+ * - reverts: of the PRs merged between the fifth day and ten days before the end, this share of
+ *   those with Claude Code and of those without is reverted a day or two later;
+ * - spend: each person's Claude Code spend over the history is set so that one of their PRs merged
+ *   with Claude Code costs this much, by the model they use (Opus costs more per token); not for
+ *   someone whose telemetry names a personal address (the app may not know it is theirs).
  */
-export const DEMO_OUTCOME_EFFECTS = { cycleTimeHoursSooner: 8 } as const;
+export const DEMO_OUTCOME_EFFECTS = {
+  cycleTimeHoursSooner: 8,
+  revertRate: { withClaudeCode: 0.1, withoutClaudeCode: 0.04 },
+  costPerPullRequestUsd: { 'claude-sonnet-4-5': 4, 'claude-opus-4-1': 12 } as Record<string, number>,
+} as const;
 
 /**
  * When a PR of `person`'s merges: their own pace after its first commit, ± 1.5 h, sooner by the planted

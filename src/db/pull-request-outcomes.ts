@@ -170,8 +170,8 @@ export function saveOutcomes(db: Db, rows: OutcomeRow[]): void {
 /**
  * The org's merged PRs of [fromDay, toDay] (by merge day) with their outcome, bots apart, optionally
  * of one repository (`owner/name`) or one person (the login the PR counts for), as columns. Read
- * along `attributions_org_day_idx`, each outcome by its primary key; the PR itself only for a
- * reverted one (its time to revert). SQLite hands each column over as one JSON array: making an
+ * from `attributions_outcomes_idx` alone (it covers every column read), each outcome by its primary
+ * key, the PR itself only for a reverted one (its time to revert). SQLite hands each column over as one JSON array: making an
  * object per row cost three times as much as the rest of the read.
  */
 export function outcomeColumns(
@@ -191,7 +191,7 @@ export function outcomeColumns(
             json_group_array(o.reverted_by IS NOT NULL),
             json_group_array(CASE WHEN o.reverted_at IS NULL THEN NULL ELSE
               (SELECT round((julianday(o.reverted_at) - julianday(p.merged_at)) * 86400) FROM pull_requests p WHERE p.id = a.pull_request_id) END)
-     FROM attributions a JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id
+     FROM attributions a INDEXED BY attributions_outcomes_idx JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id
      WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.is_bot = 0 AND a.pull_request_id IS NOT NULL
        AND (? IS NULL OR a.repository = ?) AND (? IS NULL OR lower(a.author_login) = ?)`,
   )

@@ -1,9 +1,9 @@
 import type { Db } from '../db/client.js';
-import { dataProcessedAt, orgDays, orgTotals, userDays, userTotal, type MetricTotals } from '../db/metrics-queries.js';
+import { dataProcessedAt, orgDays, userDays, type MetricTotals } from '../db/metrics-queries.js';
 import { processingProgress } from '../db/processing-progress.js';
 import { outcomeColumns } from '../db/pull-request-outcomes.js';
-import { compareOutcomesInSteps, runSteps, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimesOfColumns } from '../outcomes/outcome-comparison.js';
-import type { DayRange } from '../utc-days.js';
+import { compareOutcomesInSteps, concatColumns, runSteps, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimesOfColumns, type OutcomeColumns } from '../outcomes/outcome-comparison.js';
+import { addDays, type DayRange } from '../utc-days.js';
 import { usdOfMicro } from './report.js';
 
 /*
@@ -20,21 +20,40 @@ export interface OutcomesSlice {
 const perPr = (microUsd: number, n: number) => (n === 0 || microUsd === 0 ? null : Math.round(usdOfMicro(microUsd) / n * 100) / 100);
 const perLine = (microUsd: number, n: number) => (n === 0 || microUsd === 0 ? null : Math.round((usdOfMicro(microUsd) / n) * 10_000) / 10_000);
 
+type Spend = Pick<MetricTotals, 'costMicroUsd' | 'pullRequestsWithClaudeCode' | 'linesWithClaudeCode'>;
+
 /**
- * Spend and what it bought over the range: the org's, or one person's. Spend is not known per
+ * Spend and what it bought over the range: the org's, or one person's, per day and in total (the
+ * sum of the days: the org's totals would also count active people, which reads every person's
+ * days and cost more than the rest of the report when the disk was cold). Spend is not known per
  * repository (telemetry names no repository), so a repository slice has none.
  */
-function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { totals: MetricTotals; days: Map<string, MetricTotals> } | null {
+function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { totals: Spend; days: Map<string, Spend> } | null {
   if (slice.repository) return null;
-  if (slice.login) {
-    const key = slice.login.toLowerCase();
-    return {
-      totals: userTotal(db, org, key, range.startDate, range.endDate),
-      days: new Map(userDays(db, org, key, range.startDate, range.endDate).map(({ day, ...m }) => [day, m])),
-    };
+  const days: Map<string, Spend> = slice.login
+    ? new Map(userDays(db, org, slice.login.toLowerCase(), range.startDate, range.endDate).map(({ day, ...m }) => [day, m]))
+    : orgDays(db, org, range.startDate, range.endDate);
+  const totals: Spend = { costMicroUsd: 0, pullRequestsWithClaudeCode: 0, linesWithClaudeCode: 0 };
+  for (const m of days.values()) {
+    totals.costMicroUsd += m.costMicroUsd;
+    totals.pullRequestsWithClaudeCode += m.pullRequestsWithClaudeCode;
+    totals.linesWithClaudeCode += m.linesWithClaudeCode;
   }
-  return { totals: orgTotals(db, org, range.startDate, range.endDate), days: orgDays(db, org, range.startDate, range.endDate) };
+  return { totals, days };
 }
+
+/** The range in spans of at most `days` days, in day order. */
+function spansOf(range: DayRange, days: number): DayRange[] {
+  const spans: DayRange[] = [];
+  for (let start = range.startDate; start <= range.endDate; start = addDays(start, days)) {
+    const end = addDays(start, days - 1);
+    spans.push({ startDate: start, endDate: end < range.endDate ? end : range.endDate });
+  }
+  return spans;
+}
+
+/** Days of PRs read at a time: a cold read of 90 days of the benchmark org stalled the server 0.4 s. */
+const READ_SPAN_DAYS = 15;
 
 /**
  * The report step by step: everything is read first (one state of the database, even if processing
@@ -42,7 +61,15 @@ function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { 
  * API can answer other requests meanwhile.
  */
 function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
-  const prs = outcomeColumns(db, org, range.startDate, range.endDate, slice);
+  // Read a span at a time; if processing wrote meanwhile, read it all again at once, so that every
+  // figure is of one state of the database.
+  const stamp = processingStamp(db);
+  const parts: OutcomeColumns[] = [];
+  for (const span of spansOf(range, READ_SPAN_DAYS)) {
+    if (parts.length > 0) yield;
+    parts.push(outcomeColumns(db, org, span.startDate, span.endDate, slice));
+  }
+  const prs = processingStamp(db) === stamp ? concatColumns(parts) : outcomeColumns(db, org, range.startDate, range.endDate, slice);
   const spend = spendOf(db, org, range, slice);
   const processedAt = dataProcessedAt(db, org);
   const comparison = yield* compareOutcomesInSteps(prs);
@@ -87,6 +114,12 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
 
 export type OutcomesReport = ReturnType<typeof outcomesReport>;
 
+/** The last processing run and its heartbeat: the figures change only when these do. */
+function processingStamp(db: Db): string {
+  const progress = processingProgress(db);
+  return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
+}
+
 /** Reports already computed (or being computed), per database, by what they were asked for and the processing they saw. */
 const remembered = new WeakMap<object, Map<string, Promise<OutcomesReport>>>();
 
@@ -102,8 +135,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): Promise<OutcomesReport> {
   let reports = remembered.get(db.$client);
   if (!reports) remembered.set(db.$client, (reports = new Map()));
-  const progress = processingProgress(db);
-  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
+  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, processingStamp(db)]);
   let report = reports.get(key);
   if (!report) {
     const steps = outcomesReportInSteps(db, org, range, slice);

@@ -96,6 +96,34 @@ export function columnsOf(prs: readonly (OutcomePr & { day?: string })[]): Outco
   };
 }
 
+/** Columns read in parts, as one. */
+export function concatColumns(parts: readonly OutcomeColumns[]): OutcomeColumns {
+  if (parts.length === 1) return parts[0]!;
+  const count = parts.reduce((n, c) => n + c.count, 0);
+  const joined = <T extends Uint8Array | Float64Array>(into: T, pick: (c: OutcomeColumns) => T): T => {
+    let at = 0;
+    for (const c of parts) {
+      into.set(pick(c), at);
+      at += c.count;
+    }
+    return into;
+  };
+  const bytes = (pick: (c: OutcomeColumns) => Uint8Array) => joined(new Uint8Array(count), pick);
+  const floats = (pick: (c: OutcomeColumns) => Float64Array) => joined(new Float64Array(count), pick);
+  const times = {} as Record<OutcomeTime, Float64Array>;
+  for (const time of Object.keys(OUTCOME_TIMES) as OutcomeTime[]) times[time] = floats((c) => c.times[time]);
+  return {
+    count,
+    login: parts.flatMap((c) => c.login),
+    day: parts.flatMap((c) => c.day),
+    withClaudeCode: bytes((c) => c.withClaudeCode),
+    linesAdded: parts.flatMap((c) => c.linesAdded),
+    times,
+    reverted: bytes((c) => c.reverted),
+    timeToRevertSeconds: floats((c) => c.timeToRevertSeconds),
+  };
+}
+
 /** Count, median and p75 of hours (already sorted ascending). */
 function cohortOfSorted(sorted: Float64Array): Cohort {
   if (sorted.length === 0) return { count: 0, median: null, p75: null };

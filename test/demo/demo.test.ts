@@ -159,6 +159,40 @@ describe('the demo organization', () => {
     expect(outcomes.cycle_time_hours.with_claude_code.median).toBeLessThan(outcomes.cycle_time_hours.without_claude_code.median);
   });
 
+  it('recovers the planted revert rates exactly: the reverted PRs of each kind, and their share of that kind', async () => {
+    const prs = (await api<{ data: any[] }>(`/pull-requests?${query(whole())}&limit=1000`)).data;
+    const merged = demo.plan.pullRequests.filter((p) => p.mergedAt !== null);
+    const revertedNumbers = new Set(merged.filter((p) => p.kind === 'revert').map((p) => `${p.repository.fullName.toLowerCase()}#${p.body.match(/^Reverts \S+#(\d+)/)![1]}`));
+    const planned = merged.filter((p) => revertedNumbers.has(`${p.repository.fullName.toLowerCase()}#${p.number}`));
+    const withClaudeCode = planned.filter((p) => p.expected.linesWithClaudeCode > 0).length;
+    const without = planned.length - withClaudeCode;
+    expect([withClaudeCode, without].every((n) => n >= 1)).toBe(true);
+    // The plan reverted its planted share of the candidates of each kind (rounded, at least one).
+    const { revertRate } = demo.plan.plantedEffects;
+    expect(revertRate.withClaudeCode).toBeGreaterThan(revertRate.withoutClaudeCode);
+
+    const outcomes = await api(`/outcomes?${query(whole())}`);
+    const human = prs.filter((p) => !p.author_is_bot);
+    const ofKind = (w: boolean) => human.filter((p) => p.with_claude_code === w).length;
+    expect(outcomes.reverts.with_claude_code).toMatchObject({ prs: ofKind(true), reverted: withClaudeCode, rate: Math.round((withClaudeCode / ofKind(true)) * 10_000) / 10_000 });
+    expect(outcomes.reverts.without_claude_code).toMatchObject({ prs: ofKind(false), reverted: without, rate: Math.round((without / ofKind(false)) * 10_000) / 10_000 });
+  });
+
+  it("recovers the planted spend per PR: each person at their model's price, the org at its spend over its PRs with Claude Code", async () => {
+    const planted = Object.entries(demo.plan.plantedEffects.costPerPullRequestUsd);
+    expect(planted.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(planted.map(([, usd]) => usd)).size).toBe(2); // both models are in the demo
+    for (const [login, usd] of planted) {
+      const person = await api(`/outcomes?${query(whole())}&login=${login}`);
+      expect([login, person.cost_per_pr_usd]).toEqual([login, usd]);
+    }
+    // The org: all spend (exploring sessions and unmerged work too) over every PR merged with Claude Code.
+    const micros = demo.plan.sessions.reduce((n, s) => n + s.apiRequests.reduce((k, r) => k + Math.round(r.costUsd * 1e6), 0), 0);
+    const expected = expectedFigures(demo.plan);
+    const org = await api(`/outcomes?${query(whole())}`);
+    expect(org.cost_per_pr_usd).toBe(Math.round((micros / 1e6 / expected.pullRequests.withClaudeCode) * 100) / 100);
+  });
+
   it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {
     const prs = await api<{ data: any[] }>(`/pull-requests?${query(whole())}&with_claude_code=true&limit=1000`);
     const kinds = new Set(prs.data.flatMap((p) => p.evidence.map((e: { kind: string }) => e.kind)));
