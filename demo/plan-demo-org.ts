@@ -261,7 +261,8 @@ function planDependabotBumps({ planning }: { planning: Planning }) {
         mergeCommitSha: mergedAt ? sha(r) : null,
         commits: [commit],
         pushes: [{ at: createdAt - MINUTE, commits: [commit] }],
-        review: mergedAt ? { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 30) * MINUTE } : null,
+        review: mergedAt ? { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 30) * MINUTE, state: 'approved' } : null,
+        otherReviews: [],
         expected: { linesAdded: 1, linesWithClaudeCode: 0 },
         assistedUndetectable: false,
       });
@@ -331,7 +332,8 @@ function planReverts({ planning }: { planning: Planning }): { withClaudeCode: nu
       mergeCommitSha: sha(r),
       commits: [commit],
       pushes: [{ at: createdAt - 2 * MINUTE, commits: [commit] }],
-      review: { id: planning.nextId(2_500_000_000), reviewer: teammateOf({ planning, random: r, author }), at: mergedAt - 10 * MINUTE },
+      review: { id: planning.nextId(2_500_000_000), reviewer: teammateOf({ planning, random: r, author }), at: mergedAt - 10 * MINUTE, state: 'approved' },
+      otherReviews: [],
       expected: { linesAdded: counted(addedLines(files)), linesWithClaudeCode: 0 },
       assistedUndetectable: false,
     });
@@ -387,7 +389,8 @@ function planClaudeCodeInActions({ planning }: { planning: Planning }) {
       mergeCommitSha: sha(r),
       commits: [commit],
       pushes: [{ at: createdAt - 2 * MINUTE, commits: [commit] }],
-      review: { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 20) * MINUTE },
+      review: { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 20) * MINUTE, state: 'approved' },
+      otherReviews: [],
       expected: { linesAdded: lines, linesWithClaudeCode: lines },
       assistedUndetectable: false,
       creditedTo: person,
@@ -413,6 +416,7 @@ function keepWhatHasHappened({ planning }: { planning: Planning }): Pick<DemoPla
         p.mergeCommitSha = null;
       }
       if (p.review && (p.review.at > cutoff || p.mergedAt === null)) p.review = null;
+      p.otherReviews = p.review ? p.otherReviews.filter((x) => x.at <= cutoff) : [];
       if (p.draft?.readyForReviewAt && p.draft.readyForReviewAt > cutoff) p.draft = { readyForReviewAt: null };
       return p;
     });

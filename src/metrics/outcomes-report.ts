@@ -56,13 +56,12 @@ function spansOf(range: DayRange, days: number): DayRange[] {
 const READ_SPAN_DAYS = 15;
 
 /**
- * The report step by step: everything is read first (one state of the database, even if processing
- * writes while it is computed), then it yields between the comparisons' costly steps, so that the
- * API can answer other requests meanwhile.
+ * The report step by step, so that the API can answer other requests meanwhile: it yields between
+ * the reads of its spans of days and between the comparisons' costly steps. Every figure is of one
+ * state of the database: all is read before the comparisons start, at once again if processing
+ * wrote between two reads.
  */
 function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
-  // Read a span at a time; if processing wrote meanwhile, read it all again at once, so that every
-  // figure is of one state of the database.
   const stamp = processingStamp(db);
   const parts: OutcomeColumns[] = [];
   for (const span of spansOf(range, READ_SPAN_DAYS)) {

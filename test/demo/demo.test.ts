@@ -114,8 +114,12 @@ describe('the demo organization', () => {
       // Reviewed by a teammate: pickup is opened (or ready for review, for a draft) → that review.
       const login = (planned.creditedTo ?? planned.author).login;
       const readyAt = planned.draft?.readyForReviewAt ?? planned.createdAt;
+      // The rest of its review timeline (a bot's comments, the author's replies, the approval after a
+      // request for changes) is no pickup; the request for changes is a review round.
       if (planned.review && planned.review.reviewer.login !== login && planned.review.reviewer.type !== 'Bot') {
         expect(Math.abs(row.pickup_time_hours - (planned.review.at - readyAt) / 3_600_000)).toBeLessThanOrEqual(0.01);
+        expect(Math.abs(row.review_time_hours - (planned.mergedAt! - planned.review.at) / 3_600_000)).toBeLessThanOrEqual(0.01);
+        expect([ref(planned), row.review_rounds]).toEqual([ref(planned), planned.review.state === 'changes_requested' ? 1 : 0]);
       }
       expect([ref(planned), row.reverted_by]).toEqual([ref(planned), revertOf.get(String(planned.number)) ?? null]);
       if (!row.author_is_bot) {
@@ -127,7 +131,7 @@ describe('the demo organization', () => {
           cycleTimeSeconds: Math.round((planned.mergedAt! - firstCommit) / 1000),
           codingTimeSeconds: null,
           pickupTimeSeconds: reviewedByOther ? Math.round((planned.review!.at - readyAt) / 1000) : null,
-          reviewTimeSeconds: null,
+          reviewTimeSeconds: reviewedByOther ? Math.round((planned.mergedAt! - planned.review!.at) / 1000) : null,
           reverted: row.reverted,
         });
       }
@@ -144,6 +148,13 @@ describe('the demo organization', () => {
     expect(outcomes.cycle_time_hours.without_claude_code).toEqual(expected.cycle_time_hours.without_claude_code);
     expect(outcomes.cycle_time_hours.same_author).toEqual(expected.cycle_time_hours.same_author);
     expect(outcomes.pickup_time_hours.same_author).toEqual(expected.pickup_time_hours.same_author);
+    expect(outcomes.review_time_hours.with_claude_code).toEqual(expected.review_time_hours.with_claude_code);
+    expect(outcomes.review_time_hours.without_claude_code).toEqual(expected.review_time_hours.without_claude_code);
+    // The timelines have every kind of review in them.
+    const others = merged.flatMap((p) => p.otherReviews);
+    expect(others.some((r) => r.reviewer.type === 'Bot')).toBe(true);
+    expect(merged.some((p) => p.review?.state === 'changes_requested' && p.otherReviews.some((r) => r.state === 'approved'))).toBe(true);
+    expect(merged.some((p) => p.otherReviews.some((r) => r.reviewer.login === p.author.login))).toBe(true);
     // Drafts made ready later were reviewed after that, and count from then.
     expect(merged.some((p) => p.draft?.readyForReviewAt && p.review)).toBe(true);
     // The planted effect (each person's PRs with Claude Code merge a set number of hours sooner
