@@ -4,6 +4,8 @@ import { createDb } from '../src/db/client.js';
 import {
   linkPullRequestCommits,
   markPullRequestEnriched,
+  recordDraftChange,
+  recordReview,
   replaceChangedFiles,
   upsertCommit,
   upsertGitHubUser,
@@ -125,21 +127,40 @@ if (mode === 'api') {
     people_page: [pages, `/orgs/${ORG}/users?${range}`, { cookie }],
     pull_requests_page: [pages, `/orgs/${ORG}/pull-requests?${range}`, { cookie }],
   };
-  const result: Record<string, { p50: number; p95: number; first: number }> = {};
+  const result: Record<string, { p50: number; p95: number; first: number; firstStallMs: number; firstCpuMs: number }> = {};
+  // The event loop's longest stall while a route computes its first answer: how long the server
+  // answered nobody else meanwhile (client and server share this process's event loop).
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
   for (const [name, [server, path, headers]] of Object.entries(routes)) {
     const times: number[] = [];
     let first = 0;
+    let firstStallMs = 0;
+    // CPU time of this process (client and server) for the first answer: on a shared machine the
+    // wall time swings with the other processes, the CPU time much less.
+    let firstCpuMs = 0;
+    let cpu0 = process.cpuUsage();
     const rounds = name.endsWith('_page') ? 60 : 120;
     for (let i = 0; i < rounds; i++) {
+      if (i === 0) {
+        stalls.reset();
+        stalls.enable();
+        cpu0 = process.cpuUsage();
+      }
       const t0 = performance.now();
       const res = await fetch(`${server.url}${path}`, { headers });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
-      if (i === 0) first = performance.now() - t0;
+      if (i === 0) {
+        first = performance.now() - t0;
+        stalls.disable();
+        firstStallMs = stalls.max / 1e6;
+        const cpu = process.cpuUsage(cpu0);
+        firstCpuMs = (cpu.user + cpu.system) / 1000;
+      }
       if (i >= 10) times.push(performance.now() - t0); // the first ones warm up
     }
     times.sort((a, b) => a - b);
-    result[name] = { p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]!, first };
+    result[name] = { p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]!, first, firstStallMs, firstCpuMs };
   }
   await pages.close();
   await app.close();
@@ -153,8 +174,11 @@ if (mode === 'process') {
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   stalls.enable();
   let t0 = performance.now();
-  const full = await runProcessing(db, { org: ORG, fromDay: day(0), toDay: day(size.days - 1), trigger: 'bench' });
+  // Time spent on outcomes inside the run (timelines read, outcomes decided and written).
+  const stageTimes = { outcomesMs: 0 };
+  const full = await runProcessing(db, { org: ORG, fromDay: day(0), toDay: day(size.days - 1), trigger: 'bench', stageTimes });
   const fullSeconds = (performance.now() - t0) / 1000;
+  const outcomesSeconds = stageTimes.outcomesMs / 1000;
   stalls.disable();
   const longestStallMs = stalls.max / 1e6;
   const p99StallMs = stalls.percentile(99) / 1e6;
@@ -172,7 +196,13 @@ if (mode === 'process') {
   }
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, linesWithClaudeCode, editedLines, longestStallMs, p99StallMs }));
+  const outcomeFacts = db.$client
+    .prepare(
+      `SELECT (SELECT count(*) FROM pull_request_reviews) AS reviews, (SELECT count(*) FROM pull_request_outcomes WHERE reverted_by IS NOT NULL) AS reverted,
+              (SELECT count(*) FROM pull_requests WHERE opened_as_draft = 1) AS drafts`,
+    )
+    .get() as { reviews: number; reverted: number; drafts: number };
+  console.log(JSON.stringify({ fullSeconds, outcomesSeconds, outcomeFacts, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, linesWithClaudeCode, editedLines, longestStallMs, p99StallMs }));
   process.exit(0);
 }
 
@@ -244,17 +274,41 @@ db.transaction((tx) => {
   }
 });
 
-// GitHub: merged PRs spread over the days; a Claude user's PR reuses some lines a recent session wrote.
+// GitHub: merged PRs spread over the days; a Claude user's PR usually reuses some lines a recent
+// session wrote (not always, so that people have PRs of both kinds for the same-author comparison).
+// Each PR has a timeline as teams make them: one to three commits authored over the days before it
+// opened, a quarter opened as drafts and made ready later, reviews by teammates (comments, requests
+// for changes, approvals; the author's own replies and a review bot's comments too), and about one
+// in a hundred reverted by a later PR (GitHub's "Reverts owner/repo#N" body, git's "This reverts
+// commit <sha>." message), a few more by a revert commit pushed to the default branch.
 const perDay = Math.ceil(size.pullRequests / size.days);
+const HOUR_MS = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const teammate = (dev: number) => (Math.floor(dev / 8) * 8 + ((dev % 8) + 1 + pick(7)) % 8) % size.developers; // teams of 8, never the author
+const REVIEW_STATES = ['COMMENTED', 'CHANGES_REQUESTED', 'APPROVED'] as const;
+const revertable: { id: number; repositoryId: number; sha: string; merged: number }[] = [];
+let reviewId = 1;
 let prId = 1;
 for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   db.transaction((tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
       const dev = pick(size.developers);
       const randomRepository = pick(REPOS);
-      const source = claudeUser(dev) ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
-      const repositoryId = 1000 + (source ? dev % REPOS : randomRepository);
-      const mergedAt = `${day(i)}T${String(10 + (k % 12)).padStart(2, '0')}:00:00.000Z`;
+      const source = claudeUser(dev) && random() < 0.75 ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
+      const merged = END - (size.days - 1 - i) * 86_400_000 + (10 + (k % 12)) * HOUR_MS;
+      // A revert lands after what it reverts: only PRs of earlier days are candidates.
+      const candidate = revertable.length > 0 && random() < 0.012 ? pick(revertable.length) : -1;
+      const reverts = candidate >= 0 && revertable[candidate]!.merged < merged - 86_400_000 ? revertable.splice(candidate, 1)[0]! : null;
+      const repositoryId = reverts ? reverts.repositoryId : 1000 + (source ? dev % REPOS : randomRepository);
+      const mergedAt = iso(merged);
+      // Each developer has a pace of their own (1-3×): slower people stay slower with or without Claude Code.
+      const pace = 1 + (dev % 5) / 2;
+      const reviewHours = pace * (1 + random() * 20);
+      const pickupHours = pace * (0.5 + random() * 16);
+      const draftHours = random() < 0.25 ? 1 + random() * 30 : 0;
+      const created = merged - (reviewHours + pickupHours + draftHours) * HOUR_MS;
+      const firstCommit = created - pace * random() * 72 * HOUR_MS;
+      const sha = prId.toString(16).padStart(40, '0');
       upsertPullRequest(tx, {
         id: prId,
         repositoryId,
@@ -262,14 +316,14 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         authorId: 10_000 + dev,
         authorLogin: `dev-${dev}`,
         authorIsBot: false,
-        title: `Change ${prId}`,
-        body: null,
+        title: reverts ? `Revert "Change ${reverts.id}"` : `Change ${prId}`,
+        body: reverts && random() < 0.5 ? `Reverts ${ORG}/repo-${reverts.repositoryId - 1000}#${reverts.id}\n\nIt broke the nightly build.` : null,
         baseRef: 'main',
         headRef: `feature/${prId}`,
         headSha: null,
         draft: false,
         state: 'closed',
-        createdAt: mergedAt,
+        createdAt: iso(created),
         githubUpdatedAt: mergedAt,
         closedAt: mergedAt,
         mergedAt,
@@ -278,8 +332,31 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         deletions: 10,
         changedFiles: FILES_PER_PR,
       });
-      const commitId = upsertCommit(tx, { repositoryId, sha: prId.toString(16).padStart(40, '0'), message: `Change ${prId}`, authorLogin: `dev-${dev}`, claudeCodeTrailer: false });
-      linkPullRequestCommits(tx, prId, [commitId]);
+      recordDraftChange(tx, { pullRequestId: prId, action: 'opened', at: iso(created), draft: draftHours > 0 });
+      if (draftHours > 0) recordDraftChange(tx, { pullRequestId: prId, action: 'ready_for_review', at: iso(created + draftHours * HOUR_MS), draft: false });
+      const commitIds: number[] = [];
+      const commitCount = 1 + pick(3);
+      for (let c = 0; c < commitCount; c++) {
+        const message = c === 0 && reverts ? `Revert "Change ${reverts.id}"\n\nThis reverts commit ${reverts.sha}.` : `Change ${prId}${c ? ` (${c + 1})` : ''}`;
+        const authoredAt = iso(c === 0 ? firstCommit : firstCommit + random() * (merged - firstCommit));
+        const commitSha = c === 0 ? sha : `${prId.toString(16).padStart(32, '0')}${c.toString(16).padStart(8, '0')}`;
+        commitIds.push(upsertCommit(tx, { repositoryId, sha: commitSha, message, authorLogin: `dev-${dev}`, authoredAt, committedAt: authoredAt, claudeCodeTrailer: false }));
+      }
+      linkPullRequestCommits(tx, prId, commitIds);
+      if (!reverts && random() < 0.5) revertable.push({ id: prId, repositoryId, sha, merged });
+      // Reviews: a bot's comment at once now and then, the first teammate's review after pickup, more rounds after it.
+      const ready = created + draftHours * HOUR_MS;
+      if (random() < 0.3) recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: 'review-bot[bot]', reviewerIsBot: true, state: 'COMMENTED', submittedAt: iso(ready + 5 * 60_000) });
+      if (random() < 0.9) {
+        const rounds = 1 + pick(3);
+        let at = ready + pickupHours * HOUR_MS;
+        for (let r = 0; r < rounds; r++) {
+          const state = r === rounds - 1 ? 'APPROVED' : REVIEW_STATES[pick(2)]!;
+          recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${teammate(dev)}`, state, submittedAt: iso(at) });
+          if (random() < 0.2) recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${dev}`, state: 'COMMENTED', submittedAt: iso(at + 10 * 60_000) });
+          at += ((merged - at) * random()) / 2;
+        }
+      }
       const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
         const fps = new Map<number, number>();
         const sketches = new Map<number, Uint8Array>();
@@ -315,6 +392,23 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   });
 }
 written.clear();
+// A few reverts pushed straight to the default branch, as `git revert` and `git push` make them.
+db.transaction((tx) => {
+  for (let n = 0; n < size.pullRequests / 400 && revertable.length > 0; n++) {
+    const reverted = revertable.splice(pick(revertable.length), 1)[0]!;
+    const at = iso(reverted.merged + (1 + random() * 72) * HOUR_MS);
+    upsertCommit(tx, {
+      repositoryId: reverted.repositoryId,
+      sha: `f${reverted.sha.slice(1)}`,
+      message: `Revert "Change ${reverted.id}"\n\nThis reverts commit ${reverted.sha}.`,
+      authorLogin: `dev-${pick(size.developers)}`,
+      authoredAt: at,
+      claudeCodeTrailer: false,
+      pushedToDefaultBranch: true,
+      pushedAt: at,
+    });
+  }
+});
 const generateSeconds = (performance.now() - started) / 1000;
 
 console.log(JSON.stringify({ generateSeconds }));

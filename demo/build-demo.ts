@@ -253,7 +253,7 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
     add(pr.createdAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'opened', pr.createdAt, pr.author)));
     const readyAt = pr.draft?.readyForReviewAt;
     if (readyAt) add(readyAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'ready_for_review', readyAt, pr.author)));
-    if (pr.review) add(pr.review.at, 'webhook', webhook('pull_request_review', pullRequestReviewPayload(plan, pr)));
+    for (const review of [...(pr.review ? [pr.review] : []), ...pr.otherReviews]) add(review.at, 'webhook', webhook('pull_request_review', pullRequestReviewPayload(plan, pr, review)));
     if (pr.closedAt !== null) add(pr.closedAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'closed', pr.closedAt, pr.mergedBy ?? pr.author)));
     // GitHub also reports each merge as a push to the default branch (the PR's commits and a merge
     // commit). The app learns nothing from it that the PR does not tell (the merge commit is skipped

@@ -81,6 +81,8 @@ export interface PlannedReview {
   id: number;
   reviewer: Actor;
   at: number;
+  /** As GitHub's webhooks spell it. */
+  state: 'approved' | 'changes_requested' | 'commented';
 }
 
 export interface PlannedPullRequest {
@@ -102,7 +104,13 @@ export interface PlannedPullRequest {
   commits: PlannedCommit[];
   /** Branch pushes: the first before the PR is opened, later ones followed by `synchronize`. */
   pushes: { at: number; commits: PlannedCommit[] }[];
+  /** The first review by a teammate (someone else, not a bot): the PR's pickup. */
   review: PlannedReview | null;
+  /**
+   * The rest of its review timeline: a bot's comments before it, the teammate's approval after
+   * their request for changes, the author's replies. None of them is a pickup.
+   */
+  otherReviews: PlannedReview[];
   /** What the app should find for this PR once merged. */
   expected: { linesAdded: number; linesWithClaudeCode: number };
   /** Claude Code helped, but nothing the app can see says so (telemetry only, a human commit). */
@@ -185,6 +193,12 @@ export interface DemoPlan {
   directPushes: DirectPush[];
   sessions: PlannedSession[];
   /** The effects planted on outcomes, for the demo's test to recover (see `DEMO_OUTCOME_EFFECTS`). */
-  plantedEffects: { cycleTimeHoursDifference: number };
+  plantedEffects: {
+    cycleTimeHoursDifference: number;
+    /** Of the PRs that could be reverted (see `DEMO_OUTCOME_EFFECTS`), the share reverted, by kind. */
+    revertRate: { withClaudeCode: number; withoutClaudeCode: number };
+    /** Spend ÷ PRs merged with Claude Code, per person it was planted for (their model's price). */
+    costPerPullRequestUsd: Record<string, number>;
+  };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor, DemoPlan, DemoRepository, FileChange, Hunk, PlannedCommit, PlannedPullRequest } from './demo-plan.js';
+import type { Actor, DemoPlan, DemoRepository, FileChange, Hunk, PlannedCommit, PlannedPullRequest, PlannedReview } from './demo-plan.js';
 
 /*
  * The demo's history in GitHub's own shapes: webhook payloads as GitHub delivers them and REST
@@ -201,8 +201,7 @@ export function pullRequestPayload(plan: DemoPlan, pr: PlannedPullRequest, actio
   };
 }
 
-export function pullRequestReviewPayload(plan: DemoPlan, pr: PlannedPullRequest) {
-  const review = pr.review!;
+export function pullRequestReviewPayload(plan: DemoPlan, pr: PlannedPullRequest, review: PlannedReview) {
   return {
     action: 'submitted',
     review: {
@@ -212,7 +211,7 @@ export function pullRequestReviewPayload(plan: DemoPlan, pr: PlannedPullRequest)
       body: null,
       commit_id: pr.commits.at(-1)!.sha,
       submitted_at: iso(review.at),
-      state: 'approved',
+      state: review.state,
       html_url: `${WEB}/${pr.repository.fullName}/pull/${pr.number}#pullrequestreview-${review.id}`,
       author_association: 'MEMBER',
     },

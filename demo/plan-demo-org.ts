@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor, DemoPerson, DemoPlan, DemoRepository, DirectPush, FileChange, PlannedCommit, PlannedPullRequest } from './demo-plan.js';
+import type { Actor, DemoPerson, DemoPlan, DemoRepository, DirectPush, FileChange, PlannedCommit, PlannedPullRequest, PlannedSession } from './demo-plan.js';
 import {
   BOT,
   CLAUDE_BOT,
@@ -43,10 +43,11 @@ export function planDemoOrg(options: DemoPlanOptions): DemoPlan {
   planDevelopersDays({ planning });
   planWeeklyReleases({ planning });
   planDependabotBumps({ planning });
-  planReverts({ planning });
+  const revertRate = planReverts({ planning });
   planClaudeCodeInActions({ planning });
   const history = keepWhatHasHappened({ planning });
   numberLikeGitHub({ planning, history });
+  const costPerPullRequestUsd = plantSpendPerPullRequest(history);
   const { people, developers, owner, bot, repositories, day0, days } = planning;
   return {
     org: { ...DEMO_ORG },
@@ -60,7 +61,7 @@ export function planDemoOrg(options: DemoPlanOptions): DemoPlan {
     bot,
     repositories,
     ...history,
-    plantedEffects: { cycleTimeHoursDifference: -DEMO_OUTCOME_EFFECTS.cycleTimeHoursSooner },
+    plantedEffects: { cycleTimeHoursDifference: -DEMO_OUTCOME_EFFECTS.cycleTimeHoursSooner, revertRate, costPerPullRequestUsd },
   };
 }
 
@@ -260,7 +261,8 @@ function planDependabotBumps({ planning }: { planning: Planning }) {
         mergeCommitSha: mergedAt ? sha(r) : null,
         commits: [commit],
         pushes: [{ at: createdAt - MINUTE, commits: [commit] }],
-        review: mergedAt ? { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 30) * MINUTE } : null,
+        review: mergedAt ? { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 30) * MINUTE, state: 'approved' } : null,
+        otherReviews: [],
         expected: { linesAdded: 1, linesWithClaudeCode: 0 },
         assistedUndetectable: false,
       });
@@ -268,14 +270,28 @@ function planDependabotBumps({ planning }: { planning: Planning }) {
   }
 }
 
-/** 5. A few merged changes that were reverted a day or two later. */
-function planReverts({ planning }: { planning: Planning }) {
+/**
+ * 5. A few merged changes that were reverted a day or two later: the planted share of those with
+ * Claude Code and of those without (at least one of each kind). Returns the shares planted.
+ */
+function planReverts({ planning }: { planning: Planning }): { withClaudeCode: number; withoutClaudeCode: number } {
   const { days, day0 } = planning;
   const r = planning.random.fork('reverts');
   const candidates = planning.pullRequests.filter(
     (p) => p.kind === 'feature' && p.mergedAt !== null && p.mergedAt > day0 + 5 * DAY && p.mergedAt < day0 + (days - 10) * DAY,
   );
-  for (const original of r.shuffle(candidates).slice(0, Math.min(3, candidates.length))) {
+  const pick = (withClaudeCode: boolean) => {
+    const kind = candidates.filter((p) => p.expected.linesWithClaudeCode > 0 === withClaudeCode);
+    const rate = withClaudeCode ? DEMO_OUTCOME_EFFECTS.revertRate.withClaudeCode : DEMO_OUTCOME_EFFECTS.revertRate.withoutClaudeCode;
+    return r.shuffle(kind).slice(0, kind.length === 0 ? 0 : Math.max(1, Math.round(rate * kind.length)));
+  };
+  const reverted = [...pick(true), ...pick(false)];
+  const share = (withClaudeCode: boolean) => {
+    const kind = candidates.filter((p) => p.expected.linesWithClaudeCode > 0 === withClaudeCode);
+    return kind.length === 0 ? 0 : reverted.filter((p) => kind.includes(p)).length / kind.length;
+  };
+  const planted = { withClaudeCode: share(true), withoutClaudeCode: share(false) };
+  for (const original of reverted) {
     const author = teammateOf({ planning, random: r, author: original.author, team: (original.author as DemoPerson).team });
     const createdAt = original.mergedAt! + r.int(6, 40) * HOUR;
     const files: FileChange[] = original.commits.flatMap((c) => c.files).map((f) => ({
@@ -316,11 +332,13 @@ function planReverts({ planning }: { planning: Planning }) {
       mergeCommitSha: sha(r),
       commits: [commit],
       pushes: [{ at: createdAt - 2 * MINUTE, commits: [commit] }],
-      review: { id: planning.nextId(2_500_000_000), reviewer: teammateOf({ planning, random: r, author }), at: mergedAt - 10 * MINUTE },
+      review: { id: planning.nextId(2_500_000_000), reviewer: teammateOf({ planning, random: r, author }), at: mergedAt - 10 * MINUTE, state: 'approved' },
+      otherReviews: [],
       expected: { linesAdded: counted(addedLines(files)), linesWithClaudeCode: 0 },
       assistedUndetectable: false,
     });
   }
+  return planted;
 }
 
 /**
@@ -371,7 +389,8 @@ function planClaudeCodeInActions({ planning }: { planning: Planning }) {
       mergeCommitSha: sha(r),
       commits: [commit],
       pushes: [{ at: createdAt - 2 * MINUTE, commits: [commit] }],
-      review: { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 20) * MINUTE },
+      review: { id: planning.nextId(2_500_000_000), reviewer: merger, at: mergedAt - r.int(1, 20) * MINUTE, state: 'approved' },
+      otherReviews: [],
       expected: { linesAdded: lines, linesWithClaudeCode: lines },
       assistedUndetectable: false,
       creditedTo: person,
@@ -397,6 +416,7 @@ function keepWhatHasHappened({ planning }: { planning: Planning }): Pick<DemoPla
         p.mergeCommitSha = null;
       }
       if (p.review && (p.review.at > cutoff || p.mergedAt === null)) p.review = null;
+      p.otherReviews = p.review ? p.otherReviews.filter((x) => x.at <= cutoff) : [];
       if (p.draft?.readyForReviewAt && p.draft.readyForReviewAt > cutoff) p.draft = { readyForReviewAt: null };
       return p;
     });
@@ -425,4 +445,35 @@ function numberLikeGitHub({ planning, history }: { planning: Planning; history: 
   }
   history.sessions.sort((a, b) => a.startedAt - b.startedAt);
   history.directPushes.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * 9. Spend per PR, planted: each person's Claude Code spend over the history (every API request
+ * of their sessions, scaled alike and kept to whole micro-dollars) is set so that it divided by
+ * their PRs merged with Claude Code is their model's planted cost per PR (the token counts stay as
+ * drawn). Returns it per person it was planted for.
+ */
+function plantSpendPerPullRequest(history: Pick<DemoPlan, 'pullRequests' | 'sessions'>): Record<string, number> {
+  const planted: Record<string, number> = {};
+  const prsWithClaudeCode = new Map<string, number>();
+  for (const p of history.pullRequests) {
+    if (p.mergedAt === null || p.expected.linesWithClaudeCode === 0) continue;
+    const login = (p.creditedTo ?? p.author).login;
+    prsWithClaudeCode.set(login, (prsWithClaudeCode.get(login) ?? 0) + 1);
+  }
+  const sessionsOf = new Map<DemoPerson, PlannedSession[]>();
+  for (const s of history.sessions) sessionsOf.set(s.person, [...(sessionsOf.get(s.person) ?? []), s]);
+  for (const [person, sessions] of sessionsOf) {
+    const n = prsWithClaudeCode.get(person.login) ?? 0;
+    const requests = sessions.flatMap((s) => s.apiRequests);
+    const spent = requests.reduce((sum, q) => sum + q.costUsd, 0);
+    // Someone whose telemetry names a personal address is linked to their login only by their
+    // sessions' commits, if ever: their spend is the org's but maybe not theirs, so none is planted.
+    if (n === 0 || spent === 0 || person.claudeCode!.telemetryEmail !== person.email) continue;
+    const target = DEMO_OUTCOME_EFFECTS.costPerPullRequestUsd[person.claudeCode!.model]!;
+    const factor = (target * n) / spent;
+    for (const q of requests) q.costUsd = Math.round(q.costUsd * factor * 1e6) / 1e6;
+    planted[person.login] = target;
+  }
+  return planted;
 }

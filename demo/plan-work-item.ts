@@ -1,4 +1,5 @@
-import type { DemoPerson, DemoRepository, PlannedCommit, PlannedPullRequest, PlannedSession, SessionStep } from './demo-plan.js';
+import { CLAUDE_BOT } from './demo-roster.js';
+import type { DemoPerson, DemoRepository, PlannedCommit, PlannedPullRequest, PlannedReview, PlannedSession, SessionStep } from './demo-plan.js';
 import { fileChange, hunkOf, planFileEdit, type FileEdit } from './plan-file-edit.js';
 import { addApiRequests, addPrompt, sessionClock, startSession, subfolderFor, testCommand, toolUseId } from './plan-session.js';
 import { addedLines, counted, DAY, HOUR, MINUTE, sha, teammateOf, type Planning } from './planning.js';
@@ -20,11 +21,21 @@ const CLAUDE_TRAILERS = [
 export const GENERATED_WITH_CLAUDE_CODE = '🤖 Generated with [Claude Code](https://claude.com/claude-code)';
 
 /**
- * The effect the demo plants on outcomes, for its test to recover with the same-author comparison:
- * each person merges at their own pace (first commit → merge, drawn once per person), give or take
- * an hour or two; a PR with lines written with Claude Code merges this many hours sooner than that.
+ * The effects the demo plants on outcomes, for its test to recover:
+ * - cycle time: each person merges at their own pace (first commit → merge, drawn once per person),
+ *   give or take an hour or two; a PR with lines written with Claude Code merges this many hours
+ *   sooner than that (the same-author comparison's interval should hold it);
+ * - reverts: of the PRs merged between the fifth day and ten days before the end, this share of
+ *   those with Claude Code and of those without is reverted a day or two later;
+ * - spend: each person's Claude Code spend over the history is set so that one of their PRs merged
+ *   with Claude Code costs this much, by the model they use (Opus costs more per token); not for
+ *   someone whose telemetry names a personal address (the app may not know it is theirs).
  */
-export const DEMO_OUTCOME_EFFECTS = { cycleTimeHoursSooner: 8 } as const;
+export const DEMO_OUTCOME_EFFECTS = {
+  cycleTimeHoursSooner: 8,
+  revertRate: { withClaudeCode: 0.1, withoutClaudeCode: 0.04 },
+  costPerPullRequestUsd: { 'claude-sonnet-4-5': 4, 'claude-opus-4-1': 12 } as Record<string, number>,
+} as const;
 
 /**
  * When a PR of `person`'s merges: their own pace after its first commit, ± 1.5 h, sooner by the planted
@@ -304,7 +315,11 @@ function addPullRequest(
   // Most merges follow an approving review; small changes are often merged without one.
   // A review comes once the PR is ready for review and its last push is in.
   const reviewable = Math.max(lastPush, draft?.readyForReviewAt ?? createdAt);
-  const review = mergedAt && random.chance(0.6) ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.min(mergedAt - MINUTE, Math.max(reviewable + MINUTE, mergedAt - random.int(5, 120) * MINUTE)) } : null;
+  const review: PlannedReview | null =
+    mergedAt && random.chance(0.6)
+      ? { id: planning.nextId(2_500_000_000), reviewer, at: Math.min(mergedAt - MINUTE, Math.max(reviewable + MINUTE, mergedAt - random.int(5, 120) * MINUTE)), state: 'approved' }
+      : null;
+  const otherReviews = review ? reviewTimeline({ planning, random: random.fork('reviews'), author: person, review, reviewable, mergedAt: mergedAt! }) : [];
   const pullRequest: PlannedPullRequest = {
     id: 0,
     number: 0,
@@ -323,12 +338,36 @@ function addPullRequest(
     commits,
     pushes,
     review,
+    otherReviews,
     expected,
     assistedUndetectable: share.files.size > 0 && expected.linesWithClaudeCode === 0,
   };
   planning.pullRequests.push(pullRequest);
   if (prStep) prStep.pullRequest = pullRequest;
   if (outcome) planning.sessionOf.set(pullRequest, outcome.session);
+}
+
+/**
+ * 7c. The rest of a reviewed PR's review timeline (its own random source, so the rest of the plan
+ * does not change with it): now and then Claude's review bot comments first; a quarter of the
+ * teammates' first reviews ask for changes, and the teammate approves later, before the merge; now
+ * and then the author replies with a review comment of their own.
+ */
+function reviewTimeline(params: { planning: Planning; random: Random; author: DemoPerson; review: PlannedReview; reviewable: number; mergedAt: number }): PlannedReview[] {
+  const { planning, random, author, review, reviewable, mergedAt } = params;
+  const others: PlannedReview[] = [];
+  if (random.chance(0.2) && review.at - reviewable > 2 * MINUTE) {
+    others.push({ id: planning.nextId(2_500_000_000), reviewer: { ...CLAUDE_BOT, type: 'Bot' }, at: reviewable + MINUTE, state: 'commented' });
+  }
+  if (random.chance(0.25) && mergedAt - review.at > 2 * MINUTE) {
+    review.state = 'changes_requested';
+    const approvedAt = review.at + Math.max(MINUTE, Math.floor(random.next() * (mergedAt - review.at - MINUTE)));
+    others.push({ id: planning.nextId(2_500_000_000), reviewer: review.reviewer, at: approvedAt, state: 'approved' });
+  }
+  if (random.chance(0.15) && mergedAt - review.at > 2 * MINUTE) {
+    others.push({ id: planning.nextId(2_500_000_000), reviewer: author, at: review.at + MINUTE, state: 'commented' });
+  }
+  return others;
 }
 
 /** "reconcile" → "reconciling", "sync" → "syncing". */

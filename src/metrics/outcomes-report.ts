@@ -1,11 +1,20 @@
 import type { Db } from '../db/client.js';
-import { dataProcessedAt, orgDays, orgTotals, userDays, userTotal, type MetricTotals } from '../db/metrics-queries.js';
+import { dataProcessedAt, orgDays, userDays, type MetricTotals } from '../db/metrics-queries.js';
 import { processingProgress } from '../db/processing-progress.js';
-import { isInTeamOn, teamDays, teamPersonDays, teamTotals } from '../db/team-queries.js';
+import { isInTeamOn, teamDays, teamPersonDays } from '../db/team-queries.js';
 import { teamsChangedAt } from '../db/teams.js';
-import { outcomePullRequests } from '../db/pull-request-outcomes.js';
-import { compareOutcomes, SAME_AUTHOR_DEFAULTS, weekOf, weeklyCycleTimes } from '../outcomes/outcome-comparison.js';
-import type { DayRange } from '../utc-days.js';
+import { outcomeColumns } from '../db/pull-request-outcomes.js';
+import {
+  compareOutcomesInSteps,
+  concatColumns,
+  filterColumns,
+  runSteps,
+  SAME_AUTHOR_DEFAULTS,
+  weekOf,
+  weeklyCycleTimesOfColumns,
+  type OutcomeColumns,
+} from '../outcomes/outcome-comparison.js';
+import { addDays, type DayRange } from '../utc-days.js';
 import { usdOfMicro } from './report.js';
 
 /*
@@ -24,34 +33,64 @@ export interface OutcomesSlice {
 const perPr = (microUsd: number, n: number) => (n === 0 || microUsd === 0 ? null : Math.round(usdOfMicro(microUsd) / n * 100) / 100);
 const perLine = (microUsd: number, n: number) => (n === 0 || microUsd === 0 ? null : Math.round((usdOfMicro(microUsd) / n) * 10_000) / 10_000);
 
+type Spend = Pick<MetricTotals, 'costMicroUsd' | 'pullRequestsWithClaudeCode' | 'linesWithClaudeCode'>;
+
 /**
- * Spend and what it bought over the range: the org's, or one person's. Spend is not known per
+ * Spend and what it bought over the range: the org's, or one person's, per day and in total (the
+ * sum of the days: the org's totals would also count active people, which reads every person's
+ * days and cost more than the rest of the report when the disk was cold). Spend is not known per
  * repository (telemetry names no repository), so a repository slice has none.
  */
-function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { totals: MetricTotals; days: Map<string, MetricTotals> } | null {
+function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { totals: Spend; days: Map<string, Spend> } | null {
   if (slice.repository) return null;
-  if (slice.team && !slice.login) {
-    return { totals: teamTotals(db, org, slice.team, range.startDate, range.endDate), days: teamDays(db, org, slice.team, range.startDate, range.endDate) };
+  const days: Map<string, Spend> = slice.login
+    ? new Map(userDays(db, org, slice.login.toLowerCase(), range.startDate, range.endDate).map(({ day, ...m }) => [day, m]))
+    : slice.team
+      ? teamDays(db, org, slice.team, range.startDate, range.endDate)
+      : orgDays(db, org, range.startDate, range.endDate);
+  const totals: Spend = { costMicroUsd: 0, pullRequestsWithClaudeCode: 0, linesWithClaudeCode: 0 };
+  for (const m of days.values()) {
+    totals.costMicroUsd += m.costMicroUsd;
+    totals.pullRequestsWithClaudeCode += m.pullRequestsWithClaudeCode;
+    totals.linesWithClaudeCode += m.linesWithClaudeCode;
   }
-  if (slice.login) {
-    const key = slice.login.toLowerCase();
-    return {
-      totals: userTotal(db, org, key, range.startDate, range.endDate),
-      days: new Map(userDays(db, org, key, range.startDate, range.endDate).map(({ day, ...m }) => [day, m])),
-    };
-  }
-  return { totals: orgTotals(db, org, range.startDate, range.endDate), days: orgDays(db, org, range.startDate, range.endDate) };
+  return { totals, days };
 }
 
-/** The body of `GET /api/v1/orgs/{org}/outcomes`. */
-export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
-  let prs = outcomePullRequests(db, org, range.startDate, range.endDate, slice);
-  if (slice.team) {
-    const team = teamPersonDays(db, org, slice.team, range.startDate, range.endDate);
-    prs = prs.filter((pr) => isInTeamOn(team, pr.login, pr.day));
+/** The range in spans of at most `days` days, in day order. */
+function spansOf(range: DayRange, days: number): DayRange[] {
+  const spans: DayRange[] = [];
+  for (let start = range.startDate; start <= range.endDate; start = addDays(start, days)) {
+    const end = addDays(start, days - 1);
+    spans.push({ startDate: start, endDate: end < range.endDate ? end : range.endDate });
   }
-  const comparison = compareOutcomes(prs);
+  return spans;
+}
+
+/** Days of PRs read at a time: a cold read of 90 days of the benchmark org stalled the server 0.4 s. */
+const READ_SPAN_DAYS = 15;
+
+/**
+ * The report step by step, so that the API can answer other requests meanwhile: it yields between
+ * the reads of its spans of days and between the comparisons' costly steps. Every figure is of one
+ * state of the database: all is read before the comparisons start, at once again if processing
+ * wrote between two reads.
+ */
+function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
+  const stamp = processingStamp(db);
+  const parts: OutcomeColumns[] = [];
+  for (const span of spansOf(range, READ_SPAN_DAYS)) {
+    if (parts.length > 0) yield;
+    parts.push(outcomeColumns(db, org, span.startDate, span.endDate, slice));
+  }
+  const read = processingStamp(db) === stamp ? concatColumns(parts) : outcomeColumns(db, org, range.startDate, range.endDate, slice);
+  // A team's PRs: those whose author was in it on the merge day (its GitHub members, or telemetry placing them in it that day).
+  const team = slice.team ? teamPersonDays(db, org, slice.team, range.startDate, range.endDate) : undefined;
+  const prs = team ? filterColumns(read, (login, day) => day !== undefined && isInTeamOn(team, login, day)) : read;
   const spend = spendOf(db, org, range, slice);
+  const processedAt = dataProcessedAt(db, org);
+  const comparison = yield* compareOutcomesInSteps(prs);
+  yield;
   const weeklySpend = new Map<string, { microUsd: number; pullRequests: number }>();
   for (const [day, m] of spend?.days ?? []) {
     const week = weekOf(day);
@@ -72,7 +111,7 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
     spend_usd: totals ? usdOfMicro(totals.costMicroUsd) : null,
     cost_per_pr_usd: totals ? perPr(totals.costMicroUsd, totals.pullRequestsWithClaudeCode) : null,
     cost_per_line_usd: totals ? perLine(totals.costMicroUsd, totals.linesWithClaudeCode) : null,
-    weekly: weeklyCycleTimes(prs, range).map((w) => {
+    weekly: weeklyCycleTimesOfColumns(prs, range).map((w) => {
       const s = weeklySpend.get(w.week);
       return {
         week_start: w.week,
@@ -82,30 +121,59 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
       };
     }),
     same_author_minimum: { pull_requests_of_each_kind: SAME_AUTHOR_DEFAULTS.minPullRequests, people: SAME_AUTHOR_DEFAULTS.minPeople },
-    data_processed_at: dataProcessedAt(db, org),
+    data_processed_at: processedAt,
   };
+}
+
+/** The body of `GET /api/v1/orgs/{org}/outcomes` (the pages draw the same). */
+export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
+  return runSteps(outcomesReportInSteps(db, org, range, slice));
 }
 
 export type OutcomesReport = ReturnType<typeof outcomesReport>;
 
-/** Reports already computed, per database, by what they were asked for and the processing they saw. */
-const remembered = new WeakMap<object, Map<string, OutcomesReport>>();
+/** The last processing run and its heartbeat: the figures change only when these do. */
+function processingStamp(db: Db): string {
+  const progress = processingProgress(db);
+  return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
+}
+
+/** Reports already computed (or being computed), per database, by what they were asked for and the processing they saw. */
+const remembered = new WeakMap<object, Map<string, Promise<OutcomesReport>>>();
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * `outcomesReport`, computed once per processing run: every figure in it (attributions, outcomes,
- * daily spend) changes only when processing writes, and the same-author bootstrap over a large
- * org's people is the costly part of an answer. Keyed by the last run and its heartbeat, like the
- * pages' figures; at most 64 reports are kept, the oldest dropped first.
+ * `outcomesReport` for the API, computed once per processing run: every figure in it
+ * (attributions, outcomes, daily spend) changes only when processing writes. Keyed by the last run
+ * and its heartbeat, like the pages' figures; at most 64 reports are kept, the oldest dropped
+ * first. It is computed in steps with other requests let in between them, and requests for the
+ * same report while it is computed wait for that one computation.
  */
-export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): OutcomesReport {
+export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): Promise<OutcomesReport> {
   let reports = remembered.get(db.$client);
   if (!reports) remembered.set(db.$client, (reports = new Map()));
-  const progress = processingProgress(db);
-  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, slice.team ?? null, slice.team ? teamsChangedAt(db, org) : null, progress.lastRunId, progress.lastHeartbeatAt]);
+  const key = JSON.stringify([
+    org,
+    range.startDate,
+    range.endDate,
+    slice.repository?.toLowerCase() ?? null,
+    slice.login ?? null,
+    slice.team ?? null,
+    slice.team ? teamsChangedAt(db, org) : null,
+    processingStamp(db),
+  ]);
   let report = reports.get(key);
   if (!report) {
-    report = outcomesReport(db, org, range, slice);
+    const steps = outcomesReportInSteps(db, org, range, slice);
+    report = (async () => {
+      for (let next = steps.next(); ; next = steps.next()) {
+        if (next.done) return next.value;
+        await nextTurn();
+      }
+    })();
     reports.set(key, report);
+    report.catch(() => reports.delete(key));
     if (reports.size > 64) reports.delete(reports.keys().next().value!);
   }
   return report;

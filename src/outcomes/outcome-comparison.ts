@@ -61,20 +61,129 @@ const HOUR = 3600;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-function cohort(values: number[]): Cohort {
-  if (values.length === 0) return { count: 0, median: null, p75: null };
-  const sorted = [...values].sort((a, b) => a - b);
-  return { count: values.length, median: round2(quantileSorted(sorted, 0.5)), p75: round2(quantileSorted(sorted, 0.75)) };
+/**
+ * Merged PRs as columns, in the order read: what the comparisons need, without an object per PR
+ * (reading 20,000 rows as objects cost more than every comparison together). Unknown values are NaN.
+ */
+export interface OutcomeColumns {
+  count: number;
+  login: readonly string[];
+  /** The merge day of each PR (only the weekly medians need it). */
+  day: readonly (string | undefined)[];
+  withClaudeCode: Uint8Array;
+  linesAdded: readonly number[];
+  times: Record<OutcomeTime, Float64Array>;
+  reverted: Uint8Array;
+  timeToRevertSeconds: Float64Array;
 }
 
-function hoursOf(prs: OutcomePr[], time: OutcomeTime, withClaudeCode: boolean): number[] {
-  const key = OUTCOME_TIMES[time];
-  const out: number[] = [];
-  for (const pr of prs) {
-    const s = pr[key];
-    if (pr.withClaudeCode === withClaudeCode && s !== null) out.push(s / HOUR);
+const nanOf = (v: number | null | undefined) => (v === null || v === undefined ? NaN : v);
+
+/** The columns of PRs given as objects. */
+export function columnsOf(prs: readonly (OutcomePr & { day?: string })[]): OutcomeColumns {
+  const n = prs.length;
+  const times = {} as Record<OutcomeTime, Float64Array>;
+  for (const time of Object.keys(OUTCOME_TIMES) as OutcomeTime[]) times[time] = Float64Array.from(prs, (p) => nanOf(p[OUTCOME_TIMES[time]]));
+  return {
+    count: n,
+    login: prs.map((p) => p.login),
+    day: prs.map((p) => p.day),
+    withClaudeCode: Uint8Array.from(prs, (p) => (p.withClaudeCode ? 1 : 0)),
+    linesAdded: prs.map((p) => p.linesAdded),
+    times,
+    reverted: Uint8Array.from(prs, (p) => (p.reverted ? 1 : 0)),
+    timeToRevertSeconds: Float64Array.from(prs, (p) => nanOf(p.timeToRevertSeconds)),
+  };
+}
+
+/** Columns read in parts, as one. */
+export function concatColumns(parts: readonly OutcomeColumns[]): OutcomeColumns {
+  if (parts.length === 1) return parts[0]!;
+  const count = parts.reduce((n, c) => n + c.count, 0);
+  const joined = <T extends Uint8Array | Float64Array>(into: T, pick: (c: OutcomeColumns) => T): T => {
+    let at = 0;
+    for (const c of parts) {
+      into.set(pick(c), at);
+      at += c.count;
+    }
+    return into;
+  };
+  const bytes = (pick: (c: OutcomeColumns) => Uint8Array) => joined(new Uint8Array(count), pick);
+  const floats = (pick: (c: OutcomeColumns) => Float64Array) => joined(new Float64Array(count), pick);
+  const times = {} as Record<OutcomeTime, Float64Array>;
+  for (const time of Object.keys(OUTCOME_TIMES) as OutcomeTime[]) times[time] = floats((c) => c.times[time]);
+  return {
+    count,
+    login: parts.flatMap((c) => c.login),
+    day: parts.flatMap((c) => c.day),
+    withClaudeCode: bytes((c) => c.withClaudeCode),
+    linesAdded: parts.flatMap((c) => c.linesAdded),
+    times,
+    reverted: bytes((c) => c.reverted),
+    timeToRevertSeconds: floats((c) => c.timeToRevertSeconds),
+  };
+}
+
+/** The PRs of `columns` for which `keep` (given a PR's login and merge day) is true, in the same order. */
+export function filterColumns(columns: OutcomeColumns, keep: (login: string, day: string | undefined) => boolean): OutcomeColumns {
+  const kept: number[] = [];
+  for (let i = 0; i < columns.count; i++) if (keep(columns.login[i]!, columns.day[i])) kept.push(i);
+  const bytes = (from: Uint8Array) => Uint8Array.from(kept, (i) => from[i]!);
+  const floats = (from: Float64Array) => Float64Array.from(kept, (i) => from[i]!);
+  const times = {} as Record<OutcomeTime, Float64Array>;
+  for (const time of Object.keys(OUTCOME_TIMES) as OutcomeTime[]) times[time] = floats(columns.times[time]);
+  return {
+    count: kept.length,
+    login: kept.map((i) => columns.login[i]!),
+    day: kept.map((i) => columns.day[i]),
+    withClaudeCode: bytes(columns.withClaudeCode),
+    linesAdded: kept.map((i) => columns.linesAdded[i]!),
+    times,
+    reverted: bytes(columns.reverted),
+    timeToRevertSeconds: floats(columns.timeToRevertSeconds),
+  };
+}
+
+/** Count, median and p75 of hours (already sorted ascending). */
+function cohortOfSorted(sorted: Float64Array): Cohort {
+  if (sorted.length === 0) return { count: 0, median: null, p75: null };
+  return { count: sorted.length, median: round2(quantileSorted(sorted as unknown as number[], 0.5)), p75: round2(quantileSorted(sorted as unknown as number[], 0.75)) };
+}
+
+/** The hours of one time of the PRs of one kind (of those listed in `only`, when given), sorted. */
+function sortedHours(c: OutcomeColumns, time: OutcomeTime, withClaudeCode: boolean, only?: readonly number[]): Float64Array {
+  const seconds = c.times[time];
+  const kind = withClaudeCode ? 1 : 0;
+  const out = new Float64Array(only ? only.length : c.count);
+  let n = 0;
+  const take = (i: number) => {
+    const s = seconds[i]!;
+    if (c.withClaudeCode[i] === kind && s === s) out[n++] = s / HOUR;
+  };
+  if (only) for (const i of only) take(i);
+  else for (let i = 0; i < c.count; i++) take(i);
+  return out.subarray(0, n).sort();
+}
+
+/**
+ * Each PR's person (logins compared without case) as an index into the people in login order, so
+ * the resamples do not depend on the order rows were read in.
+ */
+function peopleOf(c: OutcomeColumns): { personOf: Int32Array; people: number } {
+  const indexOf = new Map<string, number>();
+  const raw = new Int32Array(c.count);
+  for (let i = 0; i < c.count; i++) {
+    const login = c.login[i]!.toLowerCase();
+    let k = indexOf.get(login);
+    if (k === undefined) indexOf.set(login, (k = indexOf.size));
+    raw[i] = k;
   }
-  return out;
+  const rankOf = new Int32Array(indexOf.size);
+  [...indexOf.keys()]
+    .map((login, k) => [login, k] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .forEach(([, k], rank) => (rankOf[k] = rank));
+  return { personOf: raw.map((k) => rankOf[k]!), people: indexOf.size };
 }
 
 /**
@@ -123,25 +232,33 @@ export function bootstrapMedians(values: readonly number[], resamples: number, s
  * `resamples` resamples of the people (with replacement). Null below `minPeople` people.
  */
 export function sameAuthorComparison(prs: OutcomePr[], time: OutcomeTime, options: SameAuthorOptions = {}): SameAuthor | null {
+  const columns = columnsOf(prs);
+  return sameAuthorOfColumns(columns, peopleOf(columns), time, options);
+}
+
+function sameAuthorOfColumns(
+  c: OutcomeColumns,
+  { personOf, people }: { personOf: Int32Array; people: number },
+  time: OutcomeTime,
+  options: SameAuthorOptions,
+): SameAuthor | null {
   const { minPullRequests, minPeople, resamples, seed } = { ...SAME_AUTHOR_DEFAULTS, ...options };
-  const key = OUTCOME_TIMES[time];
-  const byPerson = new Map<string, { with: number[]; without: number[] }>();
-  for (const pr of prs) {
-    const s = pr[key];
-    if (s === null) continue;
-    const login = pr.login.toLowerCase();
-    let p = byPerson.get(login);
-    if (!p) byPerson.set(login, (p = { with: [], without: [] }));
-    (pr.withClaudeCode ? p.with : p.without).push(s / HOUR);
+  const seconds = c.times[time];
+  const withHours: number[][] = Array.from({ length: people }, () => []);
+  const withoutHours: number[][] = Array.from({ length: people }, () => []);
+  for (let i = 0; i < c.count; i++) {
+    const s = seconds[i]!;
+    if (s !== s) continue;
+    (c.withClaudeCode[i] ? withHours : withoutHours)[personOf[i]!]!.push(s / HOUR);
   }
-  // In login order, so the resamples do not depend on the order rows were read in.
-  const differences = [...byPerson]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .filter(([, p]) => p.with.length >= minPullRequests && p.without.length >= minPullRequests)
-    .map(([, p]) => median(p.with) - median(p.without));
+  const differences: number[] = [];
+  for (let k = 0; k < people; k++) {
+    const w = withHours[k]!;
+    const wo = withoutHours[k]!;
+    if (w.length >= minPullRequests && wo.length >= minPullRequests && w.length > 0 && wo.length > 0) differences.push(median(w) - median(wo));
+  }
   if (differences.length < Math.max(1, minPeople)) return null;
-  const medians = bootstrapMedians(differences, resamples, seed);
-  medians.sort((a, b) => a - b);
+  const medians = Float64Array.from(bootstrapMedians(differences, resamples, seed)).sort() as unknown as number[];
   return {
     people: differences.length,
     median_difference: round2(median(differences)),
@@ -149,46 +266,95 @@ export function sameAuthorComparison(prs: OutcomePr[], time: OutcomeTime, option
   };
 }
 
-/** One time compared: each kind's count, median and p75 (hours), and the same-author comparison. */
-export function compareTime(prs: OutcomePr[], time: OutcomeTime, options: SameAuthorOptions = {}) {
+export interface TimeComparison {
+  with_claude_code: Cohort;
+  without_claude_code: Cohort;
+  same_author: SameAuthor | null;
+}
+
+function compareTimeOfColumns(c: OutcomeColumns, people: ReturnType<typeof peopleOf>, time: OutcomeTime, options: SameAuthorOptions): TimeComparison {
   return {
-    with_claude_code: cohort(hoursOf(prs, time, true)),
-    without_claude_code: cohort(hoursOf(prs, time, false)),
-    same_author: sameAuthorComparison(prs, time, options),
+    with_claude_code: cohortOfSorted(sortedHours(c, time, true)),
+    without_claude_code: cohortOfSorted(sortedHours(c, time, false)),
+    same_author: sameAuthorOfColumns(c, people, time, options),
   };
 }
 
-function sizeOf(prs: OutcomePr[]) {
-  const lines = prs.map((p) => p.linesAdded);
+/** One time compared: each kind's count, median and p75 (hours), and the same-author comparison. */
+export function compareTime(prs: OutcomePr[], time: OutcomeTime, options: SameAuthorOptions = {}) {
+  const columns = columnsOf(prs);
+  return compareTimeOfColumns(columns, peopleOf(columns), time, options);
+}
+
+function sizeOf(c: OutcomeColumns, withClaudeCode: boolean) {
+  const lines: number[] = [];
+  for (let i = 0; i < c.count; i++) if (c.withClaudeCode[i] === (withClaudeCode ? 1 : 0)) lines.push(c.linesAdded[i]!);
   return { count: lines.length, mean: lines.length ? round2(mean(lines)) : null, median: lines.length ? round2(median(lines)) : null };
 }
 
-function revertsOf(prs: OutcomePr[]) {
-  const reverted = prs.filter((p) => p.reverted);
-  const hours = reverted.flatMap((p) => (p.timeToRevertSeconds != null ? [p.timeToRevertSeconds / HOUR] : []));
+function revertsOf(c: OutcomeColumns, withClaudeCode: boolean) {
+  let prs = 0;
+  let reverted = 0;
+  const hours: number[] = [];
+  for (let i = 0; i < c.count; i++) {
+    if (c.withClaudeCode[i] !== (withClaudeCode ? 1 : 0)) continue;
+    prs++;
+    if (!c.reverted[i]) continue;
+    reverted++;
+    const s = c.timeToRevertSeconds[i]!;
+    if (s === s) hours.push(s / HOUR);
+  }
   return {
-    prs: prs.length,
-    reverted: reverted.length,
-    rate: prs.length ? Math.round((reverted.length / prs.length) * 10_000) / 10_000 : null,
+    prs,
+    reverted,
+    rate: prs ? Math.round((reverted / prs) * 10_000) / 10_000 : null,
     median_time_to_revert_hours: hours.length ? round2(median(hours)) : null,
   };
 }
 
-/** Every comparison of the spec over a set of merged PRs (bots already left out). */
-export function compareOutcomes(prs: OutcomePr[], options: SameAuthorOptions = {}) {
-  const withClaudeCode = prs.filter((p) => p.withClaudeCode);
-  const without = prs.filter((p) => !p.withClaudeCode);
+/**
+ * Every comparison of the spec over PRs as columns (bots already left out), step by step: it yields
+ * between the costly steps (each time's bootstrap), so that a caller on a server can let other
+ * requests in between them (`runSteps` runs it through at once).
+ */
+export function* compareOutcomesInSteps(c: OutcomeColumns, options: SameAuthorOptions = {}): Generator<void, OutcomeComparison> {
+  const people = peopleOf(c);
+  const times = {} as Record<OutcomeTime, ReturnType<typeof compareTimeOfColumns>>;
+  for (const time of Object.keys(OUTCOME_TIMES) as OutcomeTime[]) {
+    yield;
+    times[time] = compareTimeOfColumns(c, people, time, options);
+  }
   return {
-    cycle_time_hours: compareTime(prs, 'cycle_time_hours', options),
-    coding_time_hours: compareTime(prs, 'coding_time_hours', options),
-    pickup_time_hours: compareTime(prs, 'pickup_time_hours', options),
-    review_time_hours: compareTime(prs, 'review_time_hours', options),
-    size_lines: { with_claude_code: sizeOf(withClaudeCode), without_claude_code: sizeOf(without) },
-    reverts: { with_claude_code: revertsOf(withClaudeCode), without_claude_code: revertsOf(without) },
+    cycle_time_hours: times.cycle_time_hours,
+    coding_time_hours: times.coding_time_hours,
+    pickup_time_hours: times.pickup_time_hours,
+    review_time_hours: times.review_time_hours,
+    size_lines: { with_claude_code: sizeOf(c, true), without_claude_code: sizeOf(c, false) },
+    reverts: { with_claude_code: revertsOf(c, true), without_claude_code: revertsOf(c, false) },
   };
 }
 
-export type OutcomeComparison = ReturnType<typeof compareOutcomes>;
+/** The result of a step-by-step computation, computed at once. */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Every comparison of the spec over a set of merged PRs (bots already left out). */
+export function compareOutcomes(prs: OutcomePr[], options: SameAuthorOptions = {}): OutcomeComparison {
+  return runSteps(compareOutcomesInSteps(columnsOf(prs), options));
+}
+
+export interface OutcomeComparison {
+  cycle_time_hours: TimeComparison;
+  coding_time_hours: TimeComparison;
+  pickup_time_hours: TimeComparison;
+  review_time_hours: TimeComparison;
+  size_lines: { with_claude_code: ReturnType<typeof sizeOf>; without_claude_code: ReturnType<typeof sizeOf> };
+  reverts: { with_claude_code: ReturnType<typeof revertsOf>; without_claude_code: ReturnType<typeof revertsOf> };
+}
 
 /** The Monday (UTC) of a day's week. */
 export function weekOf(day: string): string {
@@ -197,20 +363,28 @@ export function weekOf(day: string): string {
 }
 
 /** Median cycle time (hours) per week of the range (weeks start on Monday) with and without Claude Code, in week order. */
-export function weeklyCycleTimes(prs: (OutcomePr & { day: string })[], range: DayRange) {
-  const weeks = new Map<string, OutcomePr[]>();
+export function weeklyCycleTimesOfColumns(c: OutcomeColumns, range: DayRange) {
+  const weeks = new Map<string, number[]>();
   for (let week = weekOf(range.startDate); week <= range.endDate; week = addDays(week, 7)) weeks.set(week, []);
-  for (const pr of prs) {
-    const week = weekOf(pr.day);
+  const weekOfDay = new Map<string, string>(); // a few dozen days for thousands of PRs
+  for (let i = 0; i < c.count; i++) {
+    const day = c.day[i]!;
+    let week = weekOfDay.get(day);
+    if (week === undefined) weekOfDay.set(day, (week = weekOf(day)));
     const list = weeks.get(week);
-    if (list) list.push(pr);
-    else weeks.set(week, [pr]);
+    if (list) list.push(i);
+    else weeks.set(week, [i]);
   }
   return [...weeks]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([week, list]) => ({
       week,
-      with_claude_code: cohort(hoursOf(list, 'cycle_time_hours', true)),
-      without_claude_code: cohort(hoursOf(list, 'cycle_time_hours', false)),
+      with_claude_code: cohortOfSorted(sortedHours(c, 'cycle_time_hours', true, list)),
+      without_claude_code: cohortOfSorted(sortedHours(c, 'cycle_time_hours', false, list)),
     }));
+}
+
+/** Median cycle time (hours) per week of the range (weeks start on Monday) with and without Claude Code, in week order. */
+export function weeklyCycleTimes(prs: (OutcomePr & { day: string })[], range: DayRange) {
+  return weeklyCycleTimesOfColumns(columnsOf(prs), range);
 }

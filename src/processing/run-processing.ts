@@ -92,6 +92,8 @@ export interface ProcessOptions {
   writeWaitMs?: number;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
   beforeDayCommit?: (org: string, day: string) => void;
+  /** Filled with the time spent on PRs' outcomes (reading timelines, deciding, writing), for the benchmark's share of the run. */
+  stageTimes?: { outcomesMs: number };
 }
 
 export interface ProcessSummary {
@@ -439,7 +441,9 @@ async function processOrg(
     changed += await write(() => db.$client.transaction(() => {
       const n = saveAttributions(db, rows);
       replaceConsumption(db, org, consumed);
+      const t0 = performance.now();
       saveOutcomes(db, outcomeRows);
+      if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
       return n;
     })());
     ledger.flushed(consumed.map((c) => c.subject));
@@ -480,8 +484,10 @@ async function processOrg(
     });
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     if (subject.pullRequestId !== null) {
+      const t0 = performance.now();
       const outcome = outcomeRow(db, { org, pullRequestId: subject.pullRequestId, creditedLogin: result.creditedLogin, day: subject.at.slice(0, 10) });
       if (outcome) outcomes.push(outcome);
+      if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
     }
     consumption.push({ subject: subject.subject, at: subject.at, consumed: result.consumed });
     ledger.pending(result.consumed);
@@ -494,11 +500,13 @@ async function processOrg(
   }
   await flush();
   // A revert that landed in the range credits the PR it reverts, even one merged before the range.
+  const t0 = performance.now();
   for (const pullRequestId of revertedBefore(db, org, fromDay, toDay)) {
     const credited = creditedLoginOf(db, pullRequestId);
     const outcome = credited && outcomeRow(db, { org: credited.org, pullRequestId, creditedLogin: credited.authorLogin, day: credited.day });
     if (outcome) outcomes.push(outcome);
   }
+  if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
   await flush();
   const keep = new Set(subjects.map((s) => s.subject));
   await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));

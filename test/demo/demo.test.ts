@@ -114,8 +114,12 @@ describe('the demo organization', () => {
       // Reviewed by a teammate: pickup is opened (or ready for review, for a draft) → that review.
       const login = (planned.creditedTo ?? planned.author).login;
       const readyAt = planned.draft?.readyForReviewAt ?? planned.createdAt;
+      // The rest of its review timeline (a bot's comments, the author's replies, the approval after a
+      // request for changes) is no pickup; the request for changes is a review round.
       if (planned.review && planned.review.reviewer.login !== login && planned.review.reviewer.type !== 'Bot') {
         expect(Math.abs(row.pickup_time_hours - (planned.review.at - readyAt) / 3_600_000)).toBeLessThanOrEqual(0.01);
+        expect(Math.abs(row.review_time_hours - (planned.mergedAt! - planned.review.at) / 3_600_000)).toBeLessThanOrEqual(0.01);
+        expect([ref(planned), row.review_rounds]).toEqual([ref(planned), planned.review.state === 'changes_requested' ? 1 : 0]);
       }
       expect([ref(planned), row.reverted_by]).toEqual([ref(planned), revertOf.get(String(planned.number)) ?? null]);
       if (!row.author_is_bot) {
@@ -127,7 +131,7 @@ describe('the demo organization', () => {
           cycleTimeSeconds: Math.round((planned.mergedAt! - firstCommit) / 1000),
           codingTimeSeconds: null,
           pickupTimeSeconds: reviewedByOther ? Math.round((planned.review!.at - readyAt) / 1000) : null,
-          reviewTimeSeconds: null,
+          reviewTimeSeconds: reviewedByOther ? Math.round((planned.mergedAt! - planned.review!.at) / 1000) : null,
           reverted: row.reverted,
         });
       }
@@ -144,6 +148,13 @@ describe('the demo organization', () => {
     expect(outcomes.cycle_time_hours.without_claude_code).toEqual(expected.cycle_time_hours.without_claude_code);
     expect(outcomes.cycle_time_hours.same_author).toEqual(expected.cycle_time_hours.same_author);
     expect(outcomes.pickup_time_hours.same_author).toEqual(expected.pickup_time_hours.same_author);
+    expect(outcomes.review_time_hours.with_claude_code).toEqual(expected.review_time_hours.with_claude_code);
+    expect(outcomes.review_time_hours.without_claude_code).toEqual(expected.review_time_hours.without_claude_code);
+    // The timelines have every kind of review in them.
+    const others = merged.flatMap((p) => p.otherReviews);
+    expect(others.some((r) => r.reviewer.type === 'Bot')).toBe(true);
+    expect(merged.some((p) => p.review?.state === 'changes_requested' && p.otherReviews.some((r) => r.state === 'approved'))).toBe(true);
+    expect(merged.some((p) => p.otherReviews.some((r) => r.reviewer.login === p.author.login))).toBe(true);
     // Drafts made ready later were reviewed after that, and count from then.
     expect(merged.some((p) => p.draft?.readyForReviewAt && p.review)).toBe(true);
     // The planted effect (each person's PRs with Claude Code merge a set number of hours sooner
@@ -157,6 +168,40 @@ describe('the demo organization', () => {
     expect(sameAuthor.ci95[1]).toBeGreaterThanOrEqual(planted);
     expect(sameAuthor.ci95[1]).toBeLessThan(0);
     expect(outcomes.cycle_time_hours.with_claude_code.median).toBeLessThan(outcomes.cycle_time_hours.without_claude_code.median);
+  });
+
+  it('recovers the planted revert rates exactly: the reverted PRs of each kind, and their share of that kind', async () => {
+    const prs = (await api<{ data: any[] }>(`/pull-requests?${query(whole())}&limit=1000`)).data;
+    const merged = demo.plan.pullRequests.filter((p) => p.mergedAt !== null);
+    const revertedNumbers = new Set(merged.filter((p) => p.kind === 'revert').map((p) => `${p.repository.fullName.toLowerCase()}#${p.body.match(/^Reverts \S+#(\d+)/)![1]}`));
+    const planned = merged.filter((p) => revertedNumbers.has(`${p.repository.fullName.toLowerCase()}#${p.number}`));
+    const withClaudeCode = planned.filter((p) => p.expected.linesWithClaudeCode > 0).length;
+    const without = planned.length - withClaudeCode;
+    expect([withClaudeCode, without].every((n) => n >= 1)).toBe(true);
+    // The plan reverted its planted share of the candidates of each kind (rounded, at least one).
+    const { revertRate } = demo.plan.plantedEffects;
+    expect(revertRate.withClaudeCode).toBeGreaterThan(revertRate.withoutClaudeCode);
+
+    const outcomes = await api(`/outcomes?${query(whole())}`);
+    const human = prs.filter((p) => !p.author_is_bot);
+    const ofKind = (w: boolean) => human.filter((p) => p.with_claude_code === w).length;
+    expect(outcomes.reverts.with_claude_code).toMatchObject({ prs: ofKind(true), reverted: withClaudeCode, rate: Math.round((withClaudeCode / ofKind(true)) * 10_000) / 10_000 });
+    expect(outcomes.reverts.without_claude_code).toMatchObject({ prs: ofKind(false), reverted: without, rate: Math.round((without / ofKind(false)) * 10_000) / 10_000 });
+  });
+
+  it("recovers the planted spend per PR: each person at their model's price, the org at its spend over its PRs with Claude Code", async () => {
+    const planted = Object.entries(demo.plan.plantedEffects.costPerPullRequestUsd);
+    expect(planted.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(planted.map(([, usd]) => usd)).size).toBe(2); // both models are in the demo
+    for (const [login, usd] of planted) {
+      const person = await api(`/outcomes?${query(whole())}&login=${login}`);
+      expect([login, person.cost_per_pr_usd]).toEqual([login, usd]);
+    }
+    // The org: all spend (exploring sessions and unmerged work too) over every PR merged with Claude Code.
+    const micros = demo.plan.sessions.reduce((n, s) => n + s.apiRequests.reduce((k, r) => k + Math.round(r.costUsd * 1e6), 0), 0);
+    const expected = expectedFigures(demo.plan);
+    const org = await api(`/outcomes?${query(whole())}`);
+    expect(org.cost_per_pr_usd).toBe(Math.round((micros / 1e6 / expected.pullRequests.withClaudeCode) * 100) / 100);
   });
 
   it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {

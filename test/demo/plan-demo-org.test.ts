@@ -57,7 +57,7 @@ describe('the date', () => {
 
 function expectNothingAfterNow(plan: DemoPlan) {
   for (const p of plan.pullRequests) {
-    for (const at of [p.createdAt, p.draft?.readyForReviewAt, p.closedAt, p.mergedAt, p.review?.at, ...p.pushes.map((x) => x.at)]) {
+    for (const at of [p.createdAt, p.draft?.readyForReviewAt, p.closedAt, p.mergedAt, p.review?.at, ...p.otherReviews.map((x) => x.at), ...p.pushes.map((x) => x.at)]) {
       if (at !== null && at !== undefined) expect(at).toBeLessThanOrEqual(plan.now);
     }
   }
@@ -69,6 +69,9 @@ function expectNothingAfterNow(plan: DemoPlan) {
       if (p.mergedAt !== null) expect(readyAt).toBeLessThan(p.mergedAt);
       if (p.review) expect(p.review.at).toBeGreaterThan(readyAt);
     }
+    // The rest of a review timeline comes before the merge, and only with a teammate's review.
+    if (!p.review) expect(p.otherReviews).toEqual([]);
+    for (const r of p.otherReviews) if (p.mergedAt !== null) expect(r.at).toBeLessThan(p.mergedAt);
   }
   for (const d of plan.directPushes) expect(d.at).toBeLessThanOrEqual(plan.now);
   for (const s of plan.sessions) expect(s.endedAt).toBeLessThanOrEqual(plan.now);

@@ -285,10 +285,10 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.outcomes },
       responses: json(OutcomesSchema, 'The comparison over the range (and repository or person, when given)'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, repository, login, ...query } = c.req.valid('query');
-      return freshJson(c, outcomesReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
+      return freshJson(c, await outcomesReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
     },
   );
 

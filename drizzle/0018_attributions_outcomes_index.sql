@@ -1,0 +1,1 @@
+CREATE INDEX `attributions_outcomes_idx` ON `attributions` (`org`,`day`,`is_bot`,`author_login`,`with_claude_code`,`lines_added`,`repository`,`pull_request_id`);
