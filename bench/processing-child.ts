@@ -307,6 +307,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           patchMissing: false,
           fingerprints: fps,
           sketches,
+          deletedFingerprints: new Map<number, number>(),
         };
       });
       replaceChangedFiles(tx, { pullRequestId: prId }, files);

@@ -218,6 +218,23 @@ export const addedLineFingerprints = sqliteTable(
   (t) => [primaryKey({ name: 'added_line_fingerprints_pk', columns: [t.changedFileId, t.fingerprint] })],
 );
 
+/**
+ * One row per distinct effective line a changed file deleted (its `-` lines): its keyed fingerprint
+ * and how often it was deleted, never the line. A later merged change that deletes a line ends the
+ * life of the line an earlier PR added (spec: Outcomes, "Durability"); kept for 90 days and more.
+ */
+export const deletedLineFingerprints = sqliteTable(
+  'deleted_line_fingerprints',
+  {
+    changedFileId: integer('changed_file_id')
+      .notNull()
+      .references(() => changedFiles.id, { onDelete: 'cascade' }),
+    fingerprint: integer('fingerprint').notNull(),
+    occurrences: integer('occurrences').notNull(),
+  },
+  (t) => [primaryKey({ name: 'deleted_line_fingerprints_pk', columns: [t.changedFileId, t.fingerprint] })],
+);
+
 /** Every webhook delivery handled, so a redelivery changes nothing. */
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',
