@@ -611,6 +611,36 @@ export const pullRequestOutcomes = sqliteTable(
   (t) => [index('pull_request_outcomes_org_day_idx').on(t.org, t.day)],
 );
 
+/**
+ * How long the effective lines a merged PR added lasted (spec: Outcomes, "Durability"), computed by
+ * processing from the fingerprints of lines later merged changes deleted. Counts of lines; a horizon
+ * the PR has not reached yet (as of `as_of`) is null.
+ */
+export const pullRequestDurability = sqliteTable(
+  'pull_request_durability',
+  {
+    pullRequestId: integer('pull_request_id')
+      .primaryKey()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    org: text('org').notNull(),
+    /** UTC day of the merge. */
+    day: text('day').notNull(),
+    /** Effective lines whose life began with this PR (a line it only moved within a file keeps its older life). */
+    lines: integer('lines').notNull(),
+    surviving14d: integer('surviving_14d'),
+    surviving30d: integer('surviving_30d'),
+    surviving90d: integer('surviving_90d'),
+    /** Lines that ended within 21 days of the merge (churn), and how many of those were rewritten. */
+    deleted21d: integer('deleted_21d'),
+    rewritten21d: integer('rewritten_21d'),
+    /** Every ending so far: `[seconds after the merge, lines, of which rewritten]`, for median lives. */
+    endedLives: text('ended_lives', { mode: 'json' }).$type<[number, number, number][]>().notNull(),
+    /** The time the figures are as of (the processing run's now). */
+    asOf: text('as_of').notNull(),
+  },
+  (t) => [index('pull_request_durability_org_day_idx').on(t.org, t.day)],
+);
+
 /** The metric columns every daily rollup has (spec: Metrics). */
 function dailyMetricColumns() {
   const n = (name: string) => integer(name).notNull().default(0);
