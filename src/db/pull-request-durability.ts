@@ -1,3 +1,4 @@
+import type { DurabilityPr } from '../durability/durability-comparison.js';
 import type { ChangeFile, MergedChange } from '../durability/line-lives.js';
 import type { Db } from './client.js';
 import { addedLineSketches, StoredSketches } from './processing-inputs.js';
@@ -104,4 +105,33 @@ export function saveDurability(db: Db, rows: DurabilityRow[]): void {
   db.$client.transaction(() => {
     for (const row of rows) upsert.run({ ...row, endedLives: JSON.stringify(row.endedLives) });
   })();
+}
+
+/** A merged PR of a range as the durability comparison reads it (people only), with its merge day. */
+export type DurabilityReadRow = DurabilityPr & { day: string };
+
+/**
+ * The org's merged PRs of [fromDay, toDay] (by merge day) with their durability, bots apart,
+ * optionally of one repository (`owner/name`) or one person (the login the PR counts for). PRs
+ * processing has not replayed yet have no row and are left out.
+ */
+export function durabilityPullRequests(
+  db: Db,
+  org: string,
+  fromDay: string,
+  toDay: string,
+  slice: { repository?: string | undefined; login?: string | undefined } = {},
+): DurabilityReadRow[] {
+  const repository = slice.repository?.toLowerCase() ?? null;
+  const login = slice.login?.toLowerCase() ?? null;
+  const rows = statement(
+    db,
+    `SELECT a.day AS day, a.with_claude_code AS withClaudeCode, d.lines AS lines, d.surviving_14d AS surviving14d,
+            d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d, d.deleted_21d AS deleted21d,
+            d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
+     FROM attributions a JOIN pull_request_durability d ON d.pull_request_id = a.pull_request_id
+     WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.is_bot = 0 AND a.pull_request_id IS NOT NULL
+       AND (? IS NULL OR a.repository = ?) AND (? IS NULL OR lower(a.author_login) = ?)`,
+  ).all(org, fromDay, toDay, repository, repository, login, login) as (Omit<DurabilityReadRow, 'withClaudeCode' | 'endedLives'> & { withClaudeCode: number; endedLives: string })[];
+  return rows.map((r) => ({ ...r, withClaudeCode: Boolean(r.withClaudeCode), endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
 }

@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { pruneExpired } from '../../src/db/retention.js';
+import { metricsApi } from '../../src/http/api/metrics-api.js';
 import { pullRequestDurability } from '../../src/db/schema.js';
 import { githubJobHandlers } from '../../src/github/app.js';
 import { JobWorker } from '../../src/jobs/job-worker.js';
@@ -9,7 +11,7 @@ import { runProcessing } from '../../src/processing/run-processing.js';
 import type { RecordedCommit } from '../helpers/claude-code-recordings.js';
 import { restCommitWithFilesOf } from '../helpers/claude-code-recordings.js';
 import { GitHistory } from '../helpers/git-history.js';
-import { DANA, INSTALLATION_ID, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
+import { DANA, DEPENDABOT, INSTALLATION_ID, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
 import { nockCommit, nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
 import { createTestDb } from '../helpers/test-db.js';
 import { createTestProbot, silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
@@ -21,6 +23,7 @@ import { createTestProbot, silentLog, TEST_FINGERPRINT_KEY } from '../helpers/te
  *
  *  day 0   PR #1 (Dana, Claude Code trailer) adds src/cart.js: 8 effective lines
  *  day 0   PR #2 (Lee) adds src/tax.js: 3 effective lines
+ *  day 5   PR #6 (Dependabot, a bot: apart from every comparison) adds src/version.js: 2 lines
  *  day 10  PR #3 (Lee) deletes cart.js's isEmpty (2 lines) and rewrites its loop slightly (1 line, 1 new)
  *  day 20  a direct push (Lee) replaces two lines of tax.js with one
  *  day 40  PR #4 (Dana, trailer) moves cart.js to src/shop/cart.js and adds a line
@@ -64,7 +67,7 @@ export async function deliverDurabilityHistory(db: ReturnType<typeof createTestD
     await receive('installation', installationPayload('created'));
     nockInstallationToken(INSTALLATION_ID);
 
-    const mergePr = async (number: number, author: typeof DANA, day: number, commit: RecordedCommit) => {
+    const mergePr = async (number: number, author: { login: string; id: number; type: string }, day: number, commit: RecordedCommit) => {
       const mergedAt = dayIso(day, 1);
       const pr = { number, id: 500_000 + number, author, title: commit.message.split('\n')[0]!, body: null, createdAt: dayIso(day), updatedAt: mergedAt, mergedAt, closedAt: mergedAt, mergeCommitSha: `${number}`.padStart(40, 'e'), headRef: `change-${number}`, headSha: commit.sha };
       await receive('pull_request', pullRequestPayload('closed', pr));
@@ -72,6 +75,7 @@ export async function deliverDurabilityHistory(db: ReturnType<typeof createTestD
     };
     await mergePr(1, DANA, 0, git.commit({ at: dayIso(0), message: `Add the cart${TRAILER}`, write: { 'src/cart.js': CART } }));
     await mergePr(2, LEE, 0, git.commit({ at: dayIso(0), message: 'Add tax', write: { 'src/tax.js': TAX } }));
+    await mergePr(6, DEPENDABOT, 5, git.commit({ at: dayIso(5), message: 'Bump the version', write: { 'src/version.js': 'export const VERSION = "1.0.1";\nexport const BUILD = 42;\n' } }));
     const cart3 = CART.replace('\nexport function isEmpty(items) {\n  return items.length === 0;\n}\n', '').replace('sum += item.price;', 'sum += item.netPrice;');
     await mergePr(3, LEE, 10, git.commit({ at: dayIso(10), message: 'Net prices; drop isEmpty', write: { 'src/cart.js': cart3 } }));
     const push = git.commit({ at: dayIso(20), message: 'Simpler tax', write: { 'src/tax.js': 'export function tax(amount) {\n  return amount / 5;\n}\n' } });
@@ -90,7 +94,7 @@ export async function deliverDurabilityHistory(db: ReturnType<typeof createTestD
       random: () => 0.5,
       handlers: githubJobHandlers({ db, octokitFor: (id) => probot!.auth(id), fingerprintKey: TEST_FINGERPRINT_KEY, log: silentLog, now: () => HISTORY_NOW }),
     });
-    expect(await worker.runDueJobs()).toBe(6);
+    expect(await worker.runDueJobs()).toBe(7);
   } finally {
     git.cleanup();
   }
@@ -126,6 +130,64 @@ describe('an end-to-end history made with git', () => {
       [50 * day, 1, 0],
     ]);
     expect(rowOf(1)).toMatchObject({ org: 'acme', day: '2026-08-03', asOf: HISTORY_NOW.toISOString() });
+  });
+
+  it('answers the org’s durability in the API: with vs without Claude Code, bots apart, with sample sizes', async () => {
+    const api = metricsApi({ db: t.db, now: () => HISTORY_NOW });
+    const headers = { 'x-api-key': createApiKey(t.db, { org: 'acme' }).key };
+    const range = `start_date=${HISTORY_RANGE.fromDay}&end_date=${HISTORY_RANGE.toDay}`;
+    const res = await api.request(`/orgs/acme/durability?${range}`, { headers });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    // With: PRs #1 (8 lines) and #4 (1); without: #2 (3), #3 (1), #5 (1). Only #1, #2, #3 are 90 days old.
+    expect(body.survival).toEqual({
+      with_claude_code: {
+        d14: { prs: 2, lines: 9, surviving: 5, rate: 0.5556 },
+        d30: { prs: 2, lines: 9, surviving: 5, rate: 0.5556 },
+        d90: { prs: 1, lines: 8, surviving: 4, rate: 0.5 },
+      },
+      without_claude_code: {
+        d14: { prs: 3, lines: 5, surviving: 5, rate: 1 },
+        d30: { prs: 3, lines: 5, surviving: 3, rate: 0.6 },
+        d90: { prs: 2, lines: 4, surviving: 2, rate: 0.5 },
+      },
+    });
+    expect(body.churn_21d).toEqual({
+      with_claude_code: { prs: 2, lines: 9, deleted: 4, rewritten: 1, rate: 0.4444 },
+      without_claude_code: { prs: 3, lines: 5, deleted: 2, rewritten: 0, rate: 0.4 },
+    });
+    // With: 4 lines ended after 10 days, 1 after 50; without: 2 after 20.
+    expect(body.median_life_days_of_deleted_lines).toEqual({ with_claude_code: 10, without_claude_code: 20 });
+    expect(body.deleted_lines).toEqual({ with_claude_code: 5, without_claude_code: 2 });
+    expect(body.pull_requests).toEqual({
+      with_claude_code: { merged: 2, old_enough: { d14: 2, d30: 2, d90: 1, churn_21d: 2 } },
+      without_claude_code: { merged: 3, old_enough: { d14: 3, d30: 3, d90: 2, churn_21d: 3 } },
+    });
+
+    // One person, one repository.
+    const lee = (await (await api.request(`/orgs/acme/durability?${range}&login=lee`, { headers })).json()) as typeof body;
+    expect(lee.survival).toMatchObject({ with_claude_code: { d14: null, d30: null, d90: null }, without_claude_code: { d90: { prs: 2, lines: 4, surviving: 2 } } });
+    const other = (await (await api.request(`/orgs/acme/durability?${range}&repository=acme/gadgets`, { headers })).json()) as typeof body;
+    expect(other.pull_requests).toEqual({
+      with_claude_code: { merged: 0, old_enough: { d14: 0, d30: 0, d90: 0, churn_21d: 0 } },
+      without_claude_code: { merged: 0, old_enough: { d14: 0, d30: 0, d90: 0, churn_21d: 0 } },
+    });
+    expect((await api.request(`/orgs/acme/durability?${range}&repository=gadgets`, { headers })).status).toBe(400);
+
+    // Per PR, in JSON and CSV.
+    const prs = (await (await api.request(`/orgs/acme/pull-requests?${range}`, { headers })).json()) as { data: Record<string, unknown>[] };
+    expect(prs.data.map((p) => [p.number, p.with_claude_code, p.lines_surviving_14d, p.lines_surviving_30d, p.lines_surviving_90d])).toEqual([
+      [1, true, 5, 5, 4],
+      [2, false, 3, 1, 1],
+      [6, false, 2, 2, 2],
+      [3, false, 1, 1, 1],
+      [4, true, 0, 0, null],
+      [5, false, 1, 1, null],
+    ]);
+    const csv = await (await api.request(`/orgs/acme/pull-requests?${range}&format=csv`, { headers })).text();
+    const [header, first] = csv.trim().split('\n');
+    expect(header!.split(',').slice(-3)).toEqual(['lines_surviving_14d', 'lines_surviving_30d', 'lines_surviving_90d']);
+    expect(first!.split(',').slice(-3)).toEqual(['5', '5', '4']);
   });
 
   it('is the same when processed again', async () => {
