@@ -35,6 +35,7 @@ import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
+import { durabilityReport } from '../../metrics/durability-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
@@ -411,6 +412,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         pullRequests={prs.slice(0, PERSON_PR_LIMIT).map(pullRequestRow)}
         moreThanShown={prs.length > PERSON_PR_LIMIT}
         outcomes={who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
+        durability={who.githubLogin ? memo(['person-durability', ctx.login, r.range, who.githubLogin], () => durabilityReport(db, ctx.login, r.range, { login: who.githubLogin! })) : null}
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
       />,
@@ -447,6 +449,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         repository={fullName}
         processedAt={dataProcessedAt(db, ctx.login)}
         outcomes={memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
+        durability={memo(['repository-durability', ctx.login, r.range, fullName], () => durabilityReport(db, ctx.login, r.range, { repository: fullName }))}
       />,
     );
   });

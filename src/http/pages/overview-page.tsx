@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { modelSpendByDay, orgDays, repositoryTotals, userTotals } from '../../db/metrics-queries.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
+import { durabilityReport } from '../../metrics/durability-report.js';
 import { dailyRow, summaryReport, userRow } from '../../metrics/report.js';
 import { daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
@@ -9,6 +10,7 @@ import type { OrgRole } from '../auth/org-access.js';
 import { botPullRequestsNote, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
+import { durabilityCharts, DurabilitySection } from './durability-section.js';
 import { ofSeats, SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
 /*
@@ -128,11 +130,13 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: { s
   if (spend) charts['spend-by-model'] = spend.chart;
   const outcomes = outcomesReport(db, org, range);
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend }));
+  const durability = durabilityReport(db, org, range);
+  Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
   const repositories = repositoryTotals(db, org, range.startDate, range.endDate)
     .filter((r) => r.pullRequestsMerged > 0)
     .map((r) => r.repository);
 
-  return { summary, charts, boards, usage, spend, outcomes, repositories };
+  return { summary, charts, boards, usage, spend, outcomes, durability, repositories };
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
@@ -198,6 +202,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         who={org}
         repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${rangeQuery}` }))}
       />
+      <DurabilitySection report={model.durability} chartId="durability" who={org} />
 
       <div class="charts">
         <ChartFigure id="adoption" title="Adoption" spec={charts.adoption!} description="daily active users and sessions per day" />

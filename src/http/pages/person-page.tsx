@@ -1,9 +1,11 @@
 import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
+import type { DurabilityReport } from '../../metrics/durability-report.js';
 import type { DailyRow, PullRequestRow, UserRow } from '../../metrics/report.js';
 import { isBotLogin, rangeQuery, ChartData, ChartFigure, formatDay, formatNumber, formatShare, formatUsd, PullRequestTable, RangePicker, Tile, withAndWithout, type ChartSpec, type OrgPageFrame } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
+import { durabilityCharts, DurabilitySection } from './durability-section.js';
 
 /* One person: their totals (the API's user row), their days, and their merged PRs with evidence. */
 
@@ -16,6 +18,8 @@ export interface PersonPageProps extends OrgPageFrame {
   moreThanShown: boolean;
   /** The person's outcomes (the API's `outcomes?login=`); null for someone with no GitHub login. */
   outcomes: OutcomesReport | null;
+  /** The person's durability (the API's `durability?login=`); null for someone with no GitHub login. */
+  durability?: DurabilityReport | null | undefined;
   spend: boolean;
   githubWebUrl: string;
 }
@@ -56,6 +60,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
     },
   };
   if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: p.spend }));
+  if (p.durability) Object.assign(charts, durabilityCharts({ report: p.durability, chartId: 'person-durability' }));
   const name = t.login ?? t.email ?? p.userKey;
   const bot = isBotLogin(t.login ?? p.userKey);
   return (
@@ -109,6 +114,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         <ChartFigure id="person-activity" title="Claude Code activity per day" spec={charts['person-activity']!} description="lines accepted per day (left axis) and sessions per day (right axis)" />
       </div>
       {p.outcomes ? <OutcomesSection report={p.outcomes} chartId="person-outcomes" spend={p.spend} who={name} /> : null}
+      {p.durability ? <DurabilitySection report={p.durability} chartId="person-durability" who={name} /> : null}
       <ChartData specs={charts} />
       <h2>Merged pull requests</h2>
       {p.pullRequests.length === 0 ? (
