@@ -14,6 +14,7 @@ import {
 import { addApiRequests, addSessionLineFingerprints, addTelemetryCounters, linkIdentity, recordSession } from '../src/db/telemetry-store.js';
 import { encodeSketch } from '../src/attribution/line-sketch.js';
 import { runProcessing } from '../src/processing/run-processing.js';
+import { updateDurability } from '../src/processing/update-durability.js';
 import type { OrgSize } from './processing.js';
 import type { AppServer } from '../src/app-server.js';
 
@@ -121,6 +122,7 @@ if (mode === 'api') {
     summaries: [app, `/api/v1/orgs/${ORG}/summaries?starting_date=${day(0)}`, { 'x-api-key': key }],
     user_cost_report: [app, `/api/v1/orgs/${ORG}/user_cost_report?${month}&limit=100`, { 'x-api-key': key }],
     outcomes: [app, `/api/v1/orgs/${ORG}/outcomes?${range}`, { 'x-api-key': key }],
+    durability: [app, `/api/v1/orgs/${ORG}/durability?${range}`, { 'x-api-key': key }],
     overview_page: [pages, `/orgs/${ORG}?${range}`, { cookie }],
     people_page: [pages, `/orgs/${ORG}/users?${range}`, { cookie }],
     pull_requests_page: [pages, `/orgs/${ORG}/pull-requests?${range}`, { cookie }],
@@ -172,7 +174,29 @@ if (mode === 'process') {
   }
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  console.log(JSON.stringify({ fullSeconds, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, linesWithClaudeCode, editedLines, longestStallMs, p99StallMs }));
+  // Durability's step on its own (every run includes it, over the last 104 days): its share of the recompute.
+  t0 = performance.now();
+  await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
+  const durabilitySeconds = (performance.now() - t0) / 1000;
+  const churn = db.$client
+    .prepare('SELECT sum(lines) AS lines, sum(deleted_21d) AS deleted, sum(CASE WHEN deleted_21d IS NULL THEN 0 ELSE lines END) AS old FROM pull_request_durability')
+    .get() as { lines: number; deleted: number; old: number };
+  console.log(
+    JSON.stringify({
+      fullSeconds,
+      oneDaySeconds,
+      peakRssMb,
+      attributed: full.attributed,
+      withClaudeCode,
+      linesWithClaudeCode,
+      editedLines,
+      longestStallMs,
+      p99StallMs,
+      durabilitySeconds,
+      durabilityLines: churn.lines,
+      churnRate: churn.old > 0 ? churn.deleted / churn.old : 0,
+    }),
+  );
   process.exit(0);
 }
 
@@ -247,6 +271,14 @@ db.transaction((tx) => {
 // GitHub: merged PRs spread over the days; a Claude user's PR reuses some lines a recent session wrote.
 const perDay = Math.ceil(size.pullRequests / size.days);
 let prId = 1;
+// Churn (durability): half the PRs change a file an earlier PR of the repository added, deleting
+// about 30% of the lines of it still there (a line gone within weeks is what churn measures; about
+// 5% of all lines end so). Drawn from their own generator so the rest of the org stays as it was.
+const churnRandom = lineRandom(0xc4a2);
+const CHURN_SHARE = 0.5;
+const CHURN_DELETED = 0.3;
+/** Per repository, the files PRs added lately and their lines still there. */
+const recentFiles = new Map<number, { path: string; fps: number[] }[]>();
 for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   db.transaction((tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
@@ -296,18 +328,33 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           fps.set(fp, 1);
           sketches.set(fp, sketchOf(fp));
         }
+        let path = claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
+        const deletedFingerprints = new Map<number, number>();
+        const recent = recentFiles.get(repositoryId) ?? [];
+        if (!claude && f === FILES_PER_PR - 1 && recent.length > 0 && churnRandom() < CHURN_SHARE) {
+          const earlier = recent[Math.floor(churnRandom() * recent.length)]!;
+          path = earlier.path;
+          earlier.fps = earlier.fps.filter((fp) => {
+            if (churnRandom() >= CHURN_DELETED) return true;
+            deletedFingerprints.set(fp, 1);
+            return false;
+          });
+        }
+        recent.push({ path, fps: [...fps.keys()] });
+        if (recent.length > 300) recent.shift();
+        recentFiles.set(repositoryId, recent);
         return {
-          path: claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`,
+          path,
           previousPath: null,
           status: 'modified',
           additions: fps.size,
-          deletions: 3,
+          deletions: 3 + deletedFingerprints.size,
           effectiveLines: fps.size,
           excludedReason: null,
           patchMissing: false,
           fingerprints: fps,
           sketches,
-          deletedFingerprints: new Map<number, number>(),
+          deletedFingerprints,
         };
       });
       replaceChangedFiles(tx, { pullRequestId: prId }, files);
@@ -316,6 +363,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   });
 }
 written.clear();
+recentFiles.clear();
 const generateSeconds = (performance.now() - started) / 1000;
 
 console.log(JSON.stringify({ generateSeconds }));

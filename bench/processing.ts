@@ -32,6 +32,9 @@ interface ChildResult {
   p99StallMs: number;
   linesWithClaudeCode: number;
   editedLines: number;
+  durabilitySeconds: number;
+  durabilityLines: number;
+  churnRate: number;
 }
 
 async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
@@ -71,7 +74,7 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
     const ms = (n: number) => n.toFixed(1);
     const latency = (name: string, figure: string, target: string): Figure => ({
       figure,
-      value: `p50 ${ms(api[name]!.p50)} ms, p95 ${ms(api[name]!.p95)} ms${name.endsWith('_page') || name === 'outcomes' ? ` (first, computed: ${ms(api[name]!.first)} ms)` : ''}`,
+      value: `p50 ${ms(api[name]!.p50)} ms, p95 ${ms(api[name]!.p95)} ms${name.endsWith('_page') || name === 'outcomes' || name === 'durability' ? ` (first, computed: ${ms(api[name]!.first)} ms)` : ''}`,
       target,
       baseline: `GET /healthz: p50 ${ms(api.healthz!.p50)} ms, p95 ${ms(api.healthz!.p95)} ms`,
     });
@@ -99,6 +102,13 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
       latency('summaries', 'API summaries (DAU/WAU/MAU per day), 90 days', 'reported'),
       latency('user_cost_report', 'API user_cost_report, 31 days, page of 100', 'reported'),
       latency('outcomes', 'API outcomes (with vs without, same-author bootstrap), 90 days; computed once per run', 'p95 ≤ 100 ms'),
+      latency('durability', 'API durability (survival and churn with vs without), 90 days; computed once per run', 'p95 ≤ 100 ms'),
+      {
+        figure: 'durability step of every run: replay of 104 days (s)',
+        value: `${full.durabilitySeconds.toFixed(1)} (${((full.durabilitySeconds / (full.fullSeconds - full.durabilitySeconds)) * 100).toFixed(0)}% added to the rest of the full recompute; ${full.durabilityLines} lines followed, ${(full.churnRate * 100).toFixed(1)}% ended within 21 days)`,
+        target: '≤ 25% added',
+        baseline: `half size: ${half.durabilitySeconds.toFixed(1)}`,
+      },
       latency('overview_page', 'overview page (owner: usage and spend too), 90 days', 'p95 ≤ 500 ms; first ≤ 1 s'),
       latency('people_page', 'people page, 90 days', 'reported'),
       latency('pull_requests_page', 'pull requests page, 90 days, first 50', 'reported'),
