@@ -174,10 +174,16 @@ if (mode === 'process') {
   }
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  // Durability's step on its own (every run includes it, over the last 104 days): its share of the recompute.
+  // Durability's step on its own, its replay of the last 104 days forced (a run replays a repository
+  // whose changes changed since its last replay): its share of the recompute. Then as a run that
+  // finds nothing new sees it.
+  db.$client.prepare('DELETE FROM repository_durability_replays').run();
   t0 = performance.now();
   await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
   const durabilitySeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
+  const durabilityUnchangedSeconds = (performance.now() - t0) / 1000;
   const churn = db.$client
     .prepare('SELECT sum(lines) AS lines, sum(deleted_21d) AS deleted, sum(CASE WHEN deleted_21d IS NULL THEN 0 ELSE lines END) AS old FROM pull_request_durability')
     .get() as { lines: number; deleted: number; old: number };
@@ -193,6 +199,7 @@ if (mode === 'process') {
       longestStallMs,
       p99StallMs,
       durabilitySeconds,
+      durabilityUnchangedSeconds,
       durabilityLines: churn.lines,
       churnRate: churn.old > 0 ? churn.deleted / churn.old : 0,
     }),
@@ -312,6 +319,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
       });
       const commitId = upsertCommit(tx, { repositoryId, sha: prId.toString(16).padStart(40, '0'), message: `Change ${prId}`, authorLogin: `dev-${dev}`, claudeCodeTrailer: false });
       linkPullRequestCommits(tx, prId, [commitId]);
+      const pathsOfThisPr = new Set<string>();
       const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
         const fps = new Map<number, number>();
         const sketches = new Map<number, Uint8Array>();
@@ -333,13 +341,14 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         const recent = recentFiles.get(repositoryId) ?? [];
         if (!claude && f === FILES_PER_PR - 1 && recent.length > 0 && churnRandom() < CHURN_SHARE) {
           const earlier = recent[Math.floor(churnRandom() * recent.length)]!;
-          path = earlier.path;
-          earlier.fps = earlier.fps.filter((fp) => {
+          if (!pathsOfThisPr.has(earlier.path)) path = earlier.path;
+          if (path === earlier.path) earlier.fps = earlier.fps.filter((fp) => {
             if (churnRandom() >= CHURN_DELETED) return true;
             deletedFingerprints.set(fp, 1);
             return false;
           });
         }
+        pathsOfThisPr.add(path);
         recent.push({ path, fps: [...fps.keys()] });
         if (recent.length > 300) recent.shift();
         recentFiles.set(repositoryId, recent);

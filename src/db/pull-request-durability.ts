@@ -135,3 +135,51 @@ export function durabilityPullRequests(
   ).all(org, fromDay, toDay, repository, repository, login, login) as (Omit<DurabilityReadRow, 'withClaudeCode' | 'endedLives'> & { withClaudeCode: number; endedLives: string })[];
   return rows.map((r) => ({ ...r, withClaudeCode: Boolean(r.withClaudeCode), endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
 }
+
+/** What a repository's replay saw: its newest changed file (re-enrichment makes new ones) and how many. */
+export interface ReplayMark {
+  lastChangedFileId: number;
+  changedFiles: number;
+}
+
+/** The mark of a repository's merged changes since `sinceIso`, read from the files alone (no fingerprints). */
+export function currentReplayMark(db: Db, repositoryId: number, sinceIso: string): ReplayMark {
+  const pr = statement(
+    db,
+    `SELECT coalesce(max(f.id), 0), count(f.id) FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+     WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
+  ).raw(true).get(repositoryId, sinceIso) as [number, number];
+  const push = statement(
+    db,
+    `SELECT coalesce(max(f.id), 0), count(f.id) FROM commits c JOIN changed_files f ON f.commit_id = c.id
+     WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?`,
+  ).raw(true).get(repositoryId, sinceIso) as [number, number];
+  return { lastChangedFileId: Math.max(pr[0], push[0]), changedFiles: pr[1] + push[1] };
+}
+
+export function storedReplayMark(db: Db, repositoryId: number): ReplayMark | undefined {
+  return statement(db, 'SELECT last_changed_file_id AS lastChangedFileId, changed_files AS changedFiles FROM repository_durability_replays WHERE repository_id = ?').get(
+    repositoryId,
+  ) as ReplayMark | undefined;
+}
+
+export function saveReplayMark(db: Db, repositoryId: number, mark: ReplayMark, replayedAt: string): void {
+  statement(
+    db,
+    `INSERT INTO repository_durability_replays (repository_id, last_changed_file_id, changed_files, replayed_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (repository_id) DO UPDATE SET last_changed_file_id = excluded.last_changed_file_id, changed_files = excluded.changed_files,
+       replayed_at = excluded.replayed_at`,
+  ).run(repositoryId, mark.lastChangedFileId, mark.changedFiles, replayedAt);
+}
+
+/** The stored lives of a repository's PRs merged since `sinceIso`: how many lines, how they ended, when they merged. */
+export function storedLivesOf(db: Db, repositoryId: number, sinceIso: string): { pullRequestId: number; org: string; day: string; mergedAt: string; lines: number; endedLives: [number, number, number][] }[] {
+  return (
+    statement(
+      db,
+      `SELECT d.pull_request_id AS pullRequestId, d.org AS org, d.day AS day, p.merged_at AS mergedAt, d.lines AS lines, d.ended_lives AS endedLives
+       FROM pull_requests p JOIN pull_request_durability d ON d.pull_request_id = p.id
+       WHERE p.repository_id = ? AND p.merged_at >= ?`,
+    ).all(repositoryId, sinceIso) as { pullRequestId: number; org: string; day: string; mergedAt: string; lines: number; endedLives: string }[]
+  ).map((r) => ({ ...r, endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
+}

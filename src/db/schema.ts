@@ -641,6 +641,20 @@ export const pullRequestDurability = sqliteTable(
   (t) => [index('pull_request_durability_org_day_idx').on(t.org, t.day)],
 );
 
+/**
+ * The last replay of a repository's line lives: the newest changed file it saw and how many. A run
+ * that finds the same replays nothing and only moves its PRs' figures past the horizons they
+ * reached since (from their stored endings), so an incremental run stays cheap.
+ */
+export const repositoryDurabilityReplays = sqliteTable('repository_durability_replays', {
+  repositoryId: integer('repository_id')
+    .primaryKey()
+    .references(() => repositories.id, { onDelete: 'cascade' }),
+  lastChangedFileId: integer('last_changed_file_id').notNull(),
+  changedFiles: integer('changed_files').notNull(),
+  replayedAt: text('replayed_at').notNull(),
+});
+
 /** The metric columns every daily rollup has (spec: Metrics). */
 function dailyMetricColumns() {
   const n = (name: string) => integer(name).notNull().default(0);

@@ -5,6 +5,7 @@ import { pruneExpired } from '../../src/db/retention.js';
 import { pullRequestDurability } from '../../src/db/schema.js';
 import { metricsApi } from '../../src/http/api/metrics-api.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
+import { updateDurability } from '../../src/processing/update-durability.js';
 import { DAY, deliverDurabilityHistory, HISTORY_NOW, HISTORY_RANGE } from '../helpers/durability-history.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -105,6 +106,17 @@ describe('an end-to-end history made with git', () => {
     const before = t.db.select().from(pullRequestDurability).all();
     await runProcessing(t.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
     expect(t.db.select().from(pullRequestDurability).all()).toEqual(before);
+  });
+
+  it('replays a repository only when its changes changed; otherwise moves the stored endings past the horizons reached', async () => {
+    const replayed = t.db.select().from(pullRequestDurability).all();
+    const step = (now: Date) => updateDurability(t.db, { org: 'acme', now, write: async (w) => w() });
+    // A day earlier, PR #3 (merged on day 10) was not 90 days old: no 90-day figure, and nothing replayed.
+    expect(await step(new Date(HISTORY_NOW.getTime() - DAY))).toEqual({ pullRequests: 6, replayed: 0 });
+    expect(figures(3)).toEqual([1, 1, 1, null, 0, 0]);
+    // Back at day 100, from the stored endings alone: exactly what the replay wrote.
+    expect(await step(HISTORY_NOW)).toEqual({ pullRequests: 6, replayed: 0 });
+    expect(t.db.select().from(pullRequestDurability).all()).toEqual(replayed);
   });
 
   it('keeps the fingerprints the 90-day figures need when RETENTION_DAYS is shorter, and final rows stay as they were', async () => {
