@@ -173,13 +173,15 @@ export function saveReplayMark(db: Db, repositoryId: number, mark: ReplayMark, r
 }
 
 /** The stored lives of a repository's PRs merged since `sinceIso`: how many lines, how they ended, when they merged. */
-export function storedLivesOf(db: Db, repositoryId: number, sinceIso: string): { pullRequestId: number; org: string; day: string; mergedAt: string; lines: number; endedLives: [number, number, number][] }[] {
+export function storedLivesOf(db: Db, repositoryId: number, sinceIso: string): (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[] {
   return (
     statement(
       db,
-      `SELECT d.pull_request_id AS pullRequestId, d.org AS org, d.day AS day, p.merged_at AS mergedAt, d.lines AS lines, d.ended_lives AS endedLives
+      `SELECT d.pull_request_id AS pullRequestId, d.org AS org, d.day AS day, p.merged_at AS mergedAt, d.lines AS lines,
+              d.surviving_14d AS surviving14d, d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d,
+              d.deleted_21d AS deleted21d, d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
        FROM pull_requests p JOIN pull_request_durability d ON d.pull_request_id = p.id
        WHERE p.repository_id = ? AND p.merged_at >= ?`,
-    ).all(repositoryId, sinceIso) as { pullRequestId: number; org: string; day: string; mergedAt: string; lines: number; endedLives: string }[]
+    ).all(repositoryId, sinceIso) as (Omit<DurabilityRow, 'asOf' | 'endedLives'> & { mergedAt: string; endedLives: string })[]
   ).map((r) => ({ ...r, endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
 }

@@ -635,7 +635,7 @@ export const pullRequestDurability = sqliteTable(
     rewritten21d: integer('rewritten_21d'),
     /** Every ending so far: `[seconds after the merge, lines, of which rewritten]`, for median lives. */
     endedLives: text('ended_lives', { mode: 'json' }).$type<[number, number, number][]>().notNull(),
-    /** The time the figures are as of (the processing run's now). */
+    /** The now of the processing run that last changed these figures (a run that finds them the same leaves the row). */
     asOf: text('as_of').notNull(),
   },
   (t) => [index('pull_request_durability_org_day_idx').on(t.org, t.day)],

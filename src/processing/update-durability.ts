@@ -25,7 +25,7 @@ import { DAY_MS } from '../utc-days.js';
 export async function updateDurability(
   db: Db,
   { org, now, minSimilarity, write }: { org: string; now: Date; minSimilarity?: number | undefined; write: <T>(w: () => T) => Promise<T> },
-): Promise<{ pullRequests: number; replayed: number }> {
+): Promise<{ /** PRs whose figures were written. */ pullRequests: number; replayed: number }> {
   const since = new Date(now.getTime() - DURABILITY_WINDOW_DAYS * DAY_MS).toISOString();
   const asOf = now.toISOString();
   let pullRequests = 0;
@@ -34,10 +34,14 @@ export async function updateDurability(
     const mark = currentReplayMark(db, repositoryId, since);
     const stored = storedReplayMark(db, repositoryId);
     let lives: ChangeLives[];
+    /** The figures already stored, by PR, when the repository is not replayed: only changed rows are written. */
+    let before: Map<number, Omit<DurabilityRow, 'asOf'>> | undefined;
     if (stored && stored.lastChangedFileId === mark.lastChangedFileId && stored.changedFiles === mark.changedFiles) {
       // Nothing merged or enriched since the last replay: the endings stand; only the horizons the
       // PRs reached since move their figures.
-      lives = storedLivesOf(db, repositoryId, since).map((r) => ({
+      const rows = storedLivesOf(db, repositoryId, since);
+      before = new Map(rows.map((r) => [r.pullRequestId, r]));
+      lives = rows.map((r) => ({
         subject: `pull_request:${r.pullRequestId}`,
         at: Date.parse(r.mergedAt),
         lines: r.lines,
@@ -52,8 +56,20 @@ export async function updateDurability(
     for (const life of lives) {
       if (!life.subject.startsWith('pull_request:')) continue;
       const { lines, surviving14d, surviving30d, surviving90d, deleted21d, rewritten21d } = lineSurvival(life, now.getTime());
+      const pullRequestId = Number(life.subject.slice('pull_request:'.length));
+      const old = before?.get(pullRequestId);
+      if (
+        old &&
+        old.surviving14d === surviving14d &&
+        old.surviving30d === surviving30d &&
+        old.surviving90d === surviving90d &&
+        old.deleted21d === deleted21d &&
+        old.rewritten21d === rewritten21d
+      ) {
+        continue;
+      }
       rows.push({
-        pullRequestId: Number(life.subject.slice('pull_request:'.length)),
+        pullRequestId,
         org,
         day: new Date(life.at).toISOString().slice(0, 10),
         lines,
@@ -66,12 +82,14 @@ export async function updateDurability(
         asOf,
       });
     }
-    await write(() =>
-      db.$client.transaction(() => {
-        saveDurability(db, rows);
-        saveReplayMark(db, repositoryId, mark, asOf);
-      })(),
-    );
+    if (rows.length > 0 || !before) {
+      await write(() =>
+        db.$client.transaction(() => {
+          saveDurability(db, rows);
+          saveReplayMark(db, repositoryId, mark, asOf);
+        })(),
+      );
+    }
     pullRequests += rows.length;
     // Let requests in between repositories when processing runs inside the server.
     await new Promise<void>((resolve) => setImmediate(resolve));
