@@ -16,6 +16,7 @@ import {
 import { addApiRequests, addSessionLineFingerprints, addTelemetryCounters, linkIdentity, recordSession } from '../src/db/telemetry-store.js';
 import { encodeSketch } from '../src/attribution/line-sketch.js';
 import { runProcessing } from '../src/processing/run-processing.js';
+import { updateDurability } from '../src/processing/update-durability.js';
 import type { OrgSize } from './processing.js';
 import type { AppServer } from '../src/app-server.js';
 
@@ -123,6 +124,7 @@ if (mode === 'api') {
     summaries: [app, `/api/v1/orgs/${ORG}/summaries?starting_date=${day(0)}`, { 'x-api-key': key }],
     user_cost_report: [app, `/api/v1/orgs/${ORG}/user_cost_report?${month}&limit=100`, { 'x-api-key': key }],
     outcomes: [app, `/api/v1/orgs/${ORG}/outcomes?${range}`, { 'x-api-key': key }],
+    durability: [app, `/api/v1/orgs/${ORG}/durability?${range}`, { 'x-api-key': key }],
     overview_page: [pages, `/orgs/${ORG}?${range}`, { cookie }],
     people_page: [pages, `/orgs/${ORG}/users?${range}`, { cookie }],
     pull_requests_page: [pages, `/orgs/${ORG}/pull-requests?${range}`, { cookie }],
@@ -202,7 +204,38 @@ if (mode === 'process') {
               (SELECT count(*) FROM pull_requests WHERE opened_as_draft = 1) AS drafts`,
     )
     .get() as { reviews: number; reverted: number; drafts: number };
-  console.log(JSON.stringify({ fullSeconds, outcomesSeconds, outcomeFacts, oneDaySeconds, peakRssMb, attributed: full.attributed, withClaudeCode, linesWithClaudeCode, editedLines, longestStallMs, p99StallMs }));
+  // Durability's step on its own, its replay of the last 104 days forced (a run replays a repository
+  // whose changes changed since its last replay): its share of the recompute. Then as a run that
+  // finds nothing new sees it.
+  db.$client.prepare('DELETE FROM repository_durability_replays').run();
+  t0 = performance.now();
+  await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
+  const durabilitySeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
+  const durabilityUnchangedSeconds = (performance.now() - t0) / 1000;
+  const churn = db.$client
+    .prepare('SELECT sum(lines) AS lines, sum(deleted_21d) AS deleted, sum(CASE WHEN deleted_21d IS NULL THEN 0 ELSE lines END) AS old FROM pull_request_durability')
+    .get() as { lines: number; deleted: number; old: number };
+  console.log(
+    JSON.stringify({
+      fullSeconds,
+      outcomesSeconds,
+      outcomeFacts,
+      oneDaySeconds,
+      peakRssMb,
+      attributed: full.attributed,
+      withClaudeCode,
+      linesWithClaudeCode,
+      editedLines,
+      longestStallMs,
+      p99StallMs,
+      durabilitySeconds,
+      durabilityUnchangedSeconds,
+      durabilityLines: churn.lines,
+      churnRate: churn.old > 0 ? churn.deleted / churn.old : 0,
+    }),
+  );
   process.exit(0);
 }
 
@@ -289,6 +322,14 @@ const REVIEW_STATES = ['COMMENTED', 'CHANGES_REQUESTED', 'APPROVED'] as const;
 const revertable: { id: number; repositoryId: number; sha: string; merged: number }[] = [];
 let reviewId = 1;
 let prId = 1;
+// Churn (durability): half the PRs change a file an earlier PR of the repository added, deleting
+// about 30% of the lines of it still there (a line gone within weeks is what churn measures; about
+// 5% of all lines end so). Drawn from their own generator so the rest of the org stays as it was.
+const churnRandom = lineRandom(0xc4a2);
+const CHURN_SHARE = 0.5;
+const CHURN_DELETED = 0.3;
+/** Per repository, the files PRs added lately and their lines still there. */
+const recentFiles = new Map<number, { path: string; fps: number[] }[]>();
 for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   db.transaction((tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
@@ -357,6 +398,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           at += ((merged - at) * random()) / 2;
         }
       }
+      const pathsOfThisPr = new Set<string>();
       const files = Array.from({ length: FILES_PER_PR }, (_, f) => {
         const fps = new Map<number, number>();
         const sketches = new Map<number, Uint8Array>();
@@ -373,17 +415,34 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           fps.set(fp, 1);
           sketches.set(fp, sketchOf(fp));
         }
+        let path = claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
+        const deletedFingerprints = new Map<number, number>();
+        const recent = recentFiles.get(repositoryId) ?? [];
+        if (!claude && f === FILES_PER_PR - 1 && recent.length > 0 && churnRandom() < CHURN_SHARE) {
+          const earlier = recent[Math.floor(churnRandom() * recent.length)]!;
+          if (!pathsOfThisPr.has(earlier.path)) path = earlier.path;
+          if (path === earlier.path) earlier.fps = earlier.fps.filter((fp) => {
+            if (churnRandom() >= CHURN_DELETED) return true;
+            deletedFingerprints.set(fp, 1);
+            return false;
+          });
+        }
+        pathsOfThisPr.add(path);
+        recent.push({ path, fps: [...fps.keys()] });
+        if (recent.length > 300) recent.shift();
+        recentFiles.set(repositoryId, recent);
         return {
-          path: claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`,
+          path,
           previousPath: null,
           status: 'modified',
           additions: fps.size,
-          deletions: 3,
+          deletions: 3 + deletedFingerprints.size,
           effectiveLines: fps.size,
           excludedReason: null,
           patchMissing: false,
           fingerprints: fps,
           sketches,
+          deletedFingerprints,
         };
       });
       replaceChangedFiles(tx, { pullRequestId: prId }, files);
@@ -409,6 +468,7 @@ db.transaction((tx) => {
     });
   }
 });
+recentFiles.clear();
 const generateSeconds = (performance.now() - started) / 1000;
 
 console.log(JSON.stringify({ generateSeconds }));

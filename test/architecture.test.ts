@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** The pure modules at the bottom: anyone may import them, they import only each other. */
-const CORE = ['utc-days', 'own-property', 'secret-token', 'attribution', 'outcomes'];
+const CORE = ['utc-days', 'own-property', 'secret-token', 'attribution', 'outcomes', 'durability'];
 
 /** What each part of src/ may import (besides itself and the core). */
 const MAY_IMPORT: Record<string, { parts: string[]; typesOnly?: string[] }> = {
@@ -21,6 +21,7 @@ const MAY_IMPORT: Record<string, { parts: string[]; typesOnly?: string[] }> = {
   'secret-token': { parts: [] },
   attribution: { parts: [] },
   outcomes: { parts: [] },
+  durability: { parts: [] },
   config: { parts: [] },
   logger: { parts: ['config'] },
   db: { parts: [] },

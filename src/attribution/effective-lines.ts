@@ -128,6 +128,18 @@ const HUNK_HEADER = /^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@/;
  * `++` (`+++i;`) is not mistaken for a file header, and file headers of a multi-file diff are skipped.
  */
 export function addedLinesOfPatch(patch: string): string[] {
+  return linesOfPatch(patch, '+');
+}
+
+/**
+ * The deleted lines of a unified diff, without their `-`, read by the same hunk rules: what a
+ * change took out of the file (spec: Outcomes, "Durability").
+ */
+export function deletedLinesOfPatch(patch: string): string[] {
+  return linesOfPatch(patch, '-');
+}
+
+function linesOfPatch(patch: string, side: '+' | '-'): string[] {
   const added: string[] = [];
   const lines = patch.split('\n');
   let oldLeft = 0;
@@ -137,9 +149,10 @@ export function addedLinesOfPatch(patch: string): string[] {
     if (oldLeft > 0 || newLeft > 0) {
       const tag = line[0];
       if (tag === '+') {
-        added.push(line.slice(1));
+        if (side === '+') added.push(line.slice(1));
         newLeft--;
       } else if (tag === '-') {
+        if (side === '-') added.push(line.slice(1));
         oldLeft--;
       } else if (tag === '\\') {
         // "\ No newline at end of file" belongs to the previous line.

@@ -6,6 +6,7 @@ import {
   addedLineFingerprints,
   changedFiles,
   commits,
+  deletedLineFingerprints,
   githubUsers,
   installations,
   pullRequestCommits,
@@ -310,7 +311,7 @@ export function linkPullRequestCommits(tx: Tx, pullRequestId: number, commitIds:
   }
 }
 
-/** Replaces the changed files (and their line fingerprints) of one PR or one commit. */
+/** Replaces the changed files (and their added and deleted line fingerprints) of one PR or one commit. */
 export function replaceChangedFiles(
   tx: Tx,
   owner: { pullRequestId: number } | { commitId: number },
@@ -342,6 +343,8 @@ export function replaceChangedFiles(
     });
     // SQLite limits bound parameters per statement; 300 rows × 4 columns stays well inside it.
     for (let i = 0; i < rows.length; i += 300) tx.insert(addedLineFingerprints).values(rows.slice(i, i + 300)).run();
+    const deleted = [...file.deletedFingerprints].map(([fingerprint, occurrences]) => ({ changedFileId: id, fingerprint, occurrences }));
+    for (let i = 0; i < deleted.length; i += 300) tx.insert(deletedLineFingerprints).values(deleted.slice(i, i + 300)).run();
   }
 }
 

@@ -235,6 +235,8 @@ export interface PullRequestAttribution {
   attributedAt: string;
   /** The PR's outcome (spec: Outcomes); null until processing computed it. */
   outcome: PullRequestOutcome | null;
+  /** Its lines still there 14, 30 and 90 days after the merge (spec: Outcomes, "Durability"); null until old enough or processed. */
+  linesSurviving: { d14: number | null; d30: number | null; d90: number | null };
 }
 
 const PR_SELECT = `SELECT a.id AS id, a.subject AS subject, a.repository AS repository, a.number AS number, p.title AS title,
@@ -243,19 +245,22 @@ const PR_SELECT = `SELECT a.id AS id, a.subject AS subject, a.repository AS repo
     a.evidence AS evidence, a.attributed_at AS attributedAt,
     o.pull_request_id AS outcomeOf, o.first_commit_at AS firstCommitAt, o.cycle_time_seconds AS cycleTimeSeconds,
     o.coding_time_seconds AS codingTimeSeconds, o.pickup_time_seconds AS pickupTimeSeconds, o.review_time_seconds AS reviewTimeSeconds,
-    o.review_rounds AS reviewRounds, o.reverted_by AS revertedBy, o.reverted_at AS revertedAt
+    o.review_rounds AS reviewRounds, o.reverted_by AS revertedBy, o.reverted_at AS revertedAt,
+    d.surviving_14d AS surviving14d, d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d
   FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id
-    LEFT JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id`;
+    LEFT JOIN pull_request_outcomes o ON o.pull_request_id = a.pull_request_id
+    LEFT JOIN pull_request_durability d ON d.pull_request_id = a.pull_request_id`;
 
 function toAttribution(row: Record<string, unknown>): PullRequestAttribution {
-  const { outcomeOf, firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt, ...rest } = row;
+  const { outcomeOf, firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt, surviving14d, surviving30d, surviving90d, ...rest } = row;
   const outcome = { firstCommitAt, cycleTimeSeconds, codingTimeSeconds, pickupTimeSeconds, reviewTimeSeconds, reviewRounds, revertedBy, revertedAt };
   return {
-    ...(rest as unknown as Omit<PullRequestAttribution, 'outcome'>),
+    ...(rest as unknown as Omit<PullRequestAttribution, 'outcome' | 'linesSurviving'>),
     isBot: Boolean(row.isBot),
     withClaudeCode: Boolean(row.withClaudeCode),
     evidence: JSON.parse(String(row.evidence)) as unknown[],
     outcome: outcomeOf === null ? null : (outcome as PullRequestAttribution['outcome']),
+    linesSurviving: { d14: surviving14d as number | null, d30: surviving30d as number | null, d90: surviving90d as number | null },
   };
 }
 

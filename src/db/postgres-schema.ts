@@ -50,3 +50,6 @@ export const orgMembers = pgTableTwin(sqlite.orgMembers);
 export const githubTeams = pgTableTwin(sqlite.githubTeams);
 export const githubTeamMembers = pgTableTwin(sqlite.githubTeamMembers);
 export const dailyUserTeams = pgTableTwin(sqlite.dailyUserTeams);
+export const deletedLineFingerprints = pgTableTwin(sqlite.deletedLineFingerprints);
+export const pullRequestDurability = pgTableTwin(sqlite.pullRequestDurability);
+export const repositoryDurabilityReplays = pgTableTwin(sqlite.repositoryDurabilityReplays);

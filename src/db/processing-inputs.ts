@@ -68,7 +68,7 @@ export function directPushes(db: Db, org: string, fromDay: string, toDay: string
  * pair with lines left unmatched after the exact pass needs them, and most files a session wrote
  * are not in the PR at hand. Kept packed once read (see `PackedSketches`).
  */
-class StoredSketches implements SketchLookup {
+export class StoredSketches implements SketchLookup {
   #packed: PackedSketches | undefined;
 
   constructor(private readonly read: () => Iterable<readonly [number, Uint8Array]>) {}
@@ -79,7 +79,7 @@ class StoredSketches implements SketchLookup {
   }
 }
 
-function addedLineSketches(db: Db, changedFileId: number): [number, Uint8Array][] {
+export function addedLineSketches(db: Db, changedFileId: number): [number, Uint8Array][] {
   // Rows as arrays: millions of them in a recompute, and no object per row.
   return statement(db, 'SELECT fingerprint, sketch FROM added_line_fingerprints WHERE changed_file_id = ? AND sketch IS NOT NULL')
     .raw(true)

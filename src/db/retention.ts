@@ -2,6 +2,7 @@ import type { Db } from './client.js';
 import { statement } from './statement-cache.js';
 import { writeWhenFree } from './store-busy.js';
 import { DAY_MS } from '../utc-days.js';
+import { DURABILITY_WINDOW_DAYS } from '../durability/line-lives.js';
 
 /*
  * Retention (spec: Bad input, faults, security): line fingerprints and raw telemetry are kept for
@@ -17,6 +18,8 @@ import { DAY_MS } from '../utc-days.js';
 export interface PruneResult {
   sessionLineFingerprints: number;
   pullRequestLineFingerprints: number;
+  /** Fingerprints of lines merged changes deleted (durability), pruned with the added ones. */
+  deletedLineFingerprints: number;
   /** Rows of the consumption ledger (which subject matched which session line) of subjects merged before the cutoff. */
   consumedSessionLines: number;
   telemetryCounters: number;
@@ -55,9 +58,11 @@ export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_0
     }
   };
 
-  // The fingerprints of a PR's (or pushed commit's) lines, once it is older than the window; its
-  // attribution stays. The files are listed once, then their fingerprints deleted a few files at a
-  // time (the file is the key's prefix).
+  // The fingerprints of a PR's (or pushed commit's) added and deleted lines, once it is older than
+  // the window and than durability's (104 days: the lines a PR added, and those later changes
+  // deleted, decide its survival at 90 days); its attribution stays. The files are listed once,
+  // then their fingerprints deleted a few files at a time (the file is the key's prefix).
+  const fileCutoffIso = new Date(Math.min(cutoff.getTime(), now.getTime() - DURABILITY_WINDOW_DAYS * DAY_MS)).toISOString();
   const expiredFiles = (
     statement(
       db,
@@ -65,18 +70,22 @@ export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_0
        LEFT JOIN pull_requests p ON p.id = f.pull_request_id
        LEFT JOIN commits c ON c.id = f.commit_id
        WHERE coalesce(p.merged_at, p.created_at, c.pushed_at, c.committed_at, c.authored_at) < ?
-         AND EXISTS (SELECT 1 FROM added_line_fingerprints a WHERE a.changed_file_id = f.id)`,
-    ).all(cutoffIso) as { id: number }[]
+         AND (EXISTS (SELECT 1 FROM added_line_fingerprints a WHERE a.changed_file_id = f.id)
+              OR EXISTS (SELECT 1 FROM deleted_line_fingerprints d WHERE d.changed_file_id = f.id))`,
+    ).all(fileCutoffIso) as { id: number }[]
   ).map((r) => r.id);
   let pullRequestLineFingerprints = 0;
+  let deletedLineFingerprints = 0;
   for (let i = 0; i < expiredFiles.length; i += FILES_PER_BATCH) {
     const files = JSON.stringify(expiredFiles.slice(i, i + FILES_PER_BATCH));
     pullRequestLineFingerprints += await prune('added_line_fingerprints', 'changed_file_id IN (SELECT value FROM json_each(?))', files);
+    deletedLineFingerprints += await prune('deleted_line_fingerprints', 'changed_file_id IN (SELECT value FROM json_each(?))', files);
   }
 
   return {
     sessionLineFingerprints: await prune('session_line_fingerprints', 'first_written_at < ?', cutoffIso),
     pullRequestLineFingerprints,
+    deletedLineFingerprints,
     // The session lines they consumed were written no later than they merged, so they are gone too.
     consumedSessionLines: await prune('consumed_session_lines', 'subject_at < ?', cutoffIso),
     // By day and by when it arrived: a row whose sender claimed a far-future day still goes.

@@ -218,6 +218,23 @@ export const addedLineFingerprints = sqliteTable(
   (t) => [primaryKey({ name: 'added_line_fingerprints_pk', columns: [t.changedFileId, t.fingerprint] })],
 );
 
+/**
+ * One row per distinct effective line a changed file deleted (its `-` lines): its keyed fingerprint
+ * and how often it was deleted, never the line. A later merged change that deletes a line ends the
+ * life of the line an earlier PR added (spec: Outcomes, "Durability"); kept for 90 days and more.
+ */
+export const deletedLineFingerprints = sqliteTable(
+  'deleted_line_fingerprints',
+  {
+    changedFileId: integer('changed_file_id')
+      .notNull()
+      .references(() => changedFiles.id, { onDelete: 'cascade' }),
+    fingerprint: integer('fingerprint').notNull(),
+    occurrences: integer('occurrences').notNull(),
+  },
+  (t) => [primaryKey({ name: 'deleted_line_fingerprints_pk', columns: [t.changedFileId, t.fingerprint] })],
+);
+
 /** Every webhook delivery handled, so a redelivery changes nothing. */
 export const webhookDeliveries = sqliteTable(
   'webhook_deliveries',
@@ -598,6 +615,50 @@ export const pullRequestOutcomes = sqliteTable(
   },
   (t) => [index('pull_request_outcomes_org_day_idx').on(t.org, t.day)],
 );
+
+/**
+ * How long the effective lines a merged PR added lasted (spec: Outcomes, "Durability"), computed by
+ * processing from the fingerprints of lines later merged changes deleted. Counts of lines; a horizon
+ * the PR has not reached yet (as of `as_of`) is null.
+ */
+export const pullRequestDurability = sqliteTable(
+  'pull_request_durability',
+  {
+    pullRequestId: integer('pull_request_id')
+      .primaryKey()
+      .references(() => pullRequests.id, { onDelete: 'cascade' }),
+    org: text('org').notNull(),
+    /** UTC day of the merge. */
+    day: text('day').notNull(),
+    /** Effective lines whose life began with this PR (a line it only moved within a file keeps its older life). */
+    lines: integer('lines').notNull(),
+    surviving14d: integer('surviving_14d'),
+    surviving30d: integer('surviving_30d'),
+    surviving90d: integer('surviving_90d'),
+    /** Lines that ended within 21 days of the merge (churn), and how many of those were rewritten. */
+    deleted21d: integer('deleted_21d'),
+    rewritten21d: integer('rewritten_21d'),
+    /** Every ending so far: `[seconds after the merge, lines, of which rewritten]`, for median lives. */
+    endedLives: text('ended_lives', { mode: 'json' }).$type<[number, number, number][]>().notNull(),
+    /** The now of the processing run that last changed these figures (a run that finds them the same leaves the row). */
+    asOf: text('as_of').notNull(),
+  },
+  (t) => [index('pull_request_durability_org_day_idx').on(t.org, t.day)],
+);
+
+/**
+ * The last replay of a repository's line lives: the newest changed file it saw and how many. A run
+ * that finds the same replays nothing and only moves its PRs' figures past the horizons they
+ * reached since (from their stored endings), so an incremental run stays cheap.
+ */
+export const repositoryDurabilityReplays = sqliteTable('repository_durability_replays', {
+  repositoryId: integer('repository_id')
+    .primaryKey()
+    .references(() => repositories.id, { onDelete: 'cascade' }),
+  lastChangedFileId: integer('last_changed_file_id').notNull(),
+  changedFiles: integer('changed_files').notNull(),
+  replayedAt: text('replayed_at').notNull(),
+});
 
 /** The metric columns every daily rollup has (spec: Metrics). */
 function dailyMetricColumns() {

@@ -65,7 +65,7 @@ export function commitInputFromRest(repositoryId: number, c: RestCommit) {
 /**
  * Fetches a merged PR's commits, changed files, reviews and each commit's own diff, and stores the
  * commits, the reviews, the PR↔commit links and, per file, the counts and fingerprints of the effective added lines
- * (never the code). GitHub lists at most 250 commits and 3,000 files of one PR; beyond that the
+ * and of the effective lines the PR deleted (never the code). GitHub lists at most 250 commits and 3,000 files of one PR; beyond that the
  * PR is counted from what it lists.
  */
 export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, now }: Enrichment<EnrichPullRequestPayload>): Promise<void> {
@@ -86,7 +86,8 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
     for (const c of restCommits) {
       const { data } = await octokit.rest.repos.getCommit({ owner: payload.owner, repo: payload.repo, ref: c.sha });
       commitDiffs.set(c.sha, {
-        files: (data.files ?? []).map((f) => summarizeFileChange(f, fingerprintKey)),
+        // What a PR deletes is read from its own diff; its commits' deletions are not needed.
+        files: (data.files ?? []).map((f) => summarizeFileChange(f, fingerprintKey, { deletedLines: false })),
         additions: data.stats?.additions ?? 0,
         deletions: data.stats?.deletions ?? 0,
       });

@@ -197,6 +197,9 @@ export function pullRequestRow(pr: PullRequestAttribution) {
     evidence: pr.evidence as Evidence[],
     explanation: explainEvidence(pr.evidence as Evidence[], pr.linesAdded, pr.authorLogin),
     ...pullRequestOutcomeFields(pr.outcome),
+    lines_surviving_14d: pr.linesSurviving.d14,
+    lines_surviving_30d: pr.linesSurviving.d30,
+    lines_surviving_90d: pr.linesSurviving.d90,
   };
 }
 
@@ -243,6 +246,9 @@ export const PULL_REQUEST_COLUMNS = [
   'reverted',
   'reverted_by',
   'reverted_at',
+  'lines_surviving_14d',
+  'lines_surviving_30d',
+  'lines_surviving_90d',
 ] as const;
 
 /** Everyone of the range (of the team, when given), as rows. */

@@ -53,6 +53,7 @@ import {
 } from '../db/rollups.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
+import { updateDurability } from './update-durability.js';
 import { addDays, DAY_MS, dayOf, dayOfMs, daysOf, lastDays } from '../utc-days.js';
 
 /*
@@ -604,7 +605,10 @@ async function continueRun(
       attributed += result.attributed;
       changed += result.changed;
       daysRecomputed += result.days;
-      options.log?.info({ org: o, ...result }, 'org processed');
+      // After attribution and outcomes, once the org's session caches are released: durability
+      // replays the last 104 days whatever range was attributed (a PR's lines can end any day).
+      const durability = await updateDurability(db, { org: o, now: now(), minSimilarity: options.minSimilarity, write });
+      options.log?.info({ org: o, ...result, durability: durability.pullRequests }, 'org processed');
     }
     if (options.retentionDays !== undefined) {
       const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays, maxWaitMs: options.writeWaitMs ?? 60_000 });

@@ -65,7 +65,7 @@ describe('an owner in Chromium', () => {
       expect([chart, await canvasPainted(page, `canvas[data-chart="${chart}"]`)]).toEqual([chart, true]);
     }
     const summary = await api(`/summary?${RANGE}`);
-    const shown = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
+    const shown = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes|durability)\./.test(k)));
     expect(shown['pull_requests.with_claude_code']).toBe(1);
     for (const [metric, value] of Object.entries(shown)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
     // The Outcomes tiles are the outcomes API's fields (a null comparison shows as an empty value).
@@ -74,6 +74,13 @@ describe('an owner in Chromium', () => {
     const outcomeTiles = Object.entries(await tiles(page)).filter(([k]) => k.startsWith('outcomes.'));
     expect(outcomeTiles.length).toBe(4);
     for (const [metric, value] of outcomeTiles) expect([metric, value]).toEqual([metric, field(metric.slice('outcomes.'.length))]);
+    // And the Durability tiles, the durability API's.
+    const durability = await api(`/durability?${RANGE}`);
+    const durabilityTiles = Object.entries(await tiles(page)).filter(([k]) => k.startsWith('durability.'));
+    expect(durabilityTiles.length).toBe(3);
+    for (const [metric, value] of durabilityTiles) {
+      expect([metric, value]).toEqual([metric, metric.slice('durability.'.length).split('.').reduce<any>((v, k) => (v === null ? null : v[k]), durability)]);
+    }
     await shot(page, 'overview');
   });
 
@@ -99,11 +106,11 @@ describe('an owner in Chromium', () => {
 
   it('changes the numbers with the date range', async () => {
     await page.goto(`${app.url}/orgs/acme?${RANGE}`);
-    const wide = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
+    const wide = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes|durability)\./.test(k)));
     await page.fill('input[name="start_date"]', '2026-11-22');
     await page.fill('input[name="end_date"]', '2026-11-22');
     await Promise.all([page.waitForURL(/start_date=2026-11-22/), page.click('form[aria-label="Custom date range"] button[type="submit"]')]);
-    const narrow = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
+    const narrow = Object.fromEntries(Object.entries(await tiles(page)).filter(([k]) => !/^(usage|spend|outcomes|durability)\./.test(k)));
     const summary = await api('/summary?start_date=2026-11-22&end_date=2026-11-22');
     for (const [metric, value] of Object.entries(narrow)) expect([metric, value]).toEqual([metric, at(summary, metric)]);
     expect(narrow).not.toEqual(wide);

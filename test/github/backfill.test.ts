@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm';
 import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jobs, pullRequests } from '../../src/db/schema.js';
+import { effectiveLine } from '../../src/attribution/effective-lines.js';
+import { lineFingerprint } from '../../src/attribution/line-fingerprint.js';
+import { changedFiles, deletedLineFingerprints, jobs, pullRequests } from '../../src/db/schema.js';
 import { backfill, type BackfillProgress } from '../../src/github/backfill.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, WIDGETS, installationPayload, pullRequestPayload } from '../helpers/github-payloads.js';
@@ -88,6 +90,23 @@ describe('backfill', () => {
     expect(second).toMatchObject({ merged: 2, alreadyEnriched: 1, enriched: 1, failed: [] });
     expect(t.db.select().from(pullRequests).where(eq(pullRequests.number, 43)).get()?.enrichedAt).not.toBeNull();
     expect(t.db.select({ status: jobs.status }).from(jobs).all()).toEqual([{ status: 'done' }, { status: 'done' }]);
+  });
+
+  it('gathers the lines the PRs it fetches deleted, for durability', async () => {
+    const rewrite = recordedCommits('rejected-write-http-json-details-hooks').find((c) => c.sha.startsWith('ca3049b'))!;
+    nockInstallationToken(INSTALLATION_ID);
+    nockListing();
+    await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [history[1]!], DANA.login);
+    await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 43 }, [rewrite], DANA.login);
+    expect(await run()).toMatchObject({ merged: 2, enriched: 2, failed: [] });
+    const deleted = t.db
+      .select({ number: pullRequests.number, path: changedFiles.path, fingerprint: deletedLineFingerprints.fingerprint })
+      .from(deletedLineFingerprints)
+      .innerJoin(changedFiles, eq(changedFiles.id, deletedLineFingerprints.changedFileId))
+      .innerJoin(pullRequests, eq(pullRequests.id, changedFiles.pullRequestId))
+      .all();
+    // #43 rewrote config.js's return line; #42 only added lines.
+    expect(deleted).toEqual([{ number: 43, path: 'config.js', fingerprint: lineFingerprint(TEST_FINGERPRINT_KEY, effectiveLine('  return { port: env.PORT || 3000 };')!) }]);
   });
 
   it('says so when the app is not installed on the org', async () => {

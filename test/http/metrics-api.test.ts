@@ -277,6 +277,7 @@ describe('OpenAPI', () => {
       '/orgs/{org}/claude_code_usage',
       '/orgs/{org}/cost_report',
       '/orgs/{org}/daily',
+      '/orgs/{org}/durability',
       '/orgs/{org}/outcomes',
       '/orgs/{org}/pull-requests',
       '/orgs/{org}/pull-requests/{owner}/{repo}/{number}',

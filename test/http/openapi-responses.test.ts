@@ -36,6 +36,7 @@ const REQUESTS: Record<string, { ok: string[]; refused: string[] }> = {
   '/orgs/{org}/usage_report': { ok: [R, `${R}&group_by[]=model&group_by[]=product&limit=31`], refused: [`${R}&bucket_width=1h`] },
   '/orgs/{org}/cost_report': { ok: [R, `${R}&group_by[]=product`], refused: [`${R}&bucket_width=1m`] },
   '/orgs/{org}/outcomes': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`], refused: ['start_date=2026-02-30', 'colour=blue'] },
+  '/orgs/{org}/durability': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`], refused: ['repository=widgets', 'colour=blue'] },
   '/orgs/{org}/spend_report': { ok: [D, 'period=last_month'], refused: ['period=forever'] },
   '/me': { ok: [''], refused: ['colour=blue'] },
   '/analytics/summaries': { ok: ['starting_date=2026-09-26&ending_date=2026-10-09&beta=true'], refused: ['starting_date=2026-09-01&filter[]=rbac_group_id:g'] },

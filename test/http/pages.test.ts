@@ -297,8 +297,8 @@ describe('the pages show the API’s figures', () => {
     const cookie = await sessionOf('olivia3', 'admin');
     for (const range of [RANGE, 'start_date=2026-11-21&end_date=2026-11-21', 'start_date=2026-11-22&end_date=2026-11-22']) {
       const html = await (await page(`/orgs/acme?${range}`, cookie)).text();
-      // The headline tiles; the Usage, Spend and Outcomes sections are checked below.
-      const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !/^(usage|spend|outcomes)\./.test(k)));
+      // The headline tiles; the Usage, Spend and Outcomes sections are checked below (Durability in test/durability/).
+      const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !/^(usage|spend|outcomes|durability)\./.test(k)));
       const summary = await (await api(`/summary?${range}`)).json();
       expect(Object.keys(tiles).sort()).toEqual([
         'claude_code.active_users',
@@ -394,7 +394,7 @@ describe('the pages show the API’s figures', () => {
     const html = await (await page(`/orgs/acme/users/dana?${RANGE}`, cookie)).text();
     const { totals } = (await (await api(`/users/dana?${RANGE}`)).json()) as { totals: Record<string, unknown> };
     // The person's totals; the Outcomes section is checked below.
-    const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !k.startsWith('outcomes.')));
+    const tiles = Object.fromEntries(Object.entries(tileValues(html)).filter(([k]) => !/^(outcomes|durability)\./.test(k)));
     expect(Object.keys(tiles).length).toBeGreaterThanOrEqual(7);
     for (const [metric, value] of Object.entries(tiles)) expect([metric, value]).toEqual([metric, totals[metric]]);
     expect(tiles.lines_with_claude_code).toBe(22);

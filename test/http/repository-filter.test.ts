@@ -67,6 +67,7 @@ beforeAll(async () => {
         // One fingerprint per added line: what a line counts as.
         fingerprints: new Map(Array.from({ length: lines }, (_, i) => [number * 1000 + i, 1])),
         sketches: new Map(),
+        deletedFingerprints: new Map(),
       },
     ]);
     markPullRequestEnriched(app.db, id, at);

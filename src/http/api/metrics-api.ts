@@ -28,6 +28,7 @@ import {
 } from '../../metrics/report.js';
 import { toCsv } from '../../metrics/csv.js';
 import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
+import { durabilityReportOnce } from '../../metrics/durability-report.js';
 import { daysOf } from '../../utc-days.js';
 import { ApiError, answerRefusal } from '../errors.js';
 import { analyticsRoutes } from './analytics-routes.js';
@@ -39,6 +40,7 @@ import type { FixedWindowRateLimiter } from './rate-limit.js';
 import { freshJson, json } from './responses.js';
 import {
   DailySchema,
+  DurabilitySchema,
   metricsQueries,
   OrgParam,
   OutcomesSchema,
@@ -289,6 +291,22 @@ export function metricsApi({
       const org = c.get('apiKey').org;
       const { range, repository, login, ...query } = c.req.valid('query');
       return freshJson(c, await outcomesReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
+    },
+  );
+
+  api.openapi(
+    orgRoute({
+      path: '/orgs/{org}/durability',
+      summary: 'How long the lines merged PRs added lasted, with vs without Claude Code',
+      description:
+        'Of the effective lines the range’s merged PRs added, the share still there 14, 30 and 90 days after the merge (only PRs old enough count; each figure says how many), the share that ended within 21 days (churn), and the median life of the lines that ended. Bots apart.',
+      request: { params: OrgParam, query: queries.durability },
+      responses: json(DurabilitySchema, 'The comparison over the range (and repository or person, when given)'),
+    }),
+    (c) => {
+      const org = c.get('apiKey').org;
+      const { range, repository, login } = c.req.valid('query');
+      return freshJson(c, durabilityReportOnce(db, org, range, { repository, login }));
     },
   );
 

@@ -131,6 +131,7 @@ export function metricsQueries(now: () => Date) {
     users: ListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isKeyCursor) })),
     pullRequests: PullRequestListQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()), after: cursorOf(ctx, q.page, isPullRequestCursor) })),
     outcomes: OutcomesQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
+    durability: OutcomesQuery.transform((q, ctx) => ({ ...q, range: rangeOf(ctx, q, now()) })),
     usage: UsageQuery.transform((q, ctx) => ({ ...q, after: cursorOf(ctx, q.page, isPersonTerminalCursor) })),
   };
 }
@@ -256,6 +257,9 @@ export const PullRequestSchema = z
     reverted: z.boolean().describe('A later merged PR or commit reverted it'),
     reverted_by: z.string().nullable().describe('The revert: owner/repo#N, or the sha of a commit pushed to the branch'),
     reverted_at: z.string().nullable().describe('When that revert landed (its merge, or its commit pushed); null when not reverted'),
+    lines_surviving_14d: count.nullable().describe('Of the effective lines whose life began with this PR, those still there 14 days after the merge; null until it is 14 days old'),
+    lines_surviving_30d: count.nullable().describe('The same 30 days after the merge; null until then'),
+    lines_surviving_90d: count.nullable().describe('The same 90 days after the merge; null until then'),
   })
   .openapi('PullRequest');
 
@@ -376,3 +380,46 @@ export const TeamRowSchema = z
 export const TeamsSchema = z
   .object({ org: z.string(), start_date: z.string(), end_date: z.string(), data: z.array(TeamRowSchema), data_processed_at: z.string().nullable() })
   .openapi('Teams');
+
+const SurvivalCohort = z
+  .object({
+    prs: count.describe('PRs old enough for the horizon that added at least one line'),
+    lines: count.describe('Effective lines those PRs added'),
+    surviving: count.describe('Of those, still there at the horizon'),
+    rate: z.number().describe('surviving ÷ lines'),
+  })
+  .nullable()
+  .describe('null: no PR of this kind is old enough yet');
+const SurvivalCurve = z.object({ d14: SurvivalCohort, d30: SurvivalCohort, d90: SurvivalCohort });
+const ChurnCohort = z
+  .object({
+    prs: count,
+    lines: count,
+    deleted: count.describe('Lines a later merged change deleted or rewrote within 21 days of the merge'),
+    rewritten: count.describe('Of those, rewritten: the change added a line within the attribution’s similarity threshold in their place'),
+    rate: z.number().describe('deleted ÷ lines'),
+  })
+  .nullable()
+  .describe('null: no PR of this kind is 21 days old yet');
+const OldEnough = z.object({
+  merged: count.describe('Merged PRs of the range (people only) with durability computed'),
+  old_enough: z.object({ d14: count, d30: count, d90: count, churn_21d: count }).describe('How many of them are old enough for each figure'),
+});
+
+export const DurabilitySchema = z
+  .object({
+    org: z.string(),
+    start_date: z.string(),
+    end_date: z.string(),
+    repository: z.string().nullable(),
+    login: z.string().nullable(),
+    survival: z.object({ with_claude_code: SurvivalCurve, without_claude_code: SurvivalCurve }).describe('Share of added lines still there 14, 30 and 90 days after the merge'),
+    churn_21d: z.object({ with_claude_code: ChurnCohort, without_claude_code: ChurnCohort }),
+    median_life_days_of_deleted_lines: z
+      .object({ with_claude_code: z.number().nullable(), without_claude_code: z.number().nullable() })
+      .describe('Median life, in days, of the lines that ended so far (deleted or rewritten); null when none did'),
+    deleted_lines: z.object({ with_claude_code: count, without_claude_code: count }).describe('Lines that ended so far: the median’s sample'),
+    pull_requests: z.object({ with_claude_code: OldEnough, without_claude_code: OldEnough }),
+    data_processed_at: z.string().nullable(),
+  })
+  .openapi('Durability');

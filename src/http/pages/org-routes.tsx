@@ -33,6 +33,7 @@ import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
+import { durabilityReport } from '../../metrics/durability-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
@@ -474,6 +475,11 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         outcomes={
           who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin, repository ?? null], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin!, repository })) : null
         }
+        durability={
+          who.githubLogin
+            ? memo(['person-durability', ctx.login, r.range, who.githubLogin, repository ?? null], () => durabilityReport(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
+            : null
+        }
         spend={ctx.spend}
         githubWebUrl={githubWebUrl}
         previous={previous}
@@ -531,6 +537,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
           without: pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: false }),
           bots: pullRequestListCount(db, ctx.login, days, { repository: key, bots: true }),
         }}
+        durability={memo(['repository-durability', ctx.login, r.range, fullName], () => durabilityReport(db, ctx.login, r.range, { repository: fullName }))}
       />,
     );
   });

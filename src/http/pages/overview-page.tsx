@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { dataProcessedAt, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
 import { teamDays, teamRepositoryTotals, teamTotals, teamUserTotals } from '../../db/team-queries.js';
 import { outcomesReport } from '../../metrics/outcomes-report.js';
+import { durabilityReport } from '../../metrics/durability-report.js';
 import { dailyRow, narrowedToRepository, periodChange, previousPeriod, scopeTotals, scopeUsers, summaryOf, userRow, type PeriodChange } from '../../metrics/report.js';
 import { dayCount, daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
@@ -30,6 +31,7 @@ import {
 } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
+import { durabilityCharts, DurabilitySection } from './durability-section.js';
 import { ofSeats, SpendSection, spendModel, UsageSection, usageModel } from './usage-spend-sections.js';
 
 /*
@@ -200,6 +202,9 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   const outcomes = outcomesReport(db, org, range, { repository, team });
   // Spend is not known per repository: a narrowed Outcomes has no cost.
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
+  // Durability has no team slice yet: with a team chosen the section is left out rather than shown as the org's.
+  const durability = team === undefined ? durabilityReport(db, org, range, { repository }) : null;
+  if (durability) Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
   const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
   const repositories = (team === undefined ? repositoryRows : teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
     .filter((r) => r.pullRequestsMerged > 0)
@@ -215,6 +220,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
     today: options.today,
     spend,
     outcomes,
+    durability,
     repositories,
     repositoryChoices: repositoryRows.map((r) => r.repository),
     repository,
@@ -336,6 +342,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         who={repository ?? (model.team ? `${org}'s team ${model.team}` : org)}
         repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${onlyRange}` }))}
       />
+      {model.durability ? <DurabilitySection report={model.durability} chartId="durability" who={repository ?? org} /> : null}
 
       <div class="charts">
         <ChartFigure id="adoption" title={`Adoption${narrowed ? ' (org-wide)' : ''}`} spec={charts.adoption!} description="daily active users and sessions per day" />

@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
+import type { DurabilityReport } from '../../metrics/durability-report.js';
 import { periodChange, type DailyRow, type PeriodChange, type PullRequestRow, type UserRow } from '../../metrics/report.js';
 import {
   ChartData,
@@ -24,6 +25,7 @@ import {
 } from './components.js';
 import { Layout } from './layout.js';
 import { outcomesCharts, OutcomesSection } from './outcomes-section.js';
+import { durabilityCharts, DurabilitySection } from './durability-section.js';
 
 /* One person: their totals (the API's user row), their days, and their merged PRs with evidence. */
 
@@ -36,6 +38,8 @@ export interface PersonPageProps extends OrgPageFrame {
   moreThanShown: boolean;
   /** The person's outcomes (the API's `outcomes?login=`); null for someone with no GitHub login. */
   outcomes: OutcomesReport | null;
+  /** The person's durability (the API's `durability?login=`); null for someone with no GitHub login. */
+  durability?: DurabilityReport | null | undefined;
   spend: boolean;
   githubWebUrl: string;
   /** The same row over the period of the same length before; `processed`: any of the org's days then was. */
@@ -97,6 +101,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
     },
   };
   if (p.outcomes) Object.assign(charts, outcomesCharts({ report: p.outcomes, chartId: 'person-outcomes', spend: outcomeSpend }));
+  if (p.durability) Object.assign(charts, durabilityCharts({ report: p.durability, chartId: 'person-durability' }));
   const name = t.login ?? t.email ?? p.userKey;
   const bot = isBotLogin(t.login ?? p.userKey);
   return (
@@ -179,6 +184,7 @@ export const PersonPage: FC<PersonPageProps> = (p) => {
         />
       </div>
       {p.outcomes ? <OutcomesSection report={p.outcomes} chartId="person-outcomes" spend={outcomeSpend} who={narrowed ? `${name} in ${p.repository}` : name} /> : null}
+      {p.durability ? <DurabilitySection report={p.durability} chartId="person-durability" who={narrowed ? `${name} in ${p.repository}` : name} /> : null}
       <ChartData specs={charts} />
       <h2>Merged pull requests{narrowed ? ` in ${p.repository}` : ''}</h2>
       <PullRequestSplit counts={p.counts} note={false} />

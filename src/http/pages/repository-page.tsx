@@ -2,13 +2,15 @@ import type { FC } from 'hono/jsx';
 import type { OutcomesReport } from '../../metrics/outcomes-report.js';
 import { periodChange, type PeriodChange, type RepositoryRow } from '../../metrics/report.js';
 import { ChartData, formatNumber, formatShare, keptFilters, keptQuery, PullRequestSplit, RangePicker, rangeQuery, Tile, type OrgPageFrame, type TileChange } from './components.js';
+import type { DurabilityReport } from '../../metrics/durability-report.js';
 import { Layout } from './layout.js';
 import { outcomesChart, OutcomesSection } from './outcomes-section.js';
+import { durabilityChart, DurabilitySection } from './durability-section.js';
 
 /*
  * One repository: its PRs and lines (the API's repositories row) with the change vs the period
- * before, how its merged PRs add up, and its Outcomes (the API's `outcomes?repository=`). Spend
- * is not known per repository.
+ * before, how its merged PRs add up, its Outcomes and Durability (the API's `outcomes?repository=`,
+ * `durability?repository=`). Spend is not known per repository.
  */
 
 export interface RepositoryPageProps extends OrgPageFrame {
@@ -21,6 +23,7 @@ export interface RepositoryPageProps extends OrgPageFrame {
   previous: RepositoryRow & { days: number; processed: boolean };
   /** Its merged PRs split three ways: with + without + bots = all. */
   counts: { with: number; without: number; bots: number };
+  durability?: DurabilityReport | undefined;
 }
 
 export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
@@ -83,7 +86,8 @@ export const RepositoryPage: FC<RepositoryPageProps> = (p) => {
         <a href={`/orgs/${p.org}/users?${narrowed}`}>Its people</a> · <a href={`/orgs/${p.org}/repositories?${rangeQuery(p.range)}`}>All repositories</a>
       </p>
       <OutcomesSection report={p.outcomes} chartId="repository-outcomes" spend={false} who={p.shown} />
-      <ChartData specs={{ 'repository-outcomes': outcomesChart(p.outcomes) }} />
+      {p.durability ? <DurabilitySection report={p.durability} chartId="repository-durability" who={p.shown} /> : null}
+      <ChartData specs={{ 'repository-outcomes': outcomesChart(p.outcomes), ...(p.durability ? { 'repository-durability': durabilityChart(p.durability) } : {}) }} />
     </Layout>
   );
 };

@@ -1,0 +1,187 @@
+import type { DurabilityPr } from '../durability/durability-comparison.js';
+import type { ChangeFile, MergedChange } from '../durability/line-lives.js';
+import type { Db } from './client.js';
+import { addedLineSketches, StoredSketches } from './processing-inputs.js';
+import { statement } from './statement-cache.js';
+
+/*
+ * What processing reads to replay line lives (spec: Outcomes, "Durability") — one repository's
+ * merged PRs and direct pushes since a time, each file with the fingerprints it added and deleted —
+ * and the per-PR rows it writes. Fingerprints only, never a line.
+ */
+
+/** The org's repositories (ids), each replayed on its own so memory is bounded by the largest. */
+export function orgRepositoryIds(db: Db, org: string): number[] {
+  return (statement(db, 'SELECT id FROM repositories WHERE lower(owner_login) = lower(?) ORDER BY id').raw(true).all(org) as [number][]).map((r) => r[0]);
+}
+
+type FileRow = [subject: string, at: string, fileId: number, path: string, previousPath: string | null, status: string];
+
+/**
+ * The merged changes of one repository since `sinceIso`: enriched merged PRs, and enriched commits
+ * pushed straight to the default branch that belong to no known PR (the same subjects processing
+ * attributes), each with its files' added and deleted fingerprints and its added lines' sketches.
+ */
+export function mergedChangesOf(db: Db, repositoryId: number, sinceIso: string): MergedChange[] {
+  const prFiles = statement(
+    db,
+    `SELECT 'pull_request:' || p.id, p.merged_at, f.id, f.path, f.previous_path, f.status
+     FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+     WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
+  ).raw(true).all(repositoryId, sinceIso) as FileRow[];
+  const pushFiles = statement(
+    db,
+    `SELECT 'commit:' || c.id, c.pushed_at, f.id, f.path, f.previous_path, f.status
+     FROM commits c JOIN changed_files f ON f.commit_id = c.id
+     WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?
+       AND NOT EXISTS (SELECT 1 FROM pull_request_commits pc WHERE pc.commit_id = c.id)
+       AND NOT EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha)`,
+  ).raw(true).all(repositoryId, sinceIso) as FileRow[];
+
+  const changes = new Map<string, MergedChange>();
+  const files = new Map<number, ChangeFile>();
+  for (const [subject, at, fileId, path, previousPath, status] of [...prFiles, ...pushFiles]) {
+    let change = changes.get(subject);
+    if (!change) changes.set(subject, (change = { subject, at: Date.parse(at), files: [] }));
+    const file: ChangeFile = {
+      path,
+      previousPath,
+      status,
+      added: new Map(),
+      deleted: new Map(),
+      sketches: new StoredSketches(() => addedLineSketches(db, fileId)),
+    };
+    change.files.push(file);
+    files.set(fileId, file);
+  }
+  const fingerprints = (table: 'added_line_fingerprints' | 'deleted_line_fingerprints', side: 'added' | 'deleted') => {
+    const rows = [
+      ...(statement(
+        db,
+        `SELECT x.changed_file_id, x.fingerprint, x.occurrences FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+         JOIN ${table} x ON x.changed_file_id = f.id
+         WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
+      ).raw(true).all(repositoryId, sinceIso) as [number, number, number][]),
+      ...(statement(
+        db,
+        `SELECT x.changed_file_id, x.fingerprint, x.occurrences FROM commits c JOIN changed_files f ON f.commit_id = c.id
+         JOIN ${table} x ON x.changed_file_id = f.id
+         WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?`,
+      ).raw(true).all(repositoryId, sinceIso) as [number, number, number][]),
+    ];
+    for (const [fileId, fingerprint, occurrences] of rows) files.get(fileId)?.[side].set(fingerprint, occurrences);
+  };
+  fingerprints('added_line_fingerprints', 'added');
+  fingerprints('deleted_line_fingerprints', 'deleted');
+  return [...changes.values()];
+}
+
+export interface DurabilityRow {
+  pullRequestId: number;
+  org: string;
+  day: string;
+  lines: number;
+  surviving14d: number | null;
+  surviving30d: number | null;
+  surviving90d: number | null;
+  deleted21d: number | null;
+  rewritten21d: number | null;
+  endedLives: [number, number, number][];
+  asOf: string;
+}
+
+/** Upserts PRs' durability rows in one transaction: a rerun over the same history writes the same rows. */
+export function saveDurability(db: Db, rows: DurabilityRow[]): void {
+  const upsert = statement(
+    db,
+    `INSERT INTO pull_request_durability (pull_request_id, org, day, lines, surviving_14d, surviving_30d, surviving_90d,
+       deleted_21d, rewritten_21d, ended_lives, as_of)
+     VALUES (@pullRequestId, @org, @day, @lines, @surviving14d, @surviving30d, @surviving90d, @deleted21d, @rewritten21d, @endedLives, @asOf)
+     ON CONFLICT (pull_request_id) DO UPDATE SET
+       org = excluded.org, day = excluded.day, lines = excluded.lines, surviving_14d = excluded.surviving_14d,
+       surviving_30d = excluded.surviving_30d, surviving_90d = excluded.surviving_90d, deleted_21d = excluded.deleted_21d,
+       rewritten_21d = excluded.rewritten_21d, ended_lives = excluded.ended_lives, as_of = excluded.as_of`,
+  );
+  db.$client.transaction(() => {
+    for (const row of rows) upsert.run({ ...row, endedLives: JSON.stringify(row.endedLives) });
+  })();
+}
+
+/** A merged PR of a range as the durability comparison reads it (people only), with its merge day. */
+export type DurabilityReadRow = DurabilityPr & { day: string };
+
+/**
+ * The org's merged PRs of [fromDay, toDay] (by merge day) with their durability, bots apart,
+ * optionally of one repository (`owner/name`) or one person (the login the PR counts for). PRs
+ * processing has not replayed yet have no row and are left out.
+ */
+export function durabilityPullRequests(
+  db: Db,
+  org: string,
+  fromDay: string,
+  toDay: string,
+  slice: { repository?: string | undefined; login?: string | undefined } = {},
+): DurabilityReadRow[] {
+  const repository = slice.repository?.toLowerCase() ?? null;
+  const login = slice.login?.toLowerCase() ?? null;
+  const rows = statement(
+    db,
+    `SELECT a.day AS day, a.with_claude_code AS withClaudeCode, d.lines AS lines, d.surviving_14d AS surviving14d,
+            d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d, d.deleted_21d AS deleted21d,
+            d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
+     FROM attributions a JOIN pull_request_durability d ON d.pull_request_id = a.pull_request_id
+     WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.is_bot = 0 AND a.pull_request_id IS NOT NULL
+       AND (? IS NULL OR a.repository = ?) AND (? IS NULL OR lower(a.author_login) = ?)`,
+  ).all(org, fromDay, toDay, repository, repository, login, login) as (Omit<DurabilityReadRow, 'withClaudeCode' | 'endedLives'> & { withClaudeCode: number; endedLives: string })[];
+  return rows.map((r) => ({ ...r, withClaudeCode: Boolean(r.withClaudeCode), endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
+}
+
+/** What a repository's replay saw: its newest changed file (re-enrichment makes new ones) and how many. */
+export interface ReplayMark {
+  lastChangedFileId: number;
+  changedFiles: number;
+}
+
+/** The mark of a repository's merged changes since `sinceIso`, read from the files alone (no fingerprints). */
+export function currentReplayMark(db: Db, repositoryId: number, sinceIso: string): ReplayMark {
+  const pr = statement(
+    db,
+    `SELECT coalesce(max(f.id), 0), count(f.id) FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+     WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
+  ).raw(true).get(repositoryId, sinceIso) as [number, number];
+  const push = statement(
+    db,
+    `SELECT coalesce(max(f.id), 0), count(f.id) FROM commits c JOIN changed_files f ON f.commit_id = c.id
+     WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?`,
+  ).raw(true).get(repositoryId, sinceIso) as [number, number];
+  return { lastChangedFileId: Math.max(pr[0], push[0]), changedFiles: pr[1] + push[1] };
+}
+
+export function storedReplayMark(db: Db, repositoryId: number): ReplayMark | undefined {
+  return statement(db, 'SELECT last_changed_file_id AS lastChangedFileId, changed_files AS changedFiles FROM repository_durability_replays WHERE repository_id = ?').get(
+    repositoryId,
+  ) as ReplayMark | undefined;
+}
+
+export function saveReplayMark(db: Db, repositoryId: number, mark: ReplayMark, replayedAt: string): void {
+  statement(
+    db,
+    `INSERT INTO repository_durability_replays (repository_id, last_changed_file_id, changed_files, replayed_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (repository_id) DO UPDATE SET last_changed_file_id = excluded.last_changed_file_id, changed_files = excluded.changed_files,
+       replayed_at = excluded.replayed_at`,
+  ).run(repositoryId, mark.lastChangedFileId, mark.changedFiles, replayedAt);
+}
+
+/** The stored lives of a repository's PRs merged since `sinceIso`: how many lines, how they ended, when they merged. */
+export function storedLivesOf(db: Db, repositoryId: number, sinceIso: string): (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[] {
+  return (
+    statement(
+      db,
+      `SELECT d.pull_request_id AS pullRequestId, d.org AS org, d.day AS day, p.merged_at AS mergedAt, d.lines AS lines,
+              d.surviving_14d AS surviving14d, d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d,
+              d.deleted_21d AS deleted21d, d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
+       FROM pull_requests p JOIN pull_request_durability d ON d.pull_request_id = p.id
+       WHERE p.repository_id = ? AND p.merged_at >= ?`,
+    ).all(repositoryId, sinceIso) as (Omit<DurabilityRow, 'asOf' | 'endedLives'> & { mergedAt: string; endedLives: string })[]
+  ).map((r) => ({ ...r, endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
+}

@@ -1,0 +1,72 @@
+import type { Db } from '../db/client.js';
+import { dataProcessedAt } from '../db/metrics-queries.js';
+import { processingProgress } from '../db/processing-progress.js';
+import { durabilityPullRequests } from '../db/pull-request-durability.js';
+import { compareDurability, type DurabilityCohort } from '../durability/durability-comparison.js';
+import type { DayRange } from '../utc-days.js';
+
+/*
+ * The durability report (spec: Outcomes, "Durability"): of the lines the range's merged PRs added,
+ * how many lasted 14, 30 and 90 days, and how many ended within 21, with vs without Claude Code,
+ * for the org, one repository or one person. The API answers it and the pages draw it: one code
+ * path, the same numbers.
+ */
+
+export interface DurabilitySlice {
+  repository?: string | undefined;
+  login?: string | undefined;
+}
+
+const survivalOf = (c: DurabilityCohort) => ({ d14: c.survival.d14, d30: c.survival.d30, d90: c.survival.d90 });
+
+/** The body of `GET /api/v1/orgs/{org}/durability`. */
+export function durabilityReport(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}) {
+  const { withClaudeCode: w, withoutClaudeCode: wo } = compareDurability(durabilityPullRequests(db, org, range.startDate, range.endDate, slice));
+  return {
+    org,
+    start_date: range.startDate,
+    end_date: range.endDate,
+    repository: slice.repository?.toLowerCase() ?? null,
+    login: slice.login ?? null,
+    survival: { with_claude_code: survivalOf(w), without_claude_code: survivalOf(wo) },
+    churn_21d: { with_claude_code: w.churn21d, without_claude_code: wo.churn21d },
+    median_life_days_of_deleted_lines: {
+      with_claude_code: w.medianLifeDaysOfEndedLines,
+      without_claude_code: wo.medianLifeDaysOfEndedLines,
+    },
+    deleted_lines: { with_claude_code: w.endedLines, without_claude_code: wo.endedLines },
+    pull_requests: {
+      with_claude_code: qualifying(w),
+      without_claude_code: qualifying(wo),
+    },
+    data_processed_at: dataProcessedAt(db, org),
+  };
+}
+
+const qualifying = (c: DurabilityCohort) => ({
+  merged: c.pullRequests.merged,
+  old_enough: { d14: c.pullRequests.d14, d30: c.pullRequests.d30, d90: c.pullRequests.d90, churn_21d: c.pullRequests.churn21d },
+});
+
+export type DurabilityReport = ReturnType<typeof durabilityReport>;
+
+/** Reports already computed, per database, by what they were asked for and the processing they saw. */
+const remembered = new WeakMap<object, Map<string, DurabilityReport>>();
+
+/**
+ * `durabilityReport`, computed once per processing run: its figures change only when processing
+ * writes. Keyed by the last run and its heartbeat, like the outcomes report; 64 kept.
+ */
+export function durabilityReportOnce(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}): DurabilityReport {
+  let reports = remembered.get(db.$client);
+  if (!reports) remembered.set(db.$client, (reports = new Map()));
+  const progress = processingProgress(db);
+  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
+  let report = reports.get(key);
+  if (!report) {
+    report = durabilityReport(db, org, range, slice);
+    reports.set(key, report);
+    if (reports.size > 64) reports.delete(reports.keys().next().value!);
+  }
+  return report;
+}

@@ -1,0 +1,98 @@
+import { DURABILITY_WINDOW_DAYS, lineLives, lineSurvival, type ChangeLives } from '../durability/line-lives.js';
+import type { Db } from '../db/client.js';
+import {
+  currentReplayMark,
+  mergedChangesOf,
+  orgRepositoryIds,
+  saveDurability,
+  saveReplayMark,
+  storedLivesOf,
+  storedReplayMark,
+  type DurabilityRow,
+} from '../db/pull-request-durability.js';
+import { DAY_MS } from '../utc-days.js';
+
+/*
+ * The durability step of a processing run (spec: Outcomes, "Durability"), after attribution and
+ * outcomes: replays each repository's merged changes of the last 104 days and stores, per merged PR,
+ * how many of its lines were still there 14, 30 and 90 days after the merge. A PR's figures keep
+ * changing until it is 90 days old, so every run covers the whole window, whatever range it
+ * attributes; PRs older than that keep their last (final) row. A repository whose changes are the
+ * same as at its last replay is not replayed again: its PRs' stored endings are moved past the
+ * horizons they reached since, which is what a replay would give.
+ */
+
+export async function updateDurability(
+  db: Db,
+  { org, now, minSimilarity, write }: { org: string; now: Date; minSimilarity?: number | undefined; write: <T>(w: () => T) => Promise<T> },
+): Promise<{ /** PRs whose figures were written. */ pullRequests: number; replayed: number }> {
+  const since = new Date(now.getTime() - DURABILITY_WINDOW_DAYS * DAY_MS).toISOString();
+  const asOf = now.toISOString();
+  let pullRequests = 0;
+  let replayed = 0;
+  for (const repositoryId of orgRepositoryIds(db, org)) {
+    const mark = currentReplayMark(db, repositoryId, since);
+    const stored = storedReplayMark(db, repositoryId);
+    let lives: ChangeLives[];
+    /** The figures already stored, by PR, when the repository is not replayed: only changed rows are written. */
+    let before: Map<number, Omit<DurabilityRow, 'asOf'>> | undefined;
+    if (stored && stored.lastChangedFileId === mark.lastChangedFileId && stored.changedFiles === mark.changedFiles) {
+      // Nothing merged or enriched since the last replay: the endings stand; only the horizons the
+      // PRs reached since move their figures.
+      const rows = storedLivesOf(db, repositoryId, since);
+      before = new Map(rows.map((r) => [r.pullRequestId, r]));
+      lives = rows.map((r) => ({
+        subject: `pull_request:${r.pullRequestId}`,
+        at: Date.parse(r.mergedAt),
+        lines: r.lines,
+        ends: r.endedLives.map(([seconds, lines, rewritten]) => ({ lifeMs: seconds * 1000, lines, rewritten })),
+      }));
+    } else {
+      if (mark.changedFiles === 0) continue;
+      lives = lineLives(mergedChangesOf(db, repositoryId, since), minSimilarity !== undefined ? { minSimilarity } : {});
+      replayed++;
+    }
+    const rows: DurabilityRow[] = [];
+    for (const life of lives) {
+      if (!life.subject.startsWith('pull_request:')) continue;
+      const { lines, surviving14d, surviving30d, surviving90d, deleted21d, rewritten21d } = lineSurvival(life, now.getTime());
+      const pullRequestId = Number(life.subject.slice('pull_request:'.length));
+      const old = before?.get(pullRequestId);
+      if (
+        old &&
+        old.surviving14d === surviving14d &&
+        old.surviving30d === surviving30d &&
+        old.surviving90d === surviving90d &&
+        old.deleted21d === deleted21d &&
+        old.rewritten21d === rewritten21d
+      ) {
+        continue;
+      }
+      rows.push({
+        pullRequestId,
+        org,
+        day: new Date(life.at).toISOString().slice(0, 10),
+        lines,
+        surviving14d,
+        surviving30d,
+        surviving90d,
+        deleted21d,
+        rewritten21d,
+        endedLives: life.ends.map((e) => [Math.round(e.lifeMs / 1000), e.lines, e.rewritten]),
+        asOf,
+      });
+    }
+    if (rows.length > 0 || !before) {
+      await write(() =>
+        db.$client.transaction(() => {
+          saveDurability(db, rows);
+          saveReplayMark(db, repositoryId, mark, asOf);
+        })(),
+      );
+    }
+    pullRequests += rows.length;
+    // Let requests in between repositories when processing runs inside the server.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { pullRequests, replayed };
+}

@@ -1,0 +1,148 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.js';
+import { pruneExpired } from '../../src/db/retention.js';
+import { pullRequestDurability } from '../../src/db/schema.js';
+import { metricsApi } from '../../src/http/api/metrics-api.js';
+import { runProcessing } from '../../src/processing/run-processing.js';
+import { updateDurability } from '../../src/processing/update-durability.js';
+import { DAY, deliverDurabilityHistory, HISTORY_NOW, HISTORY_RANGE } from '../helpers/durability-history.js';
+import { createTestDb } from '../helpers/test-db.js';
+
+/*
+ * The end-to-end history of test/helpers/durability-history.ts (made with git, delivered as GitHub
+ * would, enriched and processed): each merged PR's durability, computed by hand there.
+ */
+
+let t: ReturnType<typeof createTestDb>;
+beforeAll(async () => {
+  t = createTestDb();
+  await deliverDurabilityHistory(t.db);
+  await runProcessing(t.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
+}, 60_000);
+afterAll(() => t.cleanup());
+
+const rowOf = (number: number) => t.db.select().from(pullRequestDurability).where(eq(pullRequestDurability.pullRequestId, 500_000 + number)).get();
+const figures = (number: number) => {
+  const r = rowOf(number)!;
+  return [r.lines, r.surviving14d, r.surviving30d, r.surviving90d, r.deleted21d, r.rewritten21d];
+};
+
+describe('an end-to-end history made with git', () => {
+  it('gives each merged PR the lines that survived 14, 30 and 90 days and those that ended within 21', () => {
+    // [lines, 14 d, 30 d, 90 d, ended within 21 d, of which rewritten]
+    expect(figures(1)).toEqual([8, 5, 5, 4, 3, 1]); // 3 ended on day 10 (1 rewritten), 1 on day 50 after the move
+    expect(figures(2)).toEqual([3, 3, 1, 1, 2, 0]); // 2 ended by the direct push on day 20
+    expect(figures(3)).toEqual([1, 1, 1, 1, 0, 0]); // the rewritten loop line lives on as PR #3's
+    expect(figures(4)).toEqual([1, 0, 0, null, 1, 0]); // 60 days old: no 90-day figure yet
+    expect(figures(5)).toEqual([1, 1, 1, null, 0, 0]); // its `return items.length;`
+    const day = 86_400;
+    expect(rowOf(1)!.endedLives).toEqual([
+      [10 * day, 3, 1],
+      [50 * day, 1, 0],
+    ]);
+    expect(rowOf(1)).toMatchObject({ org: 'acme', day: '2026-08-03', asOf: HISTORY_NOW.toISOString() });
+  });
+
+  it('answers the org’s durability in the API: with vs without Claude Code, bots apart, with sample sizes', async () => {
+    const api = metricsApi({ db: t.db, now: () => HISTORY_NOW });
+    const headers = { 'x-api-key': createApiKey(t.db, { org: 'acme' }).key };
+    const range = `start_date=${HISTORY_RANGE.fromDay}&end_date=${HISTORY_RANGE.toDay}`;
+    const res = await api.request(`/orgs/acme/durability?${range}`, { headers });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    // With: PRs #1 (8 lines) and #4 (1); without: #2 (3), #3 (1), #5 (1). Only #1, #2, #3 are 90 days old.
+    expect(body.survival).toEqual({
+      with_claude_code: {
+        d14: { prs: 2, lines: 9, surviving: 5, rate: 0.5556 },
+        d30: { prs: 2, lines: 9, surviving: 5, rate: 0.5556 },
+        d90: { prs: 1, lines: 8, surviving: 4, rate: 0.5 },
+      },
+      without_claude_code: {
+        d14: { prs: 3, lines: 5, surviving: 5, rate: 1 },
+        d30: { prs: 3, lines: 5, surviving: 3, rate: 0.6 },
+        d90: { prs: 2, lines: 4, surviving: 2, rate: 0.5 },
+      },
+    });
+    expect(body.churn_21d).toEqual({
+      with_claude_code: { prs: 2, lines: 9, deleted: 4, rewritten: 1, rate: 0.4444 },
+      without_claude_code: { prs: 3, lines: 5, deleted: 2, rewritten: 0, rate: 0.4 },
+    });
+    // With: 4 lines ended after 10 days, 1 after 50; without: 2 after 20.
+    expect(body.median_life_days_of_deleted_lines).toEqual({ with_claude_code: 10, without_claude_code: 20 });
+    expect(body.deleted_lines).toEqual({ with_claude_code: 5, without_claude_code: 2 });
+    expect(body.pull_requests).toEqual({
+      with_claude_code: { merged: 2, old_enough: { d14: 2, d30: 2, d90: 1, churn_21d: 2 } },
+      without_claude_code: { merged: 3, old_enough: { d14: 3, d30: 3, d90: 2, churn_21d: 3 } },
+    });
+
+    // One person, one repository.
+    const lee = (await (await api.request(`/orgs/acme/durability?${range}&login=lee`, { headers })).json()) as typeof body;
+    expect(lee.survival).toMatchObject({ with_claude_code: { d14: null, d30: null, d90: null }, without_claude_code: { d90: { prs: 2, lines: 4, surviving: 2 } } });
+    const other = (await (await api.request(`/orgs/acme/durability?${range}&repository=acme/gadgets`, { headers })).json()) as typeof body;
+    expect(other.pull_requests).toEqual({
+      with_claude_code: { merged: 0, old_enough: { d14: 0, d30: 0, d90: 0, churn_21d: 0 } },
+      without_claude_code: { merged: 0, old_enough: { d14: 0, d30: 0, d90: 0, churn_21d: 0 } },
+    });
+    expect((await api.request(`/orgs/acme/durability?${range}&repository=gadgets`, { headers })).status).toBe(400);
+
+    // Per PR, in JSON and CSV.
+    const prs = (await (await api.request(`/orgs/acme/pull-requests?${range}`, { headers })).json()) as { data: Record<string, unknown>[] };
+    expect(prs.data.map((p) => [p.number, p.with_claude_code, p.lines_surviving_14d, p.lines_surviving_30d, p.lines_surviving_90d])).toEqual([
+      [1, true, 5, 5, 4],
+      [2, false, 3, 1, 1],
+      [6, false, 2, 2, 2],
+      [3, false, 1, 1, 1],
+      [4, true, 0, 0, null],
+      [5, false, 1, 1, null],
+    ]);
+    const csv = await (await api.request(`/orgs/acme/pull-requests?${range}&format=csv`, { headers })).text();
+    const [header, first] = csv.trim().split('\n');
+    expect(header!.split(',').slice(-3)).toEqual(['lines_surviving_14d', 'lines_surviving_30d', 'lines_surviving_90d']);
+    expect(first!.split(',').slice(-3)).toEqual(['5', '5', '4']);
+  });
+
+  it('is the same when processed again', async () => {
+    const before = t.db.select().from(pullRequestDurability).all();
+    await runProcessing(t.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
+    expect(t.db.select().from(pullRequestDurability).all()).toEqual(before);
+  });
+
+  it('replays a repository only when its changes changed; otherwise moves the stored endings past the horizons reached', async () => {
+    const replayed = t.db.select().from(pullRequestDurability).all();
+    const step = (now: Date) => updateDurability(t.db, { org: 'acme', now, write: async (w) => w() });
+    // A day earlier, PR #3 (merged on day 10) was not 90 days old: no 90-day figure, and nothing replayed.
+    // Only its row is written.
+    expect(await step(new Date(HISTORY_NOW.getTime() - DAY))).toEqual({ pullRequests: 1, replayed: 0 });
+    expect(figures(3)).toEqual([1, 1, 1, null, 0, 0]);
+    // Back at day 100, from the stored endings alone: exactly what the replay wrote.
+    expect(await step(HISTORY_NOW)).toEqual({ pullRequests: 1, replayed: 0 });
+    expect(t.db.select().from(pullRequestDurability).all()).toEqual(replayed);
+  });
+
+  it('keeps the fingerprints the 90-day figures need when RETENTION_DAYS is shorter, and final rows stay as they were', async () => {
+    const fingerprintsOf = (number: number) =>
+      (
+        t.db.$client
+          .prepare(
+            `SELECT (SELECT count(*) FROM added_line_fingerprints a JOIN changed_files f ON f.id = a.changed_file_id WHERE f.pull_request_id = ?)
+                  + (SELECT count(*) FROM deleted_line_fingerprints d JOIN changed_files f ON f.id = d.changed_file_id WHERE f.pull_request_id = ?) AS n`,
+          )
+          .get(500_000 + number, 500_000 + number) as { n: number }
+      ).n;
+    // PR #1 added 8 distinct lines; PR #3 added 1 and deleted 3.
+    expect([fingerprintsOf(1), fingerprintsOf(3)]).toEqual([8, 4]);
+    // RETENTION_DAYS=30 at day 100: everything is younger than the 104 days durability replays.
+    await pruneExpired(t.db, { now: HISTORY_NOW, retentionDays: 30 });
+    expect([fingerprintsOf(1), fingerprintsOf(3)]).toEqual([8, 4]);
+    // Five days later the day-0 PRs are past it, the day-10 one is not.
+    const later = new Date(HISTORY_NOW.getTime() + 5 * DAY);
+    await pruneExpired(t.db, { now: later, retentionDays: 30 });
+    expect([fingerprintsOf(1), fingerprintsOf(3)]).toEqual([0, 4]);
+    // PR #1's figures were final at 90 days; a later run leaves its row as it was.
+    const final = rowOf(1);
+    await runProcessing(t.db, { org: 'acme', fromDay: later.toISOString().slice(0, 10), toDay: later.toISOString().slice(0, 10), now: () => later });
+    expect(rowOf(1)).toEqual(final);
+    expect(figures(3)).toEqual([1, 1, 1, 1, 0, 0]);
+  });
+});
