@@ -124,6 +124,27 @@ describe('the team filter', () => {
   });
 });
 
+describe('a team and a repository together', () => {
+  it('pages of figures narrow to one of them (both is a 400 page); the PR list narrows to both and its links keep only the team', async () => {
+    for (const path of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/users/alice']) {
+      const res = await app.http.request(`${path}?${TEAMS_RANGE}&team=web&repository=acme/widgets`, { headers: { cookie: owner } });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(await res.text()).toContain('Narrow the figures to a team or to a repository, not both.');
+    }
+    const both = await page(`/orgs/acme/pull-requests?${TEAMS_RANGE}&team=web&repository=acme/widgets&with_claude_code=true`);
+    expect(attr(both, 'data-pull-request')).toEqual(['acme/widgets#3', 'acme/widgets#1']);
+    const elsewhere = await page(`/orgs/acme/pull-requests?${TEAMS_RANGE}&team=web&repository=acme/gadgets`);
+    expect(attr(elsewhere, 'data-pull-request')).toEqual([]);
+    // Every link from it to another page of figures carries the team and not the repository, so none answers 400.
+    const links = attr(both, 'href').filter((h) => /^\/orgs\/acme(\/users[^?]*|\/repositories|\/teams)?\?/.test(h));
+    expect(links.length).toBeGreaterThan(0);
+    for (const href of links) {
+      expect(href).toContain('team=web');
+      expect(href).not.toContain('repository=');
+    }
+  });
+});
+
 describe('Not using Claude Code yet', () => {
   it('lists the org’s members with no telemetry in the range (of the team, when filtered)', async () => {
     // alice (11-02) and bob (11-03) sent telemetry; carol and dave never did. erin did, but is not a member.
