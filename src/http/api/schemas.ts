@@ -413,6 +413,7 @@ export const DurabilitySchema = z
     end_date: z.string(),
     repository: z.string().nullable(),
     login: z.string().nullable(),
+    team: z.string().optional().describe('The team asked for (`team=`): PRs its people merged while in it'),
     survival: z.object({ with_claude_code: SurvivalCurve, without_claude_code: SurvivalCurve }).describe('Share of added lines still there 14, 30 and 90 days after the merge'),
     churn_21d: z.object({ with_claude_code: ChurnCohort, without_claude_code: ChurnCohort }),
     median_life_days_of_deleted_lines: z
