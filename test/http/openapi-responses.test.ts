@@ -38,7 +38,7 @@ const REQUESTS: Record<string, { ok: string[]; refused: string[] }> = {
   '/orgs/{org}/cost_report': { ok: [R, `${R}&group_by[]=product`], refused: [`${R}&bucket_width=1m`] },
   '/orgs/{org}/outcomes': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`], refused: ['start_date=2026-02-30', 'colour=blue'] },
   '/orgs/{org}/durability': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`, `${D}&team=web`], refused: ['repository=widgets', 'colour=blue', `${D}&team=nobody`, `${D}&team=-x`] },
-  '/orgs/{org}/spend_report': { ok: [D, 'period=last_month'], refused: ['period=forever'] },
+  '/orgs/{org}/spend_report': { ok: [D, 'period=last_month', `${D}&team=web`], refused: ['period=forever', `${D}&team=nobody`, `${D}&team=-x`] },
   '/me': { ok: [''], refused: ['colour=blue'] },
   '/analytics/summaries': { ok: ['starting_date=2026-09-26&ending_date=2026-10-09&beta=true'], refused: ['starting_date=2026-09-01&filter[]=rbac_group_id:g'] },
   '/analytics/users': { ok: ['date=2026-09-30', 'date=2026-09-30&limit=1', 'starting_date=2026-09-01&ending_date=2026-10-01'], refused: ['date=2026-09-30&order_by=message_count'] },

@@ -65,6 +65,9 @@ const team = z
 
 export const TeamRangeQuery = z.strictObject({ ...rangeFields, team });
 
+/** The `team=` query parameter, for routes whose query is defined elsewhere (the spend report's). */
+export const TeamParam = team;
+
 const limit = (max: number, fallback: number) =>
   z.coerce
     .number()
