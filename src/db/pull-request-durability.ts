@@ -107,8 +107,8 @@ export function saveDurability(db: Db, rows: DurabilityRow[]): void {
   })();
 }
 
-/** A merged PR of a range as the durability comparison reads it (people only), with its merge day. */
-export type DurabilityReadRow = DurabilityPr & { day: string };
+/** A merged PR of a range as the durability comparison reads it (people only), with its merge day and the login it counts for. */
+export type DurabilityReadRow = DurabilityPr & { day: string; authorLogin: string | null };
 
 /**
  * The org's merged PRs of [fromDay, toDay] (by merge day) with their durability, bots apart,
@@ -126,7 +126,7 @@ export function durabilityPullRequests(
   const login = slice.login?.toLowerCase() ?? null;
   const rows = statement(
     db,
-    `SELECT a.day AS day, a.with_claude_code AS withClaudeCode, d.lines AS lines, d.surviving_14d AS surviving14d,
+    `SELECT a.day AS day, a.author_login AS authorLogin, a.with_claude_code AS withClaudeCode, d.lines AS lines, d.surviving_14d AS surviving14d,
             d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d, d.deleted_21d AS deleted21d,
             d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
      FROM attributions a JOIN pull_request_durability d ON d.pull_request_id = a.pull_request_id

@@ -2,32 +2,45 @@ import type { Db } from '../db/client.js';
 import { dataProcessedAt } from '../db/metrics-queries.js';
 import { processingProgress } from '../db/processing-progress.js';
 import { durabilityPullRequests } from '../db/pull-request-durability.js';
+import { isInTeamOn, teamPersonDays } from '../db/team-queries.js';
+import { teamsChangedAt } from '../db/teams.js';
 import { compareDurability, type DurabilityCohort } from '../durability/durability-comparison.js';
 import type { DayRange } from '../utc-days.js';
 
 /*
  * The durability report (spec: Outcomes, "Durability"): of the lines the range's merged PRs added,
  * how many lasted 14, 30 and 90 days, and how many ended within 21, with vs without Claude Code,
- * for the org, one repository or one person. The API answers it and the pages draw it: one code
- * path, the same numbers.
+ * for the org, one repository, one person or one team. The API answers it and the pages draw it:
+ * one code path, the same numbers.
  */
 
 export interface DurabilitySlice {
   repository?: string | undefined;
   login?: string | undefined;
+  /** A team's slug: the PRs whose author was in it on the merge day (spec: Teams), as outcomes counts them. */
+  team?: string | undefined;
+}
+
+/** The range's merged PRs of the slice; a team's are those its people merged while in it (a person in several teams counts in each). */
+function pullRequestsOf(db: Db, org: string, range: DayRange, slice: DurabilitySlice) {
+  const prs = durabilityPullRequests(db, org, range.startDate, range.endDate, slice);
+  if (slice.team === undefined) return prs;
+  const team = teamPersonDays(db, org, slice.team, range.startDate, range.endDate);
+  return prs.filter((pr) => pr.authorLogin !== null && isInTeamOn(team, pr.authorLogin, pr.day));
 }
 
 const survivalOf = (c: DurabilityCohort) => ({ d14: c.survival.d14, d30: c.survival.d30, d90: c.survival.d90 });
 
 /** The body of `GET /api/v1/orgs/{org}/durability`. */
 export function durabilityReport(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}) {
-  const { withClaudeCode: w, withoutClaudeCode: wo } = compareDurability(durabilityPullRequests(db, org, range.startDate, range.endDate, slice));
+  const { withClaudeCode: w, withoutClaudeCode: wo } = compareDurability(pullRequestsOf(db, org, range, slice));
   return {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
     repository: slice.repository?.toLowerCase() ?? null,
     login: slice.login ?? null,
+    ...(slice.team === undefined ? {} : { team: slice.team }),
     survival: { with_claude_code: survivalOf(w), without_claude_code: survivalOf(wo) },
     churn_21d: { with_claude_code: w.churn21d, without_claude_code: wo.churn21d },
     median_life_days_of_deleted_lines: {
@@ -55,13 +68,24 @@ const remembered = new WeakMap<object, Map<string, DurabilityReport>>();
 
 /**
  * `durabilityReport`, computed once per processing run: its figures change only when processing
- * writes. Keyed by the last run and its heartbeat, like the outcomes report; 64 kept.
+ * writes, or, for a team, when its members change. Keyed by the last run and its heartbeat (and
+ * the teams' last change), like the outcomes report; 64 kept.
  */
 export function durabilityReportOnce(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}): DurabilityReport {
   let reports = remembered.get(db.$client);
   if (!reports) remembered.set(db.$client, (reports = new Map()));
   const progress = processingProgress(db);
-  const key = JSON.stringify([org, range.startDate, range.endDate, slice.repository?.toLowerCase() ?? null, slice.login ?? null, progress.lastRunId, progress.lastHeartbeatAt]);
+  const key = JSON.stringify([
+    org,
+    range.startDate,
+    range.endDate,
+    slice.repository?.toLowerCase() ?? null,
+    slice.login ?? null,
+    slice.team ?? null,
+    slice.team ? teamsChangedAt(db, org) : null,
+    progress.lastRunId,
+    progress.lastHeartbeatAt,
+  ]);
   let report = reports.get(key);
   if (!report) {
     report = durabilityReport(db, org, range, slice);

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import { toCsv } from './csv.js';
+import { isInTeamOn, teamPersonDays } from '../db/team-queries.js';
 import { spendReportRows, type SpendReportRow } from '../db/usage-queries.js';
 import type { DayRange } from '../utc-days.js';
 
@@ -49,10 +50,19 @@ export function spendReportRecord(r: SpendReportRow): Record<(typeof SPEND_REPOR
   };
 }
 
-/** The report as CSV text with a header row (the header alone when the range had no spend). */
-export function spendReportCsv(db: Db, org: string, range: DayRange, options: { discountPercent?: number | undefined } = {}): string {
-  const rows = spendReportRows(db, org, range, options).map(spendReportRecord);
-  return toCsv(rows, SPEND_REPORT_COLUMNS);
+/**
+ * The report as CSV text with a header row (the header alone when the range had no spend). With a
+ * team (spec: Teams): the rows of its people on the days they were in it, so a person in several
+ * teams is in each team's report.
+ */
+export function spendReportCsv(db: Db, org: string, range: DayRange, options: { discountPercent?: number | undefined; team?: string | undefined } = {}): string {
+  let rows = spendReportRows(db, org, range, options);
+  if (options.team !== undefined) {
+    const team = teamPersonDays(db, org, options.team, range.startDate, range.endDate);
+    rows = rows.filter((r) => isInTeamOn(team, r.userKey, r.date));
+  }
+  return toCsv(rows.map(spendReportRecord), SPEND_REPORT_COLUMNS);
 }
 
-export const spendReportFilename = (org: string, range: DayRange) => `${org}-spend-report-${range.startDate}-${range.endDate}.csv`;
+export const spendReportFilename = (org: string, range: DayRange, team?: string) =>
+  `${org}-spend-report-${team === undefined ? '' : `${team}-`}${range.startDate}-${range.endDate}.csv`;

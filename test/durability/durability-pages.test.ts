@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
+import { replaceOrgPeople } from '../../src/db/teams.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
 import { allowUnusedNockMocks } from '../helpers/nock-rules.js';
@@ -74,5 +75,29 @@ describe('the Durability section', () => {
     expect(overview).toMatch(/<th scope="row">After 90 days<\/th><td class="num">50.0%<\/td><td class="num">50.0%<\/td>/);
     const dana = await (await app.http.request(`/orgs/acme/users/dana?${RANGE}`, { headers: { cookie } })).text();
     expect(dana).toContain('no PR old enough yet');
+  });
+
+  it('shows a team’s durability on the overview with the team chosen, labelled as the team’s: the API’s `team=` figures', async () => {
+    // GitHub teams as the member job stores them: web = Dana only, so Lee's PRs are not the team's.
+    replaceOrgPeople(app.db, 'acme', { members: ['dana', 'lee'], teams: [{ id: 1, slug: 'web', name: 'Web', members: ['dana'] }] }, HISTORY_NOW.toISOString());
+    nockInstallationTokenAnyTimes();
+    const cookie = await signIn(app.http, { login: 'oscar', id: 4243 });
+    nockOrgMembership('acme', 'oscar', 'admin');
+    const res = await app.http.request(`/orgs/acme?${RANGE}&team=web`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const report = (await (await app.http.request(`/api/v1/orgs/acme/durability?${RANGE}&team=web`, { headers: { 'x-api-key': apiKey } })).json()) as any;
+    expect(report.team).toBe('web');
+    const tiles = Object.entries(tileValues(html)).filter(([k]) => k.startsWith('durability.'));
+    expect(tiles.length).toBe(3);
+    for (const [metric, value] of tiles) expect([metric, value]).toEqual([metric, field(report, metric.slice('durability.'.length))]);
+    // By hand: Dana's #1 (8 lines, 5 left) and #4 (1 line, gone): 5 of 9 after 30 days; nothing without Claude Code.
+    expect(tileValues(html)['durability.survival.with_claude_code.d30.rate']).toBe(0.5556);
+    expect(html).toContain('5 of 9 lines, 2 PRs');
+    expect(report.pull_requests.without_claude_code.merged).toBe(0);
+    const specs = JSON.parse(/<script type="application\/json" id="chart-data">(.*?)<\/script>/s.exec(html)![1]!);
+    expect(specs.durability.views.survival.datasets[1].data).toEqual([null, null, null]);
+    const section = /<section[^>]*data-durability[^>]*>.*?<\/section>/s.exec(html)![0];
+    expect(section).toContain('the PRs of acme&#39;s team web merged');
   });
 });

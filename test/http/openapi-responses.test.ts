@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.js';
+import { replaceOrgPeople } from '../../src/db/teams.js';
 import { sendPlannedActivity } from '../helpers/usage-activity.js';
 import { createTestApp } from '../helpers/test-app.js';
 
@@ -36,8 +37,8 @@ const REQUESTS: Record<string, { ok: string[]; refused: string[] }> = {
   '/orgs/{org}/usage_report': { ok: [R, `${R}&group_by[]=model&group_by[]=product&limit=31`], refused: [`${R}&bucket_width=1h`] },
   '/orgs/{org}/cost_report': { ok: [R, `${R}&group_by[]=product`], refused: [`${R}&bucket_width=1m`] },
   '/orgs/{org}/outcomes': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`], refused: ['start_date=2026-02-30', 'colour=blue'] },
-  '/orgs/{org}/durability': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`], refused: ['repository=widgets', 'colour=blue'] },
-  '/orgs/{org}/spend_report': { ok: [D, 'period=last_month'], refused: ['period=forever'] },
+  '/orgs/{org}/durability': { ok: [D, `${D}&repository=acme/widgets`, `${D}&login=alice`, `${D}&team=web`], refused: ['repository=widgets', 'colour=blue', `${D}&team=nobody`, `${D}&team=-x`] },
+  '/orgs/{org}/spend_report': { ok: [D, 'period=last_month', `${D}&team=web`], refused: ['period=forever', `${D}&team=nobody`, `${D}&team=-x`] },
   '/me': { ok: [''], refused: ['colour=blue'] },
   '/analytics/summaries': { ok: ['starting_date=2026-09-26&ending_date=2026-10-09&beta=true'], refused: ['starting_date=2026-09-01&filter[]=rbac_group_id:g'] },
   '/analytics/users': { ok: ['date=2026-09-30', 'date=2026-09-30&limit=1', 'starting_date=2026-09-01&ending_date=2026-10-01'], refused: ['date=2026-09-30&order_by=message_count'] },
@@ -60,6 +61,8 @@ describe('every answer of every documented operation matches the OpenAPI documen
     t = createTestApp({ now: () => new Date('2026-10-20T15:00:00Z'), apiRateLimitPerMinute: 10_000 });
     await sendPlannedActivity(t.app, t.db, t.token);
     key = createApiKey(t.db, { org: 'acme' }).key;
+    // A GitHub team, so that `team=web` names one (as the member job stores it).
+    replaceOrgPeople(t.db, 'acme', { members: ['alice'], teams: [{ id: 1, slug: 'web', name: 'Web', members: ['alice'] }] }, '2026-10-20T14:00:00.000Z');
     doc = (await (await t.app.request('/api/v1/openapi.json')).json()) as Doc;
     ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats.default(ajv);

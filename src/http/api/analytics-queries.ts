@@ -3,7 +3,7 @@ import { spendReportRange } from '../../db/usage-queries.js';
 import { addDays, dayOf, dayOfMs, daysApart, dayStartMs, type DayRange } from '../../utc-days.js';
 import { CostReportQuery, SpendReportQuery, SummariesQuery, UsageReportQuery, UsersQuery, UserCostReportQuery, UserUsageReportQuery, type Dimension } from './analytics-schemas.js';
 import { cursorOf, isKeyCursor } from './cursor-paging.js';
-import { rangeOf } from './schemas.js';
+import { rangeOf, TeamParam } from './schemas.js';
 
 /*
  * The range, dimension and cursor rules of the usage and spend analytics routes, in their query
@@ -199,7 +199,7 @@ export function analyticsQueries(now: () => Date) {
       return { ...q, range: checked(ctx, summariesRange(q, now())) };
     }),
     users: UsersQuery.transform((q, ctx) => usersQuery(q, ctx, now())),
-    spend: SpendReportQuery.transform((q, ctx) => {
+    spend: SpendReportQuery.extend({ team: TeamParam }).transform((q, ctx) => {
       if (q.period === undefined) return { ...q, range: rangeOf(ctx, q, now()) };
       if (q.start_date !== undefined || q.end_date !== undefined) return refuse(ctx, 'give either period or start_date/end_date, not both');
       return { ...q, range: spendReportRange(q.period, dayOf(now())) };

@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { Db } from '../../db/client.js';
 import { dataProcessedAt } from '../../db/metrics-queries.js';
+import { findTeam } from '../../db/team-queries.js';
+import { ApiError } from '../errors.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { analyticsQueries } from './analytics-queries.js';
 import { analyticsReports } from './analytics-reports.js';
@@ -103,7 +105,7 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
       path: '/orgs/{org}/spend_report',
       summary: 'The spend report as CSV: one row per person, model and day',
       description:
-        'Columns: date, org, user_email, account_uuid, product, model, request_count, prompt_tokens (uncached input + cache read + cache creation), completion_tokens (output), net_spend_usd (after the configured discount), gross_spend_usd (list price), github_login. A range of start_date/end_date (inclusive, at most 366 days) or a `period`.',
+        'Columns: date, org, user_email, account_uuid, product, model, request_count, prompt_tokens (uncached input + cache read + cache creation), completion_tokens (output), net_spend_usd (after the configured discount), gross_spend_usd (list price), github_login. A range of start_date/end_date (inclusive, at most 366 days) or a `period`. With `team=`, the rows of the team’s people on the days they were in it.',
       request: { params: OrgParam, query: queries.spend },
       responses: {
         200: { content: { 'text/csv': { schema: z.string().describe('CSV text with a header row') } }, description: 'The report, as a download' },
@@ -112,10 +114,13 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const { range } = c.req.valid('query');
-      return c.body(spendReportCsv(db, org, range, { discountPercent: discountOf(org) }), 200, {
+      const { range, team } = c.req.valid('query');
+      if (team !== undefined && !findTeam(db, org, team)) {
+        throw new ApiError(404, 'not_found_error', `No team "${team}" in ${org}: neither a GitHub team of the org nor a team its telemetry named.`);
+      }
+      return c.body(spendReportCsv(db, org, range, { discountPercent: discountOf(org), team }), 200, {
         'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': `attachment; filename="${spendReportFilename(org, range)}"`,
+        'content-disposition': `attachment; filename="${spendReportFilename(org, range, team)}"`,
       });
     },
   );

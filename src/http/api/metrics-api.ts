@@ -299,14 +299,14 @@ export function metricsApi({
       path: '/orgs/{org}/durability',
       summary: 'How long the lines merged PRs added lasted, with vs without Claude Code',
       description:
-        'Of the effective lines the range’s merged PRs added, the share still there 14, 30 and 90 days after the merge (only PRs old enough count; each figure says how many), the share that ended within 21 days (churn), and the median life of the lines that ended. Bots apart.',
+        'Of the effective lines the range’s merged PRs added, the share still there 14, 30 and 90 days after the merge (only PRs old enough count; each figure says how many), the share that ended within 21 days (churn), and the median life of the lines that ended. Bots apart. With `team=`, the PRs whose author was in the team on the merge day (a person in several teams counts in each).',
       request: { params: OrgParam, query: queries.durability },
-      responses: json(DurabilitySchema, 'The comparison over the range (and repository or person, when given)'),
+      responses: json(DurabilitySchema, 'The comparison over the range (and repository, person or team, when given)'),
     }),
     (c) => {
       const org = c.get('apiKey').org;
-      const { range, repository, login } = c.req.valid('query');
-      return freshJson(c, durabilityReportOnce(db, org, range, { repository, login }));
+      const { range, repository, login, ...query } = c.req.valid('query');
+      return freshJson(c, durabilityReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
     },
   );
 

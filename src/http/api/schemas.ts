@@ -65,6 +65,9 @@ const team = z
 
 export const TeamRangeQuery = z.strictObject({ ...rangeFields, team });
 
+/** The `team=` query parameter, for routes whose query is defined elsewhere (the spend report's). */
+export const TeamParam = team;
+
 const limit = (max: number, fallback: number) =>
   z.coerce
     .number()
@@ -413,6 +416,7 @@ export const DurabilitySchema = z
     end_date: z.string(),
     repository: z.string().nullable(),
     login: z.string().nullable(),
+    team: z.string().optional().describe('The team asked for (`team=`): PRs its people merged while in it'),
     survival: z.object({ with_claude_code: SurvivalCurve, without_claude_code: SurvivalCurve }).describe('Share of added lines still there 14, 30 and 90 days after the merge'),
     churn_21d: z.object({ with_claude_code: ChurnCohort, without_claude_code: ChurnCohort }),
     median_life_days_of_deleted_lines: z

@@ -202,9 +202,9 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   const outcomes = outcomesReport(db, org, range, { repository, team });
   // Spend is not known per repository: a narrowed Outcomes has no cost.
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
-  // Durability has no team slice yet: with a team chosen the section is left out rather than shown as the org's.
-  const durability = team === undefined ? durabilityReport(db, org, range, { repository }) : null;
-  if (durability) Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
+  // With a team chosen: the PRs its people merged while in it, as the API's `durability?team=` counts them.
+  const durability = durabilityReport(db, org, range, { repository, team });
+  Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
   const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
   const repositories = (team === undefined ? repositoryRows : teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
     .filter((r) => r.pullRequestsMerged > 0)
@@ -342,7 +342,7 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         who={repository ?? (model.team ? `${org}'s team ${model.team}` : org)}
         repositories={model.repositories.map((name) => ({ name, href: `/orgs/${org}/repositories/${name}?${onlyRange}` }))}
       />
-      {model.durability ? <DurabilitySection report={model.durability} chartId="durability" who={repository ?? org} /> : null}
+      <DurabilitySection report={model.durability} chartId="durability" who={repository ?? (model.team ? `${org}'s team ${model.team}` : org)} />
 
       <div class="charts">
         <ChartFigure id="adoption" title={`Adoption${narrowed ? ' (org-wide)' : ''}`} spec={charts.adoption!} description="daily active users and sessions per day" />
