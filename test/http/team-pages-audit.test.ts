@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { upsertRepository } from '../../src/db/github-activity.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { setViewerTeams } from '../../src/db/org-settings.js';
@@ -134,5 +135,23 @@ describe('Not using Claude Code yet', () => {
     expect(refused.body).not.toContain('data-login');
     expect(refused.body).not.toContain('dave');
     expect((await get(`/orgs/acme/users?${TEAMS_RANGE}`, '')).body).not.toContain('dave');
+  });
+});
+
+describe('ranges at the edge of the calendar', () => {
+  // Years before 0001 and after 9999 are written differently (`-000001-12`), and the weekly
+  // outcome buckets never stepped past them: such a range hung the whole server.
+  it('a range in year 0 or 9999 is a 400 (page and API), never a hang', async () => {
+    for (const range of ['start_date=0000-01-05&end_date=0000-01-20', 'start_date=9999-12-20&end_date=9999-12-31', 'start_date=1999-12-31&end_date=2000-01-02']) {
+      for (const path of ['/orgs/acme', '/orgs/acme/users/alice', '/orgs/acme/repositories/acme/widgets']) {
+        const res = await get(`${path}?${range}`, owner);
+        expect([path, range, res.status]).toEqual([path, range, 400]);
+      }
+      const key = createApiKey(app.db, { org: 'acme' }).key;
+      const api = await fetch(`${app.url}/api/v1/orgs/acme/outcomes?${range}`, { headers: { 'x-api-key': key } });
+      expect(api.status).toBe(400);
+      expect(await api.json()).toEqual({ error: { type: 'invalid_request_error', message: expect.stringContaining('2000-01-01 to 9998-12-31') } });
+    }
+    expect((await get(`/orgs/acme?start_date=2000-01-01&end_date=2000-01-31`, owner)).status).toBe(200);
   });
 });

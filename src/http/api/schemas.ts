@@ -29,11 +29,21 @@ const rangeFields = {
   end_date: day('end_date'),
 };
 
+/**
+ * The days a range may hold. Day arithmetic writes days of years before 0001 and after 9999 in
+ * another form (`-000001-12`, `+010000-01`) that loops such as the weekly outcome buckets never
+ * step past (a request hung the server); the previous period of a range is as long again, and no
+ * figure exists before 2000 in any case.
+ */
+const FIRST_DAY = '2000-01-01';
+const LAST_DAY = '9998-12-31';
+
 /** The range of a request: `end_date` defaults to today (UTC), `start_date` to 29 days before it. */
 export function resolveRange(query: { start_date?: string | undefined; end_date?: string | undefined }, now: Date): DayRange | string {
   const endDate = query.end_date ?? dayOf(now);
   const startDate = query.start_date ?? addDays(endDate, -29);
   if (startDate > endDate) return `start_date (${startDate}) is after end_date (${endDate})`;
+  if (startDate < FIRST_DAY || endDate > LAST_DAY) return `start_date and end_date are days from ${FIRST_DAY} to ${LAST_DAY}`;
   const days = dayCount({ startDate, endDate });
   if (days > MAX_RANGE_DAYS) return `start_date to end_date spans ${days} days; at most ${MAX_RANGE_DAYS} are allowed`;
   return { startDate, endDate };
