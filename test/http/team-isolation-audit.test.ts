@@ -177,3 +177,25 @@ describe("acme's key and globex's teams", () => {
     expect(malformed).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error' } } });
   });
 });
+
+describe('days at the edge of the calendar', () => {
+  // Years before 0001 and after 9999 are written differently (`-000001-12`): loops stepping a day
+  // or a week at a time never passed them, and one request hung the whole server.
+  it('every dated route answers 400 for year 0 or 9999, and keeps answering', async () => {
+    const queries = [
+      'summary?start_date=0000-01-01&end_date=0000-01-10',
+      'outcomes?start_date=9999-12-20&end_date=9999-12-31',
+      'summaries?starting_date=0000-01-01&ending_date=0000-01-10',
+      'summaries?starting_date=9999-12-20&ending_date=9999-12-31',
+      'usage_report?starting_at=9999-12-30T00:00:00Z&ending_at=9999-12-31T00:00:00Z',
+      'cost_report?starting_at=0000-01-01T00:00:00Z',
+      'claude_code_usage?starting_at=0000-01-01',
+    ];
+    for (const q of queries) {
+      const res = await api(`/orgs/acme/${q}`);
+      expect([q, res.status]).toEqual([q, 400]);
+      expect(JSON.stringify(res.body)).toContain('2000-01-01 to 9998-12-31');
+    }
+    expect((await api(`/orgs/acme/summary?${RANGE}`)).status).toBe(200);
+  });
+});

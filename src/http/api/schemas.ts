@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
+import { addDays, dayCount, dayOf, FIRST_DAY, isCalendarDate, isDayInWindow, LAST_DAY, type DayRange } from '../../utc-days.js';
 import { cursorOf, isKeyCursor, isPersonTerminalCursor, isPullRequestCursor } from './cursor-paging.js';
 import { beta } from './analytics-schemas.js';
 import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
@@ -13,7 +13,12 @@ import { TEAM_ROW_FIELDS } from '../../metrics/teams-report.js';
 export const MAX_RANGE_DAYS = 366;
 
 /** A UTC day written YYYY-MM-DD that names a calendar day. */
-export const calendarDate = () => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').refine(isCalendarDate, 'is not a calendar date');
+export const calendarDate = () =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
+    .refine(isCalendarDate, 'is not a calendar date')
+    .refine(isDayInWindow, `is not a day from ${FIRST_DAY} to ${LAST_DAY}`);
 
 const day = (name: string) =>
   calendarDate()
@@ -28,15 +33,6 @@ const rangeFields = {
   start_date: day('start_date'),
   end_date: day('end_date'),
 };
-
-/**
- * The days a range may hold. Day arithmetic writes days of years before 0001 and after 9999 in
- * another form (`-000001-12`, `+010000-01`) that loops such as the weekly outcome buckets never
- * step past (a request hung the server); the previous period of a range is as long again, and no
- * figure exists before 2000 in any case.
- */
-const FIRST_DAY = '2000-01-01';
-const LAST_DAY = '9998-12-31';
 
 /** The range of a request: `end_date` defaults to today (UTC), `start_date` to 29 days before it. */
 export function resolveRange(query: { start_date?: string | undefined; end_date?: string | undefined }, now: Date): DayRange | string {
