@@ -13,6 +13,17 @@ export interface DayRange {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * The days a request may name. Day arithmetic writes days of years before 0001 and after 9999 in
+ * another form (`-000001-12`, `+010000-01`) that loops stepping day by day or week by week never
+ * step past (a request hung the server); no figure exists before 2000 in any case.
+ */
+export const FIRST_DAY = '2000-01-01';
+export const LAST_DAY = '9998-12-31';
+
+/** Whether the day (`YYYY-MM-DD`, or the day of an instant written from it) is one a request may name. */
+export const isDayInWindow = (s: string): boolean => s.slice(0, 10) >= FIRST_DAY && s.slice(0, 10) <= LAST_DAY;
+
 /** Milliseconds since the epoch of the day's midnight (UTC). */
 export const dayStartMs = (day: string): number => Date.parse(`${day}T00:00:00Z`);
 

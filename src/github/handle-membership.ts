@@ -1,6 +1,7 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { Tx } from '../db/client.js';
 import { addTeamMember, removeTeamMember, upsertTeam } from '../db/teams.js';
+import { deliveryOrg } from './delivery-org.js';
 
 type Payload = EmitterWebhookEvent<'membership'>['payload'];
 
@@ -11,7 +12,8 @@ type Payload = EmitterWebhookEvent<'membership'>['payload'];
  */
 export function handleMembership({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
   if (payload.scope !== 'team' || !payload.member) return;
-  const org = payload.organization.login.toLowerCase();
+  const org = deliveryOrg(tx, payload);
+  if (org === undefined) return;
   const team = payload.team as { id: number; slug?: string; name: string };
   if (payload.action === 'added') {
     // A payload without a slug names a team that was deleted: nothing to add to.

@@ -1,6 +1,7 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { Tx } from '../db/client.js';
 import { addOrgMember, removeOrgMember } from '../db/teams.js';
+import { deliveryOrg } from './delivery-org.js';
 
 type Payload = EmitterWebhookEvent<'organization.member_added' | 'organization.member_removed'>['payload'];
 
@@ -9,7 +10,8 @@ export const ORGANIZATION_ACTIONS = ['member_added', 'member_removed'] as const;
 
 /** organization.member_added / member_removed: a person joined or left the org (leaving takes them out of its teams too). */
 export function handleOrganization({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
-  const org = payload.organization.login.toLowerCase();
+  const org = deliveryOrg(tx, payload);
+  if (org === undefined) return;
   const login = payload.membership.user?.login;
   if (!login) return;
   if (payload.action === 'member_added') addOrgMember(tx, org, login, now);

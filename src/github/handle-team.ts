@@ -1,6 +1,7 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import type { Tx } from '../db/client.js';
 import { deleteTeam, upsertTeam } from '../db/teams.js';
+import { deliveryOrg } from './delivery-org.js';
 
 type Payload = EmitterWebhookEvent<'team'>['payload'];
 
@@ -12,7 +13,8 @@ export const TEAM_ACTIONS = ['created', 'deleted', 'edited'] as const;
  * then gives it a new slug under the same id, and the stored team follows (its members stay).
  */
 export function handleTeam({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
-  const org = payload.organization.login.toLowerCase();
+  const org = deliveryOrg(tx, payload);
+  if (org === undefined) return;
   if (payload.action === 'deleted') deleteTeam(tx, org, payload.team.id, now);
   // The payload check (webhook-payloads.ts) requires the slug of these actions.
   else upsertTeam(tx, org, { id: payload.team.id, slug: payload.team.slug!, name: payload.team.name }, now);

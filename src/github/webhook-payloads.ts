@@ -103,15 +103,16 @@ const schemas: Record<string, { actions: readonly string[] | 'all'; schema: z.Zo
   },
   membership: {
     actions: ['added', 'removed'],
-    schema: z.object({ scope: z.string(), member: member.nullable(), team, organization }),
+    schema: z.object({ scope: z.string(), member: member.nullable(), team, organization, installation: installationRef }),
   },
   team: {
     actions: TEAM_ACTIONS,
-    schema: z.object({ team: team.required({ slug: true }), organization }),
+    schema: z.object({ team: team.required({ slug: true }), organization, installation: installationRef }),
   },
   organization: {
     actions: ORGANIZATION_ACTIONS,
-    schema: z.object({ organization, membership: z.object({ user: member.nullable() }).optional() }),
+    // GitHub sends the membership with every member_added / member_removed; the handler reads it.
+    schema: z.object({ organization, membership: z.object({ user: member.nullable() }), installation: installationRef }),
   },
   push: {
     actions: 'all',

@@ -8,6 +8,36 @@ import type { TelemetryRow } from '../db/processing-inputs.js';
 import { addTokenUsage, type ApiRequestUsage, type ModelUsage, type TokenUsage } from '../db/token-usage.js';
 import { ownProperty } from '../own-property.js';
 
+/**
+ * Distinct telemetry teams kept per org and day. The `team` attribute is whatever an ingest token's
+ * holder writes, so one token sending a new value per session could otherwise fill the org's
+ * teams list (and every team chooser) with thousands of rows. 200 is far above the teams an org
+ * names by hand; its GitHub teams are listed apart and never cut.
+ */
+export const MAX_TELEMETRY_TEAMS_PER_DAY = 200;
+
+/**
+ * The day's person-team pairs (`userKey\u0000team`), sorted, of at most MAX_TELEMETRY_TEAMS_PER_DAY
+ * teams: past the bound, the teams named by the most people are kept (ties: by slug), so a flood
+ * of one-person names cannot push out a team many people share.
+ */
+function boundedTeams(pairs: Set<string>): { userKey: string; team: string }[] {
+  const rows = [...pairs].sort().map((key) => {
+    const [userKey, team] = key.split('\u0000') as [string, string];
+    return { userKey, team };
+  });
+  const people = new Map<string, number>();
+  for (const r of rows) people.set(r.team, (people.get(r.team) ?? 0) + 1);
+  if (people.size <= MAX_TELEMETRY_TEAMS_PER_DAY) return rows;
+  const kept = new Set(
+    [...people]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, MAX_TELEMETRY_TEAMS_PER_DAY)
+      .map(([team]) => team),
+  );
+  return rows.filter((r) => kept.has(r.team));
+}
+
 export interface AttributedSubject {
   kind: 'pull_request' | 'commit';
   repository: string;
@@ -258,10 +288,7 @@ export function rollupDay(input: DayInput): DayRollup {
     repositories,
     models: [...models.values()].sort(byUserAndModel),
     terminals: [...terminalDays.values()],
-    teams: [...teams].sort().map((key) => {
-      const [userKey, team] = key.split('\u0000') as [string, string];
-      return { userKey, team };
-    }),
+    teams: boundedTeams(teams),
     terminalModels: [...terminalModels.values()].sort((a, b) => byUserAndModel(a, b) || a.terminalType.localeCompare(b.terminalType) || Number(a.isRemote) - Number(b.isRemote)),
   };
 }

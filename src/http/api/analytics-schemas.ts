@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { isCalendarDate } from '../../utc-days.js';
+import { FIRST_DAY, isCalendarDate, isDayInWindow, LAST_DAY } from '../../utc-days.js';
 
 /*
  * Parameters and answers of the usage and spend analytics routes (issue 8), in the shapes of
@@ -17,6 +17,7 @@ const date = (name: string, description: string) =>
     .string()
     .regex(DATE, 'must be a date (YYYY-MM-DD)')
     .refine(isCalendarDate, 'is not a calendar date')
+    .refine(isDayInWindow, `is not a day from ${FIRST_DAY} to ${LAST_DAY}`)
     .openapi({ param: { name, in: 'query' }, example: '2026-11-01', description });
 
 const instant = (name: string, description: string) =>
@@ -24,6 +25,7 @@ const instant = (name: string, description: string) =>
     .string()
     .regex(INSTANT, 'must be an RFC 3339 date-time (2026-11-01T00:00:00Z) or a date (2026-11-01)')
     .refine((s) => isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(DATE.test(s) ? `${s}T00:00:00Z` : s)), 'is not a valid date-time')
+    .refine(isDayInWindow, `is not a day from ${FIRST_DAY} to ${LAST_DAY}`)
     .openapi({ param: { name, in: 'query' }, example: '2026-11-01T00:00:00Z', description });
 
 /** A repeated query parameter (`name[]=a&name[]=b`); one value or several. */

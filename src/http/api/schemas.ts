@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { addDays, dayCount, dayOf, isCalendarDate, type DayRange } from '../../utc-days.js';
+import { addDays, dayCount, dayOf, FIRST_DAY, isCalendarDate, isDayInWindow, LAST_DAY, type DayRange } from '../../utc-days.js';
 import { cursorOf, isKeyCursor, isPersonTerminalCursor, isPullRequestCursor } from './cursor-paging.js';
 import { beta } from './analytics-schemas.js';
 import { DAILY_ROW_FIELDS, REPOSITORY_ROW_FIELDS, USER_ROW_FIELDS, type FieldKind, type MetricFields } from '../../metrics/report.js';
@@ -13,7 +13,12 @@ import { TEAM_ROW_FIELDS } from '../../metrics/teams-report.js';
 export const MAX_RANGE_DAYS = 366;
 
 /** A UTC day written YYYY-MM-DD that names a calendar day. */
-export const calendarDate = () => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').refine(isCalendarDate, 'is not a calendar date');
+export const calendarDate = () =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
+    .refine(isCalendarDate, 'is not a calendar date')
+    .refine(isDayInWindow, `is not a day from ${FIRST_DAY} to ${LAST_DAY}`);
 
 const day = (name: string) =>
   calendarDate()
@@ -34,6 +39,7 @@ export function resolveRange(query: { start_date?: string | undefined; end_date?
   const endDate = query.end_date ?? dayOf(now);
   const startDate = query.start_date ?? addDays(endDate, -29);
   if (startDate > endDate) return `start_date (${startDate}) is after end_date (${endDate})`;
+  if (startDate < FIRST_DAY || endDate > LAST_DAY) return `start_date and end_date are days from ${FIRST_DAY} to ${LAST_DAY}`;
   const days = dayCount({ startDate, endDate });
   if (days > MAX_RANGE_DAYS) return `start_date to end_date spans ${days} days; at most ${MAX_RANGE_DAYS} are allowed`;
   return { startDate, endDate };
