@@ -36,7 +36,10 @@ export interface ClaudeCodeProfile {
 
 export interface DemoPerson extends Actor {
   team: Team | 'design';
+  /** Slugs of the GitHub teams this person is in. */
   teams: string[];
+  /** The `team` resource attribute their Claude Code sends (OTEL_RESOURCE_ATTRIBUTES). */
+  telemetryTeam: string;
   role: 'admin' | 'member';
   developer: boolean;
   terminal: string;

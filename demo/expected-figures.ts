@@ -61,3 +61,61 @@ export function expectedFigures(plan: DemoPlan, range: { startDate: string; endD
     developersWithoutClaudeCode: [...mergers].filter((login) => !claudeUsers.has(login)).sort(),
   };
 }
+
+/** What the Teams page and `GET …/teams` should show for one team, counted from the plan. */
+export interface ExpectedTeam {
+  slug: string;
+  source: 'github' | 'telemetry';
+  pullRequestsMerged: number;
+  pullRequestsWithClaudeCode: number;
+  linesCommitted: number;
+}
+
+/**
+ * The teams' figures (spec: Teams), counted from the plan: a GitHub team's people are its members
+ * (the stand-in GitHub lists them), and whoever's Claude Code named the team (its slug) on a day is
+ * in it that day. A merged PR counts for a team when its author was in it on the merge day, so a
+ * person in two teams counts in both; the org's totals stay what `expectedFigures` counts.
+ * `telemetryDays(login)` gives the UTC days a person's Claude Code sent telemetry.
+ */
+export function expectedTeams(
+  plan: DemoPlan,
+  telemetryDays: (login: string) => Set<string>,
+  range: { startDate: string; endDate: string } = { startDate: plan.days[0]!, endDate: plan.days.at(-1)! },
+): ExpectedTeam[] {
+  const inRange = (day: string) => day >= range.startDate && day <= range.endDate;
+  const slugOf = (value: string) => value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const github = new Set(plan.people.flatMap((p) => p.teams));
+  const telemetry = new Set(
+    plan.people
+      .filter((p) => p.claudeCode && [...telemetryDays(p.login)].some(inRange))
+      .map((p) => slugOf(p.telemetryTeam))
+      .filter((slug) => !github.has(slug)),
+  );
+  const inTeam = (slug: string, login: string, day: string) => {
+    const person = plan.people.find((p) => p.login === login);
+    if (!person) return false;
+    return person.teams.includes(slug) || (person.claudeCode !== null && slugOf(person.telemetryTeam) === slug && telemetryDays(login).has(day));
+  };
+  const work = [
+    ...plan.pullRequests
+      .filter((p) => p.mergedAt !== null && (p.author.type !== 'Bot' || p.creditedTo))
+      .map((p) => ({ login: (p.creditedTo ?? p.author).login, day: utcDay(p.mergedAt!), pr: true, lines: p.expected.linesAdded, withClaudeCode: p.expected.linesWithClaudeCode > 0 })),
+    ...plan.directPushes
+      .filter((d) => d.pusher.type !== 'Bot')
+      .map((d) => ({ login: d.pusher.login, day: utcDay(d.at), pr: false, lines: d.expected.linesAdded, withClaudeCode: false })),
+  ].filter((w) => inRange(w.day));
+  return [...[...github].map((slug) => ({ slug, source: 'github' as const })), ...[...telemetry].map((slug) => ({ slug, source: 'telemetry' as const }))]
+    .sort((a, b) => a.slug.localeCompare(b.slug))
+    .map(({ slug, source }) => {
+      const mine = work.filter((w) => inTeam(slug, w.login, w.day));
+      const prs = mine.filter((w) => w.pr);
+      return {
+        slug,
+        source,
+        pullRequestsMerged: prs.length,
+        pullRequestsWithClaudeCode: prs.filter((w) => w.withClaudeCode).length,
+        linesCommitted: mine.reduce((n, w) => n + w.lines, 0),
+      };
+    });
+}

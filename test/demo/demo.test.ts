@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type Demo } from '../../demo/build-demo.js';
-import { expectedFigures } from '../../demo/expected-figures.js';
+import { sessionTelemetry } from '../../demo/claude-code-telemetry.js';
+import { expectedFigures, expectedTeams } from '../../demo/expected-figures.js';
 import { DEMO_SIGN_IN_TITLE } from '../../demo/fake-github.js';
 import { compareOutcomes, type OutcomePr } from '../../src/outcomes/outcome-comparison.js';
 
@@ -202,6 +203,49 @@ describe('the demo organization', () => {
     const expected = expectedFigures(demo.plan);
     const org = await api(`/outcomes?${query(whole())}`);
     expect(org.cost_per_pr_usd).toBe(Math.round((micros / 1e6 / expected.pullRequests.withClaudeCode) * 100) / 100);
+  });
+
+  it("shows the planted teams: GitHub's teams (a person in two counts in each) and a team only telemetry names, the org never double counted", async () => {
+    const telemetryDays = (login: string) =>
+      new Set(
+        demo.plan.sessions
+          .filter((s) => s.person.login === login)
+          .flatMap((s) => sessionTelemetry(s))
+          .filter((r) => r.path !== '/hooks/claude-code')
+          .map((r) => new Date(r.at).toISOString().slice(0, 10)),
+      );
+    const expected = expectedTeams(demo.plan, telemetryDays);
+    const teams = await api<{ data: any[] }>(`/teams?${query(whole())}`);
+    expect(teams.data.map((t) => [t.slug, t.source])).toEqual(expected.map((t) => [t.slug, t.source]));
+    for (const t of expected) {
+      const row = teams.data.find((x) => x.slug === t.slug)!;
+      expect([t.slug, row.pull_requests_merged, row.pull_requests_with_claude_code, row.lines_committed]).toEqual([
+        t.slug,
+        t.pullRequestsMerged,
+        t.pullRequestsWithClaudeCode,
+        t.linesCommitted,
+      ]);
+    }
+    // What was planted: sam is in platform and data, lena's Claude Code says "Design Systems".
+    const sam = demo.plan.people.find((p) => p.login === 'sam')!;
+    expect(sam.teams).toEqual(expect.arrayContaining(['platform', 'data']));
+    const samsPrs = demo.plan.pullRequests.filter((p) => p.mergedAt !== null && (p.creditedTo ?? p.author).login === 'sam').length;
+    expect(samsPrs).toBeGreaterThan(0);
+    const row = (slug: string) => teams.data.find((x) => x.slug === slug)!;
+    expect(row('design-systems')).toMatchObject({ source: 'telemetry', name: 'design-systems' });
+    expect(row('design-systems').pull_requests_merged).toBeGreaterThan(0);
+    // The org's total is its own: platform and data both count sam's PRs, the summary once.
+    const summary = await api(`/summary?${query(whole())}`);
+    const teamOf = (login: string) => demo.plan.people.find((p) => p.login === login)!.team;
+    const merged = demo.plan.pullRequests.filter((p) => p.mergedAt !== null && (p.author.type !== 'Bot' || p.creditedTo));
+    expect(row('platform').pull_requests_merged + row('data').pull_requests_merged).toBe(
+      merged.filter((p) => ['platform', 'data'].includes(teamOf((p.creditedTo ?? p.author).login))).length + samsPrs,
+    );
+    expect(summary.pull_requests.merged).toBe(expectedFigures(demo.plan).pullRequests.merged);
+    expect(row('engineering').pull_requests_merged).toBe(summary.pull_requests.merged);
+    // The team filter narrows the summary to the team's row.
+    const platform = await api(`/summary?${query(whole())}&team=platform`);
+    expect(platform.pull_requests.merged).toBe(row('platform').pull_requests_merged);
   });
 
   it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {
