@@ -202,6 +202,8 @@ export interface DemoPlan {
     revertRate: { withClaudeCode: number; withoutClaudeCode: number };
     /** Spend ÷ PRs merged with Claude Code, per person it was planted for (their model's price). */
     costPerPullRequestUsd: Record<string, number>;
+    /** Of the merged feature PRs not reverted, the share a later PR reworked (see `DEMO_DURABILITY_EFFECTS`), by kind. */
+    followUpShare: { withClaudeCode: number; withoutClaudeCode: number };
   };
 }
 
