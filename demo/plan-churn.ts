@@ -20,7 +20,7 @@ import { isCountedLine } from './synthetic-code.js';
  *   so some lines end within 14 days, some within 21, some later.
  */
 export const DEMO_DURABILITY_EFFECTS = {
-  followUpShare: { withClaudeCode: 0.2, withoutClaudeCode: 0.08 },
+  followUpShare: { withClaudeCode: 0.3, withoutClaudeCode: 0.06 },
   endedShare: 0.4,
   afterDays: [2, 26] as const,
 } as const;
