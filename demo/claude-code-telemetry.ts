@@ -34,7 +34,7 @@ function identity(session: PlannedSession): Attrs {
   const cc = p.claudeCode!;
   const a: Attrs = {};
   a['user.email'] = cc.telemetryEmail;
-  a.team = p.team;
+  a.team = p.telemetryTeam;
   a['user.id'] = cc.userId;
   a['session.id'] = session.id;
   if (cc.organizationId) a['organization.id'] = cc.organizationId;
@@ -49,7 +49,7 @@ function resource(session: PlannedSession): Attrs {
   // `user.email` and `team` come from OTEL_RESOURCE_ATTRIBUTES in the org's managed settings.
   return {
     'user.email': cc.telemetryEmail,
-    team: p.team,
+    team: p.telemetryTeam,
     'host.arch': cc.hostArch,
     'os.type': cc.osType,
     'os.version': cc.osVersion,

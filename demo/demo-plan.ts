@@ -36,7 +36,10 @@ export interface ClaudeCodeProfile {
 
 export interface DemoPerson extends Actor {
   team: Team | 'design';
+  /** Slugs of the GitHub teams this person is in. */
   teams: string[];
+  /** The `team` resource attribute their Claude Code sends (OTEL_RESOURCE_ATTRIBUTES). */
+  telemetryTeam: string;
   role: 'admin' | 'member';
   developer: boolean;
   terminal: string;
@@ -199,6 +202,8 @@ export interface DemoPlan {
     revertRate: { withClaudeCode: number; withoutClaudeCode: number };
     /** Spend ÷ PRs merged with Claude Code, per person it was planted for (their model's price). */
     costPerPullRequestUsd: Record<string, number>;
+    /** Of the merged feature PRs not reverted, the share a later PR reworked (see `DEMO_DURABILITY_EFFECTS`), by kind. */
+    followUpShare: { withClaudeCode: number; withoutClaudeCode: number };
   };
 }
 

@@ -38,12 +38,19 @@ export interface RosterEntry {
   role: 'admin' | 'member';
   adoption: Adoption | null;
   terminal: string;
+  /** Another GitHub team this person is in besides `team` (a person in several teams counts in each). */
+  alsoIn?: Team;
+  /**
+   * The `team` their Claude Code sends (OTEL_RESOURCE_ATTRIBUTES in their managed settings), when it
+   * is not their GitHub team's name: a team only telemetry names (its slug is the app's reading of it).
+   */
+  telemetryTeam?: string;
 }
 
 export const DEVELOPERS: RosterEntry[] = [
   { login: 'dana', name: 'Dana Whitfield', team: 'payments', role: 'admin', terminal: 'vscode', adoption: { from: 0, mode: 'hooks', account: 'subscription', intensity: 0.6 } },
-  { login: 'sam', name: 'Sam Okafor', team: 'platform', role: 'member', terminal: 'iTerm.app', adoption: { from: 0.05, mode: 'hooks', account: 'subscription', intensity: 0.6 } },
-  { login: 'lena', name: 'Lena Fischer', team: 'web', role: 'member', terminal: 'vscode', adoption: { from: 0.3, mode: 'hooks', account: 'subscription', intensity: 0.75 } },
+  { login: 'sam', name: 'Sam Okafor', team: 'platform', alsoIn: 'data', role: 'member', terminal: 'iTerm.app', adoption: { from: 0.05, mode: 'hooks', account: 'subscription', intensity: 0.6 } },
+  { login: 'lena', name: 'Lena Fischer', team: 'web', telemetryTeam: 'Design Systems', role: 'member', terminal: 'vscode', adoption: { from: 0.3, mode: 'hooks', account: 'subscription', intensity: 0.75 } },
   { login: 'hannah', name: 'Hannah Kowalski', team: 'web', role: 'member', terminal: 'cursor', adoption: { from: 0.62, mode: 'hooks', account: 'subscription', intensity: 0.7 } },
   { login: 'clara', name: 'Clara Dubois', team: 'web', role: 'member', terminal: 'vscode', adoption: null },
   { login: 'kofi', name: 'Kofi Mensah', team: 'data', role: 'member', terminal: 'xterm', adoption: { from: 0.7, mode: 'hooks', account: 'api', personalEmail: 'kofi.m@personal.example', intensity: 0.7 } },

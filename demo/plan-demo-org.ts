@@ -15,6 +15,7 @@ import {
   type Team,
 } from './demo-roster.js';
 import { fileChange, newPath, planFileEdit } from './plan-file-edit.js';
+import { planChurn } from './plan-churn.js';
 import { planExploratorySession } from './plan-session.js';
 import { DEMO_OUTCOME_EFFECTS, GENERATED_WITH_CLAUDE_CODE, plannedMergeAt, planWorkItem, titleFor } from './plan-work-item.js';
 import { addedLines, counted, DAY, HOUR, MINUTE, sha, teammateOf, utcDay, type Planning } from './planning.js';
@@ -45,6 +46,7 @@ export function planDemoOrg(options: DemoPlanOptions): DemoPlan {
   planDependabotBumps({ planning });
   const revertRate = planReverts({ planning });
   planClaudeCodeInActions({ planning });
+  const followUpShare = planChurn({ planning });
   const history = keepWhatHasHappened({ planning });
   numberLikeGitHub({ planning, history });
   const costPerPullRequestUsd = plantSpendPerPullRequest(history);
@@ -61,7 +63,7 @@ export function planDemoOrg(options: DemoPlanOptions): DemoPlan {
     bot,
     repositories,
     ...history,
-    plantedEffects: { cycleTimeHoursDifference: -DEMO_OUTCOME_EFFECTS.cycleTimeHoursSooner, revertRate, costPerPullRequestUsd },
+    plantedEffects: { cycleTimeHoursDifference: -DEMO_OUTCOME_EFFECTS.cycleTimeHoursSooner, revertRate, costPerPullRequestUsd, followUpShare },
   };
 }
 
@@ -112,7 +114,8 @@ function planPeople({ random, developers, days }: { random: Random; developers: 
       email,
       type: 'User',
       team: developer ? r.team : 'design',
-      teams: developer ? [VIEWER_TEAM, r.team] : ['design'],
+      teams: developer ? [VIEWER_TEAM, r.team, ...(r.alsoIn ? [r.alsoIn] : [])] : ['design'],
+      telemetryTeam: r.telemetryTeam ?? (developer ? r.team : 'design'),
       role: r.role,
       developer,
       terminal: r.terminal,

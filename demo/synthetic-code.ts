@@ -72,6 +72,25 @@ export class LineRegistry {
     if (marked) sketches.push(marked);
     return true;
   }
+
+  /**
+   * Claims a slight rewrite of a line the file has (it is close to it on purpose): refused only when
+   * the file already has this very line; from then on, lines close to it are refused like any other.
+   */
+  claimRewrite(path: string, line: string): boolean {
+    let set = this.#used.get(path);
+    if (!set) this.#used.set(path, (set = new Set()));
+    const key = normalForm(line);
+    if (set.has(key)) return false;
+    set.add(key);
+    const sketch = decodeSketch(this.#sketcher.sketch(casedLine(line)));
+    if (sketch) {
+      let sketches = this.#sketches.get(path);
+      if (!sketches) this.#sketches.set(path, (sketches = []));
+      sketches.push(markTokens(sketch));
+    }
+    return true;
+  }
 }
 
 /** A sketch with its tokens marked in 128 bits (by hash), and the characters of its tokens under each bit. */

@@ -1,9 +1,10 @@
 /*
  * Screenshots of the metrics pages for the README, from a running demo (`npm run demo`): signs in
  * as the demo's owner through the demo sign-in page in Debian's Chromium and saves
- * docs/screenshots/*.png: the overview (tiles with their change vs the previous period), the
- * overview narrowed to one repository, the people, repositories, one repository and pull requests
- * pages.
+ * docs/screenshots/*.png: the overview (tiles with their change vs the previous period), its
+ * Durability section (over the last 90 days: the demo's whole history, so PRs old enough for 30
+ * days count), the overview narrowed to one repository, the people, teams, repositories, one
+ * repository and pull requests pages.
  *
  *   npm run demo            # in one terminal
  *   npm run screenshots     # in another (BASE_URL=http://localhost:3000 by default)
@@ -34,6 +35,11 @@ try {
   await page.goto(`${base}/orgs/${org}?range=30d`);
   await page.waitForSelector('canvas[data-drawn="true"][data-chart="merged"]');
   await save(page, 'overview', 1180);
+  await page.goto(`${base}/orgs/${org}?range=90d`);
+  await page.waitForSelector('canvas[data-drawn="true"][data-chart="durability"]');
+  const durability = page.locator('section[data-durability]');
+  await durability.screenshot({ path: `${out}/overview-durability.png` });
+  saved.push(`${out}/overview-durability.png`);
   // The first repository the filter offers (they are listed by name).
   const repository = await page.locator('form[data-filter="repository"] select option:not([value=""])').first().getAttribute('value');
   await page.goto(`${base}/orgs/${org}?range=30d&repository=${encodeURIComponent(repository!)}`);
@@ -41,6 +47,8 @@ try {
   await save(page, 'overview-repository', 1180);
   await page.goto(`${base}/orgs/${org}/users?range=30d&sort=pull_requests_with_claude_code&dir=desc`);
   await save(page, 'people', 760);
+  await page.goto(`${base}/orgs/${org}/teams?range=30d`);
+  await save(page, 'teams', 760);
   await page.goto(`${base}/orgs/${org}/repositories?range=30d`);
   await save(page, 'repositories', 560);
   await page.goto(`${base}/orgs/${org}/repositories/${repository}?range=30d`);

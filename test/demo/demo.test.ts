@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type Demo } from '../../demo/build-demo.js';
-import { expectedFigures } from '../../demo/expected-figures.js';
+import { sessionTelemetry } from '../../demo/claude-code-telemetry.js';
+import { expectedFigures, expectedLineLives, expectedTeams } from '../../demo/expected-figures.js';
 import { DEMO_SIGN_IN_TITLE } from '../../demo/fake-github.js';
 import { compareOutcomes, type OutcomePr } from '../../src/outcomes/outcome-comparison.js';
 
@@ -202,6 +203,100 @@ describe('the demo organization', () => {
     const expected = expectedFigures(demo.plan);
     const org = await api(`/outcomes?${query(whole())}`);
     expect(org.cost_per_pr_usd).toBe(Math.round((micros / 1e6 / expected.pullRequests.withClaudeCode) * 100) / 100);
+  });
+
+  it("shows the planted teams: GitHub's teams (a person in two counts in each) and a team only telemetry names, the org never double counted", async () => {
+    const telemetryDays = (login: string) =>
+      new Set(
+        demo.plan.sessions
+          .filter((s) => s.person.login === login)
+          .flatMap((s) => sessionTelemetry(s))
+          .filter((r) => r.path !== '/hooks/claude-code')
+          .map((r) => new Date(r.at).toISOString().slice(0, 10)),
+      );
+    const expected = expectedTeams(demo.plan, telemetryDays);
+    const teams = await api<{ data: any[] }>(`/teams?${query(whole())}`);
+    expect(teams.data.map((t) => [t.slug, t.source])).toEqual(expected.map((t) => [t.slug, t.source]));
+    for (const t of expected) {
+      const row = teams.data.find((x) => x.slug === t.slug)!;
+      expect([t.slug, row.pull_requests_merged, row.pull_requests_with_claude_code, row.lines_committed]).toEqual([
+        t.slug,
+        t.pullRequestsMerged,
+        t.pullRequestsWithClaudeCode,
+        t.linesCommitted,
+      ]);
+    }
+    // What was planted: sam is in platform and data, lena's Claude Code says "Design Systems".
+    const sam = demo.plan.people.find((p) => p.login === 'sam')!;
+    expect(sam.teams).toEqual(expect.arrayContaining(['platform', 'data']));
+    const samsPrs = demo.plan.pullRequests.filter((p) => p.mergedAt !== null && (p.creditedTo ?? p.author).login === 'sam').length;
+    expect(samsPrs).toBeGreaterThan(0);
+    const row = (slug: string) => teams.data.find((x) => x.slug === slug)!;
+    expect(row('design-systems')).toMatchObject({ source: 'telemetry', name: 'design-systems' });
+    expect(row('design-systems').pull_requests_merged).toBeGreaterThan(0);
+    // The org's total is its own: platform and data both count sam's PRs, the summary once.
+    const summary = await api(`/summary?${query(whole())}`);
+    const teamOf = (login: string) => demo.plan.people.find((p) => p.login === login)!.team;
+    const merged = demo.plan.pullRequests.filter((p) => p.mergedAt !== null && (p.author.type !== 'Bot' || p.creditedTo));
+    expect(row('platform').pull_requests_merged + row('data').pull_requests_merged).toBe(
+      merged.filter((p) => ['platform', 'data'].includes(teamOf((p.creditedTo ?? p.author).login))).length + samsPrs,
+    );
+    expect(summary.pull_requests.merged).toBe(expectedFigures(demo.plan).pullRequests.merged);
+    expect(row('engineering').pull_requests_merged).toBe(summary.pull_requests.merged);
+    // The team filter narrows the summary to the team's row.
+    const platform = await api(`/summary?${query(whole())}&team=platform`);
+    expect(platform.pull_requests.merged).toBe(row('platform').pull_requests_merged);
+  });
+
+  it('recovers the planted churn exactly: each PR\'s lines surviving 14 and 30 days, and churn within 21 days, with vs without Claude Code', async () => {
+    const DAY = 86_400_000;
+    // The processing run's now: the horizons PRs had reached then.
+    const asOf = Date.parse((demo.app.db.$client.prepare('SELECT max(as_of) AS at FROM pull_request_durability').get() as { at: string }).at);
+    const prs = (await api<{ data: any[] }>(`/pull-requests?${query(whole())}&limit=1000`)).data;
+    const lives = expectedLineLives(demo.plan);
+    const ended = (l: (typeof lives)[number], days: number) => l.endedAfterMs.filter((ms) => ms <= days * DAY).length;
+    type Cohort = { prs: number; lines: number; surviving: number };
+    const survival = { true: { d14: [] as Cohort[], d30: [] as Cohort[] }, false: { d14: [] as Cohort[], d30: [] as Cohort[] } };
+    const churn = { true: { prs: 0, lines: 0, deleted: 0 }, false: { prs: 0, lines: 0, deleted: 0 } };
+    for (const l of lives) {
+      const p = l.pullRequest;
+      const row = prs.find((x) => x.repository === p.repository.fullName && x.number === p.number)!;
+      const ref = `${row.repository}#${row.number}`;
+      expect([ref, row.lines_added]).toEqual([ref, l.lines]);
+      const kind = String(row.with_claude_code) as 'true' | 'false';
+      for (const days of [14, 30] as const) {
+        const reached = asOf >= l.mergedAt + days * DAY;
+        expect([ref, days, row[`lines_surviving_${days}d`]]).toEqual([ref, days, reached ? l.lines - ended(l, days) : null]);
+        if (reached && l.lines > 0) survival[kind][`d${days}`].push({ prs: 1, lines: l.lines, surviving: l.lines - ended(l, days) });
+      }
+      expect(row.lines_surviving_90d).toBeNull(); // the demo's 6 weeks reach no 90-day horizon
+      if (asOf >= l.mergedAt + 21 * DAY && l.lines > 0) {
+        churn[kind].prs++;
+        churn[kind].lines += l.lines;
+        churn[kind].deleted += ended(l, 21);
+      }
+    }
+    const sum = (cs: Cohort[]) => {
+      if (cs.length === 0) return null;
+      const t = cs.reduce((a, c) => ({ prs: a.prs + c.prs, lines: a.lines + c.lines, surviving: a.surviving + c.surviving }), { prs: 0, lines: 0, surviving: 0 });
+      return { ...t, rate: Math.round((t.surviving / t.lines) * 10_000) / 10_000 };
+    };
+    const durability = await api(`/durability?${query(whole())}`);
+    for (const [kind, key] of [['true', 'with_claude_code'], ['false', 'without_claude_code']] as const) {
+      expect(durability.survival[key].d14).toEqual(sum(survival[kind].d14));
+      expect(durability.survival[key].d30).toEqual(sum(survival[kind].d30));
+      expect(durability.survival[key].d90).toBeNull();
+      const c = churn[kind];
+      expect(durability.churn_21d[key]).toMatchObject({ ...c, rate: Math.round((c.deleted / c.lines) * 10_000) / 10_000 });
+    }
+    // The plan reworked a larger share of the PRs with Claude Code, and the figures show it: more
+    // churn, fewer lines surviving; some endings were slight rewrites, recognized as such.
+    const planted = demo.plan.plantedEffects.followUpShare;
+    expect(planted.withClaudeCode).toBeGreaterThan(planted.withoutClaudeCode);
+    expect(durability.churn_21d.with_claude_code.rate).toBeGreaterThan(durability.churn_21d.without_claude_code.rate);
+    expect(durability.survival.with_claude_code.d14.rate).toBeLessThan(durability.survival.without_claude_code.d14.rate);
+    expect(durability.churn_21d.with_claude_code.rewritten + durability.churn_21d.without_claude_code.rewritten).toBeGreaterThan(0);
+    expect(durability.churn_21d.with_claude_code.rewritten).toBeLessThan(durability.churn_21d.with_claude_code.deleted);
   });
 
   it('finds Claude Code by every kind of evidence: line matches, commits it made, trailers', async () => {

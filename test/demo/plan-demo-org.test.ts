@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DemoPlan } from '../../demo/demo-plan.js';
-import { expectedFigures } from '../../demo/expected-figures.js';
+import { expectedFigures, expectedLineLives } from '../../demo/expected-figures.js';
 import { planDemoOrg } from '../../demo/plan-demo-org.js';
 import { addedLines, counted, DAY, utcDay } from '../../demo/planning.js';
 import { isCountedLine } from '../../demo/synthetic-code.js';
@@ -133,4 +133,20 @@ function expectARealisticMix(plan: DemoPlan) {
   expect(last.claudeCode.activeUsers).toBeGreaterThan(first.claudeCode.activeUsers);
   const share = (f: typeof first) => (f.pullRequests.merged === 0 ? 0 : f.pullRequests.withClaudeCode / f.pullRequests.merged);
   expect(share(last)).toBeGreaterThan(share(first));
+  // Churn: lines of earlier PRs with and without Claude Code end within 21 days of their merge.
+  const within21 = (withClaudeCode: boolean) =>
+    expectedLineLives(plan).filter((l) => l.pullRequest.expected.linesWithClaudeCode > 0 === withClaudeCode && l.endedAfterMs.some((ms) => ms <= 21 * DAY));
+  expect(within21(true).length).toBeGreaterThan(0);
+  expect(within21(false).length).toBeGreaterThan(0);
+  // A follow-up's deleted lines are lines its PR's repository had in that file from earlier PRs.
+  const followUps = plan.pullRequests.filter((p) => p.branch.includes('/follow-up-'));
+  expect(followUps.length).toBeGreaterThan(0);
+  for (const f of followUps) {
+    const file = f.commits[0]!.files[0]!;
+    const earlier = plan.pullRequests
+      .filter((p) => p !== f && p.repository === f.repository && p.createdAt < f.createdAt)
+      .flatMap((p) => p.commits.flatMap((c) => c.files.filter((x) => x.path === file.path)));
+    const added = new Set(addedLines(earlier));
+    for (const h of file.hunks) for (const l of h.lines) if (l.startsWith('-')) expect(added.has(l.slice(1))).toBe(true);
+  }
 }
