@@ -1,11 +1,10 @@
 import type { Db } from '../db/client.js';
 import { dataProcessedAt } from '../db/metrics-queries.js';
-import { processingProgress } from '../db/processing-progress.js';
 import { durabilityPullRequests } from '../db/pull-request-durability.js';
 import { isInTeamOn, teamPersonDays } from '../db/team-queries.js';
-import { teamsChangedAt } from '../db/teams.js';
 import { compareDurability, type DurabilityCohort } from '../durability/durability-comparison.js';
 import type { DayRange } from '../utc-days.js';
+import { rememberedReports, reportKey } from './remembered-reports.js';
 
 /*
  * The durability report (spec: Outcomes, "Durability"): of the lines the range's merged PRs added,
@@ -63,34 +62,12 @@ const qualifying = (c: DurabilityCohort) => ({
 
 export type DurabilityReport = ReturnType<typeof durabilityReport>;
 
-/** Reports already computed, per database, by what they were asked for and the processing they saw. */
-const remembered = new WeakMap<object, Map<string, DurabilityReport>>();
+const remembered = rememberedReports<DurabilityReport>();
 
 /**
  * `durabilityReport`, computed once per processing run: its figures change only when processing
- * writes, or, for a team, when its members change. Keyed by the last run and its heartbeat (and
- * the teams' last change), like the outcomes report; 64 kept.
+ * writes, or, for a team, when its members change (`reportKey`).
  */
 export function durabilityReportOnce(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}): DurabilityReport {
-  let reports = remembered.get(db.$client);
-  if (!reports) remembered.set(db.$client, (reports = new Map()));
-  const progress = processingProgress(db);
-  const key = JSON.stringify([
-    org,
-    range.startDate,
-    range.endDate,
-    slice.repository?.toLowerCase() ?? null,
-    slice.login ?? null,
-    slice.team ?? null,
-    slice.team ? teamsChangedAt(db, org) : null,
-    progress.lastRunId,
-    progress.lastHeartbeatAt,
-  ]);
-  let report = reports.get(key);
-  if (!report) {
-    report = durabilityReport(db, org, range, slice);
-    reports.set(key, report);
-    if (reports.size > 64) reports.delete(reports.keys().next().value!);
-  }
-  return report;
+  return remembered.get(db, reportKey(db, org, range, slice), () => durabilityReport(db, org, range, slice));
 }

@@ -1,8 +1,6 @@
 import type { Db } from '../db/client.js';
 import { dataProcessedAt, orgDays, userDays, type MetricTotals } from '../db/metrics-queries.js';
-import { processingProgress } from '../db/processing-progress.js';
 import { isInTeamOn, teamDays, teamPersonDays } from '../db/team-queries.js';
-import { teamsChangedAt } from '../db/teams.js';
 import { outcomeColumns } from '../db/pull-request-outcomes.js';
 import {
   compareOutcomesInSteps,
@@ -15,6 +13,7 @@ import {
   type OutcomeColumns,
 } from '../outcomes/outcome-comparison.js';
 import { addDays, type DayRange } from '../utc-days.js';
+import { processingStamp, rememberedReports, reportKey } from './remembered-reports.js';
 import { usdOfMicro } from './report.js';
 
 /*
@@ -132,49 +131,28 @@ export function outcomesReport(db: Db, org: string, range: DayRange, slice: Outc
 
 export type OutcomesReport = ReturnType<typeof outcomesReport>;
 
-/** The last processing run and its heartbeat: the figures change only when these do. */
-function processingStamp(db: Db): string {
-  const progress = processingProgress(db);
-  return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
-}
 
-/** Reports already computed (or being computed), per database, by what they were asked for and the processing they saw. */
-const remembered = new WeakMap<object, Map<string, Promise<OutcomesReport>>>();
+const remembered = rememberedReports<Promise<OutcomesReport>>();
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * `outcomesReport` for the API, computed once per processing run: every figure in it
- * (attributions, outcomes, daily spend) changes only when processing writes. Keyed by the last run
- * and its heartbeat, like the pages' figures; at most 64 reports are kept, the oldest dropped
- * first. It is computed in steps with other requests let in between them, and requests for the
- * same report while it is computed wait for that one computation.
+ * `outcomesReport` for the API, computed once per processing run (`reportKey`: every figure in it
+ * changes only when processing writes, or a team's members change). It is computed in steps with
+ * other requests let in between them, and requests for the same report while it is computed wait
+ * for that one computation.
  */
 export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): Promise<OutcomesReport> {
-  let reports = remembered.get(db.$client);
-  if (!reports) remembered.set(db.$client, (reports = new Map()));
-  const key = JSON.stringify([
-    org,
-    range.startDate,
-    range.endDate,
-    slice.repository?.toLowerCase() ?? null,
-    slice.login ?? null,
-    slice.team ?? null,
-    slice.team ? teamsChangedAt(db, org) : null,
-    processingStamp(db),
-  ]);
-  let report = reports.get(key);
-  if (!report) {
+  const key = reportKey(db, org, range, slice);
+  return remembered.get(db, key, () => {
     const steps = outcomesReportInSteps(db, org, range, slice);
-    report = (async () => {
+    const report = (async () => {
       for (let next = steps.next(); ; next = steps.next()) {
         if (next.done) return next.value;
         await nextTurn();
       }
     })();
-    reports.set(key, report);
-    report.catch(() => reports.delete(key));
-    if (reports.size > 64) reports.delete(reports.keys().next().value!);
-  }
-  return report;
+    report.catch(() => remembered.forget(db, key));
+    return report;
+  });
 }

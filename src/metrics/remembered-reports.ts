@@ -1,0 +1,67 @@
+import type { Db } from '../db/client.js';
+import { processingProgress } from '../db/processing-progress.js';
+import { teamsChangedAt } from '../db/teams.js';
+import type { DayRange } from '../utc-days.js';
+
+/*
+ * Reports the API answers again from memory until what they read changes: stored figures change
+ * only when processing writes (its last run and heartbeat), and a team's slice also when its
+ * members change. One key rule and one bounded store for every such report (outcomes, durability).
+ */
+
+/** What a sliced report is asked for. */
+export interface ReportSlice {
+  repository?: string | undefined;
+  login?: string | undefined;
+  team?: string | undefined;
+}
+
+/** The last processing run and its heartbeat: the stored figures change only when these do. */
+export function processingStamp(db: Db): string {
+  const progress = processingProgress(db);
+  return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
+}
+
+/** A report's key: what it was asked for, and the state of what it reads. */
+export function reportKey(db: Db, org: string, range: DayRange, slice: ReportSlice): string {
+  return JSON.stringify([
+    org,
+    range.startDate,
+    range.endDate,
+    slice.repository?.toLowerCase() ?? null,
+    slice.login ?? null,
+    slice.team ?? null,
+    slice.team ? teamsChangedAt(db, org) : null,
+    processingStamp(db),
+  ]);
+}
+
+/** How many reports of one kind are kept per database, the oldest dropped first. */
+const KEPT = 64;
+
+/** A store of one kind of report per database, by `reportKey`. */
+export function rememberedReports<T>() {
+  const byDatabase = new WeakMap<object, Map<string, T>>();
+  const reportsOf = (db: Db) => {
+    let reports = byDatabase.get(db.$client);
+    if (!reports) byDatabase.set(db.$client, (reports = new Map()));
+    return reports;
+  };
+  return {
+    /** The report under `key`, computed (and kept) when it is not there yet. */
+    get(db: Db, key: string, compute: () => T): T {
+      const reports = reportsOf(db);
+      let report = reports.get(key);
+      if (report === undefined) {
+        report = compute();
+        reports.set(key, report);
+        if (reports.size > KEPT) reports.delete(reports.keys().next().value!);
+      }
+      return report;
+    },
+    /** Drops the report under `key` (one whose computation failed). */
+    forget(db: Db, key: string): void {
+      reportsOf(db).delete(key);
+    },
+  };
+}
