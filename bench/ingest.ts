@@ -119,14 +119,19 @@ function post(agent: Agent, port: number, token: string, b: Body): Promise<numbe
   });
 }
 
-/** Sends the bodies over CONCURRENCY keep-alive connections; every answer must be 200. */
-async function send(server: Server, bodies: Body[]): Promise<{ seconds: number; points: number }> {
+/**
+ * Sends the bodies over CONCURRENCY keep-alive connections; every answer must be 200. Given several
+ * servers (replicas), the connections are spread evenly over them.
+ */
+export async function send(to: Server | Server[], bodies: Body[]): Promise<{ seconds: number; points: number }> {
+  const servers = Array.isArray(to) ? to : [to];
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let next = 0;
   let points = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: CONCURRENCY }, async (_, connection) => {
+      const server = servers[connection % servers.length]!;
       while (next < bodies.length) {
         const b = bodies[next++]!;
         const status = await post(agent, server.port, server.token, b);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { sql } from 'drizzle-orm';
 import { createDb } from '../src/db/client.js';
 import {
   linkPullRequestCommits,
@@ -27,7 +28,7 @@ import type { AppServer } from '../src/app-server.js';
 
 const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'process' | 'api', string, string];
 const size = JSON.parse(sizeJson) as OrgSize;
-const db = createDb(dbPath);
+const db = await createDb(dbPath);
 
 // mulberry32: a small deterministic PRNG, so every run generates the same org.
 let seed = 0x5eed;
@@ -89,7 +90,7 @@ const claudeUser = (dev: number) => dev % 10 < 6; // 60% of developers use Claud
 
 if (mode === 'api') {
   // The metrics API and pages over HTTP on the processed org: latency of each route beside /healthz.
-  db.$client.close();
+  await db.close();
   const { startAppServer } = await import('../src/app-server.js');
   const { loadConfig } = await import('../src/config.js');
   const { createApiKey } = await import('../src/db/api-keys.js');
@@ -106,12 +107,12 @@ if (mode === 'api') {
     SEATS: String(size.developers),
   });
   const app = await startAppServer({ config, log: pino({ level: 'silent' }), startWorker: false });
-  const { key } = createApiKey(app.db, { org: ORG });
+  const { key } = await createApiKey(app.db, { org: ORG });
   // The pages' access check asks GitHub, which a benchmark has none of: the org owner's answer is
   // given here, at that one boundary; everything after it (session, queries, rendering) is the app's.
   const owner = { roleOf: async () => 'owner' as const, forget: () => undefined, isMember: async () => true };
   const pages = await startAppServer({ config, log: pino({ level: 'silent' }), startWorker: false, pagesAccess: owner });
-  const session = createWebSession(pages.db, { login: 'bench-owner', id: 1 });
+  const session = await createWebSession(pages.db, { login: 'bench-owner', id: 1 });
   const cookie = (await serializeSigned('ccm_session', session.id, config.sessionSecret!)).split(';')[0]!;
   const range = `start_date=${day(0)}&end_date=${day(size.days - 1)}`;
   const month = `starting_at=${day(size.days - 31)}&ending_at=${day(size.days - 1)}`;
@@ -187,36 +188,35 @@ if (mode === 'process') {
   t0 = performance.now();
   await runProcessing(db, { org: ORG, fromDay: day(size.days - 1), toDay: day(size.days - 1), trigger: 'bench' });
   const oneDaySeconds = (performance.now() - t0) / 1000;
-  const withClaudeCode = (db.$client.prepare('SELECT count(*) AS n FROM attributions WHERE with_claude_code = 1').get() as { n: number }).n;
+  const withClaudeCode = (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM attributions WHERE with_claude_code = TRUE`))!.n;
   let linesWithClaudeCode = 0;
   let editedLines = 0;
-  for (const row of db.$client.prepare('SELECT lines_with_claude_code AS n, evidence FROM attributions').iterate() as Iterable<{ n: number; evidence: string }>) {
-    linesWithClaudeCode += row.n;
-    for (const e of JSON.parse(row.evidence) as { kind: string; files?: { edited?: number }[] }[]) {
+  await db.eachRow(sql`SELECT lines_with_claude_code AS n, evidence FROM attributions`, (row) => {
+    const [n, evidence] = row as [number, string];
+    linesWithClaudeCode += n;
+    for (const e of JSON.parse(evidence) as { kind: string; files?: { edited?: number }[] }[]) {
       if (e.kind === 'line_match') for (const f of e.files ?? []) editedLines += f.edited ?? 0;
     }
-  }
+  });
   const status = readFileSync('/proc/self/status', 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  const outcomeFacts = db.$client
-    .prepare(
-      `SELECT (SELECT count(*) FROM pull_request_reviews) AS reviews, (SELECT count(*) FROM pull_request_outcomes WHERE reverted_by IS NOT NULL) AS reverted,
-              (SELECT count(*) FROM pull_requests WHERE opened_as_draft = 1) AS drafts`,
-    )
-    .get() as { reviews: number; reverted: number; drafts: number };
+  const outcomeFacts = (await db.get<{ reviews: number; reverted: number; drafts: number }>(
+    sql`SELECT (SELECT count(*) FROM pull_request_reviews) AS reviews, (SELECT count(*) FROM pull_request_outcomes WHERE reverted_by IS NOT NULL) AS reverted,
+              (SELECT count(*) FROM pull_requests WHERE opened_as_draft = TRUE) AS drafts`,
+  ))!;
   // Durability's step on its own, its replay of the last 104 days forced (a run replays a repository
   // whose changes changed since its last replay): its share of the recompute. Then as a run that
   // finds nothing new sees it.
-  db.$client.prepare('DELETE FROM repository_durability_replays').run();
+  await db.run(sql`DELETE FROM repository_durability_replays`);
   t0 = performance.now();
   await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
   const durabilitySeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   await updateDurability(db, { org: ORG, now: new Date(), write: async (w) => w() });
   const durabilityUnchangedSeconds = (performance.now() - t0) / 1000;
-  const churn = db.$client
-    .prepare('SELECT sum(lines) AS lines, sum(deleted_21d) AS deleted, sum(CASE WHEN deleted_21d IS NULL THEN 0 ELSE lines END) AS old FROM pull_request_durability')
-    .get() as { lines: number; deleted: number; old: number };
+  const churn = (await db.get<{ lines: number; deleted: number; old: number }>(
+    sql`SELECT sum(lines) AS lines, sum(deleted_21d) AS deleted, sum(CASE WHEN deleted_21d IS NULL THEN 0 ELSE lines END) AS old FROM pull_request_durability`,
+  ))!;
   console.log(
     JSON.stringify({
       fullSeconds,
@@ -241,8 +241,8 @@ if (mode === 'process') {
 
 const started = performance.now();
 const at = new Date(END).toISOString();
-db.transaction((tx) => {
-  upsertInstallation(tx, {
+await db.transaction(async (tx) => {
+  await upsertInstallation(tx, {
     id: 1,
     accountId: 1,
     accountLogin: ORG,
@@ -253,9 +253,9 @@ db.transaction((tx) => {
     updatedAt: at,
   });
   for (let r = 0; r < REPOS; r++) {
-    upsertRepository(tx, { id: 1000 + r, ownerLogin: ORG, name: `repo-${r}`, fullName: `${ORG}/repo-${r}`, private: true, defaultBranch: 'main' }, 1, at);
+    await upsertRepository(tx, { id: 1000 + r, ownerLogin: ORG, name: `repo-${r}`, fullName: `${ORG}/repo-${r}`, private: true, defaultBranch: 'main' }, 1, at);
   }
-  for (let d = 0; d < size.developers; d++) upsertGitHubUser(tx, { id: 10_000 + d, login: `dev-${d}`, type: 'User' }, at);
+  for (let d = 0; d < size.developers; d++) await upsertGitHubUser(tx, { id: 10_000 + d, login: `dev-${d}`, type: 'User' }, at);
 });
 
 // Claude Code: one session per Claude-using developer and day, writing into the files PRs will touch.
@@ -263,21 +263,21 @@ const sessionsPerDay = size.developers * 0.6;
 const linesPerSession = Math.max(1, Math.round(size.sessionLines / (sessionsPerDay * size.days)));
 const written = new Map<string, { path: string; fps: number[] }[]>(); // `${dev}:${dayIndex}` → files
 for (let i = 0; i < size.days; i++) {
-  db.$client
-    .transaction(() => {
+  await db.transaction(
+    async (tx) => {
       for (let dev = 0; dev < size.developers; dev++) {
         if (!claudeUser(dev)) continue;
         const id = `s-${dev}-${i}`;
         const iso = `${day(i)}T10:00:00.000Z`;
         // Each developer's sessions work in one repository (its folder is named after it), where their PRs with Claude Code land.
         const cwd = `/home/dev-${dev}/src/repo-${dev % REPOS}`;
-        recordSession(db, { id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
+        await recordSession(tx, { id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
         const files: { path: string; fps: number[] }[] = [];
         for (let f = 0; f < FILES_PER_PR; f++) {
           const fps = Array.from({ length: Math.ceil(linesPerSession / FILES_PER_PR) }, fingerprint);
           const path = `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
           files.push({ path, fps });
-          addSessionLineFingerprints(db, {
+          await addSessionLineFingerprints(tx, {
             sessionId: id,
             path,
             org: ORG,
@@ -287,7 +287,7 @@ for (let i = 0; i < size.days; i++) {
           });
         }
         written.set(`${dev}:${i}`, files);
-        addTelemetryCounters(db, [
+        await addTelemetryCounters(tx, [
           { org: ORG, day: day(i), sessionId: id, metric: 'sessions', dimension: '', value: 1 },
           { org: ORG, day: day(i), sessionId: id, metric: 'lines_added', dimension: '', value: linesPerSession },
           { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Edit:accept', value: 8 },
@@ -296,14 +296,15 @@ for (let i = 0; i < size.days; i++) {
           { org: ORG, day: day(i), sessionId: id, metric: 'tokens', dimension: 'claude-sonnet-4-5:input', value: 120_000 },
           { org: ORG, day: day(i), sessionId: id, metric: 'active_time_seconds', dimension: 'cli', value: 1800 },
         ], iso);
-        addApiRequests(db, [{ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 }], iso);
+        await addApiRequests(tx, [{ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 }], iso);
       }
-    })
-    .immediate();
+    },
+    { behavior: 'immediate' },
+  );
 }
-db.transaction((tx) => {
+await db.transaction(async (tx) => {
   for (let dev = 0; dev < size.developers; dev++) {
-    linkIdentity(tx, { org: ORG, kind: 'email', value: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, source: 'personal_token', createdAt: at });
+    await linkIdentity(tx, { org: ORG, kind: 'email', value: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, source: 'personal_token', createdAt: at });
   }
 });
 
@@ -331,7 +332,7 @@ const CHURN_DELETED = 0.3;
 /** Per repository, the files PRs added lately and their lines still there. */
 const recentFiles = new Map<number, { path: string; fps: number[] }[]>();
 for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
-  db.transaction((tx) => {
+  await db.transaction(async (tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
       const dev = pick(size.developers);
       const randomRepository = pick(REPOS);
@@ -350,7 +351,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
       const created = merged - (reviewHours + pickupHours + draftHours) * HOUR_MS;
       const firstCommit = created - pace * random() * 72 * HOUR_MS;
       const sha = prId.toString(16).padStart(40, '0');
-      upsertPullRequest(tx, {
+      await upsertPullRequest(tx, {
         id: prId,
         repositoryId,
         number: prId,
@@ -373,28 +374,28 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         deletions: 10,
         changedFiles: FILES_PER_PR,
       });
-      recordDraftChange(tx, { pullRequestId: prId, action: 'opened', at: iso(created), draft: draftHours > 0 });
-      if (draftHours > 0) recordDraftChange(tx, { pullRequestId: prId, action: 'ready_for_review', at: iso(created + draftHours * HOUR_MS), draft: false });
+      await recordDraftChange(tx, { pullRequestId: prId, action: 'opened', at: iso(created), draft: draftHours > 0 });
+      if (draftHours > 0) await recordDraftChange(tx, { pullRequestId: prId, action: 'ready_for_review', at: iso(created + draftHours * HOUR_MS), draft: false });
       const commitIds: number[] = [];
       const commitCount = 1 + pick(3);
       for (let c = 0; c < commitCount; c++) {
         const message = c === 0 && reverts ? `Revert "Change ${reverts.id}"\n\nThis reverts commit ${reverts.sha}.` : `Change ${prId}${c ? ` (${c + 1})` : ''}`;
         const authoredAt = iso(c === 0 ? firstCommit : firstCommit + random() * (merged - firstCommit));
         const commitSha = c === 0 ? sha : `${prId.toString(16).padStart(32, '0')}${c.toString(16).padStart(8, '0')}`;
-        commitIds.push(upsertCommit(tx, { repositoryId, sha: commitSha, message, authorLogin: `dev-${dev}`, authoredAt, committedAt: authoredAt, claudeCodeTrailer: false }));
+        commitIds.push(await upsertCommit(tx, { repositoryId, sha: commitSha, message, authorLogin: `dev-${dev}`, authoredAt, committedAt: authoredAt, claudeCodeTrailer: false }));
       }
-      linkPullRequestCommits(tx, prId, commitIds);
+      await linkPullRequestCommits(tx, prId, commitIds);
       if (!reverts && random() < 0.5) revertable.push({ id: prId, repositoryId, sha, merged });
       // Reviews: a bot's comment at once now and then, the first teammate's review after pickup, more rounds after it.
       const ready = created + draftHours * HOUR_MS;
-      if (random() < 0.3) recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: 'review-bot[bot]', reviewerIsBot: true, state: 'COMMENTED', submittedAt: iso(ready + 5 * 60_000) });
+      if (random() < 0.3) await recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: 'review-bot[bot]', reviewerIsBot: true, state: 'COMMENTED', submittedAt: iso(ready + 5 * 60_000) });
       if (random() < 0.9) {
         const rounds = 1 + pick(3);
         let at = ready + pickupHours * HOUR_MS;
         for (let r = 0; r < rounds; r++) {
           const state = r === rounds - 1 ? 'APPROVED' : REVIEW_STATES[pick(2)]!;
-          recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${teammate(dev)}`, state, submittedAt: iso(at) });
-          if (random() < 0.2) recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${dev}`, state: 'COMMENTED', submittedAt: iso(at + 10 * 60_000) });
+          await recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${teammate(dev)}`, state, submittedAt: iso(at) });
+          if (random() < 0.2) await recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${dev}`, state: 'COMMENTED', submittedAt: iso(at + 10 * 60_000) });
           at += ((merged - at) * random()) / 2;
         }
       }
@@ -445,18 +446,18 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           deletedFingerprints,
         };
       });
-      replaceChangedFiles(tx, { pullRequestId: prId }, files);
-      markPullRequestEnriched(tx, prId, mergedAt);
+      await replaceChangedFiles(tx, { pullRequestId: prId }, files);
+      await markPullRequestEnriched(tx, prId, mergedAt);
     }
   });
 }
 written.clear();
 // A few reverts pushed straight to the default branch, as `git revert` and `git push` make them.
-db.transaction((tx) => {
+await db.transaction(async (tx) => {
   for (let n = 0; n < size.pullRequests / 400 && revertable.length > 0; n++) {
     const reverted = revertable.splice(pick(revertable.length), 1)[0]!;
     const at = iso(reverted.merged + (1 + random() * 72) * HOUR_MS);
-    upsertCommit(tx, {
+    await upsertCommit(tx, {
       repositoryId: reverted.repositoryId,
       sha: `f${reverted.sha.slice(1)}`,
       message: `Revert "Change ${reverted.id}"\n\nThis reverts commit ${reverted.sha}.`,

@@ -41,13 +41,13 @@ interface ChildResult {
   churnRate: number;
 }
 
-async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
+export async function runChild(size: OrgSize, dbPath: string): Promise<ChildResult> {
   const generated = await child<{ generateSeconds: number }>('generate', size, dbPath);
   const processed = await child<Omit<ChildResult, 'generateSeconds'>>('process', size, dbPath);
   return { ...generated, ...processed };
 }
 
-function child<T>(mode: 'generate' | 'process' | 'api', size: OrgSize, dbPath: string): Promise<T> {
+export function child<T>(mode: 'generate' | 'process' | 'api', size: OrgSize, dbPath: string): Promise<T> {
   return new Promise((done, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/processing-child.ts', mode, dbPath, JSON.stringify(size)], {
       cwd: ROOT,

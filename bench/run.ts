@@ -1,5 +1,6 @@
 import { benchContention } from './contention.js';
 import { benchIngest, type Figure } from './ingest.js';
+import { benchPostgres } from './postgres.js';
 import { benchProcessing } from './processing.js';
 
 /* `npm run bench`: every benchmark of the project, printed as one table. Not a test. */
@@ -16,7 +17,18 @@ function table(rows: Figure[]): string {
 // --quick: a smaller run of each benchmark, for a fast look; --only=ingest|contention|processing: one of them.
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+// --engine postgres: ingest, processing and the API on PostgreSQL beside SQLite, in one run.
+const engine = process.argv.find((a) => a.startsWith('--engine'))?.split('=')[1] ?? process.argv[process.argv.indexOf('--engine') + 1];
 const figures: Figure[] = [];
+if (process.argv.some((a) => a.startsWith('--engine')) && engine !== 'postgres' && engine !== 'sqlite') {
+  console.error('--engine is sqlite (the default) or postgres');
+  process.exit(2);
+}
+if (engine === 'postgres') {
+  figures.push(...(await benchPostgres({ scale: quick ? 0.1 : 1, only })));
+  console.log(table(figures));
+  process.exit(0);
+}
 if (!only || only === 'ingest') figures.push(...(await benchIngest({ millionPoints: !quick })));
 if (!only || only === 'contention') figures.push(...(await benchContention({ cycles: quick ? 1 : 3 })));
 if (!only || only === 'processing') figures.push(...(await benchProcessing(quick ? 0.1 : 1)));

@@ -4,10 +4,13 @@ import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { startAppServer, type AppServer } from '../src/app-server.js';
 import { loadConfig, type LogLevel } from '../src/config.js';
+import { sql } from 'drizzle-orm';
 import { createApiKey } from '../src/db/api-keys.js';
+import type { Db } from '../src/db/client.js';
 import { createIngestToken } from '../src/db/ingest-tokens.js';
 import { countJobsByStatus, lastFailedJobs } from '../src/jobs/job-queue.js';
 import { createLogger } from '../src/logger.js';
+import { isPostgresUrl } from '../src/db/postgres-client.js';
 import { runProcessing } from '../src/processing/run-processing.js';
 import { sessionTelemetry } from './claude-code-telemetry.js';
 import { DemoBrowser, signInToDemo } from './demo-browser.js';
@@ -25,7 +28,7 @@ import { planDemoOrg } from './plan-demo-org.js';
 
 /*
  * `npm run demo`, as a function: plans the demo organization, starts the stand-in GitHub and the
- * real app (real port, real SQLite file), and feeds the app through its real doors — signed
+ * real app (real port, real SQLite file or PostgreSQL database), and feeds the app through its real doors — signed
  * webhooks, OTLP exports and hook calls with an ingest token — while the app enriches merged PRs
  * from the stand-in GitHub with its job queue; then processing runs over the whole range. An
  * already built demo directory is served again as it is.
@@ -37,6 +40,11 @@ import { planDemoOrg } from './plan-demo-org.js';
 export interface DemoOptions {
   /** Where the demo database (`demo.db`) and its marker (`demo.json`) live. */
   dir?: string;
+  /**
+   * A PostgreSQL database (`postgres://…`) to build the demo in instead of `demo.db`: it must be
+   * empty (migrated or not) unless `dir`'s marker says the demo was built in it.
+   */
+  databaseUrl?: string;
   /** The app's port (0: any free port). */
   port?: number;
   host?: string;
@@ -48,7 +56,7 @@ export interface DemoOptions {
   /** Developers in the organization (1…25). */
   developers?: number;
   days?: number;
-  /** Deletes the demo database first. */
+  /** Deletes the demo database first (on PostgreSQL, the marker only: the database must be an empty one). */
   reset?: boolean;
   logLevel?: LogLevel;
   onProgress?: (message: string) => void;
@@ -63,6 +71,7 @@ export interface Demo {
   apiKey: string;
   /** False when an already built demo was opened. */
   built: boolean;
+  /** The SQLite file, or the PostgreSQL URL. */
   databasePath: string;
   /** Milliseconds per phase of the build (empty when reopened). */
   timings: Record<string, number>;
@@ -71,8 +80,8 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
-const DEMO_OAUTH = { clientId: 'Iv1.demo0000000000', clientSecret: 'demo-client-secret' };
+export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret';
+export const DEMO_OAUTH = { clientId: 'Iv1.demo0000000000', clientSecret: 'demo-client-secret' };
 const MARKER_VERSION = 1;
 
 interface Marker {
@@ -90,9 +99,9 @@ function deleteDemo(dir: string): void {
   for (const name of ['demo.db', 'demo.db-wal', 'demo.db-shm', 'demo.json']) rmSync(join(dir, name), { force: true });
 }
 
-function readMarker(dir: string): Marker | undefined {
+function readMarker(dir: string, onPostgres: boolean): Marker | undefined {
   const path = join(dir, 'demo.json');
-  if (!existsSync(path) || !existsSync(join(dir, 'demo.db'))) return undefined;
+  if (!existsSync(path) || (!onPostgres && !existsSync(join(dir, 'demo.db')))) return undefined;
   try {
     const marker = JSON.parse(readFileSync(path, 'utf8')) as Marker;
     return marker.version === MARKER_VERSION ? marker : undefined;
@@ -103,12 +112,23 @@ function readMarker(dir: string): Marker | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A PostgreSQL database cannot be deleted like a file: a build starts only on one that holds no
+ * data yet, so the history is never sent twice into one database.
+ */
+async function assertEmpty(db: Db, url: string): Promise<void> {
+  const held = await db.get<{ n: number }>(sql`SELECT (SELECT count(*) FROM webhook_deliveries) + (SELECT count(*) FROM otlp_exports) AS n`);
+  if (held && held.n > 0) throw new Error(`The demo database ${new URL(url).pathname.slice(1)} already holds data: build the demo into an empty PostgreSQL database`);
+}
+
 export async function buildDemo(options: DemoOptions = {}): Promise<Demo> {
   const dir = resolve(options.dir ?? 'data');
   const progress = options.onProgress ?? (() => {});
+  const onPostgres = options.databaseUrl !== undefined;
+  if (onPostgres && !isPostgresUrl(options.databaseUrl!)) throw new Error('databaseUrl must be a postgres:// or postgresql:// URL (the SQLite demo lives in dir)');
   mkdirSync(dir, { recursive: true });
   if (options.reset) deleteDemo(dir);
-  const marker = readMarker(dir);
+  const marker = readMarker(dir, onPostgres);
   if (!marker) deleteDemo(dir); // a build that did not finish: start over
 
   const plan = planDemoOrg({
@@ -124,7 +144,7 @@ export async function buildDemo(options: DemoOptions = {}): Promise<Demo> {
   let replayAt: number | undefined;
   const now = () => new Date(replayAt ?? Date.now());
 
-  const databasePath = join(dir, 'demo.db');
+  const databasePath = options.databaseUrl ?? join(dir, 'demo.db');
   const config = loadConfig({
     PORT: String(port),
     HOST: options.host ?? '127.0.0.1',
@@ -157,6 +177,7 @@ export async function buildDemo(options: DemoOptions = {}): Promise<Demo> {
   const sent: Record<string, number> = {};
   try {
     if (!marker) {
+      if (onPostgres) await assertEmpty(app.db, databasePath);
       const started = performance.now();
       await replayHistory({ app, plan, progress, setClock: (at) => (replayAt = at), timings, sent });
       writeFileSync(
@@ -177,7 +198,7 @@ export async function buildDemo(options: DemoOptions = {}): Promise<Demo> {
       );
       timings.total = Math.round(performance.now() - started);
     }
-    const { key } = createApiKey(app.db, { org: plan.org.login });
+    const { key } = await createApiKey(app.db, { org: plan.org.login });
     return { app, github, plan, org: plan.org.login, apiKey: key, built: !marker, databasePath, timings, sent, close };
   } catch (error) {
     await close();
@@ -194,10 +215,68 @@ interface ReplayArgs {
   sent: Record<string, number>;
 }
 
-interface TimedRequest {
+/** One request of the demo's history, as data: when it happened, where it goes, its body and headers. */
+export interface HistoryRequest {
   at: number;
   kind: 'webhook' | 'metrics' | 'logs' | 'hook';
-  send: () => Promise<void>;
+  path: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The plan's history as the requests GitHub and Claude Code would send, in time order: signed
+ * webhooks (deliveries numbered in that order), OTLP exports and hook calls with the ingest token
+ * `token`.
+ */
+export function historyRequests(plan: DemoPlan, { token }: { token: string }): HistoryRequest[] {
+  const requests: HistoryRequest[] = [];
+  const webhook = (at: number, event: string, payload: object) => {
+    const body = JSON.stringify(payload);
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/demo',
+      'x-github-event': event,
+      'x-github-hook-installation-target-type': 'integration',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', DEMO_WEBHOOK_SECRET).update(body).digest('hex')}`,
+    };
+    requests.push({ at, kind: 'webhook', path: '/api/github/webhooks', body, headers });
+  };
+  webhook(plan.installedAt, 'installation', installationCreatedPayload(plan));
+  for (const pr of plan.pullRequests) {
+    const repo = pr.repository;
+    pr.pushes.forEach((push, i) => {
+      webhook(push.at, 'push', pushPayload(plan, repo, pr.branch, push.at, pr.author, push.commits.map((commit) => ({ commit, distinct: true }))));
+      if (i > 0) webhook(push.at + 1_000, 'pull_request', pullRequestPayload(plan, pr, 'synchronize', push.at + 1_000, pr.author));
+    });
+    webhook(pr.createdAt, 'pull_request', pullRequestPayload(plan, pr, 'opened', pr.createdAt, pr.author));
+    const readyAt = pr.draft?.readyForReviewAt;
+    if (readyAt) webhook(readyAt, 'pull_request', pullRequestPayload(plan, pr, 'ready_for_review', readyAt, pr.author));
+    for (const review of [...(pr.review ? [pr.review] : []), ...pr.otherReviews]) webhook(review.at, 'pull_request_review', pullRequestReviewPayload(plan, pr, review));
+    if (pr.closedAt !== null) webhook(pr.closedAt, 'pull_request', pullRequestPayload(plan, pr, 'closed', pr.closedAt, pr.mergedBy ?? pr.author));
+    // GitHub also reports each merge as a push to the default branch (the PR's commits and a merge
+    // commit). The app learns nothing from it that the PR does not tell (the merge commit is skipped
+    // as part of the PR), so the demo sends it only for a sample, to keep the build fast.
+    if (pr.mergedAt !== null && pr.number % 5 === 0) {
+      const at = pr.mergedAt + 2_000;
+      const commits = [...pr.commits.map((commit) => ({ commit, distinct: false })), { commit: mergeCommitOf(plan, pr), distinct: true, committer: WEB_FLOW_COMMITTER }];
+      webhook(at, 'push', pushPayload(plan, repo, 'main', at, pr.mergedBy!, commits));
+    }
+  }
+  for (const push of plan.directPushes) {
+    webhook(push.at, 'push', pushPayload(plan, push.repository, 'main', push.at, push.pusher, [{ commit: push.commit, distinct: true }]));
+  }
+  for (const session of plan.sessions) {
+    for (const r of sessionTelemetry(session)) {
+      const kind = r.path === '/v1/metrics' ? 'metrics' : r.path === '/v1/logs' ? 'logs' : 'hook';
+      const body = JSON.stringify(r.body);
+      requests.push({ at: r.at, kind, path: r.path, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'user-agent': 'OTel-OTLP-Exporter-JavaScript/0.57.2' } });
+    }
+  }
+  requests.sort((a, b) => a.at - b.at);
+  let delivery = 0;
+  for (const r of requests) if (r.kind === 'webhook') r.headers['x-github-delivery'] = `demo-${String(++delivery).padStart(6, '0')}`;
+  return requests;
 }
 
 /** Sends the plan's history to the app in time order, lets enrichment finish, then processes. */
@@ -210,7 +289,7 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
       `${plan.directPushes.length} direct pushes, ${plan.sessions.length} Claude Code sessions.`,
   );
 
-  const { token } = createIngestToken(app.db, { org }, new Date(plan.installedAt));
+  const { token } = await createIngestToken(app.db, { org }, new Date(plan.installedAt));
   // Plain node:http on one kept-alive connection: thousands of requests, and fetch's per-request cost shows.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const { hostname, port } = new URL(app.url);
@@ -228,53 +307,7 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
       req.on('error', reject);
       req.end(body);
     });
-  let delivery = 0;
-  const webhook = (event: string, payload: object) => async () => {
-    const body = JSON.stringify(payload);
-    await post('/api/github/webhooks', body, {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/demo',
-      'x-github-event': event,
-      'x-github-delivery': `demo-${String(++delivery).padStart(6, '0')}`,
-      'x-github-hook-installation-target-type': 'integration',
-      'x-hub-signature-256': `sha256=${createHmac('sha256', DEMO_WEBHOOK_SECRET).update(body).digest('hex')}`,
-    });
-  };
-
-  const requests: TimedRequest[] = [];
-  const add = (at: number, kind: TimedRequest['kind'], send: () => Promise<void>) => requests.push({ at, kind, send });
-  add(plan.installedAt, 'webhook', webhook('installation', installationCreatedPayload(plan)));
-  for (const pr of plan.pullRequests) {
-    const repo = pr.repository;
-    pr.pushes.forEach((push, i) => {
-      add(push.at, 'webhook', webhook('push', pushPayload(plan, repo, pr.branch, push.at, pr.author, push.commits.map((commit) => ({ commit, distinct: true })))));
-      if (i > 0) add(push.at + 1_000, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'synchronize', push.at + 1_000, pr.author)));
-    });
-    add(pr.createdAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'opened', pr.createdAt, pr.author)));
-    const readyAt = pr.draft?.readyForReviewAt;
-    if (readyAt) add(readyAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'ready_for_review', readyAt, pr.author)));
-    for (const review of [...(pr.review ? [pr.review] : []), ...pr.otherReviews]) add(review.at, 'webhook', webhook('pull_request_review', pullRequestReviewPayload(plan, pr, review)));
-    if (pr.closedAt !== null) add(pr.closedAt, 'webhook', webhook('pull_request', pullRequestPayload(plan, pr, 'closed', pr.closedAt, pr.mergedBy ?? pr.author)));
-    // GitHub also reports each merge as a push to the default branch (the PR's commits and a merge
-    // commit). The app learns nothing from it that the PR does not tell (the merge commit is skipped
-    // as part of the PR), so the demo sends it only for a sample, to keep the build fast.
-    if (pr.mergedAt !== null && pr.number % 5 === 0) {
-      const at = pr.mergedAt + 2_000;
-      const commits = [...pr.commits.map((commit) => ({ commit, distinct: false })), { commit: mergeCommitOf(plan, pr), distinct: true, committer: WEB_FLOW_COMMITTER }];
-      add(at, 'webhook', webhook('push', pushPayload(plan, repo, 'main', at, pr.mergedBy!, commits)));
-    }
-  }
-  for (const push of plan.directPushes) {
-    add(push.at, 'webhook', webhook('push', pushPayload(plan, push.repository, 'main', push.at, push.pusher, [{ commit: push.commit, distinct: true }])));
-  }
-  for (const session of plan.sessions) {
-    for (const r of sessionTelemetry(session)) {
-      const kind = r.path === '/v1/metrics' ? 'metrics' : r.path === '/v1/logs' ? 'logs' : 'hook';
-      const body = JSON.stringify(r.body);
-      add(r.at, kind, () => post(r.path, body, { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'user-agent': 'OTel-OTLP-Exporter-JavaScript/0.57.2' }));
-    }
-  }
-  requests.sort((a, b) => a.at - b.at);
+  const requests = historyRequests(plan, { token });
   for (const r of requests) sent[r.kind] = (sent[r.kind] ?? 0) + 1;
   progress(
     `Sending ${requests.length} requests through the app's real endpoints: ${sent.webhook ?? 0} signed webhooks, ` +
@@ -286,7 +319,7 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
   for (let i = 0; i < requests.length; i++) {
     const r = requests[i]!;
     setClock(r.at);
-    await r.send();
+    await post(r.path, r.body, r.headers);
     const done = Math.floor(((i + 1) / requests.length) * 4);
     if (done > reported) {
       reported = done;
@@ -301,17 +334,17 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
   setClock(undefined);
   t = performance.now();
   const merged = plan.pullRequests.filter((p) => p.mergedAt !== null).length;
-  const during = countJobsByStatus(app.db);
+  const during = await countJobsByStatus(app.db);
   progress(
     `The app enriches ${merged} merged pull requests and ${plan.directPushes.length} direct pushes from the stand-in GitHub ` +
       `(${during.done} of ${during.done + during.pending + during.running + during.failed} jobs done while sending)…`,
   );
   for (;;) {
     await app.worker.runDueJobs();
-    const counts = countJobsByStatus(app.db);
+    const counts = await countJobsByStatus(app.db);
     if (counts.pending === 0 && counts.running === 0) {
       if (counts.failed > 0) {
-        const failed = lastFailedJobs(app.db, 3).map((j) => ({ kind: j.kind, error: j.lastError }));
+        const failed = (await lastFailedJobs(app.db, 3)).map((j) => ({ kind: j.kind, error: j.lastError }));
         throw new Error(`${counts.failed} enrichment jobs failed, e.g. ${JSON.stringify(failed)}`);
       }
       break;

@@ -2,6 +2,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
 import { pino } from 'pino';
 import { startAppServer } from '../src/app-server.js';
 import { loadConfig } from '../src/config.js';
@@ -21,7 +22,7 @@ const protocol = process.argv.includes('--json') ? 'http/json' : 'http/protobuf'
 
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: join(dir, 'metrics.db'), LOG_LEVEL: 'silent' });
 const app = await startAppServer({ config, log: pino({ level: 'silent' }) });
-const { token } = createIngestToken(app.db, { org: 'acme' });
+const { token } = await createIngestToken(app.db, { org: 'acme' });
 console.log(`app on ${app.url}; running the rate-limiter scenario over ${protocol}…`);
 
 const code = await new Promise<number | null>((done) => {
@@ -35,9 +36,9 @@ const code = await new Promise<number | null>((done) => {
 });
 if (code !== 0) throw new Error(`harness exited with ${code}`);
 
-const q = (sql: string) => app.db.$client.prepare(sql).all();
+const q = (query: SQL) => app.db.all(query);
 const counters = Object.fromEntries(
-  (q('SELECT metric, dimension, sum(value) AS v FROM telemetry_daily GROUP BY metric, dimension') as { metric: string; dimension: string; v: number }[]).map(
+  ((await q(sql`SELECT metric, dimension, sum(value) AS v FROM telemetry_daily GROUP BY metric, dimension`)) as { metric: string; dimension: string; v: number }[]).map(
     (r) => [r.dimension ? `${r.metric}{${r.dimension}}` : r.metric, r.v],
   ),
 );
@@ -50,9 +51,9 @@ const checks: [string, unknown, unknown][] = [
   ['commits', counters.commits, 1],
   ['pull requests', counters.pull_requests, 1],
   // Hooks report the short sha, newer CLIs' events the full one: one link either way.
-  ['session → commit link', (q('SELECT sha FROM session_commits') as { sha: string }[]).map((r) => r.sha.slice(0, commit.length)).join(), commit],
-  ['session → PR link', (q("SELECT repository || '#' || number AS pr FROM session_pull_requests") as { pr: string }[]).map((r) => r.pr).join(), 'acme/widgets#42'],
-  ['fingerprinted lines', (q('SELECT sum(occurrences) AS n FROM session_line_fingerprints') as { n: number }[])[0]!.n, 22],
+  ['session → commit link', ((await q(sql`SELECT sha FROM session_commits`)) as { sha: string }[]).map((r) => r.sha.slice(0, commit.length)).join(), commit],
+  ['session → PR link', ((await q(sql`SELECT repository || '#' || number AS pr FROM session_pull_requests`)) as { pr: string }[]).map((r) => r.pr).join(), 'acme/widgets#42'],
+  ['fingerprinted lines', ((await q(sql`SELECT sum(occurrences) AS n FROM session_line_fingerprints`)) as { n: number }[])[0]!.n, 22],
 ];
 let failed = 0;
 for (const [what, got, want] of checks) {

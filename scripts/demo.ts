@@ -6,7 +6,8 @@ import type { LogLevel } from '../src/config.js';
  * `npm run demo [-- --reset]`: a realistic synthetic organization in `data/demo.db`, built through
  * the app's real ingestion paths, then served until Ctrl-C. Re-running serves the same demo again;
  * `--reset` builds it anew. PORT (default 3000) and HOST (default 127.0.0.1) set where it listens;
- * the stand-in GitHub listens on PORT + 1.
+ * the stand-in GitHub listens on PORT + 1. `--database-url postgres://…` builds it in that (empty)
+ * PostgreSQL database instead of `data/demo.db`.
  */
 
 const { values } = parseArgs({
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: 'data' },
     developers: { type: 'string' },
     days: { type: 'string' },
+    'database-url': { type: 'string' },
   },
 });
 
@@ -25,6 +27,7 @@ let demo: Demo;
 try {
   demo = await buildDemo({
     dir: values.dir,
+    databaseUrl: values['database-url'],
     port,
     host: process.env.HOST || '127.0.0.1',
     reset: values.reset,

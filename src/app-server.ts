@@ -52,11 +52,12 @@ export interface AppServerOptions {
  * listens on one port. Without credentials it still serves the home page and `/healthz`.
  */
 export async function startAppServer({ config, log, octokitRetries, startWorker = true, pagesAccess, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
-  // Starting up may wait for another process's write lock like the command line does (nothing is
-  // served yet); once serving, the wait is milliseconds, and longer waits are on timers (store-busy.ts).
-  const db = createDb(config.databasePath);
-  const key = fingerprintKey(db, config.fingerprintSecret);
-  const pagesSessionKey = sessionKey(db, config.sessionSecret);
+  // Starting up may wait for another process's SQLite write lock like the command line does (nothing
+  // is served yet); once serving, the wait is milliseconds, and longer waits are on timers
+  // (store-busy.ts). PostgreSQL (`DATABASE_URL=postgres://…`) has no such lock.
+  const db = await createDb(config.databaseUrl);
+  const key = await fingerprintKey(db, config.fingerprintSecret);
+  const pagesSessionKey = await sessionKey(db, config.sessionSecret);
 
   const probot = config.github
     ? createProbot({ credentials: config.github, baseUrl: config.githubApiBaseUrl, log, octokitRetries })
@@ -79,7 +80,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   // Jobs wait in the database while the app has no credentials to run them with.
   if (startWorker && probot) {
     // Seats default to each org's member count: count the orgs not counted today (then daily, with processing).
-    if (config.seats === undefined) enqueueStaleMemberCounts(db, now());
+    if (config.seats === undefined) await enqueueStaleMemberCounts(db, now());
   }
   // Deliveries lost while the app was down are asked of GitHub again, at start and periodically.
   const catchUp =
@@ -100,7 +101,11 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
     now,
     ingestMaxBodyBytes: config.ingestMaxBodyBytes,
     apiRateLimitPerMinute: config.apiRateLimitPerMinute,
-    seats: (org) => seatsFor(db, org, config.seats, { memberCount: (o) => getOrgSettings(db, o).memberCount }),
+    seats: async (org) => {
+      // The member count is read only when it is the answer (SEATS not set).
+      const memberCount = config.seats !== undefined && config.seats > 0 ? null : (await getOrgSettings(db, org)).memberCount;
+      return seatsFor(db, org, config.seats, { memberCount: () => memberCount });
+    },
     discountPercent: () => config.discountPercent,
     pages: {
       sessionKey: pagesSessionKey,
@@ -130,7 +135,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
       await schedule?.stop();
       await catchUp?.stop();
       await worker.stop();
-      closeDb(db);
+      await closeDb(db);
     })());
 
   return { db, probot, worker, server, http: app, url, close };

@@ -31,7 +31,7 @@ function progressBar() {
 
 /*
  * The command line: `npm run cli -- <command> [options]`. It opens the same database as the server
- * (WAL lets both run at once). A secret a command creates is always the last line it prints.
+ * (`DATABASE_URL`; on SQLite, WAL lets both run at once). A secret a command creates is always the last line it prints.
  */
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -93,18 +93,18 @@ function printCredentials<C extends Credential>(rows: C[], { none, describe }: {
 }
 
 /** `tokens revoke ID` and `keys revoke ID`. */
-function revokeCredential(
+async function revokeCredential(
   id: string | undefined,
-  { command, noun, name, revoke }: { command: string; noun: string; name: string; revoke: (id: number) => boolean },
-): number {
+  { command, noun, name, revoke }: { command: string; noun: string; name: string; revoke: (id: number) => Promise<boolean> | boolean },
+): Promise<number> {
   if (!id || !/^\d+$/.test(id)) throw new UsageError(`${command} revoke needs the ${noun} id (see \`${command} list\`)`);
-  if (!revoke(Number(id))) throw new UsageError(`no live ${name} #${id}`);
+  if (!(await revoke(Number(id)))) throw new UsageError(`no live ${name} #${id}`);
   console.log(`${name[0]!.toUpperCase()}${name.slice(1)} #${id} revoked.`);
   return 0;
 }
 
 const commands: Record<string, Command> = {
-  tokens({ db, args }) {
+  async tokens({ db, args }) {
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,
@@ -115,42 +115,42 @@ const commands: Record<string, Command> = {
       case 'create': {
         const org = requireLogin(values.org, '--org');
         const user = values.user === undefined ? undefined : requireLogin(values.user, '--user');
-        const { token, row } = createIngestToken(db, { org, githubLogin: user });
+        const { token, row } = await createIngestToken(db, { org, githubLogin: user });
         console.log(`Ingest token #${row.id} for ${org}${user ? ` (personal: ${user})` : ''}. Shown once; store it now:`);
         console.log(token);
         return 0;
       }
       case 'list':
-        return printCredentials(listIngestTokens(db, values.org), {
+        return printCredentials(await listIngestTokens(db, values.org), {
           none: 'No ingest tokens.',
           describe: (t) => `${t.tokenPrefix}…  ${t.org}${t.githubLogin ? ` / ${t.githubLogin}` : ''}`,
         });
       case 'revoke':
-        return revokeCredential(id, { command: 'tokens', noun: 'token', name: 'ingest token', revoke: (n) => revokeIngestToken(db, n) });
+        return await revokeCredential(id, { command: 'tokens', noun: 'token', name: 'ingest token', revoke: (n) => revokeIngestToken(db, n) });
       default:
         throw new UsageError(`tokens needs a subcommand: create, list or revoke`);
     }
   },
-  keys({ db, args }) {
+  async keys({ db, args }) {
     const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { org: { type: 'string' } } });
     const [sub, id] = positionals;
     switch (sub) {
       case 'create': {
         const org = requireLogin(values.org, '--org');
-        const { key, row } = createApiKey(db, { org });
+        const { key, row } = await createApiKey(db, { org });
         console.log(`API key #${row.id} for ${row.org}. Shown once; store it now:`);
         console.log(key);
         return 0;
       }
       case 'list':
-        return printCredentials(listApiKeys(db, values.org), { none: 'No API keys.', describe: (k) => `${k.keyPrefix}…  ${k.org}` });
+        return printCredentials(await listApiKeys(db, values.org), { none: 'No API keys.', describe: (k) => `${k.keyPrefix}…  ${k.org}` });
       case 'revoke':
-        return revokeCredential(id, { command: 'keys', noun: 'key', name: 'API key', revoke: (n) => revokeApiKey(db, n) });
+        return await revokeCredential(id, { command: 'keys', noun: 'key', name: 'API key', revoke: (n) => revokeApiKey(db, n) });
       default:
         throw new UsageError('keys needs a subcommand: create, list or revoke');
     }
   },
-  identities({ db, args }) {
+  async identities({ db, args }) {
     const { positionals, values } = parseArgs({
       args,
       allowPositionals: true,
@@ -167,7 +167,7 @@ const commands: Record<string, Command> = {
     };
     switch (positionals[0]) {
       case 'list': {
-        const links = listIdentityLinks(db, org);
+        const links = await listIdentityLinks(db, org);
         if (links.length === 0) console.log(`No identity links in ${org}.`);
         for (const l of links) console.log(`${l.githubLogin.padEnd(20)} ${l.kind.padEnd(12)} ${l.value}  (${l.source}, ${l.createdAt})`);
         return 0;
@@ -175,13 +175,13 @@ const commands: Record<string, Command> = {
       case 'link': {
         const login = requireLogin(values.login, '--login');
         const [kind, value] = who();
-        linkIdentity(db, { org, kind, value, githubLogin: login, source: 'admin', createdAt: new Date().toISOString() });
+        await linkIdentity(db, { org, kind, value, githubLogin: login, source: 'admin', createdAt: new Date().toISOString() });
         console.log(`${kind === 'email' ? 'Email' : 'Account'} ${value} is ${login} in ${org} (admin link); the next processing run uses it.`);
         return 0;
       }
       case 'unlink': {
         const [kind, value] = who();
-        if (!removeAdminLink(db, org, kind, value)) throw new UsageError(`no admin link for ${value} in ${org}`);
+        if (!(await removeAdminLink(db, org, kind, value))) throw new UsageError(`no admin link for ${value} in ${org}`);
         console.log(`Admin link for ${value} removed.`);
         return 0;
       }
@@ -230,7 +230,7 @@ const commands: Record<string, Command> = {
       probot,
       org,
       days,
-      fingerprintKey: fingerprintKey(db, config.fingerprintSecret),
+      fingerprintKey: await fingerprintKey(db, config.fingerprintSecret),
       log,
       onProgress: progressBar(),
     });
@@ -244,12 +244,12 @@ const commands: Record<string, Command> = {
     console.log(`Run #${summary.run.id}: ${summary.attributed} attributed, ${summary.daysRecomputed} day(s) recomputed.`);
     return result.failed.length === 0 ? 0 : 1;
   },
-  runs({ db }) {
+  async runs({ db }) {
     const runningNote = (r: ProcessingRun) => {
       const dead = deadRunReason(r, new Date());
       return dead ? ` (${dead}; the next run marks it abandoned)` : r.pid !== null ? ` (pid ${r.pid} on ${r.host}, heartbeat ${r.heartbeatAt})` : '';
     };
-    const runs = lastRuns(db, 10);
+    const runs = await lastRuns(db, 10);
     if (runs.length === 0) console.log('No processing runs yet.');
     for (const r of runs) {
       console.log(
@@ -260,17 +260,17 @@ const commands: Record<string, Command> = {
     }
     return 0;
   },
-  jobs({ db, args }) {
+  async jobs({ db, args }) {
     const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
     if (positionals[0] === 'retry') {
-      const rearmed = retryFailedJobs(db);
+      const rearmed = await retryFailedJobs(db);
       console.log(`${rearmed} failed job(s) re-armed; the server runs them on its next poll.`);
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unknown jobs subcommand "${positionals[0]}"`);
-    const counts = countJobsByStatus(db);
+    const counts = await countJobsByStatus(db);
     console.log(`pending ${counts.pending}  running ${counts.running}  done ${counts.done}  failed ${counts.failed}`);
-    for (const job of lastFailedJobs(db, 20)) {
+    for (const job of await lastFailedJobs(db, 20)) {
       console.log(`#${job.id} ${job.dedupeKey} after ${job.attempts} attempt(s): ${job.lastError}`);
     }
     return 0;
@@ -293,7 +293,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   let db: Db | undefined;
   try {
     const config = loadConfig(env);
-    db = createDb(config.databasePath);
+    db = await createDb(config.databaseUrl);
     return await command({ db, args: rest, config, processor: createProcessor({ db, config }) });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
@@ -302,7 +302,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
     throw error;
   } finally {
-    if (db) closeDb(db);
+    if (db) await closeDb(db);
   }
 }
 

@@ -91,8 +91,11 @@ export interface GitHubAppCredentials {
 export interface Config {
   port: number;
   host: string;
-  /** Path of the SQLite database file (`:memory:` for an in-memory database). */
-  databasePath: string;
+  /**
+   * `DATABASE_URL`: a `postgres://` or `postgresql://` URL opens PostgreSQL; anything else is the
+   * path of the SQLite database file (`:memory:` for an in-memory database).
+   */
+  databaseUrl: string;
   logLevel: LogLevel;
   /** Absent when the app runs without GitHub credentials: webhooks are then refused. */
   github: GitHubAppCredentials | undefined;
@@ -143,9 +146,23 @@ export class ConfigError extends Error {
   }
 }
 
-/** `file:data/x.db` and `sqlite:data/x.db` are accepted as well as a plain path. */
-function databasePathFrom(url: string): string {
+/** `file:data/x.db` and `sqlite:data/x.db` are accepted as well as a plain path; a PostgreSQL URL is kept as it is. */
+function databaseUrlFrom(url: string): string {
   return url.replace(/^(file|sqlite):(\/\/)?/, '');
+}
+
+/** The database as a log line may show it: a PostgreSQL URL without its password (a SQLite path as it is). */
+export function databaseForLog(url: string): string {
+  if (!/^postgres(ql)?:\/\//i.test(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    // A password may also ride in the query (`?password=`).
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -187,7 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     port: e.PORT,
     host: e.HOST,
-    databasePath: databasePathFrom(e.DATABASE_URL),
+    databaseUrl: databaseUrlFrom(e.DATABASE_URL),
     logLevel: e.LOG_LEVEL,
     github,
     githubApiBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : 'https://api.github.com',

@@ -1,5 +1,5 @@
 import { startAppServer } from './app-server.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, databaseForLog, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
 // Composition root: read the config once, start the server, stop cleanly on SIGTERM/SIGINT.
@@ -16,7 +16,7 @@ try {
 
 const log = createLogger(config.logLevel);
 const app = await startAppServer({ config, log });
-log.info({ url: app.url, database: config.databasePath, github: config.github !== undefined }, `listening on ${app.url}`);
+log.info({ url: app.url, database: databaseForLog(config.databaseUrl), github: config.github !== undefined }, `listening on ${app.url}`);
 
 const SHUTDOWN_GRACE_MS = 10_000;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,51 +1,41 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { findApiKey } from '../src/db/api-keys.js';
-import { createDb, closeDb } from '../src/db/client.js';
 import { findIngestToken } from '../src/db/ingest-tokens.js';
+import { createTestDb, type TestDb } from './helpers/test-db.js';
 
-let dir: string;
+let t: TestDb;
 let out: string[];
 let err: string[];
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ccm-cli-'));
+beforeEach(async () => {
+  // The command line opens the database itself (DATABASE_URL); the test reads it through its own handle.
+  t = await createTestDb();
   out = [];
   err = [];
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
   vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
 });
-afterEach(() => {
+afterEach(async () => {
   vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+  await t.cleanup();
 });
 
-const cli = (...argv: string[]) => runCli(argv, { DATABASE_URL: join(dir, 'metrics.db') });
-const withDb = <T>(f: (db: ReturnType<typeof createDb>) => T): T => {
-  const db = createDb(join(dir, 'metrics.db'));
-  try {
-    return f(db);
-  } finally {
-    closeDb(db);
-  }
-};
+const cli = (...argv: string[]) => runCli(argv, { DATABASE_URL: t.url });
 
 describe('command line', () => {
   it('tokens create prints a working token as its last line; revoke stops it', async () => {
     expect(await cli('tokens', 'create', '--org', 'Acme', '--user', 'dana')).toBe(0);
     const token = out.at(-1)!;
     expect(token).toMatch(/^ccm_ingest_[\w-]{32}$/);
-    expect(withDb((db) => findIngestToken(db, token))).toMatchObject({ org: 'acme', githubLogin: 'dana' });
+    expect(await findIngestToken(t.db, token)).toMatchObject({ org: 'acme', githubLogin: 'dana' });
     expect(await cli('tokens', 'revoke', '1')).toBe(0);
-    expect(withDb((db) => findIngestToken(db, token))).toBeUndefined();
+    expect(await findIngestToken(t.db, token)).toBeUndefined();
   });
 
   it('keys create prints a working API key as its last line', async () => {
     expect(await cli('keys', 'create', '--org', 'acme')).toBe(0);
-    expect(withDb((db) => findApiKey(db, out.at(-1)!))).toMatchObject({ org: 'acme' });
+    expect(await findApiKey(t.db, out.at(-1)!)).toMatchObject({ org: 'acme' });
     expect(await cli('keys', 'list')).toBe(0);
     expect(out.at(-1)).toMatch(/^#1 {2}ccm_api_\S+… {2}acme {2}created .* last used never$/);
   });

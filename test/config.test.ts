@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, databaseForLog, loadConfig } from '../src/config.js';
 import { testPrivateKey } from './helpers/test-probot.js';
 
 describe('loadConfig', () => {
@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       host: '0.0.0.0',
-      databasePath: 'data/metrics.db',
+      databaseUrl: 'data/metrics.db',
       logLevel: 'info',
       github: undefined,
       githubApiBaseUrl: 'https://api.github.com',
@@ -66,7 +66,16 @@ describe('loadConfig', () => {
   });
 
   it('accepts file: database URLs', () => {
-    expect(loadConfig({ DATABASE_URL: 'file:/var/lib/ccm/metrics.db' }).databasePath).toBe('/var/lib/ccm/metrics.db');
+    expect(loadConfig({ DATABASE_URL: 'file:/var/lib/ccm/metrics.db' }).databaseUrl).toBe('/var/lib/ccm/metrics.db');
+  });
+
+  it('keeps a PostgreSQL DATABASE_URL as it is, and logs it without its password', () => {
+    const url = 'postgresql://metrics:s3cret@db.internal:5432/metrics?sslmode=require';
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(loadConfig({ DATABASE_URL: 'postgres://metrics@db.internal/metrics' }).databaseUrl).toBe('postgres://metrics@db.internal/metrics');
+    expect(databaseForLog(url)).toBe('postgresql://metrics:***@db.internal:5432/metrics?sslmode=require');
+    expect(databaseForLog('postgres://metrics@db/metrics?password=s3cret')).toBe('postgres://metrics@db/metrics?password=***');
+    expect(databaseForLog('data/metrics.db')).toBe('data/metrics.db');
   });
 
   it.each([

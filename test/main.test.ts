@@ -3,22 +3,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDb, testEngine, type TestDb } from './helpers/test-db.js';
 
-/* `npm start` as a process: starts on a fresh database with no configuration, stops on SIGTERM. */
+/*
+ * `npm start` as a process: starts on a fresh database with no configuration (a SQLite file in a
+ * folder it creates; on PostgreSQL, a fresh database named by DATABASE_URL), stops on SIGTERM.
+ */
 
 const root = resolve(import.meta.dirname, '..');
 let dir: string;
+let postgres: TestDb | undefined;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-main-'));
+  postgres = testEngine() === 'postgres' ? await createTestDb() : undefined;
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await postgres?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     // A clean environment: nothing of the developer's GitHub App settings leaks in.
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: join(dir, 'data', 'metrics.db'), ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: postgres?.url ?? join(dir, 'data', 'metrics.db'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -31,7 +40,7 @@ function startMain(env: Record<string, string>) {
       const m = /listening on (http:\/\/\S+?)"/.exec(stdout);
       if (m) resolveUrl(m[1]!);
     });
-    exited.then((code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`exited with ${code}: ${stderr}`)));
   });
   listening.catch(() => undefined); // a test that expects an early exit awaits `exited` instead
   return { child, exited, listening, output: () => ({ stdout, stderr }) };

@@ -10,21 +10,21 @@ export const FINGERPRINT_SECRET_NAME = 'line_fingerprint_key';
  * it made: a new key would make every stored fingerprint unmatchable. `FINGERPRINT_SECRET`
  * overrides it (then it must stay the same across restarts).
  */
-export function fingerprintKey(db: Db, configured: string | undefined): string {
+export async function fingerprintKey(db: Db, configured: string | undefined): Promise<string> {
   return configured ?? storedSecret(db, FINGERPRINT_SECRET_NAME);
 }
 
 export const SESSION_SECRET_NAME = 'session_cookie_key';
 
 /** The key that signs the metrics pages' session cookies; `SESSION_SECRET` overrides it. */
-export function sessionKey(db: Db, configured: string | undefined): string {
+export async function sessionKey(db: Db, configured: string | undefined): Promise<string> {
   return configured ?? storedSecret(db, SESSION_SECRET_NAME);
 }
 
-/** A random 256-bit secret made on first use and kept in the database. */
-function storedSecret(db: Db, name: string): string {
-  db.insert(appSecrets).values({ name, value: randomBytes(32).toString('hex'), createdAt: new Date().toISOString() }).onConflictDoNothing().run();
-  const row = db.select({ value: appSecrets.value }).from(appSecrets).where(eq(appSecrets.name, name)).get();
+/** A random 256-bit secret made on first use and kept in the database (replicas starting together keep the first one stored). */
+async function storedSecret(db: Db, name: string): Promise<string> {
+  await db.insert(appSecrets).values({ name, value: randomBytes(32).toString('hex'), createdAt: new Date().toISOString() }).onConflictDoNothing();
+  const [row] = await db.select({ value: appSecrets.value }).from(appSecrets).where(eq(appSecrets.name, name)).limit(1);
   if (!row) throw new Error(`secret ${name} could not be stored`);
   return row.value;
 }

@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import type { ConsumedLine } from '../attribution/consumed-lines.js';
 import type { Db } from './client.js';
-import { statement } from './statement-cache.js';
+import { consumedSessionLines } from './schema.js';
+import { rowsToInsert } from './table-sql.js';
 
 /*
  * The consumption ledger in the store (`consumed_session_lines`): which line a session wrote was
@@ -28,14 +30,13 @@ export interface RecordedConsumption {
  * What subjects of the org merged at or before `atOrBefore` took from the lines `sessionId` wrote
  * into `path`, for subjects that still have an attribution (a PR deleted since takes nothing).
  */
-export function consumptionOfSessionFile(db: Db, org: string, sessionId: string, path: string, atOrBefore: string): RecordedConsumption[] {
-  return statement(
-    db,
-    `SELECT l.subject AS subject, l.subject_at AS at, l.fingerprint AS fingerprint, l.lines AS lines
+export async function consumptionOfSessionFile(db: Db, org: string, sessionId: string, path: string, atOrBefore: string): Promise<RecordedConsumption[]> {
+  return db.all<RecordedConsumption>(
+    sql`SELECT l.subject AS subject, l.subject_at AS at, l.fingerprint AS fingerprint, l.lines AS lines
      FROM consumed_session_lines l
-     WHERE l.org = ? AND l.session_id = ? AND l.path = ? AND l.subject_at <= ?
+     WHERE l.org = ${org} AND l.session_id = ${sessionId} AND l.path = ${path} AND l.subject_at <= ${atOrBefore}
        AND EXISTS (SELECT 1 FROM attributions a WHERE a.subject = l.subject AND a.org = l.org)`,
-  ).all(org, sessionId, path, atOrBefore) as RecordedConsumption[];
+  );
 }
 
 const sameConsumption = (a: { sessionId: string; path: string; fingerprint: number; lines: number }[], b: ConsumedLine[]): boolean => {
@@ -50,30 +51,27 @@ const sameConsumption = (a: { sessionId: string; path: string; fingerprint: numb
  * consumption did not change is left as it was. Call inside the transaction that saves the
  * subjects' attributions.
  */
-export function replaceConsumption(db: Db, org: string, subjects: SubjectConsumption[]): number {
-  const existing = statement(
-    db,
-    'SELECT session_id AS sessionId, path, fingerprint, lines, subject_at AS at FROM consumed_session_lines WHERE org = ? AND subject = ?',
-  );
-  const remove = statement(db, 'DELETE FROM consumed_session_lines WHERE org = ? AND subject = ?');
-  const insert = statement(
-    db,
-    `INSERT INTO consumed_session_lines (org, subject, subject_at, session_id, path, fingerprint, lines)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
+export async function replaceConsumption(db: Db, org: string, subjects: SubjectConsumption[]): Promise<number> {
   let rewritten = 0;
   for (const { subject, at, consumed } of subjects) {
-    const rows = existing.all(org, subject) as { sessionId: string; path: string; fingerprint: number; lines: number; at: string }[];
+    const rows = await db.all<{ sessionId: string; path: string; fingerprint: number; lines: number; at: string }>(
+      sql`SELECT session_id AS "sessionId", path, fingerprint, lines, subject_at AS at FROM consumed_session_lines WHERE org = ${org} AND subject = ${subject}`,
+    );
     if (rows.every((r) => r.at === at) && sameConsumption(rows, consumed)) continue;
-    remove.run(org, subject);
-    for (const c of consumed) insert.run(org, subject, at, c.sessionId, c.path, c.fingerprint, c.lines);
+    await db.run(sql`DELETE FROM consumed_session_lines WHERE org = ${org} AND subject = ${subject}`);
+    if (consumed.length > 0) {
+      const rows = consumed.map((c) => ({ org, subject, subjectAt: at, sessionId: c.sessionId, path: c.path, fingerprint: c.fingerprint, lines: c.lines }));
+      await db.run(
+        sql`INSERT INTO consumed_session_lines ${rowsToInsert(db, consumedSessionLines, ['org', 'subject', 'subjectAt', 'sessionId', 'path', 'fingerprint', 'lines'], rows)}`,
+      );
+    }
     rewritten++;
   }
   return rewritten;
 }
 
 /** Drops the ledger rows of subjects no longer attributed. */
-export function dropConsumption(db: Db, org: string, subjects: string[]): void {
-  const remove = statement(db, 'DELETE FROM consumed_session_lines WHERE org = ? AND subject = ?');
-  for (const subject of subjects) remove.run(org, subject);
+export async function dropConsumption(db: Db, org: string, subjects: string[]): Promise<void> {
+  if (subjects.length === 0) return;
+  await db.run(sql`DELETE FROM consumed_session_lines WHERE org = ${org} AND ${db.dialect.anyOf(sql`subject`, subjects)}`);
 }

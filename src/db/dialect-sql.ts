@@ -3,8 +3,8 @@ import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 /*
  * The SQL fragments that SQLite and PostgreSQL write differently (docs/postgres.md, the checklist),
  * each written once per engine and tested on both (test/db/dialect-sql.test.ts) to give the same
- * answers. Nothing uses them yet: the store takes them up when it becomes asynchronous and runs on
- * either engine; until then SQLite's own text stays in the queries.
+ * answers. The store's queries take them from their handle (`db.dialect`, store-engine.ts), so one
+ * query text serves the engine the handle runs on.
  */
 
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -35,8 +35,9 @@ export interface InstallationInput {
   updatedAt: string;
 }
 
-export function upsertInstallation(tx: Tx, input: InstallationInput): void {
-  tx.insert(installations)
+export async function upsertInstallation(tx: Tx, input: InstallationInput): Promise<void> {
+  await tx
+    .insert(installations)
     .values(input)
     .onConflictDoUpdate({
       target: installations.id,
@@ -50,8 +51,7 @@ export function upsertInstallation(tx: Tx, input: InstallationInput): void {
       },
       // A "deleted" is final even if a late "created"/"unsuspend" for the same installation id arrives after it.
       setWhere: sql`${installations.status} <> 'deleted' OR ${input.status} = 'deleted'`,
-    })
-    .run();
+    });
 }
 
 export interface RepositoryInput {
@@ -63,8 +63,9 @@ export interface RepositoryInput {
   defaultBranch?: string | null | undefined;
 }
 
-export function upsertRepository(tx: Tx, repo: RepositoryInput, installationId: number | null, now: string): void {
-  tx.insert(repositories)
+export async function upsertRepository(tx: Tx, repo: RepositoryInput, installationId: number | null, now: string): Promise<void> {
+  await tx
+    .insert(repositories)
     .values({
       id: repo.id,
       installationId,
@@ -88,31 +89,30 @@ export function upsertRepository(tx: Tx, repo: RepositoryInput, installationId: 
         installationId: sql`coalesce(${installationId}, ${repositories.installationId})`,
         updatedAt: now,
       },
-    })
-    .run();
+    });
 }
 
 /** Repositories an installation covers (installation created, repositories added). */
-export function coverRepositories(tx: Tx, installationId: number, repos: RepositoryInput[], now: string): void {
+export async function coverRepositories(tx: Tx, installationId: number, repos: RepositoryInput[], now: string): Promise<void> {
   for (const repo of repos) {
-    upsertRepository(tx, repo, installationId, now);
-    tx.update(repositories).set({ covered: true, installationId }).where(eq(repositories.id, repo.id)).run();
+    await upsertRepository(tx, repo, installationId, now);
+    await tx.update(repositories).set({ covered: true, installationId }).where(eq(repositories.id, repo.id));
   }
 }
 
 /** Repositories removed from an installation: their history stays, new activity is no longer expected. */
-export function uncoverRepositories(tx: Tx, installationId: number, repos: RepositoryInput[], now: string): void {
+export async function uncoverRepositories(tx: Tx, installationId: number, repos: RepositoryInput[], now: string): Promise<void> {
   for (const repo of repos) {
-    upsertRepository(tx, repo, installationId, now);
-    tx.update(repositories).set({ covered: false }).where(eq(repositories.id, repo.id)).run();
+    await upsertRepository(tx, repo, installationId, now);
+    await tx.update(repositories).set({ covered: false }).where(eq(repositories.id, repo.id));
   }
 }
 
-export function uncoverInstallationRepositories(tx: Tx, installationId: number, now: string): void {
-  tx.update(repositories)
+export async function uncoverInstallationRepositories(tx: Tx, installationId: number, now: string): Promise<void> {
+  await tx
+    .update(repositories)
     .set({ covered: false, updatedAt: now })
-    .where(eq(repositories.installationId, installationId))
-    .run();
+    .where(eq(repositories.installationId, installationId));
 }
 
 export interface GitHubUserInput {
@@ -121,11 +121,11 @@ export interface GitHubUserInput {
   type: string;
 }
 
-export function upsertGitHubUser(tx: Tx, user: GitHubUserInput, now: string): void {
-  tx.insert(githubUsers)
+export async function upsertGitHubUser(tx: Tx, user: GitHubUserInput, now: string): Promise<void> {
+  await tx
+    .insert(githubUsers)
     .values({ ...user, updatedAt: now })
-    .onConflictDoUpdate({ target: githubUsers.id, set: { login: user.login, type: user.type, updatedAt: now } })
-    .run();
+    .onConflictDoUpdate({ target: githubUsers.id, set: { login: user.login, type: user.type, updatedAt: now } });
 }
 
 export interface PullRequestInput {
@@ -159,10 +159,11 @@ export interface PullRequestInput {
  * (GitHub's `updated_at`) changes nothing, so out-of-order deliveries converge on the newest state;
  * a merge, once seen, is never undone. Returns whether the stored PR is merged.
  */
-export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boolean } {
+export async function upsertPullRequest(tx: Tx, pr: PullRequestInput): Promise<{ merged: boolean }> {
   const values = { ...pr, revertsPullRequest: revertedPullRequestOf(pr.body) };
   const { id, ...rest } = values;
-  tx.insert(pullRequests)
+  await tx
+    .insert(pullRequests)
     .values(values)
     .onConflictDoUpdate({
       target: pullRequests.id,
@@ -178,9 +179,8 @@ export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boole
         body: sql`excluded.body`,
       },
       setWhere: sql`excluded.github_updated_at >= ${pullRequests.githubUpdatedAt}`,
-    })
-    .run();
-  const row = tx.select({ mergedAt: pullRequests.mergedAt }).from(pullRequests).where(eq(pullRequests.id, id)).get();
+    });
+  const [row] = await tx.select({ mergedAt: pullRequests.mergedAt }).from(pullRequests).where(eq(pullRequests.id, id)).limit(1);
   return { merged: row?.mergedAt != null };
 }
 
@@ -189,20 +189,22 @@ export function upsertPullRequest(tx: Tx, pr: PullRequestInput): { merged: boole
  * `ready_for_review` and `converted_to_draft`. Earliest wins, so any order of deliveries (and any
  * redelivery) leaves the same row; the PR row itself must exist.
  */
-export function recordDraftChange(
+export async function recordDraftChange(
   tx: Tx,
   change: { pullRequestId: number; action: string; at: string; draft: boolean },
-): void {
-  const earliest = (column: typeof pullRequests.firstReadyForReviewAt | typeof pullRequests.firstConvertedToDraftAt) => sql`min(coalesce(${column}, ${change.at}), ${change.at})`;
+): Promise<void> {
+  const earliest = (column: typeof pullRequests.firstReadyForReviewAt | typeof pullRequests.firstConvertedToDraftAt) =>
+    tx.dialect.least(sql`coalesce(${column}, ${change.at})`, sql`${change.at}`);
   const set =
     change.action === 'opened'
-      ? { openedAsDraft: sql`coalesce(${pullRequests.openedAsDraft}, ${change.draft ? 1 : 0})` }
+      ? // Bound through the column, which encodes the boolean as each engine stores it.
+        { openedAsDraft: sql`coalesce(${pullRequests.openedAsDraft}, ${sql.param(change.draft, pullRequests.openedAsDraft)})` }
       : change.action === 'ready_for_review'
         ? { firstReadyForReviewAt: earliest(pullRequests.firstReadyForReviewAt) }
         : change.action === 'converted_to_draft'
           ? { firstConvertedToDraftAt: earliest(pullRequests.firstConvertedToDraftAt) }
           : null;
-  if (set) tx.update(pullRequests).set(set).where(eq(pullRequests.id, change.pullRequestId)).run();
+  if (set) await tx.update(pullRequests).set(set).where(eq(pullRequests.id, change.pullRequestId));
 }
 
 export interface ReviewInput {
@@ -216,21 +218,21 @@ export interface ReviewInput {
 }
 
 /** Records a review and keeps the PR's first review time the earliest seen, whatever the order. */
-export function recordReview(tx: Tx, review: ReviewInput): void {
+export async function recordReview(tx: Tx, review: ReviewInput): Promise<void> {
   const reviewerIsBot = review.reviewerIsBot ?? false;
-  tx.insert(pullRequestReviews)
+  await tx
+    .insert(pullRequestReviews)
     .values({ ...review, reviewerIsBot })
     .onConflictDoUpdate({
       target: pullRequestReviews.id,
       set: { state: review.state, submittedAt: review.submittedAt, reviewerLogin: review.reviewerLogin, reviewerIsBot },
-    })
-    .run();
-  tx.update(pullRequests)
+    });
+  await tx
+    .update(pullRequests)
     .set({
       firstReviewedAt: sql`(SELECT min(${pullRequestReviews.submittedAt}) FROM ${pullRequestReviews} WHERE ${pullRequestReviews.pullRequestId} = ${review.pullRequestId})`,
     })
-    .where(eq(pullRequests.id, review.pullRequestId))
-    .run();
+    .where(eq(pullRequests.id, review.pullRequestId));
 }
 
 export interface CommitInput {
@@ -255,10 +257,10 @@ export interface CommitInput {
  * Stores a commit, merging what each source knows: a push names the branch it landed on, the REST
  * API knows GitHub logins. Known values are never replaced by unknown ones. Returns the row id.
  */
-export function upsertCommit(tx: Tx, c: CommitInput): number {
+export async function upsertCommit(tx: Tx, c: CommitInput): Promise<number> {
   const keep = <T>(incoming: T | null | undefined, column: unknown) =>
     sql`coalesce(${incoming ?? null}, ${column})`;
-  const row = tx
+  const [row] = await tx
     .insert(commits)
     .values({
       repositoryId: c.repositoryId,
@@ -292,36 +294,35 @@ export function upsertCommit(tx: Tx, c: CommitInput): number {
         authoredAt: keep(c.authoredAt, commits.authoredAt),
         committedAt: keep(c.committedAt, commits.committedAt),
         pushedToDefaultBranch: c.pushedToDefaultBranch
-          ? sql`1`
+          ? sql`TRUE`
           : sql`${commits.pushedToDefaultBranch}`,
         // The first push to the default branch is when the commit landed there.
         pushedAt: c.pushedToDefaultBranch
-          ? sql`coalesce(min(${commits.pushedAt}, ${c.pushedAt ?? null}), ${c.pushedAt ?? null}, ${commits.pushedAt})`
+          ? sql`coalesce(${tx.dialect.least(commits.pushedAt, sql`${c.pushedAt ?? null}`)}, ${c.pushedAt ?? null}, ${commits.pushedAt})`
           : sql`${commits.pushedAt}`,
       },
     })
-    .returning({ id: commits.id })
-    .get();
-  return row.id;
+    .returning({ id: commits.id });
+  return row!.id;
 }
 
-export function linkPullRequestCommits(tx: Tx, pullRequestId: number, commitIds: number[]): void {
+export async function linkPullRequestCommits(tx: Tx, pullRequestId: number, commitIds: number[]): Promise<void> {
   for (const commitId of commitIds) {
-    tx.insert(pullRequestCommits).values({ pullRequestId, commitId }).onConflictDoNothing().run();
+    await tx.insert(pullRequestCommits).values({ pullRequestId, commitId }).onConflictDoNothing();
   }
 }
 
 /** Replaces the changed files (and their added and deleted line fingerprints) of one PR or one commit. */
-export function replaceChangedFiles(
+export async function replaceChangedFiles(
   tx: Tx,
   owner: { pullRequestId: number } | { commitId: number },
   files: FileChangeSummary[],
-): void {
+): Promise<void> {
   const ownerFilter =
     'pullRequestId' in owner ? eq(changedFiles.pullRequestId, owner.pullRequestId) : eq(changedFiles.commitId, owner.commitId);
-  tx.delete(changedFiles).where(ownerFilter).run();
+  await tx.delete(changedFiles).where(ownerFilter);
   for (const file of files) {
-    const { id } = tx
+    const [inserted] = await tx
       .insert(changedFiles)
       .values({
         pullRequestId: 'pullRequestId' in owner ? owner.pullRequestId : null,
@@ -335,45 +336,45 @@ export function replaceChangedFiles(
         excludedReason: file.excludedReason,
         patchMissing: file.patchMissing,
       })
-      .returning({ id: changedFiles.id })
-      .get();
+      .returning({ id: changedFiles.id });
+    const { id } = inserted!;
     const rows = [...file.fingerprints].map(([fingerprint, occurrences]) => {
       const sketch = file.sketches.get(fingerprint);
       return { changedFileId: id, fingerprint, occurrences, sketch: sketch ? Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength) : null };
     });
     // SQLite limits bound parameters per statement; 300 rows × 4 columns stays well inside it.
-    for (let i = 0; i < rows.length; i += 300) tx.insert(addedLineFingerprints).values(rows.slice(i, i + 300)).run();
+    for (let i = 0; i < rows.length; i += 300) await tx.insert(addedLineFingerprints).values(rows.slice(i, i + 300));
     const deleted = [...file.deletedFingerprints].map(([fingerprint, occurrences]) => ({ changedFileId: id, fingerprint, occurrences }));
-    for (let i = 0; i < deleted.length; i += 300) tx.insert(deletedLineFingerprints).values(deleted.slice(i, i + 300)).run();
+    for (let i = 0; i < deleted.length; i += 300) await tx.insert(deletedLineFingerprints).values(deleted.slice(i, i + 300));
   }
 }
 
-export function markPullRequestEnriched(tx: Tx, pullRequestId: number, now: string): void {
-  tx.update(pullRequests).set({ enrichedAt: now }).where(eq(pullRequests.id, pullRequestId)).run();
+export async function markPullRequestEnriched(tx: Tx, pullRequestId: number, now: string): Promise<void> {
+  await tx.update(pullRequests).set({ enrichedAt: now }).where(eq(pullRequests.id, pullRequestId));
 }
 
-export function markCommitEnriched(
+export async function markCommitEnriched(
   tx: Tx,
   commitId: number,
   stats: { additions: number; deletions: number },
   now: string,
-): void {
-  tx.update(commits).set({ ...stats, enrichedAt: now }).where(eq(commits.id, commitId)).run();
+): Promise<void> {
+  await tx.update(commits).set({ ...stats, enrichedAt: now }).where(eq(commits.id, commitId));
 }
 
 /** True when a known pull request contains the commit or was merged as it. */
-export function commitBelongsToPullRequest(tx: Tx, repositoryId: number, sha: string): boolean {
-  const viaMerge = tx
+export async function commitBelongsToPullRequest(tx: Tx, repositoryId: number, sha: string): Promise<boolean> {
+  const [viaMerge] = await tx
     .select({ id: pullRequests.id })
     .from(pullRequests)
     .where(and(eq(pullRequests.repositoryId, repositoryId), eq(pullRequests.mergeCommitSha, sha)))
-    .get();
+    .limit(1);
   if (viaMerge) return true;
-  const viaCommits = tx
+  const [viaCommits] = await tx
     .select({ id: pullRequestCommits.pullRequestId })
     .from(pullRequestCommits)
     .innerJoin(commits, eq(commits.id, pullRequestCommits.commitId))
     .where(and(eq(commits.repositoryId, repositoryId), eq(commits.sha, sha)))
-    .get();
+    .limit(1);
   return viaCommits !== undefined;
 }

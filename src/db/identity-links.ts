@@ -1,7 +1,7 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
 import { claudeSessions, commits, identityLinks, repositories, sessionCommits } from './schema.js';
-import { linkIdentity, type IdentityKind, type IdentitySource } from './telemetry-store.js';
+import { linkIdentities, type IdentityKind, type IdentityLink, type IdentitySource } from './telemetry-store.js';
 
 /*
  * Who a Claude Code user is on GitHub (spec: Identity). Links are learned from several sources;
@@ -24,7 +24,7 @@ export interface ClaudeCodeUser {
  * unlinked. Links on the user's account UUID win over links on the email; `user.id` is used only
  * when neither is known. Among links on the same identifier the strongest source wins.
  */
-export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): { githubLogin: string; source: IdentitySource } | undefined {
+export async function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): Promise<{ githubLogin: string; source: IdentitySource } | undefined> {
   const keys: [IdentityKind, string][] = [];
   if (user.email) keys.push(['email', user.email.toLowerCase()]);
   if (user.accountUuid) keys.push(['account_uuid', user.accountUuid]);
@@ -32,7 +32,7 @@ export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): {
   // someone only when nothing more specific does.
   if (user.userId && keys.length === 0) keys.push(['user_id', user.userId]);
   if (keys.length === 0) return undefined;
-  const links = tx
+  const links = await tx
     .select()
     .from(identityLinks)
     .where(
@@ -43,8 +43,7 @@ export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): {
           sql` OR `,
         )})`,
       ),
-    )
-    .all();
+    );
   // The most specific identifier decides (an account, then an email); within it, the strongest source.
   links.sort(
     (a, b) =>
@@ -62,8 +61,14 @@ export function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): {
  * is a commit author email seen in the org links to that author (`email_match`). Limit the work
  * to some sessions or some commit shas when only those changed.
  */
-export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: string[]; shas?: string[] } = {}, now = new Date().toISOString()): number {
+export async function learnIdentityLinks(
+  tx: Tx,
+  org: string,
+  scope: { sessionIds?: string[]; shas?: string[] } = {},
+  now = new Date().toISOString(),
+): Promise<number> {
   let learned = 0;
+  const links: IdentityLink[] = [];
   const link = (user: ClaudeCodeUser, githubLogin: string, source: IdentitySource) => {
     const pairs: [IdentityKind, string | null | undefined][] = [
       ['email', user.email?.toLowerCase()],
@@ -72,15 +77,16 @@ export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: st
     ];
     for (const [kind, value] of pairs) {
       if (!value) continue;
-      linkIdentity(tx, { org, kind, value, githubLogin, source, createdAt: now });
+      links.push({ org, kind, value, githubLogin, source, createdAt: now });
       learned++;
     }
   };
 
-  // Commits sessions made: session_commits holds short or full shas; GitHub has full ones.
-  const sessionFilter = scope.sessionIds ? inArray(sessionCommits.sessionId, scope.sessionIds) : undefined;
-  const shaFilter = scope.shas ? sql`${commits.sha} IN ${scope.shas}` : undefined;
-  const madeBySessions = tx
+  // Commits sessions made: session_commits holds short or full shas; GitHub has full ones. The
+  // scope's lists are bound as one parameter each, however many sessions or shas they name.
+  const sessionFilter = scope.sessionIds ? tx.dialect.anyOf(sessionCommits.sessionId, scope.sessionIds) : undefined;
+  const shaFilter = scope.shas ? tx.dialect.anyOf(commits.sha, scope.shas) : undefined;
+  const madeBySessions = await tx
     .select({
       email: claudeSessions.userEmail,
       accountUuid: claudeSessions.userAccountUuid,
@@ -99,12 +105,11 @@ export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: st
         sessionFilter,
         shaFilter,
       ),
-    )
-    .all();
+    );
   for (const row of madeBySessions) link(row, row.authorLogin!, 'commit');
 
   // Session users whose email is a commit author email seen in the org.
-  const byEmail = tx
+  const byEmail = await tx
     .selectDistinct({ email: claudeSessions.userEmail, authorLogin: commits.authorLogin })
     .from(claudeSessions)
     .innerJoin(commits, sql`lower(${commits.authorEmail}) = ${claudeSessions.userEmail}`)
@@ -114,26 +119,24 @@ export function learnIdentityLinks(tx: Tx, org: string, scope: { sessionIds?: st
         eq(claudeSessions.org, org),
         sql`lower(${repositories.ownerLogin}) = lower(${org})`,
         sql`${commits.authorLogin} IS NOT NULL`,
-        scope.sessionIds ? inArray(claudeSessions.id, scope.sessionIds) : undefined,
+        scope.sessionIds ? tx.dialect.anyOf(claudeSessions.id, scope.sessionIds) : undefined,
         shaFilter,
       ),
-    )
-    .all();
+    );
   for (const row of byEmail) link({ email: row.email }, row.authorLogin!, 'email_match');
+  await linkIdentities(tx, links);
   return learned;
 }
 
-export function listIdentityLinks(tx: Tx, org: string) {
-  return tx.select().from(identityLinks).where(eq(identityLinks.org, org.toLowerCase())).orderBy(identityLinks.githubLogin, identityLinks.kind).all();
+export async function listIdentityLinks(tx: Tx, org: string) {
+  return await tx.select().from(identityLinks).where(eq(identityLinks.org, org.toLowerCase())).orderBy(identityLinks.githubLogin, identityLinks.kind);
 }
 
 /** Removes an admin's link; links learned from data are relearned by the next run, so only admin links go. */
-export function removeAdminLink(tx: Tx, org: string, kind: IdentityKind, value: string): boolean {
-  return (
-    tx
-      .delete(identityLinks)
-      .where(and(eq(identityLinks.org, org.toLowerCase()), eq(identityLinks.kind, kind), eq(identityLinks.value, value), eq(identityLinks.source, 'admin')))
-      .returning({ id: identityLinks.id })
-      .all().length > 0
-  );
+export async function removeAdminLink(tx: Tx, org: string, kind: IdentityKind, value: string): Promise<boolean> {
+  const removed = await tx
+    .delete(identityLinks)
+    .where(and(eq(identityLinks.org, org.toLowerCase()), eq(identityLinks.kind, kind), eq(identityLinks.value, value), eq(identityLinks.source, 'admin')))
+    .returning({ id: identityLinks.id });
+  return removed.length > 0;
 }

@@ -6,9 +6,9 @@ import pg from 'pg';
 import * as schema from './postgres-schema.js';
 
 /*
- * The PostgreSQL side of the store, being built (docs/postgres.md): opening a pool on
- * `DATABASE_URL` and bringing the schema up to date. The store's queries still run on SQLite only;
- * nothing in the app opens this yet.
+ * The PostgreSQL side of the store (docs/postgres.md): opening a pool on `DATABASE_URL`, bringing
+ * the schema up to date, and the advisory locks replicas share. The store's handle over the pool
+ * is in postgres-engine.ts.
  */
 
 export type PostgresDb = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -37,6 +37,13 @@ function exactNumber(text: string): number {
 function parseNumbersAsNumbers(): void {
   pg.types.setTypeParser(pg.types.builtins.INT8, exactNumber);
   pg.types.setTypeParser(pg.types.builtins.NUMERIC, exactNumber);
+  // Rows read as on SQLite, which stores booleans as 1/0 and hands JSON over as its text: the
+  // schema's boolean and JSON columns map those for the query builders on both engines, and raw
+  // rows are the same on both. Global, like the number parsers, because drizzle's queries fall
+  // back to the global parsers whatever the pool says.
+  pg.types.setTypeParser(pg.types.builtins.BOOL, (text: string) => (text === 't' ? 1 : 0));
+  pg.types.setTypeParser(pg.types.builtins.JSON, (text: string) => text);
+  pg.types.setTypeParser(pg.types.builtins.JSONB, (text: string) => text);
 }
 
 /**
@@ -83,21 +90,27 @@ export interface AdvisoryLock {
  * session holds it. Should this process die or its connection break, PostgreSQL releases the lock
  * with the session, so a dead holder never blocks the next one.
  */
-export async function tryAdvisoryLock(db: PostgresDb, key: number): Promise<AdvisoryLock | undefined> {
+export async function tryAdvisoryLock(db: { $client: pg.Pool }, key: number): Promise<AdvisoryLock | undefined> {
   const client = await db.$client.connect();
   let lost = false;
   // A checked-out client that loses its connection emits 'error'; unheard, it would end the process.
-  client.on('error', () => {
+  const onError = () => {
     lost = true;
-  });
+  };
+  client.on('error', onError);
+  // The client goes back to the pool: the listener must not stay on it (nor pile up there).
+  const giveBack = (error?: Error | boolean) => {
+    client.off('error', onError);
+    client.release(error);
+  };
   try {
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [key]);
     if (!rows[0]?.locked) {
-      client.release();
+      giveBack();
       return undefined;
     }
   } catch (error) {
-    client.release(error as Error);
+    giveBack(error as Error);
     throw error;
   }
   let released = false;
@@ -109,14 +122,14 @@ export async function tryAdvisoryLock(db: PostgresDb, key: number): Promise<Advi
       if (released) return;
       released = true;
       if (lost) {
-        client.release(true);
+        giveBack(true);
         return;
       }
       try {
         await client.query('SELECT pg_advisory_unlock($1)', [key]);
-        client.release();
+        giveBack();
       } catch (error) {
-        client.release(error as Error);
+        giveBack(error as Error);
       }
     },
   };
@@ -143,20 +156,60 @@ async function migrateUnderLock(pool: pg.Pool): Promise<void> {
 }
 
 /**
+ * PostgreSQL refuses the character U+0000 in text (SQLite stores it), so a webhook, an export or a
+ * request that carries one would fail on PostgreSQL alone, over and over as it is retried. Every
+ * text parameter the store sends is sent without it: what is stored, and what is looked up, is
+ * the text with NUL removed, on every statement of the pool (drizzle's builders and raw SQL alike).
+ * JSON the store writes carries a NUL as the escape `\u0000`, which `jsonb` refuses too; the escape
+ * is removed from JSON text the same way, where it cannot be part of an escaped backslash.
+ */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('\0') && !value.includes('\\u0000')) return value;
+    return value.replaceAll('\0', '').replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
+  }
+  if (Array.isArray(value)) return value.map(withoutNul);
+  return value;
+}
+
+class NulFreeClient extends pg.Client {}
+const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+(NulFreeClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+  const [config, values] = args;
+  // A submittable (a cursor) carries its own values and is passed as it is.
+  if (config && typeof config === 'object' && !('submit' in config) && Array.isArray((config as pg.QueryConfig).values)) {
+    args[0] = { ...(config as pg.QueryConfig), values: (config as pg.QueryConfig).values!.map(withoutNul) };
+  }
+  if (Array.isArray(values)) args[1] = values.map(withoutNul);
+  return sendQuery.apply(this, args);
+};
+
+/**
  * Opens a pool on the PostgreSQL database at `url`, checks its collation and applies the
  * migrations of drizzle/postgres (once, however many replicas start together).
  */
-export async function createPostgresDb(params: { url: string; maxConnections?: number }): Promise<PostgresDb> {
+export async function openPostgresPool(params: { url: string; maxConnections?: number }): Promise<pg.Pool> {
   parseNumbersAsNumbers();
-  const pool = new pg.Pool({ connectionString: params.url, max: params.maxConnections ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: params.url,
+    max: params.maxConnections ?? 10,
+    Client: NulFreeClient,
+  });
+  // An idle client whose connection breaks emits 'error' on the pool; unheard, it would end the process.
+  pool.on('error', () => {});
   try {
     await checkCollation(pool);
     await migrateUnderLock(pool);
-    return drizzle(pool, { schema });
+    return pool;
   } catch (error) {
     await pool.end();
     throw error;
   }
+}
+
+/** A drizzle handle typed by the PostgreSQL twins (schema checks and tests of the twins). */
+export async function createPostgresDb(params: { url: string; maxConnections?: number }): Promise<PostgresDb> {
+  return drizzle(await openPostgresPool(params), { schema });
 }
 
 export async function closePostgresDb(db: PostgresDb): Promise<void> {

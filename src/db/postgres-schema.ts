@@ -45,6 +45,7 @@ export const dailyTerminalMetrics = pgTableTwin(sqlite.dailyTerminalMetrics);
 export const dailyTerminalModelUsage = pgTableTwin(sqlite.dailyTerminalModelUsage);
 export const processingRuns = pgTableTwin(sqlite.processingRuns);
 export const webSessions = pgTableTwin(sqlite.webSessions);
+export const rateLimitWindows = pgTableTwin(sqlite.rateLimitWindows);
 export const orgSettings = pgTableTwin(sqlite.orgSettings);
 export const orgMembers = pgTableTwin(sqlite.orgMembers);
 export const githubTeams = pgTableTwin(sqlite.githubTeams);

@@ -1,15 +1,15 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
+import { sql } from 'drizzle-orm';
 import { PackedSketches, type SketchLookup } from '../attribution/line-sketch.js';
 import type { Db } from './client.js';
 import { apiRequestsDaily, telemetryDaily } from './schema.js';
-import { statement } from './statement-cache.js';
 import { selectColumns } from './table-sql.js';
 import type { ApiRequestUsage } from './token-usage.js';
 
 /*
  * What processing reads: merged PRs and direct pushes with their line fingerprints, Claude Code
- * sessions with what they did, and the day's telemetry. Plain SQL on the one connection: these
- * queries run over the whole org and are the hot path of a recompute.
+ * sessions with what they did, and the day's telemetry. Plain SQL: these queries run over the
+ * whole org and are the hot path of a recompute.
  */
 
 const DAY_END = 'T99'; // `day || 'T99'` sorts after every ISO time of that day
@@ -30,69 +30,96 @@ export interface SubjectRow {
 }
 
 /** Merged and enriched PRs of the org, merged on a day in [fromDay, toDay]. */
-export function mergedPullRequests(db: Db, org: string, fromDay: string, toDay: string): SubjectRow[] {
+export async function mergedPullRequests(db: Db, org: string, fromDay: string, toDay: string): Promise<SubjectRow[]> {
   return (
-    statement(db, 
-        `SELECT 'pull_request:' || p.id AS subject, p.id AS pullRequestId, NULL AS commitId, lower(r.full_name) AS repository,
-                p.number AS number, NULL AS sha, p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, p.merged_at AS at, p.body AS body,
-                p.head_ref AS headRef, p.merged_by_login AS mergedByLogin
+    await db.all<Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number }>(
+      sql`SELECT 'pull_request:' || p.id AS subject, p.id AS "pullRequestId", NULL AS "commitId", lower(r.full_name) AS repository,
+                p.number AS number, NULL AS sha, p.author_login AS "authorLogin", p.author_is_bot AS "authorIsBot", p.merged_at AS at, p.body AS body,
+                p.head_ref AS "headRef", p.merged_by_login AS "mergedByLogin"
          FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
-         WHERE lower(r.owner_login) = lower(?) AND p.merged_at >= ? AND p.merged_at < ? AND p.enriched_at IS NOT NULL
+         WHERE lower(r.owner_login) = lower(${org}) AND p.merged_at >= ${fromDay} AND p.merged_at < ${toDay + DAY_END} AND p.enriched_at IS NOT NULL
          ORDER BY p.merged_at, p.id`,
-      )
-      .all(org, fromDay, toDay + DAY_END) as (Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number })[]
+    )
   ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
 }
 
 /** Commits pushed straight to a default branch of the org on a day in range, fetched, and in no known PR. */
-export function directPushes(db: Db, org: string, fromDay: string, toDay: string): SubjectRow[] {
+export async function directPushes(db: Db, org: string, fromDay: string, toDay: string): Promise<SubjectRow[]> {
   return (
-    statement(db, 
-        `SELECT 'commit:' || c.id AS subject, NULL AS pullRequestId, c.id AS commitId, lower(r.full_name) AS repository, NULL AS number,
-                c.sha AS sha, coalesce(c.author_login, c.author_email, 'unknown') AS authorLogin,
-                CASE WHEN c.author_login LIKE '%[bot]' THEN 1 ELSE 0 END AS authorIsBot, c.pushed_at AS at, NULL AS body,
-                NULL AS headRef, NULL AS mergedByLogin
+    await db.all<Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number }>(
+      // lower(): SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+      sql`SELECT 'commit:' || c.id AS subject, NULL AS "pullRequestId", c.id AS "commitId", lower(r.full_name) AS repository, NULL AS number,
+                c.sha AS sha, coalesce(c.author_login, c.author_email, 'unknown') AS "authorLogin",
+                CASE WHEN lower(c.author_login) LIKE '%[bot]' THEN 1 ELSE 0 END AS "authorIsBot", c.pushed_at AS at, NULL AS body,
+                NULL AS "headRef", NULL AS "mergedByLogin"
          FROM commits c JOIN repositories r ON r.id = c.repository_id
-         WHERE lower(r.owner_login) = lower(?) AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL
-           AND c.pushed_at >= ? AND c.pushed_at < ?
+         WHERE lower(r.owner_login) = lower(${org}) AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL
+           AND c.pushed_at >= ${fromDay} AND c.pushed_at < ${toDay + DAY_END}
            AND NOT EXISTS (SELECT 1 FROM pull_request_commits pc WHERE pc.commit_id = c.id)
            AND NOT EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha)
          ORDER BY c.pushed_at, c.id`,
-      )
-      .all(org, fromDay, toDay + DAY_END) as (Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number })[]
+    )
   ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
 }
 
 /**
- * A file's sketches, read from the store the first time the attribution asks for one: only a file
- * pair with lines left unmatched after the exact pass needs them, and most files a session wrote
- * are not in the PR at hand. Kept packed once read (see `PackedSketches`).
+ * A file's sketches, read from the store only when the attribution asks for one: only a file pair
+ * with lines left unmatched after the exact pass needs them, and most files a session wrote are
+ * not in the PR at hand. The attribution asks synchronously and the store answers asynchronously,
+ * so a lookup not read yet answers nothing and remembers it was asked; the caller reads what was
+ * asked (`readAskedSketches`) and runs the computation again until it asks for nothing unread.
+ * Kept packed once read (see `PackedSketches`).
  */
 export class StoredSketches implements SketchLookup {
   #packed: PackedSketches | undefined;
+  #asked = false;
 
-  constructor(private readonly read: () => Iterable<readonly [number, Uint8Array]>) {}
+  constructor(private readonly read: () => Promise<Iterable<readonly [number, Uint8Array]>>) {}
 
   get(fingerprint: number): Uint8Array | undefined {
-    this.#packed ??= new PackedSketches(this.read());
+    if (!this.#packed) {
+      this.#asked = true;
+      return undefined;
+    }
     return this.#packed.get(fingerprint);
+  }
+
+  /** True when a computation asked for a sketch before they were read. */
+  get askedUnread(): boolean {
+    return this.#asked && !this.#packed;
+  }
+
+  async load(): Promise<void> {
+    this.#packed ??= new PackedSketches(await this.read());
   }
 }
 
-export function addedLineSketches(db: Db, changedFileId: number): [number, Uint8Array][] {
-  // Rows as arrays: millions of them in a recompute, and no object per row.
-  return statement(db, 'SELECT fingerprint, sketch FROM added_line_fingerprints WHERE changed_file_id = ? AND sketch IS NOT NULL')
-    .raw(true)
-    .all(changedFileId) as [number, Buffer][];
+/**
+ * Reads the stored sketches of `files` that a computation asked for before they were read; true
+ * when it read any: the computation's answer is final only once a run of it read nothing new.
+ */
+export async function readAskedSketches(files: Iterable<{ sketches?: SketchLookup | undefined }>): Promise<boolean> {
+  let read = false;
+  for (const { sketches } of files) {
+    if (sketches instanceof StoredSketches && sketches.askedUnread) {
+      await sketches.load();
+      read = true;
+    }
+  }
+  return read;
 }
 
-function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number, withSketches: boolean): FileLines[] {
-  const rows = statement(db, 
-      `SELECT f.id AS id, f.path AS path, f.previous_path AS previousPath, fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
+export async function addedLineSketches(db: Db, changedFileId: number): Promise<[number, Uint8Array][]> {
+  // Rows as arrays: millions of them in a recompute, and no object per row.
+  return db.values<[number, Buffer]>(sql`SELECT fingerprint, sketch FROM added_line_fingerprints WHERE changed_file_id = ${changedFileId} AND sketch IS NOT NULL`);
+}
+
+async function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number, withSketches: boolean): Promise<FileLines[]> {
+  const rows = await db.all<{ id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null }>(
+    sql`SELECT f.id AS id, f.path AS path, f.previous_path AS "previousPath", fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
        FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
-       WHERE f.${column} = ? ORDER BY f.id`,
-    )
-    .all(id) as { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null }[];
+       WHERE f.${sql.raw(column)} = ${id} ORDER BY f.id`,
+  );
   const files = new Map<number, FileLines>();
   for (const row of rows) {
     let file = files.get(row.id);
@@ -105,7 +132,7 @@ function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number, wi
   return [...files.values()];
 }
 
-export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
+export async function subjectFiles(db: Db, subject: SubjectRow): Promise<FileLines[]> {
   return subject.pullRequestId !== null ? filesOf(db, 'pull_request_id', subject.pullRequestId, true) : filesOf(db, 'commit_id', subject.commitId!, true);
 }
 
@@ -113,36 +140,39 @@ export function subjectFiles(db: Db, subject: SubjectRow): FileLines[] {
 export type SubjectCommit = CommitFacts & { message: string; authorLogin: string | null; committerLogin: string | null };
 
 type CommitRow = { id: number; sha: string; trailer: number; enriched: string | null; message: string; authorLogin: string | null; committerLogin: string | null };
-const COMMIT_COLUMNS = `c.id AS id, c.sha AS sha, c.claude_code_trailer AS trailer, c.enriched_at AS enriched, c.message AS message,
-  c.author_login AS authorLogin, c.committer_login AS committerLogin`;
+const COMMIT_COLUMNS = sql.raw(`c.id AS id, c.sha AS sha, c.claude_code_trailer AS trailer, c.enriched_at AS enriched, c.message AS message,
+  c.author_login AS "authorLogin", c.committer_login AS "committerLogin"`);
 
 /** A PR's commits (or the pushed commit itself), each with its own diff when it was fetched. */
-export function subjectCommits(db: Db, subject: SubjectRow): SubjectCommit[] {
+export async function subjectCommits(db: Db, subject: SubjectRow): Promise<SubjectCommit[]> {
   const rows =
     subject.pullRequestId !== null
-      ? (statement(db, 
-            `SELECT ${COMMIT_COLUMNS}
-             FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ? ORDER BY c.authored_at, c.sha`,
-          )
-          .all(subject.pullRequestId) as CommitRow[])
-      : (statement(db, `SELECT ${COMMIT_COLUMNS} FROM commits c WHERE c.id = ?`).all(subject.commitId) as CommitRow[]);
-  return rows.map((c) => ({
-    sha: c.sha,
-    claudeCodeTrailer: Boolean(c.trailer),
-    // A commit's own lines are only ever counted whole (exact fingerprints): no sketches.
-    files: c.enriched ? filesOf(db, 'commit_id', c.id, false) : undefined,
-    message: c.message,
-    authorLogin: c.authorLogin,
-    committerLogin: c.committerLogin,
-  }));
+      ? await db.all<CommitRow>(
+          // NULLS FIRST: SQLite's order of a missing date, which PostgreSQL puts last.
+          sql`SELECT ${COMMIT_COLUMNS}
+             FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ${subject.pullRequestId}
+             ORDER BY c.authored_at NULLS FIRST, c.sha`,
+        )
+      : await db.all<CommitRow>(sql`SELECT ${COMMIT_COLUMNS} FROM commits c WHERE c.id = ${subject.commitId}`);
+  const commits: SubjectCommit[] = [];
+  for (const c of rows) {
+    commits.push({
+      sha: c.sha,
+      claudeCodeTrailer: Boolean(c.trailer),
+      // A commit's own lines are only ever counted whole (exact fingerprints): no sketches.
+      files: c.enriched ? await filesOf(db, 'commit_id', c.id, false) : undefined,
+      message: c.message,
+      authorLogin: c.authorLogin,
+      committerLogin: c.committerLogin,
+    });
+  }
+  return commits;
 }
 
 /** The shas of a PR's commits (what links sessions to it), without their diffs. */
-export function pullRequestCommitShas(db: Db, pullRequestId: number): string[] {
+export async function pullRequestCommitShas(db: Db, pullRequestId: number): Promise<string[]> {
   return (
-    statement(db, 'SELECT c.sha AS sha FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ?')
-      .raw(true)
-      .all(pullRequestId) as [string][]
+    await db.values<[string]>(sql`SELECT c.sha AS sha FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE pc.pull_request_id = ${pullRequestId}`)
   ).map((r) => r[0]);
 }
 
@@ -151,17 +181,16 @@ export function pullRequestCommitShas(db: Db, pullRequestId: number): string[] {
  * repository of the org that holds it and the paths that commit changed (null when its files were
  * not fetched).
  */
-export function sessionCommitPlaces(db: Db, org: string, sessionId: string): { repository: string; path: string | null }[] {
-  return statement(
-    db,
-    `SELECT lower(r.full_name) AS repository, f.path AS path
+export async function sessionCommitPlaces(db: Db, org: string, sessionId: string): Promise<{ repository: string; path: string | null }[]> {
+  return db.all<{ repository: string; path: string | null }>(
+    sql`SELECT lower(r.full_name) AS repository, f.path AS path
      FROM session_commits sc
      -- a reported sha is a prefix of the stored one: a range over the sha index
      JOIN commits c ON c.sha >= sc.sha AND c.sha < sc.sha || 'g'
      JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(sc.org)
      LEFT JOIN changed_files f ON f.commit_id = c.id
-     WHERE sc.session_id = ? AND sc.org = ?`,
-  ).all(sessionId, org) as { repository: string; path: string | null }[];
+     WHERE sc.session_id = ${sessionId} AND sc.org = ${org}`,
+  );
 }
 
 export interface SessionRow {
@@ -179,46 +208,47 @@ export interface SessionRow {
 }
 
 /** The names (lowercase) of the org's repositories. */
-export function orgRepositoryNames(db: Db, org: string): string[] {
-  return (statement(db, 'SELECT DISTINCT lower(name) AS name FROM repositories WHERE lower(owner_login) = lower(?)').all(org) as { name: string }[]).map(
+export async function orgRepositoryNames(db: Db, org: string): Promise<string[]> {
+  return (await db.all<{ name: string }>(sql`SELECT DISTINCT lower(name) AS name FROM repositories WHERE lower(owner_login) = lower(${org})`)).map(
     (r) => r.name,
   );
 }
 
 /** The org's sessions seen on a day in [fromDay, toDay]. */
-export function orgSessions(db: Db, org: string, fromDay: string, toDay: string): SessionRow[] {
-  return statement(
-    db,
-    `SELECT id, github_login AS githubLogin, user_email AS userEmail, user_account_uuid AS userAccountUuid, user_id AS userId,
-            first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt, terminal_type AS terminalType, cwd, team
-     FROM claude_sessions WHERE org = ? AND last_seen_at >= ? AND first_seen_at < ? ORDER BY id`,
-  ).all(org, fromDay, toDay + DAY_END) as SessionRow[];
+export async function orgSessions(db: Db, org: string, fromDay: string, toDay: string): Promise<SessionRow[]> {
+  return db.all<SessionRow>(
+    sql`SELECT id, github_login AS "githubLogin", user_email AS "userEmail", user_account_uuid AS "userAccountUuid", user_id AS "userId",
+            first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", terminal_type AS "terminalType", cwd, team
+     FROM claude_sessions WHERE org = ${org} AND last_seen_at >= ${fromDay} AND first_seen_at < ${toDay + DAY_END} ORDER BY id`,
+  );
 }
 
 /** Session id → days in [fromDay, toDay] with telemetry. */
-export function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Map<string, string[]> {
+export async function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const row of statement(
-    db,
-    'SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ? AND day >= ? AND day <= ? ORDER BY session_id, day',
-  ).iterate(org, fromDay, toDay) as Iterable<{ s: string; day: string }>) {
-    const days = out.get(row.s);
-    if (days) days.push(row.day);
-    else out.set(row.s, [row.day]);
-  }
+  await db.eachRow(
+    sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY session_id, day`,
+    (row) => {
+      const [s, day] = row as [string, string];
+      const days = out.get(s);
+      if (days) days.push(day);
+      else out.set(s, [day]);
+    },
+  );
   return out;
 }
 
-export function sessionLinks(db: Db, org: string): { commits: Map<string, string[]>; pullRequests: Map<string, string[]> } {
+export async function sessionLinks(db: Db, org: string): Promise<{ commits: Map<string, string[]>; pullRequests: Map<string, string[]> }> {
   const commits = new Map<string, string[]>();
-  for (const r of statement(db, 'SELECT session_id AS s, sha FROM session_commits WHERE org = ?').iterate(org) as Iterable<{ s: string; sha: string }>) {
-    commits.set(r.s, [...(commits.get(r.s) ?? []), r.sha]);
-  }
+  await db.eachRow(sql`SELECT session_id AS s, sha FROM session_commits WHERE org = ${org}`, (row) => {
+    const [s, sha] = row as [string, string];
+    commits.set(s, [...(commits.get(s) ?? []), sha]);
+  });
   const pullRequests = new Map<string, string[]>();
-  for (const r of statement(db, "SELECT session_id AS s, repository || '#' || number AS pr FROM session_pull_requests WHERE org = ?")
-    .iterate(org) as Iterable<{ s: string; pr: string }>) {
-    pullRequests.set(r.s, [...(pullRequests.get(r.s) ?? []), r.pr]);
-  }
+  await db.eachRow(sql`SELECT session_id AS s, repository || '#' || number AS pr FROM session_pull_requests WHERE org = ${org}`, (row) => {
+    const [s, pr] = row as [string, string];
+    pullRequests.set(s, [...(pullRequests.get(s) ?? []), pr]);
+  });
   return { commits, pullRequests };
 }
 
@@ -227,36 +257,37 @@ export function sessionLinks(db: Db, org: string): { commits: Map<string, string
  * full shas; GitHub has full ones), with what shows who made them: processing reads Claude Code on
  * the web's markers off them to tell a remote session.
  */
-export function sessionCommitMessages(db: Db, org: string): { sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }[] {
-  return statement(
-    db,
-    `SELECT sc.session_id AS sessionId, c.message AS message, c.author_login AS authorLogin, c.committer_login AS committerLogin
+export async function sessionCommitMessages(
+  db: Db,
+  org: string,
+): Promise<{ sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }[]> {
+  return db.all<{ sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }>(
+    sql`SELECT sc.session_id AS "sessionId", c.message AS message, c.author_login AS "authorLogin", c.committer_login AS "committerLogin"
      FROM session_commits sc
      JOIN commits c ON c.sha >= sc.sha AND c.sha < sc.sha || 'g'
-     JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(@org)
-     WHERE sc.org = @org`,
-  ).all({ org }) as { sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }[];
+     JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(${org})
+     WHERE sc.org = ${org}`,
+  );
 }
 
 /** What one of the org's sessions wrote, per path (sketches read when first needed). */
-export function sessionWritten(db: Db, org: string, sessionId: string): FileLines[] {
+export async function sessionWritten(db: Db, org: string, sessionId: string): Promise<FileLines[]> {
   const byPath = new Map<string, FileLines>();
-  for (const r of statement(db, 'SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE org = ? AND session_id = ?')
-    .iterate(org, sessionId) as Iterable<{ path: string; fingerprint: number; occurrences: number }>) {
-    let file = byPath.get(r.path);
+  await db.eachRow(sql`SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE org = ${org} AND session_id = ${sessionId}`, (row) => {
+    const [path, fingerprint, occurrences] = row as [string, number, number];
+    let file = byPath.get(path);
     if (!file) {
-      const path = r.path;
       byPath.set(path, (file = { path, fingerprints: new Map(), sketches: new StoredSketches(() => sessionLineSketches(db, org, sessionId, path)) }));
     }
-    file.fingerprints.set(r.fingerprint, r.occurrences);
-  }
+    file.fingerprints.set(fingerprint, occurrences);
+  });
   return [...byPath.values()];
 }
 
-function sessionLineSketches(db: Db, org: string, sessionId: string, path: string): [number, Uint8Array][] {
-  return statement(db, 'SELECT fingerprint, sketch FROM session_line_fingerprints WHERE org = ? AND session_id = ? AND path = ? AND sketch IS NOT NULL')
-    .raw(true)
-    .all(org, sessionId, path) as [number, Buffer][];
+async function sessionLineSketches(db: Db, org: string, sessionId: string, path: string): Promise<[number, Uint8Array][]> {
+  return db.values<[number, Buffer]>(
+    sql`SELECT fingerprint, sketch FROM session_line_fingerprints WHERE org = ${org} AND session_id = ${sessionId} AND path = ${path} AND sketch IS NOT NULL`,
+  );
 }
 
 export type { SessionFacts };
@@ -264,38 +295,33 @@ export type { SessionFacts };
 /** A session's telemetry counter of the day (`telemetry_daily` without org, day and write time). */
 export type TelemetryRow = Omit<typeof telemetryDaily.$inferSelect, 'org' | 'day' | 'receivedAt'>;
 
-const TELEMETRY_COLUMNS = selectColumns(telemetryDaily, ['org', 'day', 'receivedAt']);
+const TELEMETRY_COLUMNS = sql.raw(selectColumns(telemetryDaily, ['org', 'day', 'receivedAt']));
 
-export function telemetryOfDay(db: Db, org: string, day: string): TelemetryRow[] {
-  return statement(db, `SELECT ${TELEMETRY_COLUMNS} FROM telemetry_daily WHERE org = ? AND day = ?`)
-    .all(org, day) as TelemetryRow[];
+export async function telemetryOfDay(db: Db, org: string, day: string): Promise<TelemetryRow[]> {
+  return db.all<TelemetryRow>(sql`SELECT ${TELEMETRY_COLUMNS} FROM telemetry_daily WHERE org = ${org} AND day = ${day}`);
 }
 
 export type ApiRequestRow = ApiRequestUsage;
 
-const API_REQUEST_COLUMNS = selectColumns(apiRequestsDaily, ['org', 'day', 'receivedAt']);
+const API_REQUEST_COLUMNS = sql.raw(selectColumns(apiRequestsDaily, ['org', 'day', 'receivedAt']));
 
 /** The day's `api_request` events, summed per session and model. */
-export function apiRequestsOfDay(db: Db, org: string, day: string): ApiRequestRow[] {
-  return statement(
-    db,
-    `SELECT ${API_REQUEST_COLUMNS} FROM api_requests_daily WHERE org = ? AND day = ?`,
-  ).all(org, day) as ApiRequestRow[];
+export async function apiRequestsOfDay(db: Db, org: string, day: string): Promise<ApiRequestRow[]> {
+  return db.all<ApiRequestRow>(sql`SELECT ${API_REQUEST_COLUMNS} FROM api_requests_daily WHERE org = ${org} AND day = ${day}`);
 }
 
 /**
  * The sessions with telemetry on `day` that sent `api_request` events on any day: their tokens and
  * cost are taken from those events, not from the metrics (see `rollupDay`).
  */
-export function sessionsWithApiRequests(db: Db, org: string, day: string): Set<string> {
-  const rows = statement(
-    db,
-    `SELECT DISTINCT t.session_id AS sessionId FROM telemetry_daily t
-     WHERE t.org = ? AND t.day = ?
+export async function sessionsWithApiRequests(db: Db, org: string, day: string): Promise<Set<string>> {
+  const rows = await db.all<{ sessionId: string }>(
+    sql`SELECT DISTINCT t.session_id AS "sessionId" FROM telemetry_daily t
+     WHERE t.org = ${org} AND t.day = ${day}
        -- By session: SQLite would otherwise walk the org's every api_requests row for each telemetry row.
-       AND EXISTS (SELECT 1 FROM api_requests_daily a INDEXED BY api_requests_daily_session_id_idx WHERE a.session_id = t.session_id AND a.org = t.org)
-     UNION SELECT session_id FROM api_requests_daily WHERE org = ? AND day = ?`,
-  ).all(org, day, org, day) as { sessionId: string }[];
+       AND EXISTS (SELECT 1 FROM api_requests_daily a ${db.dialect.indexHint('api_requests_daily_session_id_idx')} WHERE a.session_id = t.session_id AND a.org = t.org)
+     UNION SELECT session_id FROM api_requests_daily WHERE org = ${org} AND day = ${day}`,
+  );
   return new Set(rows.map((r) => r.sessionId));
 }
 
@@ -305,36 +331,33 @@ export interface OpenedRow {
   repository: string;
 }
 
-export function pullRequestsOpenedOn(db: Db, org: string, day: string): OpenedRow[] {
+export async function pullRequestsOpenedOn(db: Db, org: string, day: string): Promise<OpenedRow[]> {
   return (
-    statement(db, 
-        `SELECT p.author_login AS authorLogin, p.author_is_bot AS authorIsBot, lower(r.full_name) AS repository
+    await db.all<Omit<OpenedRow, 'authorIsBot'> & { authorIsBot: number }>(
+      sql`SELECT p.author_login AS "authorLogin", p.author_is_bot AS "authorIsBot", lower(r.full_name) AS repository
          FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
-         WHERE lower(r.owner_login) = lower(?) AND p.created_at >= ? AND p.created_at < ?`,
-      )
-      .all(org, day, day + DAY_END) as (Omit<OpenedRow, 'authorIsBot'> & { authorIsBot: number })[]
+         WHERE lower(r.owner_login) = lower(${org}) AND p.created_at >= ${day} AND p.created_at < ${day + DAY_END}`,
+    )
   ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
 }
 
 /** Orgs with anything to process: installed accounts and orgs that sent telemetry. */
-export function knownOrgs(db: Db): string[] {
+export async function knownOrgs(db: Db): Promise<string[]> {
   return (
-    statement(db, 
-        `SELECT DISTINCT org FROM (
+    await db.all<{ org: string }>(
+      sql`SELECT DISTINCT org FROM (
            SELECT account_login AS org FROM installations WHERE status <> 'deleted'
-           UNION SELECT org FROM claude_sessions)
+           UNION SELECT org FROM claude_sessions) AS known
          ORDER BY org`,
-      )
-      .all() as { org: string }[]
+    )
   ).map((r) => r.org);
 }
 
 /** PRs attributed to Claude Code in a day range, with what it takes to label them. */
-export function labelCandidates(db: Db, org: string, fromDay: string, toDay: string) {
-  return statement(db, 
-      `SELECT a.pull_request_id AS pullRequestId, r.installation_id AS installationId, r.owner_login AS owner, r.name AS repo, a.number AS number
+export async function labelCandidates(db: Db, org: string, fromDay: string, toDay: string) {
+  return db.all<{ pullRequestId: number; installationId: number; owner: string; repo: string; number: number }>(
+    sql`SELECT a.pull_request_id AS "pullRequestId", r.installation_id AS "installationId", r.owner_login AS owner, r.name AS repo, a.number AS number
        FROM attributions a JOIN pull_requests p ON p.id = a.pull_request_id JOIN repositories r ON r.id = p.repository_id
-       WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.with_claude_code = 1 AND a.is_bot = 0 AND r.installation_id IS NOT NULL`,
-    )
-    .all(org, fromDay, toDay) as { pullRequestId: number; installationId: number; owner: string; repo: string; number: number }[];
+       WHERE a.org = ${org} AND a.day >= ${fromDay} AND a.day <= ${toDay} AND a.with_claude_code = TRUE AND a.is_bot = FALSE AND r.installation_id IS NOT NULL`,
+  );
 }

@@ -1,8 +1,8 @@
 import type { DurabilityPr } from '../durability/durability-comparison.js';
 import type { ChangeFile, MergedChange } from '../durability/line-lives.js';
+import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { addedLineSketches, StoredSketches } from './processing-inputs.js';
-import { statement } from './statement-cache.js';
 
 /*
  * What processing reads to replay line lives (spec: Outcomes, "Durability") — one repository's
@@ -11,8 +11,8 @@ import { statement } from './statement-cache.js';
  */
 
 /** The org's repositories (ids), each replayed on its own so memory is bounded by the largest. */
-export function orgRepositoryIds(db: Db, org: string): number[] {
-  return (statement(db, 'SELECT id FROM repositories WHERE lower(owner_login) = lower(?) ORDER BY id').raw(true).all(org) as [number][]).map((r) => r[0]);
+export async function orgRepositoryIds(db: Db, org: string): Promise<number[]> {
+  return (await db.values<[number]>(sql`SELECT id FROM repositories WHERE lower(owner_login) = lower(${org}) ORDER BY id`)).map((r) => r[0]);
 }
 
 type FileRow = [subject: string, at: string, fileId: number, path: string, previousPath: string | null, status: string];
@@ -22,21 +22,19 @@ type FileRow = [subject: string, at: string, fileId: number, path: string, previ
  * pushed straight to the default branch that belong to no known PR (the same subjects processing
  * attributes), each with its files' added and deleted fingerprints and its added lines' sketches.
  */
-export function mergedChangesOf(db: Db, repositoryId: number, sinceIso: string): MergedChange[] {
-  const prFiles = statement(
-    db,
-    `SELECT 'pull_request:' || p.id, p.merged_at, f.id, f.path, f.previous_path, f.status
+export async function mergedChangesOf(db: Db, repositoryId: number, sinceIso: string): Promise<MergedChange[]> {
+  const prFiles = await db.values<FileRow>(
+    sql`SELECT 'pull_request:' || p.id, p.merged_at, f.id, f.path, f.previous_path, f.status
      FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
-     WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
-  ).raw(true).all(repositoryId, sinceIso) as FileRow[];
-  const pushFiles = statement(
-    db,
-    `SELECT 'commit:' || c.id, c.pushed_at, f.id, f.path, f.previous_path, f.status
+     WHERE p.repository_id = ${repositoryId} AND p.merged_at >= ${sinceIso} AND p.enriched_at IS NOT NULL`,
+  );
+  const pushFiles = await db.values<FileRow>(
+    sql`SELECT 'commit:' || c.id, c.pushed_at, f.id, f.path, f.previous_path, f.status
      FROM commits c JOIN changed_files f ON f.commit_id = c.id
-     WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?
+     WHERE c.repository_id = ${repositoryId} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND c.pushed_at >= ${sinceIso}
        AND NOT EXISTS (SELECT 1 FROM pull_request_commits pc WHERE pc.commit_id = c.id)
        AND NOT EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha)`,
-  ).raw(true).all(repositoryId, sinceIso) as FileRow[];
+  );
 
   const changes = new Map<string, MergedChange>();
   const files = new Map<number, ChangeFile>();
@@ -54,25 +52,23 @@ export function mergedChangesOf(db: Db, repositoryId: number, sinceIso: string):
     change.files.push(file);
     files.set(fileId, file);
   }
-  const fingerprints = (table: 'added_line_fingerprints' | 'deleted_line_fingerprints', side: 'added' | 'deleted') => {
+  const fingerprints = async (table: 'added_line_fingerprints' | 'deleted_line_fingerprints', side: 'added' | 'deleted') => {
     const rows = [
-      ...(statement(
-        db,
-        `SELECT x.changed_file_id, x.fingerprint, x.occurrences FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
-         JOIN ${table} x ON x.changed_file_id = f.id
-         WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
-      ).raw(true).all(repositoryId, sinceIso) as [number, number, number][]),
-      ...(statement(
-        db,
-        `SELECT x.changed_file_id, x.fingerprint, x.occurrences FROM commits c JOIN changed_files f ON f.commit_id = c.id
-         JOIN ${table} x ON x.changed_file_id = f.id
-         WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?`,
-      ).raw(true).all(repositoryId, sinceIso) as [number, number, number][]),
+      ...(await db.values<[number, number, number]>(
+        sql`SELECT x.changed_file_id, x.fingerprint, x.occurrences FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+         JOIN ${sql.raw(table)} x ON x.changed_file_id = f.id
+         WHERE p.repository_id = ${repositoryId} AND p.merged_at >= ${sinceIso} AND p.enriched_at IS NOT NULL`,
+      )),
+      ...(await db.values<[number, number, number]>(
+        sql`SELECT x.changed_file_id, x.fingerprint, x.occurrences FROM commits c JOIN changed_files f ON f.commit_id = c.id
+         JOIN ${sql.raw(table)} x ON x.changed_file_id = f.id
+         WHERE c.repository_id = ${repositoryId} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND c.pushed_at >= ${sinceIso}`,
+      )),
     ];
     for (const [fileId, fingerprint, occurrences] of rows) files.get(fileId)?.[side].set(fingerprint, occurrences);
   };
-  fingerprints('added_line_fingerprints', 'added');
-  fingerprints('deleted_line_fingerprints', 'deleted');
+  await fingerprints('added_line_fingerprints', 'added');
+  await fingerprints('deleted_line_fingerprints', 'deleted');
   return [...changes.values()];
 }
 
@@ -91,20 +87,21 @@ export interface DurabilityRow {
 }
 
 /** Upserts PRs' durability rows in one transaction: a rerun over the same history writes the same rows. */
-export function saveDurability(db: Db, rows: DurabilityRow[]): void {
-  const upsert = statement(
-    db,
-    `INSERT INTO pull_request_durability (pull_request_id, org, day, lines, surviving_14d, surviving_30d, surviving_90d,
-       deleted_21d, rewritten_21d, ended_lives, as_of)
-     VALUES (@pullRequestId, @org, @day, @lines, @surviving14d, @surviving30d, @surviving90d, @deleted21d, @rewritten21d, @endedLives, @asOf)
-     ON CONFLICT (pull_request_id) DO UPDATE SET
-       org = excluded.org, day = excluded.day, lines = excluded.lines, surviving_14d = excluded.surviving_14d,
-       surviving_30d = excluded.surviving_30d, surviving_90d = excluded.surviving_90d, deleted_21d = excluded.deleted_21d,
-       rewritten_21d = excluded.rewritten_21d, ended_lives = excluded.ended_lives, as_of = excluded.as_of`,
-  );
-  db.$client.transaction(() => {
-    for (const row of rows) upsert.run({ ...row, endedLives: JSON.stringify(row.endedLives) });
-  })();
+export async function saveDurability(db: Db, rows: DurabilityRow[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const row of rows) {
+      await tx.run(
+        sql`INSERT INTO pull_request_durability (pull_request_id, org, day, lines, surviving_14d, surviving_30d, surviving_90d,
+              deleted_21d, rewritten_21d, ended_lives, as_of)
+            VALUES (${row.pullRequestId}, ${row.org}, ${row.day}, ${row.lines}, ${row.surviving14d}, ${row.surviving30d}, ${row.surviving90d},
+              ${row.deleted21d}, ${row.rewritten21d}, ${JSON.stringify(row.endedLives)}, ${row.asOf})
+            ON CONFLICT (pull_request_id) DO UPDATE SET
+              org = excluded.org, day = excluded.day, lines = excluded.lines, surviving_14d = excluded.surviving_14d,
+              surviving_30d = excluded.surviving_30d, surviving_90d = excluded.surviving_90d, deleted_21d = excluded.deleted_21d,
+              rewritten_21d = excluded.rewritten_21d, ended_lives = excluded.ended_lives, as_of = excluded.as_of`,
+      );
+    }
+  });
 }
 
 /** A merged PR of a range as the durability comparison reads it (people only), with its merge day and the login it counts for. */
@@ -115,24 +112,23 @@ export type DurabilityReadRow = DurabilityPr & { day: string; authorLogin: strin
  * optionally of one repository (`owner/name`) or one person (the login the PR counts for). PRs
  * processing has not replayed yet have no row and are left out.
  */
-export function durabilityPullRequests(
+export async function durabilityPullRequests(
   db: Db,
   org: string,
   fromDay: string,
   toDay: string,
   slice: { repository?: string | undefined; login?: string | undefined } = {},
-): DurabilityReadRow[] {
+): Promise<DurabilityReadRow[]> {
   const repository = slice.repository?.toLowerCase() ?? null;
   const login = slice.login?.toLowerCase() ?? null;
-  const rows = statement(
-    db,
-    `SELECT a.day AS day, a.author_login AS authorLogin, a.with_claude_code AS withClaudeCode, d.lines AS lines, d.surviving_14d AS surviving14d,
-            d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d, d.deleted_21d AS deleted21d,
-            d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
+  const rows = await db.all<Omit<DurabilityReadRow, 'withClaudeCode' | 'endedLives'> & { withClaudeCode: number; endedLives: string }>(
+    sql`SELECT a.day AS day, a.author_login AS "authorLogin", a.with_claude_code AS "withClaudeCode", d.lines AS lines, d.surviving_14d AS "surviving14d",
+            d.surviving_30d AS "surviving30d", d.surviving_90d AS "surviving90d", d.deleted_21d AS "deleted21d",
+            d.rewritten_21d AS "rewritten21d", d.ended_lives AS "endedLives"
      FROM attributions a JOIN pull_request_durability d ON d.pull_request_id = a.pull_request_id
-     WHERE a.org = ? AND a.day >= ? AND a.day <= ? AND a.is_bot = 0 AND a.pull_request_id IS NOT NULL
-       AND (? IS NULL OR a.repository = ?) AND (? IS NULL OR lower(a.author_login) = ?)`,
-  ).all(org, fromDay, toDay, repository, repository, login, login) as (Omit<DurabilityReadRow, 'withClaudeCode' | 'endedLives'> & { withClaudeCode: number; endedLives: string })[];
+     WHERE a.org = ${org} AND a.day >= ${fromDay} AND a.day <= ${toDay} AND a.is_bot = FALSE AND a.pull_request_id IS NOT NULL
+       AND (CAST(${repository} AS TEXT) IS NULL OR a.repository = ${repository}) AND (CAST(${login} AS TEXT) IS NULL OR lower(a.author_login) = ${login})`,
+  );
   return rows.map((r) => ({ ...r, withClaudeCode: Boolean(r.withClaudeCode), endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
 }
 
@@ -143,45 +139,42 @@ export interface ReplayMark {
 }
 
 /** The mark of a repository's merged changes since `sinceIso`, read from the files alone (no fingerprints). */
-export function currentReplayMark(db: Db, repositoryId: number, sinceIso: string): ReplayMark {
-  const pr = statement(
-    db,
-    `SELECT coalesce(max(f.id), 0), count(f.id) FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
-     WHERE p.repository_id = ? AND p.merged_at >= ? AND p.enriched_at IS NOT NULL`,
-  ).raw(true).get(repositoryId, sinceIso) as [number, number];
-  const push = statement(
-    db,
-    `SELECT coalesce(max(f.id), 0), count(f.id) FROM commits c JOIN changed_files f ON f.commit_id = c.id
-     WHERE c.repository_id = ? AND c.pushed_to_default_branch = 1 AND c.enriched_at IS NOT NULL AND c.pushed_at >= ?`,
-  ).raw(true).get(repositoryId, sinceIso) as [number, number];
-  return { lastChangedFileId: Math.max(pr[0], push[0]), changedFiles: pr[1] + push[1] };
+export async function currentReplayMark(db: Db, repositoryId: number, sinceIso: string): Promise<ReplayMark> {
+  const [pr] = await db.values<[number, number]>(
+    sql`SELECT coalesce(max(f.id), 0), count(f.id) FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+     WHERE p.repository_id = ${repositoryId} AND p.merged_at >= ${sinceIso} AND p.enriched_at IS NOT NULL`,
+  );
+  const [push] = await db.values<[number, number]>(
+    sql`SELECT coalesce(max(f.id), 0), count(f.id) FROM commits c JOIN changed_files f ON f.commit_id = c.id
+     WHERE c.repository_id = ${repositoryId} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND c.pushed_at >= ${sinceIso}`,
+  );
+  return { lastChangedFileId: Math.max(pr![0], push![0]), changedFiles: pr![1] + push![1] };
 }
 
-export function storedReplayMark(db: Db, repositoryId: number): ReplayMark | undefined {
-  return statement(db, 'SELECT last_changed_file_id AS lastChangedFileId, changed_files AS changedFiles FROM repository_durability_replays WHERE repository_id = ?').get(
-    repositoryId,
-  ) as ReplayMark | undefined;
+export async function storedReplayMark(db: Db, repositoryId: number): Promise<ReplayMark | undefined> {
+  return db.get<ReplayMark>(
+    sql`SELECT last_changed_file_id AS "lastChangedFileId", changed_files AS "changedFiles" FROM repository_durability_replays WHERE repository_id = ${repositoryId}`,
+  );
 }
 
-export function saveReplayMark(db: Db, repositoryId: number, mark: ReplayMark, replayedAt: string): void {
-  statement(
-    db,
-    `INSERT INTO repository_durability_replays (repository_id, last_changed_file_id, changed_files, replayed_at) VALUES (?, ?, ?, ?)
+export async function saveReplayMark(db: Db, repositoryId: number, mark: ReplayMark, replayedAt: string): Promise<void> {
+  await db.run(
+    sql`INSERT INTO repository_durability_replays (repository_id, last_changed_file_id, changed_files, replayed_at)
+     VALUES (${repositoryId}, ${mark.lastChangedFileId}, ${mark.changedFiles}, ${replayedAt})
      ON CONFLICT (repository_id) DO UPDATE SET last_changed_file_id = excluded.last_changed_file_id, changed_files = excluded.changed_files,
        replayed_at = excluded.replayed_at`,
-  ).run(repositoryId, mark.lastChangedFileId, mark.changedFiles, replayedAt);
+  );
 }
 
 /** The stored lives of a repository's PRs merged since `sinceIso`: how many lines, how they ended, when they merged. */
-export function storedLivesOf(db: Db, repositoryId: number, sinceIso: string): (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[] {
+export async function storedLivesOf(db: Db, repositoryId: number, sinceIso: string): Promise<(Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[]> {
   return (
-    statement(
-      db,
-      `SELECT d.pull_request_id AS pullRequestId, d.org AS org, d.day AS day, p.merged_at AS mergedAt, d.lines AS lines,
-              d.surviving_14d AS surviving14d, d.surviving_30d AS surviving30d, d.surviving_90d AS surviving90d,
-              d.deleted_21d AS deleted21d, d.rewritten_21d AS rewritten21d, d.ended_lives AS endedLives
+    await db.all<Omit<DurabilityRow, 'asOf' | 'endedLives'> & { mergedAt: string; endedLives: string }>(
+      sql`SELECT d.pull_request_id AS "pullRequestId", d.org AS org, d.day AS day, p.merged_at AS "mergedAt", d.lines AS lines,
+              d.surviving_14d AS "surviving14d", d.surviving_30d AS "surviving30d", d.surviving_90d AS "surviving90d",
+              d.deleted_21d AS "deleted21d", d.rewritten_21d AS "rewritten21d", d.ended_lives AS "endedLives"
        FROM pull_requests p JOIN pull_request_durability d ON d.pull_request_id = p.id
-       WHERE p.repository_id = ? AND p.merged_at >= ?`,
-    ).all(repositoryId, sinceIso) as (Omit<DurabilityRow, 'asOf' | 'endedLives'> & { mergedAt: string; endedLives: string })[]
+       WHERE p.repository_id = ${repositoryId} AND p.merged_at >= ${sinceIso}`,
+    )
   ).map((r) => ({ ...r, endedLives: JSON.parse(r.endedLives) as [number, number, number][] }));
 }

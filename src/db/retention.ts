@@ -1,5 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { statement } from './statement-cache.js';
 import { writeWhenFree } from './store-busy.js';
 import { DAY_MS } from '../utc-days.js';
 import { DURABILITY_WINDOW_DAYS } from '../durability/line-lives.js';
@@ -26,6 +26,8 @@ export interface PruneResult {
   apiRequestDays: number;
   repeatGuards: number;
   finishedJobs: number;
+  /** The API rate limit's counting windows (one minute each), kept a day. */
+  rateLimitWindows: number;
 }
 
 export interface PruneOptions {
@@ -47,11 +49,16 @@ export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_0
   const cutoffDay = cutoffIso.slice(0, 10);
 
   /** Deletes the rows of `table` matching `where`, `batchRows` at a time. */
-  const prune = async (table: string, where: string, ...params: unknown[]): Promise<number> => {
-    const remove = statement(db, `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${where} LIMIT ${batchRows})`);
+  const prune = async (table: string, where: SQL): Promise<number> => {
+    const name = sql.raw(table);
+    // Neither engine deletes with LIMIT: SQLite picks the batch by rowid, PostgreSQL (which has no rowid) by ctid.
+    const remove =
+      db.engine === 'postgres'
+        ? sql`DELETE FROM ${name} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${name} WHERE ${where} LIMIT ${sql.raw(String(batchRows))}))`
+        : sql`DELETE FROM ${name} WHERE rowid IN (SELECT rowid FROM ${name} WHERE ${where} LIMIT ${sql.raw(String(batchRows))})`;
     let deleted = 0;
     for (;;) {
-      const changes = await writeWhenFree(() => remove.run(...params).changes, { maxWaitMs });
+      const { changes } = await writeWhenFree(() => db.run(remove), { maxWaitMs });
       deleted += changes;
       await yieldToEventLoop();
       if (changes < batchRows) return deleted;
@@ -64,38 +71,38 @@ export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_0
   // then their fingerprints deleted a few files at a time (the file is the key's prefix).
   const fileCutoffIso = new Date(Math.min(cutoff.getTime(), now.getTime() - DURABILITY_WINDOW_DAYS * DAY_MS)).toISOString();
   const expiredFiles = (
-    statement(
-      db,
-      `SELECT f.id FROM changed_files f
+    await db.all<{ id: number }>(
+      sql`SELECT f.id AS id FROM changed_files f
        LEFT JOIN pull_requests p ON p.id = f.pull_request_id
        LEFT JOIN commits c ON c.id = f.commit_id
-       WHERE coalesce(p.merged_at, p.created_at, c.pushed_at, c.committed_at, c.authored_at) < ?
+       WHERE coalesce(p.merged_at, p.created_at, c.pushed_at, c.committed_at, c.authored_at) < ${fileCutoffIso}
          AND (EXISTS (SELECT 1 FROM added_line_fingerprints a WHERE a.changed_file_id = f.id)
               OR EXISTS (SELECT 1 FROM deleted_line_fingerprints d WHERE d.changed_file_id = f.id))`,
-    ).all(fileCutoffIso) as { id: number }[]
+    )
   ).map((r) => r.id);
   let pullRequestLineFingerprints = 0;
   let deletedLineFingerprints = 0;
   for (let i = 0; i < expiredFiles.length; i += FILES_PER_BATCH) {
-    const files = JSON.stringify(expiredFiles.slice(i, i + FILES_PER_BATCH));
-    pullRequestLineFingerprints += await prune('added_line_fingerprints', 'changed_file_id IN (SELECT value FROM json_each(?))', files);
-    deletedLineFingerprints += await prune('deleted_line_fingerprints', 'changed_file_id IN (SELECT value FROM json_each(?))', files);
+    const files = expiredFiles.slice(i, i + FILES_PER_BATCH);
+    pullRequestLineFingerprints += await prune('added_line_fingerprints', db.dialect.anyOf(sql`changed_file_id`, files));
+    deletedLineFingerprints += await prune('deleted_line_fingerprints', db.dialect.anyOf(sql`changed_file_id`, files));
   }
 
   return {
-    sessionLineFingerprints: await prune('session_line_fingerprints', 'first_written_at < ?', cutoffIso),
+    sessionLineFingerprints: await prune('session_line_fingerprints', sql`first_written_at < ${cutoffIso}`),
     pullRequestLineFingerprints,
     deletedLineFingerprints,
     // The session lines they consumed were written no later than they merged, so they are gone too.
-    consumedSessionLines: await prune('consumed_session_lines', 'subject_at < ?', cutoffIso),
+    consumedSessionLines: await prune('consumed_session_lines', sql`subject_at < ${cutoffIso}`),
     // By day and by when it arrived: a row whose sender claimed a far-future day still goes.
-    telemetryCounters: await prune('telemetry_daily', 'day < ? OR received_at < ?', cutoffDay, cutoffIso),
-    apiRequestDays: await prune('api_requests_daily', 'day < ? OR received_at < ?', cutoffDay, cutoffIso),
+    telemetryCounters: await prune('telemetry_daily', sql`day < ${cutoffDay} OR received_at < ${cutoffIso}`),
+    apiRequestDays: await prune('api_requests_daily', sql`day < ${cutoffDay} OR received_at < ${cutoffIso}`),
     repeatGuards:
-      (await prune('otlp_exports', 'received_at < ?', cutoffIso)) +
-      (await prune('hook_calls', 'received_at < ?', cutoffIso)) +
-      (await prune('webhook_deliveries', 'received_at < ?', cutoffIso)) +
-      (await prune('cumulative_series', 'updated_at < ?', cutoffIso)),
-    finishedJobs: await prune('jobs', "status IN ('done', 'failed') AND finished_at < ?", cutoff.getTime()),
+      (await prune('otlp_exports', sql`received_at < ${cutoffIso}`)) +
+      (await prune('hook_calls', sql`received_at < ${cutoffIso}`)) +
+      (await prune('webhook_deliveries', sql`received_at < ${cutoffIso}`)) +
+      (await prune('cumulative_series', sql`updated_at < ${cutoffIso}`)),
+    finishedJobs: await prune('jobs', sql`status IN ('done', 'failed') AND finished_at < ${cutoff.getTime()}`),
+    rateLimitWindows: await prune('rate_limit_windows', sql`window_start < ${new Date(now.getTime() - DAY_MS).toISOString()}`),
   };
 }

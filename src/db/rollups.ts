@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, getTableName, gte, isNull, lte, or } from 'drizzle-orm';
-import type { Db } from './client.js';
+import { and, desc, eq, getTableName, gte, isNull, lte, or, sql, type Table } from 'drizzle-orm';
+import { postgresPool, type Db } from './client.js';
 import { dropConsumption } from './consumed-session-lines.js';
 import type { DailyMetrics, DayRollup } from './daily-metrics.js';
-import { statement } from './statement-cache.js';
-import { insertRow } from './table-sql.js';
+import { ADVISORY_LOCK_KEYS, tryAdvisoryLock, type AdvisoryLock } from './postgres-client.js';
 import {
   attributions,
   dailyModelUsage,
@@ -18,68 +17,58 @@ import {
 } from './schema.js';
 
 /*
- * Writes of processing output, and the run table that also serves as the one-run-at-a-time lock.
+ * Writes of processing output, and the run table that also serves as the one-run-at-a-time lock
+ * (on PostgreSQL with an advisory lock beside it, shared by every replica).
  */
 
 export type AttributionRow = typeof attributions.$inferInsert;
 
 /** Upserts attributions; a row whose result hash is unchanged is left as it was. Returns how many changed. */
-export function saveAttributions(db: Db, rows: AttributionRow[]): number {
-  const upsert = statement(
-    db,
-    `INSERT INTO attributions (org, subject, pull_request_id, commit_id, repository, number, sha, author_login, is_bot, day,
-       with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash, attributed_at)
-     VALUES (@org, @subject, @pullRequestId, @commitId, @repository, @number, @sha, @authorLogin, @isBot, @day,
-       @withClaudeCode, @linesAdded, @linesWithClaudeCode, @evidence, @resultHash, @attributedAt)
-     ON CONFLICT (subject) DO UPDATE SET
-       org = excluded.org, repository = excluded.repository, number = excluded.number, sha = excluded.sha,
-       author_login = excluded.author_login, is_bot = excluded.is_bot, day = excluded.day,
-       with_claude_code = excluded.with_claude_code, lines_added = excluded.lines_added,
-       lines_with_claude_code = excluded.lines_with_claude_code, evidence = excluded.evidence,
-       result_hash = excluded.result_hash, attributed_at = excluded.attributed_at
-     WHERE attributions.result_hash <> excluded.result_hash`,
-  );
+export async function saveAttributions(db: Db, rows: AttributionRow[]): Promise<number> {
   let changed = 0;
-  db.$client.transaction(() => {
+  await db.transaction(async (tx) => {
     for (const row of rows) {
-      changed += upsert.run({
-        ...row,
-        pullRequestId: row.pullRequestId ?? null,
-        commitId: row.commitId ?? null,
-        number: row.number ?? null,
-        sha: row.sha ?? null,
-        isBot: row.isBot ? 1 : 0,
-        withClaudeCode: row.withClaudeCode ? 1 : 0,
-        evidence: JSON.stringify(row.evidence),
-      }).changes;
+      const { changes } = await tx.run(
+        sql`INSERT INTO attributions (org, subject, pull_request_id, commit_id, repository, number, sha, author_login, is_bot, day,
+              with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash, attributed_at)
+            VALUES (${row.org}, ${row.subject}, ${row.pullRequestId ?? null}, ${row.commitId ?? null}, ${row.repository}, ${row.number ?? null},
+              ${row.sha ?? null}, ${row.authorLogin}, ${row.isBot ? 1 : 0}, ${row.day}, ${row.withClaudeCode ? 1 : 0}, ${row.linesAdded},
+              ${row.linesWithClaudeCode}, ${JSON.stringify(row.evidence)}, ${row.resultHash}, ${row.attributedAt})
+            ON CONFLICT (subject) DO UPDATE SET
+              org = excluded.org, repository = excluded.repository, number = excluded.number, sha = excluded.sha,
+              author_login = excluded.author_login, is_bot = excluded.is_bot, day = excluded.day,
+              with_claude_code = excluded.with_claude_code, lines_added = excluded.lines_added,
+              lines_with_claude_code = excluded.lines_with_claude_code, evidence = excluded.evidence,
+              result_hash = excluded.result_hash, attributed_at = excluded.attributed_at
+            WHERE attributions.result_hash <> excluded.result_hash`,
+      );
+      changed += changes;
     }
-  })();
+  });
   return changed;
 }
 
 /** Drops attributions in a day range whose subject no longer qualifies (e.g. a push later found in a PR). */
-export function dropStaleAttributions(db: Db, org: string, fromDay: string, toDay: string, keep: Set<string>): number {
-  const rows = db
+export async function dropStaleAttributions(db: Db, org: string, fromDay: string, toDay: string, keep: Set<string>): Promise<number> {
+  const rows = await db
     .select({ subject: attributions.subject })
     .from(attributions)
-    .where(and(eq(attributions.org, org), gte(attributions.day, fromDay), lte(attributions.day, toDay)))
-    .all();
+    .where(and(eq(attributions.org, org), gte(attributions.day, fromDay), lte(attributions.day, toDay)));
   const stale = rows.filter((r) => !keep.has(r.subject)).map((r) => r.subject);
   if (stale.length === 0) return 0;
-  db.transaction((tx) => {
-    for (const subject of stale) tx.delete(attributions).where(eq(attributions.subject, subject)).run();
+  await db.transaction(async (tx) => {
+    for (const subject of stale) await tx.delete(attributions).where(eq(attributions.subject, subject));
     // What they consumed from sessions' lines is free again for the subjects merged after them.
-    dropConsumption(db, org, stale);
+    await dropConsumption(tx, org, stale);
   });
   return stale.length;
 }
 
-export function attributionsOfDay(db: Db, org: string, day: string) {
+export async function attributionsOfDay(db: Db, org: string, day: string) {
   return db
     .select()
     .from(attributions)
-    .where(and(eq(attributions.org, org), eq(attributions.day, day)))
-    .all();
+    .where(and(eq(attributions.org, org), eq(attributions.day, day)));
 }
 
 const round = (m: DailyMetrics): DailyMetrics => ({
@@ -89,25 +78,29 @@ const round = (m: DailyMetrics): DailyMetrics => ({
 });
 
 const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage, dailyTerminalMetrics, dailyTerminalModelUsage, dailyUserTeams];
-const DELETE_DAY = ROLLUP_TABLES.map((table) => `DELETE FROM ${getTableName(table)} WHERE org = ? AND day = ?`);
-const INSERT_ORG_DAY = insertRow(dailyOrgMetrics);
-const INSERT_USER_DAY = insertRow(dailyUserMetrics);
-const INSERT_REPOSITORY_DAY = insertRow(dailyRepositoryMetrics);
-const INSERT_MODEL_DAY = insertRow(dailyModelUsage);
-const INSERT_TERMINAL_DAY = insertRow(dailyTerminalMetrics);
-const INSERT_TERMINAL_MODEL_DAY = insertRow(dailyTerminalModelUsage);
+
+/** Rows per INSERT: a few thousand parameters, well within both engines' limits (SQLite 32,766, PostgreSQL 65,535). */
+const ROWS_PER_INSERT = 100;
+
+/** Inserts `rows` into `table`, `ROWS_PER_INSERT` to a statement. */
+async function insertAll<T extends Table>(tx: Db, table: T, rows: T['$inferInsert'][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await tx.insert(table as never).values(rows.slice(i, i + ROWS_PER_INSERT) as never);
+  }
+}
 
 /**
  * Replaces one org's rollups for one day, in one transaction: readers see the old day or the new
  * one, never a mix. `beforeCommit` runs inside the transaction (tests throw there to simulate a crash).
  */
-export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): void {
-  db.$client.transaction(() => {
-    for (const sql of DELETE_DAY) statement(db, sql).run(org, day);
-    statement(db, INSERT_ORG_DAY).run({ org, day, ...round(rollup.org) });
-    const insertUser = statement(db, INSERT_USER_DAY);
-    for (const u of rollup.users.values()) {
-      insertUser.run({
+export async function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const table of ROLLUP_TABLES) await tx.run(sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`);
+    await insertAll(tx, dailyOrgMetrics, [{ org, day, ...round(rollup.org) }]);
+    await insertAll(
+      tx,
+      dailyUserMetrics,
+      [...rollup.users.values()].map((u) => ({
         org,
         day,
         userKey: u.userKey,
@@ -116,20 +109,19 @@ export function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRo
         terminalType: u.terminalType,
         customerType: u.customerType,
         ...round(u.metrics),
-      });
-    }
-    const insertRepository = statement(db, INSERT_REPOSITORY_DAY);
-    for (const [repository, metrics] of rollup.repositories) insertRepository.run({ org, day, repository, ...round(metrics) });
-    const insertModel = statement(db, INSERT_MODEL_DAY);
-    for (const m of rollup.models) insertModel.run({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) });
-    const insertTerminal = statement(db, INSERT_TERMINAL_DAY);
-    for (const t of rollup.terminals) insertTerminal.run({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote ? 1 : 0, ...round(t.metrics) });
-    const insertTerminalModel = statement(db, INSERT_TERMINAL_MODEL_DAY);
-    for (const m of rollup.terminalModels) insertTerminalModel.run({ org, day, ...m, isRemote: m.isRemote ? 1 : 0, costMicroUsd: Math.round(m.costMicroUsd) });
-    const insertTeam = statement(db, 'INSERT INTO daily_user_teams (org, day, user_key, team) VALUES (?, ?, ?, ?)');
-    for (const t of rollup.teams ?? []) insertTeam.run(org, day, t.userKey, t.team);
+      })),
+    );
+    await insertAll(tx, dailyRepositoryMetrics, [...rollup.repositories].map(([repository, metrics]) => ({ org, day, repository, ...round(metrics) })));
+    await insertAll(tx, dailyModelUsage, rollup.models.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) })));
+    await insertAll(
+      tx,
+      dailyTerminalMetrics,
+      rollup.terminals.map((t) => ({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote, ...round(t.metrics) })),
+    );
+    await insertAll(tx, dailyTerminalModelUsage, rollup.terminalModels.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) })));
+    await insertAll(tx, dailyUserTeams, (rollup.teams ?? []).map((t) => ({ org, day, userKey: t.userKey, team: t.team })));
     beforeCommit?.();
-  })();
+  });
 }
 
 export type ProcessingRun = typeof processingRuns.$inferSelect;
@@ -177,78 +169,115 @@ export function deadRunReason(run: ProcessingRun, now: Date, self: RunOwner = th
   return undefined;
 }
 
+/** The processing lock each run of this process holds on PostgreSQL, by run id, until `finishRun` releases it. */
+const runLocks = new Map<number, AdvisoryLock>();
+
+/**
+ * How often a run that could not take PostgreSQL's processing lock tries again (20 ms more each
+ * time, about 1 s in all) while the holder has no live run: it is between taking the lock and
+ * recording its run, or it died and PostgreSQL has not yet ended its session.
+ */
+const LOCK_HOLDER_LOOKS = 10;
+
 /**
  * Starts a run unless another is alive. Returns the new run and the dead runs it marked
- * abandoned, or the live run that blocks it.
+ * abandoned, or the live run that blocks it. On PostgreSQL the run also takes the processing
+ * advisory lock (docs/postgres.md, plan 4), held until `finishRun`: replicas sharing the database
+ * see each other's runs through it, and a replica that dies releases it with its connection. Not
+ * getting it is busy, as a live "running" row is (which stays the record on both engines).
  */
-export function startRun(
+export async function startRun(
   db: Db,
   input: { org: string | null; fromDay: string; toDay: string; trigger: string },
   now: Date,
   owner: RunOwner = thisProcess(),
-): { run: ProcessingRun; abandoned: ProcessingRun[] } | { busy: ProcessingRun } {
-  return db.transaction(
-    (tx) => {
-      const live = tx
-        .select()
-        .from(processingRuns)
-        .where(eq(processingRuns.status, 'running'))
-        .orderBy(desc(processingRuns.id))
-        .all();
-      const abandoned: ProcessingRun[] = [];
-      for (const run of live) {
-        const reason = deadRunReason(run, now, owner);
-        if (reason === undefined) return { busy: run };
-        abandoned.push(
-          tx
+): Promise<{ run: ProcessingRun; abandoned: ProcessingRun[] } | { busy: ProcessingRun }> {
+  const pool = postgresPool(db);
+  let lock: AdvisoryLock | undefined;
+  if (pool) {
+    for (let look = 1; ; look++) {
+      lock = await tryAdvisoryLock({ $client: pool }, ADVISORY_LOCK_KEYS.processing);
+      if (lock) break;
+      const [holder] = await db.select().from(processingRuns).where(eq(processingRuns.status, 'running')).orderBy(desc(processingRuns.id)).limit(1);
+      if (holder && deadRunReason(holder, now, owner) === undefined) return { busy: holder };
+      if (look === LOCK_HOLDER_LOOKS) {
+        const busy = holder ?? (await lastRuns(db, 1))[0];
+        if (busy) return { busy };
+        throw new Error('Another session holds the processing lock without a run recorded; try again later.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 * look));
+    }
+  }
+  try {
+    const started = await db.transaction<{ run: ProcessingRun; abandoned: ProcessingRun[] } | { busy: ProcessingRun }>(
+      async (tx) => {
+        const live = await tx.select().from(processingRuns).where(eq(processingRuns.status, 'running')).orderBy(desc(processingRuns.id));
+        const abandoned: ProcessingRun[] = [];
+        for (const run of live) {
+          const reason = deadRunReason(run, now, owner);
+          if (reason === undefined) return { busy: run };
+          const [marked] = await tx
             .update(processingRuns)
             .set({ status: 'abandoned', finishedAt: now.toISOString(), error: `${reason}.` })
             .where(eq(processingRuns.id, run.id))
-            .returning()
-            .get(),
-        );
-      }
-      const at = now.toISOString();
-      const run = tx
-        .insert(processingRuns)
-        .values({ ...input, ...owner, status: 'running', startedAt: at, heartbeatAt: at })
-        .returning()
-        .get();
-      return { run, abandoned };
-    },
-    { behavior: 'immediate' },
-  );
+            .returning();
+          abandoned.push(marked!);
+        }
+        const at = now.toISOString();
+        const [run] = await tx
+          .insert(processingRuns)
+          .values({ ...input, ...owner, status: 'running', startedAt: at, heartbeatAt: at })
+          .returning();
+        return { run: run!, abandoned };
+      },
+      { behavior: 'immediate' },
+    );
+    if (lock) {
+      if ('run' in started) runLocks.set(started.run.id, lock);
+      else await lock.release();
+    }
+    return started;
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
 }
 
-export function heartbeatRun(db: Db, id: number, progress: { attributed: number; daysRecomputed: number }, now: Date): void {
-  db.update(processingRuns).set({ heartbeatAt: now.toISOString(), ...progress }).where(eq(processingRuns.id, id)).run();
+export async function heartbeatRun(db: Db, id: number, progress: { attributed: number; daysRecomputed: number }, now: Date): Promise<void> {
+  await db.update(processingRuns).set({ heartbeatAt: now.toISOString(), ...progress }).where(eq(processingRuns.id, id));
 }
 
-export function finishRun(
+/** Records the run's end and releases its processing lock (PostgreSQL), also when the record fails. */
+export async function finishRun(
   db: Db,
   id: number,
   outcome: { status: 'succeeded' | 'failed'; attributed: number; daysRecomputed: number; error?: string | undefined },
   now: Date,
-): ProcessingRun {
-  return db
-    .update(processingRuns)
-    .set({ ...outcome, error: outcome.error ?? null, finishedAt: now.toISOString(), heartbeatAt: now.toISOString() })
-    .where(eq(processingRuns.id, id))
-    .returning()
-    .get();
+): Promise<ProcessingRun> {
+  try {
+    const [run] = await db
+      .update(processingRuns)
+      .set({ ...outcome, error: outcome.error ?? null, finishedAt: now.toISOString(), heartbeatAt: now.toISOString() })
+      .where(eq(processingRuns.id, id))
+      .returning();
+    return run!;
+  } finally {
+    const lock = runLocks.get(id);
+    runLocks.delete(id);
+    await lock?.release();
+  }
 }
 
-export function lastRuns(db: Db, limit = 10): ProcessingRun[] {
-  return db.select().from(processingRuns).orderBy(desc(processingRuns.id)).limit(limit).all();
+export async function lastRuns(db: Db, limit = 10): Promise<ProcessingRun[]> {
+  return db.select().from(processingRuns).orderBy(desc(processingRuns.id)).limit(limit);
 }
 
 /** The last runs that covered an org: its own and those over every org. */
-export function lastRunsOf(db: Db, org: string, limit = 10): ProcessingRun[] {
+export async function lastRunsOf(db: Db, org: string, limit = 10): Promise<ProcessingRun[]> {
   return db
     .select()
     .from(processingRuns)
     .where(or(isNull(processingRuns.org), eq(processingRuns.org, org)))
     .orderBy(desc(processingRuns.id))
-    .limit(limit)
-    .all();
+    .limit(limit);
 }

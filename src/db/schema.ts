@@ -837,6 +837,21 @@ export const webSessions = sqliteTable(
   (t) => [index('web_sessions_expires_at_idx').on(t.expiresAt)],
 );
 
+/**
+ * The metrics API's requests per key (`key`) and fixed window (`window_start`, ISO-8601), kept in
+ * the database so every replica counts against one limit (db/rate-limit-windows.ts). Windows past
+ * a day are pruned by retention.
+ */
+export const rateLimitWindows = sqliteTable(
+  'rate_limit_windows',
+  {
+    key: text('key').notNull(),
+    windowStart: text('window_start').notNull(),
+    used: integer('used').notNull(),
+  },
+  (t) => [primaryKey({ name: 'rate_limit_windows_pk', columns: [t.key, t.windowStart] }), index('rate_limit_windows_window_start_idx').on(t.windowStart)],
+);
+
 /** Per-org choices of its owners. */
 export const orgSettings = sqliteTable('org_settings', {
   org: text('org').primaryKey(),

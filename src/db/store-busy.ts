@@ -5,6 +5,11 @@
  * waits for the lock here, between short attempts, with timers; when the lock stays taken past the
  * caller's budget the write is given up with `StoreBusyError`, which the HTTP layer answers with 503
  * and `Retry-After` (a retryable status for OTLP exporters and GitHub's redelivery alike).
+ *
+ * PostgreSQL has no writer lock: a write waits for the rows it needs on the server, without
+ * blocking the event loop. What it may answer instead is a transaction to run again, rolled back
+ * whole: a serialization failure (40001) or a deadlock it broke (40P01); those are retried here the
+ * same way, and nothing else.
  */
 
 /** The store's write lock stayed taken for the whole wait: nothing was written; try again later. */
@@ -22,10 +27,13 @@ export class StoreBusyError extends Error {
   }
 }
 
-/** SQLite's "locked by another connection" result codes (SQLITE_BUSY and its extended codes). */
-const BUSY_CODE = /^SQLITE_BUSY/;
+/**
+ * SQLite's "locked by another connection" result codes (SQLITE_BUSY and its extended codes), and
+ * PostgreSQL's SQLSTATEs of a transaction rolled back to be run again.
+ */
+const BUSY_CODE = /^(SQLITE_BUSY|40001$|40P01$)/;
 
-/** True for `StoreBusyError` and for SQLite's busy error, also when wrapped (drizzle wraps query errors in `cause`). */
+/** True for `StoreBusyError` and for the engine's busy error (above), also when wrapped (drizzle wraps query errors in `cause`). */
 export function isStoreBusy(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof StoreBusyError) return true;
@@ -46,17 +54,17 @@ export interface WaitForStoreOptions {
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `write` (a synchronous write, one transaction, so a failed attempt left nothing behind) and,
+ * Runs `write` (one transaction, so a failed attempt left nothing behind) and,
  * while the database answers "busy", tries again after a growing pause (10 ms up to 200 ms, with
  * jitter) that leaves the event loop free for other requests. Throws `StoreBusyError` after
  * `maxWaitMs`; any other error is thrown as it is.
  */
-export async function writeWhenFree<T>(write: () => T, { maxWaitMs = 2_000, retryAfterSeconds = 1, sleep = sleepFor }: WaitForStoreOptions = {}): Promise<T> {
+export async function writeWhenFree<T>(write: () => T | Promise<T>, { maxWaitMs = 2_000, retryAfterSeconds = 1, sleep = sleepFor }: WaitForStoreOptions = {}): Promise<T> {
   const started = performance.now();
   let pause = 10;
   for (;;) {
     try {
-      return write();
+      return await write();
     } catch (error) {
       if (!isStoreBusy(error)) throw error;
       const waited = performance.now() - started;

@@ -42,127 +42,127 @@ export interface GitHubTeam {
   members: string[];
 }
 
-function orgSettingsStamp(tx: Tx, org: string, values: Partial<typeof orgSettings.$inferInsert>, now: string): void {
-  tx.insert(orgSettings)
+async function orgSettingsStamp(tx: Tx, org: string, values: Partial<typeof orgSettings.$inferInsert>, now: string): Promise<void> {
+  await tx
+    .insert(orgSettings)
     .values({ org, updatedAt: now, ...values })
-    .onConflictDoUpdate({ target: orgSettings.org, set: { updatedAt: now, ...values } })
-    .run();
+    .onConflictDoUpdate({ target: orgSettings.org, set: { updatedAt: now, ...values } });
 }
 
 /**
  * Replaces, in one transaction, the org's member list (and its member count, the default seats)
  * and its teams with their members, with what GitHub listed just now.
  */
-export function replaceOrgPeople(db: Db, org: string, listed: { members: string[]; teams: GitHubTeam[] }, now: string): void {
-  db.transaction((tx) => {
-    tx.delete(orgMembers).where(eq(orgMembers.org, org)).run();
+export async function replaceOrgPeople(db: Db, org: string, listed: { members: string[]; teams: GitHubTeam[] }, now: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(orgMembers).where(eq(orgMembers.org, org));
     for (const login of new Set(listed.members)) {
-      tx.insert(orgMembers).values({ org, userKey: login.toLowerCase(), login, updatedAt: now }).onConflictDoNothing().run();
+      await tx.insert(orgMembers).values({ org, userKey: login.toLowerCase(), login, updatedAt: now }).onConflictDoNothing();
     }
-    tx.delete(githubTeamMembers).where(eq(githubTeamMembers.org, org)).run();
-    tx.delete(githubTeams).where(eq(githubTeams.org, org)).run();
+    await tx.delete(githubTeamMembers).where(eq(githubTeamMembers.org, org));
+    await tx.delete(githubTeams).where(eq(githubTeams.org, org));
     for (const team of listed.teams) {
-      tx.insert(githubTeams).values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now }).onConflictDoNothing().run();
+      await tx.insert(githubTeams).values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now }).onConflictDoNothing();
       for (const login of new Set(team.members)) {
-        tx.insert(githubTeamMembers).values({ org, teamId: team.id, userKey: login.toLowerCase(), login }).onConflictDoNothing().run();
+        await tx.insert(githubTeamMembers).values({ org, teamId: team.id, userKey: login.toLowerCase(), login }).onConflictDoNothing();
       }
     }
-    orgSettingsStamp(tx, org, { memberCount: listed.members.length, memberCountAt: now, membersListedAt: now, teamsListedAt: now, teamsChangedAt: now }, now);
+    await orgSettingsStamp(tx, org, { memberCount: listed.members.length, memberCountAt: now, membersListedAt: now, teamsListedAt: now, teamsChangedAt: now }, now);
   });
 }
 
 /** Records that the org's members or teams changed (cached team figures keyed by `teamsChangedAt` are then recomputed). */
-function markTeamsChanged(tx: Tx, org: string, now: string): void {
-  orgSettingsStamp(tx, org, { teamsChangedAt: now }, now);
+async function markTeamsChanged(tx: Tx, org: string, now: string): Promise<void> {
+  await orgSettingsStamp(tx, org, { teamsChangedAt: now }, now);
 }
 
 /** When the org's stored members or teams last changed; null: never stored. */
-export function teamsChangedAt(db: Db, org: string): string | null {
-  return db.select({ at: orgSettings.teamsChangedAt }).from(orgSettings).where(eq(orgSettings.org, org)).get()?.at ?? null;
+export async function teamsChangedAt(db: Db, org: string): Promise<string | null> {
+  const [row] = await db.select({ at: orgSettings.teamsChangedAt }).from(orgSettings).where(eq(orgSettings.org, org)).limit(1);
+  return row?.at ?? null;
 }
 
 /** A person joined the org (`organization.member_added`). */
-export function addOrgMember(tx: Tx, org: string, login: string, now: string): void {
-  markTeamsChanged(tx, org, now);
-  tx.insert(orgMembers)
+export async function addOrgMember(tx: Tx, org: string, login: string, now: string): Promise<void> {
+  await markTeamsChanged(tx, org, now);
+  await tx
+    .insert(orgMembers)
     .values({ org, userKey: login.toLowerCase(), login, updatedAt: now })
-    .onConflictDoUpdate({ target: [orgMembers.org, orgMembers.userKey], set: { login, updatedAt: now } })
-    .run();
+    .onConflictDoUpdate({ target: [orgMembers.org, orgMembers.userKey], set: { login, updatedAt: now } });
 }
 
 /** A person left the org (`organization.member_removed`): out of its member list and of every team. */
-export function removeOrgMember(tx: Tx, org: string, login: string, now: string): void {
-  markTeamsChanged(tx, org, now);
+export async function removeOrgMember(tx: Tx, org: string, login: string, now: string): Promise<void> {
+  await markTeamsChanged(tx, org, now);
   const userKey = login.toLowerCase();
-  tx.delete(orgMembers).where(and(eq(orgMembers.org, org), eq(orgMembers.userKey, userKey))).run();
-  tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.userKey, userKey))).run();
+  await tx.delete(orgMembers).where(and(eq(orgMembers.org, org), eq(orgMembers.userKey, userKey)));
+  await tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.userKey, userKey)));
 }
 
 /** A team created, edited or renamed (same id, new slug): stored as GitHub now names it. */
-export function upsertTeam(tx: Tx, org: string, team: { id: number; slug: string; name: string }, now: string): void {
-  markTeamsChanged(tx, org, now);
+export async function upsertTeam(tx: Tx, org: string, team: { id: number; slug: string; name: string }, now: string): Promise<void> {
+  await markTeamsChanged(tx, org, now);
   // A slug freed by a renamed or deleted team may be taken by another team already stored: that row is stale.
-  const holder = tx
+  const [holder] = await tx
     .select({ id: githubTeams.id })
     .from(githubTeams)
     .where(and(eq(githubTeams.org, org), eq(githubTeams.slug, team.slug)))
-    .get();
-  if (holder && holder.id !== team.id) deleteTeam(tx, org, holder.id, now);
-  tx.insert(githubTeams)
+    .limit(1);
+  if (holder && holder.id !== team.id) await deleteTeam(tx, org, holder.id, now);
+  await tx
+    .insert(githubTeams)
     .values({ org, id: team.id, slug: team.slug, name: team.name, updatedAt: now })
-    .onConflictDoUpdate({ target: [githubTeams.org, githubTeams.id], set: { slug: team.slug, name: team.name, updatedAt: now } })
-    .run();
+    .onConflictDoUpdate({ target: [githubTeams.org, githubTeams.id], set: { slug: team.slug, name: team.name, updatedAt: now } });
 }
 
 /** A team deleted: it and its member list go. */
-export function deleteTeam(tx: Tx, org: string, teamId: number, now: string): void {
-  markTeamsChanged(tx, org, now);
-  tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId))).run();
-  tx.delete(githubTeams).where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId))).run();
+export async function deleteTeam(tx: Tx, org: string, teamId: number, now: string): Promise<void> {
+  await markTeamsChanged(tx, org, now);
+  await tx.delete(githubTeamMembers).where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId)));
+  await tx.delete(githubTeams).where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId)));
 }
 
-export function addTeamMember(tx: Tx, org: string, team: { id: number }, login: string, now: string): void {
-  markTeamsChanged(tx, org, now);
-  tx.insert(githubTeamMembers)
+export async function addTeamMember(tx: Tx, org: string, team: { id: number }, login: string, now: string): Promise<void> {
+  await markTeamsChanged(tx, org, now);
+  await tx
+    .insert(githubTeamMembers)
     .values({ org, teamId: team.id, userKey: login.toLowerCase(), login })
-    .onConflictDoUpdate({ target: [githubTeamMembers.org, githubTeamMembers.teamId, githubTeamMembers.userKey], set: { login } })
-    .run();
+    .onConflictDoUpdate({ target: [githubTeamMembers.org, githubTeamMembers.teamId, githubTeamMembers.userKey], set: { login } });
 }
 
-export function removeTeamMember(tx: Tx, org: string, teamId: number, login: string, now: string): void {
-  markTeamsChanged(tx, org, now);
-  tx.delete(githubTeamMembers)
-    .where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId), eq(githubTeamMembers.userKey, login.toLowerCase())))
-    .run();
+export async function removeTeamMember(tx: Tx, org: string, teamId: number, login: string, now: string): Promise<void> {
+  await markTeamsChanged(tx, org, now);
+  await tx
+    .delete(githubTeamMembers)
+    .where(and(eq(githubTeamMembers.org, org), eq(githubTeamMembers.teamId, teamId), eq(githubTeamMembers.userKey, login.toLowerCase())));
 }
 
 /** Whether the team with this id is stored for the org. */
-export function hasTeam(tx: Tx, org: string, teamId: number): boolean {
-  return tx.select({ id: githubTeams.id }).from(githubTeams).where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId))).get() !== undefined;
+export async function hasTeam(tx: Tx, org: string, teamId: number): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: githubTeams.id })
+    .from(githubTeams)
+    .where(and(eq(githubTeams.org, org), eq(githubTeams.id, teamId)))
+    .limit(1);
+  return row !== undefined;
 }
 
 /** The org's stored members (logins as GitHub spells them), by login; null when the list was never fetched. */
-export function orgMemberLogins(db: Db, org: string): string[] | null {
-  const settings = db.select({ at: orgSettings.membersListedAt }).from(orgSettings).where(eq(orgSettings.org, org)).get();
+export async function orgMemberLogins(db: Db, org: string): Promise<string[] | null> {
+  const [settings] = await db.select({ at: orgSettings.membersListedAt }).from(orgSettings).where(eq(orgSettings.org, org)).limit(1);
   if (!settings?.at) return null;
-  return db
-    .select({ login: orgMembers.login })
-    .from(orgMembers)
-    .where(eq(orgMembers.org, org))
-    .orderBy(orgMembers.userKey)
-    .all()
-    .map((r) => r.login);
+  const members = await db.select({ login: orgMembers.login }).from(orgMembers).where(eq(orgMembers.org, org)).orderBy(orgMembers.userKey);
+  return members.map((r) => r.login);
 }
 
 /** The stored GitHub teams of the org, by slug, with their member logins. */
-export function orgGitHubTeams(db: Db, org: string): GitHubTeam[] {
-  const teams = db.select().from(githubTeams).where(eq(githubTeams.org, org)).orderBy(githubTeams.slug).all();
+export async function orgGitHubTeams(db: Db, org: string): Promise<GitHubTeam[]> {
+  const teams = await db.select().from(githubTeams).where(eq(githubTeams.org, org)).orderBy(githubTeams.slug);
   if (teams.length === 0) return [];
-  const members = db
+  const members = await db
     .select({ teamId: githubTeamMembers.teamId, login: githubTeamMembers.login })
     .from(githubTeamMembers)
     .where(and(eq(githubTeamMembers.org, org), inArray(githubTeamMembers.teamId, teams.map((t) => t.id))))
-    .orderBy(githubTeamMembers.userKey)
-    .all();
+    .orderBy(githubTeamMembers.userKey);
   return teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, members: members.filter((m) => m.teamId === t.id).map((m) => m.login) }));
 }

@@ -1,46 +1,69 @@
+import { sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.js';
-import { statement } from './statement-cache.js';
-import { identityLinks, sessionPullRequests, type apiRequestsDaily } from './schema.js';
+import {
+  apiRequestsDaily,
+  claudeSessions,
+  cumulativeSeries,
+  identityLinks,
+  sessionCommits,
+  sessionLineFingerprints,
+  sessionPullRequests,
+  telemetryDaily,
+} from './schema.js';
+import { rowsToInsert } from './table-sql.js';
 
 /*
  * Writes of what Claude Code sends. Callers wrap one request in one transaction: a request is
- * stored whole or not at all.
+ * stored whole or not at all. This is the hot path of ingest: the writes are raw `sql` templates
+ * (building a query through the query builder per row cost twenty times the write itself, see
+ * `npm run bench`), and the rows of one request go to each table in one statement, bound as a few
+ * parameters (`rowsToInsert`), so an export is a handful of statements (round trips on PostgreSQL)
+ * whatever its number of points.
  */
 
 /**
  * Runs `apply` unless an identical OTLP request body was applied before for the same org
  * (exporters retry whole requests), recording it in the same transaction. Returns false for a repeat.
+ * The record is inserted first: a concurrent copy of the request (another replica) waits for this
+ * transaction's commit at its own insert, then inserts nothing and applies nothing.
  */
-export function applyOtlpExportOnce(
+export async function applyOtlpExportOnce(
   db: Db,
   exportRecord: { bodyHash: string; signal: string; org: string; receivedAt: string },
-  apply: (tx: Tx) => void,
-): boolean {
-  const { recordExport } = statements(db);
-  // A plain better-sqlite3 transaction: `db` itself serves as the handle inside it (same connection).
-  return db.$client
-    .transaction(() => {
-      if (recordExport.run(exportRecord.bodyHash, exportRecord.signal, exportRecord.org, exportRecord.receivedAt).changes === 0) return false;
-      apply(db);
+  apply: (tx: Tx) => Promise<void>,
+): Promise<boolean> {
+  return db.transaction(
+    async (tx) => {
+      const { changes } = await tx.run(
+        sql`INSERT INTO otlp_exports (body_hash, signal, org, received_at)
+            VALUES (${exportRecord.bodyHash}, ${exportRecord.signal}, ${exportRecord.org}, ${exportRecord.receivedAt}) ON CONFLICT DO NOTHING`,
+      );
+      if (changes === 0) return false;
+      await apply(tx);
       return true;
-    })
-    .immediate();
+    },
+    { behavior: 'immediate' },
+  );
 }
 
-/** Runs `apply` unless the org's hook call with this `tool_use_id` was applied before. */
-export function applyHookCallOnce(
+/** Runs `apply` unless the org's hook call with this `tool_use_id` was applied before (recorded first, as above). */
+export async function applyHookCallOnce(
   db: Db,
   call: { org: string; toolUseId: string; sessionId: string; toolName: string; receivedAt: string },
-  apply: (tx: Tx) => void,
-): boolean {
-  const { recordHookCall } = statements(db);
-  return db.$client
-    .transaction(() => {
-      if (recordHookCall.run(call.org, call.toolUseId, call.sessionId, call.toolName, call.receivedAt).changes === 0) return false;
-      apply(db);
+  apply: (tx: Tx) => Promise<void>,
+): Promise<boolean> {
+  return db.transaction(
+    async (tx) => {
+      const { changes } = await tx.run(
+        sql`INSERT INTO hook_calls (org, tool_use_id, session_id, tool_name, received_at)
+            VALUES (${call.org}, ${call.toolUseId}, ${call.sessionId}, ${call.toolName}, ${call.receivedAt}) ON CONFLICT DO NOTHING`,
+      );
+      if (changes === 0) return false;
+      await apply(tx);
       return true;
-    })
-    .immediate();
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 export interface CounterIncrement {
@@ -52,96 +75,25 @@ export interface CounterIncrement {
   value: number;
 }
 
-/*
- * The statements run for every data point, hook line and request are prepared once per database
- * with better-sqlite3 directly: building them through the query builder on each call cost twenty
- * times the write itself (see `npm run bench`). They run on the same connection, so inside a
- * transaction opened by the caller they are part of it.
+/**
+ * Rows of a multi-row upsert in key order: a statement may not update one row twice (callers sum
+ * per key first), and two transactions updating the same rows take their row locks in the same
+ * order on PostgreSQL, so they wait for each other instead of deadlocking.
  */
-function hotStatements(db: Db) {
-  const sqlite = db.$client;
-  return {
-    recordExport: sqlite.prepare(
-      'INSERT INTO otlp_exports (body_hash, signal, org, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    ),
-    recordHookCall: sqlite.prepare(
-      'INSERT INTO hook_calls (org, tool_use_id, session_id, tool_name, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    ),
-    addCounter: sqlite.prepare(
-      `INSERT INTO telemetry_daily (org, day, session_id, metric, dimension, value, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org, day, session_id, metric, dimension) DO UPDATE SET value = value + excluded.value, received_at = excluded.received_at`,
-    ),
-    addFingerprint: sqlite.prepare(
-      `INSERT INTO session_line_fingerprints (session_id, path, fingerprint, occurrences, sketch, org, first_written_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org, session_id, path, fingerprint) DO UPDATE SET occurrences = occurrences + excluded.occurrences,
-         sketch = coalesce(session_line_fingerprints.sketch, excluded.sketch)`,
-    ),
-    addApiRequests: sqlite.prepare(
-      `INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_micro_usd, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org, day, session_id, model) DO UPDATE SET
-         requests = requests + excluded.requests,
-         input_tokens = input_tokens + excluded.input_tokens,
-         output_tokens = output_tokens + excluded.output_tokens,
-         cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-         cache_creation_tokens = cache_creation_tokens + excluded.cache_creation_tokens,
-         cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
-         received_at = excluded.received_at`,
-    ),
-    lastSeriesPoint: sqlite.prepare(
-      'SELECT start_time_unix_nano AS startTimeUnixNano, time_unix_nano AS timeUnixNano, value FROM cumulative_series WHERE series_key = ?',
-    ),
-    saveSeriesPoint: sqlite.prepare(
-      `INSERT INTO cumulative_series (series_key, start_time_unix_nano, time_unix_nano, value, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (series_key) DO UPDATE SET start_time_unix_nano = excluded.start_time_unix_nano,
-         time_unix_nano = excluded.time_unix_nano, value = excluded.value, updated_at = excluded.updated_at`,
-    ),
-    // A session's commits: one commit is kept once, under the longest sha known (see addSessionCommit).
-    longerCommit: sqlite.prepare(
-      "SELECT 1 AS one FROM session_commits WHERE org = ? AND session_id = ? AND sha >= ? AND sha < ? || 'g' LIMIT 1",
-    ),
-    deleteShorterCommits: sqlite.prepare(
-      'DELETE FROM session_commits WHERE org = ? AND session_id = ? AND ? > sha AND substr(?, 1, length(sha)) = sha',
-    ),
-    insertCommit: sqlite.prepare(
-      'INSERT INTO session_commits (session_id, sha, org, source, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    ),
-    recordSession: sqlite.prepare(
-      `INSERT INTO claude_sessions (id, org, first_seen_at, last_seen_at, app_version, terminal_type, user_email, user_account_uuid,
-         user_id, organization_id, github_login, cwd, attributes, team)
-       VALUES (@id, @org, @seenAt, @seenAt, @appVersion, @terminalType, @userEmail, @userAccountUuid, @userId, @organizationId,
-         @githubLogin, @cwd, @attributes, @team)
-       ON CONFLICT (org, id) DO UPDATE SET
-         first_seen_at = min(first_seen_at, excluded.first_seen_at),
-         last_seen_at = max(last_seen_at, excluded.last_seen_at),
-         app_version = coalesce(excluded.app_version, app_version),
-         terminal_type = coalesce(excluded.terminal_type, terminal_type),
-         user_email = coalesce(excluded.user_email, user_email),
-         user_account_uuid = coalesce(excluded.user_account_uuid, user_account_uuid),
-         user_id = coalesce(excluded.user_id, user_id),
-         organization_id = coalesce(excluded.organization_id, organization_id),
-         github_login = coalesce(excluded.github_login, github_login),
-         cwd = coalesce(excluded.cwd, cwd),
-         attributes = coalesce(excluded.attributes, attributes),
-         team = coalesce(excluded.team, team)`,
-    ),
-  };
+function inKeyOrder<T>(rows: Iterable<T>, key: (row: T) => string): T[] {
+  return [...rows].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
 }
 
-const statementCache = new WeakMap<object, ReturnType<typeof hotStatements>>();
-
-function statements(db: Db) {
-  let cached = statementCache.get(db.$client);
-  if (!cached) {
-    cached = hotStatements(db);
-    statementCache.set(db.$client, cached);
-  }
-  return cached;
-}
-
-export function addTelemetryCounters(db: Db, increments: Iterable<CounterIncrement>, receivedAt: string): void {
-  const stmt = statements(db).addCounter;
-  for (const i of increments) stmt.run(i.org, i.day, i.sessionId, i.metric, i.dimension, i.value, receivedAt);
+/** Adds increments to the day's counters. Give each (org, day, session, metric, dimension) once (sum them first). */
+export async function addTelemetryCounters(db: Db, increments: Iterable<CounterIncrement>, receivedAt: string): Promise<void> {
+  const rows = inKeyOrder(increments, (i) => `${i.org}\u0000${i.day}\u0000${i.sessionId}\u0000${i.metric}\u0000${i.dimension}`).map((i) => ({ ...i, receivedAt }));
+  if (rows.length === 0) return;
+  await db.run(sql`INSERT INTO telemetry_daily ${rowsToInsert(db, telemetryDaily, ['org', 'day', 'sessionId', 'metric', 'dimension', 'value', 'receivedAt'], rows)}
+    ON CONFLICT (org, day, session_id, metric, dimension) DO UPDATE SET value = telemetry_daily.value + excluded.value, received_at = excluded.received_at`);
 }
 
 export interface SeriesPoint {
@@ -151,31 +103,71 @@ export interface SeriesPoint {
   value: number;
 }
 
+type SeriesState = Omit<SeriesPoint, 'seriesKey'>;
+
 const nanos = (s: string) => BigInt(/^\d+$/.test(s) ? s : '0');
 
 /**
- * Turns a point of a cumulative series into the increase since the previous point. A new start
- * time (the process restarted) or a lower value (the counter was reset) starts over from the
- * point's own value; a point no newer than the last one seen adds nothing.
+ * The increase a point of a cumulative series adds after `previous`, the series' last point seen.
+ * A new start time (the process restarted) or a lower value (the counter was reset) starts over
+ * from the point's own value; a point no newer than the last one seen adds nothing (and is not kept).
  */
-export function cumulativeToDelta(db: Db, point: SeriesPoint, now: string): number {
-  const { lastSeriesPoint, saveSeriesPoint } = statements(db);
-  const previous = lastSeriesPoint.get(point.seriesKey) as { startTimeUnixNano: string; timeUnixNano: string; value: number } | undefined;
-  let delta: number;
-  if (!previous) {
-    delta = point.value;
-  } else if (point.startTimeUnixNano !== previous.startTimeUnixNano) {
-    if (nanos(point.startTimeUnixNano) < nanos(previous.startTimeUnixNano)) return 0; // a late point of an older run
-    delta = point.value;
-  } else if (nanos(point.timeUnixNano) <= nanos(previous.timeUnixNano)) {
-    return 0;
-  } else if (point.value < previous.value) {
-    delta = point.value;
-  } else {
-    delta = point.value - previous.value;
+function deltaAfter(previous: SeriesState | undefined, point: SeriesPoint): { delta: number; keep: boolean } {
+  if (!previous) return { delta: point.value, keep: true };
+  if (point.startTimeUnixNano !== previous.startTimeUnixNano) {
+    if (nanos(point.startTimeUnixNano) < nanos(previous.startTimeUnixNano)) return { delta: 0, keep: false }; // a late point of an older run
+    return { delta: point.value, keep: true };
   }
-  saveSeriesPoint.run(point.seriesKey, point.startTimeUnixNano, point.timeUnixNano, point.value, now);
-  return delta;
+  if (nanos(point.timeUnixNano) <= nanos(previous.timeUnixNano)) return { delta: 0, keep: false };
+  if (point.value < previous.value) return { delta: point.value, keep: true };
+  return { delta: point.value - previous.value, keep: true };
+}
+
+/**
+ * Advisory lock class (the first of PostgreSQL's two 32-bit lock keys, a key space apart from the
+ * 64-bit keys of `ADVISORY_LOCK_KEYS`) of a cumulative series; the second key hashes its series key.
+ */
+const CUMULATIVE_SERIES_LOCK_CLASS = 0x63636d03;
+
+/**
+ * Turns the points of cumulative series, in the order they were sent, into their increases since
+ * each series' previous point (see `deltaAfter`), and keeps each series' last point for the next
+ * request. Two statements whatever the number of points (three on PostgreSQL): one read of the series' last points, one
+ * multi-row write. Call inside the request's transaction. On SQLite that transaction holds the write
+ * lock; on PostgreSQL a transaction-level advisory lock per series (taken in key order, released at
+ * commit) makes a concurrent request of the same series on another replica wait, then count from
+ * this one's points, also for a series seen for the first time (no row to lock yet).
+ */
+export async function cumulativeToDeltas(db: Db, points: readonly SeriesPoint[], now: string): Promise<number[]> {
+  if (points.length === 0) return [];
+  const keys = inKeyOrder(new Set(points.map((p) => p.seriesKey)), (k) => k);
+  if (db.engine === 'postgres') {
+    await db.run(
+      sql`SELECT pg_advisory_xact_lock(${sql.raw(String(CUMULATIVE_SERIES_LOCK_CLASS))}, hashtext(k))
+          FROM (SELECT unnest(CAST(${sql.param(keys)} AS text[])) AS k ORDER BY k) AS series`,
+    );
+  }
+  const stored = await db.all<SeriesState & { seriesKey: string }>(
+    sql`SELECT series_key AS "seriesKey", start_time_unix_nano AS "startTimeUnixNano", time_unix_nano AS "timeUnixNano", value
+        FROM cumulative_series WHERE ${db.dialect.anyOf(sql`series_key`, keys)}`,
+  );
+  const last = new Map<string, SeriesState>(stored.map(({ seriesKey, ...state }) => [seriesKey, state]));
+  const changed = new Set<string>();
+  const deltas = points.map((point) => {
+    const { delta, keep } = deltaAfter(last.get(point.seriesKey), point);
+    if (keep) {
+      last.set(point.seriesKey, { startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value: point.value });
+      changed.add(point.seriesKey);
+    }
+    return delta;
+  });
+  const saved = keys.filter((k) => changed.has(k)).map((seriesKey) => ({ seriesKey, ...last.get(seriesKey)!, updatedAt: now }));
+  if (saved.length > 0) {
+    await db.run(sql`INSERT INTO cumulative_series ${rowsToInsert(db, cumulativeSeries, ['seriesKey', 'startTimeUnixNano', 'timeUnixNano', 'value', 'updatedAt'], saved)}
+      ON CONFLICT (series_key) DO UPDATE SET start_time_unix_nano = excluded.start_time_unix_nano,
+        time_unix_nano = excluded.time_unix_nano, value = excluded.value, updated_at = excluded.updated_at`);
+  }
+  return deltas;
 }
 
 export interface SessionSighting {
@@ -195,13 +187,29 @@ export interface SessionSighting {
   team?: string | undefined;
 }
 
-/** Records that a session was seen, keeping the first and last time and every identity field ever learned. */
-export function recordSession(db: Db, s: SessionSighting): void {
+/** The identity fields of a session a later sighting replaces when it knows them. */
+const SESSION_FIELDS = [
+  ['appVersion', 'app_version'],
+  ['terminalType', 'terminal_type'],
+  ['userEmail', 'user_email'],
+  ['userAccountUuid', 'user_account_uuid'],
+  ['userId', 'user_id'],
+  ['organizationId', 'organization_id'],
+  ['githubLogin', 'github_login'],
+  ['cwd', 'cwd'],
+  ['attributes', 'attributes'],
+  ['team', 'team'],
+] as const;
+
+type SessionRow = { id: string; org: string; firstSeenAt: string; lastSeenAt: string } & Record<(typeof SESSION_FIELDS)[number][0], string | null>;
+
+function sessionRow(s: SessionSighting): SessionRow {
   const attributes = s.attributes && Object.keys(s.attributes).length > 0 ? JSON.stringify(s.attributes) : null;
-  statements(db).recordSession.run({
+  return {
     id: s.id,
     org: s.org,
-    seenAt: s.seenAt,
+    firstSeenAt: s.seenAt,
+    lastSeenAt: s.seenAt,
     appVersion: s.appVersion ?? null,
     terminalType: s.terminalType ?? null,
     userEmail: s.userEmail ?? null,
@@ -212,38 +220,132 @@ export function recordSession(db: Db, s: SessionSighting): void {
     cwd: s.cwd ?? null,
     attributes,
     team: s.team ?? null,
-  });
+  };
+}
+
+/** Records that a session was seen, keeping the first and last time and every identity field ever learned. */
+export async function recordSession(db: Db, s: SessionSighting): Promise<void> {
+  await recordSessions(db, [s]);
+}
+
+/**
+ * Records sightings of sessions (`recordSession` for each, in order) in one statement. A
+ * session sighted twice is merged first, as the upsert would merge it: a statement may not
+ * update one row twice.
+ */
+export async function recordSessions(db: Db, sightings: Iterable<SessionSighting>): Promise<void> {
+  const merged = new Map<string, SessionRow>();
+  for (const sighting of sightings) {
+    const row = sessionRow(sighting);
+    const key = `${row.org}\u0000${row.id}`;
+    const prior = merged.get(key);
+    if (!prior) {
+      merged.set(key, row);
+      continue;
+    }
+    prior.firstSeenAt = row.firstSeenAt < prior.firstSeenAt ? row.firstSeenAt : prior.firstSeenAt;
+    prior.lastSeenAt = row.lastSeenAt > prior.lastSeenAt ? row.lastSeenAt : prior.lastSeenAt;
+    for (const [field] of SESSION_FIELDS) prior[field] = row[field] ?? prior[field];
+  }
+  const rows = inKeyOrder(merged.values(), (r) => `${r.org}\u0000${r.id}`);
+  // Every target column is qualified: PostgreSQL finds a bare `app_version` ambiguous beside `excluded`.
+  const kept = SESSION_FIELDS.map(([, column]) => sql.raw(`${column} = coalesce(excluded.${column}, claude_sessions.${column})`));
+  if (rows.length === 0) return;
+  const fields = ['id', 'org', 'firstSeenAt', 'lastSeenAt', ...SESSION_FIELDS.map(([field]) => field)] as const;
+  await db.run(sql`INSERT INTO claude_sessions ${rowsToInsert(db, claudeSessions, fields, rows)}
+    ON CONFLICT (org, id) DO UPDATE SET
+      first_seen_at = ${db.dialect.least(sql`claude_sessions.first_seen_at`, sql`excluded.first_seen_at`)},
+      last_seen_at = ${db.dialect.greatest(sql`claude_sessions.last_seen_at`, sql`excluded.last_seen_at`)},
+      ${sql.join(kept, sql`, `)}`);
 }
 
 /** What one OTLP logs request adds to a session's `api_request` sums of one day and model. */
 export type ApiRequestIncrement = Omit<typeof apiRequestsDaily.$inferSelect, 'receivedAt'>;
 
-export function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>, receivedAt: string): void {
-  const stmt = statements(db).addApiRequests;
-  for (const i of increments) {
-    stmt.run(i.org, i.day, i.sessionId, i.model, i.requests, i.inputTokens, i.outputTokens, i.cacheReadTokens, i.cacheCreationTokens, i.costMicroUsd, receivedAt);
-  }
+/** Adds a request's `api_request` sums. Give each (org, day, session, model) once (sum them first). */
+export async function addApiRequests(db: Db, increments: Iterable<ApiRequestIncrement>, receivedAt: string): Promise<void> {
+  const rows = inKeyOrder(increments, (i) => `${i.org}\u0000${i.day}\u0000${i.sessionId}\u0000${i.model}`);
+  if (rows.length === 0) return;
+  const summed = ['requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'cost_micro_usd'].map((column) =>
+    sql.raw(`${column} = api_requests_daily.${column} + excluded.${column}`),
+  );
+  const fields = ['org', 'day', 'sessionId', 'model', 'requests', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'costMicroUsd', 'receivedAt'] as const;
+  await db.run(sql`INSERT INTO api_requests_daily ${rowsToInsert(db, apiRequestsDaily, fields, rows.map((i) => ({ ...i, receivedAt })))}
+    ON CONFLICT (org, day, session_id, model) DO UPDATE SET ${sql.join(summed, sql`, `)}, received_at = excluded.received_at`);
+}
+
+export interface SessionCommit {
+  sessionId: string;
+  sha: string;
+  org: string;
+  source: 'hook' | 'event';
+  seenAt: string;
 }
 
 /**
  * Records a commit a session made. The hook reports a short sha and events may report the full
  * one: one commit is kept once, under the longest sha known.
  */
-export function addSessionCommit(db: Db, row: { sessionId: string; sha: string; org: string; source: 'hook' | 'event'; seenAt: string }): void {
-  const { longerCommit, deleteShorterCommits, insertCommit } = statements(db);
-  if (longerCommit.get(row.org, row.sessionId, row.sha, row.sha)) return;
-  deleteShorterCommits.run(row.org, row.sessionId, row.sha, row.sha);
-  insertCommit.run(row.sessionId, row.sha, row.org, row.source, row.seenAt);
+export async function addSessionCommit(db: Db, row: SessionCommit): Promise<void> {
+  await addSessionCommits(db, [row]);
 }
 
-export function addSessionPullRequest(
+/**
+ * Records commits sessions made (`addSessionCommit` for each, in order) in a few statements
+ * whatever their number: one read of the sessions' stored commits, a multi-row insert, and a
+ * delete only for a stored short sha a longer one replaces. Shas are lowercase hex, so "is a
+ * prefix of" is what the stored commit's sha range (`sha >= short AND sha < short || 'g'`) says.
+ */
+export async function addSessionCommits(db: Db, rows: Iterable<SessionCommit>): Promise<void> {
+  // Within these rows: per session, the longest of shas that are prefixes of one another, as first reported.
+  const bySession = new Map<string, SessionCommit[]>();
+  for (const row of rows) {
+    const key = `${row.org}\u0000${row.sessionId}`;
+    const kept = bySession.get(key) ?? [];
+    if (kept.some((k) => k.sha.startsWith(row.sha))) continue;
+    bySession.set(key, [...kept.filter((k) => !row.sha.startsWith(k.sha)), row]);
+  }
+  const byOrg = new Map<string, SessionCommit[][]>();
+  for (const commits of bySession.values()) {
+    const org = commits[0]!.org;
+    const sessions = byOrg.get(org);
+    if (sessions) sessions.push(commits);
+    else byOrg.set(org, [commits]);
+  }
+
+  for (const [org, sessions] of byOrg) {
+    const stored = await db.all<{ sessionId: string; sha: string }>(
+      sql`SELECT session_id AS "sessionId", sha FROM session_commits WHERE org = ${org} AND ${db.dialect.anyOf(sql`session_id`, sessions.map((c) => c[0]!.sessionId))}`,
+    );
+    const storedShas = new Map<string, string[]>();
+    for (const { sessionId, sha } of stored) {
+      const shas = storedShas.get(sessionId);
+      if (shas) shas.push(sha);
+      else storedShas.set(sessionId, [sha]);
+    }
+    const inserts: SessionCommit[] = [];
+    for (const commit of sessions.flat()) {
+      const known = storedShas.get(commit.sessionId) ?? [];
+      if (known.some((sha) => sha.startsWith(commit.sha))) continue;
+      for (const shorter of known.filter((sha) => commit.sha.startsWith(sha))) {
+        await db.run(sql`DELETE FROM session_commits WHERE org = ${org} AND session_id = ${commit.sessionId} AND sha = ${shorter}`);
+      }
+      inserts.push(commit);
+    }
+    if (inserts.length === 0) continue;
+    const rows = inKeyOrder(inserts, (c) => `${c.sessionId}\u0000${c.sha}`);
+    await db.run(sql`INSERT INTO session_commits ${rowsToInsert(db, sessionCommits, ['sessionId', 'sha', 'org', 'source', 'seenAt'], rows)} ON CONFLICT DO NOTHING`);
+  }
+}
+
+export async function addSessionPullRequest(
   tx: Tx,
   row: { sessionId: string; repository: string; number: number; org: string; url: string; seenAt: string },
-): void {
-  tx.insert(sessionPullRequests).values(row).onConflictDoNothing().run();
+): Promise<void> {
+  await tx.insert(sessionPullRequests).values(row).onConflictDoNothing();
 }
 
-export function addSessionLineFingerprints(
+export async function addSessionLineFingerprints(
   db: Db,
   input: {
     sessionId: string;
@@ -254,32 +356,57 @@ export function addSessionLineFingerprints(
     /** Each fingerprint's keyed token sketch (`src/attribution/line-sketch.ts`). */
     sketches?: Map<number, Uint8Array> | undefined;
   },
-): void {
-  const stmt = statements(db).addFingerprint;
-  for (const [fingerprint, occurrences] of input.fingerprints) {
-    const sketch = input.sketches?.get(fingerprint);
-    stmt.run(input.sessionId, input.path, fingerprint, occurrences, sketch ? Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength) : null, input.org, input.writtenAt);
-  }
+): Promise<void> {
+  if (input.fingerprints.size === 0) return;
+  const rows = [...input.fingerprints]
+    .sort(([a], [b]) => a - b)
+    .map(([fingerprint, occurrences]) => {
+      const sketch = input.sketches?.get(fingerprint);
+      return {
+        sessionId: input.sessionId,
+        path: input.path,
+        fingerprint,
+        occurrences,
+        sketch: sketch ? Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength) : null,
+        org: input.org,
+        firstWrittenAt: input.writtenAt,
+      };
+    });
+  const fields = ['sessionId', 'path', 'fingerprint', 'occurrences', 'sketch', 'org', 'firstWrittenAt'] as const;
+  await db.run(sql`INSERT INTO session_line_fingerprints ${rowsToInsert(db, sessionLineFingerprints, fields, rows)}
+    ON CONFLICT (org, session_id, path, fingerprint) DO UPDATE SET occurrences = session_line_fingerprints.occurrences + excluded.occurrences,
+      sketch = coalesce(session_line_fingerprints.sketch, excluded.sketch)`);
 }
 
 export type IdentityKind = (typeof identityLinks.$inferInsert)['kind'];
 export type IdentitySource = (typeof identityLinks.$inferInsert)['source'];
 
-export function linkIdentity(
-  tx: Tx,
-  link: { org: string; kind: IdentityKind; value: string; githubLogin: string; source: IdentitySource; createdAt: string },
-): void {
-  tx.insert(identityLinks)
-    .values(link)
-    .onConflictDoUpdate({
-      target: [identityLinks.org, identityLinks.kind, identityLinks.value, identityLinks.source],
-      set: { githubLogin: link.githubLogin },
-    })
-    .run();
+export type IdentityLink = { org: string; kind: IdentityKind; value: string; githubLogin: string; source: IdentitySource; createdAt: string };
+
+export async function linkIdentity(tx: Tx, link: IdentityLink): Promise<void> {
+  await linkIdentities(tx, [link]);
+}
+
+/**
+ * Links Claude Code identifiers to GitHub logins (`linkIdentity` for each, in order: the last
+ * login given for an identifier and source wins, the first time it was linked stays) in
+ * one statement.
+ */
+export async function linkIdentities(tx: Tx, links: Iterable<IdentityLink>): Promise<void> {
+  const merged = new Map<string, IdentityLink>();
+  for (const link of links) {
+    const key = `${link.org}\u0000${link.kind}\u0000${link.value}\u0000${link.source}`;
+    const prior = merged.get(key);
+    merged.set(key, prior ? { ...prior, githubLogin: link.githubLogin } : link);
+  }
+  if (merged.size === 0) return;
+  const rows = inKeyOrder(merged.entries(), ([key]) => key).map(([, link]) => link);
+  await tx.run(sql`INSERT INTO identity_links ${rowsToInsert(tx, identityLinks, ['org', 'kind', 'value', 'githubLogin', 'source', 'createdAt'], rows)}
+    ON CONFLICT (org, kind, value, source) DO UPDATE SET github_login = excluded.github_login`);
 }
 
 /** The working directory a session first reported, which the paths it wrote are stored relative to. */
-export function sessionWorkingDirectory(db: Db, org: string, sessionId: string): string | null {
-  const row = statement(db, 'SELECT cwd FROM claude_sessions WHERE id = ? AND org = ?').get(sessionId, org) as { cwd: string | null } | undefined;
+export async function sessionWorkingDirectory(db: Db, org: string, sessionId: string): Promise<string | null> {
+  const row = await db.get<{ cwd: string | null }>(sql`SELECT cwd FROM claude_sessions WHERE id = ${sessionId} AND org = ${org}`);
   return row?.cwd ?? null;
 }

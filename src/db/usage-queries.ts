@@ -1,5 +1,5 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { statement } from './statement-cache.js';
 import { addDays, lastDays, periodStarts, previousMonth, type DayRange } from '../utc-days.js';
 import type { TokenUsage } from './token-usage.js';
 
@@ -36,15 +36,14 @@ export const MONTH_DAYS = 30;
  * Active users for every day of the range. One read of the (day, person) pairs from 29 days
  * before the range through its end; the rolling windows are counted while walking the days.
  */
-export function activityByDay(db: Db, org: string, range: DayRange): ActivityDay[] {
+export async function activityByDay(db: Db, org: string, range: DayRange): Promise<ActivityDay[]> {
   const from = addDays(range.startDate, -(MONTH_DAYS - 1));
   // One row per person with their active days: tens of times faster than a row per (day, person),
   // whose row objects cost more than the query. The partial index of active rows covers it.
-  const people = statement(
-    db,
-    `SELECT group_concat(day) AS days FROM daily_user_metrics INDEXED BY daily_user_metrics_active_org_user_key_day_idx
-     WHERE org = ? AND day >= ? AND day <= ? AND active_users > 0 GROUP BY user_key`,
-  ).all(org, from, range.endDate) as { days: string }[];
+  const people = await db.all<{ days: string }>(
+    sql`SELECT ${db.dialect.stringAgg(sql`day`, ',')} AS days FROM daily_user_metrics ${db.dialect.indexHint('daily_user_metrics_active_org_user_key_day_idx')}
+        WHERE org = ${org} AND day >= ${from} AND day <= ${range.endDate} AND active_users > 0 GROUP BY user_key`,
+  );
   const byDay = new Map<string, number[]>();
   people.forEach((p, person) => {
     for (const day of p.days.split(',')) {
@@ -55,10 +54,10 @@ export function activityByDay(db: Db, org: string, range: DayRange): ActivityDay
   });
   const totals = new Map(
     (
-      statement(
-        db,
-        'SELECT day, sessions, active_time_seconds AS activeTimeSeconds FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?',
-      ).all(org, range.startDate, range.endDate) as { day: string; sessions: number; activeTimeSeconds: number }[]
+      await db.all<{ day: string; sessions: number; activeTimeSeconds: number }>(
+        sql`SELECT day, sessions, active_time_seconds AS "activeTimeSeconds" FROM daily_org_metrics
+            WHERE org = ${org} AND day >= ${range.startDate} AND day <= ${range.endDate}`,
+      )
     ).map((r) => [r.day, r]),
   );
 
@@ -101,18 +100,18 @@ export function activityByDay(db: Db, org: string, range: DayRange): ActivityDay
 // ---------------------------------------------------------------------------------------------
 // Seats.
 
-/** Where the number of seats comes from when `SEATS` is not configured (e.g. the org's GitHub member count). */
+/** Where the number of seats comes from when `SEATS` is not configured (e.g. the org's GitHub member count, read from the store). */
 export interface SeatSource {
-  memberCount(org: string): number | null;
+  memberCount(org: string): number | null | Promise<number | null>;
 }
 
 /**
  * The org's seats: the configured number when set, else what `source` knows (the org's GitHub
  * member count, once it is stored), else null (unknown: utilization is then null too).
  */
-export function seatsFor(_db: Db, org: string, configuredSeats: number | null | undefined, source?: SeatSource): number | null {
+export async function seatsFor(_db: Db, org: string, configuredSeats: number | null | undefined, source?: SeatSource): Promise<number | null> {
   if (configuredSeats !== null && configuredSeats !== undefined && configuredSeats > 0) return configuredSeats;
-  const members = source?.memberCount(org) ?? null;
+  const members = (await source?.memberCount(org)) ?? null;
   return members !== null && members > 0 ? members : null;
 }
 
@@ -129,21 +128,17 @@ export interface SpendTotal extends DayRange {
 }
 
 /** The first day of `today`'s month, quarter and year (UTC). */
-function orgCost(db: Db, org: string, range: DayRange): number {
-  return (
-    statement(db, 'SELECT coalesce(sum(cost_micro_usd), 0) / 1e6 AS cost FROM daily_org_metrics WHERE org = ? AND day >= ? AND day <= ?').get(
-      org,
-      range.startDate,
-      range.endDate,
-    ) as { cost: number }
-  ).cost;
+async function orgCost(db: Db, org: string, range: DayRange): Promise<number> {
+  return (await db.get<{ cost: number }>(
+    sql`SELECT coalesce(sum(cost_micro_usd), 0) / 1e6 AS cost FROM daily_org_metrics WHERE org = ${org} AND day >= ${range.startDate} AND day <= ${range.endDate}`,
+  ))!.cost;
 }
 
 /** Spend month to date, quarter to date and year to date, through `today` (inclusive). */
-export function spendToDate(db: Db, org: string, today: string): { monthToDate: SpendTotal; quarterToDate: SpendTotal; yearToDate: SpendTotal } {
+export async function spendToDate(db: Db, org: string, today: string): Promise<{ monthToDate: SpendTotal; quarterToDate: SpendTotal; yearToDate: SpendTotal }> {
   const starts = periodStarts(today);
-  const total = (startDate: string): SpendTotal => ({ startDate, endDate: today, costUsd: orgCost(db, org, { startDate, endDate: today }) });
-  return { monthToDate: total(starts.month), quarterToDate: total(starts.quarter), yearToDate: total(starts.year) };
+  const total = async (startDate: string): Promise<SpendTotal> => ({ startDate, endDate: today, costUsd: await orgCost(db, org, { startDate, endDate: today }) });
+  return { monthToDate: await total(starts.month), quarterToDate: await total(starts.quarter), yearToDate: await total(starts.year) };
 }
 
 /** The lookback periods of "spend by model": 1 month, 3 months and 1 year, as 30, 90 and 365 days ending today. */
@@ -157,17 +152,17 @@ export interface ModelSpend extends UsageSums {
   model: string;
 }
 
-const MODEL_SUMS = `coalesce(sum(requests), 0) AS requests, coalesce(sum(input_tokens), 0) AS inputTokens,
-  coalesce(sum(output_tokens), 0) AS outputTokens, coalesce(sum(cache_read_tokens), 0) AS cacheReadTokens,
-  coalesce(sum(cache_creation_tokens), 0) AS cacheCreationTokens, coalesce(sum(cost_micro_usd), 0) / 1e6 AS costUsd`;
+const MODEL_SUMS_TEXT = `coalesce(sum(requests), 0) AS requests, coalesce(sum(input_tokens), 0) AS "inputTokens",
+  coalesce(sum(output_tokens), 0) AS "outputTokens", coalesce(sum(cache_read_tokens), 0) AS "cacheReadTokens",
+  coalesce(sum(cache_creation_tokens), 0) AS "cacheCreationTokens", coalesce(sum(cost_micro_usd), 0) / 1e6 AS "costUsd"`;
+const MODEL_SUMS = sql.raw(MODEL_SUMS_TEXT);
 
 /** Spend (and tokens, requests) per model over the range, most spent first. */
-export function spendByModel(db: Db, org: string, range: DayRange): ModelSpend[] {
-  return statement(
-    db,
-    `SELECT model, ${MODEL_SUMS} FROM daily_model_usage WHERE org = ? AND day >= ? AND day <= ?
-     GROUP BY model ORDER BY costUsd DESC, model`,
-  ).all(org, range.startDate, range.endDate) as ModelSpend[];
+export async function spendByModel(db: Db, org: string, range: DayRange): Promise<ModelSpend[]> {
+  return db.all<ModelSpend>(
+    sql`SELECT model, ${MODEL_SUMS} FROM daily_model_usage WHERE org = ${org} AND day >= ${range.startDate} AND day <= ${range.endDate}
+        GROUP BY model ORDER BY "costUsd" DESC, model`,
+  );
 }
 
 export interface PersonSpend {
@@ -183,27 +178,25 @@ export interface PersonSpend {
   linesCommitted: number;
 }
 
-const PERSON_SELECT = `SELECT user_key AS userKey, max(github_login) AS githubLogin, max(email) AS email, max(customer_type) AS customerType,
-    coalesce(sum(cost_micro_usd), 0) / 1e6 AS costUsd, coalesce(sum(lines_accepted), 0) AS linesAccepted, coalesce(sum(lines_committed), 0) AS linesCommitted
-  FROM daily_user_metrics WHERE org = ? AND day >= ? AND day <= ? GROUP BY user_key`;
+const personSelect = (org: string, range: DayRange) => sql`SELECT user_key AS "userKey", max(github_login) AS "githubLogin", max(email) AS email,
+    max(customer_type) AS "customerType", coalesce(sum(cost_micro_usd), 0) / 1e6 AS "costUsd",
+    coalesce(sum(lines_accepted), 0) AS "linesAccepted", coalesce(sum(lines_committed), 0) AS "linesCommitted"
+  FROM daily_user_metrics WHERE org = ${org} AND day >= ${range.startDate} AND day <= ${range.endDate} GROUP BY user_key`;
+
+// HAVING repeats the aggregates: PostgreSQL's HAVING does not see the select list's aliases.
 
 /** The people who spent most over the range (ties by user key). */
-export function topSpenders(db: Db, org: string, range: DayRange, limit = 10): PersonSpend[] {
-  return statement(db, `${PERSON_SELECT} HAVING costUsd > 0 ORDER BY costUsd DESC, userKey LIMIT ?`).all(
-    org,
-    range.startDate,
-    range.endDate,
-    limit,
-  ) as PersonSpend[];
+export async function topSpenders(db: Db, org: string, range: DayRange, limit = 10): Promise<PersonSpend[]> {
+  return db.all<PersonSpend>(sql`${personSelect(org, range)} HAVING coalesce(sum(cost_micro_usd), 0) > 0 ORDER BY "costUsd" DESC, "userKey" LIMIT ${limit}`);
 }
 
 /** Everyone with spend or lines this month (month start through `today`), most spent first. */
-export function peopleThisMonth(db: Db, org: string, today: string): PersonSpend[] {
-  return statement(db, `${PERSON_SELECT} HAVING costUsd > 0 OR linesAccepted > 0 OR linesCommitted > 0 ORDER BY costUsd DESC, userKey`).all(
-    org,
-    periodStarts(today).month,
-    today,
-  ) as PersonSpend[];
+export async function peopleThisMonth(db: Db, org: string, today: string): Promise<PersonSpend[]> {
+  return db.all<PersonSpend>(
+    sql`${personSelect(org, { startDate: periodStarts(today).month, endDate: today })}
+        HAVING coalesce(sum(cost_micro_usd), 0) > 0 OR coalesce(sum(lines_accepted), 0) > 0 OR coalesce(sum(lines_committed), 0) > 0
+        ORDER BY "costUsd" DESC, "userKey"`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,29 +219,31 @@ export interface PersonUsage extends UsageSums {
   model: string | null;
 }
 
-const FILTERS = `(@models IS NULL OR m.model IN (SELECT value FROM json_each(@models))) AND (@users IS NULL OR m.user_key IN (SELECT value FROM json_each(@users)))`;
-const MODEL_SUMS_M = MODEL_SUMS.replace(/sum\((\w+)\)/g, 'sum(m.$1)');
-const HAS_USAGE = 'HAVING requests > 0 OR inputTokens + outputTokens + cacheReadTokens + cacheCreationTokens > 0 OR costUsd <> 0';
-const params = (org: string, range: DayRange, f: UsageFilter) => ({
-  org,
-  from: range.startDate,
-  to: range.endDate,
-  models: f.models ? JSON.stringify(f.models) : null,
-  users: f.userKeys ? JSON.stringify(f.userKeys) : null,
-});
+/** The model and person filters of a usage read over `daily_model_usage m` (nothing when absent). */
+function usageFilters(db: Db, f: UsageFilter): SQL {
+  return sql`${f.models ? sql`AND ${db.dialect.anyOf(sql`m.model`, f.models)}` : sql``} ${f.userKeys ? sql`AND ${db.dialect.anyOf(sql`m.user_key`, f.userKeys)}` : sql``}`;
+}
+const MODEL_SUMS_M = sql.raw(MODEL_SUMS_TEXT.replace(/sum\((\w+)\)/g, 'sum(m.$1)'));
+// The sums again rather than their aliases: PostgreSQL's HAVING does not see the select list's aliases.
+const HAS_USAGE = sql.raw(`HAVING coalesce(sum(m.requests), 0) > 0
+  OR coalesce(sum(m.input_tokens), 0) + coalesce(sum(m.output_tokens), 0) + coalesce(sum(m.cache_read_tokens), 0) + coalesce(sum(m.cache_creation_tokens), 0) > 0
+  OR coalesce(sum(m.cost_micro_usd), 0) <> 0`);
 
 /** Each person's usage over the range (one row per person, or per person and model), in user-key order. */
-export function usageByPerson(db: Db, org: string, range: DayRange, filter: UsageFilter = {}): PersonUsage[] {
-  const model = filter.byModel ? 'm.model' : 'NULL';
-  return statement(
-    db,
-    `SELECT m.user_key AS userKey, p.githubLogin, p.email, ${model} AS model, ${MODEL_SUMS_M}
-     FROM daily_model_usage m
-     LEFT JOIN (SELECT user_key, max(github_login) AS githubLogin, max(email) AS email FROM daily_user_metrics
-                WHERE org = @org AND day >= @from AND day <= @to GROUP BY user_key) p ON p.user_key = m.user_key
-     WHERE m.org = @org AND m.day >= @from AND m.day <= @to AND ${FILTERS}
-     GROUP BY m.user_key, ${model} ${HAS_USAGE} ORDER BY m.user_key, ${model}`,
-  ).all(params(org, range, filter)) as PersonUsage[];
+export async function usageByPerson(db: Db, org: string, range: DayRange, filter: UsageFilter = {}): Promise<PersonUsage[]> {
+  // Not by model: no model term in GROUP BY / ORDER BY (PostgreSQL refuses a constant NULL there).
+  // `p` has one row per user key, so grouping by its columns too keeps the groups; PostgreSQL
+  // refuses a selected column that is neither grouped nor aggregated.
+  const byModel = filter.byModel === true;
+  return db.all<PersonUsage>(
+    sql`SELECT m.user_key AS "userKey", p."githubLogin", p.email, ${sql.raw(byModel ? 'm.model' : 'NULL')} AS model, ${MODEL_SUMS_M}
+        FROM daily_model_usage m
+        LEFT JOIN (SELECT user_key, max(github_login) AS "githubLogin", max(email) AS email FROM daily_user_metrics
+                   WHERE org = ${org} AND day >= ${range.startDate} AND day <= ${range.endDate} GROUP BY user_key) p ON p.user_key = m.user_key
+        WHERE m.org = ${org} AND m.day >= ${range.startDate} AND m.day <= ${range.endDate} ${usageFilters(db, filter)}
+        GROUP BY m.user_key, p."githubLogin", p.email${sql.raw(byModel ? ', m.model' : '')} ${HAS_USAGE}
+        ORDER BY m.user_key${sql.raw(byModel ? ', m.model' : '')}`,
+  );
 }
 
 export interface DayUsage extends UsageSums {
@@ -258,14 +253,14 @@ export interface DayUsage extends UsageSums {
 }
 
 /** Usage per day of the range (days without usage left out), optionally per model. */
-export function usageByDay(db: Db, org: string, range: DayRange, filter: UsageFilter = {}): DayUsage[] {
-  const model = filter.byModel ? 'm.model' : 'NULL';
-  return statement(
-    db,
-    `SELECT m.day AS day, ${model} AS model, ${MODEL_SUMS_M}
-     FROM daily_model_usage m WHERE m.org = @org AND m.day >= @from AND m.day <= @to AND ${FILTERS}
-     GROUP BY m.day, ${model} ${HAS_USAGE} ORDER BY m.day, ${model}`,
-  ).all(params(org, range, filter)) as DayUsage[];
+export async function usageByDay(db: Db, org: string, range: DayRange, filter: UsageFilter = {}): Promise<DayUsage[]> {
+  // Not by model: no model term in GROUP BY / ORDER BY (PostgreSQL refuses a constant NULL there).
+  const byModel = filter.byModel === true;
+  return db.all<DayUsage>(
+    sql`SELECT m.day AS day, ${sql.raw(byModel ? 'm.model' : 'NULL')} AS model, ${MODEL_SUMS_M}
+        FROM daily_model_usage m WHERE m.org = ${org} AND m.day >= ${range.startDate} AND m.day <= ${range.endDate} ${usageFilters(db, filter)}
+        GROUP BY m.day${sql.raw(byModel ? ', m.model' : '')} ${HAS_USAGE} ORDER BY m.day${sql.raw(byModel ? ', m.model' : '')}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,23 +293,23 @@ export interface SpendReportRow {
  * when a session carried both, or by an admin), or the org's sessions with the person's email or an
  * email linked to the login. Null when every session used an API key (no `user.account_uuid`).
  */
-export function accountUuidOf(db: Db, org: string, userKey: string, email: string | null): string | null {
+export async function accountUuidOf(db: Db, org: string, userKey: string, email: string | null): Promise<string | null> {
   if (userKey.startsWith('unlinked:account:')) return userKey.slice('unlinked:account:'.length);
   const login = userKey.startsWith('unlinked') ? null : userKey;
-  const row = statement(
-    db,
-    `SELECT uuid FROM (
-       SELECT value AS uuid, created_at AS at FROM identity_links
-       WHERE org = @org AND kind = 'account_uuid' AND lower(github_login) = @login
-       UNION ALL
-       SELECT user_account_uuid AS uuid, last_seen_at AS at FROM claude_sessions
-       WHERE user_email = @email AND org = @org AND user_account_uuid IS NOT NULL
-       UNION ALL
-       SELECT s.user_account_uuid AS uuid, s.last_seen_at AS at
-       FROM identity_links l JOIN claude_sessions s ON s.user_email = l.value AND s.org = l.org
-       WHERE l.org = @org AND l.kind = 'email' AND lower(l.github_login) = @login AND s.user_account_uuid IS NOT NULL
-     ) ORDER BY at DESC LIMIT 1`,
-  ).get({ org, login, email: email?.toLowerCase() ?? null }) as { uuid: string } | undefined;
+  const lowerEmail = email?.toLowerCase() ?? null;
+  const row = await db.get<{ uuid: string }>(
+    sql`SELECT uuid FROM (
+          SELECT value AS uuid, created_at AS at FROM identity_links
+          WHERE org = ${org} AND kind = 'account_uuid' AND lower(github_login) = ${login}
+          UNION ALL
+          SELECT user_account_uuid AS uuid, last_seen_at AS at FROM claude_sessions
+          WHERE user_email = ${lowerEmail} AND org = ${org} AND user_account_uuid IS NOT NULL
+          UNION ALL
+          SELECT s.user_account_uuid AS uuid, s.last_seen_at AS at
+          FROM identity_links l JOIN claude_sessions s ON s.user_email = l.value AND s.org = l.org
+          WHERE l.org = ${org} AND l.kind = 'email' AND lower(l.github_login) = ${login} AND s.user_account_uuid IS NOT NULL
+        ) AS accounts ORDER BY at DESC LIMIT 1`,
+  );
   return row?.uuid ?? null;
 }
 
@@ -324,34 +319,39 @@ export function netSpend(grossUsd: number, discountPercent = 0): number {
 }
 
 /** The spend report of the range: by day, then person (user key), then model. */
-export function spendReportRows(db: Db, org: string, range: DayRange, options: { discountPercent?: number | undefined } = {}): SpendReportRow[] {
-  const rows = statement(
-    db,
-    `SELECT m.day, m.user_key AS userKey, m.model, m.requests, m.input_tokens AS inputTokens, m.output_tokens AS outputTokens,
-            m.cache_read_tokens AS cacheReadTokens, m.cache_creation_tokens AS cacheCreationTokens, m.cost_micro_usd / 1e6 AS costUsd,
-            coalesce(p.email, (SELECT max(email) FROM daily_user_metrics WHERE org = m.org AND user_key = m.user_key)) AS email,
-            coalesce(p.github_login, (SELECT max(github_login) FROM daily_user_metrics WHERE org = m.org AND user_key = m.user_key)) AS githubLogin
-     FROM daily_model_usage m
-     LEFT JOIN daily_user_metrics p ON p.org = m.org AND p.day = m.day AND p.user_key = m.user_key
-     WHERE m.org = ? AND m.day >= ? AND m.day <= ?
-       AND (m.requests > 0 OR m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_creation_tokens > 0 OR m.cost_micro_usd <> 0)
-     ORDER BY m.day, m.user_key, m.model`,
-  ).all(org, range.startDate, range.endDate) as (UsageSums & { day: string; userKey: string; model: string; email: string | null; githubLogin: string | null })[];
+export async function spendReportRows(
+  db: Db,
+  org: string,
+  range: DayRange,
+  options: { discountPercent?: number | undefined } = {},
+): Promise<SpendReportRow[]> {
+  const rows = await db.all<UsageSums & { day: string; userKey: string; model: string; email: string | null; githubLogin: string | null }>(
+    sql`SELECT m.day, m.user_key AS "userKey", m.model, m.requests, m.input_tokens AS "inputTokens", m.output_tokens AS "outputTokens",
+               m.cache_read_tokens AS "cacheReadTokens", m.cache_creation_tokens AS "cacheCreationTokens", m.cost_micro_usd / 1e6 AS "costUsd",
+               coalesce(p.email, (SELECT max(email) FROM daily_user_metrics WHERE org = m.org AND user_key = m.user_key)) AS email,
+               coalesce(p.github_login, (SELECT max(github_login) FROM daily_user_metrics WHERE org = m.org AND user_key = m.user_key)) AS "githubLogin"
+        FROM daily_model_usage m
+        LEFT JOIN daily_user_metrics p ON p.org = m.org AND p.day = m.day AND p.user_key = m.user_key
+        WHERE m.org = ${org} AND m.day >= ${range.startDate} AND m.day <= ${range.endDate}
+          AND (m.requests > 0 OR m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_creation_tokens > 0 OR m.cost_micro_usd <> 0)
+        ORDER BY m.day, m.user_key, m.model`,
+  );
   const uuids = new Map<string, string | null>();
-  const uuidOf = (userKey: string, email: string | null) => {
+  const uuidOf = async (userKey: string, email: string | null) => {
     const key = `${userKey}\u0000${email ?? ''}`;
-    if (!uuids.has(key)) uuids.set(key, accountUuidOf(db, org, userKey, email));
+    if (!uuids.has(key)) uuids.set(key, await accountUuidOf(db, org, userKey, email));
     return uuids.get(key)!;
   };
-  return rows.map((r) => {
+  const out: SpendReportRow[] = [];
+  for (const r of rows) {
     const gross = Math.round(r.costUsd * 1e6) / 1e6;
-    return {
+    out.push({
       date: r.day,
       org,
       userKey: r.userKey,
       githubLogin: r.githubLogin,
       userEmail: r.email,
-      accountUuid: uuidOf(r.userKey, r.email),
+      accountUuid: await uuidOf(r.userKey, r.email),
       product: 'claude_code',
       model: r.model,
       requestCount: r.requests,
@@ -359,8 +359,9 @@ export function spendReportRows(db: Db, org: string, range: DayRange, options: {
       completionTokens: r.outputTokens,
       netSpendUsd: netSpend(r.costUsd, options.discountPercent),
       grossSpendUsd: gross,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** The ranges the spend export offers, relative to `today` (UTC). */

@@ -19,24 +19,30 @@ export interface WebSession {
   expiresAt: string;
 }
 
-export function createWebSession(db: Db, who: { login: string; id: number; name?: string | null }, now = new Date()): { id: string; session: WebSession } {
+export async function createWebSession(
+  db: Db,
+  who: { login: string; id: number; name?: string | null },
+  now = new Date(),
+): Promise<{ id: string; session: WebSession }> {
   const id = randomBytes(32).toString('base64url');
   const session = { githubLogin: who.login, githubUserId: who.id, name: who.name ?? null, expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() };
-  db.insert(webSessions).values({ idHash: hashSecretToken(id), createdAt: now.toISOString(), ...session }).run();
+  await db.insert(webSessions).values({ idHash: hashSecretToken(id), createdAt: now.toISOString(), ...session });
   return { id, session };
 }
 
 /** The live session an id names, if any. */
-export function findWebSession(db: Db, id: string, now = new Date()): WebSession | undefined {
-  const row = db.select().from(webSessions).where(eq(webSessions.idHash, hashSecretToken(id))).get();
+export async function findWebSession(db: Db, id: string, now = new Date()): Promise<WebSession | undefined> {
+  const [row] = await db.select().from(webSessions).where(eq(webSessions.idHash, hashSecretToken(id))).limit(1);
   if (!row || row.expiresAt <= now.toISOString()) return undefined;
   return { githubLogin: row.githubLogin, githubUserId: row.githubUserId, name: row.name, expiresAt: row.expiresAt };
 }
 
-export function deleteWebSession(db: Db, id: string): void {
-  db.delete(webSessions).where(eq(webSessions.idHash, hashSecretToken(id))).run();
+export async function deleteWebSession(db: Db, id: string): Promise<void> {
+  await db.delete(webSessions).where(eq(webSessions.idHash, hashSecretToken(id)));
 }
 
-export function purgeExpiredWebSessions(db: Db, now = new Date()): number {
-  return db.delete(webSessions).where(lt(webSessions.expiresAt, now.toISOString())).run().changes;
+/** Deletes the sessions that ended before `now`; how many. */
+export async function purgeExpiredWebSessions(db: Db, now = new Date()): Promise<number> {
+  const purged = await db.delete(webSessions).where(lt(webSessions.expiresAt, now.toISOString())).returning({ idHash: webSessions.idHash });
+  return purged.length;
 }

@@ -1,4 +1,4 @@
-import { eq, inArray, lt } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db, Tx } from './client.js';
 import { webhookDeliveries, webhookRedeliveryRequests } from './schema.js';
 
@@ -13,14 +13,21 @@ export interface Delivery {
  * Applies a webhook delivery at most once: `apply` and the record of the delivery commit together,
  * so a redelivered `X-GitHub-Delivery` changes nothing, and a delivery whose handling failed is
  * applied in full when GitHub delivers it again. Returns false for a delivery already applied.
+ *
+ * The record is inserted first and `apply` runs only when it was new: a copy of the delivery handled
+ * at the same time (another replica) waits at its own insert for this transaction to end, then
+ * finds the record and applies nothing, or, if this one failed and rolled back, applies it itself.
  */
-export function applyDeliveryOnce(db: Db, delivery: Delivery, now: string, apply: (tx: Tx) => void): boolean {
+export async function applyDeliveryOnce(db: Db, delivery: Delivery, now: string, apply: (tx: Tx) => Promise<void> | void): Promise<boolean> {
   return db.transaction(
-    (tx) => {
-      const seen = tx.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.id, delivery.id)).get();
-      if (seen) return false;
-      apply(tx);
-      tx.insert(webhookDeliveries).values({ ...delivery, receivedAt: now }).run();
+    async (tx) => {
+      const recorded = await tx
+        .insert(webhookDeliveries)
+        .values({ ...delivery, receivedAt: now })
+        .onConflictDoNothing()
+        .returning({ id: webhookDeliveries.id });
+      if (recorded.length === 0) return false;
+      await apply(tx);
       return true;
     },
     { behavior: 'immediate' },
@@ -31,31 +38,28 @@ export function applyDeliveryOnce(db: Db, delivery: Delivery, now: string, apply
  * Of these delivery guids, those already applied or already asked to be redelivered: the deliveries
  * catch-up must not ask GitHub for.
  */
-export function knownDeliveryGuids(db: Db, guids: readonly string[]): Set<string> {
+export async function knownDeliveryGuids(db: Db, guids: readonly string[]): Promise<Set<string>> {
   const known = new Set<string>();
-  // SQLite limits the number of bound parameters; guids come in pages of GitHub's listing.
-  for (let i = 0; i < guids.length; i += 500) {
-    const batch = guids.slice(i, i + 500);
-    for (const r of db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.id, batch)).all()) known.add(r.id);
-    for (const r of db
-      .select({ guid: webhookRedeliveryRequests.guid })
-      .from(webhookRedeliveryRequests)
-      .where(inArray(webhookRedeliveryRequests.guid, batch))
-      .all()) {
-      known.add(r.guid);
-    }
+  // All guids bound as one parameter: no limit on how many a page of GitHub's listing holds.
+  for (const r of await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(db.dialect.anyOf(webhookDeliveries.id, guids))) known.add(r.id);
+  for (const r of await db
+    .select({ guid: webhookRedeliveryRequests.guid })
+    .from(webhookRedeliveryRequests)
+    .where(db.dialect.anyOf(webhookRedeliveryRequests.guid, guids))) {
+    known.add(r.guid);
   }
   return known;
 }
 
-export function recordRedeliveryRequest(db: Db, request: { guid: string; deliveryId: number; event: string }, now: string): void {
-  db.insert(webhookRedeliveryRequests)
+export async function recordRedeliveryRequest(db: Db, request: { guid: string; deliveryId: number; event: string }, now: string): Promise<void> {
+  await db
+    .insert(webhookRedeliveryRequests)
     .values({ ...request, requestedAt: now })
-    .onConflictDoNothing()
-    .run();
+    .onConflictDoNothing();
 }
 
 /** Requests older than GitHub keeps deliveries can never matter again. */
-export function pruneRedeliveryRequests(db: Db, before: string): number {
-  return db.delete(webhookRedeliveryRequests).where(lt(webhookRedeliveryRequests.requestedAt, before)).run().changes;
+export async function pruneRedeliveryRequests(db: Db, before: string): Promise<number> {
+  const { changes } = await db.run(sql`DELETE FROM ${webhookRedeliveryRequests} WHERE ${webhookRedeliveryRequests.requestedAt} < ${before}`);
+  return changes;
 }

@@ -26,15 +26,15 @@ export interface GitHubAppDeps {
 
 /**
  * The Probot app: wires each webhook to its handler. Each delivery is applied once, in one
- * transaction with the record of its `X-GitHub-Delivery` id. While another process holds the
- * database's write lock the delivery waits (without blocking the server) up to 2 s, then is
+ * transaction with the record of its `X-GitHub-Delivery` id, the jobs it queues included. While
+ * another process holds SQLite's write lock the delivery waits (without blocking the server) up to 2 s, then is
  * answered 503 (`StoreBusyError.status`) so GitHub marks it failed and it can be redelivered.
  * The wait stays well under 9 s: @octokit/webhooks then answers 202, acknowledging what was not stored.
  */
 export function githubApp({ db, now = () => new Date(), countMembers = false }: GitHubAppDeps): ApplicationFunction {
   return (app) => {
     const once =
-      <C extends Context>(handler: (args: { tx: Tx; payload: C['payload']; now: string }) => void) =>
+      <C extends Context>(handler: (args: { tx: Tx; payload: C['payload']; now: string }) => Promise<void>) =>
       async (context: C) => {
         const payload = context.payload as { action?: string; installation?: { id: number } };
         const at = now().toISOString();
@@ -51,12 +51,12 @@ export function githubApp({ db, now = () => new Date(), countMembers = false }: 
 
     app.on(
       ['installation.created', 'installation.deleted', 'installation.suspend', 'installation.unsuspend'],
-      once<Context<'installation'>>((args) => {
-        handleInstallation(args);
+      once<Context<'installation'>>(async (args) => {
+        await handleInstallation(args);
         const { action, installation } = args.payload;
         const account = installation.account as { login?: string; type?: string } | null;
         if (countMembers && action === 'created' && account?.type === 'Organization' && account.login) {
-          enqueueMemberCount(args.tx, { installationId: installation.id, org: account.login }, Date.parse(args.now));
+          await enqueueMemberCount(args.tx, { installationId: installation.id, org: account.login }, Date.parse(args.now));
         }
       }),
     );

@@ -33,11 +33,11 @@ export interface BackfillResult {
 
 /** The installation of the app on an org: from the database, or asked of GitHub as the app. */
 export async function findInstallation(db: Db, probot: Probot, org: string): Promise<number> {
-  const known = db
+  const [known] = await db
     .select({ id: installations.id })
     .from(installations)
     .where(and(sql`lower(${installations.accountLogin}) = lower(${org})`, eq(installations.status, 'active')))
-    .get();
+    .limit(1);
   if (known) return known.id;
   const appOctokit = await probot.auth();
   try {
@@ -87,7 +87,9 @@ export async function backfill({
   for (const repo of repos) {
     onProgress({ phase: 'listing', done: listed++, total: repos.length });
     const repoInput = repositoryInput(repo);
-    db.transaction((tx) => upsertRepository(tx, repoInput, installationId, at));
+    await db.transaction(async (tx) => {
+      await upsertRepository(tx, repoInput, installationId, at);
+    });
     // Closed PRs, most recently updated first: a PR merged since `since` was updated since then too.
     const closed = await octokit.paginate(
       octokit.rest.pulls.list,
@@ -100,10 +102,10 @@ export async function backfill({
     );
     for (const pr of closed) {
       merged++;
-      const stored = db.transaction((tx) => {
-        if (pr.user) upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, at);
-        upsertPullRequest(tx, pullRequestInput(pr, repoInput.id));
-        const row = tx.select({ enrichedAt: pullRequests.enrichedAt }).from(pullRequests).where(eq(pullRequests.id, pr.id)).get();
+      const stored = await db.transaction(async (tx) => {
+        if (pr.user) await upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, at);
+        await upsertPullRequest(tx, pullRequestInput(pr, repoInput.id));
+        const [row] = await tx.select({ enrichedAt: pullRequests.enrichedAt }).from(pullRequests).where(eq(pullRequests.id, pr.id)).limit(1);
         if (row?.enrichedAt) return 'enriched';
         const payload = { installationId, pullRequestId: pr.id, owner: repoInput.ownerLogin, repo: repoInput.name, number: pr.number };
         return enqueueJob(tx, { kind: 'enrich-pull-request', payload }, now().getTime());
@@ -125,7 +127,7 @@ export async function backfill({
   });
   for (;;) {
     await worker.runDueJobs();
-    const current = jobStates(db, [...jobKeys.keys()]);
+    const current = await jobStates(db, [...jobKeys.keys()]);
     const open = current.filter((j) => j.status === 'pending' || j.status === 'running');
     onProgress({ phase: 'enriching', done: current.length - open.length, total: current.length });
     if (open.length === 0) {

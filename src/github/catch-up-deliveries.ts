@@ -85,7 +85,7 @@ export async function catchUpDeliveries({ db, octokit, log, now = () => new Date
     // The latest attempt is the one to redeliver; the oldest delivery goes first.
     .map((list) => list.reduce((a, b) => (Date.parse(b.delivered_at) > Date.parse(a.delivered_at) ? b : a)))
     .sort((a, b) => Date.parse(a.delivered_at) - Date.parse(b.delivered_at));
-  const known = knownDeliveryGuids(
+  const known = await knownDeliveryGuids(
     db,
     failed.map((d) => d.guid),
   );
@@ -103,10 +103,10 @@ export async function catchUpDeliveries({ db, octokit, log, now = () => new Date
       if (status === 403 || status === 429) break;
       continue;
     }
-    recordRedeliveryRequest(db, { guid: delivery.guid, deliveryId: delivery.id, event: delivery.event }, now().toISOString());
+    await recordRedeliveryRequest(db, { guid: delivery.guid, deliveryId: delivery.id, event: delivery.event }, now().toISOString());
     requested += 1;
   }
-  pruneRedeliveryRequests(db, new Date(started.getTime() - 7 * DAY_MS).toISOString());
+  await pruneRedeliveryRequests(db, new Date(started.getTime() - 7 * DAY_MS).toISOString());
 
   const result = { listed, failed: failed.length, known: failed.length - unknown.length, requested };
   if (requested > 0 || result.failed > result.known) log.info(result, 'webhook catch-up: asked GitHub to redeliver failed deliveries');

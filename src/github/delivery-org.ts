@@ -10,10 +10,14 @@ import { installations } from '../db/schema.js';
  * org's people or teams. A delivery of an installation not stored yet (its `installation.created`
  * still on its way) is applied: GitHub signed it, and dropping it would lose a change.
  */
-export function deliveryOrg(tx: Tx, payload: { organization: { login: string }; installation?: { id: number } | undefined }): string | undefined {
+export async function deliveryOrg(tx: Tx, payload: { organization: { login: string }; installation?: { id: number } | undefined }): Promise<string | undefined> {
   const org = payload.organization.login.toLowerCase();
   if (payload.installation === undefined) return org;
-  const installation = tx.select({ accountLogin: installations.accountLogin }).from(installations).where(eq(installations.id, payload.installation.id)).get();
+  const [installation] = await tx
+    .select({ accountLogin: installations.accountLogin })
+    .from(installations)
+    .where(eq(installations.id, payload.installation.id))
+    .limit(1);
   if (installation && installation.accountLogin.toLowerCase() !== org) return undefined;
   return org;
 }

@@ -11,14 +11,14 @@ import { commitInputFromRest, type Enrichment, type RestCommit } from './enrich-
  * A commit that turned out to belong to a PR is skipped; its lines count with the PR.
  */
 export async function enrichCommit({ db, octokit, fingerprintKey, payload, now }: Enrichment<EnrichCommitPayload>): Promise<'enriched' | 'skipped'> {
-  if (commitBelongsToPullRequest(db, payload.repositoryId, payload.sha)) return 'skipped';
+  if (await commitBelongsToPullRequest(db, payload.repositoryId, payload.sha)) return 'skipped';
   const { data } = await octokit.rest.repos.getCommit({ owner: payload.owner, repo: payload.repo, ref: payload.sha });
   const summaries = (data.files ?? []).map((f) => summarizeFileChange(f, fingerprintKey));
 
-  await writeWhenFree(() => db.transaction((tx) => {
-    const commitId = upsertCommit(tx, commitInputFromRest(payload.repositoryId, data as RestCommit));
-    replaceChangedFiles(tx, { commitId }, summaries);
-    markCommitEnriched(
+  await writeWhenFree(() => db.transaction(async (tx) => {
+    const commitId = await upsertCommit(tx, commitInputFromRest(payload.repositoryId, data as RestCommit));
+    await replaceChangedFiles(tx, { commitId }, summaries);
+    await markCommitEnriched(
       tx,
       commitId,
       { additions: data.stats?.additions ?? 0, deletions: data.stats?.deletions ?? 0 },

@@ -96,40 +96,41 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
 
   // A PR Claude Code's bot opened is credited to the person who asked for it; when its commits do
   // not name them, to whoever merged it. Only `pulls.get` says who merged (PR lists do not).
-  const stored = db
+  const [stored] = await db
     .select({ authorLogin: pullRequests.authorLogin, mergedByLogin: pullRequests.mergedByLogin })
     .from(pullRequests)
     .where(eq(pullRequests.id, payload.pullRequestId))
-    .get();
+    .limit(1);
   let mergedByLogin: string | null = null;
   if (stored && isClaudeBotLogin(stored.authorLogin) && !stored.mergedByLogin) {
     const { data } = await octokit.rest.pulls.get({ owner: payload.owner, repo: payload.repo, pull_number: payload.number });
     mergedByLogin = data.merged_by?.login ?? null;
   }
 
-  // Another process's write lock is waited for with timers; past the wait the job is postponed (job-worker.ts).
-  await writeWhenFree(() => db.transaction((tx) => {
-    if (mergedByLogin) tx.update(pullRequests).set({ mergedByLogin }).where(eq(pullRequests.id, payload.pullRequestId)).run();
-    const pr = tx
+  // Another process's write lock (SQLite) is waited for with timers; past the wait the job is postponed (job-worker.ts).
+  await writeWhenFree(() => db.transaction(async (tx) => {
+    if (mergedByLogin) await tx.update(pullRequests).set({ mergedByLogin }).where(eq(pullRequests.id, payload.pullRequestId));
+    const [pr] = await tx
       .select({ repositoryId: pullRequests.repositoryId })
       .from(pullRequests)
       .where(eq(pullRequests.id, payload.pullRequestId))
-      .get();
+      .limit(1);
     if (!pr) throw new Error(`pull request ${payload.owner}/${payload.repo}#${payload.number} is not stored`);
-    const commitIds = restCommits.map((c) => {
-      const id = upsertCommit(tx, commitInputFromRest(pr.repositoryId, c as RestCommit));
+    const commitIds: number[] = [];
+    for (const c of restCommits) {
+      const id = await upsertCommit(tx, commitInputFromRest(pr.repositoryId, c as RestCommit));
       const diff = commitDiffs.get(c.sha);
       if (diff) {
-        replaceChangedFiles(tx, { commitId: id }, diff.files);
-        markCommitEnriched(tx, id, { additions: diff.additions, deletions: diff.deletions }, now().toISOString());
+        await replaceChangedFiles(tx, { commitId: id }, diff.files);
+        await markCommitEnriched(tx, id, { additions: diff.additions, deletions: diff.deletions }, now().toISOString());
       }
-      return id;
-    });
-    linkPullRequestCommits(tx, payload.pullRequestId, commitIds);
+      commitIds.push(id);
+    }
+    await linkPullRequestCommits(tx, payload.pullRequestId, commitIds);
     for (const review of reviews) {
       // A pending review (not submitted) has no time and is not a review yet.
       if (!review.submitted_at) continue;
-      recordReview(tx, {
+      await recordReview(tx, {
         id: review.id,
         pullRequestId: payload.pullRequestId,
         reviewerLogin: review.user?.login ?? null,
@@ -138,8 +139,8 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
         submittedAt: toIso(review.submitted_at),
       });
     }
-    replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
-    markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
-    learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());
+    await replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
+    await markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
+    await learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());
   }), { maxWaitMs: JOB_WRITE_WAIT_MS });
 }

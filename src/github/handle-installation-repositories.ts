@@ -6,9 +6,9 @@ import { installationInput } from './handle-installation.js';
 type Payload = EmitterWebhookEvent<'installation_repositories'>['payload'];
 
 /** installation_repositories.added / removed: the repositories an installation covers changed. */
-export function handleInstallationRepositories({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+export async function handleInstallationRepositories({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): Promise<void> {
   const installation = payload.installation;
-  upsertInstallation(tx, installationInput(installation as never, installation.suspended_at ? 'suspended' : 'active'));
+  await upsertInstallation(tx, installationInput(installation as never, installation.suspended_at ? 'suspended' : 'active'));
   const ownerLogin = (installation.account as { login?: string } | null)?.login ?? 'unknown';
   const toInput = (r: Payload['repositories_added'][number]) => ({
     id: r.id,
@@ -17,11 +17,11 @@ export function handleInstallationRepositories({ tx, payload, now }: { tx: Tx; p
     ownerLogin,
     private: r.private,
   });
-  coverRepositories(tx, installation.id, payload.repositories_added.map(toInput), now);
+  await coverRepositories(tx, installation.id, payload.repositories_added.map(toInput), now);
   const removed = payload.repositories_removed.flatMap((r) =>
     r.id === undefined || r.name === undefined || r.full_name === undefined
       ? []
       : [{ id: r.id, name: r.name, fullName: r.full_name, ownerLogin, private: r.private ?? true }],
   );
-  uncoverRepositories(tx, installation.id, removed, now);
+  await uncoverRepositories(tx, installation.id, removed, now);
 }

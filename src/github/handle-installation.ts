@@ -49,9 +49,9 @@ function statusAfter(payload: InstallationPayload): 'active' | 'suspended' | 'de
 }
 
 /** installation.created / deleted / suspend / unsuspend: which accounts the app covers. */
-export function handleInstallation({ tx, payload, now }: { tx: Tx; payload: InstallationPayload; now: string }): void {
+export async function handleInstallation({ tx, payload, now }: { tx: Tx; payload: InstallationPayload; now: string }): Promise<void> {
   const installation = payload.installation as unknown as Installationish;
-  upsertInstallation(tx, installationInput(installation, statusAfter(payload)));
+  await upsertInstallation(tx, installationInput(installation, statusAfter(payload)));
   const ownerLogin = installation.account?.login ?? 'unknown';
 
   if (payload.action === 'created') {
@@ -62,8 +62,8 @@ export function handleInstallation({ tx, payload, now }: { tx: Tx; payload: Inst
       ownerLogin,
       private: r.private,
     }));
-    coverRepositories(tx, installation.id, repos, now);
+    await coverRepositories(tx, installation.id, repos, now);
   } else if (payload.action === 'deleted') {
-    uncoverInstallationRepositories(tx, installation.id, now);
+    await uncoverInstallationRepositories(tx, installation.id, now);
   }
 }

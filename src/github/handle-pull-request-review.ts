@@ -6,14 +6,14 @@ import { isBot, pullRequestInput, repositoryInput } from './payload-mapping.js';
 type Payload = EmitterWebhookEvent<'pull_request_review.submitted'>['payload'];
 
 /** pull_request_review.submitted: the review (who, bot or not, its state and time) and the PR's first review time. The review may arrive before the PR itself. */
-export function handlePullRequestReview({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+export async function handlePullRequestReview({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): Promise<void> {
   const repo = repositoryInput(payload.repository);
-  upsertRepository(tx, repo, payload.installation?.id ?? null, now);
+  await upsertRepository(tx, repo, payload.installation?.id ?? null, now);
   const pr = payload.pull_request;
-  if (pr.user) upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
-  upsertPullRequest(tx, pullRequestInput(pr as never, repo.id));
+  if (pr.user) await upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
+  await upsertPullRequest(tx, pullRequestInput(pr as never, repo.id));
   const review = payload.review;
-  recordReview(tx, {
+  await recordReview(tx, {
     id: review.id,
     pullRequestId: pr.id,
     reviewerLogin: review.user?.login ?? null,

@@ -13,17 +13,17 @@ export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'edited', 'synchroniz
  * first marked ready for review or converted to a draft. When it is merged, its commits and
  * files are fetched later by a durable job, so the webhook answers at once.
  */
-export function handlePullRequest({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+export async function handlePullRequest({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): Promise<void> {
   const pr = payload.pull_request;
   const repo = repositoryInput(payload.repository);
-  upsertRepository(tx, repo, payload.installation?.id ?? null, now);
-  if (pr.user) upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
-  upsertPullRequest(tx, pullRequestInput(pr, repo.id));
+  await upsertRepository(tx, repo, payload.installation?.id ?? null, now);
+  if (pr.user) await upsertGitHubUser(tx, { id: pr.user.id, login: pr.user.login, type: pr.user.type ?? 'User' }, now);
+  await upsertPullRequest(tx, pullRequestInput(pr, repo.id));
   // Draft history for the pickup time: `updated_at` of these deliveries is when the action happened.
-  recordDraftChange(tx, { pullRequestId: pr.id, action: payload.action, at: toIso(pr.updated_at), draft: pr.draft ?? false });
+  await recordDraftChange(tx, { pullRequestId: pr.id, action: payload.action, at: toIso(pr.updated_at), draft: pr.draft ?? false });
 
   if (payload.action === 'closed' && pr.merged && payload.installation) {
     const job = { installationId: payload.installation.id, pullRequestId: pr.id, owner: repo.ownerLogin, repo: repo.name, number: pr.number };
-    enqueueJob(tx, { kind: 'enrich-pull-request', payload: job }, Date.parse(now));
+    await enqueueJob(tx, { kind: 'enrich-pull-request', payload: job }, Date.parse(now));
   }
 }

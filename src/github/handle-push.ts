@@ -15,10 +15,10 @@ type Payload = EmitterWebhookEvent<'push'>['payload'];
 export const DIRECT_PUSH_ENRICH_DELAY_MS = 5 * 60_000;
 
 /** push: every pushed commit, its authors, its Claude Code trailer, and whether it landed on the default branch. */
-export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
+export async function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): Promise<void> {
   if (!payload.ref.startsWith('refs/heads/') || payload.deleted) return;
   const repo = repositoryInput(payload.repository as never);
-  upsertRepository(tx, repo, payload.installation?.id ?? null, now);
+  await upsertRepository(tx, repo, payload.installation?.id ?? null, now);
 
   const onDefaultBranch = repo.defaultBranch != null && payload.ref === `refs/heads/${repo.defaultBranch}`;
   // `repository.pushed_at` is epoch seconds in push payloads.
@@ -27,7 +27,7 @@ export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now
 
   const shas = payload.commits.map((c) => c.id);
   for (const commit of payload.commits) {
-    const commitId = upsertCommit(tx, {
+    const commitId = await upsertCommit(tx, {
       repositoryId: repo.id,
       sha: commit.id,
       message: commit.message,
@@ -45,7 +45,7 @@ export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now
     // A commit seen before on another branch (not `distinct`) reached the default branch through a
     // merge; only new commits can be direct pushes whose lines need counting.
     if (onDefaultBranch && commit.distinct && payload.installation) {
-      enqueueJob(
+      await enqueueJob(
         tx,
         {
           kind: 'enrich-commit',
@@ -57,5 +57,5 @@ export function handlePush({ tx, payload, now }: { tx: Tx; payload: Payload; now
     }
   }
   // Sessions that reported making these commits now know their GitHub author.
-  learnIdentityLinks(tx, repo.ownerLogin, { shas }, now);
+  await learnIdentityLinks(tx, repo.ownerLogin, { shas }, now);
 }

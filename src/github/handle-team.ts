@@ -12,10 +12,10 @@ export const TEAM_ACTIONS = ['created', 'deleted', 'edited'] as const;
  * team.created / edited / deleted: the org's team list changed. An edit may rename the team: GitHub
  * then gives it a new slug under the same id, and the stored team follows (its members stay).
  */
-export function handleTeam({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): void {
-  const org = deliveryOrg(tx, payload);
+export async function handleTeam({ tx, payload, now }: { tx: Tx; payload: Payload; now: string }): Promise<void> {
+  const org = await deliveryOrg(tx, payload);
   if (org === undefined) return;
-  if (payload.action === 'deleted') deleteTeam(tx, org, payload.team.id, now);
+  if (payload.action === 'deleted') await deleteTeam(tx, org, payload.team.id, now);
   // The payload check (webhook-payloads.ts) requires the slug of these actions.
-  else upsertTeam(tx, org, { id: payload.team.id, slug: payload.team.slug!, name: payload.team.name }, now);
+  else await upsertTeam(tx, org, { id: payload.team.id, slug: payload.team.slug!, name: payload.team.name }, now);
 }

@@ -74,8 +74,8 @@ export async function listOrgTeams(
 }
 
 /** Queues a count of the org's members (a count already queued or running is left as it is). */
-export function enqueueMemberCount(tx: Tx, payload: OrgMemberCountPayload, now: number): void {
-  enqueueJob(tx, { kind: 'org-member-count', payload }, now);
+export async function enqueueMemberCount(tx: Tx, payload: OrgMemberCountPayload, now: number): Promise<void> {
+  await enqueueJob(tx, { kind: 'org-member-count', payload }, now);
 }
 
 /**
@@ -108,20 +108,19 @@ export async function refreshMemberCount({
  * Queues a count for every organization the app is installed on whose stored count is missing or
  * from an earlier UTC day; returns the orgs queued.
  */
-export function enqueueStaleMemberCounts(db: Db, now: Date): string[] {
+export async function enqueueStaleMemberCounts(db: Db, now: Date): Promise<string[]> {
   const today = dayOf(now);
-  const orgs = db
+  const orgs = await db
     .select({ id: installations.id, login: installations.accountLogin })
     .from(installations)
     .where(and(eq(installations.status, 'active'), eq(installations.accountType, 'Organization')))
-    .orderBy(asc(installations.id))
-    .all();
+    .orderBy(asc(installations.id));
   const queued: string[] = [];
-  db.transaction((tx) => {
+  await db.transaction(async (tx) => {
     for (const o of orgs) {
-      const settings = getOrgSettings(db, o.login.toLowerCase());
+      const settings = await getOrgSettings(tx, o.login.toLowerCase());
       if (settings.memberCountAt !== null && settings.memberCountAt.slice(0, 10) >= today) continue;
-      enqueueMemberCount(tx, { installationId: o.id, org: o.login }, now.getTime());
+      await enqueueMemberCount(tx, { installationId: o.id, org: o.login }, now.getTime());
       queued.push(o.login.toLowerCase());
     }
   });

@@ -37,8 +37,8 @@ export interface HttpAppDeps {
   ingestMaxBodyBytes: number;
   /** Metrics API requests per minute per key. */
   apiRateLimitPerMinute?: number;
-  /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
-  seats?: ((org: string) => number | null) | undefined;
+  /** The org's seats (SEATS, else its GitHub member count, read from the store); null when unknown. */
+  seats?: ((org: string) => Promise<number | null> | number | null) | undefined;
   /** The org's discount on list spend, in percent (DISCOUNT_PERCENT); default 0. */
   discountPercent?: ((org: string) => number) | undefined;
   now?: () => Date;
@@ -81,7 +81,7 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
   app.route('/', telemetryRoutes({ db, log, fingerprintKey, maxBodyBytes: ingestMaxBodyBytes, now }));
   // One allowance per key across /api/v1 and Anthropic's paths.
   const rateLimitPerMinute = apiRateLimitPerMinute ?? 60;
-  const limiter = apiRateLimiter(rateLimitPerMinute);
+  const limiter = apiRateLimiter(db, rateLimitPerMinute);
   const api = metricsApi({ db, now, rateLimitPerMinute, limiter, seats, discountPercent });
   app.route('/api/v1', api);
   const anthropic = anthropicApi({ db, log, now, rateLimitPerMinute, limiter, seats: seats ?? (() => null), discountPercent: discountPercent ?? (() => 0) });
@@ -119,8 +119,8 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
     orgPages({ db, log, now, ...web, seats, discountPercent }),
   );
 
-  app.get('/healthz', (c) =>
-    isDbReachable(db) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),
+  app.get('/healthz', async (c) =>
+    (await isDbReachable(db)) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable', reason: 'database unreachable' }, 503),
   );
 
   app.route('/', webhookRoutes({ receiver: webhooks, maxBodyBytes: webhookMaxBodyBytes, log }));
@@ -133,9 +133,9 @@ export function createHttpApp({ db, log, webhooks, webhookMaxBodyBytes = 25 * 10
       // Only the orgs this person may see, asked of GitHub (remembered for minutes); an org GitHub
       // cannot answer for is left out. Signed out, nothing of any org is shown.
       const orgs: HomeOrg[] = [];
-      for (const org of installedOrgs(db)) {
+      for (const org of await installedOrgs(db)) {
         const role = await web.access?.roleOf(org, signedIn.githubLogin).catch(() => null);
-        if (role) orgs.push({ login: org, role, counts: storedCountsOf(db, org), jobs: countJobsByStatus(db, { org }), lastRun: lastRunsOf(db, org, 1)[0] });
+        if (role) orgs.push({ login: org, role, counts: await storedCountsOf(db, org), jobs: await countJobsByStatus(db, { org }), lastRun: (await lastRunsOf(db, org, 1))[0] });
       }
       viewer = { login: signedIn.githubLogin, orgs };
     }

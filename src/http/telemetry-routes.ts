@@ -35,7 +35,7 @@ export interface TelemetryRoutesDeps {
    * many unfinished bodies sent at once would each hold up to `maxBodyBytes`.
    */
   maxInFlightBytes?: number;
-  /** How long an OTLP request waits for the database's write lock before answering 503 (default 2 s). */
+  /** How long an OTLP request waits for SQLite's write lock before answering 503 (default 2 s; PostgreSQL has no such lock). */
   storeBusyWaitMs?: number;
   /** The same for a hook call (default 10 s). */
   hookStoreBusyWaitMs?: number;
@@ -150,7 +150,7 @@ export function telemetryRoutes({
   const authenticate = createMiddleware<TelemetryEnv>(async (c, next) => {
     const secret = bearerToken(c.req.header('authorization'));
     if (!secret) throw refusal(401, 'Missing ingest token: send "Authorization: Bearer <token>".');
-    const token = findIngestToken(db, secret);
+    const token = await findIngestToken(db, secret);
     if (!token) throw refusal(401, 'Unknown or revoked ingest token.');
     c.set('token', token);
     await next();

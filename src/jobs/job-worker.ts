@@ -9,11 +9,11 @@ export const BASE_BACKOFF_MS = 5_000;
 export const MAX_BACKOFF_MS = 60 * 60_000;
 export const STORE_BUSY_RETRY_MS = 2_000;
 /**
- * How long a job handler's write waits for another process's write lock (`writeWhenFree`) before
- * giving up with `StoreBusyError`; the job is then run again later without using up an attempt.
+ * How long a job handler's write waits for another process's write lock (`writeWhenFree`; SQLite
+ * only) before giving up with `StoreBusyError`; the job is then run again later without using up an attempt.
  */
 export const JOB_WRITE_WAIT_MS = 5_000;
-/** How long the queue's own bookkeeping (claim, done, retry) waits for another process's write lock. */
+/** How long the queue's own bookkeeping (claim, done, retry) waits for another process's write lock (SQLite only). */
 const QUEUE_WRITE_WAIT_MS = 30_000;
 
 interface HttpLikeError {
@@ -140,7 +140,8 @@ export class JobWorker {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#running = this.runDueJobs();
-      this.#running
+      // The loop's failure is logged here and the next poll is scheduled; `stop()` awaits `#running` itself.
+      void this.#running
         .catch((error) =>
           isStoreBusy(error)
             ? this.#options.log.warn('job worker paused: the database is busy with another writer; trying again at the next poll')

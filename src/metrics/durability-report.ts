@@ -21,18 +21,19 @@ export interface DurabilitySlice {
 }
 
 /** The range's merged PRs of the slice; a team's are those its people merged while in it (a person in several teams counts in each). */
-function pullRequestsOf(db: Db, org: string, range: DayRange, slice: DurabilitySlice) {
-  const prs = durabilityPullRequests(db, org, range.startDate, range.endDate, slice);
+async function pullRequestsOf(db: Db, org: string, range: DayRange, slice: DurabilitySlice) {
+  const prs = await durabilityPullRequests(db, org, range.startDate, range.endDate, slice);
   if (slice.team === undefined) return prs;
-  const team = teamPersonDays(db, org, slice.team, range.startDate, range.endDate);
+  const team = await teamPersonDays(db, org, slice.team, range.startDate, range.endDate);
   return prs.filter((pr) => pr.authorLogin !== null && isInTeamOn(team, pr.authorLogin, pr.day));
 }
 
 const survivalOf = (c: DurabilityCohort) => ({ d14: c.survival.d14, d30: c.survival.d30, d90: c.survival.d90 });
 
 /** The body of `GET /api/v1/orgs/{org}/durability`. */
-export function durabilityReport(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}) {
-  const { withClaudeCode: w, withoutClaudeCode: wo } = compareDurability(pullRequestsOf(db, org, range, slice));
+export async function durabilityReport(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}) {
+  const { withClaudeCode: w, withoutClaudeCode: wo } = compareDurability(await pullRequestsOf(db, org, range, slice));
+  const processedAt = await dataProcessedAt(db, org);
   return {
     org,
     start_date: range.startDate,
@@ -51,7 +52,7 @@ export function durabilityReport(db: Db, org: string, range: DayRange, slice: Du
       with_claude_code: qualifying(w),
       without_claude_code: qualifying(wo),
     },
-    data_processed_at: dataProcessedAt(db, org),
+    data_processed_at: processedAt,
   };
 }
 
@@ -60,7 +61,7 @@ const qualifying = (c: DurabilityCohort) => ({
   old_enough: { d14: c.pullRequests.d14, d30: c.pullRequests.d30, d90: c.pullRequests.d90, churn_21d: c.pullRequests.churn21d },
 });
 
-export type DurabilityReport = ReturnType<typeof durabilityReport>;
+export type DurabilityReport = Awaited<ReturnType<typeof durabilityReport>>;
 
 const remembered = rememberedReports<DurabilityReport>();
 
@@ -68,6 +69,6 @@ const remembered = rememberedReports<DurabilityReport>();
  * `durabilityReport`, computed once per processing run: its figures change only when processing
  * writes, or, for a team, when its members change (`reportKey`).
  */
-export function durabilityReportOnce(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}): DurabilityReport {
-  return remembered.get(db, reportKey(db, org, range, slice), () => durabilityReport(db, org, range, slice));
+export async function durabilityReportOnce(db: Db, org: string, range: DayRange, slice: DurabilitySlice = {}): Promise<DurabilityReport> {
+  return remembered.get(db, await reportKey(db, org, range, slice), () => durabilityReport(db, org, range, slice));
 }

@@ -6,7 +6,6 @@ import {
   compareOutcomesInSteps,
   concatColumns,
   filterColumns,
-  runSteps,
   SAME_AUTHOR_DEFAULTS,
   weekOf,
   weeklyCycleTimesOfColumns,
@@ -40,13 +39,13 @@ type Spend = Pick<MetricTotals, 'costMicroUsd' | 'pullRequestsWithClaudeCode' | 
  * days and cost more than the rest of the report when the disk was cold). Spend is not known per
  * repository (telemetry names no repository), so a repository slice has none.
  */
-function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): { totals: Spend; days: Map<string, Spend> } | null {
+async function spendOf(db: Db, org: string, range: DayRange, slice: OutcomesSlice): Promise<{ totals: Spend; days: Map<string, Spend> } | null> {
   if (slice.repository) return null;
   const days: Map<string, Spend> = slice.login
-    ? new Map(userDays(db, org, slice.login.toLowerCase(), range.startDate, range.endDate).map(({ day, ...m }) => [day, m]))
+    ? new Map((await userDays(db, org, slice.login.toLowerCase(), range.startDate, range.endDate)).map(({ day, ...m }) => [day, m]))
     : slice.team
-      ? teamDays(db, org, slice.team, range.startDate, range.endDate)
-      : orgDays(db, org, range.startDate, range.endDate);
+      ? await teamDays(db, org, slice.team, range.startDate, range.endDate)
+      : await orgDays(db, org, range.startDate, range.endDate);
   const totals: Spend = { costMicroUsd: 0, pullRequestsWithClaudeCode: 0, linesWithClaudeCode: 0 };
   for (const m of days.values()) {
     totals.costMicroUsd += m.costMicroUsd;
@@ -75,19 +74,19 @@ const READ_SPAN_DAYS = 15;
  * state of the database: all is read before the comparisons start, at once again if processing
  * wrote between two reads.
  */
-function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
-  const stamp = processingStamp(db);
+async function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
+  const stamp = await processingStamp(db);
   const parts: OutcomeColumns[] = [];
   for (const span of spansOf(range, READ_SPAN_DAYS)) {
     if (parts.length > 0) yield;
-    parts.push(outcomeColumns(db, org, span.startDate, span.endDate, slice));
+    parts.push(await outcomeColumns(db, org, span.startDate, span.endDate, slice));
   }
-  const read = processingStamp(db) === stamp ? concatColumns(parts) : outcomeColumns(db, org, range.startDate, range.endDate, slice);
+  const read = (await processingStamp(db)) === stamp ? concatColumns(parts) : await outcomeColumns(db, org, range.startDate, range.endDate, slice);
   // A team's PRs: those whose author was in it on the merge day (its GitHub members, or telemetry placing them in it that day).
-  const team = slice.team ? teamPersonDays(db, org, slice.team, range.startDate, range.endDate) : undefined;
+  const team = slice.team ? await teamPersonDays(db, org, slice.team, range.startDate, range.endDate) : undefined;
   const prs = team ? filterColumns(read, (login, day) => day !== undefined && isInTeamOn(team, login, day)) : read;
-  const spend = spendOf(db, org, range, slice);
-  const processedAt = dataProcessedAt(db, org);
+  const spend = await spendOf(db, org, range, slice);
+  const processedAt = await dataProcessedAt(db, org);
   const comparison = yield* compareOutcomesInSteps(prs);
   yield;
   const weeklySpend = new Map<string, { microUsd: number; pullRequests: number }>();
@@ -124,15 +123,23 @@ function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: Out
   };
 }
 
-/** The body of `GET /api/v1/orgs/{org}/outcomes` (the pages draw the same). */
-export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
-  return runSteps(outcomesReportInSteps(db, org, range, slice));
+/** Runs the report's steps, calling `between` between two steps (the API lets other requests in there). */
+async function runReportSteps<T>(steps: AsyncGenerator<void, T>, between?: () => Promise<void>): Promise<T> {
+  for (let next = await steps.next(); ; next = await steps.next()) {
+    if (next.done) return next.value;
+    if (between) await between();
+  }
 }
 
-export type OutcomesReport = ReturnType<typeof outcomesReport>;
+/** The body of `GET /api/v1/orgs/{org}/outcomes` (the pages draw the same). */
+export function outcomesReport(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}) {
+  return runReportSteps(outcomesReportInSteps(db, org, range, slice));
+}
+
+export type OutcomesReport = Awaited<ReturnType<typeof outcomesReport>>;
 
 
-const remembered = rememberedReports<Promise<OutcomesReport>>();
+const remembered = rememberedReports<OutcomesReport>();
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -142,17 +149,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * other requests let in between them, and requests for the same report while it is computed wait
  * for that one computation.
  */
-export function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): Promise<OutcomesReport> {
-  const key = reportKey(db, org, range, slice);
-  return remembered.get(db, key, () => {
-    const steps = outcomesReportInSteps(db, org, range, slice);
-    const report = (async () => {
-      for (let next = steps.next(); ; next = steps.next()) {
-        if (next.done) return next.value;
-        await nextTurn();
-      }
-    })();
-    report.catch(() => remembered.forget(db, key));
-    return report;
-  });
+export async function outcomesReportOnce(db: Db, org: string, range: DayRange, slice: OutcomesSlice = {}): Promise<OutcomesReport> {
+  const key = await reportKey(db, org, range, slice);
+  return remembered.get(db, key, () => runReportSteps(outcomesReportInSteps(db, org, range, slice), nextTurn));
 }

@@ -17,13 +17,13 @@ export interface ReportSlice {
 }
 
 /** The last processing run and its heartbeat: the stored figures change only when these do. */
-export function processingStamp(db: Db): string {
-  const progress = processingProgress(db);
+export async function processingStamp(db: Db): Promise<string> {
+  const progress = await processingProgress(db);
   return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
 }
 
 /** A report's key: what it was asked for, and the state of what it reads. */
-export function reportKey(db: Db, org: string, range: DayRange, slice: ReportSlice): string {
+export async function reportKey(db: Db, org: string, range: DayRange, slice: ReportSlice): Promise<string> {
   return JSON.stringify([
     org,
     range.startDate,
@@ -31,37 +31,42 @@ export function reportKey(db: Db, org: string, range: DayRange, slice: ReportSli
     slice.repository?.toLowerCase() ?? null,
     slice.login ?? null,
     slice.team ?? null,
-    slice.team ? teamsChangedAt(db, org) : null,
-    processingStamp(db),
+    slice.team ? await teamsChangedAt(db, org) : null,
+    await processingStamp(db),
   ]);
 }
 
 /** How many reports of one kind are kept per database, the oldest dropped first. */
 const KEPT = 64;
 
-/** A store of one kind of report per database, by `reportKey`. */
+/**
+ * A store of one kind of report per database (per store handle), by `reportKey`. It keeps the
+ * report's promise as soon as its computation starts, so requests for the same report while it is
+ * computed wait for that one computation; a computation that fails is dropped, so the next request
+ * computes it again.
+ */
 export function rememberedReports<T>() {
-  const byDatabase = new WeakMap<object, Map<string, T>>();
+  const byDatabase = new WeakMap<Db, Map<string, Promise<T>>>();
   const reportsOf = (db: Db) => {
-    let reports = byDatabase.get(db.$client);
-    if (!reports) byDatabase.set(db.$client, (reports = new Map()));
+    let reports = byDatabase.get(db);
+    if (!reports) byDatabase.set(db, (reports = new Map()));
     return reports;
   };
   return {
     /** The report under `key`, computed (and kept) when it is not there yet. */
-    get(db: Db, key: string, compute: () => T): T {
+    get(db: Db, key: string, compute: () => Promise<T>): Promise<T> {
       const reports = reportsOf(db);
       let report = reports.get(key);
       if (report === undefined) {
-        report = compute();
-        reports.set(key, report);
+        const computing = compute();
+        report = computing;
+        reports.set(key, computing);
         if (reports.size > KEPT) reports.delete(reports.keys().next().value!);
+        computing.catch(() => {
+          if (reports.get(key) === computing) reports.delete(key);
+        });
       }
       return report;
-    },
-    /** Drops the report under `key` (one whose computation failed). */
-    forget(db: Db, key: string): void {
-      reportsOf(db).delete(key);
     },
   };
 }

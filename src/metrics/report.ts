@@ -70,15 +70,16 @@ export type Summary = ReturnType<typeof summaryOf>;
  * The org's totals over a range (or one team's, the sums of its people's days: never summed into
  * the org's): the body of `GET /api/v1/orgs/{org}/summary`.
  */
-export function summaryReport(db: Db, org: string, range: DayRange, team?: string) {
-  const totals = team === undefined ? orgTotals(db, org, range.startDate, range.endDate) : teamTotals(db, org, team, range.startDate, range.endDate);
+export async function summaryReport(db: Db, org: string, range: DayRange, team?: string) {
+  const totals = team === undefined ? await orgTotals(db, org, range.startDate, range.endDate) : await teamTotals(db, org, team, range.startDate, range.endDate);
+  const processedAt = await dataProcessedAt(db, org);
   return {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
     ...(team === undefined ? {} : { team }),
     ...summaryOf(totals),
-    data_processed_at: dataProcessedAt(db, org),
+    data_processed_at: processedAt,
   };
 }
 
@@ -252,9 +253,9 @@ export const PULL_REQUEST_COLUMNS = [
 ] as const;
 
 /** Everyone of the range (of the team, when given), as rows. */
-export function allUserRows(db: Db, org: string, range: DayRange, team?: string): UserRow[] {
+export async function allUserRows(db: Db, org: string, range: DayRange, team?: string): Promise<UserRow[]> {
   const page = { limit: Number.MAX_SAFE_INTEGER };
-  return (team === undefined ? userTotals(db, org, range.startDate, range.endDate, page) : teamUserTotals(db, org, team, range.startDate, range.endDate, page)).map(userRow);
+  return (team === undefined ? await userTotals(db, org, range.startDate, range.endDate, page) : await teamUserTotals(db, org, team, range.startDate, range.endDate, page)).map(userRow);
 }
 
 export const usersCsvName = (org: string, range: DayRange, team?: string) =>
@@ -289,30 +290,30 @@ export function narrowedToRepository<T extends MetricTotals>(orgWide: T, reposit
 }
 
 /** The org's totals over the range, or with `repository`: its PRs and lines, telemetry org-wide. */
-export function scopeTotals(db: Db, org: string, range: DayRange, repository?: string | undefined): MetricTotals {
-  const totals = orgTotals(db, org, range.startDate, range.endDate);
-  return repository === undefined ? totals : narrowedToRepository(totals, repositoryTotal(db, org, repository, range.startDate, range.endDate));
+export async function scopeTotals(db: Db, org: string, range: DayRange, repository?: string | undefined): Promise<MetricTotals> {
+  const totals = await orgTotals(db, org, range.startDate, range.endDate);
+  return repository === undefined ? totals : narrowedToRepository(totals, await repositoryTotal(db, org, repository, range.startDate, range.endDate));
 }
 
 /**
  * Everyone with activity in the range; with `repository`, those who merged, opened or committed in
  * it, with their PRs and lines in it (their telemetry stays theirs over the whole org).
  */
-export function scopeUsers(db: Db, org: string, range: DayRange, repository?: string | undefined): UserTotals[] {
-  const everyone = userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER });
+export async function scopeUsers(db: Db, org: string, range: DayRange, repository?: string | undefined): Promise<UserTotals[]> {
+  const everyone = await userTotals(db, org, range.startDate, range.endDate, { limit: Number.MAX_SAFE_INTEGER });
   if (repository === undefined) return everyone;
   const byKey = new Map(everyone.map((u) => [u.userKey, u]));
-  return contributionsToRepository(db, org, repository, range.startDate, range.endDate).map(({ userKey, githubLogin, ...inRepository }) => {
+  return (await contributionsToRepository(db, org, repository, range.startDate, range.endDate)).map(({ userKey, githubLogin, ...inRepository }) => {
     const person = byKey.get(userKey) ?? { ...emptyMetrics(), userKey, githubLogin, email: null };
     return narrowedToRepository(person, inRepository);
   });
 }
 
 /** One person's figures per day of the range (days without any absent); with `repository`, their PRs and lines in it. */
-export function personDays(db: Db, org: string, userKey: string, range: DayRange, repository?: string | undefined): Map<string, MetricTotals> {
-  const days = new Map(userDays(db, org, userKey, range.startDate, range.endDate).map(({ day, ...m }) => [day, m as MetricTotals]));
+export async function personDays(db: Db, org: string, userKey: string, range: DayRange, repository?: string | undefined): Promise<Map<string, MetricTotals>> {
+  const days = new Map((await userDays(db, org, userKey, range.startDate, range.endDate)).map(({ day, ...m }) => [day, m as MetricTotals]));
   if (repository === undefined) return days;
-  const inRepository = personRepositoryDays(db, org, repository, userKey, range.startDate, range.endDate);
+  const inRepository = await personRepositoryDays(db, org, repository, userKey, range.startDate, range.endDate);
   const out = new Map<string, MetricTotals>();
   for (const day of new Set([...days.keys(), ...inRepository.keys()])) {
     out.set(day, narrowedToRepository(days.get(day) ?? emptyMetrics(), inRepository.get(day) ?? emptyMetrics()));
@@ -321,11 +322,11 @@ export function personDays(db: Db, org: string, userKey: string, range: DayRange
 }
 
 /** One person's totals over the range; with `repository`, their PRs and lines in it (their telemetry stays org-wide). */
-export function personTotals(db: Db, org: string, userKey: string, range: DayRange, repository?: string | undefined): MetricTotals {
-  const totals = userTotal(db, org, userKey, range.startDate, range.endDate);
+export async function personTotals(db: Db, org: string, userKey: string, range: DayRange, repository?: string | undefined): Promise<MetricTotals> {
+  const totals = await userTotal(db, org, userKey, range.startDate, range.endDate);
   if (repository === undefined) return totals;
   const inRepository = emptyMetrics();
-  for (const day of personRepositoryDays(db, org, repository, userKey, range.startDate, range.endDate).values()) {
+  for (const day of (await personRepositoryDays(db, org, repository, userKey, range.startDate, range.endDate)).values()) {
     for (const key of REPOSITORY_METRIC_KEYS) inRepository[key] += day[key];
   }
   return narrowedToRepository(totals, inRepository);

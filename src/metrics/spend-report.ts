@@ -55,10 +55,10 @@ export function spendReportRecord(r: SpendReportRow): Record<(typeof SPEND_REPOR
  * team (spec: Teams): the rows of its people on the days they were in it, so a person in several
  * teams is in each team's report.
  */
-export function spendReportCsv(db: Db, org: string, range: DayRange, options: { discountPercent?: number | undefined; team?: string | undefined } = {}): string {
-  let rows = spendReportRows(db, org, range, options);
+export async function spendReportCsv(db: Db, org: string, range: DayRange, options: { discountPercent?: number | undefined; team?: string | undefined } = {}): Promise<string> {
+  let rows = await spendReportRows(db, org, range, options);
   if (options.team !== undefined) {
-    const team = teamPersonDays(db, org, options.team, range.startDate, range.endDate);
+    const team = await teamPersonDays(db, org, options.team, range.startDate, range.endDate);
     rows = rows.filter((r) => isInTeamOn(team, r.userKey, r.date));
   }
   return toCsv(rows.map(spendReportRecord), SPEND_REPORT_COLUMNS);

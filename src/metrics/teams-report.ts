@@ -39,13 +39,15 @@ export function teamRow(team: Team, totals: MetricTotals & { people: number }) {
 export type TeamRow = ReturnType<typeof teamRow>;
 
 /** The body of `GET /api/v1/orgs/{org}/teams`: every GitHub team of the org and every telemetry team of the range, by slug. */
-export function teamsReport(db: Db, org: string, range: DayRange) {
-  const totals = allTeamTotals(db, org, range.startDate, range.endDate);
+export async function teamsReport(db: Db, org: string, range: DayRange) {
+  const totals = await allTeamTotals(db, org, range.startDate, range.endDate);
+  const teams = await teamsOf(db, org, range.startDate, range.endDate);
+  const processedAt = await dataProcessedAt(db, org);
   return {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
-    data: teamsOf(db, org, range.startDate, range.endDate).map((t) => teamRow(t, totals.get(t.slug) ?? { ...emptyMetrics(), people: 0 })),
-    data_processed_at: dataProcessedAt(db, org),
+    data: teams.map((t) => teamRow(t, totals.get(t.slug) ?? { ...emptyMetrics(), people: 0 })),
+    data_processed_at: processedAt,
   };
 }

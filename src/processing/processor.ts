@@ -16,10 +16,10 @@ export interface Processor {
   /** Runs processing and resolves with its summary; rejects with `ProcessingBusyError` while another run is alive. */
   run(request: ProcessRequest): Promise<ProcessSummary>;
   /**
-   * Starts a run and returns at once: 'busy' when another live run holds the processing lock,
-   * else 'started' (the run goes on in the background and its failure is logged).
+   * Starts a run and resolves once it holds the processing lock: 'busy' when another live run holds
+   * it, else 'started' (the run goes on in the background and its failure is logged).
    */
-  start(request: ProcessRequest): 'busy' | 'started';
+  start(request: ProcessRequest): Promise<'busy' | 'started'>;
 }
 
 export type ProcessingConfig = Pick<Config, 'processLookbackDays' | 'attributionWindow' | 'attributionMinSimilarity' | 'labelPullRequests' | 'retentionDays'>;
@@ -46,14 +46,14 @@ export function createProcessor({ db, config, log, now = () => new Date() }: { d
   const run = (request: ProcessRequest) => runProcessing(db, optionsOf(request));
   return {
     run,
-    start(request) {
+    async start(request) {
       try {
-        const started = startProcessing(db, optionsOf(request));
+        const started = await startProcessing(db, optionsOf(request));
         if ('busy' in started) return 'busy';
-        started.running.catch(logFailure(request));
+        void started.running.catch(logFailure(request));
       } catch (error) {
         // Another process holds the database's write lock: the run waits for it on timers instead.
-        if (isStoreBusy(error)) run(request).catch(logFailure(request));
+        if (isStoreBusy(error)) void run(request).catch(logFailure(request));
         else logFailure(request)(error);
       }
       return 'started';

@@ -9,9 +9,10 @@ import {
 } from '../attribution/attribute-pull-request.js';
 import { coAuthorLoginOf, hasGeneratedWithClaudeCodeLine, remoteCommitSignal } from '../attribution/claude-code-markers.js';
 import { ConsumedLines, type ConsumedBefore } from '../attribution/consumed-lines.js';
+import type { FileLines } from '../attribution/attribute-pull-request.js';
 import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
-import { consumptionOfSessionFile, replaceConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
+import { consumptionOfSessionFile, replaceConsumption, type RecordedConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
 import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
 import { creditedLoginOf, pullRequestTimeline, revertedBefore, saveOutcomes, type OutcomeRow } from '../db/pull-request-outcomes.js';
 import { pruneExpired } from '../db/retention.js';
@@ -27,7 +28,9 @@ import {
   orgSessions,
   pullRequestCommitShas,
   pullRequestsOpenedOn,
+  readAskedSketches,
   sessionCommitPlaces,
+  StoredSketches,
   sessionCommitMessages,
   sessionLinks,
   sessionTelemetryDays,
@@ -54,6 +57,8 @@ import {
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 import { updateDurability } from './update-durability.js';
+import { withAskedRead } from './with-asked-read.js';
+import { withBoundedHeapGrowth } from './with-bounded-heap-growth.js';
 import { addDays, DAY_MS, dayOf, dayOfMs, daysOf, lastDays } from '../utc-days.js';
 
 /*
@@ -126,14 +131,15 @@ export class ProcessingBusyError extends Error {
 }
 
 function writesFor(options: ProcessOptions) {
-  return <T>(write: () => T) => writeWhenFree(write, { maxWaitMs: options.writeWaitMs ?? 60_000 });
+  return <T>(write: () => T | Promise<T>) => writeWhenFree(write, { maxWaitMs: options.writeWaitMs ?? 60_000 });
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Processing may run inside the server: it lets other work in (requests, webhooks) at least this
- * often, since the driver is synchronous and a batch of 200 PRs took 600 ms on the benchmark org.
+ * often, since SQLite's driver is synchronous (its statements do not give the event loop a turn)
+ * and a batch of 200 PRs took 600 ms on the benchmark org.
  */
 const YIELD_EVERY_MS = 50;
 let lastYield = performance.now();
@@ -160,25 +166,26 @@ class SessionIndex {
   readonly #written = new Map<string, SessionFacts['written']>();
   readonly #cwd = new Map<string, string>();
   readonly #whereabouts = new Map<string, SessionWhereabouts>();
-  readonly #repositoryNames: ReadonlySet<string>;
+  #repositoryNames: ReadonlySet<string> = new Set();
 
-  /** Sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
   constructor(
     private readonly db: Db,
     private readonly org: string,
-    fromDay: string,
-    toDay: string,
-  ) {
-    this.#repositoryNames = new Set(orgRepositoryNames(db, org));
-    const days = sessionTelemetryDays(db, org, fromDay, toDay);
-    const links = sessionLinks(db, org);
+  ) {}
+
+  /** Reads the sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
+  async load(fromDay: string, toDay: string): Promise<this> {
+    const { db, org } = this;
+    this.#repositoryNames = new Set(await orgRepositoryNames(db, org));
+    const days = await sessionTelemetryDays(db, org, fromDay, toDay);
+    const links = await sessionLinks(db, org);
     // A session whose commits carry Claude Code on the web's markers ran remotely.
-    const remote = new Set(sessionCommitMessages(db, org).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
+    const remote = new Set((await sessionCommitMessages(db, org)).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
     const resolved = new Map<string, string | undefined>();
-    for (const s of orgSessions(db, org, fromDay, toDay)) {
+    for (const s of await orgSessions(db, org, fromDay, toDay)) {
       const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
       if (!resolved.has(identity)) {
-        resolved.set(identity, resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })?.githubLogin);
+        resolved.set(identity, (await resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId }))?.githubLogin);
       }
       const login = s.githubLogin ?? resolved.get(identity) ?? null;
       const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
@@ -194,6 +201,7 @@ class SessionIndex {
       for (const sha of commitShas) push(this.byShaPrefix, sha.slice(0, 7), s.id);
       for (const pr of pullRequests) push(this.byPullRequest, pr, s.id);
     }
+    return this;
   }
 
   userOf(sessionId: string): UserRef {
@@ -204,12 +212,12 @@ class SessionIndex {
    * Sessions that may be candidates for a subject: related to it and active in the window (the
    * attribution applies the exact rules). What they wrote is loaded only for these.
    */
-  candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): SessionFacts[] {
+  async candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): Promise<SessionFacts[]> {
     const out: SessionFacts[] = [];
     for (const id of this.relatedTo(subject, commitShas)) {
       const facts = this.facts.get(id)!;
       if (!facts.activeDays.some((d) => d >= fromDay && d <= toDay)) continue;
-      out.push({ ...facts, written: this.written(id), whereabouts: this.whereabouts(id) });
+      out.push({ ...facts, written: await this.written(id), whereabouts: await this.whereabouts(id) });
     }
     return out;
   }
@@ -223,14 +231,14 @@ class SessionIndex {
   }
 
   /** Where a session worked: its working directory, and the repositories its commits and PRs landed in. */
-  whereabouts(sessionId: string): SessionWhereabouts {
+  async whereabouts(sessionId: string): Promise<SessionWhereabouts> {
     let w = this.#whereabouts.get(sessionId);
     if (w) return w;
     const facts = this.facts.get(sessionId);
     const repositories = new Set((facts?.pullRequests ?? []).map((pr) => pr.slice(0, pr.lastIndexOf('#'))));
     const commitPaths = new Map<string, string[]>();
     if (facts && facts.commitShas.length > 0) {
-      for (const { repository, path } of sessionCommitPlaces(this.db, this.org, sessionId)) {
+      for (const { repository, path } of await sessionCommitPlaces(this.db, this.org, sessionId)) {
         repositories.add(repository);
         let paths = commitPaths.get(repository);
         if (!paths) commitPaths.set(repository, (paths = []));
@@ -244,7 +252,7 @@ class SessionIndex {
 
   #cachedLines = 0;
 
-  written(sessionId: string): SessionFacts['written'] {
+  async written(sessionId: string): Promise<SessionFacts['written']> {
     let w = this.#written.get(sessionId);
     if (w) {
       // Most recently used last, so eviction drops the sessions not needed for longest.
@@ -252,7 +260,7 @@ class SessionIndex {
       this.#written.set(sessionId, w);
       return w;
     }
-    w = sessionWritten(this.db, this.org, sessionId);
+    w = await sessionWritten(this.db, this.org, sessionId);
     this.#written.set(sessionId, w);
     this.#cachedLines += lineCount(w);
     // Bounded by fingerprints held: sessions repeat across a person's PRs, but an org has too many to keep all.
@@ -343,17 +351,37 @@ class RunLedger {
     this.#pending = new ConsumedLines();
   }
 
-  /** What subjects merged before one merged at `at` consumed (every subject before it in this run was attributed first). */
-  before(at: string): ConsumedBefore {
-    return (sessionId, path) => {
+  /**
+   * What subjects merged before one merged at `at` consumed (every subject before it in this run
+   * was attributed first). The attribution asks synchronously and the store answers
+   * asynchronously: a session's file whose ledger rows are not read yet answers nothing and is
+   * remembered; `readAsked` reads those (true when there were any), and the attribution runs again.
+   */
+  before(at: string): { consumedBefore: ConsumedBefore; readAsked(): Promise<boolean> } {
+    const stored = new Map<string, RecordedConsumption[]>();
+    const asked = new Map<string, [sessionId: string, path: string]>();
+    const consumedBefore: ConsumedBefore = (sessionId, path) => {
+      const key = `${sessionId}\u0000${path}`;
+      const rows = stored.get(key);
+      if (!rows) {
+        asked.set(key, [sessionId, path]);
+        return undefined;
+      }
       const out = new Map<number, number>();
-      for (const row of consumptionOfSessionFile(this.db, this.org, sessionId, path, at)) {
+      for (const row of rows) {
         if (row.at >= this.fromDay && !this.#saved.has(row.subject)) continue;
         out.set(row.fingerprint, (out.get(row.fingerprint) ?? 0) + row.lines);
       }
       for (const [fp, n] of this.#pending.before(sessionId, path) ?? []) out.set(fp, (out.get(fp) ?? 0) + n);
       return out.size > 0 ? out : undefined;
     };
+    const readAsked = async () => {
+      if (asked.size === 0) return false;
+      for (const [key, [sessionId, path]] of asked) stored.set(key, await consumptionOfSessionFile(this.db, this.org, sessionId, path, at));
+      asked.clear();
+      return true;
+    };
+    return { consumedBefore, readAsked };
   }
 }
 
@@ -390,17 +418,17 @@ function attributionRow(org: string, subject: SubjectRow, result: Attribution, n
 }
 
 /** A merged PR's outcome (spec: Outcomes) from its stored timeline, or null when it is not merged. */
-function outcomeRow(db: Db, pr: { org: string; pullRequestId: number; creditedLogin: string; day: string }): OutcomeRow | null {
-  const timeline = pullRequestTimeline(db, pr.pullRequestId, pr.creditedLogin);
+async function outcomeRow(db: Db, pr: { org: string; pullRequestId: number; creditedLogin: string; day: string }): Promise<OutcomeRow | null> {
+  const timeline = await pullRequestTimeline(db, pr.pullRequestId, pr.creditedLogin);
   return timeline && { pullRequestId: pr.pullRequestId, org: pr.org, day: pr.day, ...pullRequestOutcome(timeline) };
 }
 
 /** One label job per PR attributed to Claude Code, ever: a label removed by hand is not put back. */
-function enqueueLabels(db: Db, org: string, fromDay: string, toDay: string, now: Date): void {
-  db.transaction((tx) => {
-    for (const pr of labelCandidates(db, org, fromDay, toDay)) {
+async function enqueueLabels(db: Db, org: string, fromDay: string, toDay: string, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const pr of await labelCandidates(tx, org, fromDay, toDay)) {
       const payload = { installationId: pr.installationId, pullRequestId: pr.pullRequestId, owner: pr.owner, repo: pr.repo, number: pr.number };
-      enqueueJobOnce(tx, { kind: 'label-pull-request', payload }, now.getTime());
+      await enqueueJobOnce(tx, { kind: 'label-pull-request', payload }, now.getTime());
     }
   });
 }
@@ -416,21 +444,20 @@ async function processOrg(
 ): Promise<{ attributed: number; changed: number; days: number }> {
   const now = options.now ?? (() => new Date());
   const write = writesFor(options);
-  await write(() => db.transaction((tx) => learnIdentityLinks(tx, org, {}, now().toISOString())));
+  await write(() => db.transaction(async (tx) => learnIdentityLinks(tx, org, {}, now().toISOString())));
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
-  const sessions = new SessionIndex(
-    db,
-    org,
-    addDays(fromDay, -daysBefore),
-    addDays(toDay, daysAfter),
-  );
+  const sessions = await new SessionIndex(db, org).load(addDays(fromDay, -daysBefore), addDays(toDay, daysAfter));
 
   // Each line a session wrote matches at most one added line of the org, and the subject merged
   // first gets it: subjects that share a session are attributed in merge order.
-  const subjects = attributionOrder(
-    [...mergedPullRequests(db, org, fromDay, toDay), ...directPushes(db, org, fromDay, toDay)],
-    (subject) => sessions.relatedTo(subject, subject.pullRequestId !== null ? pullRequestCommitShas(db, subject.pullRequestId) : [subject.sha!]),
-  );
+  const merged = [...(await mergedPullRequests(db, org, fromDay, toDay)), ...(await directPushes(db, org, fromDay, toDay))];
+  // Read before ordering, which asks synchronously: the sessions related to each subject.
+  let related: Map<SubjectRow, Set<string>> | undefined = new Map();
+  for (const subject of merged) {
+    related.set(subject, sessions.relatedTo(subject, subject.pullRequestId !== null ? await pullRequestCommitShas(db, subject.pullRequestId) : [subject.sha!]));
+  }
+  const subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
+  related = undefined;
   const ledger = new RunLedger(db, org, fromDay);
   let attributed = 0;
   let changed = 0;
@@ -439,21 +466,23 @@ async function processOrg(
   let outcomes: OutcomeRow[] = [];
   const flush = async () => {
     const [rows, consumed, outcomeRows] = [batch, consumption, outcomes];
-    changed += await write(() => db.$client.transaction(() => {
-      const n = saveAttributions(db, rows);
-      replaceConsumption(db, org, consumed);
-      const t0 = performance.now();
-      saveOutcomes(db, outcomeRows);
-      if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
-      return n;
-    })());
+    changed += await write(() =>
+      db.transaction(async (tx) => {
+        const n = await saveAttributions(tx, rows);
+        await replaceConsumption(tx, org, consumed);
+        const t0 = performance.now();
+        await saveOutcomes(tx, outcomeRows);
+        if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
+        return n;
+      }),
+    );
     ledger.flushed(consumed.map((c) => c.subject));
     batch = [];
     consumption = [];
     outcomes = [];
   };
   for (const subject of subjects) {
-    const commits = subjectCommits(db, subject);
+    const commits = await subjectCommits(db, subject);
     const facts: PullRequestFacts = {
       repository: subject.repository,
       number: subject.number ?? 0,
@@ -461,7 +490,7 @@ async function processOrg(
       authorIsBot: subject.authorIsBot,
       mergedAt: subject.at,
       bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(subject.body),
-      files: subjectFiles(db, subject),
+      files: await subjectFiles(db, subject),
       commits: commits.map(({ message, authorLogin, committerLogin, ...c }) => ({
         ...c,
         remote: remoteCommitSignal({ message, authorLogin, committerLogin }),
@@ -471,22 +500,37 @@ async function processOrg(
       mergedByLogin: subject.mergedByLogin,
     };
     const merged = Date.parse(subject.at);
-    const candidates = sessions.candidatesFor(
+    const candidates = await sessions.candidatesFor(
       subject,
       commits.map((c) => c.sha),
       dayOfMs(merged - daysBefore * DAY_MS),
       dayOfMs(merged + daysAfter * DAY_MS),
     );
-    const result = attributePullRequest(facts, candidates, {
-      daysBefore,
-      daysAfter,
-      ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
-      consumedBefore: ledger.before(subject.at),
-    });
+    const consumed = ledger.before(subject.at);
+    const written: FileLines[] = candidates.flatMap((c) => c.written);
+    const result = await withAskedRead(
+      () =>
+        attributePullRequest(facts, candidates, {
+          daysBefore,
+          daysAfter,
+          ...(options.minSimilarity !== undefined ? { minSimilarity: options.minSimilarity } : {}),
+          consumedBefore: consumed.consumedBefore,
+        }),
+      // The ledger's rows and the sketches it asked for, read before it runs again. The similarity
+      // pass asks for what the sessions wrote first and only then for the PR's lines, so the PR's
+      // files are read with the first, which saves a third run.
+      async () => {
+        const ledgerRead = await consumed.readAsked();
+        const writtenRead = await readAskedSketches(written);
+        if (writtenRead) for (const file of facts.files) if (file.sketches instanceof StoredSketches && file.fingerprints.size > 0) await file.sketches.load();
+        const filesRead = await readAskedSketches(facts.files);
+        return ledgerRead || writtenRead || filesRead;
+      },
+    );
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     if (subject.pullRequestId !== null) {
       const t0 = performance.now();
-      const outcome = outcomeRow(db, { org, pullRequestId: subject.pullRequestId, creditedLogin: result.creditedLogin, day: subject.at.slice(0, 10) });
+      const outcome = await outcomeRow(db, { org, pullRequestId: subject.pullRequestId, creditedLogin: result.creditedLogin, day: subject.at.slice(0, 10) });
       if (outcome) outcomes.push(outcome);
       if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
     }
@@ -502,9 +546,9 @@ async function processOrg(
   await flush();
   // A revert that landed in the range credits the PR it reverts, even one merged before the range.
   const t0 = performance.now();
-  for (const pullRequestId of revertedBefore(db, org, fromDay, toDay)) {
-    const credited = creditedLoginOf(db, pullRequestId);
-    const outcome = credited && outcomeRow(db, { org: credited.org, pullRequestId, creditedLogin: credited.authorLogin, day: credited.day });
+  for (const pullRequestId of await revertedBefore(db, org, fromDay, toDay)) {
+    const credited = await creditedLoginOf(db, pullRequestId);
+    const outcome = credited && (await outcomeRow(db, { org: credited.org, pullRequestId, creditedLogin: credited.authorLogin, day: credited.day }));
     if (outcome) outcomes.push(outcome);
   }
   if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
@@ -516,7 +560,7 @@ async function processOrg(
   let days = 0;
   for (const day of daysOf({ startDate: fromDay, endDate: toDay })) {
     const rollup = rollupDay({
-      subjects: attributionsOfDay(db, org, day).map((a) => ({
+      subjects: (await attributionsOfDay(db, org, day)).map((a) => ({
         kind: a.pullRequestId !== null ? 'pull_request' : 'commit',
         repository: a.repository,
         authorLogin: a.authorLogin,
@@ -525,10 +569,10 @@ async function processOrg(
         linesAdded: a.linesAdded,
         linesWithClaudeCode: a.linesWithClaudeCode,
       })),
-      opened: pullRequestsOpenedOn(db, org, day),
-      telemetry: telemetryOfDay(db, org, day),
-      apiRequests: apiRequestsOfDay(db, org, day),
-      sessionsWithApiRequests: sessionsWithApiRequests(db, org, day),
+      opened: await pullRequestsOpenedOn(db, org, day),
+      telemetry: await telemetryOfDay(db, org, day),
+      apiRequests: await apiRequestsOfDay(db, org, day),
+      sessionsWithApiRequests: await sessionsWithApiRequests(db, org, day),
       userOfSession: (id) => sessions.userOf(id),
     });
     await write(() => replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined));
@@ -546,21 +590,21 @@ async function processOrg(
 export async function runProcessing(db: Db, options: ProcessOptions = {}): Promise<ProcessSummary> {
   const planned = planRun(options);
   const started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
-  return continueRun(db, started, planned, options);
+  return withBoundedHeapGrowth(() => continueRun(db, started, planned, options));
 }
 
 /**
- * Starts a run at once: takes the processing lock before returning (the driver is synchronous), or
- * says which live run holds it; the started run goes on in the background. Taking the lock does not
- * wait on timers for another process's write lock: past the connection's busy timeout it throws
- * SQLITE_BUSY (`isStoreBusy`), and the caller decides.
+ * Starts a run: takes the processing lock before resolving, or says which live run holds it; the
+ * started run goes on in the background. Taking the lock does not wait on timers for another
+ * process's write lock: past SQLite's busy timeout it throws SQLITE_BUSY (`isStoreBusy`), and the
+ * caller decides.
  */
-export function startProcessing(db: Db, options: ProcessOptions = {}): { busy: ProcessingRun } | { running: Promise<ProcessSummary> } {
+export async function startProcessing(db: Db, options: ProcessOptions = {}): Promise<{ busy: ProcessingRun } | { running: Promise<ProcessSummary> }> {
   const planned = planRun(options);
-  const started = startRun(db, planned.run, planned.now());
+  const started = await startRun(db, planned.run, planned.now());
   if ('busy' in started) return started;
   // The caller answers first (a page request); the run's work begins on the next turn of the event loop.
-  return { running: yieldToEventLoop().then(() => continueRun(db, started, planned, options)) };
+  return { running: yieldToEventLoop().then(() => withBoundedHeapGrowth(() => continueRun(db, started, planned, options))) };
 }
 
 type PlannedRun = ReturnType<typeof planRun>;
@@ -583,7 +627,7 @@ function planRun(options: ProcessOptions) {
 /** The run once `startRun` has answered: every org's attribution and days, retention, the run's end. */
 async function continueRun(
   db: Db,
-  started: ReturnType<typeof startRun>,
+  started: Awaited<ReturnType<typeof startRun>>,
   { now, org, fromDay, toDay }: PlannedRun,
   options: ProcessOptions,
 ): Promise<ProcessSummary> {
@@ -591,7 +635,7 @@ async function continueRun(
   if ('busy' in started) throw new ProcessingBusyError(started.busy, now());
   const { run, abandoned } = started;
   for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
-  const orgs = org ? [org] : [...new Set(knownOrgs(db).map((o) => o.toLowerCase()))];
+  const orgs = org ? [org] : [...new Set((await knownOrgs(db)).map((o) => o.toLowerCase()))];
 
   let attributed = 0;
   let changed = 0;

@@ -10,6 +10,8 @@ import {
   storedReplayMark,
   type DurabilityRow,
 } from '../db/pull-request-durability.js';
+import { readAskedSketches, StoredSketches } from '../db/processing-inputs.js';
+import { withAskedRead } from './with-asked-read.js';
 import { DAY_MS } from '../utc-days.js';
 
 /*
@@ -24,22 +26,22 @@ import { DAY_MS } from '../utc-days.js';
 
 export async function updateDurability(
   db: Db,
-  { org, now, minSimilarity, write }: { org: string; now: Date; minSimilarity?: number | undefined; write: <T>(w: () => T) => Promise<T> },
+  { org, now, minSimilarity, write }: { org: string; now: Date; minSimilarity?: number | undefined; write: <T>(w: () => T | Promise<T>) => Promise<T> },
 ): Promise<{ /** PRs whose figures were written. */ pullRequests: number; replayed: number }> {
   const since = new Date(now.getTime() - DURABILITY_WINDOW_DAYS * DAY_MS).toISOString();
   const asOf = now.toISOString();
   let pullRequests = 0;
   let replayed = 0;
-  for (const repositoryId of orgRepositoryIds(db, org)) {
-    const mark = currentReplayMark(db, repositoryId, since);
-    const stored = storedReplayMark(db, repositoryId);
+  for (const repositoryId of await orgRepositoryIds(db, org)) {
+    const mark = await currentReplayMark(db, repositoryId, since);
+    const stored = await storedReplayMark(db, repositoryId);
     let lives: ChangeLives[];
     /** The figures already stored, by PR, when the repository is not replayed: only changed rows are written. */
     let before: Map<number, Omit<DurabilityRow, 'asOf'>> | undefined;
     if (stored && stored.lastChangedFileId === mark.lastChangedFileId && stored.changedFiles === mark.changedFiles) {
       // Nothing merged or enriched since the last replay: the endings stand; only the horizons the
       // PRs reached since move their figures.
-      const rows = storedLivesOf(db, repositoryId, since);
+      const rows = await storedLivesOf(db, repositoryId, since);
       before = new Map(rows.map((r) => [r.pullRequestId, r]));
       lives = rows.map((r) => ({
         subject: `pull_request:${r.pullRequestId}`,
@@ -49,7 +51,21 @@ export async function updateDurability(
       }));
     } else {
       if (mark.changedFiles === 0) continue;
-      lives = lineLives(mergedChangesOf(db, repositoryId, since), minSimilarity !== undefined ? { minSimilarity } : {});
+      const changes = await mergedChangesOf(db, repositoryId, since);
+      const files = changes.flatMap((c) => c.files);
+      // The replay asks for sketches synchronously: it runs again once those it asked for are read.
+      // A rewrite asks for the ended lines' sketches first and only then for those of the file that
+      // ended them, so those files (lines both added and deleted) are read with the first, which
+      // saves a third replay.
+      const endingFiles = files.filter((f) => f.added.size > 0 && f.deleted.size > 0);
+      lives = await withAskedRead(
+        () => lineLives(changes, minSimilarity !== undefined ? { minSimilarity } : {}),
+        async () => {
+          if (!(await readAskedSketches(files))) return false;
+          for (const file of endingFiles) if (file.sketches instanceof StoredSketches) await file.sketches.load();
+          return true;
+        },
+      );
       replayed++;
     }
     const rows: DurabilityRow[] = [];
@@ -84,10 +100,10 @@ export async function updateDurability(
     }
     if (rows.length > 0 || !before) {
       await write(() =>
-        db.$client.transaction(() => {
-          saveDurability(db, rows);
-          saveReplayMark(db, repositoryId, mark, asOf);
-        })(),
+        db.transaction(async (tx) => {
+          await saveDurability(tx, rows);
+          await saveReplayMark(tx, repositoryId, mark, asOf);
+        }),
       );
     }
     pullRequests += rows.length;

@@ -43,10 +43,10 @@ export interface PreparedHookCall {
  * lines, so the server can let other requests run in between (`prepareHookCall`) while a test or
  * script can run it straight through (`ingestHookCall`); both give the same result.
  */
-function* hookCallWork(db: Db, token: IngestToken, call: HookCall, fingerprintKey: string): Generator<void, PreparedHookCall> {
-  // Paths are kept relative to the working directory the session started in, even when a later
-  // call reports another (a `cd`), so that one session's paths all share one base.
-  const cwd = sessionWorkingDirectory(db, token.org, call.session_id) ?? call.cwd;
+function* hookCallWork(
+  { token, call, cwd }: { token: IngestToken; call: HookCall; cwd: string | undefined },
+  fingerprintKey: string,
+): Generator<void, PreparedHookCall> {
   const file = writtenFile({ ...call, cwd });
   const written = file && !excludedFileReason(file.path) ? file.lines : [];
   let lines = 0;
@@ -73,12 +73,20 @@ function runThrough<T>(work: Generator<void, T>): T {
   }
 }
 
+/**
+ * The working directory a call's paths are made relative to: the one the session started in, even
+ * when a later call reports another (a `cd`), so that one session's paths all share one base.
+ */
+async function sessionBase(db: Db, token: IngestToken, call: HookCall): Promise<string | undefined> {
+  return (await sessionWorkingDirectory(db, token.org, call.session_id)) ?? call.cwd;
+}
+
 /** `hookCallWork` with a turn of the event loop between pieces, so one large call does not hold up other requests. */
 export async function prepareHookCall(
   db: Db,
   { token, call, fingerprintKey }: { token: IngestToken; call: HookCall; fingerprintKey: string },
 ): Promise<PreparedHookCall> {
-  const work = hookCallWork(db, token, call, fingerprintKey);
+  const work = hookCallWork({ token, call, cwd: await sessionBase(db, token, call) }, fingerprintKey);
   for (;;) {
     const step = work.next();
     if (step.done) return step.value;
@@ -89,19 +97,20 @@ export async function prepareHookCall(
 /**
  * Stores a prepared hook call in one transaction: the written lines as fingerprints (the code is
  * dropped here); Bash calls link the session to the commit and pull request it made. A call
- * repeated with the same `tool_use_id` counts once. Synchronous, so it can be retried by `writeWhenFree`.
+ * repeated with the same `tool_use_id` counts once. All its writes are one transaction, so
+ * `writeWhenFree` can retry it whole.
  */
-export function applyHookCall(db: Db, prepared: PreparedHookCall, { fingerprintKey, now }: { fingerprintKey: string; now: Date }): HookIngestResult {
+export async function applyHookCall(db: Db, prepared: PreparedHookCall, { fingerprintKey, now }: { fingerprintKey: string; now: Date }): Promise<HookIngestResult> {
   const { token, call } = prepared;
   // Another call of this session may have recorded its working directory while this one was being
   // prepared; paths must share that base, so the (rare) call is prepared again against it.
-  const sessionCwd = sessionWorkingDirectory(db, token.org, call.session_id) ?? call.cwd;
-  const { cwd, file, lines, tally } = sessionCwd === prepared.cwd ? prepared : runThrough(hookCallWork(db, token, call, fingerprintKey));
+  const sessionCwd = await sessionBase(db, token, call);
+  const { cwd, file, lines, tally } = sessionCwd === prepared.cwd ? prepared : runThrough(hookCallWork({ token, call, cwd: sessionCwd }, fingerprintKey));
   const nowIso = now.toISOString();
   const git = gitOperationOf(call);
 
-  const apply = (tx: Tx) => {
-    recordSession(db, {
+  const apply = async (tx: Tx) => {
+    await recordSession(tx, {
       id: call.session_id,
       org: token.org,
       seenAt: nowIso,
@@ -109,7 +118,7 @@ export function applyHookCall(db: Db, prepared: PreparedHookCall, { fingerprintK
       githubLogin: token.githubLogin ?? undefined,
     });
     if (file && tally) {
-      addSessionLineFingerprints(db, {
+      await addSessionLineFingerprints(tx, {
         sessionId: call.session_id,
         path: file.path,
         org: token.org,
@@ -119,18 +128,18 @@ export function applyHookCall(db: Db, prepared: PreparedHookCall, { fingerprintK
       });
     }
     if (git.commitSha) {
-      addSessionCommit(db, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
+      await addSessionCommit(tx, { sessionId: call.session_id, sha: git.commitSha, org: token.org, source: 'hook', seenAt: nowIso });
       // GitHub may already know this commit and its author.
-      learnIdentityLinks(tx, token.org, { sessionIds: [call.session_id] }, nowIso);
+      await learnIdentityLinks(tx, token.org, { sessionIds: [call.session_id] }, nowIso);
     }
-    if (git.pullRequest) addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
-    markIngestTokenUsed(tx, token, nowIso);
+    if (git.pullRequest) await addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
+    await markIngestTokenUsed(tx, token, nowIso);
   };
 
   const applied = call.tool_use_id
-    ? applyHookCallOnce(db, { org: token.org, toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
-    : db.transaction((tx) => {
-        apply(tx);
+    ? await applyHookCallOnce(db, { org: token.org, toolUseId: call.tool_use_id, sessionId: call.session_id, toolName: call.tool_name ?? '', receivedAt: nowIso }, apply)
+    : await db.transaction(async (tx) => {
+        await apply(tx);
         return true;
       });
 
@@ -143,9 +152,10 @@ export function applyHookCall(db: Db, prepared: PreparedHookCall, { fingerprintK
 }
 
 /** Prepares and applies one PostToolUse hook call at once (`prepareHookCall` then `applyHookCall`, without yielding). */
-export function ingestHookCall(
+export async function ingestHookCall(
   db: Db,
   { token, call, fingerprintKey, now }: { token: IngestToken; call: HookCall; fingerprintKey: string; now: Date },
-): HookIngestResult {
-  return applyHookCall(db, runThrough(hookCallWork(db, token, call, fingerprintKey)), { fingerprintKey, now });
+): Promise<HookIngestResult> {
+  const prepared = runThrough(hookCallWork({ token, call, cwd: await sessionBase(db, token, call) }, fingerprintKey));
+  return applyHookCall(db, prepared, { fingerprintKey, now });
 }

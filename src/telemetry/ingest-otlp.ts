@@ -3,14 +3,18 @@ import type { Db, Tx } from '../db/client.js';
 import { markIngestTokenUsed, type IngestToken } from '../db/ingest-tokens.js';
 import {
   addApiRequests,
-  addSessionCommit,
+  addSessionCommits,
   addTelemetryCounters,
   applyOtlpExportOnce,
-  cumulativeToDelta,
-  linkIdentity,
-  recordSession,
+  cumulativeToDeltas,
+  linkIdentities,
+  recordSessions,
   type ApiRequestIncrement,
   type CounterIncrement,
+  type IdentityLink,
+  type SeriesPoint,
+  type SessionCommit,
+  type SessionSighting,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { counterFor, dimensionPart, sessionFields } from './claude-code-metrics.js';
@@ -41,11 +45,14 @@ class SessionTracker {
     if (!prior || atMs > prior.at) this.#seen.set(fields.sessionId, { fields: { ...prior?.fields, ...definedOnly(fields) } as Session, at: atMs });
   }
 
-  flush(db: Db, tx: Tx, token: IngestToken, now: string): void {
+  /** Records the sessions and their links: one statement each, however many sessions a request names. */
+  async flush(tx: Tx, token: IngestToken, now: string): Promise<void> {
+    const sightings: SessionSighting[] = [];
+    const identities: IdentityLink[] = [];
     for (const { fields, at } of this.#seen.values()) {
       if (fields.sessionId === '') continue;
       const githubLogin = token.githubLogin ?? fields.githubLogin;
-      recordSession(db, { ...fields, id: fields.sessionId, org: token.org, seenAt: new Date(at).toISOString(), githubLogin });
+      sightings.push({ ...fields, id: fields.sessionId, org: token.org, seenAt: new Date(at).toISOString(), githubLogin });
       const links: [('email' | 'account_uuid' | 'user_id'), string | undefined][] = [
         ['email', fields.userEmail],
         ['account_uuid', fields.userAccountUuid],
@@ -54,12 +61,14 @@ class SessionTracker {
       for (const [kind, value] of links) {
         if (!value) continue;
         if (token.githubLogin) {
-          linkIdentity(tx, { org: token.org, kind, value, githubLogin: token.githubLogin, source: 'personal_token', createdAt: now });
+          identities.push({ org: token.org, kind, value, githubLogin: token.githubLogin, source: 'personal_token', createdAt: now });
         } else if (fields.githubLogin) {
-          linkIdentity(tx, { org: token.org, kind, value, githubLogin: fields.githubLogin, source: 'resource_attribute', createdAt: now });
+          identities.push({ org: token.org, kind, value, githubLogin: fields.githubLogin, source: 'resource_attribute', createdAt: now });
         }
       }
     }
+    await recordSessions(tx, sightings);
+    await linkIdentities(tx, identities);
   }
 }
 
@@ -126,19 +135,23 @@ const SESSION_REJECTION = `session.id must be at most ${MAX_ID_LENGTH} character
  * per series. Points that cannot be counted (implausible values or dates, see ingest-bounds.ts)
  * are rejected (and reported), the rest stored.
  */
-export function ingestMetrics(
+export async function ingestMetrics(
   db: Db,
   { token, points, hash, now }: { token: IngestToken; points: MetricPoint[]; hash: string; now: Date },
-): IngestResult {
+): Promise<IngestResult> {
   const nowIso = now.toISOString();
   const nowMs = now.getTime();
   const rejections = new Rejections();
   const reject = (why: string) => rejections.add(why);
   let accepted = 0;
 
-  const applied = applyOtlpExportOnce(db, { bodyHash: hash, signal: 'metrics', org: token.org, receivedAt: nowIso }, (tx) => {
+  const applied = await applyOtlpExportOnce(db, { bodyHash: hash, signal: 'metrics', org: token.org, receivedAt: nowIso }, async (tx) => {
     const counters = new CounterSums(token.org);
     const sessions = new SessionTracker();
+    // Each accepted point's increase, in the order sent: a number, or the index of a cumulative
+    // point whose increase is read from its series (all series of the request at once, below).
+    const increases: { day: string; sessionId: string; metric: string; dimension: string; delta: number | { series: number } }[] = [];
+    const seriesPoints: SeriesPoint[] = [];
     for (const point of points) {
       const counter = counterFor(point.name, point.attributes);
       if (!counter) {
@@ -170,7 +183,7 @@ export function ingestMetrics(
       }
       // Money is counted in integer micro-dollars from here on.
       const value = counter.metric === 'cost_micro_usd' ? toMicroUsd(point.value) : point.value;
-      let delta: number;
+      let delta: number | { series: number };
       if (point.temporality === 'delta') {
         delta = value;
       } else if (point.temporality === 'cumulative') {
@@ -179,23 +192,24 @@ export function ingestMetrics(
           reject(`${point.name}: start time must be unset or a plausible time no later than the point's`);
           continue;
         }
-        delta = cumulativeToDelta(
-          db,
-          { seriesKey: seriesKey(token.org, point), startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value },
-          nowIso,
-        );
+        delta = { series: seriesPoints.length };
+        seriesPoints.push({ seriesKey: seriesKey(token.org, point), startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, value });
       } else {
         reject(`${point.name}: aggregation temporality must be DELTA or CUMULATIVE`);
         continue;
       }
       accepted++;
       sessions.see(fields, at);
-      if (delta === 0) continue;
-      counters.add(utcDay(at), fields.sessionId, counter.metric, counter.dimension, delta);
+      increases.push({ day: utcDay(at), sessionId: fields.sessionId, metric: counter.metric, dimension: counter.dimension, delta });
     }
-    addTelemetryCounters(db, counters.values(), nowIso);
-    sessions.flush(db, tx, token, nowIso);
-    markIngestTokenUsed(tx, token, nowIso);
+    const seriesDeltas = await cumulativeToDeltas(tx, seriesPoints, nowIso);
+    for (const { day, sessionId, metric, dimension, delta } of increases) {
+      const value = typeof delta === 'number' ? delta : seriesDeltas[delta.series]!;
+      if (value !== 0) counters.add(day, sessionId, metric, dimension, value);
+    }
+    await addTelemetryCounters(tx, counters.values(), nowIso);
+    await sessions.flush(tx, token, nowIso);
+    await markIngestTokenUsed(tx, token, nowIso);
   });
 
   return rejections.result(applied, applied ? accepted : points.length);
@@ -233,21 +247,22 @@ function gitCommitIdOf(event: LogEvent): string | undefined {
  * model), `tool_result` (the commits a session made), `tool_decision` and `user_prompt` (counts).
  * Prompts and tool inputs are never stored. Unknown events are accepted and ignored.
  */
-export function ingestLogs(
+export async function ingestLogs(
   db: Db,
   { token, events, hash, now }: { token: IngestToken; events: LogEvent[]; hash: string; now: Date },
-): IngestResult {
+): Promise<IngestResult> {
   const nowIso = now.toISOString();
   const nowMs = now.getTime();
   const rejections = new Rejections();
   const reject = (why: string) => rejections.add(why);
   let accepted = 0;
 
-  const applied = applyOtlpExportOnce(db, { bodyHash: hash, signal: 'logs', org: token.org, receivedAt: nowIso }, (tx) => {
+  const applied = await applyOtlpExportOnce(db, { bodyHash: hash, signal: 'logs', org: token.org, receivedAt: nowIso }, async (tx) => {
     const counters = new CounterSums(token.org);
     const requests = new Map<string, ApiRequestIncrement>();
     const sessions = new SessionTracker();
     const committingSessions = new Set<string>();
+    const sessionCommits: SessionCommit[] = [];
     const count = (day: string, sessionId: string, metric: string, dimension: string) => counters.add(day, sessionId, metric, dimension, 1);
 
     for (const event of events) {
@@ -307,7 +322,7 @@ export function ingestLogs(
         case 'tool_result': {
           const sha = gitCommitIdOf(event);
           if (sha && fields.sessionId) {
-            addSessionCommit(db, { sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
+            sessionCommits.push({ sessionId: fields.sessionId, sha, org: token.org, source: 'event', seenAt: new Date(at).toISOString() });
             committingSessions.add(fields.sessionId);
           }
           break;
@@ -331,13 +346,13 @@ export function ingestLogs(
       accepted++;
       sessions.see(fields, at);
     }
-    addTelemetryCounters(db, counters.values(), nowIso);
-    addApiRequests(db, requests.values(), nowIso);
-    sessions.flush(db, tx, token, nowIso);
-    // In chunks: one request may name thousands of sessions, more than SQLite takes as parameters at once.
-    const committing = [...committingSessions];
-    for (let i = 0; i < committing.length; i += 500) learnIdentityLinks(tx, token.org, { sessionIds: committing.slice(i, i + 500) }, nowIso);
-    markIngestTokenUsed(tx, token, nowIso);
+    await addSessionCommits(tx, sessionCommits);
+    await addTelemetryCounters(tx, counters.values(), nowIso);
+    await addApiRequests(tx, requests.values(), nowIso);
+    await sessions.flush(tx, token, nowIso);
+    // One request may name thousands of sessions: learnIdentityLinks binds them as one parameter.
+    if (committingSessions.size > 0) await learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
+    await markIngestTokenUsed(tx, token, nowIso);
   });
 
   return rejections.result(applied, applied ? accepted : events.length);

@@ -10,6 +10,8 @@ import { runProcessing } from '../../src/processing/run-processing.js';
 import { INSTALLATION_ID, installationPayload, pullRequestPayload } from '../helpers/github-payloads.js';
 import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
 import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+import { testEngine } from '../helpers/test-db.js';
+import { createTestPostgresDatabase, testPostgresUrl } from '../helpers/test-postgres.js';
 
 /*
  * The attribution evaluation: scenarios recorded with the real Claude Code CLI
@@ -202,18 +204,34 @@ function restCommitWithFiles(c: RecordedCommit) {
   return { ...restCommit(c), stats: { additions, deletions, total: additions + deletions }, files: c.files };
 }
 
+/** A fresh PostgreSQL database for the app when the suite runs on PostgreSQL (`TEST_ENGINE=postgres`); else none (its SQLite file). */
+async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  if (testEngine() !== 'postgres') return undefined;
+  const clusterUrl = testPostgresUrl();
+  if (!clusterUrl) throw new Error('TEST_ENGINE=postgres needs TEST_POSTGRES_URL (scripts/postgres-cluster.sh start)');
+  return createTestPostgresDatabase(clusterUrl, { migrated: true });
+}
+
 /**
- * Runs one recorded scenario through a fresh app (its own SQLite file, real HTTP on port 0) and
- * answers every PR's attribution beside its truth. GitHub's REST API is mocked with nock; the
- * caller keeps nock's net connect limited to 127.0.0.1.
+ * Runs one recorded scenario through a fresh app (its own SQLite file, or PostgreSQL database when
+ * the suite runs on PostgreSQL; real HTTP on port 0) and answers every PR's attribution beside its
+ * truth. GitHub's REST API is mocked with nock; the caller keeps nock's net connect limited to
+ * 127.0.0.1 (nock stops HTTP only: PostgreSQL's connections are not affected).
  */
 export async function evaluateScenario(name: string): Promise<PullRequestOutcome[]> {
   const recording = loadRecording(name);
   const { truths } = scenarioTruth(name);
   const dir = mkdtempSync(join(tmpdir(), 'ccm-attr-eval-'));
   let clock = new Date(recording.sessions[0]?.startedAt ?? recording.pullRequests[0]!.createdAt);
-  const config = testServerConfig(dir, { SEATS: '25' });
-  const app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false, now: () => clock });
+  const postgres = await postgresDatabase();
+  const config = testServerConfig(dir, { SEATS: '25', ...(postgres ? { DATABASE_URL: postgres.url } : {}) });
+  let app: Awaited<ReturnType<typeof startAppServer>>;
+  try {
+    app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false, now: () => clock });
+  } catch (error) {
+    await postgres?.drop();
+    throw error;
+  }
   try {
     const post = async (path: string, body: Buffer | string, headers: Record<string, string>) => {
       const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
@@ -221,7 +239,7 @@ export async function evaluateScenario(name: string): Promise<PullRequestOutcome
     };
 
     // Claude Code's telemetry and hook calls, as each session sent them, with an org ingest token.
-    const { token } = createIngestToken(app.db, { org: 'acme' });
+    const { token } = await createIngestToken(app.db, { org: 'acme' });
     for (const session of recording.sessions) {
       clock = new Date(session.startedAt);
       for (const r of capturedRequests(name, session.id)) {
@@ -276,7 +294,7 @@ export async function evaluateScenario(name: string): Promise<PullRequestOutcome
       .sort();
     await runProcessing(app.db, { org: 'acme', fromDay: days[0]!, toDay: days.at(-1)!, now: () => clock });
 
-    const rows = app.db.select().from(attributions).all();
+    const rows = await app.db.select().from(attributions);
     return recording.pullRequests.map((pr) => {
       const key = `${pr.repository}#${pr.number}`;
       const row = rows.find((r) => r.repository === pr.repository && r.number === pr.number);
@@ -293,6 +311,7 @@ export async function evaluateScenario(name: string): Promise<PullRequestOutcome
   } finally {
     nock.cleanAll();
     await app.close();
+    await postgres?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -55,10 +55,10 @@ keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
   nockInstallationTokenAnyTimes();
-  setViewerTeams(app.db, 'acme', ['platform'], 'test');
+  await setViewerTeams(app.db, 'acme', ['platform'], 'test');
   // A GitHub team (the team filter, the Teams page) and a member with no telemetry ("Not using Claude Code yet").
-  replaceOrgPeople(app.db, 'acme', { members: ['dana', 'lee'], teams: [{ id: 1, slug: 'platform', name: 'Platform', members: ['dana'] }] }, '2026-11-20T00:00:00.000Z');
-  revokePage = `/orgs/acme/settings/ingest-tokens/${listIngestTokens(app.db, 'acme')[0]!.id}/revoke`;
+  await replaceOrgPeople(app.db, 'acme', { members: ['dana', 'lee'], teams: [{ id: 1, slug: 'platform', name: 'Platform', members: ['dana'] }] }, '2026-11-20T00:00:00.000Z');
+  revokePage = `/orgs/acme/settings/ingest-tokens/${(await listIngestTokens(app.db, 'acme'))[0]!.id}/revoke`;
   browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {

@@ -28,7 +28,7 @@ const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
   nockInstallationTokenAnyTimes();
   browser = await launchChromium();
 }, 60_000);
@@ -244,7 +244,7 @@ describe('an owner in Chromium', () => {
 
 describe('a member of a listed team in Chromium', () => {
   it('sees the metrics but not spend or settings', async () => {
-    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    await setViewerTeams(app.db, 'acme', ['platform'], 'test');
     const context = await signedInContext(browser, app.url, { login: 'tom', id: 502 });
     nockOrgMembership('acme', 'tom', 'member');
     nockTeamMembership('acme', 'platform', 'tom', true);

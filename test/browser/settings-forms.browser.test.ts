@@ -40,42 +40,42 @@ afterAll(async () => {
   await cleanup();
 });
 
-const liveTokens = () => listIngestTokens(app.db, 'acme').filter((t) => !t.revokedAt);
+const liveTokens = async () => (await listIngestTokens(app.db, 'acme')).filter((t) => !t.revokedAt);
 const settings = () => `${app.url}/orgs/acme/settings`;
 
 describe('settings forms in Chromium', () => {
   it('creates a personal ingest token with a redirect, shows it once, and a reload creates no second one', async () => {
     nockOrgMembership('acme', 'dana', 'member');
     await page.goto(settings());
-    const before = liveTokens().length;
+    const before = (await liveTokens()).length;
     await page.fill('input[name="login"] >> nth=0', 'dana');
     await Promise.all([page.waitForURL(settings()), page.click('button:has-text("Create ingest token")')]);
     const token = await page.locator('#new-secret').innerText();
     expect(token).toMatch(/^ccm_/);
     expect(page.url()).toBe(settings());
     expect(await page.locator('#managed-settings').innerText()).toContain(`Authorization=Bearer ${token}`);
-    expect(liveTokens()).toHaveLength(before + 1);
-    expect(liveTokens().at(-1)).toMatchObject({ githubLogin: 'dana' });
+    expect(await liveTokens()).toHaveLength(before + 1);
+    expect((await liveTokens()).at(-1)).toMatchObject({ githubLogin: 'dana' });
 
     await page.reload();
     expect(await page.locator('#new-secret').count()).toBe(0);
     expect(await page.content()).not.toContain(token);
-    expect(liveTokens()).toHaveLength(before + 1);
+    expect(await liveTokens()).toHaveLength(before + 1);
     // Back and forward do not post again either.
     await page.goBack();
     await page.goForward();
-    expect(liveTokens()).toHaveLength(before + 1);
+    expect(await liveTokens()).toHaveLength(before + 1);
   });
 
   it('creates an API key the same way', async () => {
     await page.goto(settings());
-    const before = listApiKeys(app.db, 'acme').length;
+    const before = (await listApiKeys(app.db, 'acme')).length;
     await Promise.all([page.waitForURL(settings()), page.click('button:has-text("Create API key")')]);
     const key = await page.locator('#new-secret').innerText();
     expect((await fetch(`${app.url}/api/v1/orgs/acme/summary`, { headers: { 'x-api-key': key } })).status).toBe(200);
     await page.reload();
     expect(await page.locator('#new-secret').count()).toBe(0);
-    expect(listApiKeys(app.db, 'acme')).toHaveLength(before + 1);
+    expect(await listApiKeys(app.db, 'acme')).toHaveLength(before + 1);
   });
 
   it('gives the login fields a pattern Chromium compiles in the v mode, and checks it before sending', async () => {
@@ -105,30 +105,30 @@ describe('settings forms in Chromium', () => {
   it('refuses a personal token for a login outside the org with a clear message', async () => {
     nockOrgMembership('acme', 'mallory', null);
     await page.goto(settings());
-    const before = liveTokens().length;
+    const before = (await liveTokens()).length;
     await page.fill('input[name="login"] >> nth=0', 'mallory');
     await page.click('button:has-text("Create ingest token")');
     await page.waitForSelector('.notice.bad');
     expect(await page.locator('.notice.bad').innerText()).toContain('mallory is not a member of acme on GitHub, so no personal token was created');
     expect(await page.locator('#new-secret').count()).toBe(0);
-    expect(liveTokens()).toHaveLength(before);
+    expect(await liveTokens()).toHaveLength(before);
   });
 
   it('asks before revoking, naming what stops working; Cancel keeps the token', async () => {
-    const orgToken = liveTokens().find((t) => t.githubLogin === null)!;
+    const orgToken = (await liveTokens()).find((t) => t.githubLogin === null)!;
     await page.goto(settings());
     await Promise.all([page.waitForURL(/\/revoke$/), page.click(`tr[data-secret="${orgToken.tokenPrefix}"] a:has-text("Revoke")`)]);
     expect(await page.locator('h1').innerText()).toContain('Revoke the org ingest token');
     expect(await page.locator('[data-stops]').innerText()).toContain('all telemetry and edit hook calls of every developer whose managed settings carry it stop');
     await Promise.all([page.waitForURL(settings()), page.click('a:has-text("Cancel")')]);
-    expect(liveTokens().some((t) => t.id === orgToken.id)).toBe(true);
+    expect((await liveTokens()).some((t) => t.id === orgToken.id)).toBe(true);
 
-    const personal = liveTokens().find((t) => t.githubLogin === 'dana')!;
+    const personal = (await liveTokens()).find((t) => t.githubLogin === 'dana')!;
     await page.click(`tr[data-secret="${personal.tokenPrefix}"] a:has-text("Revoke")`);
     expect(await page.locator('[data-stops]').innerText()).toContain("dana's telemetry and edit hook calls");
     await Promise.all([page.waitForURL(/notice=token-revoked/), page.click('button:has-text("Revoke it")')]);
     expect(await page.locator('.notice.ok').innerText()).toContain('Ingest token revoked');
-    expect(liveTokens().some((t) => t.id === personal.id)).toBe(false);
+    expect((await liveTokens()).some((t) => t.id === personal.id)).toBe(false);
     expect(await page.locator(`tr[data-secret="${personal.tokenPrefix}"]`).count()).toBe(0);
   });
 });

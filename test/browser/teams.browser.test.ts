@@ -24,8 +24,8 @@ let apiKey: string;
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  await storeTeamsScenario(app.http, app.db, createIngestToken(app.db, { org: 'acme' }).token);
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  await storeTeamsScenario(app.http, app.db, (await createIngestToken(app.db, { org: 'acme' })).token);
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
   nockInstallationTokenAnyTimes();
   browser = await launchChromium();
 }, 60_000);

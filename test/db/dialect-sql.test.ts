@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDb, createDb, type Db } from '../../src/db/client.js';
 import { dialectSql, type DialectSql } from '../../src/db/dialect-sql.js';
 import { closePostgresDb, createPostgresDb, type PostgresDb } from '../../src/db/postgres-client.js';
 import * as postgresSchema from '../../src/db/postgres-schema.js';
 import * as sqliteSchema from '../../src/db/schema.js';
-import { createTestDb } from '../helpers/test-db.js';
 import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from '../helpers/test-postgres.js';
 
 /*
@@ -30,30 +33,44 @@ const jobRow = {
   updatedAt: 1_772_445_600_000,
 };
 
+/** A SQLite store whatever engine the suite runs on: each fragment is compared across both. */
+async function openSqlite(): Promise<{ db: Db; cleanup(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccm-dialect-'));
+  const db = await createDb(join(dir, 'metrics.db'));
+  return {
+    db,
+    async cleanup() {
+      await closeDb(db);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.skipIf(!clusterUrl)('dialectSql on SQLite and PostgreSQL', () => {
-  const sqlite = createTestDb();
+  let sqlite: Awaited<ReturnType<typeof openSqlite>>;
   let database: Awaited<ReturnType<typeof createTestPostgresDatabase>>;
   let postgres: PostgresDb;
   const lite = dialectSql('sqlite');
   const pg = dialectSql('postgres');
 
   beforeAll(async () => {
-    sqlite.db.insert(sqliteSchema.repositories).values(repositoryRows).run();
-    sqlite.db.insert(sqliteSchema.jobs).values(jobRow).run();
+    sqlite = await openSqlite();
+    await sqlite.db.insert(sqliteSchema.repositories).values(repositoryRows);
+    await sqlite.db.insert(sqliteSchema.jobs).values(jobRow);
     database = await createTestPostgresDatabase(clusterUrl!);
     postgres = await createPostgresDb({ url: database.url });
     await postgres.insert(postgresSchema.repositories).values(repositoryRows);
     await postgres.insert(postgresSchema.jobs).values(jobRow);
   });
   afterAll(async () => {
-    sqlite.cleanup();
+    await sqlite?.cleanup();
     if (postgres) await closePostgresDb(postgres);
     await database?.drop();
   });
 
   /** The one row each engine answers to the query written with its fragments. */
   async function both(query: (d: DialectSql, s: typeof sqliteSchema | typeof postgresSchema) => SQL): Promise<[unknown, unknown]> {
-    const onSqlite = sqlite.db.all(query(lite, sqliteSchema));
+    const onSqlite = await sqlite.db.all(query(lite, sqliteSchema));
     const onPostgres = (await postgres.execute(query(pg, postgresSchema))).rows;
     return [onSqlite, onPostgres];
   }

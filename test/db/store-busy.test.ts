@@ -1,25 +1,33 @@
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setBusyTimeout } from '../../src/db/client.js';
+import { setBusyTimeout, sqliteConnection } from '../../src/db/client.js';
 import { isStoreBusy, StoreBusyError, writeWhenFree } from '../../src/db/store-busy.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { createTestDb, testEngine, type TestDb } from '../helpers/test-db.js';
 
-let t: ReturnType<typeof createTestDb>;
-let holder: Database.Database;
-beforeEach(() => {
-  t = createTestDb();
-  setBusyTimeout(t.db, 0);
-  holder = new Database(t.path);
+let t: TestDb;
+beforeEach(async () => {
+  t = await createTestDb();
 });
-afterEach(() => {
-  if (holder.inTransaction) holder.exec('ROLLBACK');
-  holder.close();
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
-const write = () => t.db.$client.prepare("INSERT INTO app_secrets (name, value, created_at) VALUES ('probe', 'x', '2026-12-01')").run().changes;
+// SQLite's write lock is held by another connection to the file (the command line, a backup tool);
+// PostgreSQL has no such lock: its writers wait for rows on the server, not on our timers.
+describe.skipIf(testEngine() === 'postgres')("writeWhenFree with SQLite's write lock", () => {
+  let holder: Database.Database;
+  beforeEach(() => {
+    setBusyTimeout(t.db, 0);
+    holder = new Database(t.path);
+  });
+  afterEach(() => {
+    if (holder.inTransaction) holder.exec('ROLLBACK');
+    holder.close();
+  });
 
-describe('writeWhenFree', () => {
+  const write = () => sqliteConnection(t.db)!.prepare("INSERT INTO app_secrets (name, value, created_at) VALUES ('probe', 'x', '2026-12-01')").run().changes;
+
   it('writes at once when the lock is free', async () => {
     expect(await writeWhenFree(write)).toBe(1);
   });
@@ -42,20 +50,65 @@ describe('writeWhenFree', () => {
     expect(error).toBeInstanceOf(StoreBusyError);
     expect(error).toMatchObject({ status: 503, retryAfterSeconds: 3 });
     holder.exec('ROLLBACK');
-    expect(t.db.$client.prepare("SELECT count(*) AS n FROM app_secrets WHERE name = 'probe'").get()).toEqual({ n: 0 });
+    expect(await t.db.get(sql`SELECT count(*) AS n FROM app_secrets WHERE name = 'probe'`)).toEqual({ n: 0 });
   });
 
+  it('retries an asynchronous transaction of the store handle until the lock is released', async () => {
+    holder.exec('BEGIN IMMEDIATE');
+    setTimeout(() => holder.exec('COMMIT'), 100);
+    const written = await writeWhenFree(() =>
+      t.db.transaction(async (tx) => (await tx.run(sql`INSERT INTO app_secrets (name, value, created_at) VALUES ('probe', 'x', '2026-12-01')`)).changes, { behavior: 'immediate' }),
+    );
+    expect(written).toBe(1);
+    expect(await t.db.get(sql`SELECT count(*) AS n FROM app_secrets WHERE name = 'probe'`)).toEqual({ n: 1 });
+  });
+});
+
+describe('writeWhenFree', () => {
   it('throws any other error as it is, at once', async () => {
-    await expect(writeWhenFree(() => t.db.$client.prepare('INSERT INTO no_such_table VALUES (1)').run())).rejects.toThrow('no such table');
+    await expect(writeWhenFree(() => t.db.run(sql`INSERT INTO no_such_table VALUES (1)`))).rejects.toThrow(/no_such_table/);
+  });
+
+  // A deadlock needs two transactions open at once, which SQLite's one connection never has.
+  it.skipIf(testEngine() !== 'postgres')('runs again a transaction PostgreSQL rolled back to break a deadlock, and both writes land', async () => {
+    await t.db.run(sql`INSERT INTO app_secrets (name, value, created_at) VALUES ('a', 'x', '2026-12-01'), ('b', 'x', '2026-12-01')`);
+    let arrived = 0;
+    let release!: () => void;
+    const bothLocked = new Promise<void>((resolve) => (release = resolve));
+    const attempts = { ab: 0, ba: 0 };
+    const append = (name: string) => sql`UPDATE app_secrets SET value = value || '+' WHERE name = ${name}`;
+    const crosswise = (first: 'a' | 'b', second: 'a' | 'b') =>
+      writeWhenFree(
+        () =>
+          t.db.transaction(async (tx) => {
+            attempts[`${first}${second}` as 'ab' | 'ba']++;
+            await tx.run(append(first));
+            // The first attempts wait for each other holding one row each, then each asks for the other's.
+            if (++arrived === 2) release();
+            await bothLocked;
+            await tx.run(append(second));
+          }),
+        { maxWaitMs: 10_000 },
+      );
+    await Promise.all([crosswise('a', 'b'), crosswise('b', 'a')]);
+    expect(attempts.ab + attempts.ba).toBe(3); // one of the two ran twice
+    expect(await t.db.all(sql`SELECT name, value FROM app_secrets ORDER BY name`)).toEqual([
+      { name: 'a', value: 'x++' },
+      { name: 'b', value: 'x++' },
+    ]);
   });
 });
 
 describe('isStoreBusy', () => {
-  it("recognises SQLite's busy codes, also wrapped in a cause, and StoreBusyError", () => {
+  it("recognises SQLite's busy codes and PostgreSQL's run-again codes, also wrapped in a cause, and StoreBusyError", () => {
     expect(isStoreBusy(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))).toBe(true);
     expect(isStoreBusy(new Error('Failed query', { cause: Object.assign(new Error('x'), { code: 'SQLITE_BUSY_SNAPSHOT' }) }))).toBe(true);
+    expect(isStoreBusy(new Error('Failed query', { cause: Object.assign(new Error('deadlock detected'), { code: '40P01' }) }))).toBe(true);
+    expect(isStoreBusy(Object.assign(new Error('could not serialize access'), { code: '40001' }))).toBe(true);
     expect(isStoreBusy(new StoreBusyError(2000))).toBe(true);
     expect(isStoreBusy(Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }))).toBe(false);
+    expect(isStoreBusy(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
+    expect(isStoreBusy(Object.assign(new Error('x'), { code: '40001x' }))).toBe(false);
     expect(isStoreBusy(undefined)).toBe(false);
   });
 });

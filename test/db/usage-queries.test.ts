@@ -22,12 +22,14 @@ import { ACTIVITY, PEOPLE, SCHEDULE, sendPlannedActivity, userKeyOf, type Person
  * pipeline. Every expectation is computed here from the plan (`ACTIVITY`, `SCHEDULE`).
  */
 
-let t: ReturnType<typeof createTestApp>;
+let t: Awaited<ReturnType<typeof createTestApp>>;
 beforeAll(async () => {
-  t = createTestApp();
+  t = await createTestApp();
   await sendPlannedActivity(t.app, t.db, t.token);
 }, 60_000);
-afterAll(() => t.cleanup());
+afterAll(async () => {
+  await t.cleanup();
+});
 
 const DAY_MS = 86_400_000;
 const shift = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
@@ -39,9 +41,9 @@ const planCost = (from: string, to: string, keep: (a: (typeof ACTIVITY)[number])
   ACTIVITY.filter((a) => inRange(a.day, from, to) && keep(a)).reduce((s, a) => s + a.cost * a.requests, 0);
 
 describe('active users', () => {
-  it('DAU, WAU (7 days) and MAU (30 days) across the month and quarter boundary', () => {
+  it('DAU, WAU (7 days) and MAU (30 days) across the month and quarter boundary', async () => {
     const range = { startDate: '2026-09-24', endDate: '2026-10-12' };
-    const got = activityByDay(t.db, 'acme', range);
+    const got = await activityByDay(t.db, 'acme', range);
     expect(got.map((d) => d.day)).toEqual(Array.from({ length: 19 }, (_, i) => shift('2026-09-24', i)));
     for (const d of got) {
       expect({ day: d.day, dau: d.dailyActiveUsers, wau: d.weeklyActiveUsers, mau: d.monthlyActiveUsers }).toEqual({
@@ -65,30 +67,30 @@ describe('active users', () => {
     expect(on('2026-10-02')).toMatchObject({ monthlyActiveUsers: 5 });
   });
 
-  it('looks back before the range for the first days’ windows, and counts nobody before any telemetry', () => {
-    const [first] = activityByDay(t.db, 'acme', { startDate: '2026-09-02', endDate: '2026-09-02' });
+  it('looks back before the range for the first days’ windows, and counts nobody before any telemetry', async () => {
+    const [first] = await activityByDay(t.db, 'acme', { startDate: '2026-09-02', endDate: '2026-09-02' });
     expect(first).toMatchObject({ day: '2026-09-02', dailyActiveUsers: activeIn('2026-09-02', 1), weeklyActiveUsers: 2, monthlyActiveUsers: 2 });
-    expect(activityByDay(t.db, 'acme', { startDate: '2026-08-01', endDate: '2026-08-02' })).toEqual([
+    expect(await activityByDay(t.db, 'acme', { startDate: '2026-08-01', endDate: '2026-08-02' })).toEqual([
       { day: '2026-08-01', dailyActiveUsers: 0, weeklyActiveUsers: 0, monthlyActiveUsers: 0, sessions: 0, activeTimeSeconds: 0 },
       { day: '2026-08-02', dailyActiveUsers: 0, weeklyActiveUsers: 0, monthlyActiveUsers: 0, sessions: 0, activeTimeSeconds: 0 },
     ]);
     // Carol's day at the turn of the year is still in the MAU of 2026-01-29, gone on 2026-01-30 (30 days after 2025-12-31).
-    const jan = activityByDay(t.db, 'acme', { startDate: '2026-01-29', endDate: '2026-02-01' });
+    const jan = await activityByDay(t.db, 'acme', { startDate: '2026-01-29', endDate: '2026-02-01' });
     expect(jan.map((d) => d.monthlyActiveUsers)).toEqual([1, 1, 1, 0]);
   });
 
-  it('another org sees none of it', () => {
-    expect(activityByDay(t.db, 'other', { startDate: '2026-09-30', endDate: '2026-09-30' })[0]).toMatchObject({ dailyActiveUsers: 0, weeklyActiveUsers: 0 });
+  it('another org sees none of it', async () => {
+    expect((await activityByDay(t.db, 'other', { startDate: '2026-09-30', endDate: '2026-09-30' }))[0]).toMatchObject({ dailyActiveUsers: 0, weeklyActiveUsers: 0 });
   });
 });
 
 describe('seats', () => {
-  it('uses SEATS when configured, else the member count source, else unknown', () => {
-    expect(seatsFor(t.db, 'acme', 25)).toBe(25);
-    expect(seatsFor(t.db, 'acme', 25, { memberCount: () => 40 })).toBe(25);
-    expect(seatsFor(t.db, 'acme', null, { memberCount: () => 40 })).toBe(40);
-    expect(seatsFor(t.db, 'acme', undefined)).toBeNull();
-    expect(seatsFor(t.db, 'acme', null, { memberCount: () => null })).toBeNull();
+  it('uses SEATS when configured, else the member count source, else unknown', async () => {
+    expect(await seatsFor(t.db, 'acme', 25)).toBe(25);
+    expect(await seatsFor(t.db, 'acme', 25, { memberCount: () => 40 })).toBe(25);
+    expect(await seatsFor(t.db, 'acme', null, { memberCount: () => 40 })).toBe(40);
+    expect(await seatsFor(t.db, 'acme', undefined)).toBeNull();
+    expect(await seatsFor(t.db, 'acme', null, { memberCount: () => null })).toBeNull();
   });
 
   it('utilization is WAU ÷ seats, null without seats', () => {
@@ -105,8 +107,8 @@ describe('spend', () => {
     expect(periodStarts('2026-02-28')).toEqual({ month: '2026-02-01', quarter: '2026-01-01', year: '2026-01-01' });
   });
 
-  it.each([['2026-09-30'], ['2026-10-10'], ['2026-10-01'], ['2026-01-02']])('month, quarter and year to date on %s', (today) => {
-    const got = spendToDate(t.db, 'acme', today);
+  it.each([['2026-09-30'], ['2026-10-10'], ['2026-10-01'], ['2026-01-02']])('month, quarter and year to date on %s', async (today) => {
+    const got = await spendToDate(t.db, 'acme', today);
     const year = today.slice(0, 4);
     const month = Number(today.slice(5, 7));
     const quarterStart = `${year}-${String(Math.floor((month - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
@@ -120,7 +122,7 @@ describe('spend', () => {
     expect(got.yearToDate.costUsd).toBeLessThan(planCost('2025-01-01', today) - 1e-9);
   });
 
-  it('spend by model over 1 month, 3 months and 1 year, most spent first', () => {
+  it('spend by model over 1 month, 3 months and 1 year, most spent first', async () => {
     for (const [days, range] of [
       [30, lastDays('2026-10-20', 30)],
       [90, lastDays('2026-10-20', 90)],
@@ -128,7 +130,7 @@ describe('spend', () => {
     ] as const) {
       expect(range.endDate).toBe('2026-10-20');
       expect(range.startDate).toBe(shift('2026-10-20', -(days - 1)));
-      const got = spendByModel(t.db, 'acme', range);
+      const got = await spendByModel(t.db, 'acme', range);
       const models = [...new Set(ACTIVITY.map((a) => a.model))];
       const expected = models
         .map((model) => {
@@ -150,18 +152,18 @@ describe('spend', () => {
     }
   });
 
-  it('top spenders over a range, and everyone’s spend and lines this month', () => {
+  it('top spenders over a range, and everyone’s spend and lines this month', async () => {
     const range = { startDate: '2026-09-01', endDate: '2026-09-30' };
     const expected = persons
       .map((p) => ({ p, cost: planCost(range.startDate, range.endDate, (a) => a.person === p) }))
       .filter((e) => e.cost > 0)
       .sort((a, b) => b.cost - a.cost);
-    const top = topSpenders(t.db, 'acme', range, 3);
+    const top = await topSpenders(t.db, 'acme', range, 3);
     expect(top.map((u) => u.userKey)).toEqual(expected.slice(0, 3).map((e) => userKeyOf(e.p)));
     top.forEach((u, i) => expect(u.costUsd).toBeCloseTo(expected[i]!.cost, 9));
     expect(top[0]).toMatchObject({ userKey: 'alice', githubLogin: 'Alice', email: 'alice@acme.example' });
 
-    const month = peopleThisMonth(t.db, 'acme', '2026-10-10');
+    const month = await peopleThisMonth(t.db, 'acme', '2026-10-10');
     const inOctober = persons.filter((p) => SCHEDULE[p].some((d) => inRange(d, '2026-10-01', '2026-10-10')));
     expect(month.map((u) => u.userKey).sort()).toEqual(inOctober.map(userKeyOf).sort());
     for (const u of month) {
@@ -180,8 +182,8 @@ describe('usage by person and by day', () => {
   const range = { startDate: '2026-09-25', endDate: '2026-10-05' };
   const planned = ACTIVITY.filter((a) => inRange(a.day, range.startDate, range.endDate));
 
-  it('per person (and per model) sums equal the plan, and per day sums equal the same totals', () => {
-    const people = usageByPerson(t.db, 'acme', range);
+  it('per person (and per model) sums equal the plan, and per day sums equal the same totals', async () => {
+    const people = await usageByPerson(t.db, 'acme', range);
     for (const u of people) {
       const rows = planned.filter((a) => userKeyOf(a.person) === u.userKey);
       expect(u).toMatchObject({
@@ -196,9 +198,9 @@ describe('usage by person and by day', () => {
     }
     expect(people.map((u) => u.userKey).sort()).toEqual([...new Set(planned.map((a) => userKeyOf(a.person)))].sort());
 
-    const byModel = usageByPerson(t.db, 'acme', range, { byModel: true });
+    const byModel = await usageByPerson(t.db, 'acme', range, { byModel: true });
     expect(byModel).toHaveLength(new Set(planned.map((a) => `${a.person}|${a.model}`)).size);
-    const days = usageByDay(t.db, 'acme', range);
+    const days = await usageByDay(t.db, 'acme', range);
     expect(days.map((d) => d.day)).toEqual([...new Set(planned.map((a) => a.day))].sort());
     const sum = (rows: { requests: number; outputTokens: number; costUsd: number }[]) => ({
       requests: rows.reduce((s, r) => s + r.requests, 0),
@@ -206,23 +208,23 @@ describe('usage by person and by day', () => {
       costUsd: Math.round(rows.reduce((s, r) => s + r.costUsd, 0) * 1e9) / 1e9,
     });
     expect(sum(days)).toEqual(sum(people));
-    expect(sum(usageByDay(t.db, 'acme', range, { byModel: true }))).toEqual(sum(people));
+    expect(sum(await usageByDay(t.db, 'acme', range, { byModel: true }))).toEqual(sum(people));
     expect(sum(byModel)).toEqual(sum(people));
   });
 
-  it('filters by model and by person', () => {
-    const sonnet = usageByPerson(t.db, 'acme', range, { models: ['claude-sonnet-4-5'] });
+  it('filters by model and by person', async () => {
+    const sonnet = await usageByPerson(t.db, 'acme', range, { models: ['claude-sonnet-4-5'] });
     const expected = planned.filter((a) => a.model === 'claude-sonnet-4-5');
     expect(sonnet.reduce((s, u) => s + u.requests, 0)).toBe(expected.reduce((s, a) => s + a.requests, 0));
-    const dave = usageByDay(t.db, 'acme', range, { userKeys: ['unlinked:dave@acme.example'] });
+    const dave = await usageByDay(t.db, 'acme', range, { userKeys: ['unlinked:dave@acme.example'] });
     expect(dave.map((d) => d.day)).toEqual(SCHEDULE.dave);
   });
 });
 
 describe('spend report rows', () => {
-  it('one row per day, person and model, equal to the plan; net = gross × (1 − discount)', () => {
+  it('one row per day, person and model, equal to the plan; net = gross × (1 − discount)', async () => {
     const range = { startDate: '2026-09-28', endDate: '2026-10-02' };
-    const rows = spendReportRows(t.db, 'acme', range, { discountPercent: 20 });
+    const rows = await spendReportRows(t.db, 'acme', range, { discountPercent: 20 });
     const expected = ACTIVITY.filter((a) => inRange(a.day, range.startDate, range.endDate)).sort(
       (a, b) => a.day.localeCompare(b.day) || userKeyOf(a.person).localeCompare(userKeyOf(b.person)),
     );
@@ -246,17 +248,17 @@ describe('spend report rows', () => {
     });
     expect(rows.find((r) => r.userKey === 'alice')).toMatchObject({ githubLogin: 'Alice' });
     // Without a discount, net equals gross.
-    for (const r of spendReportRows(t.db, 'acme', range)) expect(r.netSpendUsd).toBe(r.grossSpendUsd);
+    for (const r of (await spendReportRows(t.db, 'acme', range))) expect(r.netSpendUsd).toBe(r.grossSpendUsd);
   });
 
-  it('account UUID: from the person’s signed-in sessions or links to the login; none for API-key users', () => {
-    expect(accountUuidOf(t.db, 'acme', 'unlinked:carol@acme.example', 'carol@acme.example')).toBe(PEOPLE.carol.accountUuid);
-    expect(accountUuidOf(t.db, 'acme', 'unlinked:bob@acme.example', 'bob@acme.example')).toBeNull();
-    expect(accountUuidOf(t.db, 'acme', 'unlinked:account:abc', null)).toBe('abc');
+  it('account UUID: from the person’s signed-in sessions or links to the login; none for API-key users', async () => {
+    expect(await accountUuidOf(t.db, 'acme', 'unlinked:carol@acme.example', 'carol@acme.example')).toBe(PEOPLE.carol.accountUuid);
+    expect(await accountUuidOf(t.db, 'acme', 'unlinked:bob@acme.example', 'bob@acme.example')).toBeNull();
+    expect(await accountUuidOf(t.db, 'acme', 'unlinked:account:abc', null)).toBe('abc');
     // Alice is linked by her login: her sessions' account UUID is linked to it, found with or without her email.
-    expect(accountUuidOf(t.db, 'acme', 'alice', null)).toBe(PEOPLE.alice.accountUuid);
-    expect(accountUuidOf(t.db, 'acme', 'alice', 'alice@acme.example')).toBe(PEOPLE.alice.accountUuid);
-    expect(accountUuidOf(t.db, 'other', 'unlinked:carol@acme.example', 'carol@acme.example')).toBeNull();
+    expect(await accountUuidOf(t.db, 'acme', 'alice', null)).toBe(PEOPLE.alice.accountUuid);
+    expect(await accountUuidOf(t.db, 'acme', 'alice', 'alice@acme.example')).toBe(PEOPLE.alice.accountUuid);
+    expect(await accountUuidOf(t.db, 'other', 'unlinked:carol@acme.example', 'carol@acme.example')).toBeNull();
   });
 
   it('export ranges: month to date, last month, last 90 days', () => {

@@ -1,29 +1,42 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo, type Demo } from '../../demo/build-demo.js';
 import { sessionTelemetry } from '../../demo/claude-code-telemetry.js';
 import { expectedFigures, expectedLineLives, expectedTeams } from '../../demo/expected-figures.js';
 import { DEMO_SIGN_IN_TITLE } from '../../demo/fake-github.js';
 import { compareOutcomes, type OutcomePr } from '../../src/outcomes/outcome-comparison.js';
+import { runProcessing } from '../../src/processing/run-processing.js';
+import { testEngine } from '../helpers/test-db.js';
+import { createTestPostgresDatabase, testPostgresUrl } from '../helpers/test-postgres.js';
 
 /*
  * `npm run demo` at a smaller scale (7 developers, 6 weeks): built through the app's real doors
  * (signed webhooks, OTLP, hook calls, enrichment from the stand-in GitHub, processing), then
- * checked against figures counted from the demo's own plan, and signed in to over real HTTP.
+ * checked against figures counted from the demo's own plan, and signed in to over real HTTP. With
+ * TEST_ENGINE=postgres the demo is built in a fresh PostgreSQL database, and every figure checked is
+ * the same as on SQLite (the plan is the same: same seed, same "now").
  */
 
 let dir: string;
 let demo: Demo;
+let postgres: { url: string; drop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-demo-'));
-  demo = await buildDemo({ dir, port: 0, developers: 7, days: 42, logLevel: 'silent' });
+  if (testEngine() === 'postgres') {
+    const clusterUrl = testPostgresUrl();
+    if (!clusterUrl) throw new Error('TEST_ENGINE=postgres needs TEST_POSTGRES_URL (scripts/postgres-cluster.sh start)');
+    postgres = await createTestPostgresDatabase(clusterUrl, { migrated: true });
+  }
+  demo = await buildDemo({ dir, databaseUrl: postgres?.url, port: 0, developers: 7, days: 42, logLevel: 'silent' });
 }, 240_000);
 
 afterAll(async () => {
   await demo?.close();
+  await postgres?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -37,12 +50,13 @@ const whole = () => ({ startDate: demo.plan.days[0]!, endDate: demo.plan.days.at
 const query = (r: { startDate: string; endDate: string }) => `start_date=${r.startDate}&end_date=${r.endDate}`;
 
 describe('the demo organization', () => {
-  it('was built from history: nothing was left for the app to fetch or do', () => {
+  it('was built from history: nothing was left for the app to fetch or do', async () => {
     expect(demo.built).toBe(true);
+    expect(demo.app.db.engine).toBe(testEngine());
     expect(demo.github.stats.unknown).toEqual([]);
     expect(demo.github.stats.byRoute['pulls.listFiles']).toBeGreaterThan(0);
-    const jobs = demo.app.db.$client.prepare("SELECT count(*) AS n FROM jobs WHERE status <> 'done'").get() as { n: number };
-    expect(jobs.n).toBe(0);
+    const jobs = await demo.app.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM jobs WHERE status <> 'done'`);
+    expect(jobs!.n).toBe(0);
   });
 
   it('reports exactly what the plan sent: PRs, lines and Claude Code usage', async () => {
@@ -251,7 +265,7 @@ describe('the demo organization', () => {
   it('recovers the planted churn exactly: each PR\'s lines surviving 14 and 30 days, and churn within 21 days, with vs without Claude Code', async () => {
     const DAY = 86_400_000;
     // The processing run's now: the horizons PRs had reached then.
-    const asOf = Date.parse((demo.app.db.$client.prepare('SELECT max(as_of) AS at FROM pull_request_durability').get() as { at: string }).at);
+    const asOf = Date.parse((await demo.app.db.get<{ at: string }>(sql`SELECT max(as_of) AS at FROM pull_request_durability`))!.at);
     const prs = (await api<{ data: any[] }>(`/pull-requests?${query(whole())}&limit=1000`)).data;
     const lives = expectedLineLives(demo.plan);
     const ended = (l: (typeof lives)[number], days: number) => l.endedAfterMs.filter((ms) => ms <= days * DAY).length;
@@ -402,10 +416,111 @@ describe('running the demo again', () => {
   it('serves the demo already built, with a fresh API key', async () => {
     const expected = expectedFigures(demo.plan);
     await demo.close();
-    demo = await buildDemo({ dir, port: 0, logLevel: 'silent' });
+    demo = await buildDemo({ dir, databaseUrl: postgres?.url, port: 0, logLevel: 'silent' });
     expect(demo.built).toBe(false);
     expect(demo.plan.pullRequests.length).toBeGreaterThan(0);
     const summary = await api(`/summary?${query(whole())}`);
     expect(summary.pull_requests.merged).toBe(expected.pullRequests.merged);
   }, 60_000);
+});
+
+/** An answer with the processing run's time (`data_processed_at`, `data_refreshed_at`) left out: the rest is the figures. */
+function figuresOf(answer: unknown): unknown {
+  if (Array.isArray(answer)) return answer.map(figuresOf);
+  if (answer === null || typeof answer !== 'object') return answer;
+  return Object.fromEntries(Object.entries(answer).filter(([k]) => k !== 'data_processed_at' && k !== 'data_refreshed_at').map(([k, v]) => [k, figuresOf(v)]));
+}
+
+// Issue 15: the same demo built on PostgreSQL and on SQLite gives the same API answers.
+describe.skipIf(testEngine() !== 'postgres')('the same demo on SQLite', () => {
+  /** What is asked of both: JSON answers (figures compared), and exports (text compared). */
+  const asked = () => {
+    const days = demo.plan.days;
+    const range = query(whole());
+    const last = { startDate: days.at(-14)!, endDate: days.at(-1)! };
+    const someone = demo.plan.people.find((p) => p.developer && p.claudeCode)!.login;
+    return {
+      json: [
+        `/summary?${range}`,
+        `/summary?${range}&team=platform`,
+        `/daily?${range}`,
+        `/users?${range}&limit=1000`,
+        `/users/${someone}?${range}`,
+        `/pull-requests?${range}&limit=1000`,
+        `/pull-requests?${range}&with_claude_code=true&limit=1000`,
+        `/repositories?${range}`,
+        `/teams?${range}`,
+        `/outcomes?${range}`,
+        `/outcomes?${range}&login=${someone}`,
+        `/outcomes?${range}&team=platform`,
+        `/durability?${range}`,
+        `/durability?${range}&team=platform`,
+        `/claude_code_usage?starting_at=${days.at(-2)}`,
+        `/summaries?starting_date=${last.startDate}&ending_date=${last.endDate}`,
+        `/user_usage_report?starting_at=${last.startDate}T00:00:00Z&ending_at=${days.at(-1)}T00:00:00Z`,
+        `/cost_report?starting_at=${last.startDate}T00:00:00Z&ending_at=${days.at(-1)}T00:00:00Z&group_by[]=model`,
+      ],
+      text: [`/users?${range}&format=csv`, `/pull-requests?${range}&format=csv`, `/spend_report?${range}`],
+    };
+  };
+  type Answers = Map<string, { status: number; body: unknown }>;
+  let sqliteDir: string;
+  let onPostgres: Answers;
+  let onSqlite: Answers;
+  let expectedMerged: number;
+
+  /** Processes the demo again as of `at` (durability counts the horizons each PR had reached then), then asks it everything. */
+  async function answersOf(d: Demo, at: Date): Promise<Answers> {
+    await runProcessing(d.app.db, { org: d.org, fromDay: d.plan.days[0], toDay: d.plan.days.at(-1), now: () => at, trigger: 'demo' });
+    const answers: Answers = new Map();
+    const { json, text } = asked();
+    for (const [paths, read] of [
+      [json, async (res: Response) => figuresOf(await res.json())],
+      [text, (res: Response) => res.text()],
+    ] as const) {
+      for (const path of paths) {
+        const res = await fetch(`${d.app.url}/api/v1/orgs/${d.org}${path}`, { headers: { 'x-api-key': d.apiKey } });
+        answers.set(path, { status: res.status, body: await read(res) });
+      }
+    }
+    return answers;
+  }
+
+  beforeAll(async () => {
+    const at = new Date();
+    expectedMerged = expectedFigures(demo.plan).pullRequests.merged;
+    onPostgres = await answersOf(demo, at);
+    // One app per process (its schedules are named): the PostgreSQL demo closes before the SQLite one opens.
+    const { plan } = demo;
+    await demo.close();
+    demo = undefined as unknown as Demo;
+    sqliteDir = mkdtempSync(join(tmpdir(), 'ccm-demo-sqlite-'));
+    // The same plan (same seed, same "now"), built into a SQLite file.
+    const reference = await buildDemo({ dir: sqliteDir, port: 0, now: new Date(plan.now), developers: 7, days: 42, logLevel: 'silent' });
+    try {
+      expect(reference.app.db.engine).toBe('sqlite');
+      expect(reference.plan).toEqual(plan);
+      demo = reference; // asked() reads the plan of `demo`
+      onSqlite = await answersOf(reference, at);
+    } finally {
+      await reference.close();
+      demo = undefined as unknown as Demo;
+    }
+  }, 300_000);
+
+  afterAll(() => {
+    rmSync(sqliteDir, { recursive: true, force: true });
+  });
+
+  it('answers every API route with the same figures on both engines', () => {
+    expect([...onPostgres.keys()]).toEqual([...onSqlite.keys()]);
+    for (const [path, answer] of onPostgres) {
+      expect([path, answer.status]).toEqual([path, 200]);
+      expect([path, answer.body]).toEqual([path, onSqlite.get(path)!.body]);
+    }
+    // Not trivially equal: the answers hold the demo's figures.
+    const summary = onPostgres.values().next().value!.body as any;
+    expect(summary.pull_requests.merged).toBe(expectedMerged);
+    expect((onPostgres.get([...onPostgres.keys()].find((k) => k.startsWith('/outcomes?'))!)!.body as any).reverts.with_claude_code.reverted).toBeGreaterThan(0);
+  });
 });

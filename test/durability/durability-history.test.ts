@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { pruneExpired } from '../../src/db/retention.js';
@@ -14,39 +14,43 @@ import { createTestDb } from '../helpers/test-db.js';
  * would, enriched and processed): each merged PR's durability, computed by hand there.
  */
 
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 beforeAll(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   await deliverDurabilityHistory(t.db);
   await runProcessing(t.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
 }, 60_000);
-afterAll(() => t.cleanup());
+afterAll(async () => {
+  await t.cleanup();
+});
 
-const rowOf = (number: number) => t.db.select().from(pullRequestDurability).where(eq(pullRequestDurability.pullRequestId, 500_000 + number)).get();
-const figures = (number: number) => {
-  const r = rowOf(number)!;
+const rowOf = async (number: number) => (await t.db.select().from(pullRequestDurability).where(eq(pullRequestDurability.pullRequestId, 500_000 + number)).limit(1))[0];
+const figures = async (number: number) => {
+  const r = (await rowOf(number))!;
   return [r.lines, r.surviving14d, r.surviving30d, r.surviving90d, r.deleted21d, r.rewritten21d];
 };
+/** Every PR's durability row, in one order on both engines. */
+const allRows = () => t.db.select().from(pullRequestDurability).orderBy(pullRequestDurability.pullRequestId);
 
 describe('an end-to-end history made with git', () => {
-  it('gives each merged PR the lines that survived 14, 30 and 90 days and those that ended within 21', () => {
+  it('gives each merged PR the lines that survived 14, 30 and 90 days and those that ended within 21', async () => {
     // [lines, 14 d, 30 d, 90 d, ended within 21 d, of which rewritten]
-    expect(figures(1)).toEqual([8, 5, 5, 4, 3, 1]); // 3 ended on day 10 (1 rewritten), 1 on day 50 after the move
-    expect(figures(2)).toEqual([3, 3, 1, 1, 2, 0]); // 2 ended by the direct push on day 20
-    expect(figures(3)).toEqual([1, 1, 1, 1, 0, 0]); // the rewritten loop line lives on as PR #3's
-    expect(figures(4)).toEqual([1, 0, 0, null, 1, 0]); // 60 days old: no 90-day figure yet
-    expect(figures(5)).toEqual([1, 1, 1, null, 0, 0]); // its `return items.length;`
+    expect(await figures(1)).toEqual([8, 5, 5, 4, 3, 1]); // 3 ended on day 10 (1 rewritten), 1 on day 50 after the move
+    expect(await figures(2)).toEqual([3, 3, 1, 1, 2, 0]); // 2 ended by the direct push on day 20
+    expect(await figures(3)).toEqual([1, 1, 1, 1, 0, 0]); // the rewritten loop line lives on as PR #3's
+    expect(await figures(4)).toEqual([1, 0, 0, null, 1, 0]); // 60 days old: no 90-day figure yet
+    expect(await figures(5)).toEqual([1, 1, 1, null, 0, 0]); // its `return items.length;`
     const day = 86_400;
-    expect(rowOf(1)!.endedLives).toEqual([
+    expect((await rowOf(1))!.endedLives).toEqual([
       [10 * day, 3, 1],
       [50 * day, 1, 0],
     ]);
-    expect(rowOf(1)).toMatchObject({ org: 'acme', day: '2026-08-03', asOf: HISTORY_NOW.toISOString() });
+    expect(await rowOf(1)).toMatchObject({ org: 'acme', day: '2026-08-03', asOf: HISTORY_NOW.toISOString() });
   });
 
   it('answers the org’s durability in the API: with vs without Claude Code, bots apart, with sample sizes', async () => {
     const api = metricsApi({ db: t.db, now: () => HISTORY_NOW });
-    const headers = { 'x-api-key': createApiKey(t.db, { org: 'acme' }).key };
+    const headers = { 'x-api-key': (await createApiKey(t.db, { org: 'acme' })).key };
     const range = `start_date=${HISTORY_RANGE.fromDay}&end_date=${HISTORY_RANGE.toDay}`;
     const res = await api.request(`/orgs/acme/durability?${range}`, { headers });
     expect(res.status).toBe(200);
@@ -103,46 +107,42 @@ describe('an end-to-end history made with git', () => {
   });
 
   it('is the same when processed again', async () => {
-    const before = t.db.select().from(pullRequestDurability).all();
+    const before = await allRows();
     await runProcessing(t.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
-    expect(t.db.select().from(pullRequestDurability).all()).toEqual(before);
+    expect(await allRows()).toEqual(before);
   });
 
   it('replays a repository only when its changes changed; otherwise moves the stored endings past the horizons reached', async () => {
-    const replayed = t.db.select().from(pullRequestDurability).all();
+    const replayed = await allRows();
     const step = (now: Date) => updateDurability(t.db, { org: 'acme', now, write: async (w) => w() });
     // A day earlier, PR #3 (merged on day 10) was not 90 days old: no 90-day figure, and nothing replayed.
     // Only its row is written.
     expect(await step(new Date(HISTORY_NOW.getTime() - DAY))).toEqual({ pullRequests: 1, replayed: 0 });
-    expect(figures(3)).toEqual([1, 1, 1, null, 0, 0]);
+    expect(await figures(3)).toEqual([1, 1, 1, null, 0, 0]);
     // Back at day 100, from the stored endings alone: exactly what the replay wrote.
     expect(await step(HISTORY_NOW)).toEqual({ pullRequests: 1, replayed: 0 });
-    expect(t.db.select().from(pullRequestDurability).all()).toEqual(replayed);
+    expect(await allRows()).toEqual(replayed);
   });
 
   it('keeps the fingerprints the 90-day figures need when RETENTION_DAYS is shorter, and final rows stay as they were', async () => {
-    const fingerprintsOf = (number: number) =>
-      (
-        t.db.$client
-          .prepare(
-            `SELECT (SELECT count(*) FROM added_line_fingerprints a JOIN changed_files f ON f.id = a.changed_file_id WHERE f.pull_request_id = ?)
-                  + (SELECT count(*) FROM deleted_line_fingerprints d JOIN changed_files f ON f.id = d.changed_file_id WHERE f.pull_request_id = ?) AS n`,
-          )
-          .get(500_000 + number, 500_000 + number) as { n: number }
-      ).n;
+    const fingerprintsOf = async (number: number) =>
+      (await t.db.get<{ n: number }>(
+        sql`SELECT (SELECT count(*) FROM added_line_fingerprints a JOIN changed_files f ON f.id = a.changed_file_id WHERE f.pull_request_id = ${500_000 + number})
+                 + (SELECT count(*) FROM deleted_line_fingerprints d JOIN changed_files f ON f.id = d.changed_file_id WHERE f.pull_request_id = ${500_000 + number}) AS n`,
+      ))!.n;
     // PR #1 added 8 distinct lines; PR #3 added 1 and deleted 3.
-    expect([fingerprintsOf(1), fingerprintsOf(3)]).toEqual([8, 4]);
+    expect([await fingerprintsOf(1), await fingerprintsOf(3)]).toEqual([8, 4]);
     // RETENTION_DAYS=30 at day 100: everything is younger than the 104 days durability replays.
     await pruneExpired(t.db, { now: HISTORY_NOW, retentionDays: 30 });
-    expect([fingerprintsOf(1), fingerprintsOf(3)]).toEqual([8, 4]);
+    expect([await fingerprintsOf(1), await fingerprintsOf(3)]).toEqual([8, 4]);
     // Five days later the day-0 PRs are past it, the day-10 one is not.
     const later = new Date(HISTORY_NOW.getTime() + 5 * DAY);
     await pruneExpired(t.db, { now: later, retentionDays: 30 });
-    expect([fingerprintsOf(1), fingerprintsOf(3)]).toEqual([0, 4]);
+    expect([await fingerprintsOf(1), await fingerprintsOf(3)]).toEqual([0, 4]);
     // PR #1's figures were final at 90 days; a later run leaves its row as it was.
-    const final = rowOf(1);
+    const final = await rowOf(1);
     await runProcessing(t.db, { org: 'acme', fromDay: later.toISOString().slice(0, 10), toDay: later.toISOString().slice(0, 10), now: () => later });
-    expect(rowOf(1)).toEqual(final);
-    expect(figures(3)).toEqual([1, 1, 1, 1, 0, 0]);
+    expect(await rowOf(1)).toEqual(final);
+    expect(await figures(3)).toEqual([1, 1, 1, 1, 0, 0]);
   });
 });

@@ -10,6 +10,8 @@ import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
 import { allowUnusedNockMocks } from '../helpers/nock-rules.js';
 import { nockInstallationTokenAnyTimes, signIn, tileValues } from '../helpers/web-session.js';
 import { silentLog, testServerConfig } from '../helpers/test-probot.js';
+import { testEngine } from '../helpers/test-db.js';
+import { createTestPostgresDatabase, testPostgresUrl } from '../helpers/test-postgres.js';
 import { deliverDurabilityHistory, HISTORY_NOW, HISTORY_RANGE } from '../helpers/durability-history.js';
 
 /*
@@ -19,19 +21,29 @@ import { deliverDurabilityHistory, HISTORY_NOW, HISTORY_RANGE } from '../helpers
 
 let app: AppServer;
 let dir: string;
+let postgres: { url: string; drop(): Promise<void> } | undefined;
 let apiKey: string;
 const RANGE = `start_date=${HISTORY_RANGE.fromDay}&end_date=${HISTORY_RANGE.toDay}`;
 allowUnusedNockMocks('access_tokens');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-durability-'));
-  app = await startAppServer({ config: testServerConfig(dir, { ...TEST_OAUTH, SEATS: '10' }), log: silentLog, startWorker: false, octokitRetries: false, now: () => HISTORY_NOW });
+  // The suite's engine: a SQLite file in `dir`, or a fresh PostgreSQL database.
+  if (testEngine() === 'postgres') {
+    const clusterUrl = testPostgresUrl();
+    if (!clusterUrl) throw new Error('TEST_ENGINE=postgres needs TEST_POSTGRES_URL (scripts/postgres-cluster.sh start)');
+    postgres = await createTestPostgresDatabase(clusterUrl, { migrated: true });
+  }
+  const database: Record<string, string> = postgres ? { DATABASE_URL: postgres.url } : {};
+  app = await startAppServer({ config: testServerConfig(dir, { ...TEST_OAUTH, SEATS: '10', ...database }), log: silentLog, startWorker: false, octokitRetries: false, now: () => HISTORY_NOW });
+  expect(app.db.engine).toBe(testEngine());
   await deliverDurabilityHistory(app.db);
   await runProcessing(app.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
 }, 60_000);
 afterAll(async () => {
-  await app.close();
+  await app?.close();
+  await postgres?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -79,7 +91,7 @@ describe('the Durability section', () => {
 
   it('shows a team’s durability on the overview with the team chosen, labelled as the team’s: the API’s `team=` figures', async () => {
     // GitHub teams as the member job stores them: web = Dana only, so Lee's PRs are not the team's.
-    replaceOrgPeople(app.db, 'acme', { members: ['dana', 'lee'], teams: [{ id: 1, slug: 'web', name: 'Web', members: ['dana'] }] }, HISTORY_NOW.toISOString());
+    await replaceOrgPeople(app.db, 'acme', { members: ['dana', 'lee'], teams: [{ id: 1, slug: 'web', name: 'Web', members: ['dana'] }] }, HISTORY_NOW.toISOString());
     nockInstallationTokenAnyTimes();
     const cookie = await signIn(app.http, { login: 'oscar', id: 4243 });
     nockOrgMembership('acme', 'oscar', 'admin');

@@ -14,7 +14,7 @@ import { createTestDb } from '../helpers/test-db.js';
  * GitHub teams: platform = Dana and Lee; web = Dana (Dana is in both); Lee is in no team but platform.
  */
 
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let api: ReturnType<typeof metricsApi>;
 let headers: Record<string, string>;
 const RANGE = `start_date=${HISTORY_RANGE.fromDay}&end_date=${HISTORY_RANGE.toDay}`;
@@ -24,14 +24,16 @@ const teams = (web: string[]) => [
 ];
 
 beforeAll(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   await deliverDurabilityHistory(t.db);
   await runProcessing(t.db, { org: 'acme', ...HISTORY_RANGE, now: () => HISTORY_NOW });
-  replaceOrgPeople(t.db, 'acme', { members: ['dana', 'lee'], teams: teams(['dana']) }, '2026-11-01T00:00:00.000Z');
+  await replaceOrgPeople(t.db, 'acme', { members: ['dana', 'lee'], teams: teams(['dana']) }, '2026-11-01T00:00:00.000Z');
   api = metricsApi({ db: t.db, now: () => HISTORY_NOW });
-  headers = { 'x-api-key': createApiKey(t.db, { org: 'acme' }).key };
+  headers = { 'x-api-key': (await createApiKey(t.db, { org: 'acme' })).key };
 }, 60_000);
-afterAll(() => t.cleanup());
+afterAll(async () => {
+  await t.cleanup();
+});
 
 const get = (query: string) => api.request(`/orgs/acme/durability?${RANGE}${query}`, { headers });
 const json = async (query: string) => {
@@ -88,9 +90,9 @@ describe('team= on the durability route', () => {
 
   it('follows a change of the team’s members (the cached report is keyed by it)', async () => {
     expect((await json('&team=web')).pull_requests.without_claude_code.merged).toBe(0);
-    replaceOrgPeople(t.db, 'acme', { members: ['dana', 'lee'], teams: teams(['dana', 'lee']) }, '2026-11-02T00:00:00.000Z');
+    await replaceOrgPeople(t.db, 'acme', { members: ['dana', 'lee'], teams: teams(['dana', 'lee']) }, '2026-11-02T00:00:00.000Z');
     expect((await json('&team=web')).pull_requests.without_claude_code.merged).toBe(3);
-    replaceOrgPeople(t.db, 'acme', { members: ['dana', 'lee'], teams: teams(['dana']) }, '2026-11-03T00:00:00.000Z');
+    await replaceOrgPeople(t.db, 'acme', { members: ['dana', 'lee'], teams: teams(['dana']) }, '2026-11-03T00:00:00.000Z');
     expect((await json('&team=web')).pull_requests.without_claude_code.merged).toBe(0);
   });
 

@@ -18,17 +18,17 @@ const PR43 = { ...PR42_MERGED, id: 430043, number: 43, title: 'Document rate lim
 const OLD = { ...PR42_MERGED, id: 410041, number: 41, mergedAt: '2026-09-01T10:00:00Z', updatedAt: '2026-09-01T10:00:00Z', closedAt: '2026-09-01T10:00:00Z' };
 const CLOSED_UNMERGED = { ...PR42, id: 440044, number: 44, closedAt: '2026-11-20T10:00:00Z', updatedAt: '2026-11-20T10:00:00Z', mergedAt: null, mergeCommitSha: null };
 
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 
 beforeEach(async () => {
   clock = NOW.getTime();
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
   await probot.receive({ id: 'i', name: 'installation', payload: installationPayload('created') } as never);
 });
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 function nockListing() {
@@ -78,7 +78,7 @@ describe('backfill', () => {
       failed: [{ pullRequest: 'acme/widgets#43', error: '404 Not Found' }],
     });
     expect(progress.at(-1)).toEqual({ phase: 'enriching', done: 2, total: 2 });
-    expect(t.db.select({ number: pullRequests.number, enriched: pullRequests.enrichedAt }).from(pullRequests).all().sort((a, b) => a.number - b.number)).toEqual([
+    expect((await t.db.select({ number: pullRequests.number, enriched: pullRequests.enrichedAt }).from(pullRequests)).sort((a, b) => a.number - b.number)).toEqual([
       { number: 42, enriched: expect.any(String) },
       { number: 43, enriched: null },
     ]);
@@ -88,8 +88,8 @@ describe('backfill', () => {
     await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 43 }, [history[2]!], DANA.login);
     const second = await run();
     expect(second).toMatchObject({ merged: 2, alreadyEnriched: 1, enriched: 1, failed: [] });
-    expect(t.db.select().from(pullRequests).where(eq(pullRequests.number, 43)).get()?.enrichedAt).not.toBeNull();
-    expect(t.db.select({ status: jobs.status }).from(jobs).all()).toEqual([{ status: 'done' }, { status: 'done' }]);
+    expect((await t.db.select().from(pullRequests).where(eq(pullRequests.number, 43)).limit(1))[0]?.enrichedAt).not.toBeNull();
+    expect(await t.db.select({ status: jobs.status }).from(jobs)).toEqual([{ status: 'done' }, { status: 'done' }]);
   });
 
   it('gathers the lines the PRs it fetches deleted, for durability', async () => {
@@ -99,12 +99,11 @@ describe('backfill', () => {
     await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [history[1]!], DANA.login);
     await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 43 }, [rewrite], DANA.login);
     expect(await run()).toMatchObject({ merged: 2, enriched: 2, failed: [] });
-    const deleted = t.db
+    const deleted = await t.db
       .select({ number: pullRequests.number, path: changedFiles.path, fingerprint: deletedLineFingerprints.fingerprint })
       .from(deletedLineFingerprints)
       .innerJoin(changedFiles, eq(changedFiles.id, deletedLineFingerprints.changedFileId))
-      .innerJoin(pullRequests, eq(pullRequests.id, changedFiles.pullRequestId))
-      .all();
+      .innerJoin(pullRequests, eq(pullRequests.id, changedFiles.pullRequestId));
     // #43 rewrote config.js's return line; #42 only added lines.
     expect(deleted).toEqual([{ number: 43, path: 'config.js', fingerprint: lineFingerprint(TEST_FINGERPRINT_KEY, effectiveLine('  return { port: env.PORT || 3000 };')!) }]);
   });

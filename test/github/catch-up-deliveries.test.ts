@@ -15,17 +15,17 @@ import { testServerConfig, createTestProbot, silentLog } from '../helpers/test-p
 /* Catch-up after downtime, against GitHub's REST API mocked at the HTTP edge. */
 
 const NOW = new Date('2026-11-21T12:00:00Z');
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 let nextId = 1000;
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 /** One attempt as GitHub lists it, `hoursAgo` before NOW. */
@@ -55,7 +55,7 @@ describe('catchUpDeliveries', () => {
     const failedPr = attempt('guid-failed', 30, 'failed');
     const unreachablePush = attempt('guid-unreachable', 20, 'unreachable', { event: 'push', action: null });
     const appliedMeanwhile = attempt('guid-applied', 10, 'failed');
-    applyDeliveryOnce(t.db, { id: 'guid-applied', event: 'pull_request', action: 'closed', installationId: 4242 }, NOW.toISOString(), () => {});
+    await applyDeliveryOnce(t.db, { id: 'guid-applied', event: 'pull_request', action: 'closed', installationId: 4242 }, NOW.toISOString(), () => {});
     const retriedOk = [attempt('guid-retried', 5, 'ok', { redelivery: true }), attempt('guid-retried', 6, 'failed')];
     // Two failed attempts of one delivery: the latest is redelivered, once.
     const twiceFailed = [attempt('guid-twice', 2, 'failed', { redelivery: true }), attempt('guid-twice', 4, 'failed')];
@@ -75,7 +75,7 @@ describe('catchUpDeliveries', () => {
 
     expect(redeliveries.asked).toEqual([failedPr.id, unreachablePush.id, twiceFailed[0]!.id]);
     expect(result).toEqual({ listed: 10, failed: 4, known: 1, requested: 3 });
-    expect(t.db.select().from(webhookRedeliveryRequests).all().map((r) => [r.guid, r.deliveryId, r.event])).toEqual([
+    expect((await t.db.select().from(webhookRedeliveryRequests)).map((r) => [r.guid, r.deliveryId, r.event])).toEqual([
       ['guid-failed', failedPr.id, 'pull_request'],
       ['guid-unreachable', unreachablePush.id, 'push'],
       ['guid-twice', twiceFailed[0]!.id, 'pull_request'],
@@ -106,7 +106,7 @@ describe('catchUpDeliveries', () => {
     nock('https://api.github.com').post(`/app/hook/deliveries/${gone.id}/attempts`).reply(422, { message: 'Validation Failed' });
     nock('https://api.github.com').post(`/app/hook/deliveries/${fine.id}/attempts`).reply(202, {});
     expect(await pass()).toMatchObject({ failed: 2, requested: 1 });
-    expect(t.db.select().from(webhookRedeliveryRequests).all().map((r) => r.guid)).toEqual(['guid-fine']);
+    expect((await t.db.select().from(webhookRedeliveryRequests)).map((r) => r.guid)).toEqual(['guid-fine']);
   });
 });
 

@@ -31,7 +31,7 @@ const CART = [
   '',
 ].join('\n');
 const NOW = new Date('2026-11-21T21:10:05Z');
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 let git: GitHistory;
 let deliveries = 0;
@@ -47,18 +47,17 @@ const worker = () =>
     handlers: githubJobHandlers({ db: t.db, octokitFor: (id) => probot.auth(id), fingerprintKey: TEST_FINGERPRINT_KEY, log: silentLog, now: () => NOW }),
   });
 
-function deletedOf(where: ReturnType<typeof eq>) {
-  return t.db
+async function deletedOf(where: ReturnType<typeof eq>) {
+  const rows = await t.db
     .select({ path: changedFiles.path, previousPath: changedFiles.previousPath, fingerprint: deletedLineFingerprints.fingerprint, occurrences: deletedLineFingerprints.occurrences })
     .from(deletedLineFingerprints)
     .innerJoin(changedFiles, eq(changedFiles.id, deletedLineFingerprints.changedFileId))
-    .where(where)
-    .all()
-    .sort((a, b) => a.fingerprint - b.fingerprint);
+    .where(where);
+  return rows.sort((a, b) => a.fingerprint - b.fingerprint);
 }
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
   git = new GitHistory();
   git.commit({
@@ -67,8 +66,8 @@ beforeEach(async () => {
     write: { 'src/cart.js': CART },
   });
 });
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
   git.cleanup();
 });
 
@@ -87,13 +86,13 @@ describe('deleted lines', () => {
     await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [change], DANA.login);
     expect(await worker().runDueJobs()).toBe(1);
 
-    expect(deletedOf(eq(changedFiles.pullRequestId, PR42.id))).toEqual([
+    expect(await deletedOf(eq(changedFiles.pullRequestId, PR42.id))).toEqual([
       { path: 'src/shop/cart.js', previousPath: 'src/cart.js', fingerprint: fp('  for (const item of items) sum += item.price;'), occurrences: 1 },
     ]);
     // The PR's own commit keeps its added lines (for commit evidence), not its deletions.
-    const commitId = t.db.select({ id: commits.id }).from(commits).where(eq(commits.sha, change.sha)).get()!.id;
-    expect(t.db.select().from(changedFiles).where(eq(changedFiles.commitId, commitId)).all()).toHaveLength(1);
-    expect(deletedOf(eq(changedFiles.commitId, commitId))).toEqual([]);
+    const commitId = (await t.db.select({ id: commits.id }).from(commits).where(eq(commits.sha, change.sha)).limit(1))[0]!.id;
+    expect(await t.db.select().from(changedFiles).where(eq(changedFiles.commitId, commitId))).toHaveLength(1);
+    expect(await deletedOf(eq(changedFiles.commitId, commitId))).toEqual([]);
   });
 
   it('of a commit pushed straight to the default branch, including a whole file removed', async () => {
@@ -108,7 +107,7 @@ describe('deleted lines', () => {
     nockCommit({ owner: 'acme', repo: 'widgets', sha: push.sha }, restCommitWithFilesOf(push, DANA.login));
     expect(await worker().runDueJobs()).toBe(1);
 
-    const commitId = t.db.select({ id: commits.id }).from(commits).where(eq(commits.sha, push.sha)).get()!.id;
+    const commitId = (await t.db.select({ id: commits.id }).from(commits).where(eq(commits.sha, push.sha)).limit(1))[0]!.id;
     // Every line goes; `}` and blank lines are not effective lines.
     const expected = [
       'export function total(items) {',
@@ -118,6 +117,6 @@ describe('deleted lines', () => {
       'export function isEmpty(items) {',
       '  return items.length === 0;',
     ].map((line) => ({ path: 'src/cart.js', previousPath: null, fingerprint: fp(line), occurrences: 1 }));
-    expect(deletedOf(eq(changedFiles.commitId, commitId))).toEqual(expected.sort((a, b) => a.fingerprint - b.fingerprint));
+    expect(await deletedOf(eq(changedFiles.commitId, commitId))).toEqual(expected.sort((a, b) => a.fingerprint - b.fingerprint));
   });
 });

@@ -11,7 +11,7 @@ import { JobWorker, STORE_BUSY_RETRY_MS } from '../../src/jobs/job-worker.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
 import { nockInstallationToken, nockMergedPullRequest } from '../helpers/nock-github.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { createTestDb, testEngine } from '../helpers/test-db.js';
 import { createTestProbot, silentLog, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
 /*
@@ -25,24 +25,27 @@ const claudeCommit = history[1]!;
 const NOW = new Date('2026-11-21T21:10:05Z');
 const RUN_AT = NOW.getTime() + 10 * 60_000;
 
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
-let holder: Database.Database;
+/** A second SQLite connection to the same file (another process); none on PostgreSQL, which has no database-wide write lock. */
+let holder: Database.Database | undefined;
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
-  holder = new Database(t.path);
+  holder = testEngine() === 'sqlite' ? new Database(t.path) : undefined;
 });
 
-afterEach(() => {
-  if (holder.inTransaction) holder.exec('ROLLBACK');
-  holder.close();
-  t.cleanup();
+afterEach(async () => {
+  if (holder?.inTransaction) holder.exec('ROLLBACK');
+  holder?.close();
+  await t.cleanup();
 });
 
 describe('a job storing its result while another connection holds the write lock', () => {
-  it('waits for the lock and enriches the pull request on its first attempt', async () => {
+  // SQLite only: PostgreSQL has no write lock held by a whole connection; its writers lock rows.
+  it.skipIf(testEngine() === 'postgres')('waits for the lock and enriches the pull request on its first attempt', async () => {
+    const other = holder!;
     await probot.receive({ id: 'd-installation', name: 'installation', payload: installationPayload('created') } as never);
     await probot.receive({ id: 'd-opened', name: 'pull_request', payload: pullRequestPayload('opened', PR42) } as never);
     await probot.receive({ id: 'd-push', name: 'push', payload: pushPayload('feature/rate-limit', [claudeCommit], { distinct: true }) } as never);
@@ -62,12 +65,12 @@ describe('a job storing its result while another connection holds the write lock
       handlers: githubJobHandlers({
         db: t.db,
         octokitFor: async (id) => {
-          holder.exec('BEGIN IMMEDIATE');
+          other.exec('BEGIN IMMEDIATE');
           const taken = performance.now();
           const release = setInterval(() => {
             if (!nock.isDone() || performance.now() - taken < 300) return;
             clearInterval(release);
-            holder.exec('COMMIT');
+            other.exec('COMMIT');
             heldMs = performance.now() - taken;
           }, 20);
           return probot.auth(id);
@@ -80,12 +83,12 @@ describe('a job storing its result while another connection holds the write lock
     expect(await worker.runDueJobs()).toBe(1);
 
     expect(heldMs).toBeGreaterThanOrEqual(300);
-    expect(t.db.select().from(jobs).get()).toMatchObject({ kind: 'enrich-pull-request', status: 'done', attempts: 1, lastError: null });
-    expect(t.db.select().from(pullRequests).where(eq(pullRequests.id, PR42.id)).get()?.enrichedAt).toBe(NOW.toISOString());
+    expect((await t.db.select().from(jobs).limit(1))[0]).toMatchObject({ kind: 'enrich-pull-request', status: 'done', attempts: 1, lastError: null });
+    expect((await t.db.select().from(pullRequests).where(eq(pullRequests.id, PR42.id)).limit(1))[0]?.enrichedAt).toBe(NOW.toISOString());
   });
 
   it('is postponed without using an attempt when the store stays busy past the wait, however often', async () => {
-    t.db.transaction((tx) => enqueueJob(tx, { kind: 'org-member-count', payload: { installationId: 1, org: 'busy' }, maxAttempts: 3 }, RUN_AT));
+    await t.db.transaction((tx) => enqueueJob(tx, { kind: 'org-member-count', payload: { installationId: 1, org: 'busy' }, maxAttempts: 3 }, RUN_AT));
     let runs = 0;
     let now = RUN_AT;
     const worker = new JobWorker({
@@ -104,7 +107,7 @@ describe('a job storing its result while another connection holds the write lock
 
     for (let i = 1; i <= 5; i++) {
       expect(await worker.runDueJobs()).toBe(1);
-      const job = t.db.select().from(jobs).get();
+      const [job] = await t.db.select().from(jobs).limit(1);
       expect(job).toMatchObject({ status: 'pending', attempts: 0, runAfter: now + STORE_BUSY_RETRY_MS });
       expect(job?.lastError).toContain('busy with another writer');
       // Not due again before its delay.
@@ -113,7 +116,7 @@ describe('a job storing its result while another connection holds the write lock
     }
     // Five busy runs later (more than maxAttempts), the job still runs and is done on its first counted attempt.
     expect(await worker.runDueJobs()).toBe(1);
-    expect(t.db.select().from(jobs).get()).toMatchObject({ status: 'done', attempts: 1, lastError: null });
+    expect((await t.db.select().from(jobs).limit(1))[0]).toMatchObject({ status: 'done', attempts: 1, lastError: null });
     expect(runs).toBe(6);
   });
 });

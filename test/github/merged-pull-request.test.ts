@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { effectiveLine } from '../../src/attribution/effective-lines.js';
@@ -32,7 +32,7 @@ const readmeCommit = history[2]!;
 const repoRef = { owner: 'acme', repo: 'widgets', number: 42 };
 
 const NOW = new Date('2026-11-21T21:10:05Z');
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 let deliveries = 0;
 
@@ -57,12 +57,12 @@ const receive = (name: string, payload: object, id = `delivery-${++deliveries}`)
   probot.receive({ id, name, payload } as never);
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 async function deliverMergedPr42() {
@@ -73,10 +73,10 @@ async function deliverMergedPr42() {
 }
 
 describe('a merged pull request delivered as webhooks', () => {
-  it('ends up in SQLite with its commits, trailer and added-line fingerprints', async () => {
+  it('ends up in the store with its commits, trailer and added-line fingerprints', async () => {
     await deliverMergedPr42();
 
-    const pr = t.db.select().from(pullRequests).where(eq(pullRequests.id, PR42.id)).get();
+    const [pr] = await t.db.select().from(pullRequests).where(eq(pullRequests.id, PR42.id)).limit(1);
     expect(pr).toMatchObject({
       number: 42,
       authorLogin: 'dana',
@@ -90,17 +90,17 @@ describe('a merged pull request delivered as webhooks', () => {
     expect(pr?.body).toContain('Generated with [Claude Code]');
 
     // The merge answered at once; the GitHub fetch waits in the durable queue.
-    const [job] = t.db.select().from(jobs).all();
+    const [job] = await t.db.select().from(jobs);
     expect(job).toMatchObject({ kind: 'enrich-pull-request', status: 'pending', attempts: 0 });
 
     nockInstallationToken(INSTALLATION_ID);
     await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await worker().runDueJobs()).toBe(1);
 
-    expect(t.db.select().from(jobs).get()).toMatchObject({ status: 'done', attempts: 1, lastError: null });
-    expect(t.db.select().from(pullRequests).get()?.enrichedAt).toBe(NOW.toISOString());
+    expect((await t.db.select().from(jobs).limit(1))[0]).toMatchObject({ status: 'done', attempts: 1, lastError: null });
+    expect((await t.db.select().from(pullRequests).limit(1))[0]?.enrichedAt).toBe(NOW.toISOString());
 
-    const storedCommit = t.db.select().from(commits).where(eq(commits.sha, claudeCommit.sha)).get();
+    const [storedCommit] = await t.db.select().from(commits).where(eq(commits.sha, claudeCommit.sha)).limit(1);
     expect(storedCommit).toMatchObject({
       authorName: 'Dana Developer',
       authorEmail: 'dana@acme.example',
@@ -109,17 +109,17 @@ describe('a merged pull request delivered as webhooks', () => {
       pushedToDefaultBranch: false,
       authoredAt: '2026-11-21T20:33:46.000Z',
     });
-    expect(t.db.select().from(pullRequestCommits).all()).toEqual([{ pullRequestId: PR42.id, commitId: storedCommit!.id }]);
+    expect(await t.db.select().from(pullRequestCommits)).toEqual([{ pullRequestId: PR42.id, commitId: storedCommit!.id }]);
     // The commit's own diff too, for counting a Claude Code commit line by line.
     expect(storedCommit).toMatchObject({ additions: 29, deletions: 0 });
     expect(
-      t.db.select().from(changedFiles).where(eq(changedFiles.commitId, storedCommit!.id)).all().map((f) => [f.path, f.effectiveLines]),
+      (await t.db.select().from(changedFiles).where(eq(changedFiles.commitId, storedCommit!.id))).map((f) => [f.path, f.effectiveLines]),
     ).toEqual([
       ['src/rate-limiter.ts', 17],
       ['src/server.ts', 5],
     ]);
 
-    const files = t.db.select().from(changedFiles).where(eq(changedFiles.pullRequestId, PR42.id)).all();
+    const files = await t.db.select().from(changedFiles).where(eq(changedFiles.pullRequestId, PR42.id));
     // Counted by hand from the recorded patch: rate-limiter.ts adds 23 lines, of which blank lines,
     // `) {`, and four lone `}` do not count (17 left); server.ts adds 6, of which one `}` does not count.
     expect(files.map((f) => [f.path, f.status, f.additions, f.effectiveLines, f.excludedReason])).toEqual([
@@ -128,7 +128,7 @@ describe('a merged pull request delivered as webhooks', () => {
     ]);
 
     const serverFile = files.find((f) => f.path === 'src/server.ts')!;
-    const fps = t.db.select().from(addedLineFingerprints).where(eq(addedLineFingerprints.changedFileId, serverFile.id)).all();
+    const fps = await t.db.select().from(addedLineFingerprints).where(eq(addedLineFingerprints.changedFileId, serverFile.id));
     const expected = [
       "import { TokenBucket } from './rate-limiter.js';",
       '  const bucket = new TokenBucket(100, 50);',
@@ -140,18 +140,18 @@ describe('a merged pull request delivered as webhooks', () => {
     expect(fps.every((f) => f.occurrences === 1)).toBe(true);
 
     // Never the code: no stored text contains a line of it.
-    const dump = JSON.stringify(t.db.$client.prepare('SELECT * FROM changed_files').all());
+    const dump = JSON.stringify(await t.db.all(sql`SELECT * FROM changed_files`));
     expect(dump).not.toContain('TokenBucket');
   });
 
   it('counts a redelivered webhook once', async () => {
     await deliverMergedPr42();
-    const before = JSON.stringify([t.db.select().from(pullRequests).all(), t.db.select().from(jobs).all()]);
+    const before = JSON.stringify([await t.db.select().from(pullRequests), await t.db.select().from(jobs)]);
     await receive('pull_request', pullRequestPayload('closed', PR42_MERGED), 'd-closed');
     // Whatever a redelivery carries, a delivery id already applied is not applied again.
     await receive('pull_request', pullRequestPayload('edited', { ...PR42_MERGED, title: 'changed', updatedAt: '2026-11-21T22:00:00Z' }), 'd-opened');
-    expect(JSON.stringify([t.db.select().from(pullRequests).all(), t.db.select().from(jobs).all()])).toBe(before);
-    expect(t.db.select().from(webhookDeliveries).all()).toHaveLength(4);
+    expect(JSON.stringify([await t.db.select().from(pullRequests), await t.db.select().from(jobs)])).toBe(before);
+    expect(await t.db.select().from(webhookDeliveries)).toHaveLength(4);
   });
 
   it('ends in the same state when events arrive out of order', async () => {
@@ -165,15 +165,15 @@ describe('a merged pull request delivered as webhooks', () => {
       ['pull_request', pullRequestPayload('opened', PR42)],
     ];
     for (const [name, payload] of events) await receive(name, payload);
-    const shuffled = t.db.select().from(pullRequests).get();
+    const [shuffled] = await t.db.select().from(pullRequests).limit(1);
 
-    const inOrder = createTestDb();
+    const inOrder = await createTestDb();
     const inOrderProbot = await createTestProbot(inOrder.db, () => NOW);
     for (const [name, payload] of [events[4]!, events[2]!, events[3]!, events[1]!, events[0]!]) {
       await inOrderProbot.receive({ id: `in-order-${++deliveries}`, name, payload } as never);
     }
-    const ordered = inOrder.db.select().from(pullRequests).get();
-    inOrder.cleanup();
+    const [ordered] = await inOrder.db.select().from(pullRequests).limit(1);
+    await inOrder.cleanup();
 
     expect(shuffled).toEqual(ordered);
     expect(shuffled).toMatchObject({
@@ -191,9 +191,9 @@ describe('commits pushed straight to the default branch', () => {
     await receive('installation', installationPayload('created'));
     await receive('push', pushPayload('main', [readmeCommit], { distinct: true, pushedAt: 1795300000 }));
 
-    const row = t.db.select().from(commits).where(eq(commits.sha, readmeCommit.sha)).get();
+    const [row] = await t.db.select().from(commits).where(eq(commits.sha, readmeCommit.sha)).limit(1);
     expect(row).toMatchObject({ pushedToDefaultBranch: true, pushedAt: new Date(1795300000 * 1000).toISOString(), claudeCodeTrailer: false });
-    const job = t.db.select().from(jobs).get();
+    const [job] = await t.db.select().from(jobs).limit(1);
     expect(job).toMatchObject({ kind: 'enrich-commit', status: 'pending', runAfter: NOW.getTime() + 5 * 60_000 });
 
     // Not yet due a minute after the push.
@@ -203,9 +203,9 @@ describe('commits pushed straight to the default branch', () => {
     nockCommit({ owner: 'acme', repo: 'widgets', sha: readmeCommit.sha }, restCommitWithFilesOf(readmeCommit, DANA.login));
     expect(await worker().runDueJobs()).toBe(1);
 
-    const files = t.db.select().from(changedFiles).where(eq(changedFiles.commitId, row!.id)).all();
+    const files = await t.db.select().from(changedFiles).where(eq(changedFiles.commitId, row!.id));
     expect(files.map((f) => [f.path, f.additions, f.effectiveLines])).toEqual([['README.md', 2, 1]]);
-    expect(t.db.select().from(commits).where(eq(commits.id, row!.id)).get()).toMatchObject({ additions: 2, deletions: 0 });
+    expect((await t.db.select().from(commits).where(eq(commits.id, row!.id)).limit(1))[0]).toMatchObject({ additions: 2, deletions: 0 });
   });
 
   it('are not fetched when they turn out to be a pull request’s merge commit', async () => {
@@ -217,13 +217,13 @@ describe('commits pushed straight to the default branch', () => {
     nockInstallationToken(INSTALLATION_ID);
     await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await worker().runDueJobs()).toBe(2);
-    expect(t.db.select({ kind: jobs.kind, status: jobs.status }).from(jobs).all()).toEqual([
+    expect(await t.db.select({ kind: jobs.kind, status: jobs.status }).from(jobs).orderBy(jobs.id)).toEqual([
       { kind: 'enrich-commit', status: 'done' },
       { kind: 'enrich-pull-request', status: 'done' },
     ]);
     // The merge commit itself was not fetched: its lines count with the PR.
-    const mergeRow = t.db.select().from(commits).where(eq(commits.sha, PR42_MERGED.mergeCommitSha!)).get()!;
-    expect(t.db.select().from(changedFiles).where(eq(changedFiles.commitId, mergeRow.id)).all()).toEqual([]);
+    const mergeRow = (await t.db.select().from(commits).where(eq(commits.sha, PR42_MERGED.mergeCommitSha!)).limit(1))[0]!;
+    expect(await t.db.select().from(changedFiles).where(eq(changedFiles.commitId, mergeRow.id))).toEqual([]);
     expect(mergeRow.enrichedAt).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import nock from 'nock';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,18 +21,18 @@ import { silentLog, TEST_FINGERPRINT_KEY, testCredentials } from '../helpers/tes
  */
 
 const T0 = Date.parse('2026-11-21T21:10:05Z');
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 let deliveries = 0;
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = createProbot({ credentials: testCredentials(), baseUrl: GITHUB_API, log: silentLog, octokitRetries: false });
   await probot.load(githubApp({ db: t.db, now: () => new Date(T0), countMembers: true }));
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 const receive = (name: string, payload: object) => probot.receive({ id: `d-${++deliveries}`, name, payload } as never);
@@ -64,23 +65,23 @@ describe('the member job', () => {
     expect(await worker().runDueJobs()).toBe(1);
     expect(nock.pendingMocks()).toEqual([]);
 
-    expect(orgMemberLogins(t.db, 'acme')).toHaveLength(152);
-    expect(orgMemberLogins(t.db, 'acme')!.slice(0, 2)).toEqual(['Dana', 'dev-001']);
-    const teams = orgGitHubTeams(t.db, 'acme');
+    expect(await orgMemberLogins(t.db, 'acme')).toHaveLength(152);
+    expect((await orgMemberLogins(t.db, 'acme'))!.slice(0, 2)).toEqual(['Dana', 'dev-001']);
+    const teams = await orgGitHubTeams(t.db, 'acme');
     expect(teams.map((x) => [x.slug, x.name, x.members.length])).toEqual([
       ['platform', 'Platform', 151],
       ['web', 'Web', 2],
     ]);
-    expect(getOrgSettings(t.db, 'acme')).toMatchObject({ memberCount: 152, memberCountAt: new Date(T0).toISOString() });
+    expect(await getOrgSettings(t.db, 'acme')).toMatchObject({ memberCount: 152, memberCountAt: new Date(T0).toISOString() });
 
     // The next day's run: sam left the org and web was deleted.
-    t.db.$client.prepare("UPDATE org_settings SET member_count_at = '2026-11-20T00:00:00.000Z'").run();
+    await t.db.run(sql`UPDATE org_settings SET member_count_at = '2026-11-20T00:00:00.000Z'`);
     const { enqueueStaleMemberCounts } = await import('../../src/github/org-member-count.js');
-    enqueueStaleMemberCounts(t.db, new Date(T0));
+    await enqueueStaleMemberCounts(t.db, new Date(T0));
     nockOrgMembers('acme', 0, GITHUB_API, { logins: ['Dana'], teams: [{ id: 11, slug: 'platform', name: 'Platform', members: ['Dana'] }] });
     await worker().runDueJobs();
-    expect(orgMemberLogins(t.db, 'acme')).toEqual(['Dana']);
-    expect(orgGitHubTeams(t.db, 'acme')).toEqual([{ id: 11, slug: 'platform', name: 'Platform', members: ['Dana'] }]);
+    expect(await orgMemberLogins(t.db, 'acme')).toEqual(['Dana']);
+    expect(await orgGitHubTeams(t.db, 'acme')).toEqual([{ id: 11, slug: 'platform', name: 'Platform', members: ['Dana'] }]);
   });
 
   it('a GitHub failure while reading teams keeps the previous lists whole (nothing is written halfway)', async () => {
@@ -89,8 +90,8 @@ describe('the member job', () => {
     nock(GITHUB_API).get('/orgs/acme/members').query(true).reply(200, [{ login: 'dana', id: 1, type: 'User' }]);
     nock(GITHUB_API).get('/orgs/acme/teams').query(true).reply(502, { message: 'Server Error' });
     await worker().runDueJobs();
-    expect(orgMemberLogins(t.db, 'acme')).toBeNull(); // never listed: unknown, not empty
-    expect(getOrgSettings(t.db, 'acme').memberCount).toBeNull();
+    expect(await orgMemberLogins(t.db, 'acme')).toBeNull(); // never listed: unknown, not empty
+    expect((await getOrgSettings(t.db, 'acme')).memberCount).toBeNull();
   });
 
   it('reads at most the capped number of teams and members per team', async () => {
@@ -119,26 +120,26 @@ describe('webhooks keep members and teams current (@octokit/webhooks-examples)',
   const org = 'octocoders'; // the examples' organization, stored lowercase
 
   it('organization.member_added / member_removed add and remove a member (and take a leaver out of every team)', async () => {
-    t.db.$client.prepare("INSERT INTO org_settings (org, updated_at, members_listed_at) VALUES ('octocoders', 'x', 'x')").run();
+    await t.db.run(sql`INSERT INTO org_settings (org, updated_at, members_listed_at) VALUES ('octocoders', 'x', 'x')`);
     const added = webhookExamples('organization', 'member_added')[0]!;
     await receive('organization', added);
-    expect(orgMemberLogins(t.db, org)).toEqual(['hacktocat']);
+    expect(await orgMemberLogins(t.db, org)).toEqual(['hacktocat']);
 
     const joined = webhookExamples('membership', 'added')[0]!;
     await receive('membership', { ...joined, member: { ...joined.member, login: 'hacktocat' } });
-    expect(orgGitHubTeams(t.db, org)).toEqual([{ id: 3253328, slug: 'github', name: 'github', members: ['hacktocat'] }]);
+    expect(await orgGitHubTeams(t.db, org)).toEqual([{ id: 3253328, slug: 'github', name: 'github', members: ['hacktocat'] }]);
 
     await receive('organization', { ...added, action: 'member_removed' });
-    expect(orgMemberLogins(t.db, org)).toEqual([]);
-    expect(orgGitHubTeams(t.db, org)[0]!.members).toEqual([]);
+    expect(await orgMemberLogins(t.db, org)).toEqual([]);
+    expect((await orgGitHubTeams(t.db, org))[0]!.members).toEqual([]);
   });
 
   it('membership.added stores an unknown team from the payload; removed takes the member out, even of a deleted team (no slug)', async () => {
     for (const payload of webhookExamples('membership', 'added')) await receive('membership', payload);
-    expect(orgGitHubTeams(t.db, org)).toEqual([{ id: 3253328, slug: 'github', name: 'github', members: ['Codertocat'] }]);
+    expect(await orgGitHubTeams(t.db, org)).toEqual([{ id: 3253328, slug: 'github', name: 'github', members: ['Codertocat'] }]);
     const withoutSlug = webhookExamples('membership', 'removed').find((p) => p.team.slug === undefined)!;
     await receive('membership', withoutSlug);
-    expect(orgGitHubTeams(t.db, org)[0]!.members).toEqual([]);
+    expect((await orgGitHubTeams(t.db, org))[0]!.members).toEqual([]);
   });
 
   it('team.created stores a team, edited renames it (same id, new slug, members kept), deleted removes it', async () => {
@@ -146,10 +147,10 @@ describe('webhooks keep members and teams current (@octokit/webhooks-examples)',
     await receive('membership', webhookExamples('membership', 'added')[0]!);
     const edited = webhookExamples('team', 'edited')[0]!;
     await receive('team', { ...edited, team: { ...edited.team, name: 'GitHub Core', slug: 'github-core' }, changes: { name: { from: 'github' } } });
-    expect(orgGitHubTeams(t.db, org)).toEqual([{ id: 3253328, slug: 'github-core', name: 'GitHub Core', members: ['Codertocat'] }]);
+    expect(await orgGitHubTeams(t.db, org)).toEqual([{ id: 3253328, slug: 'github-core', name: 'GitHub Core', members: ['Codertocat'] }]);
     await receive('team', webhookExamples('team', 'deleted')[0]!);
-    expect(orgGitHubTeams(t.db, org)).toEqual([]);
-    expect(t.db.$client.prepare('SELECT count(*) AS n FROM github_team_members').get()).toEqual({ n: 0 });
+    expect(await orgGitHubTeams(t.db, org)).toEqual([]);
+    expect(await t.db.get(sql`SELECT count(*) AS n FROM github_team_members`)).toEqual({ n: 0 });
   });
 
   it('the payload checks refuse a malformed slug, a team without one, a member without a login; they pass every example', () => {

@@ -10,17 +10,17 @@ import { webhookExamples } from '../helpers/github-payloads.js';
  * Every event and action the app handles, driven with the real payloads of @octokit/webhooks-examples.
  */
 
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 let deliveries = 0;
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => new Date('2026-11-21T12:00:00Z'));
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 const receive = (name: string, payload: Record<string, any>) =>
@@ -30,7 +30,7 @@ describe('installation examples', () => {
   it.each(['created', 'deleted', 'suspend', 'unsuspend'])('installation.%s sets the installation status', async (action) => {
     for (const payload of webhookExamples('installation', action)) {
       await receive('installation', payload);
-      const row = t.db.select().from(installations).where(eq(installations.id, payload.installation.id)).get();
+      const [row] = await t.db.select().from(installations).where(eq(installations.id, payload.installation.id)).limit(1);
       const expected = action === 'deleted' ? 'deleted' : action === 'suspend' ? 'suspended' : 'active';
       expect(row).toMatchObject({ accountLogin: payload.installation.account.login, status: expected });
     }
@@ -39,7 +39,7 @@ describe('installation examples', () => {
   it('installation.created covers the listed repositories', async () => {
     const payload = webhookExamples('installation', 'created').find((p) => (p.repositories ?? []).length > 0)!;
     await receive('installation', payload);
-    const rows = t.db.select().from(repositories).all();
+    const rows = await t.db.select().from(repositories);
     expect(rows.map((r) => r.fullName).sort()).toEqual(payload.repositories.map((r: any) => r.full_name).sort());
     expect(rows.every((r) => r.covered && r.installationId === payload.installation.id)).toBe(true);
   });
@@ -50,14 +50,14 @@ describe('installation_repositories examples', () => {
     for (const payload of webhookExamples('installation_repositories', 'added')) {
       await receive('installation_repositories', payload);
       for (const repo of payload.repositories_added) {
-        const row = t.db.select().from(repositories).where(eq(repositories.id, repo.id)).get();
+        const [row] = await t.db.select().from(repositories).where(eq(repositories.id, repo.id)).limit(1);
         expect(row).toMatchObject({ fullName: repo.full_name, covered: true, installationId: payload.installation.id });
       }
     }
     for (const payload of webhookExamples('installation_repositories', 'removed')) {
       await receive('installation_repositories', payload);
       for (const repo of payload.repositories_removed) {
-        const row = t.db.select().from(repositories).where(eq(repositories.id, repo.id)).get();
+        const [row] = await t.db.select().from(repositories).where(eq(repositories.id, repo.id)).limit(1);
         expect(row?.covered).toBe(false);
       }
     }
@@ -76,7 +76,7 @@ describe('pull_request examples', () => {
         // A merged example would start an enrichment job; the examples are all unmerged.
         expect(pr.merged ?? false).toBe(false);
         await receive('pull_request', payload);
-        const row = t.db.select().from(pullRequests).where(eq(pullRequests.id, pr.id)).get();
+        const [row] = await t.db.select().from(pullRequests).where(eq(pullRequests.id, pr.id)).limit(1);
         expect(row).toMatchObject({
           number: pr.number,
           repositoryId: payload.repository.id,
@@ -103,21 +103,21 @@ describe('pull_request_review examples', () => {
     const payloads = webhookExamples('pull_request_review', 'submitted');
     for (const payload of payloads) await receive('pull_request_review', payload);
     for (const payload of payloads) {
-      const review = t.db.select().from(pullRequestReviews).where(eq(pullRequestReviews.id, payload.review.id)).get();
+      const [review] = await t.db.select().from(pullRequestReviews).where(eq(pullRequestReviews.id, payload.review.id)).limit(1);
       expect(review).toMatchObject({ pullRequestId: payload.pull_request.id, state: payload.review.state });
     }
     const byPr = new Map<number, string[]>();
     for (const p of payloads) byPr.set(p.pull_request.id, [...(byPr.get(p.pull_request.id) ?? []), new Date(p.review.submitted_at).toISOString()]);
     for (const [prId, times] of byPr) {
-      const pr = t.db.select().from(pullRequests).where(eq(pullRequests.id, prId)).get();
+      const [pr] = await t.db.select().from(pullRequests).where(eq(pullRequests.id, prId)).limit(1);
       expect(pr?.firstReviewedAt).toBe(times.sort()[0]);
     }
   });
 
   it('dismissed reviews are not handled', async () => {
     await receive('pull_request_review', webhookExamples('pull_request_review', 'dismissed')[0]!);
-    expect(t.db.select().from(pullRequestReviews).all()).toEqual([]);
-    expect(t.db.select().from(webhookDeliveries).all()).toEqual([]);
+    expect(await t.db.select().from(pullRequestReviews)).toEqual([]);
+    expect(await t.db.select().from(webhookDeliveries)).toEqual([]);
   });
 });
 
@@ -134,7 +134,7 @@ describe('push examples', () => {
     const branchCommits = payloads.filter((p) => p.ref.startsWith('refs/heads/')).flatMap((p) => p.commits);
     expect(branchCommits.length).toBeGreaterThan(0);
     for (const c of branchCommits) {
-      const row = t.db.select().from(commits).where(eq(commits.sha, c.id)).get();
+      const [row] = await t.db.select().from(commits).where(eq(commits.sha, c.id)).limit(1);
       expect(row).toMatchObject({
         message: c.message,
         authorName: c.author.name,
@@ -145,6 +145,6 @@ describe('push examples', () => {
         pushedToDefaultBranch: true,
       });
     }
-    expect(t.db.select().from(commits).all()).toHaveLength(new Set(branchCommits.map((c) => c.id)).size);
+    expect(await t.db.select().from(commits)).toHaveLength(new Set(branchCommits.map((c) => c.id)).size);
   });
 });

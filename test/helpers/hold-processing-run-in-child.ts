@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
-/** Starts a processing run on the database at `path` in a child process that holds it until killed. */
-export function holdProcessingRunInChild(path: string): Promise<{ child: ChildProcess; runId: number }> {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/hold-processing-run.ts', path], {
+/** Starts a processing run on the database at `url` (a SQLite path or a PostgreSQL URL) in a child process that holds it until killed. */
+export function holdProcessingRunInChild(url: string): Promise<{ child: ChildProcess; runId: number }> {
+  const c = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/hold-processing-run.ts', url], {
     cwd: resolve(import.meta.dirname, '../..'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import {
   linkPullRequestCommits,
@@ -34,11 +35,11 @@ export const WIDGETS_REPO = { id: 7001, owner: 'acme', name: 'widgets' };
 
 let nextId = 0;
 
-export function storeTimelinePr(db: Db, pr: TimelinePr): void {
+export async function storeTimelinePr(db: Db, pr: TimelinePr): Promise<void> {
   const repo = pr.repository ?? WIDGETS_REPO;
-  db.transaction((tx) => {
-    upsertRepository(tx, { id: repo.id, ownerLogin: repo.owner, name: repo.name, fullName: `${repo.owner}/${repo.name}`, private: true }, 4242, pr.createdAt);
-    upsertPullRequest(tx, {
+  await db.transaction(async (tx) => {
+    await upsertRepository(tx, { id: repo.id, ownerLogin: repo.owner, name: repo.name, fullName: `${repo.owner}/${repo.name}`, private: true }, 4242, pr.createdAt);
+    await upsertPullRequest(tx, {
       id: pr.id,
       repositoryId: repo.id,
       number: pr.number,
@@ -61,25 +62,26 @@ export function storeTimelinePr(db: Db, pr: TimelinePr): void {
       deletions: 0,
       changedFiles: 1,
     });
-    recordDraftChange(tx, { pullRequestId: pr.id, action: 'opened', at: pr.createdAt, draft: pr.draft !== undefined });
-    if (pr.draft) recordDraftChange(tx, { pullRequestId: pr.id, action: 'ready_for_review', at: pr.draft.readyAt, draft: false });
-    const ids = pr.commits.map((c) =>
-      upsertCommit(tx, { repositoryId: repo.id, sha: c.sha, message: c.message ?? `Work on #${pr.number}`, authorLogin: pr.author, authoredAt: c.authoredAt, committedAt: pr.mergedAt, claudeCodeTrailer: false }),
-    );
-    linkPullRequestCommits(tx, pr.id, ids);
-    for (const r of pr.reviews ?? []) {
-      recordReview(tx, { id: r.id, pullRequestId: pr.id, reviewerLogin: r.reviewer, reviewerIsBot: r.bot ?? false, state: r.state, submittedAt: r.at });
+    await recordDraftChange(tx, { pullRequestId: pr.id, action: 'opened', at: pr.createdAt, draft: pr.draft !== undefined });
+    if (pr.draft) await recordDraftChange(tx, { pullRequestId: pr.id, action: 'ready_for_review', at: pr.draft.readyAt, draft: false });
+    const ids: number[] = [];
+    for (const c of pr.commits) {
+      ids.push(await upsertCommit(tx, { repositoryId: repo.id, sha: c.sha, message: c.message ?? `Work on #${pr.number}`, authorLogin: pr.author, authoredAt: c.authoredAt, committedAt: pr.mergedAt, claudeCodeTrailer: false }));
     }
-    markPullRequestEnriched(tx, pr.id, pr.mergedAt);
+    await linkPullRequestCommits(tx, pr.id, ids);
+    for (const r of pr.reviews ?? []) {
+      await recordReview(tx, { id: r.id, pullRequestId: pr.id, reviewerLogin: r.reviewer, reviewerIsBot: r.bot ?? false, state: r.state, submittedAt: r.at });
+    }
+    await markPullRequestEnriched(tx, pr.id, pr.mergedAt);
   });
 }
 
 /** A commit pushed straight to the default branch. */
-export function storePushedCommit(db: Db, c: { sha: string; message: string; pushedAt: string; repository?: typeof WIDGETS_REPO }): void {
+export async function storePushedCommit(db: Db, c: { sha: string; message: string; pushedAt: string; repository?: typeof WIDGETS_REPO }): Promise<void> {
   const repo = c.repository ?? WIDGETS_REPO;
-  db.transaction((tx) => {
-    upsertRepository(tx, { id: repo.id, ownerLogin: repo.owner, name: repo.name, fullName: `${repo.owner}/${repo.name}`, private: true }, 4242, c.pushedAt);
-    upsertCommit(tx, { repositoryId: repo.id, sha: c.sha, message: c.message, authoredAt: c.pushedAt, pushedToDefaultBranch: true, pushedAt: c.pushedAt, claudeCodeTrailer: false });
+  await db.transaction(async (tx) => {
+    await upsertRepository(tx, { id: repo.id, ownerLogin: repo.owner, name: repo.name, fullName: `${repo.owner}/${repo.name}`, private: true }, 4242, c.pushedAt);
+    await upsertCommit(tx, { repositoryId: repo.id, sha: c.sha, message: c.message, authoredAt: c.pushedAt, pushedToDefaultBranch: true, pushedAt: c.pushedAt, claudeCodeTrailer: false });
   });
 }
 
@@ -95,7 +97,7 @@ export function sha(n: number): string {
  * Claude Code and the spend are written as processing's results (the attribution itself is tested
  * elsewhere); PR 101 (a, with Claude Code) is reverted by PR 199.
  */
-export function storeOutcomesTeam(db: Db): number[] {
+export async function storeOutcomesTeam(db: Db): Promise<number[]> {
   const people = [
     { login: 'a', pace: 8, withPrs: 3 },
     { login: 'b', pace: 12, withPrs: 3 },
@@ -104,14 +106,14 @@ export function storeOutcomesTeam(db: Db): number[] {
   ];
   const withClaudeCode: number[] = [];
   let n = 100;
-  people.forEach((p, i) => {
+  for (const [i, p] of people.entries()) {
     for (let k = 0; k < 3 + p.withPrs; k++) {
       const isWith = k < p.withPrs;
       const number = ++n;
       const day = `2026-11-0${2 + (k % 5)}`;
       const cycle = (isWith ? p.pace - 4 : p.pace) + (k % 3) * 0.5;
       const firstCommit = Date.parse(`${day}T06:00:00Z`) - i * 60_000;
-      storeTimelinePr(db, {
+      await storeTimelinePr(db, {
         id: number,
         number,
         author: p.login,
@@ -122,8 +124,8 @@ export function storeOutcomesTeam(db: Db): number[] {
       });
       if (isWith) withClaudeCode.push(number);
     }
-  });
-  storeTimelinePr(db, {
+  }
+  await storeTimelinePr(db, {
     id: 150,
     number: 150,
     author: 'renovate[bot]',
@@ -132,7 +134,7 @@ export function storeOutcomesTeam(db: Db): number[] {
     mergedAt: '2026-11-03T07:00:00.000Z',
     commits: [{ sha: sha(150), authoredAt: '2026-11-03T05:00:00.000Z' }],
   });
-  storeTimelinePr(db, {
+  await storeTimelinePr(db, {
     id: 199,
     number: 199,
     author: 'b',
@@ -145,16 +147,14 @@ export function storeOutcomesTeam(db: Db): number[] {
 }
 
 /** After processing: the team's PRs with Claude Code (`numbers`), and $12 of spend on 2026-11-02 buying them. */
-export function markOutcomesTeamWithClaudeCode(db: Db, numbers: number[]): void {
-  const client = db.$client;
-  const mark = client.prepare("UPDATE attributions SET with_claude_code = 1, lines_with_claude_code = lines_added WHERE org = 'acme' AND number = ?");
-  for (const number of numbers) mark.run(number);
-  client
-    .prepare(
-      `UPDATE daily_org_metrics SET cost_micro_usd = CASE WHEN day = '2026-11-02' THEN 12000000 ELSE 0 END,
-         pull_requests_with_claude_code = CASE WHEN day = '2026-11-02' THEN ? ELSE 0 END,
+export async function markOutcomesTeamWithClaudeCode(db: Db, numbers: number[]): Promise<void> {
+  for (const number of numbers) {
+    await db.run(sql`UPDATE attributions SET with_claude_code = TRUE, lines_with_claude_code = lines_added WHERE org = 'acme' AND number = ${number}`);
+  }
+  await db.run(
+    sql`UPDATE daily_org_metrics SET cost_micro_usd = CASE WHEN day = '2026-11-02' THEN 12000000 ELSE 0 END,
+         pull_requests_with_claude_code = CASE WHEN day = '2026-11-02' THEN ${numbers.length} ELSE 0 END,
          lines_with_claude_code = CASE WHEN day = '2026-11-02' THEN 600 ELSE 0 END
        WHERE org = 'acme'`,
-    )
-    .run(numbers.length);
+  );
 }

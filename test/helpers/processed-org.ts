@@ -10,6 +10,7 @@ import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequ
 import { nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from './nock-github.js';
 import { capturedRequests } from './replay.js';
 import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from './test-probot.js';
+import { testServerDatabase } from './test-app.js';
 
 /** acme's GitHub members, as the mocked API counts them. */
 export const ORG_MEMBERS = 12;
@@ -25,10 +26,12 @@ export async function startProcessedOrg(
   options: { before?: (app: AppServer) => Promise<void> } = {},
 ): Promise<{ app: AppServer; cleanup(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ccm-org-'));
-  const config = testServerConfig(dir, { ...env });
+  // On PostgreSQL (TEST_ENGINE=postgres) a fresh database of its own; on SQLite a file in `dir`.
+  const database = await testServerDatabase();
+  const config = testServerConfig(dir, { ...database.env, ...env });
   const app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
   await options.before?.(app); // e.g. another org's token sending first
-  const token = createIngestToken(app.db, { org: 'acme' }).token;
+  const token = (await createIngestToken(app.db, { org: 'acme' })).token;
   const post = async (path: string, body: Buffer | string, headers: Record<string, string>) => {
     const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
@@ -61,6 +64,7 @@ export async function startProcessedOrg(
     app,
     async cleanup() {
       await app.close();
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -36,14 +36,14 @@ const REPO = { id: 7001, owner: 'acme', name: 'widgets' };
 
 const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
 
-function storeMergedPr(db: Db, pr: { number: number; author: string; day: string; lines: number; withClaudeCode: boolean }): void {
+async function storeMergedPr(db: Db, pr: { number: number; author: string; day: string; lines: number; withClaudeCode: boolean }): Promise<void> {
   const opened = `${pr.day}T08:00:00.000Z`;
   const merged = `${pr.day}T15:00:00.000Z`;
   const patch = `@@ -0,0 +1,${pr.lines} @@\n${Array.from({ length: pr.lines }, (_, i) => `+const value${pr.number}x${i} = compute(${i});`).join('\n')}`;
   const files = [summarizeFileChange({ filename: `src/f${pr.number}.ts`, status: 'added', additions: pr.lines, deletions: 0, patch }, TEST_FINGERPRINT_KEY)];
-  db.transaction((tx) => {
-    upsertRepository(tx, { id: REPO.id, ownerLogin: REPO.owner, name: REPO.name, fullName: `${REPO.owner}/${REPO.name}`, private: true }, 4242, opened);
-    upsertPullRequest(tx, {
+  await db.transaction(async (tx) => {
+    await upsertRepository(tx, { id: REPO.id, ownerLogin: REPO.owner, name: REPO.name, fullName: `${REPO.owner}/${REPO.name}`, private: true }, 4242, opened);
+    await upsertPullRequest(tx, {
       id: 900 + pr.number,
       repositoryId: REPO.id,
       number: pr.number,
@@ -68,7 +68,7 @@ function storeMergedPr(db: Db, pr: { number: number; author: string; day: string
     });
     const message = pr.withClaudeCode ? `Change ${pr.number}\n\nCo-Authored-By: Claude <noreply@anthropic.com>` : `Change ${pr.number}`;
     const sha = (0xabc000 + pr.number).toString(16).padStart(40, '0');
-    const commitId = upsertCommit(tx, {
+    const commitId = await upsertCommit(tx, {
       repositoryId: REPO.id,
       sha,
       message,
@@ -77,11 +77,11 @@ function storeMergedPr(db: Db, pr: { number: number; author: string; day: string
       committedAt: `${pr.day}T07:00:00.000Z`,
       claudeCodeTrailer: pr.withClaudeCode,
     });
-    replaceChangedFiles(tx, { commitId }, files);
-    markCommitEnriched(tx, commitId, { additions: pr.lines, deletions: 0 }, merged);
-    linkPullRequestCommits(tx, 900 + pr.number, [commitId]);
-    replaceChangedFiles(tx, { pullRequestId: 900 + pr.number }, files);
-    markPullRequestEnriched(tx, 900 + pr.number, merged);
+    await replaceChangedFiles(tx, { commitId }, files);
+    await markCommitEnriched(tx, commitId, { additions: pr.lines, deletions: 0 }, merged);
+    await linkPullRequestCommits(tx, 900 + pr.number, [commitId]);
+    await replaceChangedFiles(tx, { pullRequestId: 900 + pr.number }, files);
+    await markPullRequestEnriched(tx, 900 + pr.number, merged);
   });
 }
 
@@ -112,7 +112,7 @@ async function sendTelemetry(app: RequestsApp, token: string, who: { login: stri
 
 /** Fills `db` with the scenario above and processes 2026-11-02..04. */
 export async function storeTeamsScenario(app: RequestsApp, db: Db, token: string): Promise<void> {
-  replaceOrgPeople(
+  await replaceOrgPeople(
     db,
     'acme',
     {
@@ -127,11 +127,11 @@ export async function storeTeamsScenario(app: RequestsApp, db: Db, token: string
   await sendTelemetry(app, token, { login: 'alice', email: 'alice@acme.example', team: 'platform', session: 's-alice', day: '2026-11-02', lines: 10, costUsd: 0.5 });
   await sendTelemetry(app, token, { login: 'erin', email: 'erin@acme.example', team: 'Data', session: 's-erin', day: '2026-11-03', lines: 7, costUsd: 0.25 });
   await sendTelemetry(app, token, { login: 'bob', email: 'bob@acme.example', session: 's-bob', day: '2026-11-03', lines: 3, costUsd: 0.1 });
-  storeMergedPr(db, { number: 1, author: 'alice', day: '2026-11-02', lines: 4, withClaudeCode: true });
-  storeMergedPr(db, { number: 2, author: 'bob', day: '2026-11-03', lines: 3, withClaudeCode: false });
-  storeMergedPr(db, { number: 3, author: 'carol', day: '2026-11-03', lines: 2, withClaudeCode: true });
-  storeMergedPr(db, { number: 4, author: 'dave', day: '2026-11-04', lines: 5, withClaudeCode: false });
-  storeMergedPr(db, { number: 5, author: 'erin', day: '2026-11-03', lines: 1, withClaudeCode: false });
-  storeMergedPr(db, { number: 6, author: 'erin', day: '2026-11-04', lines: 2, withClaudeCode: false });
+  await storeMergedPr(db, { number: 1, author: 'alice', day: '2026-11-02', lines: 4, withClaudeCode: true });
+  await storeMergedPr(db, { number: 2, author: 'bob', day: '2026-11-03', lines: 3, withClaudeCode: false });
+  await storeMergedPr(db, { number: 3, author: 'carol', day: '2026-11-03', lines: 2, withClaudeCode: true });
+  await storeMergedPr(db, { number: 4, author: 'dave', day: '2026-11-04', lines: 5, withClaudeCode: false });
+  await storeMergedPr(db, { number: 5, author: 'erin', day: '2026-11-03', lines: 1, withClaudeCode: false });
+  await storeMergedPr(db, { number: 6, author: 'erin', day: '2026-11-04', lines: 2, withClaudeCode: false });
   await runProcessing(db, { org: 'acme', fromDay: '2026-11-02', toDay: '2026-11-04', now: () => TEAMS_NOW });
 }

@@ -25,7 +25,7 @@ const inRange = (day: string, from: string, to: string) => day >= from && day <=
 const cents = (usd: number) => Number((usd * 100).toFixed(6));
 
 describe('on generated telemetry', () => {
-  let t: ReturnType<typeof createTestApp>;
+  let t: Awaited<ReturnType<typeof createTestApp>>;
   let key: string;
   let otherKey: string;
   const NOW = new Date('2026-10-20T15:00:00Z');
@@ -34,10 +34,10 @@ describe('on generated telemetry', () => {
   let noSeats: ReturnType<typeof metricsApi>;
 
   beforeAll(async () => {
-    t = createTestApp();
+    t = await createTestApp();
     await sendPlannedActivity(t.app, t.db, t.token);
-    key = createApiKey(t.db, { org: 'acme' }).key;
-    otherKey = createApiKey(t.db, { org: 'globex' }).key;
+    key = (await createApiKey(t.db, { org: 'acme' })).key;
+    otherKey = (await createApiKey(t.db, { org: 'globex' })).key;
     api = withSeats();
     noSeats = metricsApi({ db: t.db, now: () => NOW });
   }, 60_000);
@@ -353,7 +353,7 @@ describe('on the recordings', () => {
   let key: string;
   beforeAll(async () => {
     ({ app, cleanup } = await startProcessedOrg());
-    key = createApiKey(app.db, { org: 'acme' }).key;
+    key = (await createApiKey(app.db, { org: 'acme' })).key;
   });
   afterAll(() => cleanup());
   const get = (path: string) => app.http.request(`/api/v1${path}`, { headers: { 'x-api-key': key } });
@@ -512,7 +512,7 @@ describe('on the recordings', () => {
   });
 
   it('summaries: without SEATS, the seats are acme’s GitHub member count, fetched when the app was installed', async () => {
-    expect(getOrgSettings(app.db, 'acme')).toMatchObject({ memberCount: ORG_MEMBERS, memberCountAt: expect.any(String) });
+    expect(await getOrgSettings(app.db, 'acme')).toMatchObject({ memberCount: ORG_MEMBERS, memberCountAt: expect.any(String) });
     const body = (await (await get('/orgs/acme/summaries?starting_date=2026-11-21&ending_date=2026-11-22')).json()) as any;
     // Dana and Sam were active on 2026-11-21.
     expect(body.summaries).toEqual([
@@ -542,14 +542,14 @@ describe('with SEATS and DISCOUNT_PERCENT configured', () => {
   let key: string;
   beforeAll(async () => {
     ({ app, cleanup } = await startProcessedOrg({ SEATS: '5', DISCOUNT_PERCENT: '20' }));
-    key = createApiKey(app.db, { org: 'acme' }).key;
+    key = (await createApiKey(app.db, { org: 'acme' })).key;
   });
   afterAll(() => cleanup());
   const get = (path: string) => app.http.request(`/api/v1${path}`, { headers: { 'x-api-key': key } });
 
   it('summaries: the seats are SEATS, and the member count is not fetched', async () => {
-    expect(app.db.select().from(jobs).all().map((j) => j.kind)).toEqual(['enrich-pull-request']);
-    expect(getOrgSettings(app.db, 'acme').memberCount).toBeNull();
+    expect((await app.db.select().from(jobs)).map((j) => j.kind)).toEqual(['enrich-pull-request']);
+    expect((await getOrgSettings(app.db, 'acme')).memberCount).toBeNull();
     const body = (await (await get('/orgs/acme/summaries?starting_date=2026-11-21&ending_date=2026-11-22')).json()) as any;
     expect(body.summaries).toEqual([
       expect.objectContaining({ weekly_active_user_count: 2, assigned_seat_count: 5, weekly_adoption_rate: 40, seat_utilization: 0.4 }),

@@ -38,26 +38,26 @@ const refusal = <E>(call: PromiseLike<unknown>): Promise<E> =>
   );
 
 describe('Anthropic’s SDK against the app', () => {
-  let t: ReturnType<typeof createTestDb>;
+  let t: Awaited<ReturnType<typeof createTestDb>>;
   let server: ServerType;
   let baseURL: string;
   let client: Anthropic;
   let globexClient: Anthropic;
 
   beforeAll(async () => {
-    t = createTestDb();
+    t = await createTestDb();
     const app = createHttpApp({ db: t.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 10 * 1024 * 1024, now: () => NOW, apiRateLimitPerMinute: 1000, seats: () => 8 });
-    await sendPlannedActivity(app, t.db, createIngestToken(t.db, { org: 'acme' }).token);
+    await sendPlannedActivity(app, t.db, (await createIngestToken(t.db, { org: 'acme' })).token);
     server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
     });
     baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    client = new Anthropic({ apiKey: createApiKey(t.db, { org: 'acme' }).key, baseURL, maxRetries: 0 });
-    globexClient = new Anthropic({ apiKey: createApiKey(t.db, { org: 'globex' }).key, baseURL, maxRetries: 0 });
+    client = new Anthropic({ apiKey: (await createApiKey(t.db, { org: 'acme' })).key, baseURL, maxRetries: 0 });
+    globexClient = new Anthropic({ apiKey: (await createApiKey(t.db, { org: 'globex' })).key, baseURL, maxRetries: 0 });
   }, 60_000);
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
-    t.cleanup();
+    await t.cleanup();
   });
 
   const all = async <T>(items: AsyncIterable<T>) => {
@@ -158,30 +158,30 @@ describe('Anthropic’s SDK against the app', () => {
   });
 
   it('the rate limit surfaces as RateLimitError, with Retry-After', async () => {
-    const d = createTestDb();
+    const d = await createTestDb();
     const app = createHttpApp({ db: d.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 1024, apiRateLimitPerMinute: 2 });
-    const limited = new Anthropic({ apiKey: createApiKey(d.db, { org: 'acme' }).key, baseURL: 'http://app.test', maxRetries: 0, fetch: async (url: string | URL | Request, init?: RequestInit) => app.request(String(url), init) });
+    const limited = new Anthropic({ apiKey: (await createApiKey(d.db, { org: 'acme' })).key, baseURL: 'http://app.test', maxRetries: 0, fetch: async (url: string | URL | Request, init?: RequestInit) => app.request(String(url), init) });
     await limited.organization.retrieve();
     await limited.organization.retrieve();
     const error = await refusal<RateLimitError>(limited.organization.retrieve());
     expect(error).toBeInstanceOf(RateLimitError);
     expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
-    d.cleanup();
+    await d.cleanup();
   });
 });
 
 describe('the parameters Anthropic’s API accepts', () => {
-  let t: ReturnType<typeof createTestDb>;
+  let t: Awaited<ReturnType<typeof createTestDb>>;
   let app: ReturnType<typeof createHttpApp>;
   let key: string;
   let globexKey: string;
 
   beforeAll(async () => {
-    t = createTestDb();
+    t = await createTestDb();
     app = createHttpApp({ db: t.db, log: silentLog, fingerprintKey: TEST_FINGERPRINT_KEY, ingestMaxBodyBytes: 10 * 1024 * 1024, now: () => NOW, apiRateLimitPerMinute: 1000 });
-    await sendPlannedActivity(app, t.db, createIngestToken(t.db, { org: 'acme' }).token);
-    key = createApiKey(t.db, { org: 'acme' }).key;
-    globexKey = createApiKey(t.db, { org: 'globex' }).key;
+    await sendPlannedActivity(app, t.db, (await createIngestToken(t.db, { org: 'acme' })).token);
+    key = (await createApiKey(t.db, { org: 'acme' })).key;
+    globexKey = (await createApiKey(t.db, { org: 'globex' })).key;
   }, 60_000);
   afterAll(() => t.cleanup());
 
@@ -256,11 +256,11 @@ describe('the parameters Anthropic’s API accepts', () => {
 describe('the records have the SDK’s types', () => {
   it('each report’s record is assignable to the type Anthropic’s SDK declares for it', () => {
     type Reports = ReturnType<typeof analyticsReports>;
-    type Row<F extends (...args: never[]) => { data: readonly unknown[] }> = ReturnType<F>['data'][number];
+    type Row<F extends (...args: never[]) => Promise<{ data: readonly unknown[] }>> = Awaited<ReturnType<F>>['data'][number];
     expectTypeOf<Row<Reports['users']>>().toExtend<AnalyticsUserActivity>();
     expectTypeOf<Row<Reports['users']>>().toExtend<BetaAnalyticsUserActivity>();
-    expectTypeOf<ReturnType<Reports['summaries']>[number]>().toExtend<AnalyticsSingleDayActivitySummary>();
-    expectTypeOf<ReturnType<Reports['summaries']>[number]>().toExtend<BetaAnalyticsSingleDayActivitySummary>();
+    expectTypeOf<Awaited<ReturnType<Reports['summaries']>>[number]>().toExtend<AnalyticsSingleDayActivitySummary>();
+    expectTypeOf<Awaited<ReturnType<Reports['summaries']>>[number]>().toExtend<BetaAnalyticsSingleDayActivitySummary>();
     expectTypeOf<Row<Reports['userUsage']>>().toExtend<BetaAnalyticsUsageUsersItem>();
     expectTypeOf<Row<Reports['userCost']>>().toExtend<BetaAnalyticsCostUsersItem>();
     expectTypeOf<Row<Reports['usage']>>().toExtend<BetaAnalyticsUsageReportTimeBucket>();

@@ -22,11 +22,11 @@ const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
-  upsertGitHubUser(app.db, DEPENDABOT, '2026-11-21T00:00:00Z');
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
+  await upsertGitHubUser(app.db, DEPENDABOT, '2026-11-21T00:00:00Z');
   for (const number of [50, 51]) {
     const at = `2026-11-21T1${number - 50}:00:00Z`;
-    upsertPullRequest(app.db, {
+    await upsertPullRequest(app.db, {
       id: 880_000 + number,
       repositoryId: 7001,
       number,
@@ -49,7 +49,7 @@ beforeAll(async () => {
       deletions: 2,
       changedFiles: 1,
     });
-    markPullRequestEnriched(app.db, 880_000 + number, at); // no commits to fetch: nothing of Claude Code's to find
+    await markPullRequestEnriched(app.db, 880_000 + number, at); // no commits to fetch: nothing of Claude Code's to find
   }
   await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
 }, 60_000);

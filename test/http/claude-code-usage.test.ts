@@ -16,11 +16,11 @@ import { createTestApp } from '../helpers/test-app.js';
 const DAY = '2026-11-21';
 
 describe('usage_report/claude_code: per person, day and terminal', () => {
-  let t: ReturnType<typeof createTestApp>;
+  let t: Awaited<ReturnType<typeof createTestApp>>;
   let key: string;
 
   beforeAll(async () => {
-    t = createTestApp({ now: () => new Date('2026-11-22T12:00:00Z') });
+    t = await createTestApp({ now: () => new Date('2026-11-22T12:00:00Z') });
     const send = async (session: string, email: string, terminal: string | undefined, n: number, model: string) => {
       const attributes = { 'session.id': session, 'user.email': email };
       const point = (name: string, value: number, extra: Record<string, string> = {}) => ({ name, value, attributes: { ...attributes, ...extra }, start: DAY0 + HOUR, time: DAY0 + 2n * HOUR });
@@ -50,12 +50,12 @@ describe('usage_report/claude_code: per person, day and terminal', () => {
     await send('s-5', 'lee@acme.example', undefined, 5, 'claude-sonnet-4-5');
     // What GitHub's push webhook stores of the commit s-5 reported making.
     const now = '2026-11-21T03:00:00Z';
-    t.db.insert(repositories).values({ id: 7, ownerLogin: 'acme', name: 'widgets', fullName: 'acme/widgets', updatedAt: now }).run();
+    await t.db.insert(repositories).values({ id: 7, ownerLogin: 'acme', name: 'widgets', fullName: 'acme/widgets', updatedAt: now });
     const sha = 'a'.repeat(40);
-    t.db.insert(commits).values({ repositoryId: 7, sha, message: 'Fix the parser\n\nhttps://claude.ai/code/session_01AbCdEfGh', authorLogin: 'lee' }).run();
-    t.db.insert(sessionCommits).values({ sessionId: 's-5', sha: sha.slice(0, 7), org: 'acme', source: 'event', seenAt: now }).run();
+    await t.db.insert(commits).values({ repositoryId: 7, sha, message: 'Fix the parser\n\nhttps://claude.ai/code/session_01AbCdEfGh', authorLogin: 'lee' });
+    await t.db.insert(sessionCommits).values({ sessionId: 's-5', sha: sha.slice(0, 7), org: 'acme', source: 'event', seenAt: now });
     await runProcessing(t.db, { org: 'acme', fromDay: DAY, toDay: DAY });
-    key = createApiKey(t.db, { org: 'acme' }).key;
+    key = (await createApiKey(t.db, { org: 'acme' })).key;
   }, 30_000);
   afterAll(() => t.cleanup());
 

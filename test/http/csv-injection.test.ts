@@ -36,8 +36,8 @@ const DAY = BigInt(Date.parse('2026-11-21T09:00:00Z')) * 1_000_000n;
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
-  const token = createIngestToken(app.db, { org: 'acme' }).token;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
+  const token = (await createIngestToken(app.db, { org: 'acme' })).token;
   for (const [i, p] of PREFIXES.entries()) {
     const attributes = { 'session.id': `hostile-${i}`, 'user.email': hostileEmail(p) };
     const send = async (path: string, body: object) => {

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { silentLog, testServerConfig, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
+import { testServerDatabase } from '../helpers/test-app.js';
 
 /*
  * One large PostToolUse call (a 6.8 MB Write of 250,000 lines, within the default body limit)
@@ -15,17 +17,20 @@ import { silentLog, testServerConfig, TEST_FINGERPRINT_KEY } from '../helpers/te
  */
 
 let dir: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
 let app: AppServer;
 let token: string;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-large-hook-'));
-  app = await startAppServer({ config: testServerConfig(dir, { FINGERPRINT_SECRET: TEST_FINGERPRINT_KEY }), log: silentLog, startWorker: false });
-  token = createIngestToken(app.db, { org: 'acme' }).token;
+  database = await testServerDatabase();
+  app = await startAppServer({ config: testServerConfig(dir, { ...database.env, FINGERPRINT_SECRET: TEST_FINGERPRINT_KEY }), log: silentLog, startWorker: false });
+  token = (await createIngestToken(app.db, { org: 'acme' })).token;
 });
 
 afterEach(async () => {
   await app.close();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -36,10 +41,8 @@ const DISTINCT = 5_000;
 const content = Array.from({ length: LINES }, (_, i) => `  total += weights[${i % DISTINCT}] * sample_${i % DISTINCT};`).join('\n');
 
 /** A digest of every stored fingerprint row (fingerprint, occurrences, sketch), in fingerprint order. */
-function storedDigest() {
-  const rows = app.db.$client
-    .prepare('SELECT path, fingerprint, occurrences, sketch FROM session_line_fingerprints ORDER BY path, fingerprint')
-    .all() as { path: string; fingerprint: number; occurrences: number; sketch: Buffer | null }[];
+async function storedDigest() {
+  const rows = (await app.db.all(sql`SELECT path, fingerprint, occurrences, sketch FROM session_line_fingerprints ORDER BY path, fingerprint`)) as { path: string; fingerprint: number; occurrences: number; sketch: Buffer | null }[];
   const hash = createHash('sha256');
   for (const r of rows) hash.update(`${r.path}\t${r.fingerprint}\t${r.occurrences}\t${r.sketch?.toString('hex') ?? ''}\n`);
   return { rows: rows.length, occurrences: rows.reduce((n, r) => n + r.occurrences, 0), digest: hash.digest('hex') };
@@ -105,7 +108,7 @@ describe('a large hook call', () => {
     const slowest = Math.max(...probes);
     console.info(`large hook call: ${Math.round(hookMs)} ms, ${probes.length} /healthz probes, slowest ${Math.round(slowest)} ms`);
     // The same rows as the synchronous path stored before the change (digest recorded from it).
-    expect(storedDigest()).toEqual({ rows: DISTINCT, occurrences: LINES, digest: '252333c77435973639f8a0c44371afb45626df95f7be28b132ad875e1ea47b45' });
+    expect(await storedDigest()).toEqual({ rows: DISTINCT, occurrences: LINES, digest: '252333c77435973639f8a0c44371afb45626df95f7be28b132ad875e1ea47b45' });
     expect(probes.length).toBeGreaterThan(3);
     // Relative to the call itself, so a loaded machine slows both alike: held in one piece, the
     // loop stalled for most of the call (about 1 s of 1.4 s); yielding, no stall is half of it.

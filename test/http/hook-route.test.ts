@@ -3,9 +3,9 @@ import { capturedRequests } from '../helpers/replay.js';
 import { storedTelemetry } from '../helpers/telemetry-figures.js';
 import { createTestApp } from '../helpers/test-app.js';
 
-let t: ReturnType<typeof createTestApp>;
-beforeEach(() => {
-  t = createTestApp();
+let t: Awaited<ReturnType<typeof createTestApp>>;
+beforeEach(async () => {
+  t = await createTestApp();
 });
 afterEach(() => t.cleanup());
 
@@ -25,28 +25,28 @@ describe('POST /hooks/claude-code', () => {
   it('counts a retried call (same tool_use_id) once', async () => {
     expect((await post(recordedWrite())).status).toBe(200);
     expect((await post(recordedWrite())).status).toBe(200);
-    expect(storedTelemetry(t.db).fingerprints).toEqual({ 'src/rate-limiter.ts': { distinct: 17, lines: 17 } });
+    expect((await storedTelemetry(t.db)).fingerprints).toEqual({ 'src/rate-limiter.ts': { distinct: 17, lines: 17 } });
   });
 
   it('counts a line written twice into a file twice', async () => {
     const write = JSON.parse(recordedWrite());
     await post(JSON.stringify({ ...write, tool_use_id: 'a', tool_input: { ...write.tool_input, content: 'return value;\n' } }));
     await post(JSON.stringify({ ...write, tool_use_id: 'b', tool_input: { ...write.tool_input, content: 'return value;\n' } }));
-    expect(storedTelemetry(t.db).fingerprints).toEqual({ 'src/rate-limiter.ts': { distinct: 1, lines: 2 } });
+    expect((await storedTelemetry(t.db)).fingerprints).toEqual({ 'src/rate-limiter.ts': { distinct: 1, lines: 2 } });
   });
 
   it('does not fingerprint excluded files', async () => {
     const write = JSON.parse(recordedWrite());
     await post(JSON.stringify({ ...write, tool_input: { file_path: '/home/dana/src/widgets/package-lock.json', content: '{\n  "name": "widgets"\n}' } }));
-    expect(storedTelemetry(t.db).fingerprints).toEqual({});
-    expect(storedTelemetry(t.db).sessions).toHaveLength(1);
+    expect((await storedTelemetry(t.db)).fingerprints).toEqual({});
+    expect((await storedTelemetry(t.db)).sessions).toHaveLength(1);
   });
 
   it('acknowledges other hook events without storing anything', async () => {
     const res = await post(JSON.stringify({ session_id: 's', hook_event_name: 'Stop' }));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
-    expect(storedTelemetry(t.db).sessions).toEqual([]);
+    expect((await storedTelemetry(t.db)).sessions).toEqual([]);
   });
 
   it.each([
@@ -59,12 +59,12 @@ describe('POST /hooks/claude-code', () => {
     const json = (await res.json()) as { error: { type: string; message: string } };
     expect(json.error.type).toBe('invalid_request_error');
     expect(json.error.message).toMatch(message);
-    expect(storedTelemetry(t.db).sessions).toEqual([]);
+    expect((await storedTelemetry(t.db)).sessions).toEqual([]);
   });
 
   it('415 for another content type, nothing stored', async () => {
     const res = await post(recordedWrite(), { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
-    expect(storedTelemetry(t.db).fingerprints).toEqual({});
+    expect((await storedTelemetry(t.db)).fingerprints).toEqual({});
   });
 });

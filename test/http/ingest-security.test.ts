@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { pruneExpired } from '../../src/db/retention.js';
@@ -14,11 +15,11 @@ import { createTestApp } from '../helpers/test-app.js';
  */
 
 const NOW = new Date(Number(DAY0 / 1_000_000n) + 30 * 3_600_000); // a day after DAY0, 06:00
-let t: ReturnType<typeof createTestApp>;
+let t: Awaited<ReturnType<typeof createTestApp>>;
 afterEach(() => t?.cleanup());
 
-function app(maxBodyBytes = 1024 * 1024) {
-  t = createTestApp({ now: () => NOW, maxBodyBytes });
+async function app(maxBodyBytes = 1024 * 1024) {
+  t = await createTestApp({ now: () => NOW, maxBodyBytes });
   return t;
 }
 
@@ -30,12 +31,14 @@ function post(path: string, body: string | Uint8Array, token: string, headers: R
   });
 }
 
-const count = (table: string) => (t.db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const count = async (table: string) => (await t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${sql.raw(table)}`))!.n;
 
 /** Every row of the tables the ingest path writes and processing reads, for one org (times included). */
-function rowsOf(org: string) {
+async function rowsOf(org: string) {
   const tables = ['claude_sessions', 'telemetry_daily', 'api_requests_daily', 'session_commits', 'session_pull_requests', 'session_line_fingerprints', 'hook_calls', 'otlp_exports', 'identity_links'];
-  return Object.fromEntries(tables.map((table) => [table, t.db.$client.prepare(`SELECT * FROM ${table} WHERE org = ? ORDER BY 1, 2, 3`).all(org)]));
+  const rows: Record<string, Record<string, unknown>[]> = {};
+  for (const table of tables) rows[table] = await t.db.all(sql`SELECT * FROM ${sql.raw(table)} WHERE org = ${org} ORDER BY 1, 2, 3`);
+  return rows;
 }
 
 const hookWrite = (sessionId: string, toolUseId: string, content: string) =>
@@ -78,14 +81,14 @@ describe('tenant isolation: org A’s token changes nothing org B’s figures re
   }
 
   it('reusing B’s session id, tool_use_id, identical export body and cumulative series (future-dated point) leaves B’s rows as they are without A', async () => {
-    app();
-    const b = createIngestToken(t.db, { org: 'globex' }).token;
+    await app();
+    const b = (await createIngestToken(t.db, { org: 'globex' })).token;
     await orgB(b, async () => {});
-    const alone = rowsOf('globex');
-    t.cleanup();
+    const alone = await rowsOf('globex');
+    await t.cleanup();
 
-    app();
-    const b2 = createIngestToken(t.db, { org: 'globex' }).token;
+    await app();
+    const b2 = (await createIngestToken(t.db, { org: 'globex' })).token;
     const a = t.token; // acme
     await orgB(b2, async () => {
       await post('/v1/metrics', JSON.stringify(metricsRequest([{ ...B_LINES, value: 5 }])), a);
@@ -97,15 +100,15 @@ describe('tenant isolation: org A’s token changes nothing org B’s figures re
       await post('/hooks/claude-code', hookPr(SESSION, 'toolu_a9', 'https://github.com/globex/widgets/pull/9'), a);
       await post('/v1/logs', JSON.stringify(logsRequest([{ name: 'api_request', attributes: { 'session.id': SESSION, model: 'm', cost_usd: '3', 'user.email': 'mallory@acme.example' } }])), a);
     });
-    const attacked = rowsOf('globex');
+    const attacked = await rowsOf('globex');
     expect(attacked).toEqual(alone);
     // B's genuine figures: 5 (delta) + 25 (cumulative: 10, then +15), its PR and the lines it wrote.
-    const b_counters = t.db.$client.prepare("SELECT sum(value) AS v FROM telemetry_daily WHERE org = 'globex' AND metric = 'lines_added'").get();
+    const b_counters = (await t.db.get(sql`SELECT sum(value) AS v FROM telemetry_daily WHERE org = 'globex' AND metric = 'lines_added'`));
     expect(b_counters).toEqual({ v: 30 });
     expect(attacked.session_pull_requests).toMatchObject([{ repository: 'globex/widgets', number: 7 }]);
     expect(attacked.claude_sessions).toMatchObject([{ id: SESSION, org: 'globex', user_email: 'bea@globex.example' }]);
     // A's writes landed in A's own org, under the same session id, apart from B's.
-    expect(t.db.$client.prepare("SELECT org, user_email FROM claude_sessions WHERE id = ? ORDER BY org").all(SESSION)).toEqual([
+    expect(await t.db.all(sql`SELECT org, user_email FROM claude_sessions WHERE id = ${SESSION} ORDER BY org`)).toEqual([
       { org: 'acme', user_email: 'mallory@acme.example' },
       { org: 'globex', user_email: 'bea@globex.example' },
     ]);
@@ -121,7 +124,7 @@ describe('amplification and stored sizes', () => {
   }
 
   it('a 24-level nested resource attribute stores nothing of it and costs nothing (was 134 MB)', async () => {
-    app();
+    await app();
     const body = metricsRequest([{ name: 'claude_code.lines_of_code.count', value: 3, attributes: { type: 'added' } }]);
     (body.resourceMetrics[0]!.resource.attributes as object[]).push({ key: 'team', value: { stringValue: 'payments' } }, { key: 'bomb', value: nested(24) });
     const protobuf = toProtobuf('metrics', body);
@@ -132,22 +135,22 @@ describe('amplification and stored sizes', () => {
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
-    const session = t.db.$client.prepare('SELECT attributes, length(attributes) AS size FROM claude_sessions').get() as { attributes: string; size: number };
+    const session = (await t.db.get<{ attributes: string }>(sql`SELECT attributes FROM claude_sessions`))!;
     expect(JSON.parse(session.attributes)).toEqual({ team: 'payments' });
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 3 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 3 });
   });
 
   it('a JSON body nested deeper than 64 levels is a 400 in google.rpc.Status, before it is parsed', async () => {
-    app();
+    await app();
     const deep = `{"resourceMetrics":[${'['.repeat(100_000)}${']'.repeat(100_000)}]}`;
     const res = await post('/v1/metrics', deep, t.token);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ code: 3, message: expect.stringContaining('nests deeper than 64 levels') });
-    expect(count('otlp_exports')).toBe(0);
+    expect(await count('otlp_exports')).toBe(0);
   });
 
   it('a body of many tiny messages is refused (413) before it is decoded (10 MB of empty data points took 1.3 GB and 13 s)', async () => {
-    app();
+    await app();
     const emptyResourceMetrics = Buffer.alloc(1024 * 1024).fill(Buffer.from([0x0a, 0x00]));
     const proto = await post('/v1/metrics', emptyResourceMetrics, t.token, { 'content-type': 'application/x-protobuf' });
     expect(proto.status).toBe(413);
@@ -159,11 +162,11 @@ describe('amplification and stored sizes', () => {
     expect(json.status).toBe(413);
     const hook = await post('/hooks/claude-code', `{"session_id":"s","hook_event_name":"PostToolUse","x":[${Array(300_000).fill('[]').join(',')}]}`, t.token);
     expect(hook.status).toBe(413);
-    expect(count('otlp_exports')).toBe(0);
+    expect(await count('otlp_exports')).toBe(0);
   });
 
   it('keeps at most 16 custom labels of bounded size; identity fields too long to be real are left unset', async () => {
-    app();
+    await app();
     const resource: Record<string, string> = { 'service.name': 'claude-code' };
     for (let i = 0; i < 40; i++) resource[`label${String(i).padStart(2, '0')}`] = `v${i}`;
     resource.team = 'payments';
@@ -178,7 +181,7 @@ describe('amplification and stored sizes', () => {
     };
     const res = await post('/v1/metrics', JSON.stringify(metricsRequest([{ name: 'claude_code.lines_of_code.count', value: 1, attributes }], resource)), t.token);
     expect(res.status).toBe(200);
-    const s = t.db.$client.prepare('SELECT * FROM claude_sessions').get() as Record<string, string | null>;
+    const s = (await t.db.get(sql`SELECT * FROM claude_sessions`)) as Record<string, string | null>;
     expect(s.user_email).toBeNull();
     expect(s.user_id).toBeNull();
     expect(s.github_login).toBeNull();
@@ -190,7 +193,7 @@ describe('amplification and stored sizes', () => {
   });
 
   it('refuses a session id, tool_use_id or cwd too long to be real (400 for a hook call, partial success for OTLP)', async () => {
-    app();
+    await app();
     const long = 's'.repeat(129);
     for (const body of [hookWrite(long, 'toolu_1', 'const a = 1;'), hookWrite('sess', 'x'.repeat(129), 'const a = 1;')]) {
       const res = await post('/hooks/claude-code', body, t.token);
@@ -200,23 +203,23 @@ describe('amplification and stored sizes', () => {
     expect((await post('/hooks/claude-code', JSON.stringify({ ...cwd, cwd: '/'.repeat(5000) }), t.token)).status).toBe(400);
     const res = await post('/v1/metrics', JSON.stringify(metricsRequest([{ name: 'claude_code.session.count', value: 1, attributes: { 'session.id': long } }])), t.token);
     expect(await res.json()).toEqual({ partialSuccess: { rejectedDataPoints: '1', errorMessage: '1 × claude_code.session.count: session.id must be at most 128 characters' } });
-    expect([count('claude_sessions'), count('hook_calls'), count('session_line_fingerprints'), count('telemetry_daily')]).toEqual([0, 0, 0, 0]);
+    expect([await count('claude_sessions'), await count('hook_calls'), await count('session_line_fingerprints'), await count('telemetry_daily')]).toEqual([0, 0, 0, 0]);
   });
 
   it('a file path longer than 4096 characters is not fingerprinted; a PR link that is not GitHub-shaped is not stored', async () => {
-    app();
+    await app();
     const call = JSON.parse(hookWrite('sess', 'toolu_3', 'export const limit = 10;')) as { tool_input: Record<string, string> };
     call.tool_input.file_path = `/home/dev/widgets/${'d/'.repeat(3000)}x.ts`;
     expect((await post('/hooks/claude-code', JSON.stringify(call), t.token)).status).toBe(200);
     expect((await post('/hooks/claude-code', hookPr('sess', 'toolu_4', `https://github.com/${'o'.repeat(60)}/r/pull/1`), t.token)).status).toBe(200);
     expect((await post('/hooks/claude-code', hookPr('sess', 'toolu_5', 'https://github.com/acme/widgets/pull/99999999999'), t.token)).status).toBe(200);
-    expect([count('session_line_fingerprints'), count('session_pull_requests'), count('session_commits')]).toEqual([0, 0, 1]);
+    expect([await count('session_line_fingerprints'), await count('session_pull_requests'), await count('session_commits')]).toEqual([0, 0, 1]);
   });
 });
 
 describe('implausible values and dates are rejected as partial success', () => {
   it('cost_usd "1e308", a negative or NaN cost, a fractional token count: rejected; the org total stays exact', async () => {
-    app();
+    await app();
     const request = (cost: string, extra: Record<string, string | number> = {}) => ({
       name: 'api_request',
       attributes: { model: 'claude-sonnet-4-5', input_tokens: 10, cost_usd: cost, ...extra },
@@ -236,13 +239,13 @@ describe('implausible values and dates are rejected as partial success', () => {
       },
     });
     // 0.1 + 0.2 in micro-dollars: exactly 300,000 (0.30000000000000004 in floating point).
-    expect(t.db.$client.prepare('SELECT requests, input_tokens, cost_micro_usd FROM api_requests_daily').all()).toEqual([
+    expect(await t.db.all(sql`SELECT requests, input_tokens, cost_micro_usd FROM api_requests_daily`)).toEqual([
       { requests: 2, input_tokens: 20, cost_micro_usd: 300_000 },
     ]);
   });
 
   it('asDouble 1e300, Infinity, negative and per-metric bounds: rejected, the rest stored', async () => {
-    app();
+    await app();
     const point = (name: string, value: number, attributes: Record<string, string> = {}) => ({ name, value, attributes });
     const res = await post(
       '/v1/metrics',
@@ -265,14 +268,14 @@ describe('implausible values and dates are rejected as partial success', () => {
     expect(body.partialSuccess.errorMessage).toContain('2 × claude_code.lines_of_code.count: value must be a number from 0 to 1000000');
     expect(body.partialSuccess.errorMessage).toContain('claude_code.cost.usage: value must be a number from 0 to 10000');
     expect(body.partialSuccess.errorMessage).toContain('claude_code.token.usage: model, tool and type names must be at most 128 characters');
-    expect(t.db.$client.prepare('SELECT metric, value FROM telemetry_daily ORDER BY metric').all()).toEqual([
+    expect(await t.db.all(sql`SELECT metric, value FROM telemetry_daily ORDER BY metric`)).toEqual([
       { metric: 'cost_micro_usd', value: 300_000 },
       { metric: 'lines_added', value: 7 },
     ]);
   });
 
   it('timeUnixNano 1e30, a negative time, a time before 2020 or more than a day ahead: rejected, not a 500 and not "now"', async () => {
-    app();
+    await app();
     const at = (time: string | number) => {
       const body = metricsRequest([{ name: 'claude_code.session.count', value: 1 }]);
       (body.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.sum.dataPoints[0] as Record<string, unknown>).timeUnixNano = time;
@@ -291,15 +294,15 @@ describe('implausible values and dates are rejected as partial success', () => {
     }
     const logs = logsRequest([{ name: 'user_prompt', attributes: {}, time: 10n ** 29n }]);
     expect(await (await post('/v1/logs', JSON.stringify(logs), t.token)).json()).toMatchObject({ partialSuccess: { rejectedLogRecords: '1' } });
-    expect(count('telemetry_daily')).toBe(0);
+    expect(await count('telemetry_daily')).toBe(0);
     expect((await post('/v1/metrics', at(String(nowNs + 23n * HOUR)), t.token)).status).toBe(200);
-    expect(count('telemetry_daily')).toBe(1);
+    expect(await count('telemetry_daily')).toBe(1);
   });
 });
 
 describe('one request naming many things', () => {
   it('more committing sessions in one logs request than SQLite takes parameters: stored, not a 500', async () => {
-    app(32 * 1024 * 1024);
+    await app(32 * 1024 * 1024);
     // 35,000 records of five protobuf messages each: under the 200,000-message bound, over SQLite's 32,766 parameters.
     const kv = (key: string, value: string) => ({ key, value: { stringValue: value } });
     const logRecords = Array.from({ length: 35_000 }, (_, i) => ({
@@ -310,11 +313,11 @@ describe('one request naming many things', () => {
     const body = toProtobuf('logs', { resourceLogs: [{ scopeLogs: [{ logRecords }] }] });
     const res = await post('/v1/logs', body, t.token, { 'content-type': 'application/x-protobuf' });
     expect(res.status).toBe(200);
-    expect(count('session_commits')).toBe(35_000);
+    expect(await count('session_commits')).toBe(35_000);
   }, 30_000);
 
   it('rejection reasons naming what the sender sent are few and short', async () => {
-    app();
+    await app();
     const long = Array.from({ length: 300 }, (_, i) => ({ name: `${'n'.repeat(1000)}${i}`, attributes: {}, time: 5n }));
     const short = Array.from({ length: 300 }, (_, i) => ({ name: `e${i}`, attributes: {}, time: 5n }));
     const res = await post('/v1/logs', JSON.stringify(logsRequest([...long, ...short])), t.token);
@@ -329,7 +332,7 @@ describe('one request naming many things', () => {
 
 describe('OTLP/HTTP answers', () => {
   it('refusals carry google.rpc.Status in the request’s encoding', async () => {
-    app();
+    await app();
     const json = await post('/v1/metrics', 'not json', t.token);
     expect(json.status).toBe(400);
     expect(json.headers.get('content-type')).toBe('application/json');
@@ -350,7 +353,7 @@ describe('OTLP/HTTP answers', () => {
   });
 
   it('GET /v1/metrics and /v1/logs: 405 with Allow: POST', async () => {
-    app();
+    await app();
     for (const path of ['/v1/metrics', '/v1/logs']) {
       const res = await t.app.request(path);
       expect(res.status).toBe(405);
@@ -363,47 +366,44 @@ describe('OTLP/HTTP answers', () => {
   });
 
   it('an empty JSON body is an empty request: 200, nothing stored', async () => {
-    app();
+    await app();
     for (const path of ['/v1/metrics', '/v1/logs']) {
       const res = await post(path, '', t.token);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({});
     }
-    expect(count('telemetry_daily')).toBe(0);
+    expect(await count('telemetry_daily')).toBe(0);
   });
 
   it('an unknown field inside an attribute value is ignored, not the attribute (the person stays linked)', async () => {
-    app();
+    await app();
     const body = metricsRequest([{ name: 'claude_code.session.count', value: 1 }]);
     const attrs = body.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.sum.dataPoints[0]!.attributes as { key: string; value: Record<string, unknown> }[];
     for (const kv of attrs) kv.value = { futureField: { a: 1 }, ...kv.value };
     expect((await post('/v1/metrics', JSON.stringify(body), t.token)).status).toBe(200);
-    expect(storedTelemetry(t.db).sessions).toMatchObject([{ id: 'sess-1', userEmail: 'dana@acme.example' }]);
+    expect((await storedTelemetry(t.db)).sessions).toMatchObject([{ id: 'sess-1', userEmail: 'dana@acme.example' }]);
   });
 });
 
 describe('retention', () => {
   it('prunes by received time as well as by day: rows dated 2300 go too', async () => {
-    app();
-    const insert = t.db.$client.prepare(
-      "INSERT INTO telemetry_daily (org, day, session_id, metric, dimension, value, received_at) VALUES ('acme', ?, 's', 'sessions', '', 1, ?)",
+    await app();
+    const insert = (day: string, receivedAt: string) =>
+      t.db.run(sql`INSERT INTO telemetry_daily (org, day, session_id, metric, dimension, value, received_at) VALUES ('acme', ${day}, 's', 'sessions', '', 1, ${receivedAt})`);
+    await insert('2300-01-01', '2026-01-01T00:00:00.000Z');
+    await insert('2026-11-20', '2026-11-20T10:00:00.000Z');
+    await t.db.run(
+      sql`INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_micro_usd, received_at) VALUES ('acme', '2300-01-01', 's', 'm', 1, 0, 0, 0, 0, 1, '2026-01-01T00:00:00.000Z')`,
     );
-    insert.run('2300-01-01', '2026-01-01T00:00:00.000Z');
-    insert.run('2026-11-20', '2026-11-20T10:00:00.000Z');
-    t.db.$client
-      .prepare(
-        "INSERT INTO api_requests_daily (org, day, session_id, model, requests, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_micro_usd, received_at) VALUES ('acme', '2300-01-01', 's', 'm', 1, 0, 0, 0, 0, 1, '2026-01-01T00:00:00.000Z')",
-      )
-      .run();
     const result = await pruneExpired(t.db, { now: NOW, retentionDays: 120 });
     expect(result).toMatchObject({ telemetryCounters: 1, apiRequestDays: 1 });
-    expect(t.db.$client.prepare('SELECT day FROM telemetry_daily').all()).toEqual([{ day: '2026-11-20' }]);
+    expect(await t.db.all(sql`SELECT day FROM telemetry_daily`)).toEqual([{ day: '2026-11-20' }]);
   });
 });
 
 describe('recordings still count in full', () => {
   it('the recorded protobuf export, with a 1 MB team label added, stores the same counters and no label', async () => {
-    app();
+    await app();
     const recorded = capturedRequests('rate-limiter-http-protobuf-details-hooks').find((r) => r.path === '/v1/metrics')!;
     const decoded = otlpTypes.metricsRequest.toObject(otlpTypes.metricsRequest.decode(recorded.body), { longs: String }) as {
       resourceMetrics: { resource: { attributes: object[] } }[];
@@ -412,11 +412,11 @@ describe('recordings still count in full', () => {
     const body = otlpTypes.metricsRequest.encode(otlpTypes.metricsRequest.fromObject(decoded)).finish();
     const res = await post('/v1/metrics', body, t.token, { 'content-type': 'application/x-protobuf' });
     expect(res.status).toBe(413); // over this app's 1 MiB limit: refused whole
-    t.cleanup();
-    t = createTestApp({ maxBodyBytes: 4 * 1024 * 1024 });
+    await t.cleanup();
+    t = await createTestApp({ maxBodyBytes: 4 * 1024 * 1024 });
     const accepted = await post('/v1/metrics', body, t.token, { 'content-type': 'application/x-protobuf' });
     expect(accepted.status).toBe(200);
-    const figures = storedTelemetry(t.db);
+    const figures = await storedTelemetry(t.db);
     expect(figures.counters).toMatchObject({ sessions: 1, lines_added: 30, commits: 1 });
     expect(figures.sessions[0]!.attributes).toEqual({ team: 'payments' });
   });

@@ -15,7 +15,7 @@ const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg());
-  key = createApiKey(app.db, { org: 'acme' }).key;
+  key = (await createApiKey(app.db, { org: 'acme' })).key;
 });
 afterAll(() => cleanup());
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { createApiKey, revokeApiKey } from '../../src/db/api-keys.js';
@@ -14,7 +15,7 @@ const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg());
-  key = createApiKey(app.db, { org: 'acme' }).key;
+  key = (await createApiKey(app.db, { org: 'acme' })).key;
 });
 afterAll(() => cleanup());
 
@@ -158,13 +159,13 @@ describe('pagination', () => {
       if (first) {
         // Someone new, sorting before and after the cursor, arrives while the pipeline pages.
         for (const userKey of ['aaron', 'zed']) {
-          app.db.$client.prepare("INSERT INTO daily_user_metrics (org, day, user_key, github_login) VALUES ('acme', '2026-11-21', ?, ?)").run(userKey, userKey);
+          await app.db.run(sql`INSERT INTO daily_user_metrics (org, day, user_key, github_login) VALUES ('acme', '2026-11-21', ${userKey}, ${userKey})`);
         }
         first = false;
       }
     } while (page);
     expect(seen).toEqual(['dana', 'sam@acme.example', 'zed']);
-    app.db.$client.prepare("DELETE FROM daily_user_metrics WHERE user_key IN ('aaron', 'zed')").run();
+    await app.db.run(sql`DELETE FROM daily_user_metrics WHERE user_key IN ('aaron', 'zed')`);
   });
 
   it('rejects a page cursor it did not make', async () => {
@@ -187,8 +188,8 @@ describe('errors', () => {
       message: 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".',
     });
     expect(await error('/orgs/acme/summary', 401, { 'x-api-key': 'ccm_api_nope' })).toEqual({ type: 'authentication_error', message: 'Unknown or revoked API key.' });
-    const revoked = createApiKey(app.db, { org: 'acme' });
-    revokeApiKey(app.db, revoked.row.id);
+    const revoked = await createApiKey(app.db, { org: 'acme' });
+    await revokeApiKey(app.db, revoked.row.id);
     expect((await error('/orgs/acme/summary', 401, { 'x-api-key': revoked.key })).type).toBe('authentication_error');
   });
 
@@ -197,7 +198,7 @@ describe('errors', () => {
   });
 
   it('404 for an org the key does not cover, exactly like an org that does not exist', async () => {
-    const other = createApiKey(app.db, { org: 'globex' }).key;
+    const other = (await createApiKey(app.db, { org: 'globex' })).key;
     const covered = await error('/orgs/acme/summary', 404, { 'x-api-key': other });
     const missing = await error('/orgs/acme/summary', 404, { 'x-api-key': other });
     expect(covered).toEqual({ type: 'not_found_error', message: 'No organization "acme".' });
@@ -242,7 +243,7 @@ describe('freshness and rate limit', () => {
   it('429 with Retry-After and RateLimit headers past the limit', async () => {
     const { app: limited, cleanup: stop } = await startProcessedOrg({ API_RATE_LIMIT_PER_MINUTE: '2' });
     try {
-      const k = createApiKey(limited.db, { org: 'acme' }).key;
+      const k = (await createApiKey(limited.db, { org: 'acme' })).key;
       const call = () => limited.http.request('/api/v1/orgs/acme/summary', { headers: { 'x-api-key': k } });
       const first = await call();
       expect(first.headers.get('ratelimit-limit')).toBe('2');

@@ -52,17 +52,17 @@ const REQUESTS: Record<string, { ok: string[]; refused: string[] }> = {
 const PARAMS: Record<string, string> = { org: 'acme', login: 'alice', owner: 'acme', repo: 'widgets', number: '42' };
 
 describe('every answer of every documented operation matches the OpenAPI document', () => {
-  let t: ReturnType<typeof createTestApp>;
+  let t: Awaited<ReturnType<typeof createTestApp>>;
   let key: string;
   let doc: Doc;
   let ajv: Ajv2020;
 
   beforeAll(async () => {
-    t = createTestApp({ now: () => new Date('2026-10-20T15:00:00Z'), apiRateLimitPerMinute: 10_000 });
+    t = await createTestApp({ now: () => new Date('2026-10-20T15:00:00Z'), apiRateLimitPerMinute: 10_000 });
     await sendPlannedActivity(t.app, t.db, t.token);
-    key = createApiKey(t.db, { org: 'acme' }).key;
+    key = (await createApiKey(t.db, { org: 'acme' })).key;
     // A GitHub team, so that `team=web` names one (as the member job stores it).
-    replaceOrgPeople(t.db, 'acme', { members: ['alice'], teams: [{ id: 1, slug: 'web', name: 'Web', members: ['alice'] }] }, '2026-10-20T14:00:00.000Z');
+    await replaceOrgPeople(t.db, 'acme', { members: ['alice'], teams: [{ id: 1, slug: 'web', name: 'Web', members: ['alice'] }] }, '2026-10-20T14:00:00.000Z');
     doc = (await (await t.app.request('/api/v1/openapi.json')).json()) as Doc;
     ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats.default(ajv);

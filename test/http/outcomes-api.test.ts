@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,24 +9,28 @@ import { createApiKey } from '../../src/db/api-keys.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { markOutcomesTeamWithClaudeCode, storeOutcomesTeam } from '../helpers/outcome-timelines.js';
 import { silentLog, testServerConfig } from '../helpers/test-probot.js';
+import { testServerDatabase } from '../helpers/test-app.js';
 
 /* GET /api/v1/orgs/{org}/outcomes, and the outcome fields of pull-requests (spec: Outcomes). */
 
 let app: AppServer;
 let dir: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
 let key: string;
 const RANGE = 'start_date=2026-11-01&end_date=2026-11-08';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-outcomes-'));
-  app = await startAppServer({ config: testServerConfig(dir), log: silentLog, startWorker: false, octokitRetries: false });
-  const withClaudeCode = storeOutcomesTeam(app.db);
+  database = await testServerDatabase();
+  app = await startAppServer({ config: testServerConfig(dir, database.env), log: silentLog, startWorker: false, octokitRetries: false });
+  const withClaudeCode = await storeOutcomesTeam(app.db);
   await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-01', toDay: '2026-11-08' });
-  markOutcomesTeamWithClaudeCode(app.db, withClaudeCode);
-  key = createApiKey(app.db, { org: 'acme' }).key;
+  await markOutcomesTeamWithClaudeCode(app.db, withClaudeCode);
+  key = (await createApiKey(app.db, { org: 'acme' })).key;
 });
 afterAll(async () => {
   await app.close();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -82,13 +87,11 @@ describe('GET /orgs/{org}/outcomes', () => {
   it('is computed once per processing run: a change behind processing’s back shows after the next run', async () => {
     const reverted = async () => (await json(`/orgs/acme/outcomes?${RANGE}`)).reverts.without_claude_code.reverted;
     expect(await reverted()).toBe(0);
-    app.db.$client.prepare("UPDATE pull_request_outcomes SET reverted_by = 'x', reverted_at = '2026-11-07T00:00:00.000Z' WHERE pull_request_id = 199").run();
+    await app.db.run(sql`UPDATE pull_request_outcomes SET reverted_by = 'x', reverted_at = '2026-11-07T00:00:00.000Z' WHERE pull_request_id = 199`);
     expect(await reverted()).toBe(0);
-    app.db.$client
-      .prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-01', '2026-11-01', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')")
-      .run();
+    await app.db.run(sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-01', '2026-11-01', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')`);
     expect(await reverted()).toBe(1);
-    app.db.$client.prepare('UPDATE pull_request_outcomes SET reverted_by = NULL, reverted_at = NULL WHERE pull_request_id = 199').run();
+    await app.db.run(sql`UPDATE pull_request_outcomes SET reverted_by = NULL, reverted_at = NULL WHERE pull_request_id = 199`);
   });
 
   it('is in the OpenAPI document', async () => {

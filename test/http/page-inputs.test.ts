@@ -65,11 +65,11 @@ describe('pages', () => {
     expect((await app.http.request(`/assets/${name}`)).status).toBe(404);
   });
 
-  const rows = () => ({
-    settings: app.db.select().from(orgSettings).all(),
-    tokens: app.db.select().from(ingestTokens).all().length,
-    keys: app.db.select().from(apiKeys).all().length,
-    links: app.db.select().from(identityLinks).all(),
+  const rows = async () => ({
+    settings: (await app.db.select().from(orgSettings)),
+    tokens: (await app.db.select().from(ingestTokens)).length,
+    keys: (await app.db.select().from(apiKeys)).length,
+    links: (await app.db.select().from(identityLinks)),
   });
   const post = (path: string, body: string, contentType = 'application/x-www-form-urlencoded') => {
     nockOrgMembership('acme', 'olga', 'admin');
@@ -77,19 +77,19 @@ describe('pages', () => {
   };
 
   it('refuse a malformed multipart form with a 400 that changes nothing', async () => {
-    const before = rows();
+    const before = await rows();
     const res = await post('/orgs/acme/settings/access', '--x\r\nContent-Disposition: form-data; name="teams"\r\n\r\nplat', 'multipart/form-data; boundary=x');
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: { type: 'invalid_request_error', message: 'The form could not be read.' } });
-    expect(rows()).toEqual(before);
+    expect(await rows()).toEqual(before);
   });
 
   it('refuse a form over 64 KiB with a 413 that changes nothing', async () => {
-    const before = rows();
+    const before = await rows();
     const res = await post('/orgs/acme/settings/access', `teams=${'a'.repeat(100_000)}`);
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: { type: 'invalid_request_error', message: 'Form is larger than 65536 bytes.' } });
-    expect(rows()).toEqual(before);
+    expect(await rows()).toEqual(before);
   });
 
   it.each([

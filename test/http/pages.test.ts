@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
@@ -21,7 +22,7 @@ const ORIGIN = 'http://localhost';
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
 }, 60_000);
 afterAll(() => cleanup());
 // The app keeps an installation token it fetched, so a token mock may stay unused.
@@ -76,7 +77,7 @@ describe('sign in with GitHub', () => {
     expect(session).toMatch(/SameSite=Lax/);
     expect(session).toMatch(/Path=\//);
     // Neither GitHub's token nor the session id is stored in the clear.
-    const stored = app.db.$client.prepare('SELECT * FROM web_sessions WHERE github_login = ?').all('dana') as Record<string, unknown>[];
+    const stored = await app.db.all(sql`SELECT * FROM web_sessions WHERE github_login = ${'dana'}`);
     expect(stored.length).toBeGreaterThan(0);
     expect(JSON.stringify(stored)).not.toContain('ghu_dana');
   });
@@ -206,7 +207,7 @@ describe('who sees what', () => {
   });
 
   it('shows members of a listed team the metrics, without spend or settings', async () => {
-    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    await setViewerTeams(app.db, 'acme', ['platform'], 'test');
     const cookie = await sessionOf('tom', 'member');
     nockTeamMembership('acme', 'platform', 'tom', true);
     const overview = await page(`/orgs/acme?${RANGE}`, cookie);
@@ -224,7 +225,7 @@ describe('who sees what', () => {
   });
 
   it('refuses members outside the listed teams and people outside the org, showing nothing of it', async () => {
-    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    await setViewerTeams(app.db, 'acme', ['platform'], 'test');
     const member = await sessionOf('mia', 'member');
     nockTeamMembership('acme', 'platform', 'mia', false);
     const outsider = await sessionOf('xavier', null);
@@ -267,7 +268,7 @@ describe('empty states', () => {
   });
 
   it('says data processing is in progress before the first run, then that no telemetry came yet', async () => {
-    upsertInstallation(app.db, {
+    await upsertInstallation(app.db, {
       id: 999,
       accountId: 999,
       accountLogin: 'Globex',
@@ -378,12 +379,12 @@ describe('the pages show the API’s figures', () => {
     const shown = async () => tileValues(await (await page(`/orgs/acme?${RANGE}`, cookie)).text())['lines_committed.with_claude_code'];
     expect(await shown()).toBe(22);
     // Rollups change only through processing; a change behind its back shows after the next run.
-    app.db.$client.prepare("UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22").run();
+    await app.db.run(sql`UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22`);
     expect(await shown()).toBe(22);
     await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
     expect(await shown()).toBe(22);
-    app.db.$client.prepare("UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22").run();
-    app.db.$client.prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-20', '2026-11-20', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')").run();
+    await app.db.run(sql`UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22`);
+    await app.db.run(sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-20', '2026-11-20', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')`);
     expect(await shown()).toBe(999);
     await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
     expect(await shown()).toBe(22);
@@ -487,7 +488,7 @@ describe('moving between pages', () => {
       const html = await (await page(`${path}?${RANGE}`, cookie)).text();
       for (const section of ['/orgs/acme', '/orgs/acme/users', '/orgs/acme/pull-requests', '/orgs/acme/repositories']) expect([path, html]).toEqual([path, expect.stringContaining(`href="${section}?${kept}"`)]);
       // Settings has no range; every other link to a page of figures carries it.
-      const figures = links(html).filter((href) => !href.startsWith('/orgs/acme/settings') && !href.includes('range='));
+      const figures = (await links(html)).filter((href) => !href.startsWith('/orgs/acme/settings') && !href.includes('range='));
       for (const href of figures) expect([path, href]).toEqual([path, expect.stringContaining(kept)]);
     }
     // The author of a PR in the list, and a person in the people list, open with the same range.
@@ -534,7 +535,7 @@ describe('usage and spend on the overview', () => {
   });
 
   it('hides spend from members unless an owner allows it', async () => {
-    setViewerTeams(app.db, 'acme', ['platform'], 'test');
+    await setViewerTeams(app.db, 'acme', ['platform'], 'test');
     const cookie = await sessionOf('tess', 'member');
     nockTeamMembership('acme', 'platform', 'tess', true);
     const html = await (await page(`/orgs/acme?${RANGE}`, cookie)).text();
@@ -542,10 +543,10 @@ describe('usage and spend on the overview', () => {
     expect(html).not.toContain('data-section="spend"');
     expect(html).not.toContain('spend-report.csv');
     expect((await page(`/orgs/acme/spend-report.csv?period=month_to_date`, cookie)).status).toBe(403);
-    setMembersSeeSpend(app.db, 'acme', true, 'test');
+    await setMembersSeeSpend(app.db, 'acme', true, 'test');
     expect(await (await page(`/orgs/acme?${RANGE}`, cookie)).text()).toContain('data-section="spend"');
-    setMembersSeeSpend(app.db, 'acme', false, 'test');
-    setViewerTeams(app.db, 'acme', [], 'test');
+    await setMembersSeeSpend(app.db, 'acme', false, 'test');
+    await setViewerTeams(app.db, 'acme', [], 'test');
   });
 });
 
@@ -577,17 +578,17 @@ describe('settings (owners)', () => {
   it('creates an ingest token shown once, which Claude Code can then use, and revokes it', async () => {
     const cookie = await sessionOf('owen', 'admin');
     nockOrgMembership('acme', 'dana', 'member');
-    const tokens = () => (app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get() as { n: number }).n;
-    const before = tokens();
+    const tokens = async () => (await app.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ingest_tokens`))!.n;
+    const before = await tokens();
     const { html, secret: token } = await createAndFollow('/orgs/acme/settings/ingest-tokens', cookie, { login: 'dana' });
-    expect(tokens()).toBe(before + 1);
-    expect(findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: 'dana' });
+    expect(await tokens()).toBe(before + 1);
+    expect(await findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: 'dana' });
     // The managed settings carry the new token and this server's address.
     expect(html).toContain(`Authorization=Bearer ${token}`);
     expect(html).toContain(`&quot;OTEL_EXPORTER_OTLP_ENDPOINT&quot;: &quot;${ORIGIN}&quot;`);
     const again = await (await page('/orgs/acme/settings', cookie)).text();
     expect(again).not.toContain(token);
-    const id = findIngestToken(app.db, token)!.id;
+    const id = (await findIngestToken(app.db, token))!.id;
     // Revoke asks first, naming what stops working.
     const confirm = await page(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie);
     expect(confirm.status).toBe(200);
@@ -595,11 +596,11 @@ describe('settings (owners)', () => {
     expect(asked).toContain('Revoke the personal ingest token for dana');
     expect(asked).toContain('dana&#39;s telemetry and edit hook calls) is refused from then on');
     expect(asked).toContain(`action="/orgs/acme/settings/ingest-tokens/${id}/revoke"`);
-    expect(findIngestToken(app.db, token)).toBeDefined();
+    expect(await findIngestToken(app.db, token)).toBeDefined();
     const revoked = await post(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie);
     expect(revoked.status).toBe(303);
     expect(revoked.headers.get('location')).toBe('/orgs/acme/settings?notice=token-revoked');
-    expect(findIngestToken(app.db, token)).toBeUndefined();
+    expect(await findIngestToken(app.db, token)).toBeUndefined();
     // Once revoked there is nothing to confirm.
     expect((await page(`/orgs/acme/settings/ingest-tokens/${id}/revoke`, cookie)).status).toBe(404);
   });
@@ -607,11 +608,11 @@ describe('settings (owners)', () => {
   it('says an org token stops all telemetry sent with it, and an API key every reader', async () => {
     const cookie = await sessionOf('owen7', 'admin');
     const { secret: token } = await createAndFollow('/orgs/acme/settings/ingest-tokens', cookie);
-    expect(findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: null });
-    const asked = await (await page(`/orgs/acme/settings/ingest-tokens/${findIngestToken(app.db, token)!.id}/revoke`, cookie)).text();
+    expect(await findIngestToken(app.db, token)).toMatchObject({ org: 'acme', githubLogin: null });
+    const asked = await (await page(`/orgs/acme/settings/ingest-tokens/${(await findIngestToken(app.db, token))!.id}/revoke`, cookie)).text();
     expect(asked).toContain('Revoke the org ingest token');
     expect(asked).toContain('all telemetry and edit hook calls of every developer whose managed settings carry it stop');
-    const key = createApiKey(app.db, { org: 'acme' });
+    const key = await createApiKey(app.db, { org: 'acme' });
     const askedKey = await (await page(`/orgs/acme/settings/api-keys/${key.row.id}/revoke`, cookie)).text();
     expect(askedKey).toContain('reading the API with this key is refused (401)');
     // Another org's secret, or no number at all, is not found.
@@ -621,8 +622,8 @@ describe('settings (owners)', () => {
 
   it('refuses a personal token for a login that is not a member of the org, with a clear message, creating nothing', async () => {
     const cookie = await sessionOf('owen8', 'admin');
-    const tokens = () => app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get();
-    const before = tokens();
+    const tokens = () => app.db.get(sql`SELECT count(*) AS n FROM ingest_tokens`);
+    const before = await tokens();
     const outsider = nockOrgMembership('acme', 'mallory', null);
     const refused = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'mallory' });
     expect(outsider.isDone()).toBe(true);
@@ -637,21 +638,21 @@ describe('settings (owners)', () => {
     const failed = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'gus' });
     expect(failed.status).toBe(502);
     expect(await failed.text()).toContain('GitHub did not answer whether gus is a member of acme; nothing was created');
-    expect(tokens()).toEqual(before);
+    expect(await tokens()).toEqual(before);
   });
 
   it('creates an API key that reads the API, and refuses a bad login with a 400 that changes nothing', async () => {
     const cookie = await sessionOf('owen2', 'admin');
-    const keys = () => (app.db.$client.prepare('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n;
-    const keysBefore = keys();
+    const keys = async () => (await app.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM api_keys`))!.n;
+    const keysBefore = await keys();
     const { secret: key } = await createAndFollow('/orgs/acme/settings/api-keys', cookie);
-    expect(keys()).toBe(keysBefore + 1);
+    expect(await keys()).toBe(keysBefore + 1);
     expect((await app.http.request('/api/v1/orgs/acme/summary', { headers: { 'x-api-key': key } })).status).toBe(200);
-    const before = app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get();
+    const before = (await app.db.get(sql`SELECT count(*) AS n FROM ingest_tokens`));
     const bad = await post('/orgs/acme/settings/ingest-tokens', cookie, { login: 'not a login!' });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('is not a GitHub login');
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM ingest_tokens').get()).toEqual(before);
+    expect(await app.db.get(sql`SELECT count(*) AS n FROM ingest_tokens`)).toEqual(before);
   });
 
   it('adds and removes an admin identity link; learned links cannot be removed', async () => {
@@ -662,13 +663,13 @@ describe('settings (owners)', () => {
     expect(html).toContain('data-link="email:sam@example.com"');
     expect((await post('/orgs/acme/settings/identity-links/remove', cookie, { kind: 'email', value: 'sam@example.com' })).status).toBe(303);
     expect(await (await page('/orgs/acme/settings', cookie)).text()).not.toContain('data-link="email:sam@example.com"');
-    const learned = app.db.$client.prepare("SELECT kind, value FROM identity_links WHERE org = 'acme' AND source <> 'admin' LIMIT 1").get() as { kind: string; value: string };
+    const learned = (await app.db.get(sql`SELECT kind, value FROM identity_links WHERE org = 'acme' AND source <> 'admin' LIMIT 1`)) as { kind: string; value: string };
     const refused = await post('/orgs/acme/settings/identity-links/remove', cookie, learned);
     expect(refused.status).toBe(400);
     expect((await post('/orgs/acme/settings/identity-links', cookie, { kind: 'email', value: 'nope', login: 'sam' })).status).toBe(400);
     // Bounded like telemetry's identity fields: a 60 KB value is refused and not stored.
-    const links = () => app.db.$client.prepare("SELECT count(*) AS n FROM identity_links WHERE org = 'acme'").get();
-    const before = links();
+    const links = () => app.db.get(sql`SELECT count(*) AS n FROM identity_links WHERE org = 'acme'`);
+    const before = await links();
     for (const [kind, value] of [['email', `${'a'.repeat(60_000)}@example.com`], ['account_uuid', 'u'.repeat(129)]]) {
       const long = await post('/orgs/acme/settings/identity-links', cookie, { kind: kind!, value: value!, login: 'sam' });
       expect(long.status).toBe(400);
@@ -676,7 +677,7 @@ describe('settings (owners)', () => {
       expect(text).toMatch(/is longer than (254|128) characters/);
       expect(text).not.toContain('a'.repeat(300));
     }
-    expect(links()).toEqual(before);
+    expect(await links()).toEqual(before);
   });
 
   it('saves the viewer teams and spend visibility, and refuses a bad team slug', async () => {
@@ -689,19 +690,19 @@ describe('settings (owners)', () => {
     expect(html).toMatch(/name="members_see_spend" value="1" checked/);
     const bad = await post('/orgs/acme/settings/access', cookie, { viewer_teams: 'no/slashes' });
     expect(bad.status).toBe(400);
-    setViewerTeams(app.db, 'acme', [], 'test');
+    await setViewerTeams(app.db, 'acme', [], 'test');
   });
 
   it('processes now from the settings page', async () => {
     const cookie = await sessionOf('owen5', 'admin');
-    const before = (app.db.$client.prepare('SELECT count(*) AS n FROM processing_runs').get() as { n: number }).n;
+    const before = ((await app.db.get(sql`SELECT count(*) AS n FROM processing_runs`)) as { n: number }).n;
     const res = await post('/orgs/acme/settings/process', cookie);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toMatch(/notice=processing-(started|busy)/);
-    await expect.poll(() => app.db.$client.prepare("SELECT status FROM processing_runs WHERE trigger = 'page' ORDER BY id DESC").get(), { timeout: 15_000 }).toEqual({
+    await expect.poll(() => app.db.get(sql`SELECT status FROM processing_runs WHERE trigger = 'page' ORDER BY id DESC`), { timeout: 15_000 }).toEqual({
       status: 'succeeded',
     });
-    expect((app.db.$client.prepare('SELECT count(*) AS n FROM processing_runs').get() as { n: number }).n).toBe(before + 1);
+    expect(((await app.db.get(sql`SELECT count(*) AS n FROM processing_runs`)) as { n: number }).n).toBe(before + 1);
   });
 
   it('refuses a form posted from another site', async () => {

@@ -24,22 +24,22 @@ const RANGE = 'start_date=2026-11-20&end_date=2026-11-22';
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
   nockInstallationTokenAnyTimes();
   owner = await signIn(app.http, { login: 'olga', id: 4713 });
   nockOrgMembership('acme', 'olga', 'admin');
-  setViewerTeams(app.db, 'acme', ['platform'], 'test');
+  await setViewerTeams(app.db, 'acme', ['platform'], 'test');
   member = await signIn(app.http, { login: 'mia', id: 4714 });
   nockOrgMembership('acme', 'mia', 'member');
   nockTeamMembership('acme', 'platform', 'mia', true);
-  const day = (userKey: string, d: string, m: Partial<typeof dailyUserMetrics.$inferInsert>, who: { githubLogin?: string; email?: string }) =>
-    app.db.insert(dailyUserMetrics).values({ org: 'acme', day: d, userKey, ...who, ...m }).run();
-  day('alice', '2026-11-20', { pullRequestsMerged: 5, linesCommitted: 500, sessions: 9, activeUsers: 1, costMicroUsd: 9_000_000 }, { githubLogin: 'alice', email: 'alice@acme.dev' });
-  day('bob', '2026-11-20', { pullRequestsMerged: 2, linesCommitted: 40, sessions: 1, activeUsers: 1 }, { githubLogin: 'Bob' });
-  day('bob', '2026-11-22', { sessions: 2, activeUsers: 1, costMicroUsd: 100_000 }, { githubLogin: 'Bob' });
+  const day = async (userKey: string, d: string, m: Partial<typeof dailyUserMetrics.$inferInsert>, who: { githubLogin?: string; email?: string }) =>
+    await app.db.insert(dailyUserMetrics).values({ org: 'acme', day: d, userKey, ...who, ...m });
+  await day('alice', '2026-11-20', { pullRequestsMerged: 5, linesCommitted: 500, sessions: 9, activeUsers: 1, costMicroUsd: 9_000_000 }, { githubLogin: 'alice', email: 'alice@acme.dev' });
+  await day('bob', '2026-11-20', { pullRequestsMerged: 2, linesCommitted: 40, sessions: 1, activeUsers: 1 }, { githubLogin: 'Bob' });
+  await day('bob', '2026-11-22', { sessions: 2, activeUsers: 1, costMicroUsd: 100_000 }, { githubLogin: 'Bob' });
   // Carol was last active before the range too; in it she only merged a PR.
-  day('carol', '2026-11-01', { sessions: 4, activeUsers: 1 }, { githubLogin: 'carol', email: 'carol@elsewhere.io' });
-  day('carol', '2026-11-21', { pullRequestsMerged: 1, linesCommitted: 3 }, { githubLogin: 'carol', email: 'carol@elsewhere.io' });
+  await day('carol', '2026-11-01', { sessions: 4, activeUsers: 1 }, { githubLogin: 'carol', email: 'carol@elsewhere.io' });
+  await day('carol', '2026-11-21', { pullRequestsMerged: 1, linesCommitted: 3 }, { githubLogin: 'carol', email: 'carol@elsewhere.io' });
 }, 60_000);
 afterAll(() => cleanup());
 

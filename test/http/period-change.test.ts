@@ -25,22 +25,22 @@ const today = dayOf(new Date());
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
   nockInstallationTokenAnyTimes();
   cookie = await signIn(app.http, { login: 'olga', id: 4713 });
   nockOrgMembership('acme', 'olga', 'admin');
-  const orgDay = (day: string, m: Partial<typeof dailyOrgMetrics.$inferInsert>) => app.db.insert(dailyOrgMetrics).values({ org: 'acme', day, ...m }).run();
-  const userDay = (userKey: string, day: string, m: Partial<typeof dailyUserMetrics.$inferInsert>) =>
-    app.db.insert(dailyUserMetrics).values({ org: 'acme', day, userKey, githubLogin: userKey, ...m }).run();
+  const orgDay = async (day: string, m: Partial<typeof dailyOrgMetrics.$inferInsert>) => await app.db.insert(dailyOrgMetrics).values({ org: 'acme', day, ...m });
+  const userDay = async (userKey: string, day: string, m: Partial<typeof dailyUserMetrics.$inferInsert>) =>
+    await app.db.insert(dailyUserMetrics).values({ org: 'acme', day, userKey, githubLogin: userKey, ...m });
   // The period before 2026-11-20..22: 2 PRs with Claude Code (of 2), 11 lines with, no decisions, $0.0429, Kim active.
-  orgDay('2026-11-18', { pullRequestsMerged: 2, pullRequestsWithClaudeCode: 2, linesCommitted: 11, linesWithClaudeCode: 11, costMicroUsd: 42_900 });
-  userDay('kim', '2026-11-18', { activeUsers: 1, sessions: 1 });
-  userDay('dana', '2026-11-18', { linesAccepted: 15, sessions: 2, activeUsers: 1 });
+  await orgDay('2026-11-18', { pullRequestsMerged: 2, pullRequestsWithClaudeCode: 2, linesCommitted: 11, linesWithClaudeCode: 11, costMicroUsd: 42_900 });
+  await userDay('kim', '2026-11-18', { activeUsers: 1, sessions: 1 });
+  await userDay('dana', '2026-11-18', { linesAccepted: 15, sessions: 2, activeUsers: 1 });
   // Yesterday and today: 3 and 4 PRs merged, 2 people active each day.
-  orgDay(addDays(today, -1), { pullRequestsMerged: 3, pullRequestsWithoutClaudeCode: 3, activeUsers: 2 });
-  orgDay(today, { pullRequestsMerged: 4, pullRequestsWithoutClaudeCode: 4, activeUsers: 2 });
+  await orgDay(addDays(today, -1), { pullRequestsMerged: 3, pullRequestsWithoutClaudeCode: 3, activeUsers: 2 });
+  await orgDay(today, { pullRequestsMerged: 4, pullRequestsWithoutClaudeCode: 4, activeUsers: 2 });
   // Dana's spend this calendar month (today), for the "this calendar month" list.
-  userDay('dana', today, { costMicroUsd: 1_000_000, email: 'dana@acme.example' });
+  await userDay('dana', today, { costMicroUsd: 1_000_000, email: 'dana@acme.example' });
 }, 60_000);
 afterAll(() => cleanup());
 allowUnusedNockMocks('access_tokens');

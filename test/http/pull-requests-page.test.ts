@@ -24,23 +24,21 @@ const EXTRA = 120;
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
   nockInstallationTokenAnyTimes();
   owner = await signIn(app.http, { login: 'olga', id: 4712 });
   nockOrgMembership('acme', 'olga', 'admin');
-  app.db.insert(repositories).values({ id: 990001, ownerLogin: 'acme', name: 'gadgets', fullName: 'acme/gadgets', updatedAt: '2026-11-01T00:00:00Z' }).run();
+  await app.db.insert(repositories).values({ id: 990001, ownerLogin: 'acme', name: 'gadgets', fullName: 'acme/gadgets', updatedAt: '2026-11-01T00:00:00Z' });
   for (let n = 1; n <= EXTRA; n++) {
     const mergedAt = new Date(Date.UTC(2026, 10, 20, 0, 0) + n * 20 * 60_000).toISOString();
     const author = n % 2 ? 'sam' : 'rui';
     const id = 880000 + n;
-    app.db
+    await app.db
       .insert(pullRequests)
-      .values({ id, repositoryId: 990001, number: n, authorLogin: author, authorIsBot: false, title: n % 10 === 0 ? `Fix 100%_cache bug ${n}` : `Gadget change ${n}`, baseRef: 'main', headRef: `b${n}`, state: 'closed', createdAt: mergedAt, githubUpdatedAt: mergedAt, closedAt: mergedAt, mergedAt })
-      .run();
-    app.db
+      .values({ id, repositoryId: 990001, number: n, authorLogin: author, authorIsBot: false, title: n % 10 === 0 ? `Fix 100%_cache bug ${n}` : `Gadget change ${n}`, baseRef: 'main', headRef: `b${n}`, state: 'closed', createdAt: mergedAt, githubUpdatedAt: mergedAt, closedAt: mergedAt, mergedAt });
+    await app.db
       .insert(attributions)
-      .values({ org: 'acme', subject: `pull_request:${id}`, pullRequestId: id, repository: 'acme/gadgets', number: n, authorLogin: author, isBot: false, day: mergedAt.slice(0, 10), withClaudeCode: n % 2 === 1, linesAdded: n, linesWithClaudeCode: n % 2 ? n : 0, evidence: [], resultHash: `h${n}`, attributedAt: mergedAt })
-      .run();
+      .values({ org: 'acme', subject: `pull_request:${id}`, pullRequestId: id, repository: 'acme/gadgets', number: n, authorLogin: author, isBot: false, day: mergedAt.slice(0, 10), withClaudeCode: n % 2 === 1, linesAdded: n, linesWithClaudeCode: n % 2 ? n : 0, evidence: [], resultHash: `h${n}`, attributedAt: mergedAt });
   }
 }, 60_000);
 afterAll(() => cleanup());

@@ -25,13 +25,13 @@ const LEE = { login: 'Lee', id: 9100, type: 'User' };
 
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
-  upsertRepository(app.db, { id: 7002, ownerLogin: 'acme', name: 'gadgets', fullName: 'acme/gadgets', private: true }, INSTALLATION_ID, '2026-11-20T00:00:00Z');
-  upsertGitHubUser(app.db, LEE, '2026-11-20T00:00:00Z');
-  upsertGitHubUser(app.db, DEPENDABOT, '2026-11-20T00:00:00Z');
-  const pr = (number: number, author: typeof LEE, at: string, lines: number) => {
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
+  await upsertRepository(app.db, { id: 7002, ownerLogin: 'acme', name: 'gadgets', fullName: 'acme/gadgets', private: true }, INSTALLATION_ID, '2026-11-20T00:00:00Z');
+  await upsertGitHubUser(app.db, LEE, '2026-11-20T00:00:00Z');
+  await upsertGitHubUser(app.db, DEPENDABOT, '2026-11-20T00:00:00Z');
+  const pr = async (number: number, author: typeof LEE, at: string, lines: number) => {
     const id = 990_000 + number;
-    upsertPullRequest(app.db, {
+    await upsertPullRequest(app.db, {
       id,
       repositoryId: 7002,
       number,
@@ -54,7 +54,7 @@ beforeAll(async () => {
       deletions: 0,
       changedFiles: 1,
     });
-    replaceChangedFiles(app.db, { pullRequestId: id }, [
+    await replaceChangedFiles(app.db, { pullRequestId: id }, [
       {
         path: `src/gadget-${number}.ts`,
         previousPath: null,
@@ -70,11 +70,11 @@ beforeAll(async () => {
         deletedFingerprints: new Map(),
       },
     ]);
-    markPullRequestEnriched(app.db, id, at);
+    await markPullRequestEnriched(app.db, id, at);
   };
-  pr(7, LEE, '2026-11-21T09:00:00Z', 10);
-  pr(8, LEE, '2026-11-22T09:00:00Z', 5);
-  pr(9, DEPENDABOT, '2026-11-22T10:00:00Z', 2);
+  await pr(7, LEE, '2026-11-21T09:00:00Z', 10);
+  await pr(8, LEE, '2026-11-22T09:00:00Z', 5);
+  await pr(9, DEPENDABOT, '2026-11-22T10:00:00Z', 2);
   await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
   nockInstallationTokenAnyTimes();
   cookie = await signIn(app.http, { login: 'olga', id: 4713 });

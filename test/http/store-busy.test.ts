@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { nockOAuthSignIn, TEST_OAUTH } from '../helpers/nock-github.js';
 import { metricsRequest } from '../helpers/otlp-builders.js';
 import { storedTelemetry } from '../helpers/telemetry-figures.js';
 import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+import { testEngine } from '../helpers/test-db.js';
 import { cookieHeader, cookiesOf } from '../helpers/web-session.js';
 
 /*
@@ -32,7 +34,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-busy-'));
   const config = testServerConfig(dir, { ...TEST_OAUTH });
   app = await startAppServer({ config, log: silentLog, startWorker: false });
-  token = createIngestToken(app.db, { org: 'acme' }).token;
+  token = (await createIngestToken(app.db, { org: 'acme' })).token;
   holder = new Database(join(dir, 'metrics.db'));
 });
 
@@ -55,7 +57,8 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   return { value, ms: performance.now() - started };
 }
 
-describe('while another connection holds the write lock', () => {
+// SQLite's one writer at a time: PostgreSQL has no database-wide write lock to wait for.
+describe.skipIf(testEngine() === 'postgres')('while another connection holds the write lock', () => {
   it('answers an OTLP export 503 with Retry-After after a short wait, keeps /healthz quick, and stores the retry once', async () => {
     const body = JSON.stringify(metricsRequest([lines(12)]));
     holder.exec('BEGIN IMMEDIATE');
@@ -79,7 +82,7 @@ describe('while another connection holds the write lock', () => {
     holder.exec('COMMIT');
     expect((await exportMetrics(body)).status).toBe(200);
     expect((await exportMetrics(body)).status).toBe(200); // a second retry of the same request counts once too
-    expect(storedTelemetry(app.db).counters).toEqual({ lines_added: 12 });
+    expect((await storedTelemetry(app.db)).counters).toEqual({ lines_added: 12 });
   });
 
   it('stores an export that arrives while the lock is held, once it is released within the wait', async () => {
@@ -87,7 +90,7 @@ describe('while another connection holds the write lock', () => {
     const exported = exportMetrics(JSON.stringify(metricsRequest([lines(5)])));
     setTimeout(() => holder.exec('COMMIT'), 300);
     expect((await exported).status).toBe(200);
-    expect(storedTelemetry(app.db).counters).toEqual({ lines_added: 5 });
+    expect((await storedTelemetry(app.db)).counters).toEqual({ lines_added: 5 });
   });
 
   it('holds a hook call longer than an export (Claude Code does not resend it) and stores it once the lock is released', async () => {
@@ -112,8 +115,8 @@ describe('while another connection holds the write lock', () => {
     const { value: res, ms } = await posted;
     expect(res.status).toBe(200);
     expect(ms).toBeGreaterThan(STORE_BUSY_WAIT_MS + 400);
-    expect(app.db.$client.prepare('SELECT tool_use_id FROM hook_calls').all()).toEqual([{ tool_use_id: 'toolu_busy_1' }]);
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM session_line_fingerprints').get()).toEqual({ n: 1 });
+    expect(await app.db.all(sql`SELECT tool_use_id FROM hook_calls`)).toEqual([{ tool_use_id: 'toolu_busy_1' }]);
+    expect(await app.db.get(sql`SELECT count(*) AS n FROM session_line_fingerprints`)).toEqual({ n: 1 });
   });
 
   it('answers a webhook delivery 503 so GitHub marks it failed, and applies the redelivery once', async () => {
@@ -133,13 +136,13 @@ describe('while another connection holds the write lock', () => {
     const { value: res, ms } = await timed(deliver());
     expect(res.status).toBe(503);
     expect(ms).toBeLessThan(STORE_BUSY_WAIT_MS + 1500);
-    expect(app.db.select().from(installations).all()).toEqual([]);
+    expect(await app.db.select().from(installations)).toEqual([]);
 
     holder.exec('COMMIT');
     expect((await deliver()).status).toBe(200);
     expect((await deliver()).status).toBe(200);
-    expect(app.db.select().from(installations).all()).toMatchObject([{ id: 4242, accountLogin: 'acme' }]);
-    expect(app.db.select().from(webhookDeliveries).all()).toHaveLength(1);
+    expect(await app.db.select().from(installations)).toMatchObject([{ id: 4242, accountLogin: 'acme' }]);
+    expect(await app.db.select().from(webhookDeliveries)).toHaveLength(1);
   });
 
   it('answers the sign-in callback (it writes the session) 503 with Retry-After, not 500', async () => {
@@ -154,7 +157,7 @@ describe('while another connection holds the write lock', () => {
   });
 
   it('serves the metrics API (its key-use mark waits for a later request)', async () => {
-    const { key } = createApiKey(app.db, { org: 'acme' });
+    const { key } = await createApiKey(app.db, { org: 'acme' });
     holder.exec('BEGIN IMMEDIATE');
     const { value: res, ms } = await timed(
       fetch(`${app.url}/api/v1/orgs/acme/summary?start_date=2026-11-01&end_date=2026-11-30`, { headers: { 'x-api-key': key } }),
@@ -164,7 +167,7 @@ describe('while another connection holds the write lock', () => {
   });
 });
 
-describe('processing in the server while another connection holds the write lock', () => {
+describe.skipIf(testEngine() === 'postgres')('processing in the server while another connection holds the write lock', () => {
   it('waits for the lock on timers, keeps the server answering, and completes', async () => {
     const { runProcessing } = await import('../../src/processing/run-processing.js');
     holder.exec('BEGIN IMMEDIATE');

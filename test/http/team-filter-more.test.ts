@@ -13,13 +13,13 @@ import { storeTeamsScenario, TEAMS_NOW, TEAMS_RANGE } from '../helpers/teams-sce
  * erin 11-04 (the last four without).
  */
 
-let t: ReturnType<typeof createTestApp>;
+let t: Awaited<ReturnType<typeof createTestApp>>;
 let key: string;
 
 beforeAll(async () => {
-  t = createTestApp({ now: () => TEAMS_NOW, apiRateLimitPerMinute: 10_000 });
+  t = await createTestApp({ now: () => TEAMS_NOW, apiRateLimitPerMinute: 10_000 });
   await storeTeamsScenario(t.app, t.db, t.token);
-  key = createApiKey(t.db, { org: 'acme' }).key;
+  key = (await createApiKey(t.db, { org: 'acme' })).key;
 }, 60_000);
 afterAll(() => t.cleanup());
 

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { MAX_TELEMETRY_TEAMS_PER_DAY } from '../../src/processing/daily-rollup.j
 import { createLogger } from '../../src/logger.js';
 import { metricsRequest } from '../helpers/otlp-builders.js';
 import { testServerConfig } from '../helpers/test-probot.js';
+import { testServerDatabase } from '../helpers/test-app.js';
 
 /*
  * Teams across tenants, over real HTTP (the app server on port 0, a real SQLite file): acme's and
@@ -27,6 +29,7 @@ const MARKER = 'TEAMSECRET9c2';
 const FLOOD = MAX_TELEMETRY_TEAMS_PER_DAY + 60;
 
 let dir: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
 let app: AppServer;
 let logged: string[];
 let acmeKey: string;
@@ -61,15 +64,16 @@ async function send(token: string, body: string) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-team-iso-'));
+  database = await testServerDatabase();
   logged = [];
   const log = createLogger('trace', { write: (line: string) => void logged.push(line) });
-  app = await startAppServer({ config: testServerConfig(dir, { API_RATE_LIMIT_PER_MINUTE: '10000' }), log, startWorker: false, now: () => new Date('2026-11-05T12:00:00Z') });
-  const acme = createIngestToken(app.db, { org: 'acme' }).token;
-  const globex = createIngestToken(app.db, { org: 'globex' }).token;
-  replaceOrgPeople(app.db, 'acme', { members: ['alice', 'bob', 'carol', 'Gina'], teams: [{ id: 1, slug: 'platform', name: 'Platform', members: ['alice'] }] }, '2026-11-01T00:00:00.000Z');
-  replaceOrgPeople(app.db, 'globex', { members: ['gina', 'hal'], teams: [{ id: 2, slug: `gh-${MARKER.toLowerCase()}`, name: 'Secret', members: ['gina'] }] }, '2026-11-01T00:00:00.000Z');
-  app.db.transaction((tx) =>
-    upsertRepository(tx, { id: 9901, ownerLogin: 'globex', name: 'secret', fullName: 'globex/secret', private: true }, null, '2026-11-01T00:00:00.000Z'),
+  app = await startAppServer({ config: testServerConfig(dir, { ...database.env, API_RATE_LIMIT_PER_MINUTE: '10000' }), log, startWorker: false, now: () => new Date('2026-11-05T12:00:00Z') });
+  const acme = (await createIngestToken(app.db, { org: 'acme' })).token;
+  const globex = (await createIngestToken(app.db, { org: 'globex' })).token;
+  await replaceOrgPeople(app.db, 'acme', { members: ['alice', 'bob', 'carol', 'Gina'], teams: [{ id: 1, slug: 'platform', name: 'Platform', members: ['alice'] }] }, '2026-11-01T00:00:00.000Z');
+  await replaceOrgPeople(app.db, 'globex', { members: ['gina', 'hal'], teams: [{ id: 2, slug: `gh-${MARKER.toLowerCase()}`, name: 'Secret', members: ['gina'] }] }, '2026-11-01T00:00:00.000Z');
+  await app.db.transaction(async (tx) =>
+    await upsertRepository(tx, { id: 9901, ownerLogin: 'globex', name: 'secret', fullName: 'globex/secret', private: true }, null, '2026-11-01T00:00:00.000Z'),
   );
   // globex names a telemetry team; acme's three people share `shared`, and one token floods distinct names.
   await send(globex, telemetry([{ login: 'hal', team: MARKER, session: 'g-1' }]));
@@ -84,11 +88,12 @@ beforeAll(async () => {
   const flood = Array.from({ length: FLOOD }, (_, i) => ({ login: 'mallory', team: `flood-${String(i).padStart(4, '0')}`, session: `m-${i}` }));
   await send(acme, telemetry(flood));
   for (const org of ['acme', 'globex']) await runProcessing(app.db, { org, fromDay: DAY, toDay: DAY, now: () => new Date('2026-11-05T12:00:00Z') });
-  acmeKey = createApiKey(app.db, { org: 'acme' }).key;
+  acmeKey = (await createApiKey(app.db, { org: 'acme' })).key;
 }, 60_000);
 
 afterAll(async () => {
   await app?.close();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -99,10 +104,9 @@ const api = async (path: string, key = acmeKey) => {
 
 describe('the telemetry team attribute', () => {
   it(`one token's flood of distinct team names is bounded to ${MAX_TELEMETRY_TEAMS_PER_DAY} teams a day, keeping the team many people share`, async () => {
-    const stored = app.db.$client.prepare("SELECT team, count(*) AS people FROM daily_user_teams WHERE org = 'acme' AND day = ? GROUP BY team ORDER BY team").all(DAY) as {
-      team: string;
-      people: number;
-    }[];
+    const stored = await app.db.all<{ team: string; people: number }>(
+      sql`SELECT team, count(*) AS people FROM daily_user_teams WHERE org = 'acme' AND day = ${DAY} GROUP BY team ORDER BY team`,
+    );
     expect(stored).toHaveLength(MAX_TELEMETRY_TEAMS_PER_DAY);
     // shared (3 people) first, then the first 199 flood names by slug.
     expect(stored.find((t) => t.team === 'shared')).toEqual({ team: 'shared', people: 3 });

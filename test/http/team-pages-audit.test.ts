@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
@@ -30,9 +31,9 @@ let outsider: string;
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  await storeTeamsScenario(app.http, app.db, createIngestToken(app.db, { org: 'acme' }).token);
-  replaceOrgPeople(app.db, 'globex', { members: ['gina', 'hal'], teams: [{ id: 90, slug: 'gx-secret', name: 'Globex Secret', members: ['gina'] }] }, '2026-11-01T00:00:00.000Z');
-  app.db.transaction((tx) => upsertRepository(tx, { id: 9901, ownerLogin: 'globex', name: 'secret', fullName: 'globex/secret', private: true }, null, '2026-11-01T00:00:00.000Z'));
+  await storeTeamsScenario(app.http, app.db, (await createIngestToken(app.db, { org: 'acme' })).token);
+  await replaceOrgPeople(app.db, 'globex', { members: ['gina', 'hal'], teams: [{ id: 90, slug: 'gx-secret', name: 'Globex Secret', members: ['gina'] }] }, '2026-11-01T00:00:00.000Z');
+  await app.db.transaction(async (tx) => await upsertRepository(tx, { id: 9901, ownerLogin: 'globex', name: 'secret', fullName: 'globex/secret', private: true }, null, '2026-11-01T00:00:00.000Z'));
   const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
   const body = metricsRequest(
     [{ name: 'claude_code.session.count', value: 1, attributes: { 'session.id': 'gx-1', 'user.email': 'hal@globex.example' }, start: ns('2026-11-03T09:00:00Z'), time: ns('2026-11-03T10:00:00Z') }],
@@ -40,17 +41,17 @@ beforeAll(async () => {
   );
   const res = await fetch(`${app.url}/v1/metrics`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${createIngestToken(app.db, { org: 'globex' }).token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${(await createIngestToken(app.db, { org: 'globex' })).token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
   await runProcessing(app.db, { org: 'globex', fromDay: '2026-11-02', toDay: '2026-11-04', now: () => TEAMS_NOW });
   // globex's teams are stored (else the tests below would prove nothing).
-  expect(app.db.$client.prepare("SELECT org, team FROM daily_user_teams WHERE org = 'globex'").all()).toEqual([{ org: 'globex', team: 'gx-telemetry' }]);
+  expect(await app.db.all(sql`SELECT org, team FROM daily_user_teams WHERE org = 'globex'`)).toEqual([{ org: 'globex', team: 'gx-telemetry' }]);
   nockInstallationTokenAnyTimes();
   owner = await signIn(app.http, { login: 'olga', id: 4713 });
   nockOrgMembership('acme', 'olga', 'admin');
-  setViewerTeams(app.db, 'acme', ['managers'], 'test');
+  await setViewerTeams(app.db, 'acme', ['managers'], 'test');
   viewer = await signIn(app.http, { login: 'mia', id: 4714 });
   nockOrgMembership('acme', 'mia', 'member');
   nockTeamMembership('acme', 'managers', 'mia', true);
@@ -147,7 +148,7 @@ describe('ranges at the edge of the calendar', () => {
         const res = await get(`${path}?${range}`, owner);
         expect([path, range, res.status]).toEqual([path, range, 400]);
       }
-      const key = createApiKey(app.db, { org: 'acme' }).key;
+      const key = (await createApiKey(app.db, { org: 'acme' })).key;
       const api = await fetch(`${app.url}/api/v1/orgs/acme/outcomes?${range}`, { headers: { 'x-api-key': key } });
       expect(api.status).toBe(400);
       expect(await api.json()).toEqual({ error: { type: 'invalid_request_error', message: expect.stringContaining('2000-01-01 to 9998-12-31') } });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { replaceOrgPeople } from '../../src/db/teams.js';
 import { createLogger } from '../../src/logger.js';
 import { installationPayload, INSTALLATION_ID } from '../helpers/github-payloads.js';
 import { testServerConfig, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+import { testServerDatabase } from '../helpers/test-app.js';
 
 /*
  * The `membership`, `team` and `organization` webhooks, attacked over real HTTP (signed
@@ -21,22 +23,24 @@ const GLOBEX_INSTALLATION = 4343;
 const LIMIT = 64 * 1024;
 
 let dir: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
 let app: AppServer;
 let logged: string[];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-team-hooks-'));
+  database = await testServerDatabase();
   logged = [];
   const log = createLogger('trace', { write: (line: string) => void logged.push(line) });
-  app = await startAppServer({ config: testServerConfig(dir, { WEBHOOK_MAX_BODY_BYTES: String(LIMIT) }), log, startWorker: false });
+  app = await startAppServer({ config: testServerConfig(dir, { ...database.env, WEBHOOK_MAX_BODY_BYTES: String(LIMIT) }), log, startWorker: false });
   // acme (installation 4242) and globex (4343), each with its teams as the member job stores them.
   expect((await deliver('installation', JSON.stringify(installationPayload('created')))).status).toBe(200);
   const globex = installationPayload('created');
   globex.installation = { ...globex.installation, id: GLOBEX_INSTALLATION, account: { ...globex.installation.account, login: 'Globex', id: 5002 } };
   globex.repositories = [];
   expect((await deliver('installation', JSON.stringify(globex))).status).toBe(200);
-  replaceOrgPeople(app.db, 'acme', { members: ['alice', 'bob'], teams: [{ id: 11, slug: 'platform', name: 'Platform', members: ['alice'] }] }, '2026-11-01T00:00:00.000Z');
-  replaceOrgPeople(
+  await replaceOrgPeople(app.db, 'acme', { members: ['alice', 'bob'], teams: [{ id: 11, slug: 'platform', name: 'Platform', members: ['alice'] }] }, '2026-11-01T00:00:00.000Z');
+  await replaceOrgPeople(
     app.db,
     'globex',
     {
@@ -52,6 +56,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await app?.close();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -66,14 +71,13 @@ async function deliver(event: string, body: string, id: string = crypto.randomUU
   return { status: res.status, body: (await res.json()) as unknown };
 }
 
-/** Every stored row of an org's people and teams, as SQLite returns them (byte for byte). */
-function peopleOf(org: string) {
-  const q = (sql: string) => app.db.$client.prepare(sql).all(org);
+/** Every stored row of an org's people and teams, as the database returns them (value for value). */
+async function peopleOf(org: string) {
   return {
-    members: q('SELECT * FROM org_members WHERE org = ? ORDER BY user_key'),
-    teams: q('SELECT * FROM github_teams WHERE org = ? ORDER BY id'),
-    teamMembers: q('SELECT * FROM github_team_members WHERE org = ? ORDER BY team_id, user_key'),
-    settings: q('SELECT * FROM org_settings WHERE org = ?'),
+    members: await app.db.all(sql`SELECT * FROM org_members WHERE org = ${org} ORDER BY user_key`),
+    teams: await app.db.all(sql`SELECT * FROM github_teams WHERE org = ${org} ORDER BY id`),
+    teamMembers: await app.db.all(sql`SELECT * FROM github_team_members WHERE org = ${org} ORDER BY team_id, user_key`),
+    settings: await app.db.all(sql`SELECT * FROM org_settings WHERE org = ${org}`),
   };
 }
 
@@ -101,20 +105,20 @@ const organizationEvent = (p: { action: 'member_added' | 'member_removed'; org: 
 
 describe('a delivery for one org never changes another', () => {
   it("acme's deliveries reusing globex's team ids, slugs and logins leave globex's rows as they were", async () => {
-    const globexBefore = peopleOf('globex');
+    const globexBefore = await peopleOf('globex');
     // A team id globex uses, a rename onto a slug globex holds, a member and a removal by globex's logins.
     expect((await deliver('membership', membership({ action: 'added', org: 'acme', team: { id: 21, slug: 'infra', name: 'Infra' }, member: 'hal' }))).status).toBe(200);
     expect((await deliver('team', teamEvent({ action: 'edited', org: 'acme', team: { id: 11, slug: 'web', name: 'Web' } }))).status).toBe(200);
     expect((await deliver('membership', membership({ action: 'removed', org: 'acme', team: { id: 22, slug: 'web', name: 'Web' }, member: 'Gina' }))).status).toBe(200);
     expect((await deliver('team', teamEvent({ action: 'deleted', org: 'acme', team: { id: 22, slug: 'web', name: 'Web' } }))).status).toBe(200);
     expect((await deliver('organization', organizationEvent({ action: 'member_removed', org: 'acme', login: 'GINA' }))).status).toBe(200);
-    expect(peopleOf('globex')).toEqual(globexBefore);
+    expect(await peopleOf('globex')).toEqual(globexBefore);
     // acme's own rows did change: team 11 renamed to web, team 21 (acme's now) holds hal.
-    expect(peopleOf('acme').teams).toMatchObject([
+    expect((await peopleOf('acme')).teams).toMatchObject([
       { id: 11, slug: 'web', name: 'Web' },
       { id: 21, slug: 'infra', name: 'Infra' },
     ]);
-    expect(peopleOf('acme').teamMembers).toMatchObject([
+    expect((await peopleOf('acme')).teamMembers).toMatchObject([
       { team_id: 11, user_key: 'alice' },
       { team_id: 21, user_key: 'hal', login: 'hal' },
     ]);
@@ -123,32 +127,32 @@ describe('a delivery for one org never changes another', () => {
   it("the org's login in any case is the same org", async () => {
     expect((await deliver('membership', membership({ action: 'added', org: 'ACME', team: { id: 11, slug: 'platform', name: 'Platform' }, member: 'Bob' }))).status).toBe(200);
     expect((await deliver('organization', organizationEvent({ action: 'member_added', org: 'AcMe', login: 'Carol' }))).status).toBe(200);
-    expect(peopleOf('acme').teamMembers).toMatchObject([
+    expect((await peopleOf('acme')).teamMembers).toMatchObject([
       { team_id: 11, user_key: 'alice' },
       { team_id: 11, user_key: 'bob', login: 'Bob' },
     ]);
-    expect(peopleOf('acme').members.map((m) => (m as { user_key: string }).user_key)).toEqual(['alice', 'bob', 'carol']);
-    expect(app.db.$client.prepare("SELECT DISTINCT org FROM github_team_members WHERE org <> lower(org)").all()).toEqual([]);
+    expect((await peopleOf('acme')).members.map((m) => (m as { user_key: string }).user_key)).toEqual(['alice', 'bob', 'carol']);
+    expect(await app.db.all(sql`SELECT DISTINCT org FROM github_team_members WHERE org <> lower(org)`)).toEqual([]);
   });
 
   it("a delivery of acme's installation naming globex changes nothing of globex's (ignored, acknowledged)", async () => {
-    const globexBefore = peopleOf('globex');
-    const acmeBefore = peopleOf('acme');
+    const globexBefore = await peopleOf('globex');
+    const acmeBefore = await peopleOf('acme');
     expect((await deliver('membership', membership({ action: 'added', org: 'globex', team: { id: 21, slug: 'infra', name: 'Infra' }, member: 'mallory' }))).status).toBe(200);
     expect((await deliver('team', teamEvent({ action: 'deleted', org: 'Globex', team: { id: 22, slug: 'web', name: 'Web' } }))).status).toBe(200);
     expect((await deliver('organization', organizationEvent({ action: 'member_removed', org: 'globex', login: 'hal' }))).status).toBe(200);
-    expect(peopleOf('globex')).toEqual(globexBefore);
-    expect(peopleOf('acme')).toEqual(acmeBefore);
+    expect(await peopleOf('globex')).toEqual(globexBefore);
+    expect(await peopleOf('acme')).toEqual(acmeBefore);
     // globex's own installation is heard.
     expect((await deliver('organization', organizationEvent({ action: 'member_removed', org: 'globex', installation: GLOBEX_INSTALLATION, login: 'hal' }))).status).toBe(200);
-    expect(peopleOf('globex').members).toMatchObject([{ user_key: 'gina' }]);
+    expect((await peopleOf('globex')).members).toMatchObject([{ user_key: 'gina' }]);
   });
 });
 
 describe('malformed and oversized deliveries are refused and change nothing', () => {
   it('each is a 400 (413 when oversized) in the error shape, stores nothing and logs no byte of it', async () => {
-    const before = { acme: peopleOf('acme'), globex: peopleOf('globex') };
-    const deliveriesBefore = app.db.$client.prepare('SELECT count(*) AS n FROM webhook_deliveries').get();
+    const before = { acme: await peopleOf('acme'), globex: await peopleOf('globex') };
+    const deliveriesBefore = (await app.db.get(sql`SELECT count(*) AS n FROM webhook_deliveries`));
     const refused = [
       // organization.member_* without its membership: GitHub always sends one.
       ['organization', organizationEvent({ action: 'member_added', org: 'acme' })],
@@ -173,8 +177,8 @@ describe('malformed and oversized deliveries are refused and change nothing', ()
     const big = membership({ action: 'added', org: 'acme', team: { id: 11, slug: 'platform', name: 'Platform', description: MARKER.repeat(LIMIT / 10) }, member: 'zed' });
     expect(await deliver('membership', big)).toMatchObject({ status: 413, body: { error: { type: 'invalid_request_error' } } });
 
-    expect({ acme: peopleOf('acme'), globex: peopleOf('globex') }).toEqual(before);
-    expect(app.db.$client.prepare('SELECT count(*) AS n FROM webhook_deliveries').get()).toEqual(deliveriesBefore);
+    expect({ acme: await peopleOf('acme'), globex: await peopleOf('globex') }).toEqual(before);
+    expect(await app.db.get(sql`SELECT count(*) AS n FROM webhook_deliveries`)).toEqual(deliveriesBefore);
     expect(logged.join('\n')).not.toContain(MARKER);
   });
 });
@@ -184,14 +188,14 @@ describe('redelivery', () => {
     const add = membership({ action: 'added', org: 'acme', team: { id: 11, slug: 'platform', name: 'Platform' }, member: 'bob' });
     const id = crypto.randomUUID();
     expect((await deliver('membership', add, id)).status).toBe(200);
-    const once = peopleOf('acme');
+    const once = await peopleOf('acme');
     expect(once.teamMembers).toMatchObject([{ user_key: 'alice' }, { user_key: 'bob' }]);
     const removal = membership({ action: 'removed', org: 'acme', team: { id: 11, slug: 'platform', name: 'Platform' }, member: 'bob' });
     expect((await deliver('membership', removal)).status).toBe(200);
-    const afterRemoval = peopleOf('acme');
+    const afterRemoval = await peopleOf('acme');
     // GitHub redelivers the add (same id): already applied, nothing changes.
     expect((await deliver('membership', add, id)).status).toBe(200);
-    expect(peopleOf('acme')).toEqual(afterRemoval);
+    expect(await peopleOf('acme')).toEqual(afterRemoval);
     expect(afterRemoval.teamMembers).toMatchObject([{ user_key: 'alice' }]);
   });
 });

@@ -1,15 +1,16 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { createTestApp } from '../helpers/test-app.js';
 import { storeTeamsScenario, TEAMS_NOW, TEAMS_RANGE } from '../helpers/teams-scenario.js';
 
-let t: ReturnType<typeof createTestApp>;
+let t: Awaited<ReturnType<typeof createTestApp>>;
 let key: string;
 
 beforeAll(async () => {
-  t = createTestApp({ now: () => TEAMS_NOW, apiRateLimitPerMinute: 10_000 });
+  t = await createTestApp({ now: () => TEAMS_NOW, apiRateLimitPerMinute: 10_000 });
   await storeTeamsScenario(t.app, t.db, t.token);
-  key = createApiKey(t.db, { org: 'acme' }).key;
+  key = (await createApiKey(t.db, { org: 'acme' })).key;
 }, 60_000);
 afterAll(() => t.cleanup());
 
@@ -133,7 +134,7 @@ describe('team= on the list and summary routes', () => {
       expect(bad.status, path).toBe(400);
       expect(((await bad.json()) as any).error.type).toBe('invalid_request_error');
     }
-    t.db.$client.prepare("INSERT INTO github_teams (org, id, slug, name, updated_at) VALUES ('globex', 9, 'secret', 'Secret', 'x')").run();
+    await t.db.run(sql`INSERT INTO github_teams (org, id, slug, name, updated_at) VALUES ('globex', 9, 'secret', 'Secret', 'x')`);
     expect((await get(`/orgs/acme/summary?${TEAMS_RANGE}&team=secret`)).status).toBe(404);
   });
 });

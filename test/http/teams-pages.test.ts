@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
@@ -25,12 +26,12 @@ let apiKey: string;
 keepNockMocksBetweenTests();
 beforeAll(async () => {
   ({ app, cleanup } = await startProcessedOrg(TEST_OAUTH));
-  await storeTeamsScenario(app.http, app.db, createIngestToken(app.db, { org: 'acme' }).token);
-  apiKey = createApiKey(app.db, { org: 'acme' }).key;
+  await storeTeamsScenario(app.http, app.db, (await createIngestToken(app.db, { org: 'acme' })).token);
+  apiKey = (await createApiKey(app.db, { org: 'acme' })).key;
   nockInstallationTokenAnyTimes();
   owner = await signIn(app.http, { login: 'olga', id: 4713 });
   nockOrgMembership('acme', 'olga', 'admin');
-  setViewerTeams(app.db, 'acme', ['managers'], 'test');
+  await setViewerTeams(app.db, 'acme', ['managers'], 'test');
   member = await signIn(app.http, { login: 'mia', id: 4714 });
   nockOrgMembership('acme', 'mia', 'member');
   nockTeamMembership('acme', 'managers', 'mia', true);
@@ -159,13 +160,13 @@ describe('Not using Claude Code yet', () => {
   });
 
   it('says so when the member list is unknown', async () => {
-    app.db.$client.prepare("UPDATE org_settings SET members_listed_at = NULL WHERE org = 'acme'").run();
+    await app.db.run(sql`UPDATE org_settings SET members_listed_at = NULL WHERE org = 'acme'`);
     try {
       const body = await page(`/orgs/acme/users?${TEAMS_RANGE}`);
       expect(attr(body, 'data-not-using')).toEqual(['unknown']);
       expect(body).toContain('The org&#39;s member list is not known yet');
     } finally {
-      app.db.$client.prepare("UPDATE org_settings SET members_listed_at = '2026-11-01T00:00:00.000Z' WHERE org = 'acme'").run();
+      await app.db.run(sql`UPDATE org_settings SET members_listed_at = '2026-11-01T00:00:00.000Z' WHERE org = 'acme'`);
     }
   });
 });
@@ -180,11 +181,11 @@ describe('a membership change between processing runs', () => {
     expect(await row()).toContain('data-field="pull_requests_merged" data-value="2"');
     expect(attr(await page(`/orgs/acme/users?${TEAMS_RANGE}&team=web`), 'data-person')).toEqual(['alice', 'carol']);
     // bob joins web (as the `membership.added` webhook stores it): his #2 of 11-03 is the team's now.
-    app.db.transaction((tx) => addTeamMember(tx, 'acme', { id: 2 }, 'bob', '2026-12-01T00:00:00.001Z'));
+    await app.db.transaction(async (tx) => await addTeamMember(tx, 'acme', { id: 2 }, 'bob', '2026-12-01T00:00:00.001Z'));
     expect(await row()).toContain('data-field="pull_requests_merged" data-value="3"');
     expect(attr(await page(`/orgs/acme/users?${TEAMS_RANGE}&team=web`), 'data-person')).toEqual(['alice', 'bob', 'carol']);
     expect((await api(`outcomes?${TEAMS_RANGE}&team=web`)).size_lines.without_claude_code.count).toBe(1);
-    app.db.transaction((tx) => removeTeamMember(tx, 'acme', 2, 'bob', '2026-12-01T00:00:00.002Z'));
+    await app.db.transaction(async (tx) => await removeTeamMember(tx, 'acme', 2, 'bob', '2026-12-01T00:00:00.002Z'));
     expect(await row()).toContain('data-field="pull_requests_merged" data-value="2"');
     expect((await api(`outcomes?${TEAMS_RANGE}&team=web`)).size_lines.without_claude_code.count).toBe(0);
   });

@@ -1,5 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIngestToken, revokeIngestToken } from '../../src/db/ingest-tokens.js';
 import { otlpTypes } from '../../src/telemetry/otlp-proto.js';
 import { DAY0, HOUR, logsRequest, metricsRequest, toProtobuf } from '../helpers/otlp-builders.js';
@@ -7,9 +8,9 @@ import { capturedRequests } from '../helpers/replay.js';
 import { storedTelemetry } from '../helpers/telemetry-figures.js';
 import { createTestApp } from '../helpers/test-app.js';
 
-let t: ReturnType<typeof createTestApp>;
-beforeEach(() => {
-  t = createTestApp({ maxBodyBytes: 64 * 1024 });
+let t: Awaited<ReturnType<typeof createTestApp>>;
+beforeEach(async () => {
+  t = await createTestApp({ maxBodyBytes: 64 * 1024 });
 });
 afterEach(() => t.cleanup());
 
@@ -24,12 +25,12 @@ function post(path: string, body: string | Uint8Array, headers: Record<string, s
 const lines = (n: number, extra: PointExtra = {}) => ({ name: 'claude_code.lines_of_code.count', value: n, attributes: { type: 'added' }, ...extra });
 type PointExtra = { start?: bigint; time?: bigint; temporality?: 1 | 2 | 0 };
 
-function nothingStored() {
-  const f = storedTelemetry(t.db);
+async function nothingStored() {
+  const f = await storedTelemetry(t.db);
   expect(f.counters).toEqual({});
   expect(f.sessions).toEqual([]);
   expect(f.fingerprints).toEqual({});
-  expect(t.db.$client.prepare('SELECT count(*) AS n FROM otlp_exports').get()).toEqual({ n: 0 });
+  expect(await t.db.get(sql`SELECT count(*) AS n FROM otlp_exports`)).toEqual({ n: 0 });
 }
 
 describe('OTLP metrics', () => {
@@ -38,7 +39,7 @@ describe('OTLP metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(await res.json()).toEqual({});
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 12 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 12 });
   });
 
   it('answers protobuf with protobuf', async () => {
@@ -49,14 +50,14 @@ describe('OTLP metrics', () => {
     expect(res.headers.get('content-type')).toBe('application/x-protobuf');
     const decoded = otlpTypes.metricsResponse.decode(new Uint8Array(await res.arrayBuffer()));
     expect(otlpTypes.metricsResponse.toObject(decoded)).toEqual({});
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 12 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 12 });
   });
 
   it('adds DELTA points up across exports and days', async () => {
     await post('/v1/metrics', JSON.stringify(metricsRequest([lines(3)])));
     await post('/v1/metrics', JSON.stringify(metricsRequest([lines(4, { start: DAY0 + HOUR, time: DAY0 + 2n * HOUR })])));
     await post('/v1/metrics', JSON.stringify(metricsRequest([lines(5, { start: DAY0 + 24n * HOUR, time: DAY0 + 25n * HOUR })])));
-    const rows = t.db.$client.prepare("SELECT day, value FROM telemetry_daily WHERE metric = 'lines_added' ORDER BY day").all();
+    const rows = (await t.db.all(sql`SELECT day, value FROM telemetry_daily WHERE metric = 'lines_added' ORDER BY day`));
     expect(rows).toEqual([
       { day: '2026-11-21', value: 7 },
       { day: '2026-11-22', value: 5 },
@@ -67,7 +68,7 @@ describe('OTLP metrics', () => {
     const body = JSON.stringify(metricsRequest([lines(9)]));
     expect((await post('/v1/metrics', body)).status).toBe(200);
     expect((await post('/v1/metrics', body)).status).toBe(200);
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 9 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 9 });
   });
 
   it('turns CUMULATIVE series into deltas, through a counter reset and a restart', async () => {
@@ -80,7 +81,7 @@ describe('OTLP metrics', () => {
     await cumulative(6, DAY0 + 4n * HOUR, DAY0 + 5n * HOUR); // restart (new start time): +6
     await cumulative(9, DAY0 + 4n * HOUR, DAY0 + 6n * HOUR); // +3
     await cumulative(100, DAY0, DAY0 + 3n * HOUR + 1n); // a late point of the old run: +0
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 10 + 15 + 4 + 6 + 3 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 10 + 15 + 4 + 6 + 3 });
   });
 
   it('keeps cumulative series apart by session and attributes', async () => {
@@ -95,7 +96,7 @@ describe('OTLP metrics', () => {
       '/v1/metrics',
       JSON.stringify(metricsRequest([point('a', 'added', 8), point('b', 'added', 7), point('a', 'removed', 3)].map((p) => ({ ...p, time: DAY0 + 2n * HOUR })))),
     );
-    const rows = t.db.$client.prepare('SELECT session_id, metric, value FROM telemetry_daily ORDER BY session_id, metric').all();
+    const rows = (await t.db.all(sql`SELECT session_id, metric, value FROM telemetry_daily ORDER BY session_id, metric`));
     expect(rows).toEqual([
       { session_id: 'a', metric: 'lines_added', value: 8 },
       { session_id: 'a', metric: 'lines_removed', value: 3 },
@@ -116,21 +117,21 @@ describe('OTLP metrics', () => {
           '1 × claude_code.lines_of_code.count: value must be a number from 0 to 1000000; 1 × claude_code.lines_of_code.count: aggregation temporality must be DELTA or CUMULATIVE',
       },
     });
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 6 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 6 });
   });
 
   it('accepts gzip bodies', async () => {
     const body = gzipSync(JSON.stringify(metricsRequest([lines(11)])));
     const res = await post('/v1/metrics', body, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 11 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 11 });
   });
 
   it('accepts the recorded protobuf export gzipped', async () => {
     const recorded = capturedRequests('rate-limiter-http-protobuf-details-hooks').find((r) => r.path === '/v1/metrics')!;
     const res = await post('/v1/metrics', gzipSync(recorded.body), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
     expect(res.status).toBe(200);
-    expect(storedTelemetry(t.db).counters).toMatchObject({ sessions: 1, lines_added: 30, commits: 1 });
+    expect((await storedTelemetry(t.db)).counters).toMatchObject({ sessions: 1, lines_added: 30, commits: 1 });
   });
 });
 
@@ -144,17 +145,17 @@ describe('refusals store nothing', () => {
     const res = await post('/v1/metrics', body(), {}, token);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ code: 16, message }); // google.rpc.Status, UNAUTHENTICATED
-    nothingStored();
+    await nothingStored();
   });
 
   it('401 for a revoked token, for metrics, logs and hooks', async () => {
-    const { token, row } = createIngestToken(t.db, { org: 'acme' });
-    revokeIngestToken(t.db, row.id);
+    const { token, row } = await createIngestToken(t.db, { org: 'acme' });
+    await revokeIngestToken(t.db, row.id);
     for (const path of ['/v1/metrics', '/v1/logs', '/hooks/claude-code']) {
       const res = await post(path, body(), {}, token);
       expect(res.status).toBe(401);
     }
-    nothingStored();
+    await nothingStored();
   });
 
   it('400 for a garbage JSON body', async () => {
@@ -163,14 +164,14 @@ describe('refusals store nothing', () => {
     const json = (await res.json()) as { code: number; message: string };
     expect(json.code).toBe(3); // INVALID_ARGUMENT
     expect(json.message).toMatch(/^Body is not a valid OTLP JSON ExportMetricsServiceRequest: /);
-    nothingStored();
+    await nothingStored();
   });
 
   it('400 for JSON of the wrong shape', async () => {
     const res = await post('/v1/metrics', JSON.stringify({ resourceMetrics: 'nope' }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toContain('resourceMetrics');
-    nothingStored();
+    await nothingStored();
   });
 
   it('400 for a garbage protobuf body', async () => {
@@ -180,14 +181,14 @@ describe('refusals store nothing', () => {
     const status = otlpTypes.status.toObject(otlpTypes.status.decode(new Uint8Array(await res.arrayBuffer()))) as { code: number; message: string };
     expect(status.code).toBe(3);
     expect(status.message).toMatch(/^Body is not a valid OTLP protobuf ExportMetricsServiceRequest: /);
-    nothingStored();
+    await nothingStored();
   });
 
   it('400 for a body that claims gzip but is not', async () => {
     const res = await post('/v1/metrics', body(), { 'content-encoding': 'gzip' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(/^Body is not valid gzip data/);
-    nothingStored();
+    await nothingStored();
   });
 
   it('415 for another content type', async () => {
@@ -197,7 +198,7 @@ describe('refusals store nothing', () => {
       code: 3,
       message: 'Unsupported Content-Type "text/plain": send application/json or application/x-protobuf (OTLP/HTTP).',
     });
-    nothingStored();
+    await nothingStored();
   });
 
   it('413 for an oversized body', async () => {
@@ -206,7 +207,7 @@ describe('refusals store nothing', () => {
     const res = await post('/v1/metrics', huge);
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ code: 8, message: 'Body is larger than 65536 bytes.' }); // RESOURCE_EXHAUSTED
-    nothingStored();
+    await nothingStored();
   });
 
   it('413 for a small gzip body that inflates past the limit', async () => {
@@ -215,14 +216,14 @@ describe('refusals store nothing', () => {
     const res = await post('/v1/metrics', bomb, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { message: string }).message).toBe('Body is larger than 65536 bytes once decompressed.');
-    nothingStored();
+    await nothingStored();
   });
 
   it('a refused request leaves what was accepted before intact', async () => {
     await post('/v1/metrics', body());
     await post('/v1/metrics', '{garbage');
     await post('/v1/metrics', body().replace('"asDouble":5', '"asDouble":6'), { 'content-type': 'text/plain' });
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 5 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 5 });
   });
 });
 
@@ -243,7 +244,7 @@ describe('OTLP logs', () => {
     );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({});
-    const f = storedTelemetry(t.db);
+    const f = await storedTelemetry(t.db);
     expect(f.apiRequests.map(({ model, requests, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens, costUsd }) => ({
       model, requests, inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens, costUsd,
     }))).toEqual([
@@ -261,8 +262,8 @@ describe('OTLP logs', () => {
     expect(await res.json()).toEqual({
       partialSuccess: { rejectedLogRecords: '1', errorMessage: '1 × api_request: token counts must be whole numbers from 0 to 100000000' },
     });
-    expect(storedTelemetry(t.db).apiRequests).toEqual([]);
-    expect(storedTelemetry(t.db).counters).toEqual({ prompts: 1 });
+    expect((await storedTelemetry(t.db)).apiRequests).toEqual([]);
+    expect((await storedTelemetry(t.db)).counters).toEqual({ prompts: 1 });
   });
 
   it('accepts and ignores metrics named like Object properties (they were a 500, which exporters retry forever)', async () => {
@@ -277,7 +278,7 @@ describe('OTLP logs', () => {
     expect(await (await post('/v1/metrics', JSON.stringify(temporality))).json()).toEqual({
       partialSuccess: { rejectedDataPoints: '1', errorMessage: '1 × claude_code.lines_of_code.count: aggregation temporality must be DELTA or CUMULATIVE' },
     });
-    expect(storedTelemetry(t.db).counters).toEqual({});
+    expect((await storedTelemetry(t.db)).counters).toEqual({});
   });
 
   it('rejects a fractional count (a third of a line) as partial success, and keeps fractional cost and time', async () => {
@@ -299,15 +300,15 @@ describe('OTLP logs', () => {
         errorMessage: '1 × claude_code.lines_of_code.count: value must be a whole number; 1 × claude_code.session.count: value must be a whole number',
       },
     });
-    expect(storedTelemetry(t.db).counters).toMatchObject({ lines_added: 3 });
-    expect(storedTelemetry(t.db).counters).not.toHaveProperty('sessions');
+    expect((await storedTelemetry(t.db)).counters).toMatchObject({ lines_added: 3 });
+    expect((await storedTelemetry(t.db)).counters).not.toHaveProperty('sessions');
   });
 
   it('reads counts and costs only as plain decimals (not hex, binary, padded or signed strings)', async () => {
     const odd: Record<string, string>[] = [{ cost_usd: '0x10' }, { cost_usd: ' 12 ' }, { cost_usd: '-0' }, { input_tokens: '0b11' }, { input_tokens: '1_000' }, { output_tokens: '+5' }];
     const res = await post('/v1/logs', JSON.stringify(logsRequest([...odd.map((a) => ({ name: 'api_request', attributes: { model: 'm', ...a } })), { name: 'api_request', attributes: { model: 'm', cost_usd: '1.5e-1', input_tokens: '12' } }])));
     expect(((await res.json()) as { partialSuccess: { rejectedLogRecords: string } }).partialSuccess.rejectedLogRecords).toBe('6');
-    expect(storedTelemetry(t.db).apiRequests.map(({ model, requests, inputTokens, costUsd }) => ({ model, requests, inputTokens, costUsd }))).toEqual([
+    expect((await storedTelemetry(t.db)).apiRequests.map(({ model, requests, inputTokens, costUsd }) => ({ model, requests, inputTokens, costUsd }))).toEqual([
       { model: 'm', requests: 1, inputTokens: 12, costUsd: 0.15 },
     ]);
   });
@@ -315,9 +316,9 @@ describe('OTLP logs', () => {
 
 describe('identities', () => {
   it('a personal token links the session’s Claude Code user to its GitHub login', async () => {
-    const { token } = createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
+    const { token } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
     await post('/v1/metrics', JSON.stringify(metricsRequest([{ ...lines(1), attributes: { type: 'added', 'user.id': 'u-1', 'user.account_uuid': 'acc-1' } }])), {}, token);
-    const f = storedTelemetry(t.db);
+    const f = await storedTelemetry(t.db);
     expect(f.sessions[0]).toMatchObject({ id: 'sess-1', githubLogin: 'dana', userEmail: 'dana@acme.example' });
     expect(f.identities).toEqual([
       { kind: 'account_uuid', value: 'acc-1', githubLogin: 'dana', source: 'personal_token' },
@@ -328,7 +329,7 @@ describe('identities', () => {
 
   it('the github.login resource attribute links too, as a weaker source', async () => {
     await post('/v1/metrics', JSON.stringify(metricsRequest([lines(1)], { 'service.name': 'claude-code', 'github.login': 'dana-gh' })));
-    expect(storedTelemetry(t.db).identities).toEqual([
+    expect((await storedTelemetry(t.db)).identities).toEqual([
       { kind: 'email', value: 'dana@acme.example', githubLogin: 'dana-gh', source: 'resource_attribute' },
     ]);
   });
@@ -350,13 +351,15 @@ describe('bodies being received at once', () => {
       body,
       duplex: 'half',
     } as RequestInit);
-    return { answer, end: () => controller.close() };
+    // The app has read the bytes (its token checked, in the database) once the stream's queue is empty again.
+    return { answer, end: () => controller.close(), read: () => (controller.desiredSize ?? 0) > 0 };
   }
   const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   it('hold at most 8 × the body limit in all (one token can open many): beyond, 503 with Retry-After and nothing stored; then ingest goes on', async () => {
     // Eight unfinished bodies just under the 64 KiB limit hold nearly all of the 512 KiB allowed.
     const slow = Array.from({ length: 8 }, (_, i) => unfinished(i % 2 ? '/v1/metrics' : '/hooks/claude-code', 60 * 1024));
+    await vi.waitFor(() => expect(slow.every((s) => s.read())).toBe(true), { timeout: 5_000, interval: 20 });
     await tick();
     for (const path of ['/v1/metrics', '/v1/logs', '/hooks/claude-code']) {
       const more = unfinished(path, 60 * 1024);
@@ -368,10 +371,10 @@ describe('bodies being received at once', () => {
     }
     for (const s of slow) s.end();
     await Promise.all(slow.map((s) => s.answer));
-    expect(t.db.$client.prepare('SELECT count(*) AS n FROM otlp_exports').get()).toEqual({ n: 0 });
+    expect(await t.db.get(sql`SELECT count(*) AS n FROM otlp_exports`)).toEqual({ n: 0 });
     // What they held is given back.
     const res = await post('/v1/metrics', JSON.stringify(metricsRequest([lines(4)])));
     expect(res.status).toBe(200);
-    expect(storedTelemetry(t.db).counters).toEqual({ lines_added: 4 });
+    expect((await storedTelemetry(t.db)).counters).toEqual({ lines_added: 4 });
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -10,6 +11,8 @@ import { pullRequests, repositories, webhookDeliveries } from '../../src/db/sche
 import { createLogger } from '../../src/logger.js';
 import { PR42, pullRequestPayload, pullRequestReviewPayload } from '../helpers/github-payloads.js';
 import { testServerConfig, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+import { testServerDatabase } from '../helpers/test-app.js';
+import { testEngine } from '../helpers/test-db.js';
 
 /*
  * What the webhook route refuses, and how: in the spec's error shape, storing nothing, reading no
@@ -20,13 +23,15 @@ const MARKER = 'BODY-MARKER-7f3a9c';
 const LIMIT = 64 * 1024;
 
 let dir: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
 let app: AppServer;
 let logged: string[];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-refusals-'));
+  database = await testServerDatabase();
   logged = [];
-  const config = testServerConfig(dir, { WEBHOOK_MAX_BODY_BYTES: String(LIMIT) });
+  const config = testServerConfig(dir, { ...database.env, WEBHOOK_MAX_BODY_BYTES: String(LIMIT) });
   // The app's own logger, at its most talkative, writing into memory.
   const log = createLogger('trace', { write: (line: string) => void logged.push(line) });
   app = await startAppServer({ config, log, startWorker: false });
@@ -34,6 +39,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await app?.close();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,10 +64,10 @@ function deliver(event: string, body: string, overrides: Record<string, string |
   });
 }
 
-const storedNothing = () => {
-  expect(app.db.select().from(webhookDeliveries).all()).toEqual([]);
-  expect(app.db.select().from(pullRequests).all()).toEqual([]);
-  expect(app.db.select().from(repositories).all()).toEqual([]);
+const storedNothing = async () => {
+  expect(await app.db.select().from(webhookDeliveries)).toEqual([]);
+  expect(await app.db.select().from(pullRequests)).toEqual([]);
+  expect(await app.db.select().from(repositories)).toEqual([]);
 };
 
 const prBody = (title = `${MARKER} title`) => JSON.stringify(pullRequestPayload('opened', { ...PR42, title, body: `${MARKER} body` }));
@@ -70,7 +76,7 @@ describe('refusals use the error shape and store nothing', () => {
   it('a wrong signature is a 401', async () => {
     const res = await deliver('pull_request', prBody(), { 'x-hub-signature-256': sign(prBody(), 'not-the-secret') });
     expect(res).toMatchObject({ status: 401, body: { error: { type: 'authentication_error', message: 'Signature does not match the body and the webhook secret.' } } });
-    storedNothing();
+    await storedNothing();
   });
 
   it('a missing or malformed signature is a 401', async () => {
@@ -78,7 +84,7 @@ describe('refusals use the error shape and store nothing', () => {
       const res = await deliver('pull_request', prBody(), { 'x-hub-signature-256': signature });
       expect(res).toMatchObject({ status: 401, body: { error: { type: 'authentication_error', message: expect.stringContaining('X-Hub-Signature-256') } } });
     }
-    storedNothing();
+    await storedNothing();
   });
 
   it('an unknown event, a missing event or delivery id, and another content type are refused', async () => {
@@ -91,14 +97,14 @@ describe('refusals use the error shape and store nothing', () => {
     expect(await deliver('pull_request', prBody(), { 'x-github-delivery': undefined })).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error' } } });
     expect(await deliver('pull_request', prBody(), { 'x-github-delivery': 'x'.repeat(101) })).toMatchObject({ status: 400 });
     expect(await deliver('pull_request', prBody(), { 'content-type': 'application/x-www-form-urlencoded' })).toMatchObject({ status: 415, body: { error: { type: 'invalid_request_error' } } });
-    storedNothing();
+    await storedNothing();
   });
 
   it('a signed body that is not JSON is a 400 that does not quote the body', async () => {
     const body = `{"${MARKER}": nope`;
     const res = await deliver('pull_request', body);
     expect(res).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error', message: 'Body is not valid JSON.' } } });
-    storedNothing();
+    await storedNothing();
   });
 
   it('a signed payload with a string id or missing fields is a 400, not a 500', async () => {
@@ -113,29 +119,30 @@ describe('refusals use the error shape and store nothing', () => {
     const review = pullRequestReviewPayload({ id: 7, submittedAt: '2026-11-21T21:00:00Z' });
     expect(await deliver('pull_request_review', JSON.stringify({ ...review, review: { ...review.review, submitted_at: 'soon' } }))).toMatchObject({ status: 400 });
     expect(await deliver('push', JSON.stringify([1, 2]))).toMatchObject({ status: 400, body: { error: { message: 'Malformed push payload: the payload is not a JSON object' } } });
-    storedNothing();
+    await storedNothing();
   });
 
   it('an event the app does not handle is acknowledged and stores nothing', async () => {
     expect(await deliver('ping', JSON.stringify({ zen: 'Design for failure.', hook_id: 1 }))).toMatchObject({ status: 200, body: {} });
     expect(await deliver('pull_request', JSON.stringify({ action: 'labeled' }))).toMatchObject({ status: 200 });
-    storedNothing();
+    await storedNothing();
   });
 
   it('a handler that fails answers 500 in the error shape, and the delivery can be applied again', async () => {
-    app.db.$client.exec('ALTER TABLE pull_request_reviews RENAME TO pull_request_reviews_away');
+    await app.db.run(sql`ALTER TABLE pull_request_reviews RENAME TO pull_request_reviews_away`);
     const body = JSON.stringify(pullRequestReviewPayload({ id: 7, submittedAt: '2026-11-21T21:00:00Z' }, { title: `${MARKER} title` }));
     const res = await deliver('pull_request_review', body, { 'x-github-delivery': 'failing-1' });
     expect(res).toMatchObject({ status: 500, body: { error: { type: 'api_error', message: 'Internal error; the server log has the details.' } } });
-    expect(app.db.select().from(webhookDeliveries).all()).toEqual([]);
-    app.db.$client.exec('ALTER TABLE pull_request_reviews_away RENAME TO pull_request_reviews');
+    expect(await app.db.select().from(webhookDeliveries)).toEqual([]);
+    await app.db.run(sql`ALTER TABLE pull_request_reviews_away RENAME TO pull_request_reviews`);
     expect((await deliver('pull_request_review', body, { 'x-github-delivery': 'failing-1' })).status).toBe(200);
     expect(logged.join('')).toContain('webhook delivery failed');
     expect(logged.join('')).not.toContain(MARKER);
   });
 });
 
-describe('a busy database', () => {
+// SQLite's write lock held by another connection: PostgreSQL has no database-wide lock to wait for.
+describe.skipIf(testEngine() === 'postgres')('a busy database', () => {
   it('answers 503 with Retry-After, stores nothing, and the delivery is applied when sent again', async () => {
     // Another connection (the command line, a long processing run) holds SQLite's write lock.
     const other = new Database(join(dir, 'metrics.db'));
@@ -151,9 +158,9 @@ describe('a busy database', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(res.body).toEqual({ error: { type: 'api_error', message: 'The database is busy; deliver again shortly.' } });
-    storedNothing();
+    await storedNothing();
     expect((await deliver('pull_request', body, { 'x-github-delivery': 'busy-1' })).status).toBe(200);
-    expect(app.db.select().from(pullRequests).all()).toMatchObject([{ number: 42 }]);
+    expect(await app.db.select().from(pullRequests)).toMatchObject([{ number: 42 }]);
   }, 20_000);
 });
 
@@ -205,7 +212,7 @@ describe('an oversized body', () => {
     // The answer came long before the 50 MB were sent, and memory did not grow by the body's size.
     expect(res.sent).toBeLessThan(total);
     expect(process.memoryUsage().rss - before).toBeLessThan(25 * 1024 * 1024);
-    storedNothing();
+    await storedNothing();
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   });
 });
@@ -236,12 +243,12 @@ describe('bodies being received at once', () => {
     expect(await fifth.answer).toEqual({ status: 503, retryAfter: '5' });
     fifth.req.destroy();
     for (const s of slow) s.req.destroy();
-    storedNothing();
+    await storedNothing();
     await new Promise((resolve) => setTimeout(resolve, 100));
     // The bytes they held are given back: a real delivery is applied.
     const res = await deliver('pull_request', prBody('after the slow senders'));
     expect(res.status).toBe(200);
-    expect(app.db.select().from(pullRequests).all()).toHaveLength(1);
+    expect(await app.db.select().from(pullRequests)).toHaveLength(1);
   });
 });
 

@@ -52,15 +52,15 @@ describe('POST /api/github/webhooks with GitHub credentials', () => {
   it('accepts and stores a correctly signed webhook', async () => {
     const res = await deliver('installation', installationPayload('created'));
     expect(res.status).toBe(200);
-    expect(app.db.select().from(installations).all()).toMatchObject([{ id: 4242, accountLogin: 'acme', status: 'active' }]);
+    expect(await app.db.select().from(installations)).toMatchObject([{ id: 4242, accountLogin: 'acme', status: 'active' }]);
   });
 
   it('rejects a badly signed webhook and stores nothing', async () => {
     const res = await deliver('pull_request', pullRequestPayload('opened', PR42), { secret: 'not-the-secret' });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    expect(app.db.select().from(pullRequests).all()).toEqual([]);
-    expect(app.db.select().from(webhookDeliveries).all()).toEqual([]);
+    expect(await app.db.select().from(pullRequests)).toEqual([]);
+    expect(await app.db.select().from(webhookDeliveries)).toEqual([]);
   });
 
   it('rejects an unsigned webhook and stores nothing', async () => {
@@ -72,7 +72,7 @@ describe('POST /api/github/webhooks with GitHub credentials', () => {
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    expect(app.db.select().from(pullRequests).all()).toEqual([]);
+    expect(await app.db.select().from(pullRequests)).toEqual([]);
   });
 
   it('counts a redelivery once', async () => {
@@ -82,8 +82,8 @@ describe('POST /api/github/webhooks with GitHub credentials', () => {
     const edited = pullRequestPayload('edited', { ...PR42, title: 'Edited', updatedAt: '2026-11-21T20:40:00Z' });
     expect((await deliver('pull_request', edited, { id: 'delivery-2' })).status).toBe(200);
     expect((await deliver('pull_request', { ...payload, pull_request: { ...payload.pull_request, updated_at: '2026-11-21T23:00:00Z' } }, { id: 'delivery-1' })).status).toBe(200);
-    expect(app.db.select().from(webhookDeliveries).all().map((d) => d.id).sort()).toEqual(['delivery-1', 'delivery-2']);
-    expect(app.db.select().from(pullRequests).all()).toMatchObject([{ number: 42, title: 'Edited' }]);
+    expect((await app.db.select().from(webhookDeliveries)).map((d) => d.id).sort()).toEqual(['delivery-1', 'delivery-2']);
+    expect(await app.db.select().from(pullRequests)).toMatchObject([{ number: 42, title: 'Edited' }]);
   });
 
   it('serves the home page as connected, without the webhook address to someone signed out', async () => {
@@ -117,7 +117,7 @@ describe('without GitHub credentials', () => {
         message: 'GitHub App not configured: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET, then restart.',
       },
     });
-    expect(app.db.select().from(installations).all()).toEqual([]);
+    expect(await app.db.select().from(installations)).toEqual([]);
   });
 
   it('answers unknown routes in the error shape', async () => {

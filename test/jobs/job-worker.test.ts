@@ -16,7 +16,7 @@ const claudeCommit = recordedCommits('rate-limiter-http-json-details-hooks')[1]!
 const repoRef = { owner: 'acme', repo: 'widgets', number: 42 };
 const T0 = Date.parse('2026-11-21T21:10:05Z');
 
-let t: ReturnType<typeof createTestDb>;
+let t: Awaited<ReturnType<typeof createTestDb>>;
 let probot: Probot;
 let clock = T0;
 
@@ -36,16 +36,16 @@ async function mergePr42() {
   await probot.receive({ id: 'm', name: 'pull_request', payload: pullRequestPayload('closed', PR42_MERGED) } as never);
 }
 
-const job = () => t.db.select().from(jobs).get()!;
+const job = async () => (await t.db.select().from(jobs).limit(1))[0]!;
 
 beforeEach(async () => {
   clock = T0;
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => new Date(T0));
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 describe('enrichment job retries', () => {
@@ -56,8 +56,8 @@ describe('enrichment job retries', () => {
 
     const worker = makeWorker();
     expect(await worker.runDueJobs()).toBe(1);
-    expect(job()).toMatchObject({ status: 'pending', attempts: 1, runAfter: T0 + BASE_BACKOFF_MS });
-    expect(job().lastError).toMatch(/^502 /);
+    expect(await job()).toMatchObject({ status: 'pending', attempts: 1, runAfter: T0 + BASE_BACKOFF_MS });
+    expect((await job()).lastError).toMatch(/^502 /);
 
     // Not due again before its backoff ends.
     clock = T0 + BASE_BACKOFF_MS - 1;
@@ -66,8 +66,8 @@ describe('enrichment job retries', () => {
     clock = T0 + BASE_BACKOFF_MS;
     await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await worker.runDueJobs()).toBe(1);
-    expect(job()).toMatchObject({ status: 'done', attempts: 2, lastError: null });
-    expect(t.db.select().from(changedFiles).where(eq(changedFiles.pullRequestId, PR42.id)).all()).toHaveLength(2);
+    expect(await job()).toMatchObject({ status: 'done', attempts: 2, lastError: null });
+    expect(await t.db.select().from(changedFiles).where(eq(changedFiles.pullRequestId, PR42.id))).toHaveLength(2);
   });
 
   it('waits for the rate limit reset GitHub announces, then completes', async () => {
@@ -81,7 +81,7 @@ describe('enrichment job retries', () => {
 
     const worker = makeWorker();
     await worker.runDueJobs();
-    expect(job()).toMatchObject({ status: 'pending', attempts: 1, runAfter: resetAt * 1000 + 1000 });
+    expect(await job()).toMatchObject({ status: 'pending', attempts: 1, runAfter: resetAt * 1000 + 1000 });
 
     clock = resetAt * 1000 + 1000;
     nock(GITHUB_API)
@@ -89,13 +89,13 @@ describe('enrichment job retries', () => {
       .query(true)
       .reply(429, { message: 'You have exceeded a secondary rate limit.' }, { 'retry-after': '30' });
     await worker.runDueJobs();
-    expect(job()).toMatchObject({ status: 'pending', attempts: 2, runAfter: clock + 30_000 });
+    expect(await job()).toMatchObject({ status: 'pending', attempts: 2, runAfter: clock + 30_000 });
 
     clock += 30_000;
     await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     await worker.runDueJobs();
-    expect(job()).toMatchObject({ status: 'done', attempts: 3 });
-    expect(t.db.select().from(pullRequests).get()?.enrichedAt).not.toBeNull();
+    expect(await job()).toMatchObject({ status: 'done', attempts: 3 });
+    expect((await t.db.select().from(pullRequests).limit(1))[0]?.enrichedAt).not.toBeNull();
   });
 
   it('gives up at once on a 404 and keeps the reason', async () => {
@@ -103,32 +103,32 @@ describe('enrichment job retries', () => {
     nockInstallationToken(INSTALLATION_ID);
     nock(GITHUB_API).get('/repos/acme/widgets/pulls/42/commits').query(true).reply(404, { message: 'Not Found' });
     await makeWorker().runDueJobs();
-    expect(job()).toMatchObject({ status: 'failed', attempts: 1, lastError: '404 Not Found' });
+    expect(await job()).toMatchObject({ status: 'failed', attempts: 1, lastError: '404 Not Found' });
   });
 
   it('stops after the last allowed attempt', async () => {
-    enqueueJob(t.db, { kind: 'enrich-pull-request', payload: { installationId: INSTALLATION_ID, pullRequestId: PR42.id, owner: 'acme', repo: 'widgets', number: 42 }, maxAttempts: 2 }, T0);
+    await enqueueJob(t.db, { kind: 'enrich-pull-request', payload: { installationId: INSTALLATION_ID, pullRequestId: PR42.id, owner: 'acme', repo: 'widgets', number: 42 }, maxAttempts: 2 }, T0);
     nockInstallationToken(INSTALLATION_ID);
     nock(GITHUB_API).get('/repos/acme/widgets/pulls/42/commits').query(true).times(2).reply(503, {});
     const worker = makeWorker();
     await worker.runDueJobs();
     clock += 60_000;
     await worker.runDueJobs();
-    expect(job()).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(await job()).toMatchObject({ status: 'failed', attempts: 2 });
   });
 });
 
 describe('durability', () => {
   it('keeps a pending job across a restart and completes it after reopening the database', async () => {
     await mergePr42();
-    const db = t.reopen();
-    expect(db.select().from(jobs).get()).toMatchObject({ kind: 'enrich-pull-request', status: 'pending' });
+    const db = await t.reopen();
+    expect((await db.select().from(jobs).limit(1))[0]).toMatchObject({ kind: 'enrich-pull-request', status: 'pending' });
 
     probot = await createTestProbot(db, () => new Date(T0));
     nockInstallationToken(INSTALLATION_ID);
     await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await makeWorker().runDueJobs()).toBe(1);
-    expect(job().status).toBe('done');
+    expect((await job()).status).toBe('done');
   });
 
   it('picks up a job whose worker died mid-run once its lease expires', async () => {
@@ -144,24 +144,24 @@ describe('durability', () => {
     });
     const running = stuck.runDueJobs();
     await new Promise((r) => setTimeout(r, 10));
-    expect(job()).toMatchObject({ status: 'running', attempts: 1, lockedUntil: T0 + LEASE_MS });
-    t.reopen();
+    expect(await job()).toMatchObject({ status: 'running', attempts: 1, lockedUntil: T0 + LEASE_MS });
+    await t.reopen();
 
     expect(await makeWorker().runDueJobs()).toBe(0); // still leased
     clock = T0 + LEASE_MS;
     nockInstallationToken(INSTALLATION_ID);
     await nockMergedPullRequest(repoRef, [claudeCommit], DANA.login);
     expect(await makeWorker().runDueJobs()).toBe(1);
-    expect(job()).toMatchObject({ status: 'done', attempts: 2 });
+    expect(await job()).toMatchObject({ status: 'done', attempts: 2 });
     release();
     await running.catch(() => undefined);
   });
 
-  it('does not enqueue the same work twice while it is pending', () => {
+  it('does not enqueue the same work twice while it is pending', async () => {
     // The same org, spelled two ways: the same dedupe key.
-    enqueueJob(t.db, { kind: 'org-member-count', payload: { installationId: 1, org: 'acme' } }, T0);
-    enqueueJob(t.db, { kind: 'org-member-count', payload: { installationId: 2, org: 'ACME' } }, T0 + 1);
-    expect(t.db.select().from(jobs).all()).toMatchObject([{ payload: { installationId: 1, org: 'acme' }, status: 'pending' }]);
+    await enqueueJob(t.db, { kind: 'org-member-count', payload: { installationId: 1, org: 'acme' } }, T0);
+    await enqueueJob(t.db, { kind: 'org-member-count', payload: { installationId: 2, org: 'ACME' } }, T0 + 1);
+    expect(await t.db.select().from(jobs)).toMatchObject([{ payload: { installationId: 1, org: 'acme' }, status: 'pending' }]);
   });
 });
 

@@ -11,7 +11,7 @@ import { runProcessing } from '../../src/processing/run-processing.js';
 import { hookCallSchema } from '../../src/telemetry/hook-call.js';
 import { ingestHookCall } from '../../src/telemetry/ingest-hook.js';
 import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { createTestProbot, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
 /*
@@ -76,29 +76,29 @@ function prPayload(repo: typeof MONO, number: number, user: { login: string; typ
   };
 }
 
-let t: ReturnType<typeof createTestDb>;
+let t: TestDb;
 let probot: Probot;
 let tokenMocked = false;
 
 beforeEach(async () => {
   tokenMocked = false;
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db, () => NOW);
-  t.db.transaction((tx) => {
+  await t.db.transaction(async (tx) => {
     const at = NOW.toISOString();
-    upsertInstallation(tx, { id: INSTALLATION, accountId: 1, accountLogin: 'acme', accountType: 'Organization', repositorySelection: 'all', status: 'active', createdAt: at, updatedAt: at });
-    for (const repo of [MONO, GADGETS, WIDGETS]) upsertRepository(tx, repo, INSTALLATION, NOW.toISOString());
+    await upsertInstallation(tx, { id: INSTALLATION, accountId: 1, accountLogin: 'acme', accountType: 'Organization', repositorySelection: 'all', status: 'active', createdAt: at, updatedAt: at });
+    for (const repo of [MONO, GADGETS, WIDGETS]) await upsertRepository(tx, repo, INSTALLATION, NOW.toISOString());
   });
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 async function mergedPr(repo: typeof MONO, payload: ReturnType<typeof prPayload>, commits: ReturnType<typeof restCommit>[], files: object[]) {
-  t.db.transaction((tx) => {
-    upsertGitHubUser(tx, { id: payload.user.id, login: payload.user.login, type: payload.user.type }, NOW.toISOString());
-    upsertPullRequest(tx, pullRequestInput(payload as never, repo.id));
+  await t.db.transaction(async (tx) => {
+    await upsertGitHubUser(tx, { id: payload.user.id, login: payload.user.login, type: payload.user.type }, NOW.toISOString());
+    await upsertPullRequest(tx, pullRequestInput(payload as never, repo.id));
   });
   const ref = { owner: 'acme', repo: repo.name, number: payload.number };
   nockPullRequestCommits(ref, commits.map(({ files: _files, stats: _stats, ...c }) => c));
@@ -119,14 +119,14 @@ function hook(token: Parameters<typeof ingestHookCall>[1]['token'], call: object
   return ingestHookCall(t.db, { token, call: hookCallSchema.parse({ hook_event_name: 'PostToolUse', ...call }), fingerprintKey: TEST_FINGERPRINT_KEY, now: new Date(at) });
 }
 
-const attributionOf = (repository: string, number: number) =>
-  t.db.select().from(attributions).where(and(eq(attributions.repository, repository), eq(attributions.number, number))).get()!;
+const attributionOf = async (repository: string, number: number) =>
+  (await t.db.select().from(attributions).where(and(eq(attributions.repository, repository), eq(attributions.number, number))))[0]!;
 
 describe('attribution scoped to where sessions worked', () => {
   it('monorepo folder, a move in a later commit, a Write over an existing file; same path elsewhere counts nothing', async () => {
-    const { row } = createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
+    const { row } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
     const api = { session_id: 'session-api', cwd: '/home/dana/src/mono/services/api' };
-    hook(row, {
+    await hook(row, {
       ...api,
       tool_use_id: 'w1',
       tool_name: 'Write',
@@ -134,7 +134,7 @@ describe('attribution scoped to where sessions worked', () => {
       tool_response: { type: 'create', filePath: '/home/dana/src/mono/services/api/src/health.ts', content: `${HEALTH.join('\n')}\n`, structuredPatch: [], originalFile: null },
     });
     // CLI 2.1.332's Write over an existing file: the patch and the file before.
-    const written = hook(row, {
+    const written = await hook(row, {
       ...api,
       tool_use_id: 'w2',
       tool_name: 'Write',
@@ -148,9 +148,9 @@ describe('attribution scoped to where sessions worked', () => {
       },
     });
     expect(written.lines).toBe(2);
-    hook(row, { ...api, tool_use_id: 'b1', tool_name: 'Bash', tool_input: { command: 'git commit' }, tool_response: { gitOperation: { commit: { sha: 'aaaaaaa' } } } });
+    await hook(row, { ...api, tool_use_id: 'b1', tool_name: 'Bash', tool_input: { command: 'git commit' }, tool_response: { gitOperation: { commit: { sha: 'aaaaaaa' } } } });
     // Dana's other session, in acme/widgets, writes the same health check there.
-    hook(row, {
+    await hook(row, {
       session_id: 'session-widgets',
       cwd: '/home/dana/src/widgets',
       tool_use_id: 'w3',
@@ -185,7 +185,7 @@ describe('attribution scoped to where sessions worked', () => {
     await runProcessing(t.db, { org: 'acme', fromDay: DAY, toDay: DAY, now: () => NOW });
 
     // 9 effective lines: 3 in config.ts (PORT_LINE was Dana's), 3 moved health lines, 3 of web's.
-    const mono = attributionOf('acme/mono', 5);
+    const mono = await attributionOf('acme/mono', 5);
     expect(mono).toMatchObject({ linesAdded: 9, linesWithClaudeCode: 5, withClaudeCode: true, authorLogin: 'dana' });
     expect(mono.evidence).toEqual([
       {
@@ -202,7 +202,7 @@ describe('attribution scoped to where sessions worked', () => {
       },
       { kind: 'commit_link', sessionId: 'session-api', commits: [sha('a')], lines: 0 },
     ]);
-    expect(attributionOf('acme/gadgets', 8)).toMatchObject({ linesAdded: 3, linesWithClaudeCode: 0, withClaudeCode: false });
+    expect(await attributionOf('acme/gadgets', 8)).toMatchObject({ linesAdded: 3, linesWithClaudeCode: 0, withClaudeCode: false });
   });
 });
 
@@ -219,15 +219,15 @@ describe('Claude Code in GitHub Actions', () => {
     // PR lists do not say who merged: enrichment asks, for the bot's PRs only.
     nock('https://api.github.com').get('/repos/acme/widgets/pulls/9').reply(200, { ...pr9, merged_by: { login: 'lee', id: 77, type: 'User' } });
     await enrich(ref9, pr9.id);
-    expect(t.db.select({ m: pullRequests.mergedByLogin }).from(pullRequests).where(eq(pullRequests.id, pr9.id)).get()).toEqual({ m: 'lee' });
+    expect(await t.db.select({ m: pullRequests.mergedByLogin }).from(pullRequests).where(eq(pullRequests.id, pr9.id))).toEqual([{ m: 'lee' }]);
 
     await runProcessing(t.db, { org: 'acme', fromDay: DAY, toDay: DAY, now: () => NOW });
-    const attribution = attributionOf('acme/widgets', 9);
+    const attribution = await attributionOf('acme/widgets', 9);
     expect(attribution).toMatchObject({ authorLogin: 'dana', isBot: false, withClaudeCode: true, linesAdded: 2, linesWithClaudeCode: 2 });
     expect(attribution.evidence).toEqual([
       { kind: 'claude_code_remote', signals: ['bot_author', 'claude_branch', 'bot_commit'], commits: [sha('d')], creditedTo: 'dana', lines: 2 },
     ]);
-    const dana = t.db.select().from(dailyUserMetrics).where(and(eq(dailyUserMetrics.org, 'acme'), eq(dailyUserMetrics.userKey, 'dana'))).get();
+    const [dana] = await t.db.select().from(dailyUserMetrics).where(and(eq(dailyUserMetrics.org, 'acme'), eq(dailyUserMetrics.userKey, 'dana')));
     expect(dana).toMatchObject({ pullRequestsMerged: 1, pullRequestsWithClaudeCode: 1, pullRequestsByBots: 0, linesWithClaudeCode: 2 });
   });
 });

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertGitHubUser, upsertInstallation, upsertPullRequest, upsertRepository } from '../../src/db/github-activity.js';
@@ -10,7 +10,7 @@ import { runProcessing } from '../../src/processing/run-processing.js';
 import { hookCallSchema } from '../../src/telemetry/hook-call.js';
 import { ingestHookCall } from '../../src/telemetry/ingest-hook.js';
 import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { createTestProbot, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
 /*
@@ -54,22 +54,22 @@ const restCommit = (s: string, day: string, lines: string[]) => ({
   stats: { additions: lines.length, deletions: 0, total: lines.length },
 });
 
-let t: ReturnType<typeof createTestDb>;
+let t: TestDb;
 let probot: Probot;
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   const now = new Date(`${SECOND_DAY}T18:00:00Z`);
   probot = await createTestProbot(t.db, () => now);
-  t.db.transaction((tx) => {
+  await t.db.transaction(async (tx) => {
     const at = now.toISOString();
-    upsertInstallation(tx, { id: INSTALLATION, accountId: 1, accountLogin: 'acme', accountType: 'Organization', repositorySelection: 'all', status: 'active', createdAt: at, updatedAt: at });
-    upsertRepository(tx, SHOP, INSTALLATION, at);
+    await upsertInstallation(tx, { id: INSTALLATION, accountId: 1, accountLogin: 'acme', accountType: 'Organization', repositorySelection: 'all', status: 'active', createdAt: at, updatedAt: at });
+    await upsertRepository(tx, SHOP, INSTALLATION, at);
   });
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
 async function mergedPr(number: number, day: string, lines: string[], mockToken: boolean) {
@@ -88,9 +88,9 @@ async function mergedPr(number: number, day: string, lines: string[], mockToken:
     merged_at: `${day}T12:00:00Z`,
     merge_commit_sha: sha(String(number + 4)),
   };
-  t.db.transaction((tx) => {
-    upsertGitHubUser(tx, { id: 1, login: 'dana', type: 'User' }, `${day}T12:00:00Z`);
-    upsertPullRequest(tx, pullRequestInput(payload as never, SHOP.id));
+  await t.db.transaction(async (tx) => {
+    await upsertGitHubUser(tx, { id: 1, login: 'dana', type: 'User' }, `${day}T12:00:00Z`);
+    await upsertPullRequest(tx, pullRequestInput(payload as never, SHOP.id));
   });
   const ref = { owner: 'acme', repo: 'shop', number };
   const commit = restCommit(sha(String.fromCharCode(96 + number)), day, lines);
@@ -109,9 +109,9 @@ async function mergedPr(number: number, day: string, lines: string[], mockToken:
 }
 
 async function seed() {
-  const { row } = createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
+  const { row } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
   const file = `/home/dana/src/shop/${PATH}`;
-  ingestHookCall(t.db, {
+  await ingestHookCall(t.db, {
     token: row,
     call: hookCallSchema.parse({
       hook_event_name: 'PostToolUse',
@@ -129,18 +129,18 @@ async function seed() {
   await mergedPr(2, SECOND_DAY, DANA, false);
 }
 
-const attributionOf = (number: number) =>
-  t.db.select().from(attributions).where(and(eq(attributions.repository, 'acme/shop'), eq(attributions.number, number))).get()!;
+const attributionOf = async (number: number) =>
+  (await t.db.select().from(attributions).where(and(eq(attributions.repository, 'acme/shop'), eq(attributions.number, number))))[0]!;
 
 /** Every table processing writes, whole. */
-function processedTables() {
-  const all = (sql: string) => t.db.$client.prepare(sql).all() as Record<string, unknown>[];
+async function processedTables() {
+  const all = (query: string) => t.db.all<Record<string, unknown>>(sql.raw(query));
   return {
-    attributions: all('SELECT * FROM attributions ORDER BY subject'),
-    ledger: all('SELECT * FROM consumed_session_lines ORDER BY org, subject, session_id, path, fingerprint'),
-    org: all('SELECT * FROM daily_org_metrics ORDER BY org, day'),
-    users: all('SELECT * FROM daily_user_metrics ORDER BY org, day, user_key'),
-    repositories: all('SELECT * FROM daily_repository_metrics ORDER BY org, day, repository'),
+    attributions: await all('SELECT * FROM attributions ORDER BY subject'),
+    ledger: await all('SELECT * FROM consumed_session_lines ORDER BY org, subject, session_id, path, fingerprint'),
+    org: await all('SELECT * FROM daily_org_metrics ORDER BY org, day'),
+    users: await all('SELECT * FROM daily_user_metrics ORDER BY org, day, user_key'),
+    repositories: await all('SELECT * FROM daily_repository_metrics ORDER BY org, day, repository'),
   };
 }
 
@@ -151,10 +151,10 @@ describe('each line Claude Code wrote matches at most one added line, across mer
   it('PR #1 takes the 3 lines Claude wrote; PR #2, four days later in the same file, gets none of them', async () => {
     await seed();
     await process(FIRST_DAY);
-    expect(attributionOf(1)).toMatchObject({ linesAdded: 3, linesWithClaudeCode: 3, withClaudeCode: true });
-    expect(attributionOf(2)).toMatchObject({ linesAdded: 2, linesWithClaudeCode: 0, withClaudeCode: false });
-    expect(attributionOf(2).evidence).toEqual([{ kind: 'session_activity', sessionIds: ['session-orders'], days: ['2026-11-09'] }]);
-    const ledger = t.db.$client.prepare('SELECT org, subject, subject_at AS at, session_id AS s, path, lines FROM consumed_session_lines').all();
+    expect(await attributionOf(1)).toMatchObject({ linesAdded: 3, linesWithClaudeCode: 3, withClaudeCode: true });
+    expect(await attributionOf(2)).toMatchObject({ linesAdded: 2, linesWithClaudeCode: 0, withClaudeCode: false });
+    expect((await attributionOf(2)).evidence).toEqual([{ kind: 'session_activity', sessionIds: ['session-orders'], days: ['2026-11-09'] }]);
+    const ledger = await t.db.all(sql`SELECT org, subject, subject_at AS at, session_id AS s, path, lines FROM consumed_session_lines`);
     expect(ledger).toEqual(
       Array.from({ length: 3 }, () => ({ org: 'acme', subject: `pull_request:${SHOP.id * 1000 + 1}`, at: `${FIRST_DAY}T12:00:00.000Z`, s: 'session-orders', path: PATH, lines: 1 })),
     );
@@ -163,41 +163,43 @@ describe('each line Claude Code wrote matches at most one added line, across mer
   it('processing both days or only the second gives the same answer; twice, identical tables', async () => {
     await seed();
     await process(FIRST_DAY);
-    const both = processedTables();
+    const both = await processedTables();
     await process(SECOND_DAY, `${SECOND_DAY}T20:00:00Z`);
-    expect(processedTables()).toEqual(both);
+    expect(await processedTables()).toEqual(both);
     // Twice over both days, later: nothing is rewritten, not even an attribution's time.
     await process(FIRST_DAY, `${SECOND_DAY}T22:00:00Z`);
-    expect(processedTables()).toEqual(both);
+    expect(await processedTables()).toEqual(both);
   });
 
   it('a run over only the second day, first, still finds PR #1’s lines taken once PR #1 is processed', async () => {
     await seed();
     // Nothing recorded yet for PR #1 (never processed): PR #2 alone credits the copy and the look-alike.
     await process(SECOND_DAY);
-    expect(attributionOf(2).linesWithClaudeCode).toBe(2);
+    expect((await attributionOf(2)).linesWithClaudeCode).toBe(2);
     // The nightly run over both days puts it right.
     await process(FIRST_DAY, `${SECOND_DAY}T20:00:00Z`);
-    expect(attributionOf(1).linesWithClaudeCode).toBe(3);
-    expect(attributionOf(2).linesWithClaudeCode).toBe(0);
+    expect((await attributionOf(1)).linesWithClaudeCode).toBe(3);
+    expect((await attributionOf(2)).linesWithClaudeCode).toBe(0);
   });
 
   it('a run that dies midway leaves what the next run completes to the same tables', async () => {
     await seed();
     await process(FIRST_DAY);
-    const reference = processedTables();
-    t.db.$client.exec('DELETE FROM consumed_session_lines; DELETE FROM attributions; DELETE FROM daily_org_metrics; DELETE FROM daily_user_metrics; DELETE FROM daily_repository_metrics;');
+    const reference = await processedTables();
+    for (const table of ['consumed_session_lines', 'attributions', 'daily_org_metrics', 'daily_user_metrics', 'daily_repository_metrics']) {
+      await t.db.run(sql`DELETE FROM ${sql.raw(table)}`);
+    }
     await expect(
       process(FIRST_DAY, `${SECOND_DAY}T18:00:00Z`, () => {
         throw new Error('killed');
       }),
     ).rejects.toThrow('killed');
     await process(FIRST_DAY);
-    // The same rows, but for the attributions' row ids, which SQLite does not reuse.
-    const withoutIds = ({ attributions: rows, ...rest }: ReturnType<typeof processedTables>) => ({
+    // The same rows, but for the attributions' row ids, which neither engine reuses.
+    const withoutIds = ({ attributions: rows, ...rest }: Awaited<ReturnType<typeof processedTables>>) => ({
       ...rest,
       attributions: rows.map(({ id: _id, ...row }) => row),
     });
-    expect(withoutIds(processedTables())).toEqual(withoutIds(reference));
+    expect(withoutIds(await processedTables())).toEqual(withoutIds(reference));
   });
 });

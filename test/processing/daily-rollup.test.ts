@@ -82,11 +82,14 @@ describe('rollupDay: model usage', () => {
 });
 
 describe('processing: a session’s requests at 23:59, its metrics exported after midnight', () => {
-  let t: ReturnType<typeof createTestApp> | undefined;
-  afterEach(() => t?.cleanup());
+  let t: Awaited<ReturnType<typeof createTestApp>> | undefined;
+  afterEach(async () => {
+    await t?.cleanup();
+    t = undefined;
+  });
 
   it('counts its spend once, on the day of the requests', async () => {
-    t = createTestApp();
+    t = await createTestApp();
     const post = async (path: string, body: object) => {
       const res = await t!.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${t!.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(res.status).toBe(200);
@@ -110,7 +113,7 @@ describe('processing: a session’s requests at 23:59, its metrics exported afte
     );
     await runProcessing(t.db, { org: 'acme', fromDay: '2026-11-21', toDay: '2026-11-22' });
 
-    expect(t.db.select().from(dailyModelUsage).all()).toEqual([
+    expect(await t.db.select().from(dailyModelUsage)).toEqual([
       {
         org: 'acme',
         day: '2026-11-21',
@@ -124,12 +127,12 @@ describe('processing: a session’s requests at 23:59, its metrics exported afte
         costMicroUsd: 3300,
       },
     ]);
-    const org = t.db.select().from(dailyOrgMetrics).all().map((r) => [r.day, r.costMicroUsd, r.inputTokens, r.activeUsers]);
+    const org = (await t.db.select().from(dailyOrgMetrics).orderBy(dailyOrgMetrics.day)).map((r) => [r.day, r.costMicroUsd, r.inputTokens, r.activeUsers]);
     expect(org).toEqual([
       ['2026-11-21', 3300, 240, 1],
       ['2026-11-22', 0, 0, 1],
     ]);
-    expect(t.db.select().from(dailyUserMetrics).all().reduce((n, r) => n + r.costMicroUsd, 0)).toBe(3300);
+    expect((await t.db.select().from(dailyUserMetrics)).reduce((n, r) => n + r.costMicroUsd, 0)).toBe(3300);
   });
 });
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAppServer, type AppServer } from '../../src/app-server.js';
@@ -14,6 +14,7 @@ import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
 import { GITHUB_API, nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from '../helpers/nock-github.js';
 import { capturedRequests } from '../helpers/replay.js';
+import { testServerDatabase } from '../helpers/test-app.js';
 import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
 
 /*
@@ -31,6 +32,7 @@ const DAY = '2026-11-21';
 let dir: string;
 let app: AppServer;
 let token: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
 
 async function send(path: string, body: Buffer | string, headers: Record<string, string>) {
   const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
@@ -68,26 +70,29 @@ async function deliverPr42(commits = [claudeCommit, readmeCommit]) {
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ccm-e2e-'));
-  const config = testServerConfig(dir);
+  // On PostgreSQL a fresh database of its own; on SQLite a file in `dir`.
+  database = await testServerDatabase();
+  const config = testServerConfig(dir, database.env);
   app = await startAppServer({ config, log: silentLog, startWorker: false, octokitRetries: false });
-  token = createIngestToken(app.db, { org: 'acme' }).token;
+  token = (await createIngestToken(app.db, { org: 'acme' })).token;
 });
 
 afterEach(async () => {
   await app.close();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 const process = (extra: Parameters<typeof runProcessing>[1] = {}) => runProcessing(app.db, { org: 'acme', fromDay: DAY, toDay: DAY, ...extra });
 
-function tables() {
-  const all = (table: string) => app.db.$client.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3`).all();
+async function tables() {
+  const all = (table: string) => app.db.all(sql`SELECT * FROM ${sql.raw(table)} ORDER BY 1, 2, 3`);
   return JSON.stringify({
-    org: all('daily_org_metrics'),
-    users: all('daily_user_metrics'),
-    repos: all('daily_repository_metrics'),
-    models: all('daily_model_usage'),
-    attributions: app.db.$client.prepare('SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash FROM attributions ORDER BY subject').all(),
+    org: await all('daily_org_metrics'),
+    users: await all('daily_user_metrics'),
+    repos: await all('daily_repository_metrics'),
+    models: await all('daily_model_usage'),
+    attributions: await app.db.all(sql`SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash FROM attributions ORDER BY subject`),
   });
 }
 
@@ -98,7 +103,7 @@ describe('the rate-limiter session, end to end', () => {
     const summary = await process();
     expect(summary).toMatchObject({ orgs: ['acme'], attributed: 1, daysRecomputed: 1 });
 
-    const attribution = app.db.select().from(attributions).get()!;
+    const [attribution] = await app.db.select().from(attributions);
     // Counted by hand from the recording: Claude Code's Write of src/rate-limiter.ts has 17 effective
     // lines (23 minus blank lines, `) {` and four lone braces), its two Edits of src/server.ts 5
     // (6 minus one `}`); Dana's README commit adds 1 (a blank line does not count).
@@ -112,7 +117,7 @@ describe('the rate-limiter session, end to end', () => {
       linesAdded: 23,
       linesWithClaudeCode: 22,
     });
-    expect(attribution.evidence).toEqual([
+    expect(attribution!.evidence).toEqual([
       {
         kind: 'line_match',
         sessionId: SESSION,
@@ -131,11 +136,10 @@ describe('the rate-limiter session, end to end', () => {
     ]);
 
     // Dana's telemetry is hers: the session's commit 6a585aa is her commit on GitHub.
-    const dana = app.db
+    const [dana] = await app.db
       .select()
       .from(dailyUserMetrics)
-      .where(and(eq(dailyUserMetrics.userKey, 'dana'), eq(dailyUserMetrics.day, DAY)))
-      .get();
+      .where(and(eq(dailyUserMetrics.userKey, 'dana'), eq(dailyUserMetrics.day, DAY)));
     const expected = {
       pullRequestsMerged: 1,
       pullRequestsWithClaudeCode: 1,
@@ -159,14 +163,14 @@ describe('the rate-limiter session, end to end', () => {
       prompts: 1,
     };
     expect(dana).toMatchObject({ githubLogin: 'dana', email: 'dana@acme.example', ...expected });
-    expect(app.db.select().from(dailyOrgMetrics).where(eq(dailyOrgMetrics.day, DAY)).get()).toMatchObject(expected);
+    expect((await app.db.select().from(dailyOrgMetrics).where(eq(dailyOrgMetrics.day, DAY)))[0]).toMatchObject(expected);
     // One model row for Dana's day, from the session's eight recorded api_request events
     // (`claude-sonnet-4-5`, 120 input and 42 output tokens and $0.00165 each); the cost/token metrics
     // name `claude-opus-4-8[1m]` for the same totals and add no second row.
-    expect(app.db.select().from(dailyModelUsage).all()).toEqual([
+    expect(await app.db.select().from(dailyModelUsage)).toEqual([
       { org: 'acme', day: DAY, userKey: 'dana', model: 'claude-sonnet-4-5', requests: 8, inputTokens: 960, outputTokens: 336, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 13_200 },
     ]);
-    expect(app.db.select().from(processingRuns).get()).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
+    expect((await app.db.select().from(processingRuns))[0]).toMatchObject({ status: 'succeeded', attributed: 1, daysRecomputed: 1 });
   });
 
   it('counts the lines Dana edited by at most 20% as edited, and not the one she rewrote', async () => {
@@ -186,11 +190,11 @@ describe('the rate-limiter session, end to end', () => {
     await deliverPr42([edited, readmeCommit]);
     await process();
 
-    const attribution = app.db.select().from(attributions).get()!;
+    const [attribution] = await app.db.select().from(attributions);
     // By hand: src/rate-limiter.ts 17 lines, 16 exact and the semicolon-less one edited; src/server.ts
     // 5 lines Claude wrote, 2 exact, 2 edited, the rewritten one Dana's; README 1 line, Dana's.
     expect(attribution).toMatchObject({ linesAdded: 23, linesWithClaudeCode: 21, withClaudeCode: true });
-    expect((attribution.evidence as unknown[])[0]).toEqual({
+    expect((attribution!.evidence as unknown[])[0]).toEqual({
       kind: 'line_match',
       sessionId: SESSION,
       lines: 21,
@@ -204,13 +208,13 @@ describe('the rate-limiter session, end to end', () => {
       ],
     });
     // The API explains it in plain words.
-    const key = createApiKey(app.db, { org: 'acme' }).key;
+    const key = (await createApiKey(app.db, { org: 'acme' })).key;
     const res = await fetch(`${app.url}/api/v1/orgs/acme/pull-requests/acme/widgets/42`, { headers: { 'x-api-key': key } });
     expect(((await res.json()) as { explanation: string[] }).explanation[0]).toBe(
       "21 of 23 lines match what Claude Code wrote in session c09ec6b4, working in acme/widgets (src/rate-limiter.ts: 16 exact, 1 edited; src/server.ts: 2 exact, 2 edited); an edited line was changed by at most 20% after Claude Code wrote it (a person's tweak or a formatter)",
     );
     // Nothing of a line is stored: fingerprints and sketches are integers and hash bytes.
-    const sketches = app.db.$client.prepare('SELECT sketch FROM added_line_fingerprints UNION ALL SELECT sketch FROM session_line_fingerprints').all() as { sketch: Buffer | null }[];
+    const sketches = await app.db.all<{ sketch: Buffer | null }>(sql`SELECT sketch FROM added_line_fingerprints UNION ALL SELECT sketch FROM session_line_fingerprints`);
     expect(sketches.length).toBeGreaterThan(40);
     for (const { sketch } of sketches) {
       expect(sketch).toBeInstanceOf(Buffer);
@@ -222,11 +226,11 @@ describe('the rate-limiter session, end to end', () => {
   it('the rejected-write session: 1 of 2 edit decisions accepted, under an unlinked bucket that still counts', async () => {
     await replayTelemetry('rejected-write-http-json-details-hooks');
     await process();
-    const sam = app.db.select().from(dailyUserMetrics).where(eq(dailyUserMetrics.userKey, 'unlinked:sam@acme.example')).get()!;
+    const sam = (await app.db.select().from(dailyUserMetrics).where(eq(dailyUserMetrics.userKey, 'unlinked:sam@acme.example')))[0]!;
     expect(sam).toMatchObject({ githubLogin: null, email: 'sam@acme.example', editToolAccepted: 1, writeToolRejected: 1, activeUsers: 1 });
     const accepted = sam.editToolAccepted + sam.writeToolAccepted;
     expect(accepted / (accepted + sam.editToolRejected + sam.writeToolRejected)).toBe(0.5);
-    expect(app.db.select().from(dailyOrgMetrics).get()).toMatchObject({ activeUsers: 1, editToolAccepted: 1, writeToolRejected: 1 });
+    expect((await app.db.select().from(dailyOrgMetrics))[0]).toMatchObject({ activeUsers: 1, editToolAccepted: 1, writeToolRejected: 1 });
   });
 
   it('processing twice gives identical tables', async () => {
@@ -234,16 +238,16 @@ describe('the rate-limiter session, end to end', () => {
     await replayTelemetry('rejected-write-http-json-details-hooks');
     await deliverPr42();
     await process();
-    const first = tables();
+    const first = await tables();
     const second = await process();
     expect(second.changed).toBe(0);
-    expect(tables()).toBe(first);
+    expect(await tables()).toBe(first);
   });
 
   it('a run killed halfway leaves the previous numbers intact, and the next run completes them', async () => {
     await replayTelemetry('rejected-write-http-json-details-hooks');
     await process({ fromDay: '2026-11-20', toDay: '2026-11-22' });
-    const before = tables();
+    const before = await tables();
 
     // New data arrives, then a run dies inside the transaction of its second day.
     await replayTelemetry(RECORDING);
@@ -257,34 +261,37 @@ describe('the rate-limiter session, end to end', () => {
         },
       }),
     ).rejects.toThrow('simulated crash');
-    const afterCrash = JSON.parse(tables());
+    const afterCrash = JSON.parse(await tables());
     const prior = JSON.parse(before);
     // The day the run died in still shows the previous run's numbers.
     expect(afterCrash.org).toEqual(prior.org);
     expect(afterCrash.users).toEqual(prior.users);
-    expect(app.db.select().from(processingRuns).all().map((r) => r.status)).toEqual(['succeeded', 'failed']);
+    expect((await app.db.select().from(processingRuns).orderBy(processingRuns.id)).map((r) => r.status)).toEqual(['succeeded', 'failed']);
 
     await process({ fromDay: '2026-11-20', toDay: '2026-11-22' });
-    const completed = tables();
+    const completed = await tables();
     // The same as a clean run on a fresh database with the same data.
-    app.db.$client.exec('DELETE FROM daily_org_metrics; DELETE FROM daily_user_metrics; DELETE FROM daily_repository_metrics; DELETE FROM daily_model_usage; DELETE FROM attributions;');
+    for (const table of ['daily_org_metrics', 'daily_user_metrics', 'daily_repository_metrics', 'daily_model_usage', 'attributions']) {
+      await app.db.run(sql`DELETE FROM ${sql.raw(table)}`);
+    }
     await process({ fromDay: '2026-11-20', toDay: '2026-11-22' });
-    expect(JSON.parse(tables())).toEqual(JSON.parse(completed));
+    expect(JSON.parse(await tables())).toEqual(JSON.parse(completed));
     expect(JSON.parse(completed).org.find((r: { day: string }) => r.day === DAY)).toMatchObject({ pull_requests_with_claude_code: 1, lines_with_claude_code: 22 });
   });
 
   it('only one run at a time', async () => {
-    app.db.$client
-      .prepare("INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', ?, ?, 'running', 'cli', ?, ?)")
-      .run(DAY, DAY, new Date().toISOString(), new Date().toISOString());
+    await app.db.run(
+      sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at)
+          VALUES ('acme', ${DAY}, ${DAY}, 'running', 'cli', ${new Date().toISOString()}, ${new Date().toISOString()})`,
+    );
     await expect(process()).rejects.toThrow(
       /^Another processing run \(#1, started .*\) is in progress; try again when it ends\. Its process cannot be checked from this host: if it died, the run is presumed dead at \S+, 2 minutes after its last heartbeat\.$/,
     );
 
     // A run whose process died (no heartbeat for minutes) does not block forever.
-    app.db.$client.prepare("UPDATE processing_runs SET heartbeat_at = '2026-01-01T00:00:00.000Z'").run();
+    await app.db.run(sql`UPDATE processing_runs SET heartbeat_at = '2026-01-01T00:00:00.000Z'`);
     await process();
-    expect(app.db.select({ status: processingRuns.status }).from(processingRuns).all()).toEqual([{ status: 'abandoned' }, { status: 'succeeded' }]);
+    expect(await app.db.select({ status: processingRuns.status }).from(processingRuns).orderBy(processingRuns.id)).toEqual([{ status: 'abandoned' }, { status: 'succeeded' }]);
   });
 
   it('labels PRs attributed to Claude Code when enabled, once', async () => {

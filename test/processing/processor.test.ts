@@ -5,42 +5,46 @@ import { processingRuns } from '../../src/db/schema.js';
 import { createProcessor } from '../../src/processing/processor.js';
 import { ProcessingBusyError } from '../../src/processing/run-processing.js';
 import { holdProcessingRunInChild } from '../helpers/hold-processing-run-in-child.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { silentLog } from '../helpers/test-probot.js';
 
-let t: ReturnType<typeof createTestDb>;
+let t: TestDb;
 let child: ChildProcess | undefined;
-beforeEach(() => {
-  t = createTestDb();
+beforeEach(async () => {
+  t = await createTestDb();
 });
-afterEach(() => {
+afterEach(async () => {
   child?.kill('SIGKILL');
   child = undefined;
-  t.cleanup();
+  await t.cleanup();
 });
 
 const processorOf = () => createProcessor({ db: t.db, config: loadConfig({}), log: silentLog });
-const runs = () => t.db.select({ id: processingRuns.id, status: processingRuns.status, trigger: processingRuns.trigger, org: processingRuns.org }).from(processingRuns).all();
+const runs = () =>
+  t.db
+    .select({ id: processingRuns.id, status: processingRuns.status, trigger: processingRuns.trigger, org: processingRuns.org })
+    .from(processingRuns)
+    .orderBy(processingRuns.id);
 
 describe('createProcessor: start()', () => {
   it('says busy, at once, while another process holds a live run, and starts nothing', async () => {
-    const held = await holdProcessingRunInChild(t.path);
+    const held = await holdProcessingRunInChild(t.url);
     child = held.child;
     const processor = processorOf();
-    expect(processor.start({ org: 'acme', trigger: 'page' })).toBe('busy');
-    expect(runs()).toEqual([{ id: held.runId, status: 'running', trigger: 'cli', org: null }]);
+    expect(await processor.start({ org: 'acme', trigger: 'page' })).toBe('busy');
+    expect(await runs()).toEqual([{ id: held.runId, status: 'running', trigger: 'cli', org: null }]);
     await expect(processor.run({ org: 'acme', trigger: 'cli' })).rejects.toBeInstanceOf(ProcessingBusyError);
   });
 
   it('says started once it holds the lock (the run is stored before it returns), then the run goes on in the background', async () => {
     const processor = processorOf();
-    expect(processor.start({ org: 'Acme', trigger: 'page' })).toBe('started');
-    expect(runs()).toEqual([{ id: 1, status: 'running', trigger: 'page', org: 'acme' }]);
+    expect(await processor.start({ org: 'Acme', trigger: 'page' })).toBe('started');
+    expect(await runs()).toEqual([{ id: 1, status: 'running', trigger: 'page', org: 'acme' }]);
     // The run just started holds the lock: a second request is told so, without waiting.
-    expect(processor.start({ org: 'acme', trigger: 'page' })).toBe('busy');
+    expect(await processor.start({ org: 'acme', trigger: 'page' })).toBe('busy');
     await expect.poll(runs, { timeout: 15_000 }).toEqual([{ id: 1, status: 'succeeded', trigger: 'page', org: 'acme' }]);
-    expect(processor.start({ trigger: 'page' })).toBe('started');
-    await expect.poll(() => runs().at(-1), { timeout: 15_000 }).toEqual({ id: 2, status: 'succeeded', trigger: 'page', org: null });
+    expect(await processor.start({ trigger: 'page' })).toBe('started');
+    await expect.poll(async () => (await runs()).at(-1), { timeout: 15_000 }).toEqual({ id: 2, status: 'succeeded', trigger: 'page', org: null });
   });
 });
 

@@ -13,7 +13,7 @@ import { hookCallSchema } from '../../src/telemetry/hook-call.js';
 import { ingestHookCall } from '../../src/telemetry/ingest-hook.js';
 import { restCommitOf, restCommitWithFilesOf, restFilesOf, type RecordedCommit } from '../helpers/claude-code-recordings.js';
 import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
-import { createTestDb } from '../helpers/test-db.js';
+import { createTestDb, type TestDb } from '../helpers/test-db.js';
 import { createTestProbot, TEST_FINGERPRINT_KEY } from '../helpers/test-probot.js';
 
 /*
@@ -31,19 +31,19 @@ const DANA = { login: 'dana', id: 9001, type: 'User' };
 
 const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
 
-let t: ReturnType<typeof createTestDb>;
+let t: TestDb;
 let probot: Probot;
 
 beforeEach(async () => {
-  t = createTestDb();
+  t = await createTestDb();
   probot = await createTestProbot(t.db);
 });
 
-afterEach(() => {
-  t.cleanup();
+afterEach(async () => {
+  await t.cleanup();
 });
 
-function storeMergedPr(repo: typeof WIDGETS, number: number, mergedAt: string) {
+async function storeMergedPr(repo: typeof WIDGETS, number: number, mergedAt: string) {
   const payload = {
     id: repo.id * 1000 + number,
     number,
@@ -59,9 +59,9 @@ function storeMergedPr(repo: typeof WIDGETS, number: number, mergedAt: string) {
     merged_at: mergedAt,
     merge_commit_sha: null,
   };
-  t.db.transaction((tx) => {
-    upsertGitHubUser(tx, DANA, mergedAt);
-    upsertPullRequest(tx, pullRequestInput(payload as never, repo.id));
+  await t.db.transaction(async (tx) => {
+    await upsertGitHubUser(tx, DANA, mergedAt);
+    await upsertPullRequest(tx, pullRequestInput(payload as never, repo.id));
   });
   return payload.id;
 }
@@ -73,26 +73,26 @@ describe('moved-health-check (CLI 2.1.332): a Write over an existing file, a mov
     const [, ...prCommits] = commits; // the first is the repository's starting point, the PR's base
     const mergedAt = prCommits.at(-1)!.committer.date;
     const at = new Date(mergedAt).toISOString();
-    t.db.transaction((tx) => {
-      upsertInstallation(tx, { id: INSTALLATION, accountId: 1, accountLogin: 'acme', accountType: 'Organization', repositorySelection: 'all', status: 'active', createdAt: at, updatedAt: at });
-      upsertRepository(tx, WIDGETS, INSTALLATION, at);
-      upsertRepository(tx, GADGETS, INSTALLATION, at);
+    await t.db.transaction(async (tx) => {
+      await upsertInstallation(tx, { id: INSTALLATION, accountId: 1, accountLogin: 'acme', accountType: 'Organization', repositorySelection: 'all', status: 'active', createdAt: at, updatedAt: at });
+      await upsertRepository(tx, WIDGETS, INSTALLATION, at);
+      await upsertRepository(tx, GADGETS, INSTALLATION, at);
     });
 
     // What Claude Code sent, through the hook receiver's ingest, with Dana's personal token.
-    const { row: token } = createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
+    const { row: token } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
     const captured = join(MOVED, 'captured');
     const fingerprinted: number[] = [];
     for (const name of readdirSync(captured).filter((f) => f.endsWith('_hooks_claude-code.json')).sort()) {
       const call = hookCallSchema.parse(readJson(join(captured, name)));
-      fingerprinted.push(ingestHookCall(t.db, { token, call, fingerprintKey: TEST_FINGERPRINT_KEY, now: new Date(mergedAt) }).lines);
+      fingerprinted.push((await ingestHookCall(t.db, { token, call, fingerprintKey: TEST_FINGERPRINT_KEY, now: new Date(mergedAt) })).lines);
     }
     // Write src/health.ts: 3 effective lines; Write over src/config.ts: the 2 new of its 4; Bash calls: none.
     expect(fingerprinted).toEqual([3, 2, 0, 0, 0]);
 
     // GitHub: PR #43 with the session's two commits and Dana's README commit.
     const ref = { owner: 'acme', repo: 'widgets', number: 43 };
-    const prId = storeMergedPr(WIDGETS, 43, mergedAt);
+    const prId = await storeMergedPr(WIDGETS, 43, mergedAt);
     nockInstallationToken(INSTALLATION);
     nockPullRequestCommits(ref, prCommits.map((c) => restCommitOf(c, 'dana')));
     const prFiles = restFilesOf({ ...prCommits.at(-1)!, files: prDiff.files, patch: prDiff.patch });
@@ -108,7 +108,7 @@ describe('moved-health-check (CLI 2.1.332): a Write over an existing file, a mov
 
     // acme/gadgets#8, the same day: Dana typed the same settings and route by hand into the same paths.
     const gadgetsRef = { owner: 'acme', repo: 'gadgets', number: 8 };
-    const gadgetsId = storeMergedPr(GADGETS, 8, mergedAt);
+    const gadgetsId = await storeMergedPr(GADGETS, 8, mergedAt);
     const byHand = (filename: string, from: string) => restFilesOf(prCommits.find((c) => c.files.some((f) => f.file === from))!).find((f) => f.filename === from)!;
     const handFiles = [{ ...byHand('src/config.ts', 'src/config.ts') }, { ...byHand('src/health.ts', 'src/health.ts') }];
     const handCommit = { ...prCommits[0]!, sha: 'e'.repeat(40), message: 'Settings and a health check', files: [], patch: '' };
@@ -120,10 +120,10 @@ describe('moved-health-check (CLI 2.1.332): a Write over an existing file, a mov
     const day = at.slice(0, 10);
     await runProcessing(t.db, { org: 'acme', fromDay: day, toDay: day, now: () => new Date(mergedAt) });
 
-    const of = (repository: string, number: number) =>
-      t.db.select().from(attributions).where(and(eq(attributions.repository, repository), eq(attributions.number, number))).get()!;
+    const of = async (repository: string, number: number) =>
+      (await t.db.select().from(attributions).where(and(eq(attributions.repository, repository), eq(attributions.number, number))))[0]!;
     // 6 effective lines: README 1 (Dana's), config.ts 2, routes-health.ts 3.
-    const pr43 = of('acme/widgets', 43);
+    const pr43 = await of('acme/widgets', 43);
     expect(pr43).toMatchObject({ linesAdded: 6, linesWithClaudeCode: 5, withClaudeCode: true });
     const session = JSON.parse(readFileSync(join(MOVED, 'cli-result.json'), 'utf8')).session_id as string;
     expect(pr43.evidence).toEqual([
@@ -142,6 +142,6 @@ describe('moved-health-check (CLI 2.1.332): a Write over an existing file, a mov
       { kind: 'commit_link', sessionId: session, commits: [prCommits[0]!.sha, prCommits[1]!.sha].sort(), lines: 0 }, // made in the same second: in sha order
       { kind: 'trailer', commits: [prCommits[0]!.sha], prBody: false, lines: 0 },
     ]);
-    expect(of('acme/gadgets', 8)).toMatchObject({ linesAdded: 5, linesWithClaudeCode: 0, withClaudeCode: false });
+    expect(await of('acme/gadgets', 8)).toMatchObject({ linesAdded: 5, linesWithClaudeCode: 0, withClaudeCode: false });
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
@@ -17,20 +18,20 @@ afterEach(async () => {
 });
 
 /** Everything acme's pages and API read after processing (times of writing left out). */
-function acmeFigures(app: AppServer) {
-  const all = (sql: string) => app.db.$client.prepare(sql).all();
+async function acmeFigures(app: AppServer) {
+  const all = (query: string) => app.db.all(sql.raw(query));
   return {
-    org: all("SELECT * FROM daily_org_metrics WHERE org = 'acme' ORDER BY day"),
-    users: all("SELECT * FROM daily_user_metrics WHERE org = 'acme' ORDER BY day, user_key"),
-    repositories: all("SELECT * FROM daily_repository_metrics WHERE org = 'acme' ORDER BY day, repository"),
-    models: all("SELECT * FROM daily_model_usage WHERE org = 'acme' ORDER BY day, user_key, model"),
-    attributions: all("SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence FROM attributions WHERE org = 'acme' ORDER BY subject"),
-    identities: all("SELECT kind, value, github_login, source FROM identity_links WHERE org = 'acme' ORDER BY kind, value, source"),
+    org: await all("SELECT * FROM daily_org_metrics WHERE org = 'acme' ORDER BY day"),
+    users: await all("SELECT * FROM daily_user_metrics WHERE org = 'acme' ORDER BY day, user_key"),
+    repositories: await all("SELECT * FROM daily_repository_metrics WHERE org = 'acme' ORDER BY day, repository"),
+    models: await all("SELECT * FROM daily_model_usage WHERE org = 'acme' ORDER BY day, user_key, model"),
+    attributions: await all("SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence FROM attributions WHERE org = 'acme' ORDER BY subject"),
+    identities: await all("SELECT kind, value, github_login, source FROM identity_links WHERE org = 'acme' ORDER BY kind, value, source"),
   };
 }
 
 async function replayAs(app: AppServer, org: string) {
-  const token = createIngestToken(app.db, { org }).token;
+  const token = (await createIngestToken(app.db, { org })).token;
   for (const recording of ['rate-limiter-http-json-details-hooks', 'rejected-write-http-json-details-hooks', 'rate-limiter-http-protobuf-details-hooks']) {
     for (const r of capturedRequests(recording)) {
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': r.contentType };
@@ -54,15 +55,15 @@ describe('tenant isolation end to end', () => {
   it('another org replaying acme’s recordings first changes none of acme’s processed figures', async () => {
     const alone = await startProcessedOrg({ SEATS: '10' });
     cleanups.push(alone.cleanup);
-    const expected = acmeFigures(alone.app);
+    const expected = await acmeFigures(alone.app);
     expect((expected.attributions as { with_claude_code: number }[]).some((a) => a.with_claude_code === 1)).toBe(true);
     await alone.cleanup();
     cleanups = [];
 
     const attacked = await startProcessedOrg({ SEATS: '10' }, { before: (app) => replayAs(app, 'globex') });
     cleanups.push(attacked.cleanup);
-    expect(acmeFigures(attacked.app)).toEqual(expected);
+    expect(await acmeFigures(attacked.app)).toEqual(expected);
     // globex's copy was stored as globex's own.
-    expect(attacked.app.db.$client.prepare("SELECT count(*) AS n FROM claude_sessions WHERE org = 'globex'").get()).toEqual({ n: 3 });
+    expect(await attacked.app.db.get(sql`SELECT count(*) AS n FROM claude_sessions WHERE org = 'globex'`)).toEqual({ n: 3 });
   }, 60_000);
 });

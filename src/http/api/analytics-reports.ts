@@ -21,7 +21,7 @@ import { encodeCursor, pageOf } from './cursor-paging.js';
 export interface AnalyticsReportDeps {
   db: Db;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
-  seats: (org: string) => number | null;
+  seats: (org: string) => Promise<number | null> | number | null;
   /** A negotiated discount in percent (0 ≤ d ≤ 100): net spend = list spend × (1 − d/100). */
   discountPercent: (org: string) => number;
 }
@@ -108,16 +108,20 @@ type BucketReportQuery = ReportFilters & { range: DayRange; dims: Dimensions & {
 
 export function analyticsReports({ db, seats, discountPercent }: AnalyticsReportDeps) {
   /** Each person's usage over the range, or per day of it. */
-  const peopleOf = (org: string, range: DayRange, filter: UsageFilter, daily: boolean): PersonRow[] =>
-    daily
-      ? daysOf(range).flatMap((day) => usageByPerson(db, org, { startDate: day, endDate: day }, filter).map((u) => ({ ...u, day })))
-      : usageByPerson(db, org, range, filter).map((u) => ({ ...u, day: null }));
+  const peopleOf = async (org: string, range: DayRange, filter: UsageFilter, daily: boolean): Promise<PersonRow[]> => {
+    if (!daily) return (await usageByPerson(db, org, range, filter)).map((u) => ({ ...u, day: null }));
+    const rows: PersonRow[] = [];
+    for (const day of daysOf(range)) {
+      for (const u of await usageByPerson(db, org, { startDate: day, endDate: day }, filter)) rows.push({ ...u, day });
+    }
+    return rows;
+  };
 
   /** A page of people (or people × days, people × models) ranked by `metric`. */
-  const userReport = <R extends object>(org: string, query: UserReportQuery, metric: (u: PersonUsage) => number, fields: (u: PersonRow) => R) => {
+  const userReport = async <R extends object>(org: string, query: UserReportQuery, metric: (u: PersonUsage) => number, fields: (u: PersonRow) => R) => {
     const { range, dims, after } = query;
     const { filter, none } = filterOf(query, dims.model);
-    const rows = none ? [] : peopleOf(org, range, filter, query.daily);
+    const rows = none ? [] : await peopleOf(org, range, filter, query.daily);
     const page = rankPage(rows, metric, query.order === 'desc', query.limit ?? 20, after);
     const boundsOf = (u: PersonRow) =>
       u.day === null
@@ -127,20 +131,20 @@ export function analyticsReports({ db, seats, discountPercent }: AnalyticsReport
       data: page.rows.map((u) => ({ actor: actorOf(u), ...boundsOf(u), ...dimensionFields(u, dims), ...fields(u) })),
       has_more: page.hasMore,
       next_page: page.next,
-      data_refreshed_at: dataProcessedAt(db, org),
+      data_refreshed_at: await dataProcessedAt(db, org),
       organization_id: org,
     };
   };
 
   /** A page of daily buckets, each with its rows. */
-  const bucketReport = <R extends object>(org: string, query: BucketReportQuery, fields: (u: UsageSums) => R) => {
+  const bucketReport = async <R extends object>(org: string, query: BucketReportQuery, fields: (u: UsageSums) => R) => {
     const { range, dims, from } = query;
     const first = from ?? range.startDate;
     const limit = query.limit ?? BUCKETS_PER_PAGE;
     const lastWanted = addDays(first, limit - 1);
     const last = lastWanted < range.endDate ? lastWanted : range.endDate;
     const { filter, none } = filterOf(query, dims.model);
-    const rows = none ? [] : usageByDay(db, org, { startDate: first, endDate: last }, filter);
+    const rows = none ? [] : await usageByDay(db, org, { startDate: first, endDate: last }, filter);
     const hasMore = last < range.endDate;
     return {
       data: daysOf({ startDate: first, endDate: last }).map((day) => ({
@@ -150,17 +154,17 @@ export function analyticsReports({ db, seats, discountPercent }: AnalyticsReport
       })),
       has_more: hasMore,
       next_page: hasMore ? encodeCursor(addDays(last, 1)) : null,
-      data_refreshed_at: dataProcessedAt(db, org),
+      data_refreshed_at: await dataProcessedAt(db, org),
       organization_id: org,
     };
   };
 
   return {
     /** One entry per day: active people over 1, 7 and 30 days, seats, adoption. */
-    summaries(org: string, range: DayRange) {
-      const seatCount = seats(org);
+    async summaries(org: string, range: DayRange) {
+      const seatCount = await seats(org);
       const percent = (n: number) => (seatCount === null || seatCount <= 0 ? null : Math.round((n / seatCount) * 10_000) / 100);
-      return activityByDay(db, org, range).map((d) => ({
+      return (await activityByDay(db, org, range)).map((d) => ({
         starting_at: dayStart(d.day),
         ending_at: dayStart(addDays(d.day, 1)),
         daily_active_user_count: d.dailyActiveUsers,
@@ -208,10 +212,10 @@ export function analyticsReports({ db, seats, discountPercent }: AnalyticsReport
     },
 
     /** Per person with an email (everyone with Claude Code telemetry) over the range, by email address. */
-    users(org: string, query: { range: DayRange; userIds: string[] | undefined; order: 'asc' | 'desc'; limit?: number | undefined; after: string | undefined }) {
+    async users(org: string, query: { range: DayRange; userIds: string[] | undefined; order: 'asc' | 'desc'; limit?: number | undefined; after: string | undefined }) {
       const wanted = query.userIds?.map((u) => u.toLowerCase());
       const sign = query.order === 'desc' ? -1 : 1;
-      const people = userTotals(db, org, query.range.startDate, query.range.endDate, { limit: Number.MAX_SAFE_INTEGER })
+      const people = (await userTotals(db, org, query.range.startDate, query.range.endDate, { limit: Number.MAX_SAFE_INTEGER }))
         .filter((u): u is UserTotals & { email: string } => u.email !== null && u.activeUsers > 0 && (!wanted || wanted.includes(u.userKey)))
         .sort((a, b) => sign * (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
       const rest = query.after === undefined ? people : people.filter((u) => sign * (u.email < query.after! ? -1 : u.email > query.after! ? 1 : 0) > 0);

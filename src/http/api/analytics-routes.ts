@@ -25,7 +25,7 @@ export interface AnalyticsDeps {
   db: Db;
   now: () => Date;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
-  seats?: ((org: string) => number | null) | undefined;
+  seats?: ((org: string) => Promise<number | null> | number | null) | undefined;
   /** A negotiated discount in percent (0 ≤ d ≤ 100): net spend = list spend × (1 − d/100). Default 0. */
   discountPercent?: ((org: string) => number) | undefined;
 }
@@ -35,7 +35,7 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
   const api = apiApp();
   const queries = analyticsQueries(now);
   const discountOf = (org: string) => deps.discountPercent?.(org) ?? 0;
-  const reports = analyticsReports({ db, seats: (org) => deps.seats?.(org) ?? null, discountPercent: discountOf });
+  const reports = analyticsReports({ db, seats: async (org) => (await deps.seats?.(org)) ?? null, discountPercent: discountOf });
 
   api.openapi(
     orgRoute({
@@ -46,10 +46,10 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
       request: { params: OrgParam, query: queries.summaries },
       responses: json(ActivitySummarySchema, 'One entry per day'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range } = c.req.valid('query');
-      return freshJson(c, { summaries: reports.summaries(org, range), data_refreshed_at: dataProcessedAt(db, org) });
+      return freshJson(c, { summaries: await reports.summaries(org, range), data_refreshed_at: await dataProcessedAt(db, org) });
     },
   );
 
@@ -61,7 +61,7 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
       request: { params: OrgParam, query: queries.userUsage },
       responses: json(UserUsageReportSchema, 'A page of people'),
     }),
-    (c) => freshJson(c, reports.userUsage(c.get('apiKey').org, c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.userUsage(c.get('apiKey').org, c.req.valid('query'))),
   );
 
   api.openapi(
@@ -73,7 +73,7 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
       request: { params: OrgParam, query: queries.userCost },
       responses: json(UserCostReportSchema, 'A page of people'),
     }),
-    (c) => freshJson(c, reports.userCost(c.get('apiKey').org, c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.userCost(c.get('apiKey').org, c.req.valid('query'))),
   );
 
   api.openapi(
@@ -85,7 +85,7 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
       request: { params: OrgParam, query: queries.usage },
       responses: json(UsageReportSchema, 'A page of daily buckets'),
     }),
-    (c) => freshJson(c, reports.usage(c.get('apiKey').org, c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.usage(c.get('apiKey').org, c.req.valid('query'))),
   );
 
   api.openapi(
@@ -97,7 +97,7 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
       request: { params: OrgParam, query: queries.cost },
       responses: json(CostReportSchema, 'A page of daily buckets'),
     }),
-    (c) => freshJson(c, reports.cost(c.get('apiKey').org, c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.cost(c.get('apiKey').org, c.req.valid('query'))),
   );
 
   api.openapi(
@@ -112,13 +112,13 @@ export function analyticsRoutes(deps: AnalyticsDeps) {
         ...errorResponses,
       },
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, team } = c.req.valid('query');
-      if (team !== undefined && !findTeam(db, org, team)) {
+      if (team !== undefined && !(await findTeam(db, org, team))) {
         throw new ApiError(404, 'not_found_error', `No team "${team}" in ${org}: neither a GitHub team of the org nor a team its telemetry named.`);
       }
-      return c.body(spendReportCsv(db, org, range, { discountPercent: discountOf(org), team }), 200, {
+      return c.body(await spendReportCsv(db, org, range, { discountPercent: discountOf(org), team }), 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${spendReportFilename(org, range, team)}"`,
       });

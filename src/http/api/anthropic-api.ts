@@ -41,7 +41,7 @@ export interface AnthropicApiDeps {
   rateLimitPerMinute: number;
   /** The per-key allowance shared with /api/v1. */
   limiter: FixedWindowRateLimiter;
-  seats: (org: string) => number | null;
+  seats: (org: string) => Promise<number | null> | number | null;
   discountPercent: (org: string) => number;
 }
 
@@ -137,9 +137,9 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: queries.summaries },
       responses: responses(AnthropicSummariesSchema, 'One entry per day'),
     }),
-    (c) => {
+    async (c) => {
       const { range } = c.req.valid('query');
-      return freshJson(c, { data: reports.summaries(org(c), range), next_page: null, data_refreshed_at: dataProcessedAt(db, org(c)) });
+      return freshJson(c, { data: await reports.summaries(org(c), range), next_page: null, data_refreshed_at: await dataProcessedAt(db, org(c)) });
     },
   );
 
@@ -152,7 +152,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: queries.users },
       responses: responses(UserActivitiesSchema, 'A page of people'),
     }),
-    (c) => freshJson(c, reports.users(org(c), c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.users(org(c), c.req.valid('query'))),
   );
 
   api.openapi(
@@ -163,7 +163,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: queries.userUsage },
       responses: responses(UserUsageReportSchema, 'A page of people'),
     }),
-    (c) => freshJson(c, reports.userUsage(org(c), c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.userUsage(org(c), c.req.valid('query'))),
   );
 
   api.openapi(
@@ -174,7 +174,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: queries.userCost },
       responses: responses(UserCostReportSchema, 'A page of people'),
     }),
-    (c) => freshJson(c, reports.userCost(org(c), c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.userCost(org(c), c.req.valid('query'))),
   );
 
   api.openapi(
@@ -185,7 +185,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: queries.usage },
       responses: responses(UsageReportSchema, 'A page of daily buckets'),
     }),
-    (c) => freshJson(c, reports.usage(org(c), c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.usage(org(c), c.req.valid('query'))),
   );
 
   api.openapi(
@@ -196,7 +196,7 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: queries.cost },
       responses: responses(CostReportSchema, 'A page of daily buckets'),
     }),
-    (c) => freshJson(c, reports.cost(org(c), c.req.valid('query'))),
+    async (c) => freshJson(c, await reports.cost(org(c), c.req.valid('query'))),
   );
 
   const ClaudeCodeUsageSchema = z
@@ -211,8 +211,8 @@ export function anthropicApi(deps: AnthropicApiDeps): OpenAPIHono<ApiEnv> {
       request: { query: metricsQueries(now).usage },
       responses: responses(ClaudeCodeUsageSchema, 'A page of records for the day'),
     }),
-    (c) => {
-      const { data, has_more, next_page } = claudeCodeUsage(db, org(c), c.req.valid('query'));
+    async (c) => {
+      const { data, has_more, next_page } = await claudeCodeUsage(db, org(c), c.req.valid('query'));
       return freshJson(c, { data, has_more, next_page });
     },
   );

@@ -9,7 +9,8 @@ import { FixedWindowRateLimiter } from './rate-limit.js';
 /*
  * The API key check both APIs share (the metrics API under /api/v1 and Anthropic's paths under
  * /v1/organizations): the key in either header, the org it covers, and one rate limit per key
- * across both, so a client cannot double its allowance by switching paths.
+ * across both (and across the app's replicas), so a client cannot multiply its allowance by
+ * switching paths or replicas.
  */
 
 export interface ApiKeyAccessDeps {
@@ -25,8 +26,8 @@ export interface ApiKeyAccessDeps {
   orgOf?: ((c: Context) => string) | undefined;
 }
 
-/** One minute's allowance per key, shared by the APIs built with it. */
-export const apiRateLimiter = (perMinute: number) => new FixedWindowRateLimiter(perMinute, 60_000);
+/** One minute's allowance per key, counted in the database: shared by the APIs built with it and by every replica on that database. */
+export const apiRateLimiter = (db: Db, perMinute: number) => new FixedWindowRateLimiter(db, perMinute, 60_000);
 
 /** The secret of `x-api-key`, else of `Authorization: Bearer`. */
 export const apiKeySecret = (c: Context): string | undefined =>
@@ -37,7 +38,7 @@ export function apiKeyAccess({ db, now, rateLimitPerMinute, limiter, orgOf }: Ap
   return createMiddleware<ApiEnv>(async (c, next) => {
     const secret = apiKeySecret(c);
     if (!secret) throw new ApiError(401, 'authentication_error', 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".');
-    const key = findApiKey(db, secret);
+    const key = await findApiKey(db, secret);
     if (!key) throw new ApiError(401, 'authentication_error', 'Unknown or revoked API key.');
     if (orgOf) {
       const org = orgOf(c);
@@ -45,7 +46,7 @@ export function apiKeyAccess({ db, now, rateLimitPerMinute, limiter, orgOf }: Ap
       if (org !== key.org) throw new ApiError(404, 'not_found_error', `No organization "${org}".`);
     }
     const at = now();
-    const verdict = limiter.take(String(key.id), at.getTime());
+    const verdict = await limiter.take(String(key.id), at.getTime());
     c.header('RateLimit-Policy', `${rateLimitPerMinute};w=60`);
     c.header('RateLimit-Limit', String(rateLimitPerMinute));
     c.header('RateLimit-Remaining', String(verdict.remaining));
@@ -54,7 +55,7 @@ export function apiKeyAccess({ db, now, rateLimitPerMinute, limiter, orgOf }: Ap
       c.header('Retry-After', String(verdict.resetSeconds));
       throw new ApiError(429, 'rate_limit_error', `Rate limit of ${rateLimitPerMinute} requests per minute exceeded; retry in ${verdict.resetSeconds} s.`);
     }
-    markApiKeyUsed(db, key, at);
+    await markApiKeyUsed(db, key, at);
     c.set('apiKey', key);
     await next();
   });

@@ -72,18 +72,18 @@ function usageRecord(org: string, day: string, row: TerminalUsageRow, models: Mo
 }
 
 /** A page of the day's records: `data`, `has_more`, `next_page` (Anthropic's envelope), and when the data was processed. */
-export function claudeCodeUsage(db: Db, org: string, query: { starting_at: string; limit: number; after: TerminalUsageKey | undefined }) {
+export async function claudeCodeUsage(db: Db, org: string, query: { starting_at: string; limit: number; after: TerminalUsageKey | undefined }) {
   const day = query.starting_at;
-  const page = pageOf(terminalUsageOfDay(db, org, day, { after: query.after, limit: query.limit + 1 }), query.limit, (r): TerminalUsageKey => [r.userKey, r.terminalType, r.isRemote ? 1 : 0]);
+  const page = pageOf(await terminalUsageOfDay(db, org, day, { after: query.after, limit: query.limit + 1 }), query.limit, (r): TerminalUsageKey => [r.userKey, r.terminalType, r.isRemote ? 1 : 0]);
   const keys = [...new Set(page.rows.map((r) => r.userKey))];
-  const perTerminal = terminalModelUsageOfDay(db, org, day, keys);
-  const wholeDay = modelUsageOfDay(db, org, day, keys);
+  const perTerminal = await terminalModelUsageOfDay(db, org, day, keys);
+  const wholeDay = await modelUsageOfDay(db, org, day, keys);
   const modelsOf = (r: TerminalUsageRow): ModelUsageRow[] =>
     r.wholeDay ? wholeDay.filter((m) => m.userKey === r.userKey) : perTerminal.filter((m) => m.userKey === r.userKey && m.terminalType === r.terminalType && m.isRemote === (r.isRemote ? 1 : 0));
   return {
     data: page.rows.map((r) => usageRecord(org, day, r, modelsOf(r))),
     has_more: page.hasMore,
     next_page: page.nextPage,
-    data_processed_at: dataProcessedAt(db, org),
+    data_processed_at: await dataProcessedAt(db, org),
   };
 }

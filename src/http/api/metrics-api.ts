@@ -68,7 +68,7 @@ export interface MetricsApiDeps {
   /** The per-key allowance, when shared with Anthropic's paths (default: this API's own). */
   limiter?: FixedWindowRateLimiter | undefined;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
-  seats?: ((org: string) => number | null) | undefined;
+  seats?: ((org: string) => Promise<number | null> | number | null) | undefined;
   /** The org's discount on list spend in percent (DISCOUNT_PERCENT); default 0. */
   discountPercent?: ((org: string) => number) | undefined;
 }
@@ -95,7 +95,7 @@ export function metricsApi({
   db,
   now = () => new Date(),
   rateLimitPerMinute = 60,
-  limiter = apiRateLimiter(rateLimitPerMinute),
+  limiter = apiRateLimiter(db, rateLimitPerMinute),
   seats = () => null,
   discountPercent = () => 0,
 }: MetricsApiDeps) {
@@ -119,9 +119,9 @@ export function metricsApi({
   );
 
   /** The team a `team=` names (spec: Teams), checked to be one of the org's; undefined without one. */
-  const teamOf = (org: string, slug: string | undefined) => {
+  const teamOf = async (org: string, slug: string | undefined) => {
     if (slug === undefined) return undefined;
-    if (!findTeam(db, org, slug)) throw new ApiError(404, 'not_found_error', `No team "${slug}" in ${org}: neither a GitHub team of the org nor a team its telemetry named.`);
+    if (!(await findTeam(db, org, slug))) throw new ApiError(404, 'not_found_error', `No team "${slug}" in ${org}: neither a GitHub team of the org nor a team its telemetry named.`);
     return slug;
   };
 
@@ -140,10 +140,10 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.teamRange },
       responses: json(SummarySchema, 'Totals over the range'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const query = c.req.valid('query');
-      return freshJson(c, summaryReport(db, org, query.range, teamOf(org, query.team)));
+      return freshJson(c, await summaryReport(db, org, query.range, await teamOf(org, query.team)));
     },
   );
 
@@ -154,18 +154,18 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.teamRange },
       responses: json(DailySchema, 'Every day of the range, zeros where nothing happened'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, ...query } = c.req.valid('query');
-      const team = teamOf(org, query.team);
-      const byDay = team === undefined ? orgDays(db, org, range.startDate, range.endDate) : teamDays(db, org, team, range.startDate, range.endDate);
+      const team = await teamOf(org, query.team);
+      const byDay = team === undefined ? await orgDays(db, org, range.startDate, range.endDate) : await teamDays(db, org, team, range.startDate, range.endDate);
       return freshJson(c, {
         org,
         start_date: range.startDate,
         end_date: range.endDate,
         ...(team === undefined ? {} : { team }),
         data: daysOf(range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics())),
-        data_processed_at: dataProcessedAt(db, org),
+        data_processed_at: await dataProcessedAt(db, org),
       });
     },
   );
@@ -177,21 +177,23 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.users },
       responses: withCsv(json(UsersSchema, 'A page of people, ordered by login (unlinked people last)'), 'Every person of the range, as CSV'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, after, ...query } = c.req.valid('query');
-      const team = teamOf(org, query.team);
+      const team = await teamOf(org, query.team);
       if (wantsCsv(c, query.format)) {
-        return csv(c, usersCsvName(org, range, team), allUserRows(db, org, range, team), USER_COLUMNS);
+        return csv(c, usersCsvName(org, range, team), await allUserRows(db, org, range, team), USER_COLUMNS);
       }
       const pageAsked = { afterKey: after, limit: query.limit + 1 };
       const people =
-        team === undefined ? userTotals(db, org, range.startDate, range.endDate, pageAsked) : teamUserTotals(db, org, team, range.startDate, range.endDate, pageAsked);
+        team === undefined
+          ? await userTotals(db, org, range.startDate, range.endDate, pageAsked)
+          : await teamUserTotals(db, org, team, range.startDate, range.endDate, pageAsked);
       const page = pageOf(people, query.limit, (u) => u.userKey);
       return freshJson(c, {
         data: page.rows.map(userRow),
         next_page: page.nextPage,
-        data_processed_at: dataProcessedAt(db, org),
+        data_processed_at: await dataProcessedAt(db, org),
       });
     },
   );
@@ -206,20 +208,20 @@ export function metricsApi({
       },
       responses: json(UserDetailSchema, 'The person’s totals and days'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { login } = c.req.valid('param');
       const { range } = c.req.valid('query');
       const userKey = login.toLowerCase();
-      const who = knownUser(db, org, userKey);
+      const who = await knownUser(db, org, userKey);
       if (!who) throw new ApiError(404, 'not_found_error', `No person "${login}" in ${org}.`);
-      const days = new Map(userDays(db, org, userKey, range.startDate, range.endDate).map(({ day, ...m }) => [day, m]));
-      const totals = userTotal(db, org, userKey, range.startDate, range.endDate);
+      const days = new Map((await userDays(db, org, userKey, range.startDate, range.endDate)).map(({ day, ...m }) => [day, m]));
+      const totals = await userTotal(db, org, userKey, range.startDate, range.endDate);
       return freshJson(c, {
         org,
         totals: userRow({ ...totals, userKey, githubLogin: who.githubLogin, email: who.email }),
         data: daysOf(range).map((d) => dailyRow(d, days.get(d) ?? emptyMetrics())),
-        data_processed_at: dataProcessedAt(db, org),
+        data_processed_at: await dataProcessedAt(db, org),
       });
     },
   );
@@ -231,25 +233,25 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.pullRequests },
       responses: withCsv(json(PullRequestsSchema, 'A page of merged PRs, by merge time'), 'Every merged PR of the range, as CSV'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, after, ...query } = c.req.valid('query');
       const withClaudeCode = query.with_claude_code === undefined ? undefined : query.with_claude_code === 'true';
-      const team = teamOf(org, query.team);
+      const team = await teamOf(org, query.team);
       if (wantsCsv(c, query.format)) {
-        const all = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, team, limit: Number.MAX_SAFE_INTEGER }).map((pr) => {
+        const all = (await pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, team, limit: Number.MAX_SAFE_INTEGER })).map((pr) => {
           const row = pullRequestRow(pr);
           return { ...row, evidence: row.evidence.map((e) => e.kind).join(' '), explanation: row.explanation.join('; ') };
         });
         const name = `${org}-pull-requests-${team === undefined ? '' : `${team}-`}${range.startDate}-${range.endDate}.csv`;
         return csv(c, name, all, PULL_REQUEST_COLUMNS);
       }
-      const rows = pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, team, after, limit: query.limit + 1 });
+      const rows = await pullRequestAttributions(db, org, range.startDate, range.endDate, { withClaudeCode, team, after, limit: query.limit + 1 });
       const page = pageOf(rows, query.limit, (pr) => [pr.mergedAt, pr.id]);
       return freshJson(c, {
         data: page.rows.map(pullRequestRow),
         next_page: page.nextPage,
-        data_processed_at: dataProcessedAt(db, org),
+        data_processed_at: await dataProcessedAt(db, org),
       });
     },
   );
@@ -269,12 +271,12 @@ export function metricsApi({
       },
       responses: json(PullRequestDetailSchema, 'The PR’s attribution'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { owner, repo, number } = c.req.valid('param');
-      const pr = pullRequestAttribution(db, org, `${owner}/${repo}`, number);
+      const pr = await pullRequestAttribution(db, org, `${owner}/${repo}`, number);
       if (!pr) throw new ApiError(404, 'not_found_error', `No processed merged pull request ${owner}/${repo}#${number}.`);
-      return freshJson(c, { ...pullRequestRow(pr), data_processed_at: dataProcessedAt(db, org) });
+      return freshJson(c, { ...pullRequestRow(pr), data_processed_at: await dataProcessedAt(db, org) });
     },
   );
 
@@ -290,7 +292,7 @@ export function metricsApi({
     async (c) => {
       const org = c.get('apiKey').org;
       const { range, repository, login, ...query } = c.req.valid('query');
-      return freshJson(c, await outcomesReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
+      return freshJson(c, await outcomesReportOnce(db, org, range, { repository, login, team: await teamOf(org, query.team) }));
     },
   );
 
@@ -303,10 +305,10 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.durability },
       responses: json(DurabilitySchema, 'The comparison over the range (and repository, person or team, when given)'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, repository, login, ...query } = c.req.valid('query');
-      return freshJson(c, durabilityReportOnce(db, org, range, { repository, login, team: teamOf(org, query.team) }));
+      return freshJson(c, await durabilityReportOnce(db, org, range, { repository, login, team: await teamOf(org, query.team) }));
     },
   );
 
@@ -317,14 +319,14 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.teamRange },
       responses: json(RepositoriesSchema, 'Every repository with activity in the range'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range, ...query } = c.req.valid('query');
-      const team = teamOf(org, query.team);
-      const rows = team === undefined ? repositoryTotals(db, org, range.startDate, range.endDate) : teamRepositoryTotals(db, org, team, range.startDate, range.endDate);
+      const team = await teamOf(org, query.team);
+      const rows = team === undefined ? await repositoryTotals(db, org, range.startDate, range.endDate) : await teamRepositoryTotals(db, org, team, range.startDate, range.endDate);
       return freshJson(c, {
         data: rows.map(repositoryRow),
-        data_processed_at: dataProcessedAt(db, org),
+        data_processed_at: await dataProcessedAt(db, org),
       });
     },
   );
@@ -338,10 +340,10 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.range },
       responses: json(TeamsSchema, 'Every team, by slug'),
     }),
-    (c) => {
+    async (c) => {
       const org = c.get('apiKey').org;
       const { range } = c.req.valid('query');
-      return freshJson(c, teamsReport(db, org, range));
+      return freshJson(c, await teamsReport(db, org, range));
     },
   );
 
@@ -354,7 +356,7 @@ export function metricsApi({
       request: { params: OrgParam, query: queries.usage },
       responses: json(UsageReportSchema, 'A page of records for the day'),
     }),
-    (c) => freshJson(c, claudeCodeUsage(db, c.get('apiKey').org, c.req.valid('query'))),
+    async (c) => freshJson(c, await claudeCodeUsage(db, c.get('apiKey').org, c.req.valid('query'))),
   );
 
   api.route('/', analyticsRoutes({ db, now, seats, discountPercent }));

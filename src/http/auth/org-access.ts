@@ -48,7 +48,7 @@ export function githubOrgAccess({
 
   /** The login's active membership of the org (role `admin` or `member`), or null; the octokit for further questions. */
   async function membershipOf(org: string, login: string) {
-    const installation = activeInstallation(db, org);
+    const installation = await activeInstallation(db, org);
     if (!installation) return null;
     const octokit = await octokitFor(installation.id);
     let membership: { role: string; state: string };
@@ -67,7 +67,7 @@ export function githubOrgAccess({
     if (!found) return null;
     const { octokit, accountLogin, role } = found;
     if (role === 'admin') return 'owner';
-    for (const team of getOrgSettings(db, org).viewerTeams) {
+    for (const team of (await getOrgSettings(db, org)).viewerTeams) {
       try {
         const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org: accountLogin, team_slug: team, username: login });
         if (data.state === 'active') return 'viewer';

@@ -51,7 +51,7 @@ export function safeReturnPath(value: string | undefined): string {
 export function webSession({ db, sessionKey, now }: Pick<SignInDeps, 'db' | 'sessionKey' | 'now'>) {
   return createMiddleware<WebEnv>(async (c, next) => {
     const id = await getSignedCookie(c, sessionKey, SESSION_COOKIE);
-    c.set('viewer', id ? findWebSession(db, id, now()) : undefined);
+    c.set('viewer', id ? await findWebSession(db, id, now()) : undefined);
     await next();
   });
 }
@@ -59,8 +59,8 @@ export function webSession({ db, sessionKey, now }: Pick<SignInDeps, 'db' | 'ses
 /** Starts a session for someone GitHub vouched for (also the demo's sign-in). */
 export async function startSession(c: Context, deps: Pick<SignInDeps, 'db' | 'sessionKey' | 'publicUrl' | 'now'>, who: { login: string; id: number; name?: string | null }) {
   // Ended sessions go as new ones start: the table holds only live ones, without a job of its own.
-  purgeExpiredWebSessions(deps.db, deps.now());
-  const { id } = createWebSession(deps.db, who, deps.now());
+  await purgeExpiredWebSessions(deps.db, deps.now());
+  const { id } = await createWebSession(deps.db, who, deps.now());
   await setSignedCookie(c, SESSION_COOKIE, id, deps.sessionKey, {
     path: '/',
     httpOnly: true,
@@ -163,7 +163,7 @@ export function signInRoutes(deps: SignInDeps) {
 
   app.post('/auth/sign-out', async (c) => {
     const id = await getSignedCookie(c, sessionKey, SESSION_COOKIE);
-    if (id) deleteWebSession(db, id);
+    if (id) await deleteWebSession(db, id);
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c, publicUrl) });
     return c.redirect('/', 303);
   });

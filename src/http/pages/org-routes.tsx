@@ -72,7 +72,7 @@ export interface OrgPagesDeps {
   /** Starts a processing run of the org, or says another run is alive. */
   processor: Pick<Processor, 'start'>;
   /** The org's seats (SEATS, else its GitHub member count); null when unknown. */
-  seats?: ((org: string) => number | null) | undefined;
+  seats?: ((org: string) => Promise<number | null> | number | null) | undefined;
   /** The org's DISCOUNT_PERCENT: net spend = gross × (1 − discount ÷ 100). */
   discountPercent?: ((org: string) => number) | undefined;
 }
@@ -158,7 +158,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
           answer.redirect(`/auth/sign-in?return_to=${encodeURIComponent(url.pathname + url.search)}`, 302),
         );
       }
-      if (!activeInstallation(db, login)) {
+      if (!(await activeInstallation(db, login))) {
         throw refusalPage(404, {
           title: 'GitHub app required',
           viewer,
@@ -209,7 +209,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
       if (ownersOnly && role !== 'owner') {
         throw refusalPage(403, { title: 'Owners only', viewer, org: { login, role }, body: <p>Only owners of {login} manage its settings.</p> });
       }
-      c.set('org', { login, role, viewer, spend: role === 'owner' || getOrgSettings(db, login).membersSeeSpend });
+      c.set('org', { login, role, viewer, spend: role === 'owner' || (await getOrgSettings(db, login)).membersSeeSpend });
       await next();
     });
   const member = orgAccess({ ownersOnly: false });
@@ -261,9 +261,9 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
    * The page's team filter (`team=slug`, spec: Teams): undefined when none is chosen; a malformed
    * one is a 400 page, a team the org does not have a 404 page.
    */
-  const teamOf = (c: Context<OrgEnv>): string | undefined => {
+  const teamOf = async (c: Context<OrgEnv>): Promise<string | undefined> => {
     const team = optionalParam(c, 'team', /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'a team is a team slug (letters, digits, "-" and "_")')?.toLowerCase();
-    if (team === undefined || findTeam(db, c.get('org').login, team)) return team;
+    if (team === undefined || (await findTeam(db, c.get('org').login, team))) return team;
     const { login, role, viewer } = c.get('org');
     throw refusalPage(404, {
       title: 'No such team',
@@ -283,11 +283,11 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   };
 
   /** What a page of figures is drawn for: the org, who is looking, the range (with the team filter), the teams to choose from, the repository filter. */
-  const frameOf = (c: Context<OrgEnv>, { teamAndRepository = false } = {}): OrgPageFrame => {
+  const frameOf = async (c: Context<OrgEnv>, { teamAndRepository = false } = {}): Promise<OrgPageFrame> => {
     const { login, role, viewer } = c.get('org');
     const { range, preset } = c.get('range');
-    const teams = teamsOf(db, login, range.startDate, range.endDate).map(({ slug, name }) => ({ slug, name }));
-    const team = teamOf(c);
+    const teams = (await teamsOf(db, login, range.startDate, range.endDate)).map(({ slug, name }) => ({ slug, name }));
+    const team = await teamOf(c);
     const repository = repositoryFilterOf(c);
     // A team's figures are its people's and a repository's are its PRs': the pages of figures narrow
     // to one or the other; only the PR list, a list of PRs, narrows to both.
@@ -298,11 +298,12 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
   /** Before the first processing run there are no numbers to show: say so instead of zeros. */
   const processed = createMiddleware<OrgEnv>(async (c, next) => {
     const ctx = c.get('org');
-    if (dataProcessedAt(db, ctx.login) !== null) return next();
+    if ((await dataProcessedAt(db, ctx.login)) !== null) return next();
+    const telemetry = await hasTelemetry(db, ctx.login);
     return c.html(
       <MessagePage title="Data processing in progress" viewer={ctx.viewer} org={{ login: ctx.login, role: ctx.role, section: 'overview' }}>
         <p>
-          The app is installed on {ctx.login} and collecting pull requests{hasTelemetry(db, ctx.login) ? ' and Claude Code telemetry' : ''}. The first
+          The app is installed on {ctx.login} and collecting pull requests{telemetry ? ' and Claude Code telemetry' : ''}. The first
           numbers appear after the first processing run (daily, on the schedule).
         </p>
         {ctx.role === 'owner' ? (
@@ -321,51 +322,52 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
    * oldest entries go first.
    */
   const remembered = new Map<string, unknown>();
-  const processingStamp = () => {
-    const progress = processingProgress(db);
+  const processingStamp = async () => {
+    const progress = await processingProgress(db);
     return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
   };
   /** A team-filtered figure changes with the org's members and teams too (webhooks change them between runs). */
-  const teamsStamp = (org: string, team: string | undefined) => (team === undefined ? null : teamsChangedAt(db, org));
-  function memo<T>(parts: unknown[], compute: () => T): T {
-    const key = JSON.stringify([...parts, processingStamp(), dayOf(now())]);
+  const teamsStamp = async (org: string, team: string | undefined) => (team === undefined ? null : await teamsChangedAt(db, org));
+  async function memo<T>(parts: unknown[], compute: () => Promise<T> | T): Promise<T> {
+    const key = JSON.stringify([...parts, await processingStamp(), dayOf(now())]);
     if (remembered.has(key)) return remembered.get(key) as T;
-    const value = compute();
+    const value = await compute();
     remembered.set(key, value);
     if (remembered.size > 64) remembered.delete(remembered.keys().next().value!);
     return value;
   }
 
-  app.get('/orgs/:org', member, ranged, processed, (c) => {
+  app.get('/orgs/:org', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
-    const team = teamOf(c);
+    const team = await teamOf(c);
     const repository = repositoryFilterOf(c);
+    const seatCount = await seats(ctx.login);
     return c.html(
       <OverviewPage
-        {...frameOf(c)}
-        model={memo(['overview', ctx.login, r.range, ctx.spend, seats(ctx.login), repository ?? null, team, teamsStamp(ctx.login, team)], () =>
-          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seats(ctx.login), today: dayOf(now()), repository, team }),
+        {...await frameOf(c)}
+        model={await memo(['overview', ctx.login, r.range, ctx.spend, seatCount, repository ?? null, team, await teamsStamp(ctx.login, team)], () =>
+          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seatCount, today: dayOf(now()), repository, team }),
         )}
         spend={ctx.spend}
-        telemetry={hasTelemetry(db, ctx.login)}
+        telemetry={await hasTelemetry(db, ctx.login)}
         publicOrigin={appOrigin(c, publicUrl)}
       />,
     );
   });
 
-  app.get('/orgs/:org/users.csv', member, ranged, (c) => {
+  app.get('/orgs/:org/users.csv', member, ranged, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
     const columns = ctx.spend ? USER_COLUMNS : USER_COLUMNS.filter((col) => col !== 'cost_usd');
-    const team = teamOf(c);
-    return c.body(toCsv(allUserRows(db, ctx.login, r.range, team), columns), 200, {
+    const team = await teamOf(c);
+    return c.body(toCsv(await allUserRows(db, ctx.login, r.range, team), columns), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${usersCsvName(ctx.login, r.range, team)}"`,
     });
   });
 
-  app.get('/orgs/:org/spend-report.csv', member, (c) => {
+  app.get('/orgs/:org/spend-report.csv', member, async (c) => {
     const ctx = c.get('org');
     const nav = { login: ctx.login, role: ctx.role };
     if (!ctx.spend) {
@@ -390,13 +392,13 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         body: <p>Unknown period "{period}": use month_to_date, last_month, last_90_days or custom.</p>,
       });
     }
-    return c.body(spendReportCsv(db, ctx.login, range, { discountPercent: discountPercent(ctx.login) }), 200, {
+    return c.body(await spendReportCsv(db, ctx.login, range, { discountPercent: discountPercent(ctx.login) }), 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${spendReportFilename(ctx.login, range)}"`,
     });
   });
 
-  app.get('/orgs/:org/users', member, ranged, processed, (c) => {
+  app.get('/orgs/:org/users', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
     const sortBy = optionalParam(c, 'sort', /^[a-z_]{1,40}$/, 'sort by one of the columns');
@@ -405,12 +407,13 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     }
     const dir = optionalParam(c, 'dir', /^(?:asc|desc)$/, 'the direction is asc or desc');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a search is 1 to 100 characters');
-    const team = teamOf(c);
+    const team = await teamOf(c);
     const repository = repositoryFilterOf(c);
-    const everyone = memo(['people', ctx.login, r.range, repository ?? null, team, teamsStamp(ctx.login, team)], () => {
-      const lastActive = lastActiveDays(db, ctx.login, r.range.endDate);
+    const everyone = await memo(['people', ctx.login, r.range, repository ?? null, team, await teamsStamp(ctx.login, team)], async () => {
+      const lastActive = await lastActiveDays(db, ctx.login, r.range.endDate);
       const all = { limit: Number.MAX_SAFE_INTEGER };
-      const totals = team === undefined ? scopeUsers(db, ctx.login, r.range, repository) : teamUserTotals(db, ctx.login, team, r.range.startDate, r.range.endDate, all);
+      const totals =
+        team === undefined ? await scopeUsers(db, ctx.login, r.range, repository) : await teamUserTotals(db, ctx.login, team, r.range.startDate, r.range.endDate, all);
       return totals.map((u) => ({
         key: u.userKey,
         row: userRow(u),
@@ -421,24 +424,24 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const found = q === undefined ? everyone : searchPeople(everyone, q);
     return c.html(
       <PeoplePage
-        {...frameOf(c)}
-        processedAt={dataProcessedAt(db, ctx.login)}
+        {...await frameOf(c)}
+        processedAt={await dataProcessedAt(db, ctx.login)}
         people={sort ? sortPeople(found, sort.by, sort.dir) : found}
         spend={ctx.spend}
         sort={sort}
         q={q}
         everyone={everyone.length}
-        repositories={memo(['repository-choices', ctx.login, r.range], () => repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate).map((t) => t.repository))}
-        notUsing={membersWithoutTelemetry(db, ctx.login, r.range.startDate, r.range.endDate, team)}
+        repositories={await memo(['repository-choices', ctx.login, r.range], async () => (await repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate)).map((t) => t.repository))}
+        notUsing={await membersWithoutTelemetry(db, ctx.login, r.range.startDate, r.range.endDate, team)}
       />,
     );
   });
 
-  app.get('/orgs/:org/users/:login', member, ranged, (c) => {
+  app.get('/orgs/:org/users/:login', member, ranged, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
     const userKey = c.req.param('login').toLowerCase();
-    const who = knownUser(db, ctx.login, userKey);
+    const who = await knownUser(db, ctx.login, userKey);
     if (!who) {
       throw refusalPage(404, {
         title: 'No such person',
@@ -449,35 +452,37 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     }
     // With a repository filter: their PRs and lines in it; their telemetry stays org-wide (marked so on the page).
     const repository = repositoryFilterOf(c);
-    const byDay = personDays(db, ctx.login, userKey, r.range, repository);
-    const totals = userRow({ ...personTotals(db, ctx.login, userKey, r.range, repository), userKey, githubLogin: who.githubLogin, email: who.email });
+    const byDay = await personDays(db, ctx.login, userKey, r.range, repository);
+    const totals = userRow({ ...(await personTotals(db, ctx.login, userKey, r.range, repository)), userKey, githubLogin: who.githubLogin, email: who.email });
     const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
     const author = who.githubLogin;
-    const prs = author ? pullRequestList(db, ctx.login, days, { author, repository }, { offset: 0, limit: PERSON_PR_LIMIT + 1 }) : [];
+    const prs = author ? await pullRequestList(db, ctx.login, days, { author, repository }, { offset: 0, limit: PERSON_PR_LIMIT + 1 }) : [];
     const before = previousPeriod(r.range);
     const previous = {
-      ...userRow({ ...personTotals(db, ctx.login, userKey, before, repository), userKey, githubLogin: who.githubLogin, email: who.email }),
+      ...userRow({ ...(await personTotals(db, ctx.login, userKey, before, repository)), userKey, githubLogin: who.githubLogin, email: who.email }),
       days: dayCount(r.range),
-      processed: processedDays(db, ctx.login, before.startDate, before.endDate) > 0,
+      processed: (await processedDays(db, ctx.login, before.startDate, before.endDate)) > 0,
     };
     // PRs are an author's by login: someone known only by email has none.
-    const countOf = (filter: { bots: boolean; withClaudeCode?: boolean }) => (author ? pullRequestListCount(db, ctx.login, days, { author, repository, ...filter }) : 0);
-    const counts = { with: countOf({ bots: false, withClaudeCode: true }), without: countOf({ bots: false, withClaudeCode: false }), bots: countOf({ bots: true }) };
+    const countOf = async (filter: { bots: boolean; withClaudeCode?: boolean }) => (author ? await pullRequestListCount(db, ctx.login, days, { author, repository, ...filter }) : 0);
+    const counts = { with: await countOf({ bots: false, withClaudeCode: true }), without: await countOf({ bots: false, withClaudeCode: false }), bots: await countOf({ bots: true }) };
     return c.html(
       <PersonPage
-        {...frameOf(c)}
+        {...await frameOf(c)}
         userKey={userKey}
-        processedAt={dataProcessedAt(db, ctx.login)}
+        processedAt={await dataProcessedAt(db, ctx.login)}
         totals={totals}
         days={daysOf(r.range).map((d) => dailyRow(d, byDay.get(d) ?? emptyMetrics()))}
         pullRequests={prs.slice(0, PERSON_PR_LIMIT).map(pullRequestRow)}
         moreThanShown={prs.length > PERSON_PR_LIMIT}
         outcomes={
-          who.githubLogin ? memo(['person-outcomes', ctx.login, r.range, who.githubLogin, repository ?? null], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin!, repository })) : null
+          who.githubLogin
+            ? await memo(['person-outcomes', ctx.login, r.range, who.githubLogin, repository ?? null], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
+            : null
         }
         durability={
           who.githubLogin
-            ? memo(['person-durability', ctx.login, r.range, who.githubLogin, repository ?? null], () => durabilityReport(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
+            ? await memo(['person-durability', ctx.login, r.range, who.githubLogin, repository ?? null], () => durabilityReport(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
             : null
         }
         spend={ctx.spend}
@@ -489,26 +494,29 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   });
 
-  app.get('/orgs/:org/repositories', member, ranged, processed, (c) => {
+  app.get('/orgs/:org/repositories', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
+    const team = await teamOf(c);
     return c.html(
       <RepositoriesPage
-        {...frameOf(c)}
-        processedAt={dataProcessedAt(db, ctx.login)}
-        repositories={memo(['repositories', ctx.login, r.range, teamOf(c), teamsStamp(ctx.login, teamOf(c))], () => {
-          const team = teamOf(c);
-          const rows = team === undefined ? repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate) : teamRepositoryTotals(db, ctx.login, team, r.range.startDate, r.range.endDate);
+        {...await frameOf(c)}
+        processedAt={await dataProcessedAt(db, ctx.login)}
+        repositories={await memo(['repositories', ctx.login, r.range, team, await teamsStamp(ctx.login, team)], async () => {
+          const rows =
+            team === undefined
+              ? await repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate)
+              : await teamRepositoryTotals(db, ctx.login, team, r.range.startDate, r.range.endDate);
           return rows.map(repositoryRow);
         })}
       />,
     );
   });
 
-  app.get('/orgs/:org/repositories/:owner/:repo', member, ranged, processed, (c) => {
+  app.get('/orgs/:org/repositories/:owner/:repo', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
-    const fullName = knownRepository(db, ctx.login, `${c.req.param('owner')}/${c.req.param('repo')}`);
+    const fullName = await knownRepository(db, ctx.login, `${c.req.param('owner')}/${c.req.param('repo')}`);
     if (!fullName) {
       throw refusalPage(404, {
         title: 'No such repository',
@@ -522,27 +530,27 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const before = previousPeriod(r.range);
     return c.html(
       <RepositoryPage
-        {...frameOf(c)}
+        {...await frameOf(c)}
         shown={fullName}
-        processedAt={dataProcessedAt(db, ctx.login)}
-        outcomes={memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
-        totals={repositoryRow({ repository: key, ...repositoryTotal(db, ctx.login, key, r.range.startDate, r.range.endDate) })}
+        processedAt={await dataProcessedAt(db, ctx.login)}
+        outcomes={await memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
+        totals={repositoryRow({ repository: key, ...(await repositoryTotal(db, ctx.login, key, r.range.startDate, r.range.endDate)) })}
         previous={{
-          ...repositoryRow({ repository: key, ...repositoryTotal(db, ctx.login, key, before.startDate, before.endDate) }),
+          ...repositoryRow({ repository: key, ...(await repositoryTotal(db, ctx.login, key, before.startDate, before.endDate)) }),
           days: dayCount(r.range),
-          processed: processedDays(db, ctx.login, before.startDate, before.endDate) > 0,
+          processed: (await processedDays(db, ctx.login, before.startDate, before.endDate)) > 0,
         }}
         counts={{
-          with: pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: true }),
-          without: pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: false }),
-          bots: pullRequestListCount(db, ctx.login, days, { repository: key, bots: true }),
+          with: await pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: true }),
+          without: await pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: false }),
+          bots: await pullRequestListCount(db, ctx.login, days, { repository: key, bots: true }),
         }}
-        durability={memo(['repository-durability', ctx.login, r.range, fullName], () => durabilityReport(db, ctx.login, r.range, { repository: fullName }))}
+        durability={await memo(['repository-durability', ctx.login, r.range, fullName], () => durabilityReport(db, ctx.login, r.range, { repository: fullName }))}
       />,
     );
   });
 
-  app.get('/orgs/:org/pull-requests', member, ranged, processed, (c) => {
+  app.get('/orgs/:org/pull-requests', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
     const flag = c.req.query('with_claude_code');
@@ -553,31 +561,31 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const author = optionalParam(c, 'author', AUTHOR_LOGIN, 'an author is a GitHub login');
     const q = optionalParam(c, 'q', /^[^\u0000-\u001f]{1,100}$/, 'a title search is 1 to 100 characters');
     const pageNumber = optionalParam(c, 'page', /^[1-9][0-9]{0,5}$/, 'a page is a number from 1');
-    const narrowed = { repository, author, titleContains: q, team: teamOf(c) };
+    const narrowed = { repository, author, titleContains: q, team: await teamOf(c) };
     const split = { with: { bots: false, withClaudeCode: true }, without: { bots: false, withClaudeCode: false }, bots: { bots: true }, all: {} } as const;
     const narrowing = { ...narrowed, ...split[filter] };
     const days = { fromDay: r.range.startDate, toDay: r.range.endDate };
     // Every PR is with, without, or a bot's: the page shows the three counts that add up to all.
     const counts = {
-      with: pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.with }),
-      without: pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.without }),
-      bots: pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.bots }),
+      with: await pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.with }),
+      without: await pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.without }),
+      bots: await pullRequestListCount(db, ctx.login, days, { ...narrowed, ...split.bots }),
     };
     const total = filter === 'all' ? counts.with + counts.without + counts.bots : counts[filter];
     const pageAt = pageNumber === undefined ? 1 : Number(pageNumber);
     const pages = Math.max(1, Math.ceil(total / PR_PAGE_SIZE));
     if (pageAt > pages) refuseQuery(c, `There is no page ${pageAt}: these pull requests fill ${pages} page${pages === 1 ? '' : 's'}.`);
-    const rows = pullRequestList(db, ctx.login, days, narrowing, { offset: (pageAt - 1) * PR_PAGE_SIZE, limit: PR_PAGE_SIZE });
+    const rows = await pullRequestList(db, ctx.login, days, narrowing, { offset: (pageAt - 1) * PR_PAGE_SIZE, limit: PR_PAGE_SIZE });
     return c.html(
       <PullRequestsPage
-        {...frameOf(c, { teamAndRepository: true })}
-        processedAt={dataProcessedAt(db, ctx.login)}
+        {...await frameOf(c, { teamAndRepository: true })}
+        processedAt={await dataProcessedAt(db, ctx.login)}
         query={{ filter, repository, author, q, page: pageAt }}
         rows={rows.map(pullRequestRow)}
         total={total}
         counts={counts}
         pageSize={PR_PAGE_SIZE}
-        repositories={repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate)
+        repositories={(await repositoryTotals(db, ctx.login, r.range.startDate, r.range.endDate))
           .filter((t) => t.pullRequestsMerged > 0)
           .map((t) => t.repository)}
         githubWebUrl={githubWebUrl}
@@ -585,14 +593,14 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   });
 
-  app.get('/orgs/:org/teams', member, ranged, processed, (c) => {
+  app.get('/orgs/:org/teams', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
     const r = c.get('range');
     return c.html(
       <TeamsPage
-        {...frameOf(c)}
-        processedAt={dataProcessedAt(db, ctx.login)}
-        teams={memo(['teams', ctx.login, r.range, teamsChangedAt(db, ctx.login)], () => teamsReport(db, ctx.login, r.range).data)}
+        {...await frameOf(c)}
+        processedAt={await dataProcessedAt(db, ctx.login)}
+        teams={await memo(['teams', ctx.login, r.range, await teamsChangedAt(db, ctx.login)], async () => (await teamsReport(db, ctx.login, r.range)).data)}
         spend={ctx.spend}
       />,
     );
@@ -600,18 +608,18 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
 
   // ---- Settings (owners) ----
 
-  const settingsPage = (c: Context<OrgEnv>, ctx: OrgView, extra: Pick<SettingsPageProps, 'created' | 'notice'> = {}, status: 200 | 400 | 502 = 200) => {
+  const settingsPage = async (c: Context<OrgEnv>, ctx: OrgView, extra: Pick<SettingsPageProps, 'created' | 'notice'> = {}, status: 200 | 400 | 502 = 200) => {
     c.header('Cache-Control', 'no-store');
     return c.html(
       <SettingsPage
         org={ctx.login}
         viewer={ctx.viewer}
         origin={appOrigin(c, publicUrl)}
-        settings={getOrgSettings(db, ctx.login)}
-        tokens={listIngestTokens(db, ctx.login)}
-        keys={listApiKeys(db, ctx.login)}
-        links={listIdentityLinks(db, ctx.login)}
-        runs={lastRunsOf(db, ctx.login, 10)}
+        settings={await getOrgSettings(db, ctx.login)}
+        tokens={await listIngestTokens(db, ctx.login)}
+        keys={await listApiKeys(db, ctx.login)}
+        links={await listIdentityLinks(db, ctx.login)}
+        runs={await lastRunsOf(db, ctx.login, 10)}
         {...extra}
       />,
       status,
@@ -662,11 +670,11 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const ctx = c.get('org');
     const field = await formOf(c);
     try {
-      setViewerTeams(db, ctx.login, field('viewer_teams').split(/[\s,]+/), ctx.viewer.githubLogin);
+      await setViewerTeams(db, ctx.login, field('viewer_teams').split(/[\s,]+/), ctx.viewer.githubLogin);
     } catch (error) {
       return settingsPage(c, ctx, { notice: { text: (error as Error).message, tone: 'bad' } }, 400);
     }
-    setMembersSeeSpend(db, ctx.login, field('members_see_spend') === '1', ctx.viewer.githubLogin);
+    await setMembersSeeSpend(db, ctx.login, field('members_see_spend') === '1', ctx.viewer.githubLogin);
     access?.forget(ctx.login);
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin }, 'viewer teams changed');
     return backToSettings(c, ctx.login, 'access-saved');
@@ -692,14 +700,14 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         return settingsPage(c, ctx, { notice: { text, tone: 'bad' } }, 400);
       }
     }
-    const { token } = createIngestToken(db, { org: ctx.login, githubLogin: login || undefined });
+    const { token } = await createIngestToken(db, { org: ctx.login, githubLogin: login || undefined });
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin, personal: Boolean(login) }, 'ingest token created');
     return showOnceAfterRedirect(c, ctx, { kind: 'ingest-token', secret: token, forLogin: login || null });
   });
 
   app.post('/orgs/:org/settings/api-keys', owner, async (c) => {
     const ctx = c.get('org');
-    const { key } = createApiKey(db, { org: ctx.login });
+    const { key } = await createApiKey(db, { org: ctx.login });
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin }, 'API key created');
     return showOnceAfterRedirect(c, ctx, { kind: 'api-key', secret: key });
   });
@@ -709,24 +717,24 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     {
       path: 'ingest-tokens',
       name: 'ingest token',
-      rows: (org: string) =>
-        listIngestTokens(db, org).map((t) => ({ id: t.id, revokedAt: t.revokedAt, kind: 'ingest-token' as const, prefix: t.tokenPrefix, forLogin: t.githubLogin ?? null, lastUsedAt: t.lastUsedAt })),
+      rows: async (org: string) =>
+        (await listIngestTokens(db, org)).map((t) => ({ id: t.id, revokedAt: t.revokedAt, kind: 'ingest-token' as const, prefix: t.tokenPrefix, forLogin: t.githubLogin ?? null, lastUsedAt: t.lastUsedAt })),
       revoke: revokeIngestToken,
       notice: 'token-revoked',
     },
     {
       path: 'api-keys',
       name: 'API key',
-      rows: (org: string) => listApiKeys(db, org).map((k) => ({ id: k.id, revokedAt: k.revokedAt, kind: 'api-key' as const, prefix: k.keyPrefix, forLogin: null, lastUsedAt: k.lastUsedAt })),
+      rows: async (org: string) => (await listApiKeys(db, org)).map((k) => ({ id: k.id, revokedAt: k.revokedAt, kind: 'api-key' as const, prefix: k.keyPrefix, forLogin: null, lastUsedAt: k.lastUsedAt })),
       revoke: revokeApiKey,
       notice: 'key-revoked',
     },
   ] as const;
   for (const secret of revocable) {
-    app.get(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, (c) => {
+    app.get(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, async (c) => {
       const ctx = c.get('org');
       const id = Number(c.req.param('id'));
-      const live = secret.rows(ctx.login).find((r) => r.id === id && !r.revokedAt);
+      const live = (await secret.rows(ctx.login)).find((r) => r.id === id && !r.revokedAt);
       if (!live) {
         throw refusalPage(404, {
           title: `No such ${secret.name}`,
@@ -745,8 +753,8 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     app.post(`/orgs/:org/settings/${secret.path}/:id/revoke`, owner, async (c) => {
       const ctx = c.get('org');
       const id = Number(c.req.param('id'));
-      if (!secret.rows(ctx.login).some((r) => r.id === id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
-      secret.revoke(db, id);
+      if (!(await secret.rows(ctx.login)).some((r) => r.id === id)) return settingsPage(c, ctx, { notice: { text: `No such ${secret.name}.`, tone: 'bad' } }, 400);
+      await secret.revoke(db, id);
       log.info({ org: ctx.login, by: ctx.viewer.githubLogin, id }, `${secret.name} revoked`);
       return backToSettings(c, ctx.login, secret.notice);
     });
@@ -773,7 +781,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
               : undefined;
     if (problem) return settingsPage(c, ctx, { notice: { text: problem, tone: 'bad' } }, 400);
     if (kind === 'email') value = value.toLowerCase();
-    linkIdentity(db, { org: ctx.login, kind: kind as 'email' | 'account_uuid', value, githubLogin: login, source: 'admin', createdAt: now().toISOString() });
+    await linkIdentity(db, { org: ctx.login, kind: kind as 'email' | 'account_uuid', value, githubLogin: login, source: 'admin', createdAt: now().toISOString() });
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin }, 'identity link added');
     return backToSettings(c, ctx.login, 'link-added');
   });
@@ -783,16 +791,16 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const field = await formOf(c);
     const kind = field('kind');
     if (kind !== 'email' && kind !== 'account_uuid' && kind !== 'user_id') return settingsPage(c, ctx, { notice: { text: 'No such identity link.', tone: 'bad' } }, 400);
-    if (!removeAdminLink(db, ctx.login, kind, field('value'))) {
+    if (!(await removeAdminLink(db, ctx.login, kind, field('value')))) {
       return settingsPage(c, ctx, { notice: { text: 'Only links an admin added can be removed; learned links are relearned by each run.', tone: 'bad' } }, 400);
     }
     return backToSettings(c, ctx.login, 'link-removed');
   });
 
-  app.post('/orgs/:org/settings/process', owner, (c) => {
+  app.post('/orgs/:org/settings/process', owner, async (c) => {
     const ctx = c.get('org');
     // The run goes on after the answer; a run already alive is the one thing worth saying at once.
-    const busy = processor.start({ org: ctx.login, trigger: 'page' }) === 'busy';
+    const busy = (await processor.start({ org: ctx.login, trigger: 'page' })) === 'busy';
     log.info({ org: ctx.login, by: ctx.viewer.githubLogin, busy }, 'processing requested');
     return backToSettings(c, ctx.login, busy ? 'processing-busy' : 'processing-started');
   });

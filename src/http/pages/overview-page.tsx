@@ -65,25 +65,25 @@ export interface OverviewOptions {
   team?: string | undefined;
 }
 
-export function overviewModel(db: Db, org: string, range: DayRange, options: OverviewOptions) {
+export async function overviewModel(db: Db, org: string, range: DayRange, options: OverviewOptions) {
   const { repository, team } = options;
   const totalsOf = (r: DayRange) => (team === undefined ? scopeTotals(db, org, r, repository) : teamTotals(db, org, team, r.startDate, r.endDate));
   const summary = {
     org,
     start_date: range.startDate,
     end_date: range.endDate,
-    ...summaryOf(totalsOf(range)),
-    data_processed_at: dataProcessedAt(db, org),
+    ...summaryOf(await totalsOf(range)),
+    data_processed_at: await dataProcessedAt(db, org),
   };
   // The same figures over the period of the same length before: each tile's change.
   const before = previousPeriod(range);
   const previous = {
-    ...summaryOf(totalsOf(before)),
+    ...summaryOf(await totalsOf(before)),
     days: dayCount(range),
-    processed: processedDays(db, org, before.startDate, before.endDate) > 0,
+    processed: (await processedDays(db, org, before.startDate, before.endDate)) > 0,
   };
-  const byDay = team === undefined ? orgDays(db, org, range.startDate, range.endDate) : teamDays(db, org, team, range.startDate, range.endDate);
-  const inRepository = repository === undefined ? undefined : repositoryDays(db, org, repository, range.startDate, range.endDate);
+  const byDay = team === undefined ? await orgDays(db, org, range.startDate, range.endDate) : await teamDays(db, org, team, range.startDate, range.endDate);
+  const inRepository = repository === undefined ? undefined : await repositoryDays(db, org, repository, range.startDate, range.endDate);
   const dayList = daysOf(range);
   const days = dayList.map((d) => {
     const orgDay = byDay.get(d) ?? emptyMetrics();
@@ -93,7 +93,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   // Today's figures grow until the day ends: marked in every chart of days, and left out of ratios per active user.
   const partial = partialDay(dayList, options.today);
   const everyone = { limit: Number.MAX_SAFE_INTEGER };
-  const people = (team === undefined ? scopeUsers(db, org, range, repository) : teamUserTotals(db, org, team, range.startDate, range.endDate, everyone)).map((u) => ({
+  const people = (team === undefined ? await scopeUsers(db, org, range, repository) : await teamUserTotals(db, org, team, range.startDate, range.endDate, everyone)).map((u) => ({
     key: u.userKey,
     row: userRow(u),
   }));
@@ -160,7 +160,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
   if (repository !== undefined) delete charts['prs-per-user'];
 
   if (options.spend && team === undefined) {
-    const spend = modelSpendByDay(db, org, range.startDate, range.endDate);
+    const spend = await modelSpendByDay(db, org, range.startDate, range.endDate);
     const models = [...new Set(spend.map((s) => s.model))].sort();
     const index = new Map(days.map((d, i) => [d.date, i]));
     charts.spend = {
@@ -193,20 +193,20 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
     ]),
   ) as Record<BoardName, { key: string; login: string | null; email: string | null; value: number }[]>;
 
-  const usage = usageModel(db, org, range, team === undefined ? options.seats : null);
+  const usage = await usageModel(db, org, range, team === undefined ? options.seats : null);
   usage.chart.partial = partial;
-  const usageBefore = { usage: usageModel(db, org, before, options.seats), days: previous.days, processed: previous.processed };
+  const usageBefore = { usage: await usageModel(db, org, before, options.seats), days: previous.days, processed: previous.processed };
   if (team === undefined) charts['active-users'] = usage.chart;
-  const spend = options.spend && team === undefined ? spendModel(db, org, range, options.today) : undefined;
+  const spend = options.spend && team === undefined ? await spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
-  const outcomes = outcomesReport(db, org, range, { repository, team });
+  const outcomes = await outcomesReport(db, org, range, { repository, team });
   // Spend is not known per repository: a narrowed Outcomes has no cost.
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
   // With a team chosen: the PRs its people merged while in it, as the API's `durability?team=` counts them.
-  const durability = durabilityReport(db, org, range, { repository, team });
+  const durability = await durabilityReport(db, org, range, { repository, team });
   Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
-  const repositoryRows = repositoryTotals(db, org, range.startDate, range.endDate);
-  const repositories = (team === undefined ? repositoryRows : teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
+  const repositoryRows = await repositoryTotals(db, org, range.startDate, range.endDate);
+  const repositories = (team === undefined ? repositoryRows : await teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
     .filter((r) => r.pullRequestsMerged > 0)
     .map((r) => r.repository);
 
@@ -229,7 +229,7 @@ export function overviewModel(db: Db, org: string, range: DayRange, options: Ove
 }
 
 export interface OverviewPageProps extends OrgPageFrame {
-  model: ReturnType<typeof overviewModel>;
+  model: Awaited<ReturnType<typeof overviewModel>>;
   spend: boolean;
   telemetry: boolean;
   publicOrigin: string;

@@ -24,8 +24,8 @@ import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, OrgWideBa
 const SERIES = ['--series-1', '--series-2', '--series-3', '--series-4', '--series-5', '--series-6'];
 const PERIOD_LABELS: Record<SpendPeriod, string> = { '1m': '1 month', '3m': '3 months', '1y': '1 year' };
 
-export function usageModel(db: Db, org: string, range: DayRange, seats: number | null) {
-  const days = activityByDay(db, org, range);
+export async function usageModel(db: Db, org: string, range: DayRange, seats: number | null) {
+  const days = await activityByDay(db, org, range);
   const last = days.at(-1)!;
   const chart: ChartSpec = {
     kind: 'line',
@@ -54,10 +54,11 @@ export function usageModel(db: Db, org: string, range: DayRange, seats: number |
   };
 }
 
-export function spendModel(db: Db, org: string, range: DayRange, today: string) {
-  const toDate = spendToDate(db, org, today);
+export async function spendModel(db: Db, org: string, range: DayRange, today: string) {
+  const toDate = await spendToDate(db, org, today);
   const periods = Object.keys(SPEND_PERIODS) as SpendPeriod[];
-  const byPeriod = Object.fromEntries(periods.map((p) => [p, spendByModel(db, org, lastDays(today, SPEND_PERIODS[p]))])) as Record<SpendPeriod, ReturnType<typeof spendByModel>>;
+  const byPeriod = {} as Record<SpendPeriod, Awaited<ReturnType<typeof spendByModel>>>;
+  for (const p of periods) byPeriod[p] = await spendByModel(db, org, lastDays(today, SPEND_PERIODS[p]));
   const models = [...new Set(periods.flatMap((p) => byPeriod[p].map((m) => m.model)))].sort();
   const chart: ChartSpec = {
     kind: 'bar',
@@ -85,8 +86,8 @@ export function spendModel(db: Db, org: string, range: DayRange, today: string) 
     quarterToDate: toDate.quarterToDate.costUsd,
     yearToDate: toDate.yearToDate.costUsd,
     chart,
-    top: topSpenders(db, org, range, 10),
-    thisMonth: peopleThisMonth(db, org, today),
+    top: await topSpenders(db, org, range, 10),
+    thisMonth: await peopleThisMonth(db, org, today),
   };
 }
 
@@ -98,18 +99,18 @@ export const ofSeats = (seats: number | null): string => (seats === null ? '' : 
 
 /** The Usage figures of the period before, for each tile's change; `processed`: any of its days was. */
 export interface UsageBefore {
-  usage: ReturnType<typeof usageModel>;
+  usage: Awaited<ReturnType<typeof usageModel>>;
   days: number;
   processed: boolean;
 }
 
-export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<typeof usageModel>; orgWide?: boolean; before?: UsageBefore | undefined; today?: string }> = ({
+export const UsageSection: FC<{ org: string; range: DayRange; usage: Awaited<ReturnType<typeof usageModel>>; orgWide?: boolean; before?: UsageBefore | undefined; today?: string }> = ({
   usage: u,
   orgWide = false,
   before,
   today,
 }) => {
-  const change = (current: number | null, previous: (b: ReturnType<typeof usageModel>) => number | null, kind: PeriodChange['kind'] = 'relative'): TileChange | undefined =>
+  const change = (current: number | null, previous: (b: Awaited<ReturnType<typeof usageModel>>) => number | null, kind: PeriodChange['kind'] = 'relative'): TileChange | undefined =>
     before ? { ...periodChange(current, previous(before.usage), kind), days: before.days, hasPrevious: before.processed } : undefined;
   return (
     <section aria-labelledby="usage-title" data-section="usage">
@@ -167,7 +168,7 @@ export const UsageSection: FC<{ org: string; range: DayRange; usage: ReturnType<
   );
 };
 
-export const SpendSection: FC<{ org: string; range: DayRange; spend: ReturnType<typeof spendModel>; perDay: ChartSpec; orgWide?: boolean; kept: string }> = ({
+export const SpendSection: FC<{ org: string; range: DayRange; spend: Awaited<ReturnType<typeof spendModel>>; perDay: ChartSpec; orgWide?: boolean; kept: string }> = ({
   org,
   range,
   spend: s,
