@@ -1,13 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, createDb, type Db } from '../../src/db/client.js';
 import { dialectSql, type DialectSql } from '../../src/db/dialect-sql.js';
 import { closePostgresDb, createPostgresDb, type PostgresDb } from '../../src/db/postgres-client.js';
 import * as postgresSchema from '../../src/db/postgres-schema.js';
 import * as sqliteSchema from '../../src/db/schema.js';
+import { openSqliteTestStore, type OpenedStore } from '../helpers/test-db.js';
 import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from '../helpers/test-postgres.js';
 
 /*
@@ -33,28 +30,15 @@ const jobRow = {
   updatedAt: 1_772_445_600_000,
 };
 
-/** A SQLite store whatever engine the suite runs on: each fragment is compared across both. */
-async function openSqlite(): Promise<{ db: Db; cleanup(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ccm-dialect-'));
-  const db = await createDb(join(dir, 'metrics.db'));
-  return {
-    db,
-    async cleanup() {
-      await closeDb(db);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe.skipIf(!clusterUrl)('dialectSql on SQLite and PostgreSQL', () => {
-  let sqlite: Awaited<ReturnType<typeof openSqlite>>;
+  let sqlite: OpenedStore;
   let database: Awaited<ReturnType<typeof createTestPostgresDatabase>>;
   let postgres: PostgresDb;
   const lite = dialectSql('sqlite');
   const pg = dialectSql('postgres');
 
   beforeAll(async () => {
-    sqlite = await openSqlite();
+    sqlite = await openSqliteTestStore();
     await sqlite.db.insert(sqliteSchema.repositories).values(repositoryRows);
     await sqlite.db.insert(sqliteSchema.jobs).values(jobRow);
     database = await createTestPostgresDatabase(clusterUrl!);

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, createDb, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import { attributions, repositories } from '../../src/db/schema.js';
-import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from '../helpers/test-postgres.js';
+import { bothEngines } from '../helpers/test-db.js';
 
 /*
  * The store's handle behaves the same on both engines: the same rows and values back from the
@@ -13,43 +10,7 @@ import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from
  * in a transaction's context joining it while other work's statements stay out of it.
  */
 
-const clusterUrl = testPostgresUrl();
-if (!clusterUrl) console.warn(NO_POSTGRES_MESSAGE);
-
-const engines: Array<{ name: 'sqlite' | 'postgres'; open(): Promise<{ db: Db; cleanup(): Promise<void> }> }> = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'ccm-engine-'));
-      const db = await createDb(join(dir, 'metrics.db'));
-      return {
-        db,
-        async cleanup() {
-          await closeDb(db);
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  ...(clusterUrl
-    ? [
-        {
-          name: 'postgres' as const,
-          async open() {
-            const database = await createTestPostgresDatabase(clusterUrl, { migrated: true });
-            const db = await createDb(database.url);
-            return {
-              db,
-              async cleanup() {
-                await closeDb(db);
-                await database.drop();
-              },
-            };
-          },
-        },
-      ]
-    : []),
-];
+const engines = bothEngines();
 
 const repository = (id: number, name: string, isPrivate: boolean) => ({
   id,

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeDb, createDb, type Db } from '../../src/db/client.js';
+import type { Db } from '../../src/db/client.js';
 import { apiRequestsDaily, claudeSessions, dailyModelUsage, dailyTerminalModelUsage, sessionLineFingerprints, telemetryDaily } from '../../src/db/schema.js';
 import { rowsToInsert, selectColumns } from '../../src/db/table-sql.js';
-import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from '../helpers/test-postgres.js';
+import { bothEngines } from '../helpers/test-db.js';
 
 describe('SQL written from a drizzle table', () => {
   it('selects every column but the omitted ones, each named by its field', () => {
@@ -18,44 +15,8 @@ describe('SQL written from a drizzle table', () => {
 
 });
 
-const clusterUrl = testPostgresUrl();
-if (!clusterUrl) console.warn(NO_POSTGRES_MESSAGE);
-
 // Both engines in this one file (the suite runs it once): the same statements, the same rows back.
-const engines: Array<{ name: string; open(): Promise<{ db: Db; cleanup(): Promise<void> }> }> = [
-  {
-    name: 'SQLite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'ccm-table-sql-'));
-      const db = await createDb(join(dir, 'metrics.db'));
-      return {
-        db,
-        async cleanup() {
-          await closeDb(db);
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  ...(clusterUrl
-    ? [
-        {
-          name: 'PostgreSQL',
-          async open() {
-            const database = await createTestPostgresDatabase(clusterUrl, { migrated: true });
-            const db = await createDb(database.url);
-            return {
-              db,
-              async cleanup() {
-                await closeDb(db);
-                await database.drop();
-              },
-            };
-          },
-        },
-      ]
-    : []),
-];
+const engines = bothEngines();
 
 describe.each(engines)('on $name', (engine) => {
   let t: { db: Db; cleanup(): Promise<void> };

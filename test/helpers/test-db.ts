@@ -2,7 +2,49 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeDb, createDb, type Db } from '../../src/db/client.js';
-import { createTestPostgresDatabase, testPostgresUrl } from './test-postgres.js';
+import { createTestPostgresDatabase, NO_POSTGRES_MESSAGE, testPostgresUrl } from './test-postgres.js';
+
+/** A store opened by a test, and how to remove it. */
+export interface OpenedStore {
+  db: Db;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh SQLite store in a temporary folder, whatever engine the suite runs on (files that compare the engines). */
+export async function openSqliteTestStore(): Promise<OpenedStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccm-sqlite-'));
+  const db = await createDb(join(dir, 'metrics.db'));
+  return {
+    db,
+    async cleanup() {
+      await closeDb(db);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh, migrated PostgreSQL store on the test cluster at `clusterUrl`. */
+export async function openPostgresTestStore(clusterUrl: string): Promise<OpenedStore> {
+  const database = await createTestPostgresDatabase(clusterUrl, { migrated: true });
+  const db = await createDb(database.url);
+  return {
+    db,
+    async cleanup() {
+      await closeDb(db);
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * The engines a file that compares them runs on, once (the suite runs such a file in one project
+ * only): SQLite, and PostgreSQL when a test cluster is given (`TEST_POSTGRES_URL`; on CI always).
+ */
+export function bothEngines(): Array<{ name: 'sqlite' | 'postgres'; open(): Promise<OpenedStore> }> {
+  const clusterUrl = testPostgresUrl();
+  if (!clusterUrl) console.warn(NO_POSTGRES_MESSAGE);
+  return [{ name: 'sqlite', open: openSqliteTestStore }, ...(clusterUrl ? [{ name: 'postgres' as const, open: () => openPostgresTestStore(clusterUrl) }] : [])];
+}
 
 /** The engine the suite runs on: `TEST_ENGINE=postgres` (with `TEST_POSTGRES_URL`) or SQLite. */
 export function testEngine(): 'sqlite' | 'postgres' {
