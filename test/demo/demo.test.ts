@@ -182,7 +182,9 @@ describe('the demo organization', () => {
     expect(sameAuthor.ci95[0]).toBeLessThanOrEqual(planted);
     expect(sameAuthor.ci95[1]).toBeGreaterThanOrEqual(planted);
     expect(sameAuthor.ci95[1]).toBeLessThan(0);
-    expect(outcomes.cycle_time_hours.with_claude_code.median).toBeLessThan(outcomes.cycle_time_hours.without_claude_code.median);
+    // The raw medians with and without are not compared: people merge at their own pace, so which
+    // is lower depends on who made more PRs of each kind in the planned weeks (it changes with the
+    // day the demo ends). That mix is what the same-author comparison above removes.
   });
 
   it('recovers the planted revert rates exactly: the reverted PRs of each kind, and their share of that kind', async () => {
