@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { closeDb, createDb, type Db } from './db/client.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './db/api-keys.js';
 import { createIngestToken, listIngestTokens, revokeIngestToken } from './db/ingest-tokens.js';
+import { pendingMarkCount } from './db/processing-marks.js';
 import { deadRunReason, lastRuns, type ProcessingRun } from './db/rollups.js';
 import { listIdentityLinks, removeAdminLink } from './db/identity-links.js';
 import { linkIdentity } from './db/telemetry-store.js';
@@ -253,11 +254,14 @@ const commands: Record<string, Command> = {
     if (runs.length === 0) console.log('No processing runs yet.');
     for (const r of runs) {
       console.log(
-        `#${r.id} ${r.status.padEnd(9)} ${r.trigger.padEnd(8)} ${r.org ?? 'all orgs'} ${r.fromDay}..${r.toDay} started ${r.startedAt}` +
-          `${r.finishedAt ? ` finished ${r.finishedAt}` : ''} attributed ${r.attributed} days ${r.daysRecomputed}${r.error ? ` error: ${r.error}` : ''}` +
+        `#${r.id} ${r.status.padEnd(9)} ${r.trigger.padEnd(11)} ${r.org ?? 'all orgs'} ${r.fromDay}..${r.toDay} started ${r.startedAt}` +
+          `${r.finishedAt ? ` finished ${r.finishedAt}` : ''} attributed ${r.attributed} days ${r.daysRecomputed}` +
+          `${r.corrections !== null ? ` changes ${r.corrections}` : ''}${r.error ? ` error: ${r.error}` : ''}` +
           (r.status === 'running' ? runningNote(r) : ''),
       );
     }
+    const pending = await pendingMarkCount(db, undefined, new Date());
+    console.log(pending === 0 ? 'Nothing waits for incremental processing.' : `${pending} change(s) wait for incremental processing.`);
     return 0;
   },
   async jobs({ db, args }) {

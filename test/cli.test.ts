@@ -54,6 +54,17 @@ describe('command line', () => {
     expect(out.at(-1)).toMatch(/^Run #1 succeeded: acme from 2026-11-01 to 2026-11-03; 0 PR\(s\) and direct push\(es\) attributed \(0 changed\), 3 day\(s\) recomputed in /);
   });
 
+  it('runs lists the last runs with what each changed, and what waits for incremental processing', async () => {
+    expect(await cli('identities', 'link', '--org', 'acme', '--login', 'sam', '--email', 'sam@acme.example')).toBe(0);
+    expect(await cli('runs')).toBe(0);
+    expect(out.slice(-2)).toEqual(['No processing runs yet.', '1 change(s) wait for incremental processing.']);
+    expect(await cli('process', '--org', 'acme', '--from', '2026-11-01', '--to', '2026-11-03')).toBe(0);
+    expect(await cli('runs')).toBe(0);
+    expect(out.at(-2)).toMatch(/^#1 succeeded cli {9}acme 2026-11-01\.\.2026-11-03 started \S+ finished \S+ attributed 0 days 3 changes 0$/);
+    // A full run leaves identity marks to incremental processing (they can reach back past its range).
+    expect(out.at(-1)).toBe('1 change(s) wait for incremental processing.');
+  });
+
   it.each([
     [['nope'], 'Unknown command "nope".'],
     [['tokens', 'create'], '--org is required'],

@@ -28,6 +28,8 @@ export interface PruneResult {
   finishedJobs: number;
   /** The API rate limit's counting windows (one minute each), kept a day. */
   rateLimitWindows: number;
+  /** Incremental processing runs that succeeded, kept a week (one a minute while data flows); other runs are kept. */
+  incrementalRuns: number;
 }
 
 export interface PruneOptions {
@@ -40,6 +42,7 @@ export interface PruneOptions {
 }
 
 const FILES_PER_BATCH = 20;
+const INCREMENTAL_RUNS_KEPT_DAYS = 7;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -104,5 +107,9 @@ export async function pruneExpired(db: Db, { now, retentionDays, batchRows = 2_0
       (await prune('cumulative_series', sql`updated_at < ${cutoffIso}`)),
     finishedJobs: await prune('jobs', sql`status IN ('done', 'failed') AND finished_at < ${cutoff.getTime()}`),
     rateLimitWindows: await prune('rate_limit_windows', sql`window_start < ${new Date(now.getTime() - DAY_MS).toISOString()}`),
+    incrementalRuns: await prune(
+      'processing_runs',
+      sql`trigger = 'incremental' AND status = 'succeeded' AND finished_at < ${new Date(now.getTime() - INCREMENTAL_RUNS_KEPT_DAYS * DAY_MS).toISOString()}`,
+    ),
   };
 }

@@ -59,6 +59,26 @@ describe('pruneExpired and the API rate limit', () => {
   });
 });
 
+describe('pruneExpired and processing runs', () => {
+  it('drops incremental runs that succeeded more than a week ago, and keeps every other run', async () => {
+    const now = new Date('2027-03-20T12:00:00.000Z');
+    const run = (trigger: string, status: string, finishedAt: string) =>
+      t.db.run(sql`INSERT INTO processing_runs (from_day, to_day, status, trigger, started_at, heartbeat_at, finished_at)
+        VALUES ('2027-03-01', '2027-03-01', ${status}, ${trigger}, ${finishedAt}, ${finishedAt}, ${finishedAt})`);
+    await run('incremental', 'succeeded', '2027-03-13T11:00:00.000Z'); // 7 days and an hour ago: dropped
+    await run('incremental', 'succeeded', '2027-03-13T13:00:00.000Z'); // kept
+    await run('incremental', 'failed', '2027-03-01T00:00:00.000Z'); // failures stay, to be read
+    await run('schedule', 'succeeded', '2027-03-01T00:00:00.000Z');
+    const result = await pruneExpired(t.db, { now, retentionDays: 120 });
+    expect(result.incrementalRuns).toBe(1);
+    expect(await t.db.all(sql`SELECT trigger, status, finished_at AS "finishedAt" FROM processing_runs ORDER BY id`)).toEqual([
+      { trigger: 'incremental', status: 'succeeded', finishedAt: '2027-03-13T13:00:00.000Z' },
+      { trigger: 'incremental', status: 'failed', finishedAt: '2027-03-01T00:00:00.000Z' },
+      { trigger: 'schedule', status: 'succeeded', finishedAt: '2027-03-01T00:00:00.000Z' },
+    ]);
+  });
+});
+
 describe('processing within retention', () => {
   it('never recomputes days whose raw data is gone', async () => {
     const now = () => new Date('2027-03-22T00:00:00Z');

@@ -169,13 +169,23 @@ export const RangePicker: FC<{
         </label>
         <button type="submit">Apply</button>
       </form>
-      <span class="processed" data-processed-at={processedAt ?? ''}>
+      <span class="processed" data-processed-at={processedAt ?? ''} title={processedAt ? `Processed ${processedAt.slice(0, 19).replace('T', ' ')} UTC` : undefined}>
         {startDate === endDate ? formatDay(startDate) : `${formatDay(startDate)} – ${formatDay(endDate)}`} (UTC)
-        {processedAt ? ` · processed ${processedAt.slice(0, 16).replace('T', ' ')} UTC` : ' · not processed yet'}
+        {processedAt ? ` · updated ${timeAgo(processedAt, Date.now())}` : ' · not processed yet'}
       </span>
     </div>
   );
 };
+
+/** How long ago `at` was, as the pages say how fresh their figures are: "40 s ago", "5 min ago", "3 h ago", "2 days ago". */
+export function timeAgo(at: string, nowMs: number): string {
+  const s = Math.max(0, Math.floor((nowMs - Date.parse(at)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  const days = Math.floor(s / 86_400);
+  return `${days} ${days === 1 ? 'day' : 'days'} ago`;
+}
 
 /** A tile's change vs the previous period of the same length (`days` long); `hasPrevious`: that period was processed at all. */
 export interface TileChange extends PeriodChange {

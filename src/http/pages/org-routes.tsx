@@ -21,6 +21,7 @@ import {
 } from '../../db/metrics-queries.js';
 import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams } from '../../db/org-settings.js';
 import { processingProgress } from '../../db/processing-progress.js';
+import { pendingMarkCount } from '../../db/processing-marks.js';
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
 import type { WebSession } from '../../db/web-sessions.js';
@@ -620,6 +621,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         keys={await listApiKeys(db, ctx.login)}
         links={await listIdentityLinks(db, ctx.login)}
         runs={await lastRunsOf(db, ctx.login, 10)}
+        pendingChanges={await pendingMarkCount(db, ctx.login, now())}
         {...extra}
       />,
       status,

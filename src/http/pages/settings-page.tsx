@@ -40,6 +40,8 @@ export interface SettingsPageProps {
   keys: ApiKey[];
   links: IdentityLinkRow[];
   runs: ProcessingRun[];
+  /** Changes marked and not processed yet (incremental processing). */
+  pendingChanges?: number;
   /** A secret just created, shown this once. */
   created?: CreatedSecret | undefined;
   notice?: { text: string; tone: 'ok' | 'bad' } | undefined;
@@ -134,7 +136,7 @@ const SecretsTable: FC<{
   );
 };
 
-export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, settings, tokens, keys, links, runs, created, notice }) => {
+export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, settings, tokens, keys, links, runs, pendingChanges = 0, created, notice }) => {
   const base = `/orgs/${org}/settings`;
   const liveTokens = tokens.filter((t) => !t.revokedAt);
   const liveKeys = keys.filter((k) => !k.revokedAt);
@@ -308,7 +310,11 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
 
       <section class="card" aria-labelledby="runs-title">
         <h2 id="runs-title">Processing</h2>
-        <p class="muted">Numbers are recomputed daily on the schedule; process now to see today's activity.</p>
+        <p class="muted">
+          What arrives (merged PRs, telemetry, hook calls, identity links) is processed within a minute or two (<code>PROCESS_DELAY_SECONDS</code>); the
+          scheduled run recomputes every day of the lookback and counts what it had to change. Process now recomputes them at once.
+        </p>
+        <p data-pending-changes={pendingChanges}>{pendingChanges === 0 ? 'Nothing is waiting to be processed.' : `${pendingChanges} ${pendingChanges === 1 ? 'change is' : 'changes are'} waiting to be processed.`}</p>
         <PostButton action={`${base}/process`} label="Process now" />
         <TableWrap label="Last processing runs">
           <table>
@@ -322,12 +328,15 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
                 <th scope="col" class="num">
                   PRs attributed
                 </th>
+                <th scope="col" class="num" title="Attributions and days whose numbers the run changed">
+                  Changes
+                </th>
               </tr>
             </thead>
             <tbody>
               {runs.length === 0 ? (
                 <tr>
-                  <td colspan={6} class="muted">
+                  <td colspan={7} class="muted">
                     No processing run yet.
                   </td>
                 </tr>
@@ -344,6 +353,7 @@ export const SettingsPage: FC<SettingsPageProps> = ({ org, viewer, origin, setti
                     <td>{when(r.startedAt)}</td>
                     <td>{when(r.finishedAt)}</td>
                     <td class="num">{r.attributed}</td>
+                    <td class="num">{r.corrections ?? '–'}</td>
                   </tr>
                 ))
               )}
