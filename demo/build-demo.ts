@@ -11,7 +11,7 @@ import { createIngestToken } from '../src/db/ingest-tokens.js';
 import { countJobsByStatus, lastFailedJobs } from '../src/jobs/job-queue.js';
 import { createLogger } from '../src/logger.js';
 import { isPostgresUrl } from '../src/db/postgres-client.js';
-import { runProcessing } from '../src/processing/run-processing.js';
+import { runIncrementalProcessing, runProcessing } from '../src/processing/run-processing.js';
 import { sessionTelemetry } from './claude-code-telemetry.js';
 import { DemoBrowser, signInToDemo } from './demo-browser.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
@@ -77,6 +77,11 @@ export interface Demo {
   timings: Record<string, number>;
   /** Requests sent to the app while building, by kind. */
   sent: Record<string, number>;
+  /**
+   * What the final full run changed after incremental processing had followed the history: the
+   * nightly run's corrections, 0 when incremental processing kept up (null when reopened).
+   */
+  corrections: number | null;
   close(): Promise<void>;
 }
 
@@ -175,11 +180,12 @@ export async function buildDemo(options: DemoOptions = {}): Promise<Demo> {
 
   const timings: Record<string, number> = {};
   const sent: Record<string, number> = {};
+  let corrections: number | null = null;
   try {
     if (!marker) {
       if (onPostgres) await assertEmpty(app.db, databasePath);
       const started = performance.now();
-      await replayHistory({ app, plan, progress, setClock: (at) => (replayAt = at), timings, sent });
+      corrections = await replayHistory({ app, plan, progress, setClock: (at) => (replayAt = at), timings, sent });
       writeFileSync(
         join(dir, 'demo.json'),
         `${JSON.stringify(
@@ -199,7 +205,7 @@ export async function buildDemo(options: DemoOptions = {}): Promise<Demo> {
       timings.total = Math.round(performance.now() - started);
     }
     const { key } = await createApiKey(app.db, { org: plan.org.login });
-    return { app, github, plan, org: plan.org.login, apiKey: key, built: !marker, databasePath, timings, sent, close };
+    return { app, github, plan, org: plan.org.login, apiKey: key, built: !marker, databasePath, timings, sent, corrections, close };
   } catch (error) {
     await close();
     throw error;
@@ -280,7 +286,7 @@ export function historyRequests(plan: DemoPlan, { token }: { token: string }): H
 }
 
 /** Sends the plan's history to the app in time order, lets enrichment finish, then processes. */
-async function replayHistory({ app, plan, progress, setClock, timings, sent }: ReplayArgs): Promise<void> {
+async function replayHistory({ app, plan, progress, setClock, timings, sent }: ReplayArgs): Promise<number> {
   const org = plan.org.login;
   const human = plan.people.filter((p) => p.developer);
   progress(
@@ -353,9 +359,18 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
   }
   timings.enrich = Math.round(performance.now() - t);
 
+  // The server processed what arrived as it arrived (the app's clock was the history's); what is
+  // still marked is processed now, so the full run below is a nightly run's reconciliation.
+  t = performance.now();
+  for (;;) {
+    const incremental = await runIncrementalProcessing(app.db);
+    if (incremental === null) break;
+    if ('busy' in incremental) await sleep(50);
+  }
+  timings.incremental = Math.round(performance.now() - t);
   t = performance.now();
   progress(`Processing ${plan.days.length} days…`);
-  await runProcessing(app.db, { org, fromDay: plan.days[0], toDay: plan.days.at(-1), trigger: 'demo' });
+  const { corrections } = await runProcessing(app.db, { org, fromDay: plan.days[0], toDay: plan.days.at(-1), trigger: 'demo' });
   timings.process = Math.round(performance.now() - t);
 
   // The owner lets the team of developers see the metrics, on the settings page like anyone would.
@@ -364,4 +379,5 @@ async function replayHistory({ app, plan, progress, setClock, timings, sent }: R
   const saved = await browser.postForm(`${app.url}/orgs/${org}/settings/access`, { viewer_teams: plan.viewerTeam });
   if (saved.status !== 303 && saved.status !== 302) throw new Error(`saving the viewer team answered ${saved.status}: ${(await saved.text()).slice(0, 300)}`);
   await saved.body?.cancel();
+  return corrections;
 }

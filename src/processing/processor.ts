@@ -25,12 +25,6 @@ export interface Processor {
   runIncremental(): Promise<ProcessSummary | { busy: ProcessingRun } | null>;
 }
 
-/**
- * How long a scheduled or command-line run waits for an incremental run to end (they take seconds
- * after a quiet minute, longer after a burst) before it gives up as busy.
- */
-const INCREMENTAL_WAIT_MS = 10 * 60_000;
-const INCREMENTAL_RETRY_MS = 1_000;
 
 export type ProcessingConfig = Pick<Config, 'processLookbackDays' | 'attributionWindow' | 'attributionMinSimilarity' | 'labelPullRequests' | 'retentionDays'>;
 
@@ -53,18 +47,7 @@ export function createProcessor({ db, config, log, now = () => new Date() }: { d
     // A run that found another alive once its wait for the write lock ended has nothing to report.
     if (!(error instanceof ProcessingBusyError)) log?.error({ err: error, org: request.org, trigger: request.trigger }, 'processing started in the background failed');
   };
-  const run = async (request: ProcessRequest) => {
-    const giveUpAt = Date.now() + INCREMENTAL_WAIT_MS;
-    for (;;) {
-      try {
-        return await runProcessing(db, optionsOf(request));
-      } catch (error) {
-        // An incremental run ends soon: wait for it rather than skip a night.
-        if (!(error instanceof ProcessingBusyError) || error.run.trigger !== 'incremental' || Date.now() > giveUpAt) throw error;
-        await new Promise((resolve) => setTimeout(resolve, INCREMENTAL_RETRY_MS));
-      }
-    }
-  };
+  const run = (request: ProcessRequest) => runProcessing(db, optionsOf(request));
   return {
     run,
     runIncremental: () => runIncrementalProcessing(db, optionsOf({ trigger: 'schedule' })),

@@ -686,9 +686,22 @@ export function affectedSubjects<S extends { subject: string; at: string }>(subj
  */
 export async function runProcessing(db: Db, options: ProcessOptions = {}): Promise<ProcessSummary> {
   const planned = planRun(options);
-  const started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
+  const giveUpAt = Date.now() + INCREMENTAL_WAIT_MS;
+  let started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
+  // An incremental run ends soon: a scheduled or command-line run waits for it rather than skip a night.
+  while ('busy' in started && started.busy.trigger === 'incremental' && Date.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, INCREMENTAL_RETRY_MS));
+    started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
+  }
   return withBoundedHeapGrowth(() => continueRun(db, started, planned, options));
 }
+
+/**
+ * How long a run waits for an incremental run to end before it gives up as busy: they take
+ * seconds after a quiet minute, longer after a burst of merges.
+ */
+const INCREMENTAL_WAIT_MS = 10 * 60_000;
+const INCREMENTAL_RETRY_MS = 500;
 
 /**
  * Starts a run: takes the processing lock before resolving, or says which live run holds it; the
@@ -729,10 +742,9 @@ async function continueIncremental(
   const write = writesFor(options);
   for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
   const { daysAfter = DEFAULT_WINDOW.daysAfter } = options;
-  // Attribution goes back at most as far as a scheduled run does; rollups as far as raw data is kept.
+  // Marks reach back as far as raw data is kept (a backfill's PRs, a link learned late), further than a scheduled run's lookback.
   const oldestDay = options.retentionDays !== undefined ? dayOfMs(now().getTime() - (options.retentionDays - 1) * DAY_MS) : '0000-00-00';
-  const lookbackFrom = lastDays(toDay, options.lookbackDays ?? 35).startDate;
-  const oldestAttributed = oldestDay > lookbackFrom ? oldestDay : lookbackFrom;
+  const oldestAttributed = oldestDay;
   let attributed = 0;
   let changed = 0;
   let corrections = 0;

@@ -59,6 +59,16 @@ describe('the demo organization', () => {
     expect(jobs!.n).toBe(0);
   });
 
+  it('was processed as it arrived: the full run after it, a nightly reconciliation, changed nothing', async () => {
+    const runs = await demo.app.db.all<{ trigger: string; status: string; corrections: number | null }>(
+      sql`SELECT trigger, status, corrections FROM processing_runs ORDER BY id`,
+    );
+    // The server's incremental runner followed the history (the app's clock was the history's).
+    expect(runs.filter((r) => r.trigger === 'incremental' && r.status === 'succeeded').length).toBeGreaterThan(5);
+    expect(runs.at(-1)).toEqual({ trigger: 'demo', status: 'succeeded', corrections: 0 });
+    expect(demo.corrections).toBe(0);
+  });
+
   it('reports exactly what the plan sent: PRs, lines and Claude Code usage', async () => {
     const expected = expectedFigures(demo.plan);
     const summary = await api(`/summary?${query(whole())}`);

@@ -9,6 +9,7 @@ import { startAppServer, type AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { markForProcessing, pendingMarkCount } from '../../src/db/processing-marks.js';
+import { finishRun, startRun } from '../../src/db/rollups.js';
 import { attributions, processingRuns } from '../../src/db/schema.js';
 import { linkIdentity } from '../../src/db/telemetry-store.js';
 import { startIncrementalProcessing } from '../../src/processing/incremental-runner.js';
@@ -221,6 +222,25 @@ describe('incremental processing', () => {
     expect(runs.length).toBeGreaterThanOrEqual(1);
     // One run per delay at most, whatever the number of merges.
     expect(runs.length).toBeLessThanOrEqual(10);
+  });
+
+  it('lets a scheduled or command-line run wait for an incremental run to end, and refuses it while another kind of run goes on', async () => {
+    await start();
+    const held = await startRun(app.db, { org: null, fromDay: DAY, toDay: DAY, trigger: 'incremental' }, now());
+    if (!('run' in held)) throw new Error('expected to start');
+    let finished = false;
+    const waiting = fullRun().then((summary) => {
+      finished = true;
+      return summary;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(finished).toBe(false);
+    await finishRun(app.db, held.run.id, { status: 'succeeded', attributed: 0, daysRecomputed: 0, corrections: 0 }, now());
+    expect((await waiting).run).toMatchObject({ status: 'succeeded', trigger: 'cli' });
+
+    const page = await startRun(app.db, { org: null, fromDay: DAY, toDay: DAY, trigger: 'page' }, now());
+    await expect(fullRun()).rejects.toThrow(/Another processing run/);
+    if ('run' in page) await finishRun(app.db, page.run.id, { status: 'succeeded', attributed: 0, daysRecomputed: 0 }, now());
   });
 
   it('shows a merged PR in the API without any manual run, with the server running', async () => {
