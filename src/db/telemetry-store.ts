@@ -260,6 +260,61 @@ export async function recordSessions(db: Db, sightings: Iterable<SessionSighting
       ${sql.join(kept, sql`, `)}`);
 }
 
+/** What a request tells of a session that attribution reads: its days, who it is, where it ran. */
+export interface SessionNews {
+  id: string;
+  days: Iterable<string>;
+  userEmail?: string | undefined;
+  userAccountUuid?: string | undefined;
+  userId?: string | undefined;
+  githubLogin?: string | undefined;
+  cwd?: string | undefined;
+}
+
+/**
+ * The sessions among `news` whose attribution facts a request changes, read before it is stored:
+ * a session not seen before, active on a day it had no telemetry on (nor its first or last
+ * sighting), or with an identity field or working directory it did not have. A session's counters
+ * (tokens, cost, accepted lines) change only its days' rollups, not which PRs it may count for, so
+ * most exports of a session mark only their days (`processing_marks`).
+ */
+export async function sessionsWithNewFacts(db: Db, org: string, news: readonly SessionNews[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const wanted = news.filter((n) => n.id !== '');
+  if (wanted.length === 0) return out;
+  const stored = new Map(
+    (
+      await db.all<{ id: string; firstSeenAt: string; lastSeenAt: string; userEmail: string | null; userAccountUuid: string | null; userId: string | null; githubLogin: string | null; cwd: string | null }>(
+        sql`SELECT id, first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", user_email AS "userEmail", user_account_uuid AS "userAccountUuid",
+              user_id AS "userId", github_login AS "githubLogin", cwd
+            FROM claude_sessions WHERE org = ${org} AND ${db.dialect.anyOf(claudeSessions.id, wanted.map((n) => n.id))}`,
+      )
+    ).map((r) => [r.id, r]),
+  );
+  // The days each known session was active on, as processing reads them: telemetry, first and last sighting.
+  const known = new Set<string>();
+  const days = [...new Set(wanted.flatMap((n) => [...n.days]))];
+  if (stored.size > 0 && days.length > 0) {
+    const rows = await db.all<{ s: string; day: string }>(
+      sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily
+          WHERE org = ${org} AND ${db.dialect.anyOf(sql.raw('day'), days)} AND ${db.dialect.anyOf(sql.raw('session_id'), [...stored.keys()])}`,
+    );
+    for (const r of rows) known.add(`${r.s}\u0000${r.day}`);
+  }
+  for (const n of wanted) {
+    const prior = stored.get(n.id);
+    if (!prior) {
+      out.add(n.id);
+      continue;
+    }
+    const [first, last] = [prior.firstSeenAt.slice(0, 10), prior.lastSeenAt.slice(0, 10)];
+    const newDay = [...n.days].some((d) => d !== first && d !== last && !known.has(`${n.id}\u0000${d}`));
+    const changed = (field: 'userEmail' | 'userAccountUuid' | 'userId' | 'githubLogin' | 'cwd') => n[field] !== undefined && n[field] !== prior[field];
+    if (newDay || changed('userEmail') || changed('userAccountUuid') || changed('userId') || changed('githubLogin') || changed('cwd')) out.add(n.id);
+  }
+  return out;
+}
+
 /** What one OTLP logs request adds to a session's `api_request` sums of one day and model. */
 export type ApiRequestIncrement = Omit<typeof apiRequestsDaily.$inferSelect, 'receivedAt'>;
 

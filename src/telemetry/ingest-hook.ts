@@ -9,6 +9,7 @@ import {
   addSessionPullRequest,
   applyHookCallOnce,
   recordSession,
+  sessionsWithNewFacts,
   sessionWorkingDirectory,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
@@ -111,6 +112,8 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
   const git = gitOperationOf(call);
 
   const apply = async (tx: Tx) => {
+    const day = nowIso.slice(0, 10);
+    const newFacts = await sessionsWithNewFacts(tx, token.org, [{ id: call.session_id, days: [day], cwd, githubLogin: token.githubLogin ?? undefined }]);
     await recordSession(tx, {
       id: call.session_id,
       org: token.org,
@@ -135,8 +138,9 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
     }
     if (git.pullRequest) await addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
     await markIngestTokenUsed(tx, token, nowIso);
-    const day = nowIso.slice(0, 10);
-    await markForProcessing(tx, [{ org: token.org, kind: 'session', key: call.session_id, day }, { org: token.org, kind: 'day', key: day, day }], nowIso);
+    // Lines written, a commit or a PR, or a session new to the store can change which PRs count it.
+    const reattribute = (file && tally) || git.commitSha || git.pullRequest || newFacts.size > 0;
+    await markForProcessing(tx, [...(reattribute ? [{ org: token.org, kind: 'session' as const, key: call.session_id, day }] : []), { org: token.org, kind: 'day', key: day, day }], nowIso);
   };
 
   const applied = call.tool_use_id

@@ -9,6 +9,7 @@ import {
   cumulativeToDeltas,
   linkIdentities,
   recordSessions,
+  sessionsWithNewFacts,
   type ApiRequestIncrement,
   type CounterIncrement,
   type IdentityLink,
@@ -51,14 +52,27 @@ class SessionTracker {
     days.add(utcDay(atMs));
   }
 
-  /** Marks the days the request's data fell on, and each session from its first such day (`processing_marks`). */
-  async mark(tx: Tx, org: string, now: string): Promise<void> {
+  /** Sessions whose attribution facts this request changes. */
+  #newFacts = new Set<string>();
+
+  /** Reads which sessions the request tells something new that attribution reads: call it before the request's writes. */
+  async readNewFacts(tx: Tx, token: IngestToken): Promise<void> {
+    const news = [...this.#seen.values()].map(({ fields }) => ({ ...fields, id: fields.sessionId, githubLogin: token.githubLogin ?? fields.githubLogin, days: this.#days.get(fields.sessionId) ?? [] }));
+    this.#newFacts = await sessionsWithNewFacts(tx, token.org, news);
+  }
+
+  /**
+   * Marks the days the request's data fell on, and, from its first such day, each session whose
+   * attribution facts it changed (`sessionsWithNewFacts`) or that reported a commit
+   * (`processing_marks`).
+   */
+  async mark(tx: Tx, org: string, now: string, committing: ReadonlySet<string> = new Set()): Promise<void> {
     const marks: Mark[] = [];
     const allDays = new Set<string>();
     for (const [sessionId, days] of this.#days) {
       const sorted = [...days].sort();
       for (const day of sorted) allDays.add(day);
-      if (sessionId !== '') marks.push({ org, kind: 'session', key: sessionId, day: sorted[0]! });
+      if (this.#newFacts.has(sessionId) || committing.has(sessionId)) marks.push({ org, kind: 'session', key: sessionId, day: sorted[0]! });
     }
     for (const day of allDays) marks.push({ org, kind: 'day', key: day, day });
     await markForProcessing(tx, marks, now);
@@ -221,6 +235,7 @@ export async function ingestMetrics(
       sessions.see(fields, at);
       increases.push({ day: utcDay(at), sessionId: fields.sessionId, metric: counter.metric, dimension: counter.dimension, delta });
     }
+    await sessions.readNewFacts(tx, token);
     const seriesDeltas = await cumulativeToDeltas(tx, seriesPoints, nowIso);
     for (const { day, sessionId, metric, dimension, delta } of increases) {
       const value = typeof delta === 'number' ? delta : seriesDeltas[delta.series]!;
@@ -366,6 +381,7 @@ export async function ingestLogs(
       accepted++;
       sessions.see(fields, at);
     }
+    await sessions.readNewFacts(tx, token);
     await addSessionCommits(tx, sessionCommits);
     await addTelemetryCounters(tx, counters.values(), nowIso);
     await addApiRequests(tx, requests.values(), nowIso);
@@ -373,7 +389,7 @@ export async function ingestLogs(
     // One request may name thousands of sessions: learnIdentityLinks binds them as one parameter.
     if (committingSessions.size > 0) await learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
     await markIngestTokenUsed(tx, token, nowIso);
-    await sessions.mark(tx, token.org, nowIso);
+    await sessions.mark(tx, token.org, nowIso, committingSessions);
   });
 
   return rejections.result(applied, applied ? accepted : events.length);
