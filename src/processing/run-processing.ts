@@ -480,12 +480,16 @@ async function processOrg(
   const scope = selection ? { sessionIds: [...selection.sessions] } : {};
   await write(() => db.transaction(async (tx) => learnIdentityLinks(tx, org, scope, now().toISOString())));
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
+  // An incremental run whose marks name no PR and no session only rolls days up again: it needs the
+  // sessions of those days (who each is), and no attribution.
+  const attributing = !selection || selection.subjects.size > 0 || selection.sessions.size > 0;
   const firstDay = selection ? [fromDay, ...selection.days].sort()[0]! : fromDay;
-  const sessions = await new SessionIndex(db, org).load(addDays(firstDay, -daysBefore), addDays(toDay, daysAfter));
+  const lastDay = selection && !attributing ? [...selection.days].sort().at(-1) ?? toDay : toDay;
+  const sessions = await new SessionIndex(db, org).load(attributing ? addDays(firstDay, -daysBefore) : firstDay, attributing ? addDays(toDay, daysAfter) : lastDay);
 
   // Each line a session wrote matches at most one added line of the org, and the subject merged
   // first gets it: subjects that share a session are attributed in merge order.
-  const merged = [...(await mergedPullRequests(db, org, fromDay, toDay)), ...(await directPushes(db, org, fromDay, toDay))];
+  const merged = attributing ? [...(await mergedPullRequests(db, org, fromDay, toDay)), ...(await directPushes(db, org, fromDay, toDay))] : [];
   // Read before ordering, which asks synchronously: the sessions related to each subject.
   let related: Map<SubjectRow, Set<string>> | undefined = new Map();
   for (const subject of merged) {
@@ -584,7 +588,7 @@ async function processOrg(
   await flush();
   // A revert that landed in the range credits the PR it reverts, even one merged before the range.
   const t0 = performance.now();
-  for (const pullRequestId of await revertedBefore(db, org, fromDay, toDay)) {
+  for (const pullRequestId of attributing ? await revertedBefore(db, org, fromDay, toDay) : []) {
     const credited = await creditedLoginOf(db, pullRequestId);
     const outcome = credited && (await outcomeRow(db, { org: credited.org, pullRequestId, creditedLogin: credited.authorLogin, day: credited.day }));
     if (outcome) outcomes.push(outcome);
@@ -592,8 +596,8 @@ async function processOrg(
   if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
   await flush();
   const keep = new Set(merged.map((s) => s.subject));
-  const staleDays = await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
-  if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
+  const staleDays = attributing ? await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep)) : [];
+  if (options.labelPullRequests && attributing) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
 
   let days = 0;
   let changedDays = 0;
