@@ -113,7 +113,11 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
 
   const apply = async (tx: Tx) => {
     const day = nowIso.slice(0, 10);
-    const newFacts = await sessionsWithNewFacts(tx, token.org, [{ id: call.session_id, days: [day], cwd, githubLogin: token.githubLogin ?? undefined }]);
+    // Lines written, a commit or a PR can change which PRs count the session; so can a session new
+    // to the store, or one now somewhere else (read only when nothing else decides it).
+    const reattribute =
+      Boolean((file && tally) || git.commitSha || git.pullRequest) ||
+      (await sessionsWithNewFacts(tx, token.org, [{ id: call.session_id, days: [day], cwd, githubLogin: token.githubLogin ?? undefined }])).size > 0;
     await recordSession(tx, {
       id: call.session_id,
       org: token.org,
@@ -138,8 +142,6 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
     }
     if (git.pullRequest) await addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
     await markIngestTokenUsed(tx, token, nowIso);
-    // Lines written, a commit or a PR, or a session new to the store can change which PRs count it.
-    const reattribute = (file && tally) || git.commitSha || git.pullRequest || newFacts.size > 0;
     await markForProcessing(tx, [...(reattribute ? [{ org: token.org, kind: 'session' as const, key: call.session_id, day }] : []), { org: token.org, kind: 'day', key: day, day }], nowIso);
   };
 
