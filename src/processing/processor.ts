@@ -54,7 +54,12 @@ export function createProcessor({ db, config, log, now = () => new Date() }: { d
     async start(request) {
       try {
         const started = await startProcessing(db, optionsOf(request));
-        if ('busy' in started) return 'busy';
+        if ('busy' in started) {
+          if (started.busy.trigger !== 'incremental') return 'busy';
+          // An incremental run ends soon: this run starts after it (`run` waits for it).
+          void run(request).catch(logFailure(request));
+          return 'started';
+        }
         void started.running.catch(logFailure(request));
       } catch (error) {
         // Another process holds the database's write lock: the run waits for it on timers instead.

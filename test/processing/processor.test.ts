@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { finishRun, startRun } from '../../src/db/rollups.js';
 import { processingRuns } from '../../src/db/schema.js';
 import { createProcessor } from '../../src/processing/processor.js';
 import { ProcessingBusyError } from '../../src/processing/run-processing.js';
@@ -45,6 +46,19 @@ describe('createProcessor: start()', () => {
     await expect.poll(runs, { timeout: 15_000 }).toEqual([{ id: 1, status: 'succeeded', trigger: 'page', org: 'acme' }]);
     expect(await processor.start({ trigger: 'page' })).toBe('started');
     await expect.poll(async () => (await runs()).at(-1), { timeout: 15_000 }).toEqual({ id: 2, status: 'succeeded', trigger: 'page', org: null });
+  });
+});
+
+describe('createProcessor: start() while an incremental run goes on', () => {
+  it('says started, and the run follows once the incremental run ends', async () => {
+    const incremental = await startRun(t.db, { org: null, fromDay: '2026-11-21', toDay: '2026-11-21', trigger: 'incremental' }, new Date());
+    if (!('run' in incremental)) throw new Error('expected to start');
+    const processor = processorOf();
+    expect(await processor.start({ org: 'acme', trigger: 'page' })).toBe('started');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await runs()).map((r) => r.trigger)).toEqual(['incremental']);
+    await finishRun(t.db, incremental.run.id, { status: 'succeeded', attributed: 0, daysRecomputed: 0, corrections: 0 }, new Date());
+    await expect.poll(async () => (await runs()).at(-1), { timeout: 15_000 }).toMatchObject({ status: 'succeeded', trigger: 'page', org: 'acme' });
   });
 });
 
