@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,9 @@ import { runProcessing } from '../../src/processing/run-processing.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
 import { GITHUB_API, nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from '../helpers/nock-github.js';
-import { capturedRequests } from '../helpers/replay.js';
+import { appDoors, processedFigures } from '../helpers/app-doors.js';
 import { testServerDatabase } from '../helpers/test-app.js';
-import { testServerConfig, silentLog, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+import { testServerConfig, silentLog } from '../helpers/test-probot.js';
 
 /*
  * The recorded rate-limiter session end to end, over real HTTP into one running app: Claude Code's
@@ -34,27 +33,7 @@ let app: AppServer;
 let token: string;
 let database: Awaited<ReturnType<typeof testServerDatabase>>;
 
-async function send(path: string, body: Buffer | string, headers: Record<string, string>) {
-  const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
-  expect(res.status).toBe(200);
-}
-
-async function replayTelemetry(recording: string) {
-  for (const r of capturedRequests(recording)) {
-    await send(r.path, r.body, { authorization: `Bearer ${token}`, 'content-type': r.contentType });
-  }
-}
-
-let delivery = 0;
-async function webhook(event: string, payload: object) {
-  const body = JSON.stringify(payload);
-  await send('/api/github/webhooks', body, {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': `e2e-${++delivery}`,
-    'x-hub-signature-256': `sha256=${createHmac('sha256', TEST_WEBHOOK_SECRET).update(body).digest('hex')}`,
-  });
-}
+const { replayTelemetry, webhook } = appDoors({ url: () => app.url, token: () => token, deliveryPrefix: 'e2e' });
 
 async function deliverPr42(commits = [claudeCommit, readmeCommit]) {
   await webhook('installation', installationPayload('created'));
@@ -85,16 +64,7 @@ afterEach(async () => {
 
 const process = (extra: Parameters<typeof runProcessing>[1] = {}) => runProcessing(app.db, { org: 'acme', fromDay: DAY, toDay: DAY, ...extra });
 
-async function tables() {
-  const all = (table: string) => app.db.all(sql`SELECT * FROM ${sql.raw(table)} ORDER BY 1, 2, 3`);
-  return JSON.stringify({
-    org: await all('daily_org_metrics'),
-    users: await all('daily_user_metrics'),
-    repos: await all('daily_repository_metrics'),
-    models: await all('daily_model_usage'),
-    attributions: await app.db.all(sql`SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash FROM attributions ORDER BY subject`),
-  });
-}
+const tables = () => processedFigures(app.db);
 
 describe('the rate-limiter session, end to end', () => {
   it('attributes PR #42 to Claude Code line by line and rolls up Dana and the org', async () => {

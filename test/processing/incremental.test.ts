@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +17,9 @@ import { runIncrementalProcessing, runProcessing } from '../../src/processing/ru
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
 import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
 import { nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from '../helpers/nock-github.js';
-import { capturedRequests } from '../helpers/replay.js';
+import { appDoors, processedFigures } from '../helpers/app-doors.js';
 import { testServerDatabase } from '../helpers/test-app.js';
-import { silentLog, testServerConfig, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+import { silentLog, testServerConfig } from '../helpers/test-probot.js';
 
 /*
  * Incremental processing (README: "Live numbers"): the recorded rate-limiter session and GitHub's
@@ -42,25 +41,8 @@ let app: AppServer;
 let token: string;
 let database: Awaited<ReturnType<typeof testServerDatabase>>;
 
-async function send(path: string, body: Buffer | string, headers: Record<string, string>) {
-  const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
-  expect(res.status).toBe(200);
-}
-
-async function replayTelemetry() {
-  for (const r of capturedRequests(RECORDING)) await send(r.path, r.body, { authorization: `Bearer ${token}`, 'content-type': r.contentType });
-}
-
-let delivery = 0;
-async function webhook(event: string, payload: object) {
-  const body = JSON.stringify(payload);
-  await send('/api/github/webhooks', body, {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': `incremental-${++delivery}`,
-    'x-hub-signature-256': `sha256=${createHmac('sha256', TEST_WEBHOOK_SECRET).update(body).digest('hex')}`,
-  });
-}
+const { replayTelemetry: replay, webhook } = appDoors({ url: () => app.url, token: () => token, deliveryPrefix: 'incremental' });
+const replayTelemetry = () => replay(RECORDING);
 
 /** PR #42's webhooks, and GitHub's answers for its enrichment (run by the test, or by the worker when it runs). */
 async function deliverPr42({ runJobs = true } = {}) {
@@ -102,16 +84,7 @@ async function pr42() {
   return row && { withClaudeCode: row.withClaudeCode, linesAdded: row.linesAdded, linesWithClaudeCode: row.linesWithClaudeCode, authorLogin: row.authorLogin };
 }
 
-async function figures() {
-  const all = (table: string) => app.db.all(sql`SELECT * FROM ${sql.raw(table)} WHERE day = ${DAY} ORDER BY 1, 2, 3`);
-  return JSON.stringify({
-    org: await all('daily_org_metrics'),
-    users: await all('daily_user_metrics'),
-    repos: await all('daily_repository_metrics'),
-    models: await all('daily_model_usage'),
-    attributions: await app.db.all(sql`SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash FROM attributions ORDER BY subject`),
-  });
-}
+const figures = () => processedFigures(app.db, DAY);
 
 describe('incremental processing', () => {
   it('processes what the session and the merge marked as a full run would, and the scheduled run after corrects nothing', async () => {
