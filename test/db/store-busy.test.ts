@@ -91,7 +91,9 @@ describe('writeWhenFree', () => {
         { maxWaitMs: 10_000 },
       );
     await Promise.all([crosswise('a', 'b'), crosswise('b', 'a')]);
-    expect(attempts.ab + attempts.ba).toBe(3); // one of the two ran twice
+    // At least one ran again (both may be rolled back when their deadlock checks run at the same
+    // moment, which a loaded machine makes likelier); each write still landed once.
+    expect(attempts.ab + attempts.ba).toBeGreaterThanOrEqual(3);
     expect(await t.db.all(sql`SELECT name, value FROM app_secrets ORDER BY name`)).toEqual([
       { name: 'a', value: 'x++' },
       { name: 'b', value: 'x++' },
