@@ -17,6 +17,7 @@ import type { WebhookReceiver } from './http/webhook-routes.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { createProcessor, type Processor } from './processing/processor.js';
 import { startIncrementalProcessing } from './processing/incremental-runner.js';
+import { startIncrementalThread } from './processing/incremental-thread.js';
 import { scheduleProcessing, type ProcessingSchedule } from './processing/scheduler.js';
 
 export interface AppServer {
@@ -52,7 +53,8 @@ export interface AppServerOptions {
  * Opens the database, builds Probot (when GitHub credentials are configured) and the Hono app, and
  * listens on one port. Without credentials it still serves the home page and `/healthz`.
  */
-export async function startAppServer({ config, log, octokitRetries, startWorker = true, pagesAccess, now = () => new Date() }: AppServerOptions): Promise<AppServer> {
+export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
+  const { config, log, octokitRetries, startWorker = true, pagesAccess, now = () => new Date() } = options;
   // Starting up may wait for another process's SQLite write lock like the command line does (nothing
   // is served yet); once serving, the wait is milliseconds, and longer waits are on timers
   // (store-busy.ts). PostgreSQL (`DATABASE_URL=postgres://…`) has no such lock.
@@ -92,10 +94,14 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   if (startWorker && probot) worker.start();
   const processor = createProcessor({ db, config, log: log.child({ name: 'processing' }), now });
   const schedule = startWorker ? scheduleDailyWork({ db, config, processor, log: log.child({ name: 'processing' }), now }) : undefined;
-  // What changed is processed as it arrives; the scheduled run reconciles.
+  // What changed is processed as it arrives, in a thread of its own; the scheduled run reconciles.
+  // A test's clock, or an in-memory database (one connection), keeps it on this thread.
+  const ownThread = options.now === undefined && config.databaseUrl !== ':memory:' && !config.databaseUrl.startsWith('file::memory:');
   const incremental =
     startWorker && config.processDelaySeconds !== null
-      ? startIncrementalProcessing({ db, processor, delayMs: config.processDelaySeconds * 1000, log: log.child({ name: 'processing' }), now })
+      ? ownThread
+        ? await startIncrementalThread({ config, log })
+        : startIncrementalProcessing({ db, processor, delayMs: config.processDelaySeconds * 1000, log: log.child({ name: 'processing' }), now })
       : undefined;
 
   const app = createHttpApp({

@@ -37,6 +37,7 @@ const MAY_IMPORT: Record<string, { parts: string[]; typesOnly?: string[] }> = {
   'app-server': { parts: ['*'] },
   main: { parts: ['*'] },
   cli: { parts: ['*'] },
+  'incremental-worker': { parts: ['*'] },
 };
 
 interface Import {

@@ -56,9 +56,10 @@ async function deliverPr42({ runJobs = true } = {}) {
   if (runJobs) expect(await app.worker.runDueJobs()).toBe(2);
 }
 
-async function start(env: Record<string, string> = {}, startWorker = false) {
+async function start(env: Record<string, string> = {}, startWorker = false, { realClock = false } = {}) {
   database = await testServerDatabase();
-  app = await startAppServer({ config: testServerConfig(dir, { ...database.env, ...env }), log: silentLog, startWorker, octokitRetries: false, now });
+  const config = testServerConfig(dir, { ...database.env, ...env });
+  app = await startAppServer({ config, log: silentLog, startWorker, octokitRetries: false, ...(realClock ? {} : { now }) });
   token = (await createIngestToken(app.db, { org: 'acme' })).token;
 }
 
@@ -216,8 +217,11 @@ describe('incremental processing', () => {
     if ('run' in page) await finishRun(app.db, page.run.id, { status: 'succeeded', attributed: 0, daysRecomputed: 0 }, now());
   });
 
-  it('shows a merged PR in the API without any manual run, with the server running', async () => {
-    await start({ PROCESS_DELAY_SECONDS: '1', JOB_POLL_INTERVAL_MS: '100' }, true);
+  it.each([
+    ['on the thread that serves requests (a test clock)', false],
+    ['in a thread of its own (the real clock, as `npm start` runs)', true],
+  ])('shows a merged PR in the API without any manual run, with the server processing %s', async (_, realClock) => {
+    await start({ PROCESS_DELAY_SECONDS: '1', JOB_POLL_INTERVAL_MS: '100' }, true, { realClock });
     const key = (await createApiKey(app.db, { org: 'acme' })).key;
     const get = () => fetch(`${app.url}/api/v1/orgs/acme/pull-requests/acme/widgets/42`, { headers: { authorization: `Bearer ${key}` } });
     expect((await get()).status).toBe(404);

@@ -1,0 +1,30 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Config } from './config.js';
+import { closeDb, createDb } from './db/client.js';
+import { createLogger } from './logger.js';
+import { startIncrementalProcessing } from './processing/incremental-runner.js';
+import { createProcessor } from './processing/processor.js';
+
+/*
+ * The server's incremental processing, in a worker thread of its own with its own store handle: a
+ * run's work (attribution, rollups) never holds up the thread that answers requests and takes
+ * ingest, which keeps answering at its own pace. A composition root, like main.ts: `app-server.ts`
+ * starts it (`startIncrementalWorker`) and stops it with the message "stop".
+ */
+
+const { config } = workerData as { config: Config };
+const log = createLogger(config.logLevel).child({ name: 'processing', thread: 'incremental' });
+const db = await createDb(config.databaseUrl);
+const processor = createProcessor({ db, config, log });
+const runner = startIncrementalProcessing({ db, processor, delayMs: (config.processDelaySeconds ?? 60) * 1000, log });
+
+parentPort!.on('message', (message: unknown) => {
+  if (message !== 'stop') return;
+  void (async () => {
+    await runner.stop();
+    await closeDb(db);
+    parentPort!.postMessage('stopped');
+    parentPort!.close();
+  })();
+});
+parentPort!.postMessage('started');
