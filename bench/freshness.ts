@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
@@ -52,7 +52,7 @@ const POLL_EVERY_MS = 2000;
 const EXPORT_EVERY_MS = 60_000;
 /** A session's Write or Edit outside any PR of the phase, every this often per active developer. */
 const BACKGROUND_HOOK_EVERY_MS = 120_000;
-const PROBE_EVERY_MS = 30_000;
+const PROBE_EVERY_MS = 15_000;
 /** Ingest probe: exports of 10 sessions, as the ingest benchmark sends them, over 8 connections. */
 const PROBE_EXPORTS = 50;
 const DEFAULT_DELAY_SECONDS = 60;
@@ -391,6 +391,7 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
   let probeBusy = false;
   let probeRound = 0;
   let nextCpu = 0;
+  let nextProgress = 60_000;
   const windowMs = warmUpMs + p.seconds * 1000;
   const drainUntil = windowMs + p.drainSeconds * 1000;
   let step = 0;
@@ -496,6 +497,10 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
         result.standInRuns.push(r);
         standInBusy = false;
       });
+    }
+    if (now >= nextProgress) {
+      nextProgress += 60_000;
+      p.log(`freshness ${p.name}: ${Math.round(now / 1000)} s, ${result.merged} merged, ${result.latenciesMs.length} visible, ${result.sent.exports} exports, ${result.sent.failed} refused`);
     }
     const allMerged = step >= steps.length;
     const waiting = p.waitForPullRequests ? pending.size > 0 : false;
@@ -619,10 +624,18 @@ export async function benchFreshness(options: FreshnessOptions): Promise<Freshne
       ...(options.processDelaySeconds === undefined ? {} : { PROCESS_DELAY_SECONDS: String(options.processDelaySeconds) }),
     };
     const common = { dbPath, developers: size.developers, token, apiKey, delaySeconds, plan, log, warmUpSeconds: options.warmUpSeconds ?? 60 };
+    const startedAt = new Date();
+    const loadBefore = loadavg()[0]!;
     const on = await runPhase({ ...common, name: 'on', env, prs: onPrs, seconds: options.minutes * 60, drainSeconds: options.drainSeconds ?? delaySeconds + 180, waitForPullRequests: true });
     const off = await runPhase({ ...common, name: 'off', env: { ...env, PROCESS_DELAY_SECONDS: 'off' }, prs: offPrs, seconds: options.offMinutes * 60, drainSeconds: 0, waitForPullRequests: false });
     if (github.stats.unknown.length > 0) log(`freshness: the stand-in GitHub was asked for what it does not serve: ${[...new Set(github.stats.unknown)].slice(0, 5).join(', ')}`);
-    return { figures: figuresOf({ on, off, size, delaySeconds }), on, off };
+    const machine = {
+      figure: 'freshness run: when and how busy the machine was',
+      value: `${startedAt.toISOString().slice(0, 16).replace('T', ' ')}–${new Date().toISOString().slice(11, 16)} UTC; load average ${loadBefore.toFixed(1)} at the start of the merges, ${loadavg()[0]!.toFixed(1)} at the end`,
+      target: '—',
+      baseline: `${cpus().length} cores`,
+    };
+    return { figures: [...figuresOf({ on, off, size, delaySeconds }), machine], on, off };
   } finally {
     await github?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -632,6 +645,7 @@ export async function benchFreshness(options: FreshnessOptions): Promise<Freshne
 function figuresOf({ on, off, size, delaySeconds }: { on: PhaseResult; off: PhaseResult; size: OrgSize; delaySeconds: number }): Figure[] {
   const s = (ms: number) => (ms / 1000).toFixed(1);
   const ms = (x: number) => x.toFixed(1);
+  const spread = (xs: number[]) => `${Math.round(Math.min(...xs)).toLocaleString('en')}–${Math.round(Math.max(...xs)).toLocaleString('en')}`;
   const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`;
   const visible = on.latenciesMs.length;
   const incrementalRuns = on.incremental ? on.runs.filter((r) => r.trigger === 'incremental') : [];
@@ -690,15 +704,15 @@ function figuresOf({ on, off, size, delaySeconds }: { on: PhaseResult; off: Phas
     },
     {
       figure: 'OTLP protobuf ingest while serving (points/s, exports of 10 sessions, median of probes)',
-      value: `${Math.round(onIngest).toLocaleString('en')} (${pct(onIngest, offIngest)})`,
+      value: `${Math.round(onIngest).toLocaleString('en')} (${pct(onIngest, offIngest)}; ${on.ingestRates.length} probes, ${spread(on.ingestRates)})`,
       target: 'within 10% of off',
-      baseline: `off: ${Math.round(offIngest).toLocaleString('en')} (${off.ingestRates.length} probes)`,
+      baseline: `off: ${Math.round(offIngest).toLocaleString('en')} (${off.ingestRates.length} probes, ${spread(off.ingestRates)})`,
     },
     {
       figure: 'API summary, 90 days, once a second while serving (ms)',
-      value: `p50 ${ms(median(on.summaryMs))}, p95 ${ms(onP95)} (${pct(onP95, offP95)})`,
+      value: `p50 ${ms(median(on.summaryMs))}, p95 ${ms(onP95)} (${pct(onP95, offP95)}), max ${ms(Math.max(...on.summaryMs))}; ${on.summaryMs.length} requests`,
       target: 'p95 within 10% of off',
-      baseline: `off: p50 ${ms(median(off.summaryMs))}, p95 ${ms(offP95)}`,
+      baseline: `off: p50 ${ms(median(off.summaryMs))}, p95 ${ms(offP95)}, max ${ms(Math.max(...off.summaryMs))}; ${off.summaryMs.length} requests`,
     },
   ];
 }

@@ -33,7 +33,9 @@ if (engine === 'postgres') {
 if (!only || only === 'ingest') figures.push(...(await benchIngest({ millionPoints: !quick })));
 if (!only || only === 'contention') figures.push(...(await benchContention({ cycles: quick ? 1 : 3 })));
 if (!only || only === 'processing') figures.push(...(await benchProcessing(quick ? 0.1 : 1)));
-// Freshness serves the org for minutes: --minutes=N sets the measured minutes with incremental processing (off: half of them).
+// Freshness serves the org for minutes: --minutes=N sets the measured minutes with incremental processing (off: half of them);
+// --org-db=PATH starts from a copy of a synthetic org generated and processed before (at the same size) instead of generating one.
 const minutes = Number(process.argv.find((a) => a.startsWith('--minutes='))?.slice('--minutes='.length) ?? (quick ? 4 : 10));
-if (!only || only === 'freshness') figures.push(...(await benchFreshness({ scale: quick ? 0.1 : 1, minutes, offMinutes: Math.max(1, minutes / 2) })).figures);
+const orgDb = process.argv.find((a) => a.startsWith('--org-db='))?.slice('--org-db='.length);
+if (!only || only === 'freshness') figures.push(...(await benchFreshness({ scale: quick ? 0.1 : 1, minutes, offMinutes: Math.max(1, minutes / 2), orgDb })).figures);
 console.log(table(figures));
