@@ -16,6 +16,7 @@ import { createHttpApp } from './http/app.js';
 import type { WebhookReceiver } from './http/webhook-routes.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { createProcessor, type Processor } from './processing/processor.js';
+import { startIncrementalProcessing } from './processing/incremental-runner.js';
 import { scheduleProcessing, type ProcessingSchedule } from './processing/scheduler.js';
 
 export interface AppServer {
@@ -91,6 +92,11 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
   if (startWorker && probot) worker.start();
   const processor = createProcessor({ db, config, log: log.child({ name: 'processing' }), now });
   const schedule = startWorker ? scheduleDailyWork({ db, config, processor, log: log.child({ name: 'processing' }), now }) : undefined;
+  // What changed is processed as it arrives; the scheduled run reconciles.
+  const incremental =
+    startWorker && config.processDelaySeconds !== null
+      ? startIncrementalProcessing({ db, processor, delayMs: config.processDelaySeconds * 1000, log: log.child({ name: 'processing' }), now })
+      : undefined;
 
   const app = createHttpApp({
     db,
@@ -133,6 +139,7 @@ export async function startAppServer({ config, log, octokitRetries, startWorker 
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
       await schedule?.stop();
+      await incremental?.stop();
       await catchUp?.stop();
       await worker.stop();
       await closeDb(db);

@@ -47,6 +47,10 @@ const envSchema = z.object({
         }
       }),
   ),
+  PROCESS_DELAY_SECONDS: z.preprocess(
+    emptyAsUndefined,
+    z.union([z.literal('off'), z.coerce.number().int().min(1).max(86_400)]).default(60),
+  ),
   PROCESS_LOOKBACK_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(366).default(35)),
   ATTRIBUTION_DAYS_BEFORE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(21)),
   ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
@@ -104,6 +108,12 @@ export interface Config {
   /** Set only to override the secret the app generates and keeps in its database. */
   fingerprintSecret: string | undefined;
   processSchedule: string;
+  /**
+   * Incremental processing: what changed (a merged PR enriched, telemetry, hook calls, an
+   * identity link) is processed once the oldest change is this old (`PROCESS_DELAY_SECONDS`,
+   * default 60); null (`off`) leaves it to the scheduled run.
+   */
+  processDelaySeconds: number | null;
   /** Days each scheduled or default run recomputes, ending today. */
   processLookbackDays: number;
   /** The attribution window around a merge (spec: 21 days before, 2 after). */
@@ -210,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     githubApiBaseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : 'https://api.github.com',
     fingerprintSecret: e.FINGERPRINT_SECRET,
     processSchedule: e.PROCESS_SCHEDULE,
+    processDelaySeconds: e.PROCESS_DELAY_SECONDS === 'off' ? null : e.PROCESS_DELAY_SECONDS,
     processLookbackDays: e.PROCESS_LOOKBACK_DAYS,
     attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
     attributionMinSimilarity: e.ATTRIBUTION_MIN_SIMILARITY,

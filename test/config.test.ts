@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       githubApiBaseUrl: 'https://api.github.com',
       fingerprintSecret: undefined,
       processSchedule: '0 2 * * *',
+      processDelaySeconds: 60,
       processLookbackDays: 35,
       attributionWindow: { daysBefore: 21, daysAfter: 2 },
       attributionMinSimilarity: 0.8,
@@ -42,6 +43,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SESSION_SECRET: 'short' })).toThrow(/SESSION_SECRET: must be at least 32 characters/);
     expect(loadConfig({ ATTRIBUTION_MIN_SIMILARITY: '0.85' }).attributionMinSimilarity).toBe(0.85);
     expect(loadConfig({ ATTRIBUTION_MIN_SIMILARITY: '1' }).attributionMinSimilarity).toBe(1);
+  });
+
+  it('reads PROCESS_DELAY_SECONDS: seconds, or off', () => {
+    expect(loadConfig({ PROCESS_DELAY_SECONDS: '15' }).processDelaySeconds).toBe(15);
+    expect(loadConfig({ PROCESS_DELAY_SECONDS: 'off' }).processDelaySeconds).toBeNull();
+    expect(loadConfig({ PROCESS_DELAY_SECONDS: '' }).processDelaySeconds).toBe(60);
+    expect(() => loadConfig({ PROCESS_DELAY_SECONDS: '0' })).toThrow(/PROCESS_DELAY_SECONDS/);
+    expect(() => loadConfig({ PROCESS_DELAY_SECONDS: 'soon' })).toThrow(/PROCESS_DELAY_SECONDS/);
   });
 
   it('reads SEATS and DISCOUNT_PERCENT', () => {

@@ -362,6 +362,12 @@ export async function markCommitEnriched(
   await tx.update(commits).set({ ...stats, enrichedAt: now }).where(eq(commits.id, commitId));
 }
 
+/** When a commit reached a default branch, when it did (a direct push's day). */
+export async function commitPushedAt(tx: Tx, commitId: number): Promise<string | null> {
+  const [row] = await tx.select({ pushedAt: commits.pushedAt }).from(commits).where(eq(commits.id, commitId)).limit(1);
+  return row?.pushedAt ?? null;
+}
+
 /** True when a known pull request contains the commit or was merged as it. */
 export async function commitBelongsToPullRequest(tx: Tx, repositoryId: number, sha: string): Promise<boolean> {
   const [viaMerge] = await tx

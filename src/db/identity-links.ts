@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
 import { claudeSessions, commits, identityLinks, repositories, sessionCommits } from './schema.js';
-import { linkIdentities, type IdentityKind, type IdentityLink, type IdentitySource } from './telemetry-store.js';
+import { markForProcessing } from './processing-marks.js';
+import { identityMark, linkIdentities, type IdentityKind, type IdentityLink, type IdentitySource } from './telemetry-store.js';
 
 /*
  * Who a Claude Code user is on GitHub (spec: Identity). Links are learned from several sources;
@@ -138,5 +139,6 @@ export async function removeAdminLink(tx: Tx, org: string, kind: IdentityKind, v
     .delete(identityLinks)
     .where(and(eq(identityLinks.org, org.toLowerCase()), eq(identityLinks.kind, kind), eq(identityLinks.value, value), eq(identityLinks.source, 'admin')))
     .returning({ id: identityLinks.id });
+  if (removed.length > 0) await markForProcessing(tx, [identityMark({ org: org.toLowerCase(), kind, value })], new Date().toISOString());
   return removed.length > 0;
 }

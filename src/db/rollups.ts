@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { and, desc, eq, getTableName, gte, isNull, lte, or, sql, type Table } from 'drizzle-orm';
 import { postgresPool, type Db } from './client.js';
@@ -8,6 +9,7 @@ import {
   attributions,
   dailyModelUsage,
   dailyOrgMetrics,
+  dailyRollupHashes,
   dailyRepositoryMetrics,
   dailyTerminalMetrics,
   dailyTerminalModelUsage,
@@ -48,20 +50,24 @@ export async function saveAttributions(db: Db, rows: AttributionRow[]): Promise<
   return changed;
 }
 
-/** Drops attributions in a day range whose subject no longer qualifies (e.g. a push later found in a PR). */
-export async function dropStaleAttributions(db: Db, org: string, fromDay: string, toDay: string, keep: Set<string>): Promise<number> {
+/**
+ * Drops attributions in a day range whose subject no longer qualifies (e.g. a push later found in
+ * a PR). Returns the days they counted on.
+ */
+export async function dropStaleAttributions(db: Db, org: string, fromDay: string, toDay: string, keep: Set<string>): Promise<string[]> {
   const rows = await db
-    .select({ subject: attributions.subject })
+    .select({ subject: attributions.subject, day: attributions.day })
     .from(attributions)
     .where(and(eq(attributions.org, org), gte(attributions.day, fromDay), lte(attributions.day, toDay)));
-  const stale = rows.filter((r) => !keep.has(r.subject)).map((r) => r.subject);
-  if (stale.length === 0) return 0;
+  const staleRows = rows.filter((r) => !keep.has(r.subject));
+  const stale = staleRows.map((r) => r.subject);
+  if (stale.length === 0) return [];
   await db.transaction(async (tx) => {
     for (const subject of stale) await tx.delete(attributions).where(eq(attributions.subject, subject));
     // What they consumed from sessions' lines is free again for the subjects merged after them.
     await dropConsumption(tx, org, stale);
   });
-  return stale.length;
+  return [...new Set(staleRows.map((r) => r.day))];
 }
 
 export async function attributionsOfDay(db: Db, org: string, day: string) {
@@ -91,14 +97,13 @@ async function insertAll<T extends Table>(tx: Db, table: T, rows: T['$inferInser
 
 /**
  * Replaces one org's rollups for one day, in one transaction: readers see the old day or the new
- * one, never a mix. `beforeCommit` runs inside the transaction (tests throw there to simulate a crash).
+ * one, never a mix. Returns whether the day's rows changed (a hash of them is kept beside them). `beforeCommit` runs inside the transaction
+ * (tests throw there to simulate a crash).
  */
-export async function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const table of ROLLUP_TABLES) await tx.run(sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`);
-    await insertAll(tx, dailyOrgMetrics, [{ org, day, ...round(rollup.org) }]);
-    await insertAll(
-      tx,
+export async function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): Promise<boolean> {
+  const tables: [Table, Record<string, unknown>[]][] = [
+    [dailyOrgMetrics, [{ org, day, ...round(rollup.org) }]],
+    [
       dailyUserMetrics,
       [...rollup.users.values()].map((u) => ({
         org,
@@ -110,18 +115,43 @@ export async function replaceDayRollup(db: Db, org: string, day: string, rollup:
         customerType: u.customerType,
         ...round(u.metrics),
       })),
-    );
-    await insertAll(tx, dailyRepositoryMetrics, [...rollup.repositories].map(([repository, metrics]) => ({ org, day, repository, ...round(metrics) })));
-    await insertAll(tx, dailyModelUsage, rollup.models.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) })));
-    await insertAll(
-      tx,
-      dailyTerminalMetrics,
-      rollup.terminals.map((t) => ({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote, ...round(t.metrics) })),
-    );
-    await insertAll(tx, dailyTerminalModelUsage, rollup.terminalModels.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) })));
-    await insertAll(tx, dailyUserTeams, (rollup.teams ?? []).map((t) => ({ org, day, userKey: t.userKey, team: t.team })));
+    ],
+    [dailyRepositoryMetrics, [...rollup.repositories].map(([repository, metrics]) => ({ org, day, repository, ...round(metrics) }))],
+    [dailyModelUsage, rollup.models.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) }))],
+    [dailyTerminalMetrics, rollup.terminals.map((t) => ({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote, ...round(t.metrics) }))],
+    [dailyTerminalModelUsage, rollup.terminalModels.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) }))],
+    [dailyUserTeams, (rollup.teams ?? []).map((t) => ({ org, day, userKey: t.userKey, team: t.team }))],
+  ];
+  const hash = rollupHash(tables);
+  return db.transaction(async (tx) => {
+    const [stored] = await tx.select({ hash: dailyRollupHashes.hash }).from(dailyRollupHashes).where(and(eq(dailyRollupHashes.org, org), eq(dailyRollupHashes.day, day)));
+    // Rewritten even when unchanged: rows deleted by hand (or a restore) come back with the next run.
+    for (const table of ROLLUP_TABLES) await tx.run(sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`);
+    for (const [table, rows] of tables) await insertAll(tx, table, rows as never);
+    await tx
+      .insert(dailyRollupHashes)
+      .values({ org, day, hash })
+      .onConflictDoUpdate({ target: [dailyRollupHashes.org, dailyRollupHashes.day], set: { hash } });
     beforeCommit?.();
+    // A day first rolled up with nothing on it changes no figure.
+    return stored ? stored.hash !== hash : !isEmptyRollup(tables);
   });
+}
+
+function isEmptyRollup(tables: [Table, Record<string, unknown>[]][]): boolean {
+  return tables.every(([table, rows]) =>
+    table === dailyOrgMetrics ? rows.every(({ org: _org, day: _day, ...metrics }) => Object.values(metrics).every((v) => v === 0)) : rows.length === 0,
+  );
+}
+
+/** A day's rollup rows, hashed whatever order they were computed in. */
+function rollupHash(tables: [Table, Record<string, unknown>[]][]): string {
+  const hash = createHash('sha256');
+  for (const [table, rows] of tables) {
+    hash.update(getTableName(table));
+    for (const row of rows.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort()) hash.update(row).update('\n');
+  }
+  return hash.digest('base64url');
 }
 
 export type ProcessingRun = typeof processingRuns.$inferSelect;
@@ -251,13 +281,13 @@ export async function heartbeatRun(db: Db, id: number, progress: { attributed: n
 export async function finishRun(
   db: Db,
   id: number,
-  outcome: { status: 'succeeded' | 'failed'; attributed: number; daysRecomputed: number; error?: string | undefined },
+  outcome: { status: 'succeeded' | 'failed'; attributed: number; daysRecomputed: number; corrections?: number | undefined; error?: string | undefined },
   now: Date,
 ): Promise<ProcessingRun> {
   try {
     const [run] = await db
       .update(processingRuns)
-      .set({ ...outcome, error: outcome.error ?? null, finishedAt: now.toISOString(), heartbeatAt: now.toISOString() })
+      .set({ ...outcome, corrections: outcome.corrections ?? null, error: outcome.error ?? null, finishedAt: now.toISOString(), heartbeatAt: now.toISOString() })
       .where(eq(processingRuns.id, id))
       .returning();
     return run!;

@@ -811,6 +811,11 @@ export const processingRuns = sqliteTable(
     finishedAt: text('finished_at'),
     attributed: integer('attributed').notNull().default(0),
     daysRecomputed: integer('days_recomputed').notNull().default(0),
+    /**
+     * What the run changed: attributions whose result differs, and days whose rollup differs. A
+     * nightly run after incremental runs kept up finds none; more says what they missed.
+     */
+    corrections: integer('corrections'),
     error: text('error'),
     // The process running it, so that a run whose process died is seen at once on the same host.
     pid: integer('pid'),
@@ -850,6 +855,36 @@ export const rateLimitWindows = sqliteTable(
     used: integer('used').notNull(),
   },
   (t) => [primaryKey({ name: 'rate_limit_windows_pk', columns: [t.key, t.windowStart] }), index('rate_limit_windows_window_start_idx').on(t.windowStart)],
+);
+
+/**
+ * What changed since processing last ran, stored with the data that changed it (a webhook's
+ * delivery, an OTLP export, a hook call, an enrichment) so that a crash loses none: a merged PR
+ * (`subject`, the attributions' key), a session's new data from `day` on (`session`), an identity
+ * now linked otherwise (`identity`, kind:value), a day's telemetry or PRs opened (`day`). The
+ * incremental runner processes them once the oldest is PROCESS_DELAY_SECONDS old. A run claims
+ * the rows it takes (`claim` = its id; 0 while pending) and deletes them when it succeeds; a new
+ * mark for the same thing meanwhile is a new pending row, inserted without waiting on any lock.
+ */
+export const processingMarks = sqliteTable(
+  'processing_marks',
+  {
+    org: text('org').notNull(),
+    kind: text('kind', { enum: ['subject', 'session', 'identity', 'day'] }).notNull(),
+    key: text('key').notNull(),
+    /** The first day the mark can affect ('' when any). */
+    day: text('day').notNull(),
+    claim: integer('claim').notNull().default(0),
+    markedAt: text('marked_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'processing_marks_pk', columns: [t.org, t.kind, t.key, t.day, t.claim] }), index('processing_marks_claim_marked_at_idx').on(t.claim, t.markedAt)],
+);
+
+/** A hash of each processed day's rollup, so a run tells a day it changed from one it rewrote identically (and skips the rewrite). */
+export const dailyRollupHashes = sqliteTable(
+  'daily_rollup_hashes',
+  { org: text('org').notNull(), day: text('day').notNull(), hash: text('hash').notNull() },
+  (t) => [primaryKey({ name: 'daily_rollup_hashes_pk', columns: [t.org, t.day] })],
 );
 
 /** Per-org choices of its owners. */

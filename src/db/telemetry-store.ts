@@ -10,6 +10,7 @@ import {
   sessionPullRequests,
   telemetryDaily,
 } from './schema.js';
+import { markForProcessing, type Mark } from './processing-marks.js';
 import { rowsToInsert } from './table-sql.js';
 
 /*
@@ -401,8 +402,19 @@ export async function linkIdentities(tx: Tx, links: Iterable<IdentityLink>): Pro
   }
   if (merged.size === 0) return;
   const rows = inKeyOrder(merged.entries(), ([key]) => key).map(([, link]) => link);
-  await tx.run(sql`INSERT INTO identity_links ${rowsToInsert(tx, identityLinks, ['org', 'kind', 'value', 'githubLogin', 'source', 'createdAt'], rows)}
-    ON CONFLICT (org, kind, value, source) DO UPDATE SET github_login = excluded.github_login`);
+  // Only a new link or a changed login is written (and returned): the sessions of that identity
+  // may now count for someone else, so processing recomputes what they touched.
+  const changed = await tx.all<{ org: string; kind: string; value: string }>(
+    sql`INSERT INTO identity_links ${rowsToInsert(tx, identityLinks, ['org', 'kind', 'value', 'githubLogin', 'source', 'createdAt'], rows)}
+    ON CONFLICT (org, kind, value, source) DO UPDATE SET github_login = excluded.github_login WHERE identity_links.github_login <> excluded.github_login
+    RETURNING org, kind, value`,
+  );
+  await markForProcessing(tx, changed.map((l) => identityMark(l)), rows[0]!.createdAt);
+}
+
+/** The mark of an identity whose links changed. */
+export function identityMark(link: { org: string; kind: string; value: string }): Mark {
+  return { org: link.org, kind: 'identity', key: `${link.kind}:${link.value}`, day: '' };
 }
 
 /** The working directory a session first reported, which the paths it wrote are stored relative to. */

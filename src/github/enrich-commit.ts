@@ -1,5 +1,6 @@
 import { summarizeFileChange } from '../attribution/file-change.js';
-import { commitBelongsToPullRequest, markCommitEnriched, replaceChangedFiles, upsertCommit } from '../db/github-activity.js';
+import { commitBelongsToPullRequest, commitPushedAt, markCommitEnriched, replaceChangedFiles, upsertCommit } from '../db/github-activity.js';
+import { markForProcessing } from '../db/processing-marks.js';
 import { writeWhenFree } from '../db/store-busy.js';
 import type { EnrichCommitPayload } from '../jobs/job-kinds.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
@@ -24,6 +25,8 @@ export async function enrichCommit({ db, octokit, fingerprintKey, payload, now }
       { additions: data.stats?.additions ?? 0, deletions: data.stats?.deletions ?? 0 },
       now().toISOString(),
     );
+    const pushedAt = await commitPushedAt(tx, commitId);
+    if (pushedAt) await markForProcessing(tx, [{ org: payload.owner, kind: 'subject', key: `commit:${commitId}`, day: pushedAt.slice(0, 10) }], now().toISOString());
   }), { maxWaitMs: JOB_WRITE_WAIT_MS });
   return 'enriched';
 }

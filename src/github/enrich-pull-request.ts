@@ -14,6 +14,7 @@ import {
 import { learnIdentityLinks } from '../db/identity-links.js';
 import { pullRequests } from '../db/schema.js';
 import { eq } from 'drizzle-orm';
+import { markForProcessing } from '../db/processing-marks.js';
 import { writeWhenFree } from '../db/store-busy.js';
 import type { EnrichPullRequestPayload } from '../jobs/job-kinds.js';
 import { JOB_WRITE_WAIT_MS } from '../jobs/job-worker.js';
@@ -111,7 +112,7 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
   await writeWhenFree(() => db.transaction(async (tx) => {
     if (mergedByLogin) await tx.update(pullRequests).set({ mergedByLogin }).where(eq(pullRequests.id, payload.pullRequestId));
     const [pr] = await tx
-      .select({ repositoryId: pullRequests.repositoryId })
+      .select({ repositoryId: pullRequests.repositoryId, mergedAt: pullRequests.mergedAt })
       .from(pullRequests)
       .where(eq(pullRequests.id, payload.pullRequestId))
       .limit(1);
@@ -142,5 +143,7 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
     await replaceChangedFiles(tx, { pullRequestId: payload.pullRequestId }, summaries);
     await markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
     await learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());
+    // Processing attributes the PR within PROCESS_DELAY_SECONDS (the incremental runner).
+    if (pr.mergedAt) await markForProcessing(tx, [{ org: payload.owner, kind: 'subject', key: `pull_request:${payload.pullRequestId}`, day: pr.mergedAt.slice(0, 10) }], now().toISOString());
   }), { maxWaitMs: JOB_WRITE_WAIT_MS });
 }

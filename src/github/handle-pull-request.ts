@@ -1,6 +1,7 @@
 import type { EmitterWebhookEvent } from '@octokit/webhooks';
 import { recordDraftChange, toIso, upsertGitHubUser, upsertPullRequest, upsertRepository } from '../db/github-activity.js';
 import type { Tx } from '../db/client.js';
+import { markForProcessing } from '../db/processing-marks.js';
 import { enqueueJob } from '../jobs/job-queue.js';
 import { pullRequestInput, repositoryInput } from './payload-mapping.js';
 
@@ -21,6 +22,9 @@ export async function handlePullRequest({ tx, payload, now }: { tx: Tx; payload:
   await upsertPullRequest(tx, pullRequestInput(pr, repo.id));
   // Draft history for the pickup time: `updated_at` of these deliveries is when the action happened.
   await recordDraftChange(tx, { pullRequestId: pr.id, action: payload.action, at: toIso(pr.updated_at), draft: pr.draft ?? false });
+
+  // The PRs opened that day are a figure of the day's rollup.
+  if (payload.action === 'opened') await markForProcessing(tx, [{ org: repo.ownerLogin, kind: 'day', key: toIso(pr.created_at).slice(0, 10), day: toIso(pr.created_at).slice(0, 10) }], now);
 
   if (payload.action === 'closed' && pr.merged && payload.installation) {
     const job = { installationId: payload.installation.id, pullRequestId: pr.id, owner: repo.ownerLogin, repo: repo.name, number: pr.number };

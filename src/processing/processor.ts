@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import type { ProcessingRun } from '../db/rollups.js';
 import { isStoreBusy } from '../db/store-busy.js';
-import { ProcessingBusyError, runProcessing, startProcessing, type ProcessOptions, type ProcessSummary } from './run-processing.js';
+import { ProcessingBusyError, runIncrementalProcessing, runProcessing, startProcessing, type ProcessOptions, type ProcessSummary } from './run-processing.js';
 
 /** One processing run asked for: by whom (`trigger`, stored with the run), of which org and days. */
 export interface ProcessRequest {
@@ -20,7 +21,16 @@ export interface Processor {
    * it, else 'started' (the run goes on in the background and its failure is logged).
    */
   start(request: ProcessRequest): Promise<'busy' | 'started'>;
+  /** Processes what was marked since the last run (null: nothing was; busy: another run is alive). */
+  runIncremental(): Promise<ProcessSummary | { busy: ProcessingRun } | null>;
 }
+
+/**
+ * How long a scheduled or command-line run waits for an incremental run to end (they take seconds
+ * after a quiet minute, longer after a burst) before it gives up as busy.
+ */
+const INCREMENTAL_WAIT_MS = 10 * 60_000;
+const INCREMENTAL_RETRY_MS = 1_000;
 
 export type ProcessingConfig = Pick<Config, 'processLookbackDays' | 'attributionWindow' | 'attributionMinSimilarity' | 'labelPullRequests' | 'retentionDays'>;
 
@@ -43,9 +53,21 @@ export function createProcessor({ db, config, log, now = () => new Date() }: { d
     // A run that found another alive once its wait for the write lock ended has nothing to report.
     if (!(error instanceof ProcessingBusyError)) log?.error({ err: error, org: request.org, trigger: request.trigger }, 'processing started in the background failed');
   };
-  const run = (request: ProcessRequest) => runProcessing(db, optionsOf(request));
+  const run = async (request: ProcessRequest) => {
+    const giveUpAt = Date.now() + INCREMENTAL_WAIT_MS;
+    for (;;) {
+      try {
+        return await runProcessing(db, optionsOf(request));
+      } catch (error) {
+        // An incremental run ends soon: wait for it rather than skip a night.
+        if (!(error instanceof ProcessingBusyError) || error.run.trigger !== 'incremental' || Date.now() > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, INCREMENTAL_RETRY_MS));
+      }
+    }
+  };
   return {
     run,
+    runIncremental: () => runIncrementalProcessing(db, optionsOf({ trigger: 'schedule' })),
     async start(request) {
       try {
         const started = await startProcessing(db, optionsOf(request));

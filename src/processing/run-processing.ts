@@ -54,6 +54,8 @@ import {
   type AttributionRow,
   type ProcessingRun,
 } from '../db/rollups.js';
+import { claimMarks, oldestPendingMark, releaseMarks } from '../db/processing-marks.js';
+import { sessionSpans, sessionsOfIdentities } from '../db/incremental-inputs.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 import { updateDurability } from './update-durability.js';
@@ -104,6 +106,8 @@ export interface ProcessOptions {
 
 export interface ProcessSummary {
   run: ProcessingRun;
+  /** Attributions whose result changed, and days whose rollup changed (a nightly run after incremental runs kept up finds none). */
+  corrections: number;
   /** Runs found dead (their process gone, or silent for minutes) and marked abandoned before this one started. */
   abandoned: ProcessingRun[];
   orgs: string[];
@@ -340,7 +344,18 @@ class RunLedger {
     private readonly db: Db,
     private readonly org: string,
     private readonly fromDay: string,
+    /**
+     * An incremental run's: the subjects it attributes again, and every subject of its range.
+     * Stored rows of others (not attributed again, or about to be dropped as stale) stay.
+     */
+    private readonly incremental?: { rerun: Set<string>; merged: Set<string> },
   ) {}
+
+  /** Whether a stored row is replaced by this run (so it is not counted until the run saves it). */
+  #replaced(row: RecordedConsumption): boolean {
+    if (row.at < this.fromDay || this.#saved.has(row.subject)) return false;
+    return !this.incremental || this.incremental.rerun.has(row.subject) || !this.incremental.merged.has(row.subject);
+  }
 
   pending(consumed: SubjectConsumption['consumed']): void {
     this.#pending.add(consumed);
@@ -369,7 +384,7 @@ class RunLedger {
       }
       const out = new Map<number, number>();
       for (const row of rows) {
-        if (row.at >= this.fromDay && !this.#saved.has(row.subject)) continue;
+        if (this.#replaced(row)) continue;
         out.set(row.fingerprint, (out.get(row.fingerprint) ?? 0) + row.lines);
       }
       for (const [fp, n] of this.#pending.before(sessionId, path) ?? []) out.set(fp, (out.get(fp) ?? 0) + n);
@@ -385,7 +400,7 @@ class RunLedger {
   }
 }
 
-function push(map: Map<string, string[]>, key: string, value: string): void {
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
@@ -433,7 +448,24 @@ async function enqueueLabels(db: Db, org: string, fromDay: string, toDay: string
   });
 }
 
-/** Attributes and rolls up one org over [fromDay, toDay]. */
+/**
+ * What an incremental run recomputes of one org (from its marks): the subjects marked, and those
+ * sessions' and identities' subjects, each with the subjects merged after it that share a session
+ * (their share of the session's lines may change), then the days marked and those of every
+ * subject attributed again or dropped.
+ */
+export interface Selection {
+  /** Subjects marked (`pull_request:<id>`, `commit:<id>`). */
+  subjects: Set<string>;
+  /** Sessions with new data, and sessions whose user now links to someone else. */
+  sessions: Set<string>;
+  /** Days to roll up again. */
+  days: Set<string>;
+  /** The first day rollups may be recomputed (the retention limit). */
+  oldestDay: string;
+}
+
+/** Attributes and rolls up one org over [fromDay, toDay], or, given a selection, what it names in that range. */
 async function processOrg(
   db: Db,
   org: string,
@@ -441,12 +473,15 @@ async function processOrg(
   toDay: string,
   options: ProcessOptions,
   progress: (p: { attributed: number; days: number }) => Promise<void>,
-): Promise<{ attributed: number; changed: number; days: number }> {
+  selection?: Selection,
+): Promise<{ attributed: number; changed: number; days: number; changedDays: number }> {
   const now = options.now ?? (() => new Date());
   const write = writesFor(options);
-  await write(() => db.transaction(async (tx) => learnIdentityLinks(tx, org, {}, now().toISOString())));
+  const scope = selection ? { sessionIds: [...selection.sessions] } : {};
+  await write(() => db.transaction(async (tx) => learnIdentityLinks(tx, org, scope, now().toISOString())));
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
-  const sessions = await new SessionIndex(db, org).load(addDays(fromDay, -daysBefore), addDays(toDay, daysAfter));
+  const firstDay = selection ? [fromDay, ...selection.days].sort()[0]! : fromDay;
+  const sessions = await new SessionIndex(db, org).load(addDays(firstDay, -daysBefore), addDays(toDay, daysAfter));
 
   // Each line a session wrote matches at most one added line of the org, and the subject merged
   // first gets it: subjects that share a session are attributed in merge order.
@@ -456,9 +491,12 @@ async function processOrg(
   for (const subject of merged) {
     related.set(subject, sessions.relatedTo(subject, subject.pullRequestId !== null ? await pullRequestCommitShas(db, subject.pullRequestId) : [subject.sha!]));
   }
-  const subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
+  let subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
+  // An incremental run: the subjects its marks can change, and the later ones sharing their sessions.
+  const rerun = selection ? affectedSubjects(subjects, (subject) => related!.get(subject)!, seedsOf(subjects, selection, related, sessions, { daysBefore, daysAfter })) : undefined;
+  if (rerun) subjects = subjects.filter((s) => rerun.has(s.subject));
   related = undefined;
-  const ledger = new RunLedger(db, org, fromDay);
+  const ledger = new RunLedger(db, org, fromDay, rerun && { rerun, merged: new Set(merged.map((s) => s.subject)) });
   let attributed = 0;
   let changed = 0;
   let batch: AttributionRow[] = [];
@@ -553,12 +591,16 @@ async function processOrg(
   }
   if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
   await flush();
-  const keep = new Set(subjects.map((s) => s.subject));
-  await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
+  const keep = new Set(merged.map((s) => s.subject));
+  const staleDays = await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep));
   if (options.labelPullRequests) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
 
   let days = 0;
-  for (const day of daysOf({ startDate: fromDay, endDate: toDay })) {
+  let changedDays = 0;
+  const daysToRollUp = selection
+    ? [...new Set([...selection.days, ...subjects.map((s) => s.at.slice(0, 10)), ...staleDays])].filter((d) => d >= selection.oldestDay).sort()
+    : daysOf({ startDate: fromDay, endDate: toDay });
+  for (const day of daysToRollUp) {
     const rollup = rollupDay({
       subjects: (await attributionsOfDay(db, org, day)).map((a) => ({
         kind: a.pullRequestId !== null ? 'pull_request' : 'commit',
@@ -575,12 +617,67 @@ async function processOrg(
       sessionsWithApiRequests: await sessionsWithApiRequests(db, org, day),
       userOfSession: (id) => sessions.userOf(id),
     });
-    await write(() => replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined));
+    if (await write(() => replaceDayRollup(db, org, day, rollup, options.beforeDayCommit ? () => options.beforeDayCommit!(org, day) : undefined))) changedDays++;
     days++;
     await progress({ attributed, days });
     await yieldToEventLoop();
   }
-  return { attributed, changed, days };
+  return { attributed, changed, days, changedDays };
+}
+
+/**
+ * The subjects a selection names directly: those marked, and those a marked session may be a
+ * candidate for (related to it, and it active in their window), as `candidatesFor` decides.
+ */
+function seedsOf(
+  subjects: SubjectRow[],
+  selection: Selection,
+  related: Map<SubjectRow, Set<string>>,
+  sessions: SessionIndex,
+  { daysBefore, daysAfter }: { daysBefore: number; daysAfter: number },
+): Set<string> {
+  const seeds = new Set<string>();
+  for (const subject of subjects) {
+    if (selection.subjects.has(subject.subject)) {
+      seeds.add(subject.subject);
+      continue;
+    }
+    const merged = Date.parse(subject.at);
+    const [from, to] = [dayOfMs(merged - daysBefore * DAY_MS), dayOfMs(merged + daysAfter * DAY_MS)];
+    for (const id of related.get(subject)!) {
+      if (!selection.sessions.has(id)) continue;
+      if (sessions.facts.get(id)?.activeDays.some((d) => d >= from && d <= to)) {
+        seeds.add(subject.subject);
+        break;
+      }
+    }
+  }
+  return seeds;
+}
+
+/**
+ * `seeds` and every subject whose attribution can change with theirs: one merged after a changed
+ * subject (in attribution order's sense: time, then subject) that shares a session with it, since
+ * the lines of a session go to the subject merged first. Subjects merged before are unaffected.
+ */
+export function affectedSubjects<S extends { subject: string; at: string }>(subjects: S[], sessionsOf: (subject: S) => Iterable<string>, seeds: Set<string>): Set<string> {
+  const bySession = new Map<string, S[]>();
+  for (const subject of subjects) for (const id of sessionsOf(subject)) push(bySession, id, subject);
+  const after = (a: S, b: S) => compareStrings(a.at, b.at) > 0 || (a.at === b.at && compareStrings(a.subject, b.subject) > 0);
+  const out = new Set<string>();
+  const queue = subjects.filter((s) => seeds.has(s.subject));
+  for (const s of queue) out.add(s.subject);
+  while (queue.length > 0) {
+    const x = queue.pop()!;
+    for (const id of sessionsOf(x)) {
+      for (const y of bySession.get(id) ?? []) {
+        if (out.has(y.subject) || !after(y, x)) continue;
+        out.add(y.subject);
+        queue.push(y);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -605,6 +702,94 @@ export async function startProcessing(db: Db, options: ProcessOptions = {}): Pro
   if ('busy' in started) return started;
   // The caller answers first (a page request); the run's work begins on the next turn of the event loop.
   return { running: yieldToEventLoop().then(() => withBoundedHeapGrowth(() => continueRun(db, started, planned, options))) };
+}
+
+/**
+ * Processes what was marked since the last run (`processing_marks`): the subjects and days marks
+ * name, and what marked sessions and identities can change (`Selection`), per org. Returns null
+ * when nothing is marked, `{ busy }` when another run holds the processing lock (the marks wait
+ * for the next try). A run that fails leaves its marks to the next one.
+ */
+export async function runIncrementalProcessing(db: Db, options: ProcessOptions = {}): Promise<ProcessSummary | { busy: ProcessingRun } | null> {
+  const now = options.now ?? (() => new Date());
+  if ((await oldestPendingMark(db, now())) === null) return null;
+  const today = dayOf(now());
+  const planned = planRun({ ...options, fromDay: today, toDay: today, trigger: 'incremental' });
+  const started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
+  if ('busy' in started) return started;
+  return withBoundedHeapGrowth(() => continueIncremental(db, started, planned, options));
+}
+
+async function continueIncremental(
+  db: Db,
+  { run, abandoned }: { run: ProcessingRun; abandoned: ProcessingRun[] },
+  { now, toDay }: PlannedRun,
+  options: ProcessOptions,
+): Promise<ProcessSummary> {
+  const write = writesFor(options);
+  for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
+  const { daysAfter = DEFAULT_WINDOW.daysAfter } = options;
+  // Attribution goes back at most as far as a scheduled run does; rollups as far as raw data is kept.
+  const oldestDay = options.retentionDays !== undefined ? dayOfMs(now().getTime() - (options.retentionDays - 1) * DAY_MS) : '0000-00-00';
+  const lookbackFrom = lastDays(toDay, options.lookbackDays ?? 35).startDate;
+  const oldestAttributed = oldestDay > lookbackFrom ? oldestDay : lookbackFrom;
+  let attributed = 0;
+  let changed = 0;
+  let corrections = 0;
+  let daysRecomputed = 0;
+  const orgs: string[] = [];
+  try {
+    const marks = await write(() => claimMarks(db, { runId: run.id, now: now() }));
+    const byOrg = new Map<string, typeof marks>();
+    for (const mark of marks) push(byOrg, mark.org, mark);
+    for (const [org, orgMarks] of byOrg) {
+      orgs.push(org);
+      const selection: Selection = { subjects: new Set(), sessions: new Set(), days: new Set(), oldestDay };
+      const starts: string[] = [];
+      for (const m of orgMarks) {
+        if (m.kind === 'subject') {
+          selection.subjects.add(m.key);
+          starts.push(m.day);
+        } else if (m.kind === 'day') selection.days.add(m.day);
+      }
+      const marked = await sessionSpans(db, org, [...new Set(orgMarks.filter((m) => m.kind === 'session').map((m) => m.key))]);
+      const relinked = await sessionsOfIdentities(db, org, orgMarks.filter((m) => m.kind === 'identity').map((m) => m.key));
+      for (const s of [...marked, ...relinked]) {
+        selection.sessions.add(s.id);
+        // A session is a candidate of subjects merged from `daysAfter` days before it was first seen.
+        starts.push(addDays(s.firstSeenAt.slice(0, 10), -daysAfter));
+      }
+      // Everything a relinked session's telemetry counted for now counts for someone else.
+      for (const s of relinked) {
+        const last = s.lastSeenAt.slice(0, 10) < toDay ? s.lastSeenAt.slice(0, 10) : toDay;
+        const first = s.firstSeenAt.slice(0, 10) > oldestAttributed ? s.firstSeenAt.slice(0, 10) : oldestAttributed;
+        if (first <= last) for (const day of daysOf({ startDate: first, endDate: last })) selection.days.add(day);
+      }
+      const earliest = starts.sort()[0];
+      const fromDay = earliest === undefined || earliest > toDay ? toDay : earliest < oldestAttributed ? oldestAttributed : earliest;
+      const base = { attributed, days: daysRecomputed };
+      const result = await processOrg(
+        db,
+        org,
+        fromDay,
+        toDay,
+        options,
+        (p) => write(() => heartbeatRun(db, run.id, { attributed: base.attributed + p.attributed, daysRecomputed: base.days + p.days }, now())),
+        selection,
+      );
+      attributed += result.attributed;
+      changed += result.changed;
+      corrections += result.changed + result.changedDays;
+      daysRecomputed += result.days;
+      options.log?.debug({ org, marks: orgMarks.length, ...result }, 'org processed incrementally');
+    }
+    await write(() => releaseMarks(db, run.id));
+    const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed, corrections }, now()));
+    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed };
+  } catch (error) {
+    await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
+    throw error;
+  }
 }
 
 type PlannedRun = ReturnType<typeof planRun>;
@@ -636,11 +821,25 @@ async function continueRun(
   const { run, abandoned } = started;
   for (const dead of abandoned) options.log?.warn({ run: dead.id, reason: dead.error }, `processing run #${dead.id} abandoned`);
   const orgs = org ? [org] : [...new Set((await knownOrgs(db)).map((o) => o.toLowerCase()))];
+  const { daysAfter = DEFAULT_WINDOW.daysAfter } = options;
 
   let attributed = 0;
   let changed = 0;
+  let corrections = 0;
   let daysRecomputed = 0;
   try {
+    // What incremental processing had still to do and this run covers is done by it.
+    await write(() =>
+      claimMarks(db, {
+        runId: run.id,
+        now: now(),
+        covers: (m) =>
+          (org === undefined || m.org === org) &&
+          ((m.kind === 'subject' && m.day >= fromDay && m.day <= toDay) ||
+            (m.kind === 'day' && m.day >= fromDay && m.day <= toDay) ||
+            (m.kind === 'session' && addDays(m.day, -daysAfter) >= fromDay && m.day <= toDay)),
+      }),
+    );
     for (const o of orgs) {
       const base = { attributed, days: daysRecomputed };
       const result = await processOrg(db, o, fromDay, toDay, options, (p) =>
@@ -648,6 +847,7 @@ async function continueRun(
       );
       attributed += result.attributed;
       changed += result.changed;
+      corrections += result.changed + result.changedDays;
       daysRecomputed += result.days;
       // After attribution and outcomes, once the org's session caches are released: durability
       // replays the last 104 days whatever range was attributed (a PR's lines can end any day).
@@ -658,8 +858,10 @@ async function continueRun(
       const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays, maxWaitMs: options.writeWaitMs ?? 60_000 });
       options.log?.info(pruned, 'expired raw data pruned');
     }
-    const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed }, now()));
-    return { run: finished, abandoned, orgs, attributed, changed, daysRecomputed };
+    await write(() => releaseMarks(db, run.id));
+    const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed, corrections }, now()));
+    if (corrections > 0) options.log?.info({ run: run.id, corrections }, `processing run #${run.id} changed ${corrections} attributions and days`);
+    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed };
   } catch (error) {
     await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;

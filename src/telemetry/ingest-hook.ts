@@ -12,6 +12,7 @@ import {
   sessionWorkingDirectory,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
+import { markForProcessing } from '../db/processing-marks.js';
 import { gitOperationOf, writtenFile, type HookCall, type WrittenFile } from './hook-call.js';
 
 export interface HookIngestResult {
@@ -134,6 +135,8 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
     }
     if (git.pullRequest) await addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
     await markIngestTokenUsed(tx, token, nowIso);
+    const day = nowIso.slice(0, 10);
+    await markForProcessing(tx, [{ org: token.org, kind: 'session', key: call.session_id, day }, { org: token.org, kind: 'day', key: day, day }], nowIso);
   };
 
   const applied = call.tool_use_id

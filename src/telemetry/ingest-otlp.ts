@@ -17,6 +17,7 @@ import {
   type SessionSighting,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
+import { markForProcessing, type Mark } from '../db/processing-marks.js';
 import { counterFor, dimensionPart, sessionFields } from './claude-code-metrics.js';
 import { API_REQUEST_BOUNDS, MAX_ID_LENGTH, METRIC_BOUNDS, telemetryTimeMs, toMicroUsd, WHOLE_NUMBER_METRICS } from './ingest-bounds.js';
 import { utcDay, type Attributes, type LogEvent, type MetricPoint } from './otlp-model.js';
@@ -39,10 +40,28 @@ type Session = ReturnType<typeof sessionFields>;
 /** Sessions seen in one request, and the identity links a token or attribute gives. */
 class SessionTracker {
   readonly #seen = new Map<string, { fields: Session; at: number }>();
+  /** Per session, the days its accepted data fell on: what processing must catch up with. */
+  readonly #days = new Map<string, Set<string>>();
 
   see(fields: Session, atMs: number): void {
     const prior = this.#seen.get(fields.sessionId);
     if (!prior || atMs > prior.at) this.#seen.set(fields.sessionId, { fields: { ...prior?.fields, ...definedOnly(fields) } as Session, at: atMs });
+    let days = this.#days.get(fields.sessionId);
+    if (!days) this.#days.set(fields.sessionId, (days = new Set()));
+    days.add(utcDay(atMs));
+  }
+
+  /** Marks the days the request's data fell on, and each session from its first such day (`processing_marks`). */
+  async mark(tx: Tx, org: string, now: string): Promise<void> {
+    const marks: Mark[] = [];
+    const allDays = new Set<string>();
+    for (const [sessionId, days] of this.#days) {
+      const sorted = [...days].sort();
+      for (const day of sorted) allDays.add(day);
+      if (sessionId !== '') marks.push({ org, kind: 'session', key: sessionId, day: sorted[0]! });
+    }
+    for (const day of allDays) marks.push({ org, kind: 'day', key: day, day });
+    await markForProcessing(tx, marks, now);
   }
 
   /** Records the sessions and their links: one statement each, however many sessions a request names. */
@@ -210,6 +229,7 @@ export async function ingestMetrics(
     await addTelemetryCounters(tx, counters.values(), nowIso);
     await sessions.flush(tx, token, nowIso);
     await markIngestTokenUsed(tx, token, nowIso);
+    await sessions.mark(tx, token.org, nowIso);
   });
 
   return rejections.result(applied, applied ? accepted : points.length);
@@ -353,6 +373,7 @@ export async function ingestLogs(
     // One request may name thousands of sessions: learnIdentityLinks binds them as one parameter.
     if (committingSessions.size > 0) await learnIdentityLinks(tx, token.org, { sessionIds: [...committingSessions] }, nowIso);
     await markIngestTokenUsed(tx, token, nowIso);
+    await sessions.mark(tx, token.org, nowIso);
   });
 
   return rejections.result(applied, applied ? accepted : events.length);

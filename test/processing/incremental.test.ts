@@ -1,0 +1,242 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAppServer, type AppServer } from '../../src/app-server.js';
+import { createApiKey } from '../../src/db/api-keys.js';
+import { createIngestToken } from '../../src/db/ingest-tokens.js';
+import { markForProcessing, pendingMarkCount } from '../../src/db/processing-marks.js';
+import { attributions, processingRuns } from '../../src/db/schema.js';
+import { linkIdentity } from '../../src/db/telemetry-store.js';
+import { startIncrementalProcessing } from '../../src/processing/incremental-runner.js';
+import { createProcessor } from '../../src/processing/processor.js';
+import { runIncrementalProcessing, runProcessing } from '../../src/processing/run-processing.js';
+import { recordedCommits } from '../helpers/claude-code-recordings.js';
+import { DANA, INSTALLATION_ID, PR42, PR42_MERGED, installationPayload, pullRequestPayload, pushPayload } from '../helpers/github-payloads.js';
+import { nockInstallationToken, nockMergedPullRequest, nockOrgMembers } from '../helpers/nock-github.js';
+import { capturedRequests } from '../helpers/replay.js';
+import { testServerDatabase } from '../helpers/test-app.js';
+import { silentLog, testServerConfig, TEST_WEBHOOK_SECRET } from '../helpers/test-probot.js';
+
+/*
+ * Incremental processing (README: "Live numbers"): the recorded rate-limiter session and GitHub's
+ * webhooks for PR #42 over real HTTP; what they mark is processed without a full run, and gives
+ * what a full run gives, so the scheduled run that follows corrects nothing.
+ */
+
+const RECORDING = 'rate-limiter-http-json-details-hooks';
+const SESSION = 'c09ec6b4-ccf3-4416-9f0b-ed29aa232022';
+const [, claudeCommit, readmeCommit] = recordedCommits(RECORDING) as [unknown, ReturnType<typeof recordedCommits>[number], ReturnType<typeof recordedCommits>[number]];
+const DAY = '2026-11-21';
+/** The app's clock: from noon the day after the session, so that the test does not depend on the day it runs. */
+const CLOCK_START = Date.parse('2026-11-22T12:00:00Z');
+const started = Date.now();
+const now = () => new Date(CLOCK_START + (Date.now() - started));
+
+let dir: string;
+let app: AppServer;
+let token: string;
+let database: Awaited<ReturnType<typeof testServerDatabase>>;
+
+async function send(path: string, body: Buffer | string, headers: Record<string, string>) {
+  const res = await fetch(`${app.url}${path}`, { method: 'POST', headers, body });
+  expect(res.status).toBe(200);
+}
+
+async function replayTelemetry() {
+  for (const r of capturedRequests(RECORDING)) await send(r.path, r.body, { authorization: `Bearer ${token}`, 'content-type': r.contentType });
+}
+
+let delivery = 0;
+async function webhook(event: string, payload: object) {
+  const body = JSON.stringify(payload);
+  await send('/api/github/webhooks', body, {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': `incremental-${++delivery}`,
+    'x-hub-signature-256': `sha256=${createHmac('sha256', TEST_WEBHOOK_SECRET).update(body).digest('hex')}`,
+  });
+}
+
+/** PR #42's webhooks, and GitHub's answers for its enrichment (run by the test, or by the worker when it runs). */
+async function deliverPr42({ runJobs = true } = {}) {
+  await webhook('installation', installationPayload('created'));
+  await webhook('pull_request', pullRequestPayload('opened', PR42));
+  await webhook('push', pushPayload('feature/rate-limit', [claudeCommit, readmeCommit]));
+  nockInstallationToken(INSTALLATION_ID);
+  nockOrgMembers('acme', 12);
+  await nockMergedPullRequest({ owner: 'acme', repo: 'widgets', number: 42 }, [claudeCommit, readmeCommit], DANA.login);
+  await webhook('pull_request', pullRequestPayload('closed', { ...PR42_MERGED, additions: 31, changedFiles: 3, headSha: readmeCommit.sha }));
+  if (runJobs) expect(await app.worker.runDueJobs()).toBe(2);
+}
+
+async function start(env: Record<string, string> = {}, startWorker = false) {
+  database = await testServerDatabase();
+  app = await startAppServer({ config: testServerConfig(dir, { ...database.env, ...env }), log: silentLog, startWorker, octokitRetries: false, now });
+  token = (await createIngestToken(app.db, { org: 'acme' })).token;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ccm-incremental-'));
+});
+
+afterEach(async () => {
+  await app.close();
+  await database.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const incremental = () => runIncrementalProcessing(app.db, { now });
+const fullRun = () => runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22', now });
+
+async function marks() {
+  return app.db.all<{ kind: string; key: string; day: string }>(sql`SELECT kind, key, day FROM processing_marks ORDER BY kind, key, day`);
+}
+
+async function pr42() {
+  const [row] = await app.db.select().from(attributions).where(eq(attributions.number, 42));
+  return row && { withClaudeCode: row.withClaudeCode, linesAdded: row.linesAdded, linesWithClaudeCode: row.linesWithClaudeCode, authorLogin: row.authorLogin };
+}
+
+async function figures() {
+  const all = (table: string) => app.db.all(sql`SELECT * FROM ${sql.raw(table)} WHERE day = ${DAY} ORDER BY 1, 2, 3`);
+  return JSON.stringify({
+    org: await all('daily_org_metrics'),
+    users: await all('daily_user_metrics'),
+    repos: await all('daily_repository_metrics'),
+    models: await all('daily_model_usage'),
+    attributions: await app.db.all(sql`SELECT subject, with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash FROM attributions ORDER BY subject`),
+  });
+}
+
+describe('incremental processing', () => {
+  it('processes what the session and the merge marked as a full run would, and the scheduled run after corrects nothing', async () => {
+    await start();
+    await replayTelemetry();
+    await deliverPr42();
+    const marked = await marks();
+    // The merge (its subject), the session from the day its data fell on, and the days to roll up.
+    expect(marked).toContainEqual({ kind: 'subject', key: `pull_request:${PR42.id}`, day: DAY });
+    expect(marked).toContainEqual({ kind: 'session', key: SESSION, day: DAY });
+    expect(marked).toContainEqual({ kind: 'day', key: DAY, day: DAY });
+
+    const summary = await incremental();
+    expect(summary).toMatchObject({ orgs: ['acme'], attributed: 1, run: { trigger: 'incremental', status: 'succeeded' } });
+    // The numbers the end-to-end test counts by hand for this session.
+    expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 22, authorLogin: 'dana' });
+    expect(await marks()).toEqual([]);
+    expect(await incremental()).toBeNull();
+
+    const live = await figures();
+    const reconciled = await fullRun();
+    expect(reconciled.corrections).toBe(0);
+    expect(reconciled.run.corrections).toBe(0);
+    expect(await figures()).toEqual(live);
+  });
+
+  it('attributes again a PR merged before its session’s telemetry arrived', async () => {
+    await start();
+    await deliverPr42();
+    await incremental();
+    // Without the session, the commits' own evidence counts (Claude Code's trailer), as a full run counts it.
+    const before = await pr42();
+    expect((await fullRun()).corrections).toBe(0);
+    expect(await pr42()).toEqual(before);
+
+    await replayTelemetry();
+    expect(await marks()).not.toContainEqual(expect.objectContaining({ kind: 'subject' }));
+    const summary = await incremental();
+    expect(summary).toMatchObject({ attributed: 1 });
+    const after = await pr42();
+    expect(after).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 22, authorLogin: 'dana' });
+    expect(after).not.toEqual(before);
+    expect((await fullRun()).corrections).toBe(0);
+  });
+
+  it('counts what a session did for the person an admin links it to, once linked', async () => {
+    await start();
+    // Telemetry alone: nothing links the session's user to a GitHub login yet.
+    await replayTelemetry();
+    await incremental();
+    const [session] = await app.db.all<{ email: string }>(sql`SELECT user_email AS email FROM claude_sessions WHERE id = ${SESSION}`);
+    const email = session!.email.toLowerCase();
+    const usersOf = async () => (await app.db.all<{ user_key: string }>(sql`SELECT user_key FROM daily_user_metrics WHERE day = ${DAY} ORDER BY user_key`)).map((r) => r.user_key);
+    expect(await usersOf()).toEqual([`unlinked:${email}`]);
+
+    await linkIdentity(app.db, { org: 'acme', kind: 'email', value: email, githubLogin: 'erin', source: 'admin', createdAt: now().toISOString() });
+    expect(await marks()).toEqual([{ kind: 'identity', key: `email:${email}`, day: '' }]);
+    // Linking it again changes nothing, so marks nothing.
+    await linkIdentity(app.db, { org: 'acme', kind: 'email', value: email, githubLogin: 'erin', source: 'admin', createdAt: now().toISOString() });
+    expect(await marks()).toHaveLength(1);
+    await incremental();
+    expect(await usersOf()).toEqual(['erin']);
+    expect((await fullRun()).corrections).toBe(0);
+  });
+
+  it('keeps the marks of a run that failed, and the next run processes them', async () => {
+    await start();
+    await replayTelemetry();
+    await deliverPr42();
+    await expect(
+      runIncrementalProcessing(app.db, {
+        now,
+        beforeDayCommit: () => {
+          throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    expect(await pendingMarkCount(app.db, 'acme', now())).toBeGreaterThanOrEqual(3);
+    expect((await app.db.select().from(processingRuns)).map((r) => r.status)).toEqual(['failed']);
+
+    await incremental();
+    expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 22, authorLogin: 'dana' });
+    expect(await pendingMarkCount(app.db, 'acme', now())).toBe(0);
+    // Twice gives the same numbers.
+    const once = await figures();
+    await markForProcessing(app.db, [{ org: 'acme', kind: 'subject', key: `pull_request:${PR42.id}`, day: DAY }], now().toISOString());
+    await incremental();
+    expect(await figures()).toEqual(once);
+  });
+
+  it('processes a burst of 500 merges in batches once the oldest is PROCESS_DELAY_SECONDS old, not in 500 runs', async () => {
+    await start();
+    const processor = createProcessor({ db: app.db, config: testServerConfig(dir, database.env), now });
+    const runner = startIncrementalProcessing({ db: app.db, processor, delayMs: 400, pollMs: 20, log: silentLog, now });
+    try {
+      for (let i = 1; i <= 500; i++) {
+        // Each merge's enrichment commits its own mark (these PRs are not stored: nothing to attribute, only to batch).
+        await markForProcessing(app.db, [{ org: 'acme', kind: 'subject', key: `pull_request:${1_000_000 + i}`, day: DAY }], now().toISOString());
+        // Merges keep arriving for about a second, longer than the delay: runs start while they do.
+        if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await expect.poll(() => pendingMarkCount(app.db, undefined, now()), { timeout: 10_000, interval: 50 }).toBe(0);
+    } finally {
+      await runner.stop();
+    }
+    const runs = await app.db.select().from(processingRuns);
+    expect(runs.every((r) => r.trigger === 'incremental' && r.status === 'succeeded')).toBe(true);
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    // One run per delay at most, whatever the number of merges.
+    expect(runs.length).toBeLessThanOrEqual(10);
+  });
+
+  it('shows a merged PR in the API without any manual run, with the server running', async () => {
+    await start({ PROCESS_DELAY_SECONDS: '1', JOB_POLL_INTERVAL_MS: '100' }, true);
+    const key = (await createApiKey(app.db, { org: 'acme' })).key;
+    const get = () => fetch(`${app.url}/api/v1/orgs/acme/pull-requests/acme/widgets/42`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await get()).status).toBe(404);
+    await replayTelemetry();
+    await deliverPr42({ runJobs: false });
+    await expect.poll(async () => (await get()).status, { timeout: 20_000, interval: 200 }).toBe(200);
+    const body = (await (await get()).json()) as { with_claude_code: boolean; lines_with_claude_code: number; data_processed_at: string };
+    expect(body).toMatchObject({ with_claude_code: true, lines_with_claude_code: 22 });
+    const runs = await app.db.select().from(processingRuns);
+    expect(runs.map((r) => r.trigger)).toContain('incremental');
+    expect(body.data_processed_at).toBe(runs.at(-1)!.finishedAt);
+    // The worker also runs the members count the installation queued, in its own time.
+    await expect.poll(() => nock.pendingMocks(), { timeout: 10_000, interval: 100 }).toEqual([]);
+  });
+});
