@@ -4,7 +4,6 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { DEMO_OAUTH } from '../demo/build-demo.js';
 import type { DemoPlan } from '../demo/demo-plan.js';
@@ -40,10 +39,6 @@ import { child, FULL_SIZE, type OrgSize } from './processing.js';
  * attribution is what its lines make it, are recorded. Then the same load with
  * `PROCESS_DELAY_SECONDS=off` gives the baselines of the same run: ingest throughput, API latency,
  * and the server's CPU rate without incremental processing.
- *
- * An app without incremental processing (no `processing_marks` table) gets a stand-in: the
- * benchmark asks for a one-day run (`bench/servers/manual-runner.ts`, what `npm run cli -- process`
- * does) once the oldest merge not yet processed is the delay old. Nothing else differs.
  */
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -183,7 +178,6 @@ interface RunRow {
 
 interface PhaseResult {
   name: string;
-  incremental: boolean;
   activeDevelopers: number;
   /** When the phase started, and when its merges (and measurements) began. */
   startedAt: number;
@@ -202,8 +196,6 @@ interface PhaseResult {
   ingestRates: number[];
   cpu: { at: number; seconds: number }[];
   runs: RunRow[];
-  /** Stand-in runs (an app without incremental processing): each run's own CPU and wall time. */
-  standInRuns: { cpuMs: number; seconds: number; attributed: number }[];
   sent: { exports: number; points: number; hookCalls: number; webhooks: number; failed: number; statuses: Record<string, number> };
   serverTail: string[];
   /** What the server processed before the measured minutes (marks the full run left), if anything. */
@@ -260,38 +252,20 @@ function runsSince(dbPath: string, sinceIso: string): RunRow[] {
   }
 }
 
-/** The stand-in for incremental processing: one long-lived process that runs what it is asked. */
-async function startStandInRunner(dbPath: string) {
-  const runner = spawn(process.execPath, ['--import', 'tsx', 'bench/servers/manual-runner.ts', dbPath], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: runner.stdout! })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.value !== 'READY') throw new Error(`stand-in runner: ${String(first.value)}`);
-  return {
-    async run(day: string) {
-      runner.stdin!.write(`${JSON.stringify({ org: ORG, fromDay: day, toDay: day })}\n`);
-      const answer = await lines.next();
-      if (answer.done) throw new Error('stand-in runner exited');
-      return JSON.parse(answer.value as string) as { cpuMs: number; seconds: number; attributed: number };
-    },
-    stop: () => new Promise<void>((r) => {
-      runner.once('exit', () => r());
-      runner.stdin!.end();
-    }),
-  };
-}
-
 async function runPhase(p: PhaseParams): Promise<PhaseResult> {
   const app = await startApp(p.env);
-  const incremental = hasTable(p.dbPath, 'processing_marks');
-  const marksAtStart = incremental ? pendingMarks(p.dbPath) : 0;
-  const standIn = p.name === 'on' && !incremental ? await startStandInRunner(p.dbPath) : undefined;
+  if (!hasTable(p.dbPath, 'processing_marks')) {
+    await app.stop();
+    throw new Error('the app has no incremental processing (no processing_marks table): nothing to measure');
+  }
+  const marksAtStart = pendingMarks(p.dbPath);
   p.log(
-    `freshness ${p.name}: app at ${app.url} (${p.name === 'off' ? 'PROCESS_DELAY_SECONDS=off' : incremental ? 'incremental processing in the app' : 'no incremental processing in the app: stand-in runs'}), ${p.prs.length} merges over ${p.seconds} s; ${marksAtStart} processing marks pending at its start`,
+    `freshness ${p.name}: app at ${app.url} (${p.name === 'off' ? 'PROCESS_DELAY_SECONDS=off' : 'incremental processing'}), ${p.prs.length} merges over ${p.seconds} s; ${marksAtStart} processing marks pending at its start`,
   );
   // Marks a full run leaves (it covers PRs, sessions and days of its range, not identity links: the
   // generated org's links) are the server's first incremental run; the measured minutes start after it.
   let settle = '';
-  if (incremental && p.name === 'on' && marksAtStart > 0) {
+  if (p.name === 'on' && marksAtStart > 0) {
     const t0 = Date.now();
     while (pendingMarks(p.dbPath) > 0 && Date.now() - t0 < 15 * 60_000) await sleep(1000);
     const first = runsSince(p.dbPath, new Date(t0 - 60_000).toISOString()).filter((r) => r.trigger === 'incremental');
@@ -303,7 +277,6 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
   const apiHeaders = { 'x-api-key': p.apiKey };
   const result: PhaseResult = {
     name: p.name,
-    incremental,
     activeDevelopers: Array.from({ length: p.developers }, (_, dev) => dev).filter(claudeUser).length,
     startedAt: 0,
     measuredFrom: 0,
@@ -319,7 +292,6 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
     ingestRates: [],
     cpu: [],
     runs: [],
-    standInRuns: [],
     sent: { exports: 0, points: 0, hookCalls: 0, webhooks: 0, failed: 0, statuses: {} },
     serverTail: [],
     settle,
@@ -375,11 +347,6 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
   const start = Date.now();
   const startIso = new Date(start).toISOString();
   const pending = new Map<LivePullRequest, { deliveredAt: number; polling: boolean; lastPoll: number }>();
-  const answered = new Set<LivePullRequest>();
-  // Stand-in runs: each merged PR counts as marked once its webhook is answered (the app's own marks
-  // come when its enrichment completes, a moment later); a run is due once the oldest is the delay old.
-  const unprocessedSince = new Map<LivePullRequest, number>();
-  let standInBusy = false;
 
   const warmUpMs = p.warmUpSeconds * 1000;
   result.startedAt = start;
@@ -400,7 +367,6 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
         result.merged++;
         void track('webhook closed', webhook(pr, 'closed', at)).then(() => {
           pending.set(pr, { deliveredAt: at, polling: false, lastPoll: Date.now() });
-          unprocessedSince.set(pr, Date.now());
         });
       },
     });
@@ -513,25 +479,13 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
           state.polling = false;
           if (a.status !== 200 || !pending.has(pr)) return;
           pending.delete(pr);
-          answered.add(pr);
           result.latenciesMs.push(Date.now() - state.deliveredAt);
-          unprocessedSince.delete(pr);
           const wrong = checkAnswer(pr, a.body);
           if (wrong) result.mismatches.push(`first answer ${wrong}`);
           else result.rightAtFirst++;
         },
         () => (state.polling = false),
       );
-    }
-    if (standIn && !standInBusy && unprocessedSince.size > 0 && Math.min(...unprocessedSince.values()) <= Date.now() - p.delaySeconds * 1000) {
-      standInBusy = true;
-      // What the run starts with is processed; a PR enriched after it started waits for the next.
-      const startedAt = Date.now();
-      for (const pr of unprocessedSince.keys()) unprocessedSince.set(pr, startedAt);
-      void standIn.run(today).then((r) => {
-        result.standInRuns.push(r);
-        standInBusy = false;
-      });
     }
     if (now >= nextProgress) {
       nextProgress += 60_000;
@@ -543,7 +497,7 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
     await sleep(100);
   }
   await Promise.all([...inFlight]);
-  while (probeBusy || summaryBusy || standInBusy) await sleep(100);
+  while (probeBusy || summaryBusy) await sleep(100);
   result.cpu.push({ at: Date.now(), seconds: cpuSeconds(app.child.pid!) });
 
   if (p.waitForPullRequests) {
@@ -560,7 +514,6 @@ async function runPhase(p: PhaseParams): Promise<PhaseResult> {
     }
   }
   agent.destroy();
-  await standIn?.stop();
   result.serverTail = app.tail().slice(-30);
   await app.stop();
   result.runs = runsSince(p.dbPath, startIso);
@@ -683,26 +636,14 @@ function figuresOf({ on, off, size, delaySeconds }: { on: PhaseResult; off: Phas
   const spread = (xs: number[]) => `${Math.round(Math.min(...xs)).toLocaleString('en')}–${Math.round(Math.max(...xs)).toLocaleString('en')}`;
   const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`;
   const visible = on.latenciesMs.length;
-  // The runs that processed the merges: the app's incremental runs, or the stand-in's (trigger `cli`).
-  const measuredRuns = on.runs.filter((r) => r.trigger === (on.incremental ? 'incremental' : 'cli'));
-  const incrementalRuns = on.incremental ? measuredRuns : [];
-  const runIntervals = measuredRuns.filter((r) => r.finishedAt).map((r) => ({ start: Date.parse(r.startedAt), end: Date.parse(r.finishedAt!) }));
+  const incrementalRuns = on.runs.filter((r) => r.trigger === 'incremental');
+  const runIntervals = incrementalRuns.filter((r) => r.finishedAt).map((r) => ({ start: Date.parse(r.startedAt), end: Date.parse(r.finishedAt!) }));
   // The server's CPU rate under the same load without incremental processing, over its measured minutes.
   const offRate = cpuRate(off.cpu, off.measuredFrom, off.measuredFrom + off.windowSeconds * 1000);
-  let cpuPerPr: string;
-  let cpuDetail: string;
-  if (on.incremental) {
-    const during = cpuInRuns(on.cpu, runIntervals);
-    const spent = Math.max(0, during.cpu - offRate * during.seconds);
-    cpuPerPr = `${(spent / Math.max(1, on.merged)).toFixed(2)} s`;
-    cpuDetail = `server CPU during runs ${during.cpu.toFixed(1)} s over ${during.seconds.toFixed(0)} s of runs, minus the no-processing rate (${offRate.toFixed(2)} CPU-s/s) = ${spent.toFixed(1)} s for ${on.merged} merged PRs`;
-  } else {
-    const spent = on.standInRuns.reduce((n, r) => n + r.cpuMs, 0) / 1000;
-    cpuPerPr = `${(spent / Math.max(1, on.merged)).toFixed(2)} s (stand-in runs)`;
-    cpuDetail = `stand-in runner's own CPU ${spent.toFixed(1)} s in ${on.standInRuns.length} one-day runs for ${on.merged} merged PRs (the app has no incremental processing yet)`;
-  }
-  const runs = on.incremental ? incrementalRuns : on.standInRuns;
-  const runSeconds = on.incremental ? runIntervals.map((r) => (r.end - r.start) / 1000) : on.standInRuns.map((r) => r.seconds);
+  // CPU inside the runs' intervals, less what the server spends on the same load without processing.
+  const during = cpuInRuns(on.cpu, runIntervals);
+  const spent = Math.max(0, during.cpu - offRate * during.seconds);
+  const runSeconds = runIntervals.map((r) => (r.end - r.start) / 1000);
   const onIngest = median(on.ingestRates);
   const offIngest = median(off.ingestRates);
   const onP95 = percentile(on.summaryMs, 0.95);
@@ -722,7 +663,7 @@ function figuresOf({ on, off, size, delaySeconds }: { on: PhaseResult; off: Phas
       figure: 'merge webhook → PR visible in the API (s)',
       value: `p50 ${s(median(on.latenciesMs))}, p95 ${s(percentile(on.latenciesMs, 0.95))}, max ${s(Math.max(...on.latenciesMs))} (${visible} of ${on.merged} visible)`,
       target: 'p95 ≤ 120',
-      baseline: `PROCESS_DELAY_SECONDS ${delaySeconds}${on.incremental ? '' : '; stand-in runs (no incremental processing in the app)'}`,
+      baseline: `PROCESS_DELAY_SECONDS ${delaySeconds}`,
     },
     {
       figure: 'attribution of the merged PRs as their lines make it',
@@ -732,15 +673,15 @@ function figuresOf({ on, off, size, delaySeconds }: { on: PhaseResult; off: Phas
     },
     {
       figure: 'CPU spent on incremental processing per merged PR',
-      value: cpuPerPr,
+      value: `${(spent / Math.max(1, on.merged)).toFixed(2)} s`,
       target: '≤ 1 s',
-      baseline: cpuDetail,
+      baseline: `server CPU during runs ${during.cpu.toFixed(1)} s over ${during.seconds.toFixed(0)} s of runs, minus the no-processing rate (${offRate.toFixed(2)} CPU-s/s) = ${spent.toFixed(1)} s for ${on.merged} merged PRs`,
     },
     {
       figure: 'processing runs during the merges (a burst is batches)',
-      value: `${runs.length} runs for ${on.merged} merges; run time p50 ${median(runSeconds).toFixed(2)} s, max ${Math.max(0, ...runSeconds).toFixed(2)} s; PRs attributed per run p50 ${median(runs.map((r) => r.attributed))}`,
+      value: `${incrementalRuns.length} runs for ${on.merged} merges; run time p50 ${median(runSeconds).toFixed(2)} s, max ${Math.max(0, ...runSeconds).toFixed(2)} s; PRs attributed per run p50 ${median(incrementalRuns.map((r) => r.attributed))}`,
       target: 'batches, not one run per PR',
-      baseline: `other runs meanwhile: ${on.runs.filter((r) => r.trigger !== (on.incremental ? 'incremental' : 'cli')).length}${on.settle ? `; before the measured minutes: ${on.settle}` : ''}`,
+      baseline: `other runs meanwhile: ${on.runs.length - incrementalRuns.length}${on.settle ? `; before the measured minutes: ${on.settle}` : ''}`,
     },
     {
       figure: 'OTLP protobuf ingest while serving (points/s, exports of 10 sessions, median of probes)',
