@@ -90,6 +90,39 @@ export function metricsExports(count: number, sessionsPerExport: number, format:
   return bodies;
 }
 
+let liveTemplate: { text: string; points: number } | undefined;
+
+/**
+ * A live export (freshness benchmark): the recorded export with each given session's id and person,
+ * covering the minute before `at`, as Claude Code's exporter sends it every 60 s.
+ */
+export function liveMetricsExport({ sessions, at, format }: { sessions: { id: string; email: string }[]; at: number; format: 'json' | 'protobuf' }): Body {
+  liveTemplate ??= (() => {
+    const recorded = capturedRequests(RECORDING).find((r) => r.path === '/v1/metrics')!;
+    const text = JSON.stringify(JSON.parse(recorded.body.toString('utf8')).resourceMetrics[0]);
+    return { text, points: (text.match(/"timeUnixNano"/g) ?? []).length };
+  })();
+  const { text: templateText, points: pointsPerSession } = liveTemplate;
+  const end = String(BigInt(at) * 1_000_000n);
+  const start = String(BigInt(at - 60_000) * 1_000_000n);
+  const resourceMetrics = sessions.map((s) =>
+    JSON.parse(
+      templateText
+        .replaceAll('c09ec6b4-ccf3-4416-9f0b-ed29aa232022', s.id)
+        .replaceAll('dana@acme.example', s.email)
+        .replace(/"startTimeUnixNano":"\d+"/g, `"startTimeUnixNano":"${start}"`)
+        .replace(/"timeUnixNano":"\d+"/g, `"timeUnixNano":"${end}"`),
+    ),
+  );
+  const json = { resourceMetrics };
+  return {
+    path: '/v1/metrics',
+    contentType: format === 'json' ? 'application/json' : 'application/x-protobuf',
+    body: format === 'json' ? Buffer.from(JSON.stringify(json)) : Buffer.from(otlpTypes.metricsRequest.encode(otlpTypes.metricsRequest.fromObject(json)).finish()),
+    points: pointsPerSession * sessions.length,
+  };
+}
+
 function hookCalls(count: number): Body[] {
   const writes = capturedRequests(RECORDING).filter((r) => r.path === '/hooks/claude-code').map((r) => JSON.parse(r.body.toString('utf8')));
   return Array.from({ length: count }, (_, i) => {

@@ -1,4 +1,5 @@
 import { benchContention } from './contention.js';
+import { benchFreshness } from './freshness.js';
 import { benchIngest, type Figure } from './ingest.js';
 import { benchPostgres } from './postgres.js';
 import { benchProcessing } from './processing.js';
@@ -14,7 +15,7 @@ function table(rows: Figure[]): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
-// --quick: a smaller run of each benchmark, for a fast look; --only=ingest|contention|processing: one of them.
+// --quick: a smaller run of each benchmark, for a fast look; --only=ingest|contention|processing|freshness: one of them.
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 // --engine postgres: ingest, processing and the API on PostgreSQL beside SQLite, in one run.
@@ -32,4 +33,9 @@ if (engine === 'postgres') {
 if (!only || only === 'ingest') figures.push(...(await benchIngest({ millionPoints: !quick })));
 if (!only || only === 'contention') figures.push(...(await benchContention({ cycles: quick ? 1 : 3 })));
 if (!only || only === 'processing') figures.push(...(await benchProcessing(quick ? 0.1 : 1)));
+// Freshness serves the org for minutes: --minutes=N sets the measured minutes with incremental processing (off: half of them);
+// --org-db=PATH starts from a copy of a synthetic org generated and processed before (at the same size) instead of generating one.
+const minutes = Number(process.argv.find((a) => a.startsWith('--minutes='))?.slice('--minutes='.length) ?? (quick ? 4 : 10));
+const orgDb = process.argv.find((a) => a.startsWith('--org-db='))?.slice('--org-db='.length);
+if (!only || only === 'freshness') figures.push(...(await benchFreshness({ scale: quick ? 0.1 : 1, minutes, offMinutes: Math.max(1, minutes / 2), orgDb })).figures);
 console.log(table(figures));
