@@ -62,6 +62,13 @@ export async function oldestPendingMark(db: Db, now: Date): Promise<string | nul
   return row?.at ?? null;
 }
 
+/** The pending marks of one kind (their keys, per org). */
+export async function pendingMarksOfKind(db: Db, kind: MarkKind, now: Date): Promise<{ org: string; key: string }[]> {
+  return db.all<{ org: string; key: string }>(
+    sql`SELECT DISTINCT org, key FROM processing_marks WHERE kind = ${kind} AND ${claimableSql(now)} ORDER BY org, key`,
+  );
+}
+
 /** How many marks wait, per org (the settings page and `status`). */
 export async function pendingMarkCount(db: Db, org: string | undefined, now: Date): Promise<number> {
   const row = await db.get<{ n: number }>(

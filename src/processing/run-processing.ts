@@ -54,7 +54,7 @@ import {
   type AttributionRow,
   type ProcessingRun,
 } from '../db/rollups.js';
-import { claimMarks, oldestPendingMark, releaseMarks } from '../db/processing-marks.js';
+import { claimMarks, oldestPendingMark, pendingMarksOfKind, releaseMarks } from '../db/processing-marks.js';
 import { sessionSpans, sessionsOfIdentities } from '../db/incremental-inputs.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
@@ -844,7 +844,14 @@ async function continueRun(
   let corrections = 0;
   let daysRecomputed = 0;
   try {
-    // What incremental processing had still to do and this run covers is done by it.
+    // What incremental processing had still to do and this run covers is done by it: an identity
+    // is covered when every one of its sessions began within the range (less the window after a merge).
+    const coveredIdentities = new Set<string>();
+    for (const mark of await pendingMarksOfKind(db, 'identity', now())) {
+      if (org !== undefined && mark.org !== org) continue;
+      const spans = await sessionsOfIdentities(db, mark.org, [mark.key]);
+      if (spans.every((s) => addDays(s.firstSeenAt.slice(0, 10), -daysAfter) >= fromDay && s.lastSeenAt.slice(0, 10) <= toDay)) coveredIdentities.add(`${mark.org}\u0000${mark.key}`);
+    }
     await write(() =>
       claimMarks(db, {
         runId: run.id,
@@ -853,7 +860,8 @@ async function continueRun(
           (org === undefined || m.org === org) &&
           ((m.kind === 'subject' && m.day >= fromDay && m.day <= toDay) ||
             (m.kind === 'day' && m.day >= fromDay && m.day <= toDay) ||
-            (m.kind === 'session' && addDays(m.day, -daysAfter) >= fromDay && m.day <= toDay)),
+            (m.kind === 'session' && addDays(m.day, -daysAfter) >= fromDay && m.day <= toDay) ||
+            (m.kind === 'identity' && coveredIdentities.has(`${m.org}\u0000${m.key}`))),
       }),
     );
     for (const o of orgs) {

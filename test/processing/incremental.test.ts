@@ -149,6 +149,15 @@ describe('incremental processing', () => {
     await incremental();
     expect(await usersOf()).toEqual(['erin']);
     expect((await fullRun()).corrections).toBe(0);
+
+    // A full run whose range holds all of an identity's sessions takes its mark; one that does not, leaves it.
+    await linkIdentity(app.db, { org: 'acme', kind: 'email', value: email, githubLogin: 'sam', source: 'admin', createdAt: now().toISOString() });
+    await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-22', toDay: '2026-11-22', now });
+    expect(await marks()).toEqual([{ kind: 'identity', key: `email:${email}`, day: '' }]);
+    // The session began on the 21st: PRs merged from the 19th (two days before) may count it.
+    expect((await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-19', toDay: '2026-11-22', now })).corrections).toBeGreaterThan(0);
+    expect(await marks()).toEqual([]);
+    expect(await usersOf()).toEqual(['sam']);
   });
 
   it('keeps the marks of a run that failed, and the next run processes them', async () => {
@@ -230,9 +239,12 @@ describe('incremental processing', () => {
     await expect.poll(async () => (await get()).status, { timeout: 20_000, interval: 200 }).toBe(200);
     const body = (await (await get()).json()) as { with_claude_code: boolean; lines_with_claude_code: number; data_processed_at: string };
     expect(body).toMatchObject({ with_claude_code: true, lines_with_claude_code: 22 });
+    // The PR shows as soon as its attribution is written; the run's end stamps the figures soon after.
+    await expect.poll(async () => ((await (await get()).json()) as { data_processed_at: string | null }).data_processed_at, { timeout: 10_000 }).not.toBeNull();
+    const processedAt = ((await (await get()).json()) as { data_processed_at: string }).data_processed_at;
     const runs = await app.db.select().from(processingRuns);
-    expect(runs.map((r) => r.trigger)).toContain('incremental');
-    expect(body.data_processed_at).toBe(runs.at(-1)!.finishedAt);
+    expect(runs.filter((r) => r.trigger === 'incremental' && r.status === 'succeeded').map((r) => r.finishedAt)).toContain(processedAt);
+    expect(body.data_processed_at === null || runs.some((r) => r.finishedAt === body.data_processed_at)).toBe(true);
     // The worker also runs the members count the installation queued, in its own time.
     await expect.poll(() => nock.pendingMocks(), { timeout: 10_000, interval: 100 }).toEqual([]);
   });
