@@ -2,7 +2,9 @@ import type { DurabilityPr } from '../durability/durability-comparison.js';
 import type { ChangeFile, MergedChange } from '../durability/line-lives.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { addedLineSketches, StoredSketches } from './processing-inputs.js';
+import { storedAddedSketches } from './processing-inputs.js';
+import { pullRequestDurability } from './schema.js';
+import { rowsToInsert } from './table-sql.js';
 
 /*
  * What processing reads to replay line lives (spec: Outcomes, "Durability") — one repository's
@@ -47,7 +49,7 @@ export async function mergedChangesOf(db: Db, repositoryId: number, sinceIso: st
       status,
       added: new Map(),
       deleted: new Map(),
-      sketches: new StoredSketches(() => addedLineSketches(db, fileId)),
+      sketches: storedAddedSketches(db, fileId),
     };
     change.files.push(file);
     files.set(fileId, file);
@@ -86,15 +88,15 @@ export interface DurabilityRow {
   asOf: string;
 }
 
-/** Upserts PRs' durability rows in one transaction: a rerun over the same history writes the same rows. */
+/** Upserts PRs' durability rows in one transaction (a few hundred to a statement): a rerun over the same history writes the same rows. */
 export async function saveDurability(db: Db, rows: DurabilityRow[]): Promise<void> {
+  // One row per PR (the last one), as upserts one after another would leave it.
+  const last = [...new Map(rows.map((row) => [row.pullRequestId, { ...row, endedLives: JSON.stringify(row.endedLives) }])).values()];
+  if (last.length === 0) return;
   await db.transaction(async (tx) => {
-    for (const row of rows) {
+    for (let i = 0; i < last.length; i += ROWS_PER_UPSERT) {
       await tx.run(
-        sql`INSERT INTO pull_request_durability (pull_request_id, org, day, lines, surviving_14d, surviving_30d, surviving_90d,
-              deleted_21d, rewritten_21d, ended_lives, as_of)
-            VALUES (${row.pullRequestId}, ${row.org}, ${row.day}, ${row.lines}, ${row.surviving14d}, ${row.surviving30d}, ${row.surviving90d},
-              ${row.deleted21d}, ${row.rewritten21d}, ${JSON.stringify(row.endedLives)}, ${row.asOf})
+        sql`INSERT INTO pull_request_durability ${rowsToInsert(tx, pullRequestDurability, DURABILITY_FIELDS, last.slice(i, i + ROWS_PER_UPSERT))}
             ON CONFLICT (pull_request_id) DO UPDATE SET
               org = excluded.org, day = excluded.day, lines = excluded.lines, surviving_14d = excluded.surviving_14d,
               surviving_30d = excluded.surviving_30d, surviving_90d = excluded.surviving_90d, deleted_21d = excluded.deleted_21d,
@@ -103,6 +105,23 @@ export async function saveDurability(db: Db, rows: DurabilityRow[]): Promise<voi
     }
   });
 }
+
+/** Rows per upsert statement. */
+const ROWS_PER_UPSERT = 500;
+
+const DURABILITY_FIELDS = [
+  'pullRequestId',
+  'org',
+  'day',
+  'lines',
+  'surviving14d',
+  'surviving30d',
+  'surviving90d',
+  'deleted21d',
+  'rewritten21d',
+  'endedLives',
+  'asOf',
+] as const;
 
 /** A merged PR of a range as the durability comparison reads it (people only), with its merge day and the login it counts for. */
 export type DurabilityReadRow = DurabilityPr & { day: string; authorLogin: string | null };

@@ -3,6 +3,7 @@ import { and, desc, eq, getTableName, gte, isNull, lte, or, sql, type Table } fr
 import { postgresPool, type Db } from './client.js';
 import { dropConsumption } from './consumed-session-lines.js';
 import type { DailyMetrics, DayRollup } from './daily-metrics.js';
+import { rowsToInsert } from './table-sql.js';
 import { ADVISORY_LOCK_KEYS, tryAdvisoryLock, type AdvisoryLock } from './postgres-client.js';
 import {
   attributions,
@@ -25,15 +26,22 @@ export type AttributionRow = typeof attributions.$inferInsert;
 
 /** Upserts attributions; a row whose result hash is unchanged is left as it was. Returns how many changed. */
 export async function saveAttributions(db: Db, rows: AttributionRow[]): Promise<number> {
+  // One row per subject (the last one), as upserts one after another would leave it.
+  const last = [...new Map(rows.map((row) => [row.subject, row])).values()];
+  if (last.length === 0) return 0;
   let changed = 0;
   await db.transaction(async (tx) => {
-    for (const row of rows) {
+    for (let i = 0; i < last.length; i += ROWS_PER_UPSERT) {
+      const chunk = last.slice(i, i + ROWS_PER_UPSERT).map((row) => ({
+        ...row,
+        pullRequestId: row.pullRequestId ?? null,
+        commitId: row.commitId ?? null,
+        number: row.number ?? null,
+        sha: row.sha ?? null,
+        evidence: JSON.stringify(row.evidence),
+      }));
       const { changes } = await tx.run(
-        sql`INSERT INTO attributions (org, subject, pull_request_id, commit_id, repository, number, sha, author_login, is_bot, day,
-              with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash, attributed_at)
-            VALUES (${row.org}, ${row.subject}, ${row.pullRequestId ?? null}, ${row.commitId ?? null}, ${row.repository}, ${row.number ?? null},
-              ${row.sha ?? null}, ${row.authorLogin}, ${row.isBot ? 1 : 0}, ${row.day}, ${row.withClaudeCode ? 1 : 0}, ${row.linesAdded},
-              ${row.linesWithClaudeCode}, ${JSON.stringify(row.evidence)}, ${row.resultHash}, ${row.attributedAt})
+        sql`INSERT INTO attributions ${rowsToInsert(tx, attributions, ATTRIBUTION_FIELDS, chunk)}
             ON CONFLICT (subject) DO UPDATE SET
               org = excluded.org, repository = excluded.repository, number = excluded.number, sha = excluded.sha,
               author_login = excluded.author_login, is_bot = excluded.is_bot, day = excluded.day,
@@ -47,6 +55,28 @@ export async function saveAttributions(db: Db, rows: AttributionRow[]): Promise<
   });
   return changed;
 }
+
+/** Rows per upsert statement: a batch of processing's attributions in one. */
+const ROWS_PER_UPSERT = 500;
+
+const ATTRIBUTION_FIELDS = [
+  'org',
+  'subject',
+  'pullRequestId',
+  'commitId',
+  'repository',
+  'number',
+  'sha',
+  'authorLogin',
+  'isBot',
+  'day',
+  'withClaudeCode',
+  'linesAdded',
+  'linesWithClaudeCode',
+  'evidence',
+  'resultHash',
+  'attributedAt',
+] as const;
 
 /** Drops attributions in a day range whose subject no longer qualifies (e.g. a push later found in a PR). */
 export async function dropStaleAttributions(db: Db, org: string, fromDay: string, toDay: string, keep: Set<string>): Promise<number> {

@@ -10,7 +10,7 @@ import {
   storedReplayMark,
   type DurabilityRow,
 } from '../db/pull-request-durability.js';
-import { readAskedSketches, StoredSketches } from '../db/processing-inputs.js';
+import { readAskedSketches, readSketchesOf } from '../db/processing-inputs.js';
 import { withAskedRead } from './with-asked-read.js';
 import { DAY_MS } from '../utc-days.js';
 
@@ -62,7 +62,7 @@ export async function updateDurability(
         () => lineLives(changes, minSimilarity !== undefined ? { minSimilarity } : {}),
         async () => {
           if (!(await readAskedSketches(files))) return false;
-          for (const file of endingFiles) if (file.sketches instanceof StoredSketches) await file.sketches.load();
+          await readSketchesOf(endingFiles);
           return true;
         },
       );
