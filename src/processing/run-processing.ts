@@ -13,7 +13,7 @@ import type { FileLines } from '../attribution/attribute-pull-request.js';
 import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
 import { consumptionOfSessionFiles, replaceConsumption, type RecordedConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
-import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
+import { learnIdentityLinks, resolveGitHubLogins } from '../db/identity-links.js';
 import { creditedLoginOf, pullRequestTimelinesOf, revertedBefore, saveOutcomes, withCredit, type OutcomeRow, type StoredTimeline } from '../db/pull-request-outcomes.js';
 import { ReadAhead } from '../db/read-ahead.js';
 import { pruneExpired } from '../db/retention.js';
@@ -182,11 +182,11 @@ class SessionIndex {
     // A session whose commits carry Claude Code on the web's markers ran remotely.
     const remote = new Set((await sessionCommitMessages(db, org)).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
     const resolved = new Map<string, string | undefined>();
-    for (const s of await orgSessions(db, org, fromDay, toDay)) {
+    const sessions = await orgSessions(db, org, fromDay, toDay);
+    const logins = await resolveGitHubLogins(db, org, sessions.map((s) => ({ email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })));
+    for (const [i, s] of sessions.entries()) {
       const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
-      if (!resolved.has(identity)) {
-        resolved.set(identity, (await resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId }))?.githubLogin);
-      }
+      if (!resolved.has(identity)) resolved.set(identity, logins[i]?.githubLogin);
       const login = s.githubLogin ?? resolved.get(identity) ?? null;
       const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
       this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, isRemote: remote.has(s.id), signedIn: s.userAccountUuid !== null, team: s.team });
