@@ -224,6 +224,8 @@ export async function openPostgresPool(params: { url: string; maxConnections?: n
     connectionString: params.url,
     max: params.maxConnections ?? 10,
     Client: NulFreeClient,
+    // A named statement is still planned for its values on each run (see `statementName`).
+    options: '-c plan_cache_mode=force_custom_plan',
   });
   // An idle client whose connection breaks emits 'error' on the pool; unheard, it would end the process.
   pool.on('error', () => {});

@@ -24,6 +24,8 @@ export async function processingStamp(db: Db): Promise<string> {
 
 /** A report's key: what it was asked for, and the state of what it reads. */
 export async function reportKey(db: Db, org: string, range: DayRange, slice: ReportSlice): Promise<string> {
+  // Both reads at once (one round trip's wait on PostgreSQL, where each takes a connection).
+  const [teamsChanged, stamp] = await Promise.all([slice.team ? teamsChangedAt(db, org) : null, processingStamp(db)]);
   return JSON.stringify([
     org,
     range.startDate,
@@ -31,8 +33,8 @@ export async function reportKey(db: Db, org: string, range: DayRange, slice: Rep
     slice.repository?.toLowerCase() ?? null,
     slice.login ?? null,
     slice.team ?? null,
-    slice.team ? await teamsChangedAt(db, org) : null,
-    await processingStamp(db),
+    teamsChanged,
+    stamp,
   ]);
 }
 

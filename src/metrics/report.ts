@@ -71,8 +71,11 @@ export type Summary = ReturnType<typeof summaryOf>;
  * the org's): the body of `GET /api/v1/orgs/{org}/summary`.
  */
 export async function summaryReport(db: Db, org: string, range: DayRange, team?: string) {
-  const totals = team === undefined ? await orgTotals(db, org, range.startDate, range.endDate) : await teamTotals(db, org, team, range.startDate, range.endDate);
-  const processedAt = await dataProcessedAt(db, org);
+  // Two reads at once: on PostgreSQL each takes a connection of its own, so the answer waits for one round trip, not two.
+  const [totals, processedAt] = await Promise.all([
+    team === undefined ? orgTotals(db, org, range.startDate, range.endDate) : teamTotals(db, org, team, range.startDate, range.endDate),
+    dataProcessedAt(db, org),
+  ]);
   return {
     org,
     start_date: range.startDate,
