@@ -174,12 +174,13 @@ function withoutNul(value: unknown): unknown {
 
 /**
  * Statements the store sends again and again (processing's per-subject reads, the API's key and
- * rate-limit checks) are prepared once per connection under a name: the server parses and plans
- * their text once instead of on every call, which cost more than running most of them (a
- * timeline's revert lookup: 3 ms to plan, 0.5 ms to run). A text is named when it is sent the
- * second time, so one-off texts (a multi-row insert of a given length) are not kept on the
- * server, and at most `NAMED_TEXTS` texts are ever named by a process (each connection keeps the
- * ones it has run until it closes).
+ * rate-limit checks) are prepared once per connection under a name, so the server parses their
+ * text once instead of on every call. They are still planned for their values on every run
+ * (`plan_cache_mode = force_custom_plan`, set on the pool's connections): PostgreSQL's generic plan
+ * of a prepared statement guesses the rows a range matches, and for the API's count of active
+ * people it chose a plan seven times slower. A text is named when it is sent the second time, so
+ * one-off texts are not kept on the server, and at most `NAMED_TEXTS` texts are ever named by a
+ * process (each connection keeps the ones it has run until it closes).
  */
 const NAMED_TEXTS = 500;
 const textNames = new Map<string, string | null>();
