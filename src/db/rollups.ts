@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { and, desc, eq, getTableColumns, getTableName, gte, isNull, lte, or, sql, type Column, type Table } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, getTableName, gte, isNull, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { postgresPool, type Db } from './client.js';
 import { dropConsumption } from './consumed-session-lines.js';
 import type { DailyMetrics, DayRollup } from './daily-metrics.js';
@@ -113,13 +113,13 @@ const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics
 const ROWS_PER_INSERT = 2_000;
 
 /**
- * Inserts `rows` into `table` in one statement per `ROWS_PER_INSERT` rows, bound as a few
- * parameters (`rowsToInsert`): drizzle's builder binds a parameter per value and spent more time
- * building a day's statements than the database spent running them. A field a row leaves out takes
- * its column's default, as the builder's insert gives it.
+ * The statements inserting `rows` into `table`, one per `ROWS_PER_INSERT` rows, each bound as a
+ * few parameters (`rowsToInsert`): drizzle's builder binds a parameter per value and spent more
+ * time building a day's statements than the database spent running them. A field a row leaves out
+ * takes its column's default, as the builder's insert gives it.
  */
-async function insertAll<T extends Table>(tx: Db, table: T, rows: T['$inferInsert'][]): Promise<void> {
-  if (rows.length === 0) return;
+function insertStatements<T extends Table>(db: Db, table: T, rows: T['$inferInsert'][]): SQL[] {
+  if (rows.length === 0) return [];
   const columns = getTableColumns(table) as Record<string, Column>;
   const fields = Object.keys(columns).filter((field) => rows.some((row) => (row as Record<string, unknown>)[field] !== undefined));
   const filled = rows.map((row) =>
@@ -130,11 +130,26 @@ async function insertAll<T extends Table>(tx: Db, table: T, rows: T['$inferInser
       }),
     ),
   );
+  const statements: SQL[] = [];
   for (let i = 0; i < filled.length; i += ROWS_PER_INSERT) {
-    await tx.run(
-      sql`INSERT INTO ${sql.raw(getTableName(table))} ${rowsToInsert(tx, table, fields as (keyof T['$inferSelect'] & string)[], filled.slice(i, i + ROWS_PER_INSERT) as never)}`,
+    statements.push(
+      sql`INSERT INTO ${sql.raw(getTableName(table))} ${rowsToInsert(db, table, fields as (keyof T['$inferSelect'] & string)[], filled.slice(i, i + ROWS_PER_INSERT) as never)}`,
     );
   }
+  return statements;
+}
+
+/**
+ * Runs `statements` (writes returning no rows) in order: on PostgreSQL as one statement, the others
+ * in a `WITH` ahead of the last (one round trip); on SQLite, which has no writes in `WITH`, one by one.
+ */
+async function runAll(tx: Db, statements: SQL[]): Promise<void> {
+  if (tx.engine === 'postgres' && statements.length > 1) {
+    const ahead = statements.slice(0, -1).map((statement, i) => sql`${sql.raw(`w${i}`)} AS (${statement})`);
+    await tx.run(sql`WITH ${sql.join(ahead, sql`, `)} ${statements.at(-1)!}`);
+    return;
+  }
+  for (const statement of statements) await tx.run(statement);
 }
 
 /**
@@ -143,31 +158,38 @@ async function insertAll<T extends Table>(tx: Db, table: T, rows: T['$inferInser
  */
 export async function replaceDayRollup(db: Db, org: string, day: string, rollup: DayRollup, beforeCommit?: () => void): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const table of ROLLUP_TABLES) await tx.run(sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`);
-    await insertAll(tx, dailyOrgMetrics, [{ org, day, ...round(rollup.org) }]);
-    await insertAll(
+    // Every table's old rows go in one statement, before any new row is written (a statement's
+    // parts all see the rows as they were when it began).
+    await runAll(
       tx,
-      dailyUserMetrics,
-      [...rollup.users.values()].map((u) => ({
-        org,
-        day,
-        userKey: u.userKey,
-        githubLogin: u.githubLogin,
-        email: u.email,
-        terminalType: u.terminalType,
-        customerType: u.customerType,
-        ...round(u.metrics),
-      })),
+      ROLLUP_TABLES.map((table) => sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`),
     );
-    await insertAll(tx, dailyRepositoryMetrics, [...rollup.repositories].map(([repository, metrics]) => ({ org, day, repository, ...round(metrics) })));
-    await insertAll(tx, dailyModelUsage, rollup.models.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) })));
-    await insertAll(
-      tx,
-      dailyTerminalMetrics,
-      rollup.terminals.map((t) => ({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote, ...round(t.metrics) })),
-    );
-    await insertAll(tx, dailyTerminalModelUsage, rollup.terminalModels.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) })));
-    await insertAll(tx, dailyUserTeams, (rollup.teams ?? []).map((t) => ({ org, day, userKey: t.userKey, team: t.team })));
+    await runAll(tx, [
+      ...insertStatements(tx, dailyOrgMetrics, [{ org, day, ...round(rollup.org) }]),
+      ...insertStatements(
+        tx,
+        dailyUserMetrics,
+        [...rollup.users.values()].map((u) => ({
+          org,
+          day,
+          userKey: u.userKey,
+          githubLogin: u.githubLogin,
+          email: u.email,
+          terminalType: u.terminalType,
+          customerType: u.customerType,
+          ...round(u.metrics),
+        })),
+      ),
+      ...insertStatements(tx, dailyRepositoryMetrics, [...rollup.repositories].map(([repository, metrics]) => ({ org, day, repository, ...round(metrics) }))),
+      ...insertStatements(tx, dailyModelUsage, rollup.models.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) }))),
+      ...insertStatements(
+        tx,
+        dailyTerminalMetrics,
+        rollup.terminals.map((t) => ({ org, day, userKey: t.userKey, terminalType: t.terminalType, isRemote: t.isRemote, ...round(t.metrics) })),
+      ),
+      ...insertStatements(tx, dailyTerminalModelUsage, rollup.terminalModels.map((m) => ({ org, day, ...m, costMicroUsd: Math.round(m.costMicroUsd) }))),
+      ...insertStatements(tx, dailyUserTeams, (rollup.teams ?? []).map((t) => ({ org, day, userKey: t.userKey, team: t.team }))),
+    ]);
     beforeCommit?.();
   });
 }

@@ -489,6 +489,7 @@ async function processOrg(
   let consumption: SubjectConsumption[] = [];
   let outcomes: OutcomeRow[] = [];
   const flush = async () => {
+    if (batch.length === 0 && consumption.length === 0 && outcomes.length === 0) return;
     const [rows, consumed, outcomeRows] = [batch, consumption, outcomes];
     changed += await write(() =>
       db.transaction(async (tx) => {
