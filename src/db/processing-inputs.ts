@@ -221,21 +221,32 @@ function addFileRow(db: Db, files: Map<number, FileLines>, row: FileRow, withSke
   if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
 }
 
-/** `filesOf` for many PRs (or commits) in one statement: owner id → its files. */
+/**
+ * `filesOf` for many PRs (or commits) in two statements: owner id → its files. The files first,
+ * then their fingerprints by file id: joined in one statement, PostgreSQL's planner read every
+ * added line of the org to hash them (62 ms a batch on the quick benchmark org, against 13 ms).
+ */
 async function filesOfMany(db: Db, column: 'pull_request_id' | 'commit_id', ids: number[], withSketches: boolean): Promise<Map<number, FileLines[]>> {
-  const byOwner = new Map<number, Map<number, FileLines>>();
-  if (ids.length === 0) return new Map();
-  const rows = await db.values<[number, number, string, string | null, number | null, number | null]>(
-    sql`SELECT f.${sql.raw(column)}, f.id, f.path, f.previous_path, fp.fingerprint, fp.occurrences
-       FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
-       WHERE ${db.dialect.anyOf(sql`f.${sql.raw(column)}`, ids)} ORDER BY f.id, fp.fingerprint`,
+  const byOwner = new Map<number, FileLines[]>();
+  if (ids.length === 0) return byOwner;
+  const fileRows = await db.values<[number, number, string, string | null]>(
+    sql`SELECT ${sql.raw(column)}, id, path, previous_path FROM changed_files WHERE ${db.dialect.anyOf(sql.raw(column), ids)} ORDER BY id`,
   );
-  for (const [owner, id, path, previousPath, fingerprint, occurrences] of rows) {
-    let files = byOwner.get(owner);
-    if (!files) byOwner.set(owner, (files = new Map()));
-    addFileRow(db, files, { id, path, previousPath, fingerprint, occurrences }, withSketches);
+  const files = new Map<number, FileLines>();
+  for (const [owner, id, path, previousPath] of fileRows) {
+    const file: FileLines = { path, previousPath, fingerprints: new Map() };
+    if (withSketches) file.sketches = storedAddedSketches(db, id);
+    files.set(id, file);
+    pushTo(byOwner, owner, file);
   }
-  return new Map([...byOwner].map(([owner, files]) => [owner, [...files.values()]]));
+  if (files.size === 0) return byOwner;
+  for (const [id, fingerprint, occurrences] of await db.values<[number, number, number | null]>(
+    sql`SELECT changed_file_id, fingerprint, occurrences FROM added_line_fingerprints
+        WHERE ${db.dialect.anyOf(sql`changed_file_id`, [...files.keys()])} ORDER BY changed_file_id, fingerprint`,
+  )) {
+    files.get(id)!.fingerprints.set(fingerprint, occurrences ?? 0);
+  }
+  return byOwner;
 }
 
 export async function subjectFiles(db: Db, subject: SubjectRow): Promise<FileLines[]> {
