@@ -6,7 +6,7 @@ import type { DayRange } from '../utc-days.js';
 /*
  * Reports the API answers again from memory until what they read changes: stored figures change
  * only when processing writes (its last run and heartbeat), and a team's slice also when its
- * members change. One key rule and one bounded store for every such report (outcomes, durability).
+ * members change. One key rule and one bounded store for every such report (summary, outcomes, durability).
  */
 
 /** What a sliced report is asked for. */
