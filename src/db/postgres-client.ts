@@ -201,14 +201,21 @@ function statementName(text: string): string | undefined {
   return given;
 }
 
-class NulFreeClient extends pg.Client {}
+class NulFreeClient extends pg.Client {
+  /** False on a pool opened with `prepared_statements=off`: every statement goes unnamed. */
+  nameStatements = true;
+}
+/** The client of a pool whose statements are never named (behind a pooler that cannot keep them). */
+class UnnamedNulFreeClient extends NulFreeClient {
+  override nameStatements = false;
+}
 const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-(NulFreeClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+(NulFreeClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: NulFreeClient, ...args: unknown[]) {
   const [config, values] = args;
   // A submittable (a cursor) carries its own values and is passed as it is.
   if (config && typeof config === 'object' && !('submit' in config) && Array.isArray((config as pg.QueryConfig).values)) {
     const query = config as pg.QueryConfig;
-    const name = query.name ?? statementName(query.text);
+    const name = query.name ?? (this.nameStatements ? statementName(query.text) : undefined);
     args[0] = { ...query, values: query.values!.map(withoutNul), ...(name ? { name } : {}) };
   }
   if (Array.isArray(values)) args[1] = values.map(withoutNul);
@@ -221,10 +228,16 @@ const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
  */
 export async function openPostgresPool(params: { url: string; maxConnections?: number }): Promise<pg.Pool> {
   parseNumbersAsNumbers();
+  // `prepared_statements=off` in the URL (the store's own parameter, not sent to the server): a
+  // pooler in transaction mode that cannot keep a connection's prepared statements (PgBouncer
+  // before 1.21, or without max_prepared_statements) runs another connection's next statement.
+  const url = new URL(params.url);
+  const unnamed = url.searchParams.get('prepared_statements') === 'off';
+  if (url.searchParams.has('prepared_statements')) url.searchParams.delete('prepared_statements');
   const pool = new pg.Pool({
-    connectionString: params.url,
+    connectionString: url.search === new URL(params.url).search ? params.url : url.toString(),
     max: params.maxConnections ?? 10,
-    Client: NulFreeClient,
+    Client: unnamed ? UnnamedNulFreeClient : NulFreeClient,
     // A named statement is still planned for its values on each run (see `statementName`).
     options: '-c plan_cache_mode=force_custom_plan',
   });

@@ -169,6 +169,16 @@ describe.skipIf(!clusterUrl)('statements sent again', () => {
       expect((await store.$client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
     } finally {
       await closePostgresDb(store);
+    }
+    // Behind a pooler that cannot keep them: `prepared_statements=off` in the URL names none.
+    const url = new URL(database.url);
+    url.searchParams.set('prepared_statements', 'off');
+    const unnamed = await createPostgresDb({ url: url.toString(), maxConnections: 1 });
+    try {
+      for (const n of [1, 2, 3]) await unnamed.$client.query({ text: `SELECT $1::int AS n -- unnamed-probe`, values: [n] });
+      expect((await unnamed.$client.query(`SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%unnamed-probe%'`)).rows).toEqual([]);
+    } finally {
+      await closePostgresDb(unnamed);
       await database.drop();
     }
   });
