@@ -222,6 +222,20 @@ const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   return sendQuery.apply(this, args);
 };
 
+/** The URL without the store's own `prepared_statements` parameter, and whether it said `off`; a URL `URL` cannot read goes to the driver as given. */
+function withoutStoreParameters(given: string): { connectionString: string; unnamed: boolean } {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    return { connectionString: given, unnamed: false };
+  }
+  if (!url.searchParams.has('prepared_statements')) return { connectionString: given, unnamed: false };
+  const unnamed = url.searchParams.get('prepared_statements') === 'off';
+  url.searchParams.delete('prepared_statements');
+  return { connectionString: url.toString(), unnamed };
+}
+
 /**
  * Opens a pool on the PostgreSQL database at `url`, checks its collation and applies the
  * migrations of drizzle/postgres (once, however many replicas start together).
@@ -231,11 +245,9 @@ export async function openPostgresPool(params: { url: string; maxConnections?: n
   // `prepared_statements=off` in the URL (the store's own parameter, not sent to the server): a
   // pooler in transaction mode that cannot keep a connection's prepared statements (PgBouncer
   // before 1.21, or without max_prepared_statements) runs another connection's next statement.
-  const url = new URL(params.url);
-  const unnamed = url.searchParams.get('prepared_statements') === 'off';
-  if (url.searchParams.has('prepared_statements')) url.searchParams.delete('prepared_statements');
+  const { connectionString, unnamed } = withoutStoreParameters(params.url);
   const pool = new pg.Pool({
-    connectionString: url.search === new URL(params.url).search ? params.url : url.toString(),
+    connectionString,
     max: params.maxConnections ?? 10,
     Client: unnamed ? UnnamedNulFreeClient : NulFreeClient,
     // A named statement is still planned for its values on each run (see `statementName`).
