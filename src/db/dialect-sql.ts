@@ -31,6 +31,8 @@ export interface DialectSql {
   jsonText(column: SQLWrapper, key: string): SQL;
   /** `expression` is one of `values`, bound as one parameter (no per-value parameters, no limit on their number). */
   anyOf(expression: SQLWrapper, values: readonly string[] | readonly number[]): SQL;
+  /** The pair (`a`, `b`) is one of the text pairs `pairs`, bound as one or two parameters (no limit on their number). */
+  anyPairOf(a: SQLWrapper, b: SQLWrapper, pairs: readonly (readonly [string, string])[]): SQL;
   /** Seconds from the ISO-8601 time `earlier` to `later`, rounded half away from zero to a whole second. */
   wholeSecondsBetween(later: SQLWrapper, earlier: SQLWrapper): SQL;
   /** SQLite's `INDEXED BY` after a table name; nothing on PostgreSQL, whose planner takes no hints. */
@@ -45,6 +47,7 @@ const sqlite: DialectSql = {
   // json_extract answers a JSON number as a number; the cast makes it text, as ->> does.
   jsonText: (column, key) => sql`CAST(json_extract(${column}, ${sql.raw(`'$.${identifier(key, 'JSON key')}'`)}) AS TEXT)`,
   anyOf: (expression, values) => sql`${expression} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
+  anyPairOf: (a, b, pairs) => sql`(${a}, ${b}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(pairs)}))`,
   // julianday() counts days as a float, off by up to some tens of microseconds at today's dates;
   // the times have millisecond precision, so rounding to milliseconds first recovers the exact
   // difference before it is rounded to seconds.
@@ -62,6 +65,8 @@ const postgres: DialectSql = {
   // One parameter (drizzle would spread a bare array into a list): node-postgres sends a JS array
   // as a PostgreSQL array, whose element type is the expression's.
   anyOf: (expression, values) => sql`${expression} = ANY(${sql.param(values)})`,
+  anyPairOf: (a, b, pairs) =>
+    sql`(${a}, ${b}) IN (SELECT * FROM unnest(CAST(${sql.param(pairs.map((p) => p[0]))} AS text[]), CAST(${sql.param(pairs.map((p) => p[1]))} AS text[])))`,
   // extract(epoch …) is exact numeric, and round(numeric) rounds half away from zero as SQLite's round does.
   wholeSecondsBetween: (later, earlier) =>
     sql`CAST(round(extract(epoch FROM (CAST(${later} AS timestamptz) - CAST(${earlier} AS timestamptz)))) AS bigint)`,

@@ -26,12 +26,7 @@ export interface ClaudeCodeUser {
  * when neither is known. Among links on the same identifier the strongest source wins.
  */
 export async function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUser): Promise<{ githubLogin: string; source: IdentitySource } | undefined> {
-  const keys: [IdentityKind, string][] = [];
-  if (user.email) keys.push(['email', user.email.toLowerCase()]);
-  if (user.accountUuid) keys.push(['account_uuid', user.accountUuid]);
-  // `user.id` names a Claude Code installation, which people sharing a machine share: it identifies
-  // someone only when nothing more specific does.
-  if (user.userId && keys.length === 0) keys.push(['user_id', user.userId]);
+  const keys = identityKeys(user);
   if (keys.length === 0) return undefined;
   const links = await tx
     .select()
@@ -45,6 +40,23 @@ export async function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUs
         )})`,
       ),
     );
+  return bestLink(links);
+}
+
+type StoredLink = typeof identityLinks.$inferSelect;
+
+/** The identifiers a user's links are looked up by, most specific first. */
+function identityKeys(user: ClaudeCodeUser): [IdentityKind, string][] {
+  const keys: [IdentityKind, string][] = [];
+  if (user.email) keys.push(['email', user.email.toLowerCase()]);
+  if (user.accountUuid) keys.push(['account_uuid', user.accountUuid]);
+  // `user.id` names a Claude Code installation, which people sharing a machine share: it identifies
+  // someone only when nothing more specific does.
+  if (user.userId && keys.length === 0) keys.push(['user_id', user.userId]);
+  return keys;
+}
+
+function bestLink(links: StoredLink[]): { githubLogin: string; source: IdentitySource } | undefined {
   // The most specific identifier decides (an account, then an email); within it, the strongest source.
   links.sort(
     (a, b) =>
@@ -54,6 +66,31 @@ export async function resolveGitHubLogin(tx: Tx, org: string, user: ClaudeCodeUs
   );
   const best = links[0];
   return best ? { githubLogin: best.githubLogin, source: best.source } : undefined;
+}
+
+/**
+ * `resolveGitHubLogin` of many users in one statement: the answer for each user, in the order
+ * given (undefined for one unlinked).
+ */
+export async function resolveGitHubLogins(
+  tx: Tx,
+  org: string,
+  users: readonly ClaudeCodeUser[],
+): Promise<({ githubLogin: string; source: IdentitySource } | undefined)[]> {
+  const keysOf = users.map(identityKeys);
+  const pairs = [...new Map(keysOf.flat().map(([kind, value]) => [`${kind}\u0000${value}`, [kind, value] as [string, string]])).values()];
+  const byKey = new Map<string, StoredLink[]>();
+  if (pairs.length > 0) {
+    const links = await tx
+      .select()
+      .from(identityLinks)
+      .where(and(eq(identityLinks.org, org), tx.dialect.anyPairOf(identityLinks.kind, identityLinks.value, pairs)));
+    for (const link of links) {
+      const key = `${link.kind}\u0000${link.value}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), link]);
+    }
+  }
+  return keysOf.map((keys) => bestLink(keys.flatMap(([kind, value]) => byKey.get(`${kind}\u0000${value}`) ?? [])));
 }
 
 /**

@@ -30,15 +30,24 @@ export async function dataProcessedAt(db: Db, org: string): Promise<string | nul
   return row?.at ?? null;
 }
 
+/** The sums of every metric but active users (an org's days count a person active on several days once each day). */
+const SUMS_BUT_ACTIVE_USERS = sql.raw(
+  METRIC_KEYS.filter((k) => k !== 'activeUsers')
+    .map((k) => `coalesce(sum(${METRIC_COLUMN_NAMES[k]}), 0) AS "${k}"`)
+    .join(', '),
+);
+
 export async function orgTotals(db: Db, org: string, fromDay: string, toDay: string): Promise<MetricTotals> {
-  const totals = (await db.get<MetricTotals>(sql`SELECT ${SUMS} FROM daily_org_metrics WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay}`))!;
-  // People active on any day of the range, each counted once.
-  totals.activeUsers = (await db.get<{ n: number }>(
-    sql`SELECT count(*) AS n FROM (
+  // One statement (one round trip on PostgreSQL): the days' sums, and the people active on any
+  // day of the range, each counted once.
+  const { activeUsers, ...sums } = (await db.get<MetricTotals>(
+    sql`SELECT ${SUMS_BUT_ACTIVE_USERS}, (SELECT count(*) FROM (
           SELECT user_key FROM daily_user_metrics ${db.dialect.indexHint('daily_user_metrics_active_org_user_key_day_idx')}
-          WHERE org = ${org} AND active_users > 0 AND day >= ${fromDay} AND day <= ${toDay} GROUP BY user_key) AS active`,
-  ))!.n;
-  return totals;
+          WHERE org = ${org} AND active_users > 0 AND day >= ${fromDay} AND day <= ${toDay} GROUP BY user_key) AS active) AS "activeUsers"
+        FROM daily_org_metrics WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay}`,
+  ))!;
+  // Each metric in its usual place.
+  return Object.fromEntries(METRIC_KEYS.map((k) => [k, k === 'activeUsers' ? activeUsers : sums[k]])) as unknown as MetricTotals;
 }
 
 /** How many days of the range processing rolled up for the org (a processed day has its org row, zeros included). */

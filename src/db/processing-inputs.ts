@@ -63,18 +63,30 @@ export async function directPushes(db: Db, org: string, fromDay: string, toDay: 
 }
 
 /**
+ * Reads the sketches of many files of one kind in one statement: `keys` name the files (a changed
+ * file's id, or a session's file), the answer holds each key's sketches (a key with none has none).
+ */
+export interface SketchReader {
+  readMany(keys: string[]): Promise<Map<string, [number, Uint8Array][]>>;
+}
+
+/**
  * A file's sketches, read from the store only when the attribution asks for one: only a file pair
  * with lines left unmatched after the exact pass needs them, and most files a session wrote are
  * not in the PR at hand. The attribution asks synchronously and the store answers asynchronously,
  * so a lookup not read yet answers nothing and remembers it was asked; the caller reads what was
  * asked (`readAskedSketches`) and runs the computation again until it asks for nothing unread.
- * Kept packed once read (see `PackedSketches`).
+ * Kept packed once read (see `PackedSketches`). Files given a `reader` and key are read together
+ * with the other files of that reader asked at the same time (one round trip instead of one each).
  */
 export class StoredSketches implements SketchLookup {
   #packed: PackedSketches | undefined;
   #asked = false;
 
-  constructor(private readonly read: () => Promise<Iterable<readonly [number, Uint8Array]>>) {}
+  constructor(
+    private readonly read: () => Promise<Iterable<readonly [number, Uint8Array]>>,
+    readonly batch?: { reader: SketchReader; key: string },
+  ) {}
 
   get(fingerprint: number): Uint8Array | undefined {
     if (!this.#packed) {
@@ -89,24 +101,64 @@ export class StoredSketches implements SketchLookup {
     return this.#asked && !this.#packed;
   }
 
+  get loaded(): boolean {
+    return this.#packed !== undefined;
+  }
+
   async load(): Promise<void> {
     this.#packed ??= new PackedSketches(await this.read());
   }
+
+  /** Takes sketches read for it by a batched read. */
+  fill(sketches: Iterable<readonly [number, Uint8Array]>): void {
+    this.#packed ??= new PackedSketches(sketches);
+  }
 }
+
+/** Loads `all` not loaded yet: those with a reader in one statement per reader, the others one by one. */
+export async function loadSketches(all: Iterable<StoredSketches>): Promise<void> {
+  const byReader = new Map<SketchReader, Map<string, StoredSketches[]>>();
+  for (const sketches of all) {
+    if (sketches.loaded) continue;
+    if (!sketches.batch) {
+      await sketches.load();
+      continue;
+    }
+    let keys = byReader.get(sketches.batch.reader);
+    if (!keys) byReader.set(sketches.batch.reader, (keys = new Map()));
+    const same = keys.get(sketches.batch.key);
+    if (same) same.push(sketches);
+    else keys.set(sketches.batch.key, [sketches]);
+  }
+  for (const [reader, keys] of byReader) {
+    const keyList = [...keys.keys()];
+    for (let i = 0; i < keyList.length; i += SKETCH_KEYS_PER_READ) {
+      const chunk = keyList.slice(i, i + SKETCH_KEYS_PER_READ);
+      const read = await reader.readMany(chunk);
+      for (const key of chunk) for (const sketches of keys.get(key)!) sketches.fill(read.get(key) ?? []);
+    }
+  }
+}
+
+/** Files whose sketches are read in one statement: a few thousand sketch rows at most. */
+const SKETCH_KEYS_PER_READ = 100;
 
 /**
  * Reads the stored sketches of `files` that a computation asked for before they were read; true
  * when it read any: the computation's answer is final only once a run of it read nothing new.
  */
 export async function readAskedSketches(files: Iterable<{ sketches?: SketchLookup | undefined }>): Promise<boolean> {
-  let read = false;
-  for (const { sketches } of files) {
-    if (sketches instanceof StoredSketches && sketches.askedUnread) {
-      await sketches.load();
-      read = true;
-    }
-  }
-  return read;
+  const asked: StoredSketches[] = [];
+  for (const { sketches } of files) if (sketches instanceof StoredSketches && sketches.askedUnread) asked.push(sketches);
+  await loadSketches(asked);
+  return asked.length > 0;
+}
+
+/** Reads the stored sketches of every file of `files` not read yet (asked for or not). */
+export async function readSketchesOf(files: Iterable<{ sketches?: SketchLookup | undefined }>): Promise<void> {
+  const all: StoredSketches[] = [];
+  for (const { sketches } of files) if (sketches instanceof StoredSketches) all.push(sketches);
+  await loadSketches(all);
 }
 
 export async function addedLineSketches(db: Db, changedFileId: number): Promise<[number, Uint8Array][]> {
@@ -114,22 +166,87 @@ export async function addedLineSketches(db: Db, changedFileId: number): Promise<
   return db.values<[number, Buffer]>(sql`SELECT fingerprint, sketch FROM added_line_fingerprints WHERE changed_file_id = ${changedFileId} AND sketch IS NOT NULL`);
 }
 
+const addedSketchReaders = new WeakMap<Db, SketchReader>();
+
+/** The reader of changed files' sketches (keys: the changed file's id), one per store handle. */
+export function addedSketchReader(db: Db): SketchReader {
+  let reader = addedSketchReaders.get(db);
+  if (!reader) {
+    reader = {
+      async readMany(keys) {
+        const out = new Map<string, [number, Uint8Array][]>();
+        const rows = await db.values<[number, number, Buffer]>(
+          sql`SELECT changed_file_id, fingerprint, sketch FROM added_line_fingerprints
+              WHERE ${db.dialect.anyOf(sql`changed_file_id`, keys.map(Number))} AND sketch IS NOT NULL`,
+        );
+        for (const [id, fingerprint, sketch] of rows) pushTo(out, String(id), [fingerprint, sketch]);
+        return out;
+      },
+    };
+    addedSketchReaders.set(db, reader);
+  }
+  return reader;
+}
+
+/** A changed file's stored sketches, read with the other changed files' asked at the same time. */
+export function storedAddedSketches(db: Db, changedFileId: number): StoredSketches {
+  return new StoredSketches(() => addedLineSketches(db, changedFileId), { reader: addedSketchReader(db), key: String(changedFileId) });
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 async function filesOf(db: Db, column: 'pull_request_id' | 'commit_id', id: number, withSketches: boolean): Promise<FileLines[]> {
   const rows = await db.all<{ id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null }>(
     sql`SELECT f.id AS id, f.path AS path, f.previous_path AS "previousPath", fp.fingerprint AS fingerprint, fp.occurrences AS occurrences
        FROM changed_files f LEFT JOIN added_line_fingerprints fp ON fp.changed_file_id = f.id
-       WHERE f.${sql.raw(column)} = ${id} ORDER BY f.id`,
+       WHERE f.${sql.raw(column)} = ${id} ORDER BY f.id, fp.fingerprint`,
   );
   const files = new Map<number, FileLines>();
-  for (const row of rows) {
-    let file = files.get(row.id);
-    if (!file) {
-      files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
-      if (withSketches) file.sketches = new StoredSketches(() => addedLineSketches(db, row.id));
-    }
-    if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
-  }
+  for (const row of rows) addFileRow(db, files, row, withSketches);
   return [...files.values()];
+}
+
+type FileRow = { id: number; path: string; previousPath: string | null; fingerprint: number | null; occurrences: number | null };
+
+function addFileRow(db: Db, files: Map<number, FileLines>, row: FileRow, withSketches: boolean): void {
+  let file = files.get(row.id);
+  if (!file) {
+    files.set(row.id, (file = { path: row.path, previousPath: row.previousPath, fingerprints: new Map() }));
+    if (withSketches) file.sketches = storedAddedSketches(db, row.id);
+  }
+  if (row.fingerprint !== null) file.fingerprints.set(row.fingerprint, row.occurrences ?? 0);
+}
+
+/**
+ * `filesOf` for many PRs (or commits) in two statements: owner id → its files. The files first,
+ * then their fingerprints by file id: joined in one statement, PostgreSQL's planner read every
+ * added line of the org to hash them (62 ms a batch on the quick benchmark org, against 13 ms).
+ */
+async function filesOfMany(db: Db, column: 'pull_request_id' | 'commit_id', ids: number[], withSketches: boolean): Promise<Map<number, FileLines[]>> {
+  const byOwner = new Map<number, FileLines[]>();
+  if (ids.length === 0) return byOwner;
+  const fileRows = await db.values<[number, number, string, string | null]>(
+    sql`SELECT ${sql.raw(column)}, id, path, previous_path FROM changed_files WHERE ${db.dialect.anyOf(sql.raw(column), ids)} ORDER BY id`,
+  );
+  const files = new Map<number, FileLines>();
+  for (const [owner, id, path, previousPath] of fileRows) {
+    const file: FileLines = { path, previousPath, fingerprints: new Map() };
+    if (withSketches) file.sketches = storedAddedSketches(db, id);
+    files.set(id, file);
+    pushTo(byOwner, owner, file);
+  }
+  if (files.size === 0) return byOwner;
+  for (const [id, fingerprint, occurrences] of await db.values<[number, number, number | null]>(
+    sql`SELECT changed_file_id, fingerprint, occurrences FROM added_line_fingerprints
+        WHERE ${db.dialect.anyOf(sql`changed_file_id`, [...files.keys()])} ORDER BY changed_file_id, fingerprint`,
+  )) {
+    files.get(id)!.fingerprints.set(fingerprint, occurrences ?? 0);
+  }
+  return byOwner;
 }
 
 export async function subjectFiles(db: Db, subject: SubjectRow): Promise<FileLines[]> {
@@ -167,6 +284,69 @@ export async function subjectCommits(db: Db, subject: SubjectRow): Promise<Subje
     });
   }
   return commits;
+}
+
+/** What processing reads of one subject: `subjectCommits` and `subjectFiles`. */
+export interface SubjectInputs {
+  commits: SubjectCommit[];
+  files: FileLines[];
+}
+
+/**
+ * `subjectCommits` and `subjectFiles` of many subjects in a few statements (their PRs' commits,
+ * the pushed commits, every file with its fingerprints), the same values as the per-subject reads:
+ * on PostgreSQL each statement is a round trip to the server, which cost processing more than the
+ * reads themselves.
+ */
+export async function subjectInputsOf(db: Db, subjects: readonly SubjectRow[]): Promise<Map<SubjectRow, SubjectInputs>> {
+  const pullRequestIds = subjects.filter((s) => s.pullRequestId !== null).map((s) => s.pullRequestId!);
+  const commitIds = subjects.filter((s) => s.pullRequestId === null).map((s) => s.commitId!);
+  const commitRows = new Map<number, CommitRow[]>();
+  if (pullRequestIds.length > 0) {
+    const rows = await db.all<CommitRow & { owner: number }>(
+      sql`SELECT pc.pull_request_id AS owner, ${COMMIT_COLUMNS}
+         FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE ${db.dialect.anyOf(sql`pc.pull_request_id`, pullRequestIds)}
+         ORDER BY pc.pull_request_id, c.authored_at NULLS FIRST, c.sha`,
+    );
+    for (const { owner, ...row } of rows) pushTo(commitRows, owner, row);
+  }
+  const pushed = new Map<number, CommitRow[]>();
+  if (commitIds.length > 0) {
+    for (const row of await db.all<CommitRow>(sql`SELECT ${COMMIT_COLUMNS} FROM commits c WHERE ${db.dialect.anyOf(sql`c.id`, commitIds)}`)) pushed.set(row.id, [row]);
+  }
+  const enriched = [...new Set([...commitRows.values(), ...pushed.values()].flat().filter((c) => c.enriched).map((c) => c.id))];
+  const commitFiles = await filesOfMany(db, 'commit_id', enriched, false);
+  const prFiles = await filesOfMany(db, 'pull_request_id', pullRequestIds, true);
+  // A pushed commit's files with sketches (its subject's files), apart from the same commit's files without (its own diff).
+  const pushFiles = await filesOfMany(db, 'commit_id', commitIds, true);
+  const out = new Map<SubjectRow, SubjectInputs>();
+  for (const subject of subjects) {
+    const rows = subject.pullRequestId !== null ? (commitRows.get(subject.pullRequestId) ?? []) : (pushed.get(subject.commitId!) ?? []);
+    out.set(subject, {
+      commits: rows.map((c) => ({
+        sha: c.sha,
+        claudeCodeTrailer: Boolean(c.trailer),
+        files: c.enriched ? (commitFiles.get(c.id) ?? []) : undefined,
+        message: c.message,
+        authorLogin: c.authorLogin,
+        committerLogin: c.committerLogin,
+      })),
+      files: (subject.pullRequestId !== null ? prFiles.get(subject.pullRequestId) : pushFiles.get(subject.commitId!)) ?? [],
+    });
+  }
+  return out;
+}
+
+/** The shas of many PRs' commits: PR id → shas (`pullRequestCommitShas` of each, in one statement). */
+export async function pullRequestCommitShasOf(db: Db, pullRequestIds: readonly number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (pullRequestIds.length === 0) return out;
+  const rows = await db.values<[number, string]>(
+    sql`SELECT pc.pull_request_id, c.sha FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id
+        WHERE ${db.dialect.anyOf(sql`pc.pull_request_id`, pullRequestIds)}`,
+  );
+  for (const [id, sha] of rows) pushTo(out, id, sha);
+  return out;
 }
 
 /** The shas of a PR's commits (what links sessions to it), without their diffs. */
@@ -272,16 +452,59 @@ export async function sessionCommitMessages(
 
 /** What one of the org's sessions wrote, per path (sketches read when first needed). */
 export async function sessionWritten(db: Db, org: string, sessionId: string): Promise<FileLines[]> {
-  const byPath = new Map<string, FileLines>();
-  await db.eachRow(sql`SELECT path, fingerprint, occurrences FROM session_line_fingerprints WHERE org = ${org} AND session_id = ${sessionId}`, (row) => {
-    const [path, fingerprint, occurrences] = row as [string, number, number];
-    let file = byPath.get(path);
-    if (!file) {
-      byPath.set(path, (file = { path, fingerprints: new Map(), sketches: new StoredSketches(() => sessionLineSketches(db, org, sessionId, path)) }));
+  return (await sessionsWritten(db, org, [sessionId])).get(sessionId) ?? [];
+}
+
+/**
+ * What each of `sessionIds` wrote (`sessionWritten` of each, in one statement): session id → its
+ * files in path order (a session that wrote nothing is missing). One statement, not a cursor: a
+ * session's lines are a few thousand at most, and a cursor costs PostgreSQL four more round trips.
+ */
+export async function sessionsWritten(db: Db, org: string, sessionIds: readonly string[]): Promise<Map<string, FileLines[]>> {
+  const out = new Map<string, FileLines[]>();
+  if (sessionIds.length === 0) return out;
+  const rows = await db.values<[string, string, number, number]>(
+    sql`SELECT session_id, path, fingerprint, occurrences FROM session_line_fingerprints
+        WHERE org = ${org} AND ${db.dialect.anyOf(sql`session_id`, sessionIds as string[])} ORDER BY session_id, path, fingerprint`,
+  );
+  const reader = sessionSketchReader(db, org);
+  let session: string | undefined;
+  let file: FileLines | undefined;
+  for (const [sessionId, path, fingerprint, occurrences] of rows) {
+    if (sessionId !== session || path !== file!.path) {
+      session = sessionId;
+      const key = `${sessionId}\u0000${path}`;
+      file = { path, fingerprints: new Map(), sketches: new StoredSketches(() => sessionLineSketches(db, org, sessionId, path), { reader, key }) };
+      pushTo(out, sessionId, file);
     }
-    file.fingerprints.set(fingerprint, occurrences);
-  });
-  return [...byPath.values()];
+    file!.fingerprints.set(fingerprint, occurrences);
+  }
+  return out;
+}
+
+const sessionSketchReaders = new WeakMap<Db, Map<string, SketchReader>>();
+
+/** The reader of the org's sessions' sketches (keys: session id and path, joined by U+0000), one per store handle and org. */
+function sessionSketchReader(db: Db, org: string): SketchReader {
+  let readers = sessionSketchReaders.get(db);
+  if (!readers) sessionSketchReaders.set(db, (readers = new Map()));
+  let reader = readers.get(org);
+  if (!reader) {
+    reader = {
+      async readMany(keys) {
+        const out = new Map<string, [number, Uint8Array][]>();
+        const pairs = keys.map((key) => key.split('\u0000') as [string, string]);
+        const rows = await db.values<[string, string, number, Buffer]>(
+          sql`SELECT session_id, path, fingerprint, sketch FROM session_line_fingerprints
+              WHERE org = ${org} AND ${db.dialect.anyPairOf(sql`session_id`, sql`path`, pairs)} AND sketch IS NOT NULL`,
+        );
+        for (const [sessionId, path, fingerprint, sketch] of rows) pushTo(out, `${sessionId}\u0000${path}`, [fingerprint, sketch]);
+        return out;
+      },
+    };
+    readers.set(org, reader);
+  }
+  return reader;
 }
 
 async function sessionLineSketches(db: Db, org: string, sessionId: string, path: string): Promise<[number, Uint8Array][]> {

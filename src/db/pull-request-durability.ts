@@ -2,7 +2,9 @@ import type { DurabilityPr } from '../durability/durability-comparison.js';
 import type { ChangeFile, MergedChange } from '../durability/line-lives.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
-import { addedLineSketches, StoredSketches } from './processing-inputs.js';
+import { storedAddedSketches } from './processing-inputs.js';
+import { pullRequestDurability } from './schema.js';
+import { rowsToInsert } from './table-sql.js';
 
 /*
  * What processing reads to replay line lives (spec: Outcomes, "Durability") — one repository's
@@ -47,7 +49,7 @@ export async function mergedChangesOf(db: Db, repositoryId: number, sinceIso: st
       status,
       added: new Map(),
       deleted: new Map(),
-      sketches: new StoredSketches(() => addedLineSketches(db, fileId)),
+      sketches: storedAddedSketches(db, fileId),
     };
     change.files.push(file);
     files.set(fileId, file);
@@ -86,15 +88,15 @@ export interface DurabilityRow {
   asOf: string;
 }
 
-/** Upserts PRs' durability rows in one transaction: a rerun over the same history writes the same rows. */
+/** Upserts PRs' durability rows in one transaction (a few hundred to a statement): a rerun over the same history writes the same rows. */
 export async function saveDurability(db: Db, rows: DurabilityRow[]): Promise<void> {
+  // One row per PR (the last one), as upserts one after another would leave it.
+  const last = [...new Map(rows.map((row) => [row.pullRequestId, { ...row, endedLives: JSON.stringify(row.endedLives) }])).values()];
+  if (last.length === 0) return;
   await db.transaction(async (tx) => {
-    for (const row of rows) {
+    for (let i = 0; i < last.length; i += ROWS_PER_UPSERT) {
       await tx.run(
-        sql`INSERT INTO pull_request_durability (pull_request_id, org, day, lines, surviving_14d, surviving_30d, surviving_90d,
-              deleted_21d, rewritten_21d, ended_lives, as_of)
-            VALUES (${row.pullRequestId}, ${row.org}, ${row.day}, ${row.lines}, ${row.surviving14d}, ${row.surviving30d}, ${row.surviving90d},
-              ${row.deleted21d}, ${row.rewritten21d}, ${JSON.stringify(row.endedLives)}, ${row.asOf})
+        sql`INSERT INTO pull_request_durability ${rowsToInsert(tx, pullRequestDurability, DURABILITY_FIELDS, last.slice(i, i + ROWS_PER_UPSERT))}
             ON CONFLICT (pull_request_id) DO UPDATE SET
               org = excluded.org, day = excluded.day, lines = excluded.lines, surviving_14d = excluded.surviving_14d,
               surviving_30d = excluded.surviving_30d, surviving_90d = excluded.surviving_90d, deleted_21d = excluded.deleted_21d,
@@ -103,6 +105,23 @@ export async function saveDurability(db: Db, rows: DurabilityRow[]): Promise<voi
     }
   });
 }
+
+/** Rows per upsert statement. */
+const ROWS_PER_UPSERT = 500;
+
+const DURABILITY_FIELDS = [
+  'pullRequestId',
+  'org',
+  'day',
+  'lines',
+  'surviving14d',
+  'surviving30d',
+  'surviving90d',
+  'deleted21d',
+  'rewritten21d',
+  'endedLives',
+  'asOf',
+] as const;
 
 /** A merged PR of a range as the durability comparison reads it (people only), with its merge day and the login it counts for. */
 export type DurabilityReadRow = DurabilityPr & { day: string; authorLogin: string | null };
@@ -149,6 +168,69 @@ export async function currentReplayMark(db: Db, repositoryId: number, sinceIso: 
      WHERE c.repository_id = ${repositoryId} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND c.pushed_at >= ${sinceIso}`,
   );
   return { lastChangedFileId: Math.max(pr![0], push![0]), changedFiles: pr![1] + push![1] };
+}
+
+/**
+ * `currentReplayMark` and `storedReplayMark` of many repositories in three statements: repository
+ * id → its current mark, and its stored one (undefined when it was never replayed).
+ */
+export async function replayMarksOf(
+  db: Db,
+  repositoryIds: readonly number[],
+  sinceIso: string,
+): Promise<Map<number, { current: ReplayMark; stored: ReplayMark | undefined }>> {
+  const out = new Map<number, { current: ReplayMark; stored: ReplayMark | undefined }>(
+    repositoryIds.map((id) => [id, { current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined }]),
+  );
+  if (repositoryIds.length === 0) return out;
+  const ids = [...repositoryIds];
+  const add = (rows: [number, number, number][]) => {
+    for (const [id, last, count] of rows) {
+      const mark = out.get(id)?.current;
+      if (!mark) continue;
+      mark.lastChangedFileId = Math.max(mark.lastChangedFileId, last);
+      mark.changedFiles += count;
+    }
+  };
+  add(
+    await db.values<[number, number, number]>(
+      sql`SELECT p.repository_id, coalesce(max(f.id), 0), count(f.id) FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+       WHERE ${db.dialect.anyOf(sql`p.repository_id`, ids)} AND p.merged_at >= ${sinceIso} AND p.enriched_at IS NOT NULL GROUP BY p.repository_id`,
+    ),
+  );
+  add(
+    await db.values<[number, number, number]>(
+      sql`SELECT c.repository_id, coalesce(max(f.id), 0), count(f.id) FROM commits c JOIN changed_files f ON f.commit_id = c.id
+       WHERE ${db.dialect.anyOf(sql`c.repository_id`, ids)} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND c.pushed_at >= ${sinceIso}
+       GROUP BY c.repository_id`,
+    ),
+  );
+  for (const [id, lastChangedFileId, changedFiles] of await db.values<[number, number, number]>(
+    sql`SELECT repository_id, last_changed_file_id, changed_files FROM repository_durability_replays WHERE ${db.dialect.anyOf(sql`repository_id`, ids)}`,
+  )) {
+    const marks = out.get(id);
+    if (marks) marks.stored = { lastChangedFileId, changedFiles };
+  }
+  return out;
+}
+
+/** `storedLivesOf` of many repositories in one statement: repository id → its rows (none when it has none). */
+export async function storedLivesOfMany(
+  db: Db,
+  repositoryIds: readonly number[],
+  sinceIso: string,
+): Promise<Map<number, (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[]>> {
+  const out = new Map<number, (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[]>(repositoryIds.map((id) => [id, []]));
+  if (repositoryIds.length === 0) return out;
+  const rows = await db.all<Omit<DurabilityRow, 'asOf' | 'endedLives'> & { repositoryId: number; mergedAt: string; endedLives: string }>(
+    sql`SELECT p.repository_id AS "repositoryId", d.pull_request_id AS "pullRequestId", d.org AS org, d.day AS day, p.merged_at AS "mergedAt", d.lines AS lines,
+            d.surviving_14d AS "surviving14d", d.surviving_30d AS "surviving30d", d.surviving_90d AS "surviving90d",
+            d.deleted_21d AS "deleted21d", d.rewritten_21d AS "rewritten21d", d.ended_lives AS "endedLives"
+     FROM pull_requests p JOIN pull_request_durability d ON d.pull_request_id = p.id
+     WHERE ${db.dialect.anyOf(sql`p.repository_id`, [...repositoryIds])} AND p.merged_at >= ${sinceIso}`,
+  );
+  for (const { repositoryId, ...row } of rows) out.get(repositoryId)?.push({ ...row, endedLives: JSON.parse(row.endedLives) as [number, number, number][] });
+  return out;
 }
 
 export async function storedReplayMark(db: Db, repositoryId: number): Promise<ReplayMark | undefined> {

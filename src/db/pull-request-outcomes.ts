@@ -2,6 +2,8 @@ import type { OutcomeColumns } from '../outcomes/outcome-comparison.js';
 import type { PullRequestOutcome, PullRequestTimeline } from '../outcomes/pull-request-outcome.js';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
+import { pullRequestOutcomes } from './schema.js';
+import { rowsToInsert } from './table-sql.js';
 
 /*
  * What processing reads to decide a merged PR's outcome (its timeline), and the outcome rows it
@@ -67,6 +69,91 @@ export async function pullRequestTimeline(db: Db, pullRequestId: number, credite
     reviews,
     reverts,
   };
+}
+
+/** A merged PR's stored timeline before it is known whom the PR is credited to (`withCredit` completes it). */
+export type StoredTimeline = Omit<PullRequestTimeline, 'authorLogins'> & { authorLogin: string };
+
+/** The timeline of a PR credited to `creditedLogin` (the author, or who asked Claude Code's bot for it). */
+export function withCredit({ authorLogin, ...timeline }: StoredTimeline, creditedLogin: string): PullRequestTimeline {
+  return { authorLogins: [authorLogin, creditedLogin], ...timeline };
+}
+
+/**
+ * `pullRequestTimeline` of many PRs in five statements, whatever their number: PR id → its stored
+ * timeline (a PR not merged is missing). The same reads, by the same indexes, joined to the PRs
+ * asked for.
+ */
+export async function pullRequestTimelinesOf(db: Db, pullRequestIds: readonly number[]): Promise<Map<number, StoredTimeline>> {
+  const out = new Map<number, StoredTimeline>();
+  if (pullRequestIds.length === 0) return out;
+  const { anyOf, indexHint } = db.dialect;
+  const ids = [...pullRequestIds];
+  for (const pr of await db.all<TimelineRow>(
+    sql`SELECT p.id AS id, p.repository_id AS "repositoryId", lower(r.full_name) || '#' || p.number AS reference, p.author_login AS "authorLogin",
+            p.created_at AS "createdAt", p.merged_at AS "mergedAt", p.opened_as_draft AS "openedAsDraft",
+            p.first_ready_for_review_at AS "firstReadyForReviewAt", p.first_converted_to_draft_at AS "firstConvertedToDraftAt"
+     FROM pull_requests p JOIN repositories r ON r.id = p.repository_id WHERE ${anyOf(sql`p.id`, ids)} AND p.merged_at IS NOT NULL`,
+  )) {
+    out.set(pr.id, {
+      authorLogin: pr.authorLogin,
+      createdAt: pr.createdAt,
+      mergedAt: pr.mergedAt,
+      openedAsDraft: pr.openedAsDraft === null ? null : Boolean(pr.openedAsDraft),
+      firstReadyForReviewAt: pr.firstReadyForReviewAt,
+      firstConvertedToDraftAt: pr.firstConvertedToDraftAt,
+      commitAuthoredAt: [],
+      reviews: [],
+      reverts: [],
+    });
+  }
+  if (out.size === 0) return out;
+  const merged = [...out.keys()];
+  for (const [id, authoredAt] of await db.values<[number, string | null]>(
+    sql`SELECT pc.pull_request_id, c.authored_at FROM pull_request_commits pc JOIN commits c ON c.id = pc.commit_id WHERE ${anyOf(sql`pc.pull_request_id`, merged)}`,
+  )) {
+    out.get(id)!.commitAuthoredAt.push(authoredAt);
+  }
+  for (const [id, reviewerLogin, reviewerIsBot, state, submittedAt] of await db.values<[number, string | null, number, string, string]>(
+    sql`SELECT pull_request_id, reviewer_login, reviewer_is_bot, state, submitted_at FROM pull_request_reviews WHERE ${anyOf(sql`pull_request_id`, merged)}`,
+  )) {
+    out.get(id)!.reviews.push({ reviewerLogin, reviewerIsBot: Boolean(reviewerIsBot), state, submittedAt });
+  }
+  // Reverting PRs, by their body's link to the PR (`owner/repo#N` in its own repository).
+  for (const [id, by, at] of await db.values<[number, string, string]>(
+    sql`SELECT t.id, lower(r.full_name) || '#' || p.number, p.merged_at
+     FROM pull_requests t JOIN repositories tr ON tr.id = t.repository_id
+       JOIN pull_requests p ${indexHint('pull_requests_reverts_pull_request_idx')} ON p.reverts_pull_request = lower(tr.full_name) || '#' || t.number
+         AND p.repository_id = t.repository_id
+       JOIN repositories r ON r.id = p.repository_id
+     WHERE ${anyOf(sql`t.id`, merged)} AND p.merged_at IS NOT NULL AND p.id <> t.id`,
+  )) {
+    out.get(id)!.reverts.push({ by, at });
+  }
+  // Reverting commits, as `commitReverts` finds them for each PR.
+  const byRevertLink = indexHint('commits_reverts_sha_idx');
+  for (const [id, by, at] of await db.values<[number, string, string]>(
+    sql`WITH targets AS (
+       SELECT s.pr AS pr, s.sha AS sha, t.repository_id AS "repositoryId" FROM (
+         SELECT tpc.pull_request_id AS pr, tc.sha AS sha FROM pull_request_commits tpc JOIN commits tc ON tc.id = tpc.commit_id
+         WHERE ${anyOf(sql`tpc.pull_request_id`, merged)}
+         UNION SELECT id, lower(merge_commit_sha) FROM pull_requests WHERE ${anyOf(sql`id`, merged)} AND merge_commit_sha IS NOT NULL) s
+       JOIN pull_requests t ON t.id = s.pr)
+     SELECT g.pr, lower(r.full_name) || '#' || p.number, p.merged_at
+     FROM targets g JOIN commits c ${byRevertLink} ON c.reverts_sha = g.sha AND c.repository_id = g."repositoryId"
+       JOIN pull_request_commits pc ON pc.commit_id = c.id JOIN pull_requests p ON p.id = pc.pull_request_id
+       JOIN repositories r ON r.id = p.repository_id
+     WHERE p.merged_at IS NOT NULL AND p.id <> g.pr
+     UNION ALL
+     SELECT g.pr, CASE WHEN p.id IS NULL THEN c.sha ELSE lower(r.full_name) || '#' || p.number END, coalesce(p.merged_at, c.pushed_at)
+     FROM targets g JOIN commits c ${byRevertLink} ON c.reverts_sha = g.sha AND c.repository_id = g."repositoryId"
+       LEFT JOIN pull_requests p ON p.repository_id = c.repository_id AND p.merge_commit_sha = c.sha AND p.merged_at IS NOT NULL
+       LEFT JOIN repositories r ON r.id = p.repository_id
+     WHERE c.pushed_to_default_branch = TRUE AND c.pushed_at IS NOT NULL AND (p.id IS NULL OR p.id <> g.pr)`,
+  )) {
+    out.get(id)!.reverts.push({ by, at });
+  }
+  return out;
 }
 
 /**
@@ -156,15 +243,14 @@ export interface OutcomeRow extends PullRequestOutcome {
   day: string;
 }
 
-/** Writes outcome rows (one transaction; processing passes a batch). */
+/** Writes outcome rows (one statement per few hundred; processing passes a batch). A PR listed twice keeps its last row. */
 export async function saveOutcomes(db: Db, rows: OutcomeRow[]): Promise<void> {
+  const last = [...new Map(rows.map((row) => [row.pullRequestId, row])).values()];
+  if (last.length === 0) return;
   await db.transaction(async (tx) => {
-    for (const row of rows) {
+    for (let i = 0; i < last.length; i += ROWS_PER_UPSERT) {
       await tx.run(
-        sql`INSERT INTO pull_request_outcomes (pull_request_id, org, day, first_commit_at, cycle_time_seconds, coding_time_seconds,
-              pickup_time_seconds, review_time_seconds, review_rounds, reverted_by, reverted_at)
-            VALUES (${row.pullRequestId}, ${row.org}, ${row.day}, ${row.firstCommitAt}, ${row.cycleTimeSeconds}, ${row.codingTimeSeconds},
-              ${row.pickupTimeSeconds}, ${row.reviewTimeSeconds}, ${row.reviewRounds}, ${row.revertedBy}, ${row.revertedAt})
+        sql`INSERT INTO pull_request_outcomes ${rowsToInsert(tx, pullRequestOutcomes, OUTCOME_FIELDS, last.slice(i, i + ROWS_PER_UPSERT))}
             ON CONFLICT (pull_request_id) DO UPDATE SET
               org = excluded.org, day = excluded.day, first_commit_at = excluded.first_commit_at,
               cycle_time_seconds = excluded.cycle_time_seconds, coding_time_seconds = excluded.coding_time_seconds,
@@ -174,6 +260,23 @@ export async function saveOutcomes(db: Db, rows: OutcomeRow[]): Promise<void> {
     }
   });
 }
+
+/** Rows per upsert statement. */
+const ROWS_PER_UPSERT = 500;
+
+const OUTCOME_FIELDS = [
+  'pullRequestId',
+  'org',
+  'day',
+  'firstCommitAt',
+  'cycleTimeSeconds',
+  'codingTimeSeconds',
+  'pickupTimeSeconds',
+  'reviewTimeSeconds',
+  'reviewRounds',
+  'revertedBy',
+  'revertedAt',
+] as const;
 
 /**
  * The org's merged PRs of [fromDay, toDay] (by merge day) with their outcome, bots apart, optionally

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, desc, eq, getTableName, gte, isNull, lte, or, sql, type Table } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, getTableName, gte, isNull, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { postgresPool, type Db } from './client.js';
 import { dropConsumption } from './consumed-session-lines.js';
 import type { DailyMetrics, DayRollup } from './daily-metrics.js';
+import { rowsToInsert } from './table-sql.js';
 import { ADVISORY_LOCK_KEYS, tryAdvisoryLock, type AdvisoryLock } from './postgres-client.js';
 import {
   attributions,
@@ -27,15 +28,22 @@ export type AttributionRow = typeof attributions.$inferInsert;
 
 /** Upserts attributions; a row whose result hash is unchanged is left as it was. Returns how many changed. */
 export async function saveAttributions(db: Db, rows: AttributionRow[]): Promise<number> {
+  // One row per subject (the last one), as upserts one after another would leave it.
+  const last = [...new Map(rows.map((row) => [row.subject, row])).values()];
+  if (last.length === 0) return 0;
   let changed = 0;
   await db.transaction(async (tx) => {
-    for (const row of rows) {
+    for (let i = 0; i < last.length; i += ROWS_PER_UPSERT) {
+      const chunk = last.slice(i, i + ROWS_PER_UPSERT).map((row) => ({
+        ...row,
+        pullRequestId: row.pullRequestId ?? null,
+        commitId: row.commitId ?? null,
+        number: row.number ?? null,
+        sha: row.sha ?? null,
+        evidence: JSON.stringify(row.evidence),
+      }));
       const { changes } = await tx.run(
-        sql`INSERT INTO attributions (org, subject, pull_request_id, commit_id, repository, number, sha, author_login, is_bot, day,
-              with_claude_code, lines_added, lines_with_claude_code, evidence, result_hash, attributed_at)
-            VALUES (${row.org}, ${row.subject}, ${row.pullRequestId ?? null}, ${row.commitId ?? null}, ${row.repository}, ${row.number ?? null},
-              ${row.sha ?? null}, ${row.authorLogin}, ${row.isBot ? 1 : 0}, ${row.day}, ${row.withClaudeCode ? 1 : 0}, ${row.linesAdded},
-              ${row.linesWithClaudeCode}, ${JSON.stringify(row.evidence)}, ${row.resultHash}, ${row.attributedAt})
+        sql`INSERT INTO attributions ${rowsToInsert(tx, attributions, ATTRIBUTION_FIELDS, chunk)}
             ON CONFLICT (subject) DO UPDATE SET
               org = excluded.org, repository = excluded.repository, number = excluded.number, sha = excluded.sha,
               author_login = excluded.author_login, is_bot = excluded.is_bot, day = excluded.day,
@@ -49,6 +57,28 @@ export async function saveAttributions(db: Db, rows: AttributionRow[]): Promise<
   });
   return changed;
 }
+
+/** Rows per upsert statement: a batch of processing's attributions in one. */
+const ROWS_PER_UPSERT = 500;
+
+const ATTRIBUTION_FIELDS = [
+  'org',
+  'subject',
+  'pullRequestId',
+  'commitId',
+  'repository',
+  'number',
+  'sha',
+  'authorLogin',
+  'isBot',
+  'day',
+  'withClaudeCode',
+  'linesAdded',
+  'linesWithClaudeCode',
+  'evidence',
+  'resultHash',
+  'attributedAt',
+] as const;
 
 /**
  * Drops attributions in a day range whose subject no longer qualifies (e.g. a push later found in
@@ -85,14 +115,47 @@ const round = (m: DailyMetrics): DailyMetrics => ({
 
 const ROLLUP_TABLES = [dailyOrgMetrics, dailyUserMetrics, dailyRepositoryMetrics, dailyModelUsage, dailyTerminalMetrics, dailyTerminalModelUsage, dailyUserTeams];
 
-/** Rows per INSERT: a few thousand parameters, well within both engines' limits (SQLite 32,766, PostgreSQL 65,535). */
-const ROWS_PER_INSERT = 100;
+/** Rows per INSERT: one statement for a table's rows of a day, bounded in size. */
+const ROWS_PER_INSERT = 2_000;
 
-/** Inserts `rows` into `table`, `ROWS_PER_INSERT` to a statement. */
-async function insertAll<T extends Table>(tx: Db, table: T, rows: T['$inferInsert'][]): Promise<void> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await tx.insert(table as never).values(rows.slice(i, i + ROWS_PER_INSERT) as never);
+/**
+ * The statements inserting `rows` into `table`, one per `ROWS_PER_INSERT` rows, each bound as a
+ * few parameters (`rowsToInsert`): drizzle's builder binds a parameter per value and spent more
+ * time building a day's statements than the database spent running them. A field a row leaves out
+ * takes its column's default, as the builder's insert gives it.
+ */
+function insertStatements<T extends Table>(db: Db, table: T, rows: T['$inferInsert'][]): SQL[] {
+  if (rows.length === 0) return [];
+  const columns = getTableColumns(table) as Record<string, Column>;
+  const fields = Object.keys(columns).filter((field) => rows.some((row) => (row as Record<string, unknown>)[field] !== undefined));
+  const filled = rows.map((row) =>
+    Object.fromEntries(
+      fields.map((field) => {
+        const value = (row as Record<string, unknown>)[field];
+        return [field, value !== undefined ? value : columns[field]!.hasDefault ? columns[field]!.default : null];
+      }),
+    ),
+  );
+  const statements: SQL[] = [];
+  for (let i = 0; i < filled.length; i += ROWS_PER_INSERT) {
+    statements.push(
+      sql`INSERT INTO ${sql.raw(getTableName(table))} ${rowsToInsert(db, table, fields as (keyof T['$inferSelect'] & string)[], filled.slice(i, i + ROWS_PER_INSERT) as never)}`,
+    );
   }
+  return statements;
+}
+
+/**
+ * Runs `statements` (writes returning no rows) in order: on PostgreSQL as one statement, the others
+ * in a `WITH` ahead of the last (one round trip); on SQLite, which has no writes in `WITH`, one by one.
+ */
+async function runAll(tx: Db, statements: SQL[]): Promise<void> {
+  if (tx.engine === 'postgres' && statements.length > 1) {
+    const ahead = statements.slice(0, -1).map((statement, i) => sql`${sql.raw(`w${i}`)} AS (${statement})`);
+    await tx.run(sql`WITH ${sql.join(ahead, sql`, `)} ${statements.at(-1)!}`);
+    return;
+  }
+  for (const statement of statements) await tx.run(statement);
 }
 
 /**
@@ -126,8 +189,13 @@ export async function replaceDayRollup(db: Db, org: string, day: string, rollup:
   return db.transaction(async (tx) => {
     const [stored] = await tx.select({ hash: dailyRollupHashes.hash }).from(dailyRollupHashes).where(and(eq(dailyRollupHashes.org, org), eq(dailyRollupHashes.day, day)));
     // Rewritten even when unchanged: rows deleted by hand (or a restore) come back with the next run.
-    for (const table of ROLLUP_TABLES) await tx.run(sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`);
-    for (const [table, rows] of tables) await insertAll(tx, table, rows as never);
+    // Every table's old rows go in one statement, before any new row is written (a statement's
+    // parts all see the rows as they were when it began).
+    await runAll(
+      tx,
+      ROLLUP_TABLES.map((table) => sql`DELETE FROM ${sql.raw(getTableName(table))} WHERE org = ${org} AND day = ${day}`),
+    );
+    await runAll(tx, tables.flatMap(([table, rows]) => insertStatements(tx, table, rows as never)));
     await tx
       .insert(dailyRollupHashes)
       .values({ org, day, hash })

@@ -6,7 +6,7 @@ import type { DayRange } from '../utc-days.js';
 /*
  * Reports the API answers again from memory until what they read changes: stored figures change
  * only when processing writes (its last run and heartbeat), and a team's slice also when its
- * members change. One key rule and one bounded store for every such report (outcomes, durability).
+ * members change. One key rule and one bounded store for every such report (summary, outcomes, durability).
  */
 
 /** What a sliced report is asked for. */
@@ -24,6 +24,8 @@ export async function processingStamp(db: Db): Promise<string> {
 
 /** A report's key: what it was asked for, and the state of what it reads. */
 export async function reportKey(db: Db, org: string, range: DayRange, slice: ReportSlice): Promise<string> {
+  // Both reads at once (one round trip's wait on PostgreSQL, where each takes a connection).
+  const [teamsChanged, stamp] = await Promise.all([slice.team ? teamsChangedAt(db, org) : null, processingStamp(db)]);
   return JSON.stringify([
     org,
     range.startDate,
@@ -31,8 +33,8 @@ export async function reportKey(db: Db, org: string, range: DayRange, slice: Rep
     slice.repository?.toLowerCase() ?? null,
     slice.login ?? null,
     slice.team ?? null,
-    slice.team ? await teamsChangedAt(db, org) : null,
-    await processingStamp(db),
+    teamsChanged,
+    stamp,
   ]);
 }
 

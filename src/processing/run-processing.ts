@@ -12,9 +12,10 @@ import { ConsumedLines, type ConsumedBefore } from '../attribution/consumed-line
 import type { FileLines } from '../attribution/attribute-pull-request.js';
 import type { SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
-import { consumptionOfSessionFile, replaceConsumption, type RecordedConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
-import { learnIdentityLinks, resolveGitHubLogin } from '../db/identity-links.js';
-import { creditedLoginOf, pullRequestTimeline, revertedBefore, saveOutcomes, type OutcomeRow } from '../db/pull-request-outcomes.js';
+import { consumptionOfSessionFiles, replaceConsumption, type RecordedConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
+import { learnIdentityLinks, resolveGitHubLogins } from '../db/identity-links.js';
+import { creditedLoginOf, pullRequestTimelinesOf, revertedBefore, saveOutcomes, withCredit, type OutcomeRow, type StoredTimeline } from '../db/pull-request-outcomes.js';
+import { ReadAhead } from '../db/read-ahead.js';
 import { pruneExpired } from '../db/retention.js';
 import { pullRequestOutcome } from '../outcomes/pull-request-outcome.js';
 import { writeWhenFree } from '../db/store-busy.js';
@@ -26,18 +27,17 @@ import {
   mergedPullRequests,
   orgRepositoryNames,
   orgSessions,
-  pullRequestCommitShas,
+  pullRequestCommitShasOf,
   pullRequestsOpenedOn,
   readAskedSketches,
+  readSketchesOf,
   sessionCommitPlaces,
-  StoredSketches,
   sessionCommitMessages,
   sessionLinks,
   sessionTelemetryDays,
   sessionsWithApiRequests,
-  sessionWritten,
-  subjectCommits,
-  subjectFiles,
+  sessionsWritten,
+  subjectInputsOf,
   telemetryOfDay,
   type SubjectRow,
 } from '../db/processing-inputs.js';
@@ -186,11 +186,11 @@ class SessionIndex {
     // A session whose commits carry Claude Code on the web's markers ran remotely.
     const remote = new Set((await sessionCommitMessages(db, org)).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
     const resolved = new Map<string, string | undefined>();
-    for (const s of await orgSessions(db, org, fromDay, toDay)) {
+    const sessions = await orgSessions(db, org, fromDay, toDay);
+    const logins = await resolveGitHubLogins(db, org, sessions.map((s) => ({ email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })));
+    for (const [i, s] of sessions.entries()) {
       const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
-      if (!resolved.has(identity)) {
-        resolved.set(identity, (await resolveGitHubLogin(db, org, { email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId }))?.githubLogin);
-      }
+      if (!resolved.has(identity)) resolved.set(identity, logins[i]?.githubLogin);
       const login = s.githubLogin ?? resolved.get(identity) ?? null;
       const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
       this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, isRemote: remote.has(s.id), signedIn: s.userAccountUuid !== null, team: s.team });
@@ -218,9 +218,10 @@ class SessionIndex {
    */
   async candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): Promise<SessionFacts[]> {
     const out: SessionFacts[] = [];
-    for (const id of this.relatedTo(subject, commitShas)) {
+    const active = [...this.relatedTo(subject, commitShas)].filter((id) => this.facts.get(id)!.activeDays.some((d) => d >= fromDay && d <= toDay));
+    await this.readWritten(active);
+    for (const id of active) {
       const facts = this.facts.get(id)!;
-      if (!facts.activeDays.some((d) => d >= fromDay && d <= toDay)) continue;
       out.push({ ...facts, written: await this.written(id), whereabouts: await this.whereabouts(id) });
     }
     return out;
@@ -256,6 +257,14 @@ class SessionIndex {
 
   #cachedLines = 0;
 
+  /** Reads what the sessions not cached yet wrote, in one statement, into the cache. */
+  async readWritten(sessionIds: string[]): Promise<void> {
+    const missing = sessionIds.filter((id) => !this.#written.has(id));
+    if (missing.length === 0) return;
+    const read = await sessionsWritten(this.db, this.org, missing);
+    for (const id of missing) this.#remember(id, read.get(id) ?? []);
+  }
+
   async written(sessionId: string): Promise<SessionFacts['written']> {
     let w = this.#written.get(sessionId);
     if (w) {
@@ -264,7 +273,12 @@ class SessionIndex {
       this.#written.set(sessionId, w);
       return w;
     }
-    w = await sessionWritten(this.db, this.org, sessionId);
+    w = (await sessionsWritten(this.db, this.org, [sessionId])).get(sessionId) ?? [];
+    this.#remember(sessionId, w);
+    return w;
+  }
+
+  #remember(sessionId: string, w: SessionFacts['written']): void {
     this.#written.set(sessionId, w);
     this.#cachedLines += lineCount(w);
     // Bounded by fingerprints held: sessions repeat across a person's PRs, but an org has too many to keep all.
@@ -273,7 +287,6 @@ class SessionIndex {
       this.#written.delete(id);
       this.#cachedLines -= lineCount(old);
     }
-    return w;
   }
 }
 
@@ -392,7 +405,7 @@ class RunLedger {
     };
     const readAsked = async () => {
       if (asked.size === 0) return false;
-      for (const [key, [sessionId, path]] of asked) stored.set(key, await consumptionOfSessionFile(this.db, this.org, sessionId, path, at));
+      for (const [key, rows] of await consumptionOfSessionFiles(this.db, this.org, [...asked.values()], at)) stored.set(key, rows);
       asked.clear();
       return true;
     };
@@ -433,9 +446,13 @@ function attributionRow(org: string, subject: SubjectRow, result: Attribution, n
 }
 
 /** A merged PR's outcome (spec: Outcomes) from its stored timeline, or null when it is not merged. */
-async function outcomeRow(db: Db, pr: { org: string; pullRequestId: number; creditedLogin: string; day: string }): Promise<OutcomeRow | null> {
-  const timeline = await pullRequestTimeline(db, pr.pullRequestId, pr.creditedLogin);
-  return timeline && { pullRequestId: pr.pullRequestId, org: pr.org, day: pr.day, ...pullRequestOutcome(timeline) };
+async function outcomeRow(
+  db: Db,
+  pr: { org: string; pullRequestId: number; creditedLogin: string; day: string },
+  timelines?: ReadAhead<number, StoredTimeline>,
+): Promise<OutcomeRow | null> {
+  const timeline = timelines ? await timelines.of(pr.pullRequestId) : (await pullRequestTimelinesOf(db, [pr.pullRequestId])).get(pr.pullRequestId);
+  return timeline ? { pullRequestId: pr.pullRequestId, org: pr.org, day: pr.day, ...pullRequestOutcome(withCredit(timeline, pr.creditedLogin)) } : null;
 }
 
 /** One label job per PR attributed to Claude Code, ever: a label removed by hand is not put back. */
@@ -492,8 +509,9 @@ async function processOrg(
   const merged = attributing ? [...(await mergedPullRequests(db, org, fromDay, toDay)), ...(await directPushes(db, org, fromDay, toDay))] : [];
   // Read before ordering, which asks synchronously: the sessions related to each subject.
   let related: Map<SubjectRow, Set<string>> | undefined = new Map();
+  const shas = await pullRequestCommitShasOf(db, merged.filter((s) => s.pullRequestId !== null).map((s) => s.pullRequestId!));
   for (const subject of merged) {
-    related.set(subject, sessions.relatedTo(subject, subject.pullRequestId !== null ? await pullRequestCommitShas(db, subject.pullRequestId) : [subject.sha!]));
+    related.set(subject, sessions.relatedTo(subject, subject.pullRequestId !== null ? (shas.get(subject.pullRequestId) ?? []) : [subject.sha!]));
   }
   let subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
   // An incremental run: the subjects its marks can change, and the later ones sharing their sessions.
@@ -501,12 +519,19 @@ async function processOrg(
   if (rerun) subjects = subjects.filter((s) => rerun.has(s.subject));
   related = undefined;
   const ledger = new RunLedger(db, org, fromDay, rerun && { rerun, merged: new Set(merged.map((s) => s.subject)) });
+  // Each subject's commits and files, and each PR's timeline, read ahead a batch of subjects at a time.
+  const inputs = new ReadAhead(subjects, (batch) => subjectInputsOf(db, batch));
+  const timelines = new ReadAhead(
+    subjects.filter((s) => s.pullRequestId !== null).map((s) => s.pullRequestId!),
+    (ids) => pullRequestTimelinesOf(db, ids),
+  );
   let attributed = 0;
   let changed = 0;
   let batch: AttributionRow[] = [];
   let consumption: SubjectConsumption[] = [];
   let outcomes: OutcomeRow[] = [];
   const flush = async () => {
+    if (batch.length === 0 && consumption.length === 0 && outcomes.length === 0) return;
     const [rows, consumed, outcomeRows] = [batch, consumption, outcomes];
     changed += await write(() =>
       db.transaction(async (tx) => {
@@ -524,7 +549,7 @@ async function processOrg(
     outcomes = [];
   };
   for (const subject of subjects) {
-    const commits = await subjectCommits(db, subject);
+    const { commits, files } = (await inputs.of(subject))!;
     const facts: PullRequestFacts = {
       repository: subject.repository,
       number: subject.number ?? 0,
@@ -532,7 +557,7 @@ async function processOrg(
       authorIsBot: subject.authorIsBot,
       mergedAt: subject.at,
       bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(subject.body),
-      files: await subjectFiles(db, subject),
+      files,
       commits: commits.map(({ message, authorLogin, committerLogin, ...c }) => ({
         ...c,
         remote: remoteCommitSignal({ message, authorLogin, committerLogin }),
@@ -564,7 +589,7 @@ async function processOrg(
       async () => {
         const ledgerRead = await consumed.readAsked();
         const writtenRead = await readAskedSketches(written);
-        if (writtenRead) for (const file of facts.files) if (file.sketches instanceof StoredSketches && file.fingerprints.size > 0) await file.sketches.load();
+        if (writtenRead) await readSketchesOf(facts.files.filter((file) => file.fingerprints.size > 0));
         const filesRead = await readAskedSketches(facts.files);
         return ledgerRead || writtenRead || filesRead;
       },
@@ -572,7 +597,7 @@ async function processOrg(
     batch.push(attributionRow(org, subject, result, now().toISOString()));
     if (subject.pullRequestId !== null) {
       const t0 = performance.now();
-      const outcome = await outcomeRow(db, { org, pullRequestId: subject.pullRequestId, creditedLogin: result.creditedLogin, day: subject.at.slice(0, 10) });
+      const outcome = await outcomeRow(db, { org, pullRequestId: subject.pullRequestId, creditedLogin: result.creditedLogin, day: subject.at.slice(0, 10) }, timelines);
       if (outcome) outcomes.push(outcome);
       if (options.stageTimes) options.stageTimes.outcomesMs += performance.now() - t0;
     }

@@ -1,16 +1,15 @@
 import { DURABILITY_WINDOW_DAYS, lineLives, lineSurvival, type ChangeLives } from '../durability/line-lives.js';
 import type { Db } from '../db/client.js';
 import {
-  currentReplayMark,
   mergedChangesOf,
   orgRepositoryIds,
   saveDurability,
   saveReplayMark,
-  storedLivesOf,
-  storedReplayMark,
+  replayMarksOf,
+  storedLivesOfMany,
   type DurabilityRow,
 } from '../db/pull-request-durability.js';
-import { readAskedSketches, StoredSketches } from '../db/processing-inputs.js';
+import { readAskedSketches, readSketchesOf } from '../db/processing-inputs.js';
 import { withAskedRead } from './with-asked-read.js';
 import { DAY_MS } from '../utc-days.js';
 
@@ -32,16 +31,23 @@ export async function updateDurability(
   const asOf = now.toISOString();
   let pullRequests = 0;
   let replayed = 0;
-  for (const repositoryId of await orgRepositoryIds(db, org)) {
-    const mark = await currentReplayMark(db, repositoryId, since);
-    const stored = await storedReplayMark(db, repositoryId);
+  const repositoryIds = await orgRepositoryIds(db, org);
+  // Every repository's marks, and the stored lives of those not replayed, in a few statements.
+  const marks = await replayMarksOf(db, repositoryIds, since);
+  const same = (id: number) => {
+    const { current, stored } = marks.get(id)!;
+    return stored !== undefined && stored.lastChangedFileId === current.lastChangedFileId && stored.changedFiles === current.changedFiles;
+  };
+  const storedLives = await storedLivesOfMany(db, repositoryIds.filter(same), since);
+  for (const repositoryId of repositoryIds) {
+    const { current: mark, stored } = marks.get(repositoryId)!;
     let lives: ChangeLives[];
     /** The figures already stored, by PR, when the repository is not replayed: only changed rows are written. */
     let before: Map<number, Omit<DurabilityRow, 'asOf'>> | undefined;
     if (stored && stored.lastChangedFileId === mark.lastChangedFileId && stored.changedFiles === mark.changedFiles) {
       // Nothing merged or enriched since the last replay: the endings stand; only the horizons the
       // PRs reached since move their figures.
-      const rows = await storedLivesOf(db, repositoryId, since);
+      const rows = storedLives.get(repositoryId)!;
       before = new Map(rows.map((r) => [r.pullRequestId, r]));
       lives = rows.map((r) => ({
         subject: `pull_request:${r.pullRequestId}`,
@@ -62,7 +68,7 @@ export async function updateDurability(
         () => lineLives(changes, minSimilarity !== undefined ? { minSimilarity } : {}),
         async () => {
           if (!(await readAskedSketches(files))) return false;
-          for (const file of endingFiles) if (file.sketches instanceof StoredSketches) await file.sketches.load();
+          await readSketchesOf(endingFiles);
           return true;
         },
       );

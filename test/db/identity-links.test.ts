@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
-import { learnIdentityLinks, resolveGitHubLogin } from '../../src/db/identity-links.js';
+import { learnIdentityLinks, resolveGitHubLogin, resolveGitHubLogins } from '../../src/db/identity-links.js';
 import { upsertCommit, upsertRepository } from '../../src/db/github-activity.js';
 import { addSessionCommit, linkIdentity, recordSession } from '../../src/db/telemetry-store.js';
 import { recordedCommits } from '../helpers/claude-code-recordings.js';
@@ -99,5 +99,27 @@ describe('resolveGitHubLogin', () => {
     expect(await resolveGitHubLogin(t.db, 'acme', { email: 'x@acme.example', accountUuid: 'acc' })).toEqual({ githubLogin: 'from-account', source: 'email_match' });
     expect(await resolveGitHubLogin(t.db, 'other', { email: 'x@acme.example' })).toBeUndefined();
     expect(await resolveGitHubLogin(t.db, 'acme', {})).toBeUndefined();
+
+    // Many users in one read (processing's): the same answer for each as one at a time.
+    const users = [
+      { email: 'X@acme.example' },
+      { email: 'x@acme.example', userId: 'u1' },
+      { email: 'other@acme.example', userId: 'u1' },
+      { userId: 'u1' },
+      { email: 'x@acme.example', accountUuid: 'acc' },
+      {},
+    ];
+    const one = [];
+    for (const user of users) one.push(await resolveGitHubLogin(t.db, 'acme', user));
+    expect(await resolveGitHubLogins(t.db, 'acme', users)).toEqual(one);
+    expect((await resolveGitHubLogins(t.db, 'acme', users)).map((r) => r?.githubLogin)).toEqual([
+      'from-attribute',
+      'from-attribute',
+      undefined,
+      'from-token',
+      'from-account',
+      undefined,
+    ]);
+    expect(await resolveGitHubLogins(t.db, 'other', users)).toEqual(users.map(() => undefined));
   });
 });

@@ -150,6 +150,40 @@ describe.skipIf(!clusterUrl)('the store on the test cluster', () => {
   });
 });
 
+describe.skipIf(!clusterUrl)('statements sent again', () => {
+  it('are prepared once per connection from their second run, and planned for their values on each run', async () => {
+    const database = await createTestPostgresDatabase(clusterUrl!, { migrated: true });
+    // One connection, so every statement below runs on it and its prepared statements can be listed.
+    const store = await createPostgresDb({ url: database.url, maxConnections: 1 });
+    try {
+      const prepared = async () =>
+        (await store.$client.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%prepared-probe%'`)).rows.map(
+          (r) => r.statement,
+        );
+      const probe = (n: number) => store.$client.query({ text: `SELECT $1::int + 1 AS n -- prepared-probe`, values: [n] });
+      expect((await probe(1)).rows).toEqual([{ n: 2 }]);
+      expect(await prepared()).toEqual([]);
+      expect((await probe(2)).rows).toEqual([{ n: 3 }]);
+      expect((await probe(41)).rows).toEqual([{ n: 42 }]);
+      expect(await prepared()).toEqual([`SELECT $1::int + 1 AS n -- prepared-probe`]);
+      expect((await store.$client.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows).toEqual([{ plan_cache_mode: 'force_custom_plan' }]);
+    } finally {
+      await closePostgresDb(store);
+    }
+    // Behind a pooler that cannot keep them: `prepared_statements=off` in the URL names none.
+    const url = new URL(database.url);
+    url.searchParams.set('prepared_statements', 'off');
+    const unnamed = await createPostgresDb({ url: url.toString(), maxConnections: 1 });
+    try {
+      for (const n of [1, 2, 3]) await unnamed.$client.query({ text: `SELECT $1::int AS n -- unnamed-probe`, values: [n] });
+      expect((await unnamed.$client.query(`SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%unnamed-probe%'`)).rows).toEqual([]);
+    } finally {
+      await closePostgresDb(unnamed);
+      await database.drop();
+    }
+  });
+});
+
 describe.skipIf(!clusterUrl)('tryAdvisoryLock: one holder across replicas', () => {
   let database: Awaited<ReturnType<typeof createTestPostgresDatabase>>;
   let replicaA: PostgresDb;

@@ -126,6 +126,26 @@ describe.each(engines)('the store on $name', (engine) => {
       sum += row[0] as number;
     });
     expect({ count, sum, ordered }).toEqual({ count: 12345, sum: (12345 * 12346) / 2, ordered: true });
+    // A small read (read at once on PostgreSQL), its duplicate column names kept apart, inside a transaction and out.
+    const small: unknown[][] = [];
+    await db.eachRow(sql`SELECT n, n * 2 AS n FROM numbers WHERE n <= 3 ORDER BY 1 DESC`, (row) => small.push(row));
+    await db.transaction(async (tx) => tx.eachRow(sql`SELECT n, n * 2 AS n FROM numbers WHERE n = 5000 OR n = 5001 ORDER BY 1`, (row) => small.push(row)));
+    expect(small).toEqual([
+      [3, 6],
+      [2, 4],
+      [1, 2],
+      [5000, 10000],
+      [5001, 10002],
+    ]);
+    // Exactly a cursor's batch, and one more.
+    for (const [limit, expected] of [
+      [5000, 5000],
+      [5001, 5001],
+    ]) {
+      let n = 0;
+      await db.eachRow(sql`SELECT n FROM numbers ORDER BY n LIMIT ${limit}`, () => n++);
+      expect(n).toBe(expected);
+    }
   });
 
   it('commits a transaction as a whole and rolls a failed one back, savepoints included', async () => {

@@ -2,6 +2,14 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { pruneExpired } from '../../src/db/retention.js';
+import {
+  currentReplayMark,
+  orgRepositoryIds,
+  replayMarksOf,
+  storedLivesOf,
+  storedLivesOfMany,
+  storedReplayMark,
+} from '../../src/db/pull-request-durability.js';
 import { pullRequestDurability } from '../../src/db/schema.js';
 import { metricsApi } from '../../src/http/api/metrics-api.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
@@ -122,6 +130,22 @@ describe('an end-to-end history made with git', () => {
     // Back at day 100, from the stored endings alone: exactly what the replay wrote.
     expect(await step(HISTORY_NOW)).toEqual({ pullRequests: 1, replayed: 0 });
     expect(await allRows()).toEqual(replayed);
+  });
+
+  it('reads every repository’s replay marks and stored lives at once, the same as one repository at a time', async () => {
+    const since = new Date(HISTORY_NOW.getTime() - 104 * DAY).toISOString();
+    const ids = [...(await orgRepositoryIds(t.db, 'acme')), 999_999];
+    const marks = await replayMarksOf(t.db, ids, since);
+    const lives = await storedLivesOfMany(t.db, ids, since);
+    const byPullRequest = <R extends { pullRequestId: number }>(rows: R[]) => [...rows].sort((a, b) => a.pullRequestId - b.pullRequestId);
+    for (const id of ids) {
+      expect(marks.get(id)).toEqual({ current: await currentReplayMark(t.db, id, since), stored: await storedReplayMark(t.db, id) });
+      expect(byPullRequest(lives.get(id)!)).toEqual(byPullRequest(await storedLivesOf(t.db, id, since)));
+    }
+    // The history's one repository: its six merged PRs (Dependabot's too) have rows, and it was replayed; the unknown one has nothing.
+    expect(lives.get(ids[0]!)).toHaveLength(6);
+    expect(marks.get(ids[0]!)!.stored).toEqual(marks.get(ids[0]!)!.current);
+    expect(marks.get(999_999)).toEqual({ current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined });
   });
 
   it('keeps the fingerprints the 90-day figures need when RETENTION_DAYS is shorter, and final rows stay as they were', async () => {
