@@ -1,9 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
+import type { SubjectRow } from './processing-inputs.js';
+import { fileNameOf } from './processing-marks.js';
 
 /*
  * What an incremental run reads besides processing's usual inputs: where the sessions its marks
- * name begin, so it knows how far back their data can change attributions.
+ * name begin, so it knows how far back their data can change attributions, and which subjects
+ * have a file a session just wrote into.
  */
 
 export interface SessionSpan {
@@ -42,4 +45,46 @@ export async function sessionsOfIdentities(db: Db, org: string, identities: read
     sql`SELECT id, first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt" FROM claude_sessions
         WHERE org = ${org} AND (${sql.join(where, sql` OR `)}) ORDER BY id`,
   );
+}
+
+/**
+ * The names (last path segments) of the files each subject changed, and of those files' former
+ * paths: its own files, and for a PR the files of its commits whose diffs were fetched (renames).
+ */
+export async function subjectFileNames(db: Db, subjects: readonly SubjectRow[]): Promise<Map<SubjectRow, Set<string>>> {
+  const byPullRequest = new Map<number, SubjectRow>();
+  const byCommit = new Map<number, SubjectRow>();
+  for (const s of subjects) {
+    if (s.pullRequestId !== null) byPullRequest.set(s.pullRequestId, s);
+    else if (s.commitId !== null) byCommit.set(s.commitId, s);
+  }
+  const rows: { owner: number; kind: string; path: string; previousPath: string | null }[] = [];
+  if (byPullRequest.size > 0) {
+    const ids = [...byPullRequest.keys()];
+    rows.push(
+      ...(await db.all<{ owner: number; kind: string; path: string; previousPath: string | null }>(
+        sql`SELECT pull_request_id AS owner, 'p' AS kind, path, previous_path AS "previousPath" FROM changed_files WHERE ${db.dialect.anyOf(sql.raw('pull_request_id'), ids)}
+            UNION ALL
+            SELECT pc.pull_request_id AS owner, 'p' AS kind, f.path, f.previous_path AS "previousPath"
+              FROM pull_request_commits pc JOIN changed_files f ON f.commit_id = pc.commit_id
+             WHERE ${db.dialect.anyOf(sql.raw('pc.pull_request_id'), ids)}`,
+      )),
+    );
+  }
+  if (byCommit.size > 0) {
+    rows.push(
+      ...(await db.all<{ owner: number; kind: string; path: string; previousPath: string | null }>(
+        sql`SELECT commit_id AS owner, 'c' AS kind, path, previous_path AS "previousPath" FROM changed_files WHERE ${db.dialect.anyOf(sql.raw('commit_id'), [...byCommit.keys()])}`,
+      )),
+    );
+  }
+  const out = new Map<SubjectRow, Set<string>>();
+  for (const row of rows) {
+    const subject = (row.kind === 'p' ? byPullRequest : byCommit).get(Number(row.owner))!;
+    let names = out.get(subject);
+    if (!names) out.set(subject, (names = new Set()));
+    names.add(fileNameOf(row.path));
+    if (row.previousPath) names.add(fileNameOf(row.previousPath));
+  }
+  return out;
 }

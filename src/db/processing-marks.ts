@@ -22,7 +22,10 @@ export type MarkKind = (typeof processingMarks.$inferInsert)['kind'];
 export interface Mark {
   org: string;
   kind: MarkKind;
-  /** The subject (`pull_request:<id>`, `commit:<id>`), session id, `kind:value` identity, or day. */
+  /**
+   * The subject (`pull_request:<id>`, `commit:<id>`), session id, `kind:value` identity, or day;
+   * for `lines`, the file name and session (`linesMarkKey`).
+   */
   key: string;
   /** The first day the mark can affect; '' when any day (an identity). */
   day: string;
@@ -30,6 +33,27 @@ export interface Mark {
 
 export interface ClaimedMark extends Mark {
   markedAt: string;
+}
+
+/**
+ * The key of a `lines` mark: a session wrote lines into a file named `fileName`, and nothing else
+ * about it changed. Only subjects with a file of that name can take those lines (a line matches
+ * only the same repository path, whose last segment is the name), so a run re-attributes those
+ * alone. The name comes first: it holds no `/`, the session id may.
+ */
+export function linesMarkKey(sessionId: string, writtenPath: string): string {
+  return `${fileNameOf(writtenPath)}/${sessionId}`;
+}
+
+/** The session and file name a `lines` mark names. */
+export function parseLinesMarkKey(key: string): { sessionId: string; fileName: string } {
+  const slash = key.indexOf('/');
+  return { fileName: key.slice(0, slash), sessionId: key.slice(slash + 1) };
+}
+
+/** The last segment of a path (`/` or backslash separated). */
+export function fileNameOf(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 /** The advisory lock class of marks (PostgreSQL): shared by writers, taken alone by a claim. */

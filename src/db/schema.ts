@@ -870,7 +870,7 @@ export const processingMarks = sqliteTable(
   'processing_marks',
   {
     org: text('org').notNull(),
-    kind: text('kind', { enum: ['subject', 'session', 'identity', 'day'] }).notNull(),
+    kind: text('kind', { enum: ['subject', 'session', 'lines', 'identity', 'day'] }).notNull(),
     key: text('key').notNull(),
     /** The first day the mark can affect ('' when any). */
     day: text('day').notNull(),

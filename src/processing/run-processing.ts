@@ -54,8 +54,8 @@ import {
   type AttributionRow,
   type ProcessingRun,
 } from '../db/rollups.js';
-import { claimMarks, oldestPendingMark, pendingMarksOfKind, releaseMarks } from '../db/processing-marks.js';
-import { sessionSpans, sessionsOfIdentities } from '../db/incremental-inputs.js';
+import { claimMarks, oldestPendingMark, parseLinesMarkKey, pendingMarksOfKind, releaseMarks } from '../db/processing-marks.js';
+import { sessionSpans, sessionsOfIdentities, subjectFileNames } from '../db/incremental-inputs.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 import { updateDurability } from './update-durability.js';
@@ -476,6 +476,11 @@ export interface Selection {
   subjects: Set<string>;
   /** Sessions with new data, and sessions whose user now links to someone else. */
   sessions: Set<string>;
+  /**
+   * Sessions whose only news is lines written into files of these names (`lines` marks): they can
+   * change only subjects with a file of such a name, unless the session's commits place it.
+   */
+  sessionFiles: Map<string, Set<string>>;
   /** Days to roll up again. */
   days: Set<string>;
   /** The first day rollups may be recomputed (the retention limit). */
@@ -499,7 +504,7 @@ async function processOrg(
   const { daysBefore = DEFAULT_WINDOW.daysBefore, daysAfter = DEFAULT_WINDOW.daysAfter } = options;
   // An incremental run whose marks name no PR and no session only rolls days up again: it needs the
   // sessions of those days (who each is), and no attribution.
-  const attributing = !selection || selection.subjects.size > 0 || selection.sessions.size > 0;
+  const attributing = !selection || selection.subjects.size > 0 || selection.sessions.size > 0 || selection.sessionFiles.size > 0;
   const firstDay = selection ? [fromDay, ...selection.days].sort()[0]! : fromDay;
   const lastDay = selection && !attributing ? [...selection.days].sort().at(-1) ?? toDay : toDay;
   const sessions = await new SessionIndex(db, org).load(attributing ? addDays(firstDay, -daysBefore) : firstDay, attributing ? addDays(toDay, daysAfter) : lastDay);
@@ -515,7 +520,9 @@ async function processOrg(
   }
   let subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
   // An incremental run: the subjects its marks can change, and the later ones sharing their sessions.
-  const rerun = selection ? affectedSubjects(subjects, (subject) => related!.get(subject)!, seedsOf(subjects, selection, related, sessions, { daysBefore, daysAfter })) : undefined;
+  const rerun = selection
+    ? affectedSubjects(subjects, (subject) => related!.get(subject)!, await seedsOf(db, subjects, selection, related, sessions, { daysBefore, daysAfter }))
+    : undefined;
   if (rerun) subjects = subjects.filter((s) => rerun.has(s.subject));
   related = undefined;
   const ledger = new RunLedger(db, org, fromDay, rerun && { rerun, merged: new Set(merged.map((s) => s.subject)) });
@@ -656,16 +663,21 @@ async function processOrg(
 
 /**
  * The subjects a selection names directly: those marked, and those a marked session may be a
- * candidate for (related to it, and it active in their window), as `candidatesFor` decides.
+ * candidate for (related to it, and it active in their window), as `candidatesFor` decides. A
+ * session marked only for lines written into some files names, of those, the subjects with a file
+ * (or a file's former path) of the same name; its commits can place it anew, so a session with
+ * commits names all of them.
  */
-function seedsOf(
+async function seedsOf(
+  db: Db,
   subjects: SubjectRow[],
   selection: Selection,
   related: Map<SubjectRow, Set<string>>,
   sessions: SessionIndex,
   { daysBefore, daysAfter }: { daysBefore: number; daysAfter: number },
-): Set<string> {
+): Promise<Set<string>> {
   const seeds = new Set<string>();
+  const byFileName = new Map<SubjectRow, Set<string>>(); // subject → the file names that would make it a seed
   for (const subject of subjects) {
     if (selection.subjects.has(subject.subject)) {
       seeds.add(subject.subject);
@@ -674,11 +686,24 @@ function seedsOf(
     const merged = Date.parse(subject.at);
     const [from, to] = [dayOfMs(merged - daysBefore * DAY_MS), dayOfMs(merged + daysAfter * DAY_MS)];
     for (const id of related.get(subject)!) {
-      if (!selection.sessions.has(id)) continue;
-      if (sessions.facts.get(id)?.activeDays.some((d) => d >= from && d <= to)) {
+      const names = selection.sessionFiles.get(id);
+      if (!selection.sessions.has(id) && !names) continue;
+      const facts = sessions.facts.get(id);
+      if (!facts?.activeDays.some((d) => d >= from && d <= to)) continue;
+      if (selection.sessions.has(id) || facts.commitShas.length > 0) {
         seeds.add(subject.subject);
+        byFileName.delete(subject);
         break;
       }
+      let wanted = byFileName.get(subject);
+      if (!wanted) byFileName.set(subject, (wanted = new Set()));
+      for (const name of names!) wanted.add(name);
+    }
+  }
+  if (byFileName.size > 0) {
+    const fileNames = await subjectFileNames(db, [...byFileName.keys()]);
+    for (const [subject, wanted] of byFileName) {
+      if ([...(fileNames.get(subject) ?? [])].some((name) => wanted.has(name))) seeds.add(subject.subject);
     }
   }
   return seeds;
@@ -785,21 +810,29 @@ async function continueIncremental(
     for (const mark of marks) push(byOrg, mark.org, mark);
     for (const [org, orgMarks] of byOrg) {
       orgs.push(org);
-      const selection: Selection = { subjects: new Set(), sessions: new Set(), days: new Set(), oldestDay };
+      const selection: Selection = { subjects: new Set(), sessions: new Set(), sessionFiles: new Map(), days: new Set(), oldestDay };
       const starts: string[] = [];
       for (const m of orgMarks) {
         if (m.kind === 'subject') {
           selection.subjects.add(m.key);
           starts.push(m.day);
         } else if (m.kind === 'day') selection.days.add(m.day);
+        else if (m.kind === 'lines') {
+          const { sessionId, fileName } = parseLinesMarkKey(m.key);
+          let names = selection.sessionFiles.get(sessionId);
+          if (!names) selection.sessionFiles.set(sessionId, (names = new Set()));
+          names.add(fileName);
+        }
       }
       const marked = await sessionSpans(db, org, [...new Set(orgMarks.filter((m) => m.kind === 'session').map((m) => m.key))]);
       const relinked = await sessionsOfIdentities(db, org, orgMarks.filter((m) => m.kind === 'identity').map((m) => m.key));
       for (const s of [...marked, ...relinked]) {
         selection.sessions.add(s.id);
+        selection.sessionFiles.delete(s.id);
         // A session is a candidate of subjects merged from `daysAfter` days before it was first seen.
         starts.push(addDays(s.firstSeenAt.slice(0, 10), -daysAfter));
       }
+      for (const s of await sessionSpans(db, org, [...selection.sessionFiles.keys()])) starts.push(addDays(s.firstSeenAt.slice(0, 10), -daysAfter));
       // Everything a relinked session's telemetry counted for now counts for someone else.
       for (const s of relinked) {
         const last = s.lastSeenAt.slice(0, 10) < toDay ? s.lastSeenAt.slice(0, 10) : toDay;
@@ -885,7 +918,7 @@ async function continueRun(
           (org === undefined || m.org === org) &&
           ((m.kind === 'subject' && m.day >= fromDay && m.day <= toDay) ||
             (m.kind === 'day' && m.day >= fromDay && m.day <= toDay) ||
-            (m.kind === 'session' && addDays(m.day, -daysAfter) >= fromDay && m.day <= toDay) ||
+            ((m.kind === 'session' || m.kind === 'lines') && addDays(m.day, -daysAfter) >= fromDay && m.day <= toDay) ||
             (m.kind === 'identity' && coveredIdentities.has(`${m.org}\u0000${m.key}`))),
       }),
     );

@@ -13,7 +13,7 @@ import {
   sessionWorkingDirectory,
 } from '../db/telemetry-store.js';
 import { learnIdentityLinks } from '../db/identity-links.js';
-import { markForProcessing } from '../db/processing-marks.js';
+import { linesMarkKey, markForProcessing, type Mark } from '../db/processing-marks.js';
 import { gitOperationOf, writtenFile, type HookCall, type WrittenFile } from './hook-call.js';
 
 export interface HookIngestResult {
@@ -113,10 +113,11 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
 
   const apply = async (tx: Tx) => {
     const day = nowIso.slice(0, 10);
-    // Lines written, a commit or a PR can change which PRs count the session; so can a session new
-    // to the store, or one now somewhere else (read only when nothing else decides it).
-    const reattribute =
-      Boolean((file && tally) || git.commitSha || git.pullRequest) ||
+    // A commit or a PR can change which PRs count the session, and so can a session new to the
+    // store or one now somewhere else. Lines written alone can change only the PRs with a file of
+    // that name (a `lines` mark).
+    const newFacts =
+      Boolean(git.commitSha || git.pullRequest) ||
       (await sessionsWithNewFacts(tx, token.org, [{ id: call.session_id, days: [day], cwd, githubLogin: token.githubLogin ?? undefined }])).size > 0;
     await recordSession(tx, {
       id: call.session_id,
@@ -142,7 +143,12 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
     }
     if (git.pullRequest) await addSessionPullRequest(tx, { sessionId: call.session_id, ...git.pullRequest, org: token.org, seenAt: nowIso });
     await markIngestTokenUsed(tx, token, nowIso);
-    await markForProcessing(tx, [...(reattribute ? [{ org: token.org, kind: 'session' as const, key: call.session_id, day }] : []), { org: token.org, kind: 'day', key: day, day }], nowIso);
+    const sessionMark: Mark[] = newFacts
+      ? [{ org: token.org, kind: 'session', key: call.session_id, day }]
+      : file && tally
+        ? [{ org: token.org, kind: 'lines', key: linesMarkKey(call.session_id, file.path), day }]
+        : [];
+    await markForProcessing(tx, [...sessionMark, { org: token.org, kind: 'day', key: day, day }], nowIso);
   };
 
   const applied = call.tool_use_id

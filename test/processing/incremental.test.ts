@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import nock from 'nock';
@@ -131,6 +131,61 @@ describe('incremental processing', () => {
     expect((await fullRun()).corrections).toBe(0);
   });
 
+  it('attributes again, for lines a session wrote, only the PRs with a file of that name', async () => {
+    await start();
+    await replayTelemetry();
+    await deliverPr42();
+    await incremental();
+    expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 22, authorLogin: 'dana' });
+    // Dana's second session, with her personal token, in the repository's folder, without commits.
+    const personal = (await createIngestToken(app.db, { org: 'acme', githubLogin: DANA.login })).token;
+    const second = 'b0c3a1d2-0000-4000-8000-00000000da2a';
+    let calls = 0;
+    const write = async (path: string, lines: string[]) => {
+      const cwd = '/home/dana/src/widgets';
+      const content = `${lines.join('\n')}\n`;
+      const res = await fetch(`${app.url}/hooks/claude-code`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${personal}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          session_id: second,
+          cwd,
+          hook_event_name: 'PostToolUse',
+          tool_name: 'Write',
+          tool_input: { file_path: `${cwd}/${path}`, content },
+          tool_response: { type: 'create', filePath: `${cwd}/${path}`, content, structuredPatch: [], originalFile: null },
+          tool_use_id: `toolu_second_${++calls}`,
+        }),
+      });
+      expect(res.status).toBe(200);
+    };
+    const today = now().toISOString().slice(0, 10);
+
+    // Its first call is a session new to the store: every PR it may count for is attributed again.
+    await write('src/metrics-helper.ts', ['export const helperName = "metrics helper";']);
+    expect(await marks()).toEqual([
+      { kind: 'day', key: today, day: today },
+      { kind: 'session', key: second, day: today },
+    ]);
+    expect(await incremental()).toMatchObject({ attributed: 1 });
+
+    // More lines into a file PR #42 does not have: only the day is rolled up again.
+    await write('src/other-helper.ts', ['export const otherHelper = "another helper";']);
+    expect(await marks()).toEqual([
+      { kind: 'day', key: today, day: today },
+      { kind: 'lines', key: `other-helper.ts/${second}`, day: today },
+    ]);
+    expect(await incremental()).toMatchObject({ attributed: 0, daysRecomputed: 1 });
+    expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 22, authorLogin: 'dana' });
+
+    // Into README.md, which PR #42 changed: it is attributed again and takes the line.
+    await write('README.md', ['Requests beyond 100 per burst get HTTP 429 with Retry-After.']);
+    expect(await marks()).toContainEqual({ kind: 'lines', key: `README.md/${second}`, day: today });
+    expect(await incremental()).toMatchObject({ attributed: 1 });
+    expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 23, authorLogin: 'dana' });
+    expect((await fullRun()).corrections).toBe(0);
+  });
+
   it('counts what a session did for the person an admin links it to, once linked', async () => {
     await start();
     // Telemetry alone: nothing links the session's user to a GitHub login yet.
@@ -247,5 +302,22 @@ describe('incremental processing', () => {
     expect(body.data_processed_at === null || runs.some((r) => r.finishedAt === body.data_processed_at)).toBe(true);
     // The worker also runs the members count the installation queued, in its own time.
     await expect.poll(() => nock.pendingMocks(), { timeout: 10_000, interval: 100 }).toEqual([]);
+    if (realClock && process.platform === 'linux') {
+      // Its thread runs at the lowest priority (nice 19), and only it: the thread answering requests keeps its own.
+      expect(threadNiceValues()).toContain(19);
+      expect(getPriority()).toBe(0);
+    }
   });
 });
+
+/** The nice value of each thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
