@@ -12,7 +12,7 @@ import {
   type OutcomeColumns,
 } from '../outcomes/outcome-comparison.js';
 import { addDays, type DayRange } from '../utc-days.js';
-import { processingStamp, rememberedReports, reportKey } from './remembered-reports.js';
+import { processingWriteStamp, rememberedReports, reportKey } from './remembered-reports.js';
 import { usdOfMicro } from './report.js';
 
 /*
@@ -75,13 +75,13 @@ const READ_SPAN_DAYS = 15;
  * wrote between two reads.
  */
 async function* outcomesReportInSteps(db: Db, org: string, range: DayRange, slice: OutcomesSlice) {
-  const stamp = await processingStamp(db);
+  const stamp = await processingWriteStamp(db);
   const parts: OutcomeColumns[] = [];
   for (const span of spansOf(range, READ_SPAN_DAYS)) {
     if (parts.length > 0) yield;
     parts.push(await outcomeColumns(db, org, span.startDate, span.endDate, slice));
   }
-  const read = (await processingStamp(db)) === stamp ? concatColumns(parts) : await outcomeColumns(db, org, range.startDate, range.endDate, slice);
+  const read = (await processingWriteStamp(db)) === stamp ? concatColumns(parts) : await outcomeColumns(db, org, range.startDate, range.endDate, slice);
   // A team's PRs: those whose author was in it on the merge day (its GitHub members, or telemetry placing them in it that day).
   const team = slice.team ? await teamPersonDays(db, org, slice.team, range.startDate, range.endDate) : undefined;
   const prs = team ? filterColumns(read, (login, day) => day !== undefined && isInTeamOn(team, login, day)) : read;

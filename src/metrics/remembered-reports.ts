@@ -1,25 +1,36 @@
 import type { Db } from '../db/client.js';
-import { processingProgress } from '../db/processing-progress.js';
+import { processingEnded, processingProgress } from '../db/processing-progress.js';
 import { teamsChangedAt } from '../db/teams.js';
 import type { DayRange } from '../utc-days.js';
 
 /*
  * Reports the API answers again from memory until what they read changes: stored figures change
- * only when processing writes (its last run and heartbeat), and a team's slice also when its
- * members change. One key rule and one bounded store for every such report (summary, outcomes, durability).
+ * only when processing writes, and a team's slice also when its members change. One key rule and
+ * one bounded store for every such report (summary, outcomes, durability).
+ *
+ * The key follows the runs that ended, not each heartbeat of a run going on: incremental runs come
+ * every minute or so and write in several steps, and a report computed again at every step costs
+ * the requests waiting behind it. A report computed while a run writes may show part of that run
+ * until the run ends, a few seconds later on an incremental run, and is then computed again.
  */
+
+/** The last processing run that ended: the figures reports show change when it does. */
+export async function processingStamp(db: Db): Promise<string> {
+  const ended = await processingEnded(db);
+  return `${ended.runsEnded}:${ended.lastEndedAt}`;
+}
+
+/** The last run and its heartbeat: these change whenever processing writes (a report read in steps checks nothing was written between them). */
+export async function processingWriteStamp(db: Db): Promise<string> {
+  const progress = await processingProgress(db);
+  return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
+}
 
 /** What a sliced report is asked for. */
 export interface ReportSlice {
   repository?: string | undefined;
   login?: string | undefined;
   team?: string | undefined;
-}
-
-/** The last processing run and its heartbeat: the stored figures change only when these do. */
-export async function processingStamp(db: Db): Promise<string> {
-  const progress = await processingProgress(db);
-  return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
 }
 
 /** A report's key: what it was asked for, and the state of what it reads. */

@@ -84,12 +84,17 @@ describe('GET /orgs/{org}/outcomes', () => {
     expect((await app.http.request(`/api/v1/orgs/acme/outcomes?${RANGE}`)).status).toBe(401);
   });
 
-  it('is computed once per processing run: a change behind processing’s back shows after the next run', async () => {
+  it('is computed once per processing run: a change behind processing’s back shows after the next run ends', async () => {
     const reverted = async () => (await json(`/orgs/acme/outcomes?${RANGE}`)).reverts.without_claude_code.reverted;
     expect(await reverted()).toBe(0);
     await app.db.run(sql`UPDATE pull_request_outcomes SET reverted_by = 'x', reverted_at = '2026-11-07T00:00:00.000Z' WHERE pull_request_id = 199`);
     expect(await reverted()).toBe(0);
-    await app.db.run(sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-01', '2026-11-01', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')`);
+    // A run going on (its heartbeats) leaves the report as it is; its end computes it again.
+    await app.db.run(sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-01', '2026-11-01', 'running', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')`);
+    expect(await reverted()).toBe(0);
+    await app.db.run(sql`UPDATE processing_runs SET heartbeat_at = '2026-11-21T00:00:02Z' WHERE trigger = 'test'`);
+    expect(await reverted()).toBe(0);
+    await app.db.run(sql`UPDATE processing_runs SET status = 'failed', finished_at = '2026-11-21T00:00:03Z' WHERE trigger = 'test'`);
     expect(await reverted()).toBe(1);
     await app.db.run(sql`UPDATE pull_request_outcomes SET reverted_by = NULL, reverted_at = NULL WHERE pull_request_id = 199`);
   });

@@ -384,7 +384,10 @@ describe('the pages show the API’s figures', () => {
     await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
     expect(await shown()).toBe(22);
     await app.db.run(sql`UPDATE daily_org_metrics SET lines_with_claude_code = 999 WHERE org = 'acme' AND lines_with_claude_code = 22`);
-    await app.db.run(sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-20', '2026-11-20', 'failed', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')`);
+    // A run going on leaves the page as it is, until it ends.
+    await app.db.run(sql`INSERT INTO processing_runs (org, from_day, to_day, status, trigger, started_at, heartbeat_at) VALUES ('acme', '2026-11-20', '2026-11-20', 'running', 'test', '2026-11-21T00:00:00Z', '2026-11-21T00:00:01Z')`);
+    expect(await shown()).toBe(22);
+    await app.db.run(sql`UPDATE processing_runs SET status = 'failed', finished_at = '2026-11-21T00:00:02Z' WHERE trigger = 'test'`);
     expect(await shown()).toBe(999);
     await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-20', toDay: '2026-11-22' });
     expect(await shown()).toBe(22);

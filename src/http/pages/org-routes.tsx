@@ -20,7 +20,7 @@ import {
   repositoryTotals,
 } from '../../db/metrics-queries.js';
 import { activeInstallation, getOrgSettings, setMembersSeeSpend, setViewerTeams } from '../../db/org-settings.js';
-import { processingProgress } from '../../db/processing-progress.js';
+import { processingStamp } from '../../metrics/remembered-reports.js';
 import { pendingMarkCount } from '../../db/processing-marks.js';
 import { lastRunsOf } from '../../db/rollups.js';
 import { linkIdentity } from '../../db/telemetry-store.js';
@@ -319,18 +319,14 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
 
   /*
    * The figures change only when processing writes them, so a page's model is kept until the next
-   * run starts or moves on (its heartbeat), for the same range and viewer kind. Bounded: the
-   * oldest entries go first.
+   * run ends (`processingStamp`), for the same range and viewer kind. Bounded: the oldest entries
+   * go first.
    */
   const remembered = new Map<string, unknown>();
-  const processingStamp = async () => {
-    const progress = await processingProgress(db);
-    return `${progress.lastRunId}:${progress.lastHeartbeatAt}`;
-  };
   /** A team-filtered figure changes with the org's members and teams too (webhooks change them between runs). */
   const teamsStamp = async (org: string, team: string | undefined) => (team === undefined ? null : await teamsChangedAt(db, org));
   async function memo<T>(parts: unknown[], compute: () => Promise<T> | T): Promise<T> {
-    const key = JSON.stringify([...parts, await processingStamp(), dayOf(now())]);
+    const key = JSON.stringify([...parts, await processingStamp(db), dayOf(now())]);
     if (remembered.has(key)) return remembered.get(key) as T;
     const value = await compute();
     remembered.set(key, value);
