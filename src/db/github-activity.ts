@@ -384,3 +384,13 @@ export async function commitBelongsToPullRequest(tx: Tx, repositoryId: number, s
     .limit(1);
   return viaCommits !== undefined;
 }
+
+/** The commits of a PR (its own, and its merge commit) that were pushed straight to the default branch: id and push time. */
+export async function directPushesOfPullRequest(db: Tx, pullRequestId: number): Promise<{ id: number; pushedAt: string }[]> {
+  return db.all<{ id: number; pushedAt: string }>(
+    sql`SELECT c.id, c.pushed_at AS "pushedAt" FROM commits c JOIN pull_requests p ON p.repository_id = c.repository_id
+        WHERE p.id = ${pullRequestId} AND c.pushed_to_default_branch = TRUE AND c.pushed_at IS NOT NULL
+          AND (c.sha = p.merge_commit_sha OR EXISTS (SELECT 1 FROM pull_request_commits pc WHERE pc.pull_request_id = p.id AND pc.commit_id = c.id))
+        ORDER BY c.id`,
+  );
+}

@@ -88,3 +88,24 @@ export async function subjectFileNames(db: Db, subjects: readonly SubjectRow[]):
   }
   return out;
 }
+
+/**
+ * The subjects attributed in [fromDay, toDay] that are no longer merged subjects (`keep` lacks them:
+ * a direct push found in a PR since), with each session whose lines they took: dropping them frees
+ * those lines for the subjects merged after them.
+ */
+export async function staleSubjectSessions(
+  db: Db,
+  org: string,
+  fromDay: string,
+  toDay: string,
+  keep: ReadonlySet<string>,
+): Promise<{ subject: string; at: string; sessionId: string }[]> {
+  const attributed = await db.values<[string]>(sql`SELECT subject FROM attributions WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay}`);
+  const stale = attributed.map(([subject]) => subject).filter((subject) => !keep.has(subject));
+  if (stale.length === 0) return [];
+  return db.all<{ subject: string; at: string; sessionId: string }>(
+    sql`SELECT DISTINCT subject, subject_at AS at, session_id AS "sessionId" FROM consumed_session_lines
+        WHERE org = ${org} AND ${db.dialect.anyOf(sql.raw('subject'), stale)} ORDER BY subject, "sessionId"`,
+  );
+}

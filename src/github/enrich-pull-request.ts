@@ -3,6 +3,7 @@ import { hasClaudeCodeTrailer, isClaudeBotLogin } from '../attribution/claude-co
 import { summarizeFileChange } from '../attribution/file-change.js';
 import type { Db } from '../db/client.js';
 import {
+  directPushesOfPullRequest,
   linkPullRequestCommits,
   markCommitEnriched,
   markPullRequestEnriched,
@@ -144,6 +145,18 @@ export async function enrichPullRequest({ db, octokit, fingerprintKey, payload, 
     await markPullRequestEnriched(tx, payload.pullRequestId, now().toISOString());
     await learnIdentityLinks(tx, payload.owner, { shas: restCommits.map((c) => c.sha) }, now().toISOString());
     // Processing attributes the PR within PROCESS_DELAY_SECONDS (the incremental runner).
-    if (pr.mergedAt) await markForProcessing(tx, [{ org: payload.owner, kind: 'subject', key: `pull_request:${payload.pullRequestId}`, day: pr.mergedAt.slice(0, 10) }], now().toISOString());
+    if (pr.mergedAt) {
+      // Commits of this PR counted so far as pushed straight to the default branch count with the PR
+      // now: their attributions are dropped on their own push days.
+      const pushes = await directPushesOfPullRequest(tx, payload.pullRequestId);
+      await markForProcessing(
+        tx,
+        [
+          { org: payload.owner, kind: 'subject', key: `pull_request:${payload.pullRequestId}`, day: pr.mergedAt.slice(0, 10) },
+          ...pushes.map((c) => ({ org: payload.owner, kind: 'subject' as const, key: `commit:${c.id}`, day: c.pushedAt.slice(0, 10) })),
+        ],
+        now().toISOString(),
+      );
+    }
   }), { maxWaitMs: JOB_WRITE_WAIT_MS });
 }

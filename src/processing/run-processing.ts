@@ -55,7 +55,7 @@ import {
   type ProcessingRun,
 } from '../db/rollups.js';
 import { claimMarks, oldestPendingMark, parseLinesMarkKey, pendingMarksOfKind, releaseMarks } from '../db/processing-marks.js';
-import { sessionSpans, sessionsOfIdentities, subjectFileNames } from '../db/incremental-inputs.js';
+import { sessionSpans, sessionsOfIdentities, staleSubjectSessions, subjectFileNames } from '../db/incremental-inputs.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 import { updateDurability } from './update-durability.js';
@@ -520,9 +520,18 @@ async function processOrg(
   }
   let subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
   // An incremental run: the subjects its marks can change, and the later ones sharing their sessions.
-  const rerun = selection
-    ? affectedSubjects(subjects, (subject) => related!.get(subject)!, await seedsOf(db, subjects, selection, related, sessions, { daysBefore, daysAfter }))
-    : undefined;
+  let rerun: Set<string> | undefined;
+  if (selection) {
+    const seeds = await seedsOf(db, subjects, selection, related, sessions, { daysBefore, daysAfter });
+    // A subject dropped at the end of this run (no longer merged) frees the lines it took: the
+    // subjects merged after it that share one of those sessions take them.
+    const freed = await staleSubjectSessions(db, org, fromDay, toDay, new Set(merged.map((s) => s.subject)));
+    for (const subject of subjects) {
+      const ids = related.get(subject)!;
+      if (freed.some((f) => ids.has(f.sessionId) && compareStrings(f.at, subject.at) <= 0)) seeds.add(subject.subject);
+    }
+    rerun = affectedSubjects(subjects, (subject) => related!.get(subject)!, seeds);
+  }
   if (rerun) subjects = subjects.filter((s) => rerun.has(s.subject));
   related = undefined;
   const ledger = new RunLedger(db, org, fromDay, rerun && { rerun, merged: new Set(merged.map((s) => s.subject)) });

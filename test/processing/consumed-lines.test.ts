@@ -1,12 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { upsertGitHubUser, upsertInstallation, upsertPullRequest, upsertRepository } from '../../src/db/github-activity.js';
+import { upsertCommit, upsertGitHubUser, upsertInstallation, upsertPullRequest, upsertRepository } from '../../src/db/github-activity.js';
+import { enrichCommit } from '../../src/github/enrich-commit.js';
 import { createIngestToken } from '../../src/db/ingest-tokens.js';
 import { attributions } from '../../src/db/schema.js';
 import { enrichPullRequest } from '../../src/github/enrich-pull-request.js';
 import { pullRequestInput } from '../../src/github/payload-mapping.js';
-import { runProcessing } from '../../src/processing/run-processing.js';
+import { runIncrementalProcessing, runProcessing } from '../../src/processing/run-processing.js';
 import { hookCallSchema } from '../../src/telemetry/hook-call.js';
 import { ingestHookCall } from '../../src/telemetry/ingest-hook.js';
 import { nockCommit, nockInstallationToken, nockPullRequestCommits, nockPullRequestFiles } from '../helpers/nock-github.js';
@@ -72,7 +73,7 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-async function mergedPr(number: number, day: string, lines: string[], mockToken: boolean) {
+async function mergedPr(number: number, day: string, lines: string[], mockToken: boolean, { alsoCommits = [] as ReturnType<typeof restCommit>[] } = {}) {
   const payload = {
     id: SHOP.id * 1000 + number,
     number,
@@ -94,9 +95,9 @@ async function mergedPr(number: number, day: string, lines: string[], mockToken:
   });
   const ref = { owner: 'acme', repo: 'shop', number };
   const commit = restCommit(sha(String.fromCharCode(96 + number)), day, lines);
-  nockPullRequestCommits(ref, [(({ files: _f, stats: _s, ...c }) => c)(commit)]);
+  nockPullRequestCommits(ref, [...alsoCommits, commit].map(({ files: _f, stats: _s, ...c }) => c));
   nockPullRequestFiles(ref, [restFile(lines)]);
-  nockCommit({ owner: 'acme', repo: 'shop', sha: commit.sha }, commit);
+  for (const c of [...alsoCommits, commit]) nockCommit({ owner: 'acme', repo: 'shop', sha: c.sha }, c);
   if (mockToken) nockInstallationToken(INSTALLATION);
   const octokit = await probot.auth(INSTALLATION);
   await enrichPullRequest({
@@ -180,6 +181,53 @@ describe('each line Claude Code wrote matches at most one added line, across mer
     await process(FIRST_DAY, `${SECOND_DAY}T20:00:00Z`);
     expect((await attributionOf(1)).linesWithClaudeCode).toBe(3);
     expect((await attributionOf(2)).linesWithClaudeCode).toBe(0);
+  });
+
+  it('incremental runs: a direct push found in a PR later is dropped, and the PR after it that shares its session takes the freed lines', async () => {
+    const now = () => new Date(`${SECOND_DAY}T18:00:00Z`);
+    const incremental = () => runIncrementalProcessing(t.db, { now });
+    const { row } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
+    const file = `/home/dana/src/shop/${PATH}`;
+    await ingestHookCall(t.db, {
+      token: row,
+      call: hookCallSchema.parse({
+        hook_event_name: 'PostToolUse',
+        session_id: 'session-orders',
+        cwd: '/home/dana/src/shop',
+        tool_use_id: 'w1',
+        tool_name: 'Write',
+        tool_input: { file_path: file, content: `${CLAUDE.join('\n')}\n` },
+        tool_response: { type: 'create', filePath: file, content: `${CLAUDE.join('\n')}\n`, structuredPatch: [], originalFile: null },
+      }),
+      fingerprintKey: TEST_FINGERPRINT_KEY,
+      now: new Date('2026-11-09T08:00:00Z'),
+    });
+    // Claude Code's lines pushed straight to main on the first day: that commit takes them.
+    const pushed = restCommit(sha('c'), FIRST_DAY, CLAUDE);
+    const commitId = await t.db.transaction((tx) =>
+      upsertCommit(tx, { repositoryId: SHOP.id, sha: pushed.sha, message: 'Order tests', claudeCodeTrailer: false, pushedToDefaultBranch: true, pushedAt: `${FIRST_DAY}T10:00:00.000Z` }),
+    );
+    nockInstallationToken(INSTALLATION);
+    nockCommit({ owner: 'acme', repo: 'shop', sha: pushed.sha }, pushed);
+    const octokit = await probot.auth(INSTALLATION);
+    await enrichCommit({ db: t.db, octokit, fingerprintKey: TEST_FINGERPRINT_KEY, payload: { installationId: INSTALLATION, repositoryId: SHOP.id, commitId, owner: 'acme', repo: 'shop', sha: pushed.sha }, now });
+    await incremental();
+    const pushedLines = async () => (await t.db.all<{ lines: number }>(sql`SELECT lines_with_claude_code AS lines FROM attributions WHERE subject LIKE 'commit:%'`)).map((r) => r.lines);
+    expect(await pushedLines()).toEqual([3]);
+    // Dana's PR #2 on the second day gets none of them.
+    await mergedPr(2, SECOND_DAY, DANA, false);
+    await incremental();
+    expect((await attributionOf(2)).linesWithClaudeCode).toBe(0);
+
+    // PR #3, merged later that day, turns out to hold the pushed commit: the commit counts with the
+    // PR, whose own diff does not add those lines (they were on main already). The commit's
+    // attribution goes, and the lines it took are free for PR #2, merged after it.
+    await mergedPr(3, SECOND_DAY, ['// a person\'s note on orders'], false, { alsoCommits: [pushed] });
+    await incremental();
+    expect(await pushedLines()).toEqual([]);
+    expect((await attributionOf(2)).linesWithClaudeCode).toBe(2);
+    // The nightly run finds nothing to correct.
+    expect((await process(FIRST_DAY, `${SECOND_DAY}T20:00:00Z`)).corrections).toBe(0);
   });
 
   it('a run that dies midway leaves what the next run completes to the same tables', async () => {
