@@ -152,3 +152,27 @@ export function placeSession(session: SessionWhereabouts, writtenPaths: string[]
     },
   };
 }
+
+/**
+ * The part of a written path (as the hook stores it: relative to the working directory and
+ * normalized, or absolute) that is the end of its repository path wherever the session is placed:
+ * its segments without leading `..`. Of two such ends of one file, the shorter ends the longer.
+ * At most `maxLength` characters, whole segments from the end; null when the last one is longer.
+ */
+export function writtenPathTail(writtenPath: string, maxLength: number): string | null {
+  const parts = segments(writtenPath).filter((s) => s !== '.');
+  while (parts[0] === '..') parts.shift();
+  let length = -1;
+  let from = parts.length;
+  while (from > 0 && length + 1 + parts[from - 1]!.length <= maxLength) length += 1 + parts[--from]!.length;
+  return from === parts.length ? null : parts.slice(from).join('/');
+}
+
+/**
+ * Whether lines written into a path ending in `tail` (`writtenPathTail`) can match a line of
+ * `repositoryPath`: wherever the session is placed, one of the two ends the other, whole segments.
+ */
+export function mayBeSamePath(tail: string, repositoryPath: string): boolean {
+  const [shorter, longer] = tail.length <= repositoryPath.length ? [tail, repositoryPath] : [repositoryPath, tail];
+  return longer === shorter || longer.endsWith(`/${shorter}`);
+}

@@ -1,12 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import type { SubjectRow } from './processing-inputs.js';
-import { fileNameOf } from './processing-marks.js';
 
 /*
  * What an incremental run reads besides processing's usual inputs: where the sessions its marks
  * name begin, so it knows how far back their data can change attributions, and which subjects
- * have a file a session just wrote into.
+ * have a file a session just wrote into, or lost one.
  */
 
 export interface SessionSpan {
@@ -48,10 +47,10 @@ export async function sessionsOfIdentities(db: Db, org: string, identities: read
 }
 
 /**
- * The names (last path segments) of the files each subject changed, and of those files' former
- * paths: its own files, and for a PR the files of its commits whose diffs were fetched (renames).
+ * The paths of the files each subject changed, and those files' former paths: its own files, and
+ * for a PR the files of its commits whose diffs were fetched (renames).
  */
-export async function subjectFileNames(db: Db, subjects: readonly SubjectRow[]): Promise<Map<SubjectRow, Set<string>>> {
+export async function subjectFilePaths(db: Db, subjects: readonly SubjectRow[]): Promise<Map<SubjectRow, Set<string>>> {
   const byPullRequest = new Map<number, SubjectRow>();
   const byCommit = new Map<number, SubjectRow>();
   for (const s of subjects) {
@@ -81,10 +80,10 @@ export async function subjectFileNames(db: Db, subjects: readonly SubjectRow[]):
   const out = new Map<SubjectRow, Set<string>>();
   for (const row of rows) {
     const subject = (row.kind === 'p' ? byPullRequest : byCommit).get(Number(row.owner))!;
-    let names = out.get(subject);
-    if (!names) out.set(subject, (names = new Set()));
-    names.add(fileNameOf(row.path));
-    if (row.previousPath) names.add(fileNameOf(row.previousPath));
+    let paths = out.get(subject);
+    if (!paths) out.set(subject, (paths = new Set()));
+    paths.add(row.path);
+    if (row.previousPath) paths.add(row.previousPath);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { writtenPathTail } from '../attribution/session-workspace.js';
 import type { Db, Tx } from './client.js';
 import { RUN_HEARTBEAT_TIMEOUT_MS } from './rollups.js';
 import { processingMarks } from './schema.js';
@@ -24,7 +25,7 @@ export interface Mark {
   kind: MarkKind;
   /**
    * The subject (`pull_request:<id>`, `commit:<id>`), session id, `kind:value` identity, or day;
-   * for `lines`, the file name and session (`linesMarkKey`).
+   * for `lines`, the session and the written path's end (`linesMarkKey`).
    */
   key: string;
   /** The first day the mark can affect; '' when any day (an identity). */
@@ -35,25 +36,26 @@ export interface ClaimedMark extends Mark {
   markedAt: string;
 }
 
+/** How much of a written path a `lines` mark keeps (its end, whole segments): enough to tell files apart, bounded for the key's index. */
+const MARKED_PATH_LENGTH = 400;
+
 /**
- * The key of a `lines` mark: a session wrote lines into a file named `fileName`, and nothing else
- * about it changed. Only subjects with a file of that name can take those lines (a line matches
- * only the same repository path, whose last segment is the name), so a run re-attributes those
- * alone. The name comes first: it holds no `/`, the session id may.
+ * The key of a `lines` mark: a session wrote lines into a file, and nothing else about it changed.
+ * A line matches only a line of the same repository path, so only subjects with a file whose path
+ * and the written one's end (`writtenPathTail`) end one another can take them, and a run
+ * re-attributes those alone. The session id comes first, after its length. Null when the path
+ * cannot be kept (a last segment over the bound): the session is then marked in full.
  */
-export function linesMarkKey(sessionId: string, writtenPath: string): string {
-  return `${fileNameOf(writtenPath)}/${sessionId}`;
+export function linesMarkKey(sessionId: string, writtenPath: string): string | null {
+  const tail = writtenPathTail(writtenPath, MARKED_PATH_LENGTH);
+  return tail === null ? null : `${sessionId.length}:${sessionId}${tail}`;
 }
 
-/** The session and file name a `lines` mark names. */
-export function parseLinesMarkKey(key: string): { sessionId: string; fileName: string } {
-  const slash = key.indexOf('/');
-  return { fileName: key.slice(0, slash), sessionId: key.slice(slash + 1) };
-}
-
-/** The last segment of a path (`/` or backslash separated). */
-export function fileNameOf(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+/** The session and the written path's end a `lines` mark names. */
+export function parseLinesMarkKey(key: string): { sessionId: string; pathTail: string } {
+  const colon = key.indexOf(':');
+  const length = Number(key.slice(0, colon));
+  return { sessionId: key.slice(colon + 1, colon + 1 + length), pathTail: key.slice(colon + 1 + length) };
 }
 
 /** The advisory lock class of marks (PostgreSQL): shared by writers, taken alone by a claim. */

@@ -10,7 +10,7 @@ import {
 import { coAuthorLoginOf, hasGeneratedWithClaudeCodeLine, remoteCommitSignal } from '../attribution/claude-code-markers.js';
 import { ConsumedLines, type ConsumedBefore } from '../attribution/consumed-lines.js';
 import type { FileLines } from '../attribution/attribute-pull-request.js';
-import type { SessionWhereabouts } from '../attribution/session-workspace.js';
+import { mayBeSamePath, type SessionWhereabouts } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
 import { consumptionOfSessionFiles, replaceConsumption, type RecordedConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
 import { learnIdentityLinks, resolveGitHubLogins } from '../db/identity-links.js';
@@ -55,7 +55,7 @@ import {
   type ProcessingRun,
 } from '../db/rollups.js';
 import { claimMarks, oldestPendingMark, parseLinesMarkKey, pendingMarksOfKind, releaseMarks } from '../db/processing-marks.js';
-import { sessionSpans, sessionsOfIdentities, staleSubjectSessions, subjectFileNames } from '../db/incremental-inputs.js';
+import { sessionSpans, sessionsOfIdentities, staleSubjectSessions, subjectFilePaths } from '../db/incremental-inputs.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
 import { rollupDay, type UserRef } from './daily-rollup.js';
 import { updateDurability } from './update-durability.js';
@@ -477,8 +477,8 @@ export interface Selection {
   /** Sessions with new data, and sessions whose user now links to someone else. */
   sessions: Set<string>;
   /**
-   * Sessions whose only news is lines written into files of these names (`lines` marks): they can
-   * change only subjects with a file of such a name, unless the session's commits place it.
+   * Sessions whose only news is lines written into files at paths ending so (`lines` marks): they
+   * can change only subjects with a file there, unless the session's commits place it.
    */
   sessionFiles: Map<string, Set<string>>;
   /** Days to roll up again. */
@@ -673,9 +673,9 @@ async function processOrg(
 /**
  * The subjects a selection names directly: those marked, and those a marked session may be a
  * candidate for (related to it, and it active in their window), as `candidatesFor` decides. A
- * session marked only for lines written into some files names, of those, the subjects with a file
- * (or a file's former path) of the same name; its commits can place it anew, so a session with
- * commits names all of them.
+ * session marked only for lines written into some paths names, of those, the subjects with a file
+ * (or a file's former path) those lines can match (`mayBeSamePath`); its commits can place it
+ * anew, so a session with commits names all of them.
  */
 async function seedsOf(
   db: Db,
@@ -686,7 +686,7 @@ async function seedsOf(
   { daysBefore, daysAfter }: { daysBefore: number; daysAfter: number },
 ): Promise<Set<string>> {
   const seeds = new Set<string>();
-  const byFileName = new Map<SubjectRow, Set<string>>(); // subject → the file names that would make it a seed
+  const byPath = new Map<SubjectRow, Set<string>>(); // subject → the written paths' ends that would make it a seed
   for (const subject of subjects) {
     if (selection.subjects.has(subject.subject)) {
       seeds.add(subject.subject);
@@ -695,24 +695,25 @@ async function seedsOf(
     const merged = Date.parse(subject.at);
     const [from, to] = [dayOfMs(merged - daysBefore * DAY_MS), dayOfMs(merged + daysAfter * DAY_MS)];
     for (const id of related.get(subject)!) {
-      const names = selection.sessionFiles.get(id);
-      if (!selection.sessions.has(id) && !names) continue;
+      const tails = selection.sessionFiles.get(id);
+      if (!selection.sessions.has(id) && !tails) continue;
       const facts = sessions.facts.get(id);
       if (!facts?.activeDays.some((d) => d >= from && d <= to)) continue;
       if (selection.sessions.has(id) || facts.commitShas.length > 0) {
         seeds.add(subject.subject);
-        byFileName.delete(subject);
+        byPath.delete(subject);
         break;
       }
-      let wanted = byFileName.get(subject);
-      if (!wanted) byFileName.set(subject, (wanted = new Set()));
-      for (const name of names!) wanted.add(name);
+      let wanted = byPath.get(subject);
+      if (!wanted) byPath.set(subject, (wanted = new Set()));
+      for (const tail of tails!) wanted.add(tail);
     }
   }
-  if (byFileName.size > 0) {
-    const fileNames = await subjectFileNames(db, [...byFileName.keys()]);
-    for (const [subject, wanted] of byFileName) {
-      if ([...(fileNames.get(subject) ?? [])].some((name) => wanted.has(name))) seeds.add(subject.subject);
+  if (byPath.size > 0) {
+    const paths = await subjectFilePaths(db, [...byPath.keys()]);
+    for (const [subject, wanted] of byPath) {
+      const files = [...(paths.get(subject) ?? [])];
+      if ([...wanted].some((tail) => files.some((path) => mayBeSamePath(tail, path)))) seeds.add(subject.subject);
     }
   }
   return seeds;
@@ -827,10 +828,10 @@ async function continueIncremental(
           starts.push(m.day);
         } else if (m.kind === 'day') selection.days.add(m.day);
         else if (m.kind === 'lines') {
-          const { sessionId, fileName } = parseLinesMarkKey(m.key);
-          let names = selection.sessionFiles.get(sessionId);
-          if (!names) selection.sessionFiles.set(sessionId, (names = new Set()));
-          names.add(fileName);
+          const { sessionId, pathTail } = parseLinesMarkKey(m.key);
+          let tails = selection.sessionFiles.get(sessionId);
+          if (!tails) selection.sessionFiles.set(sessionId, (tails = new Set()));
+          tails.add(pathTail);
         }
       }
       const marked = await sessionSpans(db, org, [...new Set(orgMarks.filter((m) => m.kind === 'session').map((m) => m.key))]);

@@ -114,10 +114,12 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
   const apply = async (tx: Tx) => {
     const day = nowIso.slice(0, 10);
     // A commit or a PR can change which PRs count the session, and so can a session new to the
-    // store or one now somewhere else. Lines written alone can change only the PRs with a file of
-    // that name (a `lines` mark).
+    // store or one now somewhere else. Lines written alone can change only the PRs with a file at
+    // that path (a `lines` mark).
+    const linesKey = file && tally ? linesMarkKey(call.session_id, file.path) : null;
     const newFacts =
       Boolean(git.commitSha || git.pullRequest) ||
+      Boolean(file && tally && linesKey === null) ||
       (await sessionsWithNewFacts(tx, token.org, [{ id: call.session_id, days: [day], cwd, githubLogin: token.githubLogin ?? undefined }])).size > 0;
     await recordSession(tx, {
       id: call.session_id,
@@ -145,8 +147,8 @@ export async function applyHookCall(db: Db, prepared: PreparedHookCall, { finger
     await markIngestTokenUsed(tx, token, nowIso);
     const sessionMark: Mark[] = newFacts
       ? [{ org: token.org, kind: 'session', key: call.session_id, day }]
-      : file && tally
-        ? [{ org: token.org, kind: 'lines', key: linesMarkKey(call.session_id, file.path), day }]
+      : linesKey !== null
+        ? [{ org: token.org, kind: 'lines', key: linesKey, day }]
         : [];
     await markForProcessing(tx, [...sessionMark, { org: token.org, kind: 'day', key: day, day }], nowIso);
   };

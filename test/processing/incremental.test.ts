@@ -131,7 +131,7 @@ describe('incremental processing', () => {
     expect((await fullRun()).corrections).toBe(0);
   });
 
-  it('attributes again, for lines a session wrote, only the PRs with a file of that name', async () => {
+  it('attributes again, for lines a session wrote, only the PRs with a file at that path', async () => {
     await start();
     await replayTelemetry();
     await deliverPr42();
@@ -169,18 +169,21 @@ describe('incremental processing', () => {
     ]);
     expect(await incremental()).toMatchObject({ attributed: 1 });
 
-    // More lines into a file PR #42 does not have: only the day is rolled up again.
+    // More lines into files PR #42 does not have, one of them named like one of its own in another
+    // folder: only the day is rolled up again.
     await write('src/other-helper.ts', ['export const otherHelper = "another helper";']);
+    await write('lib/server.ts', ['export const serverName = "another server";']);
     expect(await marks()).toEqual([
       { kind: 'day', key: today, day: today },
-      { kind: 'lines', key: `other-helper.ts/${second}`, day: today },
+      { kind: 'lines', key: `${second.length}:${second}lib/server.ts`, day: today },
+      { kind: 'lines', key: `${second.length}:${second}src/other-helper.ts`, day: today },
     ]);
     expect(await incremental()).toMatchObject({ attributed: 0, daysRecomputed: 1 });
     expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 22, authorLogin: 'dana' });
 
     // Into README.md, which PR #42 changed: it is attributed again and takes the line.
     await write('README.md', ['Requests beyond 100 per burst get HTTP 429 with Retry-After.']);
-    expect(await marks()).toContainEqual({ kind: 'lines', key: `README.md/${second}`, day: today });
+    expect(await marks()).toContainEqual({ kind: 'lines', key: `${second.length}:${second}README.md`, day: today });
     expect(await incremental()).toMatchObject({ attributed: 1 });
     expect(await pr42()).toEqual({ withClaudeCode: true, linesAdded: 23, linesWithClaudeCode: 23, authorLogin: 'dana' });
     expect((await fullRun()).corrections).toBe(0);
