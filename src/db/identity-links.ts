@@ -2,15 +2,14 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from './client.js';
 import { claudeSessions, commits, identityLinks, repositories, sessionCommits } from './schema.js';
 import { markForProcessing } from './processing-marks.js';
-import { identityMark, linkIdentities, type IdentityKind, type IdentityLink, type IdentitySource } from './telemetry-store.js';
+import { IDENTITY_SOURCE_STRENGTH, identityMark, linkIdentities, type IdentityKind, type IdentityLink, type IdentitySource } from './telemetry-store.js';
 
 /*
  * Who a Claude Code user is on GitHub (spec: Identity). Links are learned from several sources;
  * each keeps its source, and the strongest source wins when they disagree.
  */
 
-/** Strongest first, as the spec orders them. */
-export const IDENTITY_SOURCE_STRENGTH: IdentitySource[] = ['personal_token', 'commit', 'resource_attribute', 'email_match', 'admin'];
+export { IDENTITY_SOURCE_STRENGTH };
 
 const KIND_ORDER: IdentityKind[] = ['account_uuid', 'email', 'user_id'];
 

@@ -457,14 +457,47 @@ export async function linkIdentities(tx: Tx, links: Iterable<IdentityLink>): Pro
   }
   if (merged.size === 0) return;
   const rows = inKeyOrder(merged.entries(), ([key]) => key).map(([, link]) => link);
-  // Only a new link or a changed login is written (and returned): the sessions of that identity
-  // may now count for someone else, so processing recomputes what they touched.
+  const before = await identifierLogins(tx, rows);
+  // Only a new link or a changed login is written (and returned).
   const changed = await tx.all<{ org: string; kind: string; value: string }>(
     sql`INSERT INTO identity_links ${rowsToInsert(tx, identityLinks, ['org', 'kind', 'value', 'githubLogin', 'source', 'createdAt'], rows)}
     ON CONFLICT (org, kind, value, source) DO UPDATE SET github_login = excluded.github_login WHERE identity_links.github_login <> excluded.github_login
     RETURNING org, kind, value`,
   );
-  await markForProcessing(tx, changed.map((l) => identityMark(l)), rows[0]!.createdAt);
+  if (changed.length === 0) return;
+  // An identifier whose login changed: the sessions of that identity may now count for someone
+  // else, so processing recomputes what they touched. A link from another source to the login the
+  // identifier already had (a PR's commit confirming who an email is) changes nothing.
+  const after = await identifierLogins(tx, changed);
+  const moved = changed.filter((l) => before.get(identifierKey(l)) !== after.get(identifierKey(l)));
+  await markForProcessing(tx, moved.map((l) => identityMark(l)), rows[0]!.createdAt);
+}
+
+/** Strongest first, as the spec orders them (spec: Identity). */
+export const IDENTITY_SOURCE_STRENGTH: IdentitySource[] = ['personal_token', 'commit', 'resource_attribute', 'email_match', 'admin'];
+
+const identifierKey = (l: { org: string; kind: string; value: string }) => `${l.org}\u0000${l.kind}\u0000${l.value}`;
+
+/**
+ * The login each identifier's links give (its strongest source's; the first linked among equals),
+ * as resolving a user ranks the links of one identifier; identifiers without links are absent.
+ */
+async function identifierLogins(tx: Tx, identifiers: readonly { org: string; kind: string; value: string }[]): Promise<Map<string, string>> {
+  const byOrg = new Map<string, [string, string][]>();
+  for (const i of identifiers) byOrg.set(i.org, [...(byOrg.get(i.org) ?? []), [i.kind, i.value]]);
+  const out = new Map<string, { login: string; rank: number; id: number }>();
+  for (const [org, pairs] of byOrg) {
+    const links = await tx.all<{ kind: string; value: string; source: IdentitySource; login: string; id: number }>(
+      sql`SELECT kind, value, source, github_login AS login, id FROM identity_links WHERE org = ${org} AND ${tx.dialect.anyPairOf(sql.raw('kind'), sql.raw('value'), pairs)}`,
+    );
+    for (const link of links) {
+      const key = identifierKey({ org, kind: link.kind, value: link.value });
+      const rank = IDENTITY_SOURCE_STRENGTH.indexOf(link.source);
+      const prior = out.get(key);
+      if (!prior || rank < prior.rank || (rank === prior.rank && Number(link.id) < prior.id)) out.set(key, { login: link.login, rank, id: Number(link.id) });
+    }
+  }
+  return new Map([...out].map(([key, best]) => [key, best.login]));
 }
 
 /** The mark of an identity whose links changed. */

@@ -218,6 +218,24 @@ describe('incremental processing', () => {
     expect(await usersOf()).toEqual(['sam']);
   });
 
+  it('marks an identifier only when the login it resolves to changes, not for another source naming the same person', async () => {
+    await start();
+    const link = (githubLogin: string, source: 'admin' | 'email_match' | 'commit') =>
+      linkIdentity(app.db, { org: 'acme', kind: 'email', value: 'ana@acme.example', githubLogin, source, createdAt: now().toISOString() });
+    await link('ana', 'admin');
+    expect(await marks()).toEqual([{ kind: 'identity', key: 'email:ana@acme.example', day: '' }]);
+    await incremental();
+    // A stronger source that names the same login: who the sessions belong to is unchanged.
+    await link('ana', 'email_match');
+    expect(await marks()).toEqual([]);
+    // A weaker source that disagrees loses to the stronger ones: nothing changes either.
+    await link('someone-else', 'admin');
+    expect(await marks()).toEqual([]);
+    // The strongest so far names someone else: the identifier now resolves to another person.
+    await link('ana-work', 'commit');
+    expect(await marks()).toEqual([{ kind: 'identity', key: 'email:ana@acme.example', day: '' }]);
+  });
+
   it('keeps the marks of a run that failed, and the next run processes them', async () => {
     await start();
     await replayTelemetry();
