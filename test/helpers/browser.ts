@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { nockOAuthSignIn } from './nock-github.js';
 
 /*
@@ -41,26 +41,33 @@ export function collectErrors(page: Page): string[] {
 export async function approveGitHubSignIn(context: BrowserContext): Promise<void> {
   await context.route(
     (url) => url.hostname !== 'github.com',
-    async (route) => {
-      // Form posts go as the browser sends them (with their Origin); only page loads can lead to GitHub.
-      if (route.request().method() !== 'GET') return route.continue();
-      let url = route.request().url();
-      let response = await route.fetch({ maxRedirects: 0 });
-      for (let hop = 0; hop < 3 && response.status() >= 300 && response.status() < 400; hop++) {
-        const next = new URL(response.headers().location!, url);
-        if (next.hostname === 'github.com' && next.pathname === '/login/oauth/authorize') {
-          const back = new URL(next.searchParams.get('redirect_uri')!);
-          back.searchParams.set('code', 'test-code');
-          back.searchParams.set('state', next.searchParams.get('state')!);
-          return route.fulfill({ status: 302, headers: { location: back.toString() } });
-        }
-        if (next.pathname !== '/auth/sign-in') break;
-        url = next.toString();
-        response = await context.request.get(url, { maxRedirects: 0 });
-      }
-      return route.fulfill({ response });
-    },
+    (route) =>
+      walkToGitHub(route, context).catch((error: Error) => {
+        // A request the page gave up meanwhile (a navigation replaced it, the page closed): nothing waits for its answer.
+        if (/disposed|closed|destroyed/i.test(error.message)) return;
+        throw error;
+      }),
   );
+}
+
+async function walkToGitHub(route: Route, context: BrowserContext): Promise<void> {
+  // Form posts go as the browser sends them (with their Origin); only page loads can lead to GitHub.
+  if (route.request().method() !== 'GET') return route.continue();
+  let url = route.request().url();
+  let response = await route.fetch({ maxRedirects: 0 });
+  for (let hop = 0; hop < 3 && response.status() >= 300 && response.status() < 400; hop++) {
+    const next = new URL(response.headers().location!, url);
+    if (next.hostname === 'github.com' && next.pathname === '/login/oauth/authorize') {
+      const back = new URL(next.searchParams.get('redirect_uri')!);
+      back.searchParams.set('code', 'test-code');
+      back.searchParams.set('state', next.searchParams.get('state')!);
+      return route.fulfill({ status: 302, headers: { location: back.toString() } });
+    }
+    if (next.pathname !== '/auth/sign-in') break;
+    url = next.toString();
+    response = await context.request.get(url, { maxRedirects: 0 });
+  }
+  return route.fulfill({ response });
 }
 
 /** A browser context signed in as `user` (GitHub's side mocked with nock). */
