@@ -166,7 +166,7 @@ if (mode === 'api') {
         const [server, path, headers] = routes[name]!;
         // CPU time of this process (client and server) for the first answer: on a shared machine the
         // wall time swings with the other processes, the CPU time much less.
-        let cpu0 = process.cpuUsage();
+        let cpu0: NodeJS.CpuUsage | undefined;
         if (i === 0) {
           stalls.reset();
           stalls.enable();
@@ -179,7 +179,7 @@ if (mode === 'api') {
         const ms = performance.now() - t0;
         if (i === 0) {
           stalls.disable();
-          const cpu = process.cpuUsage(cpu0);
+          const cpu = process.cpuUsage(cpu0!);
           results[n]![name] = { p50: 0, p95: 0, first: ms, firstStallMs: stalls.max / 1e6, firstCpuMs: (cpu.user + cpu.system) / 1000 };
         }
         if (i >= 10) times[n]!.push(ms); // the first ones warm up
