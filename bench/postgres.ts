@@ -74,9 +74,9 @@ async function processingFigures(clusterUrl: string, dir: string, scale: number)
   const database = await createTestPostgresDatabase(clusterUrl, { migrated: true });
   try {
     const onSqlite = await runChild(size, sqlitePath);
-    const sqliteApi = await child<Latency>('api', size, sqlitePath);
     const onPostgres = await runChild(size, database.url);
-    const postgresApi = await child<Latency>('api', size, database.url);
+    // Both engines served at once and asked in turn, request by request (see the child's 'api' mode).
+    const [sqliteApi, postgresApi] = await child<[Latency, Latency]>('api', size, sqlitePath, database.url);
     const label = `${size.developers} devs, ${size.pullRequests} PRs`;
     const latency = (name: string, figure: string): Figure => ({
       figure: `${figure}, PostgreSQL (ms)`,

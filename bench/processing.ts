@@ -47,9 +47,10 @@ export async function runChild(size: OrgSize, dbPath: string): Promise<ChildResu
   return { ...generated, ...processed };
 }
 
-export function child<T>(mode: 'generate' | 'process' | 'api', size: OrgSize, dbPath: string): Promise<T> {
+/** `others`: further databases the 'api' mode serves and asks in turn with `dbPath` (one result per database, in order). */
+export function child<T>(mode: 'generate' | 'process' | 'api', size: OrgSize, dbPath: string, ...others: string[]): Promise<T> {
   return new Promise((done, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/processing-child.ts', mode, dbPath, JSON.stringify(size)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/processing-child.ts', mode, dbPath, JSON.stringify(size), ...others], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

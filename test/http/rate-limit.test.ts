@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/db/api-keys.js';
+import { createApiKey, revokeApiKey } from '../../src/db/api-keys.js';
 import { closeDb, createDb, type Db } from '../../src/db/client.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -66,6 +66,19 @@ describe('the API rate limit across two app instances on one database', () => {
       { key: '2', windowStart: '2026-11-21T12:00:00.000Z', used: 1 },
       { key: '1', windowStart: '2026-11-21T12:01:00.000Z', used: 2 },
     ]);
+  });
+
+  it('takes nothing from the allowance for a key of another org (404) or a revoked key (401)', async () => {
+    const { key, row } = await createApiKey(t.db, { org: 'acme' });
+    for (const which of [0, 1] as const) {
+      expect((await ask(which, key, '/api/v1/orgs/globex/summary?start_date=2026-11-20&end_date=2026-11-21')).status).toBe(404);
+    }
+    expect(await t.db.all(sql`SELECT used FROM rate_limit_windows`)).toEqual([]);
+    // The key's own org: the whole allowance is still there.
+    expect(await ask(1, key)).toMatchObject({ status: 200, remaining: '2' });
+    await revokeApiKey(t.db, row.id);
+    expect((await ask(0, key)).status).toBe(401);
+    expect(await t.db.all(sql`SELECT key, used FROM rate_limit_windows`)).toEqual([{ key: String(row.id), used: 1 }]);
   });
 
   it('allows exactly the limit when requests reach both instances at once', async () => {
