@@ -182,9 +182,9 @@ class SessionIndex {
     const { db, org } = this;
     this.#repositoryNames = new Set(await orgRepositoryNames(db, org));
     const days = await sessionTelemetryDays(db, org, fromDay, toDay);
-    const links = await sessionLinks(db, org);
+    const links = await sessionLinks(db, { org, fromDay, toDay });
     // A session whose commits carry Claude Code on the web's markers ran remotely.
-    const remote = new Set((await sessionCommitMessages(db, org)).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
+    const remote = new Set((await sessionCommitMessages(db, { org, fromDay, toDay })).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
     const resolved = new Map<string, string | undefined>();
     const sessions = await orgSessions(db, org, fromDay, toDay);
     const logins = await resolveGitHubLogins(db, org, sessions.map((s) => ({ email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })));
