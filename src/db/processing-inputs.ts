@@ -408,11 +408,13 @@ export async function orgSessions(db: Db, org: string, fromDay: string, toDay: s
   );
 }
 
-/** Session id → days in [fromDay, toDay] with telemetry. */
+/** Session id → days in [fromDay, toDay] with telemetry (each session's days in order). */
 export async function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   await db.eachRow(
-    sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY session_id, day`,
+    // By day, then session: the primary key's order, so SQLite reads its index once without sorting
+    // (by session first it sorted the window's session days in a temporary tree: 540,000 at 10,000 developers).
+    sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY day, session_id`,
     (row) => {
       const [s, day] = row as [string, string];
       const days = out.get(s);
