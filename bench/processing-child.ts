@@ -172,6 +172,8 @@ if (mode === 'api') {
 }
 
 if (mode === 'process') {
+  // Stopped from outside (SIGTERM), the process still exits through Node's exit, which writes a `--cpu-prof` profile.
+  process.on('SIGTERM', () => process.exit(143));
   // A fresh process, so its peak memory is processing's own. The event loop's longest stall is how
   // long a server running this processing would leave every request unanswered.
   const stalls = monitorEventLoopDelay({ resolution: 10 });

@@ -408,6 +408,48 @@ export async function orgSessions(db: Db, org: string, fromDay: string, toDay: s
   );
 }
 
+/**
+ * The sessions of each of many identities (`email:…`, `account_uuid:…`, `user_id:…`, as identity
+ * marks name them), with when each was first and last seen: `${org}\u0000${identity}` → spans (an
+ * identity with none, or of another kind, is missing). What `sessionsOfIdentities` answers for each
+ * identity alone, in one statement per org: one at a time, each read every session of the org
+ * (nothing indexes lower(user_email)), and the 10,000 identities of a 10,000-developer org's links
+ * took an hour to check before a full run.
+ */
+export async function sessionSpansOfIdentities(
+  db: Db,
+  identities: readonly { org: string; key: string }[],
+): Promise<Map<string, { id: string; firstSeenAt: string; lastSeenAt: string }[]>> {
+  const out = new Map<string, { id: string; firstSeenAt: string; lastSeenAt: string }[]>();
+  const byOrg = new Map<string, { email: Set<string>; account_uuid: Set<string>; user_id: Set<string> }>();
+  for (const { org, key } of identities) {
+    const colon = key.indexOf(':');
+    const kind = key.slice(0, colon);
+    if (kind !== 'email' && kind !== 'account_uuid' && kind !== 'user_id') continue;
+    let wanted = byOrg.get(org);
+    if (!wanted) byOrg.set(org, (wanted = { email: new Set(), account_uuid: new Set(), user_id: new Set() }));
+    wanted[kind].add(key.slice(colon + 1));
+  }
+  for (const [org, wanted] of byOrg) {
+    const where = [
+      wanted.email.size > 0 ? db.dialect.anyOf(sql.raw('lower(user_email)'), [...wanted.email]) : undefined,
+      wanted.account_uuid.size > 0 ? db.dialect.anyOf(sql.raw('user_account_uuid'), [...wanted.account_uuid]) : undefined,
+      wanted.user_id.size > 0 ? db.dialect.anyOf(sql.raw('user_id'), [...wanted.user_id]) : undefined,
+    ].filter((w) => w !== undefined);
+    const rows = await db.values<[string, string, string, string | null, string | null, string | null]>(
+      sql`SELECT id, first_seen_at, last_seen_at, lower(user_email), user_account_uuid, user_id FROM claude_sessions
+          WHERE org = ${org} AND (${sql.join(where, sql` OR `)}) ORDER BY id`,
+    );
+    for (const [id, firstSeenAt, lastSeenAt, email, accountUuid, userId] of rows) {
+      const span = { id, firstSeenAt, lastSeenAt };
+      if (email !== null && wanted.email.has(email)) pushTo(out, `${org}\u0000email:${email}`, span);
+      if (accountUuid !== null && wanted.account_uuid.has(accountUuid)) pushTo(out, `${org}\u0000account_uuid:${accountUuid}`, span);
+      if (userId !== null && wanted.user_id.has(userId)) pushTo(out, `${org}\u0000user_id:${userId}`, span);
+    }
+  }
+  return out;
+}
+
 /** Session id → days in [fromDay, toDay] with telemetry (each session's days in order). */
 export async function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();

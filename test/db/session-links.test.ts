@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sessionCommitMessages, sessionLinks } from '../../src/db/processing-inputs.js';
+import { sessionsOfIdentities } from '../../src/db/incremental-inputs.js';
+import { sessionCommitMessages, sessionLinks, sessionSpansOfIdentities } from '../../src/db/processing-inputs.js';
 import { addSessionCommits, addSessionPullRequest, recordSession } from '../../src/db/telemetry-store.js';
 import { storePushedCommit } from '../helpers/outcome-timelines.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
@@ -72,5 +73,40 @@ describe('session links and commit messages: only the sessions seen in the windo
       's-inside',
       's-spanning',
     ]);
+  });
+});
+
+describe('the sessions of many identities at once (a full run checks its pending identity marks)', () => {
+  it('answers for each identity what the one-identity read answers, per org, in one statement per org', async () => {
+    const db = t.db;
+    const sighting = (id: string, org: string, seenAt: string, who: { userEmail?: string; userAccountUuid?: string; userId?: string }) =>
+      recordSession(db, { id, org, seenAt, ...who });
+    await sighting('s-1', 'acme', '2026-11-01T10:00:00.000Z', { userEmail: 'Dana@Example.com', userAccountUuid: 'uuid-d' });
+    await sighting('s-1', 'acme', '2026-11-03T10:00:00.000Z', {});
+    await sighting('s-2', 'acme', '2026-11-02T10:00:00.000Z', { userEmail: 'dana@example.com' });
+    await sighting('s-3', 'acme', '2026-11-04T10:00:00.000Z', { userId: 'u-7', userAccountUuid: 'uuid-d' });
+    await sighting('s-4', 'acme', '2026-11-05T10:00:00.000Z', { userEmail: 'lee@example.com' });
+    // Another org's session of the same email: never acme's.
+    await sighting('s-9', 'globex', '2026-11-02T10:00:00.000Z', { userEmail: 'dana@example.com' });
+
+    const marks = [
+      { org: 'acme', key: 'email:dana@example.com' },
+      { org: 'acme', key: 'account_uuid:uuid-d' },
+      { org: 'acme', key: 'user_id:u-7' },
+      { org: 'acme', key: 'email:nobody@example.com' },
+      { org: 'acme', key: 'team:platform' },
+      { org: 'globex', key: 'email:dana@example.com' },
+    ];
+    const spans = await sessionSpansOfIdentities(db, marks);
+    const ids = (org: string, key: string) => (spans.get(`${org}\u0000${key}`) ?? []).map((s) => s.id);
+    expect(ids('acme', 'email:dana@example.com')).toEqual(['s-1', 's-2']);
+    expect(ids('acme', 'account_uuid:uuid-d')).toEqual(['s-1', 's-3']);
+    expect(ids('acme', 'user_id:u-7')).toEqual(['s-3']);
+    expect(ids('acme', 'email:nobody@example.com')).toEqual([]);
+    expect(ids('acme', 'team:platform')).toEqual([]);
+    expect(ids('globex', 'email:dana@example.com')).toEqual(['s-9']);
+    expect(spans.get('acme\u0000email:dana@example.com')![0]).toEqual({ id: 's-1', firstSeenAt: '2026-11-01T10:00:00.000Z', lastSeenAt: '2026-11-03T10:00:00.000Z' });
+    // The same as one identity at a time.
+    for (const { org, key } of marks) expect(spans.get(`${org}\u0000${key}`) ?? []).toEqual(await sessionsOfIdentities(db, org, [key]));
   });
 });
