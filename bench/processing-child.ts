@@ -7,14 +7,14 @@ import {
   markPullRequestEnriched,
   recordDraftChange,
   recordReview,
-  replaceChangedFiles,
   upsertCommit,
   upsertGitHubUser,
   upsertInstallation,
   upsertPullRequest,
   upsertRepository,
 } from '../src/db/github-activity.js';
-import { addApiRequests, addSessionLineFingerprints, addTelemetryCounters, linkIdentity, recordSession } from '../src/db/telemetry-store.js';
+import { addApiRequests, addTelemetryCounters, linkIdentity, recordSessions, type ApiRequestIncrement, type CounterIncrement, type SessionSighting } from '../src/db/telemetry-store.js';
+import { startBulkLoad } from './bulk-load.js';
 import { encodeSketch } from '../src/attribution/line-sketch.js';
 import { runProcessing } from '../src/processing/run-processing.js';
 import { updateDurability } from '../src/processing/update-durability.js';
@@ -197,6 +197,8 @@ if (mode === 'api') {
 }
 
 if (mode === 'process') {
+  // Stopped from outside (SIGTERM), the process still exits through Node's exit, which writes a `--cpu-prof` profile.
+  process.on('SIGTERM', () => process.exit(143));
   // A fresh process, so its peak memory is processing's own. The event loop's longest stall is how
   // long a server running this processing would leave every request unanswered.
   const stalls = monitorEventLoopDelay({ resolution: 10 });
@@ -266,6 +268,8 @@ if (mode === 'process') {
 
 const started = performance.now();
 const at = new Date(END).toISOString();
+// SQLite: loaded as a bulk load (bulk-load.ts); the line tables through it, the rest through the storage functions.
+const load = startBulkLoad(db);
 await db.transaction(async (tx) => {
   await upsertInstallation(tx, {
     id: 1,
@@ -286,23 +290,28 @@ await db.transaction(async (tx) => {
 // Claude Code: one session per Claude-using developer and day, writing into the files PRs will touch.
 const sessionsPerDay = size.developers * 0.6;
 const linesPerSession = Math.max(1, Math.round(size.sessionLines / (sessionsPerDay * size.days)));
-const written = new Map<string, { path: string; fps: number[] }[]>(); // `${dev}:${dayIndex}` → files
+// Kept packed (Float64Array, outside V8's heap): at 10× these are 50 million fingerprints, which as arrays of numbers V8's collector would walk and move.
+const written = new Map<string, { path: string; fps: Float64Array }[]>(); // `${dev}:${dayIndex}` → files
 for (let i = 0; i < size.days; i++) {
   await db.transaction(
     async (tx) => {
+      // The day's sessions, counters and API requests in one statement each (a day's rows at 10×: 6,000 sessions).
+      const sightings: SessionSighting[] = [];
+      const counters: CounterIncrement[] = [];
+      const apiRequests: ApiRequestIncrement[] = [];
       for (let dev = 0; dev < size.developers; dev++) {
         if (!claudeUser(dev)) continue;
         const id = `s-${dev}-${i}`;
         const iso = `${day(i)}T10:00:00.000Z`;
         // Each developer's sessions work in one repository (its folder is named after it), where their PRs with Claude Code land.
         const cwd = `/home/dev-${dev}/src/repo-${dev % REPOS}`;
-        await recordSession(tx, { id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
+        sightings.push({ id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
         const files: { path: string; fps: number[] }[] = [];
         for (let f = 0; f < FILES_PER_PR; f++) {
           const fps = Array.from({ length: Math.ceil(linesPerSession / FILES_PER_PR) }, fingerprint);
           const path = `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
           files.push({ path, fps });
-          await addSessionLineFingerprints(tx, {
+          await load.addSessionLineFingerprints(tx, {
             sessionId: id,
             path,
             org: ORG,
@@ -311,8 +320,8 @@ for (let i = 0; i < size.days; i++) {
             sketches: new Map(fps.map((fp) => [fp, sketchOf(fp)])),
           });
         }
-        written.set(`${dev}:${i}`, files);
-        await addTelemetryCounters(tx, [
+        written.set(`${dev}:${i}`, files.map((f) => ({ path: f.path, fps: Float64Array.from(f.fps) })));
+        counters.push(
           { org: ORG, day: day(i), sessionId: id, metric: 'sessions', dimension: '', value: 1 },
           { org: ORG, day: day(i), sessionId: id, metric: 'lines_added', dimension: '', value: linesPerSession },
           { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Edit:accept', value: 8 },
@@ -320,9 +329,13 @@ for (let i = 0; i < size.days; i++) {
           { org: ORG, day: day(i), sessionId: id, metric: 'cost_micro_usd', dimension: 'claude-sonnet-4-5', value: 1_250_000 },
           { org: ORG, day: day(i), sessionId: id, metric: 'tokens', dimension: 'claude-sonnet-4-5:input', value: 120_000 },
           { org: ORG, day: day(i), sessionId: id, metric: 'active_time_seconds', dimension: 'cli', value: 1800 },
-        ], iso);
-        await addApiRequests(tx, [{ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 }], iso);
+        );
+        apiRequests.push({ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 });
       }
+      const iso = `${day(i)}T10:00:00.000Z`;
+      await recordSessions(tx, sightings);
+      await addTelemetryCounters(tx, counters, iso);
+      await addApiRequests(tx, apiRequests, iso);
     },
     { behavior: 'immediate' },
   );
@@ -471,7 +484,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           deletedFingerprints,
         };
       });
-      await replaceChangedFiles(tx, { pullRequestId: prId }, files);
+      await load.replaceChangedFiles(tx, { pullRequestId: prId }, files);
       await markPullRequestEnriched(tx, prId, mergedAt);
     }
   });
@@ -495,6 +508,7 @@ await db.transaction(async (tx) => {
   }
 });
 recentFiles.clear();
+await load.finish();
 const generateSeconds = (performance.now() - started) / 1000;
 
 console.log(JSON.stringify({ generateSeconds }));

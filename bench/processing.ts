@@ -84,6 +84,8 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
       baseline: `GET /healthz: p50 ${ms(api.healthz!.p50)} ms, p95 ${ms(api.healthz!.p95)} ms`,
     });
     const label = scale === 1 ? '' : ` (scale ${scale})`;
+    // At 10× the org's own targets (issue 21); at other sizes above 1× the figures are reported.
+    const target = (at1: string, at10: string) => (scale <= 1 ? at1 : scale === 10 ? at10 : 'reported');
     return [
       {
         figure: `synthetic org${label}: ${sized(1).developers} devs, ${sized(1).pullRequests} PRs, ${(sized(1).sessionLines / 1e6).toFixed(1)}M session lines`,
@@ -91,22 +93,22 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
         target: '—',
         baseline: '—',
       },
-      { figure: 'full recompute, 90 days (s)', value: full.fullSeconds.toFixed(1), target: '≤ 120', baseline: `half size: ${half.fullSeconds.toFixed(1)}` },
+      { figure: 'full recompute, 90 days (s)', value: full.fullSeconds.toFixed(1), target: target('≤ 120', '≤ 300'), baseline: `half size: ${half.fullSeconds.toFixed(1)}` },
       {
         figure: `outcomes' share of the full recompute (${full.outcomeFacts.reviews} reviews, ${full.outcomeFacts.drafts} drafts, ${full.outcomeFacts.reverted} PRs reverted)`,
         value: `${((full.outcomesSeconds / full.fullSeconds) * 100).toFixed(1)}% (${full.outcomesSeconds.toFixed(1)} s)`,
         target: '≤ 20%',
         baseline: `half size: ${((half.outcomesSeconds / half.fullSeconds) * 100).toFixed(1)}%`,
       },
-      { figure: 'one-day incremental run (s)', value: full.oneDaySeconds.toFixed(2), target: '≤ 5', baseline: `half size: ${half.oneDaySeconds.toFixed(2)}` },
+      { figure: 'one-day incremental run (s)', value: full.oneDaySeconds.toFixed(2), target: target('≤ 5', '≤ 5'), baseline: `half size: ${half.oneDaySeconds.toFixed(2)}` },
       {
         figure: 'longest event-loop stall during the full recompute (ms)',
         value: `${full.longestStallMs.toFixed(0)} (p99 ${full.p99StallMs.toFixed(0)})`,
         target: 'reported (a server running it answers nothing meanwhile)',
         baseline: `half size: ${half.longestStallMs.toFixed(0)}`,
       },
-      { figure: 'peak RSS of the processing process (MB)', value: full.peakRssMb.toFixed(0), target: '≤ 512', baseline: `half size: ${half.peakRssMb.toFixed(0)}` },
-      latency('summary', 'API summary, 90 days', 'p95 ≤ 50 ms'),
+      { figure: 'peak RSS of the processing process (MB)', value: full.peakRssMb.toFixed(0), target: target('≤ 512', '≤ 1024'), baseline: `half size: ${half.peakRssMb.toFixed(0)}` },
+      latency('summary', 'API summary, 90 days', target('p95 ≤ 50 ms', 'p95 ≤ 50 ms')),
       latency('daily', 'API daily, 90 days', 'reported'),
       latency('users', 'API users, one page of 100', 'p95 ≤ 100 ms'),
       latency('claude_code_usage', 'API claude_code_usage, one page of 20', 'reported'),
@@ -126,7 +128,7 @@ export async function benchProcessing(scale = 1): Promise<Figure[]> {
         target: '≤ 25% added',
         baseline: `half size: ${half.durabilitySeconds.toFixed(1)}`,
       },
-      latency('overview_page', 'overview page (owner: usage and spend too), 90 days', 'p95 ≤ 500 ms; first ≤ 1 s'),
+      latency('overview_page', 'overview page (owner: usage and spend too), 90 days', target('p95 ≤ 500 ms; first ≤ 1 s', 'first ≤ 1 s')),
       latency('people_page', 'people page, 90 days', 'reported'),
       latency('pull_requests_page', 'pull requests page, 90 days, first 50', 'reported'),
       {

@@ -32,7 +32,15 @@ if (engine === 'postgres') {
 }
 if (!only || only === 'ingest') figures.push(...(await benchIngest({ millionPoints: !quick })));
 if (!only || only === 'contention') figures.push(...(await benchContention({ cycles: quick ? 1 : 3 })));
-if (!only || only === 'processing') figures.push(...(await benchProcessing(quick ? 0.1 : 1)));
+// --scale N (or --scale=N): the synthetic org of the processing benchmark (generation, processing, API and pages) at N× its
+// 1,000 developers, PRs and session lines; ingest and contention do not depend on an org's size, and freshness keeps its own.
+const scaleArg = process.argv.find((a) => a.startsWith('--scale='))?.slice('--scale='.length) ?? (process.argv.includes('--scale') ? process.argv[process.argv.indexOf('--scale') + 1] : undefined);
+const scale = scaleArg === undefined ? (quick ? 0.1 : 1) : Number(scaleArg);
+if (!(scale > 0 && scale <= 100)) {
+  console.error('--scale is a number of times the 1,000-developer org, above 0 and at most 100');
+  process.exit(2);
+}
+if (!only || only === 'processing') figures.push(...(await benchProcessing(scale)));
 // Freshness serves the org for minutes: --minutes=N sets the measured minutes with incremental processing (off: half of them);
 // --org-db=PATH starts from a copy of a synthetic org generated and processed before (at the same size) instead of generating one.
 const minutes = Number(process.argv.find((a) => a.startsWith('--minutes='))?.slice('--minutes='.length) ?? (quick ? 4 : 10));

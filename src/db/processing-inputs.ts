@@ -1,5 +1,5 @@
 import type { CommitFacts, FileLines, SessionFacts } from '../attribution/attribute-pull-request.js';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { PackedSketches, type SketchLookup } from '../attribution/line-sketch.js';
 import type { Db } from './client.js';
 import { apiRequestsDaily, telemetryDaily } from './schema.js';
@@ -394,20 +394,69 @@ export async function orgRepositoryNames(db: Db, org: string): Promise<string[]>
   );
 }
 
+/** The org's sessions seen on a day in [fromDay, toDay] (`s`: the alias of claude_sessions): the sessions a run reads, and reads links for. */
+function sessionSeenIn(window: { org: string; fromDay: string; toDay: string }): SQL {
+  return sql`s.org = ${window.org} AND s.last_seen_at >= ${window.fromDay} AND s.first_seen_at < ${window.toDay + DAY_END}`;
+}
+
 /** The org's sessions seen on a day in [fromDay, toDay]. */
 export async function orgSessions(db: Db, org: string, fromDay: string, toDay: string): Promise<SessionRow[]> {
   return db.all<SessionRow>(
-    sql`SELECT id, github_login AS "githubLogin", user_email AS "userEmail", user_account_uuid AS "userAccountUuid", user_id AS "userId",
-            first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt", terminal_type AS "terminalType", cwd, team
-     FROM claude_sessions WHERE org = ${org} AND last_seen_at >= ${fromDay} AND first_seen_at < ${toDay + DAY_END} ORDER BY id`,
+    sql`SELECT s.id AS id, s.github_login AS "githubLogin", s.user_email AS "userEmail", s.user_account_uuid AS "userAccountUuid", s.user_id AS "userId",
+            s.first_seen_at AS "firstSeenAt", s.last_seen_at AS "lastSeenAt", s.terminal_type AS "terminalType", s.cwd AS cwd, s.team AS team
+     FROM claude_sessions s WHERE ${sessionSeenIn({ org, fromDay, toDay })} ORDER BY s.id`,
   );
 }
 
-/** Session id → days in [fromDay, toDay] with telemetry. */
+/**
+ * The sessions of each of many identities (`email:…`, `account_uuid:…`, `user_id:…`, as identity
+ * marks name them), with when each was first and last seen: `${org}\u0000${identity}` → spans (an
+ * identity with none, or of another kind, is missing). What `sessionsOfIdentities` answers for each
+ * identity alone, in one statement per org: one at a time, each read every session of the org
+ * (nothing indexes lower(user_email)), and the 10,000 identities of a 10,000-developer org's links
+ * took an hour to check before a full run.
+ */
+export async function sessionSpansOfIdentities(
+  db: Db,
+  identities: readonly { org: string; key: string }[],
+): Promise<Map<string, { id: string; firstSeenAt: string; lastSeenAt: string }[]>> {
+  const out = new Map<string, { id: string; firstSeenAt: string; lastSeenAt: string }[]>();
+  const byOrg = new Map<string, { email: Set<string>; account_uuid: Set<string>; user_id: Set<string> }>();
+  for (const { org, key } of identities) {
+    const colon = key.indexOf(':');
+    const kind = key.slice(0, colon);
+    if (kind !== 'email' && kind !== 'account_uuid' && kind !== 'user_id') continue;
+    let wanted = byOrg.get(org);
+    if (!wanted) byOrg.set(org, (wanted = { email: new Set(), account_uuid: new Set(), user_id: new Set() }));
+    wanted[kind].add(key.slice(colon + 1));
+  }
+  for (const [org, wanted] of byOrg) {
+    const where = [
+      wanted.email.size > 0 ? db.dialect.anyOf(sql.raw('lower(user_email)'), [...wanted.email]) : undefined,
+      wanted.account_uuid.size > 0 ? db.dialect.anyOf(sql.raw('user_account_uuid'), [...wanted.account_uuid]) : undefined,
+      wanted.user_id.size > 0 ? db.dialect.anyOf(sql.raw('user_id'), [...wanted.user_id]) : undefined,
+    ].filter((w) => w !== undefined);
+    const rows = await db.values<[string, string, string, string | null, string | null, string | null]>(
+      sql`SELECT id, first_seen_at, last_seen_at, lower(user_email), user_account_uuid, user_id FROM claude_sessions
+          WHERE org = ${org} AND (${sql.join(where, sql` OR `)}) ORDER BY id`,
+    );
+    for (const [id, firstSeenAt, lastSeenAt, email, accountUuid, userId] of rows) {
+      const span = { id, firstSeenAt, lastSeenAt };
+      if (email !== null && wanted.email.has(email)) pushTo(out, `${org}\u0000email:${email}`, span);
+      if (accountUuid !== null && wanted.account_uuid.has(accountUuid)) pushTo(out, `${org}\u0000account_uuid:${accountUuid}`, span);
+      if (userId !== null && wanted.user_id.has(userId)) pushTo(out, `${org}\u0000user_id:${userId}`, span);
+    }
+  }
+  return out;
+}
+
+/** Session id → days in [fromDay, toDay] with telemetry (each session's days in order). */
 export async function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   await db.eachRow(
-    sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY session_id, day`,
+    // By day, then session: the primary key's order, so SQLite reads its index once without sorting
+    // (by session first it sorted the window's session days in a temporary tree: 540,000 at 10,000 developers).
+    sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY day, session_id`,
     (row) => {
       const [s, day] = row as [string, string];
       const days = out.get(s);
@@ -418,35 +467,53 @@ export async function sessionTelemetryDays(db: Db, org: string, fromDay: string,
   return out;
 }
 
-export async function sessionLinks(db: Db, org: string): Promise<{ commits: Map<string, string[]>; pullRequests: Map<string, string[]> }> {
+/**
+ * The commits and PRs that the org's sessions seen in [fromDay, toDay] reported (session id → short
+ * or full shas, and → `owner/repo#number`): only the sessions a run reads (`orgSessions`), not the
+ * whole org's history.
+ */
+export async function sessionLinks(
+  db: Db,
+  window: { org: string; fromDay: string; toDay: string },
+): Promise<{ commits: Map<string, string[]>; pullRequests: Map<string, string[]> }> {
   const commits = new Map<string, string[]>();
-  await db.eachRow(sql`SELECT session_id AS s, sha FROM session_commits WHERE org = ${org}`, (row) => {
-    const [s, sha] = row as [string, string];
-    commits.set(s, [...(commits.get(s) ?? []), sha]);
-  });
+  await db.eachRow(
+    sql`SELECT sc.session_id, sc.sha FROM claude_sessions s JOIN session_commits sc ON sc.org = s.org AND sc.session_id = s.id WHERE ${sessionSeenIn(window)}
+        ORDER BY sc.session_id, sc.sha`,
+    (row) => {
+      const [s, sha] = row as [string, string];
+      pushTo(commits, s, sha);
+    },
+  );
   const pullRequests = new Map<string, string[]>();
-  await db.eachRow(sql`SELECT session_id AS s, repository || '#' || number AS pr FROM session_pull_requests WHERE org = ${org}`, (row) => {
-    const [s, pr] = row as [string, string];
-    pullRequests.set(s, [...(pullRequests.get(s) ?? []), pr]);
-  });
+  await db.eachRow(
+    sql`SELECT sp.session_id, sp.repository || '#' || sp.number FROM claude_sessions s
+        JOIN session_pull_requests sp ON sp.org = s.org AND sp.session_id = s.id WHERE ${sessionSeenIn(window)}
+        ORDER BY sp.session_id, sp.repository, sp.number`,
+    (row) => {
+      const [s, pr] = row as [string, string];
+      pushTo(pullRequests, s, pr);
+    },
+  );
   return { commits, pullRequests };
 }
 
 /**
- * The commits GitHub knows that the org's sessions reported making (session_commits holds short or
- * full shas; GitHub has full ones), with what shows who made them: processing reads Claude Code on
- * the web's markers off them to tell a remote session.
+ * The commits GitHub knows that the org's sessions seen in [fromDay, toDay] reported making
+ * (session_commits holds short or full shas; GitHub has full ones), with what shows who made them:
+ * processing reads Claude Code on the web's markers off them to tell a remote session.
  */
 export async function sessionCommitMessages(
   db: Db,
-  org: string,
+  window: { org: string; fromDay: string; toDay: string },
 ): Promise<{ sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }[]> {
   return db.all<{ sessionId: string; message: string; authorLogin: string | null; committerLogin: string | null }>(
     sql`SELECT sc.session_id AS "sessionId", c.message AS message, c.author_login AS "authorLogin", c.committer_login AS "committerLogin"
-     FROM session_commits sc
+     FROM claude_sessions s
+     JOIN session_commits sc ON sc.org = s.org AND sc.session_id = s.id
      JOIN commits c ON c.sha >= sc.sha AND c.sha < sc.sha || 'g'
-     JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(${org})
-     WHERE sc.org = ${org}`,
+     JOIN repositories r ON r.id = c.repository_id AND lower(r.owner_login) = lower(${window.org})
+     WHERE ${sessionSeenIn(window)}`,
   );
 }
 

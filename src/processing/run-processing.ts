@@ -34,6 +34,7 @@ import {
   sessionCommitPlaces,
   sessionCommitMessages,
   sessionLinks,
+  sessionSpansOfIdentities,
   sessionTelemetryDays,
   sessionsWithApiRequests,
   sessionsWritten,
@@ -182,9 +183,9 @@ class SessionIndex {
     const { db, org } = this;
     this.#repositoryNames = new Set(await orgRepositoryNames(db, org));
     const days = await sessionTelemetryDays(db, org, fromDay, toDay);
-    const links = await sessionLinks(db, org);
+    const links = await sessionLinks(db, { org, fromDay, toDay });
     // A session whose commits carry Claude Code on the web's markers ran remotely.
-    const remote = new Set((await sessionCommitMessages(db, org)).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
+    const remote = new Set((await sessionCommitMessages(db, { org, fromDay, toDay })).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
     const resolved = new Map<string, string | undefined>();
     const sessions = await orgSessions(db, org, fromDay, toDay);
     const logins = await resolveGitHubLogins(db, org, sessions.map((s) => ({ email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })));
@@ -915,9 +916,10 @@ async function continueRun(
     // What incremental processing had still to do and this run covers is done by it: an identity
     // is covered when every one of its sessions began within the range (less the window after a merge).
     const coveredIdentities = new Set<string>();
-    for (const mark of await pendingMarksOfKind(db, 'identity', now())) {
-      if (org !== undefined && mark.org !== org) continue;
-      const spans = await sessionsOfIdentities(db, mark.org, [mark.key]);
+    const identityMarks = (await pendingMarksOfKind(db, 'identity', now())).filter((mark) => org === undefined || mark.org === org);
+    const spansOf = await sessionSpansOfIdentities(db, identityMarks); // one read per org, not one per identity (issue 21)
+    for (const mark of identityMarks) {
+      const spans = spansOf.get(`${mark.org}\u0000${mark.key}`) ?? [];
       if (spans.every((s) => addDays(s.firstSeenAt.slice(0, 10), -daysAfter) >= fromDay && s.lastSeenAt.slice(0, 10) <= toDay)) coveredIdentities.add(`${mark.org}\u0000${mark.key}`);
     }
     await write(() =>
