@@ -109,7 +109,8 @@ async function mergedPr(number: number, day: string, lines: string[], mockToken:
   });
 }
 
-async function seed() {
+/** Claude Code's Write of the test file, the day before the first PR. */
+async function writeClaudeLines() {
   const { row } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
   const file = `/home/dana/src/shop/${PATH}`;
   await ingestHookCall(t.db, {
@@ -126,6 +127,10 @@ async function seed() {
     fingerprintKey: TEST_FINGERPRINT_KEY,
     now: new Date('2026-11-09T08:00:00Z'),
   });
+}
+
+async function seed() {
+  await writeClaudeLines();
   await mergedPr(1, FIRST_DAY, CLAUDE, true);
   await mergedPr(2, SECOND_DAY, DANA, false);
 }
@@ -186,22 +191,7 @@ describe('each line Claude Code wrote matches at most one added line, across mer
   it('incremental runs: a direct push found in a PR later is dropped, and the PR after it that shares its session takes the freed lines', async () => {
     const now = () => new Date(`${SECOND_DAY}T18:00:00Z`);
     const incremental = () => runIncrementalProcessing(t.db, { now });
-    const { row } = await createIngestToken(t.db, { org: 'acme', githubLogin: 'dana' });
-    const file = `/home/dana/src/shop/${PATH}`;
-    await ingestHookCall(t.db, {
-      token: row,
-      call: hookCallSchema.parse({
-        hook_event_name: 'PostToolUse',
-        session_id: 'session-orders',
-        cwd: '/home/dana/src/shop',
-        tool_use_id: 'w1',
-        tool_name: 'Write',
-        tool_input: { file_path: file, content: `${CLAUDE.join('\n')}\n` },
-        tool_response: { type: 'create', filePath: file, content: `${CLAUDE.join('\n')}\n`, structuredPatch: [], originalFile: null },
-      }),
-      fingerprintKey: TEST_FINGERPRINT_KEY,
-      now: new Date('2026-11-09T08:00:00Z'),
-    });
+    await writeClaudeLines();
     // Claude Code's lines pushed straight to main on the first day: that commit takes them.
     const pushed = restCommit(sha('c'), FIRST_DAY, CLAUDE);
     const commitId = await t.db.transaction((tx) =>
