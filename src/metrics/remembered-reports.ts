@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from '../db/client.js';
 import { processingEnded, processingProgress } from '../db/processing-progress.js';
 import { teamsChangedAt } from '../db/teams.js';
@@ -14,9 +15,31 @@ import type { DayRange } from '../utc-days.js';
  * until the run ends, a few seconds later on an incremental run, and is then computed again.
  */
 
+type ProcessingEnded = Awaited<ReturnType<typeof processingEnded>>;
+
+/** Which runs had ended, as read with a request's own first statement (`whileServing`). */
+const readWithRequest = new AsyncLocalStorage<{ db: Db; ended: ProcessingEnded; serving: boolean }>();
+
+/**
+ * Runs `serve` (a request's route) knowing which processing runs had ended when the request came:
+ * read with its API key check in the same statement on PostgreSQL (src/db/api-key-requests.ts),
+ * it spares the route a round trip to the server. The route then answers the reports of the runs
+ * that had ended when it was asked, as it would have a moment earlier. Only while the request is
+ * served: work it started that outlives it (a report still computing) reads the stamp afresh.
+ */
+export async function whileServing<T>(db: Db, ended: ProcessingEnded, serve: () => Promise<T>): Promise<T> {
+  const request = { db, ended, serving: true };
+  try {
+    return await readWithRequest.run(request, serve);
+  } finally {
+    request.serving = false;
+  }
+}
+
 /** The last processing run that ended: the figures reports show change when it does. */
 export async function processingStamp(db: Db): Promise<string> {
-  const ended = await processingEnded(db);
+  const known = readWithRequest.getStore();
+  const ended = known?.serving && known.db === db ? known.ended : await processingEnded(db);
   return `${ended.runsEnded}:${ended.lastEndedAt}`;
 }
 

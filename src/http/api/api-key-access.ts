@@ -1,7 +1,9 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { findApiKey, markApiKeyUsed } from '../../db/api-keys.js';
+import { admitApiKeyRequest, type AdmittedApiKeyRequest } from '../../db/api-key-requests.js';
+import { findApiKey, markApiKeyUsed, type ApiKey } from '../../db/api-keys.js';
 import type { Db } from '../../db/client.js';
+import { whileServing } from '../../metrics/remembered-reports.js';
 import { ApiError } from '../errors.js';
 import type { ApiEnv } from './api-app.js';
 import { FixedWindowRateLimiter } from './rate-limit.js';
@@ -38,15 +40,24 @@ export function apiKeyAccess({ db, now, rateLimitPerMinute, limiter, orgOf }: Ap
   return createMiddleware<ApiEnv>(async (c, next) => {
     const secret = apiKeySecret(c);
     if (!secret) throw new ApiError(401, 'authentication_error', 'Missing API key: send "x-api-key: <key>" or "Authorization: Bearer <key>".');
-    const key = await findApiKey(db, secret);
-    if (!key) throw new ApiError(401, 'authentication_error', 'Unknown or revoked API key.');
-    if (orgOf) {
-      const org = orgOf(c);
-      // An org the key does not cover looks exactly like one that does not exist.
-      if (org !== key.org) throw new ApiError(404, 'not_found_error', `No organization "${org}".`);
-    }
+    const org = orgOf?.(c);
     const at = now();
-    const verdict = await limiter.take(String(key.id), at.getTime());
+    const window = limiter.windowAt(at.getTime());
+    let key: ApiKey | undefined;
+    let used: number | undefined;
+    let ended: AdmittedApiKeyRequest['processingEnded'] | undefined;
+    if (db.engine === 'postgres') {
+      // One round trip: the key, the take and the processing stamp (src/db/api-key-requests.ts).
+      const admitted = await admitApiKeyRequest(db, { secret, org, windowStart: window.start, limit: limiter.limit });
+      ({ key, used } = admitted ?? {});
+      ended = admitted?.processingEnded;
+    } else {
+      key = await findApiKey(db, secret);
+    }
+    if (!key) throw new ApiError(401, 'authentication_error', 'Unknown or revoked API key.');
+    // An org the key does not cover looks exactly like one that does not exist.
+    if (org !== undefined && org !== key.org) throw new ApiError(404, 'not_found_error', `No organization "${org}".`);
+    const verdict = ended ? limiter.verdict(used, window.resetSeconds) : await limiter.take(String(key.id), at.getTime());
     c.header('RateLimit-Policy', `${rateLimitPerMinute};w=60`);
     c.header('RateLimit-Limit', String(rateLimitPerMinute));
     c.header('RateLimit-Remaining', String(verdict.remaining));
@@ -57,6 +68,7 @@ export function apiKeyAccess({ db, now, rateLimitPerMinute, limiter, orgOf }: Ap
     }
     await markApiKeyUsed(db, key, at);
     c.set('apiKey', key);
-    await next();
+    if (ended) await whileServing(db, ended, next);
+    else await next();
   });
 }

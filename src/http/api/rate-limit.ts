@@ -16,22 +16,33 @@ export class FixedWindowRateLimiter {
 
   constructor(
     private readonly db: Db,
-    private readonly limit: number,
+    /** Requests allowed per window. */
+    readonly limit: number,
     private readonly windowMs: number,
   ) {}
 
-  async take(key: string, now: number): Promise<{ allowed: boolean; remaining: number; resetSeconds: number }> {
+  /** The fixed window `now` falls in: its start (ISO-8601), and the seconds until the next one. */
+  windowAt(now: number): { start: string; resetSeconds: number } {
     const start = now - (now % this.windowMs);
-    const resetSeconds = Math.max(1, Math.ceil((start + this.windowMs - now) / 1000));
-    let used: number | undefined;
-    try {
-      used = await takeRateLimit(this.db, { key, windowStart: new Date(start).toISOString(), limit: this.limit });
-    } catch (error) {
-      if (!isStoreBusy(error)) throw error;
-      used = this.#takeInProcess(key, start);
-    }
+    return { start: new Date(start).toISOString(), resetSeconds: Math.max(1, Math.ceil((start + this.windowMs - now) / 1000)) };
+  }
+
+  /** The verdict on a request given the window's count with it (undefined: the window is used up). */
+  verdict(used: number | undefined, resetSeconds: number): { allowed: boolean; remaining: number; resetSeconds: number } {
     if (used === undefined) return { allowed: false, remaining: 0, resetSeconds };
     return { allowed: true, remaining: Math.max(0, this.limit - used), resetSeconds };
+  }
+
+  async take(key: string, now: number): Promise<{ allowed: boolean; remaining: number; resetSeconds: number }> {
+    const window = this.windowAt(now);
+    let used: number | undefined;
+    try {
+      used = await takeRateLimit(this.db, { key, windowStart: window.start, limit: this.limit });
+    } catch (error) {
+      if (!isStoreBusy(error)) throw error;
+      used = this.#takeInProcess(key, Date.parse(window.start));
+    }
+    return this.verdict(used, window.resetSeconds);
   }
 
   #takeInProcess(key: string, start: number): number | undefined {
