@@ -399,12 +399,27 @@ function sessionSeenIn(window: { org: string; fromDay: string; toDay: string }):
   return sql`s.org = ${window.org} AND s.last_seen_at >= ${window.fromDay} AND s.first_seen_at < ${window.toDay + DAY_END}`;
 }
 
-/** The org's sessions seen on a day in [fromDay, toDay]. */
+/** The org's sessions seen on a day in [fromDay, toDay], in id order. */
 export async function orgSessions(db: Db, org: string, fromDay: string, toDay: string): Promise<SessionRow[]> {
-  return db.all<SessionRow>(
-    sql`SELECT s.id AS id, s.github_login AS "githubLogin", s.user_email AS "userEmail", s.user_account_uuid AS "userAccountUuid", s.user_id AS "userId",
-            s.first_seen_at AS "firstSeenAt", s.last_seen_at AS "lastSeenAt", s.terminal_type AS "terminalType", s.cwd AS cwd, s.team AS team
-     FROM claude_sessions s WHERE ${sessionSeenIn({ org, fromDay, toDay })} ORDER BY s.id`,
+  const out: SessionRow[] = [];
+  await eachOrgSession(db, { org, fromDay, toDay }, (s) => out.push(s));
+  return out;
+}
+
+/**
+ * `orgSessions` handed to `onSession` one at a time as read: a window of a 10,000-developer org
+ * holds 540,000 sessions, which processing keeps compactly rather than as rows.
+ */
+export async function eachOrgSession(db: Db, window: { org: string; fromDay: string; toDay: string }, onSession: (session: SessionRow) => void): Promise<void> {
+  await db.eachRow(
+    sql`SELECT s.id, s.github_login, s.user_email, s.user_account_uuid, s.user_id, s.first_seen_at, s.last_seen_at, s.terminal_type, s.cwd, s.team
+     FROM claude_sessions s WHERE ${sessionSeenIn(window)} ORDER BY s.id`,
+    (row) => {
+      const [id, githubLogin, userEmail, userAccountUuid, userId, firstSeenAt, lastSeenAt, terminalType, cwd, team] = row as [
+        string, string | null, string | null, string | null, string | null, string, string, string | null, string | null, string | null,
+      ];
+      onSession({ id, githubLogin, userEmail, userAccountUuid, userId, firstSeenAt, lastSeenAt, terminalType, cwd, team });
+    },
   );
 }
 
@@ -453,18 +468,25 @@ export async function sessionSpansOfIdentities(
 /** Session id → days in [fromDay, toDay] with telemetry (each session's days in order). */
 export async function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
+  await eachSessionTelemetryDay(db, { org, fromDay, toDay }, (s, day) => pushTo(out, s, day));
+  return out;
+}
+
+/**
+ * Each (session, day) in [fromDay, toDay] with telemetry, by day then session, handed to `onDay`
+ * as read: processing keeps them compactly rather than as a map of the window's every session.
+ */
+export async function eachSessionTelemetryDay(
+  db: Db,
+  { org, fromDay, toDay }: { org: string; fromDay: string; toDay: string },
+  onDay: (sessionId: string, day: string) => void,
+): Promise<void> {
   await db.eachRow(
     // By day, then session: the primary key's order, so SQLite reads its index once without sorting
     // (by session first it sorted the window's session days in a temporary tree: 540,000 at 10,000 developers).
     sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY day, session_id`,
-    (row) => {
-      const [s, day] = row as [string, string];
-      const days = out.get(s);
-      if (days) days.push(day);
-      else out.set(s, [day]);
-    },
+    (row) => onDay(row[0] as string, row[1] as string),
   );
-  return out;
 }
 
 /**
