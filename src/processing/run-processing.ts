@@ -50,6 +50,7 @@ import { SessionIndex, type SessionNumber } from './session-index.js';
 import { updateDurability } from './update-durability.js';
 import { withAskedRead } from './with-asked-read.js';
 import { withBoundedHeapGrowth } from './with-bounded-heap-growth.js';
+import { DEFAULT_PROCESSING_MEMORY, peakRssMb, withProcessingMemory, type ProcessingMemory } from './with-processing-memory.js';
 import { addDays, DAY_MS, dayOf, dayOfMs, daysOf, lastDays } from '../utc-days.js';
 
 /*
@@ -89,6 +90,8 @@ export interface ProcessOptions {
   writeWaitMs?: number;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
   beforeDayCommit?: (org: string, day: string) => void;
+  /** What the run may hold in memory: session lines cached, SQLite's page cache and map (default `DEFAULT_PROCESSING_MEMORY`). */
+  memory?: ProcessingMemory | undefined;
   /** Filled with the time spent on PRs' outcomes (reading timelines, deciding, writing), for the benchmark's share of the run. */
   stageTimes?: { outcomesMs: number };
 }
@@ -103,6 +106,8 @@ export interface ProcessSummary {
   attributed: number;
   changed: number;
   daysRecomputed: number;
+  /** The bounds the run held its memory to, and the process's peak RSS when it ended (MB). */
+  memory: ProcessingMemory & { peakRssMb: number };
 }
 
 export class ProcessingBusyError extends Error {
@@ -355,7 +360,7 @@ async function processOrg(
   const attributing = !selection || selection.subjects.size > 0 || selection.sessions.size > 0 || selection.sessionFiles.size > 0;
   const firstDay = selection ? [fromDay, ...selection.days].sort()[0]! : fromDay;
   const lastDay = selection && !attributing ? [...selection.days].sort().at(-1) ?? toDay : toDay;
-  const sessions = await new SessionIndex(db, org).load(attributing ? addDays(firstDay, -daysBefore) : firstDay, attributing ? addDays(toDay, daysAfter) : lastDay);
+  const sessions = await new SessionIndex(db, org, memoryOf(options).sessionLinesCache).load(attributing ? addDays(firstDay, -daysBefore) : firstDay, attributing ? addDays(toDay, daysAfter) : lastDay);
 
   const stage = (name: string, extra: object = {}) => options.log?.debug({ org, stage: name, ...extra, ...memoryMb() }, 'processing stage');
   stage('sessions read', { sessions: sessions.size });
@@ -618,7 +623,7 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
     await new Promise((resolve) => setTimeout(resolve, INCREMENTAL_RETRY_MS));
     started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
   }
-  return withBoundedHeapGrowth(() => continueRun(db, started, planned, options));
+  return withBoundedHeapGrowth(() => withProcessingMemory(db, memoryOf(options), () => continueRun(db, started, planned, options)));
 }
 
 /**
@@ -639,7 +644,7 @@ export async function startProcessing(db: Db, options: ProcessOptions = {}): Pro
   const started = await startRun(db, planned.run, planned.now());
   if ('busy' in started) return started;
   // The caller answers first (a page request); the run's work begins on the next turn of the event loop.
-  return { running: yieldToEventLoop().then(() => withBoundedHeapGrowth(() => continueRun(db, started, planned, options))) };
+  return { running: yieldToEventLoop().then(() => withBoundedHeapGrowth(() => withProcessingMemory(db, memoryOf(options), () => continueRun(db, started, planned, options)))) };
 }
 
 /**
@@ -655,7 +660,7 @@ export async function runIncrementalProcessing(db: Db, options: ProcessOptions =
   const planned = planRun({ ...options, fromDay: today, toDay: today, trigger: 'incremental' });
   const started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
   if ('busy' in started) return started;
-  return withBoundedHeapGrowth(() => continueIncremental(db, started, planned, options));
+  return withBoundedHeapGrowth(() => withProcessingMemory(db, memoryOf(options), () => continueIncremental(db, started, planned, options)));
 }
 
 async function continueIncremental(
@@ -730,7 +735,7 @@ async function continueIncremental(
     }
     await write(() => releaseMarks(db, run.id));
     const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed, corrections }, now()));
-    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed };
+    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed, memory: memoryReport(options) };
   } catch (error) {
     await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;
@@ -738,6 +743,9 @@ async function continueIncremental(
 }
 
 type PlannedRun = ReturnType<typeof planRun>;
+
+const memoryOf = (options: ProcessOptions): ProcessingMemory => options.memory ?? DEFAULT_PROCESSING_MEMORY;
+const memoryReport = (options: ProcessOptions) => ({ ...memoryOf(options), peakRssMb: peakRssMb() });
 
 /** The days and org a run covers, from its options. */
 function planRun(options: ProcessOptions) {
@@ -806,7 +814,7 @@ async function continueRun(
       // After attribution and outcomes, once the org's session caches are released: durability
       // replays the last 104 days whatever range was attributed (a PR's lines can end any day).
       const durability = await updateDurability(db, { org: o, now: now(), minSimilarity: options.minSimilarity, write });
-      options.log?.info({ org: o, ...result, durability: durability.pullRequests }, 'org processed');
+      options.log?.info({ org: o, ...result, durability: durability.pullRequests, memory: memoryReport(options) }, 'org processed');
     }
     if (options.retentionDays !== undefined) {
       const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays, maxWaitMs: options.writeWaitMs ?? 60_000 });
@@ -815,7 +823,7 @@ async function continueRun(
     await write(() => releaseMarks(db, run.id));
     const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed, corrections }, now()));
     if (corrections > 0) options.log?.info({ run: run.id, corrections }, `processing run #${run.id} changed ${corrections} attributions and days`);
-    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed };
+    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed, memory: memoryReport(options) };
   } catch (error) {
     await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;

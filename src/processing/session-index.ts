@@ -14,6 +14,7 @@ import {
   type SubjectRow,
 } from '../db/processing-inputs.js';
 import type { UserRef } from './daily-rollup.js';
+import { DEFAULT_PROCESSING_MEMORY } from './with-processing-memory.js';
 
 /*
  * What processing knows about an org's sessions, kept compact (issue 21): at 10,000 developers a
@@ -27,9 +28,6 @@ import type { UserRef } from './daily-rollup.js';
 
 /** A session's number in the index (its place in id order). */
 export type SessionNumber = number;
-
-/** Session lines kept in memory between subjects, by default (`PROCESSING_SESSION_LINES_CACHE`). */
-export const DEFAULT_WRITTEN_CACHE_LINES = 150_000;
 
 const NO_SESSIONS: readonly SessionNumber[] = Object.freeze([]);
 
@@ -84,8 +82,8 @@ export class SessionIndex {
   constructor(
     private readonly db: Db,
     private readonly org: string,
-    /** Session lines kept cached at most (see `DEFAULT_WRITTEN_CACHE_LINES`). */
-    readonly writtenCacheLines = DEFAULT_WRITTEN_CACHE_LINES,
+    /** Session lines kept cached at most (`PROCESSING_SESSION_LINES_CACHE`). */
+    readonly writtenCacheLines = DEFAULT_PROCESSING_MEMORY.sessionLinesCache,
   ) {}
 
   get size(): number {
