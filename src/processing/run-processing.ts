@@ -429,14 +429,14 @@ async function processOrg(
     outcomes = [];
   };
   for (const subject of subjects) {
-    const { commits, files } = (await inputs.of(subject))!;
+    const { commits, files, body } = (await inputs.of(subject))!;
     const facts: PullRequestFacts = {
       repository: subject.repository,
       number: subject.number ?? 0,
       authorLogin: subject.authorLogin,
       authorIsBot: subject.authorIsBot,
       mergedAt: subject.at,
-      bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(subject.body),
+      bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(body),
       files,
       commits: commits.map(({ message, authorLogin, committerLogin, ...c }) => ({
         ...c,
