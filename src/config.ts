@@ -57,7 +57,7 @@ const envSchema = z.object({
   ATTRIBUTION_MIN_SIMILARITY: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.5).max(1).default(0.8)),
   LABEL_PULL_REQUESTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
   PROCESSING_SESSION_LINES_CACHE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).max(100_000_000).default(150_000)),
-  PROCESSING_SQLITE_CACHE_MB: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).max(65_536).default(64)),
+  PROCESSING_SQLITE_CACHE_MB: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).max(65_536).default(16)),
   PROCESSING_SQLITE_MMAP_MB: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_536).default(0)),
   API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(60)),
   SEATS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),

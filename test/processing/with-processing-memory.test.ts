@@ -26,8 +26,8 @@ const pragmas = () => {
 };
 
 describe('processing memory', () => {
-  it('is configured, with defaults: 150,000 session lines, a 64 MB page cache, no map', () => {
-    expect(loadConfig({}).processingMemory).toEqual({ sessionLinesCache: 150_000, sqliteCacheMb: 64, sqliteMmapMb: 0 });
+  it('is configured, with defaults: 150,000 session lines, a 16 MB page cache, no map', () => {
+    expect(loadConfig({}).processingMemory).toEqual({ sessionLinesCache: 150_000, sqliteCacheMb: 16, sqliteMmapMb: 0 });
     expect(loadConfig({ PROCESSING_SESSION_LINES_CACHE: '50000', PROCESSING_SQLITE_CACHE_MB: '256', PROCESSING_SQLITE_MMAP_MB: '512' }).processingMemory).toEqual({
       sessionLinesCache: 50_000,
       sqliteCacheMb: 256,
