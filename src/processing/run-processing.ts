@@ -369,7 +369,7 @@ async function processOrg(
   const merged = attributing ? [...(await mergedPullRequests(db, org, fromDay, toDay)), ...(await directPushes(db, org, fromDay, toDay))] : [];
   // Read before ordering, which asks synchronously: the sessions linked to each subject's commits,
   // a thousand PRs' shas at a time (at 10,000 developers, two million shas held at once).
-  for (let i = 0; i < merged.length; i += LINK_SUBJECTS_PER_READ) {
+  for (let i = 0; sessions.reportsLinks && i < merged.length; i += LINK_SUBJECTS_PER_READ) {
     const chunk = merged.slice(i, i + LINK_SUBJECTS_PER_READ);
     const ids = chunk.filter((s) => s.pullRequestId !== null).map((s) => s.pullRequestId!);
     sessions.linkSubjects(chunk, ids.length > 0 ? await pullRequestCommitShasOf(db, ids) : new Map());

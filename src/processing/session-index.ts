@@ -200,12 +200,17 @@ export class SessionIndex {
     };
   }
 
+  /** Whether any session of the window reported a commit or a PR (else no subject has sessions linked beyond its author's). */
+  get reportsLinks(): boolean {
+    return this.#byShaPrefix.size > 0 || this.#byPullRequest.size > 0;
+  }
+
   /**
    * Notes the sessions linked to each subject through its commits (`commitShasOf`: PR id → shas)
    * or its PR, beyond its author's: what `relatedTo` answers without the shas at hand.
    */
   linkSubjects(subjects: readonly SubjectRow[], commitShasOf: ReadonlyMap<number, string[]>): void {
-    if (this.#byShaPrefix.size === 0 && this.#byPullRequest.size === 0) return;
+    if (!this.reportsLinks) return;
     for (const subject of subjects) {
       const shas = subject.pullRequestId !== null ? (commitShasOf.get(subject.pullRequestId) ?? []) : [subject.sha!];
       const linked = this.#linkedTo(subject, shas);
