@@ -206,14 +206,22 @@ if (mode === 'process') {
   let t0 = performance.now();
   // Time spent on outcomes inside the run (timelines read, outcomes decided and written).
   const stageTimes = { outcomesMs: 0 };
-  const full = await runProcessing(db, { org: ORG, fromDay: day(0), toDay: day(size.days - 1), trigger: 'bench', stageTimes });
+  // BENCH_PROCESSING_LOG=debug: the run's log on stderr, with its memory at each stage of the org.
+  const { pino } = await import('pino');
+  const log = process.env.BENCH_PROCESSING_LOG ? pino({ level: process.env.BENCH_PROCESSING_LOG }, pino.destination(2)) : undefined;
+  // The run's memory bounds, from the same settings as the app's (PROCESSING_SESSION_LINES_CACHE, PROCESSING_SQLITE_CACHE_MB, PROCESSING_SQLITE_MMAP_MB).
+  const { loadConfig } = await import('../src/config.js');
+  const memory = loadConfig(
+    Object.fromEntries(['PROCESSING_SESSION_LINES_CACHE', 'PROCESSING_SQLITE_CACHE_MB', 'PROCESSING_SQLITE_MMAP_MB'].map((name) => [name, process.env[name]])),
+  ).processingMemory;
+  const full = await runProcessing(db, { org: ORG, fromDay: day(0), toDay: day(size.days - 1), trigger: 'bench', stageTimes, log, memory });
   const fullSeconds = (performance.now() - t0) / 1000;
   const outcomesSeconds = stageTimes.outcomesMs / 1000;
   stalls.disable();
   const longestStallMs = stalls.max / 1e6;
   const p99StallMs = stalls.percentile(99) / 1e6;
   t0 = performance.now();
-  await runProcessing(db, { org: ORG, fromDay: day(size.days - 1), toDay: day(size.days - 1), trigger: 'bench' });
+  await runProcessing(db, { org: ORG, fromDay: day(size.days - 1), toDay: day(size.days - 1), trigger: 'bench', log, memory });
   const oneDaySeconds = (performance.now() - t0) / 1000;
   const withClaudeCode = (await db.get<{ n: number }>(sql`SELECT count(*) AS n FROM attributions WHERE with_claude_code = TRUE`))!.n;
   let linesWithClaudeCode = 0;
@@ -251,6 +259,7 @@ if (mode === 'process') {
       outcomeFacts,
       oneDaySeconds,
       peakRssMb,
+      memory: { sessionLinesCache: memory.sessionLinesCache, sqliteCacheMb: memory.sqliteCacheMb, sqliteMmapMb: memory.sqliteMmapMb },
       attributed: full.attributed,
       withClaudeCode,
       linesWithClaudeCode,

@@ -56,6 +56,9 @@ const envSchema = z.object({
   ATTRIBUTION_DAYS_AFTER: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(365).default(2)),
   ATTRIBUTION_MIN_SIMILARITY: z.preprocess(emptyAsUndefined, z.coerce.number().min(0.5).max(1).default(0.8)),
   LABEL_PULL_REQUESTS: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  PROCESSING_SESSION_LINES_CACHE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).max(100_000_000).default(150_000)),
+  PROCESSING_SQLITE_CACHE_MB: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).max(65_536).default(16)),
+  PROCESSING_SQLITE_MMAP_MB: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_536).default(0)),
   API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(60)),
   SEATS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
   DISCOUNT_PERCENT: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(100).default(0)),
@@ -122,6 +125,8 @@ export interface Config {
   attributionMinSimilarity: number;
   /** Label PRs attributed to Claude Code `claude-code-assisted` (needs `pull_requests: write`). */
   labelPullRequests: boolean;
+  /** What a processing run may hold in memory (see `withProcessingMemory`). */
+  processingMemory: { sessionLinesCache: number; sqliteCacheMb: number; sqliteMmapMb: number };
   /** Metrics API requests per minute per key. */
   apiRateLimitPerMinute: number;
   /** Claude Code seats (`SEATS`) for seat utilization; unset: each org's GitHub member count. */
@@ -225,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     attributionWindow: { daysBefore: e.ATTRIBUTION_DAYS_BEFORE, daysAfter: e.ATTRIBUTION_DAYS_AFTER },
     attributionMinSimilarity: e.ATTRIBUTION_MIN_SIMILARITY,
     labelPullRequests: e.LABEL_PULL_REQUESTS === 'true',
+    processingMemory: { sessionLinesCache: e.PROCESSING_SESSION_LINES_CACHE, sqliteCacheMb: e.PROCESSING_SQLITE_CACHE_MB, sqliteMmapMb: e.PROCESSING_SQLITE_MMAP_MB },
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     seats: e.SEATS,
     discountPercent: e.DISCOUNT_PERCENT,

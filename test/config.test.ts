@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       githubApiBaseUrl: 'https://api.github.com',
       fingerprintSecret: undefined,
       processSchedule: '0 2 * * *',
+      processingMemory: { sessionLinesCache: 150_000, sqliteCacheMb: 16, sqliteMmapMb: 0 },
       processDelaySeconds: 60,
       processLookbackDays: 35,
       attributionWindow: { daysBefore: 21, daysAfter: 2 },

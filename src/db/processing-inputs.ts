@@ -24,7 +24,6 @@ export interface SubjectRow {
   authorLogin: string;
   authorIsBot: boolean;
   at: string;
-  body: string | null;
   headRef: string | null;
   mergedByLogin: string | null;
 }
@@ -34,7 +33,7 @@ export async function mergedPullRequests(db: Db, org: string, fromDay: string, t
   return (
     await db.all<Omit<SubjectRow, 'authorIsBot'> & { authorIsBot: number }>(
       sql`SELECT 'pull_request:' || p.id AS subject, p.id AS "pullRequestId", NULL AS "commitId", lower(r.full_name) AS repository,
-                p.number AS number, NULL AS sha, p.author_login AS "authorLogin", p.author_is_bot AS "authorIsBot", p.merged_at AS at, p.body AS body,
+                p.number AS number, NULL AS sha, p.author_login AS "authorLogin", p.author_is_bot AS "authorIsBot", p.merged_at AS at,
                 p.head_ref AS "headRef", p.merged_by_login AS "mergedByLogin"
          FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
          WHERE lower(r.owner_login) = lower(${org}) AND p.merged_at >= ${fromDay} AND p.merged_at < ${toDay + DAY_END} AND p.enriched_at IS NOT NULL
@@ -50,7 +49,7 @@ export async function directPushes(db: Db, org: string, fromDay: string, toDay: 
       // lower(): SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
       sql`SELECT 'commit:' || c.id AS subject, NULL AS "pullRequestId", c.id AS "commitId", lower(r.full_name) AS repository, NULL AS number,
                 c.sha AS sha, coalesce(c.author_login, c.author_email, 'unknown') AS "authorLogin",
-                CASE WHEN lower(c.author_login) LIKE '%[bot]' THEN 1 ELSE 0 END AS "authorIsBot", c.pushed_at AS at, NULL AS body,
+                CASE WHEN lower(c.author_login) LIKE '%[bot]' THEN 1 ELSE 0 END AS "authorIsBot", c.pushed_at AS at,
                 NULL AS "headRef", NULL AS "mergedByLogin"
          FROM commits c JOIN repositories r ON r.id = c.repository_id
          WHERE lower(r.owner_login) = lower(${org}) AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL
@@ -286,10 +285,15 @@ export async function subjectCommits(db: Db, subject: SubjectRow): Promise<Subje
   return commits;
 }
 
-/** What processing reads of one subject: `subjectCommits` and `subjectFiles`. */
+/** What processing reads of one subject: `subjectCommits` and `subjectFiles`, and a PR's description. */
 export interface SubjectInputs {
   commits: SubjectCommit[];
   files: FileLines[];
+  /**
+   * The PR's description (null for a direct push): read with the batch rather than with the
+   * subjects, so a run over 200,000 PRs does not hold every description at once.
+   */
+  body: string | null;
 }
 
 /**
@@ -319,6 +323,11 @@ export async function subjectInputsOf(db: Db, subjects: readonly SubjectRow[]): 
   const prFiles = await filesOfMany(db, 'pull_request_id', pullRequestIds, true);
   // A pushed commit's files with sketches (its subject's files), apart from the same commit's files without (its own diff).
   const pushFiles = await filesOfMany(db, 'commit_id', commitIds, true);
+  const bodies = new Map<number, string>();
+  if (pullRequestIds.length > 0) {
+    const rows = await db.values<[number, string]>(sql`SELECT id, body FROM pull_requests WHERE ${db.dialect.anyOf(sql`id`, pullRequestIds)} AND body IS NOT NULL`);
+    for (const [id, body] of rows) bodies.set(id, body);
+  }
   const out = new Map<SubjectRow, SubjectInputs>();
   for (const subject of subjects) {
     const rows = subject.pullRequestId !== null ? (commitRows.get(subject.pullRequestId) ?? []) : (pushed.get(subject.commitId!) ?? []);
@@ -332,6 +341,7 @@ export async function subjectInputsOf(db: Db, subjects: readonly SubjectRow[]): 
         committerLogin: c.committerLogin,
       })),
       files: (subject.pullRequestId !== null ? prFiles.get(subject.pullRequestId) : pushFiles.get(subject.commitId!)) ?? [],
+      body: subject.pullRequestId !== null ? (bodies.get(subject.pullRequestId) ?? null) : null,
     });
   }
   return out;
@@ -399,12 +409,27 @@ function sessionSeenIn(window: { org: string; fromDay: string; toDay: string }):
   return sql`s.org = ${window.org} AND s.last_seen_at >= ${window.fromDay} AND s.first_seen_at < ${window.toDay + DAY_END}`;
 }
 
-/** The org's sessions seen on a day in [fromDay, toDay]. */
+/** The org's sessions seen on a day in [fromDay, toDay], in id order. */
 export async function orgSessions(db: Db, org: string, fromDay: string, toDay: string): Promise<SessionRow[]> {
-  return db.all<SessionRow>(
-    sql`SELECT s.id AS id, s.github_login AS "githubLogin", s.user_email AS "userEmail", s.user_account_uuid AS "userAccountUuid", s.user_id AS "userId",
-            s.first_seen_at AS "firstSeenAt", s.last_seen_at AS "lastSeenAt", s.terminal_type AS "terminalType", s.cwd AS cwd, s.team AS team
-     FROM claude_sessions s WHERE ${sessionSeenIn({ org, fromDay, toDay })} ORDER BY s.id`,
+  const out: SessionRow[] = [];
+  await eachOrgSession(db, { org, fromDay, toDay }, (s) => out.push(s));
+  return out;
+}
+
+/**
+ * `orgSessions` handed to `onSession` one at a time as read: a window of a 10,000-developer org
+ * holds 540,000 sessions, which processing keeps compactly rather than as rows.
+ */
+export async function eachOrgSession(db: Db, window: { org: string; fromDay: string; toDay: string }, onSession: (session: SessionRow) => void): Promise<void> {
+  await db.eachRow(
+    sql`SELECT s.id, s.github_login, s.user_email, s.user_account_uuid, s.user_id, s.first_seen_at, s.last_seen_at, s.terminal_type, s.cwd, s.team
+     FROM claude_sessions s WHERE ${sessionSeenIn(window)} ORDER BY s.id`,
+    (row) => {
+      const [id, githubLogin, userEmail, userAccountUuid, userId, firstSeenAt, lastSeenAt, terminalType, cwd, team] = row as [
+        string, string | null, string | null, string | null, string | null, string, string, string | null, string | null, string | null,
+      ];
+      onSession({ id, githubLogin, userEmail, userAccountUuid, userId, firstSeenAt, lastSeenAt, terminalType, cwd, team });
+    },
   );
 }
 
@@ -453,18 +478,25 @@ export async function sessionSpansOfIdentities(
 /** Session id → days in [fromDay, toDay] with telemetry (each session's days in order). */
 export async function sessionTelemetryDays(db: Db, org: string, fromDay: string, toDay: string): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
+  await eachSessionTelemetryDay(db, { org, fromDay, toDay }, (s, day) => pushTo(out, s, day));
+  return out;
+}
+
+/**
+ * Each (session, day) in [fromDay, toDay] with telemetry, by day then session, handed to `onDay`
+ * as read: processing keeps them compactly rather than as a map of the window's every session.
+ */
+export async function eachSessionTelemetryDay(
+  db: Db,
+  { org, fromDay, toDay }: { org: string; fromDay: string; toDay: string },
+  onDay: (sessionId: string, day: string) => void,
+): Promise<void> {
   await db.eachRow(
     // By day, then session: the primary key's order, so SQLite reads its index once without sorting
     // (by session first it sorted the window's session days in a temporary tree: 540,000 at 10,000 developers).
     sql`SELECT DISTINCT session_id AS s, day FROM telemetry_daily WHERE org = ${org} AND day >= ${fromDay} AND day <= ${toDay} ORDER BY day, session_id`,
-    (row) => {
-      const [s, day] = row as [string, string];
-      const days = out.get(s);
-      if (days) days.push(day);
-      else out.set(s, [day]);
-    },
+    (row) => onDay(row[0] as string, row[1] as string),
   );
-  return out;
 }
 
 /**

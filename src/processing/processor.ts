@@ -26,7 +26,7 @@ export interface Processor {
 }
 
 
-export type ProcessingConfig = Pick<Config, 'processLookbackDays' | 'attributionWindow' | 'attributionMinSimilarity' | 'labelPullRequests' | 'retentionDays'>;
+export type ProcessingConfig = Pick<Config, 'processLookbackDays' | 'attributionWindow' | 'attributionMinSimilarity' | 'labelPullRequests' | 'retentionDays' | 'processingMemory'>;
 
 /**
  * The app's processing, with its settings read from the config once and the app's clock: built in
@@ -40,6 +40,7 @@ export function createProcessor({ db, config, log, now = () => new Date() }: { d
     minSimilarity: config.attributionMinSimilarity,
     labelPullRequests: config.labelPullRequests,
     retentionDays: config.retentionDays,
+    memory: config.processingMemory,
     log,
     now,
   });

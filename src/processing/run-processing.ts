@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  attributePullRequest,
-  DEFAULT_WINDOW,
-  type Attribution,
-  type PullRequestFacts,
-  type SessionFacts,
-} from '../attribution/attribute-pull-request.js';
+import { attributePullRequest, DEFAULT_WINDOW, type Attribution, type PullRequestFacts } from '../attribution/attribute-pull-request.js';
 import { coAuthorLoginOf, hasGeneratedWithClaudeCodeLine, remoteCommitSignal } from '../attribution/claude-code-markers.js';
 import { ConsumedLines, type ConsumedBefore } from '../attribution/consumed-lines.js';
 import type { FileLines } from '../attribution/attribute-pull-request.js';
-import { mayBeSamePath, type SessionWhereabouts } from '../attribution/session-workspace.js';
+import { mayBeSamePath } from '../attribution/session-workspace.js';
 import type { Db } from '../db/client.js';
 import { consumptionOfSessionFiles, replaceConsumption, type RecordedConsumption, type SubjectConsumption } from '../db/consumed-session-lines.js';
-import { learnIdentityLinks, resolveGitHubLogins } from '../db/identity-links.js';
+import { learnIdentityLinks } from '../db/identity-links.js';
 import { creditedLoginOf, pullRequestTimelinesOf, revertedBefore, saveOutcomes, withCredit, type OutcomeRow, type StoredTimeline } from '../db/pull-request-outcomes.js';
 import { ReadAhead } from '../db/read-ahead.js';
 import { pruneExpired } from '../db/retention.js';
@@ -25,19 +19,12 @@ import {
   knownOrgs,
   labelCandidates,
   mergedPullRequests,
-  orgRepositoryNames,
-  orgSessions,
   pullRequestCommitShasOf,
   pullRequestsOpenedOn,
   readAskedSketches,
   readSketchesOf,
-  sessionCommitPlaces,
-  sessionCommitMessages,
-  sessionLinks,
   sessionSpansOfIdentities,
-  sessionTelemetryDays,
   sessionsWithApiRequests,
-  sessionsWritten,
   subjectInputsOf,
   telemetryOfDay,
   type SubjectRow,
@@ -58,10 +45,12 @@ import {
 import { claimMarks, oldestPendingMark, parseLinesMarkKey, pendingMarksOfKind, releaseMarks } from '../db/processing-marks.js';
 import { sessionSpans, sessionsOfIdentities, staleSubjectSessions, subjectFilePaths } from '../db/incremental-inputs.js';
 import { enqueueJobOnce } from '../jobs/job-queue.js';
-import { rollupDay, type UserRef } from './daily-rollup.js';
+import { rollupDay } from './daily-rollup.js';
+import { SessionIndex, type SessionNumber } from './session-index.js';
 import { updateDurability } from './update-durability.js';
 import { withAskedRead } from './with-asked-read.js';
 import { withBoundedHeapGrowth } from './with-bounded-heap-growth.js';
+import { DEFAULT_PROCESSING_MEMORY, peakRssMb, withProcessingMemory, type ProcessingMemory } from './with-processing-memory.js';
 import { addDays, DAY_MS, dayOf, dayOfMs, daysOf, lastDays } from '../utc-days.js';
 
 /*
@@ -101,6 +90,8 @@ export interface ProcessOptions {
   writeWaitMs?: number;
   /** Runs inside each day's transaction before it commits (tests throw here to simulate a crash). */
   beforeDayCommit?: (org: string, day: string) => void;
+  /** What the run may hold in memory: session lines cached, SQLite's page cache and map (default `DEFAULT_PROCESSING_MEMORY`). */
+  memory?: ProcessingMemory | undefined;
   /** Filled with the time spent on PRs' outcomes (reading timelines, deciding, writing), for the benchmark's share of the run. */
   stageTimes?: { outcomesMs: number };
 }
@@ -115,6 +106,8 @@ export interface ProcessSummary {
   attributed: number;
   changed: number;
   daysRecomputed: number;
+  /** The bounds the run held its memory to, and the process's peak RSS when it ended (MB). */
+  memory: ProcessingMemory & { peakRssMb: number };
 }
 
 export class ProcessingBusyError extends Error {
@@ -139,6 +132,12 @@ function writesFor(options: ProcessOptions) {
   return <T>(write: () => T | Promise<T>) => writeWhenFree(write, { maxWaitMs: options.writeWaitMs ?? 60_000 });
 }
 
+/** The process's memory now, in MB: processing logs it at each stage of an org (debug level) so where memory goes is visible. */
+function memoryMb(): { rssMb: number; heapUsedMb: number } {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rssMb: Math.round(rss / 1048576), heapUsedMb: Math.round(heapUsed / 1048576) };
+}
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -154,155 +153,8 @@ async function yieldEvery(ms: number): Promise<void> {
   lastYield = performance.now();
 }
 
-function unlinkedKey(s: { userEmail: string | null; userAccountUuid: string | null; userId: string | null }): string {
-  if (s.userEmail) return `unlinked:${s.userEmail}`;
-  if (s.userAccountUuid) return `unlinked:account:${s.userAccountUuid}`;
-  if (s.userId) return `unlinked:user:${s.userId}`;
-  return 'unlinked';
-}
-
-/** Everything processing knows about an org's sessions, with what they wrote loaded on demand. */
-class SessionIndex {
-  readonly users = new Map<string, UserRef>();
-  readonly facts = new Map<string, Omit<SessionFacts, 'written'>>();
-  readonly byLogin = new Map<string, string[]>();
-  readonly byShaPrefix = new Map<string, string[]>();
-  readonly byPullRequest = new Map<string, string[]>();
-  readonly #written = new Map<string, SessionFacts['written']>();
-  readonly #cwd = new Map<string, string>();
-  readonly #whereabouts = new Map<string, SessionWhereabouts>();
-  #repositoryNames: ReadonlySet<string> = new Set();
-
-  constructor(
-    private readonly db: Db,
-    private readonly org: string,
-  ) {}
-
-  /** Reads the sessions seen between `fromDay` and `toDay`: the widest window any subject of the run can look at. */
-  async load(fromDay: string, toDay: string): Promise<this> {
-    const { db, org } = this;
-    this.#repositoryNames = new Set(await orgRepositoryNames(db, org));
-    const days = await sessionTelemetryDays(db, org, fromDay, toDay);
-    const links = await sessionLinks(db, { org, fromDay, toDay });
-    // A session whose commits carry Claude Code on the web's markers ran remotely.
-    const remote = new Set((await sessionCommitMessages(db, { org, fromDay, toDay })).filter((c) => remoteCommitSignal(c) !== null).map((c) => c.sessionId));
-    const resolved = new Map<string, string | undefined>();
-    const sessions = await orgSessions(db, org, fromDay, toDay);
-    const logins = await resolveGitHubLogins(db, org, sessions.map((s) => ({ email: s.userEmail, accountUuid: s.userAccountUuid, userId: s.userId })));
-    for (const [i, s] of sessions.entries()) {
-      const identity = `${s.userEmail}|${s.userAccountUuid}|${s.userId}`;
-      if (!resolved.has(identity)) resolved.set(identity, logins[i]?.githubLogin);
-      const login = s.githubLogin ?? resolved.get(identity) ?? null;
-      const who = login ? { userKey: login.toLowerCase(), githubLogin: login } : { userKey: unlinkedKey(s), githubLogin: null };
-      this.users.set(s.id, { ...who, email: s.userEmail, terminalType: s.terminalType, isRemote: remote.has(s.id), signedIn: s.userAccountUuid !== null, team: s.team });
-      const activeDays = new Set(days.get(s.id) ?? []);
-      activeDays.add(s.firstSeenAt.slice(0, 10));
-      activeDays.add(s.lastSeenAt.slice(0, 10));
-      const commitShas = links.commits.get(s.id) ?? [];
-      const pullRequests = links.pullRequests.get(s.id) ?? [];
-      this.facts.set(s.id, { id: s.id, githubLogin: login, activeDays: [...activeDays].sort(), commitShas, pullRequests });
-      if (s.cwd) this.#cwd.set(s.id, s.cwd);
-      if (login) push(this.byLogin, login.toLowerCase(), s.id);
-      for (const sha of commitShas) push(this.byShaPrefix, sha.slice(0, 7), s.id);
-      for (const pr of pullRequests) push(this.byPullRequest, pr, s.id);
-    }
-    return this;
-  }
-
-  userOf(sessionId: string): UserRef {
-    return this.users.get(sessionId) ?? { userKey: 'unlinked', githubLogin: null, email: null };
-  }
-
-  /**
-   * Sessions that may be candidates for a subject: related to it and active in the window (the
-   * attribution applies the exact rules). What they wrote is loaded only for these.
-   */
-  async candidatesFor(subject: SubjectRow, commitShas: string[], fromDay: string, toDay: string): Promise<SessionFacts[]> {
-    const out: SessionFacts[] = [];
-    const active = [...this.relatedTo(subject, commitShas)].filter((id) => this.facts.get(id)!.activeDays.some((d) => d >= fromDay && d <= toDay));
-    await this.readWritten(active);
-    for (const id of active) {
-      const facts = this.facts.get(id)!;
-      out.push({ ...facts, written: await this.written(id), whereabouts: await this.whereabouts(id) });
-    }
-    return out;
-  }
-
-  /** The sessions related to a subject (its author's, and those linked to it or its commits), active or not. */
-  relatedTo(subject: SubjectRow, commitShas: string[]): Set<string> {
-    const ids = new Set<string>(this.byLogin.get(subject.authorLogin.toLowerCase()) ?? []);
-    for (const sha of commitShas) for (const id of this.byShaPrefix.get(sha.slice(0, 7)) ?? []) ids.add(id);
-    if (subject.number !== null) for (const id of this.byPullRequest.get(`${subject.repository}#${subject.number}`) ?? []) ids.add(id);
-    return ids;
-  }
-
-  /** Where a session worked: its working directory, and the repositories its commits and PRs landed in. */
-  async whereabouts(sessionId: string): Promise<SessionWhereabouts> {
-    let w = this.#whereabouts.get(sessionId);
-    if (w) return w;
-    const facts = this.facts.get(sessionId);
-    const repositories = new Set((facts?.pullRequests ?? []).map((pr) => pr.slice(0, pr.lastIndexOf('#'))));
-    const commitPaths = new Map<string, string[]>();
-    if (facts && facts.commitShas.length > 0) {
-      for (const { repository, path } of await sessionCommitPlaces(this.db, this.org, sessionId)) {
-        repositories.add(repository);
-        let paths = commitPaths.get(repository);
-        if (!paths) commitPaths.set(repository, (paths = []));
-        if (path !== null) paths.push(path);
-      }
-    }
-    w = { cwd: this.#cwd.get(sessionId) ?? null, repositories: [...repositories], commitPaths, orgRepositoryNames: this.#repositoryNames };
-    this.#whereabouts.set(sessionId, w);
-    return w;
-  }
-
-  #cachedLines = 0;
-
-  /** Reads what the sessions not cached yet wrote, in one statement, into the cache. */
-  async readWritten(sessionIds: string[]): Promise<void> {
-    const missing = sessionIds.filter((id) => !this.#written.has(id));
-    if (missing.length === 0) return;
-    const read = await sessionsWritten(this.db, this.org, missing);
-    for (const id of missing) this.#remember(id, read.get(id) ?? []);
-  }
-
-  async written(sessionId: string): Promise<SessionFacts['written']> {
-    let w = this.#written.get(sessionId);
-    if (w) {
-      // Most recently used last, so eviction drops the sessions not needed for longest.
-      this.#written.delete(sessionId);
-      this.#written.set(sessionId, w);
-      return w;
-    }
-    w = (await sessionsWritten(this.db, this.org, [sessionId])).get(sessionId) ?? [];
-    this.#remember(sessionId, w);
-    return w;
-  }
-
-  #remember(sessionId: string, w: SessionFacts['written']): void {
-    this.#written.set(sessionId, w);
-    this.#cachedLines += lineCount(w);
-    // Bounded by fingerprints held: sessions repeat across a person's PRs, but an org has too many to keep all.
-    for (const [id, old] of this.#written) {
-      if (this.#cachedLines <= WRITTEN_CACHE_LINES) break;
-      this.#written.delete(id);
-      this.#cachedLines -= lineCount(old);
-    }
-  }
-}
-
-/**
- * Session lines kept in memory between subjects. Each now carries its sketch once the similarity
- * pass read it, so the bound was halved from 300,000: on the benchmark org (1,000 developers) peak
- * RSS went from 527 to 497 MB with the same recompute time.
- */
-const WRITTEN_CACHE_LINES = 150_000;
-
-function lineCount(files: SessionFacts['written']): number {
-  let n = 0;
-  for (const f of files) n += f.fingerprints.size;
-  return n;
-}
+/** PRs whose commits' shas are read at once to find the sessions linked to them. */
+const LINK_SUBJECTS_PER_READ = 1000;
 
 /**
  * The order subjects are attributed in: merge order (then by subject, in plain string order as
@@ -311,7 +163,7 @@ function lineCount(files: SessionFacts['written']): number {
  * kept together, one author's after another's: their sessions are read once and stay cached while
  * needed (in plain merge order the whole org's recent sessions would compete for the cache).
  */
-export function attributionOrder<S extends { subject: string; at: string; authorLogin: string }>(subjects: S[], sessionsOf: (subject: S) => Iterable<string>): S[] {
+export function attributionOrder<S extends { subject: string; at: string; authorLogin: string }, K = string>(subjects: S[], sessionsOf: (subject: S) => Iterable<K>): S[] {
   const byAuthor = [...subjects].sort(
     (a, b) => compareStrings(a.authorLogin.toLowerCase(), b.authorLogin.toLowerCase()) || compareStrings(a.at, b.at) || compareStrings(a.subject, b.subject),
   );
@@ -321,7 +173,7 @@ export function attributionOrder<S extends { subject: string; at: string; author
     while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
     return i;
   };
-  const firstWithSession = new Map<string, number>();
+  const firstWithSession = new Map<K, number>();
   byAuthor.forEach((subject, i) => {
     for (const id of sessionsOf(subject)) {
       const other = firstWithSession.get(id);
@@ -414,7 +266,7 @@ class RunLedger {
   }
 }
 
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+function push<K, T>(map: Map<K, T[]>, key: K, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
@@ -508,33 +360,44 @@ async function processOrg(
   const attributing = !selection || selection.subjects.size > 0 || selection.sessions.size > 0 || selection.sessionFiles.size > 0;
   const firstDay = selection ? [fromDay, ...selection.days].sort()[0]! : fromDay;
   const lastDay = selection && !attributing ? [...selection.days].sort().at(-1) ?? toDay : toDay;
-  const sessions = await new SessionIndex(db, org).load(attributing ? addDays(firstDay, -daysBefore) : firstDay, attributing ? addDays(toDay, daysAfter) : lastDay);
+  const sessions = await new SessionIndex(db, org, memoryOf(options).sessionLinesCache).load(attributing ? addDays(firstDay, -daysBefore) : firstDay, attributing ? addDays(toDay, daysAfter) : lastDay);
 
+  const stage = (name: string, extra: object = {}) => options.log?.debug({ org, stage: name, ...extra, ...memoryMb() }, 'processing stage');
+  stage('sessions read', { sessions: sessions.size });
   // Each line a session wrote matches at most one added line of the org, and the subject merged
   // first gets it: subjects that share a session are attributed in merge order.
   const merged = attributing ? [...(await mergedPullRequests(db, org, fromDay, toDay)), ...(await directPushes(db, org, fromDay, toDay))] : [];
-  // Read before ordering, which asks synchronously: the sessions related to each subject.
-  let related: Map<SubjectRow, Set<string>> | undefined = new Map();
-  const shas = await pullRequestCommitShasOf(db, merged.filter((s) => s.pullRequestId !== null).map((s) => s.pullRequestId!));
-  for (const subject of merged) {
-    related.set(subject, sessions.relatedTo(subject, subject.pullRequestId !== null ? (shas.get(subject.pullRequestId) ?? []) : [subject.sha!]));
+  // Read before ordering, which asks synchronously: the sessions linked to each subject's commits,
+  // a thousand PRs' shas at a time (at 10,000 developers, two million shas held at once).
+  for (let i = 0; sessions.reportsLinks && i < merged.length; i += LINK_SUBJECTS_PER_READ) {
+    const chunk = merged.slice(i, i + LINK_SUBJECTS_PER_READ);
+    const ids = chunk.filter((s) => s.pullRequestId !== null).map((s) => s.pullRequestId!);
+    sessions.linkSubjects(chunk, ids.length > 0 ? await pullRequestCommitShasOf(db, ids) : new Map());
   }
-  let subjects = attributionOrder(merged, (subject) => related!.get(subject)!);
+  const relatedOf = (subject: SubjectRow) => sessions.relatedTo(subject);
+  let subjects = attributionOrder(merged, relatedOf);
+  stage('subjects ordered', { subjects: merged.length });
   // An incremental run: the subjects its marks can change, and the later ones sharing their sessions.
   let rerun: Set<string> | undefined;
   if (selection) {
-    const seeds = await seedsOf(db, subjects, selection, related, sessions, { daysBefore, daysAfter });
+    const seeds = await seedsOf(db, subjects, selection, sessions, { daysBefore, daysAfter });
     // A subject dropped at the end of this run (no longer merged) frees the lines it took: the
     // subjects merged after it that share one of those sessions take them.
-    const freed = await staleSubjectSessions(db, org, fromDay, toDay, new Set(merged.map((s) => s.subject)));
-    for (const subject of subjects) {
-      const ids = related.get(subject)!;
-      if (freed.some((f) => ids.has(f.sessionId) && compareStrings(f.at, subject.at) <= 0)) seeds.add(subject.subject);
+    const freedAt = new Map<SessionNumber, string>(); // session → the earliest merge of a dropped subject that took its lines
+    for (const f of await staleSubjectSessions(db, org, fromDay, toDay, new Set(merged.map((s) => s.subject)))) {
+      const n = sessions.numberOf(f.sessionId);
+      if (n === undefined) continue;
+      const at = freedAt.get(n);
+      if (at === undefined || compareStrings(f.at, at) < 0) freedAt.set(n, f.at);
     }
-    rerun = affectedSubjects(subjects, (subject) => related!.get(subject)!, seeds);
+    if (freedAt.size > 0) {
+      for (const subject of subjects) {
+        if (relatedOf(subject).some((n) => freedAt.has(n) && compareStrings(freedAt.get(n)!, subject.at) <= 0)) seeds.add(subject.subject);
+      }
+    }
+    rerun = affectedSubjects(subjects, relatedOf, seeds);
   }
   if (rerun) subjects = subjects.filter((s) => rerun.has(s.subject));
-  related = undefined;
   const ledger = new RunLedger(db, org, fromDay, rerun && { rerun, merged: new Set(merged.map((s) => s.subject)) });
   // Each subject's commits and files, and each PR's timeline, read ahead a batch of subjects at a time.
   const inputs = new ReadAhead(subjects, (batch) => subjectInputsOf(db, batch));
@@ -566,14 +429,14 @@ async function processOrg(
     outcomes = [];
   };
   for (const subject of subjects) {
-    const { commits, files } = (await inputs.of(subject))!;
+    const { commits, files, body } = (await inputs.of(subject))!;
     const facts: PullRequestFacts = {
       repository: subject.repository,
       number: subject.number ?? 0,
       authorLogin: subject.authorLogin,
       authorIsBot: subject.authorIsBot,
       mergedAt: subject.at,
-      bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(subject.body),
+      bodyGeneratedWithClaudeCode: hasGeneratedWithClaudeCodeLine(body),
       files,
       commits: commits.map(({ message, authorLogin, committerLogin, ...c }) => ({
         ...c,
@@ -621,6 +484,7 @@ async function processOrg(
     consumption.push({ subject: subject.subject, at: subject.at, consumed: result.consumed });
     ledger.pending(result.consumed);
     attributed++;
+    if (attributed % 10_000 === 0) stage('attributing', { attributed });
     if (batch.length >= 200) {
       await flush();
       await progress({ attributed, days: 0 });
@@ -641,6 +505,7 @@ async function processOrg(
   const staleDays = attributing ? await write(() => dropStaleAttributions(db, org, fromDay, toDay, keep)) : [];
   if (options.labelPullRequests && attributing) await write(() => enqueueLabels(db, org, fromDay, toDay, now()));
 
+  stage('attributed', { attributed });
   let days = 0;
   let changedDays = 0;
   const daysToRollUp = selection
@@ -668,6 +533,7 @@ async function processOrg(
     await progress({ attributed, days });
     await yieldToEventLoop();
   }
+  stage('days rolled up', { days });
   return { attributed, changed, days, changedDays };
 }
 
@@ -682,7 +548,6 @@ async function seedsOf(
   db: Db,
   subjects: SubjectRow[],
   selection: Selection,
-  related: Map<SubjectRow, Set<string>>,
   sessions: SessionIndex,
   { daysBefore, daysAfter }: { daysBefore: number; daysAfter: number },
 ): Promise<Set<string>> {
@@ -695,12 +560,12 @@ async function seedsOf(
     }
     const merged = Date.parse(subject.at);
     const [from, to] = [dayOfMs(merged - daysBefore * DAY_MS), dayOfMs(merged + daysAfter * DAY_MS)];
-    for (const id of related.get(subject)!) {
+    for (const n of new Set(sessions.relatedTo(subject))) {
+      const id = sessions.idOf(n);
       const tails = selection.sessionFiles.get(id);
       if (!selection.sessions.has(id) && !tails) continue;
-      const facts = sessions.facts.get(id);
-      if (!facts?.activeDays.some((d) => d >= from && d <= to)) continue;
-      if (selection.sessions.has(id) || facts.commitShas.length > 0) {
+      if (!sessions.activeIn(n, from, to)) continue;
+      if (selection.sessions.has(id) || sessions.hasCommits(n)) {
         seeds.add(subject.subject);
         byPath.delete(subject);
         break;
@@ -725,8 +590,8 @@ async function seedsOf(
  * subject (in attribution order's sense: time, then subject) that shares a session with it, since
  * the lines of a session go to the subject merged first. Subjects merged before are unaffected.
  */
-export function affectedSubjects<S extends { subject: string; at: string }>(subjects: S[], sessionsOf: (subject: S) => Iterable<string>, seeds: Set<string>): Set<string> {
-  const bySession = new Map<string, S[]>();
+export function affectedSubjects<S extends { subject: string; at: string }, K = string>(subjects: S[], sessionsOf: (subject: S) => Iterable<K>, seeds: Set<string>): Set<string> {
+  const bySession = new Map<K, S[]>();
   for (const subject of subjects) for (const id of sessionsOf(subject)) push(bySession, id, subject);
   const after = (a: S, b: S) => compareStrings(a.at, b.at) > 0 || (a.at === b.at && compareStrings(a.subject, b.subject) > 0);
   const out = new Set<string>();
@@ -758,7 +623,7 @@ export async function runProcessing(db: Db, options: ProcessOptions = {}): Promi
     await new Promise((resolve) => setTimeout(resolve, INCREMENTAL_RETRY_MS));
     started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
   }
-  return withBoundedHeapGrowth(() => continueRun(db, started, planned, options));
+  return withBoundedHeapGrowth(() => withProcessingMemory(db, memoryOf(options), () => continueRun(db, started, planned, options)));
 }
 
 /**
@@ -779,7 +644,7 @@ export async function startProcessing(db: Db, options: ProcessOptions = {}): Pro
   const started = await startRun(db, planned.run, planned.now());
   if ('busy' in started) return started;
   // The caller answers first (a page request); the run's work begins on the next turn of the event loop.
-  return { running: yieldToEventLoop().then(() => withBoundedHeapGrowth(() => continueRun(db, started, planned, options))) };
+  return { running: yieldToEventLoop().then(() => withBoundedHeapGrowth(() => withProcessingMemory(db, memoryOf(options), () => continueRun(db, started, planned, options)))) };
 }
 
 /**
@@ -795,7 +660,7 @@ export async function runIncrementalProcessing(db: Db, options: ProcessOptions =
   const planned = planRun({ ...options, fromDay: today, toDay: today, trigger: 'incremental' });
   const started = await writesFor(options)(() => startRun(db, planned.run, planned.now()));
   if ('busy' in started) return started;
-  return withBoundedHeapGrowth(() => continueIncremental(db, started, planned, options));
+  return withBoundedHeapGrowth(() => withProcessingMemory(db, memoryOf(options), () => continueIncremental(db, started, planned, options)));
 }
 
 async function continueIncremental(
@@ -870,7 +735,7 @@ async function continueIncremental(
     }
     await write(() => releaseMarks(db, run.id));
     const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed, corrections }, now()));
-    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed };
+    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed, memory: memoryReport(options) };
   } catch (error) {
     await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;
@@ -878,6 +743,9 @@ async function continueIncremental(
 }
 
 type PlannedRun = ReturnType<typeof planRun>;
+
+const memoryOf = (options: ProcessOptions): ProcessingMemory => options.memory ?? DEFAULT_PROCESSING_MEMORY;
+const memoryReport = (options: ProcessOptions) => ({ ...memoryOf(options), peakRssMb: peakRssMb() });
 
 /** The days and org a run covers, from its options. */
 function planRun(options: ProcessOptions) {
@@ -946,7 +814,7 @@ async function continueRun(
       // After attribution and outcomes, once the org's session caches are released: durability
       // replays the last 104 days whatever range was attributed (a PR's lines can end any day).
       const durability = await updateDurability(db, { org: o, now: now(), minSimilarity: options.minSimilarity, write });
-      options.log?.info({ org: o, ...result, durability: durability.pullRequests }, 'org processed');
+      options.log?.info({ org: o, ...result, durability: durability.pullRequests, memory: memoryReport(options) }, 'org processed');
     }
     if (options.retentionDays !== undefined) {
       const pruned = await pruneExpired(db, { now: now(), retentionDays: options.retentionDays, maxWaitMs: options.writeWaitMs ?? 60_000 });
@@ -955,7 +823,7 @@ async function continueRun(
     await write(() => releaseMarks(db, run.id));
     const finished = await write(() => finishRun(db, run.id, { status: 'succeeded', attributed, daysRecomputed, corrections }, now()));
     if (corrections > 0) options.log?.info({ run: run.id, corrections }, `processing run #${run.id} changed ${corrections} attributions and days`);
-    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed };
+    return { run: finished, abandoned, orgs, attributed, changed, corrections, daysRecomputed, memory: memoryReport(options) };
   } catch (error) {
     await write(() => finishRun(db, run.id, { status: 'failed', attributed, daysRecomputed, error: (error as Error).message }, now()));
     throw error;

@@ -165,6 +165,8 @@ describe('batched reads answer what the per-subject reads answer', () => {
       { path: 'src/b.ts', previousPath: null, fingerprints: [[103, 1]] },
     ]);
     expect(plain(batched.get(subjects[3]!)!.files)).toEqual([{ path: 'src/d.ts', previousPath: null, fingerprints: [[501, 1]] }]);
+    // PRs' descriptions come with their batch (subjects are read without them): PR 2's, and none for a push.
+    expect(subjects.map((s) => batched.get(s)!.body)).toEqual([null, null, 'Reverts acme/widgets#1', null]);
 
     const shas = await pullRequestCommitShasOf(t.db, [1, 2, 3, 99]);
     for (const id of [1, 2, 3]) expect([...shas.get(id)!].sort()).toEqual([...(await pullRequestCommitShas(t.db, id))].sort());
