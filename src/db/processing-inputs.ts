@@ -663,6 +663,24 @@ export async function pullRequestsOpenedOn(db: Db, org: string, day: string): Pr
   ).map((r) => ({ ...r, authorIsBot: Boolean(r.authorIsBot) }));
 }
 
+/**
+ * Whether anything of the org merged or was pushed to a default branch on a day in [fromDay, beforeDay):
+ * any PR with a merge time or commit pushed to a default branch, enriched or not (a subject a run may
+ * yet attribute counts).
+ */
+export async function anySubjectMergedBetween(db: Db, org: string, fromDay: string, beforeDay: string): Promise<boolean> {
+  const row = await db.get<{ found: number }>(
+    sql`SELECT CASE WHEN EXISTS (
+             SELECT 1 FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+             WHERE lower(r.owner_login) = lower(${org}) AND p.merged_at >= ${fromDay} AND p.merged_at < ${beforeDay})
+           OR EXISTS (
+             SELECT 1 FROM commits c JOIN repositories r ON r.id = c.repository_id
+             WHERE lower(r.owner_login) = lower(${org}) AND c.pushed_to_default_branch = TRUE AND c.pushed_at >= ${fromDay} AND c.pushed_at < ${beforeDay})
+         THEN 1 ELSE 0 END AS found`,
+  );
+  return Number(row?.found ?? 0) === 1;
+}
+
 /** Orgs with anything to process: installed accounts and orgs that sent telemetry. */
 export async function knownOrgs(db: Db): Promise<string[]> {
   return (

@@ -14,6 +14,7 @@ import { pruneExpired } from '../db/retention.js';
 import { pullRequestOutcome } from '../outcomes/pull-request-outcome.js';
 import { writeWhenFree } from '../db/store-busy.js';
 import {
+  anySubjectMergedBetween,
   apiRequestsOfDay,
   directPushes,
   knownOrgs,
@@ -781,14 +782,21 @@ async function continueRun(
   let corrections = 0;
   let daysRecomputed = 0;
   try {
-    // What incremental processing had still to do and this run covers is done by it: an identity
-    // is covered when every one of its sessions began within the range (less the window after a merge).
+    // What incremental processing had still to do and this run covers is done by it. A session
+    // first seen on day D is a candidate of subjects merged from `daysAfter` days before D: the run
+    // covers it when D is in the range and either D less that window is too, or nothing of the org
+    // merged in the window's days before the range (a range from an org's first merge covers all).
+    const quietBefore = new Set<string>();
+    for (const o of orgs) if (!(await anySubjectMergedBetween(db, o, addDays(fromDay, -daysAfter), fromDay))) quietBefore.add(o);
+    const sessionCovered = (markOrg: string, firstDay: string, lastDay: string) =>
+      firstDay >= fromDay && lastDay <= toDay && (addDays(firstDay, -daysAfter) >= fromDay || quietBefore.has(markOrg));
+    // An identity is covered when every one of its sessions is.
     const coveredIdentities = new Set<string>();
     const identityMarks = (await pendingMarksOfKind(db, 'identity', now())).filter((mark) => org === undefined || mark.org === org);
     const spansOf = await sessionSpansOfIdentities(db, identityMarks); // one read per org, not one per identity (issue 21)
     for (const mark of identityMarks) {
       const spans = spansOf.get(`${mark.org}\u0000${mark.key}`) ?? [];
-      if (spans.every((s) => addDays(s.firstSeenAt.slice(0, 10), -daysAfter) >= fromDay && s.lastSeenAt.slice(0, 10) <= toDay)) coveredIdentities.add(`${mark.org}\u0000${mark.key}`);
+      if (spans.every((s) => sessionCovered(mark.org, s.firstSeenAt.slice(0, 10), s.lastSeenAt.slice(0, 10)))) coveredIdentities.add(`${mark.org}\u0000${mark.key}`);
     }
     await write(() =>
       claimMarks(db, {
@@ -798,7 +806,7 @@ async function continueRun(
           (org === undefined || m.org === org) &&
           ((m.kind === 'subject' && m.day >= fromDay && m.day <= toDay) ||
             (m.kind === 'day' && m.day >= fromDay && m.day <= toDay) ||
-            ((m.kind === 'session' || m.kind === 'lines') && addDays(m.day, -daysAfter) >= fromDay && m.day <= toDay) ||
+            ((m.kind === 'session' || m.kind === 'lines') && sessionCovered(m.org, m.day, m.day)) ||
             (m.kind === 'identity' && coveredIdentities.has(`${m.org}\u0000${m.key}`))),
       }),
     );

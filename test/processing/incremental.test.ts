@@ -212,10 +212,23 @@ describe('incremental processing', () => {
     await linkIdentity(app.db, { org: 'acme', kind: 'email', value: email, githubLogin: 'sam', source: 'admin', createdAt: now().toISOString() });
     await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-22', toDay: '2026-11-22', now });
     expect(await marks()).toEqual([{ kind: 'identity', key: `email:${email}`, day: '' }]);
-    // The session began on the 21st: PRs merged from the 19th (two days before) may count it.
-    expect((await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-19', toDay: '2026-11-22', now })).corrections).toBeGreaterThan(0);
+    // The session began on the 21st: PRs merged from the 19th (two days before) may count it. Nothing
+    // of the org merged or was pushed on the 19th or 20th, so a run from the 21st covers it too.
+    expect((await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-21', toDay: '2026-11-22', now })).corrections).toBeGreaterThan(0);
     expect(await marks()).toEqual([]);
     expect(await usersOf()).toEqual(['sam']);
+
+    // A commit pushed to the default branch on the 20th may count the session, and names its email
+    // as dana's (marking the identity): only a range from the 19th covers it now.
+    await webhook('installation', installationPayload('created'));
+    await webhook('push', pushPayload('main', [claudeCommit], { pushedAt: Date.parse('2026-11-20T12:00:00Z') / 1000 }));
+    const identityMarks = async () => (await marks()).filter((m) => m.kind === 'identity');
+    expect(await identityMarks()).toContainEqual({ kind: 'identity', key: `email:${email}`, day: '' });
+    await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-21', toDay: '2026-11-22', now });
+    expect(await identityMarks()).toContainEqual({ kind: 'identity', key: `email:${email}`, day: '' });
+    await runProcessing(app.db, { org: 'acme', fromDay: '2026-11-19', toDay: '2026-11-22', now });
+    expect(await identityMarks()).toEqual([]);
+    expect(await usersOf()).toEqual(['dana']);
   });
 
   it('marks an identifier only when the login it resolves to changes, not for another source naming the same person', async () => {
