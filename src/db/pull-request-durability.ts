@@ -1,5 +1,6 @@
 import type { DurabilityPr } from '../durability/durability-comparison.js';
-import type { ChangeFile, MergedChange } from '../durability/line-lives.js';
+import { CHURN_DAYS, type ChangeFile, type MergedChange } from '../durability/line-lives.js';
+import { DAY_MS } from '../utc-days.js';
 import { sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { storedAddedSketches } from './processing-inputs.js';
@@ -214,20 +215,37 @@ export async function replayMarksOf(
   return out;
 }
 
-/** `storedLivesOf` of many repositories in one statement: repository id → its rows (none when it has none). */
+/**
+ * `storedLivesOf` of many repositories in one statement: repository id → its rows (none when it has
+ * none). With `reachingBy`, only the rows whose figures that time can change: a horizon (14, 21, 30
+ * or 90 days after the merge) reached by then whose figure was stored before it was (null), or the
+ * other way round (a clock set back). A figure depends on the time only through whether its horizon
+ * is reached, and the endings stand until the repository's next replay.
+ */
 export async function storedLivesOfMany(
   db: Db,
   repositoryIds: readonly number[],
   sinceIso: string,
+  { reachingBy }: { reachingBy?: Date } = {},
 ): Promise<Map<number, (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[]>> {
   const out = new Map<number, (Omit<DurabilityRow, 'asOf'> & { mergedAt: string })[]>(repositoryIds.map((id) => [id, []]));
   if (repositoryIds.length === 0) return out;
+  // Bounds a second wide of each horizon: merge times with or without milliseconds compare as text,
+  // and a row read a second early is computed again and found unchanged.
+  const horizon = (column: string, days: number) => {
+    const at = reachingBy!.getTime() - days * DAY_MS;
+    const [reached, notReached] = [new Date(at + 1000).toISOString(), new Date(at - 1000).toISOString()];
+    return sql`(d.${sql.raw(column)} IS NULL AND p.merged_at < ${reached}) OR (d.${sql.raw(column)} IS NOT NULL AND p.merged_at > ${notReached})`;
+  };
+  const reaching = reachingBy
+    ? sql` AND (${horizon('surviving_14d', 14)} OR ${horizon('deleted_21d', CHURN_DAYS)} OR ${horizon('surviving_30d', 30)} OR ${horizon('surviving_90d', 90)})`
+    : sql``;
   const rows = await db.all<Omit<DurabilityRow, 'asOf' | 'endedLives'> & { repositoryId: number; mergedAt: string; endedLives: string }>(
     sql`SELECT p.repository_id AS "repositoryId", d.pull_request_id AS "pullRequestId", d.org AS org, d.day AS day, p.merged_at AS "mergedAt", d.lines AS lines,
             d.surviving_14d AS "surviving14d", d.surviving_30d AS "surviving30d", d.surviving_90d AS "surviving90d",
             d.deleted_21d AS "deleted21d", d.rewritten_21d AS "rewritten21d", d.ended_lives AS "endedLives"
      FROM pull_requests p JOIN pull_request_durability d ON d.pull_request_id = p.id
-     WHERE ${db.dialect.anyOf(sql`p.repository_id`, [...repositoryIds])} AND p.merged_at >= ${sinceIso}`,
+     WHERE ${db.dialect.anyOf(sql`p.repository_id`, [...repositoryIds])} AND p.merged_at >= ${sinceIso}${reaching}`,
   );
   for (const { repositoryId, ...row } of rows) out.get(repositoryId)?.push({ ...row, endedLives: JSON.parse(row.endedLives) as [number, number, number][] });
   return out;

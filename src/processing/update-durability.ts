@@ -38,7 +38,8 @@ export async function updateDurability(
     const { current, stored } = marks.get(id)!;
     return stored !== undefined && stored.lastChangedFileId === current.lastChangedFileId && stored.changedFiles === current.changedFiles;
   };
-  const storedLives = await storedLivesOfMany(db, repositoryIds.filter(same), since);
+  // Of a repository not replayed, only the rows whose figures time moves are read and computed again.
+  const storedLives = await storedLivesOfMany(db, repositoryIds.filter(same), since, { reachingBy: now });
   for (const repositoryId of repositoryIds) {
     const { current: mark, stored } = marks.get(repositoryId)!;
     let lives: ChangeLives[];

@@ -14,6 +14,7 @@ import { pullRequestDurability } from '../../src/db/schema.js';
 import { metricsApi } from '../../src/http/api/metrics-api.js';
 import { runProcessing } from '../../src/processing/run-processing.js';
 import { updateDurability } from '../../src/processing/update-durability.js';
+import { lineSurvival } from '../../src/durability/line-lives.js';
 import { DAY, deliverDurabilityHistory, HISTORY_NOW, HISTORY_RANGE } from '../helpers/durability-history.js';
 import { createTestDb } from '../helpers/test-db.js';
 
@@ -146,6 +147,23 @@ describe('an end-to-end history made with git', () => {
     expect(lives.get(ids[0]!)).toHaveLength(6);
     expect(marks.get(ids[0]!)!.stored).toEqual(marks.get(ids[0]!)!.current);
     expect(marks.get(999_999)).toEqual({ current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined });
+
+    // Asked for the rows a later (or earlier) time can change, it reads exactly those whose figures
+    // that time gives differently from the stored ones.
+    const all = [...lives.values()].flat();
+    for (const days of [-1, 0, 5, 12, 30, 60, 85]) {
+      const at = new Date(HISTORY_NOW.getTime() + days * DAY);
+      const read = [...(await storedLivesOfMany(t.db, ids, since, { reachingBy: at })).values()].flat().map((r) => r.pullRequestId);
+      const changed = all.filter((r) => {
+        const life = { subject: '', at: Date.parse(r.mergedAt), lines: r.lines, ends: r.endedLives.map(([s, lines, rewritten]) => ({ lifeMs: s * 1000, lines, rewritten })) };
+        const { surviving14d, surviving30d, surviving90d, deleted21d, rewritten21d } = lineSurvival(life, at.getTime());
+        return [surviving14d, surviving30d, surviving90d, deleted21d, rewritten21d].join() !== [r.surviving14d, r.surviving30d, r.surviving90d, r.deleted21d, r.rewritten21d].join();
+      });
+      expect(read.sort(), `${days} days on`).toEqual(changed.map((r) => r.pullRequestId).sort());
+      if (days === 0) expect(read).toEqual([]);
+      if (days === -1) expect(read).toEqual([500_003]);
+      if (days === 60) expect(read.length).toBeGreaterThan(0);
+    }
   });
 
   it('keeps the fingerprints the 90-day figures need when RETENTION_DAYS is shorter, and final rows stay as they were', async () => {
