@@ -33,8 +33,8 @@ import { spendReportRange } from '../../db/usage-queries.js';
 import { toCsv } from '../../metrics/csv.js';
 import { ApiError } from '../errors.js';
 import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from '../../telemetry/ingest-bounds.js';
-import { outcomesReport } from '../../metrics/outcomes-report.js';
-import { durabilityReport } from '../../metrics/durability-report.js';
+import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
+import { durabilityReportOnce } from '../../metrics/durability-report.js';
 import { spendReportCsv, spendReportFilename } from '../../metrics/spend-report.js';
 import { resolveRange } from '../api/schemas.js';
 import type { OrgAccess, OrgRole } from '../auth/org-access.js';
@@ -474,12 +474,12 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         moreThanShown={prs.length > PERSON_PR_LIMIT}
         outcomes={
           who.githubLogin
-            ? await memo(['person-outcomes', ctx.login, r.range, who.githubLogin, repository ?? null], () => outcomesReport(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
+            ? await memo(['person-outcomes', ctx.login, r.range, who.githubLogin, repository ?? null], () => outcomesReportOnce(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
             : null
         }
         durability={
           who.githubLogin
-            ? await memo(['person-durability', ctx.login, r.range, who.githubLogin, repository ?? null], () => durabilityReport(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
+            ? await memo(['person-durability', ctx.login, r.range, who.githubLogin, repository ?? null], () => durabilityReportOnce(db, ctx.login, r.range, { login: who.githubLogin!, repository }))
             : null
         }
         spend={ctx.spend}
@@ -530,7 +530,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
         {...await frameOf(c)}
         shown={fullName}
         processedAt={await dataProcessedAt(db, ctx.login)}
-        outcomes={await memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReport(db, ctx.login, r.range, { repository: fullName }))}
+        outcomes={await memo(['repository-outcomes', ctx.login, r.range, fullName], () => outcomesReportOnce(db, ctx.login, r.range, { repository: fullName }))}
         totals={repositoryRow({ repository: key, ...(await repositoryTotal(db, ctx.login, key, r.range.startDate, r.range.endDate)) })}
         previous={{
           ...repositoryRow({ repository: key, ...(await repositoryTotal(db, ctx.login, key, before.startDate, before.endDate)) }),
@@ -542,7 +542,7 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
           without: await pullRequestListCount(db, ctx.login, days, { repository: key, bots: false, withClaudeCode: false }),
           bots: await pullRequestListCount(db, ctx.login, days, { repository: key, bots: true }),
         }}
-        durability={await memo(['repository-durability', ctx.login, r.range, fullName], () => durabilityReport(db, ctx.login, r.range, { repository: fullName }))}
+        durability={await memo(['repository-durability', ctx.login, r.range, fullName], () => durabilityReportOnce(db, ctx.login, r.range, { repository: fullName }))}
       />,
     );
   });

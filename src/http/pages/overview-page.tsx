@@ -2,8 +2,8 @@ import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { dataProcessedAt, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
 import { teamDays, teamRepositoryTotals, teamTotals, teamUserTotals } from '../../db/team-queries.js';
-import { outcomesReport } from '../../metrics/outcomes-report.js';
-import { durabilityReport } from '../../metrics/durability-report.js';
+import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
+import { durabilityReportOnce } from '../../metrics/durability-report.js';
 import { dailyRow, narrowedToRepository, periodChange, previousPeriod, scopeTotals, scopeUsers, summaryOf, userRow, type PeriodChange } from '../../metrics/report.js';
 import { dayCount, daysOf, type DayRange } from '../../utc-days.js';
 import { emptyMetrics } from '../../db/daily-metrics.js';
@@ -199,11 +199,12 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
   if (team === undefined) charts['active-users'] = usage.chart;
   const spend = options.spend && team === undefined ? await spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
-  const outcomes = await outcomesReport(db, org, range, { repository, team });
+  // The API's own reports, kept until the next run ends: computed once for the API and the pages.
+  const outcomes = await outcomesReportOnce(db, org, range, { repository, team });
   // Spend is not known per repository: a narrowed Outcomes has no cost.
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
   // With a team chosen: the PRs its people merged while in it, as the API's `durability?team=` counts them.
-  const durability = await durabilityReport(db, org, range, { repository, team });
+  const durability = await durabilityReportOnce(db, org, range, { repository, team });
   Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
   const repositoryRows = await repositoryTotals(db, org, range.startDate, range.endDate);
   const repositories = (team === undefined ? repositoryRows : await teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
