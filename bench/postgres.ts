@@ -79,9 +79,9 @@ async function processingFigures(clusterUrl: string, dir: string, scale: number)
     // Both engines served at once and asked in turn, request by request (see the child's 'api' mode).
     const [sqliteApi, postgresApi] = await child<[Latency, Latency]>('api', size, sqlitePath, database.url);
     const label = `${size.developers} devs, ${size.pullRequests} PRs`;
-    // Each route twice: from a client in a process of its own (as a real client is; the figure the
-    // target is for) and, as measured before, from a client in the server's process (its work and
-    // garbage then land in the server's requests). Both engines alike.
+    // Each route twice: from a client in a process of its own after a longer warm-up (as a real
+    // client is, of a server long running; the figure the target is for) and, as measured before,
+    // from a client in the server's process (see processing-child.ts 'api'). Both engines alike.
     const latency = (name: string, figure: string): Figure[] => {
       const quoted = (p: Quantiles, s: Quantiles, client: string): Figure => ({
         figure: `${figure}, PostgreSQL (ms), ${client}`,
