@@ -132,10 +132,11 @@ try {
     // The same requests from a client in a process of its own (as the benchmark's separate client).
     const other = fork(new URL('./api-client.ts', import.meta.url), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const ask = (task: ClientTask) =>
-      new Promise<number[][]>((resolve) => {
+      new Promise<number[][]>((resolve, reject) => {
         other.once('message', (times) => resolve(times as number[][]));
+        other.once('exit', (code) => reject(new Error(`the API client exited with ${code}`)));
         other.send(task);
-      });
+      }).finally(() => other.removeAllListeners('exit'));
     await new Promise((resolve) => other.once('message', resolve));
     const requests = engines.map((e) => e.request);
     await ask({ requests, rounds: WARM, warm: WARM });
