@@ -61,7 +61,8 @@ async function ingestFigures(clusterUrl: string, dir: string): Promise<Figure[]>
   }
 }
 
-type Latency = Record<string, { p50: number; p95: number; first: number }>;
+type Quantiles = { p50: number; p95: number; samples: number };
+type Latency = Record<string, Quantiles & { first: number; separateClient: Quantiles }>;
 
 async function processingFigures(clusterUrl: string, dir: string, scale: number): Promise<Figure[]> {
   const size: OrgSize = {
@@ -78,12 +79,21 @@ async function processingFigures(clusterUrl: string, dir: string, scale: number)
     // Both engines served at once and asked in turn, request by request (see the child's 'api' mode).
     const [sqliteApi, postgresApi] = await child<[Latency, Latency]>('api', size, sqlitePath, database.url);
     const label = `${size.developers} devs, ${size.pullRequests} PRs`;
-    const latency = (name: string, figure: string): Figure => ({
-      figure: `${figure}, PostgreSQL (ms)`,
-      value: `p50 ${postgresApi[name]!.p50.toFixed(1)}, p95 ${postgresApi[name]!.p95.toFixed(1)} (${ratio(postgresApi[name]!.p95, sqliteApi[name]!.p95)} SQLite's p95)`,
-      target: '≤ 2× SQLite',
-      baseline: `SQLite: p50 ${sqliteApi[name]!.p50.toFixed(1)}, p95 ${sqliteApi[name]!.p95.toFixed(1)}`,
-    });
+    // Each route twice: from a client in a process of its own after a longer warm-up (as a real
+    // client is, of a server long running; the figure the target is for) and, as measured before,
+    // from a client in the server's process (see processing-child.ts 'api'). Both engines alike.
+    const latency = (name: string, figure: string): Figure[] => {
+      const quoted = (p: Quantiles, s: Quantiles, client: string): Figure => ({
+        figure: `${figure}, PostgreSQL (ms), ${client}`,
+        value: `p50 ${p.p50.toFixed(1)}, p95 ${p.p95.toFixed(1)} (${ratio(p.p95, s.p95)} SQLite's p95; ${p.samples} requests)`,
+        target: client.startsWith('client in its own') ? '≤ 2× SQLite' : 'reported',
+        baseline: `SQLite: p50 ${s.p50.toFixed(1)}, p95 ${s.p95.toFixed(1)}`,
+      });
+      return [
+        quoted(postgresApi[name]!.separateClient, sqliteApi[name]!.separateClient, 'client in its own process'),
+        quoted(postgresApi[name]!, sqliteApi[name]!, "client in the server's process"),
+      ];
+    };
     return [
       {
         figure: `synthetic org on PostgreSQL (${label}): generated in (s)`,
@@ -115,11 +125,11 @@ async function processingFigures(clusterUrl: string, dir: string, scale: number)
         target: 'the same as SQLite',
         baseline: `SQLite: ${onSqlite.withClaudeCode}/${onSqlite.attributed}, ${onSqlite.linesWithClaudeCode} lines`,
       },
-      latency('summary', 'API summary, 90 days'),
-      latency('users', 'API users, one page of 100'),
-      latency('outcomes', 'API outcomes, 90 days'),
-      latency('durability', 'API durability, 90 days'),
-      latency('overview_page', 'overview page, 90 days'),
+      ...latency('summary', 'API summary, 90 days'),
+      ...latency('users', 'API users, one page of 100'),
+      ...latency('outcomes', 'API outcomes, 90 days'),
+      ...latency('durability', 'API durability, 90 days'),
+      ...latency('overview_page', 'overview page, 90 days'),
     ];
   } finally {
     await database.drop();
