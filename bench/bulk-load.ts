@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { sqliteConnection, type Db, type Tx } from '../src/db/client.js';
 import { replaceChangedFiles } from '../src/db/github-activity.js';
 import { addSessionLineFingerprints } from '../src/db/telemetry-store.js';
@@ -27,14 +28,19 @@ export interface BulkLoad {
   addSessionLineFingerprints(tx: Tx, input: Parameters<typeof addSessionLineFingerprints>[1]): Promise<void>;
   /** `replaceChangedFiles` (github-activity.ts): the same rows. */
   replaceChangedFiles(tx: Tx, owner: Parameters<typeof replaceChangedFiles>[1], files: Parameters<typeof replaceChangedFiles>[2]): Promise<void>;
-  /** Builds the indexes left out and sets the file back as the app opens it (write-ahead log, synchronous commits). */
+  /** Builds the indexes left out and sets the file back as the app opens it (write-ahead log, synchronous commits); on PostgreSQL, vacuums and analyzes. */
   finish(): Promise<void>;
 }
 
 /** Starts loading a generated org into `db`: on SQLite the fast path above, elsewhere the storage functions. */
 export function startBulkLoad(db: Db): BulkLoad {
   const connection = sqliteConnection(db);
-  if (!connection) return { addSessionLineFingerprints, replaceChangedFiles, finish: async () => undefined };
+  if (!connection) {
+    // PostgreSQL: as after any bulk load, the loaded tables are vacuumed and analyzed once it ends, so
+    // the planner knows them and autovacuum does not do it later in the middle of a measured run.
+    const finish = async () => void (await db.run(sql`VACUUM ANALYZE`));
+    return { addSessionLineFingerprints, replaceChangedFiles, finish };
+  }
   // better-sqlite3 opens connections in SQLite's defensive mode, which refuses journal_mode = OFF.
   connection.unsafeMode(true);
   connection.pragma('journal_mode = OFF');
