@@ -72,6 +72,28 @@ export async function reportKey(db: Db, org: string, range: DayRange, slice: Rep
   ]);
 }
 
+/** Reports kept here: deeply frozen, so whatever is derived from one (its JSON text) holds as long as it does. */
+const keptReports = new WeakSet<object>();
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
+}
+
+function keep<T>(report: T): T {
+  if (report !== null && typeof report === 'object') {
+    deepFreeze(report);
+    keptReports.add(report);
+  }
+  return report;
+}
+
+/** Whether `value` is a report kept by `rememberedReports` (deeply frozen: it never changes). */
+export function isKeptReport(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && keptReports.has(value);
+}
+
 /** How many reports of one kind are kept per database, the oldest dropped first. */
 const KEPT = 64;
 
@@ -94,7 +116,7 @@ export function rememberedReports<T>() {
       const reports = reportsOf(db);
       let report = reports.get(key);
       if (report === undefined) {
-        const computing = compute();
+        const computing = compute().then(keep);
         report = computing;
         reports.set(key, computing);
         if (reports.size > KEPT) reports.delete(reports.keys().next().value!);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { serialized } from '../../src/http/api/responses.js';
 import { overviewModel } from '../../src/http/pages/overview-page.js';
 import { durabilityReportOnce } from '../../src/metrics/durability-report.js';
 import { outcomesReportOnce } from '../../src/metrics/outcomes-report.js';
@@ -36,5 +37,26 @@ describe('the overview and the API', () => {
     expect(after.outcomes).toBe(await outcomesReportOnce(t.db, 'acme', range));
     expect(after.durability).toBe(await durabilityReportOnce(t.db, 'acme', range));
     expect(after.outcomes.data_processed_at).toBe('2026-11-21T12:00:00.000Z');
+  });
+
+  it('are frozen, so the API serializes each once and answers its JSON text and ETag again', async () => {
+    const outcomes = await outcomesReportOnce(t.db, 'acme', range);
+    expect(Object.isFrozen(outcomes)).toBe(true);
+    expect(Object.isFrozen(outcomes.weekly)).toBe(true);
+    expect(() => {
+      (outcomes as { data_processed_at: string | null }).data_processed_at = 'changed';
+    }).toThrow(TypeError);
+    const first = serialized(outcomes);
+    expect(JSON.parse(first.text)).toEqual(outcomes);
+    expect(serialized(outcomes)).toBe(first);
+    // A body the route builds for one request is serialized afresh each time (it is not kept).
+    const built = { ...outcomes };
+    expect(serialized(built)).not.toBe(serialized(built));
+    expect(serialized(built).etag).toBe(first.etag);
+
+    await endRun('2026-11-21T12:00:00.000Z');
+    const next = serialized(await outcomesReportOnce(t.db, 'acme', range));
+    expect(JSON.parse(next.text).data_processed_at).toBe('2026-11-21T12:00:00.000Z');
+    expect(next.etag).not.toBe(first.etag);
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
+import { isKeptReport } from '../../metrics/remembered-reports.js';
 import { ErrorSchema } from './schemas.js';
 
 /* The responses every metrics API route documents: its 200 body and the error answers they share. */
@@ -34,14 +35,25 @@ export function ifNoneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
+/** A kept report's JSON text and ETag, by the report: it never changes, so each is worked out once. */
+const keptSerializations = new WeakMap<object, { text: string; etag: string }>();
+
+export function serialized(body: unknown): { text: string; etag: string } {
+  const kept = isKeptReport(body) ? keptSerializations.get(body) : undefined;
+  if (kept) return kept;
+  const text = JSON.stringify(body);
+  const made = { text, etag: `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"` };
+  if (isKeptReport(body)) keptSerializations.set(body, made);
+  return made;
+}
+
 /**
  * Answers JSON with an ETag (of the body) and `Cache-Control: private, no-cache`, or 304 when the
  * caller already has it. Typed as the JSON answer of `body`, so a route's answer is checked against
  * its schema.
  */
 export function freshJson<T>(c: Context, body: T): Response & TypedResponse<JSONParsed<T>, 200, 'json'> {
-  const text = JSON.stringify(body);
-  const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+  const { text, etag } = serialized(body);
   c.header('ETag', etag);
   c.header('Cache-Control', 'private, no-cache');
   const answer: Response = ifNoneMatch(c.req.header('if-none-match'), etag) ? c.body(null, 304) : c.body(text, 200, { 'content-type': 'application/json' });
