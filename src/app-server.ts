@@ -127,6 +127,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
       publicUrl: config.publicUrl,
       access: pagesAccess ?? (probot ? githubOrgAccess({ db, octokitFor: (id) => probot.auth(id) }) : undefined),
       processor,
+      freshWaitMs: config.pageFreshWaitMs,
     },
   });
   const server = await new Promise<ServerType>((resolve) => {

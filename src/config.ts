@@ -62,6 +62,7 @@ const envSchema = z.object({
   API_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).default(60)),
   SEATS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).optional()),
   DISCOUNT_PERCENT: z.preprocess(emptyAsUndefined, z.coerce.number().min(0).max(100).default(0)),
+  PAGE_FRESH_WAIT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(60_000).default(250)),
   RETENTION_DAYS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(30).default(120)),
   JOB_POLL_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(50).default(2000)),
   INGEST_MAX_BODY_BYTES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1024).default(10 * 1024 * 1024)),
@@ -133,6 +134,8 @@ export interface Config {
   seats: number | undefined;
   /** Discount on list spend in percent (0–100): net spend = gross × (1 − discount ÷ 100). */
   discountPercent: number;
+  /** How long the overview waits for the figures of a run that just ended before it shows the earlier run's (0: it does not wait). */
+  pageFreshWaitMs: number;
   retentionDays: number;
   jobPollIntervalMs: number;
   /** Largest telemetry or hook body accepted, on the wire and once decompressed. */
@@ -234,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     seats: e.SEATS,
     discountPercent: e.DISCOUNT_PERCENT,
+    pageFreshWaitMs: e.PAGE_FRESH_WAIT_MS,
     retentionDays: e.RETENTION_DAYS,
     jobPollIntervalMs: e.JOB_POLL_INTERVAL_MS,
     ingestMaxBodyBytes: e.INGEST_MAX_BODY_BYTES,

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       apiRateLimitPerMinute: 60,
       seats: undefined,
       discountPercent: 0,
+      pageFreshWaitMs: 250,
       retentionDays: 120,
       jobPollIntervalMs: 2000,
       ingestMaxBodyBytes: 10 * 1024 * 1024,
@@ -58,6 +59,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ SEATS: '25', DISCOUNT_PERCENT: '12.5' })).toMatchObject({ seats: 25, discountPercent: 12.5 });
     expect(loadConfig({ SEATS: '', DISCOUNT_PERCENT: '' })).toMatchObject({ seats: undefined, discountPercent: 0 });
     expect(loadConfig({ DISCOUNT_PERCENT: '100' }).discountPercent).toBe(100);
+  });
+
+  it('reads PAGE_FRESH_WAIT_MS (default 250)', () => {
+    expect(loadConfig({}).pageFreshWaitMs).toBe(250);
+    expect(loadConfig({ PAGE_FRESH_WAIT_MS: '0' }).pageFreshWaitMs).toBe(0);
+    expect(loadConfig({ PAGE_FRESH_WAIT_MS: '1500' }).pageFreshWaitMs).toBe(1500);
   });
 
   it('treats empty values (as in a copied .env.example) as unset', () => {
@@ -108,6 +115,8 @@ describe('loadConfig', () => {
     [{ SEATS: 'many' }, /SEATS: /],
     [{ DISCOUNT_PERCENT: '-5' }, /DISCOUNT_PERCENT: /],
     [{ DISCOUNT_PERCENT: '101' }, /DISCOUNT_PERCENT: /],
+    [{ PAGE_FRESH_WAIT_MS: '-1' }, /PAGE_FRESH_WAIT_MS: /],
+    [{ PAGE_FRESH_WAIT_MS: 'soon' }, /PAGE_FRESH_WAIT_MS: /],
     [{ WEBHOOK_MAX_BODY_BYTES: '1000' }, /WEBHOOK_MAX_BODY_BYTES: /],
     [{ WEBHOOK_CATCH_UP_LOOKBACK_HOURS: '96' }, /WEBHOOK_CATCH_UP_LOOKBACK_HOURS: /],
     [{ WEBHOOK_CATCH_UP_MAX_PER_PASS: '0' }, /WEBHOOK_CATCH_UP_MAX_PER_PASS: /],

@@ -54,6 +54,8 @@ export interface PagesDeps {
   publicUrl: string | undefined;
   access: OrgAccess | undefined;
   processor: Pick<Processor, 'start'>;
+  /** PAGE_FRESH_WAIT_MS (default 250). */
+  freshWaitMs?: number | undefined;
 }
 
 /** Largest form a page accepts (settings forms hold a few short fields). */

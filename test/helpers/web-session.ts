@@ -1,7 +1,7 @@
 import nock from 'nock';
 import type { AppServer } from '../../src/app-server.js';
 import { INSTALLATION_ID } from './github-payloads.js';
-import { GITHUB_API, nockOAuthSignIn } from './nock-github.js';
+import { GITHUB_API, nockOAuthSignIn, nockOrgMembership } from './nock-github.js';
 
 /*
  * Signing in to the metrics pages the way a browser does: /auth/sign-in, GitHub's authorize page
@@ -41,6 +41,14 @@ export function nockInstallationTokenAnyTimes(installationId = INSTALLATION_ID) 
 }
 
 /** The figures a page shows in its tiles: `data-metric` → `data-value`. */
+/** Olga, an owner (GitHub admin) of acme, signed in: her session cookie. */
+export async function signInAcmeOwner(http: Http): Promise<string> {
+  nockInstallationTokenAnyTimes();
+  const cookie = await signIn(http, { login: 'olga', id: 4713 });
+  nockOrgMembership('acme', 'olga', 'admin');
+  return cookie;
+}
+
 export function tileValues(html: string): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const m of html.matchAll(/data-metric="([^"]+)" data-value="([^"]*)"/g)) out[m[1]!] = m[2] === '' ? null : Number(m[2]);

@@ -55,6 +55,7 @@ import { findTeam, membersWithoutTelemetry, teamRepositoryTotals, teamsOf, teamU
 import { teamsReport } from '../../metrics/teams-report.js';
 import { teamsChangedAt } from '../../db/teams.js';
 import { TeamsPage } from './teams-page.js';
+import { pageModels } from './page-models.js';
 
 /*
  * The metrics pages under /orgs/{org}: overview, people, one person, pull requests, settings.
@@ -76,6 +77,8 @@ export interface OrgPagesDeps {
   seats?: ((org: string) => Promise<number | null> | number | null) | undefined;
   /** The org's DISCOUNT_PERCENT: net spend = gross × (1 − discount ÷ 100). */
   discountPercent?: ((org: string) => number) | undefined;
+  /** PAGE_FRESH_WAIT_MS: how long a page waits for the figures of a run that just ended before it shows the earlier run's. */
+  freshWaitMs?: number | undefined;
 }
 
 /** Who is looking at which org, with what they may see: set by the access middleware. */
@@ -141,7 +144,7 @@ export function pageRange(query: Record<string, string>, now: Date): PageRange |
   }
 }
 
-export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, processor, seats = () => null, discountPercent = () => 0 }: OrgPagesDeps) {
+export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, processor, seats = () => null, discountPercent = () => 0, freshWaitMs = 250 }: OrgPagesDeps) {
   const app = new Hono<OrgEnv>();
 
   /** Who may see what of the org: sets `org` on the context, or refuses with the page that says why not. */
@@ -317,22 +320,19 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     );
   });
 
-  /*
-   * The figures change only when processing writes them, so a page's model is kept until the next
-   * run ends (`processingStamp`), for the same range and viewer kind. Bounded: the oldest entries
-   * go first.
-   */
-  const remembered = new Map<string, unknown>();
   /** A team-filtered figure changes with the org's members and teams too (webhooks change them between runs). */
   const teamsStamp = async (org: string, team: string | undefined) => (team === undefined ? null : await teamsChangedAt(db, org));
-  async function memo<T>(parts: unknown[], compute: () => Promise<T> | T): Promise<T> {
-    const key = JSON.stringify([...parts, await processingStamp(db), dayOf(now())]);
-    if (remembered.has(key)) return remembered.get(key) as T;
-    const value = await compute();
-    remembered.set(key, value);
-    if (remembered.size > 64) remembered.delete(remembered.keys().next().value!);
-    return value;
-  }
+  /*
+   * A page's model is kept until the next processing run ends, for the same page, range, filters and
+   * day (src/http/pages/page-models.ts): after a run, the overview is drawn from the earlier run's
+   * model when the new one takes longer than PAGE_FRESH_WAIT_MS to compute (it says so).
+   */
+  const pageModel = pageModels({
+    stamp: () => processingStamp(db),
+    freshWaitMs,
+    onBackgroundError: (error) => log.error({ err: error }, 'a page model failed to compute'),
+  });
+  const memo = async <T,>(parts: unknown[], compute: () => Promise<T> | T): Promise<T> => (await pageModel([...parts, dayOf(now())], compute)).value;
 
   app.get('/orgs/:org', member, ranged, processed, async (c) => {
     const ctx = c.get('org');
@@ -340,12 +340,15 @@ export function orgPages({ db, log, access, now, publicUrl, githubWebUrl, proces
     const team = await teamOf(c);
     const repository = repositoryFilterOf(c);
     const seatCount = await seats(ctx.login);
+    const model = await pageModel(['overview', ctx.login, r.range, ctx.spend, seatCount, repository ?? null, team, await teamsStamp(ctx.login, team), dayOf(now())], () =>
+      overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seatCount, today: dayOf(now()), repository, team }),
+      { orEarlier: true },
+    );
     return c.html(
       <OverviewPage
         {...await frameOf(c)}
-        model={await memo(['overview', ctx.login, r.range, ctx.spend, seatCount, repository ?? null, team, await teamsStamp(ctx.login, team)], () =>
-          overviewModel(db, ctx.login, r.range, { spend: ctx.spend, seats: seatCount, today: dayOf(now()), repository, team }),
-        )}
+        model={model.value}
+        earlierFigures={model.earlier}
         spend={ctx.spend}
         telemetry={await hasTelemetry(db, ctx.login)}
         publicOrigin={appOrigin(c, publicUrl)}

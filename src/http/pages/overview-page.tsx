@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { dataProcessedAt, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
@@ -65,6 +66,11 @@ export interface OverviewOptions {
   team?: string | undefined;
 }
 
+/**
+ * Everything the overview draws. Its parts are read one after another with the event loop let in
+ * between them (a large org's takes seconds in all): other requests are answered meanwhile, and a
+ * page shown from an earlier run's figures while this computes is not held up by it.
+ */
 export async function overviewModel(db: Db, org: string, range: DayRange, options: OverviewOptions) {
   const { repository, team } = options;
   const totalsOf = (r: DayRange) => (team === undefined ? scopeTotals(db, org, r, repository) : teamTotals(db, org, team, r.startDate, r.endDate));
@@ -77,6 +83,7 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
   };
   // The same figures over the period of the same length before: each tile's change.
   const before = previousPeriod(range);
+  await nextTurn();
   const previous = {
     ...summaryOf(await totalsOf(before)),
     days: dayCount(range),
@@ -90,6 +97,7 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
     return dailyRow(d, inRepository ? narrowedToRepository(orgDay, inRepository.get(d) ?? emptyMetrics()) : orgDay);
   });
   const labels = days.map((d) => formatDay(d.date).replace(/, \d{4}$/, ''));
+  await nextTurn();
   // Today's figures grow until the day ends: marked in every chart of days, and left out of ratios per active user.
   const partial = partialDay(dayList, options.today);
   const everyone = { limit: Number.MAX_SAFE_INTEGER };
@@ -98,6 +106,7 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
     row: userRow(u),
   }));
 
+  await nextTurn();
   const charts: Record<string, ChartSpec> = {
     adoption: {
       kind: 'line',
@@ -159,6 +168,7 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
   // A repository's PRs over the whole org's active users would mix two scopes: not drawn when narrowed.
   if (repository !== undefined) delete charts['prs-per-user'];
 
+  await nextTurn();
   if (options.spend && team === undefined) {
     const spend = await modelSpendByDay(db, org, range.startDate, range.endDate);
     const models = [...new Set(spend.map((s) => s.model))].sort();
@@ -193,19 +203,24 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
     ]),
   ) as Record<BoardName, { key: string; login: string | null; email: string | null; value: number }[]>;
 
+  await nextTurn();
   const usage = await usageModel(db, org, range, team === undefined ? options.seats : null);
   usage.chart.partial = partial;
+  await nextTurn();
   const usageBefore = { usage: await usageModel(db, org, before, options.seats), days: previous.days, processed: previous.processed };
+  await nextTurn();
   if (team === undefined) charts['active-users'] = usage.chart;
   const spend = options.spend && team === undefined ? await spendModel(db, org, range, options.today) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
   // The API's own reports, kept until the next run ends: computed once for the API and the pages.
+  await nextTurn();
   const outcomes = await outcomesReportOnce(db, org, range, { repository, team });
   // Spend is not known per repository: a narrowed Outcomes has no cost.
   Object.assign(charts, outcomesCharts({ report: outcomes, chartId: 'outcomes', spend: options.spend && repository === undefined }));
   // With a team chosen: the PRs its people merged while in it, as the API's `durability?team=` counts them.
   const durability = await durabilityReportOnce(db, org, range, { repository, team });
   Object.assign(charts, durabilityCharts({ report: durability, chartId: 'durability' }));
+  await nextTurn();
   const repositoryRows = await repositoryTotals(db, org, range.startDate, range.endDate);
   const repositories = (team === undefined ? repositoryRows : await teamRepositoryTotals(db, org, team, range.startDate, range.endDate))
     .filter((r) => r.pullRequestsMerged > 0)
@@ -234,9 +249,11 @@ export interface OverviewPageProps extends OrgPageFrame {
   spend: boolean;
   telemetry: boolean;
   publicOrigin: string;
+  /** The model is the one of an earlier processing run: the figures of the run that just ended are being computed. */
+  earlierFigures?: boolean;
 }
 
-export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry, teams }) => {
+export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, preset, model, spend, telemetry, teams, earlierFigures }) => {
   const { summary: s, previous: p, charts, boards, repository } = model;
   const narrowed = repository !== undefined;
   const rangeQuery = keptQuery({ range, repository });
@@ -263,6 +280,12 @@ export const OverviewPage: FC<OverviewPageProps> = ({ org, role, viewer, range, 
         team={range.team}
         teams={narrowed ? undefined : teams}
       />
+      {earlierFigures ? (
+        <p class="notice" role="status" data-earlier-figures>
+          A processing run has just ended. These figures are of the run before it{s.data_processed_at ? ` (${s.data_processed_at.slice(0, 16).replace('T', ' ')} UTC)` : ''}; the new ones are
+          being computed: reload the page in a few seconds.
+        </p>
+      ) : null}
       <RepositoryFilter path={`/orgs/${org}`} repositories={model.repositoryChoices} repository={repository} keep={{ start_date: range.startDate, end_date: range.endDate }} />
       {narrowed ? <OrgWideNote repository={repository} what="The suggestion accept rate, lines accepted, active users, sessions, spend, Usage and Spend" /> : null}
       {model.team ? (
