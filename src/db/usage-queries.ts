@@ -148,21 +148,36 @@ export type SpendPeriod = keyof typeof SPEND_PERIODS;
 /** Requests, tokens and spend (in US dollars) summed over a range. */
 export type UsageSums = Omit<TokenUsage, 'costMicroUsd'> & { requests: number; costUsd: number };
 
-export interface ModelSpend extends UsageSums {
+/** A model's spend (US dollars) over each of the last-days windows asked for, in their order. */
+export interface ModelSpendOverWindows {
   model: string;
+  costUsd: number[];
 }
 
 const MODEL_SUMS_TEXT = `coalesce(sum(requests), 0) AS requests, coalesce(sum(input_tokens), 0) AS "inputTokens",
   coalesce(sum(output_tokens), 0) AS "outputTokens", coalesce(sum(cache_read_tokens), 0) AS "cacheReadTokens",
   coalesce(sum(cache_creation_tokens), 0) AS "cacheCreationTokens", coalesce(sum(cost_micro_usd), 0) / 1e6 AS "costUsd"`;
-const MODEL_SUMS = sql.raw(MODEL_SUMS_TEXT);
 
-/** Spend (and tokens, requests) per model over the range, most spent first. */
-export async function spendByModel(db: Db, org: string, range: DayRange): Promise<ModelSpend[]> {
-  return db.all<ModelSpend>(
-    sql`SELECT model, ${MODEL_SUMS} FROM daily_model_usage WHERE org = ${org} AND day >= ${range.startDate} AND day <= ${range.endDate}
-        GROUP BY model ORDER BY "costUsd" DESC, model`,
+/**
+ * Each model's spend over the last `days[i]` days up to `today` (windows ending today, like
+ * `lastDays`), read in one pass over the widest window: the models are those with usage in it,
+ * by name, with 0 for a window they had none in.
+ */
+export async function spendByModelOverLastDays(db: Db, org: string, today: string, days: readonly number[]): Promise<ModelSpendOverWindows[]> {
+  if (days.length === 0) return [];
+  const starts = days.map((n) => lastDays(today, n).startDate);
+  const widest = starts.reduce((a, b) => (b < a ? b : a));
+  const sums = sql.join(
+    starts.map((start, i) => sql`coalesce(sum(CASE WHEN day >= ${start} THEN cost_micro_usd ELSE 0 END), 0) AS ${sql.raw(`w${i}`)}`),
+    sql`, `,
   );
+  const rows = await db.all<Record<string, number> & { model: string }>(
+    sql`SELECT model, ${sums} FROM daily_model_usage WHERE org = ${org} AND day >= ${widest} AND day <= ${today} GROUP BY model`,
+  );
+  // By name in code-unit order (the engines' collations differ on punctuation).
+  return rows
+    .map((r) => ({ model: r.model, costUsd: days.map((_, i) => Number(r[`w${i}`]) / 1e6) }))
+    .sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
 }
 
 export interface PersonSpend {

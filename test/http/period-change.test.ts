@@ -1,8 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppServer } from '../../src/app-server.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { dailyOrgMetrics, dailyUserMetrics } from '../../src/db/schema.js';
-import { addDays, dayOf } from '../../src/utc-days.js';
+import { addDays, dayOf, lastDays } from '../../src/utc-days.js';
 import { nockOrgMembership, TEST_OAUTH } from '../helpers/nock-github.js';
 import { allowUnusedNockMocks, keepNockMocksBetweenTests } from '../helpers/nock-rules.js';
 import { startProcessedOrg } from '../helpers/processed-org.js';
@@ -142,6 +143,28 @@ describe('today, a partial day', () => {
     const html = await page(`/orgs/acme?${RANGE}`);
     expect(chartData(html).merged.partial).toBeUndefined();
     expect(html).not.toContain('data-partial="true"');
+  });
+});
+
+describe('spend by model', () => {
+  it("each model's spend over the last month, 3 months and year, as the stored usage sums it", async () => {
+    // A model used today, 40 days ago and 200 days ago: $1.25 in the month, $3.75 in 3 months, $10.00 in the year.
+    for (const [back, cost] of [[0, 1_250_000], [40, 2_500_000], [200, 6_250_000]] as const) {
+      await app.db.run(sql`INSERT INTO daily_model_usage (org, day, user_key, model, requests, cost_micro_usd) VALUES ('acme', ${addDays(today, -back)}, 'dana', 'claude-test-1', 1, ${cost})`);
+    }
+    // A range not drawn before in this file (the page keeps a range's figures until the next run).
+    const charts = chartData(await page('/orgs/acme?start_date=2026-11-19&end_date=2026-11-22'));
+    const rows = await app.db.all<{ day: string; model: string; cost: number }>(sql`SELECT day, model, cost_micro_usd AS cost FROM daily_model_usage WHERE org = 'acme'`);
+    const models = [...new Set(rows.map((r) => r.model))].sort();
+    expect(models.length).toBeGreaterThan(0);
+    const spec = charts['spend-by-model'];
+    expect(spec.labels).toEqual(models);
+    for (const [view, days] of [['1m', 30], ['3m', 90], ['1y', 365]] as const) {
+      const from = lastDays(today, days).startDate;
+      const expected = models.map((m) => Math.round((rows.filter((r) => r.model === m && r.day >= from && r.day <= today).reduce((n, r) => n + Number(r.cost), 0) / 1e6) * 100) / 100);
+      expect([view, spec.views[view].datasets[0].data]).toEqual([view, expected]);
+      expect(spec.views[view].datasets[0].data[models.indexOf('claude-test-1')]).toBe({ '1m': 1.25, '3m': 3.75, '1y': 10 }[view]);
+    }
   });
 });
 

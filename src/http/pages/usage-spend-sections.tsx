@@ -5,13 +5,13 @@ import {
   peopleThisMonth,
   seatUtilization,
   SPEND_PERIODS,
-  spendByModel,
+  spendByModelOverLastDays,
   spendToDate,
   topSpenders,
   type PersonSpend,
   type SpendPeriod,
 } from '../../db/usage-queries.js';
-import { lastDays, periodStarts, type DayRange } from '../../utc-days.js';
+import { periodStarts, type DayRange } from '../../utc-days.js';
 import { periodChange, type PeriodChange } from '../../metrics/report.js';
 import { ChartFigure, formatDay, formatNumber, formatShare, formatUsd, OrgWideBadge, PersonLink, TableWrap, Tile, type ChartSpec, type TileChange } from './components.js';
 
@@ -57,9 +57,9 @@ export async function usageModel(db: Db, org: string, range: DayRange, seats: nu
 export async function spendModel(db: Db, org: string, range: DayRange, today: string) {
   const toDate = await spendToDate(db, org, today);
   const periods = Object.keys(SPEND_PERIODS) as SpendPeriod[];
-  const byPeriod = {} as Record<SpendPeriod, Awaited<ReturnType<typeof spendByModel>>>;
-  for (const p of periods) byPeriod[p] = await spendByModel(db, org, lastDays(today, SPEND_PERIODS[p]));
-  const models = [...new Set(periods.flatMap((p) => byPeriod[p].map((m) => m.model)))].sort();
+  // Models by name (as `[...].sort()` orders them), each with its spend over 1 month, 3 months and 1 year.
+  const spend = await spendByModelOverLastDays(db, org, today, periods.map((p) => SPEND_PERIODS[p]));
+  const models = spend.map((m) => m.model);
   const chart: ChartSpec = {
     kind: 'bar',
     labels: models,
@@ -72,7 +72,7 @@ export async function spendModel(db: Db, org: string, range: DayRange, today: st
           datasets: [
             {
               label: `Spend, last ${PERIOD_LABELS[p]}`,
-              data: models.map((model) => Math.round((byPeriod[p].find((m) => m.model === model)?.costUsd ?? 0) * 100) / 100),
+              data: spend.map((m) => Math.round(m.costUsd[i]! * 100) / 100),
               color: SERIES[i % SERIES.length]!,
             },
           ],
