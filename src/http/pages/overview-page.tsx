@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
-import { dataProcessedAt, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
+import { dataProcessedAt, leaderboardTotals, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
 import { teamDays, teamRepositoryTotals, teamTotals, teamUserTotals } from '../../db/team-queries.js';
 import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
 import { durabilityReportOnce } from '../../metrics/durability-report.js';
@@ -101,10 +101,14 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
   // Today's figures grow until the day ends: marked in every chart of days, and left out of ratios per active user.
   const partial = partialDay(dayList, options.today);
   const everyone = { limit: Number.MAX_SAFE_INTEGER };
-  const people = (team === undefined ? await scopeUsers(db, org, range, repository) : await teamUserTotals(db, org, team, range.startDate, range.endDate, everyone)).map((u) => ({
-    key: u.userKey,
-    row: userRow(u),
-  }));
+  // The leaderboards rank by four figures: org-wide, only those are summed.
+  const totals =
+    team !== undefined
+      ? await teamUserTotals(db, org, team, range.startDate, range.endDate, everyone)
+      : repository !== undefined
+        ? await scopeUsers(db, org, range, repository)
+        : await leaderboardTotals(db, org, range.startDate, range.endDate);
+  const people = totals.map((u) => ({ key: u.userKey, row: userRow(u) }));
 
   await nextTurn();
   const charts: Record<string, ChartSpec> = {
