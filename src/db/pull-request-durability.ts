@@ -219,6 +219,7 @@ export async function replayMarksOf(db: Db, repositoryIds: readonly number[], si
     }
   };
   // Each repository's files since the earlier of the two starts; those since `sinceIso` counted apart.
+  // Only commits pushed to a default branch have a push time: by that index, not every commit of the org's repositories.
   const marksOf = (at: string) =>
     sql`coalesce(max(f.id), 0), count(f.id), coalesce(max(CASE WHEN ${sql.raw(at)} >= ${sinceIso} THEN f.id END), 0),
         count(CASE WHEN ${sql.raw(at)} >= ${sinceIso} THEN f.id END)`;
@@ -232,7 +233,7 @@ export async function replayMarksOf(db: Db, repositoryIds: readonly number[], si
   );
   add(
     await db.values<[number, number, number, number, number]>(
-      sql`SELECT c.repository_id, ${marksOf('c.pushed_at')} FROM commits c JOIN changed_files f ON f.commit_id = c.id
+      sql`SELECT c.repository_id, ${marksOf('c.pushed_at')} FROM commits c ${db.dialect.indexHint('commits_pushed_at_idx')} JOIN changed_files f ON f.commit_id = c.id
        LEFT JOIN repository_durability_replays r ON r.repository_id = c.repository_id
        WHERE ${db.dialect.anyOf(sql`c.repository_id`, ids)} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND ${inWindows('c.pushed_at')}
        GROUP BY c.repository_id`,

@@ -98,6 +98,9 @@ export const pullRequests = sqliteTable(
   (t) => [
     uniqueIndex('pull_requests_repository_id_number_idx').on(t.repositoryId, t.number),
     index('pull_requests_merged_at_idx').on(t.mergedAt),
+    // A repository's merged PRs of a window without reading their rows: durability's replay marks
+    // and stored lives, run after every processing run.
+    index('pull_requests_repository_id_merged_at_idx').on(t.repositoryId, t.mergedAt, t.enrichedAt),
     index('pull_requests_author_login_idx').on(t.authorLogin),
     index('pull_requests_merge_commit_sha_idx').on(t.mergeCommitSha),
     index('pull_requests_reverts_pull_request_idx').on(t.revertsPullRequest),
