@@ -158,6 +158,12 @@ export interface ReplayMark {
   changedFiles: number;
 }
 
+/** A repository's last replay: its mark, counted from `windowStart`, and until when its lives stand (ISO; null when any time). */
+export interface StoredReplay extends ReplayMark {
+  windowStart: string | null;
+  standsUntil: string | null;
+}
+
 /** The mark of a repository's merged changes since `sinceIso`, read from the files alone (no fingerprints). */
 export async function currentReplayMark(db: Db, repositoryId: number, sinceIso: string): Promise<ReplayMark> {
   const [pr] = await db.values<[number, number]>(
@@ -171,48 +177,81 @@ export async function currentReplayMark(db: Db, repositoryId: number, sinceIso: 
   return { lastChangedFileId: Math.max(pr![0], push![0]), changedFiles: pr![1] + push![1] };
 }
 
+/** What `replayMarksOf` answers of one repository. */
+export interface ReplayMarks {
+  /** The mark of its changes since `sinceIso`, which a replay now reads. */
+  current: ReplayMark;
+  /** Its last replay, undefined when it was never replayed. */
+  stored: StoredReplay | undefined;
+  /** The mark of its changes since the earlier of `sinceIso` and the stored window's start: the stored mark when nothing changed since. */
+  seen: ReplayMark;
+}
+
 /**
  * `currentReplayMark` and `storedReplayMark` of many repositories in three statements: repository
- * id → its current mark, and its stored one (undefined when it was never replayed).
+ * id → its current mark, its stored replay, and the mark over the stored window too (counted in the
+ * same statements: changes only leaving the window since the replay leave that mark as it was).
  */
-export async function replayMarksOf(
-  db: Db,
-  repositoryIds: readonly number[],
-  sinceIso: string,
-): Promise<Map<number, { current: ReplayMark; stored: ReplayMark | undefined }>> {
-  const out = new Map<number, { current: ReplayMark; stored: ReplayMark | undefined }>(
-    repositoryIds.map((id) => [id, { current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined }]),
+export async function replayMarksOf(db: Db, repositoryIds: readonly number[], sinceIso: string): Promise<Map<number, ReplayMarks>> {
+  const out = new Map<number, ReplayMarks>(
+    repositoryIds.map((id) => [id, { current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined, seen: { lastChangedFileId: 0, changedFiles: 0 } }]),
   );
   if (repositoryIds.length === 0) return out;
   const ids = [...repositoryIds];
-  const add = (rows: [number, number, number][]) => {
-    for (const [id, last, count] of rows) {
-      const mark = out.get(id)?.current;
-      if (!mark) continue;
-      mark.lastChangedFileId = Math.max(mark.lastChangedFileId, last);
-      mark.changedFiles += count;
+  let from = sinceIso;
+  for (const [id, lastChangedFileId, changedFiles, windowStart, standsUntil] of await db.values<[number, number, number, string | null, string | null]>(
+    sql`SELECT repository_id, last_changed_file_id, changed_files, window_start, stands_until FROM repository_durability_replays
+     WHERE ${db.dialect.anyOf(sql`repository_id`, ids)}`,
+  )) {
+    const marks = out.get(id);
+    if (!marks) continue;
+    marks.stored = { lastChangedFileId, changedFiles, windowStart, standsUntil };
+    if (windowStart !== null && windowStart < from) from = windowStart;
+  }
+  const add = (rows: [number, number, number, number, number][]) => {
+    for (const [id, seenLast, seenCount, last, count] of rows) {
+      const marks = out.get(id);
+      if (!marks) continue;
+      marks.seen.lastChangedFileId = Math.max(marks.seen.lastChangedFileId, seenLast);
+      marks.seen.changedFiles += seenCount;
+      marks.current.lastChangedFileId = Math.max(marks.current.lastChangedFileId, last);
+      marks.current.changedFiles += count;
     }
   };
+  // Each repository's files since the earlier of the two starts; those since `sinceIso` counted apart.
+  // Only commits pushed to a default branch have a push time: by that index, not every commit of the org's repositories.
+  const marksOf = (at: string) =>
+    sql`coalesce(max(f.id), 0), count(f.id), coalesce(max(CASE WHEN ${sql.raw(at)} >= ${sinceIso} THEN f.id END), 0),
+        count(CASE WHEN ${sql.raw(at)} >= ${sinceIso} THEN f.id END)`;
+  const inWindows = (at: string) => sql`${sql.raw(at)} >= ${from} AND (${sql.raw(at)} >= ${sinceIso} OR ${sql.raw(at)} >= r.window_start)`;
   add(
-    await db.values<[number, number, number]>(
-      sql`SELECT p.repository_id, coalesce(max(f.id), 0), count(f.id) FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
-       WHERE ${db.dialect.anyOf(sql`p.repository_id`, ids)} AND p.merged_at >= ${sinceIso} AND p.enriched_at IS NOT NULL GROUP BY p.repository_id`,
+    await db.values<[number, number, number, number, number]>(
+      sql`SELECT p.repository_id, ${marksOf('p.merged_at')} FROM pull_requests p JOIN changed_files f ON f.pull_request_id = p.id
+       LEFT JOIN repository_durability_replays r ON r.repository_id = p.repository_id
+       WHERE ${db.dialect.anyOf(sql`p.repository_id`, ids)} AND ${inWindows('p.merged_at')} AND p.enriched_at IS NOT NULL GROUP BY p.repository_id`,
     ),
   );
   add(
-    await db.values<[number, number, number]>(
-      sql`SELECT c.repository_id, coalesce(max(f.id), 0), count(f.id) FROM commits c JOIN changed_files f ON f.commit_id = c.id
-       WHERE ${db.dialect.anyOf(sql`c.repository_id`, ids)} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND c.pushed_at >= ${sinceIso}
+    await db.values<[number, number, number, number, number]>(
+      sql`SELECT c.repository_id, ${marksOf('c.pushed_at')} FROM commits c ${db.dialect.indexHint('commits_pushed_at_idx')} JOIN changed_files f ON f.commit_id = c.id
+       LEFT JOIN repository_durability_replays r ON r.repository_id = c.repository_id
+       WHERE ${db.dialect.anyOf(sql`c.repository_id`, ids)} AND c.pushed_to_default_branch = TRUE AND c.enriched_at IS NOT NULL AND ${inWindows('c.pushed_at')}
        GROUP BY c.repository_id`,
     ),
   );
-  for (const [id, lastChangedFileId, changedFiles] of await db.values<[number, number, number]>(
-    sql`SELECT repository_id, last_changed_file_id, changed_files FROM repository_durability_replays WHERE ${db.dialect.anyOf(sql`repository_id`, ids)}`,
-  )) {
-    const marks = out.get(id);
-    if (marks) marks.stored = { lastChangedFileId, changedFiles };
-  }
   return out;
+}
+
+/**
+ * Whether a repository's stored lives are what a replay of its changes since `sinceIso` would give:
+ * the files of its replayed window are the same (nothing merged, enriched again or deleted since),
+ * and the window now starts no earlier than the replay's (no older changes to add) and no later
+ * than its lives stand (a second of margin: merge times are compared as text in SQL).
+ */
+export function replayStands({ stored, seen }: ReplayMarks, sinceIso: string): boolean {
+  if (!stored || stored.windowStart === null) return false;
+  if (stored.lastChangedFileId !== seen.lastChangedFileId || stored.changedFiles !== seen.changedFiles) return false;
+  return sinceIso <= stored.windowStart || stored.standsUntil === null || Date.parse(sinceIso) + 1000 <= Date.parse(stored.standsUntil);
 }
 
 /**
@@ -251,18 +290,19 @@ export async function storedLivesOfMany(
   return out;
 }
 
-export async function storedReplayMark(db: Db, repositoryId: number): Promise<ReplayMark | undefined> {
-  return db.get<ReplayMark>(
-    sql`SELECT last_changed_file_id AS "lastChangedFileId", changed_files AS "changedFiles" FROM repository_durability_replays WHERE repository_id = ${repositoryId}`,
+export async function storedReplayMark(db: Db, repositoryId: number): Promise<StoredReplay | undefined> {
+  return db.get<StoredReplay>(
+    sql`SELECT last_changed_file_id AS "lastChangedFileId", changed_files AS "changedFiles", window_start AS "windowStart", stands_until AS "standsUntil"
+     FROM repository_durability_replays WHERE repository_id = ${repositoryId}`,
   );
 }
 
-export async function saveReplayMark(db: Db, repositoryId: number, mark: ReplayMark, replayedAt: string): Promise<void> {
+export async function saveReplayMark(db: Db, repositoryId: number, mark: StoredReplay, replayedAt: string): Promise<void> {
   await db.run(
-    sql`INSERT INTO repository_durability_replays (repository_id, last_changed_file_id, changed_files, replayed_at)
-     VALUES (${repositoryId}, ${mark.lastChangedFileId}, ${mark.changedFiles}, ${replayedAt})
+    sql`INSERT INTO repository_durability_replays (repository_id, last_changed_file_id, changed_files, replayed_at, window_start, stands_until)
+     VALUES (${repositoryId}, ${mark.lastChangedFileId}, ${mark.changedFiles}, ${replayedAt}, ${mark.windowStart}, ${mark.standsUntil})
      ON CONFLICT (repository_id) DO UPDATE SET last_changed_file_id = excluded.last_changed_file_id, changed_files = excluded.changed_files,
-       replayed_at = excluded.replayed_at`,
+       replayed_at = excluded.replayed_at, window_start = excluded.window_start, stands_until = excluded.stands_until`,
   );
 }
 

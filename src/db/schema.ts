@@ -98,6 +98,9 @@ export const pullRequests = sqliteTable(
   (t) => [
     uniqueIndex('pull_requests_repository_id_number_idx').on(t.repositoryId, t.number),
     index('pull_requests_merged_at_idx').on(t.mergedAt),
+    // A repository's merged PRs of a window without reading their rows: durability's replay marks
+    // and stored lives, run after every processing run.
+    index('pull_requests_repository_id_merged_at_idx').on(t.repositoryId, t.mergedAt, t.enrichedAt),
     index('pull_requests_author_login_idx').on(t.authorLogin),
     index('pull_requests_merge_commit_sha_idx').on(t.mergeCommitSha),
     index('pull_requests_reverts_pull_request_idx').on(t.revertsPullRequest),
@@ -647,9 +650,11 @@ export const pullRequestDurability = sqliteTable(
 );
 
 /**
- * The last replay of a repository's line lives: the newest changed file it saw and how many. A run
- * that finds the same replays nothing and only moves its PRs' figures past the horizons they
- * reached since (from their stored endings), so an incremental run stays cheap.
+ * The last replay of a repository's line lives: the newest changed file it saw and how many, from
+ * the start of the window it replayed, and until when its lives stand as that window moves on
+ * (`replayLineLives`). A run that finds the same files, with its own window starting no later than
+ * that, replays nothing and only moves its PRs' figures past the horizons they reached since (from
+ * their stored endings), so an incremental run (and the next night's) stays cheap.
  */
 export const repositoryDurabilityReplays = sqliteTable('repository_durability_replays', {
   repositoryId: integer('repository_id')
@@ -658,6 +663,10 @@ export const repositoryDurabilityReplays = sqliteTable('repository_durability_re
   lastChangedFileId: integer('last_changed_file_id').notNull(),
   changedFiles: integer('changed_files').notNull(),
   replayedAt: text('replayed_at').notNull(),
+  /** The start of the window the mark counts (null: a mark from before windows moved without a replay). */
+  windowStart: text('window_start'),
+  /** The latest window start the stored lives stand for; null when any. */
+  standsUntil: text('stands_until'),
 });
 
 /** The metric columns every daily rollup has (spec: Metrics). */

@@ -80,7 +80,25 @@ export const DURABILITY_WINDOW_DAYS = LONGEST_HORIZON_DAYS + 14;
  * started. `minSimilarity` is the attribution's threshold (0.8 by default), used to call an ending
  * a rewrite. Changes are ordered by time, then subject, so the answer never depends on input order.
  */
-export function lineLives(changes: readonly MergedChange[], { minSimilarity = 0.8 }: { minSimilarity?: number } = {}): ChangeLives[] {
+export function lineLives(changes: readonly MergedChange[], options: { minSimilarity?: number } = {}): ChangeLives[] {
+  return replayLineLives(changes, options).lives;
+}
+
+/**
+ * `lineLives`, and until when its answer stands as the oldest changes leave the replay: replaying
+ * only the changes at or after a time no later than `standsUntil` (epoch milliseconds; Infinity
+ * when every time) gives every remaining change exactly the lives it has here. Dropping the oldest
+ * changes can only move an ending when a deletion took one of their lines where lines of a later
+ * change were in the running too (the oldest line goes first; without it the later change's would),
+ * or when a change rewrote one of their lines while also ending a later change's (the added line
+ * matched to theirs might match the later one's). `standsUntil` is the earliest time of a change
+ * whose leaving could do that.
+ */
+export function replayLineLives(
+  changes: readonly MergedChange[],
+  { minSimilarity = 0.8 }: { minSimilarity?: number } = {},
+): { lives: ChangeLives[]; standsUntil: number } {
+  let standsUntil = Infinity;
   const ordered = [...changes].sort((a, b) => a.at - b.at || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
   /** path → fingerprint → lives, oldest first. */
   const files = new Map<string, Map<number, Life[]>>();
@@ -125,6 +143,8 @@ export function lineLives(changes: readonly MergedChange[], { minSimilarity = 0.
         for (const [fp, deleted] of file.deleted) {
           let left = deleted - (file.added.get(fp) ?? 0);
           const list = current.get(fp);
+          // The oldest goes first: without it (and those as old), a later one in the list would.
+          if (left > 0 && list && list.length > 0 && list[0]!.owner.at < list[list.length - 1]!.owner.at) standsUntil = Math.min(standsUntil, list[0]!.owner.at);
           while (left > 0 && list && list.length > 0) {
             const life = list[0]!;
             const n = Math.min(left, life.lines);
@@ -138,6 +158,12 @@ export function lineLives(changes: readonly MergedChange[], { minSimilarity = 0.
       }
       if (ended.length > 0) {
         const rewrittenOf = rewrites(ended, file, minSimilarity, cache);
+        // A rewrite matched to an older change's ended line could go to a later change's without it.
+        if (rewrittenOf.size > 0) {
+          let newest = -Infinity;
+          for (const { life } of ended) newest = Math.max(newest, life.owner.at);
+          for (const [life, n] of rewrittenOf) if (n > 0 && life.owner.at < newest) standsUntil = Math.min(standsUntil, life.owner.at);
+        }
         for (const { life, lines } of ended) {
           const rewritten = Math.min(lines, rewrittenOf.get(life) ?? 0);
           rewrittenOf.set(life, (rewrittenOf.get(life) ?? 0) - rewritten);
@@ -161,7 +187,7 @@ export function lineLives(changes: readonly MergedChange[], { minSimilarity = 0.
     }
     for (const [owner, byLife] of endsAt) owner.ends.push(...byLife.values());
   }
-  return out;
+  return { lives: out, standsUntil };
 }
 
 /** Two lists of lives of one fingerprint, oldest first. */

@@ -1,4 +1,4 @@
-import { DURABILITY_WINDOW_DAYS, lineLives, lineSurvival, type ChangeLives } from '../durability/line-lives.js';
+import { DURABILITY_WINDOW_DAYS, lineSurvival, replayLineLives, type ChangeLives } from '../durability/line-lives.js';
 import type { Db } from '../db/client.js';
 import {
   mergedChangesOf,
@@ -6,8 +6,10 @@ import {
   saveDurability,
   saveReplayMark,
   replayMarksOf,
+  replayStands,
   storedLivesOfMany,
   type DurabilityRow,
+  type StoredReplay,
 } from '../db/pull-request-durability.js';
 import { readAskedSketches, readSketchesOf } from '../db/processing-inputs.js';
 import { withAskedRead } from './with-asked-read.js';
@@ -19,8 +21,9 @@ import { DAY_MS } from '../utc-days.js';
  * how many of its lines were still there 14, 30 and 90 days after the merge. A PR's figures keep
  * changing until it is 90 days old, so every run covers the whole window, whatever range it
  * attributes; PRs older than that keep their last (final) row. A repository whose changes are the
- * same as at its last replay is not replayed again: its PRs' stored endings are moved past the
- * horizons they reached since, which is what a replay would give.
+ * same as at its last replay, but for the oldest leaving the window while its lives stand without
+ * them (`replayStands`), is not replayed again: its PRs' stored endings are moved past the horizons
+ * they reached since, which is what a replay would give.
  */
 
 export async function updateDurability(
@@ -34,21 +37,23 @@ export async function updateDurability(
   const repositoryIds = await orgRepositoryIds(db, org);
   // Every repository's marks, and the stored lives of those not replayed, in a few statements.
   const marks = await replayMarksOf(db, repositoryIds, since);
-  const same = (id: number) => {
-    const { current, stored } = marks.get(id)!;
-    return stored !== undefined && stored.lastChangedFileId === current.lastChangedFileId && stored.changedFiles === current.changedFiles;
-  };
+  const stands = (id: number) => replayStands(marks.get(id)!, since);
   // Of a repository not replayed, only the rows whose figures time moves are read and computed again.
-  const storedLives = await storedLivesOfMany(db, repositoryIds.filter(same), since, { reachingBy: now });
+  const storedLives = await storedLivesOfMany(db, repositoryIds.filter(stands), since, { reachingBy: now });
   for (const repositoryId of repositoryIds) {
-    const { current: mark, stored } = marks.get(repositoryId)!;
+    const { current, stored } = marks.get(repositoryId)!;
     let lives: ChangeLives[];
+    /** The mark saved with the rows: the window's files now, and until when the lives stand. */
+    let mark: StoredReplay;
     /** The figures already stored, by PR, when the repository is not replayed: only changed rows are written. */
     let before: Map<number, Omit<DurabilityRow, 'asOf'>> | undefined;
-    if (stored && stored.lastChangedFileId === mark.lastChangedFileId && stored.changedFiles === mark.changedFiles) {
-      // Nothing merged or enriched since the last replay: the endings stand; only the horizons the
-      // PRs reached since move their figures.
+    if (stands(repositoryId)) {
+      // Nothing merged or enriched since the last replay, and no change left the window whose
+      // leaving moves an ending: the endings stand; only the horizons the PRs reached since move
+      // their figures. The mark follows the window once it moved a day (to keep its count short).
       const rows = storedLives.get(repositoryId)!;
+      const moved = Date.parse(since) - Date.parse(stored!.windowStart!) >= DAY_MS;
+      mark = moved ? { ...current, windowStart: since, standsUntil: stored!.standsUntil } : stored!;
       before = new Map(rows.map((r) => [r.pullRequestId, r]));
       lives = rows.map((r) => ({
         subject: `pull_request:${r.pullRequestId}`,
@@ -57,7 +62,7 @@ export async function updateDurability(
         ends: r.endedLives.map(([seconds, lines, rewritten]) => ({ lifeMs: seconds * 1000, lines, rewritten })),
       }));
     } else {
-      if (mark.changedFiles === 0) continue;
+      if (current.changedFiles === 0) continue;
       const changes = await mergedChangesOf(db, repositoryId, since);
       const files = changes.flatMap((c) => c.files);
       // The replay asks for sketches synchronously: it runs again once those it asked for are read.
@@ -65,14 +70,17 @@ export async function updateDurability(
       // ended them, so those files (lines both added and deleted) are read with the first, which
       // saves a third replay.
       const endingFiles = files.filter((f) => f.added.size > 0 && f.deleted.size > 0);
-      lives = await withAskedRead(
-        () => lineLives(changes, minSimilarity !== undefined ? { minSimilarity } : {}),
+      const replay = await withAskedRead(
+        () => replayLineLives(changes, minSimilarity !== undefined ? { minSimilarity } : {}),
         async () => {
           if (!(await readAskedSketches(files))) return false;
           await readSketchesOf(endingFiles);
           return true;
         },
       );
+      lives = replay.lives;
+      const standsUntil = replay.standsUntil === Infinity ? null : new Date(replay.standsUntil).toISOString();
+      mark = { ...current, windowStart: since, standsUntil };
       replayed++;
     }
     const rows: DurabilityRow[] = [];
@@ -105,7 +113,7 @@ export async function updateDurability(
         asOf,
       });
     }
-    if (rows.length > 0 || !before) {
+    if (rows.length > 0 || !before || mark !== stored) {
       await write(() =>
         db.transaction(async (tx) => {
           await saveDurability(tx, rows);

@@ -133,6 +133,27 @@ describe('an end-to-end history made with git', () => {
     expect(await allRows()).toEqual(replayed);
   });
 
+  it('does not replay a repository the next days for changes only leaving the window: its rows are still what a replay writes', async () => {
+    const replayed = await allRows();
+    const step = (now: Date) => updateDurability(t.db, { org: 'acme', now, write: async (w) => w() });
+    const withoutAsOf = (rows: typeof replayed) => rows.map(({ asOf, ...row }) => row);
+    // Days 104 and 105: PRs #1 and #2 (day 0) have left the 104 days replayed, and the lives of the others
+    // stand without them (nothing deleted took a day-0 line where a later one's was in the running).
+    expect(await storedReplayMark(t.db, (await orgRepositoryIds(t.db, 'acme'))[0]!)).toMatchObject({ standsUntil: null });
+    for (const days of [4, 5]) {
+      const now = new Date(HISTORY_NOW.getTime() + days * DAY);
+      expect(await step(now)).toEqual({ pullRequests: 0, replayed: 0 });
+      const kept = await allRows();
+      // A replay from scratch at the same time writes the same figures.
+      await t.db.run(sql`DELETE FROM repository_durability_replays`);
+      expect(await step(now)).toMatchObject({ replayed: 1 });
+      expect(withoutAsOf(await allRows())).toEqual(withoutAsOf(kept));
+    }
+    // Back at day 100: the window reaches the day-0 PRs again, which the stored mark does not count.
+    expect(await step(HISTORY_NOW)).toMatchObject({ replayed: 1 });
+    expect(withoutAsOf(await allRows())).toEqual(withoutAsOf(replayed));
+  });
+
   it('reads every repository’s replay marks and stored lives at once, the same as one repository at a time', async () => {
     const since = new Date(HISTORY_NOW.getTime() - 104 * DAY).toISOString();
     const ids = [...(await orgRepositoryIds(t.db, 'acme')), 999_999];
@@ -140,13 +161,15 @@ describe('an end-to-end history made with git', () => {
     const lives = await storedLivesOfMany(t.db, ids, since);
     const byPullRequest = <R extends { pullRequestId: number }>(rows: R[]) => [...rows].sort((a, b) => a.pullRequestId - b.pullRequestId);
     for (const id of ids) {
-      expect(marks.get(id)).toEqual({ current: await currentReplayMark(t.db, id, since), stored: await storedReplayMark(t.db, id) });
+      const stored = await storedReplayMark(t.db, id);
+      const seenSince = stored?.windowStart && stored.windowStart < since ? stored.windowStart : since;
+      expect(marks.get(id)).toEqual({ current: await currentReplayMark(t.db, id, since), stored, seen: await currentReplayMark(t.db, id, seenSince) });
       expect(byPullRequest(lives.get(id)!)).toEqual(byPullRequest(await storedLivesOf(t.db, id, since)));
     }
     // The history's one repository: its six merged PRs (Dependabot's too) have rows, and it was replayed; the unknown one has nothing.
     expect(lives.get(ids[0]!)).toHaveLength(6);
-    expect(marks.get(ids[0]!)!.stored).toEqual(marks.get(ids[0]!)!.current);
-    expect(marks.get(999_999)).toEqual({ current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined });
+    expect(marks.get(ids[0]!)!.stored).toEqual({ ...marks.get(ids[0]!)!.current, windowStart: since, standsUntil: null });
+    expect(marks.get(999_999)).toEqual({ current: { lastChangedFileId: 0, changedFiles: 0 }, stored: undefined, seen: { lastChangedFileId: 0, changedFiles: 0 } });
 
     // Asked for the rows a later (or earlier) time can change, it reads exactly those whose figures
     // that time gives differently from the stored ones.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { casedLine } from '../../src/attribution/effective-lines.js';
 import { fingerprintLines, lineFingerprint } from '../../src/attribution/line-fingerprint.js';
-import { lineLives, lineSurvival, type ChangeFile, type MergedChange } from '../../src/durability/line-lives.js';
+import { lineLives, lineSurvival, replayLineLives, type ChangeFile, type MergedChange } from '../../src/durability/line-lives.js';
 
 /*
  * Hand-built histories of one repository (spec: Outcomes, "Durability"): which lines of each merged
@@ -123,5 +123,64 @@ describe('line lives', () => {
       change('pull_request:2', 2, [file('src/server.ts', { deleted: ['app.use(rateLimit(bucket));'] })]),
     ];
     expect(lineLives([...changes].reverse())).toEqual(lineLives(changes));
+  });
+
+  it('says until when its lives stand as the oldest changes leave the replay: not past a deletion that took the oldest of lines in the running', () => {
+    const line = 'return cache.get(key);';
+    const changes = [
+      change('pull_request:1', 0, [file('src/cache.ts', { added: [line, 'cache.clear();'] })]),
+      change('pull_request:2', 1, [file('src/cache.ts', { added: [line] })]),
+      change('pull_request:3', 4, [file('src/cache.ts', { deleted: [line] })]),
+    ];
+    // PR #3's deletion ended PR #1's copy, the oldest; without PR #1 it ends PR #2's.
+    const { lives, standsUntil } = replayLineLives(changes);
+    expect(standsUntil).toBe(T0);
+    expect(lives[1]!.ends).toEqual([]);
+    expect(lineLives(changes.slice(1))[0]!.ends).toEqual([{ lifeMs: 3 * DAY, lines: 1, rewritten: 0 }]);
+
+    // Deleting a line only PR #1 had is no contest: PR #1 can leave and the others keep their lives.
+    const alone = [changes[0]!, changes[1]!, change('pull_request:3', 4, [file('src/cache.ts', { deleted: ['cache.clear();'] })])];
+    const replay = replayLineLives(alone);
+    expect(replay.standsUntil).toBe(Infinity);
+    expect(lineLives(alone.slice(1))).toEqual(replay.lives.slice(1));
+  });
+
+  it('replaying only the changes from a time no later than standsUntil gives the remaining changes the same lives (random histories)', () => {
+    let seed = 21;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor((seed / 2_147_483_648) * n);
+    };
+    const lineOf = (i: number) => `const total${i % 4} = price * ${i % 3} + tax(${i});`;
+    const paths = ['src/a.ts', 'src/b.ts', 'src/c.ts'];
+    let standing = 0;
+    let contested = 0;
+    for (let history = 0; history < 300; history++) {
+      const changes: MergedChange[] = [];
+      for (let c = 0; c < 8; c++) {
+        const files: ChangeFile[] = [];
+        for (const path of paths) {
+          if (random(2) === 0) continue;
+          const kind = random(12);
+          const lines = (n: number) => Array.from({ length: n }, () => lineOf(random(6)));
+          if (kind === 0) files.push(file(path, { status: 'removed' }));
+          else if (kind === 1) files.push(file(path, { previousPath: paths[random(paths.length)]!, status: 'renamed', added: lines(random(2)) }));
+          else files.push(file(path, { added: lines(random(4)), deleted: lines(random(4)) }));
+        }
+        changes.push(change(`${random(2) === 0 ? 'commit' : 'pull_request'}:${c}`, c + random(2), files));
+      }
+      const { lives, standsUntil } = replayLineLives(changes);
+      for (const at of new Set(changes.map((c) => c.at))) {
+        if (at > standsUntil) {
+          contested++;
+          continue;
+        }
+        standing++;
+        expect(lineLives(changes.filter((c) => c.at >= at))).toEqual(lives.filter((l) => l.at >= at));
+      }
+    }
+    // Both kinds occur: the check above ran, and the bound is not always infinite.
+    expect(standing).toBeGreaterThan(300);
+    expect(contested).toBeGreaterThan(100);
   });
 });

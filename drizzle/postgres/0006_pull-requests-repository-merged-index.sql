@@ -1,0 +1,1 @@
+CREATE INDEX "pull_requests_repository_id_merged_at_idx" ON "pull_requests" USING btree ("repository_id","merged_at","enriched_at");
