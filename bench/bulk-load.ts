@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
@@ -28,6 +29,12 @@ export interface BulkLoad {
   addSessionLineFingerprints(tx: Tx, input: Parameters<typeof addSessionLineFingerprints>[1]): Promise<void>;
   /** `replaceChangedFiles` (github-activity.ts): the same rows. */
   replaceChangedFiles(tx: Tx, owner: Parameters<typeof replaceChangedFiles>[1], files: Parameters<typeof replaceChangedFiles>[2]): Promise<void>;
+  /**
+   * SQLite only: copies `tables` in from the file at `path` (written with the same schema, these
+   * tables empty here), then deletes that file. Rows and index entries are copied as they are stored
+   * (SQLite's transfer of a whole table into an empty one), not inserted one by one.
+   */
+  copyTables?(path: string, tables: string[]): Promise<void>;
   /** Builds the indexes left out and sets the file back as the app opens it (write-ahead log, synchronous commits); on PostgreSQL, vacuums and analyzes. */
   finish(): Promise<void>;
 }
@@ -47,6 +54,8 @@ export function startBulkLoad(db: Db): BulkLoad {
   connection.pragma('synchronous = OFF');
   connection.pragma(`cache_size = -${LOAD_CACHE_KIB}`);
   connection.pragma('temp_store = MEMORY');
+  // Foreign keys unchecked while loading (the generator writes none that dangle; copying a table in whole requires it).
+  connection.pragma('foreign_keys = OFF');
   const dropped = connection
     .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN (${INDEXES_BUILT_AFTER.map(() => '?').join(', ')})`)
     .all(...INDEXES_BUILT_AFTER) as { name: string; sql: string }[];
@@ -104,8 +113,17 @@ export function startBulkLoad(db: Db): BulkLoad {
         deletedLines([...file.deletedFingerprints].map(([fingerprint, occurrences]) => [id, fingerprint, occurrences]));
       }
     },
+    async copyTables(path, tables) {
+      connection.prepare('ATTACH DATABASE ? AS written_apart').run(path);
+      connection.transaction(() => {
+        for (const table of tables) connection.exec(`INSERT INTO main."${table}" SELECT * FROM written_apart."${table}"`);
+      })();
+      connection.exec('DETACH DATABASE written_apart');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    },
     async finish() {
       for (const { sql } of dropped) connection.exec(sql);
+      connection.pragma('foreign_keys = ON');
       connection.pragma('cache_size = -16000');
       connection.pragma('synchronous = NORMAL');
       connection.pragma('journal_mode = WAL');
