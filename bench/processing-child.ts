@@ -568,7 +568,7 @@ console.log(JSON.stringify({ generateSeconds }));
 /** Starts a child process of this generator that writes its share of the org (`mode`) into `path`; resolves to `path` when it is done. */
 function writeApart(mode: 'session-lines' | 'pr-lines', path: string): Promise<string> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
-  const child = fork(new URL(import.meta.url), [mode, path, sizeJson], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL(import.meta.url), [mode, path, sizeJson], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => (code === 0 ? resolve(path) : reject(new Error(`the generator's ${mode} child exited with ${code ?? signal}`))));

@@ -46,8 +46,8 @@ const randomAt = (draw: number, seed = SEED) => mulberry((seed + Math.imul(draw,
 // a vocabulary shaped like code: many one-character tokens (punctuation, digits) and words of 2-12
 // letters. The token hashes are random, as keyed hashes look to whoever has no key.
 export function lineRandom(fp: number): () => number {
-  const r = createRandom((fp % 4294967296) ^ Math.floor(fp / 4294967296));
-  return () => r.next();
+  let state = (fp % 4294967296) ^ Math.floor(fp / 4294967296);
+  return () => mulberry((state = (state + STEP) | 0));
 }
 const VOCABULARY = (() => {
   const r = lineRandom(0x70c4b);
