@@ -69,8 +69,13 @@ export function startBulkLoad(db: Db): BulkLoad {
        sketch = coalesce(session_line_fingerprints.sketch, excluded.sketch)`,
     7,
   );
-  const deleteOfPullRequest = connection.prepare('DELETE FROM changed_files WHERE pull_request_id = ?');
-  const deleteOfCommit = connection.prepare('DELETE FROM changed_files WHERE commit_id = ?');
+  // Foreign keys are off while loading: a file's lines go with it here, as the cascade would take them.
+  const deletes = (owner: 'pull_request_id' | 'commit_id') =>
+    ['added_line_fingerprints', 'deleted_line_fingerprints']
+      .map((lines) => connection.prepare(`DELETE FROM ${lines} WHERE changed_file_id IN (SELECT id FROM changed_files WHERE ${owner} = ?)`))
+      .concat(connection.prepare(`DELETE FROM changed_files WHERE ${owner} = ?`));
+  const deletesOfPullRequest = deletes('pull_request_id');
+  const deletesOfCommit = deletes('commit_id');
   const changedFile = connection.prepare(
     `INSERT INTO changed_files (pull_request_id, commit_id, path, previous_path, status, additions, deletions, effective_lines, excluded_reason, patch_missing)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -92,8 +97,7 @@ export function startBulkLoad(db: Db): BulkLoad {
     async replaceChangedFiles(_tx, owner, files) {
       const pullRequestId = 'pullRequestId' in owner ? owner.pullRequestId : null;
       const commitId = 'commitId' in owner ? owner.commitId : null;
-      if (pullRequestId !== null) run(deleteOfPullRequest, pullRequestId);
-      else run(deleteOfCommit, commitId);
+      for (const statement of pullRequestId !== null ? deletesOfPullRequest : deletesOfCommit) run(statement, pullRequestId ?? commitId);
       for (const file of files) {
         const id = Number(
           changedFile.run(
