@@ -14,8 +14,10 @@ import { addSessionLineFingerprints } from '../src/db/telemetry-store.js';
  * journal and no fsync (a crash while generating loses a benchmark file, nothing else), a page cache
  * that holds the indexes being filled, the two big tables' secondary indexes built once at the end
  * (a sort) instead of row by row, and the line tables written with one prepared statement a row,
- * the same rows (columns, values, order) as the storage functions write. PostgreSQL keeps the
- * storage functions.
+ * the same rows (columns, values, order) as the storage functions write; foreign keys unchecked
+ * (the generator writes none that dangle). Tables another bulk load wrote into a file of its own
+ * (a child process of the generator, on the machine's other core) are copied in whole at the end.
+ * PostgreSQL keeps the storage functions.
  */
 
 /** Secondary indexes of tables the generator only writes (nothing it runs reads through them): built after the load. */

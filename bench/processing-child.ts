@@ -23,8 +23,10 @@ import type { OrgSize } from './processing.js';
 import type { AppServer } from '../src/app-server.js';
 
 /*
- * One benchmark size in its own process: generate the synthetic org through the storage functions,
- * then time a full recompute and a one-day run, and report peak RSS (VmHWM) as one JSON line.
+ * One benchmark size in its own process: generate the synthetic org through the storage functions
+ * (on SQLite with two child processes of this script writing the line tables beside it: modes
+ * `session-lines` and `pr-lines`), then time a full recompute and a one-day run, and report peak
+ * RSS (VmHWM) as one JSON line.
  */
 
 const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'session-lines' | 'pr-lines' | 'process' | 'api', string, string];
