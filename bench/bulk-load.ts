@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { sql } from 'drizzle-orm';
@@ -13,8 +14,10 @@ import { addSessionLineFingerprints } from '../src/db/telemetry-store.js';
  * journal and no fsync (a crash while generating loses a benchmark file, nothing else), a page cache
  * that holds the indexes being filled, the two big tables' secondary indexes built once at the end
  * (a sort) instead of row by row, and the line tables written with one prepared statement a row,
- * the same rows (columns, values, order) as the storage functions write. PostgreSQL keeps the
- * storage functions.
+ * the same rows (columns, values, order) as the storage functions write; foreign keys unchecked
+ * (the generator writes none that dangle). Tables another bulk load wrote into a file of its own
+ * (a child process of the generator, on the machine's other core) are copied in whole at the end.
+ * PostgreSQL keeps the storage functions.
  */
 
 /** Secondary indexes of tables the generator only writes (nothing it runs reads through them): built after the load. */
@@ -28,6 +31,12 @@ export interface BulkLoad {
   addSessionLineFingerprints(tx: Tx, input: Parameters<typeof addSessionLineFingerprints>[1]): Promise<void>;
   /** `replaceChangedFiles` (github-activity.ts): the same rows. */
   replaceChangedFiles(tx: Tx, owner: Parameters<typeof replaceChangedFiles>[1], files: Parameters<typeof replaceChangedFiles>[2]): Promise<void>;
+  /**
+   * SQLite only: copies `tables` in from the file at `path` (written with the same schema, these
+   * tables empty here), then deletes that file. Rows and index entries are copied as they are stored
+   * (SQLite's transfer of a whole table into an empty one), not inserted one by one.
+   */
+  copyTables?(path: string, tables: string[]): Promise<void>;
   /** Builds the indexes left out and sets the file back as the app opens it (write-ahead log, synchronous commits); on PostgreSQL, vacuums and analyzes. */
   finish(): Promise<void>;
 }
@@ -47,6 +56,8 @@ export function startBulkLoad(db: Db): BulkLoad {
   connection.pragma('synchronous = OFF');
   connection.pragma(`cache_size = -${LOAD_CACHE_KIB}`);
   connection.pragma('temp_store = MEMORY');
+  // Foreign keys unchecked while loading (the generator writes none that dangle; copying a table in whole requires it).
+  connection.pragma('foreign_keys = OFF');
   const dropped = connection
     .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN (${INDEXES_BUILT_AFTER.map(() => '?').join(', ')})`)
     .all(...INDEXES_BUILT_AFTER) as { name: string; sql: string }[];
@@ -60,8 +71,13 @@ export function startBulkLoad(db: Db): BulkLoad {
        sketch = coalesce(session_line_fingerprints.sketch, excluded.sketch)`,
     7,
   );
-  const deleteOfPullRequest = connection.prepare('DELETE FROM changed_files WHERE pull_request_id = ?');
-  const deleteOfCommit = connection.prepare('DELETE FROM changed_files WHERE commit_id = ?');
+  // Foreign keys are off while loading: a file's lines go with it here, as the cascade would take them.
+  const deletes = (owner: 'pull_request_id' | 'commit_id') =>
+    ['added_line_fingerprints', 'deleted_line_fingerprints']
+      .map((lines) => connection.prepare(`DELETE FROM ${lines} WHERE changed_file_id IN (SELECT id FROM changed_files WHERE ${owner} = ?)`))
+      .concat(connection.prepare(`DELETE FROM changed_files WHERE ${owner} = ?`));
+  const deletesOfPullRequest = deletes('pull_request_id');
+  const deletesOfCommit = deletes('commit_id');
   const changedFile = connection.prepare(
     `INSERT INTO changed_files (pull_request_id, commit_id, path, previous_path, status, additions, deletions, effective_lines, excluded_reason, patch_missing)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -83,8 +99,7 @@ export function startBulkLoad(db: Db): BulkLoad {
     async replaceChangedFiles(_tx, owner, files) {
       const pullRequestId = 'pullRequestId' in owner ? owner.pullRequestId : null;
       const commitId = 'commitId' in owner ? owner.commitId : null;
-      if (pullRequestId !== null) run(deleteOfPullRequest, pullRequestId);
-      else run(deleteOfCommit, commitId);
+      for (const statement of pullRequestId !== null ? deletesOfPullRequest : deletesOfCommit) run(statement, pullRequestId ?? commitId);
       for (const file of files) {
         const id = Number(
           changedFile.run(
@@ -104,8 +119,17 @@ export function startBulkLoad(db: Db): BulkLoad {
         deletedLines([...file.deletedFingerprints].map(([fingerprint, occurrences]) => [id, fingerprint, occurrences]));
       }
     },
+    async copyTables(path, tables) {
+      connection.prepare('ATTACH DATABASE ? AS written_apart').run(path);
+      connection.transaction(() => {
+        for (const table of tables) connection.exec(`INSERT INTO main."${table}" SELECT * FROM written_apart."${table}"`);
+      })();
+      connection.exec('DETACH DATABASE written_apart');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    },
     async finish() {
       for (const { sql } of dropped) connection.exec(sql);
+      connection.pragma('foreign_keys = ON');
       connection.pragma('cache_size = -16000');
       connection.pragma('synchronous = NORMAL');
       connection.pragma('journal_mode = WAL');

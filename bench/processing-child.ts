@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { createDb } from '../src/db/client.js';
@@ -15,78 +16,34 @@ import {
 } from '../src/db/github-activity.js';
 import { addApiRequests, addTelemetryCounters, linkIdentity, recordSessions, type ApiRequestIncrement, type CounterIncrement, type SessionSighting } from '../src/db/telemetry-store.js';
 import { startBulkLoad } from './bulk-load.js';
-import { encodeSketch } from '../src/attribution/line-sketch.js';
+import { claudeUser, createRandom, editedSketch, FILES_PER_PR, isEdited, lineRandom, sessionLines, sketchOf } from './synthetic-lines.js';
 import { runProcessing } from '../src/processing/run-processing.js';
 import { updateDurability } from '../src/processing/update-durability.js';
 import type { OrgSize } from './processing.js';
 import type { AppServer } from '../src/app-server.js';
 
 /*
- * One benchmark size in its own process: generate the synthetic org through the storage functions,
- * then time a full recompute and a one-day run, and report peak RSS (VmHWM) as one JSON line.
+ * One benchmark size in its own process: generate the synthetic org through the storage functions
+ * (on SQLite with two child processes of this script writing the line tables beside it: modes
+ * `session-lines` and `pr-lines`), then time a full recompute and a one-day run, and report peak
+ * RSS (VmHWM) as one JSON line.
  */
 
-const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'process' | 'api', string, string];
+const [mode, dbPath, sizeJson] = process.argv.slice(2) as ['generate' | 'session-lines' | 'pr-lines' | 'process' | 'api', string, string];
 const size = JSON.parse(sizeJson) as OrgSize;
 const db = await createDb(dbPath);
 
-// mulberry32: a small deterministic PRNG, so every run generates the same org.
-let seed = 0x5eed;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rng = createRandom();
+const random = () => rng.next();
 const pick = (n: number) => Math.floor(random() * n);
 const fingerprint = () => Math.floor(random() * 2 ** 48);
-
-// Synthetic lines for the similarity match: each line's tokens follow from its fingerprint (so the
-// PR side can rebuild what a session wrote without keeping 5 million lines in memory), drawn from
-// a vocabulary shaped like code: many one-character tokens (punctuation, digits) and words of 2-12
-// letters. The token hashes are random, as keyed hashes look to whoever has no key.
-function lineRandom(fp: number): () => number {
-  let s = (fp % 4294967296) ^ Math.floor(fp / 4294967296);
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const VOCABULARY = (() => {
-  const r = lineRandom(0x70c4b);
-  const symbols = Array.from({ length: 40 }, () => ({ hash: Math.floor(r() * 65536), length: 1 }));
-  const words = Array.from({ length: 4000 }, () => ({ hash: Math.floor(r() * 65536), length: 2 + Math.floor(r() * 11) }));
-  return { symbols, words };
-})();
-function lineTokens(fp: number): { hash: number; length: number }[] {
-  const r = lineRandom(fp);
-  const n = 4 + Math.floor(r() * 12);
-  return Array.from({ length: n }, () => (r() < 0.55 ? VOCABULARY.symbols[Math.floor(r() * 40)]! : VOCABULARY.words[Math.floor(r() * 4000)]!));
-}
-const sketchOf = (fp: number) => encodeSketch(lineTokens(fp));
-/** A line a person edited: one token of it replaced (most stay within 20%, long words in short lines do not). */
-function editedSketch(fp: number): Uint8Array {
-  const tokens = lineTokens(fp);
-  const r = lineRandom(fp + 1);
-  const at = Math.floor(r() * tokens.length);
-  tokens[at] = tokens[at]!.length === 1 ? VOCABULARY.symbols[Math.floor(r() * 40)]! : VOCABULARY.words[Math.floor(r() * 4000)]!;
-  return encodeSketch(tokens);
-}
-/** About one line in seven that a PR takes from Claude Code was edited by a person first. */
-const isEdited = (fp: number) => lineRandom(fp + 2)() < 0.15;
 
 const ORG = 'synthetic';
 const END = Date.parse('2026-11-21T00:00:00Z');
 const DAY_MS = 86_400_000;
 const day = (i: number) => new Date(END - (size.days - 1 - i) * DAY_MS).toISOString().slice(0, 10);
 const REPOS = 50;
-const FILES_PER_PR = 3;
 const LINES_PER_PR = 150;
-const claudeUser = (dev: number) => dev % 10 < 6; // 60% of developers use Claude Code
 
 if (mode === 'api') {
   // The metrics API and pages over HTTP on the processed org: latency of each route beside /healthz.
@@ -329,85 +286,126 @@ if (mode === 'process') {
   process.exit(0);
 }
 
-const started = performance.now();
-const at = new Date(END).toISOString();
-// SQLite: loaded as a bulk load (bulk-load.ts); the line tables through it, the rest through the storage functions.
-const load = startBulkLoad(db);
-await db.transaction(async (tx) => {
-  await upsertInstallation(tx, {
-    id: 1,
-    accountId: 1,
-    accountLogin: ORG,
-    accountType: 'Organization',
-    repositorySelection: 'all',
-    status: 'active',
-    createdAt: at,
-    updatedAt: at,
-  });
-  for (let r = 0; r < REPOS; r++) {
-    await upsertRepository(tx, { id: 1000 + r, ownerLogin: ORG, name: `repo-${r}`, fullName: `${ORG}/repo-${r}`, private: true, defaultBranch: 'main' }, 1, at);
-  }
-  for (let d = 0; d < size.developers; d++) await upsertGitHubUser(tx, { id: 10_000 + d, login: `dev-${d}`, type: 'User' }, at);
-});
-
-// Claude Code: one session per Claude-using developer and day, writing into the files PRs will touch.
-const sessionsPerDay = size.developers * 0.6;
-const linesPerSession = Math.max(1, Math.round(size.sessionLines / (sessionsPerDay * size.days)));
-// Kept packed (Float64Array, outside V8's heap): at 10× these are 50 million fingerprints, which as arrays of numbers V8's collector would walk and move.
-const written = new Map<string, { path: string; fps: Float64Array }[]>(); // `${dev}:${dayIndex}` → files
-for (let i = 0; i < size.days; i++) {
-  await db.transaction(
-    async (tx) => {
-      // The day's sessions, counters and API requests in one statement each (a day's rows at 10×: 6,000 sessions).
-      const sightings: SessionSighting[] = [];
-      const counters: CounterIncrement[] = [];
-      const apiRequests: ApiRequestIncrement[] = [];
-      for (let dev = 0; dev < size.developers; dev++) {
-        if (!claudeUser(dev)) continue;
-        const id = `s-${dev}-${i}`;
-        const iso = `${day(i)}T10:00:00.000Z`;
-        // Each developer's sessions work in one repository (its folder is named after it), where their PRs with Claude Code land.
-        const cwd = `/home/dev-${dev}/src/repo-${dev % REPOS}`;
-        sightings.push({ id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
-        const files: { path: string; fps: number[] }[] = [];
-        for (let f = 0; f < FILES_PER_PR; f++) {
-          const fps = Array.from({ length: Math.ceil(linesPerSession / FILES_PER_PR) }, fingerprint);
-          const path = `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
-          files.push({ path, fps });
+if (mode === 'session-lines') {
+  // The child that writes the org's session lines into a file of its own (`dbPath`), beside the
+  // generator: in key order (session, path, fingerprint), so each row is appended to the table and
+  // its key. The generator copies the table into the org's file when both are done.
+  const load = startBulkLoad(db);
+  const { files } = sessionLines(size);
+  const sessions: [string, number, number][] = [];
+  for (let i = 0; i < size.days; i++) for (let dev = 0; dev < size.developers; dev++) if (claudeUser(dev)) sessions.push([`s-${dev}-${i}`, dev, i]);
+  sessions.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const SESSIONS_PER_TRANSACTION = 500;
+  for (let at = 0; at < sessions.length; at += SESSIONS_PER_TRANSACTION) {
+    await db.transaction(async (tx) => {
+      for (const [sessionId, dev, i] of sessions.slice(at, at + SESSIONS_PER_TRANSACTION)) {
+        const writtenAt = `${day(i)}T10:00:00.000Z`;
+        for (const { path, fps } of files(dev, i).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
           await load.addSessionLineFingerprints(tx, {
-            sessionId: id,
+            sessionId,
             path,
             org: ORG,
-            writtenAt: iso,
+            writtenAt,
             fingerprints: new Map(fps.map((fp) => [fp, 1])),
             sketches: new Map(fps.map((fp) => [fp, sketchOf(fp)])),
           });
         }
-        written.set(`${dev}:${i}`, files.map((f) => ({ path: f.path, fps: Float64Array.from(f.fps) })));
-        counters.push(
-          { org: ORG, day: day(i), sessionId: id, metric: 'sessions', dimension: '', value: 1 },
-          { org: ORG, day: day(i), sessionId: id, metric: 'lines_added', dimension: '', value: linesPerSession },
-          { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Edit:accept', value: 8 },
-          { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Write:reject', value: 1 },
-          { org: ORG, day: day(i), sessionId: id, metric: 'cost_micro_usd', dimension: 'claude-sonnet-4-5', value: 1_250_000 },
-          { org: ORG, day: day(i), sessionId: id, metric: 'tokens', dimension: 'claude-sonnet-4-5:input', value: 120_000 },
-          { org: ORG, day: day(i), sessionId: id, metric: 'active_time_seconds', dimension: 'cli', value: 1800 },
-        );
-        apiRequests.push({ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 });
       }
-      const iso = `${day(i)}T10:00:00.000Z`;
-      await recordSessions(tx, sightings);
-      await addTelemetryCounters(tx, counters, iso);
-      await addApiRequests(tx, apiRequests, iso);
-    },
-    { behavior: 'immediate' },
-  );
-}
-await db.transaction(async (tx) => {
-  for (let dev = 0; dev < size.developers; dev++) {
-    await linkIdentity(tx, { org: ORG, kind: 'email', value: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, source: 'personal_token', createdAt: at });
+    });
   }
-});
+  await db.close();
+  process.exit(0);
+}
+
+const started = performance.now();
+const at = new Date(END).toISOString();
+// SQLite: loaded as a bulk load (bulk-load.ts); the line tables through it, the rest through the storage functions.
+const load = startBulkLoad(db);
+const lines = sessionLines(size);
+// On SQLite the line tables are written meanwhile by two child processes, each into a file of its
+// own (the machine's second core): the session lines (mode `session-lines`), and the PRs' files and
+// lines (mode `pr-lines`: the PRs drawn as here, only their files written). This process writes the
+// rest; the tables are copied in at the end. Elsewhere everything is written here.
+const linesApart =
+  mode === 'generate' && load.copyTables
+    ? Promise.all([writeApart('session-lines', `${dbPath}.session-lines`), writeApart('pr-lines', `${dbPath}.pr-lines`)])
+    : null;
+const writeMetadata = mode === 'generate';
+const writeLines = mode === 'pr-lines' || !linesApart;
+if (writeMetadata) {
+  await db.transaction(async (tx) => {
+    await upsertInstallation(tx, {
+      id: 1,
+      accountId: 1,
+      accountLogin: ORG,
+      accountType: 'Organization',
+      repositorySelection: 'all',
+      status: 'active',
+      createdAt: at,
+      updatedAt: at,
+    });
+    for (let r = 0; r < REPOS; r++) {
+      await upsertRepository(tx, { id: 1000 + r, ownerLogin: ORG, name: `repo-${r}`, fullName: `${ORG}/repo-${r}`, private: true, defaultBranch: 'main' }, 1, at);
+    }
+    for (let d = 0; d < size.developers; d++) await upsertGitHubUser(tx, { id: 10_000 + d, login: `dev-${d}`, type: 'User' }, at);
+  });
+
+  // Claude Code: one session per Claude-using developer and day, writing into the files PRs will touch.
+  const linesPerSession = lines.linesPerSession;
+  for (let i = 0; i < size.days; i++) {
+    await db.transaction(
+      async (tx) => {
+        // The day's sessions, counters and API requests in one statement each (a day's rows at 10×: 6,000 sessions).
+        const sightings: SessionSighting[] = [];
+        const counters: CounterIncrement[] = [];
+        const apiRequests: ApiRequestIncrement[] = [];
+        for (let dev = 0; dev < size.developers; dev++) {
+          if (!claudeUser(dev)) continue;
+          const id = `s-${dev}-${i}`;
+          const iso = `${day(i)}T10:00:00.000Z`;
+          // Each developer's sessions work in one repository (its folder is named after it), where their PRs with Claude Code land.
+          const cwd = `/home/dev-${dev}/src/repo-${dev % REPOS}`;
+          sightings.push({ id, org: ORG, seenAt: iso, userEmail: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, cwd });
+          if (writeLines) {
+            for (const { path, fps } of lines.files(dev, i)) {
+              await load.addSessionLineFingerprints(tx, {
+                sessionId: id,
+                path,
+                org: ORG,
+                writtenAt: iso,
+                fingerprints: new Map(fps.map((fp) => [fp, 1])),
+                sketches: new Map(fps.map((fp) => [fp, sketchOf(fp)])),
+              });
+            }
+          }
+          counters.push(
+            { org: ORG, day: day(i), sessionId: id, metric: 'sessions', dimension: '', value: 1 },
+            { org: ORG, day: day(i), sessionId: id, metric: 'lines_added', dimension: '', value: linesPerSession },
+            { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Edit:accept', value: 8 },
+            { org: ORG, day: day(i), sessionId: id, metric: 'edit_decisions', dimension: 'Write:reject', value: 1 },
+            { org: ORG, day: day(i), sessionId: id, metric: 'cost_micro_usd', dimension: 'claude-sonnet-4-5', value: 1_250_000 },
+            { org: ORG, day: day(i), sessionId: id, metric: 'tokens', dimension: 'claude-sonnet-4-5:input', value: 120_000 },
+            { org: ORG, day: day(i), sessionId: id, metric: 'active_time_seconds', dimension: 'cli', value: 1800 },
+          );
+          apiRequests.push({ org: ORG, day: day(i), sessionId: id, model: 'claude-sonnet-4-5', requests: 40, inputTokens: 120_000, outputTokens: 9000, cacheReadTokens: 0, cacheCreationTokens: 0, costMicroUsd: 1_250_000 });
+        }
+        const iso = `${day(i)}T10:00:00.000Z`;
+        await recordSessions(tx, sightings);
+        await addTelemetryCounters(tx, counters, iso);
+        await addApiRequests(tx, apiRequests, iso);
+      },
+      { behavior: 'immediate' },
+    );
+  }
+  await db.transaction(async (tx) => {
+    for (let dev = 0; dev < size.developers; dev++) {
+      await linkIdentity(tx, { org: ORG, kind: 'email', value: `dev-${dev}@synthetic.example`, githubLogin: `dev-${dev}`, source: 'personal_token', createdAt: at });
+    }
+  });
+}
+
+// The sessions' lines were the first draws (sessionLines); the PRs draw after them.
+rng.skip(lines.draws);
 
 // GitHub: merged PRs spread over the days; a Claude user's PR usually reuses some lines a recent
 // session wrote (not always, so that people have PRs of both kinds for the same-author comparison).
@@ -431,13 +429,16 @@ const churnRandom = lineRandom(0xc4a2);
 const CHURN_SHARE = 0.5;
 const CHURN_DELETED = 0.3;
 /** Per repository, the files PRs added lately and their lines still there. */
+/** The PRs' storage functions; the child writing PR lines draws the same PRs but writes none of them. */
+const storage = { upsertPullRequest, recordDraftChange, upsertCommit, linkPullRequestCommits, recordReview, markPullRequestEnriched };
+const github = writeMetadata ? storage : (Object.fromEntries(Object.keys(storage).map((name) => [name, async () => 0])) as unknown as typeof storage);
 const recentFiles = new Map<number, { path: string; fps: number[] }[]>();
 for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
   await db.transaction(async (tx) => {
     for (let k = 0; k < perDay && prId <= size.pullRequests; k++, prId++) {
       const dev = pick(size.developers);
       const randomRepository = pick(REPOS);
-      const source = claudeUser(dev) && random() < 0.75 ? written.get(`${dev}:${Math.max(0, i - pick(5))}`) : undefined;
+      const source = claudeUser(dev) && random() < 0.75 ? lines.files(dev, Math.max(0, i - pick(5))) : undefined;
       const merged = END - (size.days - 1 - i) * 86_400_000 + (10 + (k % 12)) * HOUR_MS;
       // A revert lands after what it reverts: only PRs of earlier days are candidates.
       const candidate = revertable.length > 0 && random() < 0.012 ? pick(revertable.length) : -1;
@@ -452,7 +453,7 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
       const created = merged - (reviewHours + pickupHours + draftHours) * HOUR_MS;
       const firstCommit = created - pace * random() * 72 * HOUR_MS;
       const sha = prId.toString(16).padStart(40, '0');
-      await upsertPullRequest(tx, {
+      await github.upsertPullRequest(tx, {
         id: prId,
         repositoryId,
         number: prId,
@@ -475,28 +476,28 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
         deletions: 10,
         changedFiles: FILES_PER_PR,
       });
-      await recordDraftChange(tx, { pullRequestId: prId, action: 'opened', at: iso(created), draft: draftHours > 0 });
-      if (draftHours > 0) await recordDraftChange(tx, { pullRequestId: prId, action: 'ready_for_review', at: iso(created + draftHours * HOUR_MS), draft: false });
+      await github.recordDraftChange(tx, { pullRequestId: prId, action: 'opened', at: iso(created), draft: draftHours > 0 });
+      if (draftHours > 0) await github.recordDraftChange(tx, { pullRequestId: prId, action: 'ready_for_review', at: iso(created + draftHours * HOUR_MS), draft: false });
       const commitIds: number[] = [];
       const commitCount = 1 + pick(3);
       for (let c = 0; c < commitCount; c++) {
         const message = c === 0 && reverts ? `Revert "Change ${reverts.id}"\n\nThis reverts commit ${reverts.sha}.` : `Change ${prId}${c ? ` (${c + 1})` : ''}`;
         const authoredAt = iso(c === 0 ? firstCommit : firstCommit + random() * (merged - firstCommit));
         const commitSha = c === 0 ? sha : `${prId.toString(16).padStart(32, '0')}${c.toString(16).padStart(8, '0')}`;
-        commitIds.push(await upsertCommit(tx, { repositoryId, sha: commitSha, message, authorLogin: `dev-${dev}`, authoredAt, committedAt: authoredAt, claudeCodeTrailer: false }));
+        commitIds.push(await github.upsertCommit(tx, { repositoryId, sha: commitSha, message, authorLogin: `dev-${dev}`, authoredAt, committedAt: authoredAt, claudeCodeTrailer: false }));
       }
-      await linkPullRequestCommits(tx, prId, commitIds);
+      await github.linkPullRequestCommits(tx, prId, commitIds);
       if (!reverts && random() < 0.5) revertable.push({ id: prId, repositoryId, sha, merged });
       // Reviews: a bot's comment at once now and then, the first teammate's review after pickup, more rounds after it.
       const ready = created + draftHours * HOUR_MS;
-      if (random() < 0.3) await recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: 'review-bot[bot]', reviewerIsBot: true, state: 'COMMENTED', submittedAt: iso(ready + 5 * 60_000) });
+      if (random() < 0.3) await github.recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: 'review-bot[bot]', reviewerIsBot: true, state: 'COMMENTED', submittedAt: iso(ready + 5 * 60_000) });
       if (random() < 0.9) {
         const rounds = 1 + pick(3);
         let at = ready + pickupHours * HOUR_MS;
         for (let r = 0; r < rounds; r++) {
           const state = r === rounds - 1 ? 'APPROVED' : REVIEW_STATES[pick(2)]!;
-          await recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${teammate(dev)}`, state, submittedAt: iso(at) });
-          if (random() < 0.2) await recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${dev}`, state: 'COMMENTED', submittedAt: iso(at + 10 * 60_000) });
+          await github.recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${teammate(dev)}`, state, submittedAt: iso(at) });
+          if (random() < 0.2) await github.recordReview(tx, { id: reviewId++, pullRequestId: prId, reviewerLogin: `dev-${dev}`, state: 'COMMENTED', submittedAt: iso(at + 10 * 60_000) });
           at += ((merged - at) * random()) / 2;
         }
       }
@@ -510,12 +511,12 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           // An edited line is a new fingerprint whose sketch is Claude's line with one token changed.
           const added = isEdited(fp) ? (fp + 3) % 2 ** 48 : fp;
           fps.set(added, 1);
-          sketches.set(added, added === fp ? sketchOf(fp) : editedSketch(fp));
+          if (writeLines) sketches.set(added, added === fp ? sketchOf(fp) : editedSketch(fp));
         }
         while (fps.size < LINES_PER_PR / FILES_PER_PR) {
           const fp = fingerprint();
           fps.set(fp, 1);
-          sketches.set(fp, sketchOf(fp));
+          if (writeLines) sketches.set(fp, sketchOf(fp));
         }
         let path = claude?.path ?? `src/module-${pick(40)}/file-${pick(20)}-${f}.ts`;
         const deletedFingerprints = new Map<number, number>();
@@ -547,12 +548,15 @@ for (let i = 0; i < size.days && prId <= size.pullRequests; i++) {
           deletedFingerprints,
         };
       });
-      await load.replaceChangedFiles(tx, { pullRequestId: prId }, files);
-      await markPullRequestEnriched(tx, prId, mergedAt);
+      if (writeLines) await load.replaceChangedFiles(tx, { pullRequestId: prId }, files);
+      await github.markPullRequestEnriched(tx, prId, mergedAt);
     }
   });
 }
-written.clear();
+if (mode === 'pr-lines') {
+  await db.close();
+  process.exit(0);
+}
 // A few reverts pushed straight to the default branch, as `git revert` and `git push` make them.
 await db.transaction(async (tx) => {
   for (let n = 0; n < size.pullRequests / 400 && revertable.length > 0; n++) {
@@ -571,7 +575,22 @@ await db.transaction(async (tx) => {
   }
 });
 recentFiles.clear();
+if (linesApart) {
+  const [sessionLinesFile, pullRequestLinesFile] = await linesApart;
+  await load.copyTables!(sessionLinesFile, ['session_line_fingerprints']);
+  await load.copyTables!(pullRequestLinesFile, ['changed_files', 'added_line_fingerprints', 'deleted_line_fingerprints']);
+}
 await load.finish();
 const generateSeconds = (performance.now() - started) / 1000;
 
 console.log(JSON.stringify({ generateSeconds }));
+
+/** Starts a child process of this generator that writes its share of the org (`mode`) into `path`; resolves to `path` when it is done. */
+function writeApart(mode: 'session-lines' | 'pr-lines', path: string): Promise<string> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  const child = fork(new URL(import.meta.url), [mode, path, sizeJson], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve(path) : reject(new Error(`the generator's ${mode} child exited with ${code ?? signal}`))));
+  });
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -115,5 +115,32 @@ describe('bulk load of the benchmark org (SQLite)', () => {
     ]);
     expect(connection.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(connection.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+  });
+
+  it('copies line tables written by another bulk load into a file of their own: the same rows and ids, the file deleted after', async () => {
+    await writeOrg(stored, { addSessionLineFingerprints, replaceChangedFiles });
+    const apartPath = join(dir, 'apart.db');
+    const apart = await createDb(apartPath);
+    await writeOrg(apart, startBulkLoad(apart));
+    await apart.close();
+
+    await storeTimelinePr(loaded, { id: 1, number: 1, author: 'dana', createdAt: '2026-11-02T10:00:00.000Z', mergedAt: '2026-11-02T15:00:00.000Z', commits: [] });
+    const load = startBulkLoad(loaded);
+    await load.copyTables!(apartPath, TABLES);
+    await load.finish();
+
+    for (const table of TABLES) expect(await rows(loaded, table), table).toEqual(await rows(stored, table));
+    expect(existsSync(apartPath)).toBe(false);
+    const connection = sqliteConnection(loaded)!;
+    // The key's entries came with the rows: a lookup through it finds them; the file is whole and its references hold.
+    expect(connection.prepare(`SELECT fingerprint FROM session_line_fingerprints INDEXED BY sqlite_autoindex_session_line_fingerprints_1 WHERE org = 'acme' AND session_id = 's-1' AND path = 'src/a.ts' ORDER BY fingerprint`).all()).toEqual([
+      { fingerprint: 5 },
+      { fingerprint: 99 },
+      { fingerprint: 2 ** 40 + 7 },
+    ]);
+    expect(connection.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(connection.pragma('foreign_key_check')).toEqual([]);
+    expect(connection.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'changed_files'`).get()).toEqual({ seq: 4 });
+    expect(connection.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 });
