@@ -86,14 +86,15 @@ export async function userTotals(
   return rows;
 }
 
-/** The figures the overview's leaderboards rank people by. */
-export const LEADERBOARD_KEYS = ['pullRequestsMerged', 'pullRequestsWithClaudeCode', 'linesCommitted', 'linesWithClaudeCode'] as const satisfies readonly (keyof MetricTotals)[];
+/** The figures the overview ranks people by: its leaderboards, and its top spenders. */
+export const LEADERBOARD_KEYS = ['pullRequestsMerged', 'pullRequestsWithClaudeCode', 'linesCommitted', 'linesWithClaudeCode', 'costMicroUsd'] as const satisfies readonly (keyof MetricTotals)[];
 const LEADERBOARD_SUMS = sql.raw(LEADERBOARD_KEYS.map((k) => `coalesce(sum(${METRIC_COLUMN_NAMES[k]}), 0) AS "${k}"`).join(', '));
 const ANY_LEADERBOARD_FIGURE = sql.raw(LEADERBOARD_KEYS.map((k) => `sum(${METRIC_COLUMN_NAMES[k]}) > 0`).join(' OR '));
 
 /**
- * `userTotals` of everyone with a leaderboard figure above 0 over the range, those figures only
- * (the others 0): about twice as fast on a large org as summing every figure.
+ * `userTotals` of everyone with one of those figures above 0 over the range, those figures only
+ * (the others 0): about twice as fast on a large org as summing every figure, and one read for
+ * the leaderboards and the top spenders.
  */
 export async function leaderboardTotals(db: Db, org: string, fromDay: string, toDay: string): Promise<UserTotals[]> {
   const rows = await db.all<Pick<UserTotals, 'userKey' | 'githubLogin' | 'email' | (typeof LEADERBOARD_KEYS)[number]>>(

@@ -200,6 +200,18 @@ const personSelect = (org: string, range: DayRange) => sql`SELECT user_key AS "u
 
 // HAVING repeats the aggregates: PostgreSQL's HAVING does not see the select list's aliases.
 
+/** Who a top-spenders list names, and what they spent. */
+export type Spender = Pick<PersonSpend, 'userKey' | 'githubLogin' | 'email' | 'costUsd'>;
+
+/** `topSpenders` from everyone's totals over the range, already read (the same order: most spent first, ties by user key). */
+export function topSpendersAmong(people: readonly { userKey: string; githubLogin: string | null; email: string | null; costMicroUsd: number }[], limit = 10): Spender[] {
+  return people
+    .filter((p) => p.costMicroUsd > 0)
+    .sort((a, b) => b.costMicroUsd - a.costMicroUsd || (a.userKey < b.userKey ? -1 : a.userKey > b.userKey ? 1 : 0))
+    .slice(0, limit)
+    .map((p) => ({ userKey: p.userKey, githubLogin: p.githubLogin, email: p.email, costUsd: p.costMicroUsd / 1e6 }));
+}
+
 /** The people who spent most over the range (ties by user key). */
 export async function topSpenders(db: Db, org: string, range: DayRange, limit = 10): Promise<PersonSpend[]> {
   return db.all<PersonSpend>(sql`${personSelect(org, range)} HAVING coalesce(sum(cost_micro_usd), 0) > 0 ORDER BY "costUsd" DESC, "userKey" LIMIT ${limit}`);

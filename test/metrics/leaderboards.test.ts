@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userTotals } from '../../src/db/metrics-queries.js';
+import { topSpenders } from '../../src/db/usage-queries.js';
 import { dailyUserMetrics } from '../../src/db/schema.js';
 import { overviewModel } from '../../src/http/pages/overview-page.js';
 import { createTestDb, type TestDb } from '../helpers/test-db.js';
 
-/* The overview's leaderboards sum only the figures they rank by: the same boards as from everyone's full totals. */
+/* The overview's leaderboards and top spenders sum only the figures they rank by: the same lists as from everyone's full totals. */
 
 let t: TestDb;
 const range = { startDate: '2026-11-01', endDate: '2026-11-21' };
@@ -17,7 +18,8 @@ beforeEach(async () => {
   await day('ana', '2026-11-09', { githubLogin: 'ana', pullRequestsMerged: 2, pullRequestsWithClaudeCode: 1, linesCommitted: 10, linesWithClaudeCode: 2 });
   // Bo: direct pushes only (lines, no PR); Cy: as many PRs as Ana, no Claude Code (ties by login).
   await day('bo', '2026-11-03', { githubLogin: 'bo', linesCommitted: 70 });
-  await day('cy', '2026-11-04', { githubLogin: 'cy', pullRequestsMerged: 3, linesCommitted: 5 });
+  await day('cy', '2026-11-04', { githubLogin: 'cy', pullRequestsMerged: 3, linesCommitted: 5, costMicroUsd: 2_000_000 });
+  await day('ana', '2026-11-10', { githubLogin: 'ana', costMicroUsd: 500_000 });
   // Di: Claude Code sessions and spend, nothing committed: on no board.
   await day('di', '2026-11-05', { githubLogin: 'di', sessions: 4, activeUsers: 1, linesAccepted: 12, costMicroUsd: 2_000_000 });
   // Ed: a PR before the range only.
@@ -29,7 +31,7 @@ afterEach(async () => {
 
 describe('the overview leaderboards', () => {
   it('rank by the four figures, as everyone’s full totals would', async () => {
-    const { boards } = await overviewModel(t.db, 'acme', range, { spend: false, seats: null, today: '2026-11-21' });
+    const { boards, spend } = await overviewModel(t.db, 'acme', range, { spend: true, seats: null, today: '2026-11-21' });
     expect(boards['prs-all']).toEqual([
       { key: 'ana', login: 'ana', email: 'ana@acme.example', value: 3 },
       { key: 'cy', login: 'cy', email: null, value: 3 },
@@ -49,5 +51,14 @@ describe('the overview leaderboards', () => {
     expect(boards['prs-with']).toEqual(rank((u) => u.pullRequestsWithClaudeCode));
     expect(boards['lines-all']).toEqual(rank((u) => u.linesCommitted));
     expect(boards['lines-with']).toEqual(rank((u) => u.linesWithClaudeCode));
+
+    // Top spenders from the same read: Cy and Di tie at $2 (by user key), then Ana; Ed spent before the range.
+    expect(spend!.top).toEqual([
+      { userKey: 'cy', githubLogin: 'cy', email: null, costUsd: 2 },
+      { userKey: 'di', githubLogin: 'di', email: null, costUsd: 2 },
+      { userKey: 'ana', githubLogin: 'ana', email: 'ana@acme.example', costUsd: 0.5 },
+    ]);
+    const queried = await topSpenders(t.db, 'acme', range, 10);
+    expect(spend!.top).toEqual(queried.map(({ userKey, githubLogin, email, costUsd }) => ({ userKey, githubLogin, email, costUsd })));
   });
 });

@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FC } from 'hono/jsx';
 import type { Db } from '../../db/client.js';
 import { dataProcessedAt, leaderboardTotals, modelSpendByDay, orgDays, processedDays, repositoryDays, repositoryTotals } from '../../db/metrics-queries.js';
+import { topSpendersAmong } from '../../db/usage-queries.js';
 import { teamDays, teamRepositoryTotals, teamTotals, teamUserTotals } from '../../db/team-queries.js';
 import { outcomesReportOnce } from '../../metrics/outcomes-report.js';
 import { durabilityReportOnce } from '../../metrics/durability-report.js';
@@ -214,7 +215,9 @@ export async function overviewModel(db: Db, org: string, range: DayRange, option
   const usageBefore = { usage: await usageModel(db, org, before, options.seats), days: previous.days, processed: previous.processed };
   await nextTurn();
   if (team === undefined) charts['active-users'] = usage.chart;
-  const spend = options.spend && team === undefined ? await spendModel(db, org, range, options.today) : undefined;
+  // Org-wide, the top spenders come from the totals the leaderboards read (spend is the org's even with a repository chosen).
+  const topSpenders = team === undefined && repository === undefined ? topSpendersAmong(totals) : undefined;
+  const spend = options.spend && team === undefined ? await spendModel(db, org, range, options.today, topSpenders) : undefined;
   if (spend) charts['spend-by-model'] = spend.chart;
   // The API's own reports, kept until the next run ends: computed once for the API and the pages.
   await nextTurn();

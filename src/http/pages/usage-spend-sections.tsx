@@ -8,7 +8,7 @@ import {
   spendByModelOverLastDays,
   spendToDate,
   topSpenders,
-  type PersonSpend,
+  type Spender,
   type SpendPeriod,
 } from '../../db/usage-queries.js';
 import { periodStarts, type DayRange } from '../../utc-days.js';
@@ -54,7 +54,8 @@ export async function usageModel(db: Db, org: string, range: DayRange, seats: nu
   };
 }
 
-export async function spendModel(db: Db, org: string, range: DayRange, today: string) {
+/** `top`: the range's top spenders when the caller has read them already (`topSpendersAmong`). */
+export async function spendModel(db: Db, org: string, range: DayRange, today: string, top?: Spender[]) {
   const toDate = await spendToDate(db, org, today);
   const periods = Object.keys(SPEND_PERIODS) as SpendPeriod[];
   // Models by name (as `[...].sort()` orders them), each with its spend over 1 month, 3 months and 1 year.
@@ -86,13 +87,13 @@ export async function spendModel(db: Db, org: string, range: DayRange, today: st
     quarterToDate: toDate.quarterToDate.costUsd,
     yearToDate: toDate.yearToDate.costUsd,
     chart,
-    top: await topSpenders(db, org, range, 10),
+    top: top ?? (await topSpenders(db, org, range, 10)),
     thisMonth: await peopleThisMonth(db, org, today),
   };
 }
 
 /** A member of a spend list, named as on the leaderboard: the login (the email on hover), linking to their page. */
-const Member: FC<{ org: string; p: PersonSpend; kept: string }> = ({ org, p, kept }) => <PersonLink org={org} userKey={p.userKey} login={p.githubLogin} email={p.email} kept={kept} />;
+const Member: FC<{ org: string; p: Spender; kept: string }> = ({ org, p, kept }) => <PersonLink org={org} userKey={p.userKey} login={p.githubLogin} email={p.email} kept={kept} />;
 
 /** "of 12 seats · " before an adoption tile's note, where the seat count is known (SEATS, else the org's members). */
 export const ofSeats = (seats: number | null): string => (seats === null ? '' : `of ${formatNumber(seats)} seats · `);
